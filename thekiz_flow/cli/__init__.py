@@ -1,0 +1,44 @@
+"""The command line: parse, build the service, call one method, print.
+
+Exit codes: 0 success, 2 bad input or a refused action (one German line on stderr,
+nothing written), 1 anything unexpected.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Sequence
+
+import click
+from sqlalchemy.exc import OperationalError
+
+from thekiz_flow.cli.app import App, cli
+from thekiz_flow.cli.usage import german_usage
+from thekiz_flow.errors import ThekizError
+
+# Importing the command modules registers their commands on `cli`.
+from thekiz_flow.cli import lifecycle, registry  # noqa: E402, F401  isort: skip
+
+__all__ = ["App", "cli", "main"]
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    try:
+        result = cli.main(args=argv, prog_name="thekiz-flow", standalone_mode=False)
+    except click.UsageError as exc:
+        click.echo(f"Fehler: {german_usage(exc)}", err=True)
+        return 2
+    except click.Abort:
+        click.echo("Abgebrochen.", err=True)
+        return 1
+    except ThekizError as exc:
+        click.echo(f"Fehler: {exc}", err=True)
+        return exc.exit_code
+    except OperationalError as exc:
+        click.echo(f"Fehler: Datenbank nicht erreichbar ({exc.orig})", err=True)
+        return 1
+    return result if isinstance(result, int) else 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

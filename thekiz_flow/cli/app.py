@@ -1,0 +1,65 @@
+"""The CLI's root group and the lazily built application it hands to every command."""
+
+from __future__ import annotations
+
+import getpass
+import os
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+
+import click
+from sqlalchemy import Engine
+
+from thekiz_flow.clock import SystemClock
+from thekiz_flow.config import Settings, load_settings
+from thekiz_flow.db.engine import make_engine
+from thekiz_flow.definitions import load_workflow
+from thekiz_flow.model import Workflow
+from thekiz_flow.service import Service
+
+
+def _actor() -> str:
+    try:
+        return os.environ.get("THEKIZ_FLOW_ACTOR") or getpass.getuser()
+    except (KeyError, OSError):  # no login name in some containers
+        return "unbekannt"
+
+
+@dataclass
+class App:
+    config_path: Path | None
+    environ: dict[str, str] = field(default_factory=lambda: dict(os.environ))
+
+    @cached_property
+    def settings(self) -> Settings:
+        return load_settings(self.config_path, self.environ)
+
+    @cached_property
+    def workflow(self) -> Workflow:
+        return load_workflow(self.settings.workflow_path)
+
+    @cached_property
+    def engine(self) -> Engine:
+        return make_engine(self.settings.database_url)
+
+    @cached_property
+    def service(self) -> Service:
+        return Service(self.engine, self.workflow, SystemClock(), self.settings.timezone, _actor())
+
+
+pass_app = click.make_pass_decorator(App)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option(
+    "--config",
+    "config_path",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Konfigurationsdatei (sonst $THEKIZ_FLOW_CONFIG, ./config.toml, Voreinstellungen).",
+)
+@click.version_option(package_name="thekiz-flow", message="thekiz-flow %(version)s")
+@click.pass_context
+def cli(ctx: click.Context, config_path: Path | None) -> None:
+    """thekiz-flow: Stufen, Begleitung und Berichte der Thüringer Eltern-Kind-Zentren."""
+    ctx.obj = App(config_path)

@@ -1,0 +1,148 @@
+"""Commands of the lifecycle: show a centre, advance it, who is eligible, the audit trail."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from thekiz_flow import validate
+from thekiz_flow.cli.app import App, cli, pass_app
+from thekiz_flow.cli.output import german_date, print_json, print_table
+from thekiz_flow.cli.registry import centre, centre_json, on_option
+from thekiz_flow.definitions import load_workflow
+from thekiz_flow.graph import mermaid
+from thekiz_flow.model import StageChange
+
+
+@centre.command("show")
+@click.argument("centre_id")
+@click.option("--json", "as_json", is_flag=True, help="Ausgabe als JSON.")
+@pass_app
+def centre_show(app: App, centre_id: str, as_json: bool) -> None:
+    """Eine Einrichtung: Stufe, Prozessbegleitung und der nächste Schritt."""
+    found, coach = app.service.centre(validate.identifier("ID", centre_id))
+    step = next((e for e in app.service.eligible() if e.centre.id == found.id), None)
+    if as_json:
+        data = centre_json(found, coach)
+        data["next"] = None if step is None else {
+            "trigger": step.trigger, "eligible": step.eligible, "missing": list(step.missing),
+        }
+        print_json(data)
+        return
+    stage = app.workflow.stage(found.stage)
+    lines = [
+        f"Einrichtung {found.id}: {found.name}",
+        f"  Kreis:             {found.district}",
+        f"  E-Mail:            {found.email}",
+        f"  Träger:            {found.carrier or '–'}",
+        f"  Prozessbegleitung: {coach.name if coach else '–'}",
+        f"  Stufe:             {stage.name} seit {german_date(found.stage_since)}",
+    ]
+    if step is not None:
+        state = "möglich" if step.eligible else "noch nicht möglich"
+        lines.append(f"  Nächster Schritt:  {step.trigger} ({state})")
+        lines += [f"    – fehlt: {m}" for m in step.missing]
+    click.echo("\n".join(lines))
+
+
+@cli.command()
+@click.argument("centre_id")
+@click.argument("trigger")
+@click.option("--on", "on", help="Wirksam ab (JJJJ-MM-TT), Voreinstellung heute.")
+@click.option("--reason", help="Begründung (Pflicht mit --force).")
+@click.option("--force", is_flag=True, help="Unerfüllte Bedingungen übergehen (Koordinierungsstelle).")
+@pass_app
+def advance(
+    app: App, centre_id: str, trigger: str, on: str | None, reason: str | None, force: bool
+) -> None:
+    """Stufenwechsel: admit, deepen, renew, consult, pause, resume, withdraw."""
+    change = app.service.advance(
+        validate.identifier("ID", centre_id), trigger, on_option(on), reason, force
+    )
+    stages = app.workflow.stages
+    forced = " (erzwungen)" if change.forced else ""
+    click.echo(
+        f"Einrichtung {change.centre_id}: {stages[change.from_stage].name} → "
+        f"{stages[change.to_stage].name} ab {german_date(change.effective)}{forced}."
+    )
+
+
+@cli.command()
+@click.option("--on", "on", help="Stichtag (JJJJ-MM-TT), Voreinstellung heute.")
+@click.option("--json", "as_json", is_flag=True, help="Ausgabe als JSON.")
+@pass_app
+def eligible(app: App, on: str | None, as_json: bool) -> None:
+    """Für jede Einrichtung: der nächste Schritt und was dafür noch fehlt."""
+    results = app.service.eligible(on_option(on))
+    if as_json:
+        print_json([
+            {"centre": e.centre.id, "stage": e.centre.stage, "trigger": e.trigger,
+             "eligible": e.eligible, "missing": list(e.missing)}
+            for e in results
+        ])
+        return
+    stages = app.workflow.stages
+    rows = [
+        (e.centre.id, e.centre.name, stages[e.centre.stage].name, e.trigger,
+         "ja" if e.eligible else "nein", "; ".join(e.missing))
+        for e in results
+    ]
+    print_table(
+        "Nächste Schritte", ["Nr.", "Einrichtung", "Stufe", "Schritt", "möglich", "fehlt"], rows
+    )
+
+
+def _change_json(change: StageChange) -> dict[str, object]:
+    return {
+        "id": change.id, "centre": change.centre_id, "trigger": change.trigger,
+        "from": change.from_stage, "to": change.to_stage, "effective": change.effective,
+        "recorded_at": change.recorded_at, "actor": change.actor, "reason": change.reason,
+        "forced": change.forced,
+    }
+
+
+@cli.command()
+@click.argument("centre_id")
+@click.option("--json", "as_json", is_flag=True, help="Ausgabe als JSON.")
+@pass_app
+def history(app: App, centre_id: str, as_json: bool) -> None:
+    """Der Verlauf (Audit) der Stufenwechsel einer Einrichtung."""
+    changes = app.service.history(validate.identifier("ID", centre_id))
+    if as_json:
+        print_json([_change_json(c) for c in changes])
+        return
+    stages = app.workflow.stages
+    rows = [
+        (german_date(c.effective), c.trigger, stages[c.from_stage].name, stages[c.to_stage].name,
+         c.actor, "ja" if c.forced else "", c.reason or "")
+        for c in changes
+    ]
+    print_table(
+        f"Verlauf der Einrichtung {centre_id}",
+        ["wirksam", "Schritt", "von", "nach", "durch", "erzwungen", "Begründung"], rows,
+    )
+
+
+@cli.group()
+def workflow() -> None:
+    """Die Programmdefinition (workflows/*.toml)."""
+
+
+@workflow.command("check")
+@click.argument("path", required=False, type=click.Path(path_type=Path, dir_okay=False))
+@pass_app
+def workflow_check(app: App, path: Path | None) -> None:
+    """Eine Programmdefinition prüfen (Voreinstellung: die konfigurierte)."""
+    checked = load_workflow(path) if path else app.workflow
+    click.echo(
+        f"{checked.source}: in Ordnung ({len(checked.stages)} Stufen, "
+        f"{len(checked.transitions)} Übergänge)."
+    )
+
+
+@workflow.command("graph")
+@pass_app
+def workflow_graph(app: App) -> None:
+    """Den Lebenszyklus als Mermaid-Diagramm ausgeben."""
+    click.echo(mermaid(app.workflow), nl=False)

@@ -1,0 +1,43 @@
+"""Printing: German tables for people, JSON (and nothing else) for programs."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+import click
+from rich.console import Console
+from rich.table import Table
+
+
+def _default(value: object) -> Any:
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    raise TypeError(f"not JSON serialisable: {value!r}")
+
+
+def print_json(data: object) -> None:
+    click.echo(json.dumps(data, default=_default, ensure_ascii=False, indent=2))
+
+
+def print_table(title: str | None, headers: Sequence[str], rows: Sequence[Sequence[object]]) -> None:
+    table = Table(title=title, title_justify="left", header_style="bold")
+    for header in headers:
+        table.add_column(header)
+    for row in rows:
+        table.add_row(*("" if cell is None else str(cell) for cell in row))
+    Console(width=200 if not click.get_text_stream("stdout").isatty() else None).print(table)
+
+
+def german_date(value: date | None) -> str:
+    return "" if value is None else value.strftime("%d.%m.%Y")
+
+
+def euro(value: Decimal) -> str:
+    text = f"{value:,.2f}".replace(",", "X").replace(".", ",").replace("X", ".")
+    return f"{text} €"

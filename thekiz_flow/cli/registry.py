@@ -1,0 +1,133 @@
+"""Commands that keep the register: init, coaches and centres."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import click
+
+from thekiz_flow import validate
+from thekiz_flow.cli.app import App, cli, pass_app
+from thekiz_flow.cli.output import euro, german_date, print_json, print_table
+from thekiz_flow.db.migrate import upgrade
+from thekiz_flow.model import Centre, CentreInput, Coach
+
+
+def on_option(value: str | None) -> date | None:
+    return None if value is None else validate.day("--on", value)
+
+
+@cli.command()
+@pass_app
+def init(app: App) -> None:
+    """Datenbank anlegen oder auf den neuesten Stand bringen (wiederholbar)."""
+    before, after = upgrade(app.engine)
+    if before == after:
+        click.echo(f"Datenbank ist aktuell (Schema {after}).")
+    else:
+        click.echo(f"Datenbank eingerichtet: Schema {before or '–'} → {after}.")
+
+
+# ----------------------------------------------------------------- coaches
+@cli.group()
+def coach() -> None:
+    """Prozessbegleiter*innen."""
+
+
+@coach.command("add")
+@click.option("--name", required=True, help="Vor- und Nachname.")
+@click.option("--email", required=True, help="E-Mail-Adresse.")
+@click.option("--rate", required=True, help="Honorar in EUR je Stunde, z. B. 65 oder 62,50.")
+@pass_app
+def coach_add(app: App, name: str, email: str, rate: str) -> None:
+    """Prozessbegleitung anlegen; gibt ihre Nummer aus."""
+    click.echo(app.service.add_coach(name, email, rate))
+
+
+def _coach_json(coach: Coach) -> dict[str, object]:
+    return {"id": coach.id, "name": coach.name, "email": coach.email, "rate": coach.rate}
+
+
+@coach.command("list")
+@click.option("--json", "as_json", is_flag=True, help="Ausgabe als JSON.")
+@pass_app
+def coach_list(app: App, as_json: bool) -> None:
+    """Alle Prozessbegleiter*innen."""
+    coaches = app.service.coaches()
+    if as_json:
+        print_json([_coach_json(c) for c in coaches])
+        return
+    rows = [(c.id, c.name, c.email, euro(c.rate)) for c in coaches]
+    print_table("Prozessbegleitung", ["Nr.", "Name", "E-Mail", "Honorar/Std."], rows)
+
+
+# ----------------------------------------------------------------- centres
+@cli.group()
+def centre() -> None:
+    """Einrichtungen (Kitas auf dem Weg zum ThEKiZ)."""
+
+
+@centre.command("add")
+@click.option("--name", required=True, help="Name der Einrichtung.")
+@click.option("--district", required=True, help="Landkreis oder kreisfreie Stadt.")
+@click.option("--email", required=True, help="E-Mail der Leitung oder Koordination.")
+@click.option("--carrier", help="Träger.")
+@click.option("--coach", "coach_ref", help="Prozessbegleitung (Nummer oder E-Mail).")
+@click.option("--on", "on", help="Datum der Aufnahme als Interessent (JJJJ-MM-TT).")
+@pass_app
+def centre_add(
+    app: App, name: str, district: str, email: str, carrier: str | None,
+    coach_ref: str | None, on: str | None,
+) -> None:
+    """Einrichtung anlegen; gibt ihre Nummer aus."""
+    given = CentreInput(name, district, email, carrier, coach_ref)
+    click.echo(app.service.add_centre(given, on_option(on)))
+
+
+@centre.command("import")
+@click.argument("file", type=click.Path(path_type=Path, dir_okay=False))
+@pass_app
+def centre_import(app: App, file: Path) -> None:
+    """Einrichtungen aus einer CSV-Datei anlegen: alle oder keine."""
+    ids = app.service.import_centres(file)
+    click.echo(f"{len(ids)} Einrichtungen importiert (Nr. {ids[0]}–{ids[-1]})." if ids
+               else "Keine Einrichtungen in der Datei.")
+
+
+def centre_json(centre: Centre, coach: Coach | None = None) -> dict[str, object]:
+    return {
+        "id": centre.id, "name": centre.name, "district": centre.district,
+        "email": centre.email, "carrier": centre.carrier, "coach": centre.coach_id,
+        "coach_name": None if coach is None else coach.name,
+        "stage": centre.stage, "stage_since": centre.stage_since,
+    }
+
+
+@centre.command("list")
+@click.option("--stage", help="Nur diese Stufe.")
+@click.option("--district", help="Nur dieser Kreis.")
+@click.option("--json", "as_json", is_flag=True, help="Ausgabe als JSON.")
+@pass_app
+def centre_list(app: App, stage: str | None, district: str | None, as_json: bool) -> None:
+    """Einrichtungen, wahlweise nach Stufe und Kreis gefiltert."""
+    centres = app.service.centres(stage, district)
+    if as_json:
+        print_json([centre_json(c) for c in centres])
+        return
+    names = app.workflow.stages
+    rows = [
+        (c.id, c.name, c.district, names[c.stage].name, german_date(c.stage_since))
+        for c in centres
+    ]
+    print_table(f"Einrichtungen ({len(rows)})", ["Nr.", "Name", "Kreis", "Stufe", "seit"], rows)
+
+
+@centre.command("assign")
+@click.argument("centre_id")
+@click.option("--coach", "coach_ref", required=True, help="Prozessbegleitung (Nummer oder E-Mail).")
+@pass_app
+def centre_assign(app: App, centre_id: str, coach_ref: str) -> None:
+    """Einer Einrichtung eine Prozessbegleitung zuordnen."""
+    coach = app.service.assign_coach(validate.identifier("ID", centre_id), coach_ref)
+    click.echo(f"Prozessbegleitung: {coach.name} ({coach.email}).")

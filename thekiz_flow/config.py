@@ -1,0 +1,132 @@
+"""Settings: a TOML file plus the environment, validated, with German errors naming the key.
+
+Lookup: ``--config PATH``, else ``$THEKIZ_FLOW_CONFIG``, else ``./config.toml``, else the
+built-in defaults. ``THEKIZ_FLOW_DATABASE_URL`` overrides ``[database] url``; the SMTP
+password comes only from ``THEKIZ_FLOW_SMTP_PASSWORD``, never from a file.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from thekiz_flow.errors import ConfigError
+from thekiz_flow.paths import DEFAULT_DATABASE_URL, DEFAULT_WORKFLOW
+from thekiz_flow.tomlread import TomlTable, load_toml
+
+EMAIL = re.compile(r"^[^@\s<>,;\"]+@[^@\s<>,;\"]+$")
+ENV_CONFIG = "THEKIZ_FLOW_CONFIG"
+ENV_DATABASE_URL = "THEKIZ_FLOW_DATABASE_URL"
+ENV_SMTP_PASSWORD = "THEKIZ_FLOW_SMTP_PASSWORD"
+
+
+@dataclass(frozen=True)
+class SmtpSettings:
+    host: str = "localhost"
+    port: int = 25
+    starttls: bool = False
+    username: str | None = None
+    password: str | None = field(default=None, repr=False)
+    timeout: int = 30
+
+
+@dataclass(frozen=True)
+class FileMailSettings:
+    dir: Path = Path("var/mail")
+
+
+@dataclass(frozen=True)
+class MailSettings:
+    backend: str = "file"
+    sender: str | None = None
+    office: str | None = None
+    ministry: str | None = None
+    smtp: SmtpSettings = SmtpSettings()
+    file: FileMailSettings = FileMailSettings()
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str = DEFAULT_DATABASE_URL
+    workflow_path: Path = DEFAULT_WORKFLOW
+    timezone: ZoneInfo = ZoneInfo("Europe/Berlin")
+    mail: MailSettings = MailSettings()
+    source: Path | None = None
+
+
+def find_config(explicit: Path | None, environ: Mapping[str, str]) -> Path | None:
+    if explicit is not None:
+        return explicit
+    if environ.get(ENV_CONFIG):
+        return Path(environ[ENV_CONFIG])
+    local = Path("config.toml")
+    return local if local.is_file() else None
+
+
+def load_settings(explicit: Path | None, environ: Mapping[str, str]) -> Settings:
+    path = find_config(explicit, environ)
+    data = load_toml(path, ConfigError) if path is not None else {}
+    root = TomlTable(data, str(path or "Konfiguration"), ConfigError)
+    base = path.parent if path is not None else Path.cwd()
+    database = root.table("database")
+    url = database.text("url", DEFAULT_DATABASE_URL)
+    database.finish()
+    workflow = root.table("workflow")
+    workflow_path = _path(base, workflow.text("path", str(DEFAULT_WORKFLOW)))
+    workflow.finish()
+    scheduler = root.table("scheduler")
+    timezone = _zone(scheduler)
+    scheduler.finish()
+    mail = _mail(root.table("mail"), base, environ)
+    root.finish()
+    if environ.get(ENV_DATABASE_URL):
+        url = environ[ENV_DATABASE_URL]
+    return Settings(url, workflow_path, timezone, mail, path)
+
+
+def _path(base: Path, value: str) -> Path:
+    path = Path(value).expanduser()
+    return path if path.is_absolute() else base / path
+
+
+def _zone(table: TomlTable) -> ZoneInfo:
+    name = table.text("timezone", "Europe/Berlin")
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        table.fail("timezone", f"unbekannte Zeitzone {name!r} (z. B. Europe/Berlin)")
+
+
+def _address(table: TomlTable, name: str) -> str | None:
+    value = table.opt_text(name)
+    if value is not None and not EMAIL.match(value):
+        table.fail(name, f"ungültige E-Mail-Adresse {value!r}")
+    return value
+
+
+def _mail(table: TomlTable, base: Path, environ: Mapping[str, str]) -> MailSettings:
+    backend = table.text("backend", "file")
+    if backend not in ("smtp", "file"):
+        table.fail("backend", f"unbekannter Versandweg {backend!r} (möglich: smtp, file)")
+    sender, office = _address(table, "sender"), _address(table, "office")
+    ministry = _address(table, "ministry")
+    smtp_table = table.table("smtp")
+    smtp = SmtpSettings(
+        host=smtp_table.text("host", "localhost"),
+        port=smtp_table.integer("port", 25, minimum=1, maximum=65535),
+        starttls=smtp_table.flag("starttls", False),
+        username=smtp_table.opt_text("username"),
+        password=environ.get(ENV_SMTP_PASSWORD) or None,
+        timeout=smtp_table.integer("timeout", 30, minimum=1, maximum=600),
+    )
+    if smtp_table.has("password"):
+        smtp_table.fail("password", f"Passwörter nur über die Umgebung ({ENV_SMTP_PASSWORD})")
+    smtp_table.finish()
+    file_table = table.table("file")
+    file = FileMailSettings(_path(base, file_table.text("dir", "var/mail")))
+    file_table.finish()
+    table.finish()
+    return MailSettings(backend, sender, office, ministry, smtp, file)

@@ -1,0 +1,1 @@
+"""The store: SQLAlchemy Core tables, the repository and Alembic migrations."""

@@ -1,0 +1,61 @@
+"""Engines for SQLite (the default) and PostgreSQL (by URL)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
+
+from thekiz_flow.errors import ConfigError
+
+
+def normalise_url(url: str) -> str:
+    """``postgresql://`` means psycopg 3 here; everything else is taken as it is."""
+    for plain in ("postgresql://", "postgres://"):
+        if url.startswith(plain):
+            return "postgresql+psycopg://" + url[len(plain) :]
+    return url
+
+
+def make_engine(url: str, **options: Any) -> Engine:
+    url = normalise_url(url)
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        raise ConfigError(f"database.url: ungültige Datenbank-URL {url!r}") from None
+    backend = parsed.get_backend_name()
+    if backend == "sqlite":
+        return _sqlite(url, parsed.database, **options)
+    if backend == "postgresql":
+        return create_engine(url, pool_pre_ping=True, **options)
+    raise ConfigError(
+        f"database.url: nicht unterstützte Datenbank {backend!r} (möglich: sqlite, postgresql)"
+    )
+
+
+def _sqlite(url: str, database: str | None, **options: Any) -> Engine:
+    if database and database != ":memory:":
+        Path(database).parent.mkdir(parents=True, exist_ok=True)
+    engine = create_engine(url, connect_args={"timeout": 30}, **options)
+
+    @event.listens_for(engine, "connect")
+    def _connect(dbapi_connection: Any, _record: Any) -> None:
+        # Let SQLAlchemy own the transaction (pysqlite's own handling defers BEGIN and
+        # commits DDL implicitly); WAL lets readers work beside one writer.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=30000")
+        if database and database != ":memory:":
+            cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _begin(connection: Any) -> None:
+        # IMMEDIATE takes the write lock up front: two writers queue instead of deadlocking.
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+    return engine

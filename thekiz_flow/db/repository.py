@@ -1,0 +1,171 @@
+"""The repository: every statement thekiz-flow runs, on one connection in one transaction."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import replace
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import Connection, Row, func, insert, select, update
+
+from thekiz_flow.db.tables import activities, centres, coaches, stage_changes
+from thekiz_flow.model import Centre, Coach, NewCentre, StageChange
+
+SITE_VISIT = "site_visit"
+HELD = "held"
+
+
+def _coach(row: Row[Any]) -> Coach:
+    return Coach(row.id, row.name, row.email, Decimal(row.rate))
+
+
+def _centre(row: Row[Any]) -> Centre:
+    return Centre(
+        row.id, row.name, row.district, row.email, row.carrier, row.coach_id,
+        row.stage, row.stage_since, row.resume_stage,
+    )
+
+
+def _change(row: Row[Any]) -> StageChange:
+    return StageChange(
+        row.centre_id, row.trigger, row.from_stage, row.to_stage, row.effective,
+        row.recorded_at, row.actor, row.reason, row.forced, row.id,
+    )
+
+
+class Repository:
+    def __init__(self, connection: Connection) -> None:
+        self.conn = connection
+
+    # ------------------------------------------------------------------ coaches
+    def add_coach(self, name: str, email: str, rate: Decimal, now: datetime) -> int:
+        stmt = insert(coaches).values(name=name, email=email, rate=rate, created_at=now)
+        return int(self.conn.execute(stmt.returning(coaches.c.id)).scalar_one())
+
+    def coach(self, coach_id: int) -> Coach | None:
+        row = self.conn.execute(select(coaches).where(coaches.c.id == coach_id)).first()
+        return None if row is None else _coach(row)
+
+    def coach_by_email(self, email: str) -> Coach | None:
+        stmt = select(coaches).where(func.lower(coaches.c.email) == email.lower())
+        row = self.conn.execute(stmt).first()
+        return None if row is None else _coach(row)
+
+    def coaches(self) -> list[Coach]:
+        return [_coach(r) for r in self.conn.execute(select(coaches).order_by(coaches.c.id))]
+
+    # ------------------------------------------------------------------ centres
+    def add_centres(self, rows: Sequence[NewCentre], now: datetime) -> list[int]:
+        if not rows:
+            return []
+        stmt = insert(centres).returning(centres.c.id, sort_by_parameter_order=True)
+        values = [
+            {
+                "name": r.name, "district": r.district, "email": r.email, "carrier": r.carrier,
+                "coach_id": r.coach_id, "stage": r.stage, "stage_since": r.stage_since,
+                "created_at": now,
+            }
+            for r in rows
+        ]
+        return [int(i) for i in self.conn.execute(stmt, values).scalars()]
+
+    def centre(self, centre_id: int) -> Centre | None:
+        row = self.conn.execute(select(centres).where(centres.c.id == centre_id)).first()
+        return None if row is None else _centre(row)
+
+    def centres(self, stage: str | None = None, district: str | None = None) -> list[Centre]:
+        stmt = select(centres).order_by(centres.c.id)
+        if stage is not None:
+            stmt = stmt.where(centres.c.stage == stage)
+        if district is not None:
+            stmt = stmt.where(centres.c.district == district)
+        return [_centre(r) for r in self.conn.execute(stmt)]
+
+    def existing_centres(self, keys: Iterable[tuple[str, str]]) -> set[tuple[str, str]]:
+        """Which (name, district) pairs are taken already, compared case-insensitively."""
+        wanted = {(n.casefold(), d) for n, d in keys}
+        stmt = select(centres.c.name, centres.c.district)
+        return {(n.casefold(), d) for n, d in self.conn.execute(stmt) if (n.casefold(), d) in wanted}
+
+    def assign_coach(self, centre_id: int, coach_id: int | None) -> None:
+        stmt = update(centres).where(centres.c.id == centre_id).values(coach_id=coach_id)
+        self.conn.execute(stmt)
+
+    def stage_counts(self) -> list[tuple[str, str, int]]:
+        """(stage, district, number of centres)."""
+        stmt = select(centres.c.stage, centres.c.district, func.count()).group_by(
+            centres.c.stage, centres.c.district
+        )
+        return [(s, d, int(n)) for s, d, n in self.conn.execute(stmt)]
+
+    # ------------------------------------------------------------ stage changes
+    def record_change(
+        self, change: StageChange, previous: Centre, resume_stage: str | None
+    ) -> StageChange | None:
+        """Move the centre and write the audit row; None if it changed in the meantime."""
+        moved = self.conn.execute(
+            update(centres)
+            .where(
+                centres.c.id == previous.id,
+                centres.c.stage == previous.stage,
+                centres.c.stage_since == previous.stage_since,
+            )
+            .values(stage=change.to_stage, stage_since=change.effective, resume_stage=resume_stage)
+        )
+        if moved.rowcount != 1:
+            return None
+        return self.add_changes([change])[0]
+
+    def add_changes(self, changes: Sequence[StageChange]) -> list[StageChange]:
+        stmt = insert(stage_changes).returning(stage_changes.c.id, sort_by_parameter_order=True)
+        values = [
+            {
+                "centre_id": c.centre_id, "trigger": c.trigger, "from_stage": c.from_stage,
+                "to_stage": c.to_stage, "effective": c.effective, "recorded_at": c.recorded_at,
+                "actor": c.actor, "reason": c.reason, "forced": c.forced,
+            }
+            for c in changes
+        ]
+        ids = self.conn.execute(stmt, values).scalars().all()
+        return [_with_id(c, int(i)) for c, i in zip(changes, ids, strict=True)]
+
+    def history(self, centre_id: int) -> list[StageChange]:
+        return self.histories([centre_id]).get(centre_id, [])
+
+    def histories(self, centre_ids: Sequence[int] | None = None) -> dict[int, list[StageChange]]:
+        stmt = select(stage_changes).order_by(stage_changes.c.centre_id, stage_changes.c.id)
+        if centre_ids is not None:
+            stmt = stmt.where(stage_changes.c.centre_id.in_(centre_ids))
+        result: dict[int, list[StageChange]] = defaultdict(list)
+        for row in self.conn.execute(stmt):
+            result[row.centre_id].append(_change(row))
+        return result
+
+    # ------------------------------------------------------------- site visits
+    def add_site_visit(self, centre_id: int, stage: str, day: date, note: str | None) -> int:
+        stmt = insert(activities).values(
+            centre_id=centre_id, kind=SITE_VISIT, key=f"{SITE_VISIT}:{stage}:{day.isoformat()}",
+            stage=stage, date=day, status=HELD, note=note,
+        )
+        return int(self.conn.execute(stmt.returning(activities.c.id)).scalar_one())
+
+    def site_visits(
+        self, centre_ids: Sequence[int] | None = None
+    ) -> dict[int, list[tuple[date, str]]]:
+        """Held site visits per centre: (date, stage)."""
+        stmt = select(activities.c.centre_id, activities.c.date, activities.c.stage).where(
+            activities.c.kind == SITE_VISIT, activities.c.status == HELD
+        )
+        if centre_ids is not None:
+            stmt = stmt.where(activities.c.centre_id.in_(centre_ids))
+        result: dict[int, list[tuple[date, str]]] = defaultdict(list)
+        for centre_id, day, stage in self.conn.execute(stmt.order_by(activities.c.date)):
+            result[centre_id].append((day, stage))
+        return result
+
+
+def _with_id(change: StageChange, change_id: int) -> StageChange:
+    return replace(change, id=change_id)

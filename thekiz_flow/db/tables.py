@@ -1,0 +1,111 @@
+"""The schema, as SQLAlchemy Core tables. Alembic migrations must match it (a test checks)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy import (
+    Boolean,
+    Column,
+    Date,
+    DateTime,
+    Dialect,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    Numeric,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.types import TypeDecorator
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """An aware datetime, stored as UTC on every backend (SQLite keeps no zone)."""
+
+    impl = DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column")
+        return value.astimezone(UTC).replace(tzinfo=None)
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        return None if value is None else value.replace(tzinfo=UTC)
+
+
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+        "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+        "ck": "ck_%(table_name)s_%(constraint_name)s",
+    }
+)
+
+coaches = Table(
+    "coaches",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("name", String(200), nullable=False),
+    Column("email", String(320), nullable=False, unique=True),
+    Column("rate", Numeric(8, 2), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+)
+
+centres = Table(
+    "centres",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("name", String(200), nullable=False),
+    Column("district", String(60), nullable=False),
+    Column("email", String(320), nullable=False),
+    Column("carrier", String(200)),
+    Column("coach_id", Integer, ForeignKey("coaches.id")),
+    Column("stage", String(40), nullable=False),
+    Column("stage_since", Date, nullable=False),
+    Column("resume_stage", String(40)),
+    Column("created_at", UTCDateTime, nullable=False),
+    UniqueConstraint("name", "district"),
+    Index(None, "stage"),
+)
+
+stage_changes = Table(
+    "stage_changes",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("centre_id", Integer, ForeignKey("centres.id"), nullable=False),
+    Column("trigger", String(40), nullable=False),
+    Column("from_stage", String(40), nullable=False),
+    Column("to_stage", String(40), nullable=False),
+    Column("effective", Date, nullable=False),
+    Column("recorded_at", UTCDateTime, nullable=False),
+    Column("actor", String(200), nullable=False),
+    Column("reason", Text),
+    Column("forced", Boolean, nullable=False),
+    Index(None, "centre_id", "id"),
+)
+
+activities = Table(
+    "activities",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("centre_id", Integer, ForeignKey("centres.id"), nullable=False),
+    Column("kind", String(20), nullable=False),
+    Column("key", String(120), nullable=False),
+    Column("stage", String(40), nullable=False),
+    Column("date", Date, nullable=False),
+    Column("status", String(20), nullable=False),
+    Column("hours", Numeric(5, 2)),
+    Column("coach_id", Integer, ForeignKey("coaches.id")),
+    Column("note", Text),
+    UniqueConstraint("centre_id", "key"),
+    Index(None, "kind", "status", "centre_id"),
+)

@@ -1,0 +1,153 @@
+"""Load and validate a workflow file (``workflows/*.toml``) into a :class:`Workflow`.
+
+Every error names the file and the key and, where it helps, what would have been valid.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from thekiz_flow.errors import WorkflowError
+from thekiz_flow.guards import GUARDS
+from thekiz_flow.model import REMEMBERED, CoachingRule, GuardSpec, Stage, Transition, Workflow
+from thekiz_flow.tomlread import TomlTable, load_toml
+
+_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
+MAIL_PARTS = ("txt", "html")
+
+
+def load_workflow(path: Path) -> Workflow:
+    root = TomlTable(load_toml(path, WorkflowError), str(path), WorkflowError)
+    head = root.table("workflow", required=True)
+    name, title = head.text("name"), head.text("title")
+    initial = head.text("initial")
+    templates_dir = (path.parent / head.text("templates", "../templates")).resolve()
+    head.finish()
+    programme = root.table("programme", required=True)
+    districts = programme.texts("districts")
+    if len({d.casefold() for d in districts}) != len(districts):
+        programme.fail("districts", "enthält einen Kreis doppelt")
+    programme.finish()
+
+    stages = {sid: _stage(sid, table) for sid, table in root.subtables("stages", True).items()}
+    if initial not in stages:
+        head.fail("initial", _unknown_stage(initial, stages))
+    transitions_table = root.table("transitions", required=True)
+    transitions = {
+        trigger: _transition(trigger, transitions_table.table(trigger, True), stages)
+        for trigger in transitions_table.data
+    }
+    root.finish()
+    workflow = Workflow(
+        name=name, title=title, initial=initial, stages=stages, transitions=transitions,
+        districts=districts, templates_dir=templates_dir, source=path,
+    )
+    _check_templates(workflow, transitions_table)
+    _check_remembered(workflow, transitions_table)
+    return workflow
+
+
+def _unknown_stage(stage_id: str, stages: dict[str, Stage]) -> str:
+    return f"unbekannte Stufe {stage_id!r} (bekannt: {', '.join(stages)})"
+
+
+def _stage(stage_id: str, table: TomlTable) -> Stage:
+    if not _NAME.match(stage_id):
+        table.fail("name", f"ungültiger Stufenname {stage_id!r} (Kleinbuchstaben, Ziffern, _)")
+    name = table.text("name")
+    active, final = table.flag("active", False), table.flag("final", False)
+    if active and final:
+        table.fail("final", "eine aktive Stufe kann nicht zugleich Endstufe sein")
+    budget = table.number("budget_per_year", minimum=0) if table.has("budget_per_year") else None
+    coaching = _coaching(table.table("coaching")) if table.has("coaching") else None
+    table.finish()
+    return Stage(stage_id, name, active, final, budget, coaching)
+
+
+def _coaching(table: TomlTable) -> CoachingRule:
+    rule = CoachingRule(
+        every_months=table.integer("every_months", minimum=0, maximum=12),
+        for_months=table.integer("for_months", minimum=0, maximum=120),
+        hours=table.number("hours", minimum=0),
+        hours_min=table.number("hours_min", minimum=0),
+        hours_max=table.number("hours_max", minimum=0),
+    )
+    if not rule.hours_min <= rule.hours <= rule.hours_max:
+        table.fail("hours", f"{rule.hours} liegt nicht zwischen hours_min und hours_max")
+    table.finish()
+    return rule
+
+
+def _sources(table: TomlTable, stages: dict[str, Stage]) -> tuple[str, ...]:
+    sources: list[str] = []
+    for item in table.texts("from"):
+        if item == "*":
+            sources += [s.id for s in stages.values() if not s.final]
+        elif item == "*active":
+            sources += [s.id for s in stages.values() if s.active]
+        elif item not in stages:
+            table.fail("from", _unknown_stage(item, stages))
+        elif stages[item].final:
+            table.fail("from", f"aus der Endstufe {item!r} führt kein Übergang")
+        else:
+            sources.append(item)
+    return tuple(dict.fromkeys(sources))
+
+
+def _guard(table: TomlTable) -> GuardSpec:
+    name = table.text("name")
+    if name not in GUARDS:
+        table.fail("name", f"unbekannte Bedingung {name!r} (bekannt: {', '.join(GUARDS)})")
+    params = {p: table.integer(p, minimum=low) for p, low in GUARDS[name].params.items()}
+    table.finish()
+    return GuardSpec(name, params)
+
+
+def _transition(trigger: str, table: TomlTable, stages: dict[str, Stage]) -> Transition:
+    if not _NAME.match(trigger):
+        table.fail("from", f"ungültiger Auslöser {trigger!r} (Kleinbuchstaben, Ziffern, _)")
+    sources = _sources(table, stages)
+    dest = table.text("to")
+    if dest != REMEMBERED and dest not in stages:
+        table.fail("to", _unknown_stage(dest, stages))
+    transition = Transition(
+        trigger=trigger,
+        sources=sources,
+        dest=dest,
+        forward=table.flag("forward", False),
+        remember=table.flag("remember", False),
+        guards=tuple(_guard(g) for g in table.table_list("guards")),
+        notify=table.opt_text("notify"),
+    )
+    table.finish()
+    return transition
+
+
+def _check_templates(workflow: Workflow, table: TomlTable) -> None:
+    for transition in workflow.transitions.values():
+        if transition.notify is None:
+            continue
+        for part in MAIL_PARTS:
+            path = workflow.templates_dir / "mail" / f"{transition.notify}.{part}.j2"
+            if not path.is_file():
+                table.table(transition.trigger).fail(
+                    "notify", f"Vorlage {transition.notify!r} fehlt ({path})"
+                )
+
+
+def _check_remembered(workflow: Workflow, table: TomlTable) -> None:
+    for transition in workflow.transitions.values():
+        if transition.returns and not remembered_stages(workflow, transition):
+            table.table(transition.trigger).fail(
+                "to", "@remembered braucht einen Übergang mit remember = true in die Stufe davor"
+            )
+
+
+def remembered_stages(workflow: Workflow, returning: Transition) -> tuple[str, ...]:
+    """The stages a returning transition (resume) can lead back to."""
+    stages: list[str] = []
+    for transition in workflow.transitions.values():
+        if transition.remember and transition.dest in returning.sources:
+            stages += transition.sources
+    return tuple(dict.fromkeys(stages))

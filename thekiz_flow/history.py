@@ -1,0 +1,59 @@
+"""Pure readings of a centre's audit trail: when its stage began, how long it was paused."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date, timedelta
+
+from dateutil.relativedelta import relativedelta
+
+from thekiz_flow.model import CentreFacts, StageChange, Workflow
+
+
+def _returns(workflow: Workflow, change: StageChange) -> bool:
+    transition = workflow.transitions.get(change.trigger)
+    return transition is not None and transition.returns
+
+
+def episode_start(facts: CentreFacts, workflow: Workflow, *, renewals: bool = False) -> date:
+    """The day the centre's current stay in its stage began.
+
+    A return from a pause continues the stay; a self-transition (renew) starts a new
+    programme year, which counts as a start only with ``renewals``.
+    """
+    stage = facts.centre.stage
+    start = facts.centre.stage_since
+    found = False
+    for change in facts.history:
+        if change.to_stage != stage or _returns(workflow, change):
+            continue
+        if change.from_stage != stage or renewals:
+            start, found = change.effective, True
+    return start if found else facts.centre.stage_since
+
+
+def paused_days(history: Iterable[StageChange], workflow: Workflow, stage: str, since: date) -> int:
+    """Days the centre spent paused out of ``stage`` since ``since``."""
+    total = 0
+    paused_at: date | None = None
+    for change in history:
+        if change.effective < since:
+            continue
+        transition = workflow.transitions.get(change.trigger)
+        if transition is not None and transition.remember and change.from_stage == stage:
+            paused_at = change.effective
+        elif paused_at is not None and change.to_stage == stage and _returns(workflow, change):
+            total += (change.effective - paused_at).days
+            paused_at = None
+    return total
+
+
+def months_between(start: date, end: date) -> int:
+    """Whole calendar months from start to end (negative if end is earlier)."""
+    delta = relativedelta(end, start)
+    return delta.years * 12 + delta.months
+
+
+def reached_after(start: date, months: int, paused: int = 0) -> date:
+    """The day on which ``months`` in a stage are complete, pauses not counted."""
+    return start + timedelta(days=paused) + relativedelta(months=months)

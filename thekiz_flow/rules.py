@@ -1,0 +1,102 @@
+"""The lifecycle: the only module that imports ``transitions``.
+
+ONE :class:`transitions.Machine` per workflow, shared by every centre. A stage change
+runs the machine's event on a short-lived token that holds the centre's stage for the
+length of one call; no model is ever registered with the machine, so 60,000 centres
+cost what one does.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from transitions import EventData, Machine, MachineError
+
+from thekiz_flow.definitions import remembered_stages
+from thekiz_flow.errors import Refused
+from thekiz_flow.guards import GUARDS
+from thekiz_flow.model import CentreFacts, Transition, Verdict, Workflow
+
+
+class _Token:
+    """The model an event runs on: one centre's stage during one trigger."""
+
+    __slots__ = ("state",)
+
+    def __init__(self, state: str) -> None:
+        self.state = state
+
+
+class Lifecycle:
+    def __init__(self, workflow: Workflow) -> None:
+        self.workflow = workflow
+        self._machine = Machine(
+            model=None,
+            states=list(workflow.stages),
+            initial=workflow.initial,
+            auto_transitions=False,
+            send_event=True,
+            ignore_invalid_triggers=False,
+        )
+        for transition in workflow.transitions.values():
+            dests = (
+                remembered_stages(workflow, transition)
+                if transition.returns
+                else (transition.dest,)
+            )
+            for source in transition.sources:
+                for dest in dests:
+                    self._machine.add_transition(
+                        transition.trigger, source, dest, conditions=[self._condition(dest)]
+                    )
+
+    @staticmethod
+    def _condition(dest: str) -> Any:
+        def allowed(event: EventData) -> bool:
+            verdict: Verdict = event.kwargs["verdict"]
+            return verdict.dest == dest and (verdict.allowed or bool(event.kwargs["force"]))
+
+        return allowed
+
+    def transition(self, trigger: str, stage: str) -> Transition:
+        transition = self.workflow.transitions.get(trigger)
+        if transition is None:
+            known = ", ".join(self.workflow.transitions)
+            raise Refused(f"unbekannter Auslöser {trigger!r} (bekannt: {known})")
+        if stage not in transition.sources:
+            possible = ", ".join(self.workflow.triggers_from(stage)) or "keiner"
+            name = self.workflow.stage(stage).name
+            raise Refused(f"{trigger!r} ist in der Stufe {name} nicht möglich (möglich: {possible})")
+        return transition
+
+    def check(self, trigger: str, facts: CentreFacts) -> Verdict:
+        """Which stage the trigger leads to and every guard that is not met."""
+        stage = facts.centre.stage
+        transition = self.transition(trigger, stage)
+        dest = transition.dest
+        if transition.returns:
+            if facts.centre.resume_stage is None:
+                raise Refused("keine Stufe gemerkt, zu der zurückgekehrt werden könnte")
+            dest = facts.centre.resume_stage
+        missing = tuple(
+            message
+            for guard in transition.guards
+            if (message := GUARDS[guard.name].fn(facts, self.workflow, guard.params)) is not None
+        )
+        return Verdict(trigger=trigger, source=stage, dest=dest, missing=missing)
+
+    def fire(self, trigger: str, facts: CentreFacts, force: bool = False) -> Verdict:
+        """Run the trigger through the machine; raise :class:`Refused` if it may not fire."""
+        verdict = self.check(trigger, facts)
+        if not verdict.allowed and not force:
+            raise Refused(
+                f"{trigger!r} abgelehnt: " + "; ".join(verdict.missing), verdict.missing
+            )
+        token = _Token(facts.centre.stage)
+        try:
+            moved = self._machine.events[trigger].trigger(token, verdict=verdict, force=force)
+        except MachineError as exc:  # pragma: no cover - check() rejects these first
+            raise Refused(f"{trigger!r} ist nicht möglich: {exc}") from exc
+        if not moved:
+            raise Refused(f"{trigger!r} führt nicht zu {verdict.dest!r}")
+        return Verdict(trigger, verdict.source, token.state, verdict.missing)
