@@ -58,7 +58,9 @@ def read_centres(path: Path) -> tuple[list[tuple[int, CentreInput]], list[str]]:
                     problems.append(f"Zeile {line}: {len(record)} statt {len(header)} Spalten")
                 else:
                     values = dict(zip(header, record, strict=True))
-                    rows.append((line, CentreInput(**{k: values.get(k) for k in REQUIRED + OPTIONAL})))
+                    rows.append(
+                        (line, CentreInput(**{k: values.get(k) for k in REQUIRED + OPTIONAL}))
+                    )
             line = reader.line_num + 1
     except csv.Error as exc:
         raise InvalidInput(f"{path}: Zeile {reader.line_num}: kein gültiges CSV ({exc})") from None

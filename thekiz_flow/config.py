@@ -52,7 +52,7 @@ class MailSettings:
 class Settings:
     database_url: str = DEFAULT_DATABASE_URL
     workflow_path: Path = DEFAULT_WORKFLOW
-    timezone: ZoneInfo = ZoneInfo("Europe/Berlin")
+    timezone: ZoneInfo = field(default_factory=lambda: ZoneInfo("Europe/Berlin"))
     mail: MailSettings = MailSettings()
     source: Path | None = None
 

@@ -40,8 +40,14 @@ def load_workflow(path: Path) -> Workflow:
     }
     root.finish()
     workflow = Workflow(
-        name=name, title=title, initial=initial, stages=stages, transitions=transitions,
-        districts=districts, templates_dir=templates_dir, source=path,
+        name=name,
+        title=title,
+        initial=initial,
+        stages=stages,
+        transitions=transitions,
+        districts=districts,
+        templates_dir=templates_dir,
+        source=path,
     )
     _check_templates(workflow, transitions_table)
     _check_remembered(workflow, transitions_table)

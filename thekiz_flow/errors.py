@@ -1,13 +1,13 @@
 """Errors of thekiz-flow. Every message is German: it is shown to the office as it is.
 
-    ThekizError                   exit 1: anything unexpected
-     └── UserError                exit 2: bad input or a refused action; nothing written
-          ├── InvalidInput        a value on the command line or in a file is wrong
-          ├── NotFound            no centre, coach, ... with that id
-          ├── ConfigError         the configuration (file or environment) is wrong
-          ├── WorkflowError       the workflow file is wrong
-          ├── NotInitialised      the database has no (or an old) schema
-          └── Refused             a stage change whose guards are not met
+ThekizError                   exit 1: anything unexpected
+ └── UserError                exit 2: bad input or a refused action; nothing written
+      ├── InvalidInput        a value on the command line or in a file is wrong
+      ├── NotFound            no centre, coach, ... with that id
+      ├── ConfigError         the configuration (file or environment) is wrong
+      ├── WorkflowError       the workflow file is wrong
+      ├── NotInitialised      the database has no (or an old) schema
+      └── Refused             a stage change whose guards are not met
 """
 
 from __future__ import annotations

@@ -8,9 +8,7 @@ from thekiz_flow.model import Transition, Workflow
 
 
 def _label(transition: Transition) -> str:
-    conditions = [
-        GUARDS[guard.name].describe.format(**guard.params) for guard in transition.guards
-    ]
+    conditions = [GUARDS[guard.name].describe.format(**guard.params) for guard in transition.guards]
     return transition.trigger + (f" [{', '.join(conditions)}]" if conditions else "")
 
 

@@ -40,11 +40,7 @@ def _months(facts: CentreFacts, workflow: Workflow, months: int, renewals: bool)
     if reached <= facts.on:
         return None
     done = max(0, months_between(start + timedelta(days=paused), facts.on))
-    what = (
-        "im laufenden Programmjahr"
-        if renewals
-        else f"in der Stufe {workflow.stage(stage).name}"
-    )
+    what = "im laufenden Programmjahr" if renewals else f"in der Stufe {workflow.stage(stage).name}"
     return f"mindestens {months} Monate {what} (bisher {done}; erfüllt ab {german_date(reached)})"
 
 

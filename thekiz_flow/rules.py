@@ -66,7 +66,9 @@ class Lifecycle:
         if stage not in transition.sources:
             possible = ", ".join(self.workflow.triggers_from(stage)) or "keiner"
             name = self.workflow.stage(stage).name
-            raise Refused(f"{trigger!r} ist in der Stufe {name} nicht möglich (möglich: {possible})")
+            raise Refused(
+                f"{trigger!r} ist in der Stufe {name} nicht möglich (möglich: {possible})"
+            )
         return transition
 
     def check(self, trigger: str, facts: CentreFacts) -> Verdict:
@@ -89,9 +91,7 @@ class Lifecycle:
         """Run the trigger through the machine; raise :class:`Refused` if it may not fire."""
         verdict = self.check(trigger, facts)
         if not verdict.allowed and not force:
-            raise Refused(
-                f"{trigger!r} abgelehnt: " + "; ".join(verdict.missing), verdict.missing
-            )
+            raise Refused(f"{trigger!r} abgelehnt: " + "; ".join(verdict.missing), verdict.missing)
         token = _Token(facts.centre.stage)
         try:
             moved = self._machine.events[trigger].trigger(token, verdict=verdict, force=force)

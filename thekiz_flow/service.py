@@ -87,9 +87,7 @@ class Service:
             return repo.coaches()
 
     def coach(self, repo: Repository, ref: str, field: str = "--coach") -> Coach:
-        found = (
-            repo.coach(int(ref)) if ref.strip().isdigit() else repo.coach_by_email(ref.strip())
-        )
+        found = repo.coach(int(ref)) if ref.strip().isdigit() else repo.coach_by_email(ref.strip())
         if found is None:
             raise NotFound(f"{field}: keine Prozessbegleitung {ref!r} (Nummer oder E-Mail)")
         return found
@@ -119,8 +117,17 @@ class Service:
         now = self.clock.now()
         ids = repo.add_centres(rows, now)
         imported = [
-            StageChange(i, "import", self.workflow.initial, r.stage, r.stage_since, now,
-                        self.actor, "Übernahme der bestehenden Stufe", True)
+            StageChange(
+                i,
+                "import",
+                self.workflow.initial,
+                r.stage,
+                r.stage_since,
+                now,
+                self.actor,
+                "Übernahme der bestehenden Stufe",
+                True,
+            )
             for i, r in zip(ids, rows, strict=True)
             if r.stage != self.workflow.initial
         ]
@@ -151,7 +158,9 @@ class Service:
                     continue
                 key = (row.name.casefold(), row.district)
                 if key in first_line:
-                    problems.append(f"Zeile {line}: {row.name!r} doppelt (wie Zeile {first_line[key]})")
+                    problems.append(
+                        f"Zeile {line}: {row.name!r} doppelt (wie Zeile {first_line[key]})"
+                    )
                 first_line.setdefault(key, line)
                 checked.append((line, row))
             taken = repo.existing_centres((r.name, r.district) for _, r in checked)
@@ -206,8 +215,12 @@ class Service:
         return facts_as_of(centre, repo.history(centre.id), visits, on)
 
     def advance(
-        self, centre_id: int, trigger: str, on: date | None = None,
-        reason: str | None = None, force: bool = False,
+        self,
+        centre_id: int,
+        trigger: str,
+        on: date | None = None,
+        reason: str | None = None,
+        force: bool = False,
     ) -> StageChange:
         """Fire a trigger: new stage, stage_since and the audit row, in one transaction."""
         day = self._on(on)
@@ -224,8 +237,15 @@ class Service:
             verdict = self.lifecycle.fire(trigger, self._facts(repo, centre, day), force)
             transition = self.workflow.transitions[trigger]
             change = StageChange(
-                centre.id, trigger, centre.stage, verdict.dest, day, self.clock.now(),
-                self.actor, why, forced=force and not verdict.allowed,
+                centre.id,
+                trigger,
+                centre.stage,
+                verdict.dest,
+                day,
+                self.clock.now(),
+                self.actor,
+                why,
+                forced=force and not verdict.allowed,
             )
             resume = centre.stage if transition.remember else None
             stored = repo.record_change(change, centre, resume)

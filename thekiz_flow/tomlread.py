@@ -79,7 +79,10 @@ class TomlTable:
         return value
 
     def integer(
-        self, name: str, default: object = _MISSING, minimum: int | None = None,
+        self,
+        name: str,
+        default: object = _MISSING,
+        minimum: int | None = None,
         maximum: int | None = None,
     ) -> int:
         value = self._get(name, default)

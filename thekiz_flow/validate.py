@@ -46,7 +46,9 @@ def amount(field: str, value: str, *, maximum: Decimal) -> Decimal:
     except InvalidOperation:
         raise InvalidInput(f"{field}: keine Zahl: {value!r}") from None
     if not number.is_finite() or number <= 0 or number > maximum:
-        raise InvalidInput(f"{field}: muss größer als 0 und höchstens {maximum} sein, nicht {value}")
+        raise InvalidInput(
+            f"{field}: muss größer als 0 und höchstens {maximum} sein, nicht {value}"
+        )
     if number != number.quantize(Decimal("0.01")):
         raise InvalidInput(f"{field}: höchstens zwei Nachkommastellen, nicht {value}")
     return number

@@ -17,14 +17,15 @@ from thekiz_flow.cli.usage import german_usage
 from thekiz_flow.errors import ThekizError
 
 # Importing the command modules registers their commands on `cli`.
-from thekiz_flow.cli import lifecycle, registry  # noqa: E402, F401  isort: skip
+from thekiz_flow.cli import lifecycle, registry  # noqa: F401  isort: skip
 
 __all__ = ["App", "cli", "main"]
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    app = App(None)
     try:
-        result = cli.main(args=argv, prog_name="thekiz-flow", standalone_mode=False)
+        result = cli.main(args=argv, prog_name="thekiz-flow", standalone_mode=False, obj=app)
     except click.UsageError as exc:
         click.echo(f"Fehler: {german_usage(exc)}", err=True)
         return 2
@@ -37,6 +38,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except OperationalError as exc:
         click.echo(f"Fehler: Datenbank nicht erreichbar ({exc.orig})", err=True)
         return 1
+    finally:
+        app.close()
     return result if isinstance(result, int) else 0
 
 

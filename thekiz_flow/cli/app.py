@@ -47,6 +47,10 @@ class App:
     def service(self) -> Service:
         return Service(self.engine, self.workflow, SystemClock(), self.settings.timezone, _actor())
 
+    def close(self) -> None:
+        if "engine" in self.__dict__:
+            self.engine.dispose()
+
 
 pass_app = click.make_pass_decorator(App)
 
@@ -59,7 +63,7 @@ pass_app = click.make_pass_decorator(App)
     help="Konfigurationsdatei (sonst $THEKIZ_FLOW_CONFIG, ./config.toml, Voreinstellungen).",
 )
 @click.version_option(package_name="thekiz-flow", message="thekiz-flow %(version)s")
-@click.pass_context
-def cli(ctx: click.Context, config_path: Path | None) -> None:
+@pass_app
+def cli(app: App, config_path: Path | None) -> None:
     """thekiz-flow: Stufen, Begleitung und Berichte der Thüringer Eltern-Kind-Zentren."""
-    ctx.obj = App(config_path)
+    app.config_path = config_path

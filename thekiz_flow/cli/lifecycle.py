@@ -25,9 +25,15 @@ def centre_show(app: App, centre_id: str, as_json: bool) -> None:
     step = next((e for e in app.service.eligible() if e.centre.id == found.id), None)
     if as_json:
         data = centre_json(found, coach)
-        data["next"] = None if step is None else {
-            "trigger": step.trigger, "eligible": step.eligible, "missing": list(step.missing),
-        }
+        data["next"] = (
+            None
+            if step is None
+            else {
+                "trigger": step.trigger,
+                "eligible": step.eligible,
+                "missing": list(step.missing),
+            }
+        )
         print_json(data)
         return
     stage = app.workflow.stage(found.stage)
@@ -51,7 +57,9 @@ def centre_show(app: App, centre_id: str, as_json: bool) -> None:
 @click.argument("trigger")
 @click.option("--on", "on", help="Wirksam ab (JJJJ-MM-TT), Voreinstellung heute.")
 @click.option("--reason", help="Begründung (Pflicht mit --force).")
-@click.option("--force", is_flag=True, help="Unerfüllte Bedingungen übergehen (Koordinierungsstelle).")
+@click.option(
+    "--force", is_flag=True, help="Unerfüllte Bedingungen übergehen (Koordinierungsstelle)."
+)
 @pass_app
 def advance(
     app: App, centre_id: str, trigger: str, on: str | None, reason: str | None, force: bool
@@ -76,16 +84,29 @@ def eligible(app: App, on: str | None, as_json: bool) -> None:
     """Für jede Einrichtung: der nächste Schritt und was dafür noch fehlt."""
     results = app.service.eligible(on_option(on))
     if as_json:
-        print_json([
-            {"centre": e.centre.id, "stage": e.centre.stage, "trigger": e.trigger,
-             "eligible": e.eligible, "missing": list(e.missing)}
-            for e in results
-        ])
+        print_json(
+            [
+                {
+                    "centre": e.centre.id,
+                    "stage": e.centre.stage,
+                    "trigger": e.trigger,
+                    "eligible": e.eligible,
+                    "missing": list(e.missing),
+                }
+                for e in results
+            ]
+        )
         return
     stages = app.workflow.stages
     rows = [
-        (e.centre.id, e.centre.name, stages[e.centre.stage].name, e.trigger,
-         "ja" if e.eligible else "nein", "; ".join(e.missing))
+        (
+            e.centre.id,
+            e.centre.name,
+            stages[e.centre.stage].name,
+            e.trigger,
+            "ja" if e.eligible else "nein",
+            "; ".join(e.missing),
+        )
         for e in results
     ]
     print_table(
@@ -95,9 +116,15 @@ def eligible(app: App, on: str | None, as_json: bool) -> None:
 
 def _change_json(change: StageChange) -> dict[str, object]:
     return {
-        "id": change.id, "centre": change.centre_id, "trigger": change.trigger,
-        "from": change.from_stage, "to": change.to_stage, "effective": change.effective,
-        "recorded_at": change.recorded_at, "actor": change.actor, "reason": change.reason,
+        "id": change.id,
+        "centre": change.centre_id,
+        "trigger": change.trigger,
+        "from": change.from_stage,
+        "to": change.to_stage,
+        "effective": change.effective,
+        "recorded_at": change.recorded_at,
+        "actor": change.actor,
+        "reason": change.reason,
         "forced": change.forced,
     }
 
@@ -114,13 +141,21 @@ def history(app: App, centre_id: str, as_json: bool) -> None:
         return
     stages = app.workflow.stages
     rows = [
-        (german_date(c.effective), c.trigger, stages[c.from_stage].name, stages[c.to_stage].name,
-         c.actor, "ja" if c.forced else "", c.reason or "")
+        (
+            german_date(c.effective),
+            c.trigger,
+            stages[c.from_stage].name,
+            stages[c.to_stage].name,
+            c.actor,
+            "ja" if c.forced else "",
+            c.reason or "",
+        )
         for c in changes
     ]
     print_table(
         f"Verlauf der Einrichtung {centre_id}",
-        ["wirksam", "Schritt", "von", "nach", "durch", "erzwungen", "Begründung"], rows,
+        ["wirksam", "Schritt", "von", "nach", "durch", "erzwungen", "Begründung"],
+        rows,
     )
 
 

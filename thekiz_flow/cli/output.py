@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 from collections.abc import Sequence
 from datetime import date, datetime
 from decimal import Decimal
@@ -25,13 +26,15 @@ def print_json(data: object) -> None:
     click.echo(json.dumps(data, default=_default, ensure_ascii=False, indent=2))
 
 
-def print_table(title: str | None, headers: Sequence[str], rows: Sequence[Sequence[object]]) -> None:
+def print_table(
+    title: str | None, headers: Sequence[str], rows: Sequence[Sequence[object]]
+) -> None:
     table = Table(title=title, title_justify="left", header_style="bold")
     for header in headers:
         table.add_column(header)
     for row in rows:
         table.add_row(*("" if cell is None else str(cell) for cell in row))
-    Console(width=200 if not click.get_text_stream("stdout").isatty() else None).print(table)
+    Console(width=None if sys.stdout.isatty() else 200).print(table)
 
 
 def german_date(value: date | None) -> str:

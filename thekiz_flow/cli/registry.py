@@ -77,8 +77,13 @@ def centre() -> None:
 @click.option("--on", "on", help="Datum der Aufnahme als Interessent (JJJJ-MM-TT).")
 @pass_app
 def centre_add(
-    app: App, name: str, district: str, email: str, carrier: str | None,
-    coach_ref: str | None, on: str | None,
+    app: App,
+    name: str,
+    district: str,
+    email: str,
+    carrier: str | None,
+    coach_ref: str | None,
+    on: str | None,
 ) -> None:
     """Einrichtung anlegen; gibt ihre Nummer aus."""
     given = CentreInput(name, district, email, carrier, coach_ref)
@@ -91,16 +96,24 @@ def centre_add(
 def centre_import(app: App, file: Path) -> None:
     """Einrichtungen aus einer CSV-Datei anlegen: alle oder keine."""
     ids = app.service.import_centres(file)
-    click.echo(f"{len(ids)} Einrichtungen importiert (Nr. {ids[0]}–{ids[-1]})." if ids
-               else "Keine Einrichtungen in der Datei.")
+    click.echo(
+        f"{len(ids)} Einrichtungen importiert (Nr. {ids[0]}–{ids[-1]})."
+        if ids
+        else "Keine Einrichtungen in der Datei."
+    )
 
 
 def centre_json(centre: Centre, coach: Coach | None = None) -> dict[str, object]:
     return {
-        "id": centre.id, "name": centre.name, "district": centre.district,
-        "email": centre.email, "carrier": centre.carrier, "coach": centre.coach_id,
+        "id": centre.id,
+        "name": centre.name,
+        "district": centre.district,
+        "email": centre.email,
+        "carrier": centre.carrier,
+        "coach": centre.coach_id,
         "coach_name": None if coach is None else coach.name,
-        "stage": centre.stage, "stage_since": centre.stage_since,
+        "stage": centre.stage,
+        "stage_since": centre.stage_since,
     }
 
 
@@ -117,8 +130,7 @@ def centre_list(app: App, stage: str | None, district: str | None, as_json: bool
         return
     names = app.workflow.stages
     rows = [
-        (c.id, c.name, c.district, names[c.stage].name, german_date(c.stage_since))
-        for c in centres
+        (c.id, c.name, c.district, names[c.stage].name, german_date(c.stage_since)) for c in centres
     ]
     print_table(f"Einrichtungen ({len(rows)})", ["Nr.", "Name", "Kreis", "Stufe", "seit"], rows)
 

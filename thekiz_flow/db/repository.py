@@ -24,15 +24,30 @@ def _coach(row: Row[Any]) -> Coach:
 
 def _centre(row: Row[Any]) -> Centre:
     return Centre(
-        row.id, row.name, row.district, row.email, row.carrier, row.coach_id,
-        row.stage, row.stage_since, row.resume_stage,
+        row.id,
+        row.name,
+        row.district,
+        row.email,
+        row.carrier,
+        row.coach_id,
+        row.stage,
+        row.stage_since,
+        row.resume_stage,
     )
 
 
 def _change(row: Row[Any]) -> StageChange:
     return StageChange(
-        row.centre_id, row.trigger, row.from_stage, row.to_stage, row.effective,
-        row.recorded_at, row.actor, row.reason, row.forced, row.id,
+        row.centre_id,
+        row.trigger,
+        row.from_stage,
+        row.to_stage,
+        row.effective,
+        row.recorded_at,
+        row.actor,
+        row.reason,
+        row.forced,
+        row.id,
     )
 
 
@@ -64,8 +79,13 @@ class Repository:
         stmt = insert(centres).returning(centres.c.id, sort_by_parameter_order=True)
         values = [
             {
-                "name": r.name, "district": r.district, "email": r.email, "carrier": r.carrier,
-                "coach_id": r.coach_id, "stage": r.stage, "stage_since": r.stage_since,
+                "name": r.name,
+                "district": r.district,
+                "email": r.email,
+                "carrier": r.carrier,
+                "coach_id": r.coach_id,
+                "stage": r.stage,
+                "stage_since": r.stage_since,
                 "created_at": now,
             }
             for r in rows
@@ -88,7 +108,9 @@ class Repository:
         """Which (name, district) pairs are taken already, compared case-insensitively."""
         wanted = {(n.casefold(), d) for n, d in keys}
         stmt = select(centres.c.name, centres.c.district)
-        return {(n.casefold(), d) for n, d in self.conn.execute(stmt) if (n.casefold(), d) in wanted}
+        return {
+            (n.casefold(), d) for n, d in self.conn.execute(stmt) if (n.casefold(), d) in wanted
+        }
 
     def assign_coach(self, centre_id: int, coach_id: int | None) -> None:
         stmt = update(centres).where(centres.c.id == centre_id).values(coach_id=coach_id)
@@ -123,9 +145,15 @@ class Repository:
         stmt = insert(stage_changes).returning(stage_changes.c.id, sort_by_parameter_order=True)
         values = [
             {
-                "centre_id": c.centre_id, "trigger": c.trigger, "from_stage": c.from_stage,
-                "to_stage": c.to_stage, "effective": c.effective, "recorded_at": c.recorded_at,
-                "actor": c.actor, "reason": c.reason, "forced": c.forced,
+                "centre_id": c.centre_id,
+                "trigger": c.trigger,
+                "from_stage": c.from_stage,
+                "to_stage": c.to_stage,
+                "effective": c.effective,
+                "recorded_at": c.recorded_at,
+                "actor": c.actor,
+                "reason": c.reason,
+                "forced": c.forced,
             }
             for c in changes
         ]
@@ -147,8 +175,13 @@ class Repository:
     # ------------------------------------------------------------- site visits
     def add_site_visit(self, centre_id: int, stage: str, day: date, note: str | None) -> int:
         stmt = insert(activities).values(
-            centre_id=centre_id, kind=SITE_VISIT, key=f"{SITE_VISIT}:{stage}:{day.isoformat()}",
-            stage=stage, date=day, status=HELD, note=note,
+            centre_id=centre_id,
+            kind=SITE_VISIT,
+            key=f"{SITE_VISIT}:{stage}:{day.isoformat()}",
+            stage=stage,
+            date=day,
+            status=HELD,
+            note=note,
         )
         return int(self.conn.execute(stmt.returning(activities.c.id)).scalar_one())
 

@@ -1,0 +1,71 @@
+"""Fixtures: one database per test on SQLite and (when configured) on PostgreSQL."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+from sqlalchemy import Engine, text
+
+from thekiz_flow.clock import FrozenClock, noon
+from thekiz_flow.db.engine import make_engine
+from thekiz_flow.db.migrate import upgrade
+from thekiz_flow.definitions import load_workflow
+from thekiz_flow.model import Workflow
+from thekiz_flow.paths import DEFAULT_WORKFLOW
+from thekiz_flow.service import Service
+
+BERLIN = ZoneInfo("Europe/Berlin")
+PG_URL = os.environ.get("THEKIZ_TEST_DATABASE_URL")
+TODAY = date(2026, 6, 15)
+
+BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
+
+
+@pytest.fixture(scope="session")
+def workflow() -> Workflow:
+    return load_workflow(DEFAULT_WORKFLOW)
+
+
+@pytest.fixture(params=BACKENDS)
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A fresh, empty database: a SQLite file, or a schema of its own on PostgreSQL."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'thekiz.db'}"
+        return
+    if not PG_URL:
+        pytest.skip("THEKIZ_TEST_DATABASE_URL is not set")
+    schema = f"t_{uuid.uuid4().hex[:16]}"
+    admin = make_engine(PG_URL)
+    with admin.begin() as connection:
+        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+    separator = "&" if "?" in PG_URL else "?"
+    try:
+        yield f"{PG_URL}{separator}options=-csearch_path%3D{schema}"
+    finally:
+        with admin.begin() as connection:
+            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+
+@pytest.fixture
+def engine(database_url: str) -> Iterator[Engine]:
+    engine = make_engine(database_url)
+    upgrade(engine)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def clock() -> FrozenClock:
+    return FrozenClock(noon(TODAY, BERLIN))
+
+
+@pytest.fixture
+def service(engine: Engine, workflow: Workflow, clock: FrozenClock) -> Service:
+    return Service(engine, workflow, clock, BERLIN, actor="test")

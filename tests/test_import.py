@@ -1,0 +1,96 @@
+"""Property: a centres CSV imports whole or not at all, whatever its rows hold."""
+
+from __future__ import annotations
+
+import csv
+import io
+import itertools
+from pathlib import Path
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from sqlalchemy import Engine, func, select
+
+from tests.conftest import BERLIN, TODAY
+from thekiz_flow.clock import FrozenClock, noon
+from thekiz_flow.db.engine import make_engine
+from thekiz_flow.db.migrate import upgrade
+from thekiz_flow.db.tables import centres, stage_changes
+from thekiz_flow.errors import InvalidInput
+from thekiz_flow.model import Workflow
+from thekiz_flow.service import Service
+
+GOOD = {
+    "district": st.sampled_from(["Jena", "gera", "SUHL", "Weimarer Land"]),
+    "email": st.sampled_from(["a@example.org", "kita.b@example.org"]),
+    "stage": st.sampled_from(["", "basisbegleitung", "Vertiefungsbegleitung"]),
+    "stage_since": st.sampled_from(["", "2025-01-06", "2024-12-31"]),
+}
+BAD = {
+    "district": st.sampled_from(["", "Bayern", "Jenna"]),
+    "email": st.sampled_from(["", "kein-at", "a@b"]),
+    "stage": st.sampled_from(["basis", "pause"]),
+    "stage_since": st.sampled_from(["2030-01-01", "gestern", "2025-02-30"]),
+}
+counter = itertools.count()
+
+
+@st.composite
+def rows(draw: st.DrawFn) -> tuple[list[dict[str, str]], bool]:
+    """Rows, and whether every one of them is good."""
+    result, all_good = [], True
+    for _ in range(draw(st.integers(1, 6))):
+        bad_field = draw(st.sampled_from([None, None, None, *BAD]))
+        row = {f: draw(BAD[f] if f == bad_field else GOOD[f]) for f in GOOD}
+        name = draw(st.text(alphabet="abc äö,;\"'-", min_size=0, max_size=12)).strip()
+        if not name:
+            all_good = False
+        row["name"] = f"Kita {name}" if name and draw(st.booleans()) else name
+        row["name"] = f"{row['name']} {next(counter)}" if row["name"] else ""
+        all_good = all_good and bad_field is None
+        result.append(row)
+    return result, all_good
+
+
+def to_csv(records: list[dict[str, str]], delimiter: str) -> str:
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, ["name", *GOOD], delimiter=delimiter)
+    writer.writeheader()
+    writer.writerows(records)
+    return buffer.getvalue()
+
+
+def counts(engine: Engine) -> tuple[int, int]:
+    with engine.connect() as connection:
+        return (
+            connection.execute(select(func.count()).select_from(centres)).scalar_one(),
+            connection.execute(select(func.count()).select_from(stage_changes)).scalar_one(),
+        )
+
+
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(data=rows(), delimiter=st.sampled_from([",", ";"]))
+def test_random_rows_never_half_import(
+    tmp_path: Path, workflow: Workflow, data: tuple[list[dict[str, str]], bool], delimiter: str
+) -> None:
+    records, all_good = data
+    engine = make_engine(f"sqlite:///{tmp_path / 'import.db'}")
+    upgrade(engine)
+    service = Service(engine, workflow, FrozenClock(noon(TODAY, BERLIN)), BERLIN, "test")
+    path = tmp_path / f"import-{next(counter)}.csv"
+    path.write_text(to_csv(records, delimiter), encoding="utf-8")
+    before = counts(engine)
+    try:
+        ids = service.import_centres(path)
+    except InvalidInput:
+        assert not all_good
+        assert counts(engine) == before
+    else:
+        assert all_good
+        staged = sum(1 for r in records if r["stage"])
+        assert len(ids) == len(records)
+        assert counts(engine) == (before[0] + len(records), before[1] + staged)
+    finally:
+        engine.dispose()

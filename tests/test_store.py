@@ -1,0 +1,176 @@
+"""The store's contract, the same on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta, timezone
+from decimal import Decimal
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import Engine, func, select
+from sqlalchemy.exc import IntegrityError
+
+from thekiz_flow.db.migrate import current_revision, head_revision, upgrade
+from thekiz_flow.db.repository import Repository
+from thekiz_flow.db.tables import metadata, stage_changes
+from thekiz_flow.model import NewCentre, StageChange
+
+NOW = datetime(2026, 3, 29, 0, 30, tzinfo=UTC)
+
+
+def centre(name: str = "Kita Löwenzahn", district: str = "Gera", **kw: object) -> NewCentre:
+    values: dict[str, object] = {
+        "name": name,
+        "district": district,
+        "email": "kita@example.org",
+        "carrier": None,
+        "coach_id": None,
+        "stage": "interessent",
+        "stage_since": date(2025, 1, 2),
+    }
+    values.update(kw)
+    return NewCentre(**values)  # type: ignore[arg-type]
+
+
+def test_init_is_idempotent_and_matches_the_tables(engine: Engine) -> None:
+    assert upgrade(engine) == (head_revision(), head_revision())
+    with engine.connect() as connection:
+        assert current_revision(connection) == head_revision()
+        diff = compare_metadata(MigrationContext.configure(connection), metadata)
+    assert diff == []
+
+
+def test_coaches_round_trip(engine: Engine) -> None:
+    with engine.begin() as connection:
+        repo = Repository(connection)
+        coach_id = repo.add_coach("Lena Sommer", "Lena@Example.org", Decimal("62.50"), NOW)
+    with engine.connect() as connection:
+        repo = Repository(connection)
+        found = repo.coach_by_email("lena@example.org")
+        assert found is not None
+        assert (found.id, found.rate) == (coach_id, Decimal("62.50"))
+        assert repo.coach(coach_id) == found
+        assert repo.coach(coach_id + 1) is None
+        assert repo.coaches() == [found]
+
+
+def test_coach_email_is_unique(engine: Engine) -> None:
+    def add_twice() -> None:
+        with engine.begin() as connection:
+            repo = Repository(connection)
+            repo.add_coach("A", "a@example.org", Decimal(60), NOW)
+            repo.add_coach("B", "a@example.org", Decimal(60), NOW)
+
+    with pytest.raises(IntegrityError):
+        add_twice()
+    with engine.connect() as connection:
+        assert Repository(connection).coaches() == []
+
+
+def test_centres_bulk_insert_keeps_order_and_filters(engine: Engine) -> None:
+    rows = [centre(f"Kita {i}", "Jena" if i % 2 else "Suhl") for i in range(5)]
+    with engine.begin() as connection:
+        ids = Repository(connection).add_centres(rows, NOW)
+    with engine.connect() as connection:
+        repo = Repository(connection)
+        assert [repo.centre(i).name for i in ids] == [r.name for r in rows]  # type: ignore[union-attr]
+        assert [c.name for c in repo.centres(district="Jena")] == ["Kita 1", "Kita 3"]
+        assert repo.centres(stage="basisbegleitung") == []
+        assert repo.existing_centres([("KITA 1", "Jena"), ("Kita 1", "Suhl")]) == {
+            ("kita 1", "Jena")
+        }
+        assert sorted(repo.stage_counts()) == [
+            ("interessent", "Jena", 2),
+            ("interessent", "Suhl", 3),
+        ]
+
+
+def test_centre_name_is_unique_per_district(engine: Engine) -> None:
+    with pytest.raises(IntegrityError), engine.begin() as connection:
+        Repository(connection).add_centres([centre(), centre()], NOW)
+
+
+def test_times_are_stored_as_utc(engine: Engine) -> None:
+    summer = timezone(timedelta(hours=2))
+    recorded = datetime(2026, 7, 1, 9, 0, tzinfo=summer)
+    with engine.begin() as connection:
+        repo = Repository(connection)
+        (centre_id,) = repo.add_centres([centre()], NOW)
+        repo.add_changes(
+            [
+                StageChange(
+                    centre_id,
+                    "admit",
+                    "interessent",
+                    "basisbegleitung",
+                    date(2026, 7, 1),
+                    recorded,
+                    "test",
+                )
+            ]
+        )
+    with engine.connect() as connection:
+        (stored,) = Repository(connection).history(centre_id)
+    assert stored.recorded_at == recorded
+    assert stored.recorded_at.tzinfo == UTC
+
+
+def test_record_change_moves_the_centre_and_writes_the_audit(engine: Engine) -> None:
+    with engine.begin() as connection:
+        repo = Repository(connection)
+        (centre_id,) = repo.add_centres([centre()], NOW)
+        before = repo.centre(centre_id)
+        assert before is not None
+        change = StageChange(
+            centre_id,
+            "admit",
+            "interessent",
+            "basisbegleitung",
+            date(2025, 2, 1),
+            NOW,
+            "office",
+            "Start",
+            False,
+        )
+        stored = repo.record_change(change, before, None)
+        assert stored is not None
+        assert stored.id is not None
+        # The same previous state again: somebody else moved it in the meantime.
+        assert repo.record_change(change, before, None) is None
+    with engine.connect() as connection:
+        repo = Repository(connection)
+        after = repo.centre(centre_id)
+        assert after is not None
+        assert (after.stage, after.stage_since) == ("basisbegleitung", date(2025, 2, 1))
+        assert repo.history(centre_id) == [stored]
+        count = connection.execute(select(func.count()).select_from(stage_changes)).scalar()
+        assert count == 1
+
+
+def test_histories_and_site_visits_by_centre(engine: Engine) -> None:
+    with engine.begin() as connection:
+        repo = Repository(connection)
+        first, second = repo.add_centres([centre("A"), centre("B")], NOW)
+        repo.add_site_visit(second, "basisbegleitung", date(2025, 5, 6), "gut")
+        repo.add_site_visit(second, "basisbegleitung", date(2025, 3, 4), None)
+        repo.add_changes(
+            [
+                StageChange(
+                    second, "admit", "interessent", "basisbegleitung", date(2025, 2, 1), NOW, "o"
+                ),
+                StageChange(
+                    first, "withdraw", "interessent", "ausgeschieden", date(2025, 2, 2), NOW, "o"
+                ),
+            ]
+        )
+    with engine.connect() as connection:
+        repo = Repository(connection)
+        histories = repo.histories()
+        assert [c.trigger for c in histories[first]] == ["withdraw"]
+        assert [c.trigger for c in histories[second]] == ["admit"]
+        assert repo.site_visits()[second] == [
+            (date(2025, 3, 4), "basisbegleitung"),
+            (date(2025, 5, 6), "basisbegleitung"),
+        ]
+        assert repo.site_visits([first]) == {}
