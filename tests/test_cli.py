@@ -304,12 +304,19 @@ def test_import_reports_every_bad_row_and_imports_none(ready: Run, tmp_path: Pat
         "Kita Eins;Gera;eins@example.org;lena@example.org;;\n"
         "Kita Zwei;Gotha;kaputt;;;\n"
         "Kita Drei;Suhl;drei@example.org;;vertiefung;\n"
-        "Kita Eins;gera;eins@example.org;;;\n",
+        "Kita Eins;gera;eins@example.org;;;\n"
+        "Kita Vier;Jena\n",
         encoding="utf-8",
     )
     result = ready("centre", "import", "c.csv")
     assert result.code == 2
-    for line in ("Zeile 3: email", "Zeile 4: stage", "Zeile 5: 'Kita Eins' doppelt (wie Zeile 2)"):
+    for line in (
+        "nichts importiert, 4 Fehler",
+        "Zeile 3: email",
+        "Zeile 4: stage",
+        "Zeile 5: 'Kita Eins' doppelt (wie Zeile 2)",
+        "Zeile 6: 2 statt 6 Spalten",
+    ):
         assert line in result.err
     assert json.loads(ready("centre", "list", "--json").out)[-1]["id"] == 2
 

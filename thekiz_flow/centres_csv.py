@@ -40,7 +40,7 @@ def _text(path: Path) -> str:
         raise InvalidInput(f"{path}: Datei nicht lesbar ({exc.strerror})") from None
 
 
-def read_centres(path: Path) -> tuple[list[tuple[int, CentreInput]], list[str]]:
+def read_centres(path: Path) -> tuple[list[tuple[int, CentreInput]], list[tuple[int, str]]]:
     """The rows with their line numbers, and the problems of rows that could not be read."""
     lines = _text(path).splitlines(keepends=True)
     if not lines:
@@ -50,12 +50,12 @@ def read_centres(path: Path) -> tuple[list[tuple[int, CentreInput]], list[str]]:
     try:
         header = _header(path, next(reader))
         rows: list[tuple[int, CentreInput]] = []
-        problems: list[str] = []
+        problems: list[tuple[int, str]] = []
         line = reader.line_num + 1
         for record in reader:
             if any(cell.strip() for cell in record):
                 if len(record) != len(header):
-                    problems.append(f"Zeile {line}: {len(record)} statt {len(header)} Spalten")
+                    problems.append((line, f"{len(record)} statt {len(header)} Spalten"))
                 else:
                     values = dict(zip(header, record, strict=True))
                     rows.append(

@@ -22,7 +22,7 @@ from thekiz_flow.model import StageChange
 def centre_show(app: App, centre_id: str, as_json: bool) -> None:
     """Eine Einrichtung: Stufe, Prozessbegleitung und der nächste Schritt."""
     found, coach = app.service.centre(validate.identifier("ID", centre_id))
-    step = next((e for e in app.service.eligible() if e.centre.id == found.id), None)
+    step = app.service.next_step(found.id)
     if as_json:
         data = centre_json(found, coach)
         data["next"] = (

@@ -1,0 +1,67 @@
+"""The service's common ground: the clock, the unit of work and the lookups every part needs."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import date
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Engine
+
+from thekiz_flow import validate
+from thekiz_flow.clock import Clock, local_today
+from thekiz_flow.db.migrate import require_current
+from thekiz_flow.db.repository import Repository
+from thekiz_flow.errors import InvalidInput, NotFound
+from thekiz_flow.guards import german_date
+from thekiz_flow.model import Centre, Coach, Workflow
+from thekiz_flow.rules import Lifecycle
+
+
+class ServiceBase:
+    def __init__(
+        self, engine: Engine, workflow: Workflow, clock: Clock, zone: ZoneInfo, actor: str
+    ) -> None:
+        self.engine = engine
+        self.workflow = workflow
+        self.lifecycle = Lifecycle(workflow)
+        self.clock = clock
+        self.zone = zone
+        self.actor = actor
+
+    @contextmanager
+    def unit(self) -> Iterator[Repository]:
+        """One database transaction: it commits whole or not at all."""
+        with self.engine.begin() as connection:
+            require_current(connection)
+            yield Repository(connection)
+
+    def today(self) -> date:
+        return local_today(self.clock, self.zone)
+
+    def _on(self, on: date | None) -> date:
+        today = self.today()
+        if on is None:
+            return today
+        if on > today:
+            raise InvalidInput(f"--on: {german_date(on)} liegt in der Zukunft")
+        return on
+
+    def stage_id(self, value: str, field: str = "--stage") -> str:
+        return validate.choice(field, value, list(self.workflow.stages), "unbekannte Stufe")
+
+    def district(self, value: str, field: str = "--district") -> str:
+        return validate.choice(field, value, self.workflow.districts, "unbekannter Kreis")
+
+    def _centre(self, repo: Repository, centre_id: int) -> Centre:
+        centre = repo.centre(centre_id)
+        if centre is None:
+            raise NotFound(f"keine Einrichtung mit der Nummer {centre_id}")
+        return centre
+
+    def _coach(self, repo: Repository, ref: str, field: str = "--coach") -> Coach:
+        found = repo.coach(int(ref)) if ref.strip().isdigit() else repo.coach_by_email(ref.strip())
+        if found is None:
+            raise NotFound(f"{field}: keine Prozessbegleitung {ref!r} (Nummer oder E-Mail)")
+        return found

@@ -1,0 +1,118 @@
+"""The lifecycle: stage changes, who may take the next step, the audit trail."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+
+from thekiz_flow import validate
+from thekiz_flow.db.repository import Repository
+from thekiz_flow.errors import InvalidInput, Refused
+from thekiz_flow.guards import german_date
+from thekiz_flow.model import Centre, CentreFacts, StageChange
+from thekiz_flow.service.base import ServiceBase
+
+
+@dataclass(frozen=True)
+class Eligibility:
+    centre: Centre
+    trigger: str
+    eligible: bool
+    missing: tuple[str, ...]
+
+
+class LifecycleService(ServiceBase):
+    def history(self, centre_id: int) -> list[StageChange]:
+        with self.unit() as repo:
+            self._centre(repo, centre_id)
+            return repo.history(centre_id)
+
+    def _facts(self, repo: Repository, centre: Centre, on: date) -> CentreFacts:
+        visits = repo.site_visits([centre.id]).get(centre.id, [])
+        return facts_as_of(centre, repo.history(centre.id), visits, on)
+
+    def advance(
+        self,
+        centre_id: int,
+        trigger: str,
+        on: date | None = None,
+        reason: str | None = None,
+        force: bool = False,
+    ) -> StageChange:
+        """Fire a trigger: new stage, stage_since and the audit row, in one transaction."""
+        day = self._on(on)
+        why = validate.text("--reason", reason, required=False, limit=2000)
+        if force and why is None:
+            raise InvalidInput("--force braucht eine Begründung (--reason)")
+        with self.unit() as repo:
+            centre = self._centre(repo, centre_id)
+            if day < centre.stage_since:
+                raise InvalidInput(
+                    f"--on: {german_date(day)} liegt vor dem Beginn der aktuellen Stufe "
+                    f"({german_date(centre.stage_since)})"
+                )
+            verdict = self.lifecycle.fire(trigger, self._facts(repo, centre, day), force)
+            transition = self.workflow.transitions[trigger]
+            change = StageChange(
+                centre.id,
+                trigger,
+                centre.stage,
+                verdict.dest,
+                day,
+                self.clock.now(),
+                self.actor,
+                why,
+                forced=force and not verdict.allowed,
+            )
+            resume = centre.stage if transition.remember else None
+            stored = repo.record_change(change, centre, resume)
+            if stored is None:
+                raise Refused("die Einrichtung wurde gleichzeitig geändert; bitte erneut versuchen")
+            return stored
+
+    def _step(self, facts: CentreFacts) -> Eligibility | None:
+        transition = self.workflow.forward_from(facts.centre.stage)
+        if transition is None:
+            return None
+        verdict = self.lifecycle.check(transition.trigger, facts)
+        return Eligibility(facts.centre, transition.trigger, verdict.allowed, verdict.missing)
+
+    def eligible(self, on: date | None = None) -> list[Eligibility]:
+        """For each centre with a next step: whether it may take it, and what is missing."""
+        day = on or self.today()
+        with self.unit() as repo:
+            centres = [c for c in repo.centres() if self.workflow.forward_from(c.stage)]
+            histories, visits = repo.histories(), repo.site_visits()
+        steps = (
+            self._step(facts_as_of(c, histories.get(c.id, []), visits.get(c.id, []), day))
+            for c in centres
+        )
+        return [step for step in steps if step is not None]
+
+    def next_step(self, centre_id: int, on: date | None = None) -> Eligibility | None:
+        """The centre's next step in the programme, if it has one, and what it still needs."""
+        day = on or self.today()
+        with self.unit() as repo:
+            return self._step(self._facts(repo, self._centre(repo, centre_id), day))
+
+    def record_site_visit(self, centre_id: int, on: date, note: str | None = None) -> int:
+        day = self._on(on)
+        with self.unit() as repo:
+            centre = self._centre(repo, centre_id)
+            return repo.add_site_visit(centre.id, centre.stage, day, note)
+
+
+def facts_as_of(
+    centre: Centre,
+    history: Sequence[StageChange],
+    visits: Sequence[tuple[date, str]],
+    on: date,
+) -> CentreFacts:
+    """What the guards may know on ``on``: nothing recorded for a later date."""
+    return CentreFacts(
+        centre,
+        tuple(c for c in history if c.effective <= on),
+        tuple(v for v in visits if v[0] <= on),
+        on,
+    )

@@ -1,0 +1,137 @@
+"""Keeping the register: coaches and centres, one by one or from a CSV file."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+
+from thekiz_flow import validate
+from thekiz_flow.centres_csv import read_centres
+from thekiz_flow.db.repository import Repository
+from thekiz_flow.errors import InvalidInput, NotFound
+from thekiz_flow.guards import german_date
+from thekiz_flow.model import Centre, CentreInput, Coach, NewCentre, StageChange
+from thekiz_flow.service.base import ServiceBase
+
+MAX_RATE = Decimal("1000")
+IMPORT_REASON = "Übernahme der bestehenden Stufe"
+
+
+class RegistryService(ServiceBase):
+    def add_coach(self, name: str, email: str, rate: str) -> int:
+        checked_name = validate.required_text("--name", name)
+        checked_email = validate.email("--email", email)
+        checked_rate = validate.amount("--rate", rate, maximum=MAX_RATE)
+        with self.unit() as repo:
+            if repo.coach_by_email(checked_email) is not None:
+                raise InvalidInput(f"--email: Prozessbegleitung mit {checked_email} gibt es schon")
+            return repo.add_coach(checked_name, checked_email, checked_rate, self.clock.now())
+
+    def coaches(self) -> list[Coach]:
+        with self.unit() as repo:
+            return repo.coaches()
+
+    # ------------------------------------------------------------------ centres
+    def _new_centre(
+        self, repo: Repository, given: CentreInput, on: date, prefix: str = "--"
+    ) -> NewCentre:
+        stage = self.workflow.initial
+        if given.stage:
+            stage = self.stage_id(given.stage, f"{prefix}stage")
+        since = validate.day(f"{prefix}stage_since", given.stage_since) if given.stage_since else on
+        if since > self.today():
+            raise InvalidInput(f"{prefix}stage_since: {german_date(since)} liegt in der Zukunft")
+        coach = self._coach(repo, given.coach, f"{prefix}coach") if given.coach else None
+        return NewCentre(
+            name=validate.required_text(f"{prefix}name", given.name),
+            district=self.district(given.district or "", f"{prefix}district"),
+            email=validate.email(f"{prefix}email", given.email),
+            carrier=validate.text(f"{prefix}carrier", given.carrier, required=False),
+            coach_id=None if coach is None else coach.id,
+            stage=stage,
+            stage_since=since,
+        )
+
+    def _store_centres(self, repo: Repository, rows: Sequence[NewCentre]) -> list[int]:
+        now = self.clock.now()
+        ids = repo.add_centres(rows, now)
+        imported = [
+            StageChange(
+                i,
+                "import",
+                self.workflow.initial,
+                r.stage,
+                r.stage_since,
+                now,
+                self.actor,
+                IMPORT_REASON,
+                forced=True,
+            )
+            for i, r in zip(ids, rows, strict=True)
+            if r.stage != self.workflow.initial
+        ]
+        if imported:
+            repo.add_changes(imported)
+        return ids
+
+    def add_centre(self, given: CentreInput, on: date | None = None) -> int:
+        day = self._on(on)
+        with self.unit() as repo:
+            row = self._new_centre(repo, given, day)
+            if repo.existing_centres([(row.name, row.district)]):
+                raise InvalidInput(f"--name: {row.name!r} gibt es in {row.district} schon")
+            return self._store_centres(repo, [row])[0]
+
+    def import_centres(self, path: Path) -> list[int]:
+        """All rows or none: every bad row is reported with its line number."""
+        given, problems = read_centres(path)
+        today = self.today()
+        with self.unit() as repo:
+            checked: list[tuple[int, NewCentre]] = []
+            first_line: dict[tuple[str, str], int] = {}
+            for line, item in given:
+                try:
+                    row = self._new_centre(repo, item, today, prefix="")
+                except (InvalidInput, NotFound) as exc:
+                    problems.append((line, str(exc)))
+                    continue
+                key = (row.name.casefold(), row.district)
+                if key in first_line:
+                    problems.append((line, f"{row.name!r} doppelt (wie Zeile {first_line[key]})"))
+                first_line.setdefault(key, line)
+                checked.append((line, row))
+            taken = repo.existing_centres((r.name, r.district) for _, r in checked)
+            problems += [
+                (line, f"{r.name!r} gibt es in {r.district} schon")
+                for line, r in checked
+                if (r.name.casefold(), r.district) in taken
+            ]
+            if problems:
+                listed = "; ".join(f"Zeile {line}: {message}" for line, message in sorted(problems))
+                raise InvalidInput(f"{path}: nichts importiert, {len(problems)} Fehler: {listed}")
+            return self._store_centres(repo, [row for _, row in checked])
+
+    def centres(self, stage: str | None = None, district: str | None = None) -> list[Centre]:
+        stage_id = None if stage is None else self.stage_id(stage)
+        district_name = None if district is None else self.district(district)
+        with self.unit() as repo:
+            return repo.centres(stage_id, district_name)
+
+    def centre(self, centre_id: int) -> tuple[Centre, Coach | None]:
+        with self.unit() as repo:
+            centre = self._centre(repo, centre_id)
+            coach = None if centre.coach_id is None else repo.coach(centre.coach_id)
+            return centre, coach
+
+    def stage_counts(self) -> list[tuple[str, str, int]]:
+        with self.unit() as repo:
+            return repo.stage_counts()
+
+    def assign_coach(self, centre_id: int, coach_ref: str) -> Coach:
+        with self.unit() as repo:
+            centre = self._centre(repo, centre_id)
+            coach = self._coach(repo, coach_ref)
+            repo.assign_coach(centre.id, coach.id)
+            return coach
