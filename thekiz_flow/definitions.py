@@ -6,11 +6,23 @@ Every error names the file and the key and, where it helps, what would have been
 from __future__ import annotations
 
 import re
+from datetime import date
 from pathlib import Path
+
+from holidays import country_holidays
 
 from thekiz_flow.errors import WorkflowError
 from thekiz_flow.guards import GUARDS
-from thekiz_flow.model import REMEMBERED, CoachingRule, GuardSpec, Stage, Transition, Workflow
+from thekiz_flow.model import (
+    REMEMBERED,
+    AnnualClosure,
+    CoachingRule,
+    GuardSpec,
+    Stage,
+    TrainingRule,
+    Transition,
+    Workflow,
+)
 from thekiz_flow.tomlread import TomlTable, load_toml
 
 _NAME = re.compile(r"^[a-z][a-z0-9_]*$")
@@ -30,7 +42,16 @@ def load_workflow(path: Path) -> Workflow:
         programme.fail("districts", "enthält einen Kreis doppelt")
     programme.finish()
 
-    stages = {sid: _stage(sid, table) for sid, table in root.subtables("stages", True).items()}
+    kinds_table = root.table("training_kinds", required=True)
+    training_kinds = {kind: kinds_table.text(kind) for kind in kinds_table.data}
+    holidays, closures = _calendar(root.table("calendar", required=True))
+    planning = root.table("planning")
+    coach_max = planning.number("coach_max_hours_per_month", 40, minimum=1)
+    planning.finish()
+    stages = {
+        sid: _stage(sid, table, training_kinds)
+        for sid, table in root.subtables("stages", True).items()
+    }
     if initial not in stages:
         head.fail("initial", _unknown_stage(initial, stages))
     transitions_table = root.table("transitions", required=True)
@@ -48,6 +69,10 @@ def load_workflow(path: Path) -> Workflow:
         districts=districts,
         templates_dir=templates_dir,
         source=path,
+        holidays=holidays,
+        closures=closures,
+        training_kinds=training_kinds,
+        coach_max_hours_per_month=coach_max,
     )
     _check_templates(workflow, transitions_table)
     _check_remembered(workflow, transitions_table)
@@ -58,7 +83,51 @@ def _unknown_stage(stage_id: str, stages: dict[str, Stage]) -> str:
     return f"unbekannte Stufe {stage_id!r} (bekannt: {', '.join(stages)})"
 
 
-def _stage(stage_id: str, table: TomlTable) -> Stage:
+def _month_day(table: TomlTable, name: str) -> tuple[int, int]:
+    text = table.text(name)
+    match = re.fullmatch(r"(\d\d)-(\d\d)", text)
+    try:
+        if match is None:
+            raise ValueError(text)
+        month, day = int(match.group(1)), int(match.group(2))
+        date(2024, month, day)  # a leap year: 02-29 is a valid closure day
+    except ValueError:
+        table.fail(name, f"ungültiger Tag {text!r} (Format MM-TT, z. B. 12-24)")
+    return month, day
+
+
+def _calendar(table: TomlTable) -> tuple[str, tuple[AnnualClosure, ...]]:
+    holidays = table.text("holidays")
+    country, _, subdivision = holidays.partition("-")
+    try:
+        country_holidays(country, subdiv=subdivision or None)
+    except NotImplementedError:
+        table.fail(
+            "holidays", f"unbekanntes Land oder unbekannte Region {holidays!r} (z. B. DE-TH)"
+        )
+    closures = []
+    for item in table.table_list("closures"):
+        first, last = _month_day(item, "from"), _month_day(item, "to")
+        if last < first:
+            item.fail("to", "liegt vor from (über den Jahreswechsel: zwei Einträge)")
+        closures.append(AnnualClosure(first, last, item.text("name")))
+        item.finish()
+    table.finish()
+    return holidays, tuple(closures)
+
+
+def _trainings(table: TomlTable, kinds: dict[str, str]) -> tuple[TrainingRule, ...]:
+    rules = []
+    for item in table.table_list("trainings"):
+        kind = item.text("kind")
+        if kind not in kinds:
+            item.fail("kind", f"unbekannte Fortbildungsart {kind!r} (bekannt: {', '.join(kinds)})")
+        rules.append(TrainingRule(kind, item.integer("within_months", minimum=1, maximum=120)))
+        item.finish()
+    return tuple(rules)
+
+
+def _stage(stage_id: str, table: TomlTable, kinds: dict[str, str]) -> Stage:
     if not _NAME.match(stage_id):
         table.fail("name", f"ungültiger Stufenname {stage_id!r} (Kleinbuchstaben, Ziffern, _)")
     name = table.text("name")
@@ -67,8 +136,12 @@ def _stage(stage_id: str, table: TomlTable) -> Stage:
         table.fail("final", "eine aktive Stufe kann nicht zugleich Endstufe sein")
     budget = table.number("budget_per_year", minimum=0) if table.has("budget_per_year") else None
     coaching = _coaching(table.table("coaching")) if table.has("coaching") else None
+    visit = table.table("site_visit")
+    within = visit.integer("within_months", minimum=1, maximum=120) if visit.data else None
+    visit.finish()
+    trainings = _trainings(table, kinds)
     table.finish()
-    return Stage(stage_id, name, active, final, budget, coaching)
+    return Stage(stage_id, name, active, final, budget, coaching, within, trainings)
 
 
 def _coaching(table: TomlTable) -> CoachingRule:

@@ -24,13 +24,32 @@ class CoachingRule:
 
 
 @dataclass(frozen=True)
+class TrainingRule:
+    """A kind of training a stage expects, within so many months of its start."""
+
+    kind: str
+    within_months: int
+
+
+@dataclass(frozen=True)
 class Stage:
     id: str
     name: str  # German display name
     active: bool = False
     final: bool = False
-    budget_per_year: Decimal | None = None
+    budget_per_year: Decimal | None = None  # None: by need
     coaching: CoachingRule | None = None
+    site_visit_within_months: int | None = None
+    trainings: tuple[TrainingRule, ...] = ()
+
+
+@dataclass(frozen=True)
+class AnnualClosure:
+    """Days every centre is closed each year, e.g. 24 to 31 December (both included)."""
+
+    first: tuple[int, int]  # (month, day)
+    last: tuple[int, int]
+    name: str
 
 
 @dataclass(frozen=True)
@@ -67,6 +86,10 @@ class Workflow:
     districts: tuple[str, ...]
     templates_dir: Path
     source: Path
+    holidays: str = "DE-TH"  # COUNTRY or COUNTRY-SUBDIVISION for the holidays package
+    closures: tuple[AnnualClosure, ...] = ()
+    training_kinds: Mapping[str, str] = field(default_factory=dict)
+    coach_max_hours_per_month: Decimal = Decimal(40)
 
     def stage(self, stage_id: str) -> Stage:
         return self.stages[stage_id]
@@ -101,6 +124,7 @@ class Centre:
     stage: str
     stage_since: date
     resume_stage: str | None = None
+    weekday: int | None = None  # preferred weekday for sessions, 0 = Monday
 
 
 @dataclass(frozen=True)
@@ -167,3 +191,69 @@ class CentreInput:
     coach: str | None = None
     stage: str | None = None
     stage_since: str | None = None
+
+
+# Activity kinds and statuses.
+COACHING, TRAINING, SITE_VISIT = "coaching", "training", "site_visit"
+KINDS = (COACHING, TRAINING, SITE_VISIT)
+PLANNED, HELD, CANCELLED, WAITING = "planned", "held", "cancelled", "waiting"
+STATUSES = (PLANNED, HELD, CANCELLED, WAITING)
+
+
+@dataclass(frozen=True)
+class Activity:
+    """A coaching session, a training enrolment or a site visit of one centre.
+
+    Held and cancelled activities are history: planning never changes them.
+    """
+
+    id: int
+    centre_id: int
+    kind: str
+    key: str  # stable: the planner finds its own rows by it
+    stage: str
+    date: date
+    status: str
+    hours: Decimal | None = None
+    coach_id: int | None = None
+    rate: Decimal | None = None  # the coach's hourly rate when planned or held
+    training_id: int | None = None
+    note: str | None = None
+    reason: str | None = None  # why it was cancelled
+    moved: bool = False  # its date was set by hand: planning leaves it there
+
+
+@dataclass(frozen=True)
+class PlannedActivity:
+    """What the planner wants to exist, before it is stored."""
+
+    key: str
+    kind: str
+    stage: str
+    date: date
+    hours: Decimal | None = None
+    coach_id: int | None = None
+    floating: bool = False  # the date was derived from `today`: never move a stored one
+
+
+@dataclass(frozen=True)
+class Closure:
+    """Days one centre is closed (both included)."""
+
+    id: int
+    centre_id: int
+    first: date
+    last: date
+    note: str | None = None
+
+
+@dataclass(frozen=True)
+class Training:
+    """An offering in the training catalogue."""
+
+    id: int
+    kind: str
+    title: str
+    date: date
+    place: str
+    capacity: int

@@ -11,6 +11,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Row, func, insert, select, update
 
+from thekiz_flow.db.activities import ActivityStore
 from thekiz_flow.db.tables import activities, centres, coaches, stage_changes
 from thekiz_flow.model import Centre, Coach, NewCentre, StageChange
 
@@ -33,6 +34,7 @@ def _centre(row: Row[Any]) -> Centre:
         row.stage,
         row.stage_since,
         row.resume_stage,
+        row.weekday,
     )
 
 
@@ -54,6 +56,7 @@ def _change(row: Row[Any]) -> StageChange:
 class Repository:
     def __init__(self, connection: Connection) -> None:
         self.conn = connection
+        self.activities = ActivityStore(connection)
 
     # ------------------------------------------------------------------ coaches
     def add_coach(self, name: str, email: str, rate: Decimal, now: datetime) -> int:

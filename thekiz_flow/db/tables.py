@@ -15,11 +15,13 @@ from sqlalchemy import (
     Integer,
     MetaData,
     Numeric,
+    SmallInteger,
     String,
     Table,
     Text,
     UniqueConstraint,
 )
+from sqlalchemy.sql.expression import false
 from sqlalchemy.types import TypeDecorator
 
 
@@ -72,6 +74,8 @@ centres = Table(
     Column("stage", String(40), nullable=False),
     Column("stage_since", Date, nullable=False),
     Column("resume_stage", String(40)),
+    Column("weekday", SmallInteger),  # preferred weekday for sessions, 0 = Monday
+    Column("plan_stamp", String(64)),  # the planning rules the centre was last planned with
     Column("created_at", UTCDateTime, nullable=False),
     UniqueConstraint("name", "district"),
     Index(None, "stage"),
@@ -106,6 +110,36 @@ activities = Table(
     Column("hours", Numeric(5, 2)),
     Column("coach_id", Integer, ForeignKey("coaches.id")),
     Column("note", Text),
+    Column("rate", Numeric(8, 2)),
+    Column("training_id", Integer, ForeignKey("trainings.id")),
+    Column("reason", Text),
+    Column("moved", Boolean, nullable=False, server_default=false()),
     UniqueConstraint("centre_id", "key"),
     Index(None, "kind", "status", "centre_id"),
+    Index(None, "date"),
+    Index(None, "coach_id", "date"),
+    Index(None, "training_id", "status"),
+)
+
+closures = Table(
+    "closures",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("centre_id", Integer, ForeignKey("centres.id"), nullable=False, index=True),
+    Column("first", Date, nullable=False),
+    Column("last", Date, nullable=False),
+    Column("note", Text),
+)
+
+trainings = Table(
+    "trainings",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("kind", String(40), nullable=False),
+    Column("title", String(200), nullable=False),
+    Column("date", Date, nullable=False),
+    Column("place", String(200), nullable=False),
+    Column("capacity", Integer, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    UniqueConstraint("kind", "title", "date"),
 )
