@@ -36,14 +36,14 @@ def test_a_programme_from_admission_to_consultation(service: Service, clock: Fro
     assert service.centre(centre_id)[0].district == "Jena"
     clock.set(noon(date(2027, 6, 1), BERLIN))
     service.advance(centre_id, "admit", on=date(2024, 2, 1))
-    service.record_site_visit(centre_id, date(2024, 6, 3), "Rundgang")
+    service.record_visit(centre_id, date(2024, 6, 3), "Rundgang")
     deepened = service.advance(centre_id, "deepen", on=date(2026, 2, 1))
     assert (deepened.from_stage, deepened.to_stage, deepened.forced) == (
         "basisbegleitung",
         "vertiefungsbegleitung",
         False,
     )
-    service.record_site_visit(centre_id, date(2026, 5, 4), None)
+    service.record_visit(centre_id, date(2026, 5, 4), None)
     service.advance(centre_id, "consult", on=date(2027, 2, 1))
     history = service.history(centre_id)
     assert [c.trigger for c in history] == ["admit", "deepen", "consult"]
@@ -130,7 +130,7 @@ def test_eligible_reads_the_stored_history(service: Service, clock: FrozenClock)
     ready = new_centre(service, "Kita B", coach=coach)
     admitted = new_centre(service, "Kita C", coach=coach)
     service.advance(admitted, "admit", on=date(2024, 3, 1))
-    service.record_site_visit(admitted, date(2024, 9, 2))
+    service.record_visit(admitted, date(2024, 9, 2))
     result = {e.centre.id: e for e in service.eligible()}
     assert result[waiting].missing == ("keine Prozessbegleitung zugeordnet",)
     assert result[ready].eligible

@@ -14,7 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from thekiz_flow.db.migrate import current_revision, head_revision, upgrade
 from thekiz_flow.db.repository import Repository
 from thekiz_flow.db.tables import metadata, stage_changes
-from thekiz_flow.model import NewCentre, StageChange
+from thekiz_flow.model import HELD, SITE_VISIT, NewCentre, PlannedActivity, StageChange
 
 NOW = datetime(2026, 3, 29, 0, 30, tzinfo=UTC)
 
@@ -152,8 +152,9 @@ def test_histories_and_site_visits_by_centre(engine: Engine) -> None:
     with engine.begin() as connection:
         repo = Repository(connection)
         first, second = repo.add_centres([centre("A"), centre("B")], NOW)
-        repo.add_site_visit(second, "basisbegleitung", date(2025, 5, 6), "gut")
-        repo.add_site_visit(second, "basisbegleitung", date(2025, 3, 4), None)
+        for day in (date(2025, 5, 6), date(2025, 3, 4)):
+            visit = PlannedActivity(f"visit:{day}", SITE_VISIT, "basisbegleitung", day)
+            repo.activities.insert_one(second, visit, HELD, {})
         repo.add_changes(
             [
                 StageChange(

@@ -120,7 +120,7 @@ class Simulation:
         for centre in self.service.centres():
             stage, due = self.diary.visit_due.get(centre.id, ("", day))
             if stage == centre.stage and due <= day:
-                self.service.record_site_visit(centre.id, day, self.rng.choice(NOTES))
+                self.service.record_visit(centre.id, day, self.rng.choice(NOTES))
                 del self.diary.visit_due[centre.id]
 
     def admit(self, day: date) -> None:

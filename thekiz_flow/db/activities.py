@@ -101,6 +101,14 @@ class ActivityStore:
         stmt = insert(activities).returning(activities.c.id, sort_by_parameter_order=True)
         return [int(i) for i in self.conn.execute(stmt, values).scalars()]
 
+    def insert_one(
+        self, centre_id: int, planned: PlannedActivity, status: str, rates: dict[int, Decimal]
+    ) -> Activity:
+        (new_id,) = self.insert(centre_id, [planned], status, rates)
+        stored = self.get(new_id)
+        assert stored is not None
+        return stored
+
     def set_status(
         self, activity_id: int, status: str, *, expected: str | None = None, **values: object
     ) -> bool:

@@ -12,11 +12,8 @@ from typing import Any
 from sqlalchemy import Connection, Row, func, insert, select, update
 
 from thekiz_flow.db.activities import ActivityStore
-from thekiz_flow.db.tables import activities, centres, coaches, stage_changes
-from thekiz_flow.model import Centre, Coach, NewCentre, StageChange
-
-SITE_VISIT = "site_visit"
-HELD = "held"
+from thekiz_flow.db.tables import activities, centres, closures, coaches, stage_changes
+from thekiz_flow.model import HELD, SITE_VISIT, Centre, Closure, Coach, NewCentre, StageChange
 
 
 def _coach(row: Row[Any]) -> Coach:
@@ -115,6 +112,34 @@ class Repository:
             (n.casefold(), d) for n, d in self.conn.execute(stmt) if (n.casefold(), d) in wanted
         }
 
+    def centres_to_plan(self, stages: Sequence[str], stamp: str) -> list[Centre]:
+        """Centres in an active stage that were not yet planned with these rules."""
+        stmt = (
+            select(centres)
+            .where(centres.c.stage.in_(stages))
+            .where((centres.c.plan_stamp.is_(None)) | (centres.c.plan_stamp != stamp))
+            .order_by(centres.c.id)
+        )
+        return [_centre(r) for r in self.conn.execute(stmt)]
+
+    def set_plan_stamp(self, centre_id: int, stamp: str) -> None:
+        stmt = update(centres).where(centres.c.id == centre_id).values(plan_stamp=stamp)
+        self.conn.execute(stmt)
+
+    def set_weekday(self, centre_id: int, weekday: int | None) -> None:
+        stmt = update(centres).where(centres.c.id == centre_id).values(weekday=weekday)
+        self.conn.execute(stmt)
+
+    def closures(self, centre_id: int) -> list[Closure]:
+        stmt = select(closures).where(closures.c.centre_id == centre_id).order_by(closures.c.first)
+        return [
+            Closure(r.id, r.centre_id, r.first, r.last, r.note) for r in self.conn.execute(stmt)
+        ]
+
+    def add_closure(self, centre_id: int, first: date, last: date, note: str | None) -> int:
+        stmt = insert(closures).values(centre_id=centre_id, first=first, last=last, note=note)
+        return int(self.conn.execute(stmt.returning(closures.c.id)).scalar_one())
+
     def assign_coach(self, centre_id: int, coach_id: int | None) -> None:
         stmt = update(centres).where(centres.c.id == centre_id).values(coach_id=coach_id)
         self.conn.execute(stmt)
@@ -176,18 +201,6 @@ class Repository:
         return result
 
     # ------------------------------------------------------------- site visits
-    def add_site_visit(self, centre_id: int, stage: str, day: date, note: str | None) -> int:
-        stmt = insert(activities).values(
-            centre_id=centre_id,
-            kind=SITE_VISIT,
-            key=f"{SITE_VISIT}:{stage}:{day.isoformat()}",
-            stage=stage,
-            date=day,
-            status=HELD,
-            note=note,
-        )
-        return int(self.conn.execute(stmt.returning(activities.c.id)).scalar_one())
-
     def site_visits(
         self, centre_ids: Sequence[int] | None = None
     ) -> dict[int, list[tuple[date, str]]]:

@@ -11,7 +11,7 @@ from thekiz_flow.db.repository import Repository
 from thekiz_flow.errors import InvalidInput, Refused
 from thekiz_flow.guards import german_date
 from thekiz_flow.model import Centre, CentreFacts, StageChange
-from thekiz_flow.service.base import ServiceBase
+from thekiz_flow.service.planning import PlanningService
 
 
 @dataclass(frozen=True)
@@ -22,7 +22,7 @@ class Eligibility:
     missing: tuple[str, ...]
 
 
-class LifecycleService(ServiceBase):
+class LifecycleService(PlanningService):
     def history(self, centre_id: int) -> list[StageChange]:
         with self.unit() as repo:
             self._centre(repo, centre_id)
@@ -69,6 +69,13 @@ class LifecycleService(ServiceBase):
             stored = repo.record_change(change, centre, resume)
             if stored is None:
                 raise Refused("die Einrichtung wurde gleichzeitig geändert; bitte erneut versuchen")
+            moved = repo.centre(centre.id)
+            assert moved is not None
+            names = self.workflow.stages
+            reason = f"Stufenwechsel {names[centre.stage].name} → {names[verdict.dest].name}"
+            self._replan(
+                repo, moved, self.today(), cancel_from=day, reason=reason, stage_change=True
+            )
             return stored
 
     def _step(self, facts: CentreFacts) -> Eligibility | None:
@@ -95,12 +102,6 @@ class LifecycleService(ServiceBase):
         day = on or self.today()
         with self.unit() as repo:
             return self._step(self._facts(repo, self._centre(repo, centre_id), day))
-
-    def record_site_visit(self, centre_id: int, on: date, note: str | None = None) -> int:
-        day = self._on(on)
-        with self.unit() as repo:
-            centre = self._centre(repo, centre_id)
-            return repo.add_site_visit(centre.id, centre.stage, day, note)
 
 
 def facts_as_of(

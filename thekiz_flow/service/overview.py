@@ -1,0 +1,46 @@
+"""Read-only views: activities, a centre's budget of the year, a coach's load."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from thekiz_flow.budget import MonthLoad, YearBudget, coach_load, year_budget
+from thekiz_flow.db.activities import ActivityFilter
+from thekiz_flow.errors import NotFound
+from thekiz_flow.model import Activity, Coach
+from thekiz_flow.service.base import ServiceBase
+
+LOAD_MONTHS = 12
+
+
+@dataclass(frozen=True)
+class CoachReport:
+    coach: Coach
+    centres: int
+    load: list[MonthLoad]
+
+
+class OverviewService(ServiceBase):
+    def activities(self, where: ActivityFilter) -> list[Activity]:
+        with self.unit() as repo:
+            return repo.activities.find(where)
+
+    def budget(self, centre_id: int, year: int | None = None) -> YearBudget:
+        """Budget, spent, committed and rest of the centre's calendar year."""
+        wanted = year or self.today().year
+        with self.unit() as repo:
+            centre = self._centre(repo, centre_id)
+            history = repo.history(centre.id)
+            return year_budget(self.workflow, history, repo.activities.of_centre(centre.id), wanted)
+
+    def coach_report(self, coach_id: int, first_month: date | None = None) -> CoachReport:
+        start = (first_month or self.today()).replace(day=1)
+        with self.unit() as repo:
+            coach = repo.coach(coach_id)
+            if coach is None:
+                raise NotFound(f"keine Prozessbegleitung mit der Nummer {coach_id}")
+            sessions = repo.activities.find(ActivityFilter(coach_id=coach.id, first=start))
+            centres = sum(1 for c in repo.centres() if c.coach_id == coach.id)
+        maximum = self.workflow.coach_max_hours_per_month
+        return CoachReport(coach, centres, coach_load(sessions, start, LOAD_MONTHS, maximum))

@@ -1,0 +1,163 @@
+"""What really happened: sessions held, moved, cancelled or requested; site visits held."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import date
+from decimal import Decimal
+
+from thekiz_flow import validate
+from thekiz_flow.budget import stage_on
+from thekiz_flow.db.repository import Repository
+from thekiz_flow.errors import InvalidInput, NotFound, Refused
+from thekiz_flow.guards import german_date
+from thekiz_flow.model import (
+    CANCELLED,
+    COACHING,
+    HELD,
+    PLANNED,
+    SITE_VISIT,
+    Activity,
+    Centre,
+    PlannedActivity,
+)
+from thekiz_flow.service.planning import PlanningService
+
+MAX_HOURS = Decimal(12)
+
+
+class SessionService(PlanningService):
+    def _activity(self, repo: Repository, activity_id: int, kind: str | None = None) -> Activity:
+        found = repo.activities.get(activity_id)
+        if found is None:
+            raise NotFound(f"kein Termin mit der Nummer {activity_id}")
+        if kind is not None and found.kind != kind:
+            raise InvalidInput(f"Termin {activity_id} ist kein Begleittermin")
+        return found
+
+    def _planned(self, repo: Repository, activity_id: int) -> Activity:
+        found = self._activity(repo, activity_id, COACHING)
+        if found.status != PLANNED:
+            state = "gehalten" if found.status == HELD else "abgesagt"
+            raise Refused(f"Termin {activity_id} ist schon {state}")
+        return found
+
+    def _working_day(self, repo: Repository, centre_id: int, day: date, field: str) -> None:
+        why = self.centre_calendar(repo, centre_id).closed(day)
+        if why is not None:
+            raise InvalidInput(f"{field}: {german_date(day)} ist kein Arbeitstag ({why})")
+
+    def _past(self, day: date, field: str = "--date") -> date:
+        if day > self.today():
+            raise InvalidInput(f"{field}: {german_date(day)} liegt in der Zukunft")
+        return day
+
+    def _future(self, day: date, field: str = "--date") -> date:
+        if day < self.today():
+            raise InvalidInput(f"{field}: {german_date(day)} liegt in der Vergangenheit")
+        return day
+
+    def _coach_of(self, repo: Repository, centre: Centre) -> int:
+        if centre.coach_id is None:
+            raise Refused(f"Einrichtung {centre.id} hat keine Prozessbegleitung")
+        return centre.coach_id
+
+    def record_session(self, ref: str, day: date, hours: str, note: str | None = None) -> Activity:
+        """A session held: the planned one (by its number, or the centre's of that month)."""
+        self._past(day)
+        amount = validate.amount("--hours", hours, maximum=MAX_HOURS)
+        text = validate.text("--note", note, required=False, limit=2000)
+        with self.unit() as repo:
+            session = self._session_for(repo, ref, day)
+            coach_id = session.coach_id
+            if coach_id is None:
+                coach_id = self._coach_of(repo, self._centre(repo, session.centre_id))
+            rate = self._rates(repo, {coach_id}).get(coach_id)
+            values = {
+                "date": day,
+                "hours": amount,
+                "note": text,
+                "coach_id": coach_id,
+                "rate": rate,
+            }
+            if not repo.activities.set_status(session.id, HELD, expected=PLANNED, **values):
+                raise Refused(f"Termin {session.id} wurde gleichzeitig geändert")
+            return replace(session, status=HELD, date=day, hours=amount, note=text, rate=rate)
+
+    def _session_for(self, repo: Repository, ref: str, day: date) -> Activity:
+        text = ref.strip()
+        if text[:1] in ("E", "e") and text[1:].isdigit():
+            centre = self._centre(repo, int(text[1:]))
+            month = [
+                a
+                for a in repo.activities.of_centre(centre.id)
+                if a.kind == COACHING
+                and a.status == PLANNED
+                and (a.date.year, a.date.month) == (day.year, day.month)
+            ]
+            return month[0] if month else self._new_session(repo, centre, day, "held")
+        return self._planned(repo, validate.identifier("ID", text))
+
+    def _new_session(self, repo: Repository, centre: Centre, day: date, prefix: str) -> Activity:
+        stage = self.workflow.stage(centre.stage)
+        if not stage.active:
+            raise Refused(f"Einrichtung {centre.id} ist in der Stufe {stage.name}")
+        coach_id = self._coach_of(repo, centre)
+        hours = stage.coaching.hours if stage.coaching else None
+        taken = {a.key for a in repo.activities.of_centre(centre.id)}
+        number = 1 + sum(1 for k in taken if k.startswith(f"{prefix}:{day.isoformat()}:"))
+        wanted = PlannedActivity(
+            f"{prefix}:{day.isoformat()}:{number}", COACHING, centre.stage, day, hours, coach_id
+        )
+        return repo.activities.insert_one(centre.id, wanted, PLANNED, self._rates(repo, {coach_id}))
+
+    def move_session(self, activity_id: int, day: date) -> Activity:
+        self._future(day)
+        with self.unit() as repo:
+            session = self._planned(repo, activity_id)
+            self._working_day(repo, session.centre_id, day, "--date")
+            repo.activities.update(session.id, date=day, moved=True)
+            return replace(session, date=day, moved=True)
+
+    def cancel_session(self, activity_id: int, reason: str) -> Activity:
+        why = validate.required_text("--reason", reason, limit=2000)
+        with self.unit() as repo:
+            session = self._planned(repo, activity_id)
+            repo.activities.set_status(session.id, CANCELLED, expected=PLANNED, reason=why)
+            return replace(session, status=CANCELLED, reason=why)
+
+    def request_session(self, centre_id: int, day: date, hours: str | None = None) -> Activity:
+        """A session on request (Konsultationseinrichtung, or an extra one in any stage)."""
+        self._future(day)
+        amount = None if hours is None else validate.amount("--hours", hours, maximum=MAX_HOURS)
+        with self.unit() as repo:
+            centre = self._centre(repo, centre_id)
+            self._working_day(repo, centre.id, day, "--date")
+            session = self._new_session(repo, centre, day, "request")
+            if amount is not None:
+                repo.activities.update(session.id, hours=amount)
+                session = replace(session, hours=amount)
+            return session
+
+    def record_visit(self, centre_id: int, day: date, note: str | None = None) -> Activity:
+        """The office's site visit held: the planned one of that stage, or a new one."""
+        self._past(day)
+        text = validate.text("--note", note, required=False, limit=2000)
+        with self.unit() as repo:
+            centre = self._centre(repo, centre_id)
+            stage = stage_on(repo.history(centre.id), self.workflow.initial, day)
+            planned = [
+                a
+                for a in repo.activities.of_centre(centre.id)
+                if a.kind == SITE_VISIT and a.status == PLANNED and a.stage == stage
+            ]
+            if planned:
+                visit = planned[0]
+            else:
+                key = f"visit:{stage}:{day.isoformat()}"
+                if any(a.key == key for a in repo.activities.of_centre(centre.id)):
+                    raise Refused(f"Einrichtungsbesuch am {german_date(day)} ist schon erfasst")
+                wanted = PlannedActivity(key, SITE_VISIT, stage, day)
+                visit = repo.activities.insert_one(centre.id, wanted, PLANNED, {})
+            repo.activities.set_status(visit.id, HELD, expected=PLANNED, date=day, note=text)
+            return replace(visit, status=HELD, date=day, note=text)
