@@ -54,6 +54,7 @@ class Settings:
     workflow_path: Path = DEFAULT_WORKFLOW
     timezone: ZoneInfo = field(default_factory=lambda: ZoneInfo("Europe/Berlin"))
     mail: MailSettings = MailSettings()
+    tick_seconds: int = 300
     source: Path | None = None
 
 
@@ -79,12 +80,13 @@ def load_settings(explicit: Path | None, environ: Mapping[str, str]) -> Settings
     workflow.finish()
     scheduler = root.table("scheduler")
     timezone = _zone(scheduler)
+    tick_seconds = scheduler.integer("tick_seconds", 300, minimum=1, maximum=86400)
     scheduler.finish()
     mail = _mail(root.table("mail"), base, environ)
     root.finish()
     if environ.get(ENV_DATABASE_URL):
         url = environ[ENV_DATABASE_URL]
-    return Settings(url, workflow_path, timezone, mail, path)
+    return Settings(url, workflow_path, timezone, mail, tick_seconds, path)
 
 
 def _path(base: Path, value: str) -> Path:

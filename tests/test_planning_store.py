@@ -1,0 +1,220 @@
+"""Planning on a real database: stage changes re-plan in their transaction, ticks are idempotent."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+
+import pytest
+from sqlalchemy import Engine
+
+from tests.cli_helpers import dump
+from tests.conftest import BERLIN
+from thekiz_flow.clock import FrozenClock, noon
+from thekiz_flow.db.activities import ActivityFilter
+from thekiz_flow.errors import InvalidInput, Refused
+from thekiz_flow.model import CANCELLED, COACHING, HELD, PLANNED, SITE_VISIT, CentreInput, Workflow
+from thekiz_flow.service import Service
+
+
+def admitted(service: Service, clock: FrozenClock, day: date, rate: str = "60") -> int:
+    clock.set(noon(day, BERLIN))
+    coach = service.add_coach(f"Coach {day}", f"coach{day.toordinal()}@example.org", rate)
+    centre = service.add_centre(
+        CentreInput(f"Kita {day}", "Gera", "kita@example.org", coach=str(coach))
+    )
+    service.advance(centre, "admit")
+    return centre
+
+
+def of(service: Service, centre: int, kind: str = COACHING, status: str | None = None) -> list:
+    return service.activities(ActivityFilter(centre_id=centre, kind=kind, status=status))
+
+
+def test_admission_plans_sessions_and_a_visit(service: Service, clock: FrozenClock) -> None:
+    centre = admitted(service, clock, date(2025, 1, 15))
+    sessions = of(service, centre)
+    assert len(sessions) == 24
+    assert {s.status for s in sessions} == {PLANNED}
+    assert {s.rate for s in sessions} == {Decimal(60)}
+    assert len(of(service, centre, SITE_VISIT)) == 1
+
+
+def test_plan_and_tick_are_idempotent(
+    service: Service, clock: FrozenClock, database_url: str
+) -> None:
+    admitted(service, clock, date(2025, 1, 15))
+    before = dump(database_url)
+    for _ in range(2):
+        report = service.plan()
+        assert (report.inserted, report.updated, report.cancelled) == (0, 0, 0)
+        assert service.tick().centres == 0
+    clock.advance(timedelta(days=40))
+    service.plan()
+    service.tick()
+    assert dump(database_url)["activities"] == before["activities"]
+
+
+def test_stage_change_cancels_and_replans_in_one_transaction(
+    service: Service, clock: FrozenClock
+) -> None:
+    centre = admitted(service, clock, date(2025, 1, 15))
+    clock.set(noon(date(2025, 6, 2), BERLIN))
+    service.advance(centre, "pause")
+    cancelled = of(service, centre, status=CANCELLED)
+    assert len(cancelled) == 24 - 5
+    assert {c.reason for c in cancelled} == {"Stufenwechsel Basisbegleitung → Pausiert"}
+    assert all(c.date >= date(2025, 6, 2) for c in cancelled)
+    assert len(of(service, centre, status=PLANNED)) == 5  # before the pause, unrecorded
+    clock.set(noon(date(2025, 9, 1), BERLIN))
+    service.advance(centre, "resume")
+    planned = [s for s in of(service, centre, status=PLANNED) if s.date >= date(2025, 9, 1)]
+    assert len(planned) == 24 - 5
+    assert planned[-1].date.strftime("%Y-%m") == "2027-03"
+
+
+def test_a_failing_replan_leaves_the_stage_unchanged(
+    service: Service, clock: FrozenClock, database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    centre = admitted(service, clock, date(2025, 1, 15))
+    before = dump(database_url)
+
+    def broken(*args: object, **kwargs: object) -> bool:
+        raise RuntimeError("connection lost")
+
+    monkeypatch.setattr("thekiz_flow.db.activities.ActivityStore.set_status", broken)
+    with pytest.raises(RuntimeError):
+        service.advance(centre, "withdraw")
+    assert dump(database_url) == before
+
+
+def test_new_rules_are_planned_by_the_next_tick(
+    service: Service, clock: FrozenClock, engine: Engine, workflow: Workflow
+) -> None:
+    centre = admitted(service, clock, date(2025, 1, 15))
+    closures = (*workflow.closures, replace(workflow.closures[0], first=(3, 17), last=(3, 21)))
+    changed = Service(engine, replace(workflow, closures=closures), clock, BERLIN, "test")
+    report = changed.tick()
+    assert (report.centres, report.updated) == (1, 2)  # March 2025 and March 2026
+    assert changed.tick().centres == 0
+    days = [s.date for s in of(service, centre)]
+    assert date(2025, 3, 24) in days
+    assert date(2026, 3, 23) in days
+
+
+def test_sessions_held_moved_cancelled_requested(service: Service, clock: FrozenClock) -> None:
+    centre = admitted(service, clock, date(2025, 1, 15))
+    clock.set(noon(date(2025, 2, 25), BERLIN))
+    by_month = service.record_session(f"E{centre}", date(2025, 2, 20), "2,5", "Netzwerkanalyse")
+    assert (by_month.date, by_month.hours, by_month.status) == (
+        date(2025, 2, 20),
+        Decimal("2.5"),
+        HELD,
+    )
+    extra = service.record_session(f"e{centre}", date(2025, 2, 24), "1")
+    assert extra.key.startswith("held:2025-02-24")
+    march = next(s for s in of(service, centre) if s.date.month == 3 and s.date.year == 2025)
+    with pytest.raises(InvalidInput, match="kein Arbeitstag"):
+        service.move_session(march.id, date(2025, 3, 22))
+    moved = service.move_session(march.id, date(2025, 3, 26))
+    assert moved.moved
+    service.plan()  # a manual move survives re-planning
+    assert [s.date for s in of(service, centre) if s.id == march.id] == [date(2025, 3, 26)]
+    cancelled = service.cancel_session(march.id, "Leitung erkrankt")
+    assert cancelled.status == CANCELLED
+    with pytest.raises(Refused, match="schon abgesagt"):
+        service.cancel_session(march.id, "doppelt")
+    with pytest.raises(InvalidInput, match="in der Zukunft"):
+        service.record_session(f"E{centre}", date(2025, 3, 1), "2")
+    requested = service.request_session(centre, date(2025, 3, 4), "4")
+    assert (requested.status, requested.hours) == (PLANNED, Decimal(4))
+
+
+def test_visit_done_meets_the_guard(service: Service, clock: FrozenClock) -> None:
+    centre = admitted(service, clock, date(2024, 1, 15))
+    clock.set(noon(date(2026, 2, 2), BERLIN))
+    step = service.next_step(centre)
+    assert step is not None
+    assert step.missing == ("kein Einrichtungsbesuch in der Stufe Basisbegleitung durchgeführt",)
+    visit = service.record_visit(centre, date(2024, 4, 10), "Rundgang")
+    assert (visit.status, visit.key.startswith("site_visit:")) == (HELD, True)
+    assert service.next_step(centre).eligible  # type: ignore[union-attr]
+
+
+def test_budget_arithmetic(service: Service, clock: FrozenClock) -> None:
+    centre = admitted(service, clock, date(2025, 3, 20), rate="62.50")
+    budget = service.budget(centre, 2025)
+    assert budget.budget == Decimal("3750.00")  # April to December: 9 x 5000 / 12
+    assert budget.committed == 10 * 3 * Decimal("62.50")  # 10 sessions of 3 h (Mar-Dec)
+    clock.set(noon(date(2025, 5, 30), BERLIN))
+    service.record_session(f"E{centre}", date(2025, 5, 21), "2")
+    budget = service.budget(centre, 2025)
+    assert budget.spent == Decimal("125.00")
+    assert budget.committed == 9 * 3 * Decimal("62.50")
+    assert budget.rest == Decimal("3750.00") - Decimal("125.00") - 9 * 3 * Decimal("62.50")
+    assert service.budget(centre, 2026).budget == Decimal("5000.00")
+
+
+def test_mid_year_deepen_counts_each_month_in_its_stage(
+    service: Service, clock: FrozenClock
+) -> None:
+    centre = admitted(service, clock, date(2024, 7, 1))
+    clock.set(noon(date(2026, 7, 10), BERLIN))
+    service.record_visit(centre, date(2024, 9, 2))
+    service.advance(centre, "deepen")
+    # Jan-Jun in Basis (6 x 416.67), Jul-Dec in Vertiefung (6 x 208.33)
+    assert service.budget(centre, 2026).budget == Decimal("3750.00")
+
+
+def test_coach_load_warns_above_the_maximum(
+    service: Service, clock: FrozenClock, workflow: Workflow, engine: Engine
+) -> None:
+    centre = admitted(service, clock, date(2025, 1, 15))
+    strict = Service(
+        engine, replace(workflow, coach_max_hours_per_month=Decimal(5)), clock, BERLIN, "test"
+    )
+    for day in (date(2025, 1, 20), date(2025, 1, 22)):
+        strict.request_session(centre, day, "2")
+    report = strict.coach_report(1)
+    assert report.load[0].planned == Decimal(7)
+    assert report.load[0].over
+    assert not report.load[1].over
+
+
+@pytest.mark.parametrize(
+    ("now", "today"),
+    [
+        ("2026-03-28T23:30:00+00:00", date(2026, 3, 29)),  # 00:30 CET, the night of the change
+        ("2026-03-29T00:30:00+00:00", date(2026, 3, 29)),  # 02:30 CEST
+        ("2026-10-24T22:30:00+00:00", date(2026, 10, 25)),  # 00:30 CEST
+        ("2026-10-25T22:59:00+00:00", date(2026, 10, 25)),  # 23:59 CET
+    ],
+)
+def test_tick_reads_today_in_berlin_across_dst(
+    service: Service, clock: FrozenClock, now: str, today: date
+) -> None:
+    moment = datetime.fromisoformat(now)
+    clock.set(moment)
+    assert service.today() == today
+    assert moment.astimezone(UTC) == moment
+
+
+def test_simulation_ticks_each_day_once_across_dst(
+    service: Service, clock: FrozenClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from thekiz_flow.cli.runtime import simulate_days
+
+    seen: list[date] = []
+    original = Service.tick
+
+    def spy(self: Service, now: datetime | None = None) -> object:
+        seen.append(self.today())
+        return original(self, now)
+
+    monkeypatch.setattr(Service, "tick", spy)
+    simulate_days(service, clock, date(2026, 3, 23), date(2026, 4, 5))
+    simulate_days(service, clock, date(2026, 10, 19), date(2026, 11, 1))
+    expected = [date(2026, 3, 23) + timedelta(days=n) for n in range(14)]
+    expected += [date(2026, 10, 19) + timedelta(days=n) for n in range(14)]
+    assert seen == expected

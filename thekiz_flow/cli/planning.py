@@ -1,0 +1,206 @@
+"""Commands of planning: plan, activities, sessions, site visits, a centre's calendar."""
+
+from __future__ import annotations
+
+import click
+
+from thekiz_flow import validate
+from thekiz_flow.cli.app import App, cli, pass_app
+from thekiz_flow.cli.output import german_date, print_json, print_table
+from thekiz_flow.cli.registry import centre, on_option
+from thekiz_flow.db.activities import ActivityFilter
+from thekiz_flow.model import KINDS, STATUSES, Activity
+
+KIND_NAMES = {"coaching": "Begleittermin", "training": "Fortbildung", "site_visit": "Besuch"}
+STATUS_NAMES = {
+    "planned": "geplant",
+    "held": "gehalten",
+    "cancelled": "abgesagt",
+    "waiting": "Warteliste",
+}
+WEEKDAYS = {"mo": 0, "di": 1, "mi": 2, "do": 3, "fr": 4}
+
+
+def activity_json(activity: Activity) -> dict[str, object]:
+    return {
+        "id": activity.id,
+        "centre": activity.centre_id,
+        "kind": activity.kind,
+        "date": activity.date,
+        "status": activity.status,
+        "hours": activity.hours,
+        "coach": activity.coach_id,
+        "stage": activity.stage,
+        "key": activity.key,
+        "training": activity.training_id,
+        "note": activity.note,
+        "reason": activity.reason,
+    }
+
+
+def activity_row(activity: Activity) -> tuple[object, ...]:
+    return (
+        activity.id,
+        activity.centre_id,
+        KIND_NAMES[activity.kind],
+        german_date(activity.date),
+        STATUS_NAMES[activity.status],
+        activity.hours or "",
+        activity.coach_id or "",
+        activity.note or activity.reason or "",
+    )
+
+
+ACTIVITY_HEADERS = ["Nr.", "Einr.", "Art", "Datum", "Status", "Std.", "PB", "Notiz"]
+
+
+@cli.command("plan")
+@click.option("--centre", "centre_id", help="Nur diese Einrichtung.")
+@click.option("--on", "on", help="Planen wie am (JJJJ-MM-TT), Voreinstellung heute.")
+@pass_app
+def plan_command(app: App, centre_id: str | None, on: str | None) -> None:
+    """Termine planen (wiederholbar: ändert nur, was nicht mehr stimmt)."""
+    ident = None if centre_id is None else validate.identifier("--centre", centre_id)
+    report = app.service.plan(ident, on_option(on))
+    click.echo(
+        f"{report.centres} Einrichtungen geplant: {report.inserted} neu, "
+        f"{report.updated} geändert, {report.cancelled} abgesagt."
+    )
+
+
+@cli.command()
+@click.option("--centre", "centre_id", help="Nur diese Einrichtung.")
+@click.option("--coach", "coach_id", help="Nur diese Prozessbegleitung (Nummer).")
+@click.option("--kind", help="coaching, training oder site_visit.")
+@click.option("--status", help="planned, held, cancelled oder waiting.")
+@click.option("--from", "first", help="Ab (JJJJ-MM-TT).")
+@click.option("--to", "last", help="Bis (JJJJ-MM-TT).")
+@click.option("--json", "as_json", is_flag=True, help="Ausgabe als JSON.")
+@pass_app
+def activities(
+    app: App,
+    centre_id: str | None,
+    coach_id: str | None,
+    kind: str | None,
+    status: str | None,
+    first: str | None,
+    last: str | None,
+    as_json: bool,
+) -> None:
+    """Termine: Begleittermine, Fortbildungen und Einrichtungsbesuche."""
+    where = ActivityFilter(
+        centre_id=None if centre_id is None else validate.identifier("--centre", centre_id),
+        coach_id=None if coach_id is None else validate.identifier("--coach", coach_id),
+        kind=None if kind is None else validate.choice("--kind", kind, KINDS, "unbekannte Art"),
+        status=None
+        if status is None
+        else validate.choice("--status", status, STATUSES, "unbekannter Status"),
+        first=None if first is None else validate.day("--from", first),
+        last=None if last is None else validate.day("--to", last),
+    )
+    found = app.service.activities(where)
+    if as_json:
+        print_json([activity_json(a) for a in found])
+        return
+    print_table(f"Termine ({len(found)})", ACTIVITY_HEADERS, [activity_row(a) for a in found])
+
+
+@cli.group()
+def session() -> None:
+    """Begleittermine der Prozessbegleitung."""
+
+
+@session.command("done")
+@click.argument("ref", metavar="ID_OR_CENTRE")
+@click.option("--date", "day", required=True, help="Tag des Termins (JJJJ-MM-TT).")
+@click.option("--hours", required=True, help="Stunden, z. B. 3 oder 2,5.")
+@click.option("--note", help="Notiz.")
+@pass_app
+def session_done(app: App, ref: str, day: str, hours: str, note: str | None) -> None:
+    """Termin als gehalten erfassen: Terminnummer, oder E<Nr.> für den der Einrichtung im Monat."""
+    held = app.service.record_session(ref, validate.day("--date", day), hours, note)
+    click.echo(
+        f"Termin {held.id} (Einrichtung {held.centre_id}) gehalten am "
+        f"{german_date(held.date)}: {held.hours} Std."
+    )
+
+
+@session.command("move")
+@click.argument("activity_id", metavar="ACTIVITY")
+@click.option("--date", "day", required=True, help="Neuer Tag (JJJJ-MM-TT).")
+@pass_app
+def session_move(app: App, activity_id: str, day: str) -> None:
+    """Einen geplanten Termin verschieben."""
+    moved = app.service.move_session(
+        validate.identifier("ACTIVITY", activity_id), validate.day("--date", day)
+    )
+    click.echo(f"Termin {moved.id} verschoben auf {german_date(moved.date)}.")
+
+
+@session.command("cancel")
+@click.argument("activity_id", metavar="ACTIVITY")
+@click.option("--reason", required=True, help="Grund der Absage.")
+@pass_app
+def session_cancel(app: App, activity_id: str, reason: str) -> None:
+    """Einen geplanten Termin absagen."""
+    cancelled = app.service.cancel_session(validate.identifier("ACTIVITY", activity_id), reason)
+    click.echo(f"Termin {cancelled.id} am {german_date(cancelled.date)} abgesagt.")
+
+
+@session.command("request")
+@click.argument("centre_id", metavar="CENTRE")
+@click.option("--date", "day", required=True, help="Gewünschter Tag (JJJJ-MM-TT).")
+@click.option("--hours", help="Geplante Stunden (Voreinstellung der Stufe).")
+@pass_app
+def session_request(app: App, centre_id: str, day: str, hours: str | None) -> None:
+    """Einen Termin auf Anfrage planen (z. B. für eine Konsultationseinrichtung)."""
+    planned = app.service.request_session(
+        validate.identifier("CENTRE", centre_id), validate.day("--date", day), hours
+    )
+    click.echo(f"Termin {planned.id} geplant am {german_date(planned.date)}.")
+
+
+@cli.group()
+def visit() -> None:
+    """Einrichtungsbesuche der Koordinierungsstelle."""
+
+
+@visit.command("done")
+@click.argument("centre_id", metavar="CENTRE")
+@click.option("--date", "day", required=True, help="Tag des Besuchs (JJJJ-MM-TT).")
+@click.option("--note", help="Notiz.")
+@pass_app
+def visit_done(app: App, centre_id: str, day: str, note: str | None) -> None:
+    """Einen Einrichtungsbesuch als durchgeführt erfassen."""
+    held = app.service.record_visit(
+        validate.identifier("CENTRE", centre_id), validate.day("--date", day), note
+    )
+    click.echo(f"Einrichtungsbesuch bei Einrichtung {held.centre_id} am {german_date(held.date)}.")
+
+
+@centre.command("weekday")
+@click.argument("centre_id")
+@click.argument("weekday", metavar="TAG")
+@pass_app
+def centre_weekday(app: App, centre_id: str, weekday: str) -> None:
+    """Bevorzugten Wochentag für Termine setzen: mo, di, mi, do, fr oder keiner."""
+    choice = validate.choice("TAG", weekday, [*WEEKDAYS, "keiner"], "unbekannter Wochentag")
+    changes = app.service.set_weekday(validate.identifier("ID", centre_id), WEEKDAYS.get(choice))
+    click.echo(f"Wochentag gesetzt; {len(changes.update)} Termine verlegt.")
+
+
+@centre.command("closure")
+@click.argument("centre_id")
+@click.option("--from", "first", required=True, help="Erster Schließtag (JJJJ-MM-TT).")
+@click.option("--to", "last", required=True, help="Letzter Schließtag (JJJJ-MM-TT).")
+@click.option("--note", help="Anlass.")
+@pass_app
+def centre_closure(app: App, centre_id: str, first: str, last: str, note: str | None) -> None:
+    """Schließtage einer Einrichtung eintragen; betroffene Termine werden verlegt."""
+    changes = app.service.add_closure(
+        validate.identifier("ID", centre_id),
+        validate.day("--from", first),
+        validate.day("--to", last),
+        note,
+    )
+    click.echo(f"Schließtage eingetragen; {len(changes.update)} Termine verlegt.")

@@ -1,0 +1,94 @@
+"""Commands that drive time: tick, run (the service) and simulate (time travel)."""
+
+from __future__ import annotations
+
+import logging
+from datetime import date, datetime, time, timedelta
+
+import click
+from rich.progress import Progress
+
+from thekiz_flow import validate
+from thekiz_flow.cli.app import App, cli, pass_app
+from thekiz_flow.clock import FrozenClock
+from thekiz_flow.errors import InvalidInput
+from thekiz_flow.scheduler import run_forever
+from thekiz_flow.service import Service
+from thekiz_flow.service.planning import PlanReport
+
+SIMULATED_HOUR = time(7)
+
+
+def _instant(value: str) -> datetime:
+    try:
+        parsed = datetime.fromisoformat(value.strip())
+    except ValueError:
+        raise InvalidInput(
+            f"--now: ungültiger Zeitpunkt {value!r} (z. B. 2026-03-01T07:00:00+01:00)"
+        ) from None
+    if parsed.tzinfo is None:
+        raise InvalidInput(f"--now: {value!r} braucht eine Zeitzone (z. B. +01:00 oder Z)")
+    return parsed
+
+
+def _summary(report: PlanReport) -> str:
+    return (
+        f"{report.centres} Einrichtungen geplant: {report.inserted} neu, "
+        f"{report.updated} geändert, {report.cancelled} abgesagt"
+    )
+
+
+@cli.command()
+@click.option("--now", help="Zeitpunkt des Durchlaufs (ISO 8601 mit Zeitzone), sonst jetzt.")
+@pass_app
+def tick(app: App, now: str | None) -> None:
+    """Ein Durchlauf alles Zeitgesteuerten (wiederholbar, ändert nichts doppelt)."""
+    report = app.service.tick(None if now is None else _instant(now))
+    click.echo(f"Durchlauf: {_summary(report)}.")
+
+
+@cli.command()
+@pass_app
+def run(app: App) -> None:
+    """Der Dienst: ein Durchlauf in festem Abstand, bis SIGTERM."""
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
+    service = app.service
+
+    def one_tick() -> None:
+        logging.getLogger("thekiz_flow.run").info("Durchlauf: %s.", _summary(service.tick()))
+
+    run_forever(one_tick, app.settings.tick_seconds, app.settings.timezone)
+
+
+@cli.command()
+@click.option("--from", "first", required=True, help="Erster Tag (JJJJ-MM-TT).")
+@click.option("--to", "last", required=True, help="Letzter Tag (JJJJ-MM-TT).")
+@pass_app
+def simulate(app: App, first: str, last: str) -> None:
+    """Zeitreise: ein Durchlauf je Tag mit simulierter Uhr; versendet nie per SMTP."""
+    start, end = validate.day("--from", first), validate.day("--to", last)
+    if end < start:
+        raise InvalidInput("--to: liegt vor --from")
+    clock = FrozenClock(datetime.combine(start, SIMULATED_HOUR, app.settings.timezone))
+    service = Service(app.engine, app.workflow, clock, app.settings.timezone, "simulation")
+    total = simulate_days(service, clock, start, end)
+    click.echo(f"Simuliert {start:%d.%m.%Y}–{end:%d.%m.%Y}: {_summary(total)}.")
+
+
+def simulate_days(service: Service, clock: FrozenClock, start: date, end: date) -> PlanReport:
+    """One tick per calendar day at 07:00 local time, through the same code as `run`."""
+    total = PlanReport()
+    days = (end - start).days + 1
+    with Progress(transient=True) as progress:
+        task = progress.add_task("Simulation", total=days)
+        for offset in range(days):
+            clock.set(
+                datetime.combine(start + timedelta(days=offset), SIMULATED_HOUR, service.zone)
+            )
+            report = service.tick()
+            total.centres += report.centres
+            total.inserted += report.inserted
+            total.updated += report.updated
+            total.cancelled += report.cancelled
+            progress.advance(task)
+    return total
