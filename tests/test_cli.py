@@ -129,13 +129,21 @@ def test_lists_and_json(ready: Run) -> None:
     assert coaches == [{"id": 1, "name": "Lena Sommer", "email": "lena@example.org", "rate": 65}]
     eligible = json.loads(ready("eligible", "--json").out)
     assert eligible == [
-        {"centre": 1, "stage": "interessent", "trigger": "admit", "eligible": True, "missing": []},
+        {
+            "centre": 1,
+            "stage": "interessent",
+            "trigger": "admit",
+            "eligible": True,
+            "missing": [],
+            "recommendations": [],
+        },
         {
             "centre": 2,
             "stage": "interessent",
             "trigger": "admit",
             "eligible": False,
             "missing": ["keine Prozessbegleitung zugeordnet"],
+            "recommendations": [],
         },
     ]
     table = ready("centre", "list")

@@ -29,7 +29,7 @@ def _header(path: Path, header: list[str]) -> list[str]:
     return names
 
 
-def _text(path: Path) -> str:
+def read_text(path: Path) -> str:
     try:
         return path.read_text(encoding="utf-8-sig")
     except FileNotFoundError:
@@ -42,7 +42,7 @@ def _text(path: Path) -> str:
 
 def read_centres(path: Path) -> tuple[list[tuple[int, CentreInput]], list[tuple[int, str]]]:
     """The rows with their line numbers, and the problems of rows that could not be read."""
-    lines = _text(path).splitlines(keepends=True)
+    lines = read_text(path).splitlines(keepends=True)
     if not lines:
         raise InvalidInput(f"{path}: die Datei ist leer")
     delimiter = ";" if lines[0].count(";") > lines[0].count(",") else ","

@@ -62,7 +62,7 @@ def day(field: str, value: str) -> date:
 
 
 def identifier(field: str, value: str) -> int:
-    if not value.strip().isdigit():
+    if not (value.strip().isascii() and value.strip().isdigit()):
         raise InvalidInput(f"{field}: ungültige Nummer {value!r}")
     return int(value)
 

@@ -9,47 +9,10 @@ import click
 from thekiz_flow import validate
 from thekiz_flow.cli.app import App, cli, pass_app
 from thekiz_flow.cli.output import german_date, print_json, print_table
-from thekiz_flow.cli.registry import centre, centre_json, on_option
+from thekiz_flow.cli.registry import on_option
 from thekiz_flow.definitions import load_workflow
 from thekiz_flow.graph import mermaid
 from thekiz_flow.model import StageChange
-
-
-@centre.command("show")
-@click.argument("centre_id")
-@click.option("--json", "as_json", is_flag=True, help="Ausgabe als JSON.")
-@pass_app
-def centre_show(app: App, centre_id: str, as_json: bool) -> None:
-    """Eine Einrichtung: Stufe, Prozessbegleitung und der nächste Schritt."""
-    found, coach = app.service.centre(validate.identifier("ID", centre_id))
-    step = app.service.next_step(found.id)
-    if as_json:
-        data = centre_json(found, coach)
-        data["next"] = (
-            None
-            if step is None
-            else {
-                "trigger": step.trigger,
-                "eligible": step.eligible,
-                "missing": list(step.missing),
-            }
-        )
-        print_json(data)
-        return
-    stage = app.workflow.stage(found.stage)
-    lines = [
-        f"Einrichtung {found.id}: {found.name}",
-        f"  Kreis:             {found.district}",
-        f"  E-Mail:            {found.email}",
-        f"  Träger:            {found.carrier or '–'}",
-        f"  Prozessbegleitung: {coach.name if coach else '–'}",
-        f"  Stufe:             {stage.name} seit {german_date(found.stage_since)}",
-    ]
-    if step is not None:
-        state = "möglich" if step.eligible else "noch nicht möglich"
-        lines.append(f"  Nächster Schritt:  {step.trigger} ({state})")
-        lines += [f"    – fehlt: {m}" for m in step.missing]
-    click.echo("\n".join(lines))
 
 
 @cli.command()
@@ -92,6 +55,7 @@ def eligible(app: App, on: str | None, as_json: bool) -> None:
                     "trigger": e.trigger,
                     "eligible": e.eligible,
                     "missing": list(e.missing),
+                    "recommendations": list(e.recommendations),
                 }
                 for e in results
             ]
@@ -106,12 +70,12 @@ def eligible(app: App, on: str | None, as_json: bool) -> None:
             e.trigger,
             "ja" if e.eligible else "nein",
             "; ".join(e.missing),
+            "; ".join(e.recommendations),
         )
         for e in results
     ]
-    print_table(
-        "Nächste Schritte", ["Nr.", "Einrichtung", "Stufe", "Schritt", "möglich", "fehlt"], rows
-    )
+    headers = ["Nr.", "Einrichtung", "Stufe", "Schritt", "möglich", "fehlt", "Empfehlungen"]
+    print_table("Nächste Schritte", headers, rows)
 
 
 def _change_json(change: StageChange) -> dict[str, object]:

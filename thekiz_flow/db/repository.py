@@ -13,6 +13,7 @@ from sqlalchemy import Connection, Row, func, insert, select, update
 
 from thekiz_flow.db.activities import ActivityStore
 from thekiz_flow.db.tables import activities, centres, closures, coaches, stage_changes
+from thekiz_flow.db.trainings import TrainingStore
 from thekiz_flow.model import HELD, SITE_VISIT, Centre, Closure, Coach, NewCentre, StageChange
 
 
@@ -54,6 +55,7 @@ class Repository:
     def __init__(self, connection: Connection) -> None:
         self.conn = connection
         self.activities = ActivityStore(connection)
+        self.trainings = TrainingStore(connection)
 
     # ------------------------------------------------------------------ coaches
     def add_coach(self, name: str, email: str, rate: Decimal, now: datetime) -> int:

@@ -4,10 +4,13 @@ Every command is one database transaction: it commits whole or not at all.
 """
 
 from thekiz_flow.service.lifecycle import Eligibility, LifecycleService, facts_as_of
+from thekiz_flow.service.overview import OverviewService
 from thekiz_flow.service.registry import RegistryService
+from thekiz_flow.service.sessions import SessionService
+from thekiz_flow.service.trainings import TrainingService
 
 
-class Service(RegistryService, LifecycleService):
+class Service(RegistryService, LifecycleService, SessionService, OverviewService, TrainingService):
     """Everything the CLI, the scheduler and the web pages may ask of thekiz-flow."""
 
 

@@ -10,7 +10,9 @@ from thekiz_flow import validate
 from thekiz_flow.db.repository import Repository
 from thekiz_flow.errors import InvalidInput, Refused
 from thekiz_flow.guards import german_date
+from thekiz_flow.history import episode_start
 from thekiz_flow.model import Centre, CentreFacts, StageChange
+from thekiz_flow.recommend import describe_unmet, unmet_trainings
 from thekiz_flow.service.planning import PlanningService
 
 
@@ -20,6 +22,7 @@ class Eligibility:
     trigger: str
     eligible: bool
     missing: tuple[str, ...]
+    recommendations: tuple[str, ...] = ()  # trainings the stage expects, not taken up yet
 
 
 class LifecycleService(PlanningService):
@@ -40,7 +43,7 @@ class LifecycleService(PlanningService):
         reason: str | None = None,
         force: bool = False,
     ) -> StageChange:
-        """Fire a trigger: new stage, stage_since and the audit row, in one transaction."""
+        """Fire a trigger: new stage, audit row and the new plan, in one transaction."""
         day = self._on(on)
         why = validate.text("--reason", reason, required=False, limit=2000)
         if force and why is None:
@@ -53,7 +56,6 @@ class LifecycleService(PlanningService):
                     f"({german_date(centre.stage_since)})"
                 )
             verdict = self.lifecycle.fire(trigger, self._facts(repo, centre, day), force)
-            transition = self.workflow.transitions[trigger]
             change = StageChange(
                 centre.id,
                 trigger,
@@ -65,25 +67,38 @@ class LifecycleService(PlanningService):
                 why,
                 forced=force and not verdict.allowed,
             )
-            resume = centre.stage if transition.remember else None
-            stored = repo.record_change(change, centre, resume)
+            remember = self.workflow.transitions[trigger].remember
+            stored = repo.record_change(change, centre, centre.stage if remember else None)
             if stored is None:
                 raise Refused("die Einrichtung wurde gleichzeitig geändert; bitte erneut versuchen")
-            moved = repo.centre(centre.id)
-            assert moved is not None
-            names = self.workflow.stages
-            reason = f"Stufenwechsel {names[centre.stage].name} → {names[verdict.dest].name}"
-            self._replan(
-                repo, moved, self.today(), cancel_from=day, reason=reason, stage_change=True
-            )
+            self._after_change(repo, stored)
             return stored
 
-    def _step(self, facts: CentreFacts) -> Eligibility | None:
+    def _after_change(self, repo: Repository, change: StageChange) -> None:
+        """Re-plan; a centre that leaves the active stages also gives up its training seats."""
+        names = self.workflow.stages
+        reason = f"Stufenwechsel {names[change.from_stage].name} → {names[change.to_stage].name}"
+        moved = self._centre(repo, change.centre_id)
+        today = self.today()
+        self._replan(
+            repo, moved, today, cancel_from=change.effective, reason=reason, stage_change=True
+        )
+        if not names[change.to_stage].active:
+            repo.trainings.release(moved.id, max(change.effective, today), reason)
+
+    def _step(
+        self, facts: CentreFacts, enrolments: Sequence[tuple[str, str, date]]
+    ) -> Eligibility | None:
         transition = self.workflow.forward_from(facts.centre.stage)
         if transition is None:
             return None
         verdict = self.lifecycle.check(transition.trigger, facts)
-        return Eligibility(facts.centre, transition.trigger, verdict.allowed, verdict.missing)
+        start = episode_start(facts, self.workflow)
+        unmet = unmet_trainings(self.workflow, facts.centre.stage, start, enrolments, facts.on)
+        advice = tuple(describe_unmet(self.workflow, k, d, facts.on) for k, d in unmet)
+        return Eligibility(
+            facts.centre, transition.trigger, verdict.allowed, verdict.missing, advice
+        )
 
     def eligible(self, on: date | None = None) -> list[Eligibility]:
         """For each centre with a next step: whether it may take it, and what is missing."""
@@ -91,8 +106,12 @@ class LifecycleService(PlanningService):
         with self.unit() as repo:
             centres = [c for c in repo.centres() if self.workflow.forward_from(c.stage)]
             histories, visits = repo.histories(), repo.site_visits()
+            enrolments = repo.trainings.of_centres()
         steps = (
-            self._step(facts_as_of(c, histories.get(c.id, []), visits.get(c.id, []), day))
+            self._step(
+                facts_as_of(c, histories.get(c.id, []), visits.get(c.id, []), day),
+                enrolments.get(c.id, []),
+            )
             for c in centres
         )
         return [step for step in steps if step is not None]
@@ -101,7 +120,9 @@ class LifecycleService(PlanningService):
         """The centre's next step in the programme, if it has one, and what it still needs."""
         day = on or self.today()
         with self.unit() as repo:
-            return self._step(self._facts(repo, self._centre(repo, centre_id), day))
+            centre = self._centre(repo, centre_id)
+            enrolments = repo.trainings.of_centres([centre.id]).get(centre.id, [])
+            return self._step(self._facts(repo, centre, day), enrolments)
 
 
 def facts_as_of(

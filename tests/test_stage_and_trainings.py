@@ -1,0 +1,101 @@
+"""Stage changes and the training catalogue: recommendations, and seats given up."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+
+import pytest
+
+from tests.cli_helpers import main
+from tests.conftest import BERLIN
+from thekiz_flow.clock import FrozenClock, noon
+from thekiz_flow.db.activities import ActivityFilter
+from thekiz_flow.model import CANCELLED, PLANNED, TRAINING, WAITING, CentreInput
+from thekiz_flow.service import Service
+
+
+def centre(service: Service, name: str, coach: int) -> int:
+    return service.add_centre(CentreInput(name, "Jena", "k@example.org", coach=str(coach)))
+
+
+def test_unmet_trainings_are_recommended_until_enrolled(
+    service: Service, clock: FrozenClock
+) -> None:
+    clock.set(noon(date(2025, 1, 15), BERLIN))
+    coach = service.add_coach("Paul Winter", "p@example.org", "60")
+    first = centre(service, "Kita A", coach)
+    service.advance(first, "admit")
+    step = service.next_step(first)
+    assert step is not None
+    assert step.recommendations == (
+        "Empfehlung: Auftaktveranstaltung (Team, Eltern, Träger) bis 15.04.2025",
+        "Empfehlung: Fachkraft ThEKiZ Weiterbildung bis 15.01.2026",
+        "Empfehlung: Reflexionsfortbildung bis 15.01.2027",
+        "Empfehlung: Vernetzungsfortbildung – Basisqualifizierung ThEKiZ bis 15.01.2027",
+    )
+    training = service.add_training("auftakt", "Auftakt Jena", "2025-03-05", "Jena", "20")
+    service.enrol(training, first)
+    (listed,) = service.eligible()
+    assert len(listed.recommendations) == 3
+    clock.set(noon(date(2026, 2, 1), BERLIN))
+    step = service.next_step(first)
+    assert step is not None
+    assert (
+        "Fachkraft ThEKiZ Weiterbildung (Frist überschritten seit 15.01.2026)"
+        in (step.recommendations[0])
+    )
+
+
+def test_a_withdrawn_centre_gives_its_seat_to_the_waiting_list(
+    service: Service, clock: FrozenClock
+) -> None:
+    clock.set(noon(date(2025, 1, 15), BERLIN))
+    coach = service.add_coach("Paul Winter", "p@example.org", "60")
+    leaving, waiting = centre(service, "Kita A", coach), centre(service, "Kita B", coach)
+    for ident in (leaving, waiting):
+        service.advance(ident, "admit")
+    training = service.add_training("reflexion", "Reflexion I", "2025-05-07", "Erfurt", "1")
+    assert service.enrol(training, leaving) == (PLANNED, None)
+    assert service.enrol(training, waiting) == (WAITING, 1)
+    clock.set(noon(date(2025, 3, 3), BERLIN))
+    service.advance(leaving, "withdraw", reason="Träger beendet das Vorhaben")
+    seats = {
+        a.centre_id: (a.status, a.reason) for a in service.activities(ActivityFilter(kind=TRAINING))
+    }
+    assert seats[leaving] == (CANCELLED, "Stufenwechsel Basisbegleitung → Ausgeschieden")
+    assert seats[waiting] == (PLANNED, None)
+
+
+def test_centre_show_json_has_budget_recommendations_and_dates(
+    database_url: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("THEKIZ_FLOW_DATABASE_URL", database_url)
+    assert main(["init"]) == 0
+    assert main(["coach", "add", "--name", "P", "--email", "p@example.org", "--rate", "60"]) == 0
+    assert (
+        main(
+            [
+                "centre",
+                "add",
+                "--name",
+                "Kita A",
+                "--district",
+                "Jena",
+                "--email",
+                "a@example.org",
+                "--coach",
+                "1",
+            ]
+        )
+        == 0
+    )
+    assert main(["advance", "1", "admit"]) == 0
+    capsys.readouterr()
+    assert main(["centre", "show", "1", "--json"]) == 0
+    shown = json.loads(capsys.readouterr().out)
+    assert shown["budget"]["budget"] > 0
+    assert shown["budget"]["committed"] > 0
+    assert shown["next"]["recommendations"]
+    assert shown["upcoming"]
+    assert {"id", "centre", "kind", "date", "status", "hours", "coach"} <= set(shown["upcoming"][0])

@@ -1,0 +1,136 @@
+"""Views of one centre and one coach: stage, next step, budget, dates and load."""
+
+from __future__ import annotations
+
+import click
+
+from thekiz_flow import validate
+from thekiz_flow.budget import YearBudget
+from thekiz_flow.cli.app import App, pass_app
+from thekiz_flow.cli.output import euro, german_date, print_json, print_table
+from thekiz_flow.cli.planning import KIND_NAMES, activity_json
+from thekiz_flow.cli.registry import centre, centre_json, coach
+from thekiz_flow.db.activities import ActivityFilter
+from thekiz_flow.model import PLANNED
+from thekiz_flow.service import Eligibility
+
+UPCOMING = 5
+
+
+def budget_json(budget: YearBudget) -> dict[str, object]:
+    return {
+        "year": budget.year,
+        "budget": budget.budget,
+        "spent": budget.spent,
+        "committed": budget.committed,
+        "rest": budget.rest,
+    }
+
+
+def step_json(step: Eligibility | None) -> dict[str, object] | None:
+    if step is None:
+        return None
+    return {
+        "trigger": step.trigger,
+        "eligible": step.eligible,
+        "missing": list(step.missing),
+        "recommendations": list(step.recommendations),
+    }
+
+
+def _step_lines(step: Eligibility | None) -> list[str]:
+    if step is None:
+        return []
+    state = "möglich" if step.eligible else "noch nicht möglich"
+    lines = [f"  Nächster Schritt:  {step.trigger} ({state})"]
+    lines += [f"    – fehlt: {m}" for m in step.missing]
+    lines += [f"    – {r}" for r in step.recommendations]
+    return lines
+
+
+@centre.command("show")
+@click.argument("centre_id")
+@click.option("--json", "as_json", is_flag=True, help="Ausgabe als JSON.")
+@pass_app
+def centre_show(app: App, centre_id: str, as_json: bool) -> None:
+    """Eine Einrichtung: Stufe, nächster Schritt, Budget des Jahres und die nächsten Termine."""
+    found, its_coach = app.service.centre(validate.identifier("ID", centre_id))
+    step = app.service.next_step(found.id)
+    budget = app.service.budget(found.id)
+    today = app.service.today()
+    upcoming = app.service.activities(
+        ActivityFilter(centre_id=found.id, status=PLANNED, first=today)
+    )[:UPCOMING]
+    if as_json:
+        data = centre_json(found, its_coach)
+        data.update(
+            next=step_json(step),
+            budget=budget_json(budget),
+            upcoming=[activity_json(a) for a in upcoming],
+        )
+        print_json(data)
+        return
+    stage = app.workflow.stage(found.stage)
+    lines = [
+        f"Einrichtung {found.id}: {found.name}",
+        f"  Kreis:             {found.district}",
+        f"  E-Mail:            {found.email}",
+        f"  Träger:            {found.carrier or '–'}",
+        f"  Prozessbegleitung: {its_coach.name if its_coach else '–'}",
+        f"  Stufe:             {stage.name} seit {german_date(found.stage_since)}",
+        *_step_lines(step),
+        f"  Budget {budget.year}:       {euro(budget.budget)}; ausgegeben {euro(budget.spent)}, "
+        f"verplant {euro(budget.committed)}, frei {euro(budget.rest)}",
+        "  Nächste Termine:" + ("" if upcoming else " keine"),
+        *(f"    {german_date(a.date)}  {KIND_NAMES[a.kind]} (Nr. {a.id})" for a in upcoming),
+    ]
+    click.echo("\n".join(lines))
+
+
+@coach.command("show")
+@click.argument("coach_id")
+@click.option("--json", "as_json", is_flag=True, help="Ausgabe als JSON.")
+@pass_app
+def coach_show(app: App, coach_id: str, as_json: bool) -> None:
+    """Eine Prozessbegleitung: Stunden je Monat und Warnung über dem Höchstwert."""
+    report = app.service.coach_report(validate.identifier("ID", coach_id))
+    maximum = app.workflow.coach_max_hours_per_month
+    if as_json:
+        print_json(
+            {
+                "id": report.coach.id,
+                "name": report.coach.name,
+                "email": report.coach.email,
+                "rate": report.coach.rate,
+                "centres": report.centres,
+                "max_hours": maximum,
+                "months": [
+                    {
+                        "month": m.month.strftime("%Y-%m"),
+                        "planned": m.planned,
+                        "held": m.held,
+                        "over": m.over,
+                    }
+                    for m in report.load
+                ],
+            }
+        )
+        return
+    click.echo(
+        f"{report.coach.name} ({report.coach.email}), {euro(report.coach.rate)}/Std., "
+        f"{report.centres} Einrichtungen"
+    )
+    rows = [
+        (m.month.strftime("%m/%Y"), m.planned, m.held, "über dem Höchstwert!" if m.over else "")
+        for m in report.load
+    ]
+    print_table(
+        f"Stunden je Monat (Höchstwert {maximum})", ["Monat", "geplant", "gehalten", ""], rows
+    )
+    for m in report.load:
+        if m.over:
+            click.echo(
+                f"Warnung: {m.month:%m/%Y} sind {m.planned + m.held} Stunden geplant "
+                f"(Höchstwert {maximum}).",
+                err=True,
+            )

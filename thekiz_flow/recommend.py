@@ -1,0 +1,44 @@
+"""Recommended trainings a centre has not taken up yet. Pure functions: no I/O, no clock."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+
+from dateutil.relativedelta import relativedelta
+
+from thekiz_flow.guards import german_date
+from thekiz_flow.model import HELD, PLANNED, Workflow
+
+
+def unmet_trainings(
+    workflow: Workflow,
+    stage_id: str,
+    stage_start: date,
+    enrolments: Sequence[tuple[str, str, date]],
+    on: date,
+) -> list[tuple[str, date]]:
+    """The kinds the stage expects that the centre has not taken up, each with its deadline.
+
+    ``enrolments`` are the centre's (training kind, status, training date). A kind is met
+    by an enrolment that is planned or held, in a training on or after ``stage_start``.
+    Before ``stage_start`` (``on`` is the day asked about) the stage expects nothing yet.
+    """
+    if on < stage_start:
+        return []
+    met = {
+        kind for kind, status, day in enrolments if status in (PLANNED, HELD) and day >= stage_start
+    }
+    return [
+        (rule.kind, stage_start + relativedelta(months=rule.within_months))
+        for rule in workflow.stage(stage_id).trainings
+        if rule.kind not in met
+    ]
+
+
+def describe_unmet(workflow: Workflow, kind: str, deadline: date, on: date) -> str:
+    """E.g. "Empfehlung: Fachtag bis 15.01.2026", or "… (Frist überschritten seit …)"."""
+    name = workflow.training_kinds[kind]
+    if on > deadline:
+        return f"Empfehlung: {name} (Frist überschritten seit {german_date(deadline)})"
+    return f"Empfehlung: {name} bis {german_date(deadline)}"

@@ -1,0 +1,230 @@
+"""The training catalogue and enrolment: seats, the waiting list and attendance."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+from thekiz_flow import validate
+from thekiz_flow.db.repository import Repository
+from thekiz_flow.db.trainings import NewTraining, TrainingStore
+from thekiz_flow.errors import InvalidInput, NotFound, Refused
+from thekiz_flow.guards import german_date
+from thekiz_flow.model import CANCELLED, HELD, PLANNED, WAITING, Activity, Training
+from thekiz_flow.service.base import ServiceBase
+from thekiz_flow.trainings_csv import TrainingInput, read_trainings
+
+MAX_CAPACITY = 1000
+MAX_REASON = 2000
+
+
+@dataclass(frozen=True)
+class Enrolment:
+    """One centre's enrolment in a training, as the office sees it."""
+
+    centre_id: int
+    centre_name: str
+    status: str
+    position: int | None  # the place on the waiting list
+    reason: str | None  # why it was cancelled
+
+
+def _capacity(field: str, value: str) -> int:
+    text = value.strip()
+    if not (text.isascii() and text.isdigit()) or not 1 <= int(text) <= MAX_CAPACITY:
+        raise InvalidInput(f"{field}: ganze Zahl von 1 bis {MAX_CAPACITY}, nicht {value!r}")
+    return int(text)
+
+
+def _key(row: NewTraining) -> tuple[str, str, date]:
+    return (row.kind, row.title.casefold(), row.date)
+
+
+class TrainingService(ServiceBase):
+    def _kind(self, field: str, value: str) -> str:
+        kinds = list(self.workflow.training_kinds)
+        return validate.choice(field, value, kinds, "unbekannte Fortbildungsart")
+
+    def _new_training(self, given: TrainingInput, prefix: str = "--") -> NewTraining:
+        return NewTraining(
+            kind=self._kind(f"{prefix}kind", given.kind),
+            title=validate.required_text(f"{prefix}title", given.title),
+            date=validate.day(f"{prefix}date", given.date),
+            place=validate.required_text(f"{prefix}place", given.place),
+            capacity=_capacity(f"{prefix}capacity", given.capacity),
+        )
+
+    def add_training(self, kind: str, title: str, date: str, place: str, capacity: str) -> int:
+        row = self._new_training(TrainingInput(kind, title, date, place, capacity))
+        with self.unit() as repo:
+            store = TrainingStore(repo.conn)
+            if store.taken([_key(row)]):
+                raise InvalidInput(
+                    f"--title: {row.title!r} ({row.kind}) am {german_date(row.date)} gibt es schon"
+                )
+            return store.add(row, self.clock.now())
+
+    def _check_rows(
+        self, given: Sequence[tuple[int, TrainingInput]], problems: list[tuple[int, str]]
+    ) -> list[tuple[int, NewTraining]]:
+        """The rows that are good on their own; the problems of the others go to ``problems``."""
+        checked: list[tuple[int, NewTraining]] = []
+        first_line: dict[tuple[str, str, date], int] = {}
+        for line, item in given:
+            try:
+                row = self._new_training(item, prefix="")
+            except InvalidInput as exc:
+                problems.append((line, str(exc)))
+                continue
+            if _key(row) in first_line:
+                problems.append(
+                    (line, f"{row.title!r} doppelt (wie Zeile {first_line[_key(row)]})")
+                )
+            first_line.setdefault(_key(row), line)
+            checked.append((line, row))
+        return checked
+
+    def import_trainings(self, path: Path) -> list[int]:
+        """All rows or none: every bad row is reported with its line number."""
+        given, problems = read_trainings(path)
+        checked = self._check_rows(given, problems)
+        with self.unit() as repo:
+            store = TrainingStore(repo.conn)
+            taken = store.taken(_key(r) for _, r in checked)
+            problems += [
+                (line, f"{r.title!r} ({r.kind}) am {german_date(r.date)} gibt es schon")
+                for line, r in checked
+                if _key(r) in taken
+            ]
+            if problems:
+                listed = "; ".join(f"Zeile {line}: {message}" for line, message in sorted(problems))
+                raise InvalidInput(f"{path}: nichts importiert, {len(problems)} Fehler: {listed}")
+            return store.add_many([r for _, r in checked], self.clock.now())
+
+    def trainings(
+        self, kind: str | None = None, first: date | None = None
+    ) -> list[tuple[Training, int, int]]:
+        """The catalogue by date, each offering with its numbers enrolled and waiting."""
+        kind_id = None if kind is None else self._kind("--kind", kind)
+        with self.unit() as repo:
+            store = TrainingStore(repo.conn)
+            found = store.find(kind_id, first)
+            counts = store.counts([t.id for t in found])
+        return [(t, *counts.get(t.id, (0, 0))) for t in found]
+
+    # ---------------------------------------------------------------- enrolments
+    def _training(self, store: TrainingStore, training_id: int, *, lock: bool = False) -> Training:
+        training = store.get(training_id, lock=lock)
+        if training is None:
+            raise NotFound(f"keine Fortbildung mit der Nummer {training_id}")
+        return training
+
+    def _enrolment(
+        self, repo: Repository, store: TrainingStore, training_id: int, centre_id: int
+    ) -> tuple[Training, Activity]:
+        """The training (its row locked) and the centre's enrolment in it."""
+        training = self._training(store, training_id, lock=True)
+        centre = self._centre(repo, centre_id)
+        found = store.enrolment(training.id, centre.id)
+        if found is None:
+            raise NotFound(
+                f"Einrichtung {centre.id} ist zur Fortbildung {training.id} nicht angemeldet"
+            )
+        return training, found
+
+    def _set_status(
+        self, repo: Repository, enrolment: Activity, status: str, **values: object
+    ) -> None:
+        if not repo.activities.set_status(
+            enrolment.id, status, expected=enrolment.status, **values
+        ):
+            raise Refused("die Anmeldung wurde gleichzeitig geändert; bitte erneut versuchen")
+
+    def enrol(self, training_id: int, centre_id: int) -> tuple[str, int | None]:
+        """Planned if a seat is free, else waiting: (status, place on the waiting list)."""
+        today = self.today()
+        with self.unit() as repo:
+            store = TrainingStore(repo.conn)
+            training = self._training(store, training_id, lock=True)
+            centre = self._centre(repo, centre_id)
+            stage = self.workflow.stage(centre.stage)
+            if stage.final:
+                raise InvalidInput(
+                    f"Einrichtung {centre.id} ist in der Stufe {stage.name}; "
+                    "keine Anmeldung möglich"
+                )
+            if training.date < today:
+                raise InvalidInput(
+                    f"Fortbildung {training.id} war am {german_date(training.date)}; "
+                    "keine Anmeldung mehr möglich"
+                )
+            current = store.enrolment(training.id, centre.id)
+            if current is not None and current.status != CANCELLED:
+                raise InvalidInput(f"{_state(current)}; keine zweite Anmeldung möglich")
+            status = PLANNED if store.enrolled(training.id) < training.capacity else WAITING
+            stored = store.enrol(training, centre.id, centre.stage, status)
+            return status, None if status == PLANNED else store.position(stored)
+
+    def attended(self, training_id: int, centre_id: int, on: date | None = None) -> None:
+        """Record that a centre with a seat took part (planned -> held)."""
+        day = self._on(on)
+        with self.unit() as repo:
+            training, enrolment = self._enrolment(
+                repo, TrainingStore(repo.conn), training_id, centre_id
+            )
+            if day < training.date:
+                raise InvalidInput(
+                    f"--on: die Fortbildung {training.id} ist erst am {german_date(training.date)}"
+                )
+            if enrolment.status != PLANNED:
+                raise InvalidInput(f"{_state(enrolment)}; keine Teilnahme zu vermerken")
+            self._set_status(repo, enrolment, HELD)
+
+    def cancel_enrolment(self, training_id: int, centre_id: int, reason: str) -> int | None:
+        """Cancel a seat or a place on the waiting list; returns the centre that moved up.
+
+        A freed seat goes to the first on the waiting list, unless the training is over.
+        """
+        why = validate.required_text("--reason", reason, limit=MAX_REASON)
+        today = self.today()
+        with self.unit() as repo:
+            store = TrainingStore(repo.conn)
+            training, enrolment = self._enrolment(repo, store, training_id, centre_id)
+            if enrolment.status not in (PLANNED, WAITING):
+                raise InvalidInput(f"{_state(enrolment)}; nichts abzumelden")
+            self._set_status(repo, enrolment, CANCELLED, reason=why)
+            if enrolment.status == WAITING or training.date < today:
+                return None
+            moved = store.fill_seat(training)
+            return None if moved is None else moved.centre_id
+
+    def training_enrolments(self, training_id: int) -> tuple[Training, list[Enrolment]]:
+        """The offering and every enrolment, in the order of enrolment."""
+        with self.unit() as repo:
+            store = TrainingStore(repo.conn)
+            training = self._training(store, training_id)
+            rows = store.enrolments(training.id)
+        result: list[Enrolment] = []
+        waiting = 0
+        for activity, name in rows:
+            position = None
+            if activity.status == WAITING:
+                waiting += 1
+                position = waiting
+            result.append(
+                Enrolment(activity.centre_id, name, activity.status, position, activity.reason)
+            )
+        return training, result
+
+
+def _state(enrolment: Activity) -> str:
+    """Where an enrolment stands, as a German clause."""
+    centre, training = enrolment.centre_id, enrolment.training_id
+    return {
+        PLANNED: f"Einrichtung {centre} ist zur Fortbildung {training} angemeldet",
+        WAITING: f"Einrichtung {centre} steht für die Fortbildung {training} auf der Warteliste",
+        HELD: f"Einrichtung {centre} hat an der Fortbildung {training} teilgenommen",
+        CANCELLED: f"Einrichtung {centre} ist von der Fortbildung {training} abgemeldet",
+    }[enrolment.status]
