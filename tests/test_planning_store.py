@@ -203,7 +203,7 @@ def test_tick_reads_today_in_berlin_across_dst(
 def test_simulation_ticks_each_day_once_across_dst(
     service: Service, clock: FrozenClock, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from thekiz_flow.cli.runtime import simulate_days
+    from thekiz_flow.simulation import simulate_days
 
     seen: list[date] = []
     original = Service.tick

@@ -41,6 +41,11 @@ def german_date(value: date | None) -> str:
     return "" if value is None else value.strftime("%d.%m.%Y")
 
 
+def german_number(value: Decimal, places: int = 1) -> str:
+    """1234.5 -> "1.234,5": the thousands dot and decimal comma of German text."""
+    text = f"{value:,.{places}f}"
+    return text.replace(",", "X").replace(".", ",").replace("X", ".")
+
+
 def euro(value: Decimal) -> str:
-    text = f"{value:,.2f}".replace(",", "X").replace(".", ",").replace("X", ".")
-    return f"{text} €"
+    return f"{german_number(value, 2)} €"

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 import click
 
 from thekiz_flow import validate
 from thekiz_flow.cli.app import App, cli, pass_app
-from thekiz_flow.cli.output import german_date, print_json, print_table
+from thekiz_flow.cli.output import german_date, german_number, print_json, print_table
 from thekiz_flow.cli.registry import centre, on_option
 from thekiz_flow.db.activities import ActivityFilter
 from thekiz_flow.model import KINDS, STATUSES, Activity
@@ -45,7 +47,7 @@ def activity_row(activity: Activity) -> tuple[object, ...]:
         KIND_NAMES[activity.kind],
         german_date(activity.date),
         STATUS_NAMES[activity.status],
-        activity.hours or "",
+        "" if activity.hours is None else german_number(activity.hours),
         activity.coach_id or "",
         activity.note or activity.reason or "",
     )
@@ -121,7 +123,7 @@ def session_done(app: App, ref: str, day: str, hours: str, note: str | None) -> 
     held = app.service.record_session(ref, validate.day("--date", day), hours, note)
     click.echo(
         f"Termin {held.id} (Einrichtung {held.centre_id}) gehalten am "
-        f"{german_date(held.date)}: {held.hours} Std."
+        f"{german_date(held.date)}: {german_number(held.hours or Decimal(0))} Std."
     )
 
 

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import logging
-from datetime import date, datetime, time, timedelta
+from datetime import datetime
 
 import click
-from rich.progress import Progress
 
 from thekiz_flow import validate
 from thekiz_flow.cli.app import App, cli, pass_app
@@ -15,8 +14,7 @@ from thekiz_flow.errors import InvalidInput
 from thekiz_flow.scheduler import run_forever
 from thekiz_flow.service import Service
 from thekiz_flow.service.planning import PlanReport
-
-SIMULATED_HOUR = time(7)
+from thekiz_flow.simulation import SIMULATED_HOUR, simulate_days
 
 
 def _instant(value: str) -> datetime:
@@ -73,22 +71,3 @@ def simulate(app: App, first: str, last: str) -> None:
     service = Service(app.engine, app.workflow, clock, app.settings.timezone, "simulation")
     total = simulate_days(service, clock, start, end)
     click.echo(f"Simuliert {start:%d.%m.%Y}–{end:%d.%m.%Y}: {_summary(total)}.")
-
-
-def simulate_days(service: Service, clock: FrozenClock, start: date, end: date) -> PlanReport:
-    """One tick per calendar day at 07:00 local time, through the same code as `run`."""
-    total = PlanReport()
-    days = (end - start).days + 1
-    with Progress(transient=True) as progress:
-        task = progress.add_task("Simulation", total=days)
-        for offset in range(days):
-            clock.set(
-                datetime.combine(start + timedelta(days=offset), SIMULATED_HOUR, service.zone)
-            )
-            report = service.tick()
-            total.centres += report.centres
-            total.inserted += report.inserted
-            total.updated += report.updated
-            total.cancelled += report.cancelled
-            progress.advance(task)
-    return total

@@ -7,7 +7,7 @@ import click
 from thekiz_flow import validate
 from thekiz_flow.budget import YearBudget
 from thekiz_flow.cli.app import App, pass_app
-from thekiz_flow.cli.output import euro, german_date, print_json, print_table
+from thekiz_flow.cli.output import euro, german_date, german_number, print_json, print_table
 from thekiz_flow.cli.planning import KIND_NAMES, activity_json
 from thekiz_flow.cli.registry import centre, centre_json, coach
 from thekiz_flow.db.activities import ActivityFilter
@@ -121,7 +121,12 @@ def coach_show(app: App, coach_id: str, as_json: bool) -> None:
         f"{report.centres} Einrichtungen"
     )
     rows = [
-        (m.month.strftime("%m/%Y"), m.planned, m.held, "über dem Höchstwert!" if m.over else "")
+        (
+            m.month.strftime("%m/%Y"),
+            german_number(m.planned),
+            german_number(m.held),
+            "über dem Höchstwert!" if m.over else "",
+        )
         for m in report.load
     ]
     print_table(
@@ -130,7 +135,8 @@ def coach_show(app: App, coach_id: str, as_json: bool) -> None:
     for m in report.load:
         if m.over:
             click.echo(
-                f"Warnung: {m.month:%m/%Y} sind {m.planned + m.held} Stunden geplant "
-                f"(Höchstwert {maximum}).",
+                f"Warnung: {m.month:%m/%Y} sind {german_number(m.planned + m.held)} Stunden "
+                "geplant "
+                f"(Höchstwert {german_number(maximum)}).",
                 err=True,
             )

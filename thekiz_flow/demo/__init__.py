@@ -1,0 +1,101 @@
+"""A demonstration: fictional coaches, centres and trainings, simulated day by day.
+
+``make demo`` (``python -m thekiz_flow.demo``) deletes and recreates ``var/demo/``, imports
+about 70 fictional centres as they stood on 1 January 2025 and then lets a frozen clock
+walk day by day up to today: every day runs the same tick as ``thekiz-flow run``, coaches
+record their sessions, the office visits and moves centres on. The same seed gives the
+same history. Every name and address is invented; e-mail addresses are at example.org.
+"""
+
+from __future__ import annotations
+
+import random
+import shutil
+import sys
+from datetime import date, datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from rich.console import Console
+
+from thekiz_flow.clock import FrozenClock
+from thekiz_flow.db.engine import make_engine
+from thekiz_flow.db.migrate import upgrade
+from thekiz_flow.definitions import load_workflow
+from thekiz_flow.demo.data import (
+    CENTRE_COLUMNS,
+    COACHES,
+    TRAINING_COLUMNS,
+    centre_rows,
+    training_rows,
+    write_csv,
+)
+from thekiz_flow.demo.office import Office
+from thekiz_flow.demo.people import People
+from thekiz_flow.demo.report import centres_table, sessions_table
+from thekiz_flow.paths import DEFAULT_WORKFLOW
+from thekiz_flow.service import Service
+from thekiz_flow.simulation import SIMULATED_HOUR, simulate_days
+
+DEMO_DIR = Path("var/demo")
+DATABASE_URL = "sqlite:///var/demo/thekiz-flow.db"
+ZONE = ZoneInfo("Europe/Berlin")
+SEED = 20250101
+START = date(2025, 1, 1)
+
+
+def build_service(clock: FrozenClock) -> Service:
+    """A fresh demo database in var/demo/, schema at head."""
+    shutil.rmtree(DEMO_DIR, ignore_errors=True)
+    DEMO_DIR.mkdir(parents=True)
+    engine = make_engine(DATABASE_URL)
+    upgrade(engine)
+    return Service(engine, load_workflow(DEFAULT_WORKFLOW), clock, ZONE, actor="demo")
+
+
+def populate(service: Service, rng: random.Random, until: date) -> int:
+    """Coaches, the training catalogue and the centres as they stood on START."""
+    for name, email, rate in COACHES:
+        service.add_coach(name, email, rate)
+    trainings = DEMO_DIR / "trainings.csv"
+    years = range(START.year, until.year + 1)
+    write_csv(trainings, TRAINING_COLUMNS, training_rows(years, rng))
+    service.import_trainings(trainings)
+    centres = DEMO_DIR / "centres.csv"
+    write_csv(centres, CENTRE_COLUMNS, centre_rows(service.workflow.districts, rng))
+    return len(service.import_centres(centres))
+
+
+def main() -> int:
+    today = date.today()
+    clock = FrozenClock(datetime.combine(START, SIMULATED_HOUR, ZONE))
+    rng = random.Random(SEED)
+    service = build_service(clock)
+    imported = populate(service, rng, today)
+    office, people = Office(service, rng), People(service, rng)
+    office.begin()
+
+    def each_day(day: date) -> None:
+        if day.weekday() == 0 and day.day <= 7:  # the first Monday of the month
+            office.month(day)
+            people.request(day)
+            people.enrol(day)
+        people.day(day)
+
+    simulate_days(service, clock, START, today, each_day)
+    console = Console(width=None if sys.stdout.isatty() else 160)
+    console.print(centres_table(service, today))
+    console.print(sessions_table(service, START))
+    console.print(
+        f"{len(COACHES)} Prozessbegleiter*innen, {imported} Einrichtungen (erfunden), "
+        f"{office.diary.changes} Stufenwechsel vom {START:%d.%m.%Y} bis {today:%d.%m.%Y}."
+    )
+    console.print(f"Datenbank: {DEMO_DIR / 'thekiz-flow.db'}. Ansehen zum Beispiel mit:")
+    console.print(
+        f"  THEKIZ_FLOW_DATABASE_URL={DATABASE_URL} .venv/bin/thekiz-flow centre list",
+        markup=False,
+        highlight=False,
+        soft_wrap=True,
+    )
+    service.engine.dispose()
+    return 0

@@ -1,0 +1,77 @@
+"""The demonstration's German tables: centres per district and stage, sessions per stage."""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import date
+from decimal import Decimal
+
+from rich.table import Table
+
+from thekiz_flow.budget import cost
+from thekiz_flow.cli.output import euro, german_number
+from thekiz_flow.db.activities import ActivityFilter
+from thekiz_flow.model import CANCELLED, COACHING, HELD, PLANNED
+from thekiz_flow.service import Service
+
+
+def centres_table(service: Service, today: date) -> Table:
+    """Centres per district (rows) and stage (columns), with totals."""
+    stages = service.workflow.stages
+    counts = {(stage, district): n for stage, district, n in service.stage_counts()}
+    table = Table(
+        title=f"ThEKiZ-Einrichtungen nach Kreis und Stufe (Stand {today:%d.%m.%Y})",
+        title_justify="left",
+        header_style="bold",
+    )
+    table.add_column("Kreis")
+    for stage in stages.values():
+        table.add_column(stage.name, justify="right")
+    table.add_column("Summe", justify="right", style="bold")
+    for index, district in enumerate(service.workflow.districts):
+        row = [counts.get((s, district), 0) for s in stages]
+        last = index == len(service.workflow.districts) - 1
+        table.add_row(district, *map(str, row), str(sum(row)), end_section=last)
+    totals = [sum(n for (s, _), n in counts.items() if s == stage) for stage in stages]
+    table.add_row("Gesamt", *map(str, totals), str(sum(totals)), style="bold")
+    return table
+
+
+def sessions_table(service: Service, first: date) -> Table:
+    """Per stage: planned, held and cancelled sessions, hours and cost of the held ones."""
+    sessions = service.activities(ActivityFilter(kind=COACHING, first=first))
+    count: Counter[tuple[str, str]] = Counter((a.stage, a.status) for a in sessions)
+    hours: dict[str, Decimal] = {}
+    money: dict[str, Decimal] = {}
+    for held in (a for a in sessions if a.status == HELD):
+        hours[held.stage] = hours.get(held.stage, Decimal(0)) + (held.hours or 0)
+        money[held.stage] = money.get(held.stage, Decimal(0)) + cost(held)
+    table = Table(
+        title=f"Begleittermine ab {first:%d.%m.%Y} nach Stufe (geplant: noch offen)",
+        title_justify="left",
+        header_style="bold",
+    )
+    for header in ("Stufe", "geplant", "gehalten", "abgesagt", "Stunden", "Kosten"):
+        table.add_column(header, justify="left" if header == "Stufe" else "right")
+    for stage in service.workflow.stages.values():
+        if not any(key[0] == stage.id for key in count):
+            continue
+        table.add_row(
+            stage.name,
+            str(count[stage.id, PLANNED]),
+            str(count[stage.id, HELD]),
+            str(count[stage.id, CANCELLED]),
+            german_number(hours.get(stage.id, Decimal(0))),
+            euro(money.get(stage.id, Decimal(0))),
+        )
+    table.add_row(
+        "Gesamt",
+        *(
+            str(sum(n for (_, s), n in count.items() if s == st))
+            for st in (PLANNED, HELD, CANCELLED)
+        ),
+        german_number(sum(hours.values(), Decimal(0))),
+        euro(sum(money.values(), Decimal(0))),
+        style="bold",
+    )
+    return table
