@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from sqlalchemy import select
@@ -18,6 +19,9 @@ class Result:
     err: str
 
 
+Run = Callable[..., Result]
+
+
 def dump(url: str) -> dict[str, list[tuple[object, ...]]]:
     """Every row of every table: to show that a refused command wrote nothing."""
     engine = make_engine(url)
@@ -31,4 +35,4 @@ def dump(url: str) -> dict[str, list[tuple[object, ...]]]:
         engine.dispose()
 
 
-__all__ = ["Result", "dump", "main"]
+__all__ = ["Result", "Run", "dump", "main"]

@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import Engine, text
 
+from tests.cli_helpers import Result, Run, main
 from thekiz_flow.clock import FrozenClock, noon
 from thekiz_flow.db.engine import make_engine
 from thekiz_flow.db.migrate import upgrade
@@ -69,3 +70,70 @@ def clock() -> FrozenClock:
 @pytest.fixture
 def service(engine: Engine, workflow: Workflow, clock: FrozenClock) -> Service:
     return Service(engine, workflow, clock, BERLIN, actor="test")
+
+
+@pytest.fixture
+def run(
+    database_url: str,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+) -> Run:
+    monkeypatch.setenv("THEKIZ_FLOW_DATABASE_URL", database_url)
+    monkeypatch.delenv("THEKIZ_FLOW_CONFIG", raising=False)
+    monkeypatch.setenv("THEKIZ_FLOW_ACTOR", "buero")
+    monkeypatch.chdir(tmp_path)
+
+    def _run(*args: str) -> Result:
+        code = main(list(args))
+        out, err = capsys.readouterr()
+        return Result(code, out, err)
+
+    return _run
+
+
+@pytest.fixture
+def ready(run: Run) -> Run:
+    """An initialised database with one coach (1) and two centres (1 with coach, 2 without)."""
+    assert run("init").code == 0
+    assert (
+        run(
+            "coach", "add", "--name", "Lena Sommer", "--email", "lena@example.org", "--rate", "65"
+        ).out
+        == "1\n"
+    )
+    assert (
+        run(
+            "centre",
+            "add",
+            "--name",
+            "Kita Pusteblume",
+            "--district",
+            "jena",
+            "--email",
+            "pusteblume@example.org",
+            "--coach",
+            "lena@example.org",
+            "--on",
+            "2024-01-08",
+        ).out
+        == "1\n"
+    )
+    assert (
+        run(
+            "centre",
+            "add",
+            "--name",
+            "Kita Regenbogen",
+            "--district",
+            "Weimarer Land",
+            "--email",
+            "regenbogen@example.org",
+            "--carrier",
+            "Beispielverein e. V.",
+            "--on",
+            "2024-01-08",
+        ).out
+        == "2\n"
+    )
+    return run

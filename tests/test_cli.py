@@ -6,81 +6,11 @@ import json
 import os
 import subprocess
 import sys
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
-from tests.cli_helpers import Result, dump, main
-
-Run = Callable[..., Result]
-
-
-@pytest.fixture
-def run(
-    database_url: str,
-    monkeypatch: pytest.MonkeyPatch,
-    capsys: pytest.CaptureFixture[str],
-    tmp_path: Path,
-) -> Run:
-    monkeypatch.setenv("THEKIZ_FLOW_DATABASE_URL", database_url)
-    monkeypatch.delenv("THEKIZ_FLOW_CONFIG", raising=False)
-    monkeypatch.setenv("THEKIZ_FLOW_ACTOR", "buero")
-    monkeypatch.chdir(tmp_path)
-
-    def _run(*args: str) -> Result:
-        code = main(list(args))
-        out, err = capsys.readouterr()
-        return Result(code, out, err)
-
-    return _run
-
-
-@pytest.fixture
-def ready(run: Run) -> Run:
-    """An initialised database with one coach (1) and two centres (1 with coach, 2 without)."""
-    assert run("init").code == 0
-    assert (
-        run(
-            "coach", "add", "--name", "Lena Sommer", "--email", "lena@example.org", "--rate", "65"
-        ).out
-        == "1\n"
-    )
-    assert (
-        run(
-            "centre",
-            "add",
-            "--name",
-            "Kita Pusteblume",
-            "--district",
-            "jena",
-            "--email",
-            "pusteblume@example.org",
-            "--coach",
-            "lena@example.org",
-            "--on",
-            "2024-01-08",
-        ).out
-        == "1\n"
-    )
-    assert (
-        run(
-            "centre",
-            "add",
-            "--name",
-            "Kita Regenbogen",
-            "--district",
-            "Weimarer Land",
-            "--email",
-            "regenbogen@example.org",
-            "--carrier",
-            "Beispielverein e. V.",
-            "--on",
-            "2024-01-08",
-        ).out
-        == "2\n"
-    )
-    return run
+from tests.cli_helpers import Run, dump
 
 
 def test_init_twice(run: Run) -> None:

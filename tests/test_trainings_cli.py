@@ -7,14 +7,13 @@ from pathlib import Path
 
 import pytest
 
-from tests.cli_helpers import dump
-from tests.test_cli import Run, ready, run  # noqa: F401  (fixtures)
+from tests.cli_helpers import Run, dump
 
 FUTURE = "2099-03-02"  # the CLI runs on the real clock
 
 
 @pytest.fixture
-def catalogue(ready: Run) -> Run:  # noqa: F811
+def catalogue(ready: Run) -> Run:
     """Training 1 (one seat, centre 1 enrolled) on top of `ready`."""
     add = ["--title", "Fachkraft I", "--date", FUTURE, "--place", "Erfurt", "--capacity", "1"]
     assert ready("training", "add", "--kind", "fachkraft", *add).out == "1\n"
