@@ -257,3 +257,14 @@ class Training:
     date: date
     place: str
     capacity: int
+
+
+@dataclass(frozen=True)
+class TrainingInput:
+    """An offering as typed on the command line or read from one CSV row (unchecked)."""
+
+    kind: str
+    title: str
+    date: str
+    place: str
+    capacity: str

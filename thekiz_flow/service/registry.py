@@ -8,7 +8,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from thekiz_flow import validate
-from thekiz_flow.centres_csv import read_centres
+from thekiz_flow.csvfiles import read_centres
 from thekiz_flow.db.repository import Repository
 from thekiz_flow.errors import InvalidInput, NotFound
 from thekiz_flow.guards import german_date

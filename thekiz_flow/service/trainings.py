@@ -8,13 +8,13 @@ from datetime import date
 from pathlib import Path
 
 from thekiz_flow import validate
+from thekiz_flow.csvfiles import read_trainings
 from thekiz_flow.db.repository import Repository
 from thekiz_flow.db.trainings import NewTraining, TrainingStore
 from thekiz_flow.errors import InvalidInput, NotFound, Refused
 from thekiz_flow.guards import german_date
-from thekiz_flow.model import CANCELLED, HELD, PLANNED, WAITING, Activity, Training
+from thekiz_flow.model import CANCELLED, HELD, PLANNED, WAITING, Activity, Training, TrainingInput
 from thekiz_flow.service.base import ServiceBase
-from thekiz_flow.trainings_csv import TrainingInput, read_trainings
 
 MAX_CAPACITY = 1000
 MAX_REASON = 2000
