@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -268,3 +269,28 @@ class TrainingInput:
     date: str
     place: str
     capacity: str
+
+
+# Outbox statuses: pending -> sending -> sent | failed; missed: due while the service was down
+# and older than its rule's catch-up window, recorded instead of sent.
+PENDING, SENDING, SENT, FAILED, MISSED = "pending", "sending", "sent", "failed", "missed"
+OUTBOX_STATUSES = (PENDING, SENDING, SENT, FAILED, MISSED)
+
+
+@dataclass(frozen=True)
+class Mail:
+    """One message to one recipient, rendered, as the outbox keeps it."""
+
+    id: int
+    key: str  # the idempotency key: (centre, rule, subject, occurrence)
+    recipient: str
+    subject: str
+    text: str
+    html: str
+    attachments: tuple[str, ...] = ()  # file paths
+
+    @property
+    def message_id(self) -> str:
+        """Deterministic per outbox row: a resend after a crash shows as a duplicate."""
+        digest = hashlib.sha256(self.key.encode("utf-8")).hexdigest()[:16]
+        return f"<outbox-{self.id}-{digest}@thekiz-flow>"
