@@ -14,6 +14,7 @@ from sqlalchemy import Engine, text
 
 from tests.cli_helpers import Result, Run, main
 from thekiz_flow.clock import FrozenClock, noon
+from thekiz_flow.config import FileMailSettings, MailSettings
 from thekiz_flow.db.engine import make_engine
 from thekiz_flow.db.migrate import upgrade
 from thekiz_flow.definitions import load_workflow
@@ -67,9 +68,24 @@ def clock() -> FrozenClock:
     return FrozenClock(noon(TODAY, BERLIN))
 
 
+def file_mail(folder: Path) -> MailSettings:
+    """Mail for tests that do not talk SMTP: .eml files in ``folder``."""
+    return MailSettings(
+        backend="file",
+        sender="thekiz-flow@example.org",
+        office="fachstelle@example.org",
+        file=FileMailSettings(folder),
+    )
+
+
 @pytest.fixture
-def service(engine: Engine, workflow: Workflow, clock: FrozenClock) -> Service:
-    return Service(engine, workflow, clock, BERLIN, actor="test")
+def mail(tmp_path: Path) -> MailSettings:
+    return file_mail(tmp_path / "mail")
+
+
+@pytest.fixture
+def service(engine: Engine, workflow: Workflow, clock: FrozenClock, mail: MailSettings) -> Service:
+    return Service(engine, workflow, clock, BERLIN, actor="test", mail=mail)
 
 
 @pytest.fixture

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from decimal import Decimal
 from pathlib import Path
 
@@ -55,10 +56,7 @@ def test_mermaid_graph_has_every_transition(workflow: Workflow) -> None:
 
 def write(tmp_path: Path, text: str, templates: bool = True) -> Path:
     if templates:
-        mail = tmp_path / "templates" / "mail"
-        mail.mkdir(parents=True)
-        for part in ("txt", "html"):
-            (mail / f"stage_changed.{part}.j2").write_text("x", encoding="utf-8")
+        shutil.copytree(DEFAULT_WORKFLOW.parent.parent / "templates", tmp_path / "templates")
     path = tmp_path / "workflows" / "broken.toml"
     path.parent.mkdir(parents=True)
     path.write_text(text, encoding="utf-8")

@@ -49,7 +49,7 @@ def test_plan_and_tick_are_idempotent(
     for _ in range(2):
         report = service.plan()
         assert (report.inserted, report.updated, report.cancelled) == (0, 0, 0)
-        assert service.tick().centres == 0
+        assert service.tick().plan.centres == 0
     clock.advance(timedelta(days=40))
     service.plan()
     service.tick()
@@ -94,10 +94,12 @@ def test_new_rules_are_planned_by_the_next_tick(
 ) -> None:
     centre = admitted(service, clock, date(2025, 1, 15))
     closures = (*workflow.closures, replace(workflow.closures[0], first=(3, 17), last=(3, 21)))
-    changed = Service(engine, replace(workflow, closures=closures), clock, BERLIN, "test")
-    report = changed.tick()
+    changed = Service(
+        engine, replace(workflow, closures=closures), clock, BERLIN, "test", service.mail
+    )
+    report = changed.tick().plan
     assert (report.centres, report.updated) == (1, 2)  # March 2025 and March 2026
-    assert changed.tick().centres == 0
+    assert changed.tick().plan.centres == 0
     days = [s.date for s in of(service, centre)]
     assert date(2025, 3, 24) in days
     assert date(2026, 3, 23) in days
@@ -172,7 +174,12 @@ def test_coach_load_warns_above_the_maximum(
 ) -> None:
     centre = admitted(service, clock, date(2025, 1, 15))
     strict = Service(
-        engine, replace(workflow, coach_max_hours_per_month=Decimal(5)), clock, BERLIN, "test"
+        engine,
+        replace(workflow, coach_max_hours_per_month=Decimal(5)),
+        clock,
+        BERLIN,
+        "test",
+        service.mail,
     )
     for day in (date(2025, 1, 20), date(2025, 1, 22)):
         strict.request_session(centre, day, "2")
@@ -208,9 +215,9 @@ def test_simulation_ticks_each_day_once_across_dst(
     seen: list[date] = []
     original = Service.tick
 
-    def spy(self: Service, now: datetime | None = None) -> object:
+    def spy(self: Service) -> object:
         seen.append(self.today())
-        return original(self, now)
+        return original(self)
 
     monkeypatch.setattr(Service, "tick", spy)
     simulate_days(service, clock, date(2026, 3, 23), date(2026, 4, 5))

@@ -54,7 +54,11 @@ def test_restart_between_two_ticks(
 ) -> None:
     monkeypatch.setenv("THEKIZ_FLOW_DATABASE_URL", database_url)
     monkeypatch.chdir(tmp_path)
-    (tmp_path / "run.toml").write_text("[scheduler]\ntick_seconds = 1\n", encoding="utf-8")
+    (tmp_path / "run.toml").write_text(
+        "[scheduler]\ntick_seconds = 1\n"
+        "[mail]\nsender = 'thekiz-flow@example.org'\noffice = 'fachstelle@example.org'\n",
+        encoding="utf-8",
+    )
     (tmp_path / "first.csv").write_text(
         "name,district,email,coach,stage,stage_since\n"
         "Kita Eins,Gera,eins@example.org,1,basisbegleitung,2026-01-12\n",

@@ -46,6 +46,8 @@ class MailSettings:
     ministry: str | None = None
     smtp: SmtpSettings = SmtpSettings()
     file: FileMailSettings = FileMailSettings()
+    batch_size: int = 50  # messages per claim and SMTP connection
+    lease_seconds: int = 600  # a claim not settled by then is taken again
 
 
 @dataclass(frozen=True)
@@ -130,5 +132,7 @@ def _mail(table: TomlTable, base: Path, environ: Mapping[str, str]) -> MailSetti
     file_table = table.table("file")
     file = FileMailSettings(_path(base, file_table.text("dir", "var/mail")))
     file_table.finish()
+    batch = table.integer("batch_size", 50, minimum=1, maximum=1000)
+    lease = table.integer("lease_seconds", 600, minimum=5, maximum=86400)
     table.finish()
-    return MailSettings(backend, sender, office, ministry, smtp, file)
+    return MailSettings(backend, sender, office, ministry, smtp, file, batch, lease)

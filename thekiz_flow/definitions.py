@@ -23,6 +23,7 @@ from thekiz_flow.model import (
     Transition,
     Workflow,
 )
+from thekiz_flow.reminder_rules import load_reminders
 from thekiz_flow.tomlread import TomlTable, load_toml
 
 _NAME = re.compile(r"^[a-z][a-z0-9_]*$")
@@ -54,6 +55,7 @@ def load_workflow(path: Path) -> Workflow:
     }
     if initial not in stages:
         head.fail("initial", _unknown_stage(initial, stages))
+    send_at, reminders = load_reminders(root)
     transitions_table = root.table("transitions", required=True)
     transitions = {
         trigger: _transition(trigger, transitions_table.table(trigger, True), stages)
@@ -73,8 +75,10 @@ def load_workflow(path: Path) -> Workflow:
         closures=closures,
         training_kinds=training_kinds,
         coach_max_hours_per_month=coach_max,
+        reminders=reminders,
+        send_at=send_at,
     )
-    _check_templates(workflow, transitions_table)
+    _check_templates(workflow, root)
     _check_remembered(workflow, transitions_table)
     return workflow
 
@@ -203,16 +207,22 @@ def _transition(trigger: str, table: TomlTable, stages: dict[str, Stage]) -> Tra
     return transition
 
 
-def _check_templates(workflow: Workflow, table: TomlTable) -> None:
-    for transition in workflow.transitions.values():
-        if transition.notify is None:
-            continue
+def _check_templates(workflow: Workflow, root: TomlTable) -> None:
+    """Every template a transition or a reminder names exists, in text and HTML."""
+    named: list[tuple[TomlTable, str, str]] = [
+        (root.table("transitions").table(t.trigger), "notify", t.notify)
+        for t in workflow.transitions.values()
+        if t.notify is not None
+    ]
+    named += [
+        (table, "template", rule.template)
+        for table, rule in zip(root.table_list("reminders"), workflow.reminders, strict=True)
+    ]
+    for table, key, name in named:
         for part in MAIL_PARTS:
-            path = workflow.templates_dir / "mail" / f"{transition.notify}.{part}.j2"
+            path = workflow.templates_dir / "mail" / f"{name}.{part}.j2"
             if not path.is_file():
-                table.table(transition.trigger).fail(
-                    "notify", f"Vorlage {transition.notify!r} fehlt ({path})"
-                )
+                table.fail(key, f"Vorlage {name!r} fehlt ({path})")
 
 
 def _check_remembered(workflow: Workflow, table: TomlTable) -> None:

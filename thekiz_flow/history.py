@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import date, timedelta
 
 from dateutil.relativedelta import relativedelta
 
-from thekiz_flow.model import CentreFacts, StageChange, Workflow
+from thekiz_flow.model import Centre, CentreFacts, StageChange, Workflow
 
 
 def _returns(workflow: Workflow, change: StageChange) -> bool:
@@ -57,3 +57,18 @@ def months_between(start: date, end: date) -> int:
 def reached_after(start: date, months: int, paused: int = 0) -> date:
     """The day on which ``months`` in a stage are complete, pauses not counted."""
     return start + timedelta(days=paused) + relativedelta(months=months)
+
+
+def facts_as_of(
+    centre: Centre,
+    history: Sequence[StageChange],
+    visits: Sequence[tuple[date, str]],
+    on: date,
+) -> CentreFacts:
+    """What the guards may know on ``on``: nothing recorded for a later date."""
+    return CentreFacts(
+        centre,
+        tuple(c for c in history if c.effective <= on),
+        tuple(v for v in visits if v[0] <= on),
+        on,
+    )

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, time
 from decimal import Decimal
 from pathlib import Path
 
@@ -77,6 +77,32 @@ class Transition:
         return self.dest == REMEMBERED
 
 
+FOLLOWS = ("activity", "eligible", "budget", "training_deadline")
+ROLES = ("coach", "centre", "office")
+
+
+@dataclass(frozen=True)
+class ReminderRule:
+    """When to remind whom of what, and what to do after downtime."""
+
+    id: str
+    follows: str  # one of FOLLOWS
+    template: str
+    recipients: tuple[str, ...]  # of ROLES
+    kind: str | None = None  # the activity kind, for follows = "activity"
+    offset_days: int = 0
+    every_days: int = 0
+    times: int = 1
+    stop: str = "never"  # or "recorded"
+    catch_up: str = "late"  # or "skip"
+    late_days: int = 3
+    percent: int | None = None  # for follows = "budget"
+
+    def offsets(self) -> list[int]:
+        """Days after the event of each occurrence (negative: before)."""
+        return [self.offset_days + n * self.every_days for n in range(self.times)]
+
+
 @dataclass(frozen=True)
 class Workflow:
     name: str
@@ -91,6 +117,8 @@ class Workflow:
     closures: tuple[AnnualClosure, ...] = ()
     training_kinds: Mapping[str, str] = field(default_factory=dict)
     coach_max_hours_per_month: Decimal = Decimal(40)
+    reminders: tuple[ReminderRule, ...] = ()
+    send_at: time = time(8)  # local time at which reminders of a day go out
 
     def stage(self, stage_id: str) -> Stage:
         return self.stages[stage_id]
@@ -222,6 +250,7 @@ class Activity:
     note: str | None = None
     reason: str | None = None  # why it was cancelled
     moved: bool = False  # its date was set by hand: planning leaves it there
+    recorded_at: datetime | None = None  # when its status or date was last set
 
 
 @dataclass(frozen=True)

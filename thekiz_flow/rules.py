@@ -8,6 +8,7 @@ cost what one does.
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from transitions import EventData, Machine, MachineError
@@ -15,6 +16,7 @@ from transitions import EventData, Machine, MachineError
 from thekiz_flow.definitions import remembered_stages
 from thekiz_flow.errors import Refused
 from thekiz_flow.guards import GUARDS
+from thekiz_flow.history import facts_as_of
 from thekiz_flow.model import CentreFacts, Transition, Verdict, Workflow
 
 
@@ -86,6 +88,27 @@ class Lifecycle:
             if (message := GUARDS[guard.name].fn(facts, self.workflow, guard.params)) is not None
         )
         return Verdict(trigger=trigger, source=stage, dest=dest, missing=missing)
+
+    def eligible_since(self, trigger: str, facts: CentreFacts, earliest: date) -> date | None:
+        """The first day from which the trigger's guards hold until ``facts.on``, or None.
+
+        Guards only ever become true as time passes and facts accumulate, so a binary
+        search over the days needs about log2(days) checks.
+        """
+        if not self.check(trigger, facts).allowed:
+            return None
+
+        def allowed(day: date) -> bool:
+            earlier = facts_as_of(facts.centre, facts.history, facts.site_visits, day)
+            return self.check(trigger, earlier).allowed
+
+        low, high = earliest, facts.on
+        if low >= high or allowed(low):
+            return min(low, high)
+        while (high - low).days > 1:
+            middle = low + (high - low) / 2
+            low, high = (low, middle) if allowed(middle) else (middle, high)
+        return high
 
     def fire(self, trigger: str, facts: CentreFacts, force: bool = False) -> Verdict:
         """Run the trigger through the machine; raise :class:`Refused` if it may not fire."""

@@ -9,7 +9,7 @@ from rich.progress import Progress
 
 from thekiz_flow.clock import FrozenClock
 from thekiz_flow.service import Service
-from thekiz_flow.service.planning import PlanReport
+from thekiz_flow.service.ticks import TickReport
 
 SIMULATED_HOUR = time(7)
 
@@ -20,20 +20,16 @@ def simulate_days(
     start: date,
     end: date,
     each_day: Callable[[date], object] | None = None,
-) -> PlanReport:
+) -> TickReport:
     """Tick every day from ``start`` to ``end`` at 07:00 local time; then ``each_day``."""
-    total = PlanReport()
+    total = TickReport()
     days = (end - start).days + 1
     with Progress(transient=True) as progress:
         task = progress.add_task("Simulation", total=days)
         for offset in range(days):
             day = start + timedelta(days=offset)
             clock.set(datetime.combine(day, SIMULATED_HOUR, service.zone))
-            report = service.tick()
-            total.centres += report.centres
-            total.inserted += report.inserted
-            total.updated += report.updated
-            total.cancelled += report.cancelled
+            total.add(service.tick())
             if each_day is not None:
                 each_day(day)
             progress.advance(task)

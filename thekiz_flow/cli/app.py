@@ -11,10 +11,11 @@ from pathlib import Path
 import click
 from sqlalchemy import Engine
 
-from thekiz_flow.clock import SystemClock
+from thekiz_flow.clock import Clock, SystemClock
 from thekiz_flow.config import Settings, load_settings
 from thekiz_flow.db.engine import make_engine
 from thekiz_flow.definitions import load_workflow
+from thekiz_flow.mail.delivery import Backend
 from thekiz_flow.model import Workflow
 from thekiz_flow.service import Service
 
@@ -45,7 +46,22 @@ class App:
 
     @cached_property
     def service(self) -> Service:
-        return Service(self.engine, self.workflow, SystemClock(), self.settings.timezone, _actor())
+        return self.service_at(SystemClock())
+
+    def service_at(
+        self, clock: Clock, backend: Backend | None = None, actor: str | None = None
+    ) -> Service:
+        """The service with another clock (and mail backend): for --now and simulate."""
+        settings = self.settings
+        return Service(
+            self.engine,
+            self.workflow,
+            clock,
+            settings.timezone,
+            actor or _actor(),
+            settings.mail,
+            backend,
+        )
 
     def close(self) -> None:
         if "engine" in self.__dict__:

@@ -11,9 +11,8 @@ from thekiz_flow import validate
 from thekiz_flow.cli.app import App, cli, pass_app
 from thekiz_flow.clock import FrozenClock
 from thekiz_flow.errors import InvalidInput
+from thekiz_flow.mail.delivery import FileBackend
 from thekiz_flow.scheduler import run_forever
-from thekiz_flow.service import Service
-from thekiz_flow.service.planning import PlanReport
 from thekiz_flow.simulation import SIMULATED_HOUR, simulate_days
 
 
@@ -29,20 +28,13 @@ def _instant(value: str) -> datetime:
     return parsed
 
 
-def _summary(report: PlanReport) -> str:
-    return (
-        f"{report.centres} Einrichtungen geplant: {report.inserted} neu, "
-        f"{report.updated} geändert, {report.cancelled} abgesagt"
-    )
-
-
 @cli.command()
 @click.option("--now", help="Zeitpunkt des Durchlaufs (ISO 8601 mit Zeitzone), sonst jetzt.")
 @pass_app
 def tick(app: App, now: str | None) -> None:
-    """Ein Durchlauf alles Zeitgesteuerten (wiederholbar, ändert nichts doppelt)."""
-    report = app.service.tick(None if now is None else _instant(now))
-    click.echo(f"Durchlauf: {_summary(report)}.")
+    """Ein Durchlauf alles Zeitgesteuerten: planen, erinnern, versenden (wiederholbar)."""
+    service = app.service if now is None else app.service_at(FrozenClock(_instant(now)))
+    click.echo(f"Durchlauf: {service.tick().summary()}.")
 
 
 @cli.command()
@@ -53,7 +45,7 @@ def run(app: App) -> None:
     service = app.service
 
     def one_tick() -> None:
-        logging.getLogger("thekiz_flow.run").info("Durchlauf: %s.", _summary(service.tick()))
+        logging.getLogger("thekiz_flow.run").info("Durchlauf: %s.", service.tick().summary())
 
     run_forever(one_tick, app.settings.tick_seconds, app.settings.timezone)
 
@@ -63,11 +55,14 @@ def run(app: App) -> None:
 @click.option("--to", "last", required=True, help="Letzter Tag (JJJJ-MM-TT).")
 @pass_app
 def simulate(app: App, first: str, last: str) -> None:
-    """Zeitreise: ein Durchlauf je Tag mit simulierter Uhr; versendet nie per SMTP."""
+    """Zeitreise: ein Durchlauf je Tag mit simulierter Uhr; E-Mails nur als Dateien."""
     start, end = validate.day("--from", first), validate.day("--to", last)
     if end < start:
         raise InvalidInput("--to: liegt vor --from")
+    folder = app.settings.mail.file.dir / "simulation"
     clock = FrozenClock(datetime.combine(start, SIMULATED_HOUR, app.settings.timezone))
-    service = Service(app.engine, app.workflow, clock, app.settings.timezone, "simulation")
+    sender = app.settings.mail.sender or "thekiz-flow@localhost"
+    service = app.service_at(clock, FileBackend(folder, sender), actor="simulation")
     total = simulate_days(service, clock, start, end)
-    click.echo(f"Simuliert {start:%d.%m.%Y}–{end:%d.%m.%Y}: {_summary(total)}.")
+    click.echo(f"Simuliert {start:%d.%m.%Y}–{end:%d.%m.%Y}: {total.summary()}.")
+    click.echo(f"E-Mails der Simulation (nie per SMTP versandt): {folder}")

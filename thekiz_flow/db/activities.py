@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -30,6 +30,7 @@ def activity_from_row(row: Row[Any]) -> Activity:
         note=row.note,
         reason=row.reason,
         moved=bool(row.moved),
+        recorded_at=row.recorded_at,
     )
 
 
@@ -60,8 +61,11 @@ class ActivityFilter:
 
 
 class ActivityStore:
-    def __init__(self, connection: Connection) -> None:
+    """``now``, when given, is written as ``recorded_at`` with every change."""
+
+    def __init__(self, connection: Connection, now: datetime | None = None) -> None:
         self.conn = connection
+        self.now = now
 
     def get(self, activity_id: int) -> Activity | None:
         row = self.conn.execute(select(activities).where(activities.c.id == activity_id)).first()
@@ -95,6 +99,7 @@ class ActivityStore:
                 "coach_id": p.coach_id,
                 "rate": None if p.coach_id is None else rates.get(p.coach_id),
                 "moved": False,
+                "recorded_at": self.now,
             }
             for p in planned
         ]
@@ -116,7 +121,9 @@ class ActivityStore:
         stmt = update(activities).where(activities.c.id == activity_id)
         if expected is not None:
             stmt = stmt.where(activities.c.status == expected)
-        return self.conn.execute(stmt.values(status=status, **values)).rowcount == 1
+        stmt = stmt.values(status=status, recorded_at=self.now, **values)
+        return self.conn.execute(stmt).rowcount == 1
 
     def update(self, activity_id: int, **values: object) -> None:
-        self.conn.execute(update(activities).where(activities.c.id == activity_id).values(**values))
+        stmt = update(activities).where(activities.c.id == activity_id)
+        self.conn.execute(stmt.values(recorded_at=self.now, **values))

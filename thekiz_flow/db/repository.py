@@ -52,9 +52,9 @@ def _change(row: Row[Any]) -> StageChange:
 
 
 class Repository:
-    def __init__(self, connection: Connection) -> None:
+    def __init__(self, connection: Connection, now: datetime | None = None) -> None:
         self.conn = connection
-        self.activities = ActivityStore(connection)
+        self.activities = ActivityStore(connection, now)
         self.trainings = TrainingStore(connection)
 
     # ------------------------------------------------------------------ coaches

@@ -114,6 +114,7 @@ activities = Table(
     Column("training_id", Integer, ForeignKey("trainings.id")),
     Column("reason", Text),
     Column("moved", Boolean, nullable=False, server_default=false()),
+    Column("recorded_at", UTCDateTime),  # when its status or date was last set
     UniqueConstraint("centre_id", "key"),
     Index(None, "kind", "status", "centre_id"),
     Index(None, "date"),
@@ -142,4 +143,38 @@ trainings = Table(
     Column("capacity", Integer, nullable=False),
     Column("created_at", UTCDateTime, nullable=False),
     UniqueConstraint("kind", "title", "date"),
+)
+
+outbox = Table(
+    "outbox",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("key", String(200), nullable=False, unique=True),  # the idempotency key
+    Column("rule", String(60), nullable=False),
+    Column("centre_id", Integer, ForeignKey("centres.id")),
+    Column("role", String(20), nullable=False),
+    Column("recipient", String(320), nullable=False),
+    Column("subject", String(300), nullable=False),
+    Column("body_text", Text, nullable=False),
+    Column("body_html", Text, nullable=False),
+    Column("attachments", Text, nullable=False, server_default=""),  # one path per line
+    Column("status", String(20), nullable=False),
+    Column("due_at", UTCDateTime, nullable=False),
+    Column("next_attempt_at", UTCDateTime, nullable=False),
+    Column("attempts", Integer, nullable=False, server_default="0"),
+    Column("lease_until", UTCDateTime),
+    Column("last_error", Text),
+    Column("ambiguous", Boolean, nullable=False, server_default=false()),
+    Column("sent_at", UTCDateTime),
+    Column("created_at", UTCDateTime, nullable=False),
+    Index(None, "status", "next_attempt_at"),
+    Index(None, "centre_id"),
+)
+
+# Small facts the service keeps between runs, e.g. when the last tick ran.
+state = Table(
+    "state",
+    metadata,
+    Column("name", String(60), primary_key=True),
+    Column("at", UTCDateTime, nullable=False),
 )

@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo
 from rich.console import Console
 
 from thekiz_flow.clock import FrozenClock
+from thekiz_flow.config import MailSettings, SmtpSettings
 from thekiz_flow.db.engine import make_engine
 from thekiz_flow.db.migrate import upgrade
 from thekiz_flow.definitions import load_workflow
@@ -32,7 +33,8 @@ from thekiz_flow.demo.data import (
 )
 from thekiz_flow.demo.office import Office
 from thekiz_flow.demo.people import People
-from thekiz_flow.demo.report import centres_table, sessions_table
+from thekiz_flow.demo.report import centres_table, mail_table, sessions_table
+from thekiz_flow.demo.sink import MailSink
 from thekiz_flow.paths import DEFAULT_WORKFLOW
 from thekiz_flow.service import Service
 from thekiz_flow.simulation import SIMULATED_HOUR, simulate_days
@@ -44,13 +46,23 @@ SEED = 20250101
 START = date(2025, 1, 1)
 
 
-def build_service(clock: FrozenClock) -> Service:
+def mail_settings(port: int) -> MailSettings:
+    """SMTP to the local sink; fictional addresses of the office and the ministry."""
+    return MailSettings(
+        backend="smtp",
+        sender="thekiz-flow@example.org",
+        office="fachstelle@example.org",
+        ministry="ministerium@example.org",
+        smtp=SmtpSettings(host="127.0.0.1", port=port),
+    )
+
+
+def build_service(clock: FrozenClock, mail: MailSettings) -> Service:
     """A fresh demo database in var/demo/, schema at head."""
-    shutil.rmtree(DEMO_DIR, ignore_errors=True)
-    DEMO_DIR.mkdir(parents=True)
     engine = make_engine(DATABASE_URL)
     upgrade(engine)
-    return Service(engine, load_workflow(DEFAULT_WORKFLOW), clock, ZONE, actor="demo")
+    workflow = load_workflow(DEFAULT_WORKFLOW)
+    return Service(engine, workflow, clock, ZONE, actor="demo", mail=mail)
 
 
 def populate(service: Service, rng: random.Random, until: date) -> int:
@@ -67,10 +79,17 @@ def populate(service: Service, rng: random.Random, until: date) -> int:
 
 
 def main() -> int:
+    shutil.rmtree(DEMO_DIR, ignore_errors=True)
+    DEMO_DIR.mkdir(parents=True)
+    with MailSink(DEMO_DIR / "mail") as sink:
+        return run(sink)
+
+
+def run(sink: MailSink) -> int:
     today = date.today()
     clock = FrozenClock(datetime.combine(START, SIMULATED_HOUR, ZONE))
     rng = random.Random(SEED)
-    service = build_service(clock)
+    service = build_service(clock, mail_settings(sink.port))
     imported = populate(service, rng, today)
     office, people = Office(service, rng), People(service, rng)
     office.begin()
@@ -86,6 +105,11 @@ def main() -> int:
     console = Console(width=None if sys.stdout.isatty() else 160)
     console.print(centres_table(service, today))
     console.print(sessions_table(service, START))
+    console.print(mail_table(service))
+    console.print(
+        f"{sink.received} E-Mails über SMTP an den lokalen Testserver, "
+        f"abgelegt unter {DEMO_DIR / 'mail'}/."
+    )
     console.print(
         f"{len(COACHES)} Prozessbegleiter*innen, {imported} Einrichtungen (erfunden), "
         f"{office.diary.changes} Stufenwechsel vom {START:%d.%m.%Y} bis {today:%d.%m.%Y}."

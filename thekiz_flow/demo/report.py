@@ -11,7 +11,7 @@ from rich.table import Table
 from thekiz_flow.budget import cost
 from thekiz_flow.cli.output import euro, german_number
 from thekiz_flow.db.activities import ActivityFilter
-from thekiz_flow.model import CANCELLED, COACHING, HELD, PLANNED
+from thekiz_flow.model import CANCELLED, COACHING, FAILED, HELD, MISSED, PENDING, PLANNED, SENT
 from thekiz_flow.service import Service
 
 
@@ -74,4 +74,16 @@ def sessions_table(service: Service, first: date) -> Table:
         euro(sum(money.values(), Decimal(0))),
         style="bold",
     )
+    return table
+
+
+def mail_table(service: Service) -> Table:
+    """Per reminder rule: how many mails went out, and how many were missed or failed."""
+    rows = service.outbox()
+    count: Counter[tuple[str, str]] = Counter((r.rule, r.status) for r in rows)
+    table = Table(title="E-Mails nach Regel", title_justify="left", header_style="bold")
+    for header in ("Regel", "versandt", "wartet", "versäumt", "fehlgeschlagen"):
+        table.add_column(header, justify="left" if header == "Regel" else "right")
+    for rule in sorted({r.rule for r in rows}):
+        table.add_row(rule, *(str(count[rule, s]) for s in (SENT, PENDING, MISSED, FAILED)))
     return table

@@ -3,15 +3,23 @@
 Every command is one database transaction: it commits whole or not at all.
 """
 
-from thekiz_flow.service.lifecycle import Eligibility, LifecycleService, facts_as_of
+from thekiz_flow.service.lifecycle import Eligibility, LifecycleService
 from thekiz_flow.service.overview import OverviewService
 from thekiz_flow.service.registry import RegistryService
 from thekiz_flow.service.sessions import SessionService
+from thekiz_flow.service.ticks import TickService
 from thekiz_flow.service.trainings import TrainingService
 
 
-class Service(RegistryService, LifecycleService, SessionService, OverviewService, TrainingService):
+class Service(
+    RegistryService,
+    LifecycleService,
+    SessionService,
+    OverviewService,
+    TrainingService,
+    TickService,
+):
     """Everything the CLI, the scheduler and the web pages may ask of thekiz-flow."""
 
 
-__all__ = ["Eligibility", "Service", "facts_as_of"]
+__all__ = ["Eligibility", "Service"]

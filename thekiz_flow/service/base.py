@@ -11,17 +11,26 @@ from sqlalchemy import Engine
 
 from thekiz_flow import validate
 from thekiz_flow.clock import Clock, local_today
+from thekiz_flow.config import MailSettings
 from thekiz_flow.db.migrate import require_current
 from thekiz_flow.db.repository import Repository
 from thekiz_flow.errors import InvalidInput, NotFound
 from thekiz_flow.guards import german_date
+from thekiz_flow.mail.delivery import Backend
 from thekiz_flow.model import Centre, Coach, Workflow
 from thekiz_flow.rules import Lifecycle
 
 
 class ServiceBase:
     def __init__(
-        self, engine: Engine, workflow: Workflow, clock: Clock, zone: ZoneInfo, actor: str
+        self,
+        engine: Engine,
+        workflow: Workflow,
+        clock: Clock,
+        zone: ZoneInfo,
+        actor: str,
+        mail: MailSettings | None = None,
+        backend: Backend | None = None,
     ) -> None:
         self.engine = engine
         self.workflow = workflow
@@ -29,13 +38,15 @@ class ServiceBase:
         self.clock = clock
         self.zone = zone
         self.actor = actor
+        self.mail = mail or MailSettings()
+        self.delivery = backend  # None: the one [mail] backend names
 
     @contextmanager
     def unit(self) -> Iterator[Repository]:
         """One database transaction: it commits whole or not at all."""
         with self.engine.begin() as connection:
             require_current(connection)
-            yield Repository(connection)
+            yield Repository(connection, self.clock.now())
 
     def today(self) -> date:
         return local_today(self.clock, self.zone)

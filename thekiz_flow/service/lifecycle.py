@@ -10,7 +10,7 @@ from thekiz_flow import validate
 from thekiz_flow.db.repository import Repository
 from thekiz_flow.errors import InvalidInput, Refused
 from thekiz_flow.guards import german_date
-from thekiz_flow.history import episode_start
+from thekiz_flow.history import episode_start, facts_as_of
 from thekiz_flow.model import Centre, CentreFacts, StageChange
 from thekiz_flow.recommend import describe_unmet, unmet_trainings
 from thekiz_flow.service.planning import PlanningService
@@ -123,18 +123,3 @@ class LifecycleService(PlanningService):
             centre = self._centre(repo, centre_id)
             enrolments = repo.trainings.of_centres([centre.id]).get(centre.id, [])
             return self._step(self._facts(repo, centre, day), enrolments)
-
-
-def facts_as_of(
-    centre: Centre,
-    history: Sequence[StageChange],
-    visits: Sequence[tuple[date, str]],
-    on: date,
-) -> CentreFacts:
-    """What the guards may know on ``on``: nothing recorded for a later date."""
-    return CentreFacts(
-        centre,
-        tuple(c for c in history if c.effective <= on),
-        tuple(v for v in visits if v[0] <= on),
-        on,
-    )

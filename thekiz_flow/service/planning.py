@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 from decimal import Decimal
 from functools import cached_property
 
@@ -22,6 +22,12 @@ class PlanReport:
     inserted: int = 0
     updated: int = 0
     cancelled: int = 0
+
+    def add_report(self, other: PlanReport) -> None:
+        self.centres += other.centres
+        self.inserted += other.inserted
+        self.updated += other.updated
+        self.cancelled += other.cancelled
 
     def add(self, changes: PlanChanges) -> None:
         self.centres += 1
@@ -99,10 +105,8 @@ class PlanningService(ServiceBase):
                 report.add(self._replan(repo, centre, today))
         return report
 
-    def tick(self, now: datetime | None = None) -> PlanReport:
-        """One idempotent pass of everything time-driven, as of ``now``."""
-        when = now or self.clock.now()
-        today = when.astimezone(self.zone).date()
+    def plan_pending(self, today: date) -> PlanReport:
+        """Plan every centre that was not yet planned under the current rules."""
         report = PlanReport()
         with self.unit() as repo:
             for centre in repo.centres_to_plan(self.active_stages(), self.stamp):

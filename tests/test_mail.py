@@ -1,0 +1,466 @@
+"""Mail: the German templates, the message, and delivery against real SMTP servers on loopback."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import date, datetime
+from decimal import Decimal
+from email import message_from_bytes
+from email.message import EmailMessage
+from email.policy import default
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+from jinja2 import UndefinedError
+
+from tests.smtp_servers import (
+    HOST,
+    AuthServer,
+    HangUpServer,
+    RecordingServer,
+    RefusingServer,
+    StallingServer,
+    TempFailServer,
+    free_port,
+)
+from thekiz_flow.config import FileMailSettings, MailSettings, SmtpSettings
+from thekiz_flow.errors import ConfigError, InvalidInput, WorkflowError
+from thekiz_flow.mail.delivery import (
+    AFTER_DATA,
+    LOST,
+    FileBackend,
+    Outcome,
+    SmtpBackend,
+    make_backend,
+)
+from thekiz_flow.mail.message import build_message
+from thekiz_flow.mail.render import Renderer, euro, german_date, german_number, german_short_date
+from thekiz_flow.model import Mail
+from thekiz_flow.paths import PROJECT_ROOT
+
+TEMPLATES = PROJECT_ROOT / "templates"
+NOW = datetime(2026, 1, 15, 7, 0, tzinfo=ZoneInfo("Europe/Berlin"))
+SENDER = "thekiz-flow@example.org"
+EVIL = "\r\nBcc: evil@example.org"
+SIGNATURE = "Landeskoordinations- und Fachstelle ThEKiZ"
+
+CENTRE = {"name": "Kita Pusteblume", "district": "Gotha"}
+COACH = {"name": "Erika Beispiel", "email": "erika.beispiel@example.org"}
+SESSION = {"date": date(2026, 1, 21), "hours": Decimal("2.5"), "id": 17}
+
+#: A context for every template in templates/mail/; a template without one fails the test.
+CONTEXTS: dict[str, dict[str, object]] = {
+    "stage_changed": {
+        "centre": CENTRE,
+        "from_stage": {"name": "Basisbegleitung"},
+        "to_stage": {"name": "Vertiefungsbegleitung"},
+        "effective": date(2026, 1, 15),
+        "reason": "Vorerfahrung als Familienzentrum",
+    },
+    "session_upcoming": {"coach": COACH, "centre": CENTRE, "activity": SESSION},
+    "session_unrecorded": {"coach": COACH, "centre": CENTRE, "activity": SESSION, "number": 2},
+    "session_unrecorded_office": {"coach": COACH, "centre": CENTRE, "activity": SESSION},
+    "visit_upcoming": {"centre": CENTRE, "activity": {"date": date(2026, 3, 4)}},
+    "training_deadline": {
+        "centre": CENTRE,
+        "training_kind": "Reflexionsfortbildung",
+        "deadline": date(2026, 6, 30),
+    },
+    "eligible": {
+        "centre": CENTRE,
+        "stage": {"name": "Basisbegleitung"},
+        "trigger": "deepen",
+        "next_stage": {"name": "Vertiefungsbegleitung"},
+    },
+    "budget_threshold": {
+        "centre": CENTRE,
+        "year": 2026,
+        "percent": 80,
+        "budget": Decimal(5000),
+        "spent": Decimal("4012.50"),
+    },
+    "delivery_failed": {
+        "recipient": "leitung@pusteblume.example.org",
+        "subject": "Vor-Ort-Besuch am 04.03.2026: Kita Pusteblume",
+        "error": "SMTP 550: 5.1.1 Mailbox unbekannt",
+    },
+}
+
+
+def template_names() -> list[str]:
+    """Every mail in templates/mail/ (files starting with _ are layouts, not mails)."""
+    mail_dir = TEMPLATES / "mail"
+    return sorted(
+        {path.name.split(".")[0] for path in mail_dir.glob("*.j2") if not path.name.startswith("_")}
+    )
+
+
+def mail(number: int, recipient: str | None = None, **changes: Any) -> Mail:
+    one = Mail(
+        id=number,
+        key=f"centre:1|rule:test|activity:{number}|1",
+        recipient=f"person{number}@example.org" if recipient is None else recipient,
+        subject=f"Nachricht {number}",
+        text=f"Guten Tag, Nachricht {number}.\n",
+        html=f"<p>Guten Tag, Nachricht {number}.</p>\n",
+    )
+    return replace(one, **changes)
+
+
+def parse(content: bytes) -> EmailMessage:
+    return message_from_bytes(content, policy=default)
+
+
+@pytest.fixture(scope="module")
+def renderer() -> Renderer:
+    return Renderer(TEMPLATES)
+
+
+# Rendering
+
+
+def test_german_filters() -> None:
+    assert german_date(date(2026, 1, 15)) == "15. Januar 2026"
+    assert german_short_date(date(2026, 1, 15)) == "15.01.2026"
+    assert euro(Decimal("1234.5")) == "1.234,50\xa0€"
+    assert german_number(Decimal("2.50")) == "2,5"
+
+
+def test_every_mail_has_a_text_and_an_html_template_and_a_test_context() -> None:
+    names = template_names()
+    for name in names:
+        assert (TEMPLATES / "mail" / f"{name}.txt.j2").is_file(), name
+        assert (TEMPLATES / "mail" / f"{name}.html.j2").is_file(), name
+    assert sorted(CONTEXTS) == names
+
+
+@pytest.mark.parametrize("name", template_names())
+def test_every_template_renders(renderer: Renderer, name: str) -> None:
+    rendered = renderer.render(name, CONTEXTS[name])
+    assert rendered.subject
+    assert "\n" not in rendered.subject
+    assert rendered.subject == rendered.subject.strip()
+    for part in (rendered.text, rendered.html):
+        assert SIGNATURE in part
+        assert "None" not in part
+    assert not rendered.text.startswith("\n")
+    assert rendered.html.startswith("<!DOCTYPE html>")
+
+
+def test_stage_changed_reads_in_german(renderer: Renderer) -> None:
+    rendered = renderer.render("stage_changed", CONTEXTS["stage_changed"])
+    assert rendered.subject == (
+        "Stufenwechsel: Kita Pusteblume ist jetzt in der Stufe Vertiefungsbegleitung"
+    )
+    assert "seit dem 15. Januar 2026 in der Stufe Vertiefungsbegleitung" in rendered.text
+    assert "Begründung: Vorerfahrung als Familienzentrum" in rendered.text
+    without = renderer.render("stage_changed", {**CONTEXTS["stage_changed"], "reason": None})
+    assert "Begründung" not in without.text
+    assert "Begründung" not in without.html
+
+
+def test_numbers_money_and_dates_are_german(renderer: Renderer) -> None:
+    budget = renderer.render("budget_threshold", CONTEXTS["budget_threshold"])
+    assert budget.subject == "Budget 2026 zu 80 % verbraucht: Kita Pusteblume"
+    assert "4.012,50\xa0€ von 5.000,00\xa0€" in budget.text
+    full = renderer.render("budget_threshold", {**CONTEXTS["budget_threshold"], "percent": 100})
+    assert "ihr Budget ausgeschöpft" in full.text
+    upcoming = renderer.render("session_upcoming", CONTEXTS["session_upcoming"])
+    assert "am 21. Januar 2026" in upcoming.text
+    assert "2,5 Stunden" in upcoming.text
+    assert upcoming.subject == "Begleittermin am 21.01.2026: Kita Pusteblume"
+
+
+def test_delivery_failed_names_the_failed_subject(renderer: Renderer) -> None:
+    rendered = renderer.render("delivery_failed", CONTEXTS["delivery_failed"])
+    failed = "Vor-Ort-Besuch am 04.03.2026: Kita Pusteblume"
+    assert rendered.subject == f"Nicht zustellbar: {failed} an leitung@pusteblume.example.org"
+    assert f"„{failed}“" in rendered.text
+    assert f"„{failed}“" in rendered.html
+
+
+def test_a_missing_variable_raises(renderer: Renderer) -> None:
+    context = dict(CONTEXTS["eligible"])
+    del context["trigger"]
+    with pytest.raises(WorkflowError, match=r"'eligible'.*'trigger' is undefined") as raised:
+        renderer.render("eligible", context)
+    assert isinstance(raised.value.__cause__, UndefinedError)
+
+
+def test_a_missing_attribute_raises(renderer: Renderer) -> None:
+    context = {**CONTEXTS["visit_upcoming"], "centre": {"name": "Kita Pusteblume"}}
+    with pytest.raises(WorkflowError, match="district"):
+        renderer.render("visit_upcoming", context)
+
+
+def test_an_unknown_template_is_named(renderer: Renderer) -> None:
+    with pytest.raises(WorkflowError, match="Mail-Vorlage 'no_such_mail' fehlt"):
+        renderer.render("no_such_mail", {})
+
+
+def test_a_template_without_subject_is_refused(tmp_path: Path) -> None:
+    (tmp_path / "mail").mkdir()
+    (tmp_path / "mail" / "bare.txt.j2").write_text("Guten Tag\n", encoding="utf-8")
+    (tmp_path / "mail" / "bare.html.j2").write_text("<p>Guten Tag</p>\n", encoding="utf-8")
+    with pytest.raises(WorkflowError, match="kein Betreff"):
+        Renderer(tmp_path).render("bare", {})
+
+
+def test_the_subject_is_one_line_whatever_the_centre_is_called(renderer: Renderer) -> None:
+    context = {**CONTEXTS["stage_changed"], "centre": {"name": f"Kita{EVIL}", "district": "Gotha"}}
+    rendered = renderer.render("stage_changed", context)
+    assert rendered.subject == (
+        "Stufenwechsel: Kita Bcc: evil@example.org ist jetzt in der Stufe Vertiefungsbegleitung"
+    )
+
+
+def test_html_is_escaped_and_text_is_not(renderer: Renderer) -> None:
+    name = "<script>alert(1)</script>"
+    context = {**CONTEXTS["visit_upcoming"], "centre": {"name": name, "district": "Gotha"}}
+    rendered = renderer.render("visit_upcoming", context)
+    assert "<script>" not in rendered.html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in rendered.html
+    assert name in rendered.text
+
+
+# The message
+
+
+def test_the_message_has_every_header_and_both_parts() -> None:
+    message = parse(bytes(build_message(mail(1, subject="Grüße aus Gotha"), SENDER, NOW)))
+    assert message["From"] == SENDER
+    assert message["To"] == "person1@example.org"
+    assert message["Subject"] == "Grüße aus Gotha"
+    assert message["Date"] == "Thu, 15 Jan 2026 07:00:00 +0100"
+    assert message["Message-ID"] == mail(1).message_id
+    assert message["Auto-Submitted"] == "auto-generated"
+    assert message.get_content_type() == "multipart/alternative"
+    text = message.get_body(("plain",))
+    html = message.get_body(("html",))
+    assert text is not None
+    assert text.get_content().splitlines() == ["Guten Tag, Nachricht 1."]
+    assert html is not None
+    assert html.get_content().splitlines() == ["<p>Guten Tag, Nachricht 1.</p>"]
+
+
+def test_attachments_carry_their_type_and_name(tmp_path: Path) -> None:
+    pdf, other = tmp_path / "Einladung.pdf", tmp_path / "daten.thekiz"
+    pdf.write_bytes(b"%PDF-1.4 test")
+    other.write_bytes(b"\x00\x01")
+    message = parse(bytes(build_message(mail(1, attachments=(str(pdf), str(other))), SENDER, NOW)))
+    attachments = list(message.iter_attachments())
+    assert [(a.get_content_type(), a.get_filename()) for a in attachments] == [
+        ("application/pdf", "Einladung.pdf"),
+        ("application/octet-stream", "daten.thekiz"),
+    ]
+    assert attachments[0].get_content() == b"%PDF-1.4 test"
+    assert message.get_body(("plain",)) is not None
+
+
+def test_a_missing_attachment_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(InvalidInput, match="Anhang nicht lesbar"):
+        build_message(mail(1, attachments=(str(tmp_path / "fehlt.pdf"),)), SENDER, NOW)
+
+
+def test_the_message_id_is_deterministic_per_outbox_row() -> None:
+    assert mail(1).message_id == mail(1, subject="anders").message_id
+    assert mail(1).message_id != mail(2).message_id
+    assert mail(1).message_id != mail(1, key="another key").message_id
+    first = build_message(mail(1), SENDER, NOW)
+    again = build_message(mail(1), SENDER, datetime(2026, 1, 16, tzinfo=ZoneInfo("UTC")))
+    assert first["Message-ID"] == again["Message-ID"] == mail(1).message_id
+
+
+def test_an_injected_subject_stays_in_the_subject() -> None:
+    content = bytes(build_message(mail(1, subject=f"Hallo{EVIL}"), SENDER, NOW))
+    message = parse(content)
+    assert message["Bcc"] is None
+    assert message["Subject"] == "Hallo Bcc: evil@example.org"
+    assert b"\nBcc:" not in content
+
+
+@pytest.mark.parametrize(
+    "recipient",
+    [
+        f"person@example.org{EVIL}",
+        "person@example.org, evil@example.org",
+        "Person <person@example.org>",
+        "keine-adresse",
+        "",
+    ],
+)
+def test_anything_but_one_address_is_refused_as_recipient(recipient: str) -> None:
+    with pytest.raises(InvalidInput, match="Empfänger: ungültige Adresse"):
+        build_message(mail(1, recipient), SENDER, NOW)
+
+
+def test_an_injected_centre_name_reaches_one_recipient_only(renderer: Renderer) -> None:
+    context = {**CONTEXTS["stage_changed"], "centre": {"name": f"Kita{EVIL}", "district": "Gotha"}}
+    rendered = renderer.render("stage_changed", context)
+    one = mail(1, subject=rendered.subject, text=rendered.text, html=rendered.html)
+    with RecordingServer() as server:
+        outcomes = SmtpBackend(server.settings(), SENDER).deliver([one], NOW)
+    assert outcomes == [Outcome(1, "sent")]
+    [received] = server.received
+    assert received.recipients == ("person1@example.org",)
+    assert parse(received.content)["Bcc"] is None
+
+
+# SMTP
+
+
+def test_a_batch_goes_over_one_connection() -> None:
+    mails = [mail(n) for n in (1, 2, 3)]
+    with RecordingServer() as server:
+        outcomes = SmtpBackend(server.settings(), SENDER).deliver(mails, NOW)
+    assert outcomes == [Outcome(n, "sent") for n in (1, 2, 3)]
+    assert server.connections == 1
+    assert server.message_ids == [m.message_id for m in mails]
+    assert [r.recipients for r in server.received] == [(m.recipient,) for m in mails]
+    assert {r.sender for r in server.received} == {SENDER}
+
+
+def test_an_empty_batch_does_not_connect() -> None:
+    settings = SmtpSettings(host=HOST, port=free_port())
+    assert SmtpBackend(settings, SENDER).deliver([], NOW) == []
+
+
+def test_451_is_retried_and_later_sent() -> None:
+    mails = [mail(n) for n in (1, 2, 3)]
+    with TempFailServer(times=2) as server:
+        backend = SmtpBackend(server.settings(), SENDER)
+        first = backend.deliver(mails, NOW)
+        assert [o.status for o in first] == ["retry", "retry", "sent"]
+        assert first[0].error == "SMTP 451: 4.3.0 Bitte später erneut versuchen"
+        assert not first[0].ambiguous
+        second = backend.deliver(mails[:2], NOW)
+    assert second == [Outcome(1, "sent"), Outcome(2, "sent")]
+    assert sorted(server.message_ids) == sorted(m.message_id for m in mails)
+
+
+def test_550_fails_one_recipient_and_the_others_are_sent() -> None:
+    mails = [mail(1), mail(2, "unbekannt@example.org"), mail(3)]
+    with RefusingServer("unbekannt@example.org") as server:
+        outcomes = SmtpBackend(server.settings(), SENDER).deliver(mails, NOW)
+    assert outcomes == [
+        Outcome(1, "sent"),
+        Outcome(2, "failed", "SMTP 550: 5.1.1 Mailbox unbekannt"),
+        Outcome(3, "sent"),
+    ]
+    assert server.connections == 1
+    assert server.message_ids == [mails[0].message_id, mails[2].message_id]
+
+
+def test_a_hang_up_mid_data_is_ambiguous_and_a_resend_shows_as_duplicate() -> None:
+    mails = [mail(1), mail(2)]
+    with HangUpServer(times=1) as server:
+        backend = SmtpBackend(server.settings(), SENDER)
+        outcomes = backend.deliver(mails, NOW)
+        assert outcomes == [Outcome(1, "retry", AFTER_DATA, ambiguous=True), Outcome(2, "sent")]
+        assert server.connections == 2  # opened again once
+        assert backend.deliver(mails[:1], NOW) == [Outcome(1, "sent")]
+    assert server.message_ids.count(mails[0].message_id) == 2
+    assert server.message_ids.count(mails[1].message_id) == 1
+
+
+def test_after_the_second_hang_up_the_rest_of_the_batch_waits() -> None:
+    mails = [mail(n) for n in (1, 2, 3)]
+    with HangUpServer(times=3) as server:
+        outcomes = SmtpBackend(server.settings(), SENDER).deliver(mails, NOW)
+    assert outcomes == [
+        Outcome(1, "retry", AFTER_DATA, ambiguous=True),
+        Outcome(2, "retry", AFTER_DATA, ambiguous=True),
+        Outcome(3, "retry", LOST),
+    ]
+    assert server.connections == 2
+
+
+def test_a_timeout_after_data_is_ambiguous() -> None:
+    mails = [mail(1), mail(2)]
+    with StallingServer(seconds=1.5, times=1) as server:
+        outcomes = SmtpBackend(server.settings(timeout=1), SENDER).deliver(mails, NOW)
+    assert outcomes == [Outcome(1, "retry", AFTER_DATA, ambiguous=True), Outcome(2, "sent")]
+
+
+def test_a_server_that_is_down_then_up() -> None:
+    port = free_port()
+    mails = [mail(1), mail(2)]
+    backend = SmtpBackend(SmtpSettings(host=HOST, port=port, timeout=5), SENDER)
+    refused = f"Keine Verbindung zu {HOST}:{port}: Verbindung abgelehnt"
+    assert backend.deliver(mails, NOW) == [
+        Outcome(1, "retry", refused),
+        Outcome(2, "retry", refused),
+    ]
+    with RecordingServer(port) as server:
+        assert backend.deliver(mails, NOW) == [Outcome(1, "sent"), Outcome(2, "sent")]
+    assert server.message_ids == [m.message_id for m in mails]
+
+
+def test_login_with_the_configured_credentials() -> None:
+    with AuthServer("thekiz", "geheim") as server:
+        settings = SmtpSettings(HOST, server.port, username="thekiz", password="geheim", timeout=5)
+        assert SmtpBackend(settings, SENDER).deliver([mail(1)], NOW) == [Outcome(1, "sent")]
+        wrong = SmtpSettings(HOST, server.port, username="thekiz", password="falsch", timeout=5)
+        [outcome] = SmtpBackend(wrong, SENDER).deliver([mail(2)], NOW)
+    assert server.logins == ["thekiz"]
+    assert outcome.status == "retry"
+    assert "SMTP 535" in str(outcome.error)
+    assert server.message_ids == [mail(1).message_id]
+
+
+def test_a_bad_recipient_fails_without_disturbing_the_batch() -> None:
+    mails = [mail(1, f"person@example.org{EVIL}"), mail(2)]
+    with RecordingServer() as server:
+        outcomes = SmtpBackend(server.settings(), SENDER).deliver(mails, NOW)
+    assert outcomes[0].status == "failed"
+    assert "Empfänger: ungültige Adresse" in str(outcomes[0].error)
+    assert outcomes[1] == Outcome(2, "sent")
+    assert [r.recipients for r in server.received] == [("person2@example.org",)]
+
+
+# Files and configuration
+
+
+def test_the_file_backend_writes_eml_files(tmp_path: Path) -> None:
+    backend = FileBackend(tmp_path / "mail", SENDER)
+    mails = [mail(1), mail(2)]
+    assert backend.deliver(mails, NOW) == [Outcome(1, "sent"), Outcome(2, "sent")]
+    assert backend.deliver(mails[:1], NOW) == [Outcome(1, "sent")]  # a resend: the same file
+    files = sorted((tmp_path / "mail").iterdir())
+    assert files == sorted(backend.path(m) for m in mails)
+    for one in mails:
+        path = backend.path(one)
+        assert path.name == one.message_id.strip("<>") + ".eml"
+        message = message_from_bytes(path.read_bytes())
+        assert message["Message-ID"] == one.message_id
+        assert message["To"] == one.recipient
+
+
+def test_the_file_backend_fails_a_bad_recipient(tmp_path: Path) -> None:
+    [outcome] = FileBackend(tmp_path, SENDER).deliver([mail(1, f"a@example.org{EVIL}")], NOW)
+    assert outcome.status == "failed"
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_the_file_backend_asks_for_a_retry_when_it_cannot_write(tmp_path: Path) -> None:
+    blocker = tmp_path / "mail"
+    blocker.write_text("a file where the directory should be", encoding="utf-8")
+    [outcome] = FileBackend(blocker, SENDER).deliver([mail(1)], NOW)
+    assert outcome.status == "retry"
+    assert str(outcome.error).startswith("Datei nicht geschrieben")
+
+
+def test_make_backend_chooses_by_the_settings(tmp_path: Path) -> None:
+    files = MailSettings(backend="file", sender=SENDER, file=FileMailSettings(tmp_path))
+    assert isinstance(make_backend(files), FileBackend)
+    assert isinstance(make_backend(MailSettings(backend="smtp", sender=SENDER)), SmtpBackend)
+    with pytest.raises(ConfigError, match="unbekannter Versandweg 'fax'"):
+        make_backend(MailSettings(backend="fax", sender=SENDER))
+
+
+def test_make_backend_needs_a_sender() -> None:
+    with pytest.raises(ConfigError) as raised:
+        make_backend(MailSettings(backend="smtp"))
+    assert str(raised.value) == "mail.sender: Pflichtangabe fehlt für den Versand"

@@ -1,0 +1,133 @@
+"""Commands of mail: the outbox, retrying a failed message, previewing reminders."""
+
+from __future__ import annotations
+
+import click
+
+from thekiz_flow import validate
+from thekiz_flow.cli.app import App, cli, pass_app
+from thekiz_flow.cli.output import print_json, print_table
+from thekiz_flow.db.outbox import OutboxRow
+from thekiz_flow.errors import InvalidInput
+from thekiz_flow.model import OUTBOX_STATUSES
+
+STATUS_NAMES = {
+    "pending": "wartet",
+    "sending": "wird gesendet",
+    "sent": "versandt",
+    "failed": "fehlgeschlagen",
+    "missed": "versäumt",
+}
+
+
+def outbox_json(row: OutboxRow) -> dict[str, object]:
+    return {
+        "id": row.id,
+        "key": row.key,
+        "to": row.recipient,
+        "subject": row.subject,
+        "status": row.status,
+        "attempts": row.attempts,
+        "last_error": row.last_error,
+        "rule": row.rule,
+        "centre": row.centre_id,
+        "due_at": row.due_at,
+        "sent_at": row.sent_at,
+        "ambiguous": row.ambiguous,
+    }
+
+
+@cli.group(invoke_without_command=True)
+@click.option("--status", help="pending, sending, sent, failed oder missed.")
+@click.option("--json", "as_json", is_flag=True, help="Ausgabe als JSON.")
+@click.pass_context
+def outbox(ctx: click.Context, status: str | None, as_json: bool) -> None:
+    """Der Postausgang: alle E-Mails mit ihrem Stand."""
+    if ctx.invoked_subcommand is not None:
+        return
+    app = ctx.find_object(App)
+    assert app is not None
+    wanted = (
+        None
+        if status is None
+        else validate.choice("--status", status, OUTBOX_STATUSES, "unbekannter Status")
+    )
+    rows = app.service.outbox(wanted)
+    if as_json:
+        print_json([outbox_json(r) for r in rows])
+        return
+    table = [
+        (
+            r.id,
+            f"{r.due_at.astimezone(app.settings.timezone):%d.%m.%Y %H:%M}",
+            r.recipient,
+            r.subject,
+            STATUS_NAMES[r.status],
+            r.attempts,
+            r.last_error or "",
+        )
+        for r in rows
+    ]
+    headers = ["Nr.", "fällig", "an", "Betreff", "Stand", "Versuche", "Fehler"]
+    print_table(f"Postausgang ({len(rows)})", headers, table)
+
+
+@outbox.command("retry")
+@click.argument("outbox_id", metavar="ID")
+@pass_app
+def outbox_retry(app: App, outbox_id: str) -> None:
+    """Eine fehlgeschlagene E-Mail beim nächsten Durchlauf erneut senden."""
+    row = app.service.retry(validate.identifier("ID", outbox_id))
+    click.echo(f"Nachricht {row.id} an {row.recipient} wird erneut versandt.")
+
+
+@outbox.command("send")
+@pass_app
+def outbox_send(app: App) -> None:
+    """Fällige E-Mails jetzt versenden (ohne zu planen oder zu erinnern)."""
+    report = app.service.dispatch()
+    click.echo(
+        f"{report.sent} versandt, {report.retried} später erneut, {report.failed} fehlgeschlagen."
+    )
+
+
+@cli.group()
+def reminders() -> None:
+    """Erinnerungen nach den Regeln der Programmdefinition."""
+
+
+@reminders.command("preview")
+@click.option("--days", default="30", help="So viele Tage voraus (Voreinstellung 30).")
+@click.option("--json", "as_json", is_flag=True, help="Ausgabe als JSON.")
+@pass_app
+def reminders_preview(app: App, days: str, as_json: bool) -> None:
+    """Was in den nächsten Tagen an wen versandt würde, ohne etwas zu versenden."""
+    count = validate.identifier("--days", days)
+    if not 1 <= count <= 366:
+        raise InvalidInput("--days: zwischen 1 und 366")
+    planned = app.service.preview(count)
+    if as_json:
+        print_json(
+            [
+                {
+                    "when": d.occurrence,
+                    "rule": d.rule.id,
+                    "role": d.role,
+                    "to": to,
+                    "subject": subject,
+                    "centre": d.centre_id,
+                }
+                for d, to, subject in planned
+            ]
+        )
+        return
+    zone = app.settings.timezone
+    rows = [
+        (f"{d.occurrence.astimezone(zone):%d.%m.%Y %H:%M}", d.rule.id, to, subject)
+        for d, to, subject in planned
+    ]
+    print_table(
+        f"Erinnerungen der nächsten {count} Tage ({len(rows)})",
+        ["wann", "Regel", "an", "Betreff"],
+        rows,
+    )

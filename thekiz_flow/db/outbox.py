@@ -1,0 +1,177 @@
+"""The outbox in the store: insert once per key, claim with a lease, mark what happened.
+
+Claiming commits before any SMTP is spoken. On PostgreSQL the claim skips rows that
+another dispatcher holds (FOR UPDATE SKIP LOCKED); on SQLite the write lock taken by
+BEGIN IMMEDIATE serialises claims. Every mark is fenced by the attempt number it claimed
+with, so a dispatcher whose lease ran out cannot overwrite the one that took over.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Connection, Row, and_, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+
+from thekiz_flow.db.tables import outbox, state
+from thekiz_flow.model import FAILED, PENDING, SENDING, SENT, Mail
+
+
+@dataclass(frozen=True)
+class OutboxRow:
+    id: int
+    key: str
+    rule: str
+    centre_id: int | None
+    role: str
+    recipient: str
+    subject: str
+    status: str
+    attempts: int
+    due_at: datetime
+    next_attempt_at: datetime
+    last_error: str | None
+    ambiguous: bool
+    sent_at: datetime | None
+
+
+@dataclass(frozen=True)
+class Claim:
+    mail: Mail
+    attempt: int
+
+
+def _row(row: Row[Any]) -> OutboxRow:
+    return OutboxRow(
+        row.id,
+        row.key,
+        row.rule,
+        row.centre_id,
+        row.role,
+        row.recipient,
+        row.subject,
+        row.status,
+        row.attempts,
+        row.due_at,
+        row.next_attempt_at,
+        row.last_error,
+        bool(row.ambiguous),
+        row.sent_at,
+    )
+
+
+def _mail(row: Row[Any]) -> Mail:
+    attachments = tuple(p for p in (row.attachments or "").splitlines() if p)
+    return Mail(
+        row.id, row.key, row.recipient, row.subject, row.body_text, row.body_html, attachments
+    )
+
+
+class OutboxStore:
+    def __init__(self, connection: Connection) -> None:
+        self.conn = connection
+
+    def add(self, rows: Sequence[dict[str, object]]) -> int:
+        """Insert rows whose key is new; returns how many were new."""
+        if not rows:
+            return 0
+        dialect = postgresql if self.conn.dialect.name == "postgresql" else sqlite
+        stmt = dialect.insert(outbox).on_conflict_do_nothing(index_elements=["key"])
+        return len(self.conn.execute(stmt.returning(outbox.c.id), list(rows)).all())
+
+    def existing(self, keys: set[str]) -> set[str]:
+        """Which of these keys the outbox holds already."""
+        found: set[str] = set()
+        ordered = sorted(keys)
+        for start in range(0, len(ordered), 500):
+            chunk = ordered[start : start + 500]
+            stmt = select(outbox.c.key).where(outbox.c.key.in_(chunk))
+            found.update(self.conn.execute(stmt).scalars())
+        return found
+
+    def _due(self, now: datetime) -> Any:
+        c = outbox.c
+        return or_(
+            and_(c.status == PENDING, c.next_attempt_at <= now),
+            and_(c.status == SENDING, c.lease_until < now),
+        )
+
+    def claim(self, now: datetime, lease: timedelta, limit: int) -> list[Claim]:
+        """Take up to ``limit`` due messages: status sending, a lease, one more attempt."""
+        c = outbox.c
+        ids_stmt = select(c.id).where(self._due(now)).order_by(c.next_attempt_at, c.id)
+        ids_stmt = ids_stmt.limit(limit)
+        if self.conn.dialect.name == "postgresql":
+            ids_stmt = ids_stmt.with_for_update(skip_locked=True)
+        ids = list(self.conn.execute(ids_stmt).scalars())
+        if not ids:
+            return []
+        stmt = (
+            update(outbox)
+            .where(c.id.in_(ids), self._due(now))
+            .values(status=SENDING, lease_until=now + lease, attempts=c.attempts + 1)
+            .returning(outbox)
+        )
+        rows = sorted(self.conn.execute(stmt).all(), key=lambda r: r.id)
+        return [Claim(_mail(r), r.attempts) for r in rows]
+
+    def _fenced(self, claim: Claim, **values: object) -> bool:
+        c = outbox.c
+        stmt = update(outbox).where(
+            c.id == claim.mail.id, c.status == SENDING, c.attempts == claim.attempt
+        )
+        return self.conn.execute(stmt.values(lease_until=None, **values)).rowcount == 1
+
+    def mark_sent(self, claim: Claim, now: datetime) -> bool:
+        return self._fenced(claim, status=SENT, sent_at=now, last_error=None)
+
+    def mark_retry(self, claim: Claim, error: str, next_attempt: datetime, ambiguous: bool) -> bool:
+        values: dict[str, object] = {
+            "status": PENDING,
+            "last_error": error,
+            "next_attempt_at": next_attempt,
+        }
+        if ambiguous:
+            values["ambiguous"] = True
+        return self._fenced(claim, **values)
+
+    def mark_failed(self, claim: Claim, error: str, ambiguous: bool = False) -> bool:
+        values: dict[str, object] = {"status": FAILED, "last_error": error}
+        if ambiguous:
+            values["ambiguous"] = True
+        return self._fenced(claim, **values)
+
+    def get(self, outbox_id: int) -> OutboxRow | None:
+        row = self.conn.execute(select(outbox).where(outbox.c.id == outbox_id)).first()
+        return None if row is None else _row(row)
+
+    def find(self, status: str | None = None, limit: int | None = None) -> list[OutboxRow]:
+        stmt = select(outbox).order_by(outbox.c.due_at, outbox.c.id)
+        if status is not None:
+            stmt = stmt.where(outbox.c.status == status)
+        if limit is not None:
+            stmt = stmt.limit(limit)
+        return [_row(r) for r in self.conn.execute(stmt)]
+
+    def retry(self, outbox_id: int, now: datetime) -> bool:
+        """A failed message goes out again at the next dispatch."""
+        stmt = update(outbox).where(outbox.c.id == outbox_id, outbox.c.status == FAILED)
+        values = {"status": PENDING, "next_attempt_at": now, "attempts": 0}
+        return self.conn.execute(stmt.values(**values)).rowcount == 1
+
+    def last_tick(self) -> datetime | None:
+        row = self.conn.execute(select(state.c.at).where(state.c.name == "last_tick")).first()
+        return None if row is None else row.at
+
+    def set_last_tick(self, at: datetime) -> None:
+        """Move the mark forward only: a slower, older tick never moves it back."""
+        previous = self.last_tick()
+        if previous is None:
+            dialect = postgresql if self.conn.dialect.name == "postgresql" else sqlite
+            stmt = dialect.insert(state).on_conflict_do_nothing(index_elements=["name"])
+            self.conn.execute(stmt.values(name="last_tick", at=at))
+        stmt2 = update(state).where(state.c.name == "last_tick", state.c.at < at)
+        self.conn.execute(stmt2.values(at=at))

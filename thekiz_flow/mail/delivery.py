@@ -1,0 +1,220 @@
+"""Delivering mails: one Outcome per mail, over SMTP or into .eml files.
+
+Outcome.status is "sent"; "retry" for SMTP 4xx, no connection, a timeout or a hang-up; or
+"failed" for SMTP 5xx and a message that cannot be built (permanent). ``ambiguous`` marks a
+hang-up or timeout after the DATA command went out: the server may have accepted the message,
+so a resend may arrive twice (with the same Message-ID).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import re
+import tempfile
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from email.message import EmailMessage
+from pathlib import Path
+from typing import Literal, Protocol
+
+import aiosmtplib
+from aiosmtplib import (
+    SMTPException,
+    SMTPNotSupported,
+    SMTPRecipientsRefused,
+    SMTPResponse,
+    SMTPResponseException,
+)
+from aiosmtplib.typing import Default
+
+from thekiz_flow.config import MailSettings, SmtpSettings
+from thekiz_flow.errors import ConfigError, InvalidInput
+from thekiz_flow.mail.message import build_message
+from thekiz_flow.model import Mail
+
+LOST = "Verbindung verloren"
+AFTER_DATA = "Verbindung abgebrochen nach DATA (Zustellung ungewiss)"
+
+
+@dataclass(frozen=True)
+class Outcome:
+    mail_id: int
+    status: Literal["sent", "retry", "failed"]
+    error: str | None = None
+    ambiguous: bool = False  # the server may have accepted it: a resend may be a duplicate
+
+
+class Backend(Protocol):
+    def deliver(self, mails: Sequence[Mail], now: datetime) -> list[Outcome]: ...
+
+
+def make_backend(settings: MailSettings) -> Backend:
+    if settings.sender is None:
+        raise ConfigError("mail.sender: Pflichtangabe fehlt für den Versand")
+    if settings.backend == "smtp":
+        return SmtpBackend(settings.smtp, settings.sender)
+    if settings.backend == "file":
+        return FileBackend(settings.file.dir, settings.sender)
+    raise ConfigError(f"mail.backend: unbekannter Versandweg {settings.backend!r}")
+
+
+def _build(mail: Mail, sender: str, now: datetime) -> EmailMessage | Outcome:
+    try:
+        return build_message(mail, sender, now)
+    except InvalidInput as error:
+        return Outcome(mail.id, "failed", str(error))
+
+
+class FileBackend:
+    """Writes each message to ``<directory>/<message-id>.eml``, atomically; for trying out."""
+
+    def __init__(self, directory: Path, sender: str) -> None:
+        self._directory = directory
+        self._sender = sender
+
+    def deliver(self, mails: Sequence[Mail], now: datetime) -> list[Outcome]:
+        return [self._write(mail, now) for mail in mails]
+
+    def path(self, mail: Mail) -> Path:
+        """The file of a mail: written again (not twice) when it is resent."""
+        name = re.sub(r"[^A-Za-z0-9._@-]", "_", mail.message_id.strip("<>"))
+        return self._directory / f"{name}.eml"
+
+    def _write(self, mail: Mail, now: datetime) -> Outcome:
+        message = _build(mail, self._sender, now)
+        if isinstance(message, Outcome):
+            return message
+        try:
+            _write_atomically(self.path(mail), message.as_bytes())
+        except OSError as error:
+            return Outcome(mail.id, "retry", f"Datei nicht geschrieben: {error}")
+        return Outcome(mail.id, "sent")
+
+
+def _write_atomically(path: Path, data: bytes) -> None:
+    """Readers see the whole file or none: a temporary file in the same directory, renamed."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".", suffix=".tmp")
+    try:
+        with os.fdopen(handle, "wb") as out:
+            out.write(data)
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(temporary, path)
+    except BaseException:
+        os.unlink(temporary)
+        raise
+
+
+class SmtpBackend:
+    """Sends a batch over one SMTP connection (aiosmtplib), opened again at most once."""
+
+    def __init__(self, settings: SmtpSettings, sender: str) -> None:
+        self._settings = settings
+        self._sender = sender
+
+    def deliver(self, mails: Sequence[Mail], now: datetime) -> list[Outcome]:
+        if not mails:
+            return []
+        return asyncio.run(self._deliver(mails, now))
+
+    async def _deliver(self, mails: Sequence[Mail], now: datetime) -> list[Outcome]:
+        connection = _Connection(self._settings)
+        error = await connection.open()
+        if error is not None:
+            return [Outcome(mail.id, "retry", error) for mail in mails]
+        try:
+            return [await self._send(connection, mail, now) for mail in mails]
+        finally:
+            await connection.close()
+
+    async def _send(self, connection: _Connection, mail: Mail, now: datetime) -> Outcome:
+        message = _build(mail, self._sender, now)
+        if isinstance(message, Outcome):
+            return message
+        return await connection.send(mail.id, message)
+
+
+class _Client(aiosmtplib.SMTP):
+    """Notes whether the DATA command went out: a hang-up after it leaves delivery open."""
+
+    data_sent = False
+
+    async def data(
+        self, message: str | bytes, /, *, timeout: float | Default | None = Default.token
+    ) -> SMTPResponse:
+        self.data_sent = True
+        return await super().data(message, timeout=timeout)
+
+
+class _Connection:
+    """One SMTP connection for a batch; after a hang-up it is opened again once."""
+
+    def __init__(self, settings: SmtpSettings) -> None:
+        self._where = f"{settings.host}:{settings.port}"
+        self._client = _Client(
+            hostname=settings.host,
+            port=settings.port,
+            timeout=settings.timeout,
+            start_tls=settings.starttls,
+            username=settings.username,
+            password=settings.password,
+        )
+        self._may_reopen = True
+
+    async def open(self) -> str | None:
+        """Connect, STARTTLS and log in as configured; the error text if that failed."""
+        try:
+            await self._client.connect()
+        except (SMTPException, OSError) as error:
+            return f"Keine Verbindung zu {self._where}: {_describe(error)}"
+        return None
+
+    async def send(self, mail_id: int, message: EmailMessage) -> Outcome:
+        if not self._client.is_connected and not await self._reopen():
+            return Outcome(mail_id, "retry", LOST)
+        self._client.data_sent = False
+        try:
+            await self._client.send_message(message)
+        except SMTPRecipientsRefused as error:
+            return _answered(mail_id, error.recipients[0])
+        except SMTPResponseException as error:
+            return _answered(mail_id, error)
+        except (SMTPNotSupported, ValueError) as error:
+            return Outcome(mail_id, "failed", f"Nicht zustellbar: {error}")
+        except (SMTPException, OSError) as error:
+            self._client.close()
+            if self._client.data_sent:
+                return Outcome(mail_id, "retry", AFTER_DATA, ambiguous=True)
+            return Outcome(mail_id, "retry", f"Verbindung abgebrochen: {_describe(error)}")
+        return Outcome(mail_id, "sent")
+
+    async def close(self) -> None:
+        if self._client.is_connected:
+            with contextlib.suppress(SMTPException, OSError):
+                await self._client.quit()
+        self._client.close()
+
+    async def _reopen(self) -> bool:
+        if not self._may_reopen:
+            return False
+        self._may_reopen = False
+        return await self.open() is None
+
+
+def _answered(mail_id: int, error: SMTPResponseException) -> Outcome:
+    status: Literal["retry", "failed"] = "failed" if 500 <= error.code < 600 else "retry"
+    return Outcome(mail_id, status, f"SMTP {error.code}: {error.message}")
+
+
+def _describe(error: Exception) -> str:
+    if isinstance(error, SMTPResponseException):
+        return f"SMTP {error.code}: {error.message}"
+    if isinstance(error, TimeoutError):
+        return "Zeitüberschreitung"
+    if isinstance(error.__cause__, ConnectionRefusedError):
+        return "Verbindung abgelehnt"
+    return str(error) or type(error).__name__

@@ -1,0 +1,141 @@
+"""Dispatch: claim due mail and commit, talk SMTP, then mark what happened.
+
+- Claim (pending -> sending, a lease, one more attempt) commits before any SMTP.
+- Sent: marked sent. 4xx, disconnects, timeouts: pending again with backoff, until
+  MAX_ATTEMPTS. 5xx: failed for good, and the office is told once.
+- A claim whose process died is taken again when its lease runs out. If the process
+  died after the server accepted the message but before it was marked sent, the message
+  goes out a second time, with the same Message-ID: that window, from the server's
+  250 to the commit of "sent", is the only place a duplicate can come from.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from functools import cached_property
+
+from thekiz_flow.db.outbox import Claim, OutboxRow, OutboxStore
+from thekiz_flow.errors import InvalidInput, NotFound
+from thekiz_flow.mail.delivery import Backend, Outcome, make_backend
+from thekiz_flow.mail.render import Renderer
+from thekiz_flow.model import FAILED, PENDING
+from thekiz_flow.service.base import ServiceBase
+
+MAX_ATTEMPTS = 8
+NOTICE_RULE = "delivery_failed"
+
+
+def backoff(attempt: int) -> timedelta:
+    """2, 4, 8 ... minutes after each failed attempt, at most 4 hours."""
+    return min(timedelta(minutes=2**attempt), timedelta(hours=4))
+
+
+@dataclass
+class DispatchReport:
+    sent: int = 0
+    retried: int = 0
+    failed: int = 0
+
+    def add(self, other: DispatchReport) -> None:
+        self.sent += other.sent
+        self.retried += other.retried
+        self.failed += other.failed
+
+
+class OutboxService(ServiceBase):
+    @cached_property
+    def backend(self) -> Backend:
+        return self.delivery or make_backend(self.mail)
+
+    @cached_property
+    def notice_renderer(self) -> Renderer:
+        return Renderer(self.workflow.templates_dir)
+
+    def dispatch(self, batches: int | None = None) -> DispatchReport:
+        """Send what is due, batch by batch, until nothing is due (or ``batches`` ran)."""
+        report = DispatchReport()
+        done = 0
+        while batches is None or done < batches:
+            with self.unit() as repo:
+                lease = timedelta(seconds=self.mail.lease_seconds)
+                claims = OutboxStore(repo.conn).claim(self.clock.now(), lease, self.mail.batch_size)
+            if not claims:
+                break
+            outcomes = self.backend.deliver([c.mail for c in claims], self.clock.now())
+            report.add(self._settle(claims, outcomes))
+            done += 1
+        return report
+
+    def _settle(self, claims: list[Claim], outcomes: list[Outcome]) -> DispatchReport:
+        report = DispatchReport()
+        now = self.clock.now()
+        by_id = {c.mail.id: c for c in claims}
+        with self.unit() as repo:
+            store = OutboxStore(repo.conn)
+            for outcome in outcomes:
+                claim = by_id[outcome.mail_id]
+                if outcome.status == "sent":
+                    report.sent += store.mark_sent(claim, now)
+                elif outcome.status == "retry" and claim.attempt < MAX_ATTEMPTS:
+                    when = now + backoff(claim.attempt)
+                    report.retried += store.mark_retry(
+                        claim, outcome.error or "", when, outcome.ambiguous
+                    )
+                else:
+                    error = outcome.error or ""
+                    if outcome.status == "retry":
+                        error = f"nach {claim.attempt} Versuchen aufgegeben: {error}"
+                    if store.mark_failed(claim, error, outcome.ambiguous):
+                        report.failed += 1
+                        self._tell_office(store, claim, error, now)
+        return report
+
+    def _tell_office(self, store: OutboxStore, claim: Claim, error: str, now: datetime) -> None:
+        """One mail to the office per message that failed for good (never about itself)."""
+        if claim.mail.key.startswith(f"{NOTICE_RULE}:") or not self.mail.office:
+            return
+        context = {"recipient": claim.mail.recipient, "subject": claim.mail.subject, "error": error}
+        rendered = self.notice_renderer.render(NOTICE_RULE, context)
+        store.add(
+            [
+                {
+                    "key": f"{NOTICE_RULE}:{claim.mail.id}",
+                    "rule": NOTICE_RULE,
+                    "centre_id": None,
+                    "role": "office",
+                    "recipient": self.mail.office,
+                    "subject": rendered.subject,
+                    "body_text": rendered.text,
+                    "body_html": rendered.html,
+                    "attachments": "",
+                    "status": PENDING,
+                    "due_at": now,
+                    "next_attempt_at": now,
+                    "attempts": 0,
+                    "created_at": now,
+                }
+            ]
+        )
+
+    def outbox(self, status: str | None = None) -> list[OutboxRow]:
+        with self.unit() as repo:
+            return OutboxStore(repo.conn).find(status)
+
+    def retry(self, outbox_id: int) -> OutboxRow:
+        """Send a failed message again at the next dispatch."""
+        with self.unit() as repo:
+            store = OutboxStore(repo.conn)
+            row = store.get(outbox_id)
+            if row is None:
+                raise NotFound(f"keine Nachricht mit der Nummer {outbox_id}")
+            if row.status != FAILED or not row.recipient:
+                why = "hat keine Adresse" if not row.recipient else f"ist {row.status}"
+                raise InvalidInput(
+                    f"Nachricht {outbox_id} {why}; nur fehlgeschlagene mit "
+                    "Adresse werden erneut versandt"
+                )
+            store.retry(outbox_id, self.clock.now())
+            found = store.get(outbox_id)
+            assert found is not None
+            return found

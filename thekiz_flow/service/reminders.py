@@ -1,0 +1,253 @@
+"""Reminders in the store: a tick turns every due occurrence into outbox rows, once."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from functools import cached_property
+
+from thekiz_flow.budget import cost, year_budget
+from thekiz_flow.db.activities import ActivityFilter
+from thekiz_flow.db.outbox import OutboxStore
+from thekiz_flow.db.repository import Repository
+from thekiz_flow.history import episode_start, facts_as_of
+from thekiz_flow.mail.render import Renderer
+from thekiz_flow.model import (
+    COACHING,
+    FAILED,
+    HELD,
+    MISSED,
+    PENDING,
+    PLANNED,
+    Centre,
+    ReminderRule,
+)
+from thekiz_flow.recommend import unmet_trainings
+from thekiz_flow.reminders import MISSED as JUDGED_MISSED
+from thekiz_flow.reminders import Due, Window, due_for
+from thekiz_flow.service.base import ServiceBase
+
+
+@dataclass
+class ReminderReport:
+    due: int = 0
+    missed: int = 0
+    new: int = 0
+
+
+class ReminderService(ServiceBase):
+    @cached_property
+    def renderer(self) -> Renderer:
+        return Renderer(self.workflow.templates_dir)
+
+    def window(self, repo: Repository, now: datetime) -> Window:
+        last = OutboxStore(repo.conn).last_tick()
+        return Window(now, last, self.zone, self.workflow.send_at)
+
+    def gather(self, repo: Repository, window: Window) -> list[Due]:
+        """Every occurrence of every rule that this tick must send or record as missed."""
+        dues: list[Due] = []
+        for rule in self.workflow.reminders:
+            gatherer = {
+                "activity": self._activities,
+                "eligible": self._eligible,
+                "budget": self._budget,
+                "training_deadline": self._deadlines,
+            }[rule.follows]
+            dues += gatherer(repo, window, rule)
+        return dues
+
+    def remind(self, repo: Repository, now: datetime) -> ReminderReport:
+        """Materialise what is due as outbox rows (each key once) and move the tick mark."""
+        store = OutboxStore(repo.conn)
+        dues = self.gather(repo, self.window(repo, now))
+        fresh = [d for d in dues if d.key not in store.existing({d.key for d in dues})]
+        rows = [self._row(repo, due, now) for due in fresh]
+        report = ReminderReport(
+            due=len(dues),
+            missed=sum(d.verdict == JUDGED_MISSED for d in fresh),
+            new=store.add(rows),
+        )
+        store.set_last_tick(now)
+        return report
+
+    def preview(self, days: int) -> list[tuple[Due, str, str]]:
+        """What the next ``days`` would send, to whom and when; nothing is written."""
+        now = self.clock.now()
+        window = Window(
+            now + timedelta(days=days), now, self.zone, self.workflow.send_at, preview=True
+        )
+        with self.unit() as repo:
+            dues = self.gather(repo, window)
+            known = OutboxStore(repo.conn).existing({d.key for d in dues})
+        result = []
+        for due in sorted((d for d in dues if d.key not in known), key=lambda d: d.occurrence):
+            recipient, problem = self._address(due)
+            if problem is None:
+                subject = self.renderer.render(due.rule.template, due.context).subject
+                result.append((due, recipient, subject))
+            else:
+                result.append((due, f"({problem})", f"nicht zustellbar: {due.rule.id}"))
+        return result
+
+    # ------------------------------------------------------------ gatherers
+    def _activities(self, repo: Repository, window: Window, rule: ReminderRule) -> list[Due]:
+        statuses = (PLANNED,) if rule.stop == "recorded" else (PLANNED, HELD)
+        dues: list[Due] = []
+        for number, first, last in window.anchor_days(rule):
+            where = ActivityFilter(kind=rule.kind, first=first, last=last)
+            for activity in repo.activities.find(where):
+                if activity.status not in statuses:
+                    continue
+                day = activity.date + timedelta(days=rule.offsets()[number])
+                centre = self._centre(repo, activity.centre_id)
+                coach = repo.coach(activity.coach_id or centre.coach_id or 0)
+                context = {
+                    "centre": centre,
+                    "coach": coach,
+                    "activity": activity,
+                    "number": number + 1,
+                }
+                dues += due_for(window, rule, f"a{activity.id}", centre.id, window.at(day), context)
+        return dues
+
+    def _eligible(self, repo: Repository, window: Window, rule: ReminderRule) -> list[Due]:
+        today = window.now.astimezone(self.zone).date()
+        histories, visits = repo.histories(), repo.site_visits()
+        dues: list[Due] = []
+        for centre in repo.centres():
+            transition = self.workflow.forward_from(centre.stage)
+            if transition is None:
+                continue
+            facts = facts_as_of(
+                centre, histories.get(centre.id, []), visits.get(centre.id, []), today
+            )
+            start = episode_start(facts, self.workflow)
+            since = self.lifecycle.eligible_since(transition.trigger, facts, start)
+            if since is None:
+                continue
+            context = {
+                "centre": centre,
+                "stage": self.workflow.stage(centre.stage),
+                "trigger": transition.trigger,
+                "next_stage": self.workflow.stage(transition.dest),
+            }
+            subject = f"c{centre.id}:{transition.trigger}:{centre.stage_since.isoformat()}"
+            occurrence = window.at(since + timedelta(days=rule.offset_days))
+            dues += due_for(window, rule, subject, centre.id, occurrence, context)
+        return dues
+
+    def _budget(self, repo: Repository, window: Window, rule: ReminderRule) -> list[Due]:
+        since = window.start(rule)
+        recent = [
+            a
+            for a in repo.activities.find(ActivityFilter(kind=COACHING, status=HELD))
+            if a.recorded_at is not None and a.recorded_at >= since
+        ]
+        dues: list[Due] = []
+        for centre_id, year in sorted({(a.centre_id, a.date.year) for a in recent}):
+            dues += self._budget_for(repo, window, rule, centre_id, year)
+        return dues
+
+    def _budget_for(
+        self, repo: Repository, window: Window, rule: ReminderRule, centre_id: int, year: int
+    ) -> list[Due]:
+        sessions = repo.activities.of_centre(centre_id)
+        budget = year_budget(self.workflow, repo.history(centre_id), sessions, year)
+        if budget.budget <= 0 or rule.percent is None:
+            return []
+        limit = budget.budget * rule.percent / 100
+        held = sorted(
+            (a for a in sessions if a.status == HELD and a.date.year == year and a.recorded_at),
+            key=lambda a: (a.recorded_at, a.id),
+        )
+        spent = 0 * limit
+        for activity in held:
+            spent += cost(activity)
+            if spent >= limit and activity.recorded_at is not None:
+                context = {
+                    "centre": self._centre(repo, centre_id),
+                    "year": year,
+                    "percent": rule.percent,
+                    "budget": budget.budget,
+                    "spent": budget.spent,
+                }
+                return due_for(
+                    window,
+                    rule,
+                    f"c{centre_id}:{year}",
+                    centre_id,
+                    activity.recorded_at,
+                    context,
+                    label=str(year),
+                )
+        return []
+
+    def _deadlines(self, repo: Repository, window: Window, rule: ReminderRule) -> list[Due]:
+        today = window.now.astimezone(self.zone).date()
+        histories = repo.histories()
+        enrolments = repo.trainings.of_centres()
+        dues: list[Due] = []
+        for centre in repo.centres():
+            if not self.workflow.stage(centre.stage).active:
+                continue
+            facts = facts_as_of(centre, histories.get(centre.id, []), [], today)
+            start = episode_start(facts, self.workflow)
+            for kind, deadline in unmet_trainings(
+                self.workflow, centre.stage, start, enrolments.get(centre.id, []), today
+            ):
+                context = {
+                    "centre": centre,
+                    "training_kind": self.workflow.training_kinds[kind],
+                    "deadline": deadline,
+                    "coach": repo.coach(centre.coach_id or 0),
+                }
+                day = deadline + timedelta(days=rule.offset_days)
+                dues += due_for(
+                    window,
+                    rule,
+                    f"c{centre.id}:{kind}:{deadline.isoformat()}",
+                    centre.id,
+                    window.at(day),
+                    context,
+                )
+        return dues
+
+    # ------------------------------------------------------------ rows
+    def _address(self, due: Due) -> tuple[str, str | None]:
+        """The recipient's address, or why there is none."""
+        if due.role == "office":
+            return (self.mail.office, None) if self.mail.office else ("", "[mail] office fehlt")
+        if due.role == "centre":
+            centre = due.context["centre"]
+            assert isinstance(centre, Centre)
+            return centre.email, None
+        coach = due.context.get("coach")
+        email = getattr(coach, "email", None)
+        return (email, None) if email else ("", "keine Prozessbegleitung zugeordnet")
+
+    def _row(self, repo: Repository, due: Due, now: datetime) -> dict[str, object]:
+        recipient, problem = self._address(due)
+        if problem is None:
+            rendered = self.renderer.render(due.rule.template, due.context)
+            subject, text, html = rendered.subject, rendered.text, rendered.html
+        else:  # kept visible in the outbox as failed, never rendered with a gap
+            subject, text, html = f"nicht zustellbar: {due.rule.id}", "", ""
+        status = MISSED if due.verdict == JUDGED_MISSED else FAILED if problem else PENDING
+        return {
+            "key": due.key,
+            "rule": due.rule.id,
+            "centre_id": due.centre_id,
+            "role": due.role,
+            "recipient": recipient,
+            "subject": subject[:300],
+            "body_text": text,
+            "body_html": html,
+            "attachments": "",
+            "status": status,
+            "due_at": due.occurrence,
+            "next_attempt_at": due.occurrence,
+            "attempts": 0,
+            "last_error": problem,
+            "created_at": now,
+        }
