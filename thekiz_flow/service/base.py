@@ -40,12 +40,15 @@ class ServiceBase:
         self.actor = actor
         self.mail = mail or MailSettings()
         self.delivery = backend  # None: the one [mail] backend names
+        self._schema_checked = False
 
     @contextmanager
     def unit(self) -> Iterator[Repository]:
         """One database transaction: it commits whole or not at all."""
         with self.engine.begin() as connection:
-            require_current(connection)
+            if not self._schema_checked:
+                require_current(connection)
+                self._schema_checked = True
             yield Repository(connection, self.clock.now())
 
     def today(self) -> date:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import cached_property
@@ -20,12 +21,15 @@ from thekiz_flow.model import (
     PENDING,
     PLANNED,
     Centre,
+    Coach,
     ReminderRule,
 )
 from thekiz_flow.recommend import unmet_trainings
 from thekiz_flow.reminders import MISSED as JUDGED_MISSED
 from thekiz_flow.reminders import Due, Window, due_for
 from thekiz_flow.service.base import ServiceBase
+
+Coaches = Mapping[int, Coach]
 
 
 @dataclass
@@ -47,6 +51,7 @@ class ReminderService(ServiceBase):
     def gather(self, repo: Repository, window: Window) -> list[Due]:
         """Every occurrence of every rule that this tick must send or record as missed."""
         dues: list[Due] = []
+        coaches = {coach.id: coach for coach in repo.coaches()}
         for rule in self.workflow.reminders:
             gatherer = {
                 "activity": self._activities,
@@ -54,7 +59,7 @@ class ReminderService(ServiceBase):
                 "budget": self._budget,
                 "training_deadline": self._deadlines,
             }[rule.follows]
-            dues += gatherer(repo, window, rule)
+            dues += gatherer(repo, window, rule, coaches)
         return dues
 
     def remind(self, repo: Repository, now: datetime) -> ReminderReport:
@@ -91,7 +96,9 @@ class ReminderService(ServiceBase):
         return result
 
     # ------------------------------------------------------------ gatherers
-    def _activities(self, repo: Repository, window: Window, rule: ReminderRule) -> list[Due]:
+    def _activities(
+        self, repo: Repository, window: Window, rule: ReminderRule, coaches: Coaches
+    ) -> list[Due]:
         statuses = (PLANNED,) if rule.stop == "recorded" else (PLANNED, HELD)
         dues: list[Due] = []
         for number, first, last in window.anchor_days(rule):
@@ -101,7 +108,7 @@ class ReminderService(ServiceBase):
                     continue
                 day = activity.date + timedelta(days=rule.offsets()[number])
                 centre = self._centre(repo, activity.centre_id)
-                coach = repo.coach(activity.coach_id or centre.coach_id or 0)
+                coach = coaches.get(activity.coach_id or centre.coach_id or 0)
                 context = {
                     "centre": centre,
                     "coach": coach,
@@ -111,7 +118,9 @@ class ReminderService(ServiceBase):
                 dues += due_for(window, rule, f"a{activity.id}", centre.id, window.at(day), context)
         return dues
 
-    def _eligible(self, repo: Repository, window: Window, rule: ReminderRule) -> list[Due]:
+    def _eligible(
+        self, repo: Repository, window: Window, rule: ReminderRule, coaches: Coaches
+    ) -> list[Due]:
         today = window.now.astimezone(self.zone).date()
         histories, visits = repo.histories(), repo.site_visits()
         dues: list[Due] = []
@@ -137,13 +146,11 @@ class ReminderService(ServiceBase):
             dues += due_for(window, rule, subject, centre.id, occurrence, context)
         return dues
 
-    def _budget(self, repo: Repository, window: Window, rule: ReminderRule) -> list[Due]:
-        since = window.start(rule)
-        recent = [
-            a
-            for a in repo.activities.find(ActivityFilter(kind=COACHING, status=HELD))
-            if a.recorded_at is not None and a.recorded_at >= since
-        ]
+    def _budget(
+        self, repo: Repository, window: Window, rule: ReminderRule, coaches: Coaches
+    ) -> list[Due]:
+        where = ActivityFilter(kind=COACHING, status=HELD, recorded_since=window.start(rule))
+        recent = repo.activities.find(where)
         dues: list[Due] = []
         for centre_id, year in sorted({(a.centre_id, a.date.year) for a in recent}):
             dues += self._budget_for(repo, window, rule, centre_id, year)
@@ -183,7 +190,9 @@ class ReminderService(ServiceBase):
                 )
         return []
 
-    def _deadlines(self, repo: Repository, window: Window, rule: ReminderRule) -> list[Due]:
+    def _deadlines(
+        self, repo: Repository, window: Window, rule: ReminderRule, coaches: Coaches
+    ) -> list[Due]:
         today = window.now.astimezone(self.zone).date()
         histories = repo.histories()
         enrolments = repo.trainings.of_centres()
@@ -200,7 +209,7 @@ class ReminderService(ServiceBase):
                     "centre": centre,
                     "training_kind": self.workflow.training_kinds[kind],
                     "deadline": deadline,
-                    "coach": repo.coach(centre.coach_id or 0),
+                    "coach": coaches.get(centre.coach_id or 0),
                 }
                 day = deadline + timedelta(days=rule.offset_days)
                 dues += due_for(
