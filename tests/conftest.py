@@ -68,6 +68,14 @@ def clock() -> FrozenClock:
     return FrozenClock(noon(TODAY, BERLIN))
 
 
+# ./config.toml of the CLI tests: mail as files in ./mail
+CLI_CONFIG = """\
+[mail]
+sender = "thekiz-flow@example.org"
+office = "fachstelle@example.org"
+"""
+
+
 def file_mail(folder: Path) -> MailSettings:
     """Mail for tests that do not talk SMTP: .eml files in ``folder``."""
     return MailSettings(
@@ -99,6 +107,7 @@ def run(
     monkeypatch.delenv("THEKIZ_FLOW_CONFIG", raising=False)
     monkeypatch.setenv("THEKIZ_FLOW_ACTOR", "buero")
     monkeypatch.chdir(tmp_path)
+    (tmp_path / "config.toml").write_text(CLI_CONFIG, encoding="utf-8")
 
     def _run(*args: str) -> Result:
         code = main(list(args))

@@ -134,3 +134,18 @@ def test_missing_office_address_is_kept_visible(service: Service, clock: FrozenC
     office = [r for r in service.outbox() if r.rule == "visit_upcoming" and r.role == "office"]
     assert [(r.status, r.last_error) for r in office] == [("failed", "[mail] office fehlt")]
     assert not [r for r in service.outbox() if r.status == PENDING]
+
+
+def test_a_stage_change_tells_centre_and_office_once(service: Service, clock: FrozenClock) -> None:
+    centre = admitted(service, clock, date(2025, 1, 6))
+    rows = [r for r in service.outbox() if r.rule == "stage_changed"]
+    assert sorted((r.role, r.recipient, r.status) for r in rows) == [
+        ("centre", "kita@example.org", PENDING),
+        ("office", "fachstelle@example.org", PENDING),
+    ]
+    assert all("Basisbegleitung" in r.subject for r in rows)
+    service.tick()
+    service.tick()
+    assert sent(service)["stage_changed"] == 2
+    service.advance(centre, "pause", reason="Umbau")
+    assert len([r for r in service.outbox() if r.rule == "stage_changed"]) == 4

@@ -44,6 +44,43 @@ class Claim:
     attempt: int
 
 
+@dataclass(frozen=True)
+class NewMail:
+    """A message to write into the outbox (rendered, or not deliverable and why)."""
+
+    key: str
+    rule: str
+    role: str
+    recipient: str
+    subject: str
+    text: str
+    html: str
+    due_at: datetime
+    centre_id: int | None = None
+    status: str = PENDING
+    problem: str | None = None
+    attachments: tuple[str, ...] = ()
+
+    def values(self, now: datetime) -> dict[str, object]:
+        return {
+            "key": self.key,
+            "rule": self.rule,
+            "centre_id": self.centre_id,
+            "role": self.role,
+            "recipient": self.recipient,
+            "subject": self.subject[:300],
+            "body_text": self.text,
+            "body_html": self.html,
+            "attachments": "\n".join(self.attachments),
+            "status": self.status,
+            "due_at": self.due_at,
+            "next_attempt_at": self.due_at,
+            "attempts": 0,
+            "last_error": self.problem,
+            "created_at": now,
+        }
+
+
 def _row(row: Row[Any]) -> OutboxRow:
     return OutboxRow(
         row.id,
@@ -74,13 +111,14 @@ class OutboxStore:
     def __init__(self, connection: Connection) -> None:
         self.conn = connection
 
-    def add(self, rows: Sequence[dict[str, object]]) -> int:
-        """Insert rows whose key is new; returns how many were new."""
-        if not rows:
+    def add(self, mails: Sequence[NewMail], now: datetime) -> int:
+        """Insert the mails whose key is new; returns how many were new."""
+        if not mails:
             return 0
         dialect = postgresql if self.conn.dialect.name == "postgresql" else sqlite
         stmt = dialect.insert(outbox).on_conflict_do_nothing(index_elements=["key"])
-        return len(self.conn.execute(stmt.returning(outbox.c.id), list(rows)).all())
+        rows = [mail.values(now) for mail in mails]
+        return len(self.conn.execute(stmt.returning(outbox.c.id), rows).all())
 
     def existing(self, keys: set[str]) -> set[str]:
         """Which of these keys the outbox holds already."""

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from datetime import date
+from datetime import date, datetime
+from functools import cached_property
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Engine
@@ -13,11 +14,13 @@ from thekiz_flow import validate
 from thekiz_flow.clock import Clock, local_today
 from thekiz_flow.config import MailSettings
 from thekiz_flow.db.migrate import require_current
+from thekiz_flow.db.outbox import NewMail
 from thekiz_flow.db.repository import Repository
 from thekiz_flow.errors import InvalidInput, NotFound
 from thekiz_flow.guards import german_date
 from thekiz_flow.mail.delivery import Backend
-from thekiz_flow.model import Centre, Coach, Workflow
+from thekiz_flow.mail.render import Renderer
+from thekiz_flow.model import FAILED, Centre, Coach, Workflow
 from thekiz_flow.rules import Lifecycle
 
 
@@ -41,6 +44,10 @@ class ServiceBase:
         self.mail = mail or MailSettings()
         self.delivery = backend  # None: the one [mail] backend names
         self._schema_checked = False
+
+    @cached_property
+    def renderer(self) -> Renderer:
+        return Renderer(self.workflow.templates_dir)
 
     @contextmanager
     def unit(self) -> Iterator[Repository]:
@@ -73,6 +80,57 @@ class ServiceBase:
         if centre is None:
             raise NotFound(f"keine Einrichtung mit der Nummer {centre_id}")
         return centre
+
+    def address(self, role: str, centre: Centre, coach: Coach | None) -> tuple[str, str | None]:
+        """A role's address for a centre, or why there is none."""
+        if role == "office":
+            return (self.mail.office, None) if self.mail.office else ("", "[mail] office fehlt")
+        if role == "centre":
+            return centre.email, None
+        if coach is not None:
+            return coach.email, None
+        return "", "keine Prozessbegleitung zugeordnet"
+
+    def compose(
+        self,
+        key: str,
+        rule: str,
+        template: str,
+        role: str,
+        context: Mapping[str, object],
+        due_at: datetime,
+    ) -> NewMail:
+        """A mail for one role of a centre, rendered; or kept as failed if it has no address."""
+        centre = context["centre"]
+        coach = context.get("coach")
+        assert isinstance(centre, Centre)
+        recipient, problem = self.address(role, centre, coach if isinstance(coach, Coach) else None)
+        if problem is not None:  # visible in the outbox, never rendered with a gap
+            return NewMail(
+                key,
+                rule,
+                role,
+                recipient,
+                f"nicht zustellbar: {rule}",
+                "",
+                "",
+                due_at,
+                centre.id,
+                FAILED,
+                problem,
+            )
+        rendered = self.renderer.render(template, context)
+        return NewMail(
+            key,
+            rule,
+            role,
+            recipient,
+            rendered.subject,
+            rendered.text,
+            rendered.html,
+            due_at,
+            centre.id,
+        )
 
     def _coach(self, repo: Repository, ref: str, field: str = "--coach") -> Coach:
         found = repo.coach(int(ref)) if ref.strip().isdigit() else repo.coach_by_email(ref.strip())

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from thekiz_flow import validate
+from thekiz_flow.db.outbox import OutboxStore
 from thekiz_flow.db.repository import Repository
 from thekiz_flow.errors import InvalidInput, Refused
 from thekiz_flow.guards import german_date
@@ -14,6 +15,8 @@ from thekiz_flow.history import episode_start, facts_as_of
 from thekiz_flow.model import Centre, CentreFacts, StageChange
 from thekiz_flow.recommend import describe_unmet, unmet_trainings
 from thekiz_flow.service.planning import PlanningService
+
+NOTIFIED = ("centre", "office")  # who hears of a stage change
 
 
 @dataclass(frozen=True)
@@ -85,6 +88,33 @@ class LifecycleService(PlanningService):
         )
         if not names[change.to_stage].active:
             repo.trainings.release(moved.id, max(change.effective, today), reason)
+        self._notify(repo, change, moved)
+
+    def _notify(self, repo: Repository, change: StageChange, centre: Centre) -> None:
+        """The centre and the office hear of the change: outbox rows in the same transaction."""
+        template = self.workflow.transitions[change.trigger].notify
+        if template is None or change.id is None:
+            return
+        names = self.workflow.stages
+        context = {
+            "centre": centre,
+            "from_stage": names[change.from_stage],
+            "to_stage": names[change.to_stage],
+            "effective": change.effective,
+            "reason": change.reason,
+        }
+        mails = [
+            self.compose(
+                f"{template}:{change.id}:{role}",
+                template,
+                template,
+                role,
+                context,
+                change.recorded_at,
+            )
+            for role in NOTIFIED
+        ]
+        OutboxStore(repo.conn).add(mails, change.recorded_at)
 
     def _step(
         self, facts: CentreFacts, enrolments: Sequence[tuple[str, str, date]]

@@ -15,11 +15,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import cached_property
 
-from thekiz_flow.db.outbox import Claim, OutboxRow, OutboxStore
+from thekiz_flow.db.outbox import Claim, NewMail, OutboxRow, OutboxStore
 from thekiz_flow.errors import InvalidInput, NotFound
 from thekiz_flow.mail.delivery import Backend, Outcome, make_backend
-from thekiz_flow.mail.render import Renderer
-from thekiz_flow.model import FAILED, PENDING
+from thekiz_flow.model import FAILED
 from thekiz_flow.service.base import ServiceBase
 
 MAX_ATTEMPTS = 8
@@ -47,10 +46,6 @@ class OutboxService(ServiceBase):
     @cached_property
     def backend(self) -> Backend:
         return self.delivery or make_backend(self.mail)
-
-    @cached_property
-    def notice_renderer(self) -> Renderer:
-        return Renderer(self.workflow.templates_dir)
 
     def dispatch(self, batches: int | None = None) -> DispatchReport:
         """Send what is due, batch by batch, until nothing is due (or ``batches`` ran)."""
@@ -96,27 +91,18 @@ class OutboxService(ServiceBase):
         if claim.mail.key.startswith(f"{NOTICE_RULE}:") or not self.mail.office:
             return
         context = {"recipient": claim.mail.recipient, "subject": claim.mail.subject, "error": error}
-        rendered = self.notice_renderer.render(NOTICE_RULE, context)
-        store.add(
-            [
-                {
-                    "key": f"{NOTICE_RULE}:{claim.mail.id}",
-                    "rule": NOTICE_RULE,
-                    "centre_id": None,
-                    "role": "office",
-                    "recipient": self.mail.office,
-                    "subject": rendered.subject,
-                    "body_text": rendered.text,
-                    "body_html": rendered.html,
-                    "attachments": "",
-                    "status": PENDING,
-                    "due_at": now,
-                    "next_attempt_at": now,
-                    "attempts": 0,
-                    "created_at": now,
-                }
-            ]
+        rendered = self.renderer.render(NOTICE_RULE, context)
+        notice = NewMail(
+            f"{NOTICE_RULE}:{claim.mail.id}",
+            NOTICE_RULE,
+            "office",
+            self.mail.office,
+            rendered.subject,
+            rendered.text,
+            rendered.html,
+            now,
         )
+        store.add([notice], now)
 
     def outbox(self, status: str | None = None) -> list[OutboxRow]:
         with self.unit() as repo:

@@ -3,24 +3,19 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
-from functools import cached_property
 
 from thekiz_flow.budget import cost, year_budget
 from thekiz_flow.db.activities import ActivityFilter
-from thekiz_flow.db.outbox import OutboxStore
+from thekiz_flow.db.outbox import NewMail, OutboxStore
 from thekiz_flow.db.repository import Repository
 from thekiz_flow.history import episode_start, facts_as_of
-from thekiz_flow.mail.render import Renderer
 from thekiz_flow.model import (
     COACHING,
-    FAILED,
     HELD,
     MISSED,
-    PENDING,
     PLANNED,
-    Centre,
     Coach,
     ReminderRule,
 )
@@ -40,10 +35,6 @@ class ReminderReport:
 
 
 class ReminderService(ServiceBase):
-    @cached_property
-    def renderer(self) -> Renderer:
-        return Renderer(self.workflow.templates_dir)
-
     def window(self, repo: Repository, now: datetime) -> Window:
         last = OutboxStore(repo.conn).last_tick()
         return Window(now, last, self.zone, self.workflow.send_at)
@@ -67,11 +58,11 @@ class ReminderService(ServiceBase):
         store = OutboxStore(repo.conn)
         dues = self.gather(repo, self.window(repo, now))
         fresh = [d for d in dues if d.key not in store.existing({d.key for d in dues})]
-        rows = [self._row(repo, due, now) for due in fresh]
+        mails = [self._mail(due, now) for due in fresh]
         report = ReminderReport(
             due=len(dues),
             missed=sum(d.verdict == JUDGED_MISSED for d in fresh),
-            new=store.add(rows),
+            new=store.add(mails, now),
         )
         store.set_last_tick(now)
         return report
@@ -87,12 +78,8 @@ class ReminderService(ServiceBase):
             known = OutboxStore(repo.conn).existing({d.key for d in dues})
         result = []
         for due in sorted((d for d in dues if d.key not in known), key=lambda d: d.occurrence):
-            recipient, problem = self._address(due)
-            if problem is None:
-                subject = self.renderer.render(due.rule.template, due.context).subject
-                result.append((due, recipient, subject))
-            else:
-                result.append((due, f"({problem})", f"nicht zustellbar: {due.rule.id}"))
+            mail = self._mail(due, now)
+            result.append((due, mail.recipient or f"({mail.problem})", mail.subject))
         return result
 
     # ------------------------------------------------------------ gatherers
@@ -223,40 +210,8 @@ class ReminderService(ServiceBase):
         return dues
 
     # ------------------------------------------------------------ rows
-    def _address(self, due: Due) -> tuple[str, str | None]:
-        """The recipient's address, or why there is none."""
-        if due.role == "office":
-            return (self.mail.office, None) if self.mail.office else ("", "[mail] office fehlt")
-        if due.role == "centre":
-            centre = due.context["centre"]
-            assert isinstance(centre, Centre)
-            return centre.email, None
-        coach = due.context.get("coach")
-        email = getattr(coach, "email", None)
-        return (email, None) if email else ("", "keine Prozessbegleitung zugeordnet")
-
-    def _row(self, repo: Repository, due: Due, now: datetime) -> dict[str, object]:
-        recipient, problem = self._address(due)
-        if problem is None:
-            rendered = self.renderer.render(due.rule.template, due.context)
-            subject, text, html = rendered.subject, rendered.text, rendered.html
-        else:  # kept visible in the outbox as failed, never rendered with a gap
-            subject, text, html = f"nicht zustellbar: {due.rule.id}", "", ""
-        status = MISSED if due.verdict == JUDGED_MISSED else FAILED if problem else PENDING
-        return {
-            "key": due.key,
-            "rule": due.rule.id,
-            "centre_id": due.centre_id,
-            "role": due.role,
-            "recipient": recipient,
-            "subject": subject[:300],
-            "body_text": text,
-            "body_html": html,
-            "attachments": "",
-            "status": status,
-            "due_at": due.occurrence,
-            "next_attempt_at": due.occurrence,
-            "attempts": 0,
-            "last_error": problem,
-            "created_at": now,
-        }
+    def _mail(self, due: Due, now: datetime) -> NewMail:
+        mail = self.compose(
+            due.key, due.rule.id, due.rule.template, due.role, due.context, due.occurrence
+        )
+        return replace(mail, status=MISSED) if due.verdict == JUDGED_MISSED else mail
