@@ -154,6 +154,7 @@ class Centre:
     stage_since: date
     resume_stage: str | None = None
     weekday: int | None = None  # preferred weekday for sessions, 0 = Monday
+    registered: date | None = None  # since when the programme knows the centre
 
 
 @dataclass(frozen=True)

@@ -32,11 +32,26 @@ def current_revision(connection: Connection) -> str | None:
 
 
 def upgrade(engine: Engine) -> tuple[str | None, str | None]:
-    """Create or upgrade the schema; returns (before, after). Idempotent."""
-    with engine.begin() as connection:
-        before = current_revision(connection)
-        command.upgrade(alembic_config(connection), "head")
-        after = current_revision(connection)
+    """Create or upgrade the schema; returns (before, after). Idempotent.
+
+    SQLite rebuilds a table to change a column; with foreign keys on, dropping the old
+    table would fail. So they are off for the migration (outside any transaction, where
+    SQLite honours the pragma) and every reference is checked before the commit.
+    """
+    with engine.connect() as connection:
+        sqlite = connection.dialect.name == "sqlite"
+        if sqlite:
+            connection.connection.dbapi_connection.execute("PRAGMA foreign_keys=OFF")  # type: ignore[union-attr]
+        try:
+            with connection.begin():
+                before = current_revision(connection)
+                command.upgrade(alembic_config(connection), "head")
+                after = current_revision(connection)
+                if sqlite and connection.exec_driver_sql("PRAGMA foreign_key_check").first():
+                    raise RuntimeError("migration left a broken foreign key")
+        finally:
+            if sqlite:
+                connection.connection.dbapi_connection.execute("PRAGMA foreign_keys=ON")  # type: ignore[union-attr]
     return before, after
 
 

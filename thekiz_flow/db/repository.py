@@ -33,6 +33,7 @@ def _centre(row: Row[Any]) -> Centre:
         row.stage_since,
         row.resume_stage,
         row.weekday,
+        row.registered,
     )
 
 
@@ -88,6 +89,7 @@ class Repository:
                 "coach_id": r.coach_id,
                 "stage": r.stage,
                 "stage_since": r.stage_since,
+                "registered": r.stage_since,
                 "created_at": now,
             }
             for r in rows

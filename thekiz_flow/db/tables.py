@@ -73,6 +73,7 @@ centres = Table(
     Column("coach_id", Integer, ForeignKey("coaches.id")),
     Column("stage", String(40), nullable=False),
     Column("stage_since", Date, nullable=False),
+    Column("registered", Date, nullable=False),  # since when the programme knows the centre
     Column("resume_stage", String(40)),
     Column("weekday", SmallInteger),  # preferred weekday for sessions, 0 = Monday
     Column("plan_stamp", String(64)),  # the planning rules the centre was last planned with

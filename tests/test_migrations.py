@@ -1,0 +1,68 @@
+"""Upgrading a database that already holds data, from the first schema to the newest."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import date
+
+import pytest
+from alembic import command
+from sqlalchemy import Engine, text
+
+from thekiz_flow.db.engine import make_engine
+from thekiz_flow.db.migrate import alembic_config, head_revision, upgrade
+
+
+@pytest.fixture
+def old_engine(database_url: str) -> Iterator[Engine]:
+    engine = make_engine(database_url)
+    with engine.begin() as connection:
+        command.upgrade(alembic_config(connection), "0001")
+    yield engine
+    engine.dispose()
+
+
+def test_a_populated_first_schema_upgrades_to_head(old_engine: Engine) -> None:
+    with old_engine.begin() as connection:
+        connection.execute(
+            text(
+                "INSERT INTO coaches (id, name, email, rate, created_at) "
+                "VALUES (1, 'P', 'p@example.org', 60, '2026-11-22 10:00:00')"
+            )
+        )
+        for ident, stage, since in (
+            (1, "basisbegleitung", "2024-03-01"),
+            (2, "interessent", "2026-11-22"),
+        ):
+            connection.execute(
+                text(
+                    "INSERT INTO centres (id, name, district, email, coach_id, stage, stage_since,"
+                    " created_at) VALUES (:id, :name, 'Jena', 'k@example.org', 1, :stage, :since,"
+                    " '2026-11-22 10:00:00')"
+                ),
+                {"id": ident, "name": f"Kita {ident}", "stage": stage, "since": since},
+            )
+        connection.execute(
+            text(
+                "INSERT INTO stage_changes (centre_id, trigger, from_stage, to_stage,"
+                " effective, recorded_at, actor, forced) VALUES (1, 'import', 'interessent',"
+                " 'basisbegleitung', '2024-03-01', '2026-11-22 10:00:00', 'buero', :forced)"
+            ),
+            {"forced": True},
+        )
+        connection.execute(
+            text(
+                "INSERT INTO activities (centre_id, kind, key, stage, date, status)"
+                " VALUES (1, 'site_visit', 'visit:1', 'basisbegleitung', '2024-05-02', 'held')"
+            )
+        )
+    assert upgrade(old_engine)[1] == head_revision()
+    with old_engine.connect() as connection:
+        registered = dict(connection.execute(text("SELECT id, registered FROM centres")).all())
+        visits = connection.execute(text("SELECT count(*) FROM activities")).scalar()
+    assert {k: str(v) for k, v in registered.items()} == {
+        1: str(date(2024, 3, 1)),
+        2: str(date(2026, 11, 22)),
+    }
+    assert visits == 1
+    assert upgrade(old_engine)[0] == head_revision()
