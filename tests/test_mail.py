@@ -46,7 +46,7 @@ SENDER = "thekiz-flow@example.org"
 EVIL = "\r\nBcc: evil@example.org"
 SIGNATURE = "Landeskoordinations- und Fachstelle ThEKiZ"
 
-CENTRE = {"name": "Kita Pusteblume", "district": "Gotha"}
+CENTRE = {"id": 7, "name": "Kita Pusteblume", "district": "Gotha"}
 COACH = {"name": "Erika Beispiel", "email": "erika.beispiel@example.org"}
 SESSION = {"date": date(2026, 1, 21), "hours": Decimal("2.5"), "id": 17}
 
@@ -85,6 +85,18 @@ CONTEXTS: dict[str, dict[str, object]] = {
         "recipient": "leitung@pusteblume.example.org",
         "subject": "Vor-Ort-Besuch am 04.03.2026: Kita Pusteblume",
         "error": "SMTP 550: 5.1.1 Mailbox unbekannt",
+    },
+    "digest": {"year": 2025, "today": date(2026, 1, 15)},
+    "overview": {
+        "month": date(2026, 3, 2),
+        "today": date(2026, 3, 2),
+        "upcoming": [{"date": date(2026, 3, 4), "kind": "Besuch", "centre": "Kita <b>&Co"}],
+        "unrecorded": [{"date": date(2026, 2, 18), "centre": "Kita A", "coach": "Paul Winter"}],
+        "eligible": [{"centre": "Kita B", "trigger": "deepen"}],
+        "budget": [{"centre": "Kita C", "percent": 84}],
+        "failed": [
+            {"recipient": "", "subject": "nicht zustellbar", "error": "[mail] office fehlt"}
+        ],
     },
 }
 

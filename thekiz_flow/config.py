@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -51,12 +52,19 @@ class MailSettings:
 
 
 @dataclass(frozen=True)
+class DigestSettings:
+    dir: Path = Path("var/digests")
+    send_on: tuple[int, int] = (1, 15)  # (month, day): the previous year's digest goes out
+
+
+@dataclass(frozen=True)
 class Settings:
     database_url: str = DEFAULT_DATABASE_URL
     workflow_path: Path = DEFAULT_WORKFLOW
     timezone: ZoneInfo = field(default_factory=lambda: ZoneInfo("Europe/Berlin"))
     mail: MailSettings = MailSettings()
     tick_seconds: int = 300
+    digest: DigestSettings = DigestSettings()
     source: Path | None = None
 
 
@@ -85,10 +93,11 @@ def load_settings(explicit: Path | None, environ: Mapping[str, str]) -> Settings
     tick_seconds = scheduler.integer("tick_seconds", 300, minimum=1, maximum=86400)
     scheduler.finish()
     mail = _mail(root.table("mail"), base, environ)
+    digest = _digest(root.table("digest"), base)
     root.finish()
     if environ.get(ENV_DATABASE_URL):
         url = environ[ENV_DATABASE_URL]
-    return Settings(url, workflow_path, timezone, mail, tick_seconds, path)
+    return Settings(url, workflow_path, timezone, mail, tick_seconds, digest, path)
 
 
 def _path(base: Path, value: str) -> Path:
@@ -136,3 +145,15 @@ def _mail(table: TomlTable, base: Path, environ: Mapping[str, str]) -> MailSetti
     lease = table.integer("lease_seconds", 600, minimum=5, maximum=86400)
     table.finish()
     return MailSettings(backend, sender, office, ministry, smtp, file, batch, lease)
+
+
+def _digest(table: TomlTable, base: Path) -> DigestSettings:
+    folder = _path(base, table.text("dir", "var/digests"))
+    text = table.text("send_on", "01-15")
+    try:
+        month, day = (int(part) for part in text.split("-"))
+        date(2023, month, day)  # not a leap year: the day must exist every year
+    except ValueError:
+        table.fail("send_on", f"ungültiger Tag {text!r} (Format MM-TT, z. B. 01-15)")
+    table.finish()
+    return DigestSettings(folder, (month, day))

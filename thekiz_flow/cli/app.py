@@ -61,6 +61,7 @@ class App:
             actor or _actor(),
             settings.mail,
             backend,
+            settings.digest,
         )
 
     def close(self) -> None:

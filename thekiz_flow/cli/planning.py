@@ -11,15 +11,9 @@ from thekiz_flow.cli.app import App, cli, pass_app
 from thekiz_flow.cli.output import german_date, german_number, print_json, print_table
 from thekiz_flow.cli.registry import centre, on_option
 from thekiz_flow.db.activities import ActivityFilter
+from thekiz_flow.labels import KIND_NAMES, STATUS_NAMES
 from thekiz_flow.model import KINDS, STATUSES, Activity
 
-KIND_NAMES = {"coaching": "Begleittermin", "training": "Fortbildung", "site_visit": "Besuch"}
-STATUS_NAMES = {
-    "planned": "geplant",
-    "held": "gehalten",
-    "cancelled": "abgesagt",
-    "waiting": "Warteliste",
-}
 WEEKDAYS = {"mo": 0, "di": 1, "mi": 2, "do": 3, "fr": 4}
 
 

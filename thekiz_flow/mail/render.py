@@ -47,6 +47,11 @@ def german_short_date(value: date) -> str:
     return format_date(value, format="dd.MM.yyyy", locale=LOCALE)
 
 
+def german_month(value: date) -> str:
+    """ "November 2026"."""
+    return format_date(value, format="LLLL yyyy", locale=LOCALE)
+
+
 def german_number(value: Decimal | int) -> str:
     """2,5 (hours and other plain numbers)"""
     return format_decimal(value, locale=LOCALE)
@@ -70,6 +75,7 @@ class Renderer:
         self._env.filters.update(
             german_date=german_date,
             german_short_date=german_short_date,
+            german_month=german_month,
             german_number=german_number,
             euro=euro,
         )

@@ -3,7 +3,7 @@
 Every command is one database transaction: it commits whole or not at all.
 """
 
-from thekiz_flow.service.lifecycle import Eligibility, LifecycleService
+from thekiz_flow.service.lifecycle import Eligibility
 from thekiz_flow.service.overview import OverviewService
 from thekiz_flow.service.registry import RegistryService
 from thekiz_flow.service.sessions import SessionService
@@ -12,12 +12,11 @@ from thekiz_flow.service.trainings import TrainingService
 
 
 class Service(
+    TickService,
     RegistryService,
-    LifecycleService,
     SessionService,
     OverviewService,
     TrainingService,
-    TickService,
 ):
     """Everything the CLI, the scheduler and the web pages may ask of thekiz-flow."""
 

@@ -12,7 +12,7 @@ from sqlalchemy import Engine
 
 from thekiz_flow import validate
 from thekiz_flow.clock import Clock, local_today
-from thekiz_flow.config import MailSettings
+from thekiz_flow.config import DigestSettings, MailSettings
 from thekiz_flow.db.migrate import require_current
 from thekiz_flow.db.outbox import NewMail
 from thekiz_flow.db.repository import Repository
@@ -34,6 +34,7 @@ class ServiceBase:
         actor: str,
         mail: MailSettings | None = None,
         backend: Backend | None = None,
+        digest: DigestSettings | None = None,
     ) -> None:
         self.engine = engine
         self.workflow = workflow
@@ -44,6 +45,7 @@ class ServiceBase:
         self.mail = mail or MailSettings()
         self.delivery = backend  # None: the one [mail] backend names
         self._schema_checked = False
+        self.digest_settings = digest or DigestSettings()
 
     @cached_property
     def renderer(self) -> Renderer:

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from thekiz_flow.service.digest import DigestService
 from thekiz_flow.service.outbox import DispatchReport, OutboxService
-from thekiz_flow.service.planning import PlanningService, PlanReport
+from thekiz_flow.service.planning import PlanReport
 from thekiz_flow.service.reminders import ReminderReport, ReminderService
 
 
@@ -14,6 +15,7 @@ class TickReport:
     plan: PlanReport = field(default_factory=PlanReport)
     reminders: ReminderReport = field(default_factory=ReminderReport)
     mail: DispatchReport = field(default_factory=DispatchReport)
+    periodic: int = 0  # the yearly digest and the monthly overview, when due
 
     def add(self, other: TickReport) -> None:
         self.plan.add_report(other.plan)
@@ -21,6 +23,7 @@ class TickReport:
         self.reminders.missed += other.reminders.missed
         self.reminders.new += other.reminders.new
         self.mail.add(other.mail)
+        self.periodic += other.periodic
 
     def summary(self) -> str:
         return (
@@ -32,7 +35,7 @@ class TickReport:
         )
 
 
-class TickService(PlanningService, ReminderService, OutboxService):
+class TickService(DigestService, ReminderService, OutboxService):
     def tick(self) -> TickReport:
         """Plan what is new, turn due reminders into outbox rows, send what is due.
 
@@ -43,4 +46,5 @@ class TickService(PlanningService, ReminderService, OutboxService):
         plan = self.plan_pending(now.astimezone(self.zone).date())
         with self.unit() as repo:
             reminders = self.remind(repo, now)
-        return TickReport(plan, reminders, self.dispatch())
+        periodic = self.periodic(now)
+        return TickReport(plan, reminders, self.dispatch(), periodic)

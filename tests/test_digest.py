@@ -1,0 +1,188 @@
+"""The yearly digest: aggregation checked against figures computed by hand."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from decimal import Decimal
+
+import pytest
+
+from thekiz_flow.digest import YearInput, build_digest
+from thekiz_flow.digest_model import CentreYear, Digest, Gap, SessionFigures
+from thekiz_flow.model import (
+    CANCELLED,
+    COACHING,
+    HELD,
+    PLANNED,
+    SITE_VISIT,
+    TRAINING,
+    Activity,
+    Centre,
+    StageChange,
+    Training,
+    Workflow,
+)
+
+AT = datetime(2026, 1, 2, tzinfo=UTC)
+B, V = "basisbegleitung", "vertiefungsbegleitung"
+
+
+def centre(ident: int, district: str, registered: str) -> Centre:
+    return Centre(
+        ident,
+        f"Kita {ident}",
+        district,
+        "k@example.org",
+        None,
+        1,
+        "x",
+        date.fromisoformat(registered),
+        registered=date.fromisoformat(registered),
+    )
+
+
+def change(ident: int, trigger: str, src: str, dst: str, day: str) -> StageChange:
+    return StageChange(ident, trigger, src, dst, date.fromisoformat(day), AT, "test")
+
+
+def session(
+    ident: int, centre_id: int, day: str, status: str, hours: str | None = None
+) -> Activity:
+    return Activity(
+        ident,
+        centre_id,
+        COACHING,
+        f"s{ident}",
+        B,
+        date.fromisoformat(day),
+        status,
+        None if hours is None else Decimal(hours),
+        1,
+        Decimal(60),
+    )
+
+
+@pytest.fixture
+def digest(workflow: Workflow) -> Digest:
+    """A: Basis since 2024, paused Apr-Aug 2025. B: admitted Mar, withdrawn Jun 2025.
+    C: Vertiefung since Nov 2024, no session in 2025. Coach rate 60 EUR."""
+    histories = {
+        1: [
+            change(1, "admit", "interessent", B, "2024-07-01"),
+            change(1, "pause", B, "pausiert", "2025-04-01"),
+            change(1, "resume", "pausiert", B, "2025-09-01"),
+        ],
+        2: [
+            change(2, "admit", "interessent", B, "2025-03-03"),
+            change(2, "withdraw", B, "ausgeschieden", "2025-06-02"),
+        ],
+        3: [change(3, "import", "interessent", V, "2024-11-04")],
+    }
+    activities = [
+        session(1, 1, "2025-01-15", HELD, "3"),
+        session(2, 1, "2025-02-19", HELD, "2"),
+        session(3, 1, "2025-03-19", CANCELLED, "3"),
+        session(4, 1, "2025-09-17", HELD, "3"),
+        session(5, 1, "2025-10-15", PLANNED, "3"),
+        session(6, 2, "2025-03-05", HELD, "2.5"),
+        session(7, 2, "2025-04-02", HELD, "2"),
+        session(8, 2, "2025-05-07", CANCELLED, "3"),
+        Activity(9, 3, SITE_VISIT, "v9", V, date(2025, 2, 10), HELD),
+        Activity(10, 1, TRAINING, "t10", B, date(2025, 5, 20), HELD, training_id=1),
+        Activity(11, 2, TRAINING, "t11", B, date(2025, 5, 20), CANCELLED, training_id=1),
+        Activity(12, 3, TRAINING, "t12", V, date(2025, 5, 20), PLANNED, training_id=1),
+    ]
+    data = YearInput(
+        2025,
+        [
+            centre(1, "Jena", "2024-06-03"),
+            centre(2, "Gera", "2025-03-03"),
+            centre(3, "Suhl", "2024-11-04"),
+        ],
+        histories,
+        activities,
+        {3: [(date(2025, 2, 10), V)]},
+        {1: Training(1, "reflexion", "Reflexion I", date(2025, 5, 20), "Erfurt", 10)},
+    )
+    return build_digest(workflow, data)
+
+
+def test_centres_per_stage_at_start_and_end(digest: Digest) -> None:
+    assert digest.stage_start == {B: 1, V: 1}  # Kita 2 was not yet known on 1 January
+    assert digest.stage_end == {B: 1, "ausgeschieden": 1, V: 1}
+    assert digest.district_end == {("Jena", B): 1, ("Gera", "ausgeschieden"): 1, ("Suhl", V): 1}
+
+
+def test_changes_of_the_year(digest: Digest) -> None:
+    assert (digest.admissions, digest.pauses, digest.withdrawals) == (1, 1, 1)
+    assert digest.changes_by_trigger == {"pause": 1, "resume": 1, "admit": 1, "withdraw": 1}
+
+
+def test_sessions_hours_and_cost(digest: Digest) -> None:
+    assert digest.sessions_by_stage == {
+        B: SessionFigures(
+            planned=1, held=5, cancelled=2, hours=Decimal("12.5"), cost=Decimal("750.00")
+        ),
+    }
+    assert digest.sessions_by_district["Jena"] == SessionFigures(
+        1, 3, 1, Decimal(8), Decimal("480.00")
+    )
+    assert digest.sessions_by_district["Gera"] == SessionFigures(
+        0, 2, 1, Decimal("4.5"), Decimal("270.00")
+    )
+    assert digest.sessions_by_district["Suhl"] == SessionFigures()
+
+
+def test_budget_accrues_per_month_in_the_stage(digest: Digest) -> None:
+    # Kita 1: Basis in Jan-Mar and Sep-Dec (7 x 5000/12); Kita 2: Basis in Mar-May (3 months);
+    # Kita 3: Vertiefung all year.
+    assert digest.budget_by_stage[B] == Decimal("2916.67") + Decimal("1250.00")
+    assert digest.budget_by_stage[V] == Decimal("2500.00")
+    assert digest.budget_by_stage.get("pausiert", Decimal(0)) == 0
+    assert digest.total_budget == Decimal("6666.67")
+    assert digest.total_cost == Decimal("750.00")
+
+
+def test_visits_trainings_and_gaps(digest: Digest) -> None:
+    assert digest.site_visits_held == 1
+    assert digest.site_visits_outstanding == 1  # Kita 1: due by 1 January 2025, never held
+    reflexion = next(t for t in digest.trainings if t.kind == "Reflexionsfortbildung")
+    assert (reflexion.enrolled, reflexion.attended) == (2, 1)
+    assert digest.gaps == (
+        Gap(1, "Kita 1", "Jena", date(2025, 9, 17), date(2025, 12, 31), 105),
+        Gap(3, "Kita 3", "Suhl", date(2025, 1, 1), date(2025, 12, 31), 364),
+    )
+
+
+def test_one_row_per_centre(digest: Digest) -> None:
+    assert digest.centres == (
+        CentreYear(
+            1,
+            "Kita 1",
+            "Jena",
+            B,
+            B,
+            3,
+            Decimal(8),
+            Decimal("480.00"),
+            Decimal("2916.67"),
+            False,
+            1,
+        ),
+        CentreYear(
+            2,
+            "Kita 2",
+            "Gera",
+            "interessent",
+            "ausgeschieden",
+            2,
+            Decimal("4.5"),
+            Decimal("270.00"),
+            Decimal("1250.00"),
+            False,
+            0,
+        ),
+        CentreYear(
+            3, "Kita 3", "Suhl", V, V, 0, Decimal(0), Decimal(0), Decimal("2500.00"), True, 0
+        ),
+    )

@@ -1,0 +1,33 @@
+"""The yearly status digest on the command line."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from thekiz_flow import validate
+from thekiz_flow.cli.app import App, cli, pass_app
+
+
+@cli.command()
+@click.argument("year", metavar="YEAR")
+@click.option(
+    "--out",
+    "folder",
+    type=click.Path(path_type=Path, file_okay=False),
+    help="Verzeichnis der Dateien (sonst [digest] dir).",
+)
+@click.option("--send", is_flag=True, help="An [mail] ministry versenden (einmal je Jahr).")
+@pass_app
+def digest(app: App, year: str, folder: Path | None, send: bool) -> None:
+    """Jahresbericht YEAR für das Ministerium: HTML, CSV und Excel."""
+    number = validate.identifier("YEAR", year)
+    files = app.service.write_digest(number, folder)
+    for path in (files.html, files.csv, files.xlsx):
+        click.echo(str(path))
+    if send:
+        new = app.service.send_digest(number, files)
+        report = app.service.dispatch()
+        state = "in den Postausgang gestellt" if new else "war schon im Postausgang"
+        click.echo(f"Jahresbericht {number} {state}; {report.sent} E-Mails versandt.")

@@ -1,0 +1,260 @@
+"""The yearly status digest: pure aggregation of history into a :class:`Digest`.
+
+Stages come from the audit trail by effective date (the stage in force on 1 January and
+31 December, each month on its 15th for the budget), activities by their date and the
+coach's rate recorded with them. Nothing reads a centre's current stage, so a digest of
+a year produced later reads the same.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal
+from itertools import pairwise
+
+from dateutil.relativedelta import relativedelta
+
+from thekiz_flow.budget import accrued_budget, cost, monthly_stages, stage_on
+from thekiz_flow.digest_model import CentreYear, Digest, Gap, SessionFigures, TrainingFigures
+from thekiz_flow.history import episode_start, facts_as_of
+from thekiz_flow.model import (
+    CANCELLED,
+    COACHING,
+    HELD,
+    PLANNED,
+    SITE_VISIT,
+    TRAINING,
+    Activity,
+    Centre,
+    StageChange,
+    Training,
+    Workflow,
+)
+
+GAP = relativedelta(months=2)
+
+
+@dataclass(frozen=True)
+class YearInput:
+    """What the store hands over for one year."""
+
+    year: int
+    centres: Sequence[Centre]
+    histories: Mapping[int, Sequence[StageChange]]
+    activities: Sequence[Activity]  # every activity dated in the year
+    visits: Mapping[int, Sequence[tuple[date, str]]]  # all held site visits
+    trainings: Mapping[int, Training]
+
+    @property
+    def first(self) -> date:
+        return date(self.year, 1, 1)
+
+    @property
+    def last(self) -> date:
+        return date(self.year, 12, 31)
+
+    def known(self) -> list[Centre]:
+        """The centres the programme knew by the end of the year."""
+        return [c for c in self.centres if c.registered is None or c.registered <= self.last]
+
+
+def _figures(sessions: Iterable[Activity]) -> SessionFigures:
+    items = list(sessions)
+    held = [a for a in items if a.status == HELD]
+    return SessionFigures(
+        planned=sum(a.status == PLANNED for a in items),
+        held=len(held),
+        cancelled=sum(a.status == CANCELLED for a in items),
+        hours=sum((a.hours or Decimal(0) for a in held), Decimal(0)),
+        cost=sum((cost(a) for a in held), Decimal(0)),
+    )
+
+
+def _stages_at(workflow: Workflow, data: YearInput, day: date) -> dict[int, str]:
+    return {
+        c.id: stage_on(data.histories.get(c.id, []), workflow.initial, day)
+        for c in data.known()
+        if c.registered is None or c.registered <= day
+    }
+
+
+def _count(
+    stages: Mapping[int, str], centres: Sequence[Centre]
+) -> tuple[Counter[str], Counter[tuple[str, str]]]:
+    district = {c.id: c.district for c in centres}
+    return (
+        Counter(stages.values()),
+        Counter((district[i], s) for i, s in stages.items()),
+    )
+
+
+def _changes(workflow: Workflow, data: YearInput) -> tuple[int, dict[str, int], int, int]:
+    """Admissions, changes by trigger, pauses and withdrawals effective in the year."""
+    in_year = [
+        c
+        for changes in data.histories.values()
+        for c in changes
+        if data.first <= c.effective <= data.last and c.trigger in workflow.transitions
+    ]
+    admit = workflow.forward_from(workflow.initial)
+    by_trigger = Counter(c.trigger for c in in_year)
+    pauses = sum(workflow.transitions[c.trigger].remember for c in in_year)
+    withdrawals = sum(workflow.stage(c.to_stage).final for c in in_year)
+    return by_trigger[admit.trigger] if admit else 0, dict(by_trigger), pauses, withdrawals
+
+
+def _budgets(workflow: Workflow, data: YearInput) -> tuple[dict[str, Decimal], dict[int, Decimal]]:
+    """Accrued budget per stage (months counted on their 15th) and per centre."""
+    by_stage: dict[str, Decimal] = {}
+    by_centre: dict[int, Decimal] = {}
+    for centre in data.known():
+        months = monthly_stages(data.histories.get(centre.id, []), workflow.initial, data.year)
+        if centre.registered is not None:
+            months = [
+                s for m, s in enumerate(months, 1) if centre.registered <= date(data.year, m, 15)
+            ]
+        by_centre[centre.id] = accrued_budget(workflow, months)
+        for stage in set(months):
+            amount = accrued_budget(workflow, [s for s in months if s == stage])
+            by_stage[stage] = by_stage.get(stage, Decimal(0)) + amount
+    return by_stage, by_centre
+
+
+def _outstanding(workflow: Workflow, data: YearInput, stages_end: Mapping[int, str]) -> int:
+    """Centres at year end whose stage's site visit was due and had not been held."""
+    missing = 0
+    for centre in data.known():
+        stage = workflow.stage(stages_end.get(centre.id, workflow.initial))
+        if not stage.active or stage.site_visit_within_months is None:
+            continue
+        history = data.histories.get(centre.id, [])
+        earlier = [c.effective for c in history if c.effective <= data.last]
+        since = earlier[-1] if earlier else centre.registered or centre.stage_since
+        as_stage = Centre(
+            centre.id, centre.name, centre.district, centre.email, None, None, stage.id, since
+        )
+        facts = facts_as_of(as_stage, history, data.visits.get(centre.id, []), data.last)
+        start = episode_start(facts, workflow)
+        due = start + relativedelta(months=stage.site_visit_within_months)
+        held = any(s == stage.id and start <= d for d, s in facts.site_visits)
+        missing += due <= data.last and not held
+    return missing
+
+
+def _coaching_periods(
+    workflow: Workflow, data: YearInput, history: Sequence[StageChange], registered: date | None
+) -> list[tuple[date, date]]:
+    """The stretches of the year in stages that plan regular sessions, merged."""
+    periods: list[tuple[date, date]] = []
+    day = max(data.first, registered or data.first)
+    while day <= data.last:
+        stage = workflow.stage(stage_on(history, workflow.initial, day))
+        later = [c.effective for c in history if day < c.effective <= data.last]
+        end = (min(later) - timedelta(days=1)) if later else data.last
+        regular = stage.coaching is not None and stage.coaching.every_months > 0
+        if regular and periods and periods[-1][1] + timedelta(days=1) == day:
+            periods[-1] = (periods[-1][0], end)
+        elif regular:
+            periods.append((day, end))
+        day = end + timedelta(days=1)
+    return periods
+
+
+def _gap(workflow: Workflow, data: YearInput, centre: Centre, held: Sequence[date]) -> Gap | None:
+    """The longest stretch without a held session longer than two months, if any."""
+    longest: Gap | None = None
+    history = data.histories.get(centre.id, [])
+    for start, end in _coaching_periods(workflow, data, history, centre.registered):
+        points = [start, *(d for d in held if start <= d <= end), end]
+        for first, last in pairwise(points):
+            if last > first + GAP and (longest is None or (last - first).days > longest.days):
+                longest = Gap(
+                    centre.id, centre.name, centre.district, first, last, (last - first).days
+                )
+    return longest
+
+
+def _trainings(workflow: Workflow, data: YearInput) -> tuple[TrainingFigures, ...]:
+    seats = [a for a in data.activities if a.kind == TRAINING and a.training_id in data.trainings]
+    figures = []
+    for kind, name in workflow.training_kinds.items():
+        mine = [a for a in seats if data.trainings[a.training_id or 0].kind == kind]
+        enrolled = sum(a.status in (PLANNED, HELD) for a in mine)
+        figures.append(TrainingFigures(name, enrolled, sum(a.status == HELD for a in mine)))
+    return tuple(figures)
+
+
+def _centre_rows(
+    data: YearInput,
+    start: Mapping[int, str],
+    end: Mapping[int, str],
+    budgets: Mapping[int, Decimal],
+    initial: str,
+) -> tuple[CentreYear, ...]:
+    rows = []
+    for centre in data.known():
+        mine = [a for a in data.activities if a.centre_id == centre.id]
+        sessions = _figures(a for a in mine if a.kind == COACHING)
+        rows.append(
+            CentreYear(
+                centre.id,
+                centre.name,
+                centre.district,
+                start.get(centre.id, initial),
+                end.get(centre.id, initial),
+                sessions.held,
+                sessions.hours,
+                sessions.cost,
+                budgets.get(centre.id, Decimal(0)),
+                any(a.kind == SITE_VISIT and a.status == HELD for a in mine),
+                sum(a.kind == TRAINING and a.status == HELD for a in mine),
+            )
+        )
+    return tuple(rows)
+
+
+def build_digest(workflow: Workflow, data: YearInput) -> Digest:
+    start, end = _stages_at(workflow, data, data.first), _stages_at(workflow, data, data.last)
+    known = data.known()
+    stage_start, district_start = _count(start, known)
+    stage_end, district_end = _count(end, known)
+    admissions, by_trigger, pauses, withdrawals = _changes(workflow, data)
+    sessions = [a for a in data.activities if a.kind == COACHING]
+    district = {c.id: c.district for c in known}
+    budget_by_stage, budget_by_centre = _budgets(workflow, data)
+    held = {
+        c.id: sorted(a.date for a in sessions if a.centre_id == c.id and a.status == HELD)
+        for c in known
+    }
+    gaps = (_gap(workflow, data, c, held[c.id]) for c in known)
+    return Digest(
+        year=data.year,
+        stages=tuple((s.id, s.name) for s in workflow.stages.values()),
+        districts=workflow.districts,
+        stage_start=dict(stage_start),
+        stage_end=dict(stage_end),
+        district_start=dict(district_start),
+        district_end=dict(district_end),
+        admissions=admissions,
+        changes_by_trigger=by_trigger,
+        pauses=pauses,
+        withdrawals=withdrawals,
+        sessions_by_stage={
+            s: _figures(a for a in sessions if a.stage == s)
+            for s in workflow.stages
+            if any(a.stage == s for a in sessions)
+        },
+        sessions_by_district={
+            d: _figures(a for a in sessions if district.get(a.centre_id) == d)
+            for d in workflow.districts
+        },
+        budget_by_stage=budget_by_stage,
+        site_visits_held=sum(a.kind == SITE_VISIT and a.status == HELD for a in data.activities),
+        site_visits_outstanding=_outstanding(workflow, data, end),
+        trainings=_trainings(workflow, data),
+        gaps=tuple(g for g in gaps if g is not None),
+        centres=_centre_rows(data, start, end, budget_by_centre, workflow.initial),
+    )

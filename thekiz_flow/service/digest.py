@@ -1,0 +1,165 @@
+"""The yearly status digest for the ministry and the office's monthly overview."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import date, datetime, timedelta
+from pathlib import Path
+
+from thekiz_flow.budget import year_budget
+from thekiz_flow.db.activities import ActivityFilter
+from thekiz_flow.db.outbox import NewMail, OutboxStore
+from thekiz_flow.db.repository import Repository
+from thekiz_flow.digest import YearInput, build_digest
+from thekiz_flow.digest_files import DigestFiles, write_digest
+from thekiz_flow.digest_model import Digest
+from thekiz_flow.errors import InvalidInput
+from thekiz_flow.labels import KIND_NAMES
+from thekiz_flow.model import COACHING, FAILED, PLANNED
+from thekiz_flow.service.lifecycle import LifecycleService
+
+DIGEST_RULE, OVERVIEW_RULE = "digest", "overview"
+SEND_WINDOW = timedelta(days=30)  # a digest not sent by then waits for the office
+OVERVIEW_WINDOW = timedelta(days=7)
+BUDGET_WARNING = 80  # percent
+
+
+class DigestService(LifecycleService):
+    def _year(self, year: int) -> int:
+        if not 2000 <= year <= self.today().year:
+            raise InvalidInput(f"YEAR: {year} liegt nicht zwischen 2000 und {self.today().year}")
+        return year
+
+    def year_input(self, repo: Repository, year: int) -> YearInput:
+        first, last = date(year, 1, 1), date(year, 12, 31)
+        return YearInput(
+            year,
+            repo.centres(),
+            repo.histories(),
+            repo.activities.find(ActivityFilter(first=first, last=last)),
+            repo.site_visits(),
+            {t.id: t for t in repo.trainings.find()},
+        )
+
+    def digest(self, year: int) -> Digest:
+        with self.unit() as repo:
+            data = self.year_input(repo, self._year(year))
+        return build_digest(self.workflow, data)
+
+    def write_digest(self, year: int, folder: Path | None = None) -> DigestFiles:
+        """digest-YEAR.html, .csv and .xlsx in ``folder`` (default: [digest] dir)."""
+        return write_digest(
+            self.digest(year), folder or self.digest_settings.dir, self.workflow.templates_dir
+        )
+
+    def send_digest(self, year: int, files: DigestFiles) -> bool:
+        """The digest to the ministry through the outbox, once per year; True if new."""
+        now = self.clock.now()
+        rendered = self.renderer.render(DIGEST_RULE, {"year": year, "today": self.today()})
+        recipient = self.mail.ministry or ""
+        mail = NewMail(
+            f"{DIGEST_RULE}:{year}",
+            DIGEST_RULE,
+            "ministry",
+            recipient,
+            rendered.subject,
+            rendered.text,
+            rendered.html,
+            now,
+            attachments=(str(files.html), str(files.csv), str(files.xlsx)),
+        )
+        if not recipient:
+            mail = replace(mail, status=FAILED, problem="[mail] ministry fehlt")
+        with self.unit() as repo:
+            return OutboxStore(repo.conn).add([mail], now) == 1
+
+    def periodic(self, now: datetime) -> int:
+        """The yearly digest and the monthly overview when their day has come; how many new."""
+        today = now.astimezone(self.zone).date()
+        new = 0
+        month, day = self.digest_settings.send_on
+        send_day = date(today.year, month, day)
+        year = today.year - 1
+        if send_day <= today < send_day + SEND_WINDOW and not self._known(f"{DIGEST_RULE}:{year}"):
+            new += self.send_digest(year, self.write_digest(year))
+        first = self.calendar.next_working_day(today.replace(day=1))
+        key = f"{OVERVIEW_RULE}:{today:%Y-%m}"
+        if first <= today < first + OVERVIEW_WINDOW and not self._known(key):
+            due = datetime.combine(first, self.workflow.send_at, self.zone)
+            new += self._overview(key, today, due)
+        return new
+
+    def _known(self, key: str) -> bool:
+        with self.unit() as repo:
+            return bool(OutboxStore(repo.conn).existing({key}))
+
+    def _overview(self, key: str, today: date, due: datetime) -> int:
+        if not self.mail.office:
+            return 0
+        context = self.overview_context(today)
+        rendered = self.renderer.render(OVERVIEW_RULE, context)
+        mail = NewMail(
+            key,
+            OVERVIEW_RULE,
+            "office",
+            self.mail.office,
+            rendered.subject,
+            rendered.text,
+            rendered.html,
+            due,
+        )
+        with self.unit() as repo:
+            return OutboxStore(repo.conn).add([mail], self.clock.now())
+
+    def overview_context(self, today: date) -> dict[str, object]:
+        eligible = [
+            {"centre": e.centre.name, "trigger": e.trigger}
+            for e in self.eligible(today)
+            if e.eligible
+        ]
+        with self.unit() as repo:
+            names = {c.id: c for c in repo.centres()}
+            coaches = {c.id: c.name for c in repo.coaches()}
+            ahead = repo.activities.find(
+                ActivityFilter(status=PLANNED, first=today, last=today + timedelta(days=30))
+            )
+            unrecorded = repo.activities.find(
+                ActivityFilter(kind=COACHING, status=PLANNED, last=today - timedelta(days=1))
+            )
+            budget = self._budget_warnings(repo, today.year)
+            failed = OutboxStore(repo.conn).find(FAILED)
+        return {
+            "month": today,
+            "today": today,
+            "upcoming": [
+                {"date": a.date, "kind": KIND_NAMES[a.kind], "centre": names[a.centre_id].name}
+                for a in ahead
+            ],
+            "unrecorded": [
+                {
+                    "date": a.date,
+                    "centre": names[a.centre_id].name,
+                    "coach": coaches.get(a.coach_id or 0, "–"),
+                }
+                for a in unrecorded
+            ],
+            "eligible": eligible,
+            "budget": budget,
+            "failed": [
+                {"recipient": r.recipient, "subject": r.subject, "error": r.last_error or ""}
+                for r in failed
+            ],
+        }
+
+    def _budget_warnings(self, repo: Repository, year: int) -> list[dict[str, object]]:
+        warnings = []
+        for centre in repo.centres():
+            if not self.workflow.stage(centre.stage).active:
+                continue
+            figures = year_budget(
+                self.workflow, repo.history(centre.id), repo.activities.of_centre(centre.id), year
+            )
+            if figures.budget > 0 and figures.spent * 100 >= figures.budget * BUDGET_WARNING:
+                percent = int(figures.spent * 100 / figures.budget)
+                warnings.append({"centre": centre.name, "percent": percent})
+        return warnings
