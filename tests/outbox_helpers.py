@@ -13,6 +13,7 @@ import signal
 import subprocess
 import sys
 import threading
+from collections.abc import Mapping
 from datetime import datetime
 from pathlib import Path
 
@@ -57,20 +58,26 @@ def recipient(number: int) -> str:
     return f"person{number}@example.org"
 
 
-def add_pending(engine: Engine, count: int, due_at: datetime, first: int = 1) -> list[int]:
-    """``count`` pending mails, due at ``due_at``, inserted in one transaction; their ids."""
+def add_pending(
+    engine: Engine, count: int, due_at: datetime, to: Mapping[int, str] | None = None
+) -> list[int]:
+    """``count`` pending mails (n = 1, 2, ...), due at ``due_at``, in one transaction; their ids.
+
+    Mail n goes to ``person<n>@example.org``, or to ``to[n]``.
+    """
+    addresses = to or {}
     mails = [
         NewMail(
             key=f"test:{n}",
             rule="test",
             role="office",
-            recipient=recipient(n),
+            recipient=addresses.get(n, recipient(n)),
             subject=f"Nachricht {n}",
             text=f"Guten Tag, Nachricht {n}.\n",
             html=f"<p>Guten Tag, Nachricht {n}.</p>\n",
             due_at=due_at,
         )
-        for n in range(first, first + count)
+        for n in range(1, count + 1)
     ]
     with engine.begin() as connection:
         assert OutboxStore(connection).add(mails, due_at) == count
@@ -134,10 +141,12 @@ def sent_count(output: str) -> int:
 
 
 def stop(process: subprocess.Popen[str]) -> None:
-    """Kill a dispatcher that is still running (for a finally); reap it in any case."""
+    """For a finally: kill a dispatcher that still runs, reap it and close its pipe."""
     if process.poll() is None:
         process.kill()
-    process.communicate(timeout=10)
+        process.communicate(timeout=10)
+    if process.stdout is not None:
+        process.stdout.close()
 
 
 ON_CONNECT, MID_DATA, AFTER_250 = "on_connect", "mid_data", "after_250"

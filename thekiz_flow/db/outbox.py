@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, Row, and_, or_, select, update
+from sqlalchemy import Connection, Row, and_, case, or_, select, true, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from thekiz_flow.db.tables import outbox, state
@@ -150,7 +150,12 @@ class OutboxStore:
         stmt = (
             update(outbox)
             .where(c.id.in_(ids), self._due(now))
-            .values(status=SENDING, lease_until=now + lease, attempts=c.attempts + 1)
+            .values(
+                status=SENDING,
+                lease_until=now + lease,
+                attempts=c.attempts + 1,
+                ambiguous=case((c.status == SENDING, true()), else_=c.ambiguous),
+            )
             .returning(outbox)
         )
         rows = sorted(self.conn.execute(stmt).all(), key=lambda r: r.id)
@@ -195,9 +200,12 @@ class OutboxStore:
         return [_row(r) for r in self.conn.execute(stmt)]
 
     def retry(self, outbox_id: int, now: datetime) -> bool:
-        """A failed message goes out again at the next dispatch."""
+        """A failed message goes out again at the next dispatch.
+
+        The attempt count is never reset: it is the fencing token of every claim.
+        """
         stmt = update(outbox).where(outbox.c.id == outbox_id, outbox.c.status == FAILED)
-        values = {"status": PENDING, "next_attempt_at": now, "attempts": 0}
+        values = {"status": PENDING, "next_attempt_at": now}
         return self.conn.execute(stmt.values(**values)).rowcount == 1
 
     def last_tick(self) -> datetime | None:

@@ -21,7 +21,7 @@ from thekiz_flow.mail.delivery import Backend, Outcome, make_backend
 from thekiz_flow.model import FAILED
 from thekiz_flow.service.base import ServiceBase
 
-MAX_ATTEMPTS = 8
+MAX_ATTEMPTS = 8  # per round: a manual retry of a failed message starts another round
 NOTICE_RULE = "delivery_failed"
 
 
@@ -49,6 +49,7 @@ class OutboxService(ServiceBase):
 
     def dispatch(self, batches: int | None = None) -> DispatchReport:
         """Send what is due, batch by batch, until nothing is due (or ``batches`` ran)."""
+        backend = self.backend  # a configuration error surfaces before anything is claimed
         report = DispatchReport()
         done = 0
         while batches is None or done < batches:
@@ -57,7 +58,7 @@ class OutboxService(ServiceBase):
                 claims = OutboxStore(repo.conn).claim(self.clock.now(), lease, self.mail.batch_size)
             if not claims:
                 break
-            outcomes = self.backend.deliver([c.mail for c in claims], self.clock.now())
+            outcomes = backend.deliver([c.mail for c in claims], self.clock.now())
             report.add(self._settle(claims, outcomes))
             done += 1
         return report
@@ -72,7 +73,7 @@ class OutboxService(ServiceBase):
                 claim = by_id[outcome.mail_id]
                 if outcome.status == "sent":
                     report.sent += store.mark_sent(claim, now)
-                elif outcome.status == "retry" and claim.attempt < MAX_ATTEMPTS:
+                elif outcome.status == "retry" and claim.attempt % MAX_ATTEMPTS:
                     when = now + backoff(claim.attempt)
                     report.retried += store.mark_retry(
                         claim, outcome.error or "", when, outcome.ambiguous

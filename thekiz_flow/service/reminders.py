@@ -57,7 +57,8 @@ class ReminderService(ServiceBase):
         """Materialise what is due as outbox rows (each key once) and move the tick mark."""
         store = OutboxStore(repo.conn)
         dues = self.gather(repo, self.window(repo, now))
-        fresh = [d for d in dues if d.key not in store.existing({d.key for d in dues})]
+        known = store.existing({d.key for d in dues})
+        fresh = [d for d in dues if d.key not in known]
         mails = [self._mail(due, now) for due in fresh]
         report = ReminderReport(
             due=len(dues),

@@ -42,6 +42,7 @@ class TickService(DigestService, ReminderService, OutboxService):
         Each step is idempotent: a tick repeated, or two ticks at once, change nothing
         that one tick would not.
         """
+        self.backend  # noqa: B018  a configuration error surfaces before anything is written
         now = self.clock.now()
         plan = self.plan_pending(now.astimezone(self.zone).date())
         with self.unit() as repo:
