@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo
 from rich.console import Console
 
 from thekiz_flow.clock import FrozenClock
-from thekiz_flow.config import MailSettings, SmtpSettings
+from thekiz_flow.config import DigestSettings, MailSettings, SmtpSettings
 from thekiz_flow.db.engine import make_engine
 from thekiz_flow.db.migrate import upgrade
 from thekiz_flow.definitions import load_workflow
@@ -44,6 +44,7 @@ DATABASE_URL = "sqlite:///var/demo/thekiz-flow.db"
 ZONE = ZoneInfo("Europe/Berlin")
 SEED = 20250101
 START = date(2025, 1, 1)
+DIGEST_YEAR = 2025
 
 
 def mail_settings(port: int) -> MailSettings:
@@ -62,7 +63,8 @@ def build_service(clock: FrozenClock, mail: MailSettings) -> Service:
     engine = make_engine(DATABASE_URL)
     upgrade(engine)
     workflow = load_workflow(DEFAULT_WORKFLOW)
-    return Service(engine, workflow, clock, ZONE, actor="demo", mail=mail)
+    digest = DigestSettings(DEMO_DIR, (1, 15))
+    return Service(engine, workflow, clock, ZONE, "demo", mail, None, digest)
 
 
 def populate(service: Service, rng: random.Random, until: date) -> int:
@@ -117,6 +119,13 @@ def run(sink: MailSink) -> int:
     console.print(f"Datenbank: {DEMO_DIR / 'thekiz-flow.db'}. Ansehen zum Beispiel mit:")
     console.print(
         f"  THEKIZ_FLOW_DATABASE_URL={DATABASE_URL} .venv/bin/thekiz-flow centre list",
+        markup=False,
+        highlight=False,
+        soft_wrap=True,
+    )
+    files = service.write_digest(DIGEST_YEAR)
+    console.print(
+        f"Jahresbericht {DIGEST_YEAR}: {files.html} (dazu {files.csv.name}, {files.xlsx.name})",
         markup=False,
         highlight=False,
         soft_wrap=True,

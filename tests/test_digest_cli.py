@@ -1,0 +1,58 @@
+"""`thekiz-flow digest` through the real entry point."""
+
+from __future__ import annotations
+
+import csv
+from email import message_from_bytes
+from pathlib import Path
+
+import pytest
+
+from tests.cli_helpers import Run, dump
+
+
+def test_digest_writes_three_files_and_sends_once(ready: Run, tmp_path: Path) -> None:
+    (tmp_path / "config.toml").write_text(
+        "[mail]\nsender = 'thekiz-flow@example.org'\noffice = 'fachstelle@example.org'\n"
+        "ministry = 'ministerium@example.org'\n",
+        encoding="utf-8",
+    )
+    assert ready("advance", "1", "admit", "--on", "2024-02-01").code == 0
+    result = ready("digest", "2024", "--out", "berichte")
+    assert result.code == 0, result
+    paths = [Path(line) for line in result.out.splitlines()]
+    assert [p.name for p in paths] == ["digest-2024.html", "digest-2024.csv", "digest-2024.xlsx"]
+    assert all((tmp_path / p).is_file() for p in paths)
+    rows = list(csv.DictReader((tmp_path / paths[1]).read_text(encoding="utf-8").splitlines()))
+    assert [(r["name"], r["stage_end"]) for r in rows] == [
+        ("Kita Pusteblume", "basisbegleitung"),
+        ("Kita Regenbogen", "interessent"),
+    ]
+    sent = ready("digest", "2024", "--out", "berichte", "--send")
+    assert "in den Postausgang gestellt" in sent.out
+    again = ready("digest", "2024", "--out", "berichte", "--send")
+    assert "war schon im Postausgang" in again.out
+    mails = [message_from_bytes(m.read_bytes()) for m in (tmp_path / "var" / "mail").glob("*.eml")]
+    digests = [m for m in mails if m["Subject"] == "Jahresbericht ThEKiZ 2024"]
+    assert len(digests) == 1
+    assert digests[0]["To"] == "ministerium@example.org"
+    names = sorted(part.get_filename() for part in digests[0].iter_attachments())
+    assert names == ["digest-2024.csv", "digest-2024.html", "digest-2024.xlsx"]
+
+
+@pytest.mark.parametrize(
+    ("args", "words"),
+    [
+        (["digest", "1999"], "YEAR: 1999 liegt nicht zwischen 2000"),
+        (["digest", "3000"], "YEAR: 3000 liegt nicht zwischen 2000"),
+        (["digest", "letztes"], "YEAR: ungültige Nummer 'letztes'"),
+    ],
+)
+def test_digest_refuses_bad_years(
+    ready: Run, database_url: str, args: list[str], words: str
+) -> None:
+    before = dump(database_url)
+    result = ready(*args)
+    assert (result.code, result.out, result.err.count("\n")) == (2, "", 1)
+    assert words in result.err
+    assert dump(database_url) == before
