@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import csv
 from email import message_from_bytes
+from email.message import EmailMessage
+from email.policy import default
 from pathlib import Path
 
 import pytest
@@ -32,11 +34,16 @@ def test_digest_writes_three_files_and_sends_once(ready: Run, tmp_path: Path) ->
     assert "in den Postausgang gestellt" in sent.out
     again = ready("digest", "2024", "--out", "berichte", "--send")
     assert "war schon im Postausgang" in again.out
-    mails = [message_from_bytes(m.read_bytes()) for m in (tmp_path / "var" / "mail").glob("*.eml")]
+    mails = [
+        message_from_bytes(m.read_bytes(), policy=default)
+        for m in (tmp_path / "var" / "mail").glob("*.eml")
+    ]
     digests = [m for m in mails if m["Subject"] == "Jahresbericht ThEKiZ 2024"]
     assert len(digests) == 1
     assert digests[0]["To"] == "ministerium@example.org"
-    names = sorted(part.get_filename() for part in digests[0].iter_attachments())
+    message = digests[0]
+    assert isinstance(message, EmailMessage)
+    names = sorted(str(part.get_filename()) for part in message.iter_attachments())
     assert names == ["digest-2024.csv", "digest-2024.html", "digest-2024.xlsx"]
 
 
