@@ -97,3 +97,13 @@ def test_a_wrong_type_names_the_key(tmp_path: Path) -> None:
     path.write_text("[mail.smtp]\nstarttls = 'ja'\n", encoding="utf-8")
     with pytest.raises(ConfigError, match=r"c\.toml: mail\.smtp\.starttls: muss true oder false"):
         load_settings(path, {})
+
+
+def test_digest_settings(tmp_path: Path) -> None:
+    path = tmp_path / "c.toml"
+    path.write_text("[digest]\ndir = 'berichte'\nsend_on = '02-01'\n", encoding="utf-8")
+    settings = load_settings(path, {})
+    assert (settings.digest.dir, settings.digest.send_on) == (tmp_path / "berichte", (2, 1))
+    path.write_text("[digest]\nsend_on = '02-29'\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"digest\.send_on: ungültiger Tag '02-29'"):
+        load_settings(path, {})
