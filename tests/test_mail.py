@@ -87,6 +87,11 @@ CONTEXTS: dict[str, dict[str, object]] = {
         "error": "SMTP 550: 5.1.1 Mailbox unbekannt",
     },
     "digest": {"year": 2025, "today": date(2026, 1, 15)},
+    "renewal_due": {
+        "centre": CENTRE,
+        "stage": {"name": "Vertiefungsbegleitung"},
+        "since": date(2025, 2, 3),
+    },
     "overview": {
         "month": date(2026, 3, 2),
         "today": date(2026, 3, 2),

@@ -149,3 +149,21 @@ def test_a_stage_change_tells_centre_and_office_once(service: Service, clock: Fr
     assert sent(service)["stage_changed"] == 2
     service.advance(centre, "pause", reason="Umbau")
     assert len([r for r in service.outbox() if r.rule == "stage_changed"]) == 4
+
+
+def test_renewal_is_announced_eleven_months_into_the_year(
+    service: Service, clock: FrozenClock
+) -> None:
+    centre = admitted(service, clock, date(2023, 1, 9))
+    clock.set(morning(date(2025, 2, 3)))
+    service.advance(centre, "deepen", force=True, reason="Test")  # a Vertiefung year from 3 Feb
+    run_days(service, clock, date(2026, 1, 2), 3)  # 3 Feb 2025 + 335 days = 4 Jan 2026
+    rows = [r for r in service.outbox() if r.rule == "renewal_due"]
+    assert [(r.due_at.date(), r.recipient, r.status) for r in rows] == [
+        (date(2026, 1, 4), "fachstelle@example.org", SENT),
+    ]
+    assert "Programmjahr endet bald" in rows[0].subject
+    clock.set(morning(date(2026, 1, 20)))
+    service.advance(centre, "renew")
+    run_days(service, clock, date(2026, 12, 19), 3)  # the renewed year: 20 Jan + 335 days
+    assert len([r for r in service.outbox() if r.rule == "renewal_due"]) == 2

@@ -79,6 +79,9 @@ def load_workflow(path: Path) -> Workflow:
         send_at=send_at,
     )
     _check_templates(workflow, root)
+    for table, rule in zip(root.table_list("reminders"), workflow.reminders, strict=True):
+        if rule.stage is not None and rule.stage not in stages:
+            table.fail("stage", _unknown_stage(rule.stage, stages))
     _check_remembered(workflow, transitions_table)
     return workflow
 

@@ -77,7 +77,7 @@ class Transition:
         return self.dest == REMEMBERED
 
 
-FOLLOWS = ("activity", "eligible", "budget", "training_deadline")
+FOLLOWS = ("activity", "stage_start", "eligible", "budget", "training_deadline")
 ROLES = ("coach", "centre", "office")
 
 
@@ -97,6 +97,7 @@ class ReminderRule:
     catch_up: str = "late"  # or "skip"
     late_days: int = 3
     percent: int | None = None  # for follows = "budget"
+    stage: str | None = None  # for follows = "stage_start": only the start of this stage
 
     def offsets(self) -> list[int]:
         """Days after the event of each occurrence (negative: before)."""

@@ -39,6 +39,7 @@ def _rule(table: TomlTable, catch_up: str, late_days: int) -> ReminderRule:
             table.fail("recipients", f"unbekannte Rolle {role!r} (möglich: {', '.join(ROLES)})")
     kind = _choice(table, "kind", KINDS, "coaching") if follows == "activity" else None
     percent = table.integer("percent", minimum=1, maximum=1000) if follows == "budget" else None
+    stage = table.opt_text("stage") if follows == "stage_start" else None
     rule = ReminderRule(
         id=rule_id,
         follows=follows,
@@ -52,6 +53,7 @@ def _rule(table: TomlTable, catch_up: str, late_days: int) -> ReminderRule:
         catch_up=_choice(table, "catch_up", _CATCH_UP, catch_up),
         late_days=table.integer("late_days", late_days, minimum=0, maximum=60),
         percent=percent,
+        stage=stage,
     )
     if rule.times > 1 and rule.every_days == 0:
         table.fail("every_days", "muss mit times > 1 größer als 0 sein")

@@ -46,6 +46,7 @@ class ReminderService(ServiceBase):
         for rule in self.workflow.reminders:
             gatherer = {
                 "activity": self._activities,
+                "stage_start": self._stage_starts,
                 "eligible": self._eligible,
                 "budget": self._budget,
                 "training_deadline": self._deadlines,
@@ -104,6 +105,33 @@ class ReminderService(ServiceBase):
                     "number": number + 1,
                 }
                 dues += due_for(window, rule, f"a{activity.id}", centre.id, window.at(day), context)
+        return dues
+
+    def _stage_starts(
+        self, repo: Repository, window: Window, rule: ReminderRule, coaches: Coaches
+    ) -> list[Due]:
+        """Stage changes (a renewal starts a programme year too) whose day plus offset is due."""
+        (_, first, last), *_ = window.anchor_days(rule)
+        dues: list[Due] = []
+        for changes in repo.histories().values():
+            for change in changes:
+                if not first <= change.effective <= last:
+                    continue
+                if rule.stage is not None and change.to_stage != rule.stage:
+                    continue
+                centre = self._centre(repo, change.centre_id)
+                if centre.stage != change.to_stage or centre.stage_since != change.effective:
+                    continue  # the centre has moved on since: nothing to remind of
+                context = {
+                    "centre": centre,
+                    "stage": self.workflow.stage(change.to_stage),
+                    "since": change.effective,
+                    "coach": coaches.get(centre.coach_id or 0),
+                }
+                day = change.effective + timedelta(days=rule.offset_days)
+                dues += due_for(
+                    window, rule, f"c{centre.id}:{change.id}", centre.id, window.at(day), context
+                )
         return dues
 
     def _eligible(
