@@ -42,6 +42,7 @@ def test_activities_json_and_filters(admitted: Run) -> None:
 
 def test_plan_tick_and_coach_show(admitted: Run) -> None:
     assert admitted("plan").out == "1 Einrichtungen geplant: 0 neu, 0 geändert, 0 abgesagt.\n"
+    assert admitted("tick").code == 0  # the first tick also checks the applicant, once
     assert "0 Einrichtungen geplant" in admitted("tick").out
     shown = json.loads(admitted("coach", "show", "1", "--json").out)
     assert shown["centres"] == 1

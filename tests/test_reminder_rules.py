@@ -167,3 +167,16 @@ def test_renewal_is_announced_eleven_months_into_the_year(
     service.advance(centre, "renew")
     run_days(service, clock, date(2026, 12, 19), 3)  # the renewed year: 20 Jan + 335 days
     assert len([r for r in service.outbox() if r.rule == "renewal_due"]) == 2
+
+
+def test_a_late_recorded_visit_is_announced_the_day_it_is_recorded(
+    service: Service, clock: FrozenClock
+) -> None:
+    centre = admitted(service, clock, date(2023, 1, 9))  # 24 months were met in January 2025
+    run_days(service, clock, date(2026, 2, 9), 1)
+    assert not [r for r in service.outbox() if r.rule == "eligible"]
+    clock.set(morning(date(2026, 2, 10)))
+    service.record_visit(centre, date(2023, 5, 2), "nachgetragen")  # held long ago
+    run_days(service, clock, date(2026, 2, 10), 2)
+    rows = [r for r in service.outbox() if r.rule == "eligible"]
+    assert [(r.due_at.date(), r.status) for r in rows] == [(date(2026, 2, 10), SENT)]

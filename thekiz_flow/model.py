@@ -156,6 +156,8 @@ class Centre:
     resume_stage: str | None = None
     weekday: int | None = None  # preferred weekday for sessions, 0 = Monday
     registered: date | None = None  # since when the programme knows the centre
+    episode_start: date | None = None  # derived: the current stay in the stage began
+    next_step_on: date | None = None  # derived: its next step becomes allowed
 
 
 @dataclass(frozen=True)

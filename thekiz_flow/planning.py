@@ -180,12 +180,13 @@ def reconcile(
 
 
 def plan_stamp(workflow: Workflow) -> str:
-    """A fingerprint of the planning rules: a centre planned with other rules is re-planned."""
+    """A fingerprint of the planning and guard rules: a centre kept with others is redone."""
     rules = repr(
         (
             workflow.holidays,
             workflow.closures,
             [(s.id, s.coaching, s.site_visit_within_months) for s in workflow.stages.values()],
+            [(t.trigger, t.sources, t.guards) for t in workflow.transitions.values()],
         )
     )
     return hashlib.sha256(rules.encode("utf-8")).hexdigest()[:32]

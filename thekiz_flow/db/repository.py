@@ -34,6 +34,8 @@ def _centre(row: Row[Any]) -> Centre:
         row.resume_stage,
         row.weekday,
         row.registered,
+        row.episode_start,
+        row.next_step_on,
     )
 
 
@@ -125,6 +127,26 @@ class Repository:
             .order_by(centres.c.id)
         )
         return [_centre(r) for r in self.conn.execute(stmt)]
+
+    def set_derived(self, centre_id: int, episode_start: date, next_step_on: date | None) -> None:
+        stmt = update(centres).where(centres.c.id == centre_id)
+        self.conn.execute(stmt.values(episode_start=episode_start, next_step_on=next_step_on))
+
+    def centres_stepping(self, first: date, last: date) -> list[Centre]:
+        """Centres whose next step becomes allowed between ``first`` and ``last``."""
+        stmt = select(centres).where(centres.c.next_step_on.between(first, last))
+        return [_centre(r) for r in self.conn.execute(stmt.order_by(centres.c.id))]
+
+    def centres_started(self, stage: str, first: date, last: date) -> list[Centre]:
+        """Centres in ``stage`` whose current stay began between ``first`` and ``last``."""
+        stmt = select(centres).where(
+            centres.c.stage == stage, centres.c.episode_start.between(first, last)
+        )
+        return [_centre(r) for r in self.conn.execute(stmt.order_by(centres.c.id))]
+
+    def changes_between(self, first: date, last: date) -> list[StageChange]:
+        stmt = select(stage_changes).where(stage_changes.c.effective.between(first, last))
+        return [_change(r) for r in self.conn.execute(stmt.order_by(stage_changes.c.id))]
 
     def set_plan_stamp(self, centre_id: int, stamp: str) -> None:
         stmt = update(centres).where(centres.c.id == centre_id).values(plan_stamp=stamp)

@@ -77,9 +77,15 @@ centres = Table(
     Column("resume_stage", String(40)),
     Column("weekday", SmallInteger),  # preferred weekday for sessions, 0 = Monday
     Column("plan_stamp", String(64)),  # the planning rules the centre was last planned with
+    # Derived from the history, kept by the service at every event that changes them, so a
+    # tick finds what is due by date instead of reading every centre's history:
+    Column("episode_start", Date),  # the day the current stay in the stage began
+    Column("next_step_on", Date),  # the day its next step becomes allowed, if it will
     Column("created_at", UTCDateTime, nullable=False),
     UniqueConstraint("name", "district"),
     Index(None, "stage"),
+    Index(None, "episode_start"),
+    Index(None, "next_step_on"),
 )
 
 stage_changes = Table(
@@ -96,6 +102,7 @@ stage_changes = Table(
     Column("reason", Text),
     Column("forced", Boolean, nullable=False),
     Index(None, "centre_id", "id"),
+    Index(None, "effective"),
 )
 
 activities = Table(

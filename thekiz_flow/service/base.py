@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from functools import cached_property
 from zoneinfo import ZoneInfo
 
@@ -18,10 +18,13 @@ from thekiz_flow.db.outbox import NewMail
 from thekiz_flow.db.repository import Repository
 from thekiz_flow.errors import InvalidInput, NotFound
 from thekiz_flow.guards import german_date
+from thekiz_flow.history import episode_start, facts_as_of
 from thekiz_flow.mail.delivery import Backend
 from thekiz_flow.mail.render import Renderer
 from thekiz_flow.model import FAILED, Centre, Coach, Workflow
 from thekiz_flow.rules import Lifecycle
+
+HORIZON = timedelta(days=366 * 30)  # how far ahead a next step is looked for
 
 
 class ServiceBase:
@@ -133,6 +136,27 @@ class ServiceBase:
             due_at,
             centre.id,
         )
+
+    def _refresh(self, repo: Repository, centre_id: int) -> None:
+        """Keep a centre's derived dates right after anything that may move them.
+
+        ``next_step_on`` is the day from which the guards of the centre's next step hold,
+        as far as its history tells today (time passing is taken into account, future
+        events are not); never earlier than today, so an event that makes a centre
+        eligible is noticed on the day it is recorded.
+        """
+        centre = self._centre(repo, centre_id)
+        history = repo.history(centre.id)
+        visits = repo.site_visits([centre.id]).get(centre.id, [])
+        today = self.today()
+        start = episode_start(facts_as_of(centre, history, visits, today), self.workflow)
+        transition = self.workflow.forward_from(centre.stage)
+        step = None
+        if transition is not None:
+            later = facts_as_of(centre, history, visits, today + HORIZON)
+            since = self.lifecycle.eligible_since(transition.trigger, later, start)
+            step = None if since is None else max(since, today)
+        repo.set_derived(centre.id, start, step)
 
     def _coach(self, repo: Repository, ref: str, field: str = "--coach") -> Coach:
         found = repo.coach(int(ref)) if ref.strip().isdigit() else repo.coach_by_email(ref.strip())

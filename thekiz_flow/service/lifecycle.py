@@ -89,6 +89,7 @@ class LifecycleService(PlanningService):
         if not names[change.to_stage].active:
             repo.trainings.release(moved.id, max(change.effective, today), reason)
         self._notify(repo, change, moved)
+        self._refresh(repo, moved.id)
 
     def _notify(self, repo: Repository, change: StageChange, centre: Centre) -> None:
         """The centre and the office hear of the change: outbox rows in the same transaction."""

@@ -45,8 +45,9 @@ class PlanningService(ServiceBase):
     def stamp(self) -> str:
         return plan_stamp(self.workflow)
 
-    def active_stages(self) -> list[str]:
-        return [s.id for s in self.workflow.stages.values() if s.active]
+    def open_stages(self) -> list[str]:
+        """Stages a centre can still leave: planned and re-checked by the tick."""
+        return [s.id for s in self.workflow.stages.values() if not s.final]
 
     def centre_calendar(self, repo: Repository, centre_id: int) -> WorkCalendar:
         return self.calendar.for_centre((c.first, c.last) for c in repo.closures(centre_id))
@@ -74,6 +75,7 @@ class PlanningService(ServiceBase):
         )
         self._apply(repo, centre, changes, reason)
         repo.set_plan_stamp(centre.id, self.stamp)
+        self._refresh(repo, centre.id)
         return changes
 
     def _apply(self, repo: Repository, centre: Centre, changes: PlanChanges, reason: str) -> None:
@@ -109,7 +111,7 @@ class PlanningService(ServiceBase):
         """Plan every centre that was not yet planned under the current rules."""
         report = PlanReport()
         with self.unit() as repo:
-            for centre in repo.centres_to_plan(self.active_stages(), self.stamp):
+            for centre in repo.centres_to_plan(self.open_stages(), self.stamp):
                 report.add(self._replan(repo, centre, today))
         return report
 

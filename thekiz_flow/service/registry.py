@@ -74,6 +74,8 @@ class RegistryService(ServiceBase):
         ]
         if imported:
             repo.add_changes(imported)
+        for centre_id in ids:
+            self._refresh(repo, centre_id)
         return ids
 
     def add_centre(self, given: CentreInput, on: date | None = None) -> int:
@@ -134,4 +136,5 @@ class RegistryService(ServiceBase):
             centre = self._centre(repo, centre_id)
             coach = self._coach(repo, coach_ref)
             repo.assign_coach(centre.id, coach.id)
+            self._refresh(repo, centre.id)
             return coach

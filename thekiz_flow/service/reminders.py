@@ -6,18 +6,22 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
+from dateutil.relativedelta import relativedelta
+
 from thekiz_flow.budget import cost, year_budget
 from thekiz_flow.db.activities import ActivityFilter
 from thekiz_flow.db.outbox import NewMail, OutboxStore
 from thekiz_flow.db.repository import Repository
-from thekiz_flow.history import episode_start, facts_as_of
+from thekiz_flow.history import facts_as_of
 from thekiz_flow.model import (
     COACHING,
     HELD,
     MISSED,
     PLANNED,
+    Centre,
     Coach,
     ReminderRule,
+    TrainingRule,
 )
 from thekiz_flow.recommend import unmet_trainings
 from thekiz_flow.reminders import MISSED as JUDGED_MISSED
@@ -111,45 +115,43 @@ class ReminderService(ServiceBase):
         self, repo: Repository, window: Window, rule: ReminderRule, coaches: Coaches
     ) -> list[Due]:
         """Stage changes (a renewal starts a programme year too) whose day plus offset is due."""
-        (_, first, last), *_ = window.anchor_days(rule)
+        ((_, first, last),) = window.anchor_days(rule)
         dues: list[Due] = []
-        for changes in repo.histories().values():
-            for change in changes:
-                if not first <= change.effective <= last:
-                    continue
-                if rule.stage is not None and change.to_stage != rule.stage:
-                    continue
-                centre = self._centre(repo, change.centre_id)
-                if centre.stage != change.to_stage or centre.stage_since != change.effective:
-                    continue  # the centre has moved on since: nothing to remind of
-                context = {
-                    "centre": centre,
-                    "stage": self.workflow.stage(change.to_stage),
-                    "since": change.effective,
-                    "coach": coaches.get(centre.coach_id or 0),
-                }
-                day = change.effective + timedelta(days=rule.offset_days)
-                dues += due_for(
-                    window, rule, f"c{centre.id}:{change.id}", centre.id, window.at(day), context
-                )
+        for change in repo.changes_between(first, last):
+            if rule.stage is not None and change.to_stage != rule.stage:
+                continue
+            centre = self._centre(repo, change.centre_id)
+            if centre.stage != change.to_stage or centre.stage_since != change.effective:
+                continue  # the centre has moved on since: nothing to remind of
+            context = {
+                "centre": centre,
+                "stage": self.workflow.stage(change.to_stage),
+                "since": change.effective,
+                "coach": coaches.get(centre.coach_id or 0),
+            }
+            day = change.effective + timedelta(days=rule.offset_days)
+            dues += due_for(
+                window, rule, f"c{centre.id}:{change.id}", centre.id, window.at(day), context
+            )
         return dues
 
     def _eligible(
         self, repo: Repository, window: Window, rule: ReminderRule, coaches: Coaches
     ) -> list[Due]:
+        """Centres whose next step became allowed (`next_step_on`) in this tick's days.
+
+        One mail per stay in a stage: the key names the day the stay's segment began.
+        """
+        ((_, first, last),) = window.anchor_days(rule)
         today = window.now.astimezone(self.zone).date()
-        histories, visits = repo.histories(), repo.site_visits()
         dues: list[Due] = []
-        for centre in repo.centres():
+        for centre in repo.centres_stepping(first, last):
             transition = self.workflow.forward_from(centre.stage)
-            if transition is None:
+            if transition is None or centre.next_step_on is None:
                 continue
-            facts = facts_as_of(
-                centre, histories.get(centre.id, []), visits.get(centre.id, []), today
-            )
-            start = episode_start(facts, self.workflow)
-            since = self.lifecycle.eligible_since(transition.trigger, facts, start)
-            if since is None:
+            visits = repo.site_visits([centre.id]).get(centre.id, [])
+            facts = facts_as_of(centre, repo.history(centre.id), visits, today)
+            if not self.lifecycle.check(transition.trigger, facts).allowed:
                 continue
             context = {
                 "centre": centre,
@@ -157,9 +159,16 @@ class ReminderService(ServiceBase):
                 "trigger": transition.trigger,
                 "next_stage": self.workflow.stage(transition.dest),
             }
-            subject = f"c{centre.id}:{transition.trigger}:{centre.stage_since.isoformat()}"
-            occurrence = window.at(since + timedelta(days=rule.offset_days))
-            dues += due_for(window, rule, subject, centre.id, occurrence, context)
+            day = centre.next_step_on + timedelta(days=rule.offset_days)
+            dues += due_for(
+                window,
+                rule,
+                f"c{centre.id}:{transition.trigger}",
+                centre.id,
+                window.at(day),
+                context,
+                label=centre.stage_since.isoformat(),
+            )
         return dues
 
     def _budget(
@@ -209,18 +218,48 @@ class ReminderService(ServiceBase):
     def _deadlines(
         self, repo: Repository, window: Window, rule: ReminderRule, coaches: Coaches
     ) -> list[Due]:
-        today = window.now.astimezone(self.zone).date()
-        histories = repo.histories()
-        enrolments = repo.trainings.of_centres()
+        """Trainings a stage expects by a deadline that falls in this tick's days, not taken up.
+
+        The candidates are the centres whose stay began `within_months` before such a
+        deadline: found by date (`episode_start`), not by reading every history.
+        """
+        ((_, first, last),) = window.anchor_days(rule)
         dues: list[Due] = []
-        for centre in repo.centres():
-            if not self.workflow.stage(centre.stage).active:
-                continue
-            facts = facts_as_of(centre, histories.get(centre.id, []), [], today)
-            start = episode_start(facts, self.workflow)
-            for kind, deadline in unmet_trainings(
-                self.workflow, centre.stage, start, enrolments.get(centre.id, []), today
-            ):
+        for stage in (s for s in self.workflow.stages.values() if s.active):
+            for expected in stage.trainings:
+                months = relativedelta(months=expected.within_months)
+                slack = timedelta(days=3)  # month lengths differ; the exact check is below
+                found = repo.centres_started(
+                    stage.id, first - months - slack, last - months + slack
+                )
+                dues += self._deadlines_of(repo, window, rule, found, expected, coaches)
+        return dues
+
+    def _deadlines_of(
+        self,
+        repo: Repository,
+        window: Window,
+        rule: ReminderRule,
+        found: list[Centre],
+        expected: TrainingRule,
+        coaches: Coaches,
+    ) -> list[Due]:
+        ((_, first, last),) = window.anchor_days(rule)
+        today = window.now.astimezone(self.zone).date()
+        enrolments = repo.trainings.of_centres([c.id for c in found]) if found else {}
+        dues: list[Due] = []
+        for centre in found:
+            assert centre.episode_start is not None
+            unmet = unmet_trainings(
+                self.workflow,
+                centre.stage,
+                centre.episode_start,
+                enrolments.get(centre.id, []),
+                today,
+            )
+            for kind, deadline in unmet:
+                if kind != expected.kind or not first <= deadline <= last:
+                    continue
                 context = {
                     "centre": centre,
                     "training_kind": self.workflow.training_kinds[kind],

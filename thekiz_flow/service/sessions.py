@@ -160,4 +160,5 @@ class SessionService(PlanningService):
                 wanted = PlannedActivity(key, SITE_VISIT, stage, day)
                 visit = repo.activities.insert_one(centre.id, wanted, PLANNED, {})
             repo.activities.set_status(visit.id, HELD, expected=PLANNED, date=day, note=text)
+            self._refresh(repo, centre.id)
             return replace(visit, status=HELD, date=day, note=text)
