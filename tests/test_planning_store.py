@@ -83,7 +83,7 @@ def test_a_failing_replan_leaves_the_stage_unchanged(
     def broken(*args: object, **kwargs: object) -> bool:
         raise RuntimeError("connection lost")
 
-    monkeypatch.setattr("thekiz_flow.db.activities.ActivityStore.set_status", broken)
+    monkeypatch.setattr("thekiz_flow.db.activities.ActivityStore.cancel_many", broken)
     with pytest.raises(RuntimeError):
         service.advance(centre, "withdraw")
     assert dump(database_url) == before

@@ -8,10 +8,16 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Connection, Row, Select, insert, select, update
+from sqlalchemy import Connection, Row, Select, bindparam, insert, select, update
 
 from thekiz_flow.db.tables import activities
-from thekiz_flow.model import Activity, PlannedActivity
+from thekiz_flow.model import CANCELLED, PLANNED, Activity, PlannedActivity
+
+CHUNK = 900  # ids per IN list: below SQLite's limit of bound parameters
+
+
+def chunks(ids: Sequence[int]) -> list[Sequence[int]]:
+    return [ids[start : start + CHUNK] for start in range(0, len(ids), CHUNK)]
 
 
 def activity_from_row(row: Row[Any]) -> Activity:
@@ -81,6 +87,44 @@ class ActivityStore:
     def of_centre(self, centre_id: int) -> list[Activity]:
         return self.find(ActivityFilter(centre_id=centre_id))
 
+    def of_centres(self, centre_ids: Sequence[int]) -> dict[int, list[Activity]]:
+        """Every activity of these centres, by centre."""
+        result: dict[int, list[Activity]] = {i: [] for i in centre_ids}
+        for chunk in chunks(centre_ids):
+            stmt = select(activities).where(activities.c.centre_id.in_(chunk))
+            for row in self.conn.execute(stmt.order_by(activities.c.date, activities.c.id)):
+                result[row.centre_id].append(activity_from_row(row))
+        return result
+
+    def insert_many(
+        self, rows: Sequence[tuple[int, PlannedActivity]], status: str, rates: dict[int, Decimal]
+    ) -> None:
+        """Insert planned activities of many centres in one statement (executemany)."""
+        if rows:
+            values = [self._values(centre_id, p, status, rates) for centre_id, p in rows]
+            self.conn.execute(insert(activities), values)
+
+    def update_many(self, items: Sequence[tuple[int, dict[str, object]]]) -> None:
+        """Set other values on many activities; one executemany per set of columns."""
+        by_columns: dict[tuple[str, ...], list[dict[str, object]]] = {}
+        for activity_id, values in items:
+            by_columns.setdefault(tuple(sorted(values)), []).append(
+                {"ident": activity_id, **values}
+            )
+        for columns, params in by_columns.items():
+            stmt = update(activities).where(activities.c.id == bindparam("ident"))
+            values = {name: bindparam(name) for name in columns}
+            self.conn.execute(stmt.values(recorded_at=self.now, **values), params)
+
+    def cancel_many(self, activity_ids: Sequence[int], reason: str) -> None:
+        """Cancel planned activities (others are left alone) with one reason."""
+        if activity_ids:
+            stmt = update(activities).where(
+                activities.c.id == bindparam("ident"), activities.c.status == PLANNED
+            )
+            values = {"status": CANCELLED, "reason": reason, "recorded_at": self.now}
+            self.conn.execute(stmt.values(**values), [{"ident": i} for i in activity_ids])
+
     def insert(
         self,
         centre_id: int,
@@ -90,24 +134,26 @@ class ActivityStore:
     ) -> list[int]:
         if not planned:
             return []
-        values = [
-            {
-                "centre_id": centre_id,
-                "kind": p.kind,
-                "key": p.key,
-                "stage": p.stage,
-                "date": p.date,
-                "status": status,
-                "hours": p.hours,
-                "coach_id": p.coach_id,
-                "rate": None if p.coach_id is None else rates.get(p.coach_id),
-                "moved": False,
-                "recorded_at": self.now,
-            }
-            for p in planned
-        ]
+        values = [self._values(centre_id, p, status, rates) for p in planned]
         stmt = insert(activities).returning(activities.c.id, sort_by_parameter_order=True)
         return [int(i) for i in self.conn.execute(stmt, values).scalars()]
+
+    def _values(
+        self, centre_id: int, p: PlannedActivity, status: str, rates: dict[int, Decimal]
+    ) -> dict[str, object]:
+        return {
+            "centre_id": centre_id,
+            "kind": p.kind,
+            "key": p.key,
+            "stage": p.stage,
+            "date": p.date,
+            "status": status,
+            "hours": p.hours,
+            "coach_id": p.coach_id,
+            "rate": None if p.coach_id is None else rates.get(p.coach_id),
+            "moved": False,
+            "recorded_at": self.now,
+        }
 
     def insert_one(
         self, centre_id: int, planned: PlannedActivity, status: str, rates: dict[int, Decimal]

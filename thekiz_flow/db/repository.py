@@ -9,9 +9,9 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Connection, Row, func, insert, select, update
+from sqlalchemy import Connection, Row, bindparam, func, insert, select, update
 
-from thekiz_flow.db.activities import ActivityStore
+from thekiz_flow.db.activities import ActivityStore, chunks
 from thekiz_flow.db.tables import activities, centres, closures, coaches, stage_changes
 from thekiz_flow.db.trainings import TrainingStore
 from thekiz_flow.model import HELD, SITE_VISIT, Centre, Closure, Coach, NewCentre, StageChange
@@ -148,6 +148,32 @@ class Repository:
         stmt = select(stage_changes).where(stage_changes.c.effective.between(first, last))
         return [_change(r) for r in self.conn.execute(stmt.order_by(stage_changes.c.id))]
 
+    def closures_of(self, centre_ids: Sequence[int]) -> dict[int, list[tuple[date, date]]]:
+        result: dict[int, list[tuple[date, date]]] = defaultdict(list)
+        for chunk in chunks(centre_ids):
+            stmt = select(closures.c.centre_id, closures.c.first, closures.c.last).where(
+                closures.c.centre_id.in_(chunk)
+            )
+            for centre_id, first, last in self.conn.execute(stmt):
+                result[centre_id].append((first, last))
+        return result
+
+    def set_plan_stamps(self, centre_ids: Sequence[int], stamp: str) -> None:
+        for chunk in chunks(centre_ids):
+            stmt = update(centres).where(centres.c.id.in_(chunk)).values(plan_stamp=stamp)
+            self.conn.execute(stmt)
+
+    def set_derived_many(self, rows: Sequence[tuple[int, date, date | None]]) -> None:
+        """(centre, episode_start, next_step_on) for many centres, in one executemany."""
+        if rows:
+            stmt = (
+                update(centres)
+                .where(centres.c.id == bindparam("ident"))
+                .values(episode_start=bindparam("start"), next_step_on=bindparam("step"))
+            )
+            params = [{"ident": i, "start": start, "step": step} for i, start, step in rows]
+            self.conn.execute(stmt, params)
+
     def set_plan_stamp(self, centre_id: int, stamp: str) -> None:
         stmt = update(centres).where(centres.c.id == centre_id).values(plan_stamp=stamp)
         self.conn.execute(stmt)
@@ -218,27 +244,29 @@ class Repository:
         return self.histories([centre_id]).get(centre_id, [])
 
     def histories(self, centre_ids: Sequence[int] | None = None) -> dict[int, list[StageChange]]:
-        stmt = select(stage_changes).order_by(stage_changes.c.centre_id, stage_changes.c.id)
-        if centre_ids is not None:
-            stmt = stmt.where(stage_changes.c.centre_id.in_(centre_ids))
+        base = select(stage_changes).order_by(stage_changes.c.centre_id, stage_changes.c.id)
         result: dict[int, list[StageChange]] = defaultdict(list)
-        for row in self.conn.execute(stmt):
-            result[row.centre_id].append(_change(row))
+        for chunk in [None] if centre_ids is None else chunks(centre_ids):
+            stmt = base if chunk is None else base.where(stage_changes.c.centre_id.in_(chunk))
+            for row in self.conn.execute(stmt):
+                result[row.centre_id].append(_change(row))
         return result
 
-    # ------------------------------------------------------------- site visits
     def site_visits(
         self, centre_ids: Sequence[int] | None = None
     ) -> dict[int, list[tuple[date, str]]]:
         """Held site visits per centre: (date, stage)."""
-        stmt = select(activities.c.centre_id, activities.c.date, activities.c.stage).where(
-            activities.c.kind == SITE_VISIT, activities.c.status == HELD
+        c = activities.c
+        base = (
+            select(c.centre_id, c.date, c.stage)
+            .where(c.kind == SITE_VISIT, c.status == HELD)
+            .order_by(c.date)
         )
-        if centre_ids is not None:
-            stmt = stmt.where(activities.c.centre_id.in_(centre_ids))
         result: dict[int, list[tuple[date, str]]] = defaultdict(list)
-        for centre_id, day, stage in self.conn.execute(stmt.order_by(activities.c.date)):
-            result[centre_id].append((day, stage))
+        for chunk in [None] if centre_ids is None else chunks(centre_ids):
+            stmt = base if chunk is None else base.where(c.centre_id.in_(chunk))
+            for centre_id, day, stage in self.conn.execute(stmt):
+                result[centre_id].append((day, stage))
         return result
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import date, datetime, timedelta
 from functools import cached_property
@@ -21,7 +21,7 @@ from thekiz_flow.guards import german_date
 from thekiz_flow.history import episode_start, facts_as_of
 from thekiz_flow.mail.delivery import Backend
 from thekiz_flow.mail.render import Renderer
-from thekiz_flow.model import FAILED, Centre, Coach, Workflow
+from thekiz_flow.model import FAILED, Centre, Coach, StageChange, Workflow
 from thekiz_flow.rules import Lifecycle
 
 HORIZON = timedelta(days=366 * 30)  # how far ahead a next step is looked for
@@ -148,15 +148,20 @@ class ServiceBase:
         centre = self._centre(repo, centre_id)
         history = repo.history(centre.id)
         visits = repo.site_visits([centre.id]).get(centre.id, [])
+        repo.set_derived(centre.id, *self.derived(centre, history, visits))
+
+    def derived(
+        self, centre: Centre, history: Sequence[StageChange], visits: Sequence[tuple[date, str]]
+    ) -> tuple[date, date | None]:
+        """(episode_start, next_step_on) of a centre from its history, as of today."""
         today = self.today()
         start = episode_start(facts_as_of(centre, history, visits, today), self.workflow)
         transition = self.workflow.forward_from(centre.stage)
-        step = None
-        if transition is not None:
-            later = facts_as_of(centre, history, visits, today + HORIZON)
-            since = self.lifecycle.eligible_since(transition.trigger, later, start)
-            step = None if since is None else max(since, today)
-        repo.set_derived(centre.id, start, step)
+        if transition is None:
+            return start, None
+        later = facts_as_of(centre, history, visits, today + HORIZON)
+        since = self.lifecycle.eligible_since(transition.trigger, later, start)
+        return start, None if since is None else max(since, today)
 
     def _coach(self, repo: Repository, ref: str, field: str = "--coach") -> Coach:
         found = repo.coach(int(ref)) if ref.strip().isdigit() else repo.coach_by_email(ref.strip())

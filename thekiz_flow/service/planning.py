@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
-from decimal import Decimal
 from functools import cached_property
 
 from thekiz_flow import validate
 from thekiz_flow.calendar import WorkCalendar
 from thekiz_flow.db.repository import Repository
 from thekiz_flow.errors import InvalidInput
-from thekiz_flow.model import CANCELLED, PLANNED, Centre
+from thekiz_flow.model import PLANNED, Centre
 from thekiz_flow.planning import PlanChanges, PlanInput, plan, plan_stamp, reconcile
 from thekiz_flow.service.base import ServiceBase
 
@@ -63,36 +63,77 @@ class PlanningService(ServiceBase):
         stage_change: bool = False,
     ) -> PlanChanges:
         """Bring one centre's stored plan in line with the rules; history stays as it is."""
-        existing = tuple(repo.activities.of_centre(centre.id))
-        data = PlanInput(centre, tuple(repo.history(centre.id)), existing, today)
-        desired = plan(self.workflow, data, self.centre_calendar(repo, centre.id))
-        changes = reconcile(
-            desired,
-            existing,
-            cancel_from=cancel_from or today,
-            insert_from=today,
+        (changes,) = self._replan_many(
+            repo,
+            [centre],
+            today,
+            cancel_from=cancel_from,
+            reason=reason,
             stage_change=stage_change,
         )
-        self._apply(repo, centre, changes, reason)
-        repo.set_plan_stamp(centre.id, self.stamp)
-        self._refresh(repo, centre.id)
         return changes
 
-    def _apply(self, repo: Repository, centre: Centre, changes: PlanChanges, reason: str) -> None:
-        rates = self._rates(repo, {p.coach_id for p in changes.insert})
-        repo.activities.insert(centre.id, changes.insert, PLANNED, rates)
-        for stored, wanted, fields in changes.update:
-            values: dict[str, object] = {name: getattr(wanted, name) for name in fields}
-            if "coach_id" in fields:
-                values["rate"] = self._rates(repo, {wanted.coach_id}).get(wanted.coach_id or 0)
-            repo.activities.update(stored.id, **values)
-        for stored in changes.cancel:
-            repo.activities.set_status(stored.id, CANCELLED, expected=PLANNED, reason=reason)
+    def _replan_many(
+        self,
+        repo: Repository,
+        centres: Sequence[Centre],
+        today: date,
+        *,
+        cancel_from: date | None = None,
+        reason: str = "Planänderung",
+        stage_change: bool = False,
+    ) -> list[PlanChanges]:
+        """Re-plan many centres with a few bulk reads and writes, not queries per centre."""
+        ids = [c.id for c in centres]
+        histories, visits = repo.histories(ids), repo.site_visits(ids)
+        existing, closures = repo.activities.of_centres(ids), repo.closures_of(ids)
+        all_changes = []
+        for centre in centres:
+            mine = tuple(existing.get(centre.id, []))
+            data = PlanInput(centre, tuple(histories.get(centre.id, [])), mine, today)
+            desired = plan(self.workflow, data, self.calendar.for_centre(closures[centre.id]))
+            all_changes.append(
+                reconcile(
+                    desired,
+                    mine,
+                    cancel_from=cancel_from or today,
+                    insert_from=today,
+                    stage_change=stage_change,
+                )
+            )
+        self._apply_many(repo, centres, all_changes, reason)
+        repo.set_plan_stamps(ids, self.stamp)
+        repo.set_derived_many(
+            [
+                (c.id, *self.derived(c, histories.get(c.id, []), visits.get(c.id, [])))
+                for c in centres
+            ]
+        )
+        return all_changes
 
-    @staticmethod
-    def _rates(repo: Repository, coach_ids: set[int | None]) -> dict[int, Decimal]:
-        coaches = (repo.coach(i) for i in coach_ids if i is not None)
-        return {c.id: c.rate for c in coaches if c is not None}
+    def _apply_many(
+        self,
+        repo: Repository,
+        centres: Sequence[Centre],
+        all_changes: Sequence[PlanChanges],
+        reason: str,
+    ) -> None:
+        rates = {coach.id: coach.rate for coach in repo.coaches()}
+        inserts = [
+            (centre.id, wanted)
+            for centre, changes in zip(centres, all_changes, strict=True)
+            for wanted in changes.insert
+        ]
+        repo.activities.insert_many(inserts, PLANNED, rates)
+        updates: list[tuple[int, dict[str, object]]] = []
+        for changes in all_changes:
+            for stored, wanted, fields in changes.update:
+                values: dict[str, object] = {name: getattr(wanted, name) for name in fields}
+                if "coach_id" in fields:
+                    values["rate"] = rates.get(wanted.coach_id or 0)
+                updates.append((stored.id, values))
+        repo.activities.update_many(updates)
+        repo.activities.cancel_many([a.id for c in all_changes for a in c.cancel], reason)
 
     def plan(self, centre_id: int | None = None, on: date | None = None) -> PlanReport:
         """Re-plan one centre or every centre in an active stage (idempotent)."""
@@ -103,16 +144,17 @@ class PlanningService(ServiceBase):
                 centres = [self._centre(repo, centre_id)]
             else:
                 centres = [c for c in repo.centres() if self._active(c)]
-            for centre in centres:
-                report.add(self._replan(repo, centre, today))
+            for changes in self._replan_many(repo, centres, today):
+                report.add(changes)
         return report
 
     def plan_pending(self, today: date) -> PlanReport:
         """Plan every centre that was not yet planned under the current rules."""
         report = PlanReport()
         with self.unit() as repo:
-            for centre in repo.centres_to_plan(self.open_stages(), self.stamp):
-                report.add(self._replan(repo, centre, today))
+            pending = repo.centres_to_plan(self.open_stages(), self.stamp)
+            for changes in self._replan_many(repo, pending, today):
+                report.add(changes)
         return report
 
     def set_weekday(self, centre_id: int, weekday: int | None) -> PlanChanges:

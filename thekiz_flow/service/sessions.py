@@ -42,6 +42,12 @@ class SessionService(PlanningService):
             raise Refused(f"Termin {activity_id} ist schon {state}")
         return found
 
+    @staticmethod
+    def _rates(repo: Repository, coach_id: int) -> dict[int, Decimal]:
+        """The coach's hourly rate, to record with a session."""
+        coach = repo.coach(coach_id)
+        return {} if coach is None else {coach.id: coach.rate}
+
     def _working_day(self, repo: Repository, centre_id: int, day: date, field: str) -> None:
         why = self.centre_calendar(repo, centre_id).closed(day)
         if why is not None:
@@ -72,7 +78,7 @@ class SessionService(PlanningService):
             coach_id = session.coach_id
             if coach_id is None:
                 coach_id = self._coach_of(repo, self._centre(repo, session.centre_id))
-            rate = self._rates(repo, {coach_id}).get(coach_id)
+            rate = self._rates(repo, coach_id).get(coach_id)
             values = {
                 "date": day,
                 "hours": amount,
@@ -109,7 +115,7 @@ class SessionService(PlanningService):
         wanted = PlannedActivity(
             f"{prefix}:{day.isoformat()}:{number}", COACHING, centre.stage, day, hours, coach_id
         )
-        return repo.activities.insert_one(centre.id, wanted, PLANNED, self._rates(repo, {coach_id}))
+        return repo.activities.insert_one(centre.id, wanted, PLANNED, self._rates(repo, coach_id))
 
     def move_session(self, activity_id: int, day: date) -> Activity:
         self._future(day)
