@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 
-from thekiz_flow.digest import YearInput, build_digest
+from thekiz_flow.digest import YearInput, build_digest, build_digest_in_parts
 from thekiz_flow.digest_model import CentreYear, Digest, Gap, SessionFigures
 from thekiz_flow.model import (
     CANCELLED,
@@ -63,7 +63,7 @@ def session(
 
 
 @pytest.fixture
-def digest(workflow: Workflow) -> Digest:
+def data() -> YearInput:
     """A: Basis since 2024, paused Apr-Aug 2025. B: admitted Mar, withdrawn Jun 2025.
     C: Vertiefung since Nov 2024, no session in 2025. Coach rate 60 EUR."""
     histories = {
@@ -92,7 +92,7 @@ def digest(workflow: Workflow) -> Digest:
         Activity(11, 2, TRAINING, "t11", B, date(2025, 5, 20), CANCELLED, training_id=1),
         Activity(12, 3, TRAINING, "t12", V, date(2025, 5, 20), PLANNED, training_id=1),
     ]
-    data = YearInput(
+    return YearInput(
         2025,
         [
             centre(1, "Jena", "2024-06-03"),
@@ -104,6 +104,10 @@ def digest(workflow: Workflow) -> Digest:
         {3: [(date(2025, 2, 10), V)]},
         {1: Training(1, "reflexion", "Reflexion I", date(2025, 5, 20), "Erfurt", 10)},
     )
+
+
+@pytest.fixture
+def digest(workflow: Workflow, data: YearInput) -> Digest:
     return build_digest(workflow, data)
 
 
@@ -186,3 +190,18 @@ def test_one_row_per_centre(digest: Digest) -> None:
             3, "Kita 3", "Suhl", V, V, 0, Decimal(0), Decimal(0), Decimal("2500.00"), True, 0
         ),
     )
+
+
+def test_built_in_parts_it_is_the_same(workflow: Workflow, data: YearInput, digest: Digest) -> None:
+    def part(ids: set[int]) -> YearInput:
+        return YearInput(
+            data.year,
+            [c for c in data.centres if c.id in ids],
+            {i: h for i, h in data.histories.items() if i in ids},
+            [a for a in data.activities if a.centre_id in ids],
+            {i: v for i, v in data.visits.items() if i in ids},
+            data.trainings,
+        )
+
+    assert build_digest_in_parts(workflow, [part({1}), part({2, 3})]) == digest
+    assert build_digest_in_parts(workflow, [part({1, 2}), part({3})]) == digest

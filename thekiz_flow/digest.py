@@ -8,17 +8,27 @@ a year produced later reads the same.
 
 from __future__ import annotations
 
+import operator
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from decimal import Decimal
+from functools import reduce
 from itertools import pairwise
+from typing import TypeVar
 
 from dateutil.relativedelta import relativedelta
 
 from thekiz_flow.budget import accrued_budget, cost, monthly_stages, stage_on
-from thekiz_flow.digest_model import CentreYear, Digest, Gap, SessionFigures, TrainingFigures
+from thekiz_flow.digest_model import (
+    CentreYear,
+    Digest,
+    Gap,
+    SessionFigures,
+    TrainingFigures,
+    add_figures,
+)
 from thekiz_flow.history import episode_start, facts_as_of
 from thekiz_flow.model import (
     CANCELLED,
@@ -35,6 +45,8 @@ from thekiz_flow.model import (
 )
 
 GAP = relativedelta(months=2)
+K = TypeVar("K")
+V = TypeVar("V")
 
 
 @dataclass(frozen=True)
@@ -258,3 +270,41 @@ def build_digest(workflow: Workflow, data: YearInput) -> Digest:
         gaps=tuple(g for g in gaps if g is not None),
         centres=_centre_rows(data, start, end, budget_by_centre, workflow.initial),
     )
+
+
+def _add(a: Mapping[K, V], b: Mapping[K, V], plus: Callable[[V, V], V]) -> dict[K, V]:
+    merged = dict(a)
+    for key, value in b.items():
+        merged[key] = plus(merged[key], value) if key in merged else value
+    return merged
+
+
+def merge(a: Digest, b: Digest) -> Digest:
+    """One digest of the centres of two partial digests of the same year."""
+    return replace(
+        a,
+        stage_start=_add(a.stage_start, b.stage_start, operator.add),
+        stage_end=_add(a.stage_end, b.stage_end, operator.add),
+        district_start=_add(a.district_start, b.district_start, operator.add),
+        district_end=_add(a.district_end, b.district_end, operator.add),
+        admissions=a.admissions + b.admissions,
+        changes_by_trigger=_add(a.changes_by_trigger, b.changes_by_trigger, operator.add),
+        pauses=a.pauses + b.pauses,
+        withdrawals=a.withdrawals + b.withdrawals,
+        sessions_by_stage=_add(a.sessions_by_stage, b.sessions_by_stage, add_figures),
+        sessions_by_district=_add(a.sessions_by_district, b.sessions_by_district, add_figures),
+        budget_by_stage=_add(a.budget_by_stage, b.budget_by_stage, operator.add),
+        site_visits_held=a.site_visits_held + b.site_visits_held,
+        site_visits_outstanding=a.site_visits_outstanding + b.site_visits_outstanding,
+        trainings=tuple(
+            TrainingFigures(x.kind, x.enrolled + y.enrolled, x.attended + y.attended)
+            for x, y in zip(a.trainings, b.trainings, strict=True)
+        ),
+        gaps=a.gaps + b.gaps,
+        centres=a.centres + b.centres,
+    )
+
+
+def build_digest_in_parts(workflow: Workflow, parts: Iterable[YearInput]) -> Digest:
+    """The digest of many centres, a part at a time: memory stays bounded by the part."""
+    return reduce(merge, (build_digest(workflow, part) for part in parts))

@@ -38,6 +38,16 @@ class SessionFigures:
     cost: Decimal = Decimal(0)  # of the held sessions
 
 
+def add_figures(a: SessionFigures, b: SessionFigures) -> SessionFigures:
+    return SessionFigures(
+        a.planned + b.planned,
+        a.held + b.held,
+        a.cancelled + b.cancelled,
+        a.hours + b.hours,
+        a.cost + b.cost,
+    )
+
+
 @dataclass(frozen=True)
 class Gap:
     """A centre in an active stage with no held session for more than two months."""

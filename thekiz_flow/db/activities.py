@@ -87,11 +87,14 @@ class ActivityStore:
     def of_centre(self, centre_id: int) -> list[Activity]:
         return self.find(ActivityFilter(centre_id=centre_id))
 
-    def of_centres(self, centre_ids: Sequence[int]) -> dict[int, list[Activity]]:
-        """Every activity of these centres, by centre."""
+    def of_centres(
+        self, centre_ids: Sequence[int], first: date | None = None, last: date | None = None
+    ) -> dict[int, list[Activity]]:
+        """Every activity of these centres (dated from ``first`` to ``last``), by centre."""
         result: dict[int, list[Activity]] = {i: [] for i in centre_ids}
         for chunk in chunks(centre_ids):
-            stmt = select(activities).where(activities.c.centre_id.in_(chunk))
+            where = ActivityFilter(first=first, last=last)
+            stmt = where.apply(select(activities)).where(activities.c.centre_id.in_(chunk))
             for row in self.conn.execute(stmt.order_by(activities.c.date, activities.c.id)):
                 result[row.centre_id].append(activity_from_row(row))
         return result

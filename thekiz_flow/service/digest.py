@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import replace
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -10,7 +11,7 @@ from thekiz_flow.budget import year_budget
 from thekiz_flow.db.activities import ActivityFilter
 from thekiz_flow.db.outbox import NewMail, OutboxStore
 from thekiz_flow.db.repository import Repository
-from thekiz_flow.digest import YearInput, build_digest
+from thekiz_flow.digest import YearInput, build_digest_in_parts
 from thekiz_flow.digest_files import DigestFiles, write_digest
 from thekiz_flow.digest_model import Digest
 from thekiz_flow.errors import InvalidInput
@@ -22,6 +23,7 @@ DIGEST_RULE, OVERVIEW_RULE = "digest", "overview"
 SEND_WINDOW = timedelta(days=30)  # a digest not sent by then waits for the office
 OVERVIEW_WINDOW = timedelta(days=7)
 BUDGET_WARNING = 80  # percent
+PART = 2000  # centres whose year is read at a time
 
 
 class DigestService(LifecycleService):
@@ -30,21 +32,28 @@ class DigestService(LifecycleService):
             raise InvalidInput(f"YEAR: {year} liegt nicht zwischen 2000 und {self.today().year}")
         return year
 
-    def year_input(self, repo: Repository, year: int) -> YearInput:
+    def _parts(self, year: int) -> Iterator[YearInput]:
+        """The year's data a part of the centres at a time (inside one transaction)."""
         first, last = date(year, 1, 1), date(year, 12, 31)
-        return YearInput(
-            year,
-            repo.centres(),
-            repo.histories(),
-            repo.activities.find(ActivityFilter(first=first, last=last)),
-            repo.site_visits(),
-            {t.id: t for t in repo.trainings.find()},
-        )
+        with self.unit() as repo:
+            centres = repo.centres()
+            trainings = {t.id: t for t in repo.trainings.find()}
+            for start in range(0, max(len(centres), 1), PART):
+                part = centres[start : start + PART]
+                ids = [c.id for c in part]
+                in_year = repo.activities.of_centres(ids, first, last)
+                yield YearInput(
+                    year,
+                    part,
+                    repo.histories(ids),
+                    [a for activities in in_year.values() for a in activities],
+                    repo.site_visits(ids),
+                    trainings,
+                )
 
     def digest(self, year: int) -> Digest:
-        with self.unit() as repo:
-            data = self.year_input(repo, self._year(year))
-        return build_digest(self.workflow, data)
+        """The digest of a year, built a part of the centres at a time."""
+        return build_digest_in_parts(self.workflow, self._parts(self._year(year)))
 
     def write_digest(self, year: int, folder: Path | None = None) -> DigestFiles:
         """digest-YEAR.html, .csv and .xlsx in ``folder`` (default: [digest] dir)."""
