@@ -6,7 +6,6 @@ else to the previous one (a monthly session stays in its month).
 
 from __future__ import annotations
 
-import calendar as stdlib_calendar
 from collections.abc import Iterable, Sequence
 from datetime import date, timedelta
 
@@ -14,6 +13,7 @@ from holidays import HolidayBase, country_holidays
 
 from thekiz_flow.model import AnnualClosure, Workflow
 
+ONE_DAY = timedelta(days=1)
 WEEKDAYS = ("Montag", "Dienstag", "Mittwoch", "Donnerstag", "Freitag", "Samstag", "Sonntag")
 
 
@@ -32,6 +32,7 @@ class WorkCalendar:
         self._holidays = holidays
         self._closures = tuple(closures)
         self._centre = tuple(centre_closures)
+        self._common: dict[date, str | None] = {}  # day -> why every centre is closed
 
     @classmethod
     def of(cls, workflow: Workflow) -> WorkCalendar:
@@ -39,10 +40,20 @@ class WorkCalendar:
 
     def for_centre(self, closures: Iterable[tuple[date, date]]) -> WorkCalendar:
         """The same calendar plus one centre's own closure days."""
-        return WorkCalendar(self._holidays, self._closures, closures)
+        calendar = WorkCalendar(self._holidays, self._closures, closures)
+        calendar._common = self._common  # the days every centre shares are known once
+        return calendar
 
     def closed(self, day: date) -> str | None:
         """Why ``day`` is not a working day (German), or None if it is one."""
+        if day not in self._common:
+            self._common[day] = self._closed_for_all(day)
+        why = self._common[day]
+        if why is None and any(first <= day <= last for first, last in self._centre):
+            return "Schließtag der Einrichtung"
+        return why
+
+    def _closed_for_all(self, day: date) -> str | None:
         if day.weekday() >= 5:
             return WEEKDAYS[day.weekday()]
         holiday = self._holidays.get(day)
@@ -51,8 +62,6 @@ class WorkCalendar:
         for closure in self._closures:
             if closure.first <= (day.month, day.day) <= closure.last:
                 return closure.name
-        if any(first <= day <= last for first, last in self._centre):
-            return "Schließtag der Einrichtung"
         return None
 
     def is_working_day(self, day: date) -> bool:
@@ -60,19 +69,19 @@ class WorkCalendar:
 
     def shift(self, day: date) -> date | None:
         """The next working day in the same month, else the previous; None if there is none."""
-        last = day.replace(day=stdlib_calendar.monthrange(day.year, day.month)[1])
-        forward = _days(day, last)
-        backward = _days(day.replace(day=1), day - timedelta(days=1))
-        for candidate in (*forward, *reversed(backward)):
+        candidate = day
+        while candidate.month == day.month:
             if self.is_working_day(candidate):
                 return candidate
+            candidate += ONE_DAY
+        candidate = day - ONE_DAY
+        while candidate.month == day.month:
+            if self.is_working_day(candidate):
+                return candidate
+            candidate -= ONE_DAY
         return None
 
     def next_working_day(self, day: date) -> date:
         while not self.is_working_day(day):
             day += timedelta(days=1)
         return day
-
-
-def _days(first: date, last: date) -> list[date]:
-    return [first + timedelta(days=n) for n in range((last - first).days + 1)]
