@@ -128,6 +128,7 @@ activities = Table(
     Index(None, "date"),
     Index(None, "coach_id", "date"),
     Index(None, "training_id", "status"),
+    Index(None, "recorded_at"),
 )
 
 closures = Table(
