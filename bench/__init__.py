@@ -1,0 +1,1 @@
+"""The measurement harness of thekiz-flow (`make bench`): every figure a ratio within one run."""

@@ -1,0 +1,213 @@
+"""The parts that do not depend on the programme's size: the alternative users would build,
+and several dispatcher processes sharing one PostgreSQL database."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+import time
+import uuid
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from sqlalchemy import func, select, text
+
+from bench import child
+from bench.common import OFFICE, SENDER, SMTP_HOST, sqlite_url
+from bench.report import Figure, Results, ratio
+from bench.scenario import say
+from bench.sink import Sink
+from thekiz_flow.db.engine import make_engine
+from thekiz_flow.db.migrate import upgrade
+from thekiz_flow.db.outbox import NewMail, OutboxStore
+from thekiz_flow.db.tables import outbox
+
+SENT_LINE = re.compile(r"^(\d+) versandt, (\d+) später erneut, (\d+) fehlgeschlagen\.$", re.M)
+
+
+def alternative(folder: Path, results: Results, budget: float, count: int) -> None:
+    """APScheduler 3 jobs in an SQLAlchemyJobStore against ``OutboxStore.add``, fresh files."""
+    say(f"the alternative: {count:,} reminders as APScheduler jobs vs outbox rows")
+    aps = child.run("apscheduler_jobs", budget, path=str(folder / "apscheduler.db"), count=count)
+    say(f"  apscheduler_jobs -> {aps.describe()}, {aps.seconds or 0:.3f} s")
+    ours = child.run("outbox_rows", budget, url=sqlite_url(folder / "outbox.db"), count=count)
+    say(f"  outbox_rows -> {ours.describe()}, {ours.seconds or 0:.3f} s")
+    for outcome in (aps, ours):
+        if outcome.status == "error":
+            print(outcome.error, flush=True)
+    status = "ok" if aps.ok and ours.ok else (aps if not aps.ok else ours).describe()
+    time_ratio, bound = ratio(aps.seconds, ours.seconds), None
+    if aps.status == "timeout" and ours.seconds:
+        time_ratio, bound = aps.budget / ours.seconds, ">"
+    details = {"apscheduler": aps.data, "outbox": ours.data}
+    results.add(
+        Figure(
+            "apscheduler_vs_outbox_time",
+            None,
+            aps.seconds,
+            ours.seconds,
+            "s",
+            time_ratio,
+            status,
+            bound,
+            note=f"{count:,} date-trigger jobs (scheduler started paused) vs one OutboxStore.add",
+            details=details,
+        )
+    )
+    memory = (aps.data.get("peak_growth_mb"), ours.data.get("peak_growth_mb"))
+    results.add(
+        Figure(
+            "apscheduler_vs_outbox_memory",
+            None,
+            memory[0],
+            memory[1],
+            "MB",
+            None
+            if memory[0] is None or memory[1] is None
+            else ratio(memory[0], max(memory[1], 0.1)),
+            status,
+            note="peak RSS growth during the operation, each in a fresh process",
+            details=details,
+        )
+    )
+
+
+def postgres(
+    url: str, folder: Path, results: Results, sink: Sink, budget: float, count: int, batch: int
+) -> None:
+    """1 and then 4 dispatcher processes (the real CLI) sending ``count`` messages."""
+    schema = f"bench_{uuid.uuid4().hex[:12]}"
+    admin = make_engine(url)
+    with admin.begin() as conn:
+        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    separator = "&" if "?" in url else "?"
+    db_url = f"{url}{separator}options=-csearch_path%3D{schema}"
+    engine = make_engine(db_url)
+    runs: dict[int, dict[str, object]] = {}
+    try:
+        upgrade(engine)
+        config = folder / "dispatch.toml"
+        config.write_text(
+            f'[mail]\nbackend = "smtp"\nsender = "{SENDER}"\noffice = "{OFFICE}"\n'
+            f"batch_size = {batch}\nlease_seconds = 300\n"
+            f'[mail.smtp]\nhost = "{SMTP_HOST}"\nport = {sink.port}\ntimeout = 30\n',
+            encoding="utf-8",
+        )
+        for workers in (1, 4):
+            say(f"postgres: {count:,} messages, {workers} dispatcher process(es)")
+            runs[workers] = _dispatchers(engine, db_url, config, sink, workers, count, budget)
+            say(f"  -> {runs[workers]}")
+    finally:
+        engine.dispose()
+        with admin.begin() as conn:
+            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+    one, four = runs.get(1, {}), runs.get(4, {})
+    rate1, rate4 = one.get("rate"), four.get("rate")
+    results.add(
+        Figure(
+            "postgres_4_vs_1_dispatchers",
+            None,
+            rate4 if isinstance(rate4, float) else None,
+            rate1 if isinstance(rate1, float) else None,
+            "msg/s",
+            ratio(
+                rate4 if isinstance(rate4, float) else None,
+                rate1 if isinstance(rate1, float) else None,
+            ),
+            str(four.get("status", "ok")),
+            note=f"{count:,} messages, batch {batch}, the CLI `outbox send` per process; "
+            f"{os.cpu_count()} CPUs shared with the SMTP sink",
+            details={"1": one, "4": four},
+        )
+    )
+    duplicates = sum(int(str(r.get("duplicates", 0))) for r in runs.values())
+    results.add(
+        Figure(
+            "postgres_duplicates",
+            None,
+            float(duplicates),
+            0.0,
+            "msgs",
+            float(duplicates),
+            note="messages the sink received twice (same Message-ID), both runs",
+            details={"1": one, "4": four},
+        )
+    )
+
+
+def _dispatchers(
+    engine: object, db_url: str, config: Path, sink: Sink, workers: int, count: int, budget: float
+) -> dict[str, object]:
+    from sqlalchemy import Engine
+
+    assert isinstance(engine, Engine)
+    due = datetime.now(UTC) - timedelta(minutes=1)
+    with engine.begin() as conn:
+        conn.execute(outbox.delete())
+    for start in range(0, count, 5000):
+        mails = [
+            NewMail(
+                key=f"bench:pg:{workers}:{n}",
+                rule="session_upcoming",
+                role="coach",
+                recipient=f"person{n}@example.org",
+                subject=f"Begleittermin {n}",
+                text=f"Guten Tag,\n\nTermin Nr. {n}.\n" * 8,
+                html=f"<p>Guten Tag,</p><p>Termin Nr. {n}.</p>\n" * 8,
+                due_at=due,
+            )
+            for n in range(start + 1, min(count, start + 5000) + 1)
+        ]
+        with engine.begin() as conn:
+            OutboxStore(conn).add(mails, due)
+    sink.reset()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("THEKIZ_FLOW_")}
+    env["THEKIZ_FLOW_DATABASE_URL"] = db_url
+    env["THEKIZ_FLOW_ACTOR"] = "bench"
+    script = Path(sys.executable).parent / "thekiz-flow"
+    started = time.perf_counter()
+    processes = [
+        subprocess.Popen(
+            [str(script), "--config", str(config), "outbox", "send"],
+            env=env,
+            cwd=config.parent,
+            text=True,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+        )
+        for _ in range(workers)
+    ]
+    outputs, status = [], "ok"
+    for process in processes:
+        left = max(1.0, started + budget - time.perf_counter())
+        try:
+            out, _ = process.communicate(timeout=left)
+            outputs.append(out)
+        except subprocess.TimeoutExpired:
+            status = f"timeout after {budget:.0f} s"
+            process.kill()
+            out, _ = process.communicate(timeout=10)
+            outputs.append(out)
+    elapsed = time.perf_counter() - started
+    stats = sink.stats()
+    with engine.connect() as conn:
+        grouped = conn.execute(select(outbox.c.status, func.count()).group_by(outbox.c.status))
+        statuses: dict[str, int] = {str(k): int(v) for k, v in grouped.all()}
+        twice = conn.execute(
+            select(func.count()).select_from(outbox).where(outbox.c.attempts > 1)
+        ).scalar_one()
+    per_process = [int(m.group(1)) if (m := SENT_LINE.search(o)) else None for o in outputs]
+    return {
+        "status": status,
+        "seconds": round(elapsed, 3),
+        "rate": count / elapsed if status == "ok" else None,
+        "sent_per_process": per_process,
+        "statuses": statuses,
+        "rows_claimed_twice": int(twice),
+        "sink_messages": stats.messages,
+        "duplicates": stats.duplicates,
+        "connections": stats.connections,
+    }

@@ -1,0 +1,266 @@
+"""The measured operations, each run by ``bench.child`` in a fresh process.
+
+Each task sets up (engine, service, inputs), then measures exactly one operation inside
+``probe.timed()`` and returns its figures. "Ours" is always a public entry point of the
+package (``Service.plan``, ``tick``, ``dispatch``, ``digest``, ``advance``, ``OutboxStore.add``);
+the baselines are the bare physical operations on the same file.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import pickle
+from collections.abc import Sequence
+from datetime import date, datetime, timedelta
+from email.message import EmailMessage
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import func, select
+
+from bench.child import Probe, Timing
+from bench.common import (
+    NOW,
+    SENDER,
+    SMTP_HOST,
+    TODAY,
+    engine_for,
+    raw_sqlite,
+    service,
+    sqlite_path,
+)
+
+
+def _timing(timing: Timing, **extra: Any) -> dict[str, Any]:
+    return {
+        "seconds": timing.seconds,
+        "peak_growth_mb": timing.peak_growth_mb,
+        "peak_mb": timing.peak_mb,
+        "memory_reset": timing.memory_reset,
+        **extra,
+    }
+
+
+# ------------------------------------------------------------------ planning
+def plan_service(probe: Probe, url: str, on: str) -> dict[str, Any]:
+    """``Service.plan()``: every centre in an active stage planned and persisted."""
+    svc = service(engine_for(url))
+    svc.coaches()  # the schema check and a warm connection, outside the measurement
+    with probe.timed() as timing:
+        report = svc.plan(on=date.fromisoformat(on))
+    return _timing(
+        timing,
+        centres=report.centres,
+        inserted=report.inserted,
+        updated=report.updated,
+        cancelled=report.cancelled,
+    )
+
+
+def insert_raw(probe: Probe, url: str, rows_file: str) -> dict[str, Any]:
+    """The physical limit: one executemany of the same rows, in one transaction."""
+    columns, rows = pickle.loads(Path(rows_file).read_bytes())
+    connection = raw_sqlite(sqlite_path(url))
+    marks = ", ".join("?" for _ in columns)
+    names = ", ".join(f'"{c}"' for c in columns)
+    sql = f"INSERT INTO activities ({names}) VALUES ({marks})"
+    with probe.timed() as timing:
+        connection.execute("BEGIN IMMEDIATE")
+        connection.executemany(sql, rows)
+        connection.execute("COMMIT")
+    connection.close()
+    return _timing(timing, rows=len(rows))
+
+
+# ------------------------------------------------------------------ tick
+def tick(probe: Probe, url: str, now: str) -> dict[str, Any]:
+    """One ``Service.tick()`` at ``now`` (mail built, then dropped: no wire)."""
+    svc = service(engine_for(url), now=datetime.fromisoformat(now))
+    svc.coaches()
+    with probe.timed() as timing:
+        report = svc.tick()
+    return _timing(
+        timing,
+        planned=report.plan.centres,
+        due=report.reminders.due,
+        new=report.reminders.new,
+        missed=report.reminders.missed,
+        sent=report.mail.sent,
+        periodic=report.periodic,
+    )
+
+
+# ------------------------------------------------------------------ digest
+def digest(probe: Probe, url: str, year: int) -> dict[str, Any]:
+    """``Service.digest(year)``: the yearly digest's figures, from history."""
+    svc = service(engine_for(url))
+    svc.coaches()
+    with probe.timed() as timing:
+        result = svc.digest(year)
+    return _timing(timing, centres=len(result.centres), gaps=len(result.gaps))
+
+
+def groupby(probe: Probe, url: str, year: int) -> dict[str, Any]:
+    """One scan: SELECT kind, stage, status, count(*), sum(hours) ... GROUP BY over the year."""
+    from thekiz_flow.db.tables import activities
+
+    engine = engine_for(url)
+    c = activities.c
+    stmt = (
+        select(c.kind, c.stage, c.status, func.count(), func.sum(c.hours))
+        .where(c.date.between(date(year, 1, 1), date(year, 12, 31)))
+        .group_by(c.kind, c.stage, c.status)
+    )
+    with engine.connect() as conn:
+        conn.execute(select(1)).all()
+        with probe.timed() as timing:
+            rows = conn.execute(stmt).all()
+    return _timing(timing, groups=len(rows), activities=sum(int(r[3]) for r in rows))
+
+
+# ------------------------------------------------------------------ dispatch
+def dispatch(probe: Probe, url: str, port: int, batch_size: int) -> dict[str, Any]:
+    """``Service.dispatch()`` over SMTP to the sink: claim, build, send, settle."""
+    svc = service(engine_for(url), port=port, batch_size=batch_size)
+    svc.coaches()
+    with probe.timed() as timing:
+        report = svc.dispatch()
+    return _timing(timing, sent=report.sent, retried=report.retried, failed=report.failed)
+
+
+def bare_smtp(probe: Probe, url: str, port: int, batch_size: int, ids: list[int]) -> dict[str, Any]:
+    """The same messages, built beforehand, sent by a bare aiosmtplib loop, ``batch_size`` per
+    connection, one connection after the other (as dispatch does)."""
+    import aiosmtplib
+
+    from thekiz_flow.db.tables import outbox
+    from thekiz_flow.mail.message import build_message
+    from thekiz_flow.model import Mail
+
+    engine = engine_for(url)
+    with engine.connect() as conn:
+        rows = conn.execute(select(outbox).where(outbox.c.id.in_(ids)).order_by(outbox.c.id))
+        mails = [Mail(r.id, r.key, r.recipient, r.subject, r.body_text, r.body_html) for r in rows]
+    messages = [build_message(mail, SENDER, NOW) for mail in mails]
+
+    async def send_all(batches: Sequence[Sequence[EmailMessage]]) -> int:
+        sent = 0
+        for batch in batches:
+            client = aiosmtplib.SMTP(hostname=SMTP_HOST, port=port, timeout=30)
+            await client.connect()
+            for message in batch:
+                await client.send_message(message)
+                sent += 1
+            await client.quit()
+        return sent
+
+    batches = [messages[n : n + batch_size] for n in range(0, len(messages), batch_size)]
+    with probe.timed() as timing:
+        sent = asyncio.run(send_all(batches))
+    return _timing(timing, sent=sent)
+
+
+# ------------------------------------------------------------------ stage change of all
+def advance_all(probe: Probe, url: str, ids: list[int], trigger: str, on: str) -> dict[str, Any]:
+    """``Service.advance`` for every centre, one after the other (the package has no batch)."""
+    svc = service(engine_for(url))
+    svc.coaches()
+    day = date.fromisoformat(on)
+    with probe.timed() as timing:
+        for done, centre_id in enumerate(ids, 1):
+            svc.advance(centre_id, trigger, on=day)
+            probe.progress(done, len(ids))
+    return _timing(timing, centres=len(ids))
+
+
+def stage_raw(probe: Probe, url: str, plan_file: str) -> dict[str, Any]:
+    """The physical limit of the same batch: a few set-based statements and executemanys."""
+    batch = pickle.loads(Path(plan_file).read_bytes())
+    connection = raw_sqlite(sqlite_path(url))
+    with probe.timed() as timing:
+        connection.execute("BEGIN IMMEDIATE")
+        for sql, params in batch["statements"]:
+            connection.execute(sql, params)
+        for sql, rows in batch["many"]:
+            connection.executemany(sql, rows)
+        connection.execute("COMMIT")
+    connection.close()
+    return _timing(timing, centres=batch["centres"])
+
+
+# ------------------------------------------------------------------ the alternative
+def send_reminder(key: str, centre_id: int, rule: str, role: str) -> None:
+    """The job an APScheduler user would schedule per reminder (never run here)."""
+
+
+def apscheduler_jobs(probe: Probe, path: str, count: int) -> dict[str, Any]:
+    """APScheduler 3: one date-trigger job per reminder in an SQLAlchemyJobStore (SQLite).
+
+    The scheduler is started paused, so every ``add_job`` is written to the store at once
+    (a scheduler never started would only queue the jobs in memory).
+    """
+    from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
+    from apscheduler.schedulers.background import BackgroundScheduler
+
+    from bench.common import BERLIN
+
+    scheduler = BackgroundScheduler(
+        jobstores={"default": SQLAlchemyJobStore(url=f"sqlite:///{path}")}, timezone=BERLIN
+    )
+    scheduler.start(paused=True)
+    jobs = [
+        (f"session_upcoming:a{n}:2026-07-{n % 28 + 1:02d}:coach", n % 500 + 1)
+        for n in range(1, count + 1)
+    ]
+    first = datetime.now(BERLIN) + timedelta(days=30)  # in the future of the real clock
+    with probe.timed() as timing:
+        for n, (key, centre_id) in enumerate(jobs):
+            scheduler.add_job(
+                "bench.tasks:send_reminder",
+                "date",
+                run_date=first + timedelta(minutes=n % 5000),
+                args=(key, centre_id, "session_upcoming", "coach"),
+                id=key,
+                misfire_grace_time=3 * 86400,
+            )
+    stored = len(scheduler.get_jobs())
+    scheduler.shutdown(wait=True)
+    return _timing(timing, jobs=stored)
+
+
+def outbox_rows(probe: Probe, url: str, count: int) -> dict[str, Any]:
+    """thekiz-flow: the same reminders materialised as outbox rows (``OutboxStore.add``)."""
+    from thekiz_flow.db.migrate import upgrade
+    from thekiz_flow.db.outbox import NewMail, OutboxStore
+
+    engine = engine_for(url)
+    upgrade(engine)
+    svc = service(engine)
+    sample = svc.renderer.render("session_upcoming", _sample_context())
+    mails = [
+        NewMail(
+            key=f"session_upcoming:a{n}:2026-07-{n % 28 + 1:02d}:coach",
+            rule="session_upcoming",
+            role="coach",
+            recipient=f"begleitung{n % 400 + 1}@example.org",
+            subject=f"{sample.subject} {n}",
+            text=sample.text,
+            html=sample.html,
+            due_at=NOW + timedelta(days=1, minutes=n % 5000),
+        )
+        for n in range(1, count + 1)
+    ]
+    with probe.timed() as timing, engine.begin() as conn:
+        added = OutboxStore(conn).add(mails, NOW)
+    return _timing(timing, rows=added)
+
+
+def _sample_context() -> dict[str, object]:
+    from decimal import Decimal
+
+    from thekiz_flow.model import Activity, Centre, Coach
+
+    centre = Centre(1, "Kita Sonnenschein 1", "Gotha", "kita1@example.org", None, 1, "x", TODAY)
+    coach = Coach(1, "Anna Schmidt", "anna@example.org", Decimal("62.50"))
+    activity = Activity(1, 1, "coaching", "k", "basisbegleitung", TODAY, "planned", Decimal(3))
+    return {"centre": centre, "coach": coach, "activity": activity}
