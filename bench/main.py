@@ -15,7 +15,7 @@ from bench.scenario import Allowance, Budgets, SizeRun, say
 from bench.sink import Sink
 
 FIGURES = ("planning", "tick", "tick_empty", "digest", "dispatch", "stage_batch")
-STEPS_PER_SIZE = 14  # measured child processes per size
+STEPS_PER_SIZE = 16  # measured child processes per size
 STEPS_EXTRA = 4  # APScheduler, outbox, PostgreSQL 1 and 4
 
 

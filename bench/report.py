@@ -41,6 +41,7 @@ class Figure:
     ratio: float | None = None
     status: str = "ok"  # or "timeout after X s ...", "error: ...", "skipped: ..."
     bound: str | None = None  # ">" when ours timed out: the ratio is at least ...
+    projected: float | None = None  # when it timed out: the ratio its progress points to
     note: str = ""
     details: dict[str, Any] = field(default_factory=dict)
 
@@ -63,6 +64,8 @@ class Figure:
 
     def row(self) -> list[str]:
         ratio = "–" if self.ratio is None else f"{self.bound or ''}{_num(self.ratio)}x"
+        if self.projected is not None:
+            ratio += f" (~{_num(self.projected)}x projected)"
         met = {True: "yes", False: "NO", None: "–"}[self.met]
         status = self.status if len(self.status) <= 60 else self.status[:57] + "..."
         ours = status if self.ours is None and self.status != "ok" else _val(self.ours)

@@ -369,10 +369,13 @@ class SizeRun:
         self, name: str, ours: Outcome, base: Outcome, note: str = "", unit: str = "s"
     ) -> Figure:
         value = ratio(ours.seconds, base.seconds)
-        bound = None
+        bound, projected = None, None
         status = "ok" if ours.ok and base.ok else (ours if not ours.ok else base).describe()
         if not ours.ok and ours.status == "timeout" and base.seconds:
             value, bound = ours.budget / base.seconds, ">"
+            if ours.progress is not None and ours.progress[0] > 0:
+                done, total = ours.progress
+                projected = ours.elapsed * total / done / base.seconds
         return Figure(
             name,
             self.size,
@@ -382,6 +385,7 @@ class SizeRun:
             value,
             status,
             bound,
+            projected,
             note,
             {"ours": _summary(ours), "baseline": _summary(base)},
         )
@@ -447,13 +451,24 @@ class SizeRun:
             now=PREVIOUS_TICK.isoformat(),
         )
         self._move(True)
-        measured = self.run_task(
-            "tick" if label == "history" else "tick_empty",
-            "tick",
-            self.allowance.budget(self.budgets.tick),
-            url=self.url,
-            now=NOW.isoformat(),
-        )
+        attempts = []
+        for attempt in range(2):  # best of two: the same tick, the state reset in between
+            before = int(self.scalar("SELECT coalesce(max(id), 0) FROM outbox"))
+            attempts.append(
+                self.run_task(
+                    "tick" if label == "history" else "tick_empty",
+                    "tick",
+                    self.allowance.budget(self.budgets.tick),
+                    url=self.url,
+                    now=NOW.isoformat(),
+                )
+            )
+            if attempt == 0:
+                self.execute(("DELETE FROM outbox WHERE id > ?", (before,)))
+                self._last_tick(PREVIOUS_TICK)
+        done = [a for a in attempts if a.seconds is not None]
+        measured = min(done, key=lambda a: a.seconds or 0.0) if done else attempts[-1]
+        measured.data["all_seconds"] = [a.seconds for a in attempts]
         if label == "empty":  # the history run repeats it: back to the state before
             self.execute(("DELETE FROM outbox WHERE id > ?", (marker,)))
             self._move(False)

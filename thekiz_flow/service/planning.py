@@ -118,12 +118,16 @@ class PlanningService(ServiceBase):
         all_changes: Sequence[PlanChanges],
         reason: str,
     ) -> None:
-        rates = {coach.id: coach.rate for coach in repo.coaches()}
         inserts = [
             (centre.id, wanted)
             for centre, changes in zip(centres, all_changes, strict=True)
             for wanted in changes.insert
         ]
+        wanted_coaches = {p.coach_id for _, p in inserts} | {
+            p.coach_id for c in all_changes for _, p, _ in c.update
+        }
+        coaches = (repo.coach(i) for i in wanted_coaches if i is not None)
+        rates = {coach.id: coach.rate for coach in coaches if coach is not None}
         repo.activities.insert_many(inserts, PLANNED, rates)
         updates: list[tuple[int, dict[str, object]]] = []
         for changes in all_changes:
