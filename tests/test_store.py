@@ -8,13 +8,21 @@ from decimal import Decimal
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, func, select, text
 from sqlalchemy.exc import IntegrityError
 
 from thekiz_flow.db.migrate import current_revision, head_revision, upgrade
 from thekiz_flow.db.repository import Repository
 from thekiz_flow.db.tables import metadata, stage_changes
-from thekiz_flow.model import HELD, SITE_VISIT, NewCentre, PlannedActivity, StageChange
+from thekiz_flow.model import (
+    COACHING,
+    HELD,
+    PLANNED,
+    SITE_VISIT,
+    NewCentre,
+    PlannedActivity,
+    StageChange,
+)
 
 NOW = datetime(2026, 3, 29, 0, 30, tzinfo=UTC)
 
@@ -175,3 +183,44 @@ def test_histories_and_site_visits_by_centre(engine: Engine) -> None:
             (date(2025, 5, 6), "basisbegleitung"),
         ]
         assert repo.site_visits([first]) == {}
+
+
+def test_bulk_insert_stores_what_a_single_insert_stores(engine: Engine) -> None:
+    """insert_many binds through the driver itself: the stored values must not differ."""
+
+    def planned(coach: int, prefix: str) -> list[PlannedActivity]:
+        stage = "basisbegleitung"
+        return [
+            PlannedActivity(
+                f"{prefix}:1", COACHING, stage, date(2025, 3, 4), Decimal("2.5"), coach
+            ),
+            PlannedActivity(f"{prefix}:2", COACHING, stage, date(2025, 4, 1), Decimal(3), coach),
+            PlannedActivity(f"{prefix}:3", SITE_VISIT, stage, date(2025, 4, 1)),
+        ]
+
+    with engine.begin() as connection:
+        repo = Repository(connection, NOW)
+        coach = repo.add_coach("A", "a@example.org", Decimal("62.50"), NOW)
+        one, many, other = repo.add_centres([centre("A"), centre("B"), centre("C")], NOW)
+        rates = {coach: Decimal("62.50")}
+        repo.activities.insert(one, planned(coach, "p"), PLANNED, rates)
+        bulk = [(many, planned(coach, "p")), (other, planned(coach, "q")[:1]), (one, [])]
+        repo.activities.insert_many(bulk, PLANNED, rates)
+        repo.activities.insert_many([], PLANNED, rates)
+        stored = connection.execute(text("SELECT * FROM activities ORDER BY id")).mappings().all()
+        typed = repo.activities.of_centres([many])[many]
+    as_stored = {
+        c: [
+            {k: v for k, v in r.items() if k not in ("id", "centre_id")}
+            for r in stored
+            if r["centre_id"] == c
+        ]
+        for c in (one, many, other)
+    }
+    assert len(as_stored[one]) == 3
+    assert as_stored[many] == as_stored[one]
+    assert [r["key"] for r in as_stored[other]] == ["q:1"]
+    assert [(a.date, a.hours, a.rate, a.moved, a.recorded_at) for a in typed[:2]] == [
+        (date(2025, 3, 4), Decimal("2.5"), Decimal("62.50"), False, NOW),
+        (date(2025, 4, 1), Decimal(3), Decimal("62.50"), False, NOW),
+    ]
