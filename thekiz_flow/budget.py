@@ -44,9 +44,16 @@ def accrued_budget(workflow: Workflow, stages: Iterable[str]) -> Decimal:
 
 
 def cost(activity: Activity) -> Decimal:
-    if activity.kind != COACHING or activity.hours is None or activity.rate is None:
+    if activity.kind != COACHING:
         return Decimal(0)
-    return (activity.hours * activity.rate).quantize(CENT)
+    return session_cost(activity.hours, activity.rate)
+
+
+def session_cost(hours: Decimal | None, rate: Decimal | None) -> Decimal:
+    """A session's hours times the coach's rate, to the cent; 0 without either."""
+    if hours is None or rate is None:
+        return Decimal(0)
+    return (hours * rate).quantize(CENT)
 
 
 @dataclass(frozen=True)

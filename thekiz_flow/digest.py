@@ -4,23 +4,26 @@ Stages come from the audit trail by effective date (the stage in force on 1 Janu
 31 December, each month on its 15th for the budget), activities by their date and the
 coach's rate recorded with them. Nothing reads a centre's current stage, so a digest of
 a year produced later reads the same.
+
+The year's activities arrive counted (:class:`Tally`), not one by one, and the held
+sessions as the pairs in a row that may lie more than two months apart: the store counts
+and pairs them, the figures here stay exact.
 """
 
 from __future__ import annotations
 
 import operator
-from collections import Counter
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from decimal import Decimal
 from functools import reduce
-from itertools import pairwise
 from typing import TypeVar
 
 from dateutil.relativedelta import relativedelta
 
-from thekiz_flow.budget import accrued_budget, cost, monthly_stages, stage_on
+from thekiz_flow.budget import accrued_budget, monthly_stages, session_cost, stage_on
 from thekiz_flow.digest_model import (
     CentreYear,
     Digest,
@@ -37,7 +40,6 @@ from thekiz_flow.model import (
     PLANNED,
     SITE_VISIT,
     TRAINING,
-    Activity,
     Centre,
     StageChange,
     Training,
@@ -45,8 +47,37 @@ from thekiz_flow.model import (
 )
 
 GAP = relativedelta(months=2)
+SHORTEST_GAP_DAYS = 59  # two months are never shorter: sessions closer are never a gap
 K = TypeVar("K")
 V = TypeVar("V")
+
+
+@dataclass(frozen=True)
+class Tally:
+    """A centre's activities of the year alike in all but their date: how many, and the first
+    and the last date among them."""
+
+    kind: str
+    stage: str
+    status: str
+    training_id: int | None
+    hours: Decimal | None
+    rate: Decimal | None
+    count: int
+    first: date
+    last: date
+
+    @property
+    def total_hours(self) -> Decimal:
+        return (self.hours or Decimal(0)) * self.count
+
+    @property
+    def total_cost(self) -> Decimal:
+        each = session_cost(self.hours, self.rate) if self.kind == COACHING else Decimal(0)
+        return each * self.count
+
+
+Pair = tuple[date, date]  # two held sessions of a centre in a row: (earlier, later)
 
 
 @dataclass(frozen=True)
@@ -56,7 +87,10 @@ class YearInput:
     year: int
     centres: Sequence[Centre]
     histories: Mapping[int, Sequence[StageChange]]
-    activities: Sequence[Activity]  # every activity dated in the year
+    tallies: Mapping[int, Sequence[Tally]]  # per centre: its activities dated in the year
+    # per centre: held sessions of the year in a row; at least every pair more than
+    # SHORTEST_GAP_DAYS apart (closer pairs may be left out)
+    pairs: Mapping[int, Sequence[Pair]]
     visits: Mapping[int, Sequence[tuple[date, str]]]  # all held site visits
     trainings: Mapping[int, Training]
 
@@ -72,17 +106,34 @@ class YearInput:
         """The centres the programme knew by the end of the year."""
         return [c for c in self.centres if c.registered is None or c.registered <= self.last]
 
+    def all_tallies(self) -> Iterator[Tally]:
+        """The tallies of all centres."""
+        return (t for tallies in self.tallies.values() for t in tallies)
 
-def _figures(sessions: Iterable[Activity]) -> SessionFigures:
+
+def _count(tallies: Iterable[Tally], kind: str, *statuses: str) -> int:
+    return sum(t.count for t in tallies if t.kind == kind and t.status in statuses)
+
+
+def _figures(sessions: Iterable[Tally]) -> SessionFigures:
     items = list(sessions)
-    held = [a for a in items if a.status == HELD]
+    held = [t for t in items if t.status == HELD]
     return SessionFigures(
-        planned=sum(a.status == PLANNED for a in items),
-        held=len(held),
-        cancelled=sum(a.status == CANCELLED for a in items),
-        hours=sum((a.hours or Decimal(0) for a in held), Decimal(0)),
-        cost=sum((cost(a) for a in held), Decimal(0)),
+        planned=_count(items, COACHING, PLANNED),
+        held=_count(items, COACHING, HELD),
+        cancelled=_count(items, COACHING, CANCELLED),
+        hours=sum((t.total_hours for t in held), Decimal(0)),
+        cost=sum((t.total_cost for t in held), Decimal(0)),
     )
+
+
+def _group(items: Iterable[V], key: Callable[[V], K | None]) -> dict[K, list[V]]:
+    groups: dict[K, list[V]] = defaultdict(list)
+    for item in items:
+        group = key(item)
+        if group is not None:
+            groups[group].append(item)
+    return groups
 
 
 def _stages_at(workflow: Workflow, data: YearInput, day: date) -> dict[int, str]:
@@ -93,7 +144,7 @@ def _stages_at(workflow: Workflow, data: YearInput, day: date) -> dict[int, str]
     }
 
 
-def _count(
+def _census(
     stages: Mapping[int, str], centres: Sequence[Centre]
 ) -> tuple[Counter[str], Counter[tuple[str, str]]]:
     district = {c.id: c.district for c in centres}
@@ -175,13 +226,48 @@ def _coaching_periods(
     return periods
 
 
-def _gap(workflow: Workflow, data: YearInput, centre: Centre, held: Sequence[date]) -> Gap | None:
+def held_runs(first: date, last: date, pairs: Iterable[Pair]) -> list[Pair]:
+    """The stretches from the ``first`` to the ``last`` held session in which no two sessions
+    in a row lie more than two months apart. ``pairs`` are sessions in a row, at least every
+    pair that lies further apart (closer pairs change nothing)."""
+    runs = []
+    start = first
+    for earlier, later in sorted(pairs):
+        if later > earlier + GAP:
+            runs.append((start, earlier))
+            start = later
+    runs.append((start, last))
+    return runs
+
+
+def _runs(data: YearInput, centre_id: int) -> list[Pair]:
+    held = [t for t in data.tallies.get(centre_id, ()) if t.kind == COACHING and t.status == HELD]
+    if not held:
+        return []
+    first, last = min(t.first for t in held), max(t.last for t in held)
+    return held_runs(first, last, data.pairs.get(centre_id, ()))
+
+
+def _uncovered(start: date, end: date, runs: Sequence[Pair]) -> Iterator[Pair]:
+    """The stretches from ``start`` to ``end`` between the runs of held sessions: each from
+    the start or a run's last session to the next run's first session or the end. Inside a
+    run no two sessions in a row lie more than two months apart, nor do its sessions and
+    ``start`` or ``end`` falling into it."""
+    day = start
+    for first, last in runs:
+        if first <= end and last >= start:
+            yield day, max(first, start)
+            day = min(last, end)
+    yield day, end
+
+
+def _gap(workflow: Workflow, data: YearInput, centre: Centre) -> Gap | None:
     """The longest stretch without a held session longer than two months, if any."""
     longest: Gap | None = None
     history = data.histories.get(centre.id, [])
+    runs = _runs(data, centre.id)
     for start, end in _coaching_periods(workflow, data, history, centre.registered):
-        points = [start, *(d for d in held if start <= d <= end), end]
-        for first, last in pairwise(points):
+        for first, last in _uncovered(start, end, runs):
             if last > first + GAP and (longest is None or (last - first).days > longest.days):
                 longest = Gap(
                     centre.id, centre.name, centre.district, first, last, (last - first).days
@@ -189,13 +275,29 @@ def _gap(workflow: Workflow, data: YearInput, centre: Centre, held: Sequence[dat
     return longest
 
 
+def _sessions_by_district(data: YearInput, district: Mapping[int, str]) -> dict[str, list[Tally]]:
+    by_district: dict[str, list[Tally]] = defaultdict(list)
+    for centre_id, tallies in data.tallies.items():
+        if centre_id in district:
+            by_district[district[centre_id]].extend(t for t in tallies if t.kind == COACHING)
+    return by_district
+
+
+def _training_kind(data: YearInput, seat: Tally) -> str | None:
+    training = None if seat.training_id is None else data.trainings.get(seat.training_id)
+    return None if training is None else training.kind
+
+
 def _trainings(workflow: Workflow, data: YearInput) -> tuple[TrainingFigures, ...]:
-    seats = [a for a in data.activities if a.kind == TRAINING and a.training_id in data.trainings]
+    by_kind = _group(
+        (t for t in data.all_tallies() if t.kind == TRAINING),
+        lambda seat: _training_kind(data, seat),
+    )
     figures = []
     for kind, name in workflow.training_kinds.items():
-        mine = [a for a in seats if data.trainings[a.training_id or 0].kind == kind]
-        enrolled = sum(a.status in (PLANNED, HELD) for a in mine)
-        figures.append(TrainingFigures(name, enrolled, sum(a.status == HELD for a in mine)))
+        mine = by_kind.get(kind, [])
+        enrolled = _count(mine, TRAINING, PLANNED, HELD)
+        figures.append(TrainingFigures(name, enrolled, _count(mine, TRAINING, HELD)))
     return tuple(figures)
 
 
@@ -208,8 +310,8 @@ def _centre_rows(
 ) -> tuple[CentreYear, ...]:
     rows = []
     for centre in data.known():
-        mine = [a for a in data.activities if a.centre_id == centre.id]
-        sessions = _figures(a for a in mine if a.kind == COACHING)
+        mine = data.tallies.get(centre.id, ())
+        sessions = _figures(t for t in mine if t.kind == COACHING)
         rows.append(
             CentreYear(
                 centre.id,
@@ -221,8 +323,8 @@ def _centre_rows(
                 sessions.hours,
                 sessions.cost,
                 budgets.get(centre.id, Decimal(0)),
-                any(a.kind == SITE_VISIT and a.status == HELD for a in mine),
-                sum(a.kind == TRAINING and a.status == HELD for a in mine),
+                _count(mine, SITE_VISIT, HELD) > 0,
+                _count(mine, TRAINING, HELD),
             )
         )
     return tuple(rows)
@@ -231,17 +333,14 @@ def _centre_rows(
 def build_digest(workflow: Workflow, data: YearInput) -> Digest:
     start, end = _stages_at(workflow, data, data.first), _stages_at(workflow, data, data.last)
     known = data.known()
-    stage_start, district_start = _count(start, known)
-    stage_end, district_end = _count(end, known)
+    stage_start, district_start = _census(start, known)
+    stage_end, district_end = _census(end, known)
     admissions, by_trigger, pauses, withdrawals = _changes(workflow, data)
-    sessions = [a for a in data.activities if a.kind == COACHING]
     district = {c.id: c.district for c in known}
+    by_stage = _group((t for t in data.all_tallies() if t.kind == COACHING), lambda t: t.stage)
+    by_district = _sessions_by_district(data, district)
     budget_by_stage, budget_by_centre = _budgets(workflow, data)
-    held = {
-        c.id: sorted(a.date for a in sessions if a.centre_id == c.id and a.status == HELD)
-        for c in known
-    }
-    gaps = (_gap(workflow, data, c, held[c.id]) for c in known)
+    gaps = (_gap(workflow, data, c) for c in known)
     return Digest(
         year=data.year,
         stages=tuple((s.id, s.name) for s in workflow.stages.values()),
@@ -254,17 +353,10 @@ def build_digest(workflow: Workflow, data: YearInput) -> Digest:
         changes_by_trigger=by_trigger,
         pauses=pauses,
         withdrawals=withdrawals,
-        sessions_by_stage={
-            s: _figures(a for a in sessions if a.stage == s)
-            for s in workflow.stages
-            if any(a.stage == s for a in sessions)
-        },
-        sessions_by_district={
-            d: _figures(a for a in sessions if district.get(a.centre_id) == d)
-            for d in workflow.districts
-        },
+        sessions_by_stage={s: _figures(by_stage[s]) for s in workflow.stages if s in by_stage},
+        sessions_by_district={d: _figures(by_district.get(d, [])) for d in workflow.districts},
         budget_by_stage=budget_by_stage,
-        site_visits_held=sum(a.kind == SITE_VISIT and a.status == HELD for a in data.activities),
+        site_visits_held=_count(data.all_tallies(), SITE_VISIT, HELD),
         site_visits_outstanding=_outstanding(workflow, data, end),
         trainings=_trainings(workflow, data),
         gaps=tuple(g for g in gaps if g is not None),
