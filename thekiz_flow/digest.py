@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from decimal import Decimal
-from functools import reduce
+from functools import cached_property, reduce
 from typing import TypeVar
 
 from dateutil.relativedelta import relativedelta
@@ -48,6 +48,7 @@ from thekiz_flow.model import (
 
 GAP = relativedelta(months=2)
 SHORTEST_GAP_DAYS = 59  # two months are never shorter: sessions closer are never a gap
+LONGEST_GAP_DAYS = 62  # nor longer
 K = TypeVar("K")
 V = TypeVar("V")
 
@@ -94,11 +95,11 @@ class YearInput:
     visits: Mapping[int, Sequence[tuple[date, str]]]  # all held site visits
     trainings: Mapping[int, Training]
 
-    @property
+    @cached_property
     def first(self) -> date:
         return date(self.year, 1, 1)
 
-    @property
+    @cached_property
     def last(self) -> date:
         return date(self.year, 12, 31)
 
@@ -111,20 +112,28 @@ class YearInput:
         return (t for tallies in self.tallies.values() for t in tallies)
 
 
+def _apart(first: date, last: date) -> bool:
+    """Whether ``last`` lies more than two months after ``first`` (by the calendar)."""
+    days = (last - first).days
+    if SHORTEST_GAP_DAYS <= days <= LONGEST_GAP_DAYS:
+        return last > first + GAP
+    return days > LONGEST_GAP_DAYS
+
+
 def _count(tallies: Iterable[Tally], kind: str, *statuses: str) -> int:
     return sum(t.count for t in tallies if t.kind == kind and t.status in statuses)
 
 
 def _figures(sessions: Iterable[Tally]) -> SessionFigures:
-    items = list(sessions)
-    held = [t for t in items if t.status == HELD]
-    return SessionFigures(
-        planned=_count(items, COACHING, PLANNED),
-        held=_count(items, COACHING, HELD),
-        cancelled=_count(items, COACHING, CANCELLED),
-        hours=sum((t.total_hours for t in held), Decimal(0)),
-        cost=sum((t.total_cost for t in held), Decimal(0)),
-    )
+    counts = dict.fromkeys((PLANNED, HELD, CANCELLED), 0)
+    hours = cost = Decimal(0)
+    for tally in sessions:
+        if tally.status in counts:
+            counts[tally.status] += tally.count
+        if tally.status == HELD:
+            hours += tally.total_hours
+            cost += tally.total_cost
+    return SessionFigures(counts[PLANNED], counts[HELD], counts[CANCELLED], hours, cost)
 
 
 def _group(items: Iterable[V], key: Callable[[V], K | None]) -> dict[K, list[V]]:
@@ -233,7 +242,7 @@ def held_runs(first: date, last: date, pairs: Iterable[Pair]) -> list[Pair]:
     runs = []
     start = first
     for earlier, later in sorted(pairs):
-        if later > earlier + GAP:
+        if _apart(earlier, later):
             runs.append((start, earlier))
             start = later
     runs.append((start, last))
@@ -268,7 +277,7 @@ def _gap(workflow: Workflow, data: YearInput, centre: Centre) -> Gap | None:
     runs = _runs(data, centre.id)
     for start, end in _coaching_periods(workflow, data, history, centre.registered):
         for first, last in _uncovered(start, end, runs):
-            if last > first + GAP and (longest is None or (last - first).days > longest.days):
+            if _apart(first, last) and (longest is None or (last - first).days > longest.days):
                 longest = Gap(
                     centre.id, centre.name, centre.district, first, last, (last - first).days
                 )
