@@ -12,6 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tests.digest_helpers import pairs, tallies
+from thekiz_flow.budget import stage_on, stages_on
 from thekiz_flow.digest import (
     SHORTEST_GAP_DAYS,
     YearInput,
@@ -280,3 +281,20 @@ def test_runs_of_held_sessions() -> None:
     assert held_runs(date(2025, 1, 31), jul, [(date(2025, 1, 31), date(2025, 3, 31))]) == [
         (date(2025, 1, 31), jul)
     ]
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    effective=st.lists(st.integers(0, 400), max_size=8),
+    days=st.lists(st.integers(-10, 410), max_size=16),
+)
+def test_stages_on_many_days_in_one_walk_as_on_each_day(
+    effective: list[int], days: list[int]
+) -> None:
+    start = date(2025, 1, 1)
+    history = [
+        change(1, "t", f"s{n}", f"s{n + 1}", (start + timedelta(days=d)).isoformat())
+        for n, d in enumerate(effective)
+    ]
+    on = sorted(start + timedelta(days=d) for d in days)
+    assert stages_on(history, "s0", on) == [stage_on(history, "s0", day) for day in on]

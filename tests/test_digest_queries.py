@@ -106,7 +106,7 @@ def test_counts_and_pairs_are_those_of_the_activities_one_by_one(engine: Engine)
     assert {i: set(t) for i, t in counted.items()} == {
         i: set(t) for i, t in tallies(stored).items()
     }
-    assert sum(t.count for ts in counted.values() for t in ts) == len(stored)
+    assert sum(t.number for ts in counted.values() for t in ts) == len(stored)
     every = pairs(stored)
     for centre_id in centres:
         apart = {p for p in every.get(centre_id, []) if (p[1] - p[0]).days >= SHORTEST_GAP_DAYS}

@@ -15,15 +15,15 @@ from __future__ import annotations
 import operator
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from decimal import Decimal
-from functools import cached_property, reduce
-from typing import TypeVar
+from functools import cached_property, lru_cache, reduce
+from typing import NamedTuple, TypeVar
 
 from dateutil.relativedelta import relativedelta
 
-from thekiz_flow.budget import accrued_budget, monthly_stages, session_cost, stage_on
+from thekiz_flow.budget import accrued_budget, mid_months, session_cost, stages_on
 from thekiz_flow.digest_model import (
     CentreYear,
     Digest,
@@ -32,7 +32,7 @@ from thekiz_flow.digest_model import (
     TrainingFigures,
     add_figures,
 )
-from thekiz_flow.history import episode_start, facts_as_of
+from thekiz_flow.history import Change, stay_start
 from thekiz_flow.model import (
     CANCELLED,
     COACHING,
@@ -41,7 +41,6 @@ from thekiz_flow.model import (
     SITE_VISIT,
     TRAINING,
     Centre,
-    StageChange,
     Training,
     Workflow,
 )
@@ -49,12 +48,12 @@ from thekiz_flow.model import (
 GAP = relativedelta(months=2)
 SHORTEST_GAP_DAYS = 59  # two months are never shorter: sessions closer are never a gap
 LONGEST_GAP_DAYS = 62  # nor longer
+ONE_DAY = timedelta(days=1)
 K = TypeVar("K")
 V = TypeVar("V")
 
 
-@dataclass(frozen=True)
-class Tally:
+class Tally(NamedTuple):
     """A centre's activities of the year alike in all but their date: how many, and the first
     and the last date among them."""
 
@@ -64,21 +63,30 @@ class Tally:
     training_id: int | None
     hours: Decimal | None
     rate: Decimal | None
-    count: int
+    number: int  # how many
     first: date
     last: date
 
     @property
     def total_hours(self) -> Decimal:
-        return (self.hours or Decimal(0)) * self.count
+        return (self.hours or Decimal(0)) * self.number
 
     @property
     def total_cost(self) -> Decimal:
         each = session_cost(self.hours, self.rate) if self.kind == COACHING else Decimal(0)
-        return each * self.count
+        return each * self.number
 
 
 Pair = tuple[date, date]  # two held sessions of a centre in a row: (earlier, later)
+
+
+class Step(NamedTuple):
+    """What the digest reads of a stage change."""
+
+    trigger: str
+    from_stage: str
+    to_stage: str
+    effective: date
 
 
 @dataclass(frozen=True)
@@ -87,7 +95,10 @@ class YearInput:
 
     year: int
     centres: Sequence[Centre]
-    histories: Mapping[int, Sequence[StageChange]]
+    # per centre: its stage changes in the order recorded (those dated after the year may be
+    # left out: a change is never dated before the stay it ends began, so none of them is
+    # dated within the year)
+    histories: Mapping[int, Sequence[Change]]
     tallies: Mapping[int, Sequence[Tally]]  # per centre: its activities dated in the year
     # per centre: held sessions of the year in a row; at least every pair more than
     # SHORTEST_GAP_DAYS apart (closer pairs may be left out)
@@ -121,7 +132,7 @@ def _apart(first: date, last: date) -> bool:
 
 
 def _count(tallies: Iterable[Tally], kind: str, *statuses: str) -> int:
-    return sum(t.count for t in tallies if t.kind == kind and t.status in statuses)
+    return sum(t.number for t in tallies if t.kind == kind and t.status in statuses)
 
 
 def _figures(sessions: Iterable[Tally]) -> SessionFigures:
@@ -129,7 +140,7 @@ def _figures(sessions: Iterable[Tally]) -> SessionFigures:
     hours = cost = Decimal(0)
     for tally in sessions:
         if tally.status in counts:
-            counts[tally.status] += tally.count
+            counts[tally.status] += tally.number
         if tally.status == HELD:
             hours += tally.total_hours
             cost += tally.total_cost
@@ -145,12 +156,55 @@ def _group(items: Iterable[V], key: Callable[[V], K | None]) -> dict[K, list[V]]
     return groups
 
 
-def _stages_at(workflow: Workflow, data: YearInput, day: date) -> dict[int, str]:
-    return {
-        c.id: stage_on(data.histories.get(c.id, []), workflow.initial, day)
-        for c in data.known()
-        if c.registered is None or c.registered <= day
-    }
+@dataclass(frozen=True)
+class _Year:
+    """What the figures of every centre share in a year, worked out once per digest."""
+
+    workflow: Workflow
+    first: date
+    last: date
+    days: tuple[date, ...]  # 1 January, each month's 15th, 31 December
+    regular: frozenset[str]  # the stages that plan regular sessions
+    # accrued budget per sequence of monthly stages: the centre's, and each stage's share
+    budgets: dict[tuple[str, ...], tuple[Decimal, dict[str, Decimal]]] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, workflow: Workflow, year: int) -> _Year:
+        first, last = date(year, 1, 1), date(year, 12, 31)
+        regular = frozenset(
+            s.id
+            for s in workflow.stages.values()
+            if s.coaching is not None and s.coaching.every_months > 0
+        )
+        return cls(workflow, first, last, (first, *mid_months(year), last), regular)
+
+    def budget(self, months: tuple[str, ...]) -> tuple[Decimal, dict[str, Decimal]]:
+        """Accrued over ``months``: in all, and per stage."""
+        known = self.budgets.get(months)
+        if known is None:
+            by_stage = {
+                stage: accrued_budget(self.workflow, [s for s in months if s == stage])
+                for stage in set(months)
+            }
+            known = self.budgets[months] = accrued_budget(self.workflow, months), by_stage
+        return known
+
+
+class _Stages(NamedTuple):
+    """A centre's stages on the year's days (:attr:`_Year.days`) once it was registered."""
+
+    start: str | None  # on 1 January
+    end: str | None  # on 31 December
+    months: tuple[str, ...]  # on the 15th of each month
+
+
+def _stages(year: _Year, data: YearInput, centre: Centre) -> _Stages:
+    stages = stages_on(data.histories.get(centre.id, ()), year.workflow.initial, year.days)
+    registered = centre.registered
+    if registered is None or registered <= year.first:
+        return _Stages(stages[0], stages[-1], tuple(stages[1:-1]))
+    known = [s if registered <= day else None for s, day in zip(stages, year.days, strict=True)]
+    return _Stages(known[0], known[-1], tuple(s for s in known[1:-1] if s is not None))
 
 
 def _census(
@@ -178,60 +232,62 @@ def _changes(workflow: Workflow, data: YearInput) -> tuple[int, dict[str, int], 
     return by_trigger[admit.trigger] if admit else 0, dict(by_trigger), pauses, withdrawals
 
 
-def _budgets(workflow: Workflow, data: YearInput) -> tuple[dict[str, Decimal], dict[int, Decimal]]:
+def _budgets(
+    year: _Year, stages: Mapping[int, _Stages]
+) -> tuple[dict[str, Decimal], dict[int, Decimal]]:
     """Accrued budget per stage (months counted on their 15th) and per centre."""
     by_stage: dict[str, Decimal] = {}
     by_centre: dict[int, Decimal] = {}
-    for centre in data.known():
-        months = monthly_stages(data.histories.get(centre.id, []), workflow.initial, data.year)
-        if centre.registered is not None:
-            months = [
-                s for m, s in enumerate(months, 1) if centre.registered <= date(data.year, m, 15)
-            ]
-        by_centre[centre.id] = accrued_budget(workflow, months)
-        for stage in set(months):
-            amount = accrued_budget(workflow, [s for s in months if s == stage])
+    for centre_id, centre_stages in stages.items():
+        by_centre[centre_id], shares = year.budget(centre_stages.months)
+        for stage, amount in shares.items():
             by_stage[stage] = by_stage.get(stage, Decimal(0)) + amount
     return by_stage, by_centre
 
 
-def _outstanding(workflow: Workflow, data: YearInput, stages_end: Mapping[int, str]) -> int:
+@lru_cache(maxsize=4096)
+def _months_after(day: date, months: int) -> date:
+    return day + relativedelta(months=months)
+
+
+def _outstanding(
+    year: _Year, data: YearInput, known: Sequence[Centre], stages_end: Mapping[int, str]
+) -> int:
     """Centres at year end whose stage's site visit was due and had not been held."""
+    workflow = year.workflow
     missing = 0
-    for centre in data.known():
+    for centre in known:
         stage = workflow.stage(stages_end.get(centre.id, workflow.initial))
-        if not stage.active or stage.site_visit_within_months is None:
+        within = stage.site_visit_within_months
+        if not stage.active or within is None:
             continue
-        history = data.histories.get(centre.id, [])
-        earlier = [c.effective for c in history if c.effective <= data.last]
-        since = earlier[-1] if earlier else centre.registered or centre.stage_since
-        as_stage = Centre(
-            centre.id, centre.name, centre.district, centre.email, None, None, stage.id, since
-        )
-        facts = facts_as_of(as_stage, history, data.visits.get(centre.id, []), data.last)
-        start = episode_start(facts, workflow)
-        due = start + relativedelta(months=stage.site_visit_within_months)
-        held = any(s == stage.id and start <= d for d, s in facts.site_visits)
-        missing += due <= data.last and not held
+        history = [c for c in data.histories.get(centre.id, ()) if c.effective <= year.last]
+        since = history[-1].effective if history else centre.registered or centre.stage_since
+        start = stay_start(workflow, stage.id, since, history)
+        visits = data.visits.get(centre.id, ())
+        held = any(s == stage.id and start <= d <= year.last for d, s in visits)
+        missing += _months_after(start, within) <= year.last and not held
     return missing
 
 
 def _coaching_periods(
-    workflow: Workflow, data: YearInput, history: Sequence[StageChange], registered: date | None
+    year: _Year, history: Sequence[Change], registered: date | None
 ) -> list[tuple[date, date]]:
     """The stretches of the year in stages that plan regular sessions, merged."""
+    first = max(year.first, registered or year.first)
+    if first > year.last:
+        return []
+    starts = [first, *sorted({c.effective for c in history if first < c.effective <= year.last})]
+    ends = [*(day - ONE_DAY for day in starts[1:]), year.last]
+    stages = stages_on(history, year.workflow.initial, starts)
     periods: list[tuple[date, date]] = []
-    day = max(data.first, registered or data.first)
-    while day <= data.last:
-        stage = workflow.stage(stage_on(history, workflow.initial, day))
-        later = [c.effective for c in history if day < c.effective <= data.last]
-        end = (min(later) - timedelta(days=1)) if later else data.last
-        regular = stage.coaching is not None and stage.coaching.every_months > 0
-        if regular and periods and periods[-1][1] + timedelta(days=1) == day:
+    for start, end, stage in zip(starts, ends, stages, strict=True):
+        if stage not in year.regular:
+            continue
+        if periods and periods[-1][1] + ONE_DAY == start:
             periods[-1] = (periods[-1][0], end)
-        elif regular:
-            periods.append((day, end))
-        day = end + timedelta(days=1)
+        else:
+            periods.append((start, end))
     return periods
 
 
@@ -270,26 +326,20 @@ def _uncovered(start: date, end: date, runs: Sequence[Pair]) -> Iterator[Pair]:
     yield day, end
 
 
-def _gap(workflow: Workflow, data: YearInput, centre: Centre) -> Gap | None:
+def _gap(year: _Year, data: YearInput, centre: Centre) -> Gap | None:
     """The longest stretch without a held session longer than two months, if any."""
+    periods = _coaching_periods(year, data.histories.get(centre.id, ()), centre.registered)
+    if not periods:
+        return None
     longest: Gap | None = None
-    history = data.histories.get(centre.id, [])
     runs = _runs(data, centre.id)
-    for start, end in _coaching_periods(workflow, data, history, centre.registered):
+    for start, end in periods:
         for first, last in _uncovered(start, end, runs):
             if _apart(first, last) and (longest is None or (last - first).days > longest.days):
                 longest = Gap(
                     centre.id, centre.name, centre.district, first, last, (last - first).days
                 )
     return longest
-
-
-def _sessions_by_district(data: YearInput, district: Mapping[int, str]) -> dict[str, list[Tally]]:
-    by_district: dict[str, list[Tally]] = defaultdict(list)
-    for centre_id, tallies in data.tallies.items():
-        if centre_id in district:
-            by_district[district[centre_id]].extend(t for t in tallies if t.kind == COACHING)
-    return by_district
 
 
 def _training_kind(data: YearInput, seat: Tally) -> str | None:
@@ -310,46 +360,55 @@ def _trainings(workflow: Workflow, data: YearInput) -> tuple[TrainingFigures, ..
     return tuple(figures)
 
 
-def _centre_rows(
+def _sessions_by_district(
+    workflow: Workflow, known: Sequence[Centre], sessions: Mapping[int, SessionFigures]
+) -> dict[str, SessionFigures]:
+    by_district: dict[str, SessionFigures] = {}
+    for centre in known:
+        figures = by_district.get(centre.district, SessionFigures())
+        by_district[centre.district] = add_figures(figures, sessions[centre.id])
+    return {d: by_district.get(d, SessionFigures()) for d in workflow.districts}
+
+
+def _centre_row(
     data: YearInput,
-    start: Mapping[int, str],
-    end: Mapping[int, str],
-    budgets: Mapping[int, Decimal],
+    centre: Centre,
+    stages: _Stages,
+    sessions: SessionFigures,
+    budget: Decimal,
     initial: str,
-) -> tuple[CentreYear, ...]:
-    rows = []
-    for centre in data.known():
-        mine = data.tallies.get(centre.id, ())
-        sessions = _figures(t for t in mine if t.kind == COACHING)
-        rows.append(
-            CentreYear(
-                centre.id,
-                centre.name,
-                centre.district,
-                start.get(centre.id, initial),
-                end.get(centre.id, initial),
-                sessions.held,
-                sessions.hours,
-                sessions.cost,
-                budgets.get(centre.id, Decimal(0)),
-                _count(mine, SITE_VISIT, HELD) > 0,
-                _count(mine, TRAINING, HELD),
-            )
-        )
-    return tuple(rows)
+) -> CentreYear:
+    mine = data.tallies.get(centre.id, ())
+    return CentreYear(
+        centre.id,
+        centre.name,
+        centre.district,
+        stages.start or initial,
+        stages.end or initial,
+        sessions.held,
+        sessions.hours,
+        sessions.cost,
+        budget,
+        _count(mine, SITE_VISIT, HELD) > 0,
+        _count(mine, TRAINING, HELD),
+    )
 
 
 def build_digest(workflow: Workflow, data: YearInput) -> Digest:
-    start, end = _stages_at(workflow, data, data.first), _stages_at(workflow, data, data.last)
+    year = _Year.of(workflow, data.year)
     known = data.known()
+    stages = {c.id: _stages(year, data, c) for c in known}
+    start = {i: s.start for i, s in stages.items() if s.start is not None}
+    end = {i: s.end for i, s in stages.items() if s.end is not None}
     stage_start, district_start = _census(start, known)
     stage_end, district_end = _census(end, known)
     admissions, by_trigger, pauses, withdrawals = _changes(workflow, data)
-    district = {c.id: c.district for c in known}
     by_stage = _group((t for t in data.all_tallies() if t.kind == COACHING), lambda t: t.stage)
-    by_district = _sessions_by_district(data, district)
-    budget_by_stage, budget_by_centre = _budgets(workflow, data)
-    gaps = (_gap(workflow, data, c) for c in known)
+    sessions = {
+        c.id: _figures(t for t in data.tallies.get(c.id, ()) if t.kind == COACHING) for c in known
+    }
+    budget_by_stage, budget_by_centre = _budgets(year, stages)
+    gaps = (_gap(year, data, c) for c in known)
     return Digest(
         year=data.year,
         stages=tuple((s.id, s.name) for s in workflow.stages.values()),
@@ -363,13 +422,18 @@ def build_digest(workflow: Workflow, data: YearInput) -> Digest:
         pauses=pauses,
         withdrawals=withdrawals,
         sessions_by_stage={s: _figures(by_stage[s]) for s in workflow.stages if s in by_stage},
-        sessions_by_district={d: _figures(by_district.get(d, [])) for d in workflow.districts},
+        sessions_by_district=_sessions_by_district(workflow, known, sessions),
         budget_by_stage=budget_by_stage,
         site_visits_held=_count(data.all_tallies(), SITE_VISIT, HELD),
-        site_visits_outstanding=_outstanding(workflow, data, end),
+        site_visits_outstanding=_outstanding(year, data, known, end),
         trainings=_trainings(workflow, data),
         gaps=tuple(g for g in gaps if g is not None),
-        centres=_centre_rows(data, start, end, budget_by_centre, workflow.initial),
+        centres=tuple(
+            _centre_row(
+                data, c, stages[c.id], sessions[c.id], budget_by_centre[c.id], workflow.initial
+            )
+            for c in known
+        ),
     )
 
 

@@ -1,9 +1,11 @@
-"""The year's activities for the digest, counted and paired by the database.
+"""The digest's reading of the store: the year's activities counted and paired by the
+database, the audit trail and the held site visits, each in one query ordered by centre.
 
 Python sees no single activity: one GROUP BY counts them per centre into tallies, and a
 window function (LAG) pairs each centre's held sessions in a row, of which only the pairs
 that may lie more than two months apart leave the database. Both come ordered by centre,
-so the digest takes them a part of the centres at a time (:class:`ByCentre`).
+so the digest takes them a part of the centres at a time (:class:`ByCentre`), as it takes
+the stage changes and site visits up to the year's end: only the columns it reads, as tuples.
 
 Hours and rates stay group keys rather than being summed in SQL: SQLite keeps them as
 floating point, so the digest multiplies and rounds them itself, exactly.
@@ -18,9 +20,9 @@ from typing import Any, Generic, TypeVar
 
 from sqlalchemy import ColumnElement, Connection, Date, func, select
 
-from thekiz_flow.db.tables import activities
-from thekiz_flow.digest import SHORTEST_GAP_DAYS, Pair, Tally
-from thekiz_flow.model import COACHING, HELD
+from thekiz_flow.db.tables import activities, stage_changes
+from thekiz_flow.digest import SHORTEST_GAP_DAYS, Pair, Step, Tally
+from thekiz_flow.model import COACHING, HELD, SITE_VISIT
 
 T = TypeVar("T")
 
@@ -57,6 +59,31 @@ def pairs(conn: Connection, first: date, last: date) -> Iterator[tuple[int, Pair
     )
     for centre_id, before, after in conn.execute(stmt):
         yield centre_id, (before, after)
+
+
+def histories(conn: Connection, last: date) -> Iterator[tuple[int, Step]]:
+    """Stage changes effective up to ``last``, in the order recorded: (centre id, step) by
+    centre."""
+    c = stage_changes.c
+    stmt = (
+        select(c.centre_id, c.trigger, c.from_stage, c.to_stage, c.effective)
+        .where(c.effective <= last)
+        .order_by(c.centre_id, c.id)
+    )
+    for centre_id, *step in conn.execute(stmt):
+        yield centre_id, Step(*step)
+
+
+def visits(conn: Connection, last: date) -> Iterator[tuple[int, tuple[date, str]]]:
+    """Site visits held up to ``last``: (centre id, (date, stage)) by centre."""
+    c = activities.c
+    stmt = (
+        select(c.centre_id, c.date, c.stage)
+        .where(c.kind == SITE_VISIT, c.status == HELD, c.date <= last)
+        .order_by(c.centre_id)
+    )
+    for centre_id, day, stage in conn.execute(stmt):
+        yield centre_id, (day, stage)
 
 
 def _days_between(

@@ -36,24 +36,26 @@ class DigestService(LifecycleService):
 
     def _parts(self, year: int) -> Iterator[YearInput]:
         """The year's data a part of the centres at a time (inside one transaction): the
-        activities counted and paired by the database in one pass each, ordered by centre."""
+        activities counted and paired by the database in one pass each, they and the stage
+        changes and site visits read in one query each, ordered by centre."""
         first, last = date(year, 1, 1), date(year, 12, 31)
         with self.unit() as repo:
             centres = repo.centres()
             trainings = {t.id: t for t in repo.trainings.find()}
+            histories = ByCentre(digest_queries.histories(repo.conn, last))
             tallies = ByCentre(digest_queries.tallies(repo.conn, first, last))
             pairs = ByCentre(digest_queries.pairs(repo.conn, first, last))
+            visits = ByCentre(digest_queries.visits(repo.conn, last))
             for start in range(0, max(len(centres), 1), PART):
                 part = centres[start : start + PART]
-                ids = [c.id for c in part]
-                upto = max(ids, default=0)
+                upto = part[-1].id if part else 0
                 yield YearInput(
                     year,
                     part,
-                    repo.histories(ids),
+                    histories.upto(upto),
                     tallies.upto(upto),
                     pairs.upto(upto),
-                    repo.site_visits(ids),
+                    visits.upto(upto),
                     trainings,
                 )
 
