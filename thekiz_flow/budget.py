@@ -14,6 +14,7 @@ from decimal import Decimal
 
 from dateutil.relativedelta import relativedelta
 
+from thekiz_flow.history import Change
 from thekiz_flow.model import COACHING, HELD, PLANNED, Activity, StageChange, Workflow
 
 CENT = Decimal("0.01")
@@ -30,8 +31,26 @@ def stage_on(history: Sequence[StageChange], initial: str, day: date) -> str:
     return stage
 
 
+def stages_on(history: Sequence[Change], initial: str, days: Iterable[date]) -> list[str]:
+    """The stage in force on each of ``days`` (ascending), as :func:`stage_on` tells it, in
+    one walk along the audit trail."""
+    stages = []
+    stage, at, count = initial, 0, len(history)
+    for day in days:
+        while at < count and history[at].effective <= day:
+            stage = history[at].to_stage
+            at += 1
+        stages.append(stage)
+    return stages
+
+
+def mid_months(year: int) -> list[date]:
+    """The days on which the months of ``year`` count for the budget."""
+    return [date(year, month, MID_MONTH) for month in range(1, 13)]
+
+
 def monthly_stages(history: Sequence[StageChange], initial: str, year: int) -> list[str]:
-    return [stage_on(history, initial, date(year, month, MID_MONTH)) for month in range(1, 13)]
+    return stages_on(history, initial, mid_months(year))
 
 
 def accrued_budget(workflow: Workflow, stages: Iterable[str]) -> Decimal:
@@ -44,9 +63,16 @@ def accrued_budget(workflow: Workflow, stages: Iterable[str]) -> Decimal:
 
 
 def cost(activity: Activity) -> Decimal:
-    if activity.kind != COACHING or activity.hours is None or activity.rate is None:
+    if activity.kind != COACHING:
         return Decimal(0)
-    return (activity.hours * activity.rate).quantize(CENT)
+    return session_cost(activity.hours, activity.rate)
+
+
+def session_cost(hours: Decimal | None, rate: Decimal | None) -> Decimal:
+    """A session's hours times the coach's rate, to the cent; 0 without either."""
+    if hours is None or rate is None:
+        return Decimal(0)
+    return (hours * rate).quantize(CENT)
 
 
 @dataclass(frozen=True)
