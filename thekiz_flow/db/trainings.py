@@ -7,7 +7,7 @@ enrolment, which is the order of the waiting list.
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -15,7 +15,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Row, delete, func, insert, select, update
 
-from thekiz_flow.db.activities import activity_from_row
+from thekiz_flow.db.activities import activity_from_row, chunks
 from thekiz_flow.db.tables import activities, centres, trainings
 from thekiz_flow.model import CANCELLED, HELD, PLANNED, TRAINING, WAITING, Activity, Training
 
@@ -179,29 +179,36 @@ class TrainingStore:
         self.conn.execute(update(activities).where(c.id == row.id).values(status=PLANNED))
         return activity_from_row(row)
 
-    def release(self, centre_id: int, from_day: date, reason: str) -> list[Activity]:
-        """Cancel the centre's seats and waiting places from ``from_day`` on; seats move up.
+    def release(self, centre_ids: Sequence[int], from_day: date, reason: str) -> list[Activity]:
+        """Cancel the centres' seats and waiting places from ``from_day`` on; seats move up.
 
         Returns the enrolments that moved up from a waiting list.
         """
         c = activities.c
-        stmt = select(activities).where(
-            c.kind == TRAINING,
-            c.centre_id == centre_id,
-            c.status.in_((PLANNED, WAITING)),
-            c.date >= from_day,
-        )
-        moved: list[Activity] = []
-        for enrolment in [activity_from_row(r) for r in self.conn.execute(stmt)]:
-            self.conn.execute(
-                update(activities)
-                .where(c.id == enrolment.id)
-                .values(status=CANCELLED, reason=reason)
+        released: list[Activity] = []
+        for chunk in chunks(centre_ids):
+            stmt = select(activities).where(
+                c.kind == TRAINING,
+                c.centre_id.in_(chunk),
+                c.status.in_((PLANNED, WAITING)),
+                c.date >= from_day,
             )
-            training = self.get(enrolment.training_id or 0, lock=True)
-            if enrolment.status == PLANNED and training is not None:
-                seat = self.fill_seat(training)
-                moved += [seat] if seat is not None else []
+            released += [activity_from_row(r) for r in self.conn.execute(stmt.order_by(c.id))]
+        for chunk in chunks([e.id for e in released]):
+            cancel = update(activities).where(c.id.in_(chunk))
+            self.conn.execute(cancel.values(status=CANCELLED, reason=reason))
+        freed = Counter(e.training_id for e in released if e.status == PLANNED and e.training_id)
+        return [seat for training, seats in freed.items() for seat in self._fill(training, seats)]
+
+    def _fill(self, training_id: int, seats: int) -> list[Activity]:
+        """Up to ``seats`` freed seats of a training go to its waiting list, in its order."""
+        training = self.get(training_id, lock=True)
+        moved: list[Activity] = []
+        while training is not None and len(moved) < seats:
+            seat = self.fill_seat(training)
+            if seat is None:
+                break
+            moved.append(seat)
         return moved
 
     def of_centres(
