@@ -22,6 +22,7 @@ from thekiz_flow.model import (
     COACHING,
     PLANNED,
     TRAINING,
+    WAITING,
     CentreInput,
     StageChange,
     Workflow,
@@ -56,7 +57,7 @@ def twin(
 
 
 def populate(service: Service) -> dict[str, int]:
-    """Centres in every situation a batch meets; one training seat with two waiting."""
+    """Centres in every situation a batch meets; training seats with waiting lists."""
     coach = str(service.add_coach("Paul Winter", "paul@example.org", "70"))
     ids = {
         name: service.add_centre(
@@ -80,9 +81,12 @@ def populate(service: Service) -> dict[str, int]:
         service.record_visit(ids[name], date(2024, 6, 3))
     service.advance(ids["deepened"], "deepen", on=date(2026, 2, 1))
     service.advance(ids["paused"], "pause", on=date(2025, 3, 1))
-    training = service.add_training("reflexion", "Reflexion I", "2026-09-02", "Erfurt", "1")
+    small = service.add_training("reflexion", "Reflexion I", "2026-09-02", "Erfurt", "1")
     for name in ("seat", "waiting", "last_waiting"):
-        service.enrol(training, ids[name])
+        service.enrol(small, ids[name])
+    pair = service.add_training("vernetzung", "Vernetzung I", "2026-10-07", "Jena", "2")
+    for name in ("seat", "ready", "no_visit", "last_waiting", "recent"):
+        service.enrol(pair, ids[name])
     return ids
 
 
@@ -171,12 +175,19 @@ def test_a_paused_batch_gives_up_plans_and_seats_and_tells_everyone(service: Ser
     assert [c.centre_id for c in report.changes] == paused
     why = "Stufenwechsel Basisbegleitung → Pausiert"
     seats = {
-        a.centre_id: (a.status, a.reason) for a in service.activities(ActivityFilter(kind=TRAINING))
+        (a.training_id, a.centre_id): (a.status, a.reason)
+        for a in service.activities(ActivityFilter(kind=TRAINING))
     }
+    small, pair = sorted({training for training, _ in seats})
     assert seats == {
-        ids["seat"]: (CANCELLED, why),
-        ids["waiting"]: (CANCELLED, why),
-        ids["last_waiting"]: (PLANNED, None),
+        (small, ids["seat"]): (CANCELLED, why),
+        (small, ids["waiting"]): (CANCELLED, why),
+        (small, ids["last_waiting"]): (PLANNED, None),
+        (pair, ids["seat"]): (CANCELLED, why),
+        (pair, ids["ready"]): (CANCELLED, why),
+        (pair, ids["no_visit"]): (PLANNED, None),
+        (pair, ids["last_waiting"]): (PLANNED, None),
+        (pair, ids["recent"]): (WAITING, None),
     }
     ahead = ActivityFilter(centre_id=ids["seat"], kind=COACHING, first=TODAY)
     sessions = service.activities(ahead)

@@ -8,7 +8,7 @@ enrolment, which is the order of the waiting list.
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -198,17 +198,27 @@ class TrainingStore:
             cancel = update(activities).where(c.id.in_(chunk))
             self.conn.execute(cancel.values(status=CANCELLED, reason=reason))
         freed = Counter(e.training_id for e in released if e.status == PLANNED and e.training_id)
-        return [seat for training, seats in freed.items() for seat in self._fill(training, seats)]
+        return self._fill(freed)
 
-    def _fill(self, training_id: int, seats: int) -> list[Activity]:
-        """Up to ``seats`` freed seats of a training go to its waiting list, in its order."""
-        training = self.get(training_id, lock=True)
+    def _fill(self, freed: Mapping[int, int]) -> list[Activity]:
+        """Freed seats (how many per training) go to the waiting lists, each in its order,
+        as far as the trainings have room; returns the enrolments that moved up."""
+        c = activities.c
         moved: list[Activity] = []
-        while training is not None and len(moved) < seats:
-            seat = self.fill_seat(training)
-            if seat is None:
-                break
-            moved.append(seat)
+        for chunk in chunks(sorted(freed)):
+            locked = select(trainings).where(trainings.c.id.in_(chunk)).with_for_update()
+            capacity = {r.id: r.capacity for r in self.conn.execute(locked)}
+            counts = self.counts(chunk)
+            room = {t: min(freed[t], capacity[t] - counts.get(t, (0, 0))[0]) for t in capacity}
+            waiting = select(activities).where(
+                c.kind == TRAINING, c.training_id.in_(chunk), c.status == WAITING
+            )
+            for row in self.conn.execute(waiting.order_by(c.id)):
+                if room.get(row.training_id, 0) > 0:
+                    room[row.training_id] -= 1
+                    moved.append(activity_from_row(row))
+        for chunk in chunks([a.id for a in moved]):
+            self.conn.execute(update(activities).where(c.id.in_(chunk)).values(status=PLANNED))
         return moved
 
     def of_centres(
