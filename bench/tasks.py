@@ -2,8 +2,8 @@
 
 Each task sets up (engine, service, inputs), then measures exactly one operation inside
 ``probe.timed()`` and returns its figures. "Ours" is always a public entry point of the
-package (``Service.plan``, ``tick``, ``dispatch``, ``digest``, ``advance``, ``OutboxStore.add``);
-the baselines are the bare physical operations on the same file.
+package (``Service.plan``, ``tick``, ``dispatch``, ``digest``, ``advance_many``,
+``OutboxStore.add``); the baselines are the bare physical operations on the same file.
 """
 
 from __future__ import annotations
@@ -162,15 +162,13 @@ def bare_smtp(probe: Probe, url: str, port: int, batch_size: int, ids: list[int]
 
 # ------------------------------------------------------------------ stage change of all
 def advance_all(probe: Probe, url: str, ids: list[int], trigger: str, on: str) -> dict[str, Any]:
-    """``Service.advance`` for every centre, one after the other (the package has no batch)."""
+    """``Service.advance_many``: every centre in one batch, one transaction."""
     svc = service(engine_for(url))
     svc.coaches()
     day = date.fromisoformat(on)
     with probe.timed() as timing:
-        for done, centre_id in enumerate(ids, 1):
-            svc.advance(centre_id, trigger, on=day)
-            probe.progress(done, len(ids))
-    return _timing(timing, centres=len(ids))
+        report = svc.advance_many(ids, trigger, on=day)
+    return _timing(timing, centres=len(ids), changed=len(report.changes))
 
 
 def stage_raw(probe: Probe, url: str, plan_file: str) -> dict[str, Any]:

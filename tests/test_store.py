@@ -124,36 +124,47 @@ def test_times_are_stored_as_utc(engine: Engine) -> None:
     assert stored.recorded_at.tzinfo == UTC
 
 
-def test_record_change_moves_the_centre_and_writes_the_audit(engine: Engine) -> None:
+def test_record_changes_move_the_centres_and_write_the_audit(engine: Engine) -> None:
     with engine.begin() as connection:
         repo = Repository(connection)
-        (centre_id,) = repo.add_centres([centre()], NOW)
-        before = repo.centre(centre_id)
-        assert before is not None
-        change = StageChange(
-            centre_id,
-            "admit",
-            "interessent",
-            "basisbegleitung",
-            date(2025, 2, 1),
-            NOW,
-            "office",
-            "Start",
-            False,
-        )
-        stored = repo.record_change(change, before, None)
+        first, second = repo.add_centres([centre(), centre("Kita Sonnenschein")], NOW)
+        loaded = repo.centres_of([second, first, 999])
+        assert sorted(loaded) == [first, second]
+        before = [loaded[first], loaded[second]]
+        moves = [
+            (
+                StageChange(
+                    c.id,
+                    "admit",
+                    "interessent",
+                    "basisbegleitung",
+                    date(2025, 2, 1),
+                    NOW,
+                    "office",
+                    "Start",
+                    False,
+                ),
+                c,
+                None,
+            )
+            for c in before
+        ]
+        stored = repo.record_changes(moves)
         assert stored is not None
-        assert stored.id is not None
-        # The same previous state again: somebody else moved it in the meantime.
-        assert repo.record_change(change, before, None) is None
+        assert [s.centre_id for s in stored] == [first, second]
+        assert len({s.id for s in stored}) == 2
+        # The same previous state again: somebody else moved them in the meantime.
+        assert repo.record_changes(moves) is None
+        assert repo.record_changes([]) == []
     with engine.connect() as connection:
         repo = Repository(connection)
-        after = repo.centre(centre_id)
-        assert after is not None
-        assert (after.stage, after.stage_since) == ("basisbegleitung", date(2025, 2, 1))
-        assert repo.history(centre_id) == [stored]
+        for centre_id, change in zip((first, second), stored, strict=True):
+            after = repo.centre(centre_id)
+            assert after is not None
+            assert (after.stage, after.stage_since) == ("basisbegleitung", date(2025, 2, 1))
+            assert repo.history(centre_id) == [change]
         count = connection.execute(select(func.count()).select_from(stage_changes)).scalar()
-        assert count == 1
+        assert count == 2
 
 
 def test_histories_and_site_visits_by_centre(engine: Engine) -> None:

@@ -102,6 +102,14 @@ class Repository:
         row = self.conn.execute(select(centres).where(centres.c.id == centre_id)).first()
         return None if row is None else _centre(row)
 
+    def centres_of(self, centre_ids: Sequence[int]) -> dict[int, Centre]:
+        """The centres with these ids (missing ones are left out), a chunk at a time."""
+        found: dict[int, Centre] = {}
+        for chunk in chunks(centre_ids):
+            stmt = select(centres).where(centres.c.id.in_(chunk))
+            found.update((row.id, _centre(row)) for row in self.conn.execute(stmt))
+        return found
+
     def centres(self, stage: str | None = None, district: str | None = None) -> list[Centre]:
         stmt = select(centres).order_by(centres.c.id)
         if stage is not None:
@@ -204,22 +212,40 @@ class Repository:
         return [(s, d, int(n)) for s, d, n in self.conn.execute(stmt)]
 
     # ------------------------------------------------------------ stage changes
-    def record_change(
-        self, change: StageChange, previous: Centre, resume_stage: str | None
-    ) -> StageChange | None:
-        """Move the centre and write the audit row; None if it changed in the meantime."""
-        moved = self.conn.execute(
+    def record_changes(
+        self, moves: Sequence[tuple[StageChange, Centre, str | None]]
+    ) -> list[StageChange] | None:
+        """Move each centre (change, centre before, stage to remember) and write the audit rows
+        in two executemanys; None if any of the centres changed in the meantime."""
+        if not moves:
+            return []
+        stmt = (
             update(centres)
             .where(
-                centres.c.id == previous.id,
-                centres.c.stage == previous.stage,
-                centres.c.stage_since == previous.stage_since,
+                centres.c.id == bindparam("ident"),
+                centres.c.stage == bindparam("was"),
+                centres.c.stage_since == bindparam("was_since"),
             )
-            .values(stage=change.to_stage, stage_since=change.effective, resume_stage=resume_stage)
+            .values(
+                stage=bindparam("to"),
+                stage_since=bindparam("since"),
+                resume_stage=bindparam("resume"),
+            )
         )
-        if moved.rowcount != 1:
+        params = [
+            {
+                "ident": before.id,
+                "was": before.stage,
+                "was_since": before.stage_since,
+                "to": change.to_stage,
+                "since": change.effective,
+                "resume": resume,
+            }
+            for change, before, resume in moves
+        ]
+        if self.conn.execute(stmt, params).rowcount != len(moves):
             return None
-        return self.add_changes([change])[0]
+        return self.add_changes([change for change, _, _ in moves])
 
     def add_changes(self, changes: Sequence[StageChange]) -> list[StageChange]:
         stmt = insert(stage_changes).returning(stage_changes.c.id, sort_by_parameter_order=True)
