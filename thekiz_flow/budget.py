@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 
 from dateutil.relativedelta import relativedelta
@@ -87,13 +87,18 @@ class YearBudget:
         return self.budget - self.spent - self.committed
 
 
+def year_allowance(workflow: Workflow, history: Sequence[StageChange], year: int) -> Decimal:
+    """The budget ``year`` accrues according to the audit trail."""
+    return accrued_budget(workflow, monthly_stages(history, workflow.initial, year))
+
+
 def year_budget(
     workflow: Workflow, history: Sequence[StageChange], activities: Iterable[Activity], year: int
 ) -> YearBudget:
     in_year = [a for a in activities if a.date.year == year]
     return YearBudget(
         year,
-        accrued_budget(workflow, monthly_stages(history, workflow.initial, year)),
+        year_allowance(workflow, history, year),
         sum((cost(a) for a in in_year if a.status == HELD), Decimal(0)),
         sum((cost(a) for a in in_year if a.status == PLANNED), Decimal(0)),
     )
@@ -123,3 +128,14 @@ def coach_load(
         elif activity.status == HELD:
             held[month] += activity.hours
     return [MonthLoad(m, planned[m], held[m], planned[m] + held[m] > maximum) for m in starts]
+
+
+def crossing(spending: Iterable[tuple[datetime, Decimal]], limit: Decimal) -> datetime | None:
+    """The moment the running total of ``spending`` (moment, amount; in order) reached
+    ``limit``, if it did."""
+    total = Decimal(0)
+    for moment, amount in spending:
+        total += amount
+        if total >= limit:
+            return moment
+    return None

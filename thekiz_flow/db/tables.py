@@ -124,11 +124,12 @@ activities = Table(
     Column("moved", Boolean, nullable=False, server_default=false()),
     Column("recorded_at", UTCDateTime),  # when its status or date was last set
     UniqueConstraint("centre_id", "key"),
-    Index(None, "kind", "status", "centre_id"),
+    Index(None, "kind", "centre_id", "status", "date"),  # a kind of some centres' activities
+    Index(None, "kind", "status", "date"),  # what is due on some days (reminders, overviews)
+    Index(None, "kind", "status", "recorded_at"),  # what was just recorded (budget reminders)
     Index(None, "date"),
     Index(None, "coach_id", "date"),
     Index(None, "training_id", "status"),
-    Index(None, "recorded_at"),
 )
 
 closures = Table(

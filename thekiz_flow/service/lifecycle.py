@@ -164,7 +164,7 @@ class LifecycleService(PlanningService):
         if not centre_ids:
             raise InvalidInput("keine Einrichtung angegeben (Nummern oder --all-in-stage)")
         wanted = list(dict.fromkeys(centre_ids))
-        found = repo.centres_of(wanted)
+        found = repo.centres_by_id(wanted)
         for centre_id in wanted:
             if centre_id not in found:
                 raise NotFound(f"keine Einrichtung mit der Nummer {centre_id}")
