@@ -82,7 +82,7 @@ class NullBackend:
     def deliver(self, mails: Sequence[Mail], now: datetime) -> list[Outcome]:
         outcomes = []
         for mail in mails:
-            build_message(mail, SENDER, now).as_bytes()
+            build_message(mail, SENDER, now)
             outcomes.append(Outcome(mail.id, "sent"))
         return outcomes
 

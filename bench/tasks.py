@@ -12,7 +12,6 @@ import asyncio
 import pickle
 from collections.abc import Sequence
 from datetime import date, datetime, timedelta
-from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
 
@@ -129,12 +128,13 @@ def dispatch(probe: Probe, url: str, port: int, batch_size: int) -> dict[str, An
 
 
 def bare_smtp(probe: Probe, url: str, port: int, batch_size: int, ids: list[int]) -> dict[str, Any]:
-    """The same messages, built beforehand, sent by a bare aiosmtplib loop, ``batch_size`` per
-    connection, one connection after the other (as dispatch does)."""
+    """The same messages, built beforehand by ``build_message`` (envelope and wire bytes), sent
+    by a bare aiosmtplib loop (``sendmail``), ``batch_size`` per connection, one connection
+    after the other (as dispatch does)."""
     import aiosmtplib
 
     from thekiz_flow.db.tables import outbox
-    from thekiz_flow.mail.message import build_message
+    from thekiz_flow.mail.message import OutgoingMessage, build_message
     from thekiz_flow.model import Mail
 
     engine = engine_for(url)
@@ -143,13 +143,13 @@ def bare_smtp(probe: Probe, url: str, port: int, batch_size: int, ids: list[int]
         mails = [Mail(r.id, r.key, r.recipient, r.subject, r.body_text, r.body_html) for r in rows]
     messages = [build_message(mail, SENDER, NOW) for mail in mails]
 
-    async def send_all(batches: Sequence[Sequence[EmailMessage]]) -> int:
+    async def send_all(batches: Sequence[Sequence[OutgoingMessage]]) -> int:
         sent = 0
         for batch in batches:
             client = aiosmtplib.SMTP(hostname=SMTP_HOST, port=port, timeout=30)
             await client.connect()
             for message in batch:
-                await client.send_message(message)
+                await client.sendmail(message.sender, [message.recipient], message.content)
                 sent += 1
             await client.quit()
         return sent
