@@ -8,9 +8,10 @@ with, so a dispatcher whose lease ran out cannot overwrite the one that took ove
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from itertools import islice
 from typing import Any
 
 from sqlalchemy import Boolean, Connection, Row, and_, bindparam, case, or_, select, true, update
@@ -18,6 +19,9 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from thekiz_flow.db.tables import outbox, state
 from thekiz_flow.model import FAILED, PENDING, SENDING, SENT, Mail
+
+# Mails per INSERT of ``OutboxStore.add``: all it holds at once. Larger chunks were no faster.
+ADD_CHUNK = 100
 
 
 @dataclass(frozen=True)
@@ -130,14 +134,20 @@ class OutboxStore:
     def __init__(self, connection: Connection) -> None:
         self.conn = connection
 
-    def add(self, mails: Sequence[NewMail], now: datetime) -> int:
-        """Insert the mails whose key is new; returns how many were new."""
-        if not mails:
-            return 0
+    def add(self, mails: Iterable[NewMail], now: datetime) -> int:
+        """Insert the mails whose key is new; returns how many were new.
+
+        The mails are taken ``ADD_CHUNK`` at a time, so a generator of many rendered mails
+        never has to be held whole (neither the mails nor their parameter rows).
+        """
         dialect = postgresql if self.conn.dialect.name == "postgresql" else sqlite
-        stmt = dialect.insert(outbox).on_conflict_do_nothing(index_elements=["key"])
-        rows = [mail.values(now) for mail in mails]
-        return len(self.conn.execute(stmt.returning(outbox.c.id), rows).all())
+        insert = dialect.insert(outbox).on_conflict_do_nothing(index_elements=["key"])
+        stmt = insert.returning(outbox.c.id)
+        pending = iter(mails)
+        added = 0
+        while rows := [mail.values(now) for mail in islice(pending, ADD_CHUNK)]:
+            added += len(self.conn.execute(stmt, rows).all())
+        return added
 
     def existing(self, keys: set[str]) -> set[str]:
         """Which of these keys the outbox holds already."""

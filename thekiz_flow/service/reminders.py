@@ -89,7 +89,7 @@ class ReminderService(ServiceBase):
         dues = self.gather(repo, self.window(repo, now))
         known = store.existing({d.key for d in dues})
         fresh = [d for d in dues if d.key not in known]
-        mails = [self._mail(due, now) for due in fresh]
+        mails = (self._mail(due, now) for due in fresh)  # rendered as they are inserted
         report = ReminderReport(
             due=len(dues),
             missed=sum(d.verdict == JUDGED_MISSED for d in fresh),
