@@ -8,7 +8,7 @@ with, so a dispatcher whose lease ran out cannot overwrite the one that took ove
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from itertools import islice
