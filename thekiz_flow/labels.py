@@ -7,3 +7,4 @@ STATUS_NAMES = {
     "cancelled": "abgesagt",
     "waiting": "Warteliste",
 }
+ROLE_NAMES = {"office": "Fachstelle", "coach": "Prozessbegleitung", "ministry": "Ministerium"}

@@ -180,6 +180,19 @@ outbox = Table(
     Index(None, "centre_id"),
 )
 
+# Who may sign in to the web pages; a coach's user is linked to the coach.
+users = Table(
+    "users",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("email", String(320), nullable=False, unique=True),  # always lower case
+    Column("role", String(20), nullable=False),
+    Column("password_hash", String(200), nullable=False),  # argon2id, never the password
+    Column("coach_id", Integer, ForeignKey("coaches.id")),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("disabled", Boolean, nullable=False, server_default=false()),
+)
+
 # Small facts the service keeps between runs, e.g. when the last tick ran.
 state = Table(
     "state",
