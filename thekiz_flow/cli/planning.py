@@ -14,8 +14,6 @@ from thekiz_flow.db.activities import ActivityFilter
 from thekiz_flow.labels import KIND_NAMES, STATUS_NAMES
 from thekiz_flow.model import KINDS, STATUSES, Activity
 
-WEEKDAYS = {"mo": 0, "di": 1, "mi": 2, "do": 3, "fr": 4}
-
 
 def activity_json(activity: Activity) -> dict[str, object]:
     return {
@@ -180,8 +178,8 @@ def visit_done(app: App, centre_id: str, day: str, note: str | None) -> None:
 @pass_app
 def centre_weekday(app: App, centre_id: str, weekday: str) -> None:
     """Bevorzugten Wochentag für Termine setzen: mo, di, mi, do, fr oder keiner."""
-    choice = validate.choice("TAG", weekday, [*WEEKDAYS, "keiner"], "unbekannter Wochentag")
-    changes = app.service.set_weekday(validate.identifier("ID", centre_id), WEEKDAYS.get(choice))
+    day = validate.weekday("TAG", weekday)
+    changes = app.service.set_weekday(validate.identifier("ID", centre_id), day)
     click.echo(f"Wochentag gesetzt; {len(changes.update)} Termine verlegt.")
 
 

@@ -122,7 +122,7 @@ class DigestService(LifecycleService):
 
     def overview_context(self, today: date) -> dict[str, object]:
         eligible = [
-            {"centre": e.centre.name, "trigger": e.trigger}
+            {"centre": e.centre.name, "centre_id": e.centre.id, "trigger": e.trigger}
             for e in self.eligible(today)
             if e.eligible
         ]
@@ -141,13 +141,19 @@ class DigestService(LifecycleService):
             "month": today,
             "today": today,
             "upcoming": [
-                {"date": a.date, "kind": KIND_NAMES[a.kind], "centre": names[a.centre_id].name}
+                {
+                    "date": a.date,
+                    "kind": KIND_NAMES[a.kind],
+                    "centre": names[a.centre_id].name,
+                    "centre_id": a.centre_id,
+                }
                 for a in ahead
             ],
             "unrecorded": [
                 {
                     "date": a.date,
                     "centre": names[a.centre_id].name,
+                    "centre_id": a.centre_id,
                     "coach": coaches.get(a.coach_id or 0, "–"),
                 }
                 for a in unrecorded
@@ -170,5 +176,5 @@ class DigestService(LifecycleService):
             )
             if figures.budget > 0 and figures.spent * 100 >= figures.budget * BUDGET_WARNING:
                 percent = int(figures.spent * 100 / figures.budget)
-                warnings.append({"centre": centre.name, "percent": percent})
+                warnings.append({"centre": centre.name, "centre_id": centre.id, "percent": percent})
         return warnings
