@@ -1,4 +1,4 @@
-"""German names of activity kinds and statuses, as people read them."""
+"""German names of activity kinds, statuses and roles, as people read them."""
 
 KIND_NAMES = {"coaching": "Begleittermin", "training": "Fortbildung", "site_visit": "Besuch"}
 STATUS_NAMES = {
@@ -8,3 +8,17 @@ STATUS_NAMES = {
     "waiting": "Warteliste",
 }
 ROLE_NAMES = {"office": "Fachstelle", "coach": "Prozessbegleitung", "ministry": "Ministerium"}
+#: Where a centre's enrolment in a training stands, by the status of the enrolment.
+ENROLMENT_NAMES = {
+    "planned": "angemeldet",
+    "held": "teilgenommen",
+    "waiting": "Warteliste",
+    "cancelled": "abgemeldet",
+}
+
+
+def enrolment_state(status: str, position: int | None) -> str:
+    """An enrolment's state in German, with the place on the waiting list."""
+    if position is not None:
+        return f"{ENROLMENT_NAMES['waiting']} (Platz {position})"
+    return ENROLMENT_NAMES[status]

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from starlette.routing import BaseRoute
 
-from thekiz_flow.web.pages import login, overview
+from thekiz_flow.web.pages import coaches, login, overview, sessions, trainings
 from thekiz_flow.web.state import NavItem
 
-AREAS = (login, overview)
+AREAS = (login, overview, sessions, trainings, coaches)
 
 
 def routes() -> list[BaseRoute]:
