@@ -1,4 +1,4 @@
-"""German names of activity kinds, statuses, roles and steps, as people read them."""
+"""German names of activity kinds, statuses, roles, steps and enrolments, as people read them."""
 
 KIND_NAMES = {"coaching": "Begleittermin", "training": "Fortbildung", "site_visit": "Besuch"}
 STATUS_NAMES = {
@@ -22,3 +22,19 @@ TRIGGER_NAMES = {
 
 def trigger_name(trigger: str) -> str:
     return TRIGGER_NAMES.get(trigger, trigger)
+
+
+#: Where a centre's enrolment in a training stands, by the status of the enrolment.
+ENROLMENT_NAMES = {
+    "planned": "angemeldet",
+    "held": "teilgenommen",
+    "waiting": "Warteliste",
+    "cancelled": "abgemeldet",
+}
+
+
+def enrolment_state(status: str, position: int | None) -> str:
+    """An enrolment's state in German, with the place on the waiting list."""
+    if position is not None:
+        return f"{ENROLMENT_NAMES['waiting']} (Platz {position})"
+    return ENROLMENT_NAMES[status]

@@ -122,11 +122,12 @@ def session_done(app: App, ref: str, day: str, hours: str, note: str | None) -> 
 @session.command("move")
 @click.argument("activity_id", metavar="ACTIVITY")
 @click.option("--date", "day", required=True, help="Neuer Tag (JJJJ-MM-TT).")
+@click.option("--reason", help="Grund der Verschiebung.")
 @pass_app
-def session_move(app: App, activity_id: str, day: str) -> None:
+def session_move(app: App, activity_id: str, day: str, reason: str | None) -> None:
     """Einen geplanten Termin verschieben."""
     moved = app.service.move_session(
-        validate.identifier("ACTIVITY", activity_id), validate.day("--date", day)
+        validate.identifier("ACTIVITY", activity_id), validate.day("--date", day), reason
     )
     click.echo(f"Termin {moved.id} verschoben auf {german_date(moved.date)}.")
 

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from starlette.routing import BaseRoute
 
-from thekiz_flow.web.pages import centres, login, overview
+from thekiz_flow.web.pages import centres, coaches, login, overview, sessions, trainings
 from thekiz_flow.web.state import NavItem
 
-AREAS = (login, overview, centres)
+AREAS = (login, overview, centres, sessions, trainings, coaches)
 
 
 def routes() -> list[BaseRoute]:
