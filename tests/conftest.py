@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -37,11 +38,11 @@ def workflow() -> Workflow:
     return load_workflow(DEFAULT_WORKFLOW)
 
 
-@pytest.fixture(params=BACKENDS)
-def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """A fresh, empty database: a SQLite file, or a schema of its own on PostgreSQL."""
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'thekiz.db'}"
+@contextmanager
+def fresh_database(backend: str, folder: Path) -> Iterator[str]:
+    """A fresh, empty database: a SQLite file in ``folder``, or its own schema on PostgreSQL."""
+    if backend == "sqlite":
+        yield f"sqlite:///{folder / 'thekiz.db'}"
         return
     if not PG_URL:
         pytest.skip("THEKIZ_TEST_DATABASE_URL is not set")
@@ -56,6 +57,12 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
         with admin.begin() as connection:
             connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
         admin.dispose()
+
+
+@pytest.fixture(params=BACKENDS)
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    with fresh_database(request.param, tmp_path) as url:
+        yield url
 
 
 @pytest.fixture

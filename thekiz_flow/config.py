@@ -183,9 +183,15 @@ def _web(table: TomlTable, environ: Mapping[str, str]) -> WebSettings:
     if table.has("secret_key"):
         table.fail("secret_key", f"Schlüssel nur über die Umgebung ({ENV_SECRET_KEY})")
     table.finish()
+    key = secret_key_from(environ)
+    return WebSettings(host, port, secure, base_url and base_url.rstrip("/"), key)
+
+
+def secret_key_from(environ: Mapping[str, str]) -> str | None:
+    """The key that signs the session cookies, from the environment only (None: not set)."""
     key = environ.get(ENV_SECRET_KEY) or None
     if key is not None and len(key) < MIN_SECRET_KEY:
         raise ConfigError(
             f"{ENV_SECRET_KEY}: mindestens {MIN_SECRET_KEY} Zeichen, nicht {len(key)}"
         )
-    return WebSettings(host, port, secure, base_url and base_url.rstrip("/"), key)
+    return key
