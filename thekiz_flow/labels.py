@@ -7,4 +7,11 @@ STATUS_NAMES = {
     "cancelled": "abgesagt",
     "waiting": "Warteliste",
 }
+OUTBOX_STATUS_NAMES = {
+    "pending": "wartet",
+    "sending": "wird gesendet",
+    "sent": "versandt",
+    "failed": "fehlgeschlagen",
+    "missed": "versäumt",
+}
 ROLE_NAMES = {"office": "Fachstelle", "coach": "Prozessbegleitung", "ministry": "Ministerium"}

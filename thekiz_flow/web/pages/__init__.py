@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from starlette.routing import BaseRoute
 
-from thekiz_flow.web.pages import login, overview
+from thekiz_flow.web.pages import digests, feeds, login, outbox, overview
 from thekiz_flow.web.state import NavItem
 
-AREAS = (login, overview)
+AREAS = (login, overview, outbox, digests, feeds)
 
 
 def routes() -> list[BaseRoute]:
