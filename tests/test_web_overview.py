@@ -1,20 +1,14 @@
-"""The overview page and its one action (sending a failed mail again), per role.
-
-An example of a page test and of an action's test: ``assert_action_guarded`` checks what
-every action needs (no session, forbidden roles, no CSRF token: refused, nothing written).
-"""
+"""The overview page per role (sending a failed mail again: test_web_outbox.py)."""
 
 from __future__ import annotations
 
 from datetime import date, timedelta
 
-from sqlalchemy import Engine
 from starlette.testclient import TestClient
 
-from tests.cli_helpers import dump
-from tests.web_helpers import assert_action_guarded, login
+from tests.web_helpers import login
 from thekiz_flow.db.outbox import NewMail, OutboxStore
-from thekiz_flow.model import FAILED, PENDING, CentreInput, Workflow
+from thekiz_flow.model import FAILED, CentreInput, Workflow
 from thekiz_flow.service import Service
 from thekiz_flow.web.pages.overview import stage_table
 
@@ -83,32 +77,3 @@ def test_a_coach_reads_the_overview_but_may_not_retry(web: TestClient, service: 
     assert page.status_code == 200
     assert "Fehlgeschlagene E-Mails (1)" in page.text
     assert "erneut senden" not in page.text
-
-
-def test_retrying_a_failed_mail(web: TestClient, service: Service, database_url: str) -> None:
-    programme(service)
-    (row,) = service.outbox(FAILED)
-    path = f"/outbox/{row.id}/retry"
-    assert_action_guarded(web, database_url, path, {}, forbidden=("coach", "ministry"))
-    token = login(web, "office")
-    done = web.post(path, data={"csrf_token": token})
-    assert done.url.path == "/"
-    assert f"Nachricht {row.id} an fachstelle@example.org wird erneut versandt." in done.text
-    assert {r.id: r.status for r in service.outbox()}[row.id] == PENDING
-
-
-def test_a_refused_retry_is_a_german_page_and_writes_nothing(
-    web: TestClient, service: Service, database_url: str, engine: Engine
-) -> None:
-    programme(service)
-    (row,) = service.outbox(FAILED)
-    token = login(web, "office")
-    assert web.post(f"/outbox/{row.id}/retry", data={"csrf_token": token}).status_code == 200
-    before = dump(database_url)
-    again = web.post(f"/outbox/{row.id}/retry", data={"csrf_token": token})
-    assert again.status_code == 400
-    assert "nur fehlgeschlagene mit Adresse werden erneut versandt" in again.text
-    missing = web.post("/outbox/999/retry", data={"csrf_token": token})
-    assert missing.status_code == 404
-    assert "keine Nachricht mit der Nummer 999" in missing.text
-    assert dump(database_url) == before

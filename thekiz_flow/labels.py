@@ -7,6 +7,13 @@ STATUS_NAMES = {
     "cancelled": "abgesagt",
     "waiting": "Warteliste",
 }
+OUTBOX_STATUS_NAMES = {
+    "pending": "wartet",
+    "sending": "wird gesendet",
+    "sent": "versandt",
+    "failed": "fehlgeschlagen",
+    "missed": "versäumt",
+}
 ROLE_NAMES = {"office": "Fachstelle", "coach": "Prozessbegleitung", "ministry": "Ministerium"}
 # The triggers of workflows/thekiz.toml; another workflow's triggers show as they are named.
 TRIGGER_NAMES = {

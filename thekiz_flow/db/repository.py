@@ -214,6 +214,11 @@ class Repository:
         )
         return [(s, d, int(n)) for s, d, n in self.conn.execute(stmt)]
 
+    def first_registered(self) -> date | None:
+        """The day the programme first knew a centre: where its history begins."""
+        found: date | None = self.conn.execute(select(func.min(centres.c.registered))).scalar()
+        return found
+
     # ------------------------------------------------------------ stage changes
     def record_change(
         self, change: StageChange, previous: Centre, resume_stage: str | None

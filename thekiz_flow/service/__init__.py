@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import copy
 
+from thekiz_flow.service.feeds import FeedService
 from thekiz_flow.service.lifecycle import Eligibility
 from thekiz_flow.service.overview import OverviewService
 from thekiz_flow.service.registry import RegistryService
@@ -23,6 +24,7 @@ class Service(
     OverviewService,
     TrainingService,
     UserService,
+    FeedService,
 ):
     """Everything the CLI, the scheduler and the web pages may ask of thekiz-flow."""
 

@@ -8,10 +8,20 @@ from __future__ import annotations
 
 from starlette.routing import BaseRoute
 
-from thekiz_flow.web.pages import centres, coaches, login, overview, sessions, trainings
+from thekiz_flow.web.pages import (
+    centres,
+    coaches,
+    digests,
+    feeds,
+    login,
+    outbox,
+    overview,
+    sessions,
+    trainings,
+)
 from thekiz_flow.web.state import NavItem
 
-AREAS = (login, overview, centres, sessions, trainings, coaches)
+AREAS = (login, overview, centres, sessions, trainings, coaches, outbox, digests, feeds)
 
 
 def routes() -> list[BaseRoute]:

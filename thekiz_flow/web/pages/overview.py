@@ -12,7 +12,7 @@ from starlette.routing import Route
 from thekiz_flow.db.users import OFFICE
 from thekiz_flow.model import FAILED, Workflow
 from thekiz_flow.web.auth import READERS
-from thekiz_flow.web.endpoints import Context, action, page
+from thekiz_flow.web.endpoints import Context, page
 from thekiz_flow.web.state import NavItem
 
 
@@ -49,14 +49,7 @@ def overview(ctx: Context) -> Response:
     )
 
 
-@action(OFFICE)
-def retry(ctx: Context) -> Response:
-    row = ctx.service.retry(ctx.request.path_params["outbox_id"])
-    return ctx.redirect("/", f"Nachricht {row.id} an {row.recipient} wird erneut versandt.")
-
-
 routes = [
     Route("/", overview, methods=["GET"]),
-    Route("/outbox/{outbox_id:int}/retry", retry, methods=["POST"]),
 ]
 nav = [NavItem("/", "Übersicht", READERS)]
