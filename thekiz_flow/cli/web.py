@@ -100,6 +100,7 @@ def serve(app: App, host: str | None, port: str | None) -> None:
     import uvicorn
 
     from thekiz_flow.web import create_app
+    from thekiz_flow.web.logs import hide_feed_tokens
 
     web = app.settings.web
     number = web.port if port is None else validate.identifier("--port", port)
@@ -117,4 +118,5 @@ def serve(app: App, host: str | None, port: str | None) -> None:
     with service.unit():
         pass  # an uninitialised or outdated database stops here, before the server starts
     page = create_app(app.settings, service.acting_as, key)
+    hide_feed_tokens()
     uvicorn.run(page, host=host or web.host, port=number, log_level="info")

@@ -88,7 +88,10 @@ def serve(service: Service, environ: Mapping[str, str]) -> None:
     """Sign-ins, the address, then the pages on HOST:PORT until Ctrl+C."""
     import uvicorn  # the server loads only when it runs
 
+    from thekiz_flow.web.logs import hide_feed_tokens
+
     site = prepare(service, environ)
     print(announcement(site), flush=True)
+    hide_feed_tokens()
     uvicorn.run(site.app, host=HOST, port=PORT, log_level="warning")
     service.engine.dispose()
