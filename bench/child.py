@@ -6,6 +6,8 @@
   "timeout after X s" with how far it got and a projection, never left hanging.
 - Peak memory is the child's own: the peak resident set during the operation (VmHWM reset
   before it, see ``PeakMemory``), so one measurement's memory never leaks into the next.
+- With ``trace_memory``, the operation also runs under tracemalloc (``TracedPeak``): the
+  Python heap's peak, exact but slow, so such a run's time is not a measurement.
 - With ``profile``, the operation runs under cProfile (or pyinstrument) and the profile is
   written even when the budget runs out (SIGTERM first, SIGKILL ten seconds later).
 """
@@ -26,7 +28,7 @@ from pathlib import Path
 from types import FrameType
 from typing import Any
 
-from bench.common import PeakMemory
+from bench.common import PeakMemory, TracedPeak
 
 SETUP_SECONDS = 180.0  # imports and preparation before the measured operation
 
@@ -37,14 +39,16 @@ class Timing:
     peak_growth_mb: float = 0.0
     peak_mb: float = 0.0
     memory_reset: bool = False
+    traced_peak_mb: float | None = None  # only when the probe traces memory
 
 
 class Probe:
     """The child's side: marks the measured section, reports progress."""
 
-    def __init__(self, conn: Connection, profile: str | None) -> None:
+    def __init__(self, conn: Connection, profile: str | None, trace_memory: bool = False) -> None:
         self.conn = conn
         self.profile = profile
+        self.trace_memory = trace_memory
         self._last = 0.0
         self._profiler: Any = None
 
@@ -53,13 +57,14 @@ class Probe:
         timing = Timing()
         self.conn.send(("start", time.time()))
         self._start_profile()
-        with PeakMemory() as memory:
+        with PeakMemory() as memory, TracedPeak(self.trace_memory) as traced:
             started = time.perf_counter()
             try:
                 yield timing
             finally:
                 timing.seconds = time.perf_counter() - started
         self._stop_profile()
+        timing.traced_peak_mb = traced.peak_mb
         timing.peak_growth_mb = memory.growth_mb
         timing.peak_mb = memory.peak_mb
         timing.memory_reset = memory.reset
@@ -105,12 +110,14 @@ class Probe:
         sys.exit(3)
 
 
-def _child(task: str, params: dict[str, Any], conn: Connection, profile: str | None) -> None:
+def _child(
+    task: str, params: dict[str, Any], conn: Connection, profile: str | None, trace_memory: bool
+) -> None:
     try:
         from bench import tasks
 
         function: Callable[..., dict[str, Any]] = getattr(tasks, task)
-        result = function(Probe(conn, profile), **params)
+        result = function(Probe(conn, profile, trace_memory), **params)
         conn.send(("done", result))
     except BaseException:
         conn.send(("error", traceback.format_exc()))
@@ -153,14 +160,24 @@ class Outcome:
         return "ok"
 
 
-def run(task: str, budget: float, profile: Path | None = None, **params: Any) -> Outcome:
-    """Run ``bench.tasks.<task>(probe, **params)`` in a fresh process within ``budget`` s."""
+def run(
+    task: str,
+    budget: float,
+    profile: Path | None = None,
+    trace_memory: bool = False,
+    **params: Any,
+) -> Outcome:
+    """Run ``bench.tasks.<task>(probe, **params)`` in a fresh process within ``budget`` s.
+
+    ``trace_memory``: trace the Python heap during the operation (its time is then no figure).
+    """
     if budget <= 0:
         return Outcome(task, "skipped", budget, error="no time left in this size's allowance")
     context = multiprocessing.get_context("spawn")
     ours, theirs = context.Pipe(duplex=False)
     process = context.Process(
-        target=_child, args=(task, params, theirs, None if profile is None else str(profile))
+        target=_child,
+        args=(task, params, theirs, None if profile is None else str(profile), trace_memory),
     )
     process.start()
     theirs.close()

@@ -16,7 +16,7 @@ from bench.sink import Sink
 
 FIGURES = ("planning", "tick", "tick_empty", "digest", "dispatch", "stage_batch")
 STEPS_PER_SIZE = 16  # measured child processes per size
-STEPS_EXTRA = 4  # APScheduler, outbox, PostgreSQL 1 and 4
+STEPS_EXTRA = 6  # APScheduler and outbox, each timed and traced; PostgreSQL 1 and 4
 
 
 def parse(argv: list[str] | None) -> argparse.Namespace:
@@ -92,10 +92,9 @@ def main(argv: list[str] | None = None) -> int:
             if not args.no_extras:
                 folder = root / "extras"
                 folder.mkdir()
-                extras.alternative(
-                    folder, results, allowance.budget(budgets.apscheduler), args.jobs
-                )
-                allowance.budget(0)  # the outbox side shared the APScheduler budget
+                # one step for the four runs of the alternative, each run given this budget
+                budget = allowance.budget(budgets.apscheduler, keep=3)
+                extras.alternative(folder, results, budget, args.jobs)
                 if pg_url:
                     extras.postgres(
                         pg_url,

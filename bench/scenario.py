@@ -10,7 +10,7 @@ The order matters, because every figure of a size is measured on the same file:
 4. the same tick, same K, now over the history;
 5. the digest of last year against one GROUP BY scan;
 6. dispatch of M pending mails against a bare aiosmtplib loop (same sink, same connections);
-7. a stage change of all active centres (pause) through ``Service.advance`` — the raw
+7. a stage change of all active centres (pause) through ``Service.advance_many`` — the raw
    statements first (then undone), because the service's run changes the file for good.
 """
 
@@ -688,7 +688,7 @@ class SizeRun:
                 "stage_batch_vs_raw",
                 ours,
                 base,
-                note=f"{len(ids):,} centres paused: Service.advance per centre vs set-based SQL",
+                note=f"{len(ids):,} centres paused: Service.advance_many vs set-based SQL",
             )
         )
 

@@ -39,10 +39,10 @@ def workflow() -> Workflow:
 
 
 @contextmanager
-def fresh_database(backend: str, folder: Path) -> Iterator[str]:
-    """A fresh, empty database: a SQLite file in ``folder``, or its own schema on PostgreSQL."""
+def fresh_database(backend: str, folder: Path, name: str = "thekiz") -> Iterator[str]:
+    """A fresh, empty database: a SQLite file, or a schema of its own on PostgreSQL."""
     if backend == "sqlite":
-        yield f"sqlite:///{folder / 'thekiz.db'}"
+        yield f"sqlite:///{folder / f'{name}.db'}"
         return
     if not PG_URL:
         pytest.skip("THEKIZ_TEST_DATABASE_URL is not set")

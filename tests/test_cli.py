@@ -174,6 +174,15 @@ EXIT_2 = [
     (["centre", "add", "--nmae", "K"], "unbekannte Option --nmae; meinten Sie"),
     (["centre", "delete", "1"], "unbekannter Befehl 'delete'"),
     (["advance", "1"], "Angabe fehlt: TRIGGER"),
+    (["advance", "pause"], "Angabe fehlt: CENTRE_IDS"),
+    (["advance", "1", "7", "admit"], "keine Einrichtung mit der Nummer 7"),
+    (["advance", "1", "eins", "admit"], "ungültige Nummer 'eins'"),
+    (["advance", "1", "pause", "--all-in-stage", "interessent"], "nicht beides"),
+    (["advance", "pause", "--all-in-stage", "basis"], "unbekannte Stufe 'basis'"),
+    (
+        ["advance", "pause", "--all-in-stage", "basisbegleitung"],
+        "keine Einrichtung in der Stufe Basisbegleitung",
+    ),
     (["--config", "nope.toml", "centre", "list"], "nope.toml: Datei nicht gefunden"),
 ]
 

@@ -2,12 +2,24 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
+from itertools import pairwise
 
 import pytest
+from dateutil.relativedelta import relativedelta
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from thekiz_flow.digest import YearInput, build_digest, build_digest_in_parts
+from tests.digest_helpers import pairs, tallies
+from thekiz_flow.budget import stage_on, stages_on
+from thekiz_flow.digest import (
+    SHORTEST_GAP_DAYS,
+    YearInput,
+    build_digest,
+    build_digest_in_parts,
+    held_runs,
+)
 from thekiz_flow.digest_model import CentreYear, Digest, Gap, SessionFigures
 from thekiz_flow.model import (
     CANCELLED,
@@ -100,7 +112,8 @@ def data() -> YearInput:
             centre(3, "Suhl", "2024-11-04"),
         ],
         histories,
-        activities,
+        tallies(activities),
+        pairs(activities),
         {3: [(date(2025, 2, 10), V)]},
         {1: Training(1, "reflexion", "Reflexion I", date(2025, 5, 20), "Erfurt", 10)},
     )
@@ -198,10 +211,90 @@ def test_built_in_parts_it_is_the_same(workflow: Workflow, data: YearInput, dige
             data.year,
             [c for c in data.centres if c.id in ids],
             {i: h for i, h in data.histories.items() if i in ids},
-            [a for a in data.activities if a.centre_id in ids],
+            {i: t for i, t in data.tallies.items() if i in ids},
+            {i: p for i, p in data.pairs.items() if i in ids},
             {i: v for i, v in data.visits.items() if i in ids},
             data.trainings,
         )
 
     assert build_digest_in_parts(workflow, [part({1}), part({2, 3})]) == digest
     assert build_digest_in_parts(workflow, [part({1, 2}), part({3})]) == digest
+
+
+def _longest_gap(periods: list[tuple[date, date]], held: list[date]) -> tuple[date, date] | None:
+    """The rule as stated: in each period, the points are its start, every held session in
+    it and its end; the longest stretch between two points more than two months long."""
+    longest: tuple[date, date] | None = None
+    for start, end in periods:
+        points = [start, *(d for d in sorted(held) if start <= d <= end), end]
+        for first, last in pairwise(points):
+            longer = longest is None or (last - first) > (longest[1] - longest[0])
+            if last > first + relativedelta(months=2) and longer:
+                longest = (first, last)
+    return longest
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    days=st.lists(st.integers(0, 364), max_size=14),
+    pause=st.one_of(st.none(), st.tuples(st.integers(1, 363), st.integers(1, 363))),
+)
+def test_gaps_follow_the_rule_whichever_close_pairs_are_left_out(
+    workflow: Workflow, days: list[int], pause: tuple[int, int] | None
+) -> None:
+    new_year = date(2025, 1, 1)
+    history = [change(1, "admit", "interessent", B, "2024-07-01")]
+    periods = [(new_year, date(2025, 12, 31))]
+    if pause is not None and pause[0] < pause[1]:
+        paused, resumed = (new_year + timedelta(days=d) for d in pause)
+        history += [
+            change(1, "pause", B, "pausiert", paused.isoformat()),
+            change(1, "resume", "pausiert", B, resumed.isoformat()),
+        ]
+        periods = [(new_year, paused - timedelta(days=1)), (resumed, date(2025, 12, 31))]
+    sessions = [
+        session(n, 1, (new_year + timedelta(days=d)).isoformat(), HELD) for n, d in enumerate(days)
+    ]
+    every = pairs(sessions)
+    apart = {1: [p for p in every.get(1, []) if (p[1] - p[0]).days >= SHORTEST_GAP_DAYS]}
+    expected = _longest_gap(periods, [s.date for s in sessions])
+    for given_pairs in (every, apart):
+        data = YearInput(
+            2025,
+            [centre(1, "Jena", "2024-06-03")],
+            {1: history},
+            tallies(sessions),
+            given_pairs,
+            {},
+            {},
+        )
+        gaps = build_digest(workflow, data).gaps
+        assert [(g.first, g.last) for g in gaps] == ([] if expected is None else [expected])
+
+
+def test_runs_of_held_sessions() -> None:
+    jan, mar, jun, jul = (date(2025, m, 1) for m in (1, 3, 6, 7))
+    assert held_runs(jan, jul, []) == [(jan, jul)]
+    assert held_runs(jan, jul, [(jan, mar), (mar, jun), (jun, jul)]) == [(jan, mar), (jun, jul)]
+    # more than two months: by the calendar, not by a count of days
+    assert held_runs(jan, jul, [(jan, date(2025, 3, 2))]) == [(jan, jan), (date(2025, 3, 2), jul)]
+    assert held_runs(date(2025, 1, 31), jul, [(date(2025, 1, 31), date(2025, 3, 31))]) == [
+        (date(2025, 1, 31), jul)
+    ]
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    effective=st.lists(st.integers(0, 400), max_size=8),
+    days=st.lists(st.integers(-10, 410), max_size=16),
+)
+def test_stages_on_many_days_in_one_walk_as_on_each_day(
+    effective: list[int], days: list[int]
+) -> None:
+    start = date(2025, 1, 1)
+    history = [
+        change(1, "t", f"s{n}", f"s{n + 1}", (start + timedelta(days=d)).isoformat())
+        for n, d in enumerate(effective)
+    ]
+    on = sorted(start + timedelta(days=d) for d in days)
+    assert stages_on(history, "s0", on) == [stage_on(history, "s0", day) for day in on]

@@ -6,6 +6,7 @@ from dataclasses import replace
 from datetime import date, datetime
 from decimal import Decimal
 from email import message_from_bytes
+from email.headerregistry import Address
 from email.message import EmailMessage
 from email.policy import default
 from pathlib import Path
@@ -13,6 +14,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
+from aiosmtpd.controller import Controller
 from jinja2 import UndefinedError
 
 from tests.smtp_servers import (
@@ -262,6 +264,74 @@ def test_the_message_has_every_header_and_both_parts() -> None:
     assert html.get_content().splitlines() == ["<p>Guten Tag, Nachricht 1.</p>"]
 
 
+def test_umlauts_a_long_subject_and_a_long_html_body_round_trip_unchanged() -> None:
+    subject = "Begleittermin für „Kita Pusteblume“ in Mühlhausen – Grüße aus Gotha, " * 4
+    text = "Guten Tag Frau Müller,\n\nder Termin ist am 21. Januar 2026 (2,5 Stunden).\n"
+    row = "<tr><td>Kita Pusteblume</td><td>Straße der Einheit 7, Mühlhausen</td><td>€</td></tr>"
+    html = "<!DOCTYPE html>\n<table>\n" + f"{row}\n" * 200 + "</table>\n"
+    built = build_message(mail(1, subject=subject, text=text, html=html), SENDER, NOW)
+    content = bytes(built)
+    assert content.isascii()  # 7-bit clean: every server takes it
+    assert b"\r\n" in content
+    assert b"\n" not in content.replace(b"\r\n", b"")
+    assert max(len(line) for line in content.split(b"\r\n")) <= 78
+    message = parse(content)
+    assert message["Subject"] == " ".join(subject.split())
+    assert message["From"] == SENDER
+    assert message["To"] == "person1@example.org"
+    assert message["Message-ID"] == mail(1).message_id
+    assert message.get_content_type() == "multipart/alternative"
+    parts = [part for part in message.walk() if not part.is_multipart()]
+    assert [(p.get_content_type(), p.get_content_charset()) for p in parts] == [
+        ("text/plain", "utf-8"),
+        ("text/html", "utf-8"),
+    ]
+    assert [p.get_content().replace("\r\n", "\n") for p in parts] == [text, html]
+    assert not message.defects
+    assert not any(p.defects for p in parts)
+    assert (built.sender, built.recipient) == (SENDER, "person1@example.org")
+
+
+@pytest.mark.parametrize(
+    "subject",
+    [
+        "Kurz",
+        "Ein sehr langer Betreff " + "ohne Umlaute " * 12,
+        "Einladung_zum_Fachtag_" * 6,  # one word longer than a line
+        "=?utf-8?q?kein_kodiertes_Wort?= bleibt, wie es ist",
+        "Grüße  aus\tGotha\n",
+        "",
+    ],
+)
+def test_the_subject_arrives_as_written(subject: str) -> None:
+    message = parse(bytes(build_message(mail(1, subject=subject), SENDER, NOW)))
+    assert message["Subject"] == " ".join(subject.split())
+
+
+@pytest.mark.parametrize(
+    ("recipient", "envelope"),
+    [
+        ("a.b+c@example.org", "a.b+c@example.org"),
+        ("o'neil#1@localhost", "o'neil#1@localhost"),
+        ('"Erika Beispiel"@example.org', '"Erika Beispiel"@example.org'),
+        (" erika@example.org", "erika@example.org"),
+    ],
+)
+def test_the_recipient_is_written_as_the_address_parser_reads_it(
+    recipient: str, envelope: str
+) -> None:
+    built = build_message(mail(1, recipient), SENDER, NOW)
+    assert built.recipient == envelope == Address(addr_spec=recipient).addr_spec
+    assert parse(bytes(built))["To"] == envelope
+
+
+def test_an_address_that_is_not_ascii_asks_for_smtputf8() -> None:
+    built = build_message(mail(1, "leitung@kita-mühlhausen.example"), SENDER, NOW)
+    assert built.needs_smtputf8
+    assert parse(bytes(built))["To"] == "leitung@kita-mühlhausen.example"
+    assert not build_message(mail(1), SENDER, NOW).needs_smtputf8
+
+
 def test_attachments_carry_their_type_and_name(tmp_path: Path) -> None:
     pdf, other = tmp_path / "Einladung.pdf", tmp_path / "daten.thekiz"
     pdf.write_bytes(b"%PDF-1.4 test")
@@ -285,8 +355,9 @@ def test_the_message_id_is_deterministic_per_outbox_row() -> None:
     assert mail(1).message_id == mail(1, subject="anders").message_id
     assert mail(1).message_id != mail(2).message_id
     assert mail(1).message_id != mail(1, key="another key").message_id
-    first = build_message(mail(1), SENDER, NOW)
-    again = build_message(mail(1), SENDER, datetime(2026, 1, 16, tzinfo=ZoneInfo("UTC")))
+    first = parse(bytes(build_message(mail(1), SENDER, NOW)))
+    later = datetime(2026, 1, 16, tzinfo=ZoneInfo("UTC"))
+    again = parse(bytes(build_message(mail(1), SENDER, later)))
     assert first["Message-ID"] == again["Message-ID"] == mail(1).message_id
 
 
@@ -435,6 +506,29 @@ def test_a_bad_recipient_fails_without_disturbing_the_batch() -> None:
     assert "Empfänger: ungültige Adresse" in str(outcomes[0].error)
     assert outcomes[1] == Outcome(2, "sent")
     assert [r.recipients for r in server.received] == [("person2@example.org",)]
+
+
+class AsciiServer(RecordingServer):
+    """A server without SMTPUTF8."""
+
+    def make_controller(self) -> Controller:
+        return Controller(self, hostname=HOST, port=self.port, enable_SMTPUTF8=False)
+
+
+def test_an_address_that_is_not_ascii_needs_a_server_with_smtputf8() -> None:
+    mails = [mail(1, "leitung@kita-mühlhausen.example"), mail(2)]
+    with AsciiServer() as plain:
+        refused = SmtpBackend(plain.settings(), SENDER).deliver(mails, NOW)
+    assert refused[0].status == "failed"
+    assert "SMTPUTF8" in str(refused[0].error)
+    assert refused[1] == Outcome(2, "sent")
+    with RecordingServer() as server:
+        assert SmtpBackend(server.settings(), SENDER).deliver(mails, NOW) == [
+            Outcome(1, "sent"),
+            Outcome(2, "sent"),
+        ]
+    assert server.received[0].recipients == ("leitung@kita-mühlhausen.example",)
+    assert parse(server.received[0].content)["To"] == "leitung@kita-mühlhausen.example"
 
 
 # Files and configuration

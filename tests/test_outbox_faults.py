@@ -15,7 +15,7 @@ from sqlalchemy import Engine, event
 
 from tests.cli_helpers import dump
 from tests.conftest import BERLIN
-from tests.outbox_helpers import OFFICE, add_pending, message_id, rows, smtp_service
+from tests.outbox_helpers import OFFICE, add_pending, leases, message_id, rows, smtp_service
 from tests.smtp_servers import (
     HangUpServer,
     RecordingServer,
@@ -25,7 +25,7 @@ from tests.smtp_servers import (
 )
 from thekiz_flow.clock import FrozenClock, noon
 from thekiz_flow.db.activities import ActivityFilter
-from thekiz_flow.db.outbox import Claim, OutboxRow, OutboxStore
+from thekiz_flow.db.outbox import Claim, OutboxRow, OutboxStore, Retry
 from thekiz_flow.mail.delivery import AFTER_DATA
 from thekiz_flow.model import (
     COACHING,
@@ -190,7 +190,41 @@ def test_a_stale_claim_cannot_settle_the_row_after_the_office_retried_it(
     assert not late, f"A settled C's claim: attempt {stale.attempt} == {current.attempt}"
     assert rows(engine)[mail_id].status == SENDING
     with engine.begin() as connection:
-        assert OutboxStore(connection).mark_sent(current, clock.now())
+        assert OutboxStore(connection).mark_sent([current], clock.now()) == 1
+
+
+def test_a_batch_is_settled_only_where_its_claims_still_hold(
+    engine: Engine, clock: FrozenClock
+) -> None:
+    """Sent and retried are each one statement for the batch, fenced row by row: the rows
+    another dispatcher took over in between stay his."""
+    ids = add_pending(engine, 5, clock.now())
+    lease = timedelta(seconds=60)
+    with engine.begin() as connection:
+        stale = OutboxStore(connection).claim(clock.now(), lease, 10)
+    clock.advance(lease + timedelta(seconds=1))
+    with engine.begin() as connection:
+        taken_over = OutboxStore(connection).claim(clock.now(), lease, 2)
+    assert [c.mail.id for c in taken_over] == ids[:2]
+    later = clock.now() + timedelta(minutes=4)
+    with engine.begin() as connection:
+        store = OutboxStore(connection)
+        assert store.mark_sent([stale[0], stale[2]], clock.now()) == 1
+        retries = [
+            Retry(claim, "SMTP 451", later, ambiguous)
+            for claim, ambiguous in [(stale[1], False), (stale[3], True), (stale[4], False)]
+        ]
+        assert store.mark_retry(retries) == 2
+    found = rows(engine)
+    assert [found[i].status for i in ids] == [SENDING, SENDING, SENT, PENDING, PENDING]
+    assert [found[i].ambiguous for i in ids[3:]] == [True, False]
+    assert {(found[i].last_error, found[i].next_attempt_at) for i in ids[3:]} == {
+        ("SMTP 451", later)
+    }
+    assert leases(engine)[ids[2]] is None
+    with engine.begin() as connection:
+        assert OutboxStore(connection).mark_sent(taken_over, clock.now()) == 2
+    assert {rows(engine)[i].status for i in ids[:3]} == {SENT}
 
 
 # Ticks: reminders become outbox rows once, and a catch-up after downtime sends each once.

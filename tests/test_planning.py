@@ -99,6 +99,16 @@ def test_a_month_without_a_working_day_has_no_date(calendar: WorkCalendar) -> No
     assert closed.shift(date(2025, 8, 13)) is None
 
 
+def test_a_centre_closure_is_not_remembered_for_other_centres(calendar: WorkCalendar) -> None:
+    own = calendar.for_centre([(date(2025, 3, 10), date(2025, 3, 14))])
+    assert own.shift(date(2025, 3, 12)) == date(2025, 3, 17)
+    assert calendar.shift(date(2025, 3, 12)) == date(2025, 3, 12)
+    assert calendar.for_centre([]).shift(date(2025, 3, 19)) == date(2025, 3, 19)
+    later = calendar.for_centre([(date(2025, 3, 17), date(2025, 3, 21))])
+    assert later.shift(date(2025, 3, 19)) == date(2025, 3, 24)
+    assert own.shift(date(2025, 3, 19)) == date(2025, 3, 19)
+
+
 def test_centre_closure_moves_a_session(workflow: Workflow, calendar: WorkCalendar) -> None:
     closed = calendar.for_centre([(date(2025, 3, 17), date(2025, 3, 21))])
     days = sessions(plan(workflow, admitted(date(2025, 1, 15)), closed))

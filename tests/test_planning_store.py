@@ -7,14 +7,25 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import Engine
+from sqlalchemy import Engine, delete
 
 from tests.cli_helpers import dump
 from tests.conftest import BERLIN
 from thekiz_flow.clock import FrozenClock, noon
 from thekiz_flow.db.activities import ActivityFilter
+from thekiz_flow.db.repository import Repository
+from thekiz_flow.db.tables import activities
 from thekiz_flow.errors import InvalidInput, Refused
-from thekiz_flow.model import CANCELLED, COACHING, HELD, PLANNED, SITE_VISIT, CentreInput, Workflow
+from thekiz_flow.model import (
+    CANCELLED,
+    COACHING,
+    HELD,
+    PLANNED,
+    SITE_VISIT,
+    CentreInput,
+    Coach,
+    Workflow,
+)
 from thekiz_flow.service import Service
 
 
@@ -72,6 +83,41 @@ def test_stage_change_cancels_and_replans_in_one_transaction(
     planned = [s for s in of(service, centre, status=PLANNED) if s.date >= date(2025, 9, 1)]
     assert len(planned) == 24 - 5
     assert planned[-1].date.strftime("%Y-%m") == "2027-03"
+
+
+def test_planning_in_parts_gives_the_same_plan(
+    service: Service, clock: FrozenClock, engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    clock.set(noon(date(2025, 1, 15), BERLIN))
+    coach = service.add_coach("Coach", "coach@example.org", "61.25")
+    for n in range(3):
+        given = CentreInput(f"Kita {n}", "Gera", "kita@example.org", coach=str(coach))
+        service.advance(service.add_centre(given), "admit")
+    today = date(2025, 6, 2)
+    clock.set(noon(today, BERLIN))
+
+    def future() -> list[tuple[object, ...]]:
+        found = service.activities(ActivityFilter(first=today))
+        rows = [(a.centre_id, a.key, a.kind, a.date, a.status, a.hours, a.rate) for a in found]
+        return sorted(rows, key=repr)
+
+    before = future()
+    with engine.begin() as connection:
+        connection.execute(delete(activities).where(activities.c.date >= today))
+    monkeypatch.setattr("thekiz_flow.service.planning.PART", 2)
+    reads: list[int] = []
+    read = Repository.coach
+
+    def counted(repo: Repository, coach_id: int) -> Coach | None:
+        reads.append(coach_id)
+        return read(repo, coach_id)
+
+    monkeypatch.setattr(Repository, "coach", counted)
+    report = service.plan()
+    assert (report.centres, report.inserted, report.updated) == (3, len(before), 0)
+    assert reads == [coach]  # once, not again for the second part
+    assert len(before) > 3 * 12
+    assert future() == before
 
 
 def test_a_failing_replan_leaves_the_stage_unchanged(

@@ -9,7 +9,7 @@ from datetime import date, datetime, time, timedelta
 from tests.conftest import BERLIN
 from thekiz_flow.clock import FrozenClock
 from thekiz_flow.db.activities import ActivityFilter
-from thekiz_flow.model import COACHING, PENDING, SENT, SITE_VISIT, CentreInput
+from thekiz_flow.model import COACHING, MISSED, PENDING, SENT, SITE_VISIT, CentreInput
 from thekiz_flow.service import Service
 
 
@@ -124,6 +124,30 @@ def test_budget_thresholds_once_each(service: Service, clock: FrozenClock) -> No
     assert (sent(service)["budget_80"], sent(service)["budget_100"]) == (1, 1)
     (alert,) = [r for r in service.outbox() if r.rule == "budget_100"]
     assert alert.recipient == "fachstelle@example.org"
+
+
+def test_one_tick_after_downtime_dates_each_budget_alert_when_it_was_reached(
+    service: Service, clock: FrozenClock
+) -> None:
+    centre = admitted(service, clock, date(2025, 1, 6))  # 5,000 EUR for 2025
+    other = admitted(service, clock, date(2025, 1, 6), "Kita B")
+    service.tick()  # the last tick before the downtime
+    sessions = service.activities(ActivityFilter(centre_id=centre, kind=COACHING))
+    recorded = []
+    for session in sessions[:11]:  # 80 % with the 9th (4,320 EUR), 100 % with the 11th
+        clock.set(morning(session.date))
+        service.record_session(str(session.id), session.date, "8")
+        recorded.append(clock.now())
+    below = service.activities(ActivityFilter(centre_id=other, kind=COACHING))[0]
+    service.record_session(str(below.id), below.date, "8")
+    service.tick()
+    alerts = sorted(
+        (r.key, r.status, r.due_at) for r in service.outbox() if r.rule.startswith("budget")
+    )
+    assert alerts == [
+        (f"budget_100:c{centre}:2025:2025:office", SENT, recorded[10]),
+        (f"budget_80:c{centre}:2025:2025:office", MISSED, recorded[8]),
+    ]
 
 
 def test_missing_office_address_is_kept_visible(service: Service, clock: FrozenClock) -> None:

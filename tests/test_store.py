@@ -4,17 +4,29 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta, timezone
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, event, func, select, text
 from sqlalchemy.exc import IntegrityError
 
+from thekiz_flow.db.activities import ActivityFilter
+from thekiz_flow.db.engine import make_engine
 from thekiz_flow.db.migrate import current_revision, head_revision, upgrade
 from thekiz_flow.db.repository import Repository
 from thekiz_flow.db.tables import metadata, stage_changes
-from thekiz_flow.model import HELD, SITE_VISIT, NewCentre, PlannedActivity, StageChange
+from thekiz_flow.model import (
+    CANCELLED,
+    COACHING,
+    HELD,
+    PLANNED,
+    SITE_VISIT,
+    NewCentre,
+    PlannedActivity,
+    StageChange,
+)
 
 NOW = datetime(2026, 3, 29, 0, 30, tzinfo=UTC)
 
@@ -116,36 +128,47 @@ def test_times_are_stored_as_utc(engine: Engine) -> None:
     assert stored.recorded_at.tzinfo == UTC
 
 
-def test_record_change_moves_the_centre_and_writes_the_audit(engine: Engine) -> None:
+def test_record_changes_move_the_centres_and_write_the_audit(engine: Engine) -> None:
     with engine.begin() as connection:
         repo = Repository(connection)
-        (centre_id,) = repo.add_centres([centre()], NOW)
-        before = repo.centre(centre_id)
-        assert before is not None
-        change = StageChange(
-            centre_id,
-            "admit",
-            "interessent",
-            "basisbegleitung",
-            date(2025, 2, 1),
-            NOW,
-            "office",
-            "Start",
-            False,
-        )
-        stored = repo.record_change(change, before, None)
+        first, second = repo.add_centres([centre(), centre("Kita Sonnenschein")], NOW)
+        loaded = repo.centres_by_id([second, first, 999])
+        assert sorted(loaded) == [first, second]
+        before = [loaded[first], loaded[second]]
+        moves = [
+            (
+                StageChange(
+                    c.id,
+                    "admit",
+                    "interessent",
+                    "basisbegleitung",
+                    date(2025, 2, 1),
+                    NOW,
+                    "office",
+                    "Start",
+                    False,
+                ),
+                c,
+                None,
+            )
+            for c in before
+        ]
+        stored = repo.record_changes(moves)
         assert stored is not None
-        assert stored.id is not None
-        # The same previous state again: somebody else moved it in the meantime.
-        assert repo.record_change(change, before, None) is None
+        assert [s.centre_id for s in stored] == [first, second]
+        assert len({s.id for s in stored}) == 2
+        # The same previous state again: somebody else moved them in the meantime.
+        assert repo.record_changes(moves) is None
+        assert repo.record_changes([]) == []
     with engine.connect() as connection:
         repo = Repository(connection)
-        after = repo.centre(centre_id)
-        assert after is not None
-        assert (after.stage, after.stage_since) == ("basisbegleitung", date(2025, 2, 1))
-        assert repo.history(centre_id) == [stored]
+        for centre_id, change in zip((first, second), stored, strict=True):
+            after = repo.centre(centre_id)
+            assert after is not None
+            assert (after.stage, after.stage_since) == ("basisbegleitung", date(2025, 2, 1))
+            assert repo.history(centre_id) == [change]
         count = connection.execute(select(func.count()).select_from(stage_changes)).scalar()
-        assert count == 1
+        assert count == 2
 
 
 def test_histories_and_site_visits_by_centre(engine: Engine) -> None:
@@ -175,3 +198,131 @@ def test_histories_and_site_visits_by_centre(engine: Engine) -> None:
             (date(2025, 5, 6), "basisbegleitung"),
         ]
         assert repo.site_visits([first]) == {}
+
+
+def test_bulk_insert_stores_what_a_single_insert_stores(engine: Engine) -> None:
+    """insert_many binds through the driver itself: the stored values must not differ."""
+
+    def planned(coach: int, prefix: str) -> list[PlannedActivity]:
+        stage = "basisbegleitung"
+        return [
+            PlannedActivity(
+                f"{prefix}:1", COACHING, stage, date(2025, 3, 4), Decimal("2.5"), coach
+            ),
+            PlannedActivity(f"{prefix}:2", COACHING, stage, date(2025, 4, 1), Decimal(3), coach),
+            PlannedActivity(f"{prefix}:3", SITE_VISIT, stage, date(2025, 4, 1)),
+        ]
+
+    with engine.begin() as connection:
+        repo = Repository(connection, NOW)
+        coach = repo.add_coach("A", "a@example.org", Decimal("62.50"), NOW)
+        one, many, other = repo.add_centres([centre("A"), centre("B"), centre("C")], NOW)
+        rates = {coach: Decimal("62.50")}
+        repo.activities.insert(one, planned(coach, "p"), PLANNED, rates)
+        bulk = [(many, planned(coach, "p")), (other, planned(coach, "q")[:1]), (one, [])]
+        repo.activities.insert_many(bulk, PLANNED, rates)
+        repo.activities.insert_many([], PLANNED, rates)
+        stored = connection.execute(text("SELECT * FROM activities ORDER BY id")).mappings().all()
+        typed = repo.activities.of_centres([many])[many]
+    as_stored = {
+        c: [
+            {k: v for k, v in r.items() if k not in ("id", "centre_id")}
+            for r in stored
+            if r["centre_id"] == c
+        ]
+        for c in (one, many, other)
+    }
+    assert len(as_stored[one]) == 3
+    assert as_stored[many] == as_stored[one]
+    assert [r["key"] for r in as_stored[other]] == ["q:1"]
+    assert [(a.date, a.hours, a.rate, a.moved, a.recorded_at) for a in typed[:2]] == [
+        (date(2025, 3, 4), Decimal("2.5"), Decimal("62.50"), False, NOW),
+        (date(2025, 4, 1), Decimal(3), Decimal("62.50"), False, NOW),
+    ]
+
+
+def _activity(repo: Repository, centre_id: int, kind: str, day: date, status: str) -> int:
+    planned = PlannedActivity(f"{kind}:{day}", kind, "basisbegleitung", day)
+    return repo.activities.insert_one(centre_id, planned, status, {}).id
+
+
+def test_the_reminders_lookups(engine: Engine) -> None:
+    with engine.begin() as connection:
+        repo = Repository(connection, NOW)
+        first, second = repo.add_centres([centre("A"), centre("B")], NOW)
+        late = _activity(repo, second, COACHING, date(2026, 4, 2), PLANNED)
+        early = _activity(repo, first, COACHING, date(2026, 4, 1), HELD)
+        _activity(repo, first, COACHING, date(2026, 4, 3), CANCELLED)
+        _activity(repo, first, SITE_VISIT, date(2026, 4, 2), PLANNED)
+        _activity(repo, first, COACHING, date(2026, 4, 4), PLANNED)  # after the days
+        new_year = _activity(repo, second, COACHING, date(2026, 1, 1), HELD)
+        _activity(repo, second, COACHING, date(2025, 12, 31), HELD)
+    with engine.connect() as connection:
+        repo = Repository(connection)
+        assert list(repo.centres_by_id([second, first, second])) == [first, second]
+        assert repo.centres_by_id([second])[second] == repo.centre(second)
+        assert repo.centres_by_id([]) == {}
+        dated = repo.activities_dated(COACHING, (PLANNED, HELD), date(2026, 4, 1), date(2026, 4, 3))
+        assert [a.id for a in dated] == [early, late]
+        planned = repo.activities_dated(COACHING, (PLANNED,), date(2026, 4, 1), date(2026, 4, 3))
+        assert [a.id for a in planned] == [late]
+        held = repo.held_sessions([first, second], 2026)
+        assert {c: [a.id for a in s] for c, s in held.items()} == {
+            first: [early],
+            second: [new_year],
+        }
+
+
+def test_a_ticks_activity_queries_use_an_index_on_sqlite(tmp_path: Path) -> None:
+    """Without statistics SQLite's planner prefers more equality terms, or an index that
+    spares a sort; each of these lookups must search by every column it narrows on."""
+    engine = make_engine(f"sqlite:///{tmp_path / 'plans.db'}")
+    upgrade(engine)
+    statements: list[tuple[str, object]] = []
+
+    def remember(*args: object) -> None:
+        if "FROM activities" in str(args[2]):
+            statements.append((str(args[2]), args[3]))
+
+    day = date(2026, 4, 1)
+    with engine.connect() as connection:
+        repo = Repository(connection)
+        event.listen(connection, "before_cursor_execute", remember)
+        lookups = {
+            "activities_dated": lambda: repo.activities_dated(COACHING, (PLANNED,), day, day),
+            "held_sessions": lambda: repo.held_sessions([1, 2], 2026),
+            "recorded_since": lambda: repo.activities.find(
+                ActivityFilter(kind=COACHING, status=HELD, recorded_since=NOW)
+            ),
+            "site_visits": lambda: repo.site_visits([1, 2]),
+            "enrolments": lambda: repo.trainings.of_centres([1, 2]),
+        }
+        plans = {}
+        for name, lookup in lookups.items():
+            statements.clear()
+            lookup()
+            ((sql, params),) = statements
+            rows = connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {sql}", params)  # type: ignore[arg-type]
+            plans[name] = [row[3] for row in rows if "activities" in row[3]]
+    engine.dispose()
+    search = "SEARCH activities USING INDEX"
+    assert plans == {
+        "activities_dated": [
+            f"{search} ix_activities_kind_status_date (kind=? AND status=? AND date>? AND date<?)"
+        ],
+        "held_sessions": [
+            f"{search} ix_activities_kind_centre_id_status_date "
+            "(kind=? AND centre_id=? AND status=? AND date>? AND date<?)"
+        ],
+        "recorded_since": [
+            f"{search} ix_activities_kind_status_recorded_at "
+            "(kind=? AND status=? AND recorded_at>?)"
+        ],
+        "site_visits": [
+            f"{search} ix_activities_kind_centre_id_status_date "
+            "(kind=? AND centre_id=? AND status=?)"
+        ],
+        "enrolments": [
+            f"{search} ix_activities_kind_centre_id_status_date (kind=? AND centre_id=?)"
+        ],
+    }

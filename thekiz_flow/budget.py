@@ -9,11 +9,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 
 from dateutil.relativedelta import relativedelta
 
+from thekiz_flow.history import Change
 from thekiz_flow.model import COACHING, HELD, PLANNED, Activity, StageChange, Workflow
 
 CENT = Decimal("0.01")
@@ -30,8 +31,26 @@ def stage_on(history: Sequence[StageChange], initial: str, day: date) -> str:
     return stage
 
 
+def stages_on(history: Sequence[Change], initial: str, days: Iterable[date]) -> list[str]:
+    """The stage in force on each of ``days`` (ascending), as :func:`stage_on` tells it, in
+    one walk along the audit trail."""
+    stages = []
+    stage, at, count = initial, 0, len(history)
+    for day in days:
+        while at < count and history[at].effective <= day:
+            stage = history[at].to_stage
+            at += 1
+        stages.append(stage)
+    return stages
+
+
+def mid_months(year: int) -> list[date]:
+    """The days on which the months of ``year`` count for the budget."""
+    return [date(year, month, MID_MONTH) for month in range(1, 13)]
+
+
 def monthly_stages(history: Sequence[StageChange], initial: str, year: int) -> list[str]:
-    return [stage_on(history, initial, date(year, month, MID_MONTH)) for month in range(1, 13)]
+    return stages_on(history, initial, mid_months(year))
 
 
 def accrued_budget(workflow: Workflow, stages: Iterable[str]) -> Decimal:
@@ -44,9 +63,16 @@ def accrued_budget(workflow: Workflow, stages: Iterable[str]) -> Decimal:
 
 
 def cost(activity: Activity) -> Decimal:
-    if activity.kind != COACHING or activity.hours is None or activity.rate is None:
+    if activity.kind != COACHING:
         return Decimal(0)
-    return (activity.hours * activity.rate).quantize(CENT)
+    return session_cost(activity.hours, activity.rate)
+
+
+def session_cost(hours: Decimal | None, rate: Decimal | None) -> Decimal:
+    """A session's hours times the coach's rate, to the cent; 0 without either."""
+    if hours is None or rate is None:
+        return Decimal(0)
+    return (hours * rate).quantize(CENT)
 
 
 @dataclass(frozen=True)
@@ -61,13 +87,18 @@ class YearBudget:
         return self.budget - self.spent - self.committed
 
 
+def year_allowance(workflow: Workflow, history: Sequence[StageChange], year: int) -> Decimal:
+    """The budget ``year`` accrues according to the audit trail."""
+    return accrued_budget(workflow, monthly_stages(history, workflow.initial, year))
+
+
 def year_budget(
     workflow: Workflow, history: Sequence[StageChange], activities: Iterable[Activity], year: int
 ) -> YearBudget:
     in_year = [a for a in activities if a.date.year == year]
     return YearBudget(
         year,
-        accrued_budget(workflow, monthly_stages(history, workflow.initial, year)),
+        year_allowance(workflow, history, year),
         sum((cost(a) for a in in_year if a.status == HELD), Decimal(0)),
         sum((cost(a) for a in in_year if a.status == PLANNED), Decimal(0)),
     )
@@ -97,3 +128,14 @@ def coach_load(
         elif activity.status == HELD:
             held[month] += activity.hours
     return [MonthLoad(m, planned[m], held[m], planned[m] + held[m] > maximum) for m in starts]
+
+
+def crossing(spending: Iterable[tuple[datetime, Decimal]], limit: Decimal) -> datetime | None:
+    """The moment the running total of ``spending`` (moment, amount; in order) reached
+    ``limit``, if it did."""
+    total = Decimal(0)
+    for moment, amount in spending:
+        total += amount
+        if total >= limit:
+            return moment
+    return None

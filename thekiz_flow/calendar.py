@@ -32,7 +32,9 @@ class WorkCalendar:
         self._holidays = holidays
         self._closures = tuple(closures)
         self._centre = tuple(centre_closures)
+        # Known once for every calendar made by for_centre():
         self._common: dict[date, str | None] = {}  # day -> why every centre is closed
+        self._shifts: dict[date, date | None] = {}  # day -> shift(day) without own closures
 
     @classmethod
     def of(cls, workflow: Workflow) -> WorkCalendar:
@@ -41,7 +43,7 @@ class WorkCalendar:
     def for_centre(self, closures: Iterable[tuple[date, date]]) -> WorkCalendar:
         """The same calendar plus one centre's own closure days."""
         calendar = WorkCalendar(self._holidays, self._closures, closures)
-        calendar._common = self._common  # the days every centre shares are known once
+        calendar._common, calendar._shifts = self._common, self._shifts
         return calendar
 
     def closed(self, day: date) -> str | None:
@@ -69,6 +71,13 @@ class WorkCalendar:
 
     def shift(self, day: date) -> date | None:
         """The next working day in the same month, else the previous; None if there is none."""
+        if self._centre:
+            return self._shift(day)
+        if day not in self._shifts:
+            self._shifts[day] = self._shift(day)
+        return self._shifts[day]
+
+    def _shift(self, day: date) -> date | None:
         candidate = day
         while candidate.month == day.month:
             if self.is_working_day(candidate):

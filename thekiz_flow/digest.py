@@ -4,23 +4,26 @@ Stages come from the audit trail by effective date (the stage in force on 1 Janu
 31 December, each month on its 15th for the budget), activities by their date and the
 coach's rate recorded with them. Nothing reads a centre's current stage, so a digest of
 a year produced later reads the same.
+
+The year's activities arrive counted (:class:`Tally`), not one by one, and the held
+sessions as the pairs in a row that may lie more than two months apart: the store counts
+and pairs them, the figures here stay exact.
 """
 
 from __future__ import annotations
 
 import operator
-from collections import Counter
-from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from decimal import Decimal
-from functools import reduce
-from itertools import pairwise
-from typing import TypeVar
+from functools import cached_property, lru_cache, reduce
+from typing import NamedTuple, TypeVar
 
 from dateutil.relativedelta import relativedelta
 
-from thekiz_flow.budget import accrued_budget, cost, monthly_stages, stage_on
+from thekiz_flow.budget import accrued_budget, mid_months, session_cost, stages_on
 from thekiz_flow.digest_model import (
     CentreYear,
     Digest,
@@ -29,7 +32,7 @@ from thekiz_flow.digest_model import (
     TrainingFigures,
     add_figures,
 )
-from thekiz_flow.history import episode_start, facts_as_of
+from thekiz_flow.history import Change, stay_start
 from thekiz_flow.model import (
     CANCELLED,
     COACHING,
@@ -37,16 +40,53 @@ from thekiz_flow.model import (
     PLANNED,
     SITE_VISIT,
     TRAINING,
-    Activity,
     Centre,
-    StageChange,
     Training,
     Workflow,
 )
 
 GAP = relativedelta(months=2)
+SHORTEST_GAP_DAYS = 59  # two months are never shorter: sessions closer are never a gap
+LONGEST_GAP_DAYS = 62  # nor longer
+ONE_DAY = timedelta(days=1)
 K = TypeVar("K")
 V = TypeVar("V")
+
+
+class Tally(NamedTuple):
+    """A centre's activities of the year alike in all but their date: how many, and the first
+    and the last date among them."""
+
+    kind: str
+    stage: str
+    status: str
+    training_id: int | None
+    hours: Decimal | None
+    rate: Decimal | None
+    number: int  # how many
+    first: date
+    last: date
+
+    @property
+    def total_hours(self) -> Decimal:
+        return (self.hours or Decimal(0)) * self.number
+
+    @property
+    def total_cost(self) -> Decimal:
+        each = session_cost(self.hours, self.rate) if self.kind == COACHING else Decimal(0)
+        return each * self.number
+
+
+Pair = tuple[date, date]  # two held sessions of a centre in a row: (earlier, later)
+
+
+class Step(NamedTuple):
+    """What the digest reads of a stage change."""
+
+    trigger: str
+    from_stage: str
+    to_stage: str
+    effective: date
 
 
 @dataclass(frozen=True)
@@ -55,16 +95,22 @@ class YearInput:
 
     year: int
     centres: Sequence[Centre]
-    histories: Mapping[int, Sequence[StageChange]]
-    activities: Sequence[Activity]  # every activity dated in the year
+    # per centre: its stage changes in the order recorded (those dated after the year may be
+    # left out: a change is never dated before the stay it ends began, so none of them is
+    # dated within the year)
+    histories: Mapping[int, Sequence[Change]]
+    tallies: Mapping[int, Sequence[Tally]]  # per centre: its activities dated in the year
+    # per centre: held sessions of the year in a row; at least every pair more than
+    # SHORTEST_GAP_DAYS apart (closer pairs may be left out)
+    pairs: Mapping[int, Sequence[Pair]]
     visits: Mapping[int, Sequence[tuple[date, str]]]  # all held site visits
     trainings: Mapping[int, Training]
 
-    @property
+    @cached_property
     def first(self) -> date:
         return date(self.year, 1, 1)
 
-    @property
+    @cached_property
     def last(self) -> date:
         return date(self.year, 12, 31)
 
@@ -72,28 +118,96 @@ class YearInput:
         """The centres the programme knew by the end of the year."""
         return [c for c in self.centres if c.registered is None or c.registered <= self.last]
 
-
-def _figures(sessions: Iterable[Activity]) -> SessionFigures:
-    items = list(sessions)
-    held = [a for a in items if a.status == HELD]
-    return SessionFigures(
-        planned=sum(a.status == PLANNED for a in items),
-        held=len(held),
-        cancelled=sum(a.status == CANCELLED for a in items),
-        hours=sum((a.hours or Decimal(0) for a in held), Decimal(0)),
-        cost=sum((cost(a) for a in held), Decimal(0)),
-    )
+    def all_tallies(self) -> Iterator[Tally]:
+        """The tallies of all centres."""
+        return (t for tallies in self.tallies.values() for t in tallies)
 
 
-def _stages_at(workflow: Workflow, data: YearInput, day: date) -> dict[int, str]:
-    return {
-        c.id: stage_on(data.histories.get(c.id, []), workflow.initial, day)
-        for c in data.known()
-        if c.registered is None or c.registered <= day
-    }
+def _apart(first: date, last: date) -> bool:
+    """Whether ``last`` lies more than two months after ``first`` (by the calendar)."""
+    days = (last - first).days
+    if SHORTEST_GAP_DAYS <= days <= LONGEST_GAP_DAYS:
+        return last > first + GAP
+    return days > LONGEST_GAP_DAYS
 
 
-def _count(
+def _count(tallies: Iterable[Tally], kind: str, *statuses: str) -> int:
+    return sum(t.number for t in tallies if t.kind == kind and t.status in statuses)
+
+
+def _figures(sessions: Iterable[Tally]) -> SessionFigures:
+    counts = dict.fromkeys((PLANNED, HELD, CANCELLED), 0)
+    hours = cost = Decimal(0)
+    for tally in sessions:
+        if tally.status in counts:
+            counts[tally.status] += tally.number
+        if tally.status == HELD:
+            hours += tally.total_hours
+            cost += tally.total_cost
+    return SessionFigures(counts[PLANNED], counts[HELD], counts[CANCELLED], hours, cost)
+
+
+def _group(items: Iterable[V], key: Callable[[V], K | None]) -> dict[K, list[V]]:
+    groups: dict[K, list[V]] = defaultdict(list)
+    for item in items:
+        group = key(item)
+        if group is not None:
+            groups[group].append(item)
+    return groups
+
+
+@dataclass(frozen=True)
+class _Year:
+    """What the figures of every centre share in a year, worked out once per digest."""
+
+    workflow: Workflow
+    first: date
+    last: date
+    days: tuple[date, ...]  # 1 January, each month's 15th, 31 December
+    regular: frozenset[str]  # the stages that plan regular sessions
+    # accrued budget per sequence of monthly stages: the centre's, and each stage's share
+    budgets: dict[tuple[str, ...], tuple[Decimal, dict[str, Decimal]]] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, workflow: Workflow, year: int) -> _Year:
+        first, last = date(year, 1, 1), date(year, 12, 31)
+        regular = frozenset(
+            s.id
+            for s in workflow.stages.values()
+            if s.coaching is not None and s.coaching.every_months > 0
+        )
+        return cls(workflow, first, last, (first, *mid_months(year), last), regular)
+
+    def budget(self, months: tuple[str, ...]) -> tuple[Decimal, dict[str, Decimal]]:
+        """Accrued over ``months``: in all, and per stage."""
+        known = self.budgets.get(months)
+        if known is None:
+            by_stage = {
+                stage: accrued_budget(self.workflow, [s for s in months if s == stage])
+                for stage in set(months)
+            }
+            known = self.budgets[months] = accrued_budget(self.workflow, months), by_stage
+        return known
+
+
+class _Stages(NamedTuple):
+    """A centre's stages on the year's days (:attr:`_Year.days`) once it was registered."""
+
+    start: str | None  # on 1 January
+    end: str | None  # on 31 December
+    months: tuple[str, ...]  # on the 15th of each month
+
+
+def _stages(year: _Year, data: YearInput, centre: Centre) -> _Stages:
+    stages = stages_on(data.histories.get(centre.id, ()), year.workflow.initial, year.days)
+    registered = centre.registered
+    if registered is None or registered <= year.first:
+        return _Stages(stages[0], stages[-1], tuple(stages[1:-1]))
+    known = [s if registered <= day else None for s, day in zip(stages, year.days, strict=True)]
+    return _Stages(known[0], known[-1], tuple(s for s in known[1:-1] if s is not None))
+
+
+def _census(
     stages: Mapping[int, str], centres: Sequence[Centre]
 ) -> tuple[Counter[str], Counter[tuple[str, str]]]:
     district = {c.id: c.district for c in centres}
@@ -118,130 +232,183 @@ def _changes(workflow: Workflow, data: YearInput) -> tuple[int, dict[str, int], 
     return by_trigger[admit.trigger] if admit else 0, dict(by_trigger), pauses, withdrawals
 
 
-def _budgets(workflow: Workflow, data: YearInput) -> tuple[dict[str, Decimal], dict[int, Decimal]]:
+def _budgets(
+    year: _Year, stages: Mapping[int, _Stages]
+) -> tuple[dict[str, Decimal], dict[int, Decimal]]:
     """Accrued budget per stage (months counted on their 15th) and per centre."""
     by_stage: dict[str, Decimal] = {}
     by_centre: dict[int, Decimal] = {}
-    for centre in data.known():
-        months = monthly_stages(data.histories.get(centre.id, []), workflow.initial, data.year)
-        if centre.registered is not None:
-            months = [
-                s for m, s in enumerate(months, 1) if centre.registered <= date(data.year, m, 15)
-            ]
-        by_centre[centre.id] = accrued_budget(workflow, months)
-        for stage in set(months):
-            amount = accrued_budget(workflow, [s for s in months if s == stage])
+    for centre_id, centre_stages in stages.items():
+        by_centre[centre_id], shares = year.budget(centre_stages.months)
+        for stage, amount in shares.items():
             by_stage[stage] = by_stage.get(stage, Decimal(0)) + amount
     return by_stage, by_centre
 
 
-def _outstanding(workflow: Workflow, data: YearInput, stages_end: Mapping[int, str]) -> int:
+@lru_cache(maxsize=4096)
+def _months_after(day: date, months: int) -> date:
+    return day + relativedelta(months=months)
+
+
+def _outstanding(
+    year: _Year, data: YearInput, known: Sequence[Centre], stages_end: Mapping[int, str]
+) -> int:
     """Centres at year end whose stage's site visit was due and had not been held."""
+    workflow = year.workflow
     missing = 0
-    for centre in data.known():
+    for centre in known:
         stage = workflow.stage(stages_end.get(centre.id, workflow.initial))
-        if not stage.active or stage.site_visit_within_months is None:
+        within = stage.site_visit_within_months
+        if not stage.active or within is None:
             continue
-        history = data.histories.get(centre.id, [])
-        earlier = [c.effective for c in history if c.effective <= data.last]
-        since = earlier[-1] if earlier else centre.registered or centre.stage_since
-        as_stage = Centre(
-            centre.id, centre.name, centre.district, centre.email, None, None, stage.id, since
-        )
-        facts = facts_as_of(as_stage, history, data.visits.get(centre.id, []), data.last)
-        start = episode_start(facts, workflow)
-        due = start + relativedelta(months=stage.site_visit_within_months)
-        held = any(s == stage.id and start <= d for d, s in facts.site_visits)
-        missing += due <= data.last and not held
+        history = [c for c in data.histories.get(centre.id, ()) if c.effective <= year.last]
+        since = history[-1].effective if history else centre.registered or centre.stage_since
+        start = stay_start(workflow, stage.id, since, history)
+        visits = data.visits.get(centre.id, ())
+        held = any(s == stage.id and start <= d <= year.last for d, s in visits)
+        missing += _months_after(start, within) <= year.last and not held
     return missing
 
 
 def _coaching_periods(
-    workflow: Workflow, data: YearInput, history: Sequence[StageChange], registered: date | None
+    year: _Year, history: Sequence[Change], registered: date | None
 ) -> list[tuple[date, date]]:
     """The stretches of the year in stages that plan regular sessions, merged."""
+    first = max(year.first, registered or year.first)
+    if first > year.last:
+        return []
+    starts = [first, *sorted({c.effective for c in history if first < c.effective <= year.last})]
+    ends = [*(day - ONE_DAY for day in starts[1:]), year.last]
+    stages = stages_on(history, year.workflow.initial, starts)
     periods: list[tuple[date, date]] = []
-    day = max(data.first, registered or data.first)
-    while day <= data.last:
-        stage = workflow.stage(stage_on(history, workflow.initial, day))
-        later = [c.effective for c in history if day < c.effective <= data.last]
-        end = (min(later) - timedelta(days=1)) if later else data.last
-        regular = stage.coaching is not None and stage.coaching.every_months > 0
-        if regular and periods and periods[-1][1] + timedelta(days=1) == day:
+    for start, end, stage in zip(starts, ends, stages, strict=True):
+        if stage not in year.regular:
+            continue
+        if periods and periods[-1][1] + ONE_DAY == start:
             periods[-1] = (periods[-1][0], end)
-        elif regular:
-            periods.append((day, end))
-        day = end + timedelta(days=1)
+        else:
+            periods.append((start, end))
     return periods
 
 
-def _gap(workflow: Workflow, data: YearInput, centre: Centre, held: Sequence[date]) -> Gap | None:
+def held_runs(first: date, last: date, pairs: Iterable[Pair]) -> list[Pair]:
+    """The stretches from the ``first`` to the ``last`` held session in which no two sessions
+    in a row lie more than two months apart. ``pairs`` are sessions in a row, at least every
+    pair that lies further apart (closer pairs change nothing)."""
+    runs = []
+    start = first
+    for earlier, later in sorted(pairs):
+        if _apart(earlier, later):
+            runs.append((start, earlier))
+            start = later
+    runs.append((start, last))
+    return runs
+
+
+def _runs(data: YearInput, centre_id: int) -> list[Pair]:
+    held = [t for t in data.tallies.get(centre_id, ()) if t.kind == COACHING and t.status == HELD]
+    if not held:
+        return []
+    first, last = min(t.first for t in held), max(t.last for t in held)
+    return held_runs(first, last, data.pairs.get(centre_id, ()))
+
+
+def _uncovered(start: date, end: date, runs: Sequence[Pair]) -> Iterator[Pair]:
+    """The stretches from ``start`` to ``end`` between the runs of held sessions: each from
+    the start or a run's last session to the next run's first session or the end. Inside a
+    run no two sessions in a row lie more than two months apart, nor do its sessions and
+    ``start`` or ``end`` falling into it."""
+    day = start
+    for first, last in runs:
+        if first <= end and last >= start:
+            yield day, max(first, start)
+            day = min(last, end)
+    yield day, end
+
+
+def _gap(year: _Year, data: YearInput, centre: Centre) -> Gap | None:
     """The longest stretch without a held session longer than two months, if any."""
+    periods = _coaching_periods(year, data.histories.get(centre.id, ()), centre.registered)
+    if not periods:
+        return None
     longest: Gap | None = None
-    history = data.histories.get(centre.id, [])
-    for start, end in _coaching_periods(workflow, data, history, centre.registered):
-        points = [start, *(d for d in held if start <= d <= end), end]
-        for first, last in pairwise(points):
-            if last > first + GAP and (longest is None or (last - first).days > longest.days):
+    runs = _runs(data, centre.id)
+    for start, end in periods:
+        for first, last in _uncovered(start, end, runs):
+            if _apart(first, last) and (longest is None or (last - first).days > longest.days):
                 longest = Gap(
                     centre.id, centre.name, centre.district, first, last, (last - first).days
                 )
     return longest
 
 
+def _training_kind(data: YearInput, seat: Tally) -> str | None:
+    training = None if seat.training_id is None else data.trainings.get(seat.training_id)
+    return None if training is None else training.kind
+
+
 def _trainings(workflow: Workflow, data: YearInput) -> tuple[TrainingFigures, ...]:
-    seats = [a for a in data.activities if a.kind == TRAINING and a.training_id in data.trainings]
+    by_kind = _group(
+        (t for t in data.all_tallies() if t.kind == TRAINING),
+        lambda seat: _training_kind(data, seat),
+    )
     figures = []
     for kind, name in workflow.training_kinds.items():
-        mine = [a for a in seats if data.trainings[a.training_id or 0].kind == kind]
-        enrolled = sum(a.status in (PLANNED, HELD) for a in mine)
-        figures.append(TrainingFigures(name, enrolled, sum(a.status == HELD for a in mine)))
+        mine = by_kind.get(kind, [])
+        enrolled = _count(mine, TRAINING, PLANNED, HELD)
+        figures.append(TrainingFigures(name, enrolled, _count(mine, TRAINING, HELD)))
     return tuple(figures)
 
 
-def _centre_rows(
+def _sessions_by_district(
+    workflow: Workflow, known: Sequence[Centre], sessions: Mapping[int, SessionFigures]
+) -> dict[str, SessionFigures]:
+    by_district: dict[str, SessionFigures] = {}
+    for centre in known:
+        figures = by_district.get(centre.district, SessionFigures())
+        by_district[centre.district] = add_figures(figures, sessions[centre.id])
+    return {d: by_district.get(d, SessionFigures()) for d in workflow.districts}
+
+
+def _centre_row(
     data: YearInput,
-    start: Mapping[int, str],
-    end: Mapping[int, str],
-    budgets: Mapping[int, Decimal],
+    centre: Centre,
+    stages: _Stages,
+    sessions: SessionFigures,
+    budget: Decimal,
     initial: str,
-) -> tuple[CentreYear, ...]:
-    rows = []
-    for centre in data.known():
-        mine = [a for a in data.activities if a.centre_id == centre.id]
-        sessions = _figures(a for a in mine if a.kind == COACHING)
-        rows.append(
-            CentreYear(
-                centre.id,
-                centre.name,
-                centre.district,
-                start.get(centre.id, initial),
-                end.get(centre.id, initial),
-                sessions.held,
-                sessions.hours,
-                sessions.cost,
-                budgets.get(centre.id, Decimal(0)),
-                any(a.kind == SITE_VISIT and a.status == HELD for a in mine),
-                sum(a.kind == TRAINING and a.status == HELD for a in mine),
-            )
-        )
-    return tuple(rows)
+) -> CentreYear:
+    mine = data.tallies.get(centre.id, ())
+    return CentreYear(
+        centre.id,
+        centre.name,
+        centre.district,
+        stages.start or initial,
+        stages.end or initial,
+        sessions.held,
+        sessions.hours,
+        sessions.cost,
+        budget,
+        _count(mine, SITE_VISIT, HELD) > 0,
+        _count(mine, TRAINING, HELD),
+    )
 
 
 def build_digest(workflow: Workflow, data: YearInput) -> Digest:
-    start, end = _stages_at(workflow, data, data.first), _stages_at(workflow, data, data.last)
+    year = _Year.of(workflow, data.year)
     known = data.known()
-    stage_start, district_start = _count(start, known)
-    stage_end, district_end = _count(end, known)
+    stages = {c.id: _stages(year, data, c) for c in known}
+    start = {i: s.start for i, s in stages.items() if s.start is not None}
+    end = {i: s.end for i, s in stages.items() if s.end is not None}
+    stage_start, district_start = _census(start, known)
+    stage_end, district_end = _census(end, known)
     admissions, by_trigger, pauses, withdrawals = _changes(workflow, data)
-    sessions = [a for a in data.activities if a.kind == COACHING]
-    district = {c.id: c.district for c in known}
-    budget_by_stage, budget_by_centre = _budgets(workflow, data)
-    held = {
-        c.id: sorted(a.date for a in sessions if a.centre_id == c.id and a.status == HELD)
-        for c in known
+    by_stage = _group((t for t in data.all_tallies() if t.kind == COACHING), lambda t: t.stage)
+    sessions = {
+        c.id: _figures(t for t in data.tallies.get(c.id, ()) if t.kind == COACHING) for c in known
     }
-    gaps = (_gap(workflow, data, c, held[c.id]) for c in known)
+    budget_by_stage, budget_by_centre = _budgets(year, stages)
+    gaps = (_gap(year, data, c) for c in known)
     return Digest(
         year=data.year,
         stages=tuple((s.id, s.name) for s in workflow.stages.values()),
@@ -254,21 +421,19 @@ def build_digest(workflow: Workflow, data: YearInput) -> Digest:
         changes_by_trigger=by_trigger,
         pauses=pauses,
         withdrawals=withdrawals,
-        sessions_by_stage={
-            s: _figures(a for a in sessions if a.stage == s)
-            for s in workflow.stages
-            if any(a.stage == s for a in sessions)
-        },
-        sessions_by_district={
-            d: _figures(a for a in sessions if district.get(a.centre_id) == d)
-            for d in workflow.districts
-        },
+        sessions_by_stage={s: _figures(by_stage[s]) for s in workflow.stages if s in by_stage},
+        sessions_by_district=_sessions_by_district(workflow, known, sessions),
         budget_by_stage=budget_by_stage,
-        site_visits_held=sum(a.kind == SITE_VISIT and a.status == HELD for a in data.activities),
-        site_visits_outstanding=_outstanding(workflow, data, end),
+        site_visits_held=_count(data.all_tallies(), SITE_VISIT, HELD),
+        site_visits_outstanding=_outstanding(year, data, known, end),
         trainings=_trainings(workflow, data),
         gaps=tuple(g for g in gaps if g is not None),
-        centres=_centre_rows(data, start, end, budget_by_centre, workflow.initial),
+        centres=tuple(
+            _centre_row(
+                data, c, stages[c.id], sessions[c.id], budget_by_centre[c.id], workflow.initial
+            )
+            for c in known
+        ),
     )
 
 

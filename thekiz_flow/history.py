@@ -4,13 +4,27 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import date, timedelta
+from typing import Protocol
 
 from dateutil.relativedelta import relativedelta
 
 from thekiz_flow.model import Centre, CentreFacts, StageChange, Workflow
 
 
-def _returns(workflow: Workflow, change: StageChange) -> bool:
+class Change(Protocol):
+    """What these readings need of an audit row (a :class:`StageChange` has it)."""
+
+    @property
+    def trigger(self) -> str: ...
+    @property
+    def from_stage(self) -> str: ...
+    @property
+    def to_stage(self) -> str: ...
+    @property
+    def effective(self) -> date: ...
+
+
+def _returns(workflow: Workflow, change: Change) -> bool:
     transition = workflow.transitions.get(change.trigger)
     return transition is not None and transition.returns
 
@@ -21,15 +35,27 @@ def episode_start(facts: CentreFacts, workflow: Workflow, *, renewals: bool = Fa
     A return from a pause continues the stay; a self-transition (renew) starts a new
     programme year, which counts as a start only with ``renewals``.
     """
-    stage = facts.centre.stage
-    start = facts.centre.stage_since
-    found = False
-    for change in facts.history:
+    centre = facts.centre
+    return stay_start(workflow, centre.stage, centre.stage_since, facts.history, renewals=renewals)
+
+
+def stay_start(
+    workflow: Workflow,
+    stage: str,
+    since: date,
+    history: Iterable[Change],
+    *,
+    renewals: bool = False,
+) -> date:
+    """The day the stay in ``stage`` began that ``history`` ends in (``since`` if no change
+    entered it): as :func:`episode_start`, for a stage and changes given apart."""
+    start = since
+    for change in history:
         if change.to_stage != stage or _returns(workflow, change):
             continue
         if change.from_stage != stage or renewals:
-            start, found = change.effective, True
-    return start if found else facts.centre.stage_since
+            start = change.effective
+    return start
 
 
 def paused_days(history: Iterable[StageChange], workflow: Workflow, stage: str, since: date) -> int:

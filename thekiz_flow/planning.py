@@ -13,6 +13,7 @@ import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
+from functools import lru_cache
 
 from dateutil.relativedelta import relativedelta
 
@@ -63,6 +64,7 @@ def add_months(first_of_month: date, months: int) -> date:
     return date(first_of_month.year + years, month + 1, 1)
 
 
+@lru_cache(maxsize=4096)  # called for every session; months x weekdays x weeks are few
 def nth_weekday(month: date, weekday: int, nth: int) -> date:
     first = month.replace(day=1)
     return first + timedelta(days=(weekday - first.weekday()) % 7 + 7 * (nth - 1))
@@ -99,13 +101,13 @@ def _coaching(
     first = segment.replace(day=1)
     if session_day(first, weekday, nth, segment, calendar) is None:
         first += relativedelta(months=1)
-    planned = []
+    planned, prefix = [], f"{COACHING}:{stage.id}:{segment.isoformat()}:"
     for k in range(-(-rule.for_months // rule.every_months) - taken):
         month = add_months(first, k * rule.every_months)
         day = session_day(month, weekday, nth, segment, calendar)
         if day is None or (month.year, month.month) in held_months:
             continue
-        key = f"{COACHING}:{stage.id}:{segment.isoformat()}:{month:%Y-%m}"
+        key = prefix + month.isoformat()[:7]  # YYYY-MM
         planned.append(PlannedActivity(key, COACHING, stage.id, day, rule.hours, centre.coach_id))
     return planned
 

@@ -60,11 +60,16 @@ class Lifecycle:
 
         return allowed
 
-    def transition(self, trigger: str, stage: str) -> Transition:
+    def known(self, trigger: str) -> Transition:
+        """The workflow's transition of that name; :class:`Refused` if there is none."""
         transition = self.workflow.transitions.get(trigger)
         if transition is None:
             known = ", ".join(self.workflow.transitions)
             raise Refused(f"unbekannter Auslöser {trigger!r} (bekannt: {known})")
+        return transition
+
+    def transition(self, trigger: str, stage: str) -> Transition:
+        transition = self.known(trigger)
         if stage not in transition.sources:
             possible = ", ".join(self.workflow.triggers_from(stage)) or "keiner"
             name = self.workflow.stage(stage).name

@@ -11,13 +11,15 @@ from thekiz_flow.cli.app import App, cli, pass_app
 from thekiz_flow.cli.output import german_date, print_json, print_table
 from thekiz_flow.cli.registry import on_option
 from thekiz_flow.definitions import load_workflow
+from thekiz_flow.errors import Refused
 from thekiz_flow.graph import mermaid
 from thekiz_flow.model import StageChange
 
 
 @cli.command()
-@click.argument("centre_id")
+@click.argument("centre_ids", nargs=-1, metavar="[NUMMER]...")
 @click.argument("trigger")
+@click.option("--all-in-stage", "in_stage", help="Alle Einrichtungen dieser Stufe (statt Nummern).")
 @click.option("--on", "on", help="Wirksam ab (JJJJ-MM-TT), Voreinstellung heute.")
 @click.option("--reason", help="Begründung (Pflicht mit --force).")
 @click.option(
@@ -25,18 +27,51 @@ from thekiz_flow.model import StageChange
 )
 @pass_app
 def advance(
-    app: App, centre_id: str, trigger: str, on: str | None, reason: str | None, force: bool
+    app: App,
+    centre_ids: tuple[str, ...],
+    trigger: str,
+    in_stage: str | None,
+    on: str | None,
+    reason: str | None,
+    force: bool,
 ) -> None:
-    """Stufenwechsel: admit, deepen, renew, consult, pause, resume, withdraw."""
-    change = app.service.advance(
-        validate.identifier("ID", centre_id), trigger, on_option(on), reason, force
-    )
+    """Stufenwechsel: admit, deepen, renew, consult, pause, resume, withdraw.
+
+    Mehrere Einrichtungen (Nummern oder --all-in-stage) wechseln in einem Zug. Eine
+    Einrichtung, die nicht wechseln darf, wird übersprungen und mit dem Grund genannt;
+    die anderen wechseln. Wechselt keine, ist nichts geschrieben (Exit-Code 2).
+    """
+    if not centre_ids and in_stage is None:
+        raise _missing(trigger)
+    ids = [validate.identifier("ID", i) for i in centre_ids]
+    report = app.service.advance_many(ids, trigger, on_option(on), reason, force, in_stage=in_stage)
+    if not report.changes and len(report.skipped) == 1:
+        raise report.skipped[0].error
+    for skipped in report.skipped:
+        click.echo(f"Einrichtung {skipped.centre_id} übersprungen: {skipped.reason}", err=True)
+    if not report.changes:
+        raise Refused(f"keine der {len(report.skipped)} Einrichtungen gewechselt")
+    _say(app, report.changes, len(report.skipped))
+
+
+def _say(app: App, changes: list[StageChange], skipped: int) -> None:
     stages = app.workflow.stages
-    forced = " (erzwungen)" if change.forced else ""
-    click.echo(
-        f"Einrichtung {change.centre_id}: {stages[change.from_stage].name} → "
-        f"{stages[change.to_stage].name} ab {german_date(change.effective)}{forced}."
-    )
+    for change in changes:
+        forced = " (erzwungen)" if change.forced else ""
+        click.echo(
+            f"Einrichtung {change.centre_id}: {stages[change.from_stage].name} → "
+            f"{stages[change.to_stage].name} ab {german_date(change.effective)}{forced}."
+        )
+    if len(changes) + skipped > 1:
+        click.echo(f"{len(changes)} gewechselt, {skipped} übersprungen.")
+
+
+def _missing(trigger: str) -> click.MissingParameter:
+    """Only one word given: a number lacks its trigger, a trigger lacks the centres."""
+    context = click.get_current_context()
+    wanted = "trigger" if trigger.strip().isdigit() else "centre_ids"
+    param = next(p for p in context.command.params if p.name == wanted)
+    return click.MissingParameter(ctx=context, param=param)
 
 
 @cli.command()

@@ -8,7 +8,9 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Connection, Row, Select, bindparam, insert, select, update
+from sqlalchemy import Connection, Dialect, Row, Select, Table, bindparam, insert, select, update
+from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.types import TypeEngine
 
 from thekiz_flow.db.tables import activities
 from thekiz_flow.model import CANCELLED, PLANNED, Activity, PlannedActivity
@@ -19,6 +21,43 @@ REVISED = activities.c.revision + 1  # every change counts (a calendar feed's SE
 
 def chunks(ids: Sequence[int]) -> list[Sequence[int]]:
     return [ids[start : start + CHUNK] for start in range(0, len(ids), CHUNK)]
+
+
+def bound(type_: TypeEngine[Any], dialect: Dialect, values: Sequence[object]) -> Sequence[object]:
+    """A column's values as the driver takes them: its bind processor runs once per distinct
+    value (equal values are bound alike, which holds for the types of these columns)."""
+    process = type_.dialect_impl(dialect).bind_processor(dialect)
+    if process is None:
+        return values
+    distinct = {value: process(value) for value in set(values)}
+    return [distinct[value] for value in values]
+
+
+def insert_rows(conn: Connection, table: Table, columns: dict[str, Sequence[object]]) -> None:
+    """INSERT many rows, given column by column, with the driver's executemany.
+
+    The statement is compiled once and the values are bound a column at a time, instead of
+    SQLAlchemy's processing of every parameter of every row.
+    """
+    dialect = conn.dialect
+    compiled = insert(table).compile(
+        dialect=dialect, column_keys=list(columns), for_executemany=True
+    )
+    assert isinstance(compiled, SQLCompiler)
+    bound_columns = {
+        name: bound(table.c[name].type, dialect, values) for name, values in columns.items()
+    }
+    if compiled.positional:  # e.g. SQLite's "?": tuples in the statement's order
+        order = compiled.positiontup or ()
+        params: list[Any] = list(zip(*(bound_columns[name] for name in order), strict=True))
+    else:  # e.g. psycopg's "%(name)s": one mapping per row
+        params = by_row(bound_columns)
+    conn.exec_driver_sql(compiled.string, params)
+
+
+def by_row(columns: dict[str, Sequence[object]]) -> list[dict[str, object]]:
+    """Values given column by column as one mapping per row."""
+    return [dict(zip(columns, row, strict=True)) for row in zip(*columns.values(), strict=True)]
 
 
 def activity_from_row(row: Row[Any]) -> Activity:
@@ -101,12 +140,15 @@ class ActivityStore:
         return result
 
     def insert_many(
-        self, rows: Sequence[tuple[int, PlannedActivity]], status: str, rates: dict[int, Decimal]
+        self,
+        planned: Sequence[tuple[int, Sequence[PlannedActivity]]],
+        status: str,
+        rates: dict[int, Decimal],
     ) -> None:
-        """Insert planned activities of many centres in one statement (executemany)."""
-        if rows:
-            values = [self._values(centre_id, p, status, rates) for centre_id, p in rows]
-            self.conn.execute(insert(activities), values)
+        """Insert the planned activities of many centres (centre, its activities) at once."""
+        columns = self._columns(planned, status, rates)
+        if columns["centre_id"]:
+            insert_rows(self.conn, activities, columns)
 
     def update_many(self, items: Sequence[tuple[int, dict[str, object]]]) -> None:
         """Set other values on many activities; one executemany per set of columns."""
@@ -139,25 +181,31 @@ class ActivityStore:
     ) -> list[int]:
         if not planned:
             return []
-        values = [self._values(centre_id, p, status, rates) for p in planned]
+        values = by_row(self._columns([(centre_id, planned)], status, rates))
         stmt = insert(activities).returning(activities.c.id, sort_by_parameter_order=True)
         return [int(i) for i in self.conn.execute(stmt, values).scalars()]
 
-    def _values(
-        self, centre_id: int, p: PlannedActivity, status: str, rates: dict[int, Decimal]
-    ) -> dict[str, object]:
+    def _columns(
+        self,
+        by_centre: Sequence[tuple[int, Sequence[PlannedActivity]]],
+        status: str,
+        rates: dict[int, Decimal],
+    ) -> dict[str, Sequence[object]]:
+        """The new rows of (centre, its planned activities), column by column."""
+        planned = [p for _, mine in by_centre for p in mine]
+        rows = len(planned)
         return {
-            "centre_id": centre_id,
-            "kind": p.kind,
-            "key": p.key,
-            "stage": p.stage,
-            "date": p.date,
-            "status": status,
-            "hours": p.hours,
-            "coach_id": p.coach_id,
-            "rate": None if p.coach_id is None else rates.get(p.coach_id),
-            "moved": False,
-            "recorded_at": self.now,
+            "centre_id": [centre_id for centre_id, mine in by_centre for _ in mine],
+            "kind": [p.kind for p in planned],
+            "key": [p.key for p in planned],
+            "stage": [p.stage for p in planned],
+            "date": [p.date for p in planned],
+            "status": [status] * rows,
+            "hours": [p.hours for p in planned],
+            "coach_id": [p.coach_id for p in planned],
+            "rate": [None if p.coach_id is None else rates.get(p.coach_id) for p in planned],
+            "moved": [False] * rows,
+            "recorded_at": [self.now] * rows,
         }
 
     def insert_one(

@@ -8,16 +8,32 @@ with, so a dispatcher whose lease ran out cannot overwrite the one that took ove
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from itertools import islice
 from typing import Any
 
-from sqlalchemy import Connection, Row, and_, case, func, or_, select, true, update
+from sqlalchemy import (
+    Boolean,
+    Connection,
+    Row,
+    and_,
+    bindparam,
+    case,
+    func,
+    or_,
+    select,
+    true,
+    update,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 
 from thekiz_flow.db.tables import outbox, state
 from thekiz_flow.model import FAILED, PENDING, SENDING, SENT, Mail
+
+# Mails per INSERT of ``OutboxStore.add``: all it holds at once. Larger chunks were no faster.
+ADD_CHUNK = 100
 
 
 @dataclass(frozen=True)
@@ -42,6 +58,16 @@ class OutboxRow:
 class Claim:
     mail: Mail
     attempt: int
+
+
+@dataclass(frozen=True)
+class Retry:
+    """A claim that goes back to pending, to be tried again at ``next_attempt``."""
+
+    claim: Claim
+    error: str
+    next_attempt: datetime
+    ambiguous: bool
 
 
 @dataclass(frozen=True)
@@ -107,18 +133,33 @@ def _mail(row: Row[Any]) -> Mail:
     )
 
 
+def _fence(claim: Claim) -> dict[str, object]:
+    return {"f_id": claim.mail.id, "f_attempt": claim.attempt}
+
+
+def _sticky_ambiguous() -> Any:
+    """Once ambiguous, a row stays so: a later outcome only ever sets the flag."""
+    return case((bindparam("f_ambiguous", type_=Boolean), true()), else_=outbox.c.ambiguous)
+
+
 class OutboxStore:
     def __init__(self, connection: Connection) -> None:
         self.conn = connection
 
-    def add(self, mails: Sequence[NewMail], now: datetime) -> int:
-        """Insert the mails whose key is new; returns how many were new."""
-        if not mails:
-            return 0
+    def add(self, mails: Iterable[NewMail], now: datetime) -> int:
+        """Insert the mails whose key is new; returns how many were new.
+
+        The mails are taken ``ADD_CHUNK`` at a time, so a generator of many rendered mails
+        never has to be held whole (neither the mails nor their parameter rows).
+        """
         dialect = postgresql if self.conn.dialect.name == "postgresql" else sqlite
-        stmt = dialect.insert(outbox).on_conflict_do_nothing(index_elements=["key"])
-        rows = [mail.values(now) for mail in mails]
-        return len(self.conn.execute(stmt.returning(outbox.c.id), rows).all())
+        insert = dialect.insert(outbox).on_conflict_do_nothing(index_elements=["key"])
+        stmt = insert.returning(outbox.c.id)
+        pending = iter(mails)
+        added = 0
+        while rows := [mail.values(now) for mail in islice(pending, ADD_CHUNK)]:
+            added += len(self.conn.execute(stmt, rows).all())
+        return added
 
     def existing(self, keys: set[str]) -> set[str]:
         """Which of these keys the outbox holds already."""
@@ -161,31 +202,45 @@ class OutboxStore:
         rows = sorted(self.conn.execute(stmt).all(), key=lambda r: r.id)
         return [Claim(_mail(r), r.attempts) for r in rows]
 
-    def _fenced(self, claim: Claim, **values: object) -> bool:
-        c = outbox.c
-        stmt = update(outbox).where(
-            c.id == claim.mail.id, c.status == SENDING, c.attempts == claim.attempt
+    def mark_sent(self, claims: Sequence[Claim], now: datetime) -> int:
+        """Sent; how many were still held by these claims (the rest was taken over)."""
+        rows = [_fence(claim) for claim in claims]
+        return self._fenced(rows, status=SENT, sent_at=now, last_error=None)
+
+    def mark_retry(self, retries: Sequence[Retry]) -> int:
+        """Pending again, each at its next attempt; how many were still held by their claims."""
+        rows = [
+            {
+                **_fence(retry.claim),
+                "f_error": retry.error,
+                "f_next": retry.next_attempt,
+                "f_ambiguous": retry.ambiguous,
+            }
+            for retry in retries
+        ]
+        return self._fenced(
+            rows,
+            status=PENDING,
+            last_error=bindparam("f_error"),
+            next_attempt_at=bindparam("f_next"),
+            ambiguous=_sticky_ambiguous(),
         )
-        return self.conn.execute(stmt.values(lease_until=None, **values)).rowcount == 1
-
-    def mark_sent(self, claim: Claim, now: datetime) -> bool:
-        return self._fenced(claim, status=SENT, sent_at=now, last_error=None)
-
-    def mark_retry(self, claim: Claim, error: str, next_attempt: datetime, ambiguous: bool) -> bool:
-        values: dict[str, object] = {
-            "status": PENDING,
-            "last_error": error,
-            "next_attempt_at": next_attempt,
-        }
-        if ambiguous:
-            values["ambiguous"] = True
-        return self._fenced(claim, **values)
 
     def mark_failed(self, claim: Claim, error: str, ambiguous: bool = False) -> bool:
-        values: dict[str, object] = {"status": FAILED, "last_error": error}
-        if ambiguous:
-            values["ambiguous"] = True
-        return self._fenced(claim, **values)
+        """Failed for good, if the claim still held."""
+        row = {**_fence(claim), "f_ambiguous": ambiguous}
+        values = {"status": FAILED, "last_error": error, "ambiguous": _sticky_ambiguous()}
+        return self._fenced([row], **values) == 1
+
+    def _fenced(self, rows: list[dict[str, object]], **values: object) -> int:
+        """One statement for all rows (an executemany), each fenced by its claim's attempt."""
+        if not rows:
+            return 0
+        c = outbox.c
+        stmt = update(outbox).where(
+            c.id == bindparam("f_id"), c.status == SENDING, c.attempts == bindparam("f_attempt")
+        )
+        return self.conn.execute(stmt.values(lease_until=None, **values), rows).rowcount
 
     def get(self, outbox_id: int) -> OutboxRow | None:
         row = self.conn.execute(select(outbox).where(outbox.c.id == outbox_id)).first()

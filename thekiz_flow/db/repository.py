@@ -11,11 +11,21 @@ from typing import Any
 
 from sqlalchemy import Connection, Row, bindparam, func, insert, select, update
 
-from thekiz_flow.db.activities import ActivityStore, chunks
+from thekiz_flow.db.activities import ActivityStore, activity_from_row, chunks
 from thekiz_flow.db.centre_query import CentreQuery
 from thekiz_flow.db.tables import activities, centres, closures, coaches, stage_changes
 from thekiz_flow.db.trainings import TrainingStore
-from thekiz_flow.model import HELD, SITE_VISIT, Centre, Closure, Coach, NewCentre, StageChange
+from thekiz_flow.model import (
+    COACHING,
+    HELD,
+    SITE_VISIT,
+    Activity,
+    Centre,
+    Closure,
+    Coach,
+    NewCentre,
+    StageChange,
+)
 
 
 def _coach(row: Row[Any]) -> Coach:
@@ -102,6 +112,14 @@ class Repository:
     def centre(self, centre_id: int) -> Centre | None:
         row = self.conn.execute(select(centres).where(centres.c.id == centre_id)).first()
         return None if row is None else _centre(row)
+
+    def centres_by_id(self, centre_ids: Iterable[int]) -> dict[int, Centre]:
+        """These centres by id, read a chunk of ids at a time."""
+        result: dict[int, Centre] = {}
+        for chunk in chunks(sorted(set(centre_ids))):
+            stmt = select(centres).where(centres.c.id.in_(chunk))
+            result.update((row.id, _centre(row)) for row in self.conn.execute(stmt))
+        return result
 
     def centres(self, stage: str | None = None, district: str | None = None) -> list[Centre]:
         stmt = select(centres).order_by(centres.c.id)
@@ -220,22 +238,40 @@ class Repository:
         return found
 
     # ------------------------------------------------------------ stage changes
-    def record_change(
-        self, change: StageChange, previous: Centre, resume_stage: str | None
-    ) -> StageChange | None:
-        """Move the centre and write the audit row; None if it changed in the meantime."""
-        moved = self.conn.execute(
+    def record_changes(
+        self, moves: Sequence[tuple[StageChange, Centre, str | None]]
+    ) -> list[StageChange] | None:
+        """Move each centre (change, centre before, stage to remember) and write the audit rows
+        in two executemanys; None if any of the centres changed in the meantime."""
+        if not moves:
+            return []
+        stmt = (
             update(centres)
             .where(
-                centres.c.id == previous.id,
-                centres.c.stage == previous.stage,
-                centres.c.stage_since == previous.stage_since,
+                centres.c.id == bindparam("ident"),
+                centres.c.stage == bindparam("was"),
+                centres.c.stage_since == bindparam("was_since"),
             )
-            .values(stage=change.to_stage, stage_since=change.effective, resume_stage=resume_stage)
+            .values(
+                stage=bindparam("to"),
+                stage_since=bindparam("since"),
+                resume_stage=bindparam("resume"),
+            )
         )
-        if moved.rowcount != 1:
+        params = [
+            {
+                "ident": before.id,
+                "was": before.stage,
+                "was_since": before.stage_since,
+                "to": change.to_stage,
+                "since": change.effective,
+                "resume": resume,
+            }
+            for change, before, resume in moves
+        ]
+        if self.conn.execute(stmt, params).rowcount != len(moves):
             return None
-        return self.add_changes([change])[0]
+        return self.add_changes([change for change, _, _ in moves])
 
     def add_changes(self, changes: Sequence[StageChange]) -> list[StageChange]:
         stmt = insert(stage_changes).returning(stage_changes.c.id, sort_by_parameter_order=True)
@@ -271,18 +307,47 @@ class Repository:
     def site_visits(
         self, centre_ids: Sequence[int] | None = None
     ) -> dict[int, list[tuple[date, str]]]:
-        """Held site visits per centre: (date, stage)."""
+        """Held site visits per centre: (date, stage), by date.
+
+        Sorted here, not by the query: an ORDER BY date would lead SQLite to the index
+        on (kind, status, date) instead of the one by centre.
+        """
         c = activities.c
-        base = (
-            select(c.centre_id, c.date, c.stage)
-            .where(c.kind == SITE_VISIT, c.status == HELD)
-            .order_by(c.date)
-        )
+        base = select(c.centre_id, c.date, c.stage).where(c.kind == SITE_VISIT, c.status == HELD)
         result: dict[int, list[tuple[date, str]]] = defaultdict(list)
         for chunk in [None] if centre_ids is None else chunks(centre_ids):
             stmt = base if chunk is None else base.where(c.centre_id.in_(chunk))
             for centre_id, day, stage in self.conn.execute(stmt):
                 result[centre_id].append((day, stage))
+        for visits in result.values():
+            visits.sort()
+        return result
+
+    # ------------------------------------------------------------ for the reminders
+    def activities_dated(
+        self, kind: str, statuses: Sequence[str], first: date, last: date
+    ) -> list[Activity]:
+        """Activities of ``kind`` in one of ``statuses`` dated ``first`` to ``last``, by date."""
+        c = activities.c
+        stmt = (
+            select(activities)
+            .where(c.kind == kind, c.status.in_(statuses), c.date.between(first, last))
+            .order_by(c.date, c.id)
+        )
+        return [activity_from_row(r) for r in self.conn.execute(stmt)]
+
+    def held_sessions(self, centre_ids: Sequence[int], year: int) -> dict[int, list[Activity]]:
+        """The coaching sessions these centres held in ``year``, by centre."""
+        c = activities.c
+        base = select(activities).where(
+            c.kind == COACHING,
+            c.status == HELD,
+            c.date.between(date(year, 1, 1), date(year, 12, 31)),
+        )
+        result: dict[int, list[Activity]] = {i: [] for i in centre_ids}
+        for chunk in chunks(centre_ids):
+            for row in self.conn.execute(base.where(c.centre_id.in_(chunk))):
+                result[row.centre_id].append(activity_from_row(row))
         return result
 
 

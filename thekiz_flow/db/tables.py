@@ -125,11 +125,12 @@ activities = Table(
     Column("recorded_at", UTCDateTime),  # when its status or date was last set
     Column("revision", Integer, nullable=False, server_default="0"),  # one more per change
     UniqueConstraint("centre_id", "key"),
-    Index(None, "kind", "status", "centre_id"),
+    Index(None, "kind", "centre_id", "status", "date"),  # a kind of some centres' activities
+    Index(None, "kind", "status", "date"),  # what is due on some days (reminders, overviews)
+    Index(None, "kind", "status", "recorded_at"),  # what was just recorded (budget reminders)
     Index(None, "date"),
     Index(None, "coach_id", "date"),
     Index(None, "training_id", "status"),
-    Index(None, "recorded_at"),
 )
 
 closures = Table(

@@ -7,15 +7,15 @@ enrolment, which is the order of the waiting list.
 
 from __future__ import annotations
 
-from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import Connection, Row, delete, func, insert, select, update
 
-from thekiz_flow.db.activities import activity_from_row
+from thekiz_flow.db.activities import activity_from_row, chunks
 from thekiz_flow.db.tables import activities, centres, trainings
 from thekiz_flow.model import CANCELLED, HELD, PLANNED, TRAINING, WAITING, Activity, Training
 
@@ -179,29 +179,46 @@ class TrainingStore:
         self.conn.execute(update(activities).where(c.id == row.id).values(status=PLANNED))
         return activity_from_row(row)
 
-    def release(self, centre_id: int, from_day: date, reason: str) -> list[Activity]:
-        """Cancel the centre's seats and waiting places from ``from_day`` on; seats move up.
+    def release(self, centre_ids: Sequence[int], from_day: date, reason: str) -> list[Activity]:
+        """Cancel the centres' seats and waiting places from ``from_day`` on; seats move up.
 
         Returns the enrolments that moved up from a waiting list.
         """
         c = activities.c
-        stmt = select(activities).where(
-            c.kind == TRAINING,
-            c.centre_id == centre_id,
-            c.status.in_((PLANNED, WAITING)),
-            c.date >= from_day,
-        )
-        moved: list[Activity] = []
-        for enrolment in [activity_from_row(r) for r in self.conn.execute(stmt)]:
-            self.conn.execute(
-                update(activities)
-                .where(c.id == enrolment.id)
-                .values(status=CANCELLED, reason=reason)
+        released: list[Activity] = []
+        for chunk in chunks(centre_ids):
+            stmt = select(activities).where(
+                c.kind == TRAINING,
+                c.centre_id.in_(chunk),
+                c.status.in_((PLANNED, WAITING)),
+                c.date >= from_day,
             )
-            training = self.get(enrolment.training_id or 0, lock=True)
-            if enrolment.status == PLANNED and training is not None:
-                seat = self.fill_seat(training)
-                moved += [seat] if seat is not None else []
+            released += [activity_from_row(r) for r in self.conn.execute(stmt.order_by(c.id))]
+        for chunk in chunks([e.id for e in released]):
+            cancel = update(activities).where(c.id.in_(chunk))
+            self.conn.execute(cancel.values(status=CANCELLED, reason=reason))
+        freed = Counter(e.training_id for e in released if e.status == PLANNED and e.training_id)
+        return self._fill(freed)
+
+    def _fill(self, freed: Mapping[int, int]) -> list[Activity]:
+        """Freed seats (how many per training) go to the waiting lists, each in its order,
+        as far as the trainings have room; returns the enrolments that moved up."""
+        c = activities.c
+        moved: list[Activity] = []
+        for chunk in chunks(sorted(freed)):
+            locked = select(trainings).where(trainings.c.id.in_(chunk)).with_for_update()
+            capacity = {r.id: r.capacity for r in self.conn.execute(locked)}
+            counts = self.counts(chunk)
+            room = {t: min(freed[t], capacity[t] - counts.get(t, (0, 0))[0]) for t in capacity}
+            waiting = select(activities).where(
+                c.kind == TRAINING, c.training_id.in_(chunk), c.status == WAITING
+            )
+            for row in self.conn.execute(waiting.order_by(c.id)):
+                if room.get(row.training_id, 0) > 0:
+                    room[row.training_id] -= 1
+                    moved.append(activity_from_row(row))
+        for chunk in chunks([a.id for a in moved]):
+            self.conn.execute(update(activities).where(c.id.in_(chunk)).values(status=PLANNED))
         return moved
 
     def of_centres(

@@ -16,7 +16,6 @@ import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from email.message import EmailMessage
 from pathlib import Path
 from typing import Literal, Protocol
 
@@ -32,7 +31,7 @@ from aiosmtplib.typing import Default
 
 from thekiz_flow.config import MailSettings, SmtpSettings
 from thekiz_flow.errors import ConfigError, InvalidInput
-from thekiz_flow.mail.message import build_message
+from thekiz_flow.mail.message import OutgoingMessage, build_message
 from thekiz_flow.model import Mail
 
 LOST = "Verbindung verloren"
@@ -61,7 +60,7 @@ def make_backend(settings: MailSettings) -> Backend:
     raise ConfigError(f"mail.backend: unbekannter Versandweg {settings.backend!r}")
 
 
-def _build(mail: Mail, sender: str, now: datetime) -> EmailMessage | Outcome:
+def _build(mail: Mail, sender: str, now: datetime) -> OutgoingMessage | Outcome:
     try:
         return build_message(mail, sender, now)
     except InvalidInput as error:
@@ -88,7 +87,7 @@ class FileBackend:
         if isinstance(message, Outcome):
             return message
         try:
-            _write_atomically(self.path(mail), message.as_bytes())
+            _write_atomically(self.path(mail), message.content)
         except OSError as error:
             return Outcome(mail.id, "retry", f"Datei nicht geschrieben: {error}")
         return Outcome(mail.id, "sent")
@@ -173,12 +172,17 @@ class _Connection:
             return f"Keine Verbindung zu {self._where}: {_describe(error)}"
         return None
 
-    async def send(self, mail_id: int, message: EmailMessage) -> Outcome:
+    async def send(self, mail_id: int, message: OutgoingMessage) -> Outcome:
         if not self._client.is_connected and not await self._reopen():
             return Outcome(mail_id, "retry", LOST)
         self._client.data_sent = False
         try:
-            await self._client.send_message(message)
+            await self._client.sendmail(
+                message.sender,
+                [message.recipient],
+                message.content,
+                mail_options=["SMTPUTF8"] if message.needs_smtputf8 else None,
+            )
         except SMTPRecipientsRefused as error:
             return _answered(mail_id, error.recipients[0])
         except SMTPResponseException as error:

@@ -1,41 +1,89 @@
-"""A Mail as an RFC 5322 message: one recipient, headers built by the SMTP policy.
+"""A Mail as the bytes of an RFC 5322 message: one recipient, MIME, CRLF, ready for SMTP.
 
-No header value is ever pasted together as text: addresses go through
+No header value is ever pasted together unchecked: addresses go through
 ``email.headerregistry.Address`` (which refuses CR, LF and a second address), the subject is
-collapsed to one line, and the policy folds and encodes every header.
+collapsed to one line, then RFC 2047-encoded and folded by ``email.header``; the other headers
+are made here from values that cannot hold a line break. Unless an address is not ASCII, the
+message is 7-bit clean for any server: each body is UTF-8, 7bit when it is ASCII with short
+lines, else quoted-printable or base64, whichever is shorter. Attachments (rare) are made by
+``email``'s SMTP policy.
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
 import mimetypes
+import re
+import secrets
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from email.errors import HeaderParseError
+from email.header import Header
 from email.headerregistry import Address
-from email.message import EmailMessage
+from email.message import MIMEPart
 from email.policy import SMTP
 from email.utils import format_datetime
+from functools import lru_cache
 from pathlib import Path
 
 from thekiz_flow.errors import InvalidInput
 from thekiz_flow.model import Mail
 
+CRLF = b"\r\n"
+MAX_LINE = 78  # longer lines are encoded (RFC 5322 2.1.1)
+_ATOM = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+"
+_DOT_ATOMS = re.compile(rf"{_ATOM}(?:\.{_ATOM})*@{_ATOM}(?:\.{_ATOM})*")  # RFC 5322 3.4.1
 
-def build_message(mail: Mail, sender: str, now: datetime) -> EmailMessage:
+
+@dataclass(frozen=True, slots=True)
+class OutgoingMessage:
+    """One message: its envelope and its bytes as they go over the wire."""
+
+    sender: str
+    recipient: str
+    content: bytes
+
+    def __bytes__(self) -> bytes:
+        return self.content
+
+    @property
+    def needs_smtputf8(self) -> bool:
+        """An address is not ASCII: only a server with SMTPUTF8 can take the message."""
+        return not (self.sender + self.recipient).isascii()
+
+
+def build_message(mail: Mail, sender: str, now: datetime) -> OutgoingMessage:
     """The message for one outbox row; InvalidInput for a bad address or an unreadable file."""
-    message = EmailMessage(policy=SMTP)
-    message["From"] = single_address(sender, "Absender")
-    message["To"] = single_address(mail.recipient, "Empfänger")
-    message["Subject"] = " ".join(mail.subject.split())
-    message["Date"] = format_datetime(now)
-    message["Message-ID"] = mail.message_id
-    message["Auto-Submitted"] = "auto-generated"
-    message.set_content(mail.text)
-    message.add_alternative(mail.html, subtype="html")
-    for path in mail.attachments:
-        _attach(message, Path(path))
-    return message
+    envelope_from = _envelope_address(sender, "Absender")
+    envelope_to = _envelope_address(mail.recipient, "Empfänger")
+    body = _multipart("alternative", [_text(mail.text, "plain"), _text(mail.html, "html")])
+    if mail.attachments:
+        body = _multipart("mixed", [body, *(_attachment(Path(p)) for p in mail.attachments)])
+    head = "\r\n".join(
+        (
+            f"From: {envelope_from}",
+            f"To: {envelope_to}",
+            _subject(mail.subject),
+            f"Date: {format_datetime(now)}",
+            f"Message-ID: {mail.message_id}",
+            "Auto-Submitted: auto-generated",
+            "MIME-Version: 1.0",
+            "",
+        )
+    )
+    return OutgoingMessage(envelope_from, envelope_to, head.encode("utf-8") + body)
 
 
+def _envelope_address(value: str, role: str) -> str:
+    """The address of a sender or recipient as the envelope and the header carry it."""
+    if _DOT_ATOMS.fullmatch(value):
+        return value  # the common case, and what Address would make of it, without its parser
+    return single_address(value, role).addr_spec
+
+
+@lru_cache(maxsize=1024)  # the sender is parsed once, not per message
 def single_address(value: str, role: str) -> Address:
     """Exactly one address, nothing else: no display name smuggled in, no CR or LF."""
     try:
@@ -47,7 +95,62 @@ def single_address(value: str, role: str) -> Address:
     return address
 
 
-def _attach(message: EmailMessage, path: Path) -> None:
+def _subject(subject: str) -> str:
+    """One line; encoded words when it is not plain ASCII (or looks like an encoded word)."""
+    line = " ".join(subject.split())
+    if line.isascii() and "=?" not in line:
+        return _fold("Subject", line)
+    return "Subject: " + Header(line, "utf-8", header_name="Subject").encode(linesep="\r\n")
+
+
+def _fold(name: str, value: str) -> str:
+    """``name: value``, folded before a space where a line would grow past MAX_LINE."""
+    first, *rest = value.split(" ")
+    lines = [f"{name}: {first}"]
+    for word in rest:
+        if len(lines[-1]) + 1 + len(word) > MAX_LINE:
+            lines.append(f" {word}")
+        else:
+            lines[-1] += f" {word}"
+    return "\r\n".join(lines)
+
+
+def _text(text: str, subtype: str) -> bytes:
+    """A text part in UTF-8, each line ended by CRLF (the last one too)."""
+    lines = text.encode("utf-8").splitlines()
+    data = CRLF.join(lines) + CRLF
+    if data.isascii() and max(map(len, lines), default=0) <= MAX_LINE:
+        encoding, payload = "7bit", data
+    else:
+        encoding, payload = _shorter_encoding(data)
+    head = f'Content-Type: text/{subtype}; charset="utf-8"\r\nContent-Transfer-Encoding: {encoding}'
+    return head.encode("ascii") + CRLF + CRLF + payload
+
+
+def _shorter_encoding(data: bytes) -> tuple[str, bytes]:
+    quoted = binascii.b2a_qp(data, istext=True)
+    if len(quoted) <= len(data) * 4 // 3:
+        return "quoted-printable", quoted
+    return "base64", base64.encodebytes(data).replace(b"\n", CRLF)
+
+
+def _multipart(subtype: str, parts: Sequence[bytes]) -> bytes:
+    """The parts between boundaries that none of them contains."""
+    boundary = _boundary(parts)
+    head = f'Content-Type: multipart/{subtype};\r\n boundary="{boundary}"\r\n\r\n'
+    delimiter = b"--" + boundary.encode("ascii")
+    body = b"".join(delimiter + CRLF + part + CRLF for part in parts)
+    return head.encode("ascii") + body + delimiter + b"--" + CRLF
+
+
+def _boundary(parts: Sequence[bytes]) -> str:
+    while True:
+        boundary = f"=_{secrets.token_hex(16)}"
+        if not any(boundary.encode("ascii") in part for part in parts):
+            return boundary
+
+
+def _attachment(path: Path) -> bytes:
     content_type, encoding = mimetypes.guess_type(path.name)
     if content_type is None or encoding is not None:
         content_type = "application/octet-stream"
@@ -56,4 +159,6 @@ def _attach(message: EmailMessage, path: Path) -> None:
         data = path.read_bytes()
     except OSError as error:
         raise InvalidInput(f"Anhang nicht lesbar: {path} ({error.strerror})") from error
-    message.add_attachment(data, maintype=maintype, subtype=subtype, filename=path.name)
+    part = MIMEPart(policy=SMTP)
+    part.set_content(data, maintype, subtype, disposition="attachment", filename=path.name)
+    return part.as_bytes()

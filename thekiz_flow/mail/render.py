@@ -13,6 +13,7 @@ from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
+from babel import Locale
 from babel.dates import format_date
 from babel.numbers import format_currency, format_decimal
 from jinja2 import (
@@ -27,7 +28,7 @@ from jinja2 import (
 
 from thekiz_flow.errors import WorkflowError
 
-LOCALE = "de_DE"
+LOCALE = Locale.parse("de_DE")  # parsed once: every filter call would parse it again
 
 
 @dataclass(frozen=True)

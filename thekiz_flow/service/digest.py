@@ -8,7 +8,9 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 
 from thekiz_flow.budget import year_budget
+from thekiz_flow.db import digest_queries
 from thekiz_flow.db.activities import ActivityFilter
+from thekiz_flow.db.digest_queries import ByCentre
 from thekiz_flow.db.outbox import NewMail, OutboxStore
 from thekiz_flow.db.repository import Repository
 from thekiz_flow.digest import YearInput, build_digest_in_parts
@@ -33,21 +35,27 @@ class DigestService(LifecycleService):
         return year
 
     def _parts(self, year: int) -> Iterator[YearInput]:
-        """The year's data a part of the centres at a time (inside one transaction)."""
+        """The year's data a part of the centres at a time (inside one transaction): the
+        activities counted and paired by the database in one pass each, they and the stage
+        changes and site visits read in one query each, ordered by centre."""
         first, last = date(year, 1, 1), date(year, 12, 31)
         with self.unit() as repo:
             centres = repo.centres()
             trainings = {t.id: t for t in repo.trainings.find()}
+            histories = ByCentre(digest_queries.histories(repo.conn, last))
+            tallies = ByCentre(digest_queries.tallies(repo.conn, first, last))
+            pairs = ByCentre(digest_queries.pairs(repo.conn, first, last))
+            visits = ByCentre(digest_queries.visits(repo.conn, last))
             for start in range(0, max(len(centres), 1), PART):
                 part = centres[start : start + PART]
-                ids = [c.id for c in part]
-                in_year = repo.activities.of_centres(ids, first, last)
+                upto = part[-1].id if part else 0
                 yield YearInput(
                     year,
                     part,
-                    repo.histories(ids),
-                    [a for activities in in_year.values() for a in activities],
-                    repo.site_visits(ids),
+                    histories.upto(upto),
+                    tallies.upto(upto),
+                    pairs.upto(upto),
+                    visits.upto(upto),
                     trainings,
                 )
 

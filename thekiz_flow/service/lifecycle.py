@@ -2,21 +2,70 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass
-from datetime import date
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime
 
 from thekiz_flow import validate
-from thekiz_flow.db.outbox import OutboxStore
+from thekiz_flow.db.outbox import NewMail, OutboxStore
 from thekiz_flow.db.repository import Repository
-from thekiz_flow.errors import InvalidInput, Refused
+from thekiz_flow.errors import InvalidInput, NotFound, Refused, UserError
 from thekiz_flow.guards import german_date
 from thekiz_flow.history import episode_start, facts_as_of
-from thekiz_flow.model import Centre, CentreFacts, StageChange
+from thekiz_flow.model import Centre, CentreFacts, StageChange, Transition, Verdict
 from thekiz_flow.recommend import describe_unmet, unmet_trainings
 from thekiz_flow.service.planning import PlanningService
 
 NOTIFIED = ("centre", "office")  # who hears of a stage change
+BATCH = 1000  # centres checked, moved and re-planned at a time
+
+
+@dataclass(frozen=True)
+class Skipped:
+    """A centre a batch left as it was, and why."""
+
+    centre_id: int
+    error: UserError
+
+    @property
+    def reason(self) -> str:
+        return str(self.error)
+
+
+@dataclass
+class BatchReport:
+    """What a stage change of many centres did: the changes made, the centres skipped."""
+
+    changes: list[StageChange] = field(default_factory=list)
+    skipped: list[Skipped] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class _Request:
+    """One trigger fired for a batch: what the change of every centre in it shares."""
+
+    transition: Transition
+    day: date
+    now: datetime
+    actor: str
+    reason: str | None
+    force: bool
+
+    def move(self, centre: Centre, verdict: Verdict) -> tuple[StageChange, Centre, str | None]:
+        """(change, centre before, stage to remember), as the repository records them."""
+        change = StageChange(
+            centre.id,
+            self.transition.trigger,
+            centre.stage,
+            verdict.dest,
+            self.day,
+            self.now,
+            self.actor,
+            self.reason,
+            forced=self.force and not verdict.allowed,
+        )
+        return change, centre, centre.stage if self.transition.remember else None
 
 
 @dataclass(frozen=True)
@@ -26,6 +75,13 @@ class Eligibility:
     eligible: bool
     missing: tuple[str, ...]
     recommendations: tuple[str, ...] = ()  # trainings the stage expects, not taken up yet
+
+
+def _moved(centre: Centre, change: StageChange, resume_stage: str | None) -> Centre:
+    """The centre as the stage change left it."""
+    return replace(
+        centre, stage=change.to_stage, stage_since=change.effective, resume_stage=resume_stage
+    )
 
 
 class LifecycleService(PlanningService):
@@ -47,55 +103,136 @@ class LifecycleService(PlanningService):
         force: bool = False,
     ) -> StageChange:
         """Fire a trigger: new stage, audit row and the new plan, in one transaction."""
+        report = self.advance_many([centre_id], trigger, on, reason, force)
+        if report.skipped:
+            raise report.skipped[0].error
+        return report.changes[0]
+
+    def advance_many(
+        self,
+        centre_ids: Sequence[int],
+        trigger: str,
+        on: date | None = None,
+        reason: str | None = None,
+        force: bool = False,
+        *,
+        in_stage: str | None = None,
+    ) -> BatchReport:
+        """Fire a trigger for many centres (or every centre in ``in_stage``) in one transaction.
+
+        Each centre is checked through the shared machine as :meth:`advance` checks one.
+        A centre the trigger may not move (a guard not met, a stage it cannot leave that
+        way, an effective day before its stage began) is skipped and reported with the
+        reason; the others change, with audit rows, new plans and notices. Bad input (an
+        unknown trigger or centre, a day in the future, --force without --reason, nothing
+        selected) is refused before anything is written.
+        """
         day = self._on(on)
         why = validate.text("--reason", reason, required=False, limit=2000)
         if force and why is None:
             raise InvalidInput("--force braucht eine Begründung (--reason)")
+        transition = self.lifecycle.known(trigger)
+        stage = None if in_stage is None else self.stage_id(in_stage, "--all-in-stage")
+        request = _Request(transition, day, self.clock.now(), self.actor, why, force)
+        report = BatchReport()
         with self.unit() as repo:
-            centre = self._centre(repo, centre_id)
-            if day < centre.stage_since:
-                raise InvalidInput(
-                    f"--on: {german_date(day)} liegt vor dem Beginn der aktuellen Stufe "
-                    f"({german_date(centre.stage_since)})"
-                )
-            verdict = self.lifecycle.fire(trigger, self._facts(repo, centre, day), force)
-            change = StageChange(
-                centre.id,
-                trigger,
-                centre.stage,
-                verdict.dest,
-                day,
-                self.clock.now(),
-                self.actor,
-                why,
-                forced=force and not verdict.allowed,
+            selected = self._selected(repo, centre_ids, stage)
+            for start in range(0, len(selected), BATCH):
+                moves = self._checked(repo, selected[start : start + BATCH], request, report)
+                stored = repo.record_changes(moves)
+                if stored is None:
+                    raise Refused(
+                        "die Einrichtung wurde gleichzeitig geändert; bitte erneut versuchen"
+                    )
+                moved = [_moved(centre, change, resume) for change, centre, resume in moves]
+                self._after_changes(repo, stored, moved)
+                report.changes += stored
+        return report
+
+    def _selected(
+        self, repo: Repository, centre_ids: Sequence[int], stage: str | None
+    ) -> list[Centre]:
+        """The centres of a batch, each once, in the order given (by number for a stage)."""
+        if stage is not None:
+            if centre_ids:
+                raise InvalidInput("entweder Nummern oder --all-in-stage angeben, nicht beides")
+            in_stage = repo.centres(stage=stage)
+            if not in_stage:
+                name = self.workflow.stage(stage).name
+                raise NotFound(f"--all-in-stage: keine Einrichtung in der Stufe {name}")
+            return in_stage
+        if not centre_ids:
+            raise InvalidInput("keine Einrichtung angegeben (Nummern oder --all-in-stage)")
+        wanted = list(dict.fromkeys(centre_ids))
+        found = repo.centres_by_id(wanted)
+        for centre_id in wanted:
+            if centre_id not in found:
+                raise NotFound(f"keine Einrichtung mit der Nummer {centre_id}")
+        return [found[centre_id] for centre_id in wanted]
+
+    def _checked(
+        self, repo: Repository, centres: Sequence[Centre], request: _Request, report: BatchReport
+    ) -> list[tuple[StageChange, Centre, str | None]]:
+        """The moves the machine allows, with the guards read from the audit trail in bulk;
+        the centres it refuses go to the report."""
+        ids = [c.id for c in centres]
+        histories, visits = repo.histories(ids), repo.site_visits(ids)
+        moves = []
+        for centre in centres:
+            history, held = histories.get(centre.id, []), visits.get(centre.id, [])
+            facts = facts_as_of(centre, history, held, request.day)
+            try:
+                verdict = self._fire(request.transition.trigger, facts, request.force)
+            except (InvalidInput, Refused) as refused:
+                report.skipped.append(Skipped(centre.id, refused))
+                continue
+            moves.append(request.move(centre, verdict))
+        return moves
+
+    def _fire(self, trigger: str, facts: CentreFacts, force: bool) -> Verdict:
+        stage_since = facts.centre.stage_since
+        if facts.on < stage_since:
+            raise InvalidInput(
+                f"--on: {german_date(facts.on)} liegt vor dem Beginn der aktuellen Stufe "
+                f"({german_date(stage_since)})"
             )
-            remember = self.workflow.transitions[trigger].remember
-            stored = repo.record_change(change, centre, centre.stage if remember else None)
-            if stored is None:
-                raise Refused("die Einrichtung wurde gleichzeitig geändert; bitte erneut versuchen")
-            self._after_change(repo, stored)
-            return stored
+        return self.lifecycle.fire(trigger, facts, force)
 
-    def _after_change(self, repo: Repository, change: StageChange) -> None:
-        """Re-plan; a centre that leaves the active stages also gives up its training seats."""
+    def _after_changes(
+        self, repo: Repository, changes: Sequence[StageChange], moved: Sequence[Centre]
+    ) -> None:
+        """Re-plan, which also brings the derived dates up to date; a centre that leaves the
+        active stages gives up its training seats; the notices go to the outbox."""
+        if not changes:
+            return
         names = self.workflow.stages
-        reason = f"Stufenwechsel {names[change.from_stage].name} → {names[change.to_stage].name}"
-        moved = self._centre(repo, change.centre_id)
         today = self.today()
-        self._replan(
-            repo, moved, today, cancel_from=change.effective, reason=reason, stage_change=True
-        )
-        if not names[change.to_stage].active:
-            repo.trainings.release(moved.id, max(change.effective, today), reason)
-        self._notify(repo, change, moved)
-        self._refresh(repo, moved.id)
+        groups: dict[tuple[str, str, date], list[Centre]] = defaultdict(list)
+        for change, centre in zip(changes, moved, strict=True):
+            groups[(change.from_stage, change.to_stage, change.effective)].append(centre)
+        for (source, dest, effective), centres in groups.items():
+            reason = self._change_reason(source, dest)
+            self._replan_many(
+                repo, centres, today, cancel_from=effective, reason=reason, stage_change=True
+            )
+            if not names[dest].active:
+                repo.trainings.release([c.id for c in centres], max(effective, today), reason)
+        mails = [
+            mail
+            for change, centre in zip(changes, moved, strict=True)
+            for mail in self._notices(change, centre)
+        ]
+        OutboxStore(repo.conn).add(mails, changes[0].recorded_at)
 
-    def _notify(self, repo: Repository, change: StageChange, centre: Centre) -> None:
+    def _change_reason(self, source: str, dest: str) -> str:
+        names = self.workflow.stages
+        return f"Stufenwechsel {names[source].name} → {names[dest].name}"
+
+    def _notices(self, change: StageChange, centre: Centre) -> list[NewMail]:
         """The centre and the office hear of the change: outbox rows in the same transaction."""
         template = self.workflow.transitions[change.trigger].notify
         if template is None or change.id is None:
-            return
+            return []
         names = self.workflow.stages
         context = {
             "centre": centre,
@@ -104,7 +241,7 @@ class LifecycleService(PlanningService):
             "effective": change.effective,
             "reason": change.reason,
         }
-        mails = [
+        return [
             self.compose(
                 f"{template}:{change.id}:{role}",
                 template,
@@ -115,7 +252,6 @@ class LifecycleService(PlanningService):
             )
             for role in NOTIFIED
         ]
-        OutboxStore(repo.conn).add(mails, change.recorded_at)
 
     def _step(
         self, facts: CentreFacts, enrolments: Sequence[tuple[str, str, date]]

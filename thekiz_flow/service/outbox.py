@@ -1,6 +1,7 @@
 """Dispatch: claim due mail and commit, talk SMTP, then mark what happened.
 
-- Claim (pending -> sending, a lease, one more attempt) commits before any SMTP.
+- Claim (pending -> sending, a lease, one more attempt) commits before any SMTP. What
+  happened to a batch is marked in the transaction that claims the next one.
 - Sent: marked sent. 4xx, disconnects, timeouts: pending again with backoff, until
   MAX_ATTEMPTS. 5xx: failed for good, and the office is told once.
 - A claim whose process died is taken again when its lease runs out. If the process
@@ -16,7 +17,7 @@ from datetime import datetime, timedelta
 from functools import cached_property
 
 from thekiz_flow import validate
-from thekiz_flow.db.outbox import Claim, NewMail, OutboxRow, OutboxStore
+from thekiz_flow.db.outbox import Claim, NewMail, OutboxRow, OutboxStore, Retry
 from thekiz_flow.errors import InvalidInput, NotFound
 from thekiz_flow.mail.delivery import Backend, Outcome, make_backend
 from thekiz_flow.model import FAILED, OUTBOX_STATUSES
@@ -61,44 +62,63 @@ class OutboxService(ServiceBase):
         return self.delivery or make_backend(self.mail)
 
     def dispatch(self, batches: int | None = None) -> DispatchReport:
-        """Send what is due, batch by batch, until nothing is due (or ``batches`` ran)."""
+        """Send what is due, batch by batch, until nothing is due (or ``batches`` ran).
+
+        One transaction per batch: it settles the batch sent before and claims the next one,
+        and commits before that one's SMTP.
+        """
         backend = self.backend  # a configuration error surfaces before anything is claimed
         report = DispatchReport()
+        delivered: tuple[list[Claim], list[Outcome]] | None = None
         done = 0
-        while batches is None or done < batches:
+        while True:
             with self.unit() as repo:
-                lease = timedelta(seconds=self.mail.lease_seconds)
-                claims = OutboxStore(repo.conn).claim(self.clock.now(), lease, self.mail.batch_size)
+                store = OutboxStore(repo.conn)
+                if delivered is not None:
+                    report.add(self._settle(store, *delivered))
+                claims = self._claim(store) if batches is None or done < batches else []
             if not claims:
-                break
-            outcomes = backend.deliver([c.mail for c in claims], self.clock.now())
-            report.add(self._settle(claims, outcomes))
+                return report
+            delivered = claims, backend.deliver([c.mail for c in claims], self.clock.now())
             done += 1
-        return report
 
-    def _settle(self, claims: list[Claim], outcomes: list[Outcome]) -> DispatchReport:
-        report = DispatchReport()
+    def _claim(self, store: OutboxStore) -> list[Claim]:
+        lease = timedelta(seconds=self.mail.lease_seconds)
+        return store.claim(self.clock.now(), lease, self.mail.batch_size)
+
+    def _settle(
+        self, store: OutboxStore, claims: list[Claim], outcomes: list[Outcome]
+    ) -> DispatchReport:
+        """One statement for the sent, one for the retried; the failed one by one (each that
+        really failed is told to the office)."""
         now = self.clock.now()
         by_id = {c.mail.id: c for c in claims}
-        with self.unit() as repo:
-            store = OutboxStore(repo.conn)
-            for outcome in outcomes:
-                claim = by_id[outcome.mail_id]
-                if outcome.status == "sent":
-                    report.sent += store.mark_sent(claim, now)
-                elif outcome.status == "retry" and claim.attempt % MAX_ATTEMPTS:
-                    when = now + backoff(claim.attempt)
-                    report.retried += store.mark_retry(
-                        claim, outcome.error or "", when, outcome.ambiguous
-                    )
-                else:
-                    error = outcome.error or ""
-                    if outcome.status == "retry":
-                        error = f"nach {claim.attempt} Versuchen aufgegeben: {error}"
-                    if store.mark_failed(claim, error, outcome.ambiguous):
-                        report.failed += 1
-                        self._tell_office(store, claim, error, now)
+        sent: list[Claim] = []
+        retries: list[Retry] = []
+        failures: list[tuple[Claim, Outcome]] = []
+        for outcome in outcomes:
+            claim = by_id[outcome.mail_id]
+            if outcome.status == "sent":
+                sent.append(claim)
+            elif outcome.status == "retry" and claim.attempt % MAX_ATTEMPTS:
+                when = now + backoff(claim.attempt)
+                retries.append(Retry(claim, outcome.error or "", when, outcome.ambiguous))
+            else:
+                failures.append((claim, outcome))
+        report = DispatchReport(store.mark_sent(sent, now), store.mark_retry(retries))
+        for claim, outcome in failures:
+            report.failed += self._fail(store, claim, outcome, now)
         return report
+
+    def _fail(self, store: OutboxStore, claim: Claim, outcome: Outcome, now: datetime) -> bool:
+        """Failed for good (a retry out of attempts too), if the claim still held."""
+        error = outcome.error or ""
+        if outcome.status == "retry":
+            error = f"nach {claim.attempt} Versuchen aufgegeben: {error}"
+        if not store.mark_failed(claim, error, outcome.ambiguous):
+            return False
+        self._tell_office(store, claim, error, now)
+        return True
 
     def _tell_office(self, store: OutboxStore, claim: Claim, error: str, now: datetime) -> None:
         """One mail to the office per message that failed for good (never about itself)."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
+from decimal import Decimal
 from functools import cached_property
 
 from thekiz_flow import validate
@@ -14,6 +15,8 @@ from thekiz_flow.errors import InvalidInput
 from thekiz_flow.model import PLANNED, Centre
 from thekiz_flow.planning import PlanChanges, PlanInput, plan, plan_stamp, reconcile
 from thekiz_flow.service.base import ServiceBase
+
+PART = 2000  # centres read, planned and written together: memory is bounded by a part
 
 
 @dataclass
@@ -82,8 +85,13 @@ class PlanningService(ServiceBase):
         cancel_from: date | None = None,
         reason: str = "Planänderung",
         stage_change: bool = False,
+        rates: dict[int, Decimal] | None = None,
     ) -> list[PlanChanges]:
-        """Re-plan many centres with a few bulk reads and writes, not queries per centre."""
+        """Re-plan many centres with a few bulk reads and writes, not queries per centre.
+
+        ``rates`` (coach -> hourly rate) are the rates known so far; those missing are read
+        and added, so that parts of one re-planning read each coach once.
+        """
         ids = [c.id for c in centres]
         histories, visits = repo.histories(ids), repo.site_visits(ids)
         existing, closures = repo.activities.of_centres(ids), repo.closures_of(ids)
@@ -101,7 +109,7 @@ class PlanningService(ServiceBase):
                     stage_change=stage_change,
                 )
             )
-        self._apply_many(repo, centres, all_changes, reason)
+        self._apply_many(repo, centres, all_changes, reason, {} if rates is None else rates)
         repo.set_plan_stamps(ids, self.stamp)
         repo.set_derived_many(
             [
@@ -117,17 +125,17 @@ class PlanningService(ServiceBase):
         centres: Sequence[Centre],
         all_changes: Sequence[PlanChanges],
         reason: str,
+        rates: dict[int, Decimal],
     ) -> None:
         inserts = [
-            (centre.id, wanted)
+            (centre.id, changes.insert)
             for centre, changes in zip(centres, all_changes, strict=True)
-            for wanted in changes.insert
         ]
-        wanted_coaches = {p.coach_id for _, p in inserts} | {
+        wanted_coaches = {p.coach_id for c in all_changes for p in c.insert} | {
             p.coach_id for c in all_changes for _, p, _ in c.update
         }
-        coaches = (repo.coach(i) for i in wanted_coaches if i is not None)
-        rates = {coach.id: coach.rate for coach in coaches if coach is not None}
+        coaches = (repo.coach(i) for i in wanted_coaches - rates.keys() if i is not None)
+        rates.update((coach.id, coach.rate) for coach in coaches if coach is not None)
         repo.activities.insert_many(inserts, PLANNED, rates)
         updates: list[tuple[int, dict[str, object]]] = []
         for changes in all_changes:
@@ -139,27 +147,30 @@ class PlanningService(ServiceBase):
         repo.activities.update_many(updates)
         repo.activities.cancel_many([a.id for c in all_changes for a in c.cancel], reason)
 
+    def _replan_parts(self, repo: Repository, centres: Sequence[Centre], today: date) -> PlanReport:
+        """Re-plan many centres a part at a time, each part written before the next is read."""
+        report, rates = PlanReport(), dict[int, Decimal]()
+        for start in range(0, len(centres), PART):
+            part = centres[start : start + PART]
+            for changes in self._replan_many(repo, part, today, rates=rates):
+                report.add(changes)
+        return report
+
     def plan(self, centre_id: int | None = None, on: date | None = None) -> PlanReport:
         """Re-plan one centre or every centre in an active stage (idempotent)."""
         today = on or self.today()
-        report = PlanReport()
         with self.unit() as repo:
             if centre_id is not None:
                 centres = [self._centre(repo, centre_id)]
             else:
                 centres = [c for c in repo.centres() if self._active(c)]
-            for changes in self._replan_many(repo, centres, today):
-                report.add(changes)
-        return report
+            return self._replan_parts(repo, centres, today)
 
     def plan_pending(self, today: date) -> PlanReport:
         """Plan every centre that was not yet planned under the current rules."""
-        report = PlanReport()
         with self.unit() as repo:
             pending = repo.centres_to_plan(self.open_stages(), self.stamp)
-            for changes in self._replan_many(repo, pending, today):
-                report.add(changes)
-        return report
+            return self._replan_parts(repo, pending, today)
 
     def set_weekday(self, centre_id: int, weekday: int | None) -> PlanChanges:
         """A centre's preferred weekday for sessions; its plan follows at once."""

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
+from decimal import Decimal
 
 from dateutil.relativedelta import relativedelta
 
-from thekiz_flow.budget import cost, year_budget
-from thekiz_flow.db.activities import ActivityFilter
+from thekiz_flow.budget import cost, crossing, year_allowance
+from thekiz_flow.db.activities import ActivityFilter, chunks
 from thekiz_flow.db.outbox import NewMail, OutboxStore
 from thekiz_flow.db.repository import Repository
 from thekiz_flow.history import facts_as_of
@@ -18,6 +20,7 @@ from thekiz_flow.model import (
     HELD,
     MISSED,
     PLANNED,
+    Activity,
     Centre,
     Coach,
     ReminderRule,
@@ -38,6 +41,28 @@ class ReminderReport:
     new: int = 0
 
 
+@dataclass(frozen=True)
+class BudgetYear:
+    """A centre's budget year, as far as the budget rules need it."""
+
+    centre_id: int
+    year: int
+    budget: Decimal
+    spent: Decimal  # by the held sessions
+    spending: list[tuple[datetime, Decimal]]  # (recorded_at, cost) of those, as recorded
+    last_recorded: datetime  # the latest of them
+
+
+@dataclass
+class Gathering:
+    """What one gathering reads once and every rule shares."""
+
+    repo: Repository
+    window: Window
+    coaches: Coaches
+    budget_years: list[BudgetYear] | None = None  # read by the first budget rule
+
+
 class ReminderService(ServiceBase):
     def window(self, repo: Repository, now: datetime) -> Window:
         last = OutboxStore(repo.conn).last_tick()
@@ -46,7 +71,7 @@ class ReminderService(ServiceBase):
     def gather(self, repo: Repository, window: Window) -> list[Due]:
         """Every occurrence of every rule that this tick must send or record as missed."""
         dues: list[Due] = []
-        coaches = {coach.id: coach for coach in repo.coaches()}
+        gathering = Gathering(repo, window, {coach.id: coach for coach in repo.coaches()})
         for rule in self.workflow.reminders:
             gatherer = {
                 "activity": self._activities,
@@ -55,7 +80,7 @@ class ReminderService(ServiceBase):
                 "budget": self._budget,
                 "training_deadline": self._deadlines,
             }[rule.follows]
-            dues += gatherer(repo, window, rule, coaches)
+            dues += gatherer(gathering, rule)
         return dues
 
     def remind(self, repo: Repository, now: datetime) -> ReminderReport:
@@ -64,7 +89,7 @@ class ReminderService(ServiceBase):
         dues = self.gather(repo, self.window(repo, now))
         known = store.existing({d.key for d in dues})
         fresh = [d for d in dues if d.key not in known]
-        mails = [self._mail(due, now) for due in fresh]
+        mails = (self._mail(due, now) for due in fresh)  # rendered as they are inserted
         report = ReminderReport(
             due=len(dues),
             missed=sum(d.verdict == JUDGED_MISSED for d in fresh),
@@ -89,68 +114,70 @@ class ReminderService(ServiceBase):
         return result
 
     # ------------------------------------------------------------ gatherers
-    def _activities(
-        self, repo: Repository, window: Window, rule: ReminderRule, coaches: Coaches
-    ) -> list[Due]:
+    def _activities(self, g: Gathering, rule: ReminderRule) -> list[Due]:
         statuses = (PLANNED,) if rule.stop == "recorded" else (PLANNED, HELD)
+        assert rule.kind is not None
         dues: list[Due] = []
-        for number, first, last in window.anchor_days(rule):
-            where = ActivityFilter(kind=rule.kind, first=first, last=last)
-            for activity in repo.activities.find(where):
-                if activity.status not in statuses:
-                    continue
+        for number, first, last in g.window.anchor_days(rule):
+            found = g.repo.activities_dated(rule.kind, statuses, first, last)
+            centres = g.repo.centres_by_id([a.centre_id for a in found])
+            for activity in found:
                 day = activity.date + timedelta(days=rule.offsets()[number])
-                centre = self._centre(repo, activity.centre_id)
-                coach = coaches.get(activity.coach_id or centre.coach_id or 0)
+                centre = centres[activity.centre_id]
+                coach = g.coaches.get(activity.coach_id or centre.coach_id or 0)
                 context = {
                     "centre": centre,
                     "coach": coach,
                     "activity": activity,
                     "number": number + 1,
                 }
-                dues += due_for(window, rule, f"a{activity.id}", centre.id, window.at(day), context)
+                dues += due_for(
+                    g.window, rule, f"a{activity.id}", centre.id, g.window.at(day), context
+                )
         return dues
 
-    def _stage_starts(
-        self, repo: Repository, window: Window, rule: ReminderRule, coaches: Coaches
-    ) -> list[Due]:
+    def _stage_starts(self, g: Gathering, rule: ReminderRule) -> list[Due]:
         """Stage changes (a renewal starts a programme year too) whose day plus offset is due."""
-        ((_, first, last),) = window.anchor_days(rule)
+        ((_, first, last),) = g.window.anchor_days(rule)
+        changes = g.repo.changes_between(first, last)
+        centres = g.repo.centres_by_id([c.centre_id for c in changes])
         dues: list[Due] = []
-        for change in repo.changes_between(first, last):
+        for change in changes:
             if rule.stage is not None and change.to_stage != rule.stage:
                 continue
-            centre = self._centre(repo, change.centre_id)
+            centre = centres[change.centre_id]
             if centre.stage != change.to_stage or centre.stage_since != change.effective:
                 continue  # the centre has moved on since: nothing to remind of
             context = {
                 "centre": centre,
                 "stage": self.workflow.stage(change.to_stage),
                 "since": change.effective,
-                "coach": coaches.get(centre.coach_id or 0),
+                "coach": g.coaches.get(centre.coach_id or 0),
             }
             day = change.effective + timedelta(days=rule.offset_days)
             dues += due_for(
-                window, rule, f"c{centre.id}:{change.id}", centre.id, window.at(day), context
+                g.window, rule, f"c{centre.id}:{change.id}", centre.id, g.window.at(day), context
             )
         return dues
 
-    def _eligible(
-        self, repo: Repository, window: Window, rule: ReminderRule, coaches: Coaches
-    ) -> list[Due]:
+    def _eligible(self, g: Gathering, rule: ReminderRule) -> list[Due]:
         """Centres whose next step became allowed (`next_step_on`) in this tick's days.
 
         One mail per stay in a stage: the key names the day the stay's segment began.
         """
-        ((_, first, last),) = window.anchor_days(rule)
-        today = window.now.astimezone(self.zone).date()
+        ((_, first, last),) = g.window.anchor_days(rule)
+        today = g.window.now.astimezone(self.zone).date()
+        found = g.repo.centres_stepping(first, last)
+        ids = [centre.id for centre in found]
+        visits, histories = g.repo.site_visits(ids), g.repo.histories(ids)
         dues: list[Due] = []
-        for centre in repo.centres_stepping(first, last):
+        for centre in found:
             transition = self.workflow.forward_from(centre.stage)
             if transition is None or centre.next_step_on is None:
                 continue
-            visits = repo.site_visits([centre.id]).get(centre.id, [])
-            facts = facts_as_of(centre, repo.history(centre.id), visits, today)
+            facts = facts_as_of(
+                centre, histories.get(centre.id, []), visits.get(centre.id, []), today
+            )
             if not self.lifecycle.check(transition.trigger, facts).allowed:
                 continue
             context = {
@@ -161,92 +188,96 @@ class ReminderService(ServiceBase):
             }
             day = centre.next_step_on + timedelta(days=rule.offset_days)
             dues += due_for(
-                window,
+                g.window,
                 rule,
                 f"c{centre.id}:{transition.trigger}",
                 centre.id,
-                window.at(day),
+                g.window.at(day),
                 context,
                 label=centre.stage_since.isoformat(),
             )
         return dues
 
-    def _budget(
-        self, repo: Repository, window: Window, rule: ReminderRule, coaches: Coaches
-    ) -> list[Due]:
-        where = ActivityFilter(kind=COACHING, status=HELD, recorded_since=window.start(rule))
-        recent = repo.activities.find(where)
+    def _budget(self, g: Gathering, rule: ReminderRule) -> list[Due]:
+        """Budget years whose spending reached the rule's percentage, of the centres with a
+        session recorded in this tick's window; the years are read once for all budget rules."""
+        if g.budget_years is None:
+            g.budget_years = self._budget_years(g.repo, g.window)
+        start = g.window.start(rule)
         dues: list[Due] = []
-        for centre_id, year in sorted({(a.centre_id, a.date.year) for a in recent}):
-            dues += self._budget_for(repo, window, rule, centre_id, year)
+        for year in g.budget_years:
+            if year.last_recorded >= start:
+                dues += self._budget_due(g, rule, year)
         return dues
 
-    def _budget_for(
-        self, repo: Repository, window: Window, rule: ReminderRule, centre_id: int, year: int
-    ) -> list[Due]:
-        sessions = repo.activities.of_centre(centre_id)
-        budget = year_budget(self.workflow, repo.history(centre_id), sessions, year)
-        if budget.budget <= 0 or rule.percent is None:
-            return []
-        limit = budget.budget * rule.percent / 100
-        held = sorted(
-            (a for a in sessions if a.status == HELD and a.date.year == year and a.recorded_at),
-            key=lambda a: (a.recorded_at, a.id),
-        )
-        spent = 0 * limit
-        for activity in held:
-            spent += cost(activity)
-            if spent >= limit and activity.recorded_at is not None:
-                context = {
-                    "centre": self._centre(repo, centre_id),
-                    "year": year,
-                    "percent": rule.percent,
-                    "budget": budget.budget,
-                    "spent": budget.spent,
-                }
-                return due_for(
-                    window,
-                    rule,
-                    f"c{centre_id}:{year}",
-                    centre_id,
-                    activity.recorded_at,
-                    context,
-                    label=str(year),
-                )
-        return []
+    def _budget_years(self, repo: Repository, window: Window) -> list[BudgetYear]:
+        """The years of the centres with a coaching session recorded as held since the
+        earliest start of the budget rules, by centre and year."""
+        since = min(window.start(r) for r in self.workflow.reminders if r.follows == "budget")
+        years: list[BudgetYear] = []
+        for year, centres in _recorded_since(repo, since).items():
+            for chunk in chunks(sorted(centres)):  # a chunk's sessions at a time in memory
+                histories = repo.histories(chunk)
+                for centre_id, held in repo.held_sessions(chunk, year).items():
+                    years.append(
+                        BudgetYear(
+                            centre_id,
+                            year,
+                            year_allowance(self.workflow, histories.get(centre_id, []), year),
+                            sum((cost(a) for a in held), Decimal(0)),
+                            _spending(held),
+                            centres[centre_id],
+                        )
+                    )
+        return sorted(years, key=lambda y: (y.centre_id, y.year))
 
-    def _deadlines(
-        self, repo: Repository, window: Window, rule: ReminderRule, coaches: Coaches
-    ) -> list[Due]:
+    def _budget_due(self, g: Gathering, rule: ReminderRule, year: BudgetYear) -> list[Due]:
+        if year.budget <= 0 or rule.percent is None:
+            return []
+        reached = crossing(year.spending, year.budget * rule.percent / 100)
+        if reached is None:
+            return []
+        context = {
+            "centre": self._centre(g.repo, year.centre_id),
+            "year": year.year,
+            "percent": rule.percent,
+            "budget": year.budget,
+            "spent": year.spent,
+        }
+        return due_for(
+            g.window,
+            rule,
+            f"c{year.centre_id}:{year.year}",
+            year.centre_id,
+            reached,
+            context,
+            label=str(year.year),
+        )
+
+    def _deadlines(self, g: Gathering, rule: ReminderRule) -> list[Due]:
         """Trainings a stage expects by a deadline that falls in this tick's days, not taken up.
 
         The candidates are the centres whose stay began `within_months` before such a
         deadline: found by date (`episode_start`), not by reading every history.
         """
-        ((_, first, last),) = window.anchor_days(rule)
+        ((_, first, last),) = g.window.anchor_days(rule)
         dues: list[Due] = []
         for stage in (s for s in self.workflow.stages.values() if s.active):
             for expected in stage.trainings:
                 months = relativedelta(months=expected.within_months)
                 slack = timedelta(days=3)  # month lengths differ; the exact check is below
-                found = repo.centres_started(
+                found = g.repo.centres_started(
                     stage.id, first - months - slack, last - months + slack
                 )
-                dues += self._deadlines_of(repo, window, rule, found, expected, coaches)
+                dues += self._deadlines_of(g, rule, found, expected)
         return dues
 
     def _deadlines_of(
-        self,
-        repo: Repository,
-        window: Window,
-        rule: ReminderRule,
-        found: list[Centre],
-        expected: TrainingRule,
-        coaches: Coaches,
+        self, g: Gathering, rule: ReminderRule, found: list[Centre], expected: TrainingRule
     ) -> list[Due]:
-        ((_, first, last),) = window.anchor_days(rule)
-        today = window.now.astimezone(self.zone).date()
-        enrolments = repo.trainings.of_centres([c.id for c in found]) if found else {}
+        ((_, first, last),) = g.window.anchor_days(rule)
+        today = g.window.now.astimezone(self.zone).date()
+        enrolments = g.repo.trainings.of_centres([c.id for c in found]) if found else {}
         dues: list[Due] = []
         for centre in found:
             assert centre.episode_start is not None
@@ -264,15 +295,15 @@ class ReminderService(ServiceBase):
                     "centre": centre,
                     "training_kind": self.workflow.training_kinds[kind],
                     "deadline": deadline,
-                    "coach": coaches.get(centre.coach_id or 0),
+                    "coach": g.coaches.get(centre.coach_id or 0),
                 }
                 day = deadline + timedelta(days=rule.offset_days)
                 dues += due_for(
-                    window,
+                    g.window,
                     rule,
                     f"c{centre.id}:{kind}:{deadline.isoformat()}",
                     centre.id,
-                    window.at(day),
+                    g.window.at(day),
                     context,
                 )
         return dues
@@ -283,3 +314,23 @@ class ReminderService(ServiceBase):
             due.key, due.rule.id, due.rule.template, due.role, due.context, due.occurrence
         )
         return replace(mail, status=MISSED) if due.verdict == JUDGED_MISSED else mail
+
+
+def _recorded_since(repo: Repository, since: datetime) -> dict[int, dict[int, datetime]]:
+    """Per year and centre: when its latest coaching session recorded as held since
+    ``since`` was recorded."""
+    where = ActivityFilter(kind=COACHING, status=HELD, recorded_since=since)
+    latest: dict[int, dict[int, datetime]] = defaultdict(dict)
+    for activity in repo.activities.find(where):
+        assert activity.recorded_at is not None
+        of_year = latest[activity.date.year]
+        of_year[activity.centre_id] = max(
+            activity.recorded_at, of_year.get(activity.centre_id, activity.recorded_at)
+        )
+    return latest
+
+
+def _spending(held: list[Activity]) -> list[tuple[datetime, Decimal]]:
+    """(recorded_at, cost) of the held sessions with a record, in the order recorded."""
+    recorded = sorted((a.recorded_at, a.id, cost(a)) for a in held if a.recorded_at is not None)
+    return [(moment, amount) for moment, _, amount in recorded]
