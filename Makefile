@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 SIZES  ?= 70,6000,60000
 
-.PHONY: demo test check lint typecheck clean bench
+.PHONY: demo test check lint typecheck clean bench screenshot chromium
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -13,11 +13,23 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
+# make demo SERVE=1: afterwards the web pages on the demo data, http://127.0.0.1:8000
 demo: $(STAMP)
-	$(BIN)/python -m thekiz_flow.demo
+	$(BIN)/python -m thekiz_flow.demo $(if $(SERVE),--serve)
 
-test: $(STAMP)
+# The browser tests and the screenshots drive the system's Chromium (Debian's package).
+chromium:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  echo "Chromium fehlt: wird mit apt-get installiert"; \
+	  sudo=$$([ "$$(id -u)" -eq 0 ] || echo sudo); \
+	  $$sudo apt-get update && $$sudo apt-get install -y --no-install-recommends chromium; }
+
+test: $(STAMP) chromium
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# docs/overview.png (and docs/overview-phone.png) from the demo data of `make demo`
+screenshot: $(STAMP) chromium
+	$(BIN)/python -m thekiz_flow.demo.screenshot
 
 check: lint typecheck
 

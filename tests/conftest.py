@@ -12,8 +12,10 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import Engine, text
+from starlette.testclient import TestClient
 
 from tests.cli_helpers import Result, Run, main
+from tests.web_helpers import CHEAP_HASHER, add_users, web_client
 from thekiz_flow.clock import FrozenClock, noon
 from thekiz_flow.config import FileMailSettings, MailSettings
 from thekiz_flow.db.engine import make_engine
@@ -22,6 +24,7 @@ from thekiz_flow.definitions import load_workflow
 from thekiz_flow.model import Workflow
 from thekiz_flow.paths import DEFAULT_WORKFLOW
 from thekiz_flow.service import Service
+from thekiz_flow.service import users as service_users
 
 BERLIN = ZoneInfo("Europe/Berlin")
 PG_URL = os.environ.get("THEKIZ_TEST_DATABASE_URL")
@@ -169,3 +172,12 @@ def ready(run: Run) -> Run:
         == "2\n"
     )
     return run
+
+
+@pytest.fixture
+def web(service: Service, monkeypatch: pytest.MonkeyPatch) -> Iterator[TestClient]:
+    """The web pages on a fresh database with one user per role (tests/web_helpers.py)."""
+    monkeypatch.setattr(service_users, "HASHER", CHEAP_HASHER)
+    add_users(service)
+    with web_client(service) as client:
+        yield client

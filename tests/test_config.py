@@ -79,6 +79,10 @@ def test_example_documents_every_key_and_loads(tmp_path: Path) -> None:
         "[mail.file]",
         "dir",
         "THEKIZ_FLOW_SMTP_PASSWORD",
+        "[web]",
+        "secure_cookies",
+        "base_url",
+        "THEKIZ_FLOW_SECRET_KEY",
     ):
         assert key in text
 
@@ -107,3 +111,44 @@ def test_digest_settings(tmp_path: Path) -> None:
     path.write_text("[digest]\nsend_on = '02-29'\n", encoding="utf-8")
     with pytest.raises(ConfigError, match=r"digest\.send_on: ungültiger Tag '02-29'"):
         load_settings(path, {})
+
+
+def test_web_settings_and_the_secret_key_from_the_environment_only(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    defaults = load_settings(None, {}).web
+    assert (defaults.host, defaults.port, defaults.secure_cookies) == ("127.0.0.1", 8000, True)
+    assert (defaults.base_url, defaults.secret_key) == (None, None)
+    path = tmp_path / "c.toml"
+    path.write_text(
+        "[web]\nhost = '0.0.0.0'\nport = 8080\nsecure_cookies = false\n"
+        "base_url = 'https://thekiz.example.org/'\n",
+        encoding="utf-8",
+    )
+    key = "k" * 32
+    web = load_settings(path, {"THEKIZ_FLOW_SECRET_KEY": key}).web
+    assert (web.host, web.port, web.secure_cookies) == ("0.0.0.0", 8080, False)
+    assert (web.base_url, web.secret_key) == ("https://thekiz.example.org", key)
+    assert key not in repr(web)
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("port = 0", r"web\.port: ungültige Zahl 0: muss mindestens 1 sein"),
+        ("base_url = 'thekiz.example.org'", r"web\.base_url: ungültige Adresse"),
+        ("secret_key = 'x'", r"web\.secret_key: Schlüssel nur über die Umgebung"),
+        ("secure = true", r"web\.secure: unbekannter Schlüssel"),
+    ],
+)
+def test_wrong_web_settings_name_the_key(tmp_path: Path, text: str, message: str) -> None:
+    path = tmp_path / "c.toml"
+    path.write_text(f"[web]\n{text}\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match=message):
+        load_settings(path, {})
+
+
+def test_a_short_secret_key_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="THEKIZ_FLOW_SECRET_KEY: mindestens 32 Zeichen, nicht 5"):
+        load_settings(None, {"THEKIZ_FLOW_SECRET_KEY": "kurz!"})

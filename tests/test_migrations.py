@@ -60,9 +60,11 @@ def test_a_populated_first_schema_upgrades_to_head(old_engine: Engine) -> None:
     with old_engine.connect() as connection:
         registered = dict(connection.execute(text("SELECT id, registered FROM centres")).all())
         visits = connection.execute(text("SELECT count(*) FROM activities")).scalar()
+        revisions = connection.execute(text("SELECT revision FROM activities")).scalars().all()
     assert {k: str(v) for k, v in registered.items()} == {
         1: str(date(2024, 3, 1)),
         2: str(date(2026, 11, 22)),
     }
     assert visits == 1
+    assert revisions == [0]  # unchanged since it was recorded
     assert upgrade(old_engine)[0] == head_revision()

@@ -55,11 +55,15 @@ def test_session_move_and_cancel(admitted: Run) -> None:
     later = date.fromisoformat(str(session["date"])) + timedelta(days=1)
     while later.weekday() >= 5:
         later += timedelta(days=1)
-    moved = admitted("session", "move", str(session["id"]), "--date", later.isoformat())
+    moved = admitted(
+        "session", "move", str(session["id"]), "--date", later.isoformat(), "--reason", "Urlaub"
+    )
     if moved.code == 2:  # a holiday or closure day: the message says which
         assert "kein Arbeitstag" in moved.err
     else:
         assert f"verschoben auf {later:%d.%m.%Y}" in moved.out
+        shown = json.loads(admitted("activities", "--json").out)
+        assert {a["id"]: a["reason"] for a in shown}[session["id"]] == "Urlaub"
     cancelled = admitted("session", "cancel", str(session["id"]), "--reason", "krank")
     assert cancelled.code == 0
     assert "abgesagt" in cancelled.out

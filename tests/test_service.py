@@ -141,3 +141,17 @@ def test_eligible_reads_the_stored_history(service: Service, clock: FrozenClock)
     clock.advance(timedelta(days=1))
     service.advance(admitted, "withdraw")
     assert admitted not in {e.centre.id for e in service.eligible()}
+
+
+def test_acting_as_another_person_shares_what_is_built_once(service: Service) -> None:
+    other = service.acting_as("buero@example.org")
+    assert (other.renderer, other.calendar, other.engine) == (
+        service.renderer,
+        service.calendar,
+        service.engine,
+    )
+    centre = new_centre(other, coach=None)
+    service.assign_coach(centre, str(service.add_coach("P", "p@example.org", "60")))
+    other.advance(centre, "admit", on=date(2024, 1, 9))
+    assert [c.actor for c in service.history(centre)] == ["buero@example.org"]
+    assert service.actor == "test"

@@ -2,7 +2,8 @@
 
 Lookup: ``--config PATH``, else ``$THEKIZ_FLOW_CONFIG``, else ``./config.toml``, else the
 built-in defaults. ``THEKIZ_FLOW_DATABASE_URL`` overrides ``[database] url``; the SMTP
-password comes only from ``THEKIZ_FLOW_SMTP_PASSWORD``, never from a file.
+password comes only from ``THEKIZ_FLOW_SMTP_PASSWORD`` and the key that signs the web
+pages' session cookies only from ``THEKIZ_FLOW_SECRET_KEY``, never from a file.
 """
 
 from __future__ import annotations
@@ -22,6 +23,8 @@ EMAIL = re.compile(r"^[^@\s<>,;\"]+@[^@\s<>,;\"]+$")
 ENV_CONFIG = "THEKIZ_FLOW_CONFIG"
 ENV_DATABASE_URL = "THEKIZ_FLOW_DATABASE_URL"
 ENV_SMTP_PASSWORD = "THEKIZ_FLOW_SMTP_PASSWORD"
+ENV_SECRET_KEY = "THEKIZ_FLOW_SECRET_KEY"
+MIN_SECRET_KEY = 32  # characters of the session signing key
 
 
 @dataclass(frozen=True)
@@ -58,6 +61,15 @@ class DigestSettings:
 
 
 @dataclass(frozen=True)
+class WebSettings:
+    host: str = "127.0.0.1"
+    port: int = 8000
+    secure_cookies: bool = True  # session cookie only over HTTPS (and http://localhost)
+    base_url: str | None = None  # e.g. "https://thekiz.example.org", for links in feeds
+    secret_key: str | None = field(default=None, repr=False)  # signs the session cookie
+
+
+@dataclass(frozen=True)
 class Settings:
     database_url: str = DEFAULT_DATABASE_URL
     workflow_path: Path = DEFAULT_WORKFLOW
@@ -66,6 +78,7 @@ class Settings:
     tick_seconds: int = 300
     digest: DigestSettings = DigestSettings()
     source: Path | None = None
+    web: WebSettings = WebSettings()
 
 
 def find_config(explicit: Path | None, environ: Mapping[str, str]) -> Path | None:
@@ -94,10 +107,11 @@ def load_settings(explicit: Path | None, environ: Mapping[str, str]) -> Settings
     scheduler.finish()
     mail = _mail(root.table("mail"), base, environ)
     digest = _digest(root.table("digest"), base)
+    web = _web(root.table("web"), environ)
     root.finish()
     if environ.get(ENV_DATABASE_URL):
         url = environ[ENV_DATABASE_URL]
-    return Settings(url, workflow_path, timezone, mail, tick_seconds, digest, path)
+    return Settings(url, workflow_path, timezone, mail, tick_seconds, digest, path, web)
 
 
 def _path(base: Path, value: str) -> Path:
@@ -157,3 +171,27 @@ def _digest(table: TomlTable, base: Path) -> DigestSettings:
         table.fail("send_on", f"ungültiger Tag {text!r} (Format MM-TT, z. B. 01-15)")
     table.finish()
     return DigestSettings(folder, (month, day))
+
+
+def _web(table: TomlTable, environ: Mapping[str, str]) -> WebSettings:
+    host = table.text("host", "127.0.0.1").strip()
+    port = table.integer("port", 8000, minimum=1, maximum=65535)
+    secure = table.flag("secure_cookies", True)
+    base_url = table.opt_text("base_url")
+    if base_url is not None and not re.match(r"^https?://[^/\s]+(/\S*)?$", base_url):
+        table.fail("base_url", f"ungültige Adresse {base_url!r} (z. B. https://thekiz.example.org)")
+    if table.has("secret_key"):
+        table.fail("secret_key", f"Schlüssel nur über die Umgebung ({ENV_SECRET_KEY})")
+    table.finish()
+    key = secret_key_from(environ)
+    return WebSettings(host, port, secure, base_url and base_url.rstrip("/"), key)
+
+
+def secret_key_from(environ: Mapping[str, str]) -> str | None:
+    """The key that signs the session cookies, from the environment only (None: not set)."""
+    key = environ.get(ENV_SECRET_KEY) or None
+    if key is not None and len(key) < MIN_SECRET_KEY:
+        raise ConfigError(
+            f"{ENV_SECRET_KEY}: mindestens {MIN_SECRET_KEY} Zeichen, nicht {len(key)}"
+        )
+    return key

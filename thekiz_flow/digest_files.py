@@ -47,6 +47,7 @@ __all__ = [
     "DigestFiles",
     "Summary",
     "csv_text",
+    "digest_paths",
     "html_context",
     "render_html",
     "render_template",
@@ -81,6 +82,10 @@ class Summary:
     gap_centres: int  # centres with at least one gap
 
 
+def digest_paths(folder: Path, year: int) -> DigestFiles:
+    return DigestFiles(*(folder / f"digest-{year}.{suffix}" for suffix in ("html", "csv", "xlsx")))
+
+
 def write_digest(digest: Digest, folder: Path, templates_dir: Path) -> DigestFiles:
     """Render all three files first, then write each atomically into ``folder``."""
     contents = (
@@ -88,9 +93,7 @@ def write_digest(digest: Digest, folder: Path, templates_dir: Path) -> DigestFil
         csv_text(digest).encode("utf-8"),
         workbook_bytes(digest),
     )
-    files = DigestFiles(
-        *(folder / f"digest-{digest.year}.{suffix}" for suffix in ("html", "csv", "xlsx"))
-    )
+    files = digest_paths(folder, digest.year)
     folder.mkdir(parents=True, exist_ok=True)
     for path, data in zip((files.html, files.csv, files.xlsx), contents, strict=True):
         _write_atomically(path, data)

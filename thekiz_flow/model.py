@@ -226,6 +226,40 @@ class CentreInput:
     stage_since: str | None = None
 
 
+@dataclass(frozen=True)
+class CentreEdit:
+    """New values of a centre (unchecked); None leaves a value as it is."""
+
+    name: str | None = None
+    district: str | None = None
+    email: str | None = None
+    carrier: str | None = None  # "" removes it
+    weekday: str | None = None  # mo to fr, or keiner
+
+
+@dataclass(frozen=True)
+class CentreSearch:
+    """What the centre list asks for (unchecked): filters, a search, an order, a page."""
+
+    stage: str = ""  # "": every one
+    district: str = ""
+    coach: str = ""  # a coach's number, NO_COACH, or "": every centre
+    text: str = ""  # part of the name or e-mail address
+    sort: str = "name"
+    page: str = "1"
+
+
+@dataclass(frozen=True)
+class CentrePage:
+    centres: list[Centre]
+    total: int  # centres found, on every page
+    page: int
+    pages: int
+
+
+NO_COACH = "keine"  # CentreSearch.coach: centres without a coach
+
+
 # Activity kinds and statuses.
 COACHING, TRAINING, SITE_VISIT = "coaching", "training", "site_visit"
 KINDS = (COACHING, TRAINING, SITE_VISIT)

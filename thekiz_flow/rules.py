@@ -78,6 +78,10 @@ class Lifecycle:
             )
         return transition
 
+    def triggers(self, stage: str) -> list[str]:
+        """The triggers the machine knows from ``stage``, in the order of the workflow file."""
+        return list(self._machine.get_triggers(stage))
+
     def check(self, trigger: str, facts: CentreFacts) -> Verdict:
         """Which stage the trigger leads to and every guard that is not met."""
         stage = facts.centre.stage

@@ -12,6 +12,8 @@ from thekiz_flow.config import EMAIL
 from thekiz_flow.errors import InvalidInput
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+WEEKDAYS = {"mo": 0, "di": 1, "mi": 2, "do": 3, "fr": 4}  # a centre's preferred session day
+NO_WEEKDAY = "keiner"
 
 
 def text(field: str, value: str | None, *, required: bool = True, limit: int = 200) -> str | None:
@@ -82,3 +84,9 @@ def choice(field: str, value: str, options: Sequence[str], unknown: str) -> str:
     else:
         hint = ""
     raise InvalidInput(f"{field}: {unknown} {value!r}{hint}")
+
+
+def weekday(field: str, value: str) -> int | None:
+    """A preferred weekday ``mo`` to ``fr`` (0 = Monday), or None for ``keiner``."""
+    found = choice(field, value, [*WEEKDAYS, NO_WEEKDAY], "unbekannter Wochentag")
+    return WEEKDAYS.get(found)

@@ -18,7 +18,7 @@ from thekiz_flow.errors import ThekizError
 
 # Importing the command modules registers their commands on `cli`.
 from thekiz_flow.cli import digest, lifecycle, mail, planning, registry, runtime, views  # noqa: F401  isort: skip
-from thekiz_flow.cli import trainings  # noqa: F401  isort: skip
+from thekiz_flow.cli import feeds, trainings, web  # noqa: F401  isort: skip
 
 __all__ = ["App", "cli", "main"]
 

@@ -9,15 +9,8 @@ from thekiz_flow.cli.app import App, cli, pass_app
 from thekiz_flow.cli.output import print_json, print_table
 from thekiz_flow.db.outbox import OutboxRow
 from thekiz_flow.errors import InvalidInput
+from thekiz_flow.labels import OUTBOX_STATUS_NAMES
 from thekiz_flow.model import OUTBOX_STATUSES
-
-STATUS_NAMES = {
-    "pending": "wartet",
-    "sending": "wird gesendet",
-    "sent": "versandt",
-    "failed": "fehlgeschlagen",
-    "missed": "versäumt",
-}
 
 
 def outbox_json(row: OutboxRow) -> dict[str, object]:
@@ -62,7 +55,7 @@ def outbox(ctx: click.Context, status: str | None, as_json: bool) -> None:
             f"{r.due_at.astimezone(app.settings.timezone):%d.%m.%Y %H:%M}",
             r.recipient,
             r.subject,
-            STATUS_NAMES[r.status],
+            OUTBOX_STATUS_NAMES[r.status],
             r.attempts,
             r.last_error or "",
         )

@@ -14,8 +14,6 @@ from thekiz_flow.db.activities import ActivityFilter
 from thekiz_flow.labels import KIND_NAMES, STATUS_NAMES
 from thekiz_flow.model import KINDS, STATUSES, Activity
 
-WEEKDAYS = {"mo": 0, "di": 1, "mi": 2, "do": 3, "fr": 4}
-
 
 def activity_json(activity: Activity) -> dict[str, object]:
     return {
@@ -124,11 +122,12 @@ def session_done(app: App, ref: str, day: str, hours: str, note: str | None) -> 
 @session.command("move")
 @click.argument("activity_id", metavar="ACTIVITY")
 @click.option("--date", "day", required=True, help="Neuer Tag (JJJJ-MM-TT).")
+@click.option("--reason", help="Grund der Verschiebung.")
 @pass_app
-def session_move(app: App, activity_id: str, day: str) -> None:
+def session_move(app: App, activity_id: str, day: str, reason: str | None) -> None:
     """Einen geplanten Termin verschieben."""
     moved = app.service.move_session(
-        validate.identifier("ACTIVITY", activity_id), validate.day("--date", day)
+        validate.identifier("ACTIVITY", activity_id), validate.day("--date", day), reason
     )
     click.echo(f"Termin {moved.id} verschoben auf {german_date(moved.date)}.")
 
@@ -180,8 +179,8 @@ def visit_done(app: App, centre_id: str, day: str, note: str | None) -> None:
 @pass_app
 def centre_weekday(app: App, centre_id: str, weekday: str) -> None:
     """Bevorzugten Wochentag für Termine setzen: mo, di, mi, do, fr oder keiner."""
-    choice = validate.choice("TAG", weekday, [*WEEKDAYS, "keiner"], "unbekannter Wochentag")
-    changes = app.service.set_weekday(validate.identifier("ID", centre_id), WEEKDAYS.get(choice))
+    day = validate.weekday("TAG", weekday)
+    changes = app.service.set_weekday(validate.identifier("ID", centre_id), day)
     click.echo(f"Wochentag gesetzt; {len(changes.update)} Termine verlegt.")
 
 

@@ -11,7 +11,7 @@ from thekiz_flow import validate
 from thekiz_flow.cli.app import App, cli, pass_app
 from thekiz_flow.cli.output import euro, german_date, print_json, print_table
 from thekiz_flow.db.migrate import upgrade
-from thekiz_flow.model import Centre, CentreInput, Coach
+from thekiz_flow.model import Centre, CentreEdit, CentreInput, Coach
 
 
 def on_option(value: str | None) -> date | None:
@@ -143,3 +143,29 @@ def centre_assign(app: App, centre_id: str, coach_ref: str) -> None:
     """Einer Einrichtung eine Prozessbegleitung zuordnen."""
     coach = app.service.assign_coach(validate.identifier("ID", centre_id), coach_ref)
     click.echo(f"Prozessbegleitung: {coach.name} ({coach.email}).")
+
+
+@centre.command("edit")
+@click.argument("centre_id")
+@click.option("--name", help="Neuer Name.")
+@click.option("--district", help="Neuer Kreis.")
+@click.option("--email", help="Neue E-Mail der Leitung oder Koordination.")
+@click.option("--carrier", help='Neuer Träger ("" entfernt ihn).')
+@click.option("--weekday", help="Bevorzugter Wochentag: mo, di, mi, do, fr oder keiner.")
+@pass_app
+def centre_edit(
+    app: App,
+    centre_id: str,
+    name: str | None,
+    district: str | None,
+    email: str | None,
+    carrier: str | None,
+    weekday: str | None,
+) -> None:
+    """Name, Kreis, E-Mail, Träger oder Wochentag einer Einrichtung ändern."""
+    edit = CentreEdit(name, district, email, carrier, weekday)
+    changed, plan = app.service.update_centre(validate.identifier("ID", centre_id), edit)
+    click.echo(
+        f"Einrichtung {changed.id} geändert: {changed.name} ({changed.district}), "
+        f"{changed.email}; {len(plan.update)} Termine verlegt."
+    )

@@ -10,16 +10,9 @@ from thekiz_flow import validate
 from thekiz_flow.cli.app import App, cli, pass_app
 from thekiz_flow.cli.output import german_date, print_json, print_table
 from thekiz_flow.cli.registry import on_option
-from thekiz_flow.model import CANCELLED, HELD, PLANNED, WAITING, Training
+from thekiz_flow.labels import enrolment_state
+from thekiz_flow.model import HELD, PLANNED, WAITING, Training
 from thekiz_flow.service.trainings import Enrolment
-
-#: German names of an enrolment's status.
-STATUS = {
-    PLANNED: "angemeldet",
-    HELD: "teilgenommen",
-    WAITING: "Warteliste",
-    CANCELLED: "abgemeldet",
-}
 
 
 def _ids(training: str, centre: str) -> tuple[int, int]:
@@ -140,12 +133,6 @@ def _enrolment_json(enrolment: Enrolment) -> dict[str, object]:
     }
 
 
-def _status(enrolment: Enrolment) -> str:
-    if enrolment.position is not None:
-        return f"{STATUS[WAITING]} (Platz {enrolment.position})"
-    return STATUS[enrolment.status]
-
-
 @training_group.command("show")
 @click.argument("training")
 @click.option("--json", "as_json", is_flag=True, help="Ausgabe als JSON.")
@@ -167,5 +154,8 @@ def training_show(app: App, training: str, as_json: bool) -> None:
         f"  Ort:        {found.place}\n"
         f"  Plätze:     {enrolled} von {found.capacity} belegt, {waiting} auf der Warteliste"
     )
-    rows = [(e.centre_id, e.centre_name, _status(e), e.reason or "") for e in enrolments]
+    rows = [
+        (e.centre_id, e.centre_name, enrolment_state(e.status, e.position), e.reason or "")
+        for e in enrolments
+    ]
     print_table("Anmeldungen", ["Nr.", "Einrichtung", "Stand", "Grund der Abmeldung"], rows)

@@ -16,6 +16,7 @@ from thekiz_flow.db.tables import activities
 from thekiz_flow.model import CANCELLED, PLANNED, Activity, PlannedActivity
 
 CHUNK = 900  # ids per IN list: below SQLite's limit of bound parameters
+REVISED = activities.c.revision + 1  # every change counts (a calendar feed's SEQUENCE)
 
 
 def chunks(ids: Sequence[int]) -> list[Sequence[int]]:
@@ -159,7 +160,7 @@ class ActivityStore:
         for columns, params in by_columns.items():
             stmt = update(activities).where(activities.c.id == bindparam("ident"))
             values = {name: bindparam(name) for name in columns}
-            self.conn.execute(stmt.values(recorded_at=self.now, **values), params)
+            self.conn.execute(stmt.values(recorded_at=self.now, revision=REVISED, **values), params)
 
     def cancel_many(self, activity_ids: Sequence[int], reason: str) -> None:
         """Cancel planned activities (others are left alone) with one reason."""
@@ -168,7 +169,8 @@ class ActivityStore:
                 activities.c.id == bindparam("ident"), activities.c.status == PLANNED
             )
             values = {"status": CANCELLED, "reason": reason, "recorded_at": self.now}
-            self.conn.execute(stmt.values(**values), [{"ident": i} for i in activity_ids])
+            stmt = stmt.values(revision=REVISED, **values)
+            self.conn.execute(stmt, [{"ident": i} for i in activity_ids])
 
     def insert(
         self,
@@ -221,9 +223,9 @@ class ActivityStore:
         stmt = update(activities).where(activities.c.id == activity_id)
         if expected is not None:
             stmt = stmt.where(activities.c.status == expected)
-        stmt = stmt.values(status=status, recorded_at=self.now, **values)
+        stmt = stmt.values(status=status, recorded_at=self.now, revision=REVISED, **values)
         return self.conn.execute(stmt).rowcount == 1
 
     def update(self, activity_id: int, **values: object) -> None:
         stmt = update(activities).where(activities.c.id == activity_id)
-        self.conn.execute(stmt.values(recorded_at=self.now, **values))
+        self.conn.execute(stmt.values(recorded_at=self.now, revision=REVISED, **values))

@@ -14,7 +14,19 @@ from datetime import datetime, timedelta
 from itertools import islice
 from typing import Any
 
-from sqlalchemy import Boolean, Connection, Row, and_, bindparam, case, or_, select, true, update
+from sqlalchemy import (
+    Boolean,
+    Connection,
+    Row,
+    and_,
+    bindparam,
+    case,
+    func,
+    or_,
+    select,
+    true,
+    update,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 
 from thekiz_flow.db.tables import outbox, state
@@ -241,6 +253,27 @@ class OutboxStore:
         if limit is not None:
             stmt = stmt.limit(limit)
         return [_row(r) for r in self.conn.execute(stmt)]
+
+    def newest(
+        self, status: str | None, limit: int, before: int | None = None, after: int | None = None
+    ) -> list[OutboxRow]:
+        """Up to ``limit`` messages, the newest first: older than ``before``, or the oldest
+        ``limit`` newer than ``after`` (a page back), walking the primary key."""
+        c = outbox.c
+        stmt = select(outbox).limit(limit)
+        if status is not None:
+            stmt = stmt.where(c.status == status)
+        if after is not None:
+            rows = self.conn.execute(stmt.where(c.id > after).order_by(c.id)).all()
+            return [_row(r) for r in reversed(rows)]
+        if before is not None:
+            stmt = stmt.where(c.id < before)
+        return [_row(r) for r in self.conn.execute(stmt.order_by(c.id.desc()))]
+
+    def counts(self) -> dict[str, int]:
+        """How many messages there are of each status."""
+        stmt = select(outbox.c.status, func.count()).group_by(outbox.c.status)
+        return {status: int(n) for status, n in self.conn.execute(stmt)}
 
     def retry(self, outbox_id: int, now: datetime) -> bool:
         """A failed message goes out again at the next dispatch.

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
 from datetime import date, datetime
 from decimal import Decimal
@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy import Connection, Row, bindparam, func, insert, select, update
 
 from thekiz_flow.db.activities import ActivityStore, activity_from_row, chunks
+from thekiz_flow.db.centre_query import CentreQuery
 from thekiz_flow.db.tables import activities, centres, closures, coaches, stage_changes
 from thekiz_flow.db.trainings import TrainingStore
 from thekiz_flow.model import (
@@ -128,6 +129,16 @@ class Repository:
             stmt = stmt.where(centres.c.district == district)
         return [_centre(r) for r in self.conn.execute(stmt)]
 
+    def find_centres(self, query: CentreQuery) -> tuple[list[Centre], int]:
+        """One page of the centres the query finds, in its order, and how many it finds."""
+        total = self.conn.execute(query.apply(select(func.count()).select_from(centres)))
+        stmt = query.apply(select(centres)).order_by(*query.order())
+        stmt = stmt.offset(query.offset).limit(query.limit)
+        return [_centre(r) for r in self.conn.execute(stmt)], int(total.scalar_one())
+
+    def update_centre(self, centre_id: int, values: Mapping[str, object]) -> None:
+        self.conn.execute(update(centres).where(centres.c.id == centre_id).values(**values))
+
     def existing_centres(self, keys: Iterable[tuple[str, str]]) -> set[tuple[str, str]]:
         """Which (name, district) pairs are taken already, compared case-insensitively."""
         wanted = {(n.casefold(), d) for n, d in keys}
@@ -220,6 +231,11 @@ class Repository:
             centres.c.stage, centres.c.district
         )
         return [(s, d, int(n)) for s, d, n in self.conn.execute(stmt)]
+
+    def first_registered(self) -> date | None:
+        """The day the programme first knew a centre: where its history begins."""
+        found: date | None = self.conn.execute(select(func.min(centres.c.registered))).scalar()
+        return found
 
     # ------------------------------------------------------------ stage changes
     def record_changes(

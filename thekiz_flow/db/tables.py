@@ -123,6 +123,7 @@ activities = Table(
     Column("reason", Text),
     Column("moved", Boolean, nullable=False, server_default=false()),
     Column("recorded_at", UTCDateTime),  # when its status or date was last set
+    Column("revision", Integer, nullable=False, server_default="0"),  # one more per change
     UniqueConstraint("centre_id", "key"),
     Index(None, "kind", "centre_id", "status", "date"),  # a kind of some centres' activities
     Index(None, "kind", "status", "date"),  # what is due on some days (reminders, overviews)
@@ -178,7 +179,31 @@ outbox = Table(
     Column("sent_at", UTCDateTime),
     Column("created_at", UTCDateTime, nullable=False),
     Index(None, "status", "next_attempt_at"),
+    Index(None, "status", "id"),  # the outbox page: a status's newest first
     Index(None, "centre_id"),
+)
+
+# Who may sign in to the web pages; a coach's user is linked to the coach.
+users = Table(
+    "users",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("email", String(320), nullable=False, unique=True),  # always lower case
+    Column("role", String(20), nullable=False),
+    Column("password_hash", String(200), nullable=False),  # argon2id, never the password
+    Column("coach_id", Integer, ForeignKey("coaches.id")),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("disabled", Boolean, nullable=False, server_default=false()),
+)
+
+# A coach's private calendar link: only a SHA-256 of its token is kept, never the token.
+calendar_feeds = Table(
+    "calendar_feeds",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("coach_id", Integer, ForeignKey("coaches.id"), nullable=False, unique=True),
+    Column("token_hash", String(64), nullable=False, unique=True),
+    Column("created_at", UTCDateTime, nullable=False),
 )
 
 # Small facts the service keeps between runs, e.g. when the last tick ran.

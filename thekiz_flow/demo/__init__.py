@@ -5,20 +5,25 @@ about 70 fictional centres as they stood on 1 January 2025 and then lets a froze
 walk day by day up to today: every day runs the same tick as ``thekiz-flow run``, coaches
 record their sessions, the office visits and moves centres on. The same seed gives the
 same history. Every name and address is invented; e-mail addresses are at example.org.
+With ``--serve`` (``make demo SERVE=1``) the web pages then show the demonstration's
+database on http://127.0.0.1:8000 until Ctrl+C (see ``thekiz_flow.demo.serve``).
 """
 
 from __future__ import annotations
 
+import argparse
+import os
 import random
 import shutil
 import sys
+from collections.abc import Sequence
 from datetime import date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from rich.console import Console
 
-from thekiz_flow.clock import FrozenClock
+from thekiz_flow.clock import Clock, FrozenClock, SystemClock
 from thekiz_flow.config import DigestSettings, MailSettings, SmtpSettings
 from thekiz_flow.db.engine import make_engine
 from thekiz_flow.db.migrate import upgrade
@@ -45,6 +50,7 @@ ZONE = ZoneInfo("Europe/Berlin")
 SEED = 20250101
 START = date(2025, 1, 1)
 DIGEST_YEAR = 2025
+DIGESTS = DigestSettings(DEMO_DIR, (1, 15))
 
 
 def mail_settings(port: int) -> MailSettings:
@@ -58,13 +64,12 @@ def mail_settings(port: int) -> MailSettings:
     )
 
 
-def build_service(clock: FrozenClock, mail: MailSettings) -> Service:
-    """A fresh demo database in var/demo/, schema at head."""
-    engine = make_engine(DATABASE_URL)
+def build_service(clock: Clock, mail: MailSettings, url: str = DATABASE_URL) -> Service:
+    """The demo database (by default in var/demo/), schema at head."""
+    engine = make_engine(url)
     upgrade(engine)
     workflow = load_workflow(DEFAULT_WORKFLOW)
-    digest = DigestSettings(DEMO_DIR, (1, 15))
-    return Service(engine, workflow, clock, ZONE, "demo", mail, None, digest)
+    return Service(engine, workflow, clock, ZONE, "demo", mail, None, DIGESTS)
 
 
 def populate(service: Service, rng: random.Random, until: date) -> int:
@@ -80,11 +85,29 @@ def populate(service: Service, rng: random.Random, until: date) -> int:
     return len(service.import_centres(centres))
 
 
-def main() -> int:
+def main(argv: Sequence[str] = ()) -> int:
+    options = _parser().parse_args(argv)
     shutil.rmtree(DEMO_DIR, ignore_errors=True)
     DEMO_DIR.mkdir(parents=True)
     with MailSink(DEMO_DIR / "mail") as sink:
-        return run(sink)
+        code = run(sink)
+        if options.serve:
+            from thekiz_flow.demo.serve import serve  # the web pages load only here
+
+            serve(build_service(SystemClock(), mail_settings(sink.port)), os.environ)
+    return code
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m thekiz_flow.demo", description="Demonstration mit erfundenen Daten."
+    )
+    parser.add_argument(
+        "--serve",
+        action="store_true",
+        help="danach die Web-Seiten auf http://127.0.0.1:8000 zeigen (bis Strg+C)",
+    )
+    return parser
 
 
 def run(sink: MailSink) -> int:

@@ -14,9 +14,9 @@ from thekiz_flow.db.digest_queries import ByCentre
 from thekiz_flow.db.outbox import NewMail, OutboxStore
 from thekiz_flow.db.repository import Repository
 from thekiz_flow.digest import YearInput, build_digest_in_parts
-from thekiz_flow.digest_files import DigestFiles, write_digest
+from thekiz_flow.digest_files import DigestFiles, digest_paths, write_digest
 from thekiz_flow.digest_model import Digest
-from thekiz_flow.errors import InvalidInput
+from thekiz_flow.errors import InvalidInput, NotFound
 from thekiz_flow.labels import KIND_NAMES
 from thekiz_flow.model import COACHING, FAILED, PLANNED
 from thekiz_flow.service.lifecycle import LifecycleService
@@ -68,6 +68,25 @@ class DigestService(LifecycleService):
         return write_digest(
             self.digest(year), folder or self.digest_settings.dir, self.workflow.templates_dir
         )
+
+    def digest_years(self) -> list[int]:
+        """The years with history: from the first a centre was known to this (provisional) one."""
+        with self.unit() as repo:
+            first = repo.first_registered()
+        this = self.today().year
+        return list(range(this if first is None else min(first.year, this), this + 1))
+
+    def digest_files(self, year: int) -> DigestFiles:
+        """A year's files in [digest] dir: as they are if written after the year ended,
+        else (the current year always) written now."""
+        if year not in self.digest_years():
+            raise NotFound(f"Für {year} gibt es keinen Jahresbericht.")
+        files = digest_paths(self.digest_settings.dir, year)
+        ended = datetime(year + 1, 1, 1, tzinfo=self.zone).timestamp()
+        paths = (files.html, files.csv, files.xlsx)
+        if all(p.is_file() and p.stat().st_mtime >= ended for p in paths):
+            return files
+        return self.write_digest(year)
 
     def send_digest(self, year: int, files: DigestFiles) -> bool:
         """The digest to the ministry through the outbox, once per year; True if new."""
@@ -130,7 +149,7 @@ class DigestService(LifecycleService):
 
     def overview_context(self, today: date) -> dict[str, object]:
         eligible = [
-            {"centre": e.centre.name, "trigger": e.trigger}
+            {"centre": e.centre.name, "centre_id": e.centre.id, "trigger": e.trigger}
             for e in self.eligible(today)
             if e.eligible
         ]
@@ -149,13 +168,19 @@ class DigestService(LifecycleService):
             "month": today,
             "today": today,
             "upcoming": [
-                {"date": a.date, "kind": KIND_NAMES[a.kind], "centre": names[a.centre_id].name}
+                {
+                    "date": a.date,
+                    "kind": KIND_NAMES[a.kind],
+                    "centre": names[a.centre_id].name,
+                    "centre_id": a.centre_id,
+                }
                 for a in ahead
             ],
             "unrecorded": [
                 {
                     "date": a.date,
                     "centre": names[a.centre_id].name,
+                    "centre_id": a.centre_id,
                     "coach": coaches.get(a.coach_id or 0, "–"),
                 }
                 for a in unrecorded
@@ -178,5 +203,5 @@ class DigestService(LifecycleService):
             )
             if figures.budget > 0 and figures.spent * 100 >= figures.budget * BUDGET_WARNING:
                 percent = int(figures.spent * 100 / figures.budget)
-                warnings.append({"centre": centre.name, "percent": percent})
+                warnings.append({"centre": centre.name, "centre_id": centre.id, "percent": percent})
         return warnings

@@ -16,12 +16,14 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import cached_property
 
+from thekiz_flow import validate
 from thekiz_flow.db.outbox import Claim, NewMail, OutboxRow, OutboxStore, Retry
 from thekiz_flow.errors import InvalidInput, NotFound
 from thekiz_flow.mail.delivery import Backend, Outcome, make_backend
-from thekiz_flow.model import FAILED
+from thekiz_flow.model import FAILED, OUTBOX_STATUSES
 from thekiz_flow.service.base import ServiceBase
 
+PAGE = 50  # messages on a page of the outbox
 MAX_ATTEMPTS = 8  # per round: a manual retry of a failed message starts another round
 NOTICE_RULE = "delivery_failed"
 
@@ -41,6 +43,17 @@ class DispatchReport:
         self.sent += other.sent
         self.retried += other.retried
         self.failed += other.failed
+
+
+@dataclass(frozen=True)
+class OutboxPage:
+    """One page of the outbox, the newest first, and whether there are more either side."""
+
+    status: str | None  # as the outbox spells it; None: every message
+    rows: list[OutboxRow]
+    counts: dict[str, int]  # messages per status, of the whole outbox
+    newer: bool
+    older: bool
 
 
 class OutboxService(ServiceBase):
@@ -128,6 +141,26 @@ class OutboxService(ServiceBase):
     def outbox(self, status: str | None = None) -> list[OutboxRow]:
         with self.unit() as repo:
             return OutboxStore(repo.conn).find(status)
+
+    def outbox_page(
+        self,
+        status: str | None = None,
+        before: int | None = None,
+        after: int | None = None,
+        size: int = PAGE,
+    ) -> OutboxPage:
+        """``size`` messages (of ``status``), the newest first: older than message ``before``
+        or, a page back, newer than message ``after``."""
+        if status is not None:
+            status = validate.choice("status", status, OUTBOX_STATUSES, "unbekannter Status")
+        with self.unit() as repo:
+            store = OutboxStore(repo.conn)
+            rows = store.newest(status, size + 1, before, None if before else after)
+            counts = store.counts()
+        if after is not None and before is None:
+            return OutboxPage(status, rows[-size:], counts, newer=len(rows) > size, older=True)
+        newer = before is not None
+        return OutboxPage(status, rows[:size], counts, newer=newer, older=len(rows) > size)
 
     def retry(self, outbox_id: int) -> OutboxRow:
         """Send a failed message again at the next dispatch."""

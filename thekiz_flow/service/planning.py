@@ -177,10 +177,7 @@ class PlanningService(ServiceBase):
         with self.unit() as repo:
             self._centre(repo, centre_id)
             repo.set_weekday(centre_id, weekday)
-            centre = self._centre(repo, centre_id)
-            return (
-                self._replan(repo, centre, self.today()) if self._active(centre) else PlanChanges()
-            )
+            return self._replan_if_active(repo, self._centre(repo, centre_id))
 
     def add_closure(
         self, centre_id: int, first: date, last: date, note: str | None = None
@@ -192,9 +189,11 @@ class PlanningService(ServiceBase):
         with self.unit() as repo:
             centre = self._centre(repo, centre_id)
             repo.add_closure(centre.id, first, last, text)
-            return (
-                self._replan(repo, centre, self.today()) if self._active(centre) else PlanChanges()
-            )
+            return self._replan_if_active(repo, centre)
+
+    def _replan_if_active(self, repo: Repository, centre: Centre) -> PlanChanges:
+        """Re-plan a centre after a change of its dates; a centre out of the programme has none."""
+        return self._replan(repo, centre, self.today()) if self._active(centre) else PlanChanges()
 
     def _active(self, centre: Centre) -> bool:
         return self.workflow.stage(centre.stage).active

@@ -2,24 +2,37 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
 from thekiz_flow import validate
 from thekiz_flow.csvfiles import read_centres
+from thekiz_flow.db.centre_query import SORTS, CentreQuery
 from thekiz_flow.db.repository import Repository
 from thekiz_flow.errors import InvalidInput, NotFound
 from thekiz_flow.guards import german_date
-from thekiz_flow.model import Centre, CentreInput, Coach, NewCentre, StageChange
-from thekiz_flow.service.base import ServiceBase
+from thekiz_flow.model import (
+    NO_COACH,
+    Centre,
+    CentreEdit,
+    CentreInput,
+    CentrePage,
+    CentreSearch,
+    Coach,
+    NewCentre,
+    StageChange,
+)
+from thekiz_flow.planning import PlanChanges
+from thekiz_flow.service.planning import PlanningService
 
 MAX_RATE = Decimal("1000")
 IMPORT_REASON = "Übernahme der bestehenden Stufe"
+PAGE_SIZE = 50  # centres per page of the list
 
 
-class RegistryService(ServiceBase):
+class RegistryService(PlanningService):
     def add_coach(self, name: str, email: str, rate: str) -> int:
         checked_name = validate.required_text("--name", name)
         checked_email = validate.email("--email", email)
@@ -120,6 +133,64 @@ class RegistryService(ServiceBase):
         district_name = None if district is None else self.district(district)
         with self.unit() as repo:
             return repo.centres(stage_id, district_name)
+
+    def find_centres(self, search: CentreSearch) -> CentrePage:
+        """One page of the centres that match, found and ordered by the database."""
+        page = validate.identifier("Seite", search.page or "1") or 1
+        with self.unit() as repo:
+            query = CentreQuery(
+                stage=self.stage_id(search.stage, "Stufe") if search.stage else None,
+                district=self.district(search.district, "Kreis") if search.district else None,
+                coach_id=self._coach_filter(repo, search.coach),
+                without_coach=search.coach == NO_COACH,
+                text=validate.text("Suche", search.text, required=False),
+                sort=validate.choice("Sortierung", search.sort, SORTS, "unbekannte Sortierung"),
+                stages=list(self.workflow.stages),
+                offset=(page - 1) * PAGE_SIZE,
+                limit=PAGE_SIZE,
+            )
+            found, total = repo.find_centres(query)
+        return CentrePage(found, total, page, max(1, -(-total // PAGE_SIZE)))
+
+    def _coach_filter(self, repo: Repository, ref: str) -> int | None:
+        if ref in ("", NO_COACH):
+            return None
+        return self._coach(repo, ref, "Prozessbegleitung").id
+
+    def update_centre(self, centre_id: int, edit: CentreEdit) -> tuple[Centre, PlanChanges]:
+        """New name, district, address, carrier or weekday; the plan follows a new weekday."""
+        if edit == CentreEdit():
+            raise InvalidInput(
+                "nichts zu ändern (--name, --district, --email, --carrier oder --weekday)"
+            )
+        values = self._edited(edit)
+        with self.unit() as repo:
+            centre = self._centre(repo, centre_id)
+            name = str(values.get("name", centre.name))
+            district = str(values.get("district", centre.district))
+            moved = (name.casefold(), district) != (centre.name.casefold(), centre.district)
+            if moved and repo.existing_centres([(name, district)]):
+                raise InvalidInput(f"--name: {name!r} gibt es in {district} schon")
+            repo.update_centre(centre.id, values)
+            changed = self._centre(repo, centre.id)
+            if changed.weekday == centre.weekday:
+                return changed, PlanChanges()
+            return changed, self._replan_if_active(repo, changed)
+
+    def _edited(self, edit: CentreEdit) -> dict[str, object]:
+        """The checked columns of an edit: only the values it gives."""
+        checks: dict[str, Callable[[str], object]] = {
+            "name": lambda v: validate.required_text("--name", v),
+            "district": lambda v: self.district(v),
+            "email": lambda v: validate.email("--email", v),
+            "carrier": lambda v: validate.text("--carrier", v, required=False),
+            "weekday": lambda v: validate.weekday("--weekday", v),
+        }
+        return {
+            column: check(value)
+            for column, check in checks.items()
+            if (value := getattr(edit, column)) is not None
+        }
 
     def centre(self, centre_id: int) -> tuple[Centre, Coach | None]:
         with self.unit() as repo:

@@ -117,13 +117,24 @@ class SessionService(PlanningService):
         )
         return repo.activities.insert_one(centre.id, wanted, PLANNED, self._rates(repo, coach_id))
 
-    def move_session(self, activity_id: int, day: date) -> Activity:
+    def session(self, activity_id: int) -> tuple[Activity, Centre]:
+        """A coaching session and its centre (e.g. to check who may record it)."""
+        with self.unit() as repo:
+            found = self._activity(repo, activity_id, COACHING)
+            return found, self._centre(repo, found.centre_id)
+
+    def move_session(self, activity_id: int, day: date, reason: str | None = None) -> Activity:
+        """A planned session on another day; ``reason`` (optional) is kept with it."""
         self._future(day)
+        why = validate.text("--reason", reason, required=False, limit=2000)
         with self.unit() as repo:
             session = self._planned(repo, activity_id)
             self._working_day(repo, session.centre_id, day, "--date")
-            repo.activities.update(session.id, date=day, moved=True)
-            return replace(session, date=day, moved=True)
+            values: dict[str, object] = {"date": day, "moved": True}
+            if why is not None:
+                values["reason"] = why
+            repo.activities.update(session.id, **values)
+            return replace(session, date=day, moved=True, reason=why or session.reason)
 
     def cancel_session(self, activity_id: int, reason: str) -> Activity:
         why = validate.required_text("--reason", reason, limit=2000)

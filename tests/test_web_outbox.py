@@ -1,0 +1,146 @@
+"""The outbox page (filter, newest first, pages in SQL) and sending a failed mail again."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+import pytest
+from starlette.testclient import TestClient
+
+from tests.cli_helpers import dump
+from tests.test_web_overview import programme
+from tests.web_helpers import assert_action_guarded, login
+from thekiz_flow.db.outbox import NewMail, OutboxStore
+from thekiz_flow.model import FAILED, PENDING, SENT
+from thekiz_flow.service import Service
+from thekiz_flow.service.outbox import PAGE
+
+_ROW = re.compile(r"<tr>\s*<td>(\d+)</td>")
+
+
+def mails(service: Service, count: int, status: str = SENT) -> None:
+    """``count`` more messages of ``status``, due one minute after another."""
+    now = service.clock.now()
+    with service.unit() as repo:
+        store = OutboxStore(repo.conn)
+        first = len(store.find())
+        store.add(
+            [
+                NewMail(
+                    f"test:{first + n}",
+                    "test",
+                    "centre",
+                    f"kita{n}@example.org",
+                    f"Nachricht {first + n}",
+                    "",
+                    "",
+                    now + timedelta(minutes=n),
+                    status=status,
+                )
+                for n in range(count)
+            ],
+            now,
+        )
+
+
+def shown(html: str) -> list[int]:
+    return [int(n) for n in _ROW.findall(html)]
+
+
+def follow(web: TestClient, html: str, label: str) -> str:
+    found = re.search(rf'<a href="([^"]+)" rel="\w+">{label}', html)
+    assert found is not None, f"no link {label!r}"
+    return web.get(found.group(1).replace("&amp;", "&")).text
+
+
+@pytest.mark.parametrize(("role", "status"), [("office", 200), ("coach", 403), ("ministry", 403)])
+def test_the_outbox_per_role(web: TestClient, service: Service, role: str, status: int) -> None:
+    programme(service)
+    login(web, role)
+    assert web.get("/outbox").status_code == status
+
+
+def test_the_outbox_shows_the_newest_first_a_page_at_a_time(
+    web: TestClient, service: Service
+) -> None:
+    mails(service, 2 * PAGE + 7)
+    ids = sorted((r.id for r in service.outbox()), reverse=True)
+    login(web, "office")
+    first = web.get("/outbox").text
+    assert shown(first) == ids[:PAGE]
+    assert "← neuere" not in first
+    assert f"alle</strong> ({len(ids)})" in first
+    assert f"versandt ({len(ids)})" in first
+    second = follow(web, first, "ältere")
+    assert shown(second) == ids[PAGE : 2 * PAGE]
+    third = follow(web, second, "ältere")
+    assert shown(third) == ids[2 * PAGE :]
+    assert "ältere →" not in third
+    assert shown(follow(web, third, "← neuere")) == ids[PAGE : 2 * PAGE]
+    assert shown(follow(web, second, "← neuere")) == ids[:PAGE]
+
+
+def test_the_outbox_by_status(web: TestClient, service: Service) -> None:
+    programme(service)  # one failed message
+    mails(service, 3)
+    mails(service, 2, PENDING)
+    login(web, "office")
+    page = web.get("/outbox", params={"status": "Failed"})
+    (failed,) = service.outbox(FAILED)
+    assert shown(page.text) == [failed.id]
+    assert 'aria-current="page"><strong>fehlgeschlagen</strong>' in page.text
+    assert "Postfach voll" in page.text
+    assert "Erinnerung &lt;Termin&gt;" in page.text
+    assert "erneut senden" in page.text
+    pending = web.get("/outbox", params={"status": "pending"}).text
+    assert shown(pending) == sorted((r.id for r in service.outbox(PENDING)), reverse=True)
+    assert "erneut senden" not in pending  # only failed messages are sent again
+
+
+def test_wrong_filters_are_german_pages(web: TestClient) -> None:
+    login(web, "office")
+    wrong = web.get("/outbox", params={"status": "verloren"})
+    assert wrong.status_code == 400
+    assert "unbekannter Status" in wrong.text
+    assert web.get("/outbox", params={"before": "x"}).status_code == 400
+
+
+def test_retrying_a_failed_mail(web: TestClient, service: Service, database_url: str) -> None:
+    programme(service)
+    (row,) = service.outbox(FAILED)
+    path = f"/outbox/{row.id}/retry"
+    assert_action_guarded(web, database_url, path, {}, forbidden=("coach", "ministry"))
+    token = login(web, "office")
+    done = web.post(path, data={"csrf_token": token, "next": "/"})
+    assert done.url.path == "/"
+    assert f"Nachricht {row.id} an fachstelle@example.org wird erneut versandt." in done.text
+    assert {r.id: r.status for r in service.outbox()}[row.id] == PENDING
+
+
+def test_a_retry_returns_to_the_outbox_and_never_elsewhere(
+    web: TestClient, service: Service
+) -> None:
+    programme(service)
+    (row,) = service.outbox(FAILED)
+    token = login(web, "office")
+    data = {"csrf_token": token, "next": "https://evil.example/"}
+    done = web.post(f"/outbox/{row.id}/retry", data=data, follow_redirects=False)
+    assert done.headers["location"] == "/outbox?status=failed"
+
+
+def test_a_refused_retry_is_a_german_page_and_writes_nothing(
+    web: TestClient, service: Service, database_url: str
+) -> None:
+    programme(service)
+    (row,) = service.outbox(FAILED)
+    token = login(web, "office")
+    assert web.post(f"/outbox/{row.id}/retry", data={"csrf_token": token}).status_code == 200
+    before = dump(database_url)
+    again = web.post(f"/outbox/{row.id}/retry", data={"csrf_token": token})
+    assert again.status_code == 400
+    assert "nur fehlgeschlagene mit Adresse werden erneut versandt" in again.text
+    missing = web.post("/outbox/999/retry", data={"csrf_token": token})
+    assert missing.status_code == 404
+    assert "keine Nachricht mit der Nummer 999" in missing.text
+    assert dump(database_url) == before

@@ -1,0 +1,79 @@
+"""The overview page per role (sending a failed mail again: test_web_outbox.py)."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from starlette.testclient import TestClient
+
+from tests.web_helpers import login
+from thekiz_flow.db.outbox import NewMail, OutboxStore
+from thekiz_flow.model import FAILED, CentreInput, Workflow
+from thekiz_flow.service import Service
+from thekiz_flow.web.pages.overview import stage_table
+
+ON = date(2024, 1, 8)
+
+
+def programme(service: Service) -> None:
+    """Three centres in two districts, one admitted; one mail that could not be sent."""
+    jena = service.add_centre(
+        CentreInput("Kita Pusteblume", "jena", "p@example.org", coach="1"), ON
+    )
+    service.add_centre(CentreInput("Kita Löwenzahn", "jena", "l@example.org", coach="1"), ON)
+    service.add_centre(CentreInput("Kita Regenbogen", "Weimarer Land", "r@example.org"), ON)
+    service.advance(jena, "admit", on=ON + timedelta(days=7))
+    failed = NewMail(
+        "test:1",
+        "test",
+        "office",
+        "fachstelle@example.org",
+        "Erinnerung <Termin>",
+        "",
+        "",
+        service.clock.now(),
+        status=FAILED,
+        problem="Postfach voll",
+    )
+    with service.unit() as repo:
+        OutboxStore(repo.conn).add([failed], service.clock.now())
+
+
+def test_the_stage_table_follows_the_programme_s_order(workflow: Workflow) -> None:
+    counts = [
+        ("interessent", "Jena", 1),
+        ("basisbegleitung", "Jena", 2),
+        ("interessent", "Gera", 1),
+    ]
+    table = stage_table(workflow, counts)
+    names = [workflow.stage(s).name for s in ("interessent", "basisbegleitung")]
+    assert table.stages == names
+    rows = {"Gera": ("Gera", [1, 0], 1), "Jena": ("Jena", [1, 2], 3)}
+    assert table.rows == [rows[d] for d in workflow.districts if d in rows]
+    assert (table.totals, table.total) == ([2, 2], 4)
+
+
+def test_the_office_sees_the_overview(web: TestClient, service: Service) -> None:
+    programme(service)
+    login(web, "office")
+    page = web.get("/")
+    assert page.status_code == 200
+    text = page.text
+    assert "Einrichtungen nach Stufe und Kreis (3)" in text
+    assert "Weimarer Land" in text
+    upcoming = service.overview_context(service.today())["upcoming"]
+    assert f"Die nächsten 30 Tage ({len(upcoming)})" in text
+    assert "Bereit für den nächsten Schritt (1)" in text  # Löwenzahn has a coach; Regenbogen not
+    assert "Kita Löwenzahn</a></td><td>admit" in text
+    assert "Fehlgeschlagene E-Mails (1)" in text
+    assert "Erinnerung &lt;Termin&gt;" in text  # escaped
+    assert "erneut senden" in text
+
+
+def test_a_coach_reads_the_overview_but_may_not_retry(web: TestClient, service: Service) -> None:
+    programme(service)
+    login(web, "coach")
+    page = web.get("/")
+    assert page.status_code == 200
+    assert "Fehlgeschlagene E-Mails (1)" in page.text
+    assert "erneut senden" not in page.text

@@ -1,0 +1,227 @@
+"""The sessions and site visits pages: lists, filters, and recording, moving, cancelling."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+
+import pytest
+from starlette.testclient import TestClient
+
+from tests.cli_helpers import dump
+from tests.conftest import BERLIN, TODAY
+from tests.web_helpers import assert_action_guarded, login, logout
+from thekiz_flow.clock import FrozenClock, noon
+from thekiz_flow.db.activities import ActivityFilter
+from thekiz_flow.db.users import User
+from thekiz_flow.errors import InvalidInput
+from thekiz_flow.model import CANCELLED, COACHING, HELD, PLANNED, SITE_VISIT, Activity, CentreInput
+from thekiz_flow.service import Service
+from thekiz_flow.web.pages.sessions import coach_filter, month_start, period
+
+ADMITTED = date(2026, 3, 2)
+
+
+def admitted(service: Service, name: str, coach: str) -> int:
+    centre = service.add_centre(CentreInput(name, "jena", "k@example.org", coach=coach), ADMITTED)
+    service.advance(centre, "admit", on=ADMITTED)
+    return centre
+
+
+def programme(service: Service) -> tuple[int, int]:
+    """Lena's (coach 1) centre and another coach's, both admitted in March (planned then)."""
+    assert isinstance(service.clock, FrozenClock)
+    service.clock.set(noon(ADMITTED, BERLIN))
+    service.add_coach("Jonas Winter", "jonas@example.org", "60")
+    centres = admitted(service, "Kita Pusteblume", "1"), admitted(service, "Kita Löwenzahn", "2")
+    service.clock.set(noon(TODAY, BERLIN))
+    return centres
+
+
+def planned(service: Service, centre: int, kind: str = COACHING) -> list[Activity]:
+    return service.activities(ActivityFilter(centre_id=centre, kind=kind, status=PLANNED))
+
+
+def working_day(start: date) -> date:
+    day = start
+    while day.weekday() >= 5:
+        day += timedelta(days=1)
+    return day
+
+
+def test_months_and_periods() -> None:
+    assert month_start(" 2026-07") == date(2026, 7, 1)
+    with pytest.raises(InvalidInput, match="Format JJJJ-MM"):
+        month_start("Juli")
+    assert period(date(2026, 12, 1), TODAY) == (date(2026, 12, 1), date(2026, 12, 31))
+    assert period(None, TODAY) == (None, TODAY + timedelta(days=30))
+
+
+def test_a_coach_sees_their_own_by_default() -> None:
+    lena = User(1, "lena@example.org", "coach", 1, datetime(2026, 1, 5, tzinfo=UTC), False)
+    office = replace(lena, id=2, email="buero@example.org", role="office", coach_id=None)
+    assert (coach_filter(lena, None), coach_filter(lena, ""), coach_filter(lena, "2")) == (
+        1,
+        None,
+        2,
+    )
+    assert coach_filter(office, None) is None
+    with pytest.raises(InvalidInput, match="ungültige Nummer"):
+        coach_filter(office, "x")
+
+
+def test_the_sessions_page_lists_unrecorded_and_upcoming(web: TestClient, service: Service) -> None:
+    mine, other = programme(service)
+    login(web, "coach")
+    page = web.get("/sessions")
+    assert page.status_code == 200
+    past = [s for s in planned(service, mine) if s.date < TODAY]
+    soon = [s for s in planned(service, mine) if TODAY <= s.date <= TODAY + timedelta(days=30)]
+    assert past
+    assert soon
+    assert f"Nicht erfasst ({len(past)})" in page.text
+    assert f"Anstehend ({len(soon)})" in page.text
+    assert "Kita Pusteblume" in page.text
+    assert "Kita Löwenzahn" not in page.text
+    assert f"/sessions/{past[0].id}/record" in page.text
+    every = web.get("/sessions", params={"coach": ""})
+    assert "Kita Löwenzahn" in every.text
+    theirs = planned(service, other)[0]
+    assert f"/sessions/{theirs.id}/record" not in every.text  # not the coach's centre
+    month = web.get("/sessions", params={"coach": "", "month": "2026-09"})
+    september = [
+        s
+        for c in (mine, other)
+        for s in planned(service, c)
+        if s.date.strftime("%Y-%m") == "2026-09"
+    ]
+    assert f"Anstehend ({len(september)})" in month.text
+    assert "Nicht erfasst (0)" in month.text
+    assert web.get("/sessions", params={"month": "bald"}).status_code == 400
+
+
+def test_the_ministry_sees_no_sessions_or_visits(web: TestClient) -> None:
+    login(web, "ministry")
+    assert web.get("/sessions").status_code == 403
+    assert web.get("/visits").status_code == 403
+
+
+def test_recording_a_session(web: TestClient, service: Service, database_url: str) -> None:
+    mine, _ = programme(service)
+    session = next(s for s in planned(service, mine) if s.date < TODAY)
+    path = f"/sessions/{session.id}/record"
+    data = {"date": session.date.isoformat(), "hours": "2,5", "note": "Netzwerk"}
+    assert_action_guarded(web, database_url, path, data, forbidden=("ministry",))
+    token = login(web, "coach")
+    done = web.post(path, data={**data, "csrf_token": token, "back": "/sessions?coach="})
+    assert str(done.url).endswith("/sessions?coach=")
+    assert f"Termin {session.id} gehalten am {session.date:%d.%m.%Y}: 2,5 Std." in done.text
+    (held,) = service.activities(ActivityFilter(centre_id=mine, status=HELD, kind=COACHING))
+    assert (held.id, held.hours, held.note) == (session.id, Decimal("2.5"), "Netzwerk")
+
+
+def test_refused_session_forms_are_german_and_write_nothing(
+    web: TestClient, service: Service, database_url: str
+) -> None:
+    mine, _ = programme(service)
+    session = next(s for s in planned(service, mine) if s.date < TODAY)
+    token = login(web, "office")
+    before = dump(database_url)
+    cases = [
+        ("record", {"date": session.date.isoformat(), "hours": "viel"}, 400, "--hours: keine Zahl"),
+        ("record", {"date": "2099-01-05", "hours": "2"}, 400, "liegt in der Zukunft"),
+        ("record", {"date": "morgen", "hours": "2"}, 400, "--date: ungültiges Datum"),
+        ("move", {"date": "2020-01-07"}, 400, "liegt in der Vergangenheit"),
+        ("cancel", {"reason": "  "}, 400, "--reason: darf nicht leer sein"),
+    ]
+    for name, data, status, message in cases:
+        response = web.post(f"/sessions/{session.id}/{name}", data={**data, "csrf_token": token})
+        assert (response.status_code, message in response.text) == (status, True), name
+    visit = planned(service, mine, SITE_VISIT)[0]
+    response = web.post(f"/sessions/{visit.id}/cancel", data={"reason": "x", "csrf_token": token})
+    assert response.status_code == 400
+    assert "ist kein Begleittermin" in response.text
+    missing = web.post("/sessions/9999/cancel", data={"reason": "x", "csrf_token": token})
+    assert missing.status_code == 404
+    assert "kein Termin mit der Nummer 9999" in missing.text
+    assert dump(database_url) == before
+
+
+def test_moving_a_session_with_a_reason(
+    web: TestClient, service: Service, database_url: str
+) -> None:
+    mine, _ = programme(service)
+    session = next(s for s in planned(service, mine) if s.date > TODAY)
+    later = working_day(session.date + timedelta(days=1))
+    path = f"/sessions/{session.id}/move"
+    data = {"date": later.isoformat(), "reason": "Fortbildung der Leitung"}
+    assert_action_guarded(web, database_url, path, data, forbidden=("ministry",))
+    token = login(web, "coach")
+    done = web.post(path, data={**data, "csrf_token": token})
+    if done.status_code == 400:  # a holiday: the page says so
+        assert "kein Arbeitstag" in done.text
+        return
+    assert f"Termin {session.id} verschoben auf {later:%d.%m.%Y}." in done.text
+    moved = next(s for s in planned(service, mine) if s.id == session.id)
+    assert (moved.date, moved.moved, moved.reason) == (later, True, "Fortbildung der Leitung")
+
+
+def test_cancelling_a_session(web: TestClient, service: Service, database_url: str) -> None:
+    mine, _ = programme(service)
+    session = planned(service, mine)[0]
+    path = f"/sessions/{session.id}/cancel"
+    data = {"reason": "Leitung erkrankt"}
+    assert_action_guarded(web, database_url, path, data, forbidden=("ministry",))
+    token = login(web, "office")
+    done = web.post(path, data={**data, "csrf_token": token})
+    assert f"Termin {session.id} am {session.date:%d.%m.%Y} abgesagt." in done.text
+    (cancelled,) = service.activities(ActivityFilter(centre_id=mine, status=CANCELLED))
+    assert (cancelled.id, cancelled.reason) == (session.id, "Leitung erkrankt")
+
+
+@pytest.mark.parametrize("name", ["record", "move", "cancel"])
+def test_a_coach_may_not_act_for_another_coach_s_centre(
+    web: TestClient, service: Service, database_url: str, name: str
+) -> None:
+    _, other = programme(service)
+    session = planned(service, other)[0]
+    token = login(web, "coach")
+    before = dump(database_url)
+    data = {"date": session.date.isoformat(), "hours": "2", "reason": "x", "csrf_token": token}
+    response = web.post(f"/sessions/{session.id}/{name}", data=data)
+    assert response.status_code == 403
+    assert "die Sie nicht begleiten" in response.text
+    assert dump(database_url) == before
+
+
+def test_the_visits_page_and_recording_a_visit(
+    web: TestClient, service: Service, database_url: str
+) -> None:
+    mine, _ = programme(service)
+    (visit,) = planned(service, mine, SITE_VISIT)
+    token = login(web, "coach")
+    shown = web.get("/visits", params={"month": visit.date.strftime("%Y-%m")})
+    assert shown.status_code == 200
+    assert "Geplante Besuche (2)" in shown.text  # both centres, admitted the same day
+    assert "Besuch erfassen" not in shown.text  # the office's
+    logout(web, token)
+    data = {"centre": str(mine), "date": TODAY.isoformat(), "note": "Rundgang"}
+    assert_action_guarded(web, database_url, "/visits", data, forbidden=("coach", "ministry"))
+    token = login(web, "office")
+    assert "Besuch erfassen" in web.get("/visits").text
+    done = web.post("/visits", data={**data, "csrf_token": token})
+    assert done.url.path == "/visits"
+    assert f"Einrichtungsbesuch bei Einrichtung {mine} am {TODAY:%d.%m.%Y} erfasst." in done.text
+    assert planned(service, mine, SITE_VISIT) == []
+    before = dump(database_url)
+    unknown = web.post("/visits", data={**data, "centre": "999", "csrf_token": token})
+    assert unknown.status_code == 404
+    assert "keine Einrichtung mit der Nummer 999" in unknown.text
+    bad = web.post("/visits", data={**data, "centre": "Kita", "csrf_token": token})
+    assert bad.status_code == 400
+    assert "Einrichtung: ungültige Nummer" in bad.text
+    future = web.post("/visits", data={**data, "date": "2099-01-05", "csrf_token": token})
+    assert future.status_code == 400
+    assert "liegt in der Zukunft" in future.text
+    assert dump(database_url) == before

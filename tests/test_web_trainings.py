@@ -1,0 +1,185 @@
+"""The training pages: the catalogue, one offering's enrolments, enrolling and its actions."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from starlette.testclient import TestClient
+
+from tests.cli_helpers import dump
+from tests.conftest import BERLIN
+from tests.web_helpers import assert_action_guarded, login
+from thekiz_flow.clock import FrozenClock, noon
+from thekiz_flow.model import CANCELLED, HELD, PLANNED, WAITING, Centre, CentreInput
+from thekiz_flow.service import Service
+from thekiz_flow.service.trainings import Enrolment
+from thekiz_flow.web.pages.trainings import find_centres, sections
+
+SEPTEMBER = date(2026, 9, 10)  # after TODAY (2026-06-15)
+
+
+def programme(service: Service, capacity: int = 1) -> tuple[int, list[int]]:
+    """An offering in September and three centres."""
+    centres = [
+        service.add_centre(CentreInput(name, "Gotha", "k@example.org"), on=date(2026, 1, 5))
+        for name in ("Kita Sonne", "Kita Mond", "Haus der Familie")
+    ]
+    training = service.add_training(
+        "reflexion", "Reflexion <I>", SEPTEMBER.isoformat(), "Erfurt", str(capacity)
+    )
+    return training, centres
+
+
+def states(service: Service, training: int) -> list[tuple[int, str]]:
+    return [(e.centre_id, e.status) for e in service.training_enrolments(training)[1]]
+
+
+def test_finding_centres_by_number_or_name() -> None:
+    found = [
+        Centre(n, name, "Gotha", "k@example.org", None, None, "interessent", date(2026, 1, 5))
+        for n, name in ((1, "Kita Sonne"), (2, "Kita Mond"), (12, "Haus 1"))
+    ]
+    assert [c.id for c in find_centres(found, "kita", set())] == [1, 2]
+    assert [c.id for c in find_centres(found, "kita", {1})] == [2]
+    assert [c.id for c in find_centres(found, " 1 ", set())] == [1, 12]  # number, or in a name
+    assert [c.id for c in find_centres(found, "kita", set(), limit=1)] == [1]
+    assert find_centres(found, "  ", set()) == []
+
+
+def test_enrolments_by_state() -> None:
+    given = [
+        Enrolment(1, "A", WAITING, 1, None),
+        Enrolment(2, "B", PLANNED, None, None),
+        Enrolment(3, "C", CANCELLED, None, "krank"),
+    ]
+    grouped = sections(given)
+    assert [(name, [e.centre_id for e in items]) for name, items in grouped] == [
+        ("angemeldet", [2]),
+        ("Warteliste", [1]),
+        ("teilgenommen", []),
+        ("abgemeldet", [3]),
+    ]
+
+
+def test_the_catalogue(web: TestClient, service: Service) -> None:
+    training, (sun, moon, _) = programme(service)
+    service.enrol(training, sun)
+    service.enrol(training, moon)
+    login(web, "coach")
+    page = web.get("/trainings")
+    assert page.status_code == 200
+    assert "Katalog (1)" in page.text
+    assert f'<a href="/trainings/{training}">Reflexion &lt;I&gt;</a>' in page.text
+    assert '<td class="num">1</td><td class="num">1</td><td class="num">1</td>' in page.text
+
+
+def test_the_ministry_sees_no_trainings(web: TestClient, service: Service) -> None:
+    training, _ = programme(service)
+    login(web, "ministry")
+    assert web.get("/trainings").status_code == 403
+    assert web.get(f"/trainings/{training}").status_code == 403
+
+
+def test_a_training_s_enrolments(web: TestClient, service: Service) -> None:
+    training, (sun, moon, house) = programme(service)
+    for centre in (sun, moon, house):
+        service.enrol(training, centre)
+    service.cancel_enrolment(training, house, "kein Personal")
+    login(web, "coach")
+    page = web.get(f"/trainings/{training}")
+    assert page.status_code == 200
+    text = page.text
+    assert "1 von 1 Plätzen belegt (ausgebucht)" in text
+    for heading in ("Angemeldet (1)", "Warteliste (1)", "Teilgenommen (0)", "Abgemeldet (1)"):
+        assert heading in text
+    assert "Platz 1" in text
+    assert "kein Personal" in text
+    assert "abmelden" not in text
+    assert "Einrichtung anmelden" not in text
+    assert web.get("/trainings/999").status_code == 404
+
+
+def test_searching_a_centre_to_enrol(web: TestClient, service: Service) -> None:
+    training, (sun, _, house) = programme(service)
+    service.enrol(training, sun)
+    login(web, "office")
+    page = web.get(f"/trainings/{training}", params={"q": "kita"})
+    assert "Gefunden (1)" in page.text  # Kita Sonne is enrolled already
+    assert "Kita Mond" in page.text
+    by_number = web.get(f"/trainings/{training}", params={"q": str(house)})
+    assert "Gefunden (1)" in by_number.text
+    assert "Haus der Familie" in by_number.text
+
+
+def test_enrolling_a_centre_and_the_waiting_list(
+    web: TestClient, service: Service, database_url: str
+) -> None:
+    training, (sun, moon, _) = programme(service)
+    path = f"/trainings/{training}/enrol"
+    assert_action_guarded(
+        web, database_url, path, {"centre": str(sun)}, forbidden=("coach", "ministry")
+    )
+    token = login(web, "office")
+    done = web.post(path, data={"centre": str(sun), "csrf_token": token})
+    assert done.url.path == f"/trainings/{training}"
+    assert f"Einrichtung {sun} ist angemeldet." in done.text
+    full = web.post(path, data={"centre": str(moon), "csrf_token": token})
+    assert (
+        f"Die Fortbildung ist ausgebucht: Einrichtung {moon} steht auf der Warteliste (Platz 1)."
+        in full.text
+    )
+    assert states(service, training) == [(sun, PLANNED), (moon, WAITING)]
+    before = dump(database_url)
+    again = web.post(path, data={"centre": str(sun), "csrf_token": token})
+    assert again.status_code == 400
+    assert "keine zweite Anmeldung möglich" in again.text
+    bad = web.post(path, data={"centre": "Sonne", "csrf_token": token})
+    assert bad.status_code == 400
+    assert "Einrichtung: ungültige Nummer" in bad.text
+    assert dump(database_url) == before
+
+
+def test_cancelling_an_enrolment_moves_the_waiting_list_up(
+    web: TestClient, service: Service, database_url: str
+) -> None:
+    training, (sun, moon, _) = programme(service)
+    service.enrol(training, sun)
+    service.enrol(training, moon)
+    path = f"/trainings/{training}/cancel"
+    data = {"centre": str(sun), "reason": "Erkrankung im Team"}
+    assert_action_guarded(web, database_url, path, data, forbidden=("coach", "ministry"))
+    token = login(web, "office")
+    before = dump(database_url)
+    empty = web.post(path, data={**data, "reason": " ", "csrf_token": token})
+    assert empty.status_code == 400
+    assert "--reason: darf nicht leer sein" in empty.text
+    assert dump(database_url) == before
+    done = web.post(path, data={**data, "csrf_token": token})
+    assert (
+        f"Einrichtung {sun} ist abgemeldet. "
+        f"Einrichtung {moon} rückt von der Warteliste nach und ist angemeldet." in done.text
+    )
+    assert states(service, training) == [(sun, CANCELLED), (moon, PLANNED)]
+
+
+def test_marking_attendance(
+    web: TestClient, service: Service, database_url: str, clock: FrozenClock
+) -> None:
+    training, (sun, moon, _) = programme(service)
+    service.enrol(training, sun)
+    path = f"/trainings/{training}/attended"
+    data = {"centre": str(sun)}
+    assert_action_guarded(web, database_url, path, data, forbidden=("coach", "ministry"))
+    token = login(web, "office")
+    early = web.post(path, data={**data, "csrf_token": token})
+    assert early.status_code == 400
+    assert "ist erst am 10.09.2026" in early.text
+    assert "teilgenommen</button>" not in web.get(f"/trainings/{training}").text
+    clock.set(noon(SEPTEMBER, BERLIN))
+    assert "teilgenommen</button>" in web.get(f"/trainings/{training}").text
+    done = web.post(path, data={**data, "csrf_token": token})
+    assert f"Einrichtung {sun} hat an Fortbildung {training} teilgenommen." in done.text
+    assert states(service, training) == [(sun, HELD)]
+    missing = web.post(path, data={"centre": str(moon), "csrf_token": token})
+    assert missing.status_code == 404
+    assert "nicht angemeldet" in missing.text

@@ -1,0 +1,122 @@
+"""Commands of the web pages: their users and the server."""
+
+from __future__ import annotations
+
+import getpass
+import secrets
+import sys
+
+import click
+
+from thekiz_flow import validate
+from thekiz_flow.cli.app import App, cli, pass_app
+from thekiz_flow.cli.output import german_date, print_json, print_table
+from thekiz_flow.clock import SystemClock
+from thekiz_flow.config import ENV_SECRET_KEY
+from thekiz_flow.db.users import ROLES
+from thekiz_flow.errors import InvalidInput
+from thekiz_flow.labels import ROLE_NAMES
+
+
+def read_password() -> str:
+    """The new password: asked twice on a terminal, else the first line of standard input."""
+    if sys.stdin.isatty():
+        password = getpass.getpass("Passwort: ")
+        if getpass.getpass("Passwort wiederholen: ") != password:
+            raise InvalidInput("Passwort: die beiden Eingaben stimmen nicht überein")
+        return password
+    return sys.stdin.readline().rstrip("\r\n")
+
+
+@cli.group()
+def user() -> None:
+    """Zugänge zu den Web-Seiten (Passwort nur über die Standardeingabe)."""
+
+
+@user.command("add")
+@click.option("--email", required=True, help="E-Mail-Adresse (zugleich der Anmeldename).")
+@click.option("--role", required=True, help=f"Rolle: {', '.join(ROLES)}.")
+@click.option("--coach", "coach_ref", help="Nur Rolle coach: Prozessbegleitung (Nummer/E-Mail).")
+@pass_app
+def user_add(app: App, email: str, role: str, coach_ref: str | None) -> None:
+    """Zugang anlegen; das Passwort (mind. 12 Zeichen) kommt von der Standardeingabe."""
+    user_id = app.service.add_user(email, role, read_password(), coach_ref)
+    click.echo(user_id)
+
+
+@user.command("list")
+@click.option("--json", "as_json", is_flag=True, help="Ausgabe als JSON.")
+@pass_app
+def user_list(app: App, as_json: bool) -> None:
+    """Alle Zugänge."""
+    users = app.service.users()
+    if as_json:
+        print_json(
+            [
+                {
+                    "id": u.id,
+                    "email": u.email,
+                    "role": u.role,
+                    "coach": u.coach_id,
+                    "created_at": u.created_at,
+                    "disabled": u.disabled,
+                }
+                for u in users
+            ]
+        )
+        return
+    zone = app.settings.timezone
+    rows = [
+        (
+            u.id,
+            u.email,
+            ROLE_NAMES[u.role],
+            u.coach_id or "",
+            german_date(u.created_at.astimezone(zone).date()),
+            "gesperrt" if u.disabled else "aktiv",
+        )
+        for u in users
+    ]
+    headers = ["Nr.", "E-Mail", "Rolle", "Prozessbegl.", "angelegt", "Stand"]
+    print_table(f"Zugänge ({len(rows)})", headers, rows)
+
+
+@user.command("disable")
+@click.option("--email", required=True, help="E-Mail-Adresse des Zugangs.")
+@pass_app
+def user_disable(app: App, email: str) -> None:
+    """Zugang sperren: keine Anmeldung mehr, laufende Sitzungen enden."""
+    found = app.service.disable_user(email)
+    click.echo(f"Zugang {found.email} gesperrt.")
+
+
+@cli.command()
+@click.option("--host", help="Adresse, an der die Seiten erreichbar sind (sonst [web] host).")
+@click.option("--port", help="Port (sonst [web] port, Voreinstellung 8000).")
+@pass_app
+def serve(app: App, host: str | None, port: str | None) -> None:
+    """Die Web-Seiten der Fachstelle, bis Strg+C."""
+    # The server and the pages load only here: every other command starts as fast as before.
+    import uvicorn
+
+    from thekiz_flow.web import create_app
+    from thekiz_flow.web.logs import hide_feed_tokens
+
+    web = app.settings.web
+    number = web.port if port is None else validate.identifier("--port", port)
+    if not 1 <= number <= 65535:
+        raise InvalidInput(f"--port: zwischen 1 und 65535, nicht {number}")
+    key = web.secret_key
+    if key is None:
+        key = secrets.token_urlsafe(32)
+        click.echo(
+            f"Warnung: {ENV_SECRET_KEY} ist nicht gesetzt; ein Schlüssel nur für diesen Lauf "
+            "wird verwendet – alle Anmeldungen enden mit einem Neustart.",
+            err=True,
+        )
+    service = app.service_at(SystemClock(), actor="web")
+    with service.unit():
+        pass  # an uninitialised or outdated database stops here, before the server starts
+    page = create_app(app.settings, service.acting_as, key)
+    hide_feed_tokens()
+    uvicorn.run(page, host=host or web.host, port=number, log_level="info")

@@ -1,0 +1,65 @@
+"""Calendar feeds: each coach's private link to their sessions and site visits (iCalendar).
+
+The link carries a random token; only its SHA-256 is stored, so the database alone opens
+no calendar. A coach has at most one link: a new one makes the old one worthless, and a
+revoked one answers "not found".
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import datetime, timedelta
+
+from thekiz_flow.db.feeds import FeedStore
+from thekiz_flow.errors import NotFound, Refused
+from thekiz_flow.ical import calendar_feed
+from thekiz_flow.model import Coach
+from thekiz_flow.service.base import ServiceBase
+
+PAST = timedelta(weeks=8)  # how far back a feed reaches, and how long it keeps a cancellation
+UNKNOWN = "Diesen Kalender gibt es nicht (mehr)."
+
+
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def feed_path(token: str) -> str:
+    """The feed's address below the web pages' base URL."""
+    return f"/feeds/{token}.ics"
+
+
+class FeedService(ServiceBase):
+    def create_feed(self, coach_ref: str) -> tuple[Coach, str]:
+        """A new link for the coach (an older one stops working) and its token, shown once."""
+        token = secrets.token_urlsafe(32)
+        with self.unit() as repo:
+            coach = self._coach(repo, coach_ref)
+            FeedStore(repo.conn).replace(coach.id, token_hash(token), self.clock.now())
+        return coach, token
+
+    def revoke_feed(self, coach_ref: str) -> Coach:
+        with self.unit() as repo:
+            coach = self._coach(repo, coach_ref)
+            if not FeedStore(repo.conn).remove(coach.id):
+                raise Refused(f"{coach.name} hat keinen Kalender-Link")
+        return coach
+
+    def feeds(self) -> dict[int, datetime]:
+        """When each coach's link was made, by coach (coaches without one are missing)."""
+        with self.unit() as repo:
+            return FeedStore(repo.conn).created()
+
+    def feed_calendar(self, token: str) -> bytes:
+        """The iCalendar of the link with ``token``: its coach's sessions and site visits
+        from some weeks back on, and what was cancelled recently (so calendars drop it)."""
+        now = self.clock.now()
+        with self.unit() as repo:
+            store = FeedStore(repo.conn)
+            coach_id = store.coach_of(token_hash(token))
+            coach = None if coach_id is None else repo.coach(coach_id)
+            if coach is None:
+                raise NotFound(UNKNOWN)
+            events = store.events(coach.id, self.today() - PAST, now - PAST)
+        return calendar_feed(f"ThEKiZ – {coach.name}", events, self.workflow, now)

@@ -1,0 +1,120 @@
+"""The two kinds of endpoint: ``@page`` (GET) and ``@action`` (POST, from a form).
+
+Both take the roles that may use them and turn a plain function of a :class:`Context`
+into a Starlette endpoint that
+
+1. sends someone not signed in to the login page,
+2. refuses a role not named with 403,
+3. (actions) refuses a form without the session's CSRF token with 403,
+4. runs the function in a worker thread (the service is synchronous) with the service
+   acting for the signed-in user, so the audit trail names them.
+
+A ``UserError`` the service raises becomes a German 400 page (errors.py); nothing is
+written, as long as an action makes one service call that changes something.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Collection
+from dataclasses import dataclass, field
+
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import FormData
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, RedirectResponse, Response
+
+from thekiz_flow.db.users import User
+from thekiz_flow.service import Service
+from thekiz_flow.web import csrf
+from thekiz_flow.web.auth import current_user, login_redirect
+from thekiz_flow.web.errors import Forbidden
+from thekiz_flow.web.render import redirect, render
+from thekiz_flow.web.state import web_state
+
+Endpoint = Callable[[Request], Awaitable[Response]]
+_CHECKED: set[Endpoint] = set()  # endpoints that check the CSRF token of what they change
+
+
+@dataclass(frozen=True)
+class Context:
+    """One request of a signed-in user: what a page or an action works with."""
+
+    request: Request
+    user: User
+    service: Service  # acting as the user
+    form: FormData = field(default_factory=FormData)  # empty for pages
+
+    def render(self, template: str, status: int = 200, **values: object) -> HTMLResponse:
+        return render(self.request, template, values, status)
+
+    def redirect(self, path: str, message: str | None = None) -> RedirectResponse:
+        return redirect(self.request, path, message)
+
+    def text(self, name: str) -> str:
+        """A form field as text ("" when it is missing); the service checks its value."""
+        value = self.form.get(name)
+        return value if isinstance(value, str) else ""
+
+
+Handler = Callable[[Context], Response]
+
+
+def page(*roles: str) -> Callable[[Handler], Endpoint]:
+    """A page (GET) that the named roles may see."""
+
+    def wrap(handler: Handler) -> Endpoint:
+        async def endpoint(request: Request) -> Response:
+            return await run_in_threadpool(_run, request, handler, roles, None)
+
+        return endpoint
+
+    return wrap
+
+
+def action(*roles: str) -> Callable[[Handler], Endpoint]:
+    """An action (POST from a form with the CSRF token) that the named roles may take."""
+
+    def wrap(handler: Handler) -> Endpoint:
+        async def endpoint(request: Request) -> Response:
+            form = await request.form()
+            return await run_in_threadpool(_run, request, handler, roles, form)
+
+        _CHECKED.add(endpoint)
+        return endpoint
+
+    return wrap
+
+
+def public_action(handler: Callable[[Request, FormData], Response]) -> Endpoint:
+    """An action without sign-in (only the login itself); the CSRF token is still checked."""
+
+    async def endpoint(request: Request) -> Response:
+        form = await request.form()
+        require_token(request, form)
+        return await run_in_threadpool(handler, request, form)
+
+    _CHECKED.add(endpoint)
+    return endpoint
+
+
+def checks_csrf(endpoint: object) -> bool:
+    return endpoint in _CHECKED
+
+
+def require_token(request: Request, form: FormData) -> None:
+    if not csrf.valid(request, form):
+        raise Forbidden(csrf.REJECTED)
+
+
+def _run(
+    request: Request, handler: Handler, roles: Collection[str], form: FormData | None
+) -> Response:
+    user = current_user(request)
+    if user is None:
+        return login_redirect(request)
+    if user.role not in roles:
+        raise Forbidden()
+    if form is not None:
+        require_token(request, form)
+    service = web_state(request).services(user.email)
+    return handler(Context(request, user, service, form or FormData()))

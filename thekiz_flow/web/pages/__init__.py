@@ -1,0 +1,32 @@
+"""The pages, one module per area.
+
+Each module has ``routes`` (Starlette routes of ``@page`` and ``@action`` functions) and
+``nav`` (its entries in the navigation). A new area is a new module listed in AREAS.
+"""
+
+from __future__ import annotations
+
+from starlette.routing import BaseRoute
+
+from thekiz_flow.web.pages import (
+    centres,
+    coaches,
+    digests,
+    feeds,
+    login,
+    outbox,
+    overview,
+    sessions,
+    trainings,
+)
+from thekiz_flow.web.state import NavItem
+
+AREAS = (login, overview, centres, sessions, trainings, coaches, outbox, digests, feeds)
+
+
+def routes() -> list[BaseRoute]:
+    return [route for area in AREAS for route in area.routes]
+
+
+def nav() -> list[NavItem]:
+    return [item for area in AREAS for item in area.nav]

@@ -1,0 +1,254 @@
+"""The centres: the list, one centre's page, and the office's changes to a centre.
+
+Everyone who reads (office and coaches) sees every centre; a coach's own centres are
+marked. Adding, editing, assigning a coach and changing the stage are the office's: each
+is one call of the service the CLI uses, with its checks and its German messages. A form
+the service refuses comes back with the message and what was typed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import fields
+from datetime import date
+
+from starlette.responses import Response
+from starlette.routing import Route
+
+from thekiz_flow import validate
+from thekiz_flow.calendar import WEEKDAYS as WEEKDAY_NAMES
+from thekiz_flow.db.activities import ActivityFilter
+from thekiz_flow.db.users import COACH, OFFICE
+from thekiz_flow.errors import InvalidInput, Refused
+from thekiz_flow.labels import KIND_NAMES, STATUS_NAMES, trigger_name
+from thekiz_flow.mail.render import german_short_date
+from thekiz_flow.model import NO_COACH, Centre, CentreEdit, CentreInput, CentreSearch
+from thekiz_flow.service import Service
+from thekiz_flow.web.auth import READERS
+from thekiz_flow.web.endpoints import Context, action, page
+from thekiz_flow.web.state import NavItem
+
+LIST = "/centres"
+NEW = "/centres/new"
+SORT_NAMES = {
+    "name": "Name",
+    "district": "Kreis",
+    "stage": "Stufe",
+    "since": "zuletzt gewechselt",
+    "id": "Nummer",
+}
+WEEKDAY_CHOICES = [
+    (validate.NO_WEEKDAY, "kein bevorzugter"),
+    *((code, WEEKDAY_NAMES[day]) for code, day in validate.WEEKDAYS.items()),
+]
+WEEKDAY_CODES = {day: code for code, day in validate.WEEKDAYS.items()}
+NEW_FIELDS = ("name", "district", "email", "carrier", "coach", "on")
+EDIT_FIELDS = ("name", "district", "email", "carrier", "weekday")
+
+
+def centre_path(centre_id: int) -> str:
+    return f"{LIST}/{centre_id}"
+
+
+def _centre_id(ctx: Context) -> int:
+    value = ctx.request.path_params["centre_id"]
+    assert isinstance(value, int)
+    return value
+
+
+def _own_coach(ctx: Context) -> int | None:
+    """The coach whose centres are marked as the user's own (coaches only)."""
+    return ctx.user.coach_id if ctx.user.role == COACH else None
+
+
+# ---------------------------------------------------------------------- list
+@page(*READERS)
+def centre_list(ctx: Context) -> Response:
+    params = ctx.request.query_params
+    given = {f.name: params[f.name] for f in fields(CentreSearch) if f.name in params}
+    search = CentreSearch(**given)
+    service = ctx.service
+    found = service.find_centres(search)
+    coaches = service.coaches()
+    query = {f.name: getattr(search, f.name) for f in fields(CentreSearch) if f.name != "page"}
+    return ctx.render(
+        "web/centres.html.j2",
+        title="Einrichtungen",
+        found=found,
+        search=search,
+        query=query,
+        stages=service.workflow.stages,
+        coaches={c.id: c for c in coaches},
+        options={
+            "stage": [(s.id, s.name) for s in service.workflow.stages.values()],
+            "district": [(d, d) for d in service.workflow.districts],
+            "coach": [*((c.id, c.name) for c in coaches), (NO_COACH, "ohne Prozessbegleitung")],
+            "sort": list(SORT_NAMES.items()),
+        },
+        own=_own_coach(ctx),
+        may_add=ctx.user.role == OFFICE,
+    )
+
+
+# -------------------------------------------------------------------- detail
+@page(*READERS)
+def centre_page(ctx: Context) -> Response:
+    return _detail(ctx, _centre_id(ctx))
+
+
+def _detail(ctx: Context, centre_id: int, status: int = 200, error: str | None = None) -> Response:
+    """The centre's page; after a refused stage change with the message and what was typed."""
+    service = ctx.service
+    centre, coach = service.centre(centre_id)
+    office = ctx.user.role == OFFICE
+    return ctx.render(
+        "web/centre.html.j2",
+        status,
+        title=centre.name,
+        centre=centre,
+        coach=coach,
+        stages=service.workflow.stages,
+        weekday=None if centre.weekday is None else WEEKDAY_NAMES[centre.weekday],
+        step=service.next_step(centre.id),
+        budget=service.budget(centre.id),
+        history=service.history(centre.id),
+        activities=service.activities(ActivityFilter(centre_id=centre.id)),
+        trigger_name=trigger_name,
+        kind_names=KIND_NAMES,
+        status_names=STATUS_NAMES,
+        own=coach is not None and coach.id == _own_coach(ctx),
+        office=office,
+        triggers=_triggers(service, centre) if office else [],
+        coach_options=[(c.id, c.name) for c in service.coaches()] if office else [],
+        error=error,
+        typed={name: ctx.text(name) for name in ("trigger", "on", "reason", "force")},
+    )
+
+
+def _triggers(service: Service, centre: Centre) -> list[tuple[str, str]]:
+    """(trigger, German label) of every stage change the machine allows from here."""
+    stages = service.workflow.stages
+    options = []
+    for trigger in service.lifecycle.triggers(centre.stage):
+        transition = service.workflow.transitions[trigger]
+        dest = centre.resume_stage if transition.returns else transition.dest
+        arrow = f" (→ {stages[dest].name})" if dest is not None else ""
+        options.append((trigger, trigger_name(trigger) + arrow))
+    return options
+
+
+# ------------------------------------------------------------------- actions
+def _day(field: str, value: str) -> date | None:
+    """An optional date of a form: empty is None (today), as without the CLI's option."""
+    return validate.day(field, value) if value.strip() else None
+
+
+@action(OFFICE)
+def advance(ctx: Context) -> Response:
+    centre_id = _centre_id(ctx)
+    try:
+        change = ctx.service.advance(
+            centre_id,
+            ctx.text("trigger"),
+            _day("--on", ctx.text("on")),
+            ctx.text("reason") or None,
+            force=ctx.text("force") == "1",
+        )
+    except (InvalidInput, Refused) as refused:
+        return _detail(ctx, centre_id, 400, str(refused))
+    stages = ctx.service.workflow.stages
+    forced = " (erzwungen)" if change.forced else ""
+    return ctx.redirect(
+        centre_path(centre_id),
+        f"Stufenwechsel: {stages[change.from_stage].name} → {stages[change.to_stage].name} "
+        f"ab {german_short_date(change.effective)}{forced}.",
+    )
+
+
+@action(OFFICE)
+def assign(ctx: Context) -> Response:
+    centre_id = _centre_id(ctx)
+    coach = ctx.service.assign_coach(centre_id, ctx.text("coach"))
+    return ctx.redirect(centre_path(centre_id), f"Prozessbegleitung: {coach.name} ({coach.email}).")
+
+
+def _form(
+    ctx: Context,
+    values: dict[str, str],
+    centre: Centre | None = None,
+    status: int = 200,
+    error: str | None = None,
+) -> Response:
+    """The form of a new centre (``centre`` None) or of an existing one."""
+    service = ctx.service
+    return ctx.render(
+        "web/centre_form.html.j2",
+        status,
+        title="Neue Einrichtung" if centre is None else f"{centre.name} bearbeiten",
+        centre=centre,
+        values=values,
+        districts=[(d, d) for d in service.workflow.districts],
+        coaches=[(c.id, c.name) for c in service.coaches()] if centre is None else [],
+        weekdays=WEEKDAY_CHOICES,
+        error=error,
+    )
+
+
+@page(OFFICE)
+def new_form(ctx: Context) -> Response:
+    return _form(ctx, dict.fromkeys(NEW_FIELDS, ""))
+
+
+@action(OFFICE)
+def add(ctx: Context) -> Response:
+    typed = {name: ctx.text(name) for name in NEW_FIELDS}
+    given = CentreInput(
+        typed["name"],
+        typed["district"],
+        typed["email"],
+        typed["carrier"] or None,
+        typed["coach"] or None,
+    )
+    try:
+        centre_id = ctx.service.add_centre(given, _day("--on", typed["on"]))
+    except InvalidInput as refused:
+        return _form(ctx, typed, None, 400, str(refused))
+    return ctx.redirect(centre_path(centre_id), f"Einrichtung {centre_id} angelegt.")
+
+
+@page(OFFICE)
+def edit_form(ctx: Context) -> Response:
+    centre, _ = ctx.service.centre(_centre_id(ctx))
+    values = {
+        "name": centre.name,
+        "district": centre.district,
+        "email": centre.email,
+        "carrier": centre.carrier or "",
+        "weekday": validate.NO_WEEKDAY if centre.weekday is None else WEEKDAY_CODES[centre.weekday],
+    }
+    return _form(ctx, values, centre)
+
+
+@action(OFFICE)
+def edit(ctx: Context) -> Response:
+    centre_id = _centre_id(ctx)
+    typed = {name: ctx.text(name) for name in EDIT_FIELDS}
+    try:
+        _, plan = ctx.service.update_centre(centre_id, CentreEdit(**typed))
+    except InvalidInput as refused:
+        centre, _ = ctx.service.centre(centre_id)
+        return _form(ctx, typed, centre, 400, str(refused))
+    moved = f" {len(plan.update)} Termine verlegt." if plan.update else ""
+    return ctx.redirect(centre_path(centre_id), f"Einrichtung geändert.{moved}")
+
+
+routes = [
+    Route(LIST, centre_list, methods=["GET"]),
+    Route(NEW, new_form, methods=["GET"]),
+    Route(NEW, add, methods=["POST"]),
+    Route(LIST + "/{centre_id:int}", centre_page, methods=["GET"]),
+    Route(LIST + "/{centre_id:int}/edit", edit_form, methods=["GET"]),
+    Route(LIST + "/{centre_id:int}/edit", edit, methods=["POST"]),
+    Route(LIST + "/{centre_id:int}/coach", assign, methods=["POST"]),
+    Route(LIST + "/{centre_id:int}/advance", advance, methods=["POST"]),
+]
+nav = [NavItem(LIST, "Einrichtungen", READERS)]

@@ -1,0 +1,61 @@
+"""The outbox: every message with its status, the newest first, a page at a time; retrying."""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from starlette.responses import Response
+from starlette.routing import Route
+
+from thekiz_flow import validate
+from thekiz_flow.db.users import OFFICE
+from thekiz_flow.labels import OUTBOX_STATUS_NAMES
+from thekiz_flow.web.auth import safe_next
+from thekiz_flow.web.endpoints import Context, action, page
+from thekiz_flow.web.state import NavItem
+
+PATH = "/outbox"
+
+
+def _number(ctx: Context, name: str) -> int | None:
+    value = ctx.request.query_params.get(name)
+    return None if value is None else validate.identifier(name, value)
+
+
+def link(status: str | None, **where: int) -> str:
+    """The outbox page of ``status`` (None: every message), e.g. older than ``before``."""
+    query = urlencode({**({"status": status} if status else {}), **where})
+    return f"{PATH}?{query}" if query else PATH
+
+
+@page(OFFICE)
+def outbox(ctx: Context) -> Response:
+    url = ctx.request.url
+    wanted = ctx.request.query_params.get("status") or None
+    shown = ctx.service.outbox_page(wanted, _number(ctx, "before"), _number(ctx, "after"))
+    rows, status = shown.rows, shown.status
+    return ctx.render(
+        "web/outbox.html.j2",
+        title="Postausgang",
+        shown=shown,
+        statuses=OUTBOX_STATUS_NAMES,
+        total=sum(shown.counts.values()),
+        here=url.path + (f"?{url.query}" if url.query else ""),
+        newer=link(status, after=rows[0].id) if shown.newer and rows else None,
+        older=link(status, before=rows[-1].id) if shown.older and rows else None,
+        link=link,
+    )
+
+
+@action(OFFICE)
+def retry(ctx: Context) -> Response:
+    row = ctx.service.retry(ctx.request.path_params["outbox_id"])
+    back = safe_next(ctx.text("next")) or link("failed")
+    return ctx.redirect(back, f"Nachricht {row.id} an {row.recipient} wird erneut versandt.")
+
+
+routes = [
+    Route(PATH, outbox, methods=["GET"]),
+    Route(PATH + "/{outbox_id:int}/retry", retry, methods=["POST"]),
+]
+nav = [NavItem(PATH, "Postausgang", (OFFICE,))]
