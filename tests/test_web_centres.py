@@ -174,6 +174,31 @@ def test_a_coach_reads_a_centre_without_the_office_s_forms(
     assert web.get("/centres/new").status_code == 403
 
 
+def test_a_coach_records_a_session_of_their_own_centre_from_its_page(
+    web: TestClient, service: Service
+) -> None:
+    ids = programme(service)
+    service.assign_coach(ids["loewe"], "2")
+    service.advance(ids["loewe"], "admit", on=ADMITTED)
+    token = login(web, "coach")
+    own = web.get(f"/centres/{ids['puste']}").text
+    assert "als gehalten erfassen" in own
+    assert "als gehalten erfassen" not in web.get(f"/centres/{ids['loewe']}").text
+    (first, *_) = service.activities(
+        ActivityFilter(centre_id=ids["puste"], kind=COACHING, status=PLANNED)
+    )
+    assert f'action="/sessions/{first.id}/record"' in own
+    back = f"/centres/{ids['puste']}"
+    sent = web.post(
+        f"/sessions/{first.id}/record",
+        data={"csrf_token": token, "date": service.today().isoformat(), "hours": "2", "back": back},
+    )
+    assert sent.status_code == 200
+    assert sent.url.path == back
+    (held,) = service.activities(ActivityFilter(centre_id=ids["puste"], status="held"))
+    assert held.id == first.id
+
+
 def test_an_unknown_centre_is_404(web: TestClient, service: Service) -> None:
     login(web, "office")
     missing = web.get("/centres/999")

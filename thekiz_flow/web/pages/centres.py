@@ -23,7 +23,7 @@ from thekiz_flow.labels import KIND_NAMES, STATUS_NAMES, trigger_name
 from thekiz_flow.mail.render import german_short_date
 from thekiz_flow.model import NO_COACH, Centre, CentreEdit, CentreInput, CentreSearch
 from thekiz_flow.service import Service
-from thekiz_flow.web.auth import READERS
+from thekiz_flow.web.auth import READERS, may_record_for
 from thekiz_flow.web.endpoints import Context, action, page
 from thekiz_flow.web.state import NavItem
 
@@ -117,6 +117,7 @@ def _detail(ctx: Context, centre_id: int, status: int = 200, error: str | None =
         status_names=STATUS_NAMES,
         own=coach is not None and coach.id == _own_coach(ctx),
         office=office,
+        may_record=may_record_for(ctx.user, centre.coach_id),
         triggers=_triggers(service, centre) if office else [],
         coach_options=[(c.id, c.name) for c in service.coaches()] if office else [],
         error=error,
