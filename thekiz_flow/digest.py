@@ -19,7 +19,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from decimal import Decimal
 from functools import cached_property, lru_cache, reduce
-from typing import NamedTuple, TypeVar
+from typing import NamedTuple, Protocol, TypeVar
 
 from dateutil.relativedelta import relativedelta
 
@@ -40,7 +40,6 @@ from thekiz_flow.model import (
     PLANNED,
     SITE_VISIT,
     TRAINING,
-    Centre,
     Training,
     Workflow,
 )
@@ -51,6 +50,21 @@ LONGEST_GAP_DAYS = 62  # nor longer
 ONE_DAY = timedelta(days=1)
 K = TypeVar("K")
 V = TypeVar("V")
+
+
+class Member(Protocol):
+    """What the digest reads of a centre."""
+
+    @property
+    def id(self) -> int: ...
+    @property
+    def name(self) -> str: ...
+    @property
+    def district(self) -> str: ...
+    @property
+    def stage_since(self) -> date: ...
+    @property
+    def registered(self) -> date | None: ...
 
 
 class Tally(NamedTuple):
@@ -94,7 +108,7 @@ class YearInput:
     """What the store hands over for one year."""
 
     year: int
-    centres: Sequence[Centre]
+    centres: Sequence[Member]
     # per centre: its stage changes in the order recorded (those dated after the year may be
     # left out: a change is never dated before the stay it ends began, so none of them is
     # dated within the year)
@@ -114,7 +128,7 @@ class YearInput:
     def last(self) -> date:
         return date(self.year, 12, 31)
 
-    def known(self) -> list[Centre]:
+    def known(self) -> list[Member]:
         """The centres the programme knew by the end of the year."""
         return [c for c in self.centres if c.registered is None or c.registered <= self.last]
 
@@ -198,7 +212,7 @@ class _Stages(NamedTuple):
     months: tuple[str, ...]  # on the 15th of each month
 
 
-def _stages(year: _Year, data: YearInput, centre: Centre) -> _Stages:
+def _stages(year: _Year, data: YearInput, centre: Member) -> _Stages:
     stages = stages_on(data.histories.get(centre.id, ()), year.workflow.initial, year.days)
     registered = centre.registered
     if registered is None or registered <= year.first:
@@ -208,7 +222,7 @@ def _stages(year: _Year, data: YearInput, centre: Centre) -> _Stages:
 
 
 def _census(
-    stages: Mapping[int, str], centres: Sequence[Centre]
+    stages: Mapping[int, str], centres: Sequence[Member]
 ) -> tuple[Counter[str], Counter[tuple[str, str]]]:
     district = {c.id: c.district for c in centres}
     return (
@@ -251,7 +265,7 @@ def _months_after(day: date, months: int) -> date:
 
 
 def _outstanding(
-    year: _Year, data: YearInput, known: Sequence[Centre], stages_end: Mapping[int, str]
+    year: _Year, data: YearInput, known: Sequence[Member], stages_end: Mapping[int, str]
 ) -> int:
     """Centres at year end whose stage's site visit was due and had not been held."""
     workflow = year.workflow
@@ -326,7 +340,7 @@ def _uncovered(start: date, end: date, runs: Sequence[Pair]) -> Iterator[Pair]:
     yield day, end
 
 
-def _gap(year: _Year, data: YearInput, centre: Centre) -> Gap | None:
+def _gap(year: _Year, data: YearInput, centre: Member) -> Gap | None:
     """The longest stretch without a held session longer than two months, if any."""
     periods = _coaching_periods(year, data.histories.get(centre.id, ()), centre.registered)
     if not periods:
@@ -361,7 +375,7 @@ def _trainings(workflow: Workflow, data: YearInput) -> tuple[TrainingFigures, ..
 
 
 def _sessions_by_district(
-    workflow: Workflow, known: Sequence[Centre], sessions: Mapping[int, SessionFigures]
+    workflow: Workflow, known: Sequence[Member], sessions: Mapping[int, SessionFigures]
 ) -> dict[str, SessionFigures]:
     by_district: dict[str, SessionFigures] = {}
     for centre in known:
@@ -372,7 +386,7 @@ def _sessions_by_district(
 
 def _centre_row(
     data: YearInput,
-    centre: Centre,
+    centre: Member,
     stages: _Stages,
     sessions: SessionFigures,
     budget: Decimal,

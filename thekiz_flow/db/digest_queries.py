@@ -5,7 +5,8 @@ Python sees no single activity: one GROUP BY counts them per centre into tallies
 window function (LAG) pairs each centre's held sessions in a row, of which only the pairs
 that may lie more than two months apart leave the database. Both come ordered by centre,
 so the digest takes them a part of the centres at a time (:class:`ByCentre`), as it takes
-the stage changes and site visits up to the year's end: only the columns it reads, as tuples.
+the stage changes and site visits up to the year's end. Of these and of the centres only
+the columns it reads leave the database, as tuples, fetched a batch at a time.
 
 Hours and rates stay group keys rather than being summed in SQL: SQLite keeps them as
 floating point, so the digest multiplies and rounds them itself, exactly.
@@ -16,15 +17,34 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from datetime import date
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, NamedTuple, TypeVar
 
-from sqlalchemy import ColumnElement, Connection, Date, func, select
+from sqlalchemy import ColumnElement, Connection, Date, Select, func, select
 
-from thekiz_flow.db.tables import activities, stage_changes
+from thekiz_flow.db.tables import activities, centres, stage_changes
 from thekiz_flow.digest import SHORTEST_GAP_DAYS, Pair, Step, Tally
 from thekiz_flow.model import COACHING, HELD, SITE_VISIT
 
 T = TypeVar("T")
+S = TypeVar("S", bound=Select[Any])
+BATCH = 1000  # rows fetched at a time
+
+
+class CentreRow(NamedTuple):
+    """What the digest reads of a centre (:class:`thekiz_flow.digest.Member`)."""
+
+    id: int
+    name: str
+    district: str
+    stage_since: date
+    registered: date | None
+
+
+def members(conn: Connection) -> list[CentreRow]:
+    """All centres by id, only what the digest reads of them."""
+    c = centres.c
+    stmt = select(c.id, c.name, c.district, c.stage_since, c.registered).order_by(c.id)
+    return [CentreRow(*row) for row in conn.execute(stmt)]
 
 
 def tallies(conn: Connection, first: date, last: date) -> Iterator[tuple[int, Tally]]:
@@ -35,9 +55,9 @@ def tallies(conn: Connection, first: date, last: date) -> Iterator[tuple[int, Ta
         select(*keys, func.count(), func.min(c.date), func.max(c.date))
         .where(c.date.between(first, last))
         .group_by(*keys)
-        .order_by(c.centre_id)
+        .order_by(*keys)  # as grouped: no second sort
     )
-    for centre_id, *values in conn.execute(stmt):
+    for centre_id, *values in conn.execute(_batched(stmt)):
         yield centre_id, Tally(*values)
 
 
@@ -57,7 +77,7 @@ def pairs(conn: Connection, first: date, last: date) -> Iterator[tuple[int, Pair
         .where(days >= SHORTEST_GAP_DAYS)
         .order_by(held.c.centre_id, held.c.later)
     )
-    for centre_id, before, after in conn.execute(stmt):
+    for centre_id, before, after in conn.execute(_batched(stmt)):
         yield centre_id, (before, after)
 
 
@@ -70,7 +90,7 @@ def histories(conn: Connection, last: date) -> Iterator[tuple[int, Step]]:
         .where(c.effective <= last)
         .order_by(c.centre_id, c.id)
     )
-    for centre_id, *step in conn.execute(stmt):
+    for centre_id, *step in conn.execute(_batched(stmt)):
         yield centre_id, Step(*step)
 
 
@@ -82,8 +102,14 @@ def visits(conn: Connection, last: date) -> Iterator[tuple[int, tuple[date, str]
         .where(c.kind == SITE_VISIT, c.status == HELD, c.date <= last)
         .order_by(c.centre_id)
     )
-    for centre_id, day, stage in conn.execute(stmt):
+    for centre_id, day, stage in conn.execute(_batched(stmt)):
         yield centre_id, (day, stage)
+
+
+def _batched(stmt: S) -> S:
+    """``stmt`` fetched a batch of rows at a time: no row is fetched alone, and no more than a
+    batch is held."""
+    return stmt.execution_options(yield_per=BATCH)
 
 
 def _days_between(

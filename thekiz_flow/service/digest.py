@@ -40,7 +40,7 @@ class DigestService(LifecycleService):
         changes and site visits read in one query each, ordered by centre."""
         first, last = date(year, 1, 1), date(year, 12, 31)
         with self.unit() as repo:
-            centres = repo.centres()
+            centres = digest_queries.members(repo.conn)
             trainings = {t.id: t for t in repo.trainings.find()}
             histories = ByCentre(digest_queries.histories(repo.conn, last))
             tallies = ByCentre(digest_queries.tallies(repo.conn, first, last))
