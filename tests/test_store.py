@@ -223,7 +223,7 @@ def test_bulk_insert_stores_what_a_single_insert_stores(engine: Engine) -> None:
         repo.activities.insert_many(bulk, PLANNED, rates)
         repo.activities.insert_many([], PLANNED, rates)
         stored = connection.execute(text("SELECT * FROM activities ORDER BY id")).mappings().all()
-        typed = repo.activities.of_centres([many])[many]
+        typed = repo.activities.find(ActivityFilter(centre_id=many))
     as_stored = {
         c: [
             {k: v for k, v in r.items() if k not in ("id", "centre_id")}

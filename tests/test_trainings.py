@@ -8,7 +8,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine
+from sqlalchemy import Engine, event
 
 from tests.conftest import BERLIN
 from thekiz_flow.clock import FrozenClock, noon
@@ -264,3 +264,26 @@ def test_describe_unmet(workflow: Workflow) -> None:
     assert describe_unmet(workflow, "fachkraft", deadline, date(2026, 1, 16)) == (
         "Empfehlung: Fachkraft ThEKiZ Weiterbildung (Frist überschritten seit 15.01.2026)"
     )
+
+
+def test_seats_of_some_trainings_are_counted_through_the_index_by_training(
+    engine: Engine,
+) -> None:
+    """A list of trainings (a batch releasing seats) is counted from its own enrolments,
+    never by reading every enrolment of the kind."""
+    if engine.dialect.name != "sqlite":
+        pytest.skip("a query plan of SQLite")
+    statements: list[tuple[str, object]] = []
+
+    def keep(*args: object) -> None:
+        statement, parameters = args[2], args[3]
+        if isinstance(statement, str) and "count(" in statement:
+            statements.append((statement, parameters))
+
+    with engine.connect() as connection:
+        event.listen(connection, "before_cursor_execute", keep)
+        TrainingStore(connection).counts(list(range(1, 301)))
+        event.remove(connection, "before_cursor_execute", keep)
+        ((statement, parameters),) = statements
+        plan = connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {statement}", parameters).all()
+    assert any("ix_activities_training_id_status" in row[-1] for row in plan), plan

@@ -80,6 +80,33 @@ def activity_from_row(row: Row[Any]) -> Activity:
     )
 
 
+PLANNING_COLUMNS = [
+    activities.c[name]
+    for name in "id centre_id kind key stage date status hours coach_id moved".split()
+]  # what planning reads of an activity
+
+
+def planning_activity(row: Row[Any]) -> Activity:
+    """An activity from the columns planning reads (see ``ActivityStore.for_planning``)."""
+    hours = None if row.hours is None else Decimal(row.hours)
+    return Activity(
+        row.id,
+        row.centre_id,
+        row.kind,
+        row.key,
+        row.stage,
+        row.date,
+        row.status,
+        hours,
+        row.coach_id,
+        moved=bool(row.moved),
+    )
+
+
+def _by_date(activity: Activity) -> tuple[date, int]:
+    return activity.date, activity.id
+
+
 @dataclass(frozen=True)
 class ActivityFilter:
     centre_id: int | None = None
@@ -127,16 +154,29 @@ class ActivityStore:
     def of_centre(self, centre_id: int) -> list[Activity]:
         return self.find(ActivityFilter(centre_id=centre_id))
 
-    def of_centres(
-        self, centre_ids: Sequence[int], first: date | None = None, last: date | None = None
+    def for_planning(
+        self,
+        centre_ids: Sequence[int],
+        kinds: Sequence[str],
+        *,
+        status: str | None = None,
+        first: date | None = None,
     ) -> dict[int, list[Activity]]:
-        """Every activity of these centres (dated from ``first`` to ``last``), by centre."""
+        """The activities of these kinds (in ``status``, dated from ``first``) by centre, by
+        date: only the columns planning reads (rate, training, note, reason and recorded_at
+        are left out), read through the index by kind and centre."""
+        c = activities.c
+        base = select(*PLANNING_COLUMNS).where(c.kind.in_(kinds))
+        if status is not None:
+            base = base.where(c.status == status)
+        if first is not None:
+            base = base.where(c.date >= first)
         result: dict[int, list[Activity]] = {i: [] for i in centre_ids}
         for chunk in chunks(centre_ids):
-            where = ActivityFilter(first=first, last=last)
-            stmt = where.apply(select(activities)).where(activities.c.centre_id.in_(chunk))
-            for row in self.conn.execute(stmt.order_by(activities.c.date, activities.c.id)):
-                result[row.centre_id].append(activity_from_row(row))
+            for row in self.conn.execute(base.where(c.centre_id.in_(chunk))):
+                result[row.centre_id].append(planning_activity(row))
+        for mine in result.values():
+            mine.sort(key=_by_date)
         return result
 
     def insert_many(

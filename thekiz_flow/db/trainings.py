@@ -90,14 +90,20 @@ class TrainingStore:
 
     # ---------------------------------------------------------------- enrolments
     def counts(self, training_ids: Sequence[int] | None = None) -> dict[int, tuple[int, int]]:
-        """Per training: (enrolled, i.e. planned or held; waiting). Missing: none of either."""
+        """Per training: (enrolled, i.e. planned or held; waiting). Missing: none of either.
+
+        Only enrolments name a training: for some trainings the rows are found by training
+        alone, through the index by training and status (given the kind too, SQLite would
+        take the index by kind and status and count every enrolment ever made)."""
         c = activities.c
         stmt = (
             select(c.training_id, c.status, func.count())
-            .where(c.kind == TRAINING, c.status.in_((PLANNED, HELD, WAITING)))
+            .where(c.status.in_((PLANNED, HELD, WAITING)))
             .group_by(c.training_id, c.status)
         )
-        if training_ids is not None:
+        if training_ids is None:
+            stmt = stmt.where(c.kind == TRAINING)
+        else:
             stmt = stmt.where(c.training_id.in_(training_ids))
         tally: dict[int, list[int]] = defaultdict(lambda: [0, 0])
         for training_id, status, number in self.conn.execute(stmt):
@@ -202,7 +208,8 @@ class TrainingStore:
 
     def _fill(self, freed: Mapping[int, int]) -> list[Activity]:
         """Freed seats (how many per training) go to the waiting lists, each in its order,
-        as far as the trainings have room; returns the enrolments that moved up."""
+        as far as the trainings have room; returns the enrolments that moved up. (The
+        waiting enrolments are found by training alone, as in :meth:`counts`.)"""
         c = activities.c
         moved: list[Activity] = []
         for chunk in chunks(sorted(freed)):
@@ -210,9 +217,7 @@ class TrainingStore:
             capacity = {r.id: r.capacity for r in self.conn.execute(locked)}
             counts = self.counts(chunk)
             room = {t: min(freed[t], capacity[t] - counts.get(t, (0, 0))[0]) for t in capacity}
-            waiting = select(activities).where(
-                c.kind == TRAINING, c.training_id.in_(chunk), c.status == WAITING
-            )
+            waiting = select(activities).where(c.training_id.in_(chunk), c.status == WAITING)
             for row in self.conn.execute(waiting.order_by(c.id)):
                 if room.get(row.training_id, 0) > 0:
                     room[row.training_id] -= 1

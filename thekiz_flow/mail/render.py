@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from functools import lru_cache
 from pathlib import Path
 
 from babel import Locale
@@ -29,6 +30,7 @@ from jinja2 import (
 from thekiz_flow.errors import WorkflowError
 
 LOCALE = Locale.parse("de_DE")  # parsed once: every filter call would parse it again
+FORMATTED = 4096  # dates kept formatted per filter: a batch of mails repeats its dates
 
 
 @dataclass(frozen=True)
@@ -38,16 +40,19 @@ class Rendered:
     html: str
 
 
+@lru_cache(maxsize=FORMATTED)
 def german_date(value: date) -> str:
     """15. Januar 2026"""
     return format_date(value, format="long", locale=LOCALE)
 
 
+@lru_cache(maxsize=FORMATTED)
 def german_short_date(value: date) -> str:
     """15.01.2026"""
     return format_date(value, format="dd.MM.yyyy", locale=LOCALE)
 
 
+@lru_cache(maxsize=FORMATTED)
 def german_month(value: date) -> str:
     """ "November 2026"."""
     return format_date(value, format="LLLL yyyy", locale=LOCALE)
@@ -72,6 +77,7 @@ class Renderer:
             undefined=StrictUndefined,
             autoescape=select_autoescape(enabled_extensions=("html.j2",), default=False),
             keep_trailing_newline=True,
+            auto_reload=False,  # the templates do not change while the process runs
         )
         self._env.filters.update(
             german_date=german_date,
@@ -80,6 +86,7 @@ class Renderer:
             german_number=german_number,
             euro=euro,
         )
+        self._templates: dict[tuple[str, str], Template] = {}
 
     def render(self, name: str, context: Mapping[str, object]) -> Rendered:
         """Render template ``name``; a missing template or variable raises WorkflowError."""
@@ -97,4 +104,9 @@ class Renderer:
         return Rendered(subject, str(module), html)
 
     def _template(self, name: str, part: str) -> Template:
-        return self._env.get_template(f"mail/{name}.{part}.j2")
+        """The compiled template, looked up once per name and part."""
+        key = (name, part)
+        template = self._templates.get(key)
+        if template is None:
+            template = self._templates[key] = self._env.get_template(f"mail/{name}.{part}.j2")
+        return template

@@ -15,7 +15,7 @@ from thekiz_flow.guards import german_date
 from thekiz_flow.history import episode_start, facts_as_of
 from thekiz_flow.model import Centre, CentreFacts, StageChange, Transition, Verdict
 from thekiz_flow.recommend import describe_unmet, unmet_trainings
-from thekiz_flow.service.planning import PlanningService
+from thekiz_flow.service.planning import PlanningService, Trail
 
 NOTIFIED = ("centre", "office")  # who hears of a stage change
 BATCH = 1000  # centres checked, moved and re-planned at a time
@@ -138,14 +138,17 @@ class LifecycleService(PlanningService):
         with self.unit() as repo:
             selected = self._selected(repo, centre_ids, stage)
             for start in range(0, len(selected), BATCH):
-                moves = self._checked(repo, selected[start : start + BATCH], request, report)
+                part = selected[start : start + BATCH]
+                trail = Trail.read(repo, [c.id for c in part])
+                moves = self._checked(part, trail, request, report)
                 stored = repo.record_changes(moves)
                 if stored is None:
                     raise Refused(
                         "die Einrichtung wurde gleichzeitig geändert; bitte erneut versuchen"
                     )
+                trail.record(stored)
                 moved = [_moved(centre, change, resume) for change, centre, resume in moves]
-                self._after_changes(repo, stored, moved)
+                self._after_changes(repo, stored, moved, trail)
                 report.changes += stored
         return report
 
@@ -171,15 +174,13 @@ class LifecycleService(PlanningService):
         return [found[centre_id] for centre_id in wanted]
 
     def _checked(
-        self, repo: Repository, centres: Sequence[Centre], request: _Request, report: BatchReport
+        self, centres: Sequence[Centre], trail: Trail, request: _Request, report: BatchReport
     ) -> list[tuple[StageChange, Centre, str | None]]:
-        """The moves the machine allows, with the guards read from the audit trail in bulk;
-        the centres it refuses go to the report."""
-        ids = [c.id for c in centres]
-        histories, visits = repo.histories(ids), repo.site_visits(ids)
+        """The moves the machine allows, with the guards read from the centres' trail; the
+        centres it refuses go to the report."""
         moves = []
         for centre in centres:
-            history, held = histories.get(centre.id, []), visits.get(centre.id, [])
+            history, held = trail.history(centre.id), trail.visits_of(centre.id)
             facts = facts_as_of(centre, history, held, request.day)
             try:
                 verdict = self._fire(request.transition.trigger, facts, request.force)
@@ -199,10 +200,15 @@ class LifecycleService(PlanningService):
         return self.lifecycle.fire(trigger, facts, force)
 
     def _after_changes(
-        self, repo: Repository, changes: Sequence[StageChange], moved: Sequence[Centre]
+        self,
+        repo: Repository,
+        changes: Sequence[StageChange],
+        moved: Sequence[Centre],
+        trail: Trail,
     ) -> None:
-        """Re-plan, which also brings the derived dates up to date; a centre that leaves the
-        active stages gives up its training seats; the notices go to the outbox."""
+        """Re-plan (``trail`` holds the changes already), which also brings the derived dates
+        up to date; a centre that leaves the active stages gives up its training seats; the
+        notices go to the outbox."""
         if not changes:
             return
         names = self.workflow.stages
@@ -213,7 +219,13 @@ class LifecycleService(PlanningService):
         for (source, dest, effective), centres in groups.items():
             reason = self._change_reason(source, dest)
             self._replan_many(
-                repo, centres, today, cancel_from=effective, reason=reason, stage_change=True
+                repo,
+                centres,
+                today,
+                cancel_from=effective,
+                reason=reason,
+                stage_change=True,
+                trail=trail,
             )
             if not names[dest].active:
                 repo.trainings.release([c.id for c in centres], max(effective, today), reason)

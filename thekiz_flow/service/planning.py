@@ -12,11 +12,41 @@ from thekiz_flow import validate
 from thekiz_flow.calendar import WorkCalendar
 from thekiz_flow.db.repository import Repository
 from thekiz_flow.errors import InvalidInput
-from thekiz_flow.model import PLANNED, Centre
-from thekiz_flow.planning import PlanChanges, PlanInput, plan, plan_stamp, reconcile
+from thekiz_flow.model import PLANNED, Activity, Centre, StageChange
+from thekiz_flow.planning import (
+    PLANNED_KINDS,
+    PlanChanges,
+    PlanInput,
+    plan,
+    plan_stamp,
+    reconcile,
+)
 from thekiz_flow.service.base import ServiceBase
 
 PART = 2000  # centres read, planned and written together: memory is bounded by a part
+
+
+@dataclass(frozen=True)
+class Trail:
+    """Some centres' audit trails and held site visits (date, stage), read in bulk."""
+
+    histories: dict[int, list[StageChange]]
+    visits: dict[int, list[tuple[date, str]]]
+
+    @classmethod
+    def read(cls, repo: Repository, centre_ids: Sequence[int]) -> Trail:
+        return cls(repo.histories(centre_ids), repo.site_visits(centre_ids))
+
+    def history(self, centre_id: int) -> list[StageChange]:
+        return self.histories.get(centre_id, [])
+
+    def visits_of(self, centre_id: int) -> list[tuple[date, str]]:
+        return self.visits.get(centre_id, [])
+
+    def record(self, changes: Sequence[StageChange]) -> None:
+        """The stage changes just stored, each at the end of its centre's trail."""
+        for change in changes:
+            self.histories.setdefault(change.centre_id, []).append(change)
 
 
 @dataclass
@@ -86,25 +116,28 @@ class PlanningService(ServiceBase):
         reason: str = "Planänderung",
         stage_change: bool = False,
         rates: dict[int, Decimal] | None = None,
+        trail: Trail | None = None,
     ) -> list[PlanChanges]:
         """Re-plan many centres with a few bulk reads and writes, not queries per centre.
 
         ``rates`` (coach -> hourly rate) are the rates known so far; those missing are read
-        and added, so that parts of one re-planning read each coach once.
+        and added, so that parts of one re-planning read each coach once. ``trail``, when
+        given, is the centres' trail as stored now; else it is read.
         """
         ids = [c.id for c in centres]
-        histories, visits = repo.histories(ids), repo.site_visits(ids)
-        existing, closures = repo.activities.of_centres(ids), repo.closures_of(ids)
+        cancel_from = cancel_from or today
+        trail = Trail.read(repo, ids) if trail is None else trail
+        existing, closures = self._existing(repo, centres, cancel_from), repo.closures_of(ids)
         all_changes = []
         for centre in centres:
-            mine = tuple(existing.get(centre.id, []))
-            data = PlanInput(centre, tuple(histories.get(centre.id, [])), mine, today)
+            mine = tuple(existing[centre.id])
+            data = PlanInput(centre, tuple(trail.history(centre.id)), mine, today)
             desired = plan(self.workflow, data, self.calendar.for_centre(closures[centre.id]))
             all_changes.append(
                 reconcile(
                     desired,
                     mine,
-                    cancel_from=cancel_from or today,
+                    cancel_from=cancel_from,
                     insert_from=today,
                     stage_change=stage_change,
                 )
@@ -112,12 +145,26 @@ class PlanningService(ServiceBase):
         self._apply_many(repo, centres, all_changes, reason, {} if rates is None else rates)
         repo.set_plan_stamps(ids, self.stamp)
         repo.set_derived_many(
-            [
-                (c.id, *self.derived(c, histories.get(c.id, []), visits.get(c.id, [])))
-                for c in centres
-            ]
+            [(c.id, *self.derived(c, trail.history(c.id), trail.visits_of(c.id))) for c in centres]
         )
         return all_changes
+
+    def _existing(
+        self, repo: Repository, centres: Sequence[Centre], cancel_from: date
+    ) -> dict[int, list[Activity]]:
+        """The stored sessions and visits planning reads, by centre.
+
+        A centre in an active stage gets all of them (its history shapes its plan). One in
+        another stage has no plan: only its sessions and visits still planned from
+        ``cancel_from`` on can change (they are cancelled), so only those are read.
+        """
+        active = [c.id for c in centres if self._active(c)]
+        idle = [c.id for c in centres if not self._active(c)]
+        existing = repo.activities.for_planning(active, PLANNED_KINDS)
+        existing.update(
+            repo.activities.for_planning(idle, PLANNED_KINDS, status=PLANNED, first=cancel_from)
+        )
+        return existing
 
     def _apply_many(
         self,
