@@ -485,15 +485,21 @@ class SizeRun:
         if empty is None or full is None:
             return
         base, ours = empty[1], full[1]
-        new = (base.data.get("new"), ours.data.get("new"))
+        counts = {
+            label: {"due": outcome.data.get("due"), "new": outcome.data.get("new")}
+            for label, outcome in (("empty", base), ("history", ours))
+        }
         note = (
-            f"K={self.k:,} due reminders; new rows empty/history: {new[0]}/{new[1]}; "
-            f"gathered (incl. known) {base.data.get('due')}/{ours.data.get('due')}; "
-            f"history dues the previous tick materialised: {full[0].data.get('new')}"
+            f"K={self.k:,} due reminders; due/new empty {counts['empty']['due']}/"
+            f"{counts['empty']['new']}, history {counts['history']['due']}/"
+            f"{counts['history']['new']}; history dues the previous tick materialised: "
+            f"{full[0].data.get('new')}"
         )
-        if new[0] != new[1]:
-            note += " — WARNING: the due sets differ"
-        self.results.add(self._figure("tick_history_vs_empty", ours, base, note=note))
+        figure = self._figure("tick_history_vs_empty", ours, base, note=note)
+        figure.details["due"] = counts
+        if counts["empty"] != counts["history"]:  # not the same work: no comparable ratio
+            figure.status, figure.ratio = "due differs", None
+        self.results.add(figure)
         growth = (base.data.get("peak_growth_mb"), ours.data.get("peak_growth_mb"))
         if growth[0] is not None and growth[1] is not None:
             self.results.add(

@@ -35,7 +35,17 @@ from sqlalchemy import Connection, Engine, Table, event, func, insert, select
 from sqlalchemy.dialects.sqlite.pysqlite import SQLiteDialect_pysqlite
 from sqlalchemy.engine import Dialect
 
-from bench.common import BERLIN, HISTORY_START, MINISTRY, OFFICE, TICK_BEFORE, TODAY, workflow
+from bench.common import (
+    BERLIN,
+    HISTORY_START,
+    MINISTRY,
+    NOW,
+    OFFICE,
+    PREVIOUS_TICK,
+    TICK_BEFORE,
+    TODAY,
+    workflow,
+)
 from thekiz_flow.calendar import WorkCalendar, make_holidays
 from thekiz_flow.db.engine import make_engine
 from thekiz_flow.db.tables import activities, centres, coaches, outbox, stage_changes, trainings
@@ -57,6 +67,8 @@ from thekiz_flow.model import (
     Workflow,
 )
 from thekiz_flow.planning import PlanInput, plan, plan_stamp, reconcile
+from thekiz_flow.recommend import unmet_trainings
+from thekiz_flow.reminders import Window
 from thekiz_flow.rules import Lifecycle
 
 ACTOR = "fachstelle"
@@ -148,6 +160,53 @@ def write_rows(conn: Connection, encoder: Encoder, rows: Sequence[Row]) -> None:
         conn.exec_driver_sql(encoder.sql(conn.dialect), list(rows))
 
 
+class QuietDays:
+    """The event days whose reminder occurrences the bench's measured tick looks back on.
+
+    The history leaves them quiet, so the tick over ten years of history sees the same due
+    reminders as the tick over an empty history: planned sessions and visits on such days were
+    moved by hand to the next free day, sessions then held were recorded the same day, and a
+    centre whose stage start, next step or training deadline falls in them is drawn again.
+    """
+
+    def __init__(self, flow: Workflow) -> None:
+        window = Window(NOW, PREVIOUS_TICK, BERLIN, flow.send_at)
+        self.rules = flow.reminders
+        self.days = {r.id: [(f, t) for _, f, t in window.anchor_days(r)] for r in flow.reminders}
+
+    def hit(self, follows: str, day: date, subject: str | None = None) -> bool:
+        """Whether a rule following ``follows`` (of an activity kind or stage ``subject``)
+        has an occurrence of an event on ``day`` in the window."""
+        for rule in self.rules:
+            wanted = rule.kind if follows == "activity" else rule.stage
+            if rule.follows != follows or wanted not in (None, subject):
+                continue
+            if any(first <= day <= last for first, last in self.days[rule.id]):
+                return True
+        return False
+
+    def free_day(self, kind: str, day: date) -> date:
+        """The first day from ``day`` on whose activity of ``kind`` no reminder is due now."""
+        while self.hit("activity", day, kind):
+            day += timedelta(days=1)
+        return day
+
+    def disturbed(self, flow: Workflow, life: Life, row: dict[str, object]) -> bool:
+        """Whether the centre's present stay reminds the measured tick of anything."""
+        since = life.history[-1].effective if life.history else None
+        if since is not None and self.hit("stage_start", since, life.stage):
+            return True
+        step = row.get("next_step_on")
+        if isinstance(step, date) and self.hit("eligible", step):
+            return True
+        start = row.get("episode_start")
+        if not isinstance(start, date) or not flow.stage(life.stage).active:
+            return False
+        enrolments = [(a.seat[0], a.status, a.date) for a in life.acts if a.seat is not None]
+        unmet = unmet_trainings(flow, life.stage, start, enrolments, TODAY)
+        return any(self.hit("training_deadline", deadline) for _, deadline in unmet)
+
+
 # ------------------------------------------------------------------ one centre's life
 @dataclass
 class Act:
@@ -169,6 +228,7 @@ class Act:
     note: str | None = None
     reason: str | None = None
     closed: datetime | None = None  # when it stopped being planned
+    moved: bool = False  # moved by hand off the planner's day
     seat: tuple[str, dt.date, str] | None = None  # a training: (kind, month, place)
 
     def model(self) -> Activity:
@@ -186,7 +246,7 @@ class Act:
             self.training_id,
             self.note,
             self.reason,
-            False,
+            self.moved,
             self.recorded_at,
         )
 
@@ -205,7 +265,7 @@ class Act:
             "rate": self.rate,
             "training_id": self.training_id,
             "reason": self.reason,
-            "moved": False,
+            "moved": self.moved,
             "recorded_at": self.recorded_at,
         }
 
@@ -264,6 +324,12 @@ class Counters:
         if self.activity >= self.activity_end:
             raise RuntimeError("id block of activities exhausted")
         return self.activity
+
+    def mark(self) -> tuple[int, int, int]:
+        return self.change, self.activity, self.outbox
+
+    def reset(self, mark: tuple[int, int, int]) -> None:
+        self.change, self.activity, self.outbox = mark
 
     def next_outbox(self) -> int:
         self.outbox += 1
@@ -386,6 +452,7 @@ class Simulator:
         tables = (centres, stage_changes, activities, outbox)
         self.encoders = {t.name: Encoder(t, dialect) for t in tables}
         self.derive = derived_dates(self.workflow)
+        self.quiet = QuietDays(self.workflow)
 
     def chunk(self, task: ChunkTask) -> ChunkRows:
         counters = Counters(
@@ -400,9 +467,9 @@ class Simulator:
         rows = ChunkRows([], [], [], [], [], {}, set())
         enc = self.encoders
         for n in range(task.count):
-            life = self._live(counters, task.first_centre + n, random.Random(rng.random()))
+            life, centre_row = self._quiet_life(counters, task.first_centre + n, rng.random())
             rows.by_stage[life.stage] = rows.by_stage.get(life.stage, 0) + 1
-            rows.centres.append(enc["centres"].encode(self._centre_row(life)))
+            rows.centres.append(enc["centres"].encode(centre_row))
             rows.changes += [
                 enc["stage_changes"].encode(
                     {
@@ -462,6 +529,21 @@ class Simulator:
         return row
 
     # ------------------------------------------------------------------ a life
+    def _quiet_life(
+        self, counters: Counters, cid: int, seed: float
+    ) -> tuple[Life, dict[str, object]]:
+        """A centre's life (and row) that leaves the measured tick's days quiet."""
+        mark = counters.mark()
+        attempt = 0
+        while True:
+            rng = random.Random(seed if attempt == 0 else f"{seed}:{attempt}")
+            life = self._live(counters, cid, rng)
+            row = self._centre_row(life)
+            if not self.quiet.disturbed(self.workflow, life, row):
+                return life, row
+            counters.reset(mark)
+            attempt += 1
+
     def _live(self, counters: Counters, cid: int, rng: random.Random) -> Life:
         district = rng.choice(self.workflow.districts)
         span = (TODAY - HISTORY_START).days
@@ -523,6 +605,10 @@ class Simulator:
                 break
             natural = self._natural(life, rng)
         self._progress(life, TODAY, rng)
+        for act in life.acts:
+            if act.status == PLANNED and act.date >= TODAY:
+                moved = self.quiet.free_day(act.kind, act.date)
+                act.date, act.moved = moved, act.moved or moved != act.date
         return life
 
     def _allowed(self, life: Life, trigger: str, day: date) -> bool:
@@ -669,7 +755,10 @@ class Simulator:
                     act.status, act.reason = CANCELLED, "Leitung erkrankt"
                     act.recorded_at = act.closed = at(act.date - timedelta(days=2), time(9))
                     continue
-                recorded = at(act.date + timedelta(days=rng.choice(RECORD_LAG)), time(17))
+                lag = rng.choice(RECORD_LAG)
+                if self.quiet.hit("activity", act.date, COACHING):
+                    lag = 0  # recorded before a reminder of it falls in the measured tick
+                recorded = at(act.date + timedelta(days=lag), time(17))
                 if recorded >= latest:
                     continue  # held, but the coach has not recorded it yet
                 act.status, act.hours = HELD, rng.choice(HOURS)
