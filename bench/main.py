@@ -107,7 +107,7 @@ def main(argv: list[str] | None = None) -> int:
                     )
                 else:
                     say("postgres: skipped (set THEKIZ_BENCH_DATABASE_URL to measure it)")
-        results.complete = True
+        results.complete = not results.failed_steps
     except KeyboardInterrupt:
         say("interrupted: results.json keeps what was measured")
     finally:
@@ -120,6 +120,8 @@ def main(argv: list[str] | None = None) -> int:
         f"package: commit {state['commit']}, {len(state['uncommitted'])} uncommitted file(s), "
         f"fingerprint {state['fingerprint']}"
     )
+    if results.failed_steps:
+        say(f"WARNING: steps failed ({', '.join(results.failed_steps)}): the run is incomplete")
     if results.package_changed:
         say("WARNING: thekiz_flow/ changed while the bench ran: figures mix two states of it")
     say(f"done in {time.time() - started:.0f} s; {RESULTS}")

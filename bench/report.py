@@ -142,6 +142,7 @@ class Results:
         self.setup: dict[str, Any] = {}
         self.started = datetime.now(UTC)
         self.complete = False
+        self.failed_steps: list[str] = []  # "size: step": the figures after it are suspect
         self.package_before = package_state()
         self.package_after: dict[str, Any] | None = None
 
@@ -171,6 +172,7 @@ class Results:
         data: dict[str, Any] = dict(self.headline())
         data["details"] = {
             "complete": self.complete,
+            "failed_steps": self.failed_steps,
             "sizes": self.sizes,
             "started": self.started.isoformat(timespec="seconds"),
             "written": datetime.now(UTC).isoformat(timespec="seconds"),

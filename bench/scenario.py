@@ -170,6 +170,7 @@ class SizeRun:
             say(f"  step {name} failed: {error!r}")
             traceback.print_exc()
             self.results.note(self.size, f"{name}_error", repr(error))
+            self.results.failed_steps.append(f"{self.size}: {name}")
 
     def raw(self) -> sqlite3.Connection:
         return raw_sqlite(str(self.path))

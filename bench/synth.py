@@ -31,7 +31,7 @@ from multiprocessing.pool import AsyncResult
 from typing import Any, cast
 
 from dateutil.relativedelta import relativedelta
-from sqlalchemy import Connection, Engine, Table, event, func, insert, select
+from sqlalchemy import Connection, Engine, Integer, Table, event, func, insert, select
 from sqlalchemy.dialects.sqlite.pysqlite import SQLiteDialect_pysqlite
 from sqlalchemy.engine import Dialect
 
@@ -131,16 +131,17 @@ class Encoder:
             (name, table.c[name].type._cached_bind_processor(dialect), {}) for name in self.names
         ]
         self.index = {name: n for n, name in enumerate(self.names)}
+        self.defaults = {c.name: _server_default(c) for c in table.c if c.server_default}
         self.missing: set[str] = set()
 
     def encode(self, row: dict[str, object]) -> Row:
         encoded: list[object] = []
         for name, step, memo in self.steps:
-            if name not in row:
+            if name not in row and name not in self.defaults:
                 self.missing.add(name)
                 encoded.append(None)
                 continue
-            value = row[name]
+            value = row[name] if name in row else self.defaults[name]
             if step is None or value is None:
                 encoded.append(value)
                 continue
@@ -152,6 +153,14 @@ class Encoder:
 
     def sql(self, dialect: Dialect) -> str:
         return str(insert(self.table).compile(dialect=dialect, column_keys=self.names))
+
+
+def _server_default(column: Any) -> object:
+    """The value the database would fill in for a column the rows leave out."""
+    arg = column.server_default.arg
+    if isinstance(arg, str):
+        return int(arg) if isinstance(column.type, Integer) else arg
+    return {"false": False, "true": True}[str(arg).lower()]
 
 
 def write_rows(conn: Connection, encoder: Encoder, rows: Sequence[Row]) -> None:
