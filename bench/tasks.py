@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import pickle
 from collections.abc import Iterator, Sequence
+from dataclasses import replace
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -242,11 +243,14 @@ def apscheduler_jobs(probe: Probe, path: str, count: int) -> dict[str, Any]:
 def outbox_rows(probe: Probe, url: str, count: int) -> dict[str, Any]:
     """thekiz-flow: the same reminders materialised as outbox rows, as a tick does it.
 
-    Both sides measure what scheduling costs: making the reminders persistent. APScheduler
-    gets its job arguments ready-made and would render each mail only when the job runs;
-    ours gets the same mails rendered beforehand (``Service.compose``, the path of the
-    reminder rows) and streams them into one ``OutboxStore.add``, committed. The centres
-    and coaches the mails name are in the store already.
+    Both sides measure what scheduling costs: making the reminders persistent, streamed.
+    APScheduler gets its job arguments ready-made and would render each mail only when the
+    job runs; ours gets one mail rendered beforehand (``Service.compose``, the path of the
+    reminder rows) whose bodies every row shares, while key, recipient, subject and due time
+    are each row's own and made inside the measured section, streamed into one
+    ``OutboxStore.add``, committed. (Pre-rendering all 10,000 would hold them all at once, and
+    their UTF-8 copies, made when first bound, would count as the operation's memory.)
+    The centres and coaches the mails name are in the store already.
     """
     from decimal import Decimal
 
@@ -275,9 +279,20 @@ def outbox_rows(probe: Probe, url: str, count: int) -> dict[str, Any]:
         due = NOW + timedelta(days=1, minutes=n % 5000)
         return svc.compose(key, "session_upcoming", "session_upcoming", "coach", context, due)
 
-    mails = [mail(*r) for r in _reminders(count)]
+    sample = mail(*next(_reminders(1)))
+
+    def rows() -> Iterator[NewMail]:
+        for n, key, centre_id, _ in _reminders(count):
+            yield replace(
+                sample,
+                key=key,
+                recipient=f"begleitung{n % 400 + 1}@example.org",
+                subject=f"{sample.subject} ({centre_id})",
+                due_at=NOW + timedelta(days=1, minutes=n % 5000),
+            )
+
     with probe.timed() as timing, engine.begin() as conn:
-        added = OutboxStore(conn).add(iter(mails), NOW)
+        added = OutboxStore(conn).add(rows(), NOW)
     return _timing(timing, rows=added)
 
 
