@@ -64,7 +64,7 @@ def test_the_office_sees_the_overview(web: TestClient, service: Service) -> None
     upcoming = service.overview_context(service.today())["upcoming"]
     assert f"Die nächsten 30 Tage ({len(upcoming)})" in text
     assert "Bereit für den nächsten Schritt (1)" in text  # Löwenzahn has a coach; Regenbogen not
-    assert "Kita Löwenzahn</a></td><td>admit" in text
+    assert "Kita Löwenzahn</a></td><td>Aufnahme in die Basisbegleitung" in text
     assert "Fehlgeschlagene E-Mails (1)" in text
     assert "Erinnerung &lt;Termin&gt;" in text  # escaped
     assert "erneut senden" in text

@@ -10,6 +10,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from thekiz_flow.db.users import OFFICE
+from thekiz_flow.labels import trigger_name
 from thekiz_flow.model import FAILED, Workflow
 from thekiz_flow.web.auth import READERS
 from thekiz_flow.web.endpoints import Context, page
@@ -46,6 +47,7 @@ def overview(ctx: Context) -> Response:
         summary=service.overview_context(service.today()),
         failed=service.outbox(FAILED),
         may_retry=ctx.user.role == OFFICE,
+        trigger_name=trigger_name,
     )
 
 
