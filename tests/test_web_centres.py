@@ -209,9 +209,8 @@ def test_an_unknown_centre_is_404(web: TestClient, service: Service) -> None:
 def test_the_overview_links_to_the_centres(web: TestClient, service: Service) -> None:
     ids = programme(service)
     login(web, "office")
-    assert (
-        f'<a href="/centres/{ids["loewe"]}">Kita Löwenzahn</a></td><td>admit' in web.get("/").text
-    )
+    link = f'<a href="/centres/{ids["loewe"]}">Kita Löwenzahn</a>'
+    assert f"{link}</td><td>Aufnahme in die Basisbegleitung" in web.get("/").text
 
 
 # ------------------------------------------------------------- stage changes

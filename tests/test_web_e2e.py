@@ -211,6 +211,7 @@ def test_no_page_keeps_a_dead_link(page: Page) -> None:
     """Every entry of the office's navigation opens a page without an error."""
     sign_in(page, "office")
     links = page.locator("header nav a")
+    expect(links.first).to_be_visible()  # count() does not wait for the page
     paths = [links.nth(i).get_attribute("href") for i in range(links.count())]
     assert "/centres" in paths
     for path in paths:
