@@ -9,7 +9,6 @@ from __future__ import annotations
 import multiprocessing
 import re
 import socket
-import threading
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from types import TracebackType
@@ -19,6 +18,7 @@ from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, Envelope, Session
 
 from bench.common import SMTP_HOST
+from thekiz_flow.demo.sink import ConnectionCounter
 
 MESSAGE_ID = re.compile(rb"^Message-ID:\s*(\S+)", re.I | re.M)
 
@@ -34,25 +34,11 @@ class SinkStats:
         return self.messages - self.unique
 
 
-class _Counting:
+class _Counting(ConnectionCounter):
     def __init__(self) -> None:
-        self.lock = threading.Lock()
+        super().__init__()
         self.messages = 0
         self.ids: set[bytes] = set()
-        self.connections = 0
-
-    async def handle_EHLO(
-        self,
-        server: SMTP,
-        session: Session,
-        envelope: Envelope,
-        hostname: str,
-        responses: list[str],
-    ) -> list[str]:
-        with self.lock:
-            self.connections += 1
-        session.host_name = hostname
-        return responses
 
     async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
         content = envelope.original_content or b""

@@ -48,6 +48,7 @@ from bench.common import (
 )
 from thekiz_flow.calendar import WorkCalendar, make_holidays
 from thekiz_flow.db.engine import make_engine
+from thekiz_flow.db.repository import change_values
 from thekiz_flow.db.tables import activities, centres, coaches, outbox, stage_changes, trainings
 from thekiz_flow.history import episode_start, facts_as_of, paused_days, reached_after
 from thekiz_flow.mail.render import Renderer
@@ -480,21 +481,7 @@ class Simulator:
             rows.by_stage[life.stage] = rows.by_stage.get(life.stage, 0) + 1
             rows.centres.append(enc["centres"].encode(centre_row))
             rows.changes += [
-                enc["stage_changes"].encode(
-                    {
-                        "id": c.id,
-                        "centre_id": c.centre_id,
-                        "trigger": c.trigger,
-                        "from_stage": c.from_stage,
-                        "to_stage": c.to_stage,
-                        "effective": c.effective,
-                        "recorded_at": c.recorded_at,
-                        "actor": c.actor,
-                        "reason": c.reason,
-                        "forced": c.forced,
-                    }
-                )
-                for c in life.history
+                enc["stage_changes"].encode({"id": c.id, **change_values(c)}) for c in life.history
             ]
             for act in life.acts:
                 if act.seat is not None:

@@ -182,7 +182,7 @@ class KillingServer(RecordingServer):
         return self.answered_before_kill is not None
 
     async def _kill_at(self, server: SMTP, point: str) -> bool:
-        with self._lock:
+        with self.lock:
             if point != self.point or self.answered_before_kill is not None:
                 return False
             self.answered_before_kill = [r.message_id for r in self.received]

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import socket
-import threading
 from dataclasses import dataclass
 from email import message_from_bytes
 from types import TracebackType
@@ -21,6 +20,7 @@ from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, AuthResult, Envelope, LoginPassword, Session
 
 from thekiz_flow.config import SmtpSettings
+from thekiz_flow.demo.sink import ConnectionCounter
 
 HOST = "127.0.0.1"
 
@@ -44,14 +44,13 @@ class Received:
         return str(message_from_bytes(self.content)["Message-ID"])
 
 
-class RecordingServer:
+class RecordingServer(ConnectionCounter):
     """Accepts everything and records it; a context manager that starts and stops the server."""
 
     def __init__(self, port: int | None = None) -> None:
+        super().__init__()
         self.port = free_port() if port is None else port
         self.received: list[Received] = []
-        self.connections = 0
-        self._lock = threading.Lock()
         self._controller: Controller | None = None
 
     def __enter__(self) -> Self:
@@ -80,26 +79,13 @@ class RecordingServer:
     def message_ids(self) -> list[str]:
         return [received.message_id for received in self.received]
 
-    async def handle_EHLO(
-        self,
-        server: SMTP,
-        session: Session,
-        envelope: Envelope,
-        hostname: str,
-        responses: list[str],
-    ) -> list[str]:
-        with self._lock:
-            self.connections += 1
-        session.host_name = hostname
-        return responses
-
     async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
         self.record(envelope)
         return "250 2.0.0 OK"
 
     def record(self, envelope: Envelope) -> None:
         content = envelope.original_content or b""
-        with self._lock:
+        with self.lock:
             self.received.append(
                 Received(str(envelope.mail_from), tuple(envelope.rcpt_tos), content)
             )
@@ -113,7 +99,7 @@ class TempFailServer(RecordingServer):
         self.refusals_left = times
 
     async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
-        with self._lock:
+        with self.lock:
             self.refusals_left -= 1
             refuse = self.refusals_left >= 0
         if refuse:
@@ -146,7 +132,7 @@ class HangUpServer(RecordingServer):
 
     async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
         self.record(envelope)
-        with self._lock:
+        with self.lock:
             self.hang_ups_left -= 1
             hang_up = self.hang_ups_left >= 0
         if hang_up and server.transport is not None:
@@ -163,7 +149,7 @@ class StallingServer(RecordingServer):
         self.stalls_left = times
 
     async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
-        with self._lock:
+        with self.lock:
             self.stalls_left -= 1
             stall = self.stalls_left >= 0
         if stall:
@@ -193,6 +179,6 @@ class AuthServer(RecordingServer):
     ) -> AuthResult:
         if data != self.credentials:
             return AuthResult(success=False, handled=False)
-        with self._lock:
+        with self.lock:
             self.logins.append(self.credentials.login.decode())
         return AuthResult(success=True)

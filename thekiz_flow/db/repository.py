@@ -65,6 +65,21 @@ def _change(row: Row[Any]) -> StageChange:
     )
 
 
+def change_values(c: StageChange) -> dict[str, object]:
+    """A stage change as the row of the audit trail (without its id)."""
+    return {
+        "centre_id": c.centre_id,
+        "trigger": c.trigger,
+        "from_stage": c.from_stage,
+        "to_stage": c.to_stage,
+        "effective": c.effective,
+        "recorded_at": c.recorded_at,
+        "actor": c.actor,
+        "reason": c.reason,
+        "forced": c.forced,
+    }
+
+
 class Repository:
     def __init__(self, connection: Connection, now: datetime | None = None) -> None:
         self.conn = connection
@@ -275,20 +290,7 @@ class Repository:
 
     def add_changes(self, changes: Sequence[StageChange]) -> list[StageChange]:
         stmt = insert(stage_changes).returning(stage_changes.c.id, sort_by_parameter_order=True)
-        values = [
-            {
-                "centre_id": c.centre_id,
-                "trigger": c.trigger,
-                "from_stage": c.from_stage,
-                "to_stage": c.to_stage,
-                "effective": c.effective,
-                "recorded_at": c.recorded_at,
-                "actor": c.actor,
-                "reason": c.reason,
-                "forced": c.forced,
-            }
-            for c in changes
-        ]
+        values = [change_values(c) for c in changes]
         ids = self.conn.execute(stmt, values).scalars().all()
         return [_with_id(c, int(i)) for c, i in zip(changes, ids, strict=True)]
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import socket
+import threading
 from pathlib import Path
 from types import TracebackType
 from typing import Self
@@ -11,6 +12,28 @@ from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, Envelope, Session
 
 HOST = "127.0.0.1"
+
+
+class ConnectionCounter:
+    """The part of an aiosmtpd handler that counts connections (one EHLO each) under
+    ``self.lock``, which the rest of the handler may share."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.connections = 0
+
+    async def handle_EHLO(
+        self,
+        server: SMTP,
+        session: Session,
+        envelope: Envelope,
+        hostname: str,
+        responses: list[str],
+    ) -> list[str]:
+        with self.lock:
+            self.connections += 1
+        session.host_name = hostname
+        return responses
 
 
 class _Filer:
