@@ -23,6 +23,7 @@ TARGETS: dict[str, tuple[str, float] | None] = {
     "apscheduler_vs_outbox_time": (">=", 20.0),
     "apscheduler_vs_outbox_memory": (">=", 10.0),
     "digest_vs_groupby": ("<=", 3.0),
+    "digest_reads_vs_groupby": None,
     "tick_memory_history_vs_empty": None,
     "stage_batch_vs_raw": None,
     "postgres_4_vs_1_dispatchers": None,

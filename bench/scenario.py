@@ -555,6 +555,22 @@ class SizeRun:
             else ""
         )
         self.results.add(self._figure("digest_vs_groupby", ours, base, note=note))
+        reads = self.run_task(
+            "digest_reads",
+            "digest_reads",
+            self.allowance.budget(self.budgets.digest),
+            url=self.url,
+            year=DIGEST_YEAR,
+        )
+        self.results.add(
+            self._figure(
+                "digest_reads_vs_groupby",
+                reads,
+                base,
+                note=f"the digest's queries alone, {reads.data.get('rows', 0):,} rows fetched "
+                "and dropped: the part of digest_vs_groupby the database takes",
+            )
+        )
 
     # ------------------------------------------------------------------ 6. dispatch
     def dispatch(self) -> None:

@@ -102,6 +102,27 @@ def digest(probe: Probe, url: str, year: int) -> dict[str, Any]:
     return _timing(timing, centres=len(result.centres), gaps=len(result.gaps))
 
 
+def digest_reads(probe: Probe, url: str, year: int) -> dict[str, Any]:
+    """What the digest reads, alone: its queries (``db.digest_queries``), every row fetched
+    as the digest fetches it and dropped; nothing is built of them."""
+    from thekiz_flow.db import digest_queries as reads
+
+    engine = engine_for(url)
+    first, last = date(year, 1, 1), date(year, 12, 31)
+    with engine.connect() as conn:
+        conn.execute(select(1)).all()
+        with probe.timed() as timing:
+            rows = len(reads.members(conn))
+            for query in (
+                reads.tallies(conn, first, last),
+                reads.pairs(conn, first, last),
+                reads.histories(conn, last),
+                reads.visits(conn, last),
+            ):
+                rows += sum(1 for _ in query)
+    return _timing(timing, rows=rows)
+
+
 def groupby(probe: Probe, url: str, year: int) -> dict[str, Any]:
     """One scan: SELECT kind, stage, status, count(*), sum(hours) ... GROUP BY over the year."""
     from thekiz_flow.db.tables import activities

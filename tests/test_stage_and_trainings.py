@@ -3,20 +3,38 @@
 from __future__ import annotations
 
 import json
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
+from dateutil.relativedelta import relativedelta
 
 from tests.cli_helpers import main
 from tests.conftest import BERLIN
 from thekiz_flow.clock import FrozenClock, noon
 from thekiz_flow.db.activities import ActivityFilter
 from thekiz_flow.model import CANCELLED, PLANNED, TRAINING, WAITING, CentreInput
+from thekiz_flow.recommend import stay_starts_for_deadlines
 from thekiz_flow.service import Service
 
 
 def centre(service: Service, name: str, coach: int) -> int:
     return service.add_centre(CentreInput(name, "Jena", "k@example.org", coach=str(coach)))
+
+
+@pytest.mark.parametrize("months", [1, 3, 6, 12])
+def test_the_stay_starts_whose_deadline_falls_in_some_days(months: int) -> None:
+    """Against every start day around: month ends, leap days and empty stretches included."""
+    step, day = relativedelta(months=months), timedelta(days=1)
+    for offset in range(0, 430, 3):
+        first = date(2027, 12, 20) + offset * day
+        for length in (0, 2):
+            last = first + length * day
+            around = [first - step - 40 * day + n * day for n in range(80 + length)]
+            starts = [s for s in around if first <= s + step <= last]
+            expected = (starts[0], starts[-1]) if starts else None
+            assert stay_starts_for_deadlines(first, last, months) == expected, (first, last)
+            if starts:  # one stretch: every day between has its deadline in the days
+                assert len(starts) == (starts[-1] - starts[0]).days + 1
 
 
 def test_unmet_trainings_are_recommended_until_enrolled(

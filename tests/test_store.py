@@ -17,6 +17,7 @@ from thekiz_flow.db.engine import make_engine
 from thekiz_flow.db.migrate import current_revision, head_revision, upgrade
 from thekiz_flow.db.repository import Repository
 from thekiz_flow.db.tables import metadata, stage_changes
+from thekiz_flow.db.trainings import NewTraining
 from thekiz_flow.model import (
     CANCELLED,
     COACHING,
@@ -267,13 +268,74 @@ def test_the_reminders_lookups(engine: Engine) -> None:
         planned = repo.activities_dated(COACHING, (PLANNED,), date(2026, 4, 1), date(2026, 4, 3))
         assert [a.id for a in planned] == [late]
         held = repo.held_sessions([first, second], 2026)
-        assert {c: [a.id for a in s] for c, s in held.items()} == {
+        assert {c: [s.id for s in sessions] for c, sessions in held.items()} == {
             first: [early],
             second: [new_year],
         }
 
 
-def test_a_ticks_activity_queries_use_an_index_on_sqlite(tmp_path: Path) -> None:
+def test_centres_lacking_a_training_since_their_stay_began(engine: Engine) -> None:
+    """Only a planned or held enrolment of the kind, in a training dated in the current stay,
+    counts as taken up; the stay must have begun within the days asked about."""
+    start = date(2026, 1, 10)
+    with engine.begin() as connection:
+        repo = Repository(connection, NOW)
+        names = ["none", "planned", "held", "cancelled", "before", "other kind", "late", "stage"]
+        ids = dict(
+            zip(
+                names,
+                repo.add_centres([centre(n, stage="basisbegleitung") for n in names], NOW),
+                strict=True,
+            )
+        )
+        for name, centre_id in ids.items():
+            began = date(2026, 2, 1) if name == "late" else start
+            repo.set_derived(centre_id, began, None)
+        repo.update_centre(ids["stage"], {"stage": "vertiefungsbegleitung"})
+        store = repo.trainings
+        made = store.add_many(
+            [
+                NewTraining("auftakt", "Auftakt", date(2026, 3, 1), "Erfurt", 50),
+                NewTraining("auftakt", "Auftakt alt", date(2026, 1, 9), "Erfurt", 50),
+                NewTraining("fachtag", "Fachtag", date(2026, 3, 1), "Erfurt", 50),
+            ],
+            NOW,
+        )
+        auftakt, old, fachtag = (store.get(i) for i in made)
+        assert auftakt is not None
+        assert old is not None
+        assert fachtag is not None
+        store.enrol(auftakt, ids["planned"], "basisbegleitung", PLANNED)
+        store.enrol(auftakt, ids["held"], "basisbegleitung", HELD)
+        store.enrol(auftakt, ids["cancelled"], "basisbegleitung", CANCELLED)
+        store.enrol(old, ids["before"], "basisbegleitung", HELD)
+        store.enrol(fachtag, ids["other kind"], "basisbegleitung", PLANNED)
+    with engine.connect() as connection:
+        repo = Repository(connection)
+        found = repo.centres_lacking_training(
+            "basisbegleitung", "auftakt", date(2026, 1, 1), date(2026, 1, 31)
+        )
+    assert [c.name for c in found] == ["none", "cancelled", "before", "other kind"]
+
+
+def test_centres_to_plan_are_those_of_the_stages_with_another_stamp(engine: Engine) -> None:
+    stamps = {"never": None, "older": "a", "current": "b", "newer": "c", "other stage": "a"}
+    with engine.begin() as connection:
+        repo = Repository(connection, NOW)
+        rows = [centre(name, stage="basisbegleitung") for name in stamps]
+        for (name, stamp), centre_id in zip(
+            stamps.items(), repo.add_centres(rows, NOW), strict=True
+        ):
+            if stamp is not None:
+                repo.set_plan_stamp(centre_id, stamp)
+            if name == "other stage":
+                repo.update_centre(centre_id, {"stage": "ausgeschieden"})
+    with engine.connect() as connection:
+        found = Repository(connection).centres_to_plan(["basisbegleitung", "interessent"], "b")
+    assert [c.name for c in found] == ["never", "older", "newer"]
+
+
+def test_a_ticks_lookups_use_an_index_on_sqlite(tmp_path: Path) -> None:
     """Without statistics SQLite's planner prefers more equality terms, or an index that
     spares a sort; each of these lookups must search by every column it narrows on."""
     engine = make_engine(f"sqlite:///{tmp_path / 'plans.db'}")
@@ -281,7 +343,7 @@ def test_a_ticks_activity_queries_use_an_index_on_sqlite(tmp_path: Path) -> None
     statements: list[tuple[str, object]] = []
 
     def remember(*args: object) -> None:
-        if "FROM activities" in str(args[2]):
+        if "FROM activities" in str(args[2]) or "FROM centres" in str(args[2]):
             statements.append((str(args[2]), args[3]))
 
     day = date(2026, 4, 1)
@@ -291,11 +353,13 @@ def test_a_ticks_activity_queries_use_an_index_on_sqlite(tmp_path: Path) -> None
         lookups = {
             "activities_dated": lambda: repo.activities_dated(COACHING, (PLANNED,), day, day),
             "held_sessions": lambda: repo.held_sessions([1, 2], 2026),
-            "recorded_since": lambda: repo.activities.find(
-                ActivityFilter(kind=COACHING, status=HELD, recorded_since=NOW)
-            ),
+            "recently_held": lambda: repo.recently_held(NOW),
             "site_visits": lambda: repo.site_visits([1, 2]),
             "enrolments": lambda: repo.trainings.of_centres([1, 2]),
+            "lacking_training": lambda: repo.centres_lacking_training(
+                "basisbegleitung", "auftakt", day, day
+            ),
+            "to_plan": lambda: repo.centres_to_plan(["basisbegleitung"], "stamp"),
         }
         plans = {}
         for name, lookup in lookups.items():
@@ -303,7 +367,11 @@ def test_a_ticks_activity_queries_use_an_index_on_sqlite(tmp_path: Path) -> None
             lookup()
             ((sql, params),) = statements
             rows = connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {sql}", params)  # type: ignore[arg-type]
-            plans[name] = [row[3] for row in rows if "activities" in row[3]]
+            plans[name] = [
+                row[3]
+                for row in rows
+                if " activities " in f"{row[3]} " or " centres " in f"{row[3]} "
+            ]
     engine.dispose()
     search = "SEARCH activities USING INDEX"
     assert plans == {
@@ -314,7 +382,7 @@ def test_a_ticks_activity_queries_use_an_index_on_sqlite(tmp_path: Path) -> None
             f"{search} ix_activities_kind_centre_id_status_date "
             "(kind=? AND centre_id=? AND status=? AND date>? AND date<?)"
         ],
-        "recorded_since": [
+        "recently_held": [
             f"{search} ix_activities_kind_status_recorded_at "
             "(kind=? AND status=? AND recorded_at>?)"
         ],
@@ -324,5 +392,16 @@ def test_a_ticks_activity_queries_use_an_index_on_sqlite(tmp_path: Path) -> None
         ],
         "enrolments": [
             f"{search} ix_activities_kind_centre_id_status_date (kind=? AND centre_id=?)"
+        ],
+        "lacking_training": [
+            "SEARCH centres USING INDEX ix_centres_stage_episode_start "
+            "(stage=? AND episode_start>? AND episode_start<?)",
+            f"{search} ix_activities_kind_centre_id_status_date "
+            "(kind=? AND centre_id=? AND status=?)",
+        ],
+        "to_plan": [
+            "SEARCH centres USING INDEX ix_centres_plan_stamp (plan_stamp=?)",
+            "SEARCH centres USING INDEX ix_centres_plan_stamp (plan_stamp<?)",
+            "SEARCH centres USING INDEX ix_centres_plan_stamp (plan_stamp>?)",
         ],
     }

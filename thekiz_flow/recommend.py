@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date
+from datetime import date, timedelta
 
 from dateutil.relativedelta import relativedelta
 
@@ -34,6 +34,23 @@ def unmet_trainings(
         for rule in workflow.stage(stage_id).trainings
         if rule.kind not in met
     ]
+
+
+def stay_starts_for_deadlines(first: date, last: date, months: int) -> tuple[date, date] | None:
+    """The first and the last day a stay may have begun for its deadline ``months`` later
+    (as :func:`unmet_trainings` reckons it) to fall from ``first`` to ``last``; None if no day.
+
+    A later start never gives an earlier deadline, so these days are one stretch; the ends of
+    longer months share the deadline of the shorter month's last day.
+    """
+    step, day = relativedelta(months=months), timedelta(days=1)
+    earliest = first - step
+    while earliest + step < first:
+        earliest += day
+    latest = last - step
+    while latest + day + step <= last:
+        latest += day
+    return (earliest, latest) if earliest <= latest else None
 
 
 def describe_unmet(workflow: Workflow, kind: str, deadline: date, on: date) -> str:

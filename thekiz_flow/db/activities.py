@@ -115,7 +115,6 @@ class ActivityFilter:
     status: str | None = None
     first: date | None = None
     last: date | None = None
-    recorded_since: datetime | None = None
 
     def apply(self, stmt: Select[Any]) -> Select[Any]:
         c = activities.c
@@ -131,8 +130,6 @@ class ActivityFilter:
             stmt = stmt.where(c.date >= self.first)
         if self.last is not None:
             stmt = stmt.where(c.date <= self.last)
-        if self.recorded_since is not None:
-            stmt = stmt.where(c.recorded_at >= self.recorded_since)
         return stmt
 
 

@@ -7,18 +7,27 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, NamedTuple
 
-from sqlalchemy import Connection, Row, bindparam, func, insert, select, update
+from sqlalchemy import Connection, Row, bindparam, func, insert, or_, select, update
 
 from thekiz_flow.db.activities import ActivityStore, activity_from_row, chunks
 from thekiz_flow.db.centre_query import CentreQuery
-from thekiz_flow.db.tables import activities, centres, closures, coaches, stage_changes
+from thekiz_flow.db.tables import (
+    activities,
+    centres,
+    closures,
+    coaches,
+    stage_changes,
+    trainings,
+)
 from thekiz_flow.db.trainings import TrainingStore
 from thekiz_flow.model import (
     COACHING,
     HELD,
+    PLANNED,
     SITE_VISIT,
+    TRAINING,
     Activity,
     Centre,
     Closure,
@@ -26,6 +35,15 @@ from thekiz_flow.model import (
     NewCentre,
     StageChange,
 )
+
+
+class HeldSession(NamedTuple):
+    """A held coaching session, as the budget reminders read it."""
+
+    id: int
+    recorded_at: datetime | None
+    hours: Decimal | None
+    rate: Decimal | None
 
 
 def _coach(row: Row[Any]) -> Coach:
@@ -163,14 +181,18 @@ class Repository:
         }
 
     def centres_to_plan(self, stages: Sequence[str], stamp: str) -> list[Centre]:
-        """Centres in an active stage that were not yet planned with these rules."""
-        stmt = (
-            select(centres)
-            .where(centres.c.stage.in_(stages))
-            .where((centres.c.plan_stamp.is_(None)) | (centres.c.plan_stamp != stamp))
-            .order_by(centres.c.id)
+        """Centres in one of ``stages`` not yet planned with the rules ``stamp`` names.
+
+        Found by their stamp, through its index: a tick reads the centres it plans (and those
+        of other stages whose stamp is old), not every centre in an active stage.
+        """
+        c = centres.c
+        stale = select(c.id, c.stage).where(
+            or_(c.plan_stamp.is_(None), c.plan_stamp < stamp, c.plan_stamp > stamp)
         )
-        return [_centre(r) for r in self.conn.execute(stmt)]
+        wanted = set(stages)
+        ids = [centre_id for centre_id, stage in self.conn.execute(stale) if stage in wanted]
+        return list(self.centres_by_id(ids).values())
 
     def set_derived(self, centre_id: int, episode_start: date, next_step_on: date | None) -> None:
         stmt = update(centres).where(centres.c.id == centre_id)
@@ -181,12 +203,28 @@ class Repository:
         stmt = select(centres).where(centres.c.next_step_on.between(first, last))
         return [_centre(r) for r in self.conn.execute(stmt.order_by(centres.c.id))]
 
-    def centres_started(self, stage: str, first: date, last: date) -> list[Centre]:
-        """Centres in ``stage`` whose current stay began between ``first`` and ``last``."""
-        stmt = select(centres).where(
-            centres.c.stage == stage, centres.c.episode_start.between(first, last)
+    def centres_lacking_training(
+        self, stage: str, kind: str, first: date, last: date
+    ) -> list[Centre]:
+        """Centres in ``stage`` whose current stay began from ``first`` to ``last`` and that
+        have no planned or held enrolment in a training of ``kind`` dated in that stay (what
+        `recommend.unmet_trainings` counts as taken up)."""
+        a, t, c = activities.c, trainings.c, centres.c
+        taken = (
+            select(a.id)
+            .join(trainings, t.id == a.training_id)
+            .where(
+                a.kind == TRAINING,
+                a.centre_id == c.id,
+                a.status.in_((PLANNED, HELD)),
+                t.kind == kind,
+                t.date >= c.episode_start,
+            )
         )
-        return [_centre(r) for r in self.conn.execute(stmt.order_by(centres.c.id))]
+        stmt = select(centres).where(
+            c.stage == stage, c.episode_start.between(first, last), ~taken.exists()
+        )
+        return [_centre(r) for r in self.conn.execute(stmt.order_by(c.id))]
 
     def changes_between(self, first: date, last: date) -> list[StageChange]:
         stmt = select(stage_changes).where(stage_changes.c.effective.between(first, last))
@@ -338,18 +376,27 @@ class Repository:
         )
         return [activity_from_row(r) for r in self.conn.execute(stmt)]
 
-    def held_sessions(self, centre_ids: Sequence[int], year: int) -> dict[int, list[Activity]]:
-        """The coaching sessions these centres held in ``year``, by centre."""
+    def recently_held(self, since: datetime) -> list[tuple[int, date, datetime]]:
+        """Coaching sessions recorded as held since ``since``: (centre id, date, recorded at)."""
         c = activities.c
-        base = select(activities).where(
+        stmt = select(c.centre_id, c.date, c.recorded_at).where(
+            c.kind == COACHING, c.status == HELD, c.recorded_at >= since
+        )
+        return [(centre_id, day, at) for centre_id, day, at in self.conn.execute(stmt)]
+
+    def held_sessions(self, centre_ids: Sequence[int], year: int) -> dict[int, list[HeldSession]]:
+        """The coaching sessions these centres held in ``year``, by centre: only what their
+        cost and the moment it was recorded need."""
+        c = activities.c
+        base = select(c.centre_id, c.id, c.recorded_at, c.hours, c.rate).where(
             c.kind == COACHING,
             c.status == HELD,
             c.date.between(date(year, 1, 1), date(year, 12, 31)),
         )
-        result: dict[int, list[Activity]] = {i: [] for i in centre_ids}
+        result: dict[int, list[HeldSession]] = {i: [] for i in centre_ids}
         for chunk in chunks(centre_ids):
-            for row in self.conn.execute(base.where(c.centre_id.in_(chunk))):
-                result[row.centre_id].append(activity_from_row(row))
+            for centre_id, *session in self.conn.execute(base.where(c.centre_id.in_(chunk))):
+                result[centre_id].append(HeldSession(*session))
         return result
 
 

@@ -7,26 +7,23 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from decimal import Decimal
+from functools import lru_cache
 
-from dateutil.relativedelta import relativedelta
-
-from thekiz_flow.budget import cost, crossing, year_allowance
-from thekiz_flow.db.activities import ActivityFilter, chunks
+from thekiz_flow.budget import crossing, session_cost, year_allowance
+from thekiz_flow.db.activities import chunks
 from thekiz_flow.db.outbox import NewMail, OutboxStore
-from thekiz_flow.db.repository import Repository
+from thekiz_flow.db.repository import HeldSession, Repository
 from thekiz_flow.history import facts_as_of
 from thekiz_flow.model import (
-    COACHING,
     HELD,
     MISSED,
     PLANNED,
-    Activity,
     Centre,
     Coach,
     ReminderRule,
     TrainingRule,
 )
-from thekiz_flow.recommend import unmet_trainings
+from thekiz_flow.recommend import stay_starts_for_deadlines, unmet_trainings
 from thekiz_flow.reminders import MISSED as JUDGED_MISSED
 from thekiz_flow.reminders import Due, Window, due_for
 from thekiz_flow.service.base import ServiceBase
@@ -224,7 +221,7 @@ class ReminderService(ServiceBase):
                             centre_id,
                             year,
                             year_allowance(self.workflow, histories.get(centre_id, []), year),
-                            sum((cost(a) for a in held), Decimal(0)),
+                            sum((_cost(s) for s in held), Decimal(0)),
                             _spending(held),
                             centres[centre_id],
                         )
@@ -257,18 +254,18 @@ class ReminderService(ServiceBase):
     def _deadlines(self, g: Gathering, rule: ReminderRule) -> list[Due]:
         """Trainings a stage expects by a deadline that falls in this tick's days, not taken up.
 
-        The candidates are the centres whose stay began `within_months` before such a
-        deadline: found by date (`episode_start`), not by reading every history.
+        The candidates are the centres whose stay began the expected months before such a
+        deadline and that have not taken the training up: found by date (`episode_start`)
+        and enrolment, not by reading every history; each is checked once more below.
         """
         ((_, first, last),) = g.window.anchor_days(rule)
         dues: list[Due] = []
         for stage in (s for s in self.workflow.stages.values() if s.active):
             for expected in stage.trainings:
-                months = relativedelta(months=expected.within_months)
-                slack = timedelta(days=3)  # month lengths differ; the exact check is below
-                found = g.repo.centres_started(
-                    stage.id, first - months - slack, last - months + slack
-                )
+                starts = stay_starts_for_deadlines(first, last, expected.within_months)
+                if starts is None:
+                    continue
+                found = g.repo.centres_lacking_training(stage.id, expected.kind, *starts)
                 dues += self._deadlines_of(g, rule, found, expected)
         return dues
 
@@ -319,18 +316,24 @@ class ReminderService(ServiceBase):
 def _recorded_since(repo: Repository, since: datetime) -> dict[int, dict[int, datetime]]:
     """Per year and centre: when its latest coaching session recorded as held since
     ``since`` was recorded."""
-    where = ActivityFilter(kind=COACHING, status=HELD, recorded_since=since)
     latest: dict[int, dict[int, datetime]] = defaultdict(dict)
-    for activity in repo.activities.find(where):
-        assert activity.recorded_at is not None
-        of_year = latest[activity.date.year]
-        of_year[activity.centre_id] = max(
-            activity.recorded_at, of_year.get(activity.centre_id, activity.recorded_at)
-        )
+    for centre_id, day, recorded_at in repo.recently_held(since):
+        of_year = latest[day.year]
+        of_year[centre_id] = max(recorded_at, of_year.get(centre_id, recorded_at))
     return latest
 
 
-def _spending(held: list[Activity]) -> list[tuple[datetime, Decimal]]:
+@lru_cache(maxsize=1024)
+def _cost_of(hours: Decimal | None, rate: Decimal | None) -> Decimal:
+    """Sessions repeat a few (hours, rate) pairs: each pair's cost is worked out once."""
+    return session_cost(hours, rate)
+
+
+def _cost(session: HeldSession) -> Decimal:
+    return _cost_of(session.hours, session.rate)
+
+
+def _spending(held: list[HeldSession]) -> list[tuple[datetime, Decimal]]:
     """(recorded_at, cost) of the held sessions with a record, in the order recorded."""
-    recorded = sorted((a.recorded_at, a.id, cost(a)) for a in held if a.recorded_at is not None)
+    recorded = sorted((s.recorded_at, s.id, _cost(s)) for s in held if s.recorded_at is not None)
     return [(moment, amount) for moment, _, amount in recorded]
