@@ -533,7 +533,10 @@ class SizeRun:
 
     # ------------------------------------------------------------------ 5. digest
     def digest(self) -> None:
+        """The GROUP BY runs before and after the digest and its reads, the better run counts:
+        neither side profits alone from pages the other read into the cache."""
         say(f"digest {DIGEST_YEAR}")
+        bases = [self._groupby()]
         ours = self.run_task(
             "digest",
             "digest",
@@ -541,20 +544,6 @@ class SizeRun:
             url=self.url,
             year=DIGEST_YEAR,
         )
-        base = self.run_task(
-            "digest_groupby",
-            "groupby",
-            self.allowance.budget(self.budgets.raw),
-            url=self.url,
-            year=DIGEST_YEAR,
-        )
-        note = (
-            f"{base.data.get('activities', '?'):,} activities of {DIGEST_YEAR}; digest peak RSS "
-            f"growth {ours.data.get('peak_growth_mb', 0):.0f} MB"
-            if base.ok
-            else ""
-        )
-        self.results.add(self._figure("digest_vs_groupby", ours, base, note=note))
         reads = self.run_task(
             "digest_reads",
             "digest_reads",
@@ -562,6 +551,17 @@ class SizeRun:
             url=self.url,
             year=DIGEST_YEAR,
         )
+        bases.append(self._groupby())
+        done = [b for b in bases if b.seconds is not None]
+        base = min(done, key=lambda b: b.seconds or 0.0) if done else bases[-1]
+        base.data["all_seconds"] = [b.seconds for b in bases]
+        note = (
+            f"{base.data.get('activities', '?'):,} activities of {DIGEST_YEAR}; digest peak RSS "
+            f"growth {ours.data.get('peak_growth_mb', 0):.0f} MB"
+            if base.ok
+            else ""
+        )
+        self.results.add(self._figure("digest_vs_groupby", ours, base, note=note))
         self.results.add(
             self._figure(
                 "digest_reads_vs_groupby",
@@ -570,6 +570,15 @@ class SizeRun:
                 note=f"the digest's queries alone, {reads.data.get('rows', 0):,} rows fetched "
                 "and dropped: the part of digest_vs_groupby the database takes",
             )
+        )
+
+    def _groupby(self) -> Outcome:
+        return self.run_task(
+            "digest_groupby",
+            "groupby",
+            self.allowance.budget(self.budgets.raw),
+            url=self.url,
+            year=DIGEST_YEAR,
         )
 
     # ------------------------------------------------------------------ 6. dispatch

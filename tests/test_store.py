@@ -194,6 +194,11 @@ def test_histories_and_site_visits_by_centre(engine: Engine) -> None:
         histories = repo.histories()
         assert [c.trigger for c in histories[first]] == ["withdraw"]
         assert [c.trigger for c in histories[second]] == ["admit"]
+        steps = repo.steps([second, first])
+        assert {
+            i: [(c.trigger, c.from_stage, c.to_stage, c.effective) for c in histories[i]]
+            for i in (first, second)
+        } == {i: [tuple(step) for step in steps[i]] for i in (first, second)}
         assert repo.site_visits()[second] == [
             (date(2025, 3, 4), "basisbegleitung"),
             (date(2025, 5, 6), "basisbegleitung"),

@@ -49,7 +49,7 @@ def mid_months(year: int) -> list[date]:
     return [date(year, month, MID_MONTH) for month in range(1, 13)]
 
 
-def monthly_stages(history: Sequence[StageChange], initial: str, year: int) -> list[str]:
+def monthly_stages(history: Sequence[Change], initial: str, year: int) -> list[str]:
     return stages_on(history, initial, mid_months(year))
 
 
@@ -87,7 +87,7 @@ class YearBudget:
         return self.budget - self.spent - self.committed
 
 
-def year_allowance(workflow: Workflow, history: Sequence[StageChange], year: int) -> Decimal:
+def year_allowance(workflow: Workflow, history: Sequence[Change], year: int) -> Decimal:
     """The budget ``year`` accrues according to the audit trail."""
     return accrued_budget(workflow, monthly_stages(history, workflow.initial, year))
 

@@ -94,15 +94,6 @@ class Tally(NamedTuple):
 Pair = tuple[date, date]  # two held sessions of a centre in a row: (earlier, later)
 
 
-class Step(NamedTuple):
-    """What the digest reads of a stage change."""
-
-    trigger: str
-    from_stage: str
-    to_stage: str
-    effective: date
-
-
 @dataclass(frozen=True)
 class YearInput:
     """What the store hands over for one year."""

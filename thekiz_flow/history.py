@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import date, timedelta
-from typing import Protocol
+from typing import NamedTuple, Protocol
 
 from dateutil.relativedelta import relativedelta
 
@@ -22,6 +22,15 @@ class Change(Protocol):
     def to_stage(self) -> str: ...
     @property
     def effective(self) -> date: ...
+
+
+class Step(NamedTuple):
+    """A stage change as these readings need it, without what else the audit row holds."""
+
+    trigger: str
+    from_stage: str
+    to_stage: str
+    effective: date
 
 
 def _returns(workflow: Workflow, change: Change) -> bool:

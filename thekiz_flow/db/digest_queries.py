@@ -22,7 +22,8 @@ from typing import Any, Generic, NamedTuple, TypeVar
 from sqlalchemy import ColumnElement, Connection, Date, Select, func, select
 
 from thekiz_flow.db.tables import activities, centres, stage_changes
-from thekiz_flow.digest import SHORTEST_GAP_DAYS, Pair, Step, Tally
+from thekiz_flow.digest import SHORTEST_GAP_DAYS, Pair, Tally
+from thekiz_flow.history import Step
 from thekiz_flow.model import COACHING, HELD, SITE_VISIT
 
 T = TypeVar("T")

@@ -22,6 +22,7 @@ from thekiz_flow.db.tables import (
     trainings,
 )
 from thekiz_flow.db.trainings import TrainingStore
+from thekiz_flow.history import Step
 from thekiz_flow.model import (
     COACHING,
     HELD,
@@ -342,6 +343,18 @@ class Repository:
             stmt = base if chunk is None else base.where(stage_changes.c.centre_id.in_(chunk))
             for row in self.conn.execute(stmt):
                 result[row.centre_id].append(_change(row))
+        return result
+
+    def steps(self, centre_ids: Sequence[int]) -> dict[int, list[Step]]:
+        """These centres' stage changes in the order recorded, only what the readings of the
+        history need (`history.Change`), by centre."""
+        c = stage_changes.c
+        base = select(c.centre_id, c.trigger, c.from_stage, c.to_stage, c.effective)
+        result: dict[int, list[Step]] = defaultdict(list)
+        for chunk in chunks(centre_ids):
+            stmt = base.where(c.centre_id.in_(chunk)).order_by(c.centre_id, c.id)
+            for centre_id, *step in self.conn.execute(stmt):
+                result[centre_id].append(Step(*step))
         return result
 
     def site_visits(

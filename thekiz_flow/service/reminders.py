@@ -214,7 +214,7 @@ class ReminderService(ServiceBase):
         years: list[BudgetYear] = []
         for year, centres in _recorded_since(repo, since).items():
             for chunk in chunks(sorted(centres)):  # a chunk's sessions at a time in memory
-                histories = repo.histories(chunk)
+                histories = repo.steps(chunk)
                 for centre_id, held in repo.held_sessions(chunk, year).items():
                     years.append(
                         BudgetYear(
