@@ -30,6 +30,8 @@ TARGETS: dict[str, tuple[str, float] | None] = {
     "postgres_duplicates": ("<=", 0.0),
 }
 MAIN = [name for name in TARGETS if not name.startswith("postgres")]
+# The targets the issue sets at one size only; at the other sizes these figures are reported.
+TARGET_SIZE = {"planning_vs_executemany": 60_000, "digest_vs_groupby": 60_000}
 
 
 @dataclass
@@ -47,13 +49,22 @@ class Figure:
     details: dict[str, Any] = field(default_factory=dict)
 
     @property
+    def spec(self) -> tuple[str, float] | None:
+        """The target this figure is held to, at its size."""
+        size = TARGET_SIZE.get(self.name)
+        return None if size is not None and self.size != size else TARGETS.get(self.name)
+
+    @property
     def target(self) -> str:
         spec = TARGETS.get(self.name)
-        return "report" if spec is None else f"{spec[0]} {spec[1]:g}"
+        if spec is None:
+            return "report"
+        text = f"{spec[0]} {spec[1]:g}"
+        return text if self.spec is not None else f"({text} at {TARGET_SIZE[self.name]:,})"
 
     @property
     def met(self) -> bool | None:
-        spec = TARGETS.get(self.name)
+        spec = self.spec
         if spec is None or self.ratio is None:
             return None if spec is None else False
         comparison, target = spec
