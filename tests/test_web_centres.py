@@ -58,6 +58,7 @@ def test_the_office_lists_filters_and_searches(web: TestClient, service: Service
     assert listed(web, coach="2") == ["Kita Löwenzahn"]
     assert listed(web, coach="keine") == ["Haus 100% Familie"]
     assert listed(web, text="löwenZAHN") == ["Kita Löwenzahn"]
+    assert listed(web, text="LÖWEN") == ["Kita Löwenzahn"]  # umlauts fold too
     assert listed(web, text="P@EXAMPLE") == ["Kita Pusteblume"]
     assert listed(web, text="100%") == ["Haus 100% Familie"]
     assert listed(web, text="c_x") == ["Haus 100% Familie"]

@@ -46,6 +46,9 @@ def _sqlite(url: str, database: str | None, **options: Any) -> Engine:
         # Let SQLAlchemy own the transaction (pysqlite's own handling defers BEGIN and
         # commits DDL implicitly); WAL lets readers work beside one writer.
         dbapi_connection.isolation_level = None
+        # SQLite's own lower() folds ASCII letters only: searches ("LÖWEN") and name order
+        # fold umlauts as PostgreSQL's lower() does.
+        dbapi_connection.create_function("lower", 1, _lower, deterministic=True)
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA busy_timeout=30000")
@@ -59,3 +62,8 @@ def _sqlite(url: str, database: str | None, **options: Any) -> Engine:
         connection.exec_driver_sql("BEGIN IMMEDIATE")
 
     return engine
+
+
+def _lower(value: object) -> object:
+    """SQL lower() for SQLite: text in lower case, every letter; anything else as it is."""
+    return value.lower() if isinstance(value, str) else value
