@@ -188,6 +188,10 @@ def test_visit_done_meets_the_guard(service: Service, clock: FrozenClock) -> Non
     visit = service.record_visit(centre, date(2024, 4, 10), "Rundgang")
     assert (visit.status, visit.key.startswith("site_visit:")) == (HELD, True)
     assert service.next_step(centre).eligible  # type: ignore[union-attr]
+    with pytest.raises(Refused, match=r"^Einrichtungsbesuch am 10\.04\.2024 ist schon erfasst$"):
+        service.record_visit(centre, date(2024, 4, 10))  # the same visit sent twice
+    visits = service.activities(ActivityFilter(centre_id=centre, kind=SITE_VISIT))
+    assert [(v.date, v.status) for v in visits if v.status == HELD] == [(date(2024, 4, 10), HELD)]
 
 
 def test_budget_arithmetic(service: Service, clock: FrozenClock) -> None:

@@ -163,16 +163,15 @@ class SessionService(PlanningService):
         with self.unit() as repo:
             centre = self._centre(repo, centre_id)
             stage = stage_on(repo.history(centre.id), self.workflow.initial, day)
-            planned = [
-                a
-                for a in repo.activities.of_centre(centre.id)
-                if a.kind == SITE_VISIT and a.status == PLANNED and a.stage == stage
-            ]
+            visits = [a for a in repo.activities.of_centre(centre.id) if a.kind == SITE_VISIT]
+            if any(a.status == HELD and a.date == day for a in visits):  # e.g. sent twice
+                raise Refused(f"Einrichtungsbesuch am {german_date(day)} ist schon erfasst")
+            planned = [a for a in visits if a.status == PLANNED and a.stage == stage]
             if planned:
                 visit = planned[0]
             else:
                 key = f"visit:{stage}:{day.isoformat()}"
-                if any(a.key == key for a in repo.activities.of_centre(centre.id)):
+                if any(a.key == key for a in visits):
                     raise Refused(f"Einrichtungsbesuch am {german_date(day)} ist schon erfasst")
                 wanted = PlannedActivity(key, SITE_VISIT, stage, day)
                 visit = repo.activities.insert_one(centre.id, wanted, PLANNED, {})
