@@ -15,7 +15,7 @@ from bench.scenario import Allowance, Budgets, SizeRun, say
 from bench.sink import Sink
 
 FIGURES = ("planning", "tick", "tick_empty", "digest", "dispatch", "stage_batch")
-STEPS_PER_SIZE = 18  # measured child processes per size
+STEPS_PER_SIZE = 20  # measured child processes per size
 STEPS_EXTRA = 6  # APScheduler and outbox, each timed and traced; PostgreSQL 1 and 4
 
 
