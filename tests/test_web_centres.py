@@ -49,7 +49,7 @@ def listed(web: TestClient, **params: str) -> list[str]:
 
 # ---------------------------------------------------------------------- list
 def test_the_office_lists_filters_and_searches(web: TestClient, service: Service) -> None:
-    programme(service)
+    ids = programme(service)
     login(web, "office")
     assert "Einrichtungen (3)" in web.get("/centres").text
     assert listed(web) == ["Haus 100% Familie", "Kita Löwenzahn", "Kita Pusteblume"]
@@ -59,6 +59,7 @@ def test_the_office_lists_filters_and_searches(web: TestClient, service: Service
     assert listed(web, coach="keine") == ["Haus 100% Familie"]
     assert listed(web, text="löwenZAHN") == ["Kita Löwenzahn"]
     assert listed(web, text="LÖWEN") == ["Kita Löwenzahn"]  # umlauts fold too
+    assert listed(web, text=f" {ids['haus']} ") == ["Haus 100% Familie"]  # by number
     assert listed(web, text="P@EXAMPLE") == ["Kita Pusteblume"]
     assert listed(web, text="100%") == ["Haus 100% Familie"]
     assert listed(web, text="c_x") == ["Haus 100% Familie"]

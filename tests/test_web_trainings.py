@@ -10,7 +10,7 @@ from tests.cli_helpers import dump
 from tests.conftest import BERLIN
 from tests.web_helpers import assert_action_guarded, login
 from thekiz_flow.clock import FrozenClock, noon
-from thekiz_flow.model import CANCELLED, HELD, PLANNED, WAITING, Centre, CentreInput
+from thekiz_flow.model import CANCELLED, HELD, PLANNED, WAITING, CentreInput
 from thekiz_flow.service import Service
 from thekiz_flow.service.trainings import Enrolment
 from thekiz_flow.web.pages.trainings import find_centres, sections
@@ -34,16 +34,18 @@ def states(service: Service, training: int) -> list[tuple[int, str]]:
     return [(e.centre_id, e.status) for e in service.training_enrolments(training)[1]]
 
 
-def test_finding_centres_by_number_or_name() -> None:
-    found = [
-        Centre(n, name, "Gotha", "k@example.org", None, None, "interessent", date(2026, 1, 5))
-        for n, name in ((1, "Kita Sonne"), (2, "Kita Mond"), (12, "Haus 1"))
+def test_finding_centres_by_number_or_name(service: Service) -> None:
+    names = ["Kita Sonne", "Kita Mond", *(f"Zentrum {letter}" for letter in "CDEFGHIJK"), "Haus 1"]
+    ids = [
+        service.add_centre(CentreInput(name, "Gotha", "k@example.org"), on=date(2026, 1, 5))
+        for name in names
     ]
-    assert [c.id for c in find_centres(found, "kita", set())] == [1, 2]
-    assert [c.id for c in find_centres(found, "kita", {1})] == [2]
-    assert [c.id for c in find_centres(found, " 1 ", set())] == [1, 12]  # number, or in a name
-    assert [c.id for c in find_centres(found, "kita", set(), limit=1)] == [1]
-    assert find_centres(found, "  ", set()) == []
+    assert ids[-1] == 12
+    assert [c.id for c in find_centres(service, "kita", set())] == [1, 2]
+    assert [c.id for c in find_centres(service, "kita", {1})] == [2]
+    assert [c.id for c in find_centres(service, " 1 ", set())] == [1, 12]  # number, or in a name
+    assert [c.id for c in find_centres(service, "kita", set(), limit=1)] == [1]
+    assert find_centres(service, "  ", set()) == []
 
 
 def test_enrolments_by_state() -> None:

@@ -11,6 +11,7 @@ from sqlalchemy import ColumnElement, Select, case, func
 from thekiz_flow.db.tables import centres
 
 SORTS = ("name", "district", "stage", "since", "id")
+MAX_NUMBER_DIGITS = 18  # a longer number is no centre's (and would overflow the column)
 
 
 def _like(text: str) -> str:
@@ -25,7 +26,7 @@ class CentreQuery:
     district: str | None = None
     coach_id: int | None = None
     without_coach: bool = False
-    text: str | None = None  # part of the name or the e-mail address, in any case
+    text: str | None = None  # the number, or part of the name or e-mail address (any case)
     sort: str = "name"  # one of SORTS
     stages: Sequence[str] = ()  # the programme's order of the stages, for sort="stage"
     offset: int = 0
@@ -42,9 +43,10 @@ class CentreQuery:
             stmt = stmt.where(c.coach_id.is_(None))
         if self.text:
             pattern = _like(self.text)
-            stmt = stmt.where(
-                c.name.ilike(pattern, escape="\\") | c.email.ilike(pattern, escape="\\")
-            )
+            found = c.name.ilike(pattern, escape="\\") | c.email.ilike(pattern, escape="\\")
+            if self.text.isdigit() and len(self.text) <= MAX_NUMBER_DIGITS:
+                found = found | (c.id == int(self.text))  # a centre's number finds it too
+            stmt = stmt.where(found)
         return stmt
 
     def order(self) -> list[ColumnElement[Any]]:

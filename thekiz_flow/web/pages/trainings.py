@@ -16,7 +16,8 @@ from starlette.routing import Route
 from thekiz_flow import validate
 from thekiz_flow.db.users import OFFICE
 from thekiz_flow.labels import ENROLMENT_NAMES
-from thekiz_flow.model import CANCELLED, HELD, PLANNED, WAITING, Centre
+from thekiz_flow.model import CANCELLED, HELD, PLANNED, WAITING, Centre, CentreSearch
+from thekiz_flow.service import Service
 from thekiz_flow.service.trainings import Enrolment
 from thekiz_flow.web.auth import READERS
 from thekiz_flow.web.endpoints import Context, Endpoint, action, page
@@ -28,18 +29,14 @@ STATES = (PLANNED, WAITING, HELD, CANCELLED)  # the order of the enrolments' sec
 
 
 def find_centres(
-    centres: Sequence[Centre], query: str, enrolled: set[int], limit: int = MATCHES
+    service: Service, query: str, enrolled: set[int], limit: int = MATCHES
 ) -> list[Centre]:
-    """Centres by number or by a part of the name, without those enrolled already."""
-    wanted = query.strip().casefold()
-    if not wanted:
+    """Centres by number or by a part of the name (the centre list's search, by number),
+    without those enrolled already."""
+    if not query.strip():
         return []
-    found = [
-        c
-        for c in centres
-        if c.id not in enrolled and (str(c.id) == wanted or wanted in c.name.casefold())
-    ]
-    return found[:limit]
+    found = service.find_centres(CentreSearch(text=query, sort="id")).centres
+    return [c for c in found if c.id not in enrolled][:limit]
 
 
 def sections(enrolments: Sequence[Enrolment]) -> list[tuple[str, list[Enrolment]]]:
@@ -64,7 +61,7 @@ def training(ctx: Context) -> Response:
     query = ctx.request.query_params.get("q", "")
     may_enrol = ctx.user.role == OFFICE
     active = {e.centre_id for e in enrolments if e.status != CANCELLED}
-    matches = find_centres(service.centres(), query, active) if may_enrol and query else []
+    matches = find_centres(service, query, active) if may_enrol else []
     return ctx.render(
         "web/training.html.j2",
         title=found.title,
