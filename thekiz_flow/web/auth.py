@@ -61,12 +61,17 @@ def safe_next(value: object) -> str | None:
     return None
 
 
+def here(request: Request) -> str:
+    """This page's local address with its query: where to come back to."""
+    query = request.url.query
+    return request.url.path + (f"?{query}" if query else "")
+
+
 def login_redirect(request: Request) -> RedirectResponse:
     """To the login page, coming back here afterwards (for pages; actions start over)."""
     target = LOGIN
     if request.method in ("GET", "HEAD"):
-        here = request.url.path + (f"?{request.url.query}" if request.url.query else "")
-        target += "?" + urlencode({"next": here})
+        target += "?" + urlencode({"next": here(request)})
     return RedirectResponse(target, status_code=303)
 
 

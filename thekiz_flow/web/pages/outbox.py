@@ -10,7 +10,7 @@ from starlette.routing import Route
 from thekiz_flow import validate
 from thekiz_flow.db.users import OFFICE
 from thekiz_flow.labels import OUTBOX_STATUS_NAMES
-from thekiz_flow.web.auth import safe_next
+from thekiz_flow.web.auth import here, safe_next
 from thekiz_flow.web.endpoints import Context, action, page
 from thekiz_flow.web.state import NavItem
 
@@ -30,7 +30,6 @@ def link(status: str | None, **where: int) -> str:
 
 @page(OFFICE)
 def outbox(ctx: Context) -> Response:
-    url = ctx.request.url
     wanted = ctx.request.query_params.get("status") or None
     shown = ctx.service.outbox_page(wanted, _number(ctx, "before"), _number(ctx, "after"))
     rows, status = shown.rows, shown.status
@@ -40,7 +39,7 @@ def outbox(ctx: Context) -> Response:
         shown=shown,
         statuses=OUTBOX_STATUS_NAMES,
         total=sum(shown.counts.values()),
-        here=url.path + (f"?{url.query}" if url.query else ""),
+        here=here(ctx.request),
         newer=link(status, after=rows[0].id) if shown.newer and rows else None,
         older=link(status, before=rows[-1].id) if shown.older and rows else None,
         link=link,

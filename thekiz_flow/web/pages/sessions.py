@@ -26,7 +26,7 @@ from thekiz_flow.guards import german_date
 from thekiz_flow.mail.render import german_number
 from thekiz_flow.model import COACHING, PLANNED, SITE_VISIT, Activity
 from thekiz_flow.service import Service
-from thekiz_flow.web.auth import READERS, may_record_for, safe_next
+from thekiz_flow.web.auth import READERS, here, may_record_for, safe_next
 from thekiz_flow.web.endpoints import Context, Endpoint, action, page
 from thekiz_flow.web.errors import Forbidden
 from thekiz_flow.web.state import NavItem
@@ -60,12 +60,6 @@ def coach_filter(user: User, given: str | None) -> int | None:
     if given == ALL_COACHES:
         return None
     return validate.identifier("Prozessbegleitung", given)
-
-
-def here(request: Request) -> str:
-    """This page's address with its filters: where its forms come back to."""
-    query = request.url.query
-    return request.url.path + (f"?{query}" if query else "")
 
 
 def _month_filter(request: Request) -> date | None:
