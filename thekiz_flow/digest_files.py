@@ -41,7 +41,7 @@ from thekiz_flow.digest_tables import (
 )
 from thekiz_flow.digest_workbook import workbook_bytes
 from thekiz_flow.errors import WorkflowError
-from thekiz_flow.mail.render import LOCALE, euro, german_date, german_number, german_short_date
+from thekiz_flow.mail.render import GERMAN_FILTERS, LOCALE
 
 __all__ = [
     "DigestFiles",
@@ -161,13 +161,7 @@ def _environment(templates_dir: Path) -> Environment:
         autoescape=select_autoescape(enabled_extensions=("html.j2",), default=False),
         keep_trailing_newline=True,
     )
-    environment.filters.update(
-        german_date=german_date,
-        german_short_date=german_short_date,
-        german_number=german_number,
-        euro=euro,
-        percent=percent,
-    )
+    environment.filters.update(GERMAN_FILTERS, percent=percent)
     return environment
 
 

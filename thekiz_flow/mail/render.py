@@ -7,7 +7,7 @@ autoescaped. Every variable a template names must be in the context (StrictUndef
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -68,6 +68,16 @@ def euro(value: Decimal | int) -> str:
     return format_currency(value, "EUR", locale=LOCALE)
 
 
+# The German filters of every set of templates (mails, digest, web pages).
+GERMAN_FILTERS: dict[str, Callable[..., str]] = {
+    "german_date": german_date,
+    "german_short_date": german_short_date,
+    "german_month": german_month,
+    "german_number": german_number,
+    "euro": euro,
+}
+
+
 class Renderer:
     """Renders the mail templates below ``templates_dir`` (the workflow's templates directory)."""
 
@@ -79,13 +89,7 @@ class Renderer:
             keep_trailing_newline=True,
             auto_reload=False,  # the templates do not change while the process runs
         )
-        self._env.filters.update(
-            german_date=german_date,
-            german_short_date=german_short_date,
-            german_month=german_month,
-            german_number=german_number,
-            euro=euro,
-        )
+        self._env.filters.update(GERMAN_FILTERS)
         self._templates: dict[tuple[str, str], Template] = {}
 
     def render(self, name: str, context: Mapping[str, object]) -> Rendered:

@@ -18,13 +18,7 @@ from starlette.responses import HTMLResponse, RedirectResponse
 
 from thekiz_flow.db.users import User
 from thekiz_flow.labels import ROLE_NAMES
-from thekiz_flow.mail.render import (
-    euro,
-    german_date,
-    german_month,
-    german_number,
-    german_short_date,
-)
+from thekiz_flow.mail.render import GERMAN_FILTERS
 from thekiz_flow.web import csrf
 from thekiz_flow.web.state import web_state
 
@@ -44,14 +38,7 @@ def environment(templates_dir: Path, zone: ZoneInfo) -> Environment:
     def local_time(value: datetime) -> str:
         return value.astimezone(zone).strftime("%d.%m.%Y %H:%M")
 
-    templates.filters.update(
-        german_date=german_date,
-        german_short_date=german_short_date,
-        german_month=german_month,
-        german_number=german_number,
-        euro=euro,
-        local_time=local_time,
-    )
+    templates.filters.update(GERMAN_FILTERS, local_time=local_time)
     templates.globals.update(role_names=ROLE_NAMES)
     return templates
 
