@@ -11,6 +11,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
+from functools import lru_cache
 
 from dateutil.relativedelta import relativedelta
 
@@ -21,14 +22,9 @@ CENT = Decimal("0.01")
 MID_MONTH = 15
 
 
-def stage_on(history: Sequence[StageChange], initial: str, day: date) -> str:
+def stage_on(history: Sequence[Change], initial: str, day: date) -> str:
     """The stage in force on ``day`` according to the audit trail."""
-    stage = initial
-    for change in history:
-        if change.effective > day:
-            break
-        stage = change.to_stage
-    return stage
+    return stages_on(history, initial, (day,))[0]
 
 
 def stages_on(history: Sequence[Change], initial: str, days: Iterable[date]) -> list[str]:
@@ -68,6 +64,7 @@ def cost(activity: Activity) -> Decimal:
     return session_cost(activity.hours, activity.rate)
 
 
+@lru_cache(maxsize=1024)  # sessions repeat a few (hours, rate) pairs
 def session_cost(hours: Decimal | None, rate: Decimal | None) -> Decimal:
     """A session's hours times the coach's rate, to the cent; 0 without either."""
     if hours is None or rate is None:

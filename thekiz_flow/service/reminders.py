@@ -7,7 +7,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from decimal import Decimal
-from functools import lru_cache
 
 from thekiz_flow.budget import crossing, session_cost, year_allowance
 from thekiz_flow.db.activities import chunks
@@ -323,14 +322,8 @@ def _recorded_since(repo: Repository, since: datetime) -> dict[int, dict[int, da
     return latest
 
 
-@lru_cache(maxsize=1024)
-def _cost_of(hours: Decimal | None, rate: Decimal | None) -> Decimal:
-    """Sessions repeat a few (hours, rate) pairs: each pair's cost is worked out once."""
-    return session_cost(hours, rate)
-
-
 def _cost(session: HeldSession) -> Decimal:
-    return _cost_of(session.hours, session.rate)
+    return session_cost(session.hours, session.rate)
 
 
 def _spending(held: list[HeldSession]) -> list[tuple[datetime, Decimal]]:
