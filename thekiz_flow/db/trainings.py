@@ -170,20 +170,8 @@ class TrainingStore:
 
     def fill_seat(self, training: Training) -> Activity | None:
         """If a seat is free, the first on the waiting list gets it; returns that enrolment."""
-        if self.enrolled(training.id) >= training.capacity:
-            return None
-        c = activities.c
-        stmt = (
-            select(activities)
-            .where(c.kind == TRAINING, c.training_id == training.id, c.status == WAITING)
-            .order_by(c.id)
-            .limit(1)
-        )
-        row = self.conn.execute(stmt).first()
-        if row is None:
-            return None
-        self.conn.execute(update(activities).where(c.id == row.id).values(status=PLANNED))
-        return activity_from_row(row)
+        moved = self.fill_seats({training.id: 1})
+        return moved[0] if moved else None
 
     def release(self, centre_ids: Sequence[int], from_day: date, reason: str) -> list[Activity]:
         """Cancel the centres' seats and waiting places from ``from_day`` on; seats move up.
@@ -204,9 +192,9 @@ class TrainingStore:
             cancel = update(activities).where(c.id.in_(chunk))
             self.conn.execute(cancel.values(status=CANCELLED, reason=reason))
         freed = Counter(e.training_id for e in released if e.status == PLANNED and e.training_id)
-        return self._fill(freed)
+        return self.fill_seats(freed)
 
-    def _fill(self, freed: Mapping[int, int]) -> list[Activity]:
+    def fill_seats(self, freed: Mapping[int, int]) -> list[Activity]:
         """Freed seats (how many per training) go to the waiting lists, each in its order,
         as far as the trainings have room; returns the enrolments that moved up. (The
         waiting enrolments are found by training alone, as in :meth:`counts`.)"""
