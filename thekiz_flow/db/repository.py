@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import replace
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, TypeVar
 
-from sqlalchemy import Connection, Row, bindparam, func, insert, or_, select, update
+from sqlalchemy import Connection, Row, Select, bindparam, func, insert, or_, select, update
 
 from thekiz_flow.db.activities import ActivityStore, activity_from_row, chunks
 from thekiz_flow.db.centre_query import CentreQuery
@@ -36,6 +36,8 @@ from thekiz_flow.model import (
     NewCentre,
     StageChange,
 )
+
+T = TypeVar("T")
 
 
 class HeldSession(NamedTuple):
@@ -82,6 +84,10 @@ def _change(row: Row[Any]) -> StageChange:
         row.forced,
         row.id,
     )
+
+
+def _step(row: Row[Any]) -> Step:
+    return Step(row.trigger, row.from_stage, row.to_stage, row.effective)
 
 
 def change_values(c: StageChange) -> dict[str, object]:
@@ -337,24 +343,28 @@ class Repository:
         return self.histories([centre_id]).get(centre_id, [])
 
     def histories(self, centre_ids: Sequence[int] | None = None) -> dict[int, list[StageChange]]:
-        base = select(stage_changes).order_by(stage_changes.c.centre_id, stage_changes.c.id)
-        result: dict[int, list[StageChange]] = defaultdict(list)
-        for chunk in [None] if centre_ids is None else chunks(centre_ids):
-            stmt = base if chunk is None else base.where(stage_changes.c.centre_id.in_(chunk))
-            for row in self.conn.execute(stmt):
-                result[row.centre_id].append(_change(row))
-        return result
+        """These centres' (or every centre's) audit trails in the order recorded, by centre."""
+        return self._trails(select(stage_changes), centre_ids, _change)
 
     def steps(self, centre_ids: Sequence[int]) -> dict[int, list[Step]]:
         """These centres' stage changes in the order recorded, only what the readings of the
         history need (`history.Change`), by centre."""
         c = stage_changes.c
         base = select(c.centre_id, c.trigger, c.from_stage, c.to_stage, c.effective)
-        result: dict[int, list[Step]] = defaultdict(list)
-        for chunk in chunks(centre_ids):
-            stmt = base.where(c.centre_id.in_(chunk)).order_by(c.centre_id, c.id)
-            for centre_id, *step in self.conn.execute(stmt):
-                result[centre_id].append(Step(*step))
+        return self._trails(base, centre_ids, _step)
+
+    def _trails(
+        self, base: Select[Any], centre_ids: Sequence[int] | None, make: Callable[[Row[Any]], T]
+    ) -> dict[int, list[T]]:
+        """Rows of ``base`` (from the audit trail) by centre, in the order recorded, read a
+        chunk of centres at a time (every centre for None)."""
+        c = stage_changes.c
+        base = base.order_by(c.centre_id, c.id)
+        result: dict[int, list[T]] = defaultdict(list)
+        for chunk in [None] if centre_ids is None else chunks(centre_ids):
+            stmt = base if chunk is None else base.where(c.centre_id.in_(chunk))
+            for row in self.conn.execute(stmt):
+                result[row.centre_id].append(make(row))
         return result
 
     def site_visits(
