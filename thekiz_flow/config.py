@@ -9,6 +9,7 @@ pages' session cookies only from ``THEKIZ_FLOW_SECRET_KEY``, never from a file.
 from __future__ import annotations
 
 import re
+import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
@@ -195,3 +196,17 @@ def secret_key_from(environ: Mapping[str, str]) -> str | None:
             f"{ENV_SECRET_KEY}: mindestens {MIN_SECRET_KEY} Zeichen, nicht {len(key)}"
         )
     return key
+
+
+EPHEMERAL_KEY = (
+    f"{ENV_SECRET_KEY} ist nicht gesetzt: ein Schlüssel nur für diesen Lauf wird verwendet – "
+    "alle Anmeldungen enden mit dem Server."
+)
+
+
+def session_key(configured: str | None) -> tuple[str, bool]:
+    """The key that signs the session cookies, and whether it was made for this run only
+    (``configured`` is None: then every sign-in ends with the server; say EPHEMERAL_KEY)."""
+    if configured is not None:
+        return configured, False
+    return secrets.token_urlsafe(32), True

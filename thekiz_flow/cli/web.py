@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import getpass
-import secrets
 import sys
 
 import click
@@ -12,7 +11,7 @@ from thekiz_flow import validate
 from thekiz_flow.cli.app import App, cli, pass_app
 from thekiz_flow.cli.output import german_date, print_json, print_table
 from thekiz_flow.clock import SystemClock
-from thekiz_flow.config import ENV_SECRET_KEY
+from thekiz_flow.config import EPHEMERAL_KEY, session_key
 from thekiz_flow.db.users import ROLES
 from thekiz_flow.errors import InvalidInput
 from thekiz_flow.labels import ROLE_NAMES
@@ -106,14 +105,9 @@ def serve(app: App, host: str | None, port: str | None) -> None:
     number = web.port if port is None else validate.identifier("--port", port)
     if not 1 <= number <= 65535:
         raise InvalidInput(f"--port: zwischen 1 und 65535, nicht {number}")
-    key = web.secret_key
-    if key is None:
-        key = secrets.token_urlsafe(32)
-        click.echo(
-            f"Warnung: {ENV_SECRET_KEY} ist nicht gesetzt; ein Schlüssel nur für diesen Lauf "
-            "wird verwendet – alle Anmeldungen enden mit einem Neustart.",
-            err=True,
-        )
+    key, ephemeral = session_key(web.secret_key)
+    if ephemeral:
+        click.echo(f"Warnung: {EPHEMERAL_KEY}", err=True)
     service = app.service_at(SystemClock(), actor="web")
     with service.unit():
         pass  # an uninitialised or outdated database stops here, before the server starts

@@ -13,7 +13,13 @@ from dataclasses import dataclass, field
 
 from starlette.applications import Starlette
 
-from thekiz_flow.config import ENV_SECRET_KEY, Settings, WebSettings, secret_key_from
+from thekiz_flow.config import (
+    EPHEMERAL_KEY,
+    Settings,
+    WebSettings,
+    secret_key_from,
+    session_key,
+)
 from thekiz_flow.db.users import COACH, MINISTRY, OFFICE
 from thekiz_flow.labels import ROLE_NAMES
 from thekiz_flow.service import Service
@@ -54,8 +60,7 @@ def add_sign_ins(service: Service) -> list[SignIn]:
 
 def prepare(service: Service, environ: Mapping[str, str]) -> DemoSite:
     """The sign-ins and the pages acting through ``service``; the server is not started."""
-    given = secret_key_from(environ)
-    key = given or secrets.token_urlsafe(32)
+    key, ephemeral = session_key(secret_key_from(environ))
     settings = Settings(
         database_url=service.engine.url.render_as_string(hide_password=False),
         timezone=service.zone,
@@ -65,7 +70,7 @@ def prepare(service: Service, environ: Mapping[str, str]) -> DemoSite:
     )
     sign_ins = add_sign_ins(service)
     app = create_app(settings, service.acting_as, key)
-    return DemoSite(app, sign_ins, ephemeral_key=given is None)
+    return DemoSite(app, sign_ins, ephemeral_key=ephemeral)
 
 
 def announcement(site: DemoSite) -> str:
@@ -77,10 +82,7 @@ def announcement(site: DemoSite) -> str:
         *(f"  {s.email:<{width}}  {s.password}  ({ROLE_NAMES[s.role]})" for s in site.sign_ins),
     ]
     if site.ephemeral_key:
-        lines.append(
-            f"{ENV_SECRET_KEY} ist nicht gesetzt: ein Schlüssel nur für diesen Lauf wird "
-            "verwendet – alle Anmeldungen enden mit dem Server."
-        )
+        lines.append(EPHEMERAL_KEY)
     return "\n".join(lines)
 
 
