@@ -399,13 +399,13 @@ class Repository:
         )
         return [activity_from_row(r) for r in self.conn.execute(stmt)]
 
-    def recently_held(self, since: datetime) -> list[tuple[int, date, datetime]]:
-        """Coaching sessions recorded as held since ``since``: (centre id, date, recorded at)."""
+    def recently_held(self, since: datetime) -> list[tuple[int, date]]:
+        """Coaching sessions recorded as held since ``since``: (centre id, date)."""
         c = activities.c
-        stmt = select(c.centre_id, c.date, c.recorded_at).where(
+        stmt = select(c.centre_id, c.date).where(
             c.kind == COACHING, c.status == HELD, c.recorded_at >= since
         )
-        return [(centre_id, day, at) for centre_id, day, at in self.conn.execute(stmt)]
+        return [(centre_id, day) for centre_id, day in self.conn.execute(stmt)]
 
     def held_sessions(self, centre_ids: Sequence[int], year: int) -> dict[int, list[HeldSession]]:
         """The coaching sessions these centres held in ``year``, by centre: only what their

@@ -46,7 +46,11 @@ class BudgetYear:
     budget: Decimal
     spent: Decimal  # by the held sessions
     spending: list[tuple[datetime, Decimal]]  # (recorded_at, cost) of those, as recorded
-    last_recorded: datetime  # the latest of them
+
+    @property
+    def last_recorded(self) -> datetime:
+        """When the latest of its sessions was recorded (one was, or it would not be read)."""
+        return self.spending[-1][0]
 
 
 @dataclass
@@ -222,7 +226,6 @@ class ReminderService(ServiceBase):
                             year_allowance(self.workflow, histories.get(centre_id, []), year),
                             sum((_cost(s) for s in held), Decimal(0)),
                             _spending(held),
-                            centres[centre_id],
                         )
                     )
         return sorted(years, key=lambda y: (y.centre_id, y.year))
@@ -312,14 +315,13 @@ class ReminderService(ServiceBase):
         return replace(mail, status=MISSED) if due.verdict == JUDGED_MISSED else mail
 
 
-def _recorded_since(repo: Repository, since: datetime) -> dict[int, dict[int, datetime]]:
-    """Per year and centre: when its latest coaching session recorded as held since
-    ``since`` was recorded."""
-    latest: dict[int, dict[int, datetime]] = defaultdict(dict)
-    for centre_id, day, recorded_at in repo.recently_held(since):
-        of_year = latest[day.year]
-        of_year[centre_id] = max(recorded_at, of_year.get(centre_id, recorded_at))
-    return latest
+def _recorded_since(repo: Repository, since: datetime) -> dict[int, set[int]]:
+    """Per year: the centres with a coaching session of that year recorded as held since
+    ``since``."""
+    centres: dict[int, set[int]] = defaultdict(set)
+    for centre_id, day in repo.recently_held(since):
+        centres[day.year].add(centre_id)
+    return centres
 
 
 def _cost(session: HeldSession) -> Decimal:
