@@ -103,7 +103,8 @@ def mail(tmp_path: Path) -> MailSettings:
 
 @pytest.fixture
 def service(engine: Engine, workflow: Workflow, clock: FrozenClock, mail: MailSettings) -> Service:
-    return Service(engine, workflow, clock, BERLIN, actor="test", mail=mail)
+    # The frozen clock is the real time too: a test's ticks act for no time beyond it.
+    return Service(engine, workflow, clock, BERLIN, actor="test", mail=mail, wall=clock)
 
 
 @pytest.fixture

@@ -51,7 +51,7 @@ def smtp_service(
 ) -> Service:
     """The service, sending over SMTP to 127.0.0.1:``port``."""
     mail = smtp_mail(port, batch_size)
-    return Service(engine, workflow, clock, BERLIN, actor="test", mail=mail)
+    return Service(engine, workflow, clock, BERLIN, actor="test", mail=mail, wall=clock)
 
 
 def recipient(number: int) -> str:

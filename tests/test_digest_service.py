@@ -82,7 +82,7 @@ def test_sent_once_a_year_with_two_ticks_and_two_workers(
     with_ministry = replace(mail, ministry="ministerium@example.org")
     digest = DigestSettings(tmp_path / "digests", (1, 15))
     workers = [
-        Service(engine, workflow, clock, BERLIN, "worker", with_ministry, None, digest)
+        Service(engine, workflow, clock, BERLIN, "worker", with_ministry, None, digest, clock)
         for _ in range(2)
     ]
     programme(workers[0], clock)

@@ -37,7 +37,7 @@ NAMES = ("ready", "no_visit", "recent", "interested", "paused", "seat", "waiting
 def serve(url: str, workflow: Workflow, clock: FrozenClock, mail: MailSettings) -> Service:
     engine = make_engine(url)
     upgrade(engine)
-    return Service(engine, workflow, clock, BERLIN, actor="test", mail=mail)
+    return Service(engine, workflow, clock, BERLIN, actor="test", mail=mail, wall=clock)
 
 
 @pytest.fixture

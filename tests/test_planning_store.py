@@ -141,7 +141,13 @@ def test_new_rules_are_planned_by_the_next_tick(
     centre = admitted(service, clock, date(2025, 1, 15))
     closures = (*workflow.closures, replace(workflow.closures[0], first=(3, 17), last=(3, 21)))
     changed = Service(
-        engine, replace(workflow, closures=closures), clock, BERLIN, "test", service.mail
+        engine,
+        replace(workflow, closures=closures),
+        clock,
+        BERLIN,
+        "test",
+        service.mail,
+        wall=clock,
     )
     report = changed.tick().plan
     assert (report.centres, report.updated) == (1, 2)  # March 2025 and March 2026
@@ -230,6 +236,7 @@ def test_coach_load_warns_above_the_maximum(
         BERLIN,
         "test",
         service.mail,
+        wall=clock,
     )
     for day in (date(2025, 1, 20), date(2025, 1, 22)):
         strict.request_session(centre, day, "2")

@@ -6,6 +6,10 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Protocol
 from zoneinfo import ZoneInfo
 
+# How far a tick's time may lie beyond the real clock: the skew between two machines'
+# clocks, not a jump.
+TOLERANCE = timedelta(minutes=5)
+
 
 class Clock(Protocol):
     def now(self) -> datetime:

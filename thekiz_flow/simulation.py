@@ -1,13 +1,25 @@
-"""Time travel: one tick per calendar day with a frozen clock, through the same code as `run`."""
+"""Time travel: one tick per calendar day with a frozen clock, through the same code as `run`.
+
+A simulation never acts on the office's database: a tick may not run ahead of the real
+clock there, and what it would do (mails, missed reminders, the digest's once-only key)
+cannot be undone. It runs on a simulation database: one marked as such (the demo's), or a
+copy made for it (``simulate --copy PATH``), marked in the copy only.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date, datetime, time, timedelta
+from pathlib import Path
 
 from rich.progress import Progress
+from sqlalchemy import Engine
 
 from thekiz_flow.clock import FrozenClock
+from thekiz_flow.db.engine import make_engine
+from thekiz_flow.db.migrate import require_current
+from thekiz_flow.db.simulation import copy_sqlite, is_simulation
+from thekiz_flow.errors import InvalidInput
 from thekiz_flow.service import Service
 from thekiz_flow.service.ticks import TickReport
 
@@ -34,3 +46,31 @@ def simulate_days(
                 each_day(day)
             progress.advance(task)
     return total
+
+
+def simulation_engine(engine: Engine, copy: Path | None) -> Engine:
+    """The database to simulate on: ``engine``'s if it is a simulation database, else a
+    copy of it in the SQLite file ``copy``; refused otherwise, nothing written.
+
+    Only a SQLite database is copied (SQLite's online backup, consistent while in use);
+    PostgreSQL is never simulated on directly.
+    """
+    with engine.connect() as conn:
+        require_current(conn)
+        if copy is None and is_simulation(conn):
+            return engine
+    if copy is None:
+        raise InvalidInput(
+            "simulate: die Datenbank ist keine Simulationskopie und bleibt unberührt; "
+            "mit --copy PFAD auf einer Kopie simulieren (z. B. --copy var/sim.db)"
+        )
+    if engine.dialect.name != "sqlite" or not engine.url.database:
+        raise InvalidInput(
+            "--copy: nur eine SQLite-Datenbank lässt sich kopieren; "
+            "PostgreSQL bitte mit einer SQLite-Datenbank simulieren"
+        )
+    if copy.exists():
+        raise InvalidInput(f"--copy: {copy} gibt es schon; bitte eine neue Datei angeben")
+    copy.parent.mkdir(parents=True, exist_ok=True)
+    copy_sqlite(Path(engine.url.database), copy)
+    return make_engine(f"sqlite:///{copy}")  # the service marks it before its first tick

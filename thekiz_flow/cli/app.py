@@ -49,12 +49,16 @@ class App:
         return self.service_at(SystemClock())
 
     def service_at(
-        self, clock: Clock, backend: Backend | None = None, actor: str | None = None
+        self,
+        clock: Clock,
+        backend: Backend | None = None,
+        actor: str | None = None,
+        engine: Engine | None = None,
     ) -> Service:
-        """The service with another clock (and mail backend): for --now and simulate."""
+        """The service with another clock (mail backend, database): for --now and simulate."""
         settings = self.settings
         return Service(
-            self.engine,
+            engine or self.engine,
             self.workflow,
             clock,
             settings.timezone,

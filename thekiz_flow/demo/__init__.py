@@ -115,6 +115,7 @@ def run(sink: MailSink) -> int:
     clock = FrozenClock(datetime.combine(START, SIMULATED_HOUR, ZONE))
     rng = random.Random(SEED)
     service = build_service(clock, mail_settings(sink.port))
+    service.mark_simulation()  # a database made to be simulated up to today
     imported = populate(service, rng, today)
     office, people = Office(service, rng), People(service, rng)
     office.begin()

@@ -7,10 +7,8 @@ Chromium sign in as the office. Writes docs/overview.png and docs/overview-phone
 
 from __future__ import annotations
 
-import sqlite3
 import sys
 import tempfile
-from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,6 +16,7 @@ from playwright.sync_api import Browser, sync_playwright
 
 from thekiz_flow.clock import SystemClock
 from thekiz_flow.config import MailSettings
+from thekiz_flow.db.simulation import copy_sqlite
 from thekiz_flow.demo import DEMO_DIR, build_service
 from thekiz_flow.demo.browser import launch_chromium, served
 from thekiz_flow.demo.serve import SignIn, prepare
@@ -35,12 +34,6 @@ class Shot:
 
 
 SHOTS = (Shot("overview.png", 1280, 900), Shot("overview-phone.png", 390, 844, phone=True))
-
-
-def copy_database(source: Path, target: Path) -> None:
-    """A consistent copy of a SQLite database (SQLite's online backup)."""
-    with closing(sqlite3.connect(source)) as original, closing(sqlite3.connect(target)) as copy:
-        original.backup(copy)
 
 
 def take(browser: Browser, url: str, office: SignIn, shot: Shot) -> Path:
@@ -74,7 +67,7 @@ def main() -> int:
     DOCS.mkdir(exist_ok=True)
     with tempfile.TemporaryDirectory() as folder:
         database = Path(folder) / "thekiz-flow.db"
-        copy_database(DEMO_DATABASE, database)
+        copy_sqlite(DEMO_DATABASE, database)
         service = build_service(
             SystemClock(), MailSettings(), f"sqlite:///{database}"
         )  # sends none

@@ -16,6 +16,7 @@ from thekiz_flow.config import DigestSettings, MailSettings
 from thekiz_flow.db.migrate import require_current
 from thekiz_flow.db.outbox import NewMail
 from thekiz_flow.db.repository import Repository
+from thekiz_flow.db.simulation import RealClock
 from thekiz_flow.errors import InvalidInput, NotFound
 from thekiz_flow.guards import german_date
 from thekiz_flow.history import episode_start, facts_as_of
@@ -38,11 +39,16 @@ class ServiceBase:
         mail: MailSettings | None = None,
         backend: Backend | None = None,
         digest: DigestSettings | None = None,
+        wall: Clock | None = None,
     ) -> None:
+        """``clock`` is the time the service acts for (frozen for ``tick --now`` and
+        simulations); ``wall`` the real time it may not act beyond (default: the system
+        clock, checked against the database server's clock, see `RealClock`)."""
         self.engine = engine
         self.workflow = workflow
         self.lifecycle = Lifecycle(workflow)
         self.clock = clock
+        self.wall = wall or RealClock(engine)
         self.zone = zone
         self.actor = actor
         self.mail = mail or MailSettings()

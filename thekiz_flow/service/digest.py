@@ -113,9 +113,8 @@ class DigestService(LifecycleService):
         """The yearly digest and the monthly overview when their day has come; how many new."""
         today = now.astimezone(self.zone).date()
         new = 0
-        month, day = self.digest_settings.send_on
-        send_day = date(today.year, month, day)
         year = today.year - 1
+        send_day = self.digest_send_day(year)
         if send_day <= today < send_day + SEND_WINDOW and not self._known(f"{DIGEST_RULE}:{year}"):
             new += self.send_digest(year, self.write_digest(year))
         first = self.calendar.next_working_day(today.replace(day=1))
@@ -124,6 +123,12 @@ class DigestService(LifecycleService):
             due = datetime.combine(first, self.workflow.send_at, self.zone)
             new += self._overview(key, today, due)
         return new
+
+    def digest_send_day(self, year: int) -> date:
+        """The first day the digest of ``year`` may go out: [digest] send_on of the year
+        after; never before (the tick acts for no time beyond the real clock)."""
+        month, day = self.digest_settings.send_on
+        return date(year + 1, month, day)
 
     def _known(self, key: str) -> bool:
         with self.unit() as repo:

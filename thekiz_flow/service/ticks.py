@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 
+from thekiz_flow.clock import TOLERANCE
+from thekiz_flow.db.simulation import is_simulation, mark_simulation
+from thekiz_flow.errors import Refused
 from thekiz_flow.service.digest import DigestService
 from thekiz_flow.service.outbox import DispatchReport, OutboxService
 from thekiz_flow.service.planning import PlanReport
@@ -43,9 +47,42 @@ class TickService(DigestService, ReminderService, OutboxService):
         that one tick would not.
         """
         self.backend  # noqa: B018  a configuration error surfaces before anything is written
-        now = self.clock.now()
+        now = self.acting_now()
         plan = self.plan_pending(now.astimezone(self.zone).date())
         with self.unit() as repo:
             reminders = self.remind(repo, now)
         periodic = self.periodic(now)
         return TickReport(plan, reminders, self.dispatch(), periodic)
+
+    def acting_now(self) -> datetime:
+        """The time this tick acts for: the clock rule of the tick, in one place.
+
+        A tick never acts beyond the real clock (``wall``) plus `TOLERANCE`: what it does
+        for a time cannot be undone (mails sent, occurrences recorded as missed, the
+        digest's once-only key taken, the tick mark moved), so a time that has not come
+        yet is refused before anything is written. This covers ``tick --now`` in the
+        future and this machine's clock jumping ahead of the database server's. Then
+        every occurrence a tick records as missed lies before the real time, the tick mark
+        never passes it, and the yearly digest waits for its day. Only a simulation
+        database (see `thekiz_flow.db.simulation`) may run ahead.
+        """
+        now = self.clock.now()
+        with self.unit() as repo:
+            if is_simulation(repo.conn):
+                return now
+        real = self.wall.now()
+        if now > real + TOLERANCE:
+            raise Refused(
+                f"Durchlauf für {self._moment(now)} abgelehnt: die wirkliche Zeit ist "
+                f"{self._moment(real)}; vorauslaufen darf nur eine Simulationskopie "
+                "(simulate --copy)"
+            )
+        return now
+
+    def mark_simulation(self) -> None:
+        """Mark this database as a simulation: its ticks may then run ahead of real time."""
+        with self.unit() as repo:
+            mark_simulation(repo.conn, self.wall.now())
+
+    def _moment(self, instant: datetime) -> str:
+        return f"{instant.astimezone(self.zone):%d.%m.%Y %H:%M}"
