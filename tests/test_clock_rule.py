@@ -7,9 +7,11 @@ separately, so a tick can be asked to act for a time that has not come.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import Engine
@@ -253,3 +255,27 @@ def test_on_a_copy_simulate_and_tick_may_run_ahead(
     assert result.code == 0, result
     rows = json.loads(admitted_now("outbox", "--json").out)
     assert any(row["status"] == "sent" and row["rule"] == "session_upcoming" for row in rows)
+
+
+def test_run_skips_a_pass_ahead_of_the_real_clock_and_goes_on(
+    admitted_now: Run,
+    database_url: str,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """This machine's clock jumped a day ahead of the real one: `run` logs and goes on."""
+    real = datetime.now(BERLIN) - timedelta(days=1)
+    monkeypatch.setattr("thekiz_flow.db.simulation.SystemClock", lambda: FrozenClock(real))
+    passes: list[object] = []
+
+    def twice(tick: Callable[[], object], seconds: int, zone: ZoneInfo) -> None:
+        passes.extend(tick() for _ in range(2))  # what the scheduler does: call, again
+
+    monkeypatch.setattr("thekiz_flow.cli.runtime.run_forever", twice)
+    before = dump(database_url)
+    assert admitted_now("run").code == 0
+    skipped = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
+    assert len(skipped) == 2
+    assert skipped[0].startswith("Durchlauf ausgelassen: Durchlauf für ")
+    assert f"die wirkliche Zeit ist {real:%d.%m.%Y %H:%M}" in skipped[0]
+    assert dump(database_url) == before

@@ -7,7 +7,8 @@ occurrences between the previous tick (or the catch-up window, if later) and now
 - not older than the rule's catch-up window ("late": ``late_days``; "skip": the same
   day): **send**;
 - older, but after the previous tick: the service was down; **missed**, recorded and
-  never sent;
+  never sent (a tick acts for no time beyond the real clock, see
+  `TickService.acting_now`, so these really are past);
 - before the previous tick: handled by that tick, or older than a rule that is new.
 
 Every occurrence has an idempotency key; the outbox stores each key once, so a tick
