@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tests.digest_helpers import pairs, tallies
-from thekiz_flow.budget import stage_on, stages_on
+from thekiz_flow.budget import stages_on
 from thekiz_flow.digest import (
     SHORTEST_GAP_DAYS,
     YearInput,
@@ -21,6 +21,7 @@ from thekiz_flow.digest import (
     held_runs,
 )
 from thekiz_flow.digest_model import CentreYear, Digest, Gap, SessionFigures
+from thekiz_flow.history import stay_on
 from thekiz_flow.model import (
     CANCELLED,
     COACHING,
@@ -297,4 +298,4 @@ def test_stages_on_many_days_in_one_walk_as_on_each_day(
         for n, d in enumerate(effective)
     ]
     on = sorted(start + timedelta(days=d) for d in days)
-    assert stages_on(history, "s0", on) == [stage_on(history, "s0", day) for day in on]
+    assert stages_on(history, "s0", on) == [stay_on(history, "s0", day)[0] for day in on]

@@ -22,14 +22,9 @@ CENT = Decimal("0.01")
 MID_MONTH = 15
 
 
-def stage_on(history: Sequence[Change], initial: str, day: date) -> str:
-    """The stage in force on ``day`` according to the audit trail."""
-    return stages_on(history, initial, (day,))[0]
-
-
 def stages_on(history: Sequence[Change], initial: str, days: Iterable[date]) -> list[str]:
-    """The stage in force on each of ``days`` (ascending), as :func:`stage_on` tells it, in
-    one walk along the audit trail."""
+    """The stage in force on each of ``days`` (ascending), as :func:`history.stay_on` tells
+    it, in one walk along the audit trail."""
     stages = []
     stage, at, count = initial, 0, len(history)
     for day in days:

@@ -1,6 +1,7 @@
 """The import files: UTF-8, comma or semicolon separated, a header in the first line.
 
-Centres: name, district, email (required); carrier, coach, stage, stage_since (optional).
+Centres: name, district, email (required); carrier, coach, stage, stage_since, resume_stage
+(optional).
 Trainings: kind, title, date, place, capacity (all required).
 A row that cannot be read is a problem with its line number, not a reason to stop reading:
 the caller reports every problem at once and imports nothing.
@@ -16,7 +17,7 @@ from thekiz_flow.errors import InvalidInput
 from thekiz_flow.model import CentreInput, TrainingInput
 
 CENTRE_REQUIRED = ("name", "district", "email")
-CENTRE_OPTIONAL = ("carrier", "coach", "stage", "stage_since")
+CENTRE_OPTIONAL = ("carrier", "coach", "stage", "stage_since", "resume_stage")
 TRAINING_COLUMNS = ("kind", "title", "date", "place", "capacity")
 
 Rows = list[tuple[int, dict[str, str]]]

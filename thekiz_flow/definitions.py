@@ -238,8 +238,5 @@ def _check_remembered(workflow: Workflow, table: TomlTable) -> None:
 
 def remembered_stages(workflow: Workflow, returning: Transition) -> tuple[str, ...]:
     """The stages a returning transition (resume) can lead back to."""
-    stages: list[str] = []
-    for transition in workflow.transitions.values():
-        if transition.remember and transition.dest in returning.sources:
-            stages += transition.sources
+    stages = [s for source in returning.sources for s in workflow.paused_out_of(source)]
     return tuple(dict.fromkeys(stages))

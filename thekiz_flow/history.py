@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from datetime import date, timedelta
 from typing import NamedTuple, Protocol
 
@@ -65,6 +65,22 @@ def stay_start(
         if change.from_stage != stage or renewals:
             start = change.effective
     return start
+
+
+def stay_on(history: Iterable[Change], initial: str, day: date) -> tuple[str, date | None]:
+    """The stage in force on ``day`` and the day it took effect (None: ``initial``, which no
+    change entered); a change counts from its effective day on."""
+    stage, since = initial, None
+    for change in history:
+        if change.effective > day:
+            break
+        stage, since = change.to_stage, change.effective
+    return stage, since
+
+
+def first_entry(history: Iterable[Change], stages: Collection[str]) -> Change | None:
+    """The first change into one of ``stages``, if there was one."""
+    return next((change for change in history if change.to_stage in stages), None)
 
 
 def paused_days(history: Iterable[StageChange], workflow: Workflow, stage: str, since: date) -> int:

@@ -1,6 +1,11 @@
 """German names of activity kinds, statuses, roles, steps and enrolments, as people read them."""
 
 KIND_NAMES = {"coaching": "Begleittermin", "training": "Fortbildung", "site_visit": "Besuch"}
+#: (singular, plural) of the activities a stage holds, as a sentence counts them.
+HELD_NOUNS = {
+    "coaching": ("Begleittermin", "Begleittermine"),
+    "site_visit": ("Einrichtungsbesuch", "Einrichtungsbesuche"),
+}
 STATUS_NAMES = {
     "planned": "geplant",
     "held": "gehalten",

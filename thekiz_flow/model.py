@@ -43,6 +43,12 @@ class Stage:
     site_visit_within_months: int | None = None
     trainings: tuple[TrainingRule, ...] = ()
 
+    def offers(self, kind: str) -> bool:
+        """Whether a centre in this stage has coaching sessions or site visits (``kind``)."""
+        if kind == COACHING:
+            return self.coaching is not None
+        return kind == SITE_VISIT and self.site_visit_within_months is not None
+
 
 @dataclass(frozen=True)
 class AnnualClosure:
@@ -134,6 +140,15 @@ class Workflow:
     def triggers_from(self, stage_id: str) -> list[str]:
         return [t.trigger for t in self.transitions.values() if stage_id in t.sources]
 
+    def paused_out_of(self, stage_id: str) -> tuple[str, ...]:
+        """The stages a centre in this stage may have been paused out of, to return to later
+        (none: no `remember` transition leads into it)."""
+        stages: list[str] = []
+        for transition in self.transitions.values():
+            if transition.remember and transition.dest == stage_id:
+                stages += transition.sources
+        return tuple(dict.fromkeys(stages))
+
 
 @dataclass(frozen=True)
 class Coach:
@@ -211,6 +226,7 @@ class NewCentre:
     coach_id: int | None
     stage: str
     stage_since: date
+    resume_stage: str | None = None  # for a paused centre: the stage it returns to
 
 
 @dataclass(frozen=True)
@@ -224,6 +240,7 @@ class CentreInput:
     coach: str | None = None
     stage: str | None = None
     stage_since: str | None = None
+    resume_stage: str | None = None
 
 
 @dataclass(frozen=True)

@@ -142,6 +142,7 @@ class Repository:
                 "coach_id": r.coach_id,
                 "stage": r.stage,
                 "stage_since": r.stage_since,
+                "resume_stage": r.resume_stage,
                 "registered": r.stage_since,
                 "created_at": now,
             }
@@ -384,6 +385,24 @@ class Repository:
                 result[centre_id].append((day, stage))
         for visits in result.values():
             visits.sort()
+        return result
+
+    def held_from(
+        self, centre_ids: Sequence[int], first: date
+    ) -> dict[int, dict[str, tuple[int, date]]]:
+        """Coaching sessions and site visits these centres held on ``first`` or later, by
+        centre and kind: (how many, the last day)."""
+        c = activities.c
+        base = (
+            select(c.centre_id, c.kind, func.count(), func.max(c.date))
+            .where(c.kind.in_((COACHING, SITE_VISIT)), c.status == HELD, c.date >= first)
+            .group_by(c.centre_id, c.kind)
+        )
+        result: dict[int, dict[str, tuple[int, date]]] = defaultdict(dict)
+        for chunk in chunks(centre_ids):
+            rows = self.conn.execute(base.where(c.centre_id.in_(chunk)))
+            for centre_id, kind, count, last in rows:
+                result[centre_id][kind] = (int(count), last)
         return result
 
     # ------------------------------------------------------------ for the reminders

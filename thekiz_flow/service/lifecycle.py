@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from thekiz_flow import validate
 from thekiz_flow.db.outbox import NewMail, OutboxStore
@@ -13,6 +13,7 @@ from thekiz_flow.db.repository import Repository
 from thekiz_flow.errors import InvalidInput, NotFound, Refused, UserError
 from thekiz_flow.guards import german_date
 from thekiz_flow.history import episode_start, facts_as_of
+from thekiz_flow.labels import HELD_NOUNS
 from thekiz_flow.model import Centre, CentreFacts, StageChange, Transition, Verdict
 from thekiz_flow.recommend import describe_unmet, unmet_trainings
 from thekiz_flow.service.planning import PlanningService, Trail
@@ -77,6 +78,21 @@ class Eligibility:
     recommendations: tuple[str, ...] = ()  # trainings the stage expects, not taken up yet
 
 
+def not_cutting_through(held: Mapping[str, tuple[int, date]], day: date) -> None:
+    """Refuse a stage change from ``day`` on while activities of the stage it ends were held
+    on that day or later (``held``: kind -> (how many, the last day)); they would fall into
+    the new stage. Not even --force overrides this: the record stays whole."""
+    if not held:
+        return
+    counts = [f"{n} {HELD_NOUNS[kind][n != 1]}" for kind, (n, _) in sorted(held.items())]
+    verb = "wurde" if sum(n for n, _ in held.values()) == 1 else "wurden"
+    earliest = max(last for _, last in held.values()) + timedelta(days=1)
+    raise Refused(
+        f"{' und '.join(counts)} {verb} am {german_date(day)} oder später gehalten; "
+        f"der Wechsel kann frühestens am {german_date(earliest)} gelten"
+    )
+
+
 def _moved(centre: Centre, change: StageChange, resume_stage: str | None) -> Centre:
     """The centre as the stage change left it."""
     return replace(
@@ -123,9 +139,10 @@ class LifecycleService(PlanningService):
         Each centre is checked through the shared machine as :meth:`advance` checks one.
         A centre the trigger may not move (a guard not met, a stage it cannot leave that
         way, an effective day before its stage began) is skipped and reported with the
-        reason; the others change, with audit rows, new plans and notices. Bad input (an
-        unknown trigger or centre, a day in the future, --force without --reason, nothing
-        selected) is refused before anything is written.
+        reason; so is one that held sessions or site visits on the effective day or later,
+        even with ``force``. The others change, with audit rows, new plans and notices. Bad
+        input (an unknown trigger or centre, a day in the future, --force without --reason,
+        nothing selected) is refused before anything is written.
         """
         day = self._on(on)
         why = validate.text("--reason", reason, required=False, limit=2000)
@@ -139,8 +156,9 @@ class LifecycleService(PlanningService):
             selected = self._selected(repo, centre_ids, stage)
             for start in range(0, len(selected), BATCH):
                 part = selected[start : start + BATCH]
-                trail = Trail.read(repo, [c.id for c in part])
-                moves = self._checked(part, trail, request, report)
+                ids = [c.id for c in part]
+                trail, later = Trail.read(repo, ids), repo.held_from(ids, day)
+                moves = self._checked(part, trail, later, request, report)
                 stored = repo.record_changes(moves)
                 if stored is None:
                     raise Refused(
@@ -174,16 +192,23 @@ class LifecycleService(PlanningService):
         return [found[centre_id] for centre_id in wanted]
 
     def _checked(
-        self, centres: Sequence[Centre], trail: Trail, request: _Request, report: BatchReport
+        self,
+        centres: Sequence[Centre],
+        trail: Trail,
+        later: Mapping[int, Mapping[str, tuple[int, date]]],
+        request: _Request,
+        report: BatchReport,
     ) -> list[tuple[StageChange, Centre, str | None]]:
-        """The moves the machine allows, with the guards read from the centres' trail; the
-        centres it refuses go to the report."""
+        """The moves the machine allows, with the guards read from the centres' trail, that
+        cut through no activity held on the effective day or ``later``; the centres refused
+        go to the report."""
         moves = []
         for centre in centres:
             history, held = trail.history(centre.id), trail.visits_of(centre.id)
             facts = facts_as_of(centre, history, held, request.day)
             try:
                 verdict = self._fire(request.transition.trigger, facts, request.force)
+                not_cutting_through(later.get(centre.id, {}), request.day)
             except (InvalidInput, Refused) as refused:
                 report.skipped.append(Skipped(centre.id, refused))
                 continue

@@ -57,6 +57,7 @@ class RegistryService(PlanningService):
         if since > self.today():
             raise InvalidInput(f"{prefix}stage_since: {german_date(since)} liegt in der Zukunft")
         coach = self._coach(repo, given.coach, f"{prefix}coach") if given.coach else None
+        resume = self._resume_stage(stage, given.resume_stage or "", f"{prefix}resume_stage")
         return NewCentre(
             name=validate.required_text(f"{prefix}name", given.name),
             district=self.district(given.district or "", f"{prefix}district"),
@@ -65,7 +66,25 @@ class RegistryService(PlanningService):
             coach_id=None if coach is None else coach.id,
             stage=stage,
             stage_since=since,
+            resume_stage=resume,
         )
+
+    def _resume_stage(self, stage: str, given: str, field: str) -> str | None:
+        """The stage a centre registered as paused returns to (``resume``): required for a
+        paused stage, refused for any other."""
+        stages = self.workflow.stages
+        into = self.workflow.paused_out_of(stage)
+        if not into:
+            if given.strip():
+                paused = [s.name for s in stages.values() if self.workflow.paused_out_of(s.id)]
+                raise InvalidInput(f"{field}: nur in der Stufe {' oder '.join(paused)}")
+            return None
+        if not given.strip():
+            raise InvalidInput(
+                f"{field}: fehlt; eine Einrichtung in der Stufe {stages[stage].name} braucht "
+                f"die Stufe, in der sie fortgesetzt wird ({', '.join(into)})"
+            )
+        return validate.choice(field, given, into, "keine Stufe zum Fortsetzen")
 
     def _store_centres(self, repo: Repository, rows: Sequence[NewCentre]) -> list[int]:
         now = self.clock.now()

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import replace
 from datetime import date
 from decimal import Decimal
 
 from thekiz_flow import validate
-from thekiz_flow.budget import stage_on
 from thekiz_flow.db.repository import Repository
 from thekiz_flow.errors import InvalidInput, NotFound, Refused
 from thekiz_flow.guards import german_date
+from thekiz_flow.history import Change, first_entry, stay_on
+from thekiz_flow.labels import HELD_NOUNS
 from thekiz_flow.model import (
     CANCELLED,
     COACHING,
@@ -63,6 +65,33 @@ class SessionService(PlanningService):
             raise InvalidInput(f"{field}: {german_date(day)} liegt in der Vergangenheit")
         return day
 
+    def _stage_held(self, repo: Repository, centre: Centre, day: date, kind: str) -> str:
+        """The stage the centre was in on ``day`` if that stage has activities of ``kind``
+        (coaching sessions, site visits); else :class:`Refused` saying where the day lies."""
+        history = repo.history(centre.id)
+        stage, since = stay_on(history, self.workflow.initial, day)
+        if self.workflow.stage(stage).offers(kind):
+            return stage
+        names = self.workflow.stages
+        when = f"Am {german_date(day)} war die Einrichtung {centre.id}"
+        if since is None:
+            first, start = self._programme_start(centre, history)
+            raise Refused(
+                f"{when} noch nicht im Programm ({names[first].name} seit {german_date(start)})"
+            )
+        raise Refused(
+            f"{when} in der Stufe {names[stage].name} (seit {german_date(since)}), "
+            f"in der es keine {HELD_NOUNS[kind][1]} gibt"
+        )
+
+    def _programme_start(self, centre: Centre, history: Sequence[Change]) -> tuple[str, date]:
+        """(stage, day) the centre entered the programme's active stages, or where it is now."""
+        active = [s.id for s in self.workflow.stages.values() if s.active]
+        entry = first_entry(history, active)
+        if entry is None:
+            return centre.stage, centre.stage_since
+        return entry.to_stage, entry.effective
+
     def _coach_of(self, repo: Repository, centre: Centre) -> int:
         if centre.coach_id is None:
             raise Refused(f"Einrichtung {centre.id} hat keine Prozessbegleitung")
@@ -91,9 +120,11 @@ class SessionService(PlanningService):
             return replace(session, status=HELD, date=day, hours=amount, note=text, rate=rate)
 
     def _session_for(self, repo: Repository, ref: str, day: date) -> Activity:
+        """The session held on ``day``, if the centre was in a stage with sessions then."""
         text = ref.strip()
         if text[:1] in ("E", "e") and text[1:].isdigit():
             centre = self._centre(repo, int(text[1:]))
+            stage = self._stage_held(repo, centre, day, COACHING)
             month = [
                 a
                 for a in repo.activities.of_centre(centre.id)
@@ -101,19 +132,22 @@ class SessionService(PlanningService):
                 and a.status == PLANNED
                 and (a.date.year, a.date.month) == (day.year, day.month)
             ]
-            return month[0] if month else self._new_session(repo, centre, day, "held")
-        return self._planned(repo, validate.identifier("ID", text))
+            return month[0] if month else self._new_session(repo, centre, stage, day, "held")
+        session = self._planned(repo, validate.identifier("ID", text))
+        self._stage_held(repo, self._centre(repo, session.centre_id), day, COACHING)
+        return session
 
-    def _new_session(self, repo: Repository, centre: Centre, day: date, prefix: str) -> Activity:
-        stage = self.workflow.stage(centre.stage)
-        if not stage.active:
-            raise Refused(f"Einrichtung {centre.id} ist in der Stufe {stage.name}")
+    def _new_session(
+        self, repo: Repository, centre: Centre, stage_id: str, day: date, prefix: str
+    ) -> Activity:
+        """A session of ``stage_id`` (a stage with sessions) on ``day``, not planned before."""
+        coaching = self.workflow.stage(stage_id).coaching
         coach_id = self._coach_of(repo, centre)
-        hours = stage.coaching.hours if stage.coaching else None
+        hours = coaching.hours if coaching else None
         taken = {a.key for a in repo.activities.of_centre(centre.id)}
         number = 1 + sum(1 for k in taken if k.startswith(f"{prefix}:{day.isoformat()}:"))
         wanted = PlannedActivity(
-            f"{prefix}:{day.isoformat()}:{number}", COACHING, centre.stage, day, hours, coach_id
+            f"{prefix}:{day.isoformat()}:{number}", COACHING, stage_id, day, hours, coach_id
         )
         return repo.activities.insert_one(centre.id, wanted, PLANNED, self._rates(repo, coach_id))
 
@@ -150,7 +184,10 @@ class SessionService(PlanningService):
         with self.unit() as repo:
             centre = self._centre(repo, centre_id)
             self._working_day(repo, centre.id, day, "--date")
-            session = self._new_session(repo, centre, day, "request")
+            stage = self.workflow.stage(centre.stage)
+            if not stage.offers(COACHING):
+                raise Refused(f"Einrichtung {centre.id} ist in der Stufe {stage.name}")
+            session = self._new_session(repo, centre, stage.id, day, "request")
             if amount is not None:
                 repo.activities.update(session.id, hours=amount)
                 session = replace(session, hours=amount)
@@ -162,7 +199,7 @@ class SessionService(PlanningService):
         text = validate.text("--note", note, required=False, limit=2000)
         with self.unit() as repo:
             centre = self._centre(repo, centre_id)
-            stage = stage_on(repo.history(centre.id), self.workflow.initial, day)
+            stage = self._stage_held(repo, centre, day, SITE_VISIT)
             visits = [a for a in repo.activities.of_centre(centre.id) if a.kind == SITE_VISIT]
             if any(a.status == HELD and a.date == day for a in visits):  # e.g. sent twice
                 raise Refused(f"Einrichtungsbesuch am {german_date(day)} ist schon erfasst")

@@ -1,0 +1,346 @@
+"""The past is not rewritten by accident: a held session or site visit lies in the centre's
+time in a stage that has it, a stage change does not cut through what was held, and a
+centre imported as paused can come back."""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import date
+from pathlib import Path
+
+import pytest
+from starlette.testclient import TestClient
+
+from tests.cli_helpers import Run, dump
+from tests.web_helpers import login
+from thekiz_flow.db.activities import ActivityFilter
+from thekiz_flow.errors import InvalidInput, Refused
+from thekiz_flow.model import COACHING, HELD, PLANNED, SITE_VISIT, CentreInput
+from thekiz_flow.service import Service
+
+REGISTERED = date(2025, 1, 6)
+ADMITTED = date(2025, 3, 3)
+PAUSED = date(2025, 9, 1)
+RESUMED = date(2025, 11, 3)
+
+
+def centre(service: Service, name: str = "Kita Pusteblume") -> int:
+    """A centre with a coach, admitted on ADMITTED (today is 15.06.2026)."""
+    found = service.coaches()
+    coach_id = found[0].id if found else service.add_coach("Paul Winter", "paul@example.org", "70")
+    given = CentreInput(name, "jena", "kita@example.org", coach=str(coach_id))
+    centre_id = service.add_centre(given, on=REGISTERED)
+    service.advance(centre_id, "admit", on=ADMITTED)
+    return centre_id
+
+
+def paused_and_back(service: Service) -> int:
+    """Admitted on ADMITTED, paused from PAUSED, back in Basisbegleitung from RESUMED."""
+    centre_id = centre(service)
+    service.advance(centre_id, "pause", on=PAUSED)
+    service.advance(centre_id, "resume", on=RESUMED)
+    return centre_id
+
+
+def held(service: Service, centre_id: int, kind: str = COACHING) -> list[tuple[date, str]]:
+    found = service.activities(ActivityFilter(centre_id=centre_id, kind=kind, status=HELD))
+    return [(a.date, a.stage) for a in found]
+
+
+# ----------------------------------------------------- held within the programme
+def record(service: Service, kind: str, centre_id: int, day: date) -> None:
+    """The centre's session of that month, or its site visit, held on ``day``."""
+    if kind == COACHING:
+        service.record_session(f"E{centre_id}", day, "3")
+    else:
+        service.record_visit(centre_id, day)
+
+
+NOT_YET = "noch nicht im Programm (Basisbegleitung seit 03.03.2025)"
+IN_PAUSE = "in der Stufe Pausiert (seit 01.09.2025), in der es keine {} gibt"
+
+
+@pytest.mark.parametrize(
+    ("kind", "day", "words"),
+    [
+        (COACHING, date(1990, 1, 1), f"Am 01.01.1990 war die Einrichtung 1 {NOT_YET}"),
+        (COACHING, date(2025, 3, 2), f"Am 02.03.2025 war die Einrichtung 1 {NOT_YET}"),
+        (
+            COACHING,
+            PAUSED,
+            "Am 01.09.2025 war die Einrichtung 1 " + IN_PAUSE.format("Begleittermine"),
+        ),
+        (COACHING, date(2025, 11, 2), IN_PAUSE.format("Begleittermine")),
+        (SITE_VISIT, date(2025, 1, 7), f"Am 07.01.2025 war die Einrichtung 1 {NOT_YET}"),
+        (SITE_VISIT, date(2025, 10, 1), IN_PAUSE.format("Einrichtungsbesuche")),
+    ],
+)
+def test_nothing_is_held_outside_a_stage_that_has_it(
+    service: Service, database_url: str, kind: str, day: date, words: str
+) -> None:
+    centre_id = paused_and_back(service)
+    before = dump(database_url)
+    with pytest.raises(Refused, match=re.escape(words)):
+        record(service, kind, centre_id, day)
+    assert dump(database_url) == before
+
+
+def test_a_planned_session_is_not_recorded_on_a_day_out_of_the_programme(
+    service: Service, database_url: str
+) -> None:
+    centre_id = centre(service)
+    session = service.activities(
+        ActivityFilter(centre_id=centre_id, kind=COACHING, status=PLANNED)
+    )[0]
+    before = dump(database_url)
+    with pytest.raises(Refused, match=re.escape(f"Am 01.01.1990 war die Einrichtung 1 {NOT_YET}")):
+        service.record_session(str(session.id), date(1990, 1, 1), "3")
+    assert dump(database_url) == before
+
+
+def test_after_leaving_no_session_is_held(service: Service, database_url: str) -> None:
+    centre_id = centre(service)
+    service.advance(centre_id, "withdraw", on=date(2026, 2, 2))
+    before = dump(database_url)
+    words = "Am 03.02.2026 war die Einrichtung 1 in der Stufe Ausgeschieden (seit 02.02.2026)"
+    with pytest.raises(Refused, match=re.escape(words)):
+        service.record_session(f"E{centre_id}", date(2026, 2, 3), "3")
+    assert dump(database_url) == before
+
+
+def test_an_applicant_is_not_yet_in_the_programme(service: Service) -> None:
+    centre_id = service.add_centre(CentreInput("Kita A", "jena", "a@example.org"), REGISTERED)
+    words = (
+        "Am 01.06.2026 war die Einrichtung 1 noch nicht im Programm (Interessent seit 06.01.2025)"
+    )
+    with pytest.raises(Refused, match=re.escape(words)):
+        service.record_visit(centre_id, date(2026, 6, 1))
+
+
+def test_the_programme_s_days_still_take_sessions_and_visits(service: Service) -> None:
+    """On the day of admission, before a pause, from the return; and for a centre paused
+    today, a session of its active time, recorded with the stage of that day."""
+    centre_id = paused_and_back(service)
+    for day in (ADMITTED, date(2025, 8, 29), RESUMED):
+        service.record_session(f"E{centre_id}", day, "3")
+    service.record_visit(centre_id, date(2025, 5, 5))
+    service.advance(centre_id, "pause", on=date(2026, 5, 4))
+    service.record_session(f"E{centre_id}", date(2026, 4, 15), "2,5")
+    assert held(service, centre_id) == [
+        (ADMITTED, "basisbegleitung"),
+        (date(2025, 8, 29), "basisbegleitung"),
+        (RESUMED, "basisbegleitung"),
+        (date(2026, 4, 15), "basisbegleitung"),
+    ]
+    assert held(service, centre_id, SITE_VISIT) == [(date(2025, 5, 5), "basisbegleitung")]
+
+
+# --------------------------------------------------- a change cuts through nothing
+def with_sessions(service: Service) -> int:
+    """Sessions held on 15.04., 20.05. and 17.06.2025, the site visit on 06.05.2025."""
+    centre_id = centre(service)
+    for day in (date(2025, 4, 15), date(2025, 5, 20), date(2025, 6, 17)):
+        service.record_session(f"E{centre_id}", day, "3")
+    service.record_visit(centre_id, date(2025, 5, 6))
+    return centre_id
+
+
+@pytest.mark.parametrize(
+    ("on", "force", "words"),
+    [
+        (
+            date(2025, 5, 1),
+            False,
+            "2 Begleittermine und 1 Einrichtungsbesuch wurden am 01.05.2025 oder später "
+            "gehalten; der Wechsel kann frühestens am 18.06.2025 gelten",
+        ),
+        (
+            date(2025, 5, 1),
+            True,
+            "2 Begleittermine und 1 Einrichtungsbesuch wurden am 01.05.2025 oder später",
+        ),
+        (
+            date(2025, 6, 17),
+            True,
+            "1 Begleittermin wurde am 17.06.2025 oder später gehalten; "
+            "der Wechsel kann frühestens am 18.06.2025 gelten",
+        ),
+    ],
+)
+def test_a_back_dated_change_does_not_cut_through_held_activities(
+    service: Service, database_url: str, on: date, force: bool, words: str
+) -> None:
+    centre_id = with_sessions(service)
+    before = dump(database_url)
+    reason = "Träger beendet das Vorhaben" if force else None
+    with pytest.raises(Refused, match=re.escape(words)):
+        service.advance(centre_id, "withdraw", on=on, reason=reason, force=force)
+    assert dump(database_url) == before
+    change = service.advance(centre_id, "withdraw", on=date(2025, 6, 18))
+    assert (change.to_stage, change.effective) == ("ausgeschieden", date(2025, 6, 18))
+
+
+def test_a_batch_skips_the_centre_whose_sessions_it_would_cut(service: Service) -> None:
+    cut = with_sessions(service)
+    free = centre(service, "Kita Löwenzahn")
+    report = service.advance_many([cut, free], "pause", on=date(2025, 6, 2))
+    assert [(c.centre_id, c.to_stage) for c in report.changes] == [(free, "pausiert")]
+    assert [(s.centre_id, s.reason) for s in report.skipped] == [
+        (
+            cut,
+            "1 Begleittermin wurde am 02.06.2025 oder später gehalten; "
+            "der Wechsel kann frühestens am 18.06.2025 gelten",
+        )
+    ]
+    assert service.centre(cut)[0].stage == "basisbegleitung"
+
+
+# ------------------------------------------------------- a paused centre imported
+def import_file(tmp_path: Path, *lines: str) -> Path:
+    path = tmp_path / "centres.csv"
+    header = "name,district,email,stage,stage_since,resume_stage"
+    path.write_text("\n".join((header, *lines)) + "\n", encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize(
+    ("line", "words"),
+    [
+        (
+            "Kita A,Jena,a@example.org,pausiert,2026-01-05,",
+            "Zeile 3: resume_stage: fehlt; eine Einrichtung in der Stufe Pausiert braucht die "
+            "Stufe, in der sie fortgesetzt wird (basisbegleitung, vertiefungsbegleitung, "
+            "konsultationseinrichtung)",
+        ),
+        (
+            "Kita A,Jena,a@example.org,pausiert,2026-01-05,basis",
+            "Zeile 3: resume_stage: keine Stufe zum Fortsetzen 'basis' (möglich: "
+            "basisbegleitung, vertiefungsbegleitung, konsultationseinrichtung)",
+        ),
+        (
+            "Kita A,Jena,a@example.org,pausiert,2026-01-05,ausgeschieden",
+            "Zeile 3: resume_stage: keine Stufe zum Fortsetzen 'ausgeschieden'",
+        ),
+        (
+            "Kita A,Jena,a@example.org,basisbegleitung,2026-01-05,vertiefungsbegleitung",
+            "Zeile 3: resume_stage: nur in der Stufe Pausiert",
+        ),
+    ],
+)
+def test_a_paused_centre_is_imported_with_its_stage_to_resume_or_not_at_all(
+    service: Service, database_url: str, tmp_path: Path, line: str, words: str
+) -> None:
+    before = dump(database_url)
+    with pytest.raises(InvalidInput, match=re.escape(words)):
+        service.import_centres(import_file(tmp_path, "Kita B,Gera,b@example.org,,,", line))
+    assert dump(database_url) == before
+
+
+def test_a_centre_imported_as_paused_resumes(service: Service, tmp_path: Path) -> None:
+    coach = service.add_coach("Paul Winter", "paul@example.org", "70")
+    path = import_file(
+        tmp_path, "Kita A,Jena,a@example.org,Pausiert,2026-01-05,Vertiefungsbegleitung"
+    )
+    (centre_id,) = service.import_centres(path)
+    service.assign_coach(centre_id, str(coach))
+    assert service.centre(centre_id)[0].resume_stage == "vertiefungsbegleitung"
+    with pytest.raises(Refused, match=re.escape("in der Stufe Pausiert (seit 05.01.2026)")):
+        service.record_session(f"E{centre_id}", date(2026, 2, 4), "3")
+    change = service.advance(centre_id, "resume", on=date(2026, 3, 2))
+    assert (change.from_stage, change.to_stage, change.forced) == (
+        "pausiert",
+        "vertiefungsbegleitung",
+        False,
+    )
+    planned = service.activities(ActivityFilter(centre_id=centre_id, status=PLANNED))
+    assert {a.stage for a in planned} == {"vertiefungsbegleitung"}
+    assert {a.kind for a in planned} == {COACHING, SITE_VISIT}
+
+
+# ------------------------------------------------------------------ the CLI
+def test_cli_refuses_a_session_before_the_programme(ready: Run, database_url: str) -> None:
+    assert ready("advance", "1", "admit").code == 0
+    listed = ready("activities", "--centre", "1", "--kind", "coaching", "--json").out
+    session = str(json.loads(listed)[0]["id"])
+    before = dump(database_url)
+    for args in (
+        ("session", "done", "E1", "--date", "1990-01-01", "--hours", "3"),
+        ("session", "done", session, "--date", "1990-01-01", "--hours", "3"),
+        ("visit", "done", "1", "--date", "1990-01-01"),
+    ):
+        result = ready(*args)
+        assert (result.code, result.out) == (2, ""), args
+        assert result.err == (
+            "Fehler: Am 01.01.1990 war die Einrichtung 1 noch nicht im Programm "
+            f"(Basisbegleitung seit {date.today():%d.%m.%Y})\n"
+        )
+    assert dump(database_url) == before
+
+
+def test_cli_refuses_a_change_through_held_sessions(ready: Run, database_url: str) -> None:
+    assert ready("advance", "1", "admit", "--on", "2024-03-01").code == 0
+    assert ready("session", "done", "E1", "--date", "2024-04-17", "--hours", "3").code == 0
+    before = dump(database_url)
+    words = (
+        "1 Begleittermin wurde am 01.04.2024 oder später gehalten; "
+        "der Wechsel kann frühestens am 18.04.2024 gelten"
+    )
+    for extra in ((), ("--force", "--reason", "Träger beendet das Vorhaben")):
+        result = ready("advance", "1", "withdraw", "--on", "2024-04-01", *extra)
+        assert (result.code, result.out, result.err) == (2, "", f"Fehler: {words}\n")
+    assert dump(database_url) == before
+    both = ready("advance", "1", "2", "withdraw", "--on", "2024-04-01")
+    assert both.code == 0
+    assert both.err == f"Einrichtung 1 übersprungen: {words}\n"
+    assert "Einrichtung 2: Interessent → Ausgeschieden ab 01.04.2024." in both.out
+
+
+def test_cli_imports_a_paused_centre_that_resumes(ready: Run, tmp_path: Path) -> None:
+    path = import_file(tmp_path, "Kita C,Gera,c@example.org,pausiert,2024-05-06,")
+    refused = ready("centre", "import", str(path))
+    assert refused.code == 2
+    assert "Zeile 2: resume_stage: fehlt" in refused.err
+    path = import_file(tmp_path, "Kita C,Gera,c@example.org,pausiert,2024-05-06,basisbegleitung")
+    assert ready("centre", "import", str(path)).out == "1 Einrichtungen importiert (Nr. 3–3).\n"
+    assert ready("centre", "assign", "3", "--coach", "1").code == 0
+    resumed = ready("advance", "3", "resume", "--on", "2024-09-02")
+    assert resumed.out == "Einrichtung 3: Pausiert → Basisbegleitung ab 02.09.2024.\n"
+
+
+# ------------------------------------------------------------------ the web pages
+def test_web_refuses_a_session_and_a_visit_out_of_the_programme(
+    web: TestClient, service: Service, database_url: str
+) -> None:
+    centre_id = paused_and_back(service)
+    session = service.activities(
+        ActivityFilter(centre_id=centre_id, kind=COACHING, status=PLANNED)
+    )[0]
+    token = login(web, "office")
+    before = dump(database_url)
+    recorded = web.post(
+        f"/sessions/{session.id}/record",
+        data={"date": "2025-10-01", "hours": "3", "csrf_token": token},
+    )
+    assert recorded.status_code == 400
+    assert "Am 01.10.2025 war die Einrichtung 1 in der Stufe Pausiert" in recorded.text
+    visited = web.post(
+        "/visits", data={"centre": str(centre_id), "date": "2025-01-07", "csrf_token": token}
+    )
+    assert visited.status_code == 400
+    assert f"Am 07.01.2025 war die Einrichtung 1 {NOT_YET}" in visited.text
+    assert dump(database_url) == before
+
+
+def test_web_refuses_a_change_through_held_sessions(
+    web: TestClient, service: Service, database_url: str
+) -> None:
+    centre_id = with_sessions(service)
+    token = login(web, "office")
+    before = dump(database_url)
+    data = {"trigger": "withdraw", "on": "2025-06-01", "csrf_token": token}
+    refused = web.post(f"/centres/{centre_id}/advance", data=data)
+    assert refused.status_code == 400
+    assert 'class="error"' in refused.text
+    assert "der Wechsel kann frühestens am 18.06.2025 gelten" in refused.text
+    assert dump(database_url) == before
