@@ -64,9 +64,14 @@ def day(field: str, value: str) -> date:
 
 
 def identifier(field: str, value: str) -> int:
-    if not (value.strip().isascii() and value.strip().isdigit()):
-        raise InvalidInput(f"{field}: ungültige Nummer {value!r}")
-    return int(value)
+    """A whole number of ASCII digits (ids: :func:`thekiz_flow.ids.parse_id`)."""
+    text = value.strip()
+    try:
+        if text.isascii() and text.isdigit():
+            return int(text)
+    except ValueError:  # longer than Python converts (4300 digits)
+        pass
+    raise InvalidInput(f"{field}: ungültige Nummer {value!r}")
 
 
 def choice(field: str, value: str, options: Sequence[str], unknown: str) -> str:

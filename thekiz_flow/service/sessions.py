@@ -9,8 +9,9 @@ from decimal import Decimal
 from thekiz_flow import validate
 from thekiz_flow.budget import stage_on
 from thekiz_flow.db.repository import Repository
-from thekiz_flow.errors import InvalidInput, NotFound, Refused
+from thekiz_flow.errors import InvalidInput, Refused
 from thekiz_flow.guards import german_date
+from thekiz_flow.ids import parse_id, unknown
 from thekiz_flow.model import (
     CANCELLED,
     COACHING,
@@ -30,7 +31,7 @@ class SessionService(PlanningService):
     def _activity(self, repo: Repository, activity_id: int, kind: str | None = None) -> Activity:
         found = repo.activities.get(activity_id)
         if found is None:
-            raise NotFound(f"kein Termin mit der Nummer {activity_id}")
+            raise unknown("activity", activity_id)
         if kind is not None and found.kind != kind:
             raise InvalidInput(f"Termin {activity_id} ist kein Begleittermin")
         return found
@@ -92,8 +93,8 @@ class SessionService(PlanningService):
 
     def _session_for(self, repo: Repository, ref: str, day: date) -> Activity:
         text = ref.strip()
-        if text[:1] in ("E", "e") and text[1:].isdigit():
-            centre = self._centre(repo, int(text[1:]))
+        if text[:1] in ("E", "e"):
+            centre = self._centre(repo, parse_id("ID", "centre", text[1:]))
             month = [
                 a
                 for a in repo.activities.of_centre(centre.id)
@@ -102,7 +103,7 @@ class SessionService(PlanningService):
                 and (a.date.year, a.date.month) == (day.year, day.month)
             ]
             return month[0] if month else self._new_session(repo, centre, day, "held")
-        return self._planned(repo, validate.identifier("ID", text))
+        return self._planned(repo, parse_id("ID", "activity", text))
 
     def _new_session(self, repo: Repository, centre: Centre, day: date, prefix: str) -> Activity:
         stage = self.workflow.stage(centre.stage)
