@@ -13,6 +13,7 @@ from thekiz_flow.db.centre_query import SORTS, CentreQuery
 from thekiz_flow.db.repository import Repository
 from thekiz_flow.errors import InvalidInput, NotFound
 from thekiz_flow.guards import german_date
+from thekiz_flow.ids import MAX_ID
 from thekiz_flow.model import (
     NO_COACH,
     Centre,
@@ -136,7 +137,8 @@ class RegistryService(PlanningService):
 
     def find_centres(self, search: CentreSearch) -> CentrePage:
         """One page of the centres that match, found and ordered by the database."""
-        page = validate.identifier("Seite", search.page or "1") or 1
+        # a page beyond the last is empty; there are no more pages than ids
+        page = min(validate.identifier("Seite", search.page or "1") or 1, MAX_ID)
         with self.unit() as repo:
             query = CentreQuery(
                 stage=self.stage_id(search.stage, "Stufe") if search.stage else None,
