@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import html
+
 import pytest
 from starlette.testclient import TestClient
 
@@ -74,7 +76,7 @@ PAGES = [
     ("post", "/centres/{n}/edit", {"name": "Kita"}, CENTRE),
     ("post", "/centres/{n}/coach", {"coach": "1"}, CENTRE),
     ("post", "/centres/{n}/advance", {"trigger": "admit"}, CENTRE),
-    ("get", "/centres?coach={n}", {}, COACH),
+    ("get", "/centres?coach={n}", {}, "keine Prozessbegleitung '{n}'"),
     ("post", "/sessions/{n}/record", {"date": "2026-06-01", "hours": "2"}, SESSION),
     ("post", "/sessions/{n}/move", {"date": "2026-06-01"}, SESSION),
     ("post", "/sessions/{n}/cancel", {"reason": "krank"}, SESSION),
@@ -114,4 +116,5 @@ def test_a_page_answers_an_id_beyond_the_range_with_404(
             data = {key: value.format(n=number) for key, value in form.items()}
             response = web.post(address, data={"csrf_token": token, **data})
         assert response.status_code == 404
-        assert f"{what} mit der Nummer {number}" in response.text
+        expected = what if "{n}" in what else what + " mit der Nummer {n}"
+        assert html.escape(expected.format(n=number)) in response.text
