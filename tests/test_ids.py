@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import html
-
 import pytest
+from markupsafe import escape
 from starlette.testclient import TestClient
 
 from tests.cli_helpers import Run, dump
@@ -117,4 +116,4 @@ def test_a_page_answers_an_id_beyond_the_range_with_404(
             response = web.post(address, data={"csrf_token": token, **data})
         assert response.status_code == 404
         expected = what if "{n}" in what else what + " mit der Nummer {n}"
-        assert html.escape(expected.format(n=number)) in response.text
+        assert escape(expected.format(n=number)) in response.text
