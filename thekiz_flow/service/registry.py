@@ -37,7 +37,7 @@ class RegistryService(PlanningService):
     def add_coach(self, name: str, email: str, rate: str) -> int:
         checked_name = validate.required_text("--name", name)
         checked_email = validate.email("--email", email)
-        checked_rate = validate.amount("--rate", rate, maximum=MAX_RATE)
+        checked_rate = validate.amount("--rate", rate, maximum=MAX_RATE, unit="€")
         with self.unit() as repo:
             if repo.coach_by_email(checked_email) is not None:
                 raise InvalidInput(f"--email: Prozessbegleitung mit {checked_email} gibt es schon")
