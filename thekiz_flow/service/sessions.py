@@ -93,7 +93,7 @@ class SessionService(PlanningService):
 
     def _session_for(self, repo: Repository, ref: str, day: date) -> Activity:
         text = ref.strip()
-        if text[:1] in ("E", "e"):
+        if text[:1] in ("E", "e") and text[1:].isascii() and text[1:].isdigit():
             centre = self._centre(repo, parse_id("ID", "centre", text[1:]))
             month = [
                 a
