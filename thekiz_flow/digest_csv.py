@@ -11,9 +11,13 @@ digest-YEAR.csv has one row per centre, for programs rather than people:
   to the cent, hours as recorded;
 - ``site_visit_held`` as ``ja`` or ``nein``: the word the office reads in the workbook and
   the report, rather than ``true``/``1``, which a German spreadsheet may turn into
-  ``WAHR`` or a number.
+  ``WAHR`` or a number;
+- a text that a spreadsheet would run as a formula (it starts with ``=``, ``+``, ``-``,
+  ``@``, a tab or a carriage return) with a single quote in front: ``'=HYPERLINK(...)``
+  (:mod:`thekiz_flow.cells`).
 
-The worksheet "Einrichtungen" holds the same rows and columns, with numbers as numbers.
+The worksheet "Einrichtungen" holds the same rows and columns, with numbers as numbers
+and every text as a text cell.
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ import csv
 import io
 from decimal import Decimal
 
+from thekiz_flow.cells import csv_field
 from thekiz_flow.digest_model import CentreYear, Digest
 from thekiz_flow.digest_tables import Column, Kind, Row, Table, stage_names
 
@@ -76,13 +81,5 @@ def csv_text(digest: Digest) -> str:
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow(CSV_HEADER)
     for centre in digest.centres:
-        writer.writerow(_csv_field(value) for value in centre_record(centre))
+        writer.writerow(csv_field(value) for value in centre_record(centre))
     return buffer.getvalue()
-
-
-def _csv_field(value: object) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, Decimal):
-        return format(value, "f")
-    return str(value)

@@ -1,7 +1,8 @@
 """The digest as an Excel workbook (openpyxl): the report's tables, one per worksheet.
 
 Row 1 of every sheet is the bold header, totals follow the rows in bold; numbers are numbers
-with a German-looking number format. The sheet "Einrichtungen" holds exactly the rows and
+with a German-looking number format, every text is a text cell, never a formula
+(:mod:`thekiz_flow.cells`). The sheet "Einrichtungen" holds exactly the rows and
 columns of digest-YEAR.csv (same header names, stage ids, ``ja``/``nein``), so the two can
 be compared. The same digest gives the same bytes: the workbook's properties carry 1 January
 of the following year, and the archive's entries that date too.
@@ -20,6 +21,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 from openpyxl.writer.excel import ExcelWriter
 
+from thekiz_flow.cells import append_row
 from thekiz_flow.digest_csv import CSV_HEADER, CSV_KINDS, centre_record
 from thekiz_flow.digest_model import Digest
 from thekiz_flow.digest_tables import Kind, Row, summary_tables
@@ -61,11 +63,11 @@ def _fill(
     rows: Sequence[Row],
     totals: Sequence[Row],
 ) -> None:
-    sheet.append(list(titles))
+    append_row(sheet, titles)
     for cell in sheet[1]:
         cell.font = BOLD
     for row in (*rows, *totals):
-        sheet.append(list(row))
+        append_row(sheet, row)
     for index, kind in enumerate(kinds, start=1):
         for (cell,) in sheet.iter_rows(min_row=2, min_col=index, max_col=index):
             if kind in FORMATS:

@@ -18,13 +18,15 @@ _MISSING: object = object()
 
 
 def load_toml(path: Path, error: type[UserError]) -> Mapping[str, object]:
+    """The document in ``path``: UTF-8 (a byte order mark is allowed), as TOML requires."""
     try:
-        with path.open("rb") as handle:
-            return tomllib.load(handle)
+        return tomllib.loads(path.read_text(encoding="utf-8-sig"))
     except FileNotFoundError:
         raise error(f"{path}: Datei nicht gefunden") from None
     except OSError as exc:
         raise error(f"{path}: Datei nicht lesbar ({exc.strerror})") from None
+    except UnicodeDecodeError:
+        raise error(f"{path}: keine UTF-8-Datei (bitte in UTF-8 speichern)") from None
     except tomllib.TOMLDecodeError as exc:
         raise error(f"{path}: kein gültiges TOML ({exc})") from None
 

@@ -6,12 +6,13 @@ import difflib
 import re
 from collections.abc import Sequence
 from datetime import date
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from thekiz_flow.config import EMAIL
 from thekiz_flow.errors import InvalidInput
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+_DECIMAL = re.compile(r"-?[0-9]+(?:[.,][0-9]+)?")  # a sign only to say "more than 0"
 WEEKDAYS = {"mo": 0, "di": 1, "mi": 2, "do": 3, "fr": 4}  # a centre's preferred session day
 NO_WEEKDAY = "keiner"
 
@@ -42,12 +43,17 @@ def email(field: str, value: str | None) -> str:
     return result
 
 
-def amount(field: str, value: str, *, maximum: Decimal) -> Decimal:
-    try:
-        number = Decimal(value.strip().replace(",", "."))
-    except InvalidOperation:
-        raise InvalidInput(f"{field}: keine Zahl: {value!r}") from None
-    if not number.is_finite() or number <= 0 or number > maximum:
+def amount(field: str, value: str, *, maximum: Decimal, unit: str = "") -> Decimal:
+    """Hours or money as people type them: ``3``, ``2,5`` or ``2.5`` (ASCII digits, one
+    decimal comma or point, at most two decimals), more than 0; ``unit`` may follow (``€``).
+    Nothing else Python reads as a number: no ``1e1``, ``٣``, ``inf``, ``1_0``."""
+    text = value.strip()
+    if unit:
+        text = text.removesuffix(unit).rstrip()
+    if not _DECIMAL.fullmatch(text):
+        raise InvalidInput(f"{field}: keine Zahl: {value!r} (z. B. 3 oder 2,5)")
+    number = Decimal(text.replace(",", "."))
+    if number <= 0 or number > maximum:
         raise InvalidInput(
             f"{field}: muss größer als 0 und höchstens {maximum} sein, nicht {value}"
         )
@@ -64,9 +70,14 @@ def day(field: str, value: str) -> date:
 
 
 def identifier(field: str, value: str) -> int:
-    if not (value.strip().isascii() and value.strip().isdigit()):
-        raise InvalidInput(f"{field}: ungültige Nummer {value!r}")
-    return int(value)
+    """A whole number of ASCII digits (ids: :func:`thekiz_flow.ids.parse_id`)."""
+    text = value.strip()
+    try:
+        if text.isascii() and text.isdigit():
+            return int(text)
+    except ValueError:  # longer than Python converts (4300 digits)
+        pass
+    raise InvalidInput(f"{field}: ungültige Nummer {value!r}")
 
 
 def choice(field: str, value: str, options: Sequence[str], unknown: str) -> str:

@@ -15,6 +15,7 @@ from thekiz_flow.clock import Clock, SystemClock
 from thekiz_flow.config import Settings, load_settings
 from thekiz_flow.db.engine import make_engine
 from thekiz_flow.definitions import load_workflow
+from thekiz_flow.ids import Kind, parse_id
 from thekiz_flow.mail.delivery import Backend
 from thekiz_flow.model import Workflow
 from thekiz_flow.service import Service
@@ -88,3 +89,24 @@ pass_app = click.make_pass_decorator(App)
 def cli(app: App, config_path: Path | None) -> None:
     """thekiz-flow: Stufen, Begleitung und Berichte der Thüringer Eltern-Kind-Zentren."""
     app.config_path = config_path
+
+
+class Id(click.ParamType[int]):
+    """An id argument or option of one kind: ASCII digits, within the range of ids."""
+
+    name = "id"
+
+    def __init__(self, kind: Kind) -> None:
+        self.kind = kind
+
+    def convert(
+        self, value: object, param: click.Parameter | None, ctx: click.Context | None
+    ) -> int:
+        if isinstance(value, int):
+            return value
+        field = param.opts[0] if isinstance(param, click.Option) else _argument_name(param)
+        return parse_id(field, self.kind, str(value))
+
+
+def _argument_name(param: click.Parameter | None) -> str:
+    return "ID" if param is None else param.human_readable_name

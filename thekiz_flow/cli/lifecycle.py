@@ -6,8 +6,7 @@ from pathlib import Path
 
 import click
 
-from thekiz_flow import validate
-from thekiz_flow.cli.app import App, cli, pass_app
+from thekiz_flow.cli.app import App, Id, cli, pass_app
 from thekiz_flow.cli.output import german_date, print_json, print_table
 from thekiz_flow.cli.registry import on_option
 from thekiz_flow.definitions import load_workflow
@@ -17,7 +16,7 @@ from thekiz_flow.model import StageChange
 
 
 @cli.command()
-@click.argument("centre_ids", nargs=-1, metavar="[NUMMER]...")
+@click.argument("centre_ids", nargs=-1, metavar="[NUMMER]...", type=Id("centre"))
 @click.argument("trigger")
 @click.option("--all-in-stage", "in_stage", help="Alle Einrichtungen dieser Stufe (statt Nummern).")
 @click.option("--on", "on", help="Wirksam ab (JJJJ-MM-TT), Voreinstellung heute.")
@@ -28,7 +27,7 @@ from thekiz_flow.model import StageChange
 @pass_app
 def advance(
     app: App,
-    centre_ids: tuple[str, ...],
+    centre_ids: tuple[int, ...],
     trigger: str,
     in_stage: str | None,
     on: str | None,
@@ -43,8 +42,9 @@ def advance(
     """
     if not centre_ids and in_stage is None:
         raise _missing(trigger)
-    ids = [validate.identifier("ID", i) for i in centre_ids]
-    report = app.service.advance_many(ids, trigger, on_option(on), reason, force, in_stage=in_stage)
+    report = app.service.advance_many(
+        list(centre_ids), trigger, on_option(on), reason, force, in_stage=in_stage
+    )
     if not report.changes and len(report.skipped) == 1:
         raise report.skipped[0].error
     for skipped in report.skipped:
@@ -129,12 +129,12 @@ def _change_json(change: StageChange) -> dict[str, object]:
 
 
 @cli.command()
-@click.argument("centre_id")
+@click.argument("centre_id", metavar="ID", type=Id("centre"))
 @click.option("--json", "as_json", is_flag=True, help="Ausgabe als JSON.")
 @pass_app
-def history(app: App, centre_id: str, as_json: bool) -> None:
+def history(app: App, centre_id: int, as_json: bool) -> None:
     """Der Verlauf (Audit) der Stufenwechsel einer Einrichtung."""
-    changes = app.service.history(validate.identifier("ID", centre_id))
+    changes = app.service.history(centre_id)
     if as_json:
         print_json([_change_json(c) for c in changes])
         return

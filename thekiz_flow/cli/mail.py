@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from thekiz_flow import validate
-from thekiz_flow.cli.app import App, cli, pass_app
+from thekiz_flow.cli.app import App, Id, cli, pass_app
 from thekiz_flow.cli.output import print_json, print_table
 from thekiz_flow.db.outbox import OutboxRow
 from thekiz_flow.errors import InvalidInput
@@ -66,11 +66,11 @@ def outbox(ctx: click.Context, status: str | None, as_json: bool) -> None:
 
 
 @outbox.command("retry")
-@click.argument("outbox_id", metavar="ID")
+@click.argument("outbox_id", metavar="ID", type=Id("outbox"))
 @pass_app
-def outbox_retry(app: App, outbox_id: str) -> None:
+def outbox_retry(app: App, outbox_id: int) -> None:
     """Eine fehlgeschlagene E-Mail beim nächsten Durchlauf erneut senden."""
-    row = app.service.retry(validate.identifier("ID", outbox_id))
+    row = app.service.retry(outbox_id)
     click.echo(f"Nachricht {row.id} an {row.recipient} wird erneut versandt.")
 
 

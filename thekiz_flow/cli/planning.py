@@ -7,7 +7,7 @@ from decimal import Decimal
 import click
 
 from thekiz_flow import validate
-from thekiz_flow.cli.app import App, cli, pass_app
+from thekiz_flow.cli.app import App, Id, cli, pass_app
 from thekiz_flow.cli.output import german_date, german_number, print_json, print_table
 from thekiz_flow.cli.registry import centre, on_option
 from thekiz_flow.db.activities import ActivityFilter
@@ -49,13 +49,12 @@ ACTIVITY_HEADERS = ["Nr.", "Einr.", "Art", "Datum", "Status", "Std.", "PB", "Not
 
 
 @cli.command("plan")
-@click.option("--centre", "centre_id", help="Nur diese Einrichtung.")
+@click.option("--centre", "centre_id", type=Id("centre"), help="Nur diese Einrichtung.")
 @click.option("--on", "on", help="Planen wie am (JJJJ-MM-TT), Voreinstellung heute.")
 @pass_app
-def plan_command(app: App, centre_id: str | None, on: str | None) -> None:
+def plan_command(app: App, centre_id: int | None, on: str | None) -> None:
     """Termine planen (wiederholbar: ändert nur, was nicht mehr stimmt)."""
-    ident = None if centre_id is None else validate.identifier("--centre", centre_id)
-    report = app.service.plan(ident, on_option(on))
+    report = app.service.plan(centre_id, on_option(on))
     click.echo(
         f"{report.centres} Einrichtungen geplant: {report.inserted} neu, "
         f"{report.updated} geändert, {report.cancelled} abgesagt."
@@ -63,8 +62,8 @@ def plan_command(app: App, centre_id: str | None, on: str | None) -> None:
 
 
 @cli.command()
-@click.option("--centre", "centre_id", help="Nur diese Einrichtung.")
-@click.option("--coach", "coach_id", help="Nur diese Prozessbegleitung (Nummer).")
+@click.option("--centre", "centre_id", type=Id("centre"), help="Nur diese Einrichtung.")
+@click.option("--coach", "coach_id", type=Id("coach"), help="Nur diese Prozessbegleitung (Nummer).")
 @click.option("--kind", help="coaching, training oder site_visit.")
 @click.option("--status", help="planned, held, cancelled oder waiting.")
 @click.option("--from", "first", help="Ab (JJJJ-MM-TT).")
@@ -73,8 +72,8 @@ def plan_command(app: App, centre_id: str | None, on: str | None) -> None:
 @pass_app
 def activities(
     app: App,
-    centre_id: str | None,
-    coach_id: str | None,
+    centre_id: int | None,
+    coach_id: int | None,
     kind: str | None,
     status: str | None,
     first: str | None,
@@ -83,8 +82,8 @@ def activities(
 ) -> None:
     """Termine: Begleittermine, Fortbildungen und Einrichtungsbesuche."""
     where = ActivityFilter(
-        centre_id=None if centre_id is None else validate.identifier("--centre", centre_id),
-        coach_id=None if coach_id is None else validate.identifier("--coach", coach_id),
+        centre_id=centre_id,
+        coach_id=coach_id,
         kind=None if kind is None else validate.choice("--kind", kind, KINDS, "unbekannte Art"),
         status=None
         if status is None
@@ -120,38 +119,34 @@ def session_done(app: App, ref: str, day: str, hours: str, note: str | None) -> 
 
 
 @session.command("move")
-@click.argument("activity_id", metavar="ACTIVITY")
+@click.argument("activity_id", metavar="ACTIVITY", type=Id("activity"))
 @click.option("--date", "day", required=True, help="Neuer Tag (JJJJ-MM-TT).")
 @click.option("--reason", help="Grund der Verschiebung.")
 @pass_app
-def session_move(app: App, activity_id: str, day: str, reason: str | None) -> None:
+def session_move(app: App, activity_id: int, day: str, reason: str | None) -> None:
     """Einen geplanten Termin verschieben."""
-    moved = app.service.move_session(
-        validate.identifier("ACTIVITY", activity_id), validate.day("--date", day), reason
-    )
+    moved = app.service.move_session(activity_id, validate.day("--date", day), reason)
     click.echo(f"Termin {moved.id} verschoben auf {german_date(moved.date)}.")
 
 
 @session.command("cancel")
-@click.argument("activity_id", metavar="ACTIVITY")
+@click.argument("activity_id", metavar="ACTIVITY", type=Id("activity"))
 @click.option("--reason", required=True, help="Grund der Absage.")
 @pass_app
-def session_cancel(app: App, activity_id: str, reason: str) -> None:
+def session_cancel(app: App, activity_id: int, reason: str) -> None:
     """Einen geplanten Termin absagen."""
-    cancelled = app.service.cancel_session(validate.identifier("ACTIVITY", activity_id), reason)
+    cancelled = app.service.cancel_session(activity_id, reason)
     click.echo(f"Termin {cancelled.id} am {german_date(cancelled.date)} abgesagt.")
 
 
 @session.command("request")
-@click.argument("centre_id", metavar="CENTRE")
+@click.argument("centre_id", metavar="CENTRE", type=Id("centre"))
 @click.option("--date", "day", required=True, help="Gewünschter Tag (JJJJ-MM-TT).")
 @click.option("--hours", help="Geplante Stunden (Voreinstellung der Stufe).")
 @pass_app
-def session_request(app: App, centre_id: str, day: str, hours: str | None) -> None:
+def session_request(app: App, centre_id: int, day: str, hours: str | None) -> None:
     """Einen Termin auf Anfrage planen (z. B. für eine Konsultationseinrichtung)."""
-    planned = app.service.request_session(
-        validate.identifier("CENTRE", centre_id), validate.day("--date", day), hours
-    )
+    planned = app.service.request_session(centre_id, validate.day("--date", day), hours)
     click.echo(f"Termin {planned.id} geplant am {german_date(planned.date)}.")
 
 
@@ -161,39 +156,37 @@ def visit() -> None:
 
 
 @visit.command("done")
-@click.argument("centre_id", metavar="CENTRE")
+@click.argument("centre_id", metavar="CENTRE", type=Id("centre"))
 @click.option("--date", "day", required=True, help="Tag des Besuchs (JJJJ-MM-TT).")
 @click.option("--note", help="Notiz.")
 @pass_app
-def visit_done(app: App, centre_id: str, day: str, note: str | None) -> None:
+def visit_done(app: App, centre_id: int, day: str, note: str | None) -> None:
     """Einen Einrichtungsbesuch als durchgeführt erfassen."""
-    held = app.service.record_visit(
-        validate.identifier("CENTRE", centre_id), validate.day("--date", day), note
-    )
+    held = app.service.record_visit(centre_id, validate.day("--date", day), note)
     click.echo(f"Einrichtungsbesuch bei Einrichtung {held.centre_id} am {german_date(held.date)}.")
 
 
 @centre.command("weekday")
-@click.argument("centre_id")
+@click.argument("centre_id", metavar="ID", type=Id("centre"))
 @click.argument("weekday", metavar="TAG")
 @pass_app
-def centre_weekday(app: App, centre_id: str, weekday: str) -> None:
+def centre_weekday(app: App, centre_id: int, weekday: str) -> None:
     """Bevorzugten Wochentag für Termine setzen: mo, di, mi, do, fr oder keiner."""
     day = validate.weekday("TAG", weekday)
-    changes = app.service.set_weekday(validate.identifier("ID", centre_id), day)
+    changes = app.service.set_weekday(centre_id, day)
     click.echo(f"Wochentag gesetzt; {len(changes.update)} Termine verlegt.")
 
 
 @centre.command("closure")
-@click.argument("centre_id")
+@click.argument("centre_id", metavar="ID", type=Id("centre"))
 @click.option("--from", "first", required=True, help="Erster Schließtag (JJJJ-MM-TT).")
 @click.option("--to", "last", required=True, help="Letzter Schließtag (JJJJ-MM-TT).")
 @click.option("--note", help="Anlass.")
 @pass_app
-def centre_closure(app: App, centre_id: str, first: str, last: str, note: str | None) -> None:
+def centre_closure(app: App, centre_id: int, first: str, last: str, note: str | None) -> None:
     """Schließtage einer Einrichtung eintragen; betroffene Termine werden verlegt."""
     changes = app.service.add_closure(
-        validate.identifier("ID", centre_id),
+        centre_id,
         validate.day("--from", first),
         validate.day("--to", last),
         note,

@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from thekiz_flow import validate
-from thekiz_flow.cli.app import App, cli, pass_app
+from thekiz_flow.cli.app import App, Id, cli, pass_app
 from thekiz_flow.cli.output import euro, german_date, print_json, print_table
 from thekiz_flow.db.migrate import upgrade
 from thekiz_flow.model import Centre, CentreEdit, CentreInput, Coach
@@ -136,17 +136,17 @@ def centre_list(app: App, stage: str | None, district: str | None, as_json: bool
 
 
 @centre.command("assign")
-@click.argument("centre_id")
+@click.argument("centre_id", metavar="ID", type=Id("centre"))
 @click.option("--coach", "coach_ref", required=True, help="Prozessbegleitung (Nummer oder E-Mail).")
 @pass_app
-def centre_assign(app: App, centre_id: str, coach_ref: str) -> None:
+def centre_assign(app: App, centre_id: int, coach_ref: str) -> None:
     """Einer Einrichtung eine Prozessbegleitung zuordnen."""
-    coach = app.service.assign_coach(validate.identifier("ID", centre_id), coach_ref)
+    coach = app.service.assign_coach(centre_id, coach_ref)
     click.echo(f"Prozessbegleitung: {coach.name} ({coach.email}).")
 
 
 @centre.command("edit")
-@click.argument("centre_id")
+@click.argument("centre_id", metavar="ID", type=Id("centre"))
 @click.option("--name", help="Neuer Name.")
 @click.option("--district", help="Neuer Kreis.")
 @click.option("--email", help="Neue E-Mail der Leitung oder Koordination.")
@@ -155,7 +155,7 @@ def centre_assign(app: App, centre_id: str, coach_ref: str) -> None:
 @pass_app
 def centre_edit(
     app: App,
-    centre_id: str,
+    centre_id: int,
     name: str | None,
     district: str | None,
     email: str | None,
@@ -164,7 +164,7 @@ def centre_edit(
 ) -> None:
     """Name, Kreis, E-Mail, Träger oder Wochentag einer Einrichtung ändern."""
     edit = CentreEdit(name, district, email, carrier, weekday)
-    changed, plan = app.service.update_centre(validate.identifier("ID", centre_id), edit)
+    changed, plan = app.service.update_centre(centre_id, edit)
     click.echo(
         f"Einrichtung {changed.id} geändert: {changed.name} ({changed.district}), "
         f"{changed.email}; {len(plan.update)} Termine verlegt."

@@ -42,8 +42,9 @@ def tick(app: App, now: str | None) -> None:
 @pass_app
 def run(app: App) -> None:
     """Der Dienst: ein Durchlauf in festem Abstand, bis SIGTERM."""
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
     service = app.service
+    service.check_ready()  # a tick that would fail every time stops the service before it starts
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
 
     def one_tick() -> None:
         log = logging.getLogger("thekiz_flow.run")

@@ -7,16 +7,12 @@ from pathlib import Path
 import click
 
 from thekiz_flow import validate
-from thekiz_flow.cli.app import App, cli, pass_app
+from thekiz_flow.cli.app import App, Id, cli, pass_app
 from thekiz_flow.cli.output import german_date, print_json, print_table
 from thekiz_flow.cli.registry import on_option
 from thekiz_flow.labels import enrolment_state
 from thekiz_flow.model import HELD, PLANNED, WAITING, Training
 from thekiz_flow.service.trainings import Enrolment
-
-
-def _ids(training: str, centre: str) -> tuple[int, int]:
-    return validate.identifier("TRAINING", training), validate.identifier("CENTRE", centre)
 
 
 @cli.group("training")
@@ -84,41 +80,38 @@ def training_import(app: App, file: Path) -> None:
 
 
 @training_group.command("enrol")
-@click.argument("training")
-@click.argument("centre")
+@click.argument("training", type=Id("training"))
+@click.argument("centre", type=Id("centre"))
 @pass_app
-def training_enrol(app: App, training: str, centre: str) -> None:
+def training_enrol(app: App, training: int, centre: int) -> None:
     """Eine Einrichtung anmelden; ist das Angebot voll, kommt sie auf die Warteliste."""
-    training_number, centre_number = _ids(training, centre)
-    status, position = app.service.enrol(training_number, centre_number)
+    status, position = app.service.enrol(training, centre)
     if status == WAITING:
-        click.echo(f"Einrichtung {centre_number} steht auf der Warteliste (Platz {position}).")
+        click.echo(f"Einrichtung {centre} steht auf der Warteliste (Platz {position}).")
     else:
-        click.echo(f"Einrichtung {centre_number} ist angemeldet.")
+        click.echo(f"Einrichtung {centre} ist angemeldet.")
 
 
 @training_group.command("attended")
-@click.argument("training")
-@click.argument("centre")
+@click.argument("training", type=Id("training"))
+@click.argument("centre", type=Id("centre"))
 @click.option("--on", "on", help="Tag der Teilnahme (JJJJ-MM-TT), Voreinstellung heute.")
 @pass_app
-def training_attended(app: App, training: str, centre: str, on: str | None) -> None:
+def training_attended(app: App, training: int, centre: int, on: str | None) -> None:
     """Vermerken, dass eine angemeldete Einrichtung teilgenommen hat."""
-    training_number, centre_number = _ids(training, centre)
-    app.service.attended(training_number, centre_number, on_option(on))
-    click.echo(f"Einrichtung {centre_number} hat an Fortbildung {training_number} teilgenommen.")
+    app.service.attended(training, centre, on_option(on))
+    click.echo(f"Einrichtung {centre} hat an Fortbildung {training} teilgenommen.")
 
 
 @training_group.command("cancel")
-@click.argument("training")
-@click.argument("centre")
+@click.argument("training", type=Id("training"))
+@click.argument("centre", type=Id("centre"))
 @click.option("--reason", required=True, help="Grund der Abmeldung.")
 @pass_app
-def training_cancel(app: App, training: str, centre: str, reason: str) -> None:
+def training_cancel(app: App, training: int, centre: int, reason: str) -> None:
     """Eine Einrichtung abmelden; ein frei gewordener Platz geht an die Warteliste."""
-    training_number, centre_number = _ids(training, centre)
-    moved = app.service.cancel_enrolment(training_number, centre_number, reason)
-    click.echo(f"Einrichtung {centre_number} ist abgemeldet.")
+    moved = app.service.cancel_enrolment(training, centre, reason)
+    click.echo(f"Einrichtung {centre} ist abgemeldet.")
     if moved is not None:
         click.echo(f"Einrichtung {moved} rückt von der Warteliste nach und ist angemeldet.")
 
@@ -134,12 +127,12 @@ def _enrolment_json(enrolment: Enrolment) -> dict[str, object]:
 
 
 @training_group.command("show")
-@click.argument("training")
+@click.argument("training", type=Id("training"))
 @click.option("--json", "as_json", is_flag=True, help="Ausgabe als JSON.")
 @pass_app
-def training_show(app: App, training: str, as_json: bool) -> None:
+def training_show(app: App, training: int, as_json: bool) -> None:
     """Ein Angebot und seine Anmeldungen in der Reihenfolge der Anmeldung."""
-    found, enrolments = app.service.training_enrolments(validate.identifier("TRAINING", training))
+    found, enrolments = app.service.training_enrolments(training)
     enrolled = sum(e.status in (PLANNED, HELD) for e in enrolments)
     waiting = sum(e.status == WAITING for e in enrolments)
     if as_json:

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import click
 
-from thekiz_flow import validate
 from thekiz_flow.budget import YearBudget
-from thekiz_flow.cli.app import App, pass_app
+from thekiz_flow.cli.app import App, Id, pass_app
 from thekiz_flow.cli.output import euro, german_date, german_number, print_json, print_table
 from thekiz_flow.cli.planning import activity_json
 from thekiz_flow.cli.registry import centre, centre_json, coach
@@ -50,12 +49,12 @@ def _step_lines(step: Eligibility | None) -> list[str]:
 
 
 @centre.command("show")
-@click.argument("centre_id")
+@click.argument("centre_id", metavar="ID", type=Id("centre"))
 @click.option("--json", "as_json", is_flag=True, help="Ausgabe als JSON.")
 @pass_app
-def centre_show(app: App, centre_id: str, as_json: bool) -> None:
+def centre_show(app: App, centre_id: int, as_json: bool) -> None:
     """Eine Einrichtung: Stufe, nächster Schritt, Budget des Jahres und die nächsten Termine."""
-    found, its_coach = app.service.centre(validate.identifier("ID", centre_id))
+    found, its_coach = app.service.centre(centre_id)
     step = app.service.next_step(found.id)
     budget = app.service.budget(found.id)
     today = app.service.today()
@@ -89,12 +88,12 @@ def centre_show(app: App, centre_id: str, as_json: bool) -> None:
 
 
 @coach.command("show")
-@click.argument("coach_id")
+@click.argument("coach_id", metavar="ID", type=Id("coach"))
 @click.option("--json", "as_json", is_flag=True, help="Ausgabe als JSON.")
 @pass_app
-def coach_show(app: App, coach_id: str, as_json: bool) -> None:
+def coach_show(app: App, coach_id: int, as_json: bool) -> None:
     """Eine Prozessbegleitung: Stunden je Monat und Warnung über dem Höchstwert."""
-    report = app.service.coach_report(validate.identifier("ID", coach_id))
+    report = app.service.coach_report(coach_id)
     maximum = app.workflow.coach_max_hours_per_month
     if as_json:
         print_json(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from pathlib import Path
 from typing import Any
 
@@ -10,6 +11,8 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
 from thekiz_flow.errors import ConfigError
+
+NOT_A_DATABASE = "file is not a database"  # SQLite's message for a file of other content
 
 
 def normalise_url(url: str) -> str:
@@ -53,7 +56,12 @@ def _sqlite(url: str, database: str | None, **options: Any) -> Engine:
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA busy_timeout=30000")
         if database and database != ":memory:":
-            cursor.execute("PRAGMA journal_mode=WAL")
+            try:
+                cursor.execute("PRAGMA journal_mode=WAL")  # the first statement to read the file
+            except sqlite3.DatabaseError as exc:
+                if str(exc) != NOT_A_DATABASE:
+                    raise
+                raise ConfigError(f"database.url: {database} ist keine SQLite-Datenbank") from None
         cursor.close()
 
     @event.listens_for(engine, "begin")

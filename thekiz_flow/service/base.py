@@ -20,6 +20,7 @@ from thekiz_flow.db.simulation import RealClock
 from thekiz_flow.errors import InvalidInput, NotFound
 from thekiz_flow.guards import german_date
 from thekiz_flow.history import episode_start, facts_as_of
+from thekiz_flow.ids import id_in_range, unknown
 from thekiz_flow.mail.delivery import Backend
 from thekiz_flow.mail.render import Renderer
 from thekiz_flow.model import FAILED, Centre, Coach, StageChange, Workflow
@@ -89,7 +90,7 @@ class ServiceBase:
     def _centre(self, repo: Repository, centre_id: int) -> Centre:
         centre = repo.centre(centre_id)
         if centre is None:
-            raise NotFound(f"keine Einrichtung mit der Nummer {centre_id}")
+            raise unknown("centre", centre_id)
         return centre
 
     def address(self, role: str, centre: Centre, coach: Coach | None) -> tuple[str, str | None]:
@@ -170,7 +171,11 @@ class ServiceBase:
         return start, None if since is None else max(since, today)
 
     def _coach(self, repo: Repository, ref: str, field: str = "--coach") -> Coach:
-        found = repo.coach(int(ref)) if ref.strip().isdigit() else repo.coach_by_email(ref.strip())
+        text = ref.strip()
+        if text.isascii() and text.isdigit():
+            found = repo.coach(int(text)) if id_in_range(int(text)) else None
+        else:
+            found = repo.coach_by_email(text)
         if found is None:
             raise NotFound(f"{field}: keine Prozessbegleitung {ref!r} (Nummer oder E-Mail)")
         return found

@@ -14,6 +14,7 @@ from thekiz_flow.errors import InvalidInput, NotFound, Refused, UserError
 from thekiz_flow.guards import german_date
 from thekiz_flow.history import episode_start, facts_as_of
 from thekiz_flow.labels import HELD_NOUNS
+from thekiz_flow.ids import unknown
 from thekiz_flow.model import Centre, CentreFacts, StageChange, Transition, Verdict
 from thekiz_flow.recommend import describe_unmet, unmet_trainings
 from thekiz_flow.service.planning import PlanningService, Trail
@@ -188,7 +189,7 @@ class LifecycleService(PlanningService):
         found = repo.centres_by_id(wanted)
         for centre_id in wanted:
             if centre_id not in found:
-                raise NotFound(f"keine Einrichtung mit der Nummer {centre_id}")
+                raise unknown("centre", centre_id)
         return [found[centre_id] for centre_id in wanted]
 
     def _checked(

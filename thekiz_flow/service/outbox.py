@@ -18,7 +18,8 @@ from functools import cached_property
 
 from thekiz_flow import validate
 from thekiz_flow.db.outbox import Claim, NewMail, OutboxRow, OutboxStore, Retry
-from thekiz_flow.errors import InvalidInput, NotFound
+from thekiz_flow.errors import InvalidInput
+from thekiz_flow.ids import unknown
 from thekiz_flow.mail.delivery import Backend, Outcome, make_backend
 from thekiz_flow.model import FAILED, OUTBOX_STATUSES
 from thekiz_flow.service.base import ServiceBase
@@ -168,7 +169,7 @@ class OutboxService(ServiceBase):
             store = OutboxStore(repo.conn)
             row = store.get(outbox_id)
             if row is None:
-                raise NotFound(f"keine Nachricht mit der Nummer {outbox_id}")
+                raise unknown("outbox", outbox_id)
             if row.status != FAILED or not row.recipient:
                 why = "hat keine Adresse" if not row.recipient else f"ist {row.status}"
                 raise InvalidInput(

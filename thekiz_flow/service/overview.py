@@ -7,7 +7,7 @@ from datetime import date
 
 from thekiz_flow.budget import MonthLoad, YearBudget, coach_load, year_budget
 from thekiz_flow.db.activities import ActivityFilter
-from thekiz_flow.errors import NotFound
+from thekiz_flow.ids import unknown
 from thekiz_flow.model import Activity, Coach
 from thekiz_flow.service.base import ServiceBase
 
@@ -39,7 +39,7 @@ class OverviewService(ServiceBase):
         with self.unit() as repo:
             coach = repo.coach(coach_id)
             if coach is None:
-                raise NotFound(f"keine Prozessbegleitung mit der Nummer {coach_id}")
+                raise unknown("coach", coach_id)
             sessions = repo.activities.find(ActivityFilter(coach_id=coach.id, first=start))
             centres = sum(1 for c in repo.centres() if c.coach_id == coach.id)
         maximum = self.workflow.coach_max_hours_per_month

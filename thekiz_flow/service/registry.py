@@ -13,6 +13,7 @@ from thekiz_flow.db.centre_query import SORTS, CentreQuery
 from thekiz_flow.db.repository import Repository
 from thekiz_flow.errors import InvalidInput, NotFound
 from thekiz_flow.guards import german_date
+from thekiz_flow.ids import MAX_ID
 from thekiz_flow.model import (
     NO_COACH,
     Centre,
@@ -36,7 +37,7 @@ class RegistryService(PlanningService):
     def add_coach(self, name: str, email: str, rate: str) -> int:
         checked_name = validate.required_text("--name", name)
         checked_email = validate.email("--email", email)
-        checked_rate = validate.amount("--rate", rate, maximum=MAX_RATE)
+        checked_rate = validate.amount("--rate", rate, maximum=MAX_RATE, unit="€")
         with self.unit() as repo:
             if repo.coach_by_email(checked_email) is not None:
                 raise InvalidInput(f"--email: Prozessbegleitung mit {checked_email} gibt es schon")
@@ -155,7 +156,8 @@ class RegistryService(PlanningService):
 
     def find_centres(self, search: CentreSearch) -> CentrePage:
         """One page of the centres that match, found and ordered by the database."""
-        page = validate.identifier("Seite", search.page or "1") or 1
+        # a page beyond the last is empty; there are no more pages than ids
+        page = min(validate.identifier("Seite", search.page or "1") or 1, MAX_ID)
         with self.unit() as repo:
             query = CentreQuery(
                 stage=self.stage_id(search.stage, "Stufe") if search.stage else None,

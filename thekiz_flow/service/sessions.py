@@ -9,9 +9,10 @@ from decimal import Decimal
 
 from thekiz_flow import validate
 from thekiz_flow.db.repository import Repository
-from thekiz_flow.errors import InvalidInput, NotFound, Refused
+from thekiz_flow.errors import InvalidInput, Refused
 from thekiz_flow.guards import german_date
 from thekiz_flow.history import Change, first_entry, stay_on
+from thekiz_flow.ids import parse_id, unknown
 from thekiz_flow.labels import HELD_NOUNS
 from thekiz_flow.model import (
     CANCELLED,
@@ -32,7 +33,7 @@ class SessionService(PlanningService):
     def _activity(self, repo: Repository, activity_id: int, kind: str | None = None) -> Activity:
         found = repo.activities.get(activity_id)
         if found is None:
-            raise NotFound(f"kein Termin mit der Nummer {activity_id}")
+            raise unknown("activity", activity_id)
         if kind is not None and found.kind != kind:
             raise InvalidInput(f"Termin {activity_id} ist kein Begleittermin")
         return found
@@ -122,8 +123,8 @@ class SessionService(PlanningService):
     def _session_for(self, repo: Repository, ref: str, day: date) -> Activity:
         """The session held on ``day``, if the centre was in a stage with sessions then."""
         text = ref.strip()
-        if text[:1] in ("E", "e") and text[1:].isdigit():
-            centre = self._centre(repo, int(text[1:]))
+        if text[:1] in ("E", "e") and text[1:].isascii() and text[1:].isdigit():
+            centre = self._centre(repo, parse_id("ID", "centre", text[1:]))
             stage = self._stage_held(repo, centre, day, COACHING)
             month = [
                 a
@@ -133,7 +134,7 @@ class SessionService(PlanningService):
                 and (a.date.year, a.date.month) == (day.year, day.month)
             ]
             return month[0] if month else self._new_session(repo, centre, stage, day, "held")
-        session = self._planned(repo, validate.identifier("ID", text))
+        session = self._planned(repo, parse_id("ID", "activity", text))
         self._stage_held(repo, self._centre(repo, session.centre_id), day, COACHING)
         return session
 

@@ -40,13 +40,20 @@ class TickReport:
 
 
 class TickService(DigestService, ReminderService, OutboxService):
+    def check_ready(self) -> None:
+        """What every tick needs, or the error that it lacks: the mail backend ([mail]
+        sender) and a current database schema. Nothing is written."""
+        self.backend  # noqa: B018
+        with self.unit():
+            pass
+
     def tick(self) -> TickReport:
         """Plan what is new, turn due reminders into outbox rows, send what is due.
 
         Each step is idempotent: a tick repeated, or two ticks at once, change nothing
         that one tick would not.
         """
-        self.backend  # noqa: B018  a configuration error surfaces before anything is written
+        self.check_ready()
         now = self.acting_now()
         plan = self.plan_pending(now.astimezone(self.zone).date())
         with self.unit() as repo:

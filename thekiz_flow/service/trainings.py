@@ -13,6 +13,7 @@ from thekiz_flow.db.repository import Repository
 from thekiz_flow.db.trainings import NewTraining, TrainingStore
 from thekiz_flow.errors import InvalidInput, NotFound, Refused
 from thekiz_flow.guards import german_date
+from thekiz_flow.ids import unknown
 from thekiz_flow.model import CANCELLED, HELD, PLANNED, WAITING, Activity, Training, TrainingInput
 from thekiz_flow.service.base import ServiceBase
 
@@ -118,7 +119,7 @@ class TrainingService(ServiceBase):
     def _training(self, store: TrainingStore, training_id: int, *, lock: bool = False) -> Training:
         training = store.get(training_id, lock=lock)
         if training is None:
-            raise NotFound(f"keine Fortbildung mit der Nummer {training_id}")
+            raise unknown("training", training_id)
         return training
 
     def _enrolment(

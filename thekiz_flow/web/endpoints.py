@@ -6,7 +6,9 @@ into a Starlette endpoint that
 1. sends someone not signed in to the login page,
 2. refuses a role not named with 403,
 3. (actions) refuses a form without the session's CSRF token with 403,
-4. runs the function in a worker thread (the service is synchronous) with the service
+4. answers an id in the address that no row can have (``/centres/99999999999``) as an
+   unknown one (404), before it reaches the database,
+5. runs the function in a worker thread (the service is synchronous) with the service
    acting for the signed-in user, so the audit trail names them.
 
 A ``UserError`` the service raises becomes a German 400 page (errors.py); nothing is
@@ -24,6 +26,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from thekiz_flow.db.users import User
+from thekiz_flow.ids import NONE_SUCH, check_id
 from thekiz_flow.service import Service
 from thekiz_flow.web import csrf
 from thekiz_flow.web.auth import current_user, login_redirect
@@ -97,6 +100,14 @@ def public_action(handler: Callable[[Request, FormData], Response]) -> Endpoint:
     return endpoint
 
 
+def _check_ids(request: Request) -> None:
+    """An id in the address beyond the range of ids: the page of an unknown one (404)."""
+    for name, value in request.path_params.items():
+        for kind in NONE_SUCH:
+            if name == f"{kind}_id":
+                check_id(kind, value)
+
+
 def checks_csrf(endpoint: object) -> bool:
     return endpoint in _CHECKED
 
@@ -116,5 +127,6 @@ def _run(
         raise Forbidden()
     if form is not None:
         require_token(request, form)
+    _check_ids(request)
     service = web_state(request).services(user.email)
     return handler(Context(request, user, service, form or FormData()))

@@ -7,8 +7,8 @@ from urllib.parse import urlencode
 from starlette.responses import Response
 from starlette.routing import Route
 
-from thekiz_flow import validate
 from thekiz_flow.db.users import OFFICE
+from thekiz_flow.ids import parse_id
 from thekiz_flow.labels import OUTBOX_STATUS_NAMES
 from thekiz_flow.web.auth import here, safe_next
 from thekiz_flow.web.endpoints import Context, action, page
@@ -19,7 +19,7 @@ PATH = "/outbox"
 
 def _number(ctx: Context, name: str) -> int | None:
     value = ctx.request.query_params.get(name)
-    return None if value is None else validate.identifier(name, value)
+    return None if value is None else parse_id(name, "outbox", value)
 
 
 def link(status: str | None, **where: int) -> str:

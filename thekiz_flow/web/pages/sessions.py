@@ -23,6 +23,7 @@ from thekiz_flow.db.activities import ActivityFilter
 from thekiz_flow.db.users import COACH, OFFICE, User
 from thekiz_flow.errors import InvalidInput
 from thekiz_flow.guards import german_date
+from thekiz_flow.ids import parse_id
 from thekiz_flow.mail.render import german_number
 from thekiz_flow.model import COACHING, PLANNED, SITE_VISIT, Activity
 from thekiz_flow.service import Service
@@ -59,7 +60,7 @@ def coach_filter(user: User, given: str | None) -> int | None:
         return user.coach_id if user.role == COACH else None
     if given == ALL_COACHES:
         return None
-    return validate.identifier("Prozessbegleitung", given)
+    return parse_id("Prozessbegleitung", "coach", given)
 
 
 def _month_filter(request: Request) -> date | None:
@@ -167,7 +168,7 @@ def visits(ctx: Context) -> Response:
 @action(OFFICE)
 def record_visit(ctx: Context) -> Response:
     held = ctx.service.record_visit(
-        validate.identifier("Einrichtung", ctx.text("centre")),
+        parse_id("Einrichtung", "centre", ctx.text("centre")),
         validate.day("--date", ctx.text("date")),
         ctx.text("note"),
     )

@@ -13,8 +13,8 @@ from collections.abc import Sequence
 from starlette.responses import Response
 from starlette.routing import Route
 
-from thekiz_flow import validate
 from thekiz_flow.db.users import OFFICE
+from thekiz_flow.ids import parse_id
 from thekiz_flow.labels import ENROLMENT_NAMES
 from thekiz_flow.model import CANCELLED, HELD, PLANNED, WAITING, Centre, CentreSearch
 from thekiz_flow.service import Service
@@ -78,7 +78,7 @@ def training(ctx: Context) -> Response:
 
 def _ids(ctx: Context) -> tuple[int, int]:
     """The training of the address and the centre of the form."""
-    centre = validate.identifier("Einrichtung", ctx.text("centre"))
+    centre = parse_id("Einrichtung", "centre", ctx.text("centre"))
     return ctx.request.path_params["training_id"], centre
 
 
