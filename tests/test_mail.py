@@ -32,6 +32,7 @@ from thekiz_flow.config import FileMailSettings, MailSettings, SmtpSettings
 from thekiz_flow.errors import ConfigError, InvalidInput, WorkflowError
 from thekiz_flow.mail.delivery import (
     AFTER_DATA,
+    LEASE_OVER,
     LOST,
     FileBackend,
     Outcome,
@@ -51,10 +52,17 @@ SIGNATURE = "Landeskoordinations- und Fachstelle ThEKiZ"
 
 
 class Held:
-    """A lease that always holds, for a minute from each question: the backends alone."""
+    """A lease on the mails ``held`` (None: all), until ``until`` (None: a minute from each
+    question)."""
+
+    def __init__(self, held: set[int] | None = None, until: float | None = None) -> None:
+        self.held = held
+        self.until = until
 
     def deadline(self, mail: Mail) -> float | None:
-        return time.monotonic() + 60
+        if self.held is not None and mail.id not in self.held:
+            return None
+        return time.monotonic() + 60 if self.until is None else self.until
 
 
 HELD = Held()
@@ -483,6 +491,29 @@ def test_a_timeout_after_data_is_ambiguous() -> None:
     assert outcomes == [Outcome(1, "retry", AFTER_DATA, ambiguous=True), Outcome(2, "sent")]
 
 
+def test_a_mail_no_longer_held_is_not_sent() -> None:
+    mails = [mail(1), mail(2), mail(3)]
+    with RecordingServer() as server:
+        outcomes = SmtpBackend(server.settings(), SENDER).deliver(mails, NOW, Held({1, 3}))
+    assert outcomes == [Outcome(1, "sent"), Outcome(3, "sent")]
+    assert server.message_ids == [mails[0].message_id, mails[2].message_id]
+
+
+def test_a_send_is_broken_off_when_its_lease_ends() -> None:
+    """The server would answer after 3 s; the lease ends after one, and the next mail's too."""
+    mails = [mail(1), mail(2)]
+    with StallingServer(seconds=3, times=1) as server:
+        started = time.monotonic()
+        lease = Held(until=started + 1)
+        outcomes = SmtpBackend(server.settings(), SENDER).deliver(mails, NOW, lease)
+        took = time.monotonic() - started
+    assert outcomes == [
+        Outcome(1, "retry", AFTER_DATA, ambiguous=True),
+        Outcome(2, "retry", LEASE_OVER),
+    ]
+    assert took < 2.5
+
+
 def test_a_server_that_is_down_then_up() -> None:
     port = free_port()
     mails = [mail(1), mail(2)]
@@ -558,6 +589,13 @@ def test_the_file_backend_writes_eml_files(tmp_path: Path) -> None:
         message = message_from_bytes(path.read_bytes())
         assert message["Message-ID"] == one.message_id
         assert message["To"] == one.recipient
+
+
+def test_the_file_backend_writes_only_mails_still_held(tmp_path: Path) -> None:
+    backend = FileBackend(tmp_path, SENDER)
+    mails = [mail(1), mail(2)]
+    assert backend.deliver(mails, NOW, Held({2})) == [Outcome(2, "sent")]
+    assert list(tmp_path.iterdir()) == [backend.path(mails[1])]
 
 
 def test_the_file_backend_fails_a_bad_recipient(tmp_path: Path) -> None:
