@@ -41,12 +41,13 @@ TIMEOUT = 1  # seconds, [mail.smtp] timeout
 def test_two_dispatchers_with_a_lease_shorter_than_a_batch_send_each_row_once(
     engine: Engine, database_url: str, tmp_path: Path
 ) -> None:
-    """A batch of 12 takes about 4 s at 0.1 s per SMTP command, twice the lease."""
-    count = 24
+    """A batch of 16 takes over 5 s at 0.1 s per SMTP command, far more than the lease of 3 s
+    (which leaves every message 2 s, its SMTP timeout)."""
+    count = 32
     ids = add_pending(engine, count, datetime.now(UTC) - timedelta(minutes=1))
     with SlowServer(0.1) as server:
         config = write_config(
-            tmp_path / "c.toml", server.port, batch_size=12, lease_seconds=LEASE, timeout=TIMEOUT
+            tmp_path / "c.toml", server.port, batch_size=16, lease_seconds=3, timeout=2
         )
         processes = [start_dispatcher(config, database_url) for _ in range(2)]
         try:
