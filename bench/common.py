@@ -17,7 +17,7 @@ from thekiz_flow.clock import FrozenClock
 from thekiz_flow.config import MailSettings, SmtpSettings
 from thekiz_flow.db.engine import make_engine
 from thekiz_flow.definitions import load_workflow
-from thekiz_flow.mail.delivery import Backend, Outcome
+from thekiz_flow.mail.delivery import Backend, Lease, Outcome
 from thekiz_flow.mail.message import build_message
 from thekiz_flow.model import Mail, Workflow
 from thekiz_flow.paths import DEFAULT_WORKFLOW
@@ -80,7 +80,7 @@ def mail_settings(port: int | None = None, batch_size: int = 50) -> MailSettings
 class NullBackend:
     """Builds every message as the SMTP backend would, then drops it: a tick without a wire."""
 
-    def deliver(self, mails: Sequence[Mail], now: datetime) -> list[Outcome]:
+    def deliver(self, mails: Sequence[Mail], now: datetime, lease: Lease) -> list[Outcome]:
         outcomes = []
         for mail in mails:
             build_message(mail, SENDER, now)

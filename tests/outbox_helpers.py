@@ -2,6 +2,7 @@
 
 ``KillingServer`` is a real aiosmtpd server that kills the dispatcher talking to it (kill -9)
 once, at a point of the SMTP dialogue it chooses itself: no hooks in the package.
+``PausingServer`` stops its dispatcher (SIGSTOP) in the same way, to be continued later.
 """
 
 from __future__ import annotations
@@ -102,11 +103,13 @@ def message_id(row: OutboxRow) -> str:
     return Mail(row.id, row.key, row.recipient, row.subject, "", "").message_id
 
 
-def write_config(path: Path, port: int, batch_size: int, lease_seconds: int) -> Path:
+def write_config(
+    path: Path, port: int, batch_size: int, lease_seconds: int, timeout: int = 5
+) -> Path:
     path.write_text(
         f'[mail]\nbackend = "smtp"\nsender = "{SENDER}"\noffice = "{OFFICE}"\n'
         f"batch_size = {batch_size}\nlease_seconds = {lease_seconds}\n"
-        f'[mail.smtp]\nhost = "{HOST}"\nport = {port}\ntimeout = 5\n',
+        f'[mail.smtp]\nhost = "{HOST}"\nport = {port}\ntimeout = {timeout}\n',
         encoding="utf-8",
     )
     return path
@@ -222,3 +225,46 @@ class KillingServer(RecordingServer):
         if await self._kill_at(server, MID_DATA):
             return "421 4.3.0 gone"
         return await super().handle_DATA(server, session, envelope)
+
+
+class PausingServer(RecordingServer):
+    """Stops its dispatcher (SIGSTOP) at the EHLO of the first connection, then answers it.
+
+    By then the dispatcher has claimed its batch and committed, and is sending the first
+    message of it; nothing has been sent. ``paused`` is set once the process has stopped.
+    The server is told its target right after ``Popen``; it waits for that before stopping.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.process: subprocess.Popen[str] | None = None
+        self._target_known = threading.Event()
+        self.paused = threading.Event()
+        self._pausing = False
+
+    def target(self, process: subprocess.Popen[str]) -> None:
+        self.process = process
+        self._target_known.set()
+
+    def _pause(self) -> None:
+        if not self._target_known.wait(10):
+            raise AssertionError("the server was never told which dispatcher to stop")
+        assert self.process is not None
+        os.kill(self.process.pid, signal.SIGSTOP)
+        _, status = os.waitpid(self.process.pid, os.WUNTRACED)  # until it has stopped
+        assert os.WIFSTOPPED(status), status
+        self.paused.set()
+
+    async def handle_EHLO(
+        self,
+        server: SMTP,
+        session: Session,
+        envelope: Envelope,
+        hostname: str,
+        responses: list[str],
+    ) -> list[str]:
+        with self.lock:
+            first, self._pausing = not self._pausing, True
+        if first:
+            await asyncio.to_thread(self._pause)
+        return await super().handle_EHLO(server, session, envelope, hostname, responses)

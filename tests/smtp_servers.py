@@ -2,7 +2,8 @@
 
 Every server records what it accepted (envelope and raw content) and counts connections (one
 EHLO per connection). The subclasses differ in one way each: 451 for the first messages (DATA),
-550 for one recipient (RCPT), a hang-up in the middle of DATA, a late answer to DATA, AUTH.
+550 for one recipient (RCPT), a hang-up in the middle of DATA, a late answer to DATA, a slow
+answer to every command of a message, AUTH.
 A server "down for a while" is a ``free_port()`` with nothing listening, later a server started
 on that port.
 """
@@ -154,6 +155,33 @@ class StallingServer(RecordingServer):
             stall = self.stalls_left >= 0
         if stall:
             await asyncio.sleep(self.seconds)
+        return await super().handle_DATA(server, session, envelope)
+
+
+class SlowServer(RecordingServer):
+    """Answers every MAIL, RCPT and DATA only after ``seconds``: three times that a message."""
+
+    def __init__(self, seconds: float, port: int | None = None) -> None:
+        super().__init__(port)
+        self.seconds = seconds
+
+    async def handle_MAIL(
+        self, server: SMTP, session: Session, envelope: Envelope, address: str, options: list[str]
+    ) -> str:
+        await asyncio.sleep(self.seconds)
+        envelope.mail_from = address
+        envelope.mail_options.extend(options)
+        return "250 OK"
+
+    async def handle_RCPT(
+        self, server: SMTP, session: Session, envelope: Envelope, address: str, options: list[str]
+    ) -> str:
+        await asyncio.sleep(self.seconds)
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
+        await asyncio.sleep(self.seconds)
         return await super().handle_DATA(server, session, envelope)
 
 

@@ -152,3 +152,19 @@ def test_wrong_web_settings_name_the_key(tmp_path: Path, text: str, message: str
 def test_a_short_secret_key_is_refused(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="THEKIZ_FLOW_SECRET_KEY: mindestens 32 Zeichen, nicht 5"):
         load_settings(None, {"THEKIZ_FLOW_SECRET_KEY": "kurz!"})
+
+
+def test_the_lease_must_outlast_the_smtp_timeout(tmp_path: Path) -> None:
+    """A renewed lease must leave a whole SMTP timeout for the next message."""
+    path = tmp_path / "c.toml"
+    smtp = "[mail]\nbackend = 'smtp'\nlease_seconds = {}\n[mail.smtp]\ntimeout = 30\n"
+    path.write_text(smtp.format(31), encoding="utf-8")
+    assert load_settings(path, {}).mail.lease_seconds == 31
+    path.write_text(smtp.format(30), encoding="utf-8")
+    message = (
+        r"mail\.lease_seconds: ungültige Zahl 30: muss größer sein als mail\.smtp\.timeout \(30\)$"
+    )
+    with pytest.raises(ConfigError, match=message):
+        load_settings(path, {})
+    path.write_text("[mail]\nlease_seconds = 10\n", encoding="utf-8")  # files: no SMTP timeout
+    assert load_settings(path, {}).mail.lease_seconds == 10

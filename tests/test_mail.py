@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from dataclasses import replace
 from datetime import date, datetime
 from decimal import Decimal
@@ -31,6 +32,7 @@ from thekiz_flow.config import FileMailSettings, MailSettings, SmtpSettings
 from thekiz_flow.errors import ConfigError, InvalidInput, WorkflowError
 from thekiz_flow.mail.delivery import (
     AFTER_DATA,
+    LEASE_OVER,
     LOST,
     FileBackend,
     Outcome,
@@ -47,6 +49,23 @@ NOW = datetime(2026, 1, 15, 7, 0, tzinfo=ZoneInfo("Europe/Berlin"))
 SENDER = "thekiz-flow@example.org"
 EVIL = "\r\nBcc: evil@example.org"
 SIGNATURE = "Landeskoordinations- und Fachstelle ThEKiZ"
+
+
+class Held:
+    """A lease on the mails ``held`` (None: all), until ``until`` (None: a minute from each
+    question)."""
+
+    def __init__(self, held: set[int] | None = None, until: float | None = None) -> None:
+        self.held = held
+        self.until = until
+
+    def deadline(self, mail: Mail) -> float | None:
+        if self.held is not None and mail.id not in self.held:
+            return None
+        return time.monotonic() + 60 if self.until is None else self.until
+
+
+HELD = Held()
 
 CENTRE = {"id": 7, "name": "Kita Pusteblume", "district": "Gotha"}
 COACH = {"name": "Erika Beispiel", "email": "erika.beispiel@example.org"}
@@ -389,7 +408,7 @@ def test_an_injected_centre_name_reaches_one_recipient_only(renderer: Renderer) 
     rendered = renderer.render("stage_changed", context)
     one = mail(1, subject=rendered.subject, text=rendered.text, html=rendered.html)
     with RecordingServer() as server:
-        outcomes = SmtpBackend(server.settings(), SENDER).deliver([one], NOW)
+        outcomes = SmtpBackend(server.settings(), SENDER).deliver([one], NOW, HELD)
     assert outcomes == [Outcome(1, "sent")]
     [received] = server.received
     assert received.recipients == ("person1@example.org",)
@@ -402,7 +421,7 @@ def test_an_injected_centre_name_reaches_one_recipient_only(renderer: Renderer) 
 def test_a_batch_goes_over_one_connection() -> None:
     mails = [mail(n) for n in (1, 2, 3)]
     with RecordingServer() as server:
-        outcomes = SmtpBackend(server.settings(), SENDER).deliver(mails, NOW)
+        outcomes = SmtpBackend(server.settings(), SENDER).deliver(mails, NOW, HELD)
     assert outcomes == [Outcome(n, "sent") for n in (1, 2, 3)]
     assert server.connections == 1
     assert server.message_ids == [m.message_id for m in mails]
@@ -412,18 +431,18 @@ def test_a_batch_goes_over_one_connection() -> None:
 
 def test_an_empty_batch_does_not_connect() -> None:
     settings = SmtpSettings(host=HOST, port=free_port())
-    assert SmtpBackend(settings, SENDER).deliver([], NOW) == []
+    assert SmtpBackend(settings, SENDER).deliver([], NOW, HELD) == []
 
 
 def test_451_is_retried_and_later_sent() -> None:
     mails = [mail(n) for n in (1, 2, 3)]
     with TempFailServer(times=2) as server:
         backend = SmtpBackend(server.settings(), SENDER)
-        first = backend.deliver(mails, NOW)
+        first = backend.deliver(mails, NOW, HELD)
         assert [o.status for o in first] == ["retry", "retry", "sent"]
         assert first[0].error == "SMTP 451: 4.3.0 Bitte später erneut versuchen"
         assert not first[0].ambiguous
-        second = backend.deliver(mails[:2], NOW)
+        second = backend.deliver(mails[:2], NOW, HELD)
     assert second == [Outcome(1, "sent"), Outcome(2, "sent")]
     assert sorted(server.message_ids) == sorted(m.message_id for m in mails)
 
@@ -431,7 +450,7 @@ def test_451_is_retried_and_later_sent() -> None:
 def test_550_fails_one_recipient_and_the_others_are_sent() -> None:
     mails = [mail(1), mail(2, "unbekannt@example.org"), mail(3)]
     with RefusingServer("unbekannt@example.org") as server:
-        outcomes = SmtpBackend(server.settings(), SENDER).deliver(mails, NOW)
+        outcomes = SmtpBackend(server.settings(), SENDER).deliver(mails, NOW, HELD)
     assert outcomes == [
         Outcome(1, "sent"),
         Outcome(2, "failed", "SMTP 550: 5.1.1 Mailbox unbekannt"),
@@ -445,10 +464,10 @@ def test_a_hang_up_mid_data_is_ambiguous_and_a_resend_shows_as_duplicate() -> No
     mails = [mail(1), mail(2)]
     with HangUpServer(times=1) as server:
         backend = SmtpBackend(server.settings(), SENDER)
-        outcomes = backend.deliver(mails, NOW)
+        outcomes = backend.deliver(mails, NOW, HELD)
         assert outcomes == [Outcome(1, "retry", AFTER_DATA, ambiguous=True), Outcome(2, "sent")]
         assert server.connections == 2  # opened again once
-        assert backend.deliver(mails[:1], NOW) == [Outcome(1, "sent")]
+        assert backend.deliver(mails[:1], NOW, HELD) == [Outcome(1, "sent")]
     assert server.message_ids.count(mails[0].message_id) == 2
     assert server.message_ids.count(mails[1].message_id) == 1
 
@@ -456,7 +475,7 @@ def test_a_hang_up_mid_data_is_ambiguous_and_a_resend_shows_as_duplicate() -> No
 def test_after_the_second_hang_up_the_rest_of_the_batch_waits() -> None:
     mails = [mail(n) for n in (1, 2, 3)]
     with HangUpServer(times=3) as server:
-        outcomes = SmtpBackend(server.settings(), SENDER).deliver(mails, NOW)
+        outcomes = SmtpBackend(server.settings(), SENDER).deliver(mails, NOW, HELD)
     assert outcomes == [
         Outcome(1, "retry", AFTER_DATA, ambiguous=True),
         Outcome(2, "retry", AFTER_DATA, ambiguous=True),
@@ -468,8 +487,31 @@ def test_after_the_second_hang_up_the_rest_of_the_batch_waits() -> None:
 def test_a_timeout_after_data_is_ambiguous() -> None:
     mails = [mail(1), mail(2)]
     with StallingServer(seconds=1.5, times=1) as server:
-        outcomes = SmtpBackend(server.settings(timeout=1), SENDER).deliver(mails, NOW)
+        outcomes = SmtpBackend(server.settings(timeout=1), SENDER).deliver(mails, NOW, HELD)
     assert outcomes == [Outcome(1, "retry", AFTER_DATA, ambiguous=True), Outcome(2, "sent")]
+
+
+def test_a_mail_no_longer_held_is_not_sent() -> None:
+    mails = [mail(1), mail(2), mail(3)]
+    with RecordingServer() as server:
+        outcomes = SmtpBackend(server.settings(), SENDER).deliver(mails, NOW, Held({1, 3}))
+    assert outcomes == [Outcome(1, "sent"), Outcome(3, "sent")]
+    assert server.message_ids == [mails[0].message_id, mails[2].message_id]
+
+
+def test_a_send_is_broken_off_when_its_lease_ends() -> None:
+    """The server would answer after 3 s; the lease ends after one, and the next mail's too."""
+    mails = [mail(1), mail(2)]
+    with StallingServer(seconds=3, times=1) as server:
+        started = time.monotonic()
+        lease = Held(until=started + 1)
+        outcomes = SmtpBackend(server.settings(), SENDER).deliver(mails, NOW, lease)
+        took = time.monotonic() - started
+    assert outcomes == [
+        Outcome(1, "retry", AFTER_DATA, ambiguous=True),
+        Outcome(2, "retry", LEASE_OVER),
+    ]
+    assert took < 2.5
 
 
 def test_a_server_that_is_down_then_up() -> None:
@@ -477,21 +519,21 @@ def test_a_server_that_is_down_then_up() -> None:
     mails = [mail(1), mail(2)]
     backend = SmtpBackend(SmtpSettings(host=HOST, port=port, timeout=5), SENDER)
     refused = f"Keine Verbindung zu {HOST}:{port}: Verbindung abgelehnt"
-    assert backend.deliver(mails, NOW) == [
+    assert backend.deliver(mails, NOW, HELD) == [
         Outcome(1, "retry", refused),
         Outcome(2, "retry", refused),
     ]
     with RecordingServer(port) as server:
-        assert backend.deliver(mails, NOW) == [Outcome(1, "sent"), Outcome(2, "sent")]
+        assert backend.deliver(mails, NOW, HELD) == [Outcome(1, "sent"), Outcome(2, "sent")]
     assert server.message_ids == [m.message_id for m in mails]
 
 
 def test_login_with_the_configured_credentials() -> None:
     with AuthServer("thekiz", "geheim") as server:
         settings = SmtpSettings(HOST, server.port, username="thekiz", password="geheim", timeout=5)
-        assert SmtpBackend(settings, SENDER).deliver([mail(1)], NOW) == [Outcome(1, "sent")]
+        assert SmtpBackend(settings, SENDER).deliver([mail(1)], NOW, HELD) == [Outcome(1, "sent")]
         wrong = SmtpSettings(HOST, server.port, username="thekiz", password="falsch", timeout=5)
-        [outcome] = SmtpBackend(wrong, SENDER).deliver([mail(2)], NOW)
+        [outcome] = SmtpBackend(wrong, SENDER).deliver([mail(2)], NOW, HELD)
     assert server.logins == ["thekiz"]
     assert outcome.status == "retry"
     assert "SMTP 535" in str(outcome.error)
@@ -501,7 +543,7 @@ def test_login_with_the_configured_credentials() -> None:
 def test_a_bad_recipient_fails_without_disturbing_the_batch() -> None:
     mails = [mail(1, f"person@example.org{EVIL}"), mail(2)]
     with RecordingServer() as server:
-        outcomes = SmtpBackend(server.settings(), SENDER).deliver(mails, NOW)
+        outcomes = SmtpBackend(server.settings(), SENDER).deliver(mails, NOW, HELD)
     assert outcomes[0].status == "failed"
     assert "Empfänger: ungültige Adresse" in str(outcomes[0].error)
     assert outcomes[1] == Outcome(2, "sent")
@@ -518,12 +560,12 @@ class AsciiServer(RecordingServer):
 def test_an_address_that_is_not_ascii_needs_a_server_with_smtputf8() -> None:
     mails = [mail(1, "leitung@kita-mühlhausen.example"), mail(2)]
     with AsciiServer() as plain:
-        refused = SmtpBackend(plain.settings(), SENDER).deliver(mails, NOW)
+        refused = SmtpBackend(plain.settings(), SENDER).deliver(mails, NOW, HELD)
     assert refused[0].status == "failed"
     assert "SMTPUTF8" in str(refused[0].error)
     assert refused[1] == Outcome(2, "sent")
     with RecordingServer() as server:
-        assert SmtpBackend(server.settings(), SENDER).deliver(mails, NOW) == [
+        assert SmtpBackend(server.settings(), SENDER).deliver(mails, NOW, HELD) == [
             Outcome(1, "sent"),
             Outcome(2, "sent"),
         ]
@@ -537,8 +579,8 @@ def test_an_address_that_is_not_ascii_needs_a_server_with_smtputf8() -> None:
 def test_the_file_backend_writes_eml_files(tmp_path: Path) -> None:
     backend = FileBackend(tmp_path / "mail", SENDER)
     mails = [mail(1), mail(2)]
-    assert backend.deliver(mails, NOW) == [Outcome(1, "sent"), Outcome(2, "sent")]
-    assert backend.deliver(mails[:1], NOW) == [Outcome(1, "sent")]  # a resend: the same file
+    assert backend.deliver(mails, NOW, HELD) == [Outcome(1, "sent"), Outcome(2, "sent")]
+    assert backend.deliver(mails[:1], NOW, HELD) == [Outcome(1, "sent")]  # a resend: the same file
     files = sorted((tmp_path / "mail").iterdir())
     assert files == sorted(backend.path(m) for m in mails)
     for one in mails:
@@ -549,8 +591,15 @@ def test_the_file_backend_writes_eml_files(tmp_path: Path) -> None:
         assert message["To"] == one.recipient
 
 
+def test_the_file_backend_writes_only_mails_still_held(tmp_path: Path) -> None:
+    backend = FileBackend(tmp_path, SENDER)
+    mails = [mail(1), mail(2)]
+    assert backend.deliver(mails, NOW, Held({2})) == [Outcome(2, "sent")]
+    assert list(tmp_path.iterdir()) == [backend.path(mails[1])]
+
+
 def test_the_file_backend_fails_a_bad_recipient(tmp_path: Path) -> None:
-    [outcome] = FileBackend(tmp_path, SENDER).deliver([mail(1, f"a@example.org{EVIL}")], NOW)
+    [outcome] = FileBackend(tmp_path, SENDER).deliver([mail(1, f"a@example.org{EVIL}")], NOW, HELD)
     assert outcome.status == "failed"
     assert list(tmp_path.iterdir()) == []
 
@@ -558,7 +607,7 @@ def test_the_file_backend_fails_a_bad_recipient(tmp_path: Path) -> None:
 def test_the_file_backend_asks_for_a_retry_when_it_cannot_write(tmp_path: Path) -> None:
     blocker = tmp_path / "mail"
     blocker.write_text("a file where the directory should be", encoding="utf-8")
-    [outcome] = FileBackend(blocker, SENDER).deliver([mail(1)], NOW)
+    [outcome] = FileBackend(blocker, SENDER).deliver([mail(1)], NOW, HELD)
     assert outcome.status == "retry"
     assert str(outcome.error).startswith("Datei nicht geschrieben")
 

@@ -33,7 +33,8 @@ from tests.outbox_helpers import (
 from tests.smtp_servers import RecordingServer
 from thekiz_flow.model import PENDING, SENDING, SENT
 
-LEASE = 5  # seconds, the shortest [mail] lease_seconds allowed
+LEASE = 5  # seconds: a restart fits in it
+TIMEOUT = 2  # seconds, [mail.smtp] timeout: less than the lease
 
 
 def dispatch_once(config: Path, database_url: str) -> str:
@@ -54,7 +55,9 @@ def test_kill_9_of_a_dispatcher_loses_nothing(
     ids = add_pending(engine, 3, datetime.now(UTC) - timedelta(minutes=1))
     leased, free = ids[:2], ids[2]  # a batch is two: the killed dispatcher claims 1 and 2
     with KillingServer(point) as server:
-        config = write_config(tmp_path / "c.toml", server.port, batch_size=2, lease_seconds=LEASE)
+        config = write_config(
+            tmp_path / "c.toml", server.port, batch_size=2, lease_seconds=LEASE, timeout=TIMEOUT
+        )
         killed = start_dispatcher(config, database_url)
         try:
             server.target(killed)

@@ -52,7 +52,7 @@ class MailSettings:
     smtp: SmtpSettings = SmtpSettings()
     file: FileMailSettings = FileMailSettings()
     batch_size: int = 50  # messages per claim and SMTP connection
-    lease_seconds: int = 600  # a claim not settled by then is taken again
+    lease_seconds: int = 600  # a claim neither renewed nor settled by then is taken again
 
 
 @dataclass(frozen=True)
@@ -157,7 +157,10 @@ def _mail(table: TomlTable, base: Path, environ: Mapping[str, str]) -> MailSetti
     file = FileMailSettings(_path(base, file_table.text("dir", "var/mail")))
     file_table.finish()
     batch = table.integer("batch_size", 50, minimum=1, maximum=1000)
-    lease = table.integer("lease_seconds", 600, minimum=5, maximum=86400)
+    lease = table.integer("lease_seconds", 600, minimum=2, maximum=86400)
+    if backend == "smtp" and lease <= smtp.timeout:
+        message = f"muss größer sein als mail.smtp.timeout ({smtp.timeout})"
+        table.fail("lease_seconds", f"ungültige Zahl {lease}: {message}")
     table.finish()
     return MailSettings(backend, sender, office, ministry, smtp, file, batch, lease)
 

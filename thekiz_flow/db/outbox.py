@@ -2,8 +2,10 @@
 
 Claiming commits before any SMTP is spoken. On PostgreSQL the claim skips rows that
 another dispatcher holds (FOR UPDATE SKIP LOCKED); on SQLite the write lock taken by
-BEGIN IMMEDIATE serialises claims. Every mark is fenced by the attempt number it claimed
-with, so a dispatcher whose lease ran out cannot overwrite the one that took over.
+BEGIN IMMEDIATE serialises claims. A claim sets ``lease_until``; another dispatcher takes
+the row over only once that has passed. Every renewal of a lease and every mark is fenced
+by the attempt number the claim was taken with, so a dispatcher whose lease ran out can
+neither extend it nor overwrite the one that took over.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from sqlalchemy import (
     or_,
     select,
     true,
+    tuple_,
     update,
 )
 from sqlalchemy.dialects import postgresql, sqlite
@@ -201,6 +204,17 @@ class OutboxStore:
         )
         rows = sorted(self.conn.execute(stmt).all(), key=lambda r: r.id)
         return [Claim(_mail(r), r.attempts) for r in rows]
+
+    def renew(self, claims: Sequence[Claim], now: datetime, lease: timedelta) -> set[int]:
+        """Extend the lease of those claims still held (sending, at the attempt claimed);
+        the ids of the messages still held."""
+        if not claims:
+            return set()
+        c = outbox.c
+        tokens = [(claim.mail.id, claim.attempt) for claim in claims]
+        held = tuple_(c.id, c.attempts).in_(tokens)
+        stmt = update(outbox).where(c.status == SENDING, held).values(lease_until=now + lease)
+        return set(self.conn.execute(stmt.returning(c.id)).scalars())
 
     def mark_sent(self, claims: Sequence[Claim], now: datetime) -> int:
         """Sent; how many were still held by these claims (the rest was taken over)."""

@@ -1,4 +1,8 @@
-"""Delivering mails: one Outcome per mail, over SMTP or into .eml files.
+"""Delivering mails: one Outcome per mail sent, over SMTP or into .eml files.
+
+Every mail goes out under a ``Lease``: asked right before the mail, it says until when the
+send may take, or that the mail's claim is no longer held (then the mail is skipped and gets
+no Outcome). An SMTP send still under way at that deadline is broken off.
 
 Outcome.status is "sent"; "retry" for SMTP 4xx, no connection, a timeout or a hang-up; or
 "failed" for SMTP 5xx and a message that cannot be built (permanent). ``ambiguous`` marks a
@@ -35,6 +39,7 @@ from thekiz_flow.mail.message import OutgoingMessage, build_message
 from thekiz_flow.model import Mail
 
 LOST = "Verbindung verloren"
+LEASE_OVER = "Versand abgebrochen: die Sendefrist ist abgelaufen"
 AFTER_DATA = "Verbindung abgebrochen nach DATA (Zustellung ungewiss)"
 
 
@@ -46,8 +51,15 @@ class Outcome:
     ambiguous: bool = False  # the server may have accepted it: a resend may be a duplicate
 
 
+class Lease(Protocol):
+    def deadline(self, mail: Mail) -> float | None:
+        """Asked right before ``mail`` goes out: the ``time.monotonic()`` by which its send
+        must be over, or None if its claim is no longer held (then it must not be sent)."""
+        ...
+
+
 class Backend(Protocol):
-    def deliver(self, mails: Sequence[Mail], now: datetime) -> list[Outcome]: ...
+    def deliver(self, mails: Sequence[Mail], now: datetime, lease: Lease) -> list[Outcome]: ...
 
 
 def make_backend(settings: MailSettings) -> Backend:
@@ -74,18 +86,22 @@ class FileBackend:
         self._directory = directory
         self._sender = sender
 
-    def deliver(self, mails: Sequence[Mail], now: datetime) -> list[Outcome]:
-        return [self._write(mail, now) for mail in mails]
+    def deliver(self, mails: Sequence[Mail], now: datetime, lease: Lease) -> list[Outcome]:
+        written = (self._write(mail, now, lease) for mail in mails)
+        return [outcome for outcome in written if outcome is not None]
 
     def path(self, mail: Mail) -> Path:
         """The file of a mail: written again (not twice) when it is resent."""
         name = re.sub(r"[^A-Za-z0-9._@-]", "_", mail.message_id.strip("<>"))
         return self._directory / f"{name}.eml"
 
-    def _write(self, mail: Mail, now: datetime) -> Outcome:
+    def _write(self, mail: Mail, now: datetime, lease: Lease) -> Outcome | None:
+        """A file is written at once: only whether the claim is still held counts."""
         message = _build(mail, self._sender, now)
         if isinstance(message, Outcome):
             return message
+        if lease.deadline(mail) is None:
+            return None
         try:
             _write_atomically(self.path(mail), message.content)
         except OSError as error:
@@ -115,26 +131,37 @@ class SmtpBackend:
         self._settings = settings
         self._sender = sender
 
-    def deliver(self, mails: Sequence[Mail], now: datetime) -> list[Outcome]:
+    def deliver(self, mails: Sequence[Mail], now: datetime, lease: Lease) -> list[Outcome]:
         if not mails:
             return []
-        return asyncio.run(self._deliver(mails, now))
+        return asyncio.run(self._deliver(mails, now, lease))
 
-    async def _deliver(self, mails: Sequence[Mail], now: datetime) -> list[Outcome]:
+    async def _deliver(self, mails: Sequence[Mail], now: datetime, lease: Lease) -> list[Outcome]:
         connection = _Connection(self._settings)
         error = await connection.open()
         if error is not None:
             return [Outcome(mail.id, "retry", error) for mail in mails]
+        outcomes = []
         try:
-            return [await self._send(connection, mail, now) for mail in mails]
+            for mail in mails:
+                outcome = await self._send(connection, mail, now, lease)
+                if outcome is not None:
+                    outcomes.append(outcome)
         finally:
             await connection.close()
+        return outcomes
 
-    async def _send(self, connection: _Connection, mail: Mail, now: datetime) -> Outcome:
+    async def _send(
+        self, connection: _Connection, mail: Mail, now: datetime, lease: Lease
+    ) -> Outcome | None:
+        """The mail's outcome; None: its claim is no longer held, it was not sent."""
         message = _build(mail, self._sender, now)
         if isinstance(message, Outcome):
             return message
-        return await connection.send(mail.id, message)
+        deadline = lease.deadline(mail)
+        if deadline is None:
+            return None
+        return await connection.send(mail.id, message, deadline)
 
 
 class _Client(aiosmtplib.SMTP):
@@ -172,10 +199,21 @@ class _Connection:
             return f"Keine Verbindung zu {self._where}: {_describe(error)}"
         return None
 
-    async def send(self, mail_id: int, message: OutgoingMessage) -> Outcome:
+    async def send(self, mail_id: int, message: OutgoingMessage, deadline: float) -> Outcome:
+        """Send one message; broken off (and the connection closed) at ``deadline``."""
+        self._client.data_sent = False
+        try:
+            async with asyncio.timeout_at(deadline):
+                return await self._send(mail_id, message)
+        except TimeoutError:
+            self._client.close()
+            if self._client.data_sent:
+                return Outcome(mail_id, "retry", AFTER_DATA, ambiguous=True)
+            return Outcome(mail_id, "retry", LEASE_OVER)
+
+    async def _send(self, mail_id: int, message: OutgoingMessage) -> Outcome:
         if not self._client.is_connected and not await self._reopen():
             return Outcome(mail_id, "retry", LOST)
-        self._client.data_sent = False
         try:
             await self._client.sendmail(
                 message.sender,

@@ -4,6 +4,8 @@
   happened to a batch is marked in the transaction that claims the next one.
 - Sent: marked sent. 4xx, disconnects, timeouts: pending again with backoff, until
   MAX_ATTEMPTS. 5xx: failed for good, and the office is told once.
+- A dispatcher sends only under a claim it still holds (``Hold``): before each message it
+  checks its lease and renews it when it runs short, fenced by the claims' attempts.
 - A claim whose process died is taken again when its lease runs out. If the process
   died after the server accepted the message but before it was marked sent, the message
   goes out a second time, with the same Message-ID: that window, from the server's
@@ -12,6 +14,8 @@
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import cached_property
@@ -21,12 +25,13 @@ from thekiz_flow.db.outbox import Claim, NewMail, OutboxRow, OutboxStore, Retry
 from thekiz_flow.errors import InvalidInput
 from thekiz_flow.ids import unknown
 from thekiz_flow.mail.delivery import Backend, Outcome, make_backend
-from thekiz_flow.model import FAILED, OUTBOX_STATUSES
+from thekiz_flow.model import FAILED, OUTBOX_STATUSES, Mail
 from thekiz_flow.service.base import ServiceBase
 
 PAGE = 50  # messages on a page of the outbox
 MAX_ATTEMPTS = 8  # per round: a manual retry of a failed message starts another round
 NOTICE_RULE = "delivery_failed"
+CLOCK_SKEW = 0.5  # seconds the clocks of dispatchers sharing a database may be apart
 
 
 def backoff(attempt: int) -> timedelta:
@@ -57,6 +62,53 @@ class OutboxPage:
     older: bool
 
 
+class Hold:
+    """A dispatcher's claims on one batch while it sends them: the outbox's one lease rule.
+
+    A claim, and each renewal, sets ``lease_until`` to the dispatcher's wall clock plus the
+    lease; another dispatcher takes the row over once its own wall clock has passed that.
+    The holder counts its lease on its monotonic clock, from before the transaction that
+    claimed or renewed began, and sends only until the lease less ``CLOCK_SKEW`` has passed.
+    So it has stopped sending before anyone may take over, as long as the clocks of the
+    dispatchers are less than ``CLOCK_SKEW`` apart: on SQLite they share one machine; the
+    machines sharing a PostgreSQL database must keep their clocks synchronised (NTP).
+
+    Before each message at least ``send_seconds`` (one SMTP timeout) of the lease must be
+    left, else the lease of every claim still held is renewed first, fenced by its attempt:
+    the messages already sent included, which are marked when the batch is settled. A
+    claim the renewal misses was taken over, and its message is not sent. A process paused
+    past its lease (SIGSTOP) therefore renews before it sends anything more, and sends
+    nothing that was taken over meanwhile; a send still under way when the lease ends is
+    broken off by the backend.
+    """
+
+    def __init__(
+        self,
+        claims: list[Claim],
+        started: float,
+        lease: float,
+        send_seconds: float,
+        renew: Callable[[list[Claim]], set[int]],
+    ) -> None:
+        self._claims = {claim.mail.id: claim for claim in claims}
+        self._lease = lease
+        self._send_seconds = send_seconds
+        self._renew_claims = renew
+        self._until = started + lease - CLOCK_SKEW
+
+    def deadline(self, mail: Mail) -> float | None:
+        """Until when (``time.monotonic()``) the mail may be sent; None: not held any more."""
+        if mail.id in self._claims and self._until - time.monotonic() < self._send_seconds:
+            self._renew()
+        return self._until if mail.id in self._claims else None
+
+    def _renew(self) -> None:
+        started = time.monotonic()
+        held = self._renew_claims(list(self._claims.values()))
+        self._claims = {i: claim for i, claim in self._claims.items() if i in held}
+        self._until = started + self._lease - CLOCK_SKEW
+
+
 class OutboxService(ServiceBase):
     @cached_property
     def backend(self) -> Backend:
@@ -66,13 +118,14 @@ class OutboxService(ServiceBase):
         """Send what is due, batch by batch, until nothing is due (or ``batches`` ran).
 
         One transaction per batch: it settles the batch sent before and claims the next one,
-        and commits before that one's SMTP.
+        and commits before that one's SMTP. The batch is sent under its ``Hold``.
         """
         backend = self.backend  # a configuration error surfaces before anything is claimed
         report = DispatchReport()
         delivered: tuple[list[Claim], list[Outcome]] | None = None
         done = 0
         while True:
+            started = time.monotonic()
             with self.unit() as repo:
                 store = OutboxStore(repo.conn)
                 if delivered is not None:
@@ -80,12 +133,22 @@ class OutboxService(ServiceBase):
                 claims = self._claim(store) if batches is None or done < batches else []
             if not claims:
                 return report
-            delivered = claims, backend.deliver([c.mail for c in claims], self.clock.now())
+            lease, send = self.mail.lease_seconds, self.mail.smtp.timeout
+            hold = Hold(claims, started, lease, send, self._renew)
+            delivered = claims, backend.deliver([c.mail for c in claims], self.clock.now(), hold)
             done += 1
 
+    @property
+    def _lease(self) -> timedelta:
+        return timedelta(seconds=self.mail.lease_seconds)
+
     def _claim(self, store: OutboxStore) -> list[Claim]:
-        lease = timedelta(seconds=self.mail.lease_seconds)
-        return store.claim(self.clock.now(), lease, self.mail.batch_size)
+        return store.claim(self.clock.now(), self._lease, self.mail.batch_size)
+
+    def _renew(self, claims: list[Claim]) -> set[int]:
+        """Renew the claims' lease in a transaction of its own; which are still held."""
+        with self.unit() as repo:
+            return OutboxStore(repo.conn).renew(claims, self.clock.now(), self._lease)
 
     def _settle(
         self, store: OutboxStore, claims: list[Claim], outcomes: list[Outcome]
