@@ -24,7 +24,7 @@ from thekiz_flow.model import (
 )
 from thekiz_flow.recommend import stay_starts_for_deadlines, unmet_trainings
 from thekiz_flow.reminders import MISSED as JUDGED_MISSED
-from thekiz_flow.reminders import Due, Window, due_for
+from thekiz_flow.reminders import Due, Window, activity_subject, due_for
 from thekiz_flow.service.base import ServiceBase
 
 Coaches = Mapping[int, Coach]
@@ -131,9 +131,8 @@ class ReminderService(ServiceBase):
                     "activity": activity,
                     "number": number + 1,
                 }
-                dues += due_for(
-                    g.window, rule, f"a{activity.id}", centre.id, g.window.at(day), context
-                )
+                subject = activity_subject(activity.id)
+                dues += due_for(g.window, rule, subject, centre.id, g.window.at(day), context)
         return dues
 
     def _stage_starts(self, g: Gathering, rule: ReminderRule) -> list[Due]:
