@@ -285,7 +285,7 @@ def test_assigning_a_coach(web: TestClient, service: Service, database_url: str)
     token = login(web, "office")
     done = web.post(path, data={"csrf_token": token, "coach": "1"})
     assert done.url.path == f"/centres/{ids['haus']}"
-    assert "Prozessbegleitung: Lena Sommer (lena@example.org)." in done.text
+    assert "Prozessbegleitung: Lena Sommer (lena@example.org); " in done.text
     assert service.centre(ids["haus"])[0].coach_id == 1
     before = dump(database_url)
     unknown = web.post(path, data={"csrf_token": token, "coach": "99"})
