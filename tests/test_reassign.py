@@ -74,6 +74,10 @@ def feed(service: Service, token: str) -> dict[str, Event]:
     return {str(e["UID"]): e for e in calendar.walk("VEVENT")}
 
 
+def sequence_of(event: Event) -> int:
+    return int(str(event["SEQUENCE"]))
+
+
 def uid(activity: Activity) -> str:
     return f"activity-{activity.id}@thekiz-flow"
 
@@ -126,7 +130,7 @@ def test_both_feeds_change_and_change_back(service: Service, clock: FrozenClock)
     assert str(old[uid(april)]["STATUS"]) == "CONFIRMED"
     assert uid(visit) in old
     assert feed(service, new_token) == {}
-    sequence = int(old[uid(april)]["SEQUENCE"])
+    sequence = sequence_of(old[uid(april)])
 
     service.assign_coach(centre, "2")
 
@@ -134,7 +138,7 @@ def test_both_feeds_change_and_change_back(service: Service, clock: FrozenClock)
     for item in (april, visit):
         assert str(old[uid(item)]["STATUS"]) == "CANCELLED"
         assert str(new[uid(item)]["STATUS"]) == "CONFIRMED"
-    assert int(old[uid(april)]["SEQUENCE"]) == int(new[uid(april)]["SEQUENCE"]) == sequence + 1
+    assert sequence_of(old[uid(april)]) == sequence_of(new[uid(april)]) == sequence + 1
     assert str(old[uid(april)]["SUMMARY"]) == "Begleitung: Kita Pusteblume (abgesagt)"
     assert "an eine andere Prozessbegleitung übergeben" in str(old[uid(april)]["DESCRIPTION"])
     assert str(old[uid(march)]["STATUS"]) == "CONFIRMED"  # held: still the former coach's
@@ -148,8 +152,16 @@ def test_both_feeds_change_and_change_back(service: Service, clock: FrozenClock)
     old, new = feed(service, old_token), feed(service, new_token)
     assert str(old[uid(april)]["STATUS"]) == "CONFIRMED"
     assert str(new[uid(april)]["STATUS"]) == "CANCELLED"
-    assert int(old[uid(april)]["SEQUENCE"]) == int(new[uid(april)]["SEQUENCE"]) == sequence + 2
+    assert sequence_of(old[uid(april)]) == sequence_of(new[uid(april)]) == sequence + 2
     assert set(old) == set(new) | {uid(march)}  # a feed reaches eight weeks back
+
+    service.assign_coach(centre, NEW)  # and over again
+
+    old, new = feed(service, old_token), feed(service, new_token)
+    assert (str(old[uid(april)]["STATUS"]), str(new[uid(april)]["STATUS"])) == (
+        "CANCELLED",
+        "CONFIRMED",
+    )
 
 
 def test_a_handed_over_session_leaves_the_old_feed_with_other_cancellations(
@@ -183,7 +195,9 @@ def test_unsent_reminders_are_withdrawn_and_the_new_coach_gets_them(
     withdrawn = by_id[rows[upcoming].id]
     assert withdrawn.status == WITHDRAWN
     assert withdrawn.recipient == OLD
-    assert withdrawn.last_error == "zurückgezogen: die Einrichtung hat eine andere Prozessbegleitung"
+    assert (
+        withdrawn.last_error == "zurückgezogen: die Einrichtung hat eine andere Prozessbegleitung"
+    )
     assert by_id[rows[unrecorded].id].status == PENDING  # February stays with the former coach
 
     clock.advance(timedelta(minutes=5))
@@ -263,7 +277,7 @@ def test_a_failure_midway_changes_nothing(
 ) -> None:
     centre = programme(service, clock)
     remind(service, clock, TODAY)
-    _, token = service.create_feed("1")
+    service.create_feed("1")
     before = dump(database_url)
 
     def broken(store: OutboxStore, rows: list[OutboxRow], reason: str) -> int:
