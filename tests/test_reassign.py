@@ -3,11 +3,14 @@ calendar feeds change, reminders to the former coach not yet sent are withdrawn.
 
 from __future__ import annotations
 
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
+from time import monotonic
 
 import pytest
 from icalendar import Calendar, Event
+from sqlalchemy import Connection, text
 
 from tests.cli_helpers import Run, dump
 from tests.conftest import BERLIN
@@ -305,3 +308,34 @@ def test_the_command_line_hands_over(ready: Run) -> None:
         2,
         "Fehler: --coach: keine Prozessbegleitung '99' (Nummer oder E-Mail)\n",
     )
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+def test_a_handover_waits_for_a_tick_writing_reminders(
+    service: Service, clock: FrozenClock
+) -> None:
+    """The tick read the former coach and writes to them: the handover, committed meanwhile,
+    would find nothing to withdraw. It waits for the tick and then withdraws what it wrote."""
+    centre = programme(service, clock)
+    with ThreadPoolExecutor(1) as pool, service.unit() as repo:
+        service.remind(repo, clock.now())  # the tick's transaction, still open
+        handover = pool.submit(service.assign_coach, centre, NEW)
+        assert waiting_or_done(repo.conn, handover), "the handover did not wait for the tick"
+        repo.conn.commit()
+    assert handover.result().withdrawn == 1
+    (row,) = [r for r in service.outbox() if r.role == "coach"]
+    assert (row.recipient, row.status) == (OLD, WITHDRAWN)
+
+
+def waiting_or_done(conn: Connection, future: Future[object]) -> bool:
+    """True once another session waits for an advisory lock; False if ``future`` finished
+    (without waiting) or nothing waited within ten seconds."""
+    waits = text("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted")
+    deadline = monotonic() + 10
+    while monotonic() < deadline and not future.done():
+        with conn.engine.connect() as other:
+            if other.execute(waits).scalar():
+                return True
+        wait([future], timeout=0.05)
+    return False

@@ -35,6 +35,7 @@ from thekiz_flow.model import FAILED, PENDING, SENDING, SENT, WITHDRAWN, Mail
 # Mails per INSERT of ``OutboxStore.add``: all it holds at once. Larger chunks were no faster.
 ADD_CHUNK = 100
 UNSENT = (PENDING, SENDING, FAILED)  # what may be withdrawn
+REMINDERS_LOCK = 0x7468656B697A  # PostgreSQL's advisory lock of writing reminders ("thekiz")
 
 
 @dataclass(frozen=True)
@@ -331,6 +332,17 @@ class OutboxStore:
         )
         params = [{"w_id": row.id, "w_key": _withdrawn_key(row)} for row in rows]
         return int(self.conn.execute(stmt, params).rowcount)
+
+    def lock_reminders(self) -> None:
+        """Wait for, then hold until the transaction ends, the right to write reminders.
+
+        A tick writes reminders from what it read before: a change of recipients (another
+        coach) that commits between its reading and its writing would find nothing to
+        withdraw yet, and the tick would then write for the former one. Both take this lock
+        first. On SQLite every writing transaction holds the database's write lock already.
+        """
+        if self.conn.dialect.name == "postgresql":
+            self.conn.execute(select(func.pg_advisory_xact_lock(REMINDERS_LOCK)))
 
 
 def _withdrawn_key(row: OutboxRow) -> str:

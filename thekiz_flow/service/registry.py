@@ -252,6 +252,7 @@ class RegistryService(PlanningService):
         new = None if coach is None else coach.id
         if new == centre.coach_id:
             return Reassignment(coach)
+        OutboxStore(repo.conn).lock_reminders()  # a tick writing reminders finishes first
         repo.assign_coach(centre.id, new)
         rate = None if coach is None else coach.rate
         moved = repo.activities.hand_over(centre.id, self.today(), centre.coach_id, new, rate)

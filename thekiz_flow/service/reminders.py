@@ -86,6 +86,7 @@ class ReminderService(ServiceBase):
     def remind(self, repo: Repository, now: datetime) -> ReminderReport:
         """Materialise what is due as outbox rows (each key once) and move the tick mark."""
         store = OutboxStore(repo.conn)
+        store.lock_reminders()
         dues = self.gather(repo, self.window(repo, now))
         known = store.existing({d.key for d in dues})
         fresh = [d for d in dues if d.key not in known]
