@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 
 import pytest
 from starlette.testclient import TestClient
 
 from tests.cli_helpers import dump
+from tests.conftest import TODAY
 from tests.web_helpers import USERS, assert_action_guarded, login
 from thekiz_flow.db.activities import ActivityFilter
 from thekiz_flow.labels import trigger_name
-from thekiz_flow.model import COACHING, PLANNED, CentreInput
+from thekiz_flow.model import COACHING, PLANNED, SITE_VISIT, CentreInput
 from thekiz_flow.service import Service, registry
 
 ON = date(2024, 1, 8)
@@ -285,13 +287,29 @@ def test_assigning_a_coach(web: TestClient, service: Service, database_url: str)
     token = login(web, "office")
     done = web.post(path, data={"csrf_token": token, "coach": "1"})
     assert done.url.path == f"/centres/{ids['haus']}"
-    assert "Prozessbegleitung: Lena Sommer (lena@example.org)." in done.text
+    assert "Prozessbegleitung: Lena Sommer (lena@example.org); " in done.text
     assert service.centre(ids["haus"])[0].coach_id == 1
     before = dump(database_url)
     unknown = web.post(path, data={"csrf_token": token, "coach": "99"})
     assert unknown.status_code == 404
     assert "keine Prozessbegleitung &#39;99&#39;" in unknown.text
     assert dump(database_url) == before
+
+
+def test_another_coach_takes_the_planned_sessions_along(web: TestClient, service: Service) -> None:
+    ids = programme(service)
+    token = login(web, "office")
+    path = f"/centres/{ids['puste']}"
+    assert '<option value="keine">ohne Prozessbegleitung</option>' in web.get(path).text
+    planned = ActivityFilter(centre_id=ids["puste"], kind=COACHING, status=PLANNED, first=TODAY)
+    visits = replace(planned, kind=SITE_VISIT)
+    count = len(service.activities(planned)) + len(service.activities(visits))
+    done = web.post(f"{path}/coach", data={"csrf_token": token, "coach": "2"})
+    assert f"Max Berg (max@example.org); {count} geplante Termine" in done.text
+    assert {a.coach_id for a in service.activities(planned)} == {2}
+    web.post(f"{path}/coach", data={"csrf_token": token, "coach": "keine"})
+    assert service.centre(ids["puste"])[0].coach_id is None
+    assert {a.coach_id for a in service.activities(planned)} == {None}
 
 
 # ------------------------------------------------------------ add and edit

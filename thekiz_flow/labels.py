@@ -18,6 +18,7 @@ OUTBOX_STATUS_NAMES = {
     "sent": "versandt",
     "failed": "fehlgeschlagen",
     "missed": "versäumt",
+    "withdrawn": "zurückgezogen",
 }
 ROLE_NAMES = {"office": "Fachstelle", "coach": "Prozessbegleitung", "ministry": "Ministerium"}
 # The triggers of workflows/thekiz.toml; another workflow's triggers show as they are named.

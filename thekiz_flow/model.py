@@ -252,6 +252,7 @@ class CentreEdit:
     email: str | None = None
     carrier: str | None = None  # "" removes it
     weekday: str | None = None  # mo to fr, or keiner
+    coach: str | None = None  # a coach's number or e-mail address, or NO_COACH
 
 
 @dataclass(frozen=True)
@@ -356,9 +357,11 @@ class TrainingInput:
 
 
 # Outbox statuses: pending -> sending -> sent | failed; missed: due while the service was down
-# and older than its rule's catch-up window, recorded instead of sent.
+# and older than its rule's catch-up window, recorded instead of sent; withdrawn: not sent
+# (pending, sending or failed) when its recipient stopped being the one it was meant for.
 PENDING, SENDING, SENT, FAILED, MISSED = "pending", "sending", "sent", "failed", "missed"
-OUTBOX_STATUSES = (PENDING, SENDING, SENT, FAILED, MISSED)
+WITHDRAWN = "withdrawn"
+OUTBOX_STATUSES = (PENDING, SENDING, SENT, FAILED, MISSED, WITHDRAWN)
 
 
 @dataclass(frozen=True)

@@ -92,6 +92,18 @@ def key_of(rule: ReminderRule, subject: str, label: str, role: str) -> str:
     return f"{rule.id}:{subject}:{label}:{role}"
 
 
+def activity_subject(activity_id: int) -> str:
+    """The subject of a reminder about an activity, as its key names it."""
+    return f"a{activity_id}"
+
+
+def activity_of(key: str) -> int | None:
+    """The activity a reminder's key names (see ``key_of``), or None if it names none."""
+    parts = key.split(":")
+    subject = parts[1] if len(parts) > 2 else ""
+    return int(subject[1:]) if subject[:1] == "a" and subject[1:].isdigit() else None
+
+
 def due_for(
     window: Window,
     rule: ReminderRule,

@@ -137,12 +137,17 @@ def centre_list(app: App, stage: str | None, district: str | None, as_json: bool
 
 @centre.command("assign")
 @click.argument("centre_id", metavar="ID", type=Id("centre"))
-@click.option("--coach", "coach_ref", required=True, help="Prozessbegleitung (Nummer oder E-Mail).")
+@click.option(
+    "--coach",
+    "coach_ref",
+    required=True,
+    help='Prozessbegleitung (Nummer oder E-Mail; "keine" nimmt sie weg).',
+)
 @pass_app
 def centre_assign(app: App, centre_id: int, coach_ref: str) -> None:
-    """Einer Einrichtung eine Prozessbegleitung zuordnen."""
-    coach = app.service.assign_coach(centre_id, coach_ref)
-    click.echo(f"Prozessbegleitung: {coach.name} ({coach.email}).")
+    """Einer Einrichtung eine Prozessbegleitung zuordnen (oder keine)."""
+    done = app.service.assign_coach(centre_id, coach_ref)
+    click.echo(done.summary())
 
 
 @centre.command("edit")
@@ -152,6 +157,7 @@ def centre_assign(app: App, centre_id: int, coach_ref: str) -> None:
 @click.option("--email", help="Neue E-Mail der Leitung oder Koordination.")
 @click.option("--carrier", help='Neuer Träger ("" entfernt ihn).')
 @click.option("--weekday", help="Bevorzugter Wochentag: mo, di, mi, do, fr oder keiner.")
+@click.option("--coach", "coach_ref", help='Neue Prozessbegleitung (Nummer oder E-Mail; "keine").')
 @pass_app
 def centre_edit(
     app: App,
@@ -161,11 +167,14 @@ def centre_edit(
     email: str | None,
     carrier: str | None,
     weekday: str | None,
+    coach_ref: str | None,
 ) -> None:
-    """Name, Kreis, E-Mail, Träger oder Wochentag einer Einrichtung ändern."""
-    edit = CentreEdit(name, district, email, carrier, weekday)
-    changed, plan = app.service.update_centre(centre_id, edit)
+    """Name, Kreis, E-Mail, Träger, Wochentag oder Prozessbegleitung einer Einrichtung ändern."""
+    edit = CentreEdit(name, district, email, carrier, weekday, coach_ref)
+    changed, plan, done = app.service.update_centre(centre_id, edit)
     click.echo(
         f"Einrichtung {changed.id} geändert: {changed.name} ({changed.district}), "
         f"{changed.email}; {len(plan.update)} Termine verlegt."
     )
+    if done is not None:
+        click.echo(done.summary())

@@ -8,15 +8,27 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Connection, Dialect, Row, Select, Table, bindparam, insert, select, update
+from sqlalchemy import (
+    Connection,
+    Dialect,
+    Row,
+    Select,
+    Table,
+    bindparam,
+    delete,
+    insert,
+    select,
+    update,
+)
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.types import TypeEngine
 
-from thekiz_flow.db.tables import activities
-from thekiz_flow.model import CANCELLED, PLANNED, Activity, PlannedActivity
+from thekiz_flow.db.tables import activities, handovers
+from thekiz_flow.model import CANCELLED, COACHING, PLANNED, SITE_VISIT, Activity, PlannedActivity
 
 CHUNK = 900  # ids per IN list: below SQLite's limit of bound parameters
 REVISED = activities.c.revision + 1  # every change counts (a calendar feed's SEQUENCE)
+FEED_KINDS = (COACHING, SITE_VISIT)  # what a coach's calendar feed shows of their centres
 
 
 def chunks(ids: Sequence[int]) -> list[Sequence[int]]:
@@ -266,3 +278,37 @@ class ActivityStore:
     def update(self, activity_id: int, **values: object) -> None:
         stmt = update(activities).where(activities.c.id == activity_id)
         self.conn.execute(stmt.values(recorded_at=self.now, revision=REVISED, **values))
+
+    def hand_over(
+        self,
+        centre_id: int,
+        first: date,
+        former: int | None,
+        coach_id: int | None,
+        rate: Decimal | None,
+    ) -> list[Activity]:
+        """Give a centre's sessions and visits still planned from ``first`` on from coach
+        ``former`` to ``coach_id`` (either may be None: no coach); returns them as they were.
+
+        The sessions take the coach and their ``rate``; every one's revision is raised, so
+        both coaches' feeds see the change. The former coach gets a handover row for each
+        (their feed shows it as cancelled), the new one loses any they had.
+        """
+        found = self.find(ActivityFilter(centre_id=centre_id, status=PLANNED, first=first))
+        moving = [a for a in found if a.kind in FEED_KINDS]
+        if not moving:
+            return []
+        session: dict[str, object] = {"coach_id": coach_id, "rate": rate}
+        self.update_many([(a.id, session if a.kind == COACHING else {}) for a in moving])
+        ids = [a.id for a in moving]
+        coaches = [i for i in (former, coach_id) if i is not None]
+        for chunk in chunks(ids):
+            stmt = delete(handovers).where(
+                handovers.c.activity_id.in_(chunk), handovers.c.coach_id.in_(coaches)
+            )
+            self.conn.execute(stmt)
+        if former is not None:
+            assert self.now is not None, "a handover is recorded with its moment"
+            rows = [{"activity_id": i, "coach_id": former, "recorded_at": self.now} for i in ids]
+            self.conn.execute(insert(handovers), rows)
+        return moving

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Connection, Row, and_, delete, insert, or_, select
+from sqlalchemy import Connection, Row, Select, and_, delete, insert, or_, select
 
-from thekiz_flow.db.tables import activities, calendar_feeds, centres
+from thekiz_flow.db.tables import activities, calendar_feeds, centres, handovers
 from thekiz_flow.model import CANCELLED, COACHING, SITE_VISIT
+
+HANDED_OVER = "an eine andere Prozessbegleitung übergeben"  # why a handed-over one is cancelled
 
 
 @dataclass(frozen=True)
@@ -74,7 +76,8 @@ class FeedStore:
 
     def events(self, coach_id: int, first: date, cancelled_since: datetime) -> list[FeedEvent]:
         """The coach's sessions and the site visits of their centres from ``first`` on, by
-        date; cancelled ones only if cancelled since ``cancelled_since``."""
+        date; cancelled ones only if cancelled since ``cancelled_since``, and as cancelled
+        those they handed over since then to another coach."""
         a = activities.c
         wanted = (
             and_(a.kind == COACHING, a.coach_id == coach_id),  # the (coach_id, date) index
@@ -82,14 +85,34 @@ class FeedStore:
         )
         found: list[FeedEvent] = []
         for mine in wanted:
-            stmt = (
-                select(activities, centres.c.name.label("centre"), centres.c.district)
-                .join(centres, centres.c.id == a.centre_id)
-                .where(
-                    mine,
-                    a.date >= first,
-                    or_(a.status != CANCELLED, a.recorded_at >= cancelled_since),
-                )
+            stmt = self._select().where(
+                mine,
+                a.date >= first,
+                or_(a.status != CANCELLED, a.recorded_at >= cancelled_since),
             )
             found += [_event(row) for row in self.conn.execute(stmt)]
+        found += self._handed_over(coach_id, first, cancelled_since, {e.activity_id for e in found})
         return sorted(found, key=lambda e: (e.day, e.activity_id))
+
+    def _select(self) -> Select[Any]:
+        a = activities.c
+        return select(activities, centres.c.name.label("centre"), centres.c.district).join(
+            centres, centres.c.id == a.centre_id
+        )
+
+    def _handed_over(
+        self, coach_id: int, first: date, since: datetime, listed: set[int]
+    ) -> list[FeedEvent]:
+        """What the coach handed over since ``since``, dated from ``first`` on, as cancelled
+        (whatever became of it with its new coach); not what the feed lists as theirs."""
+        h = handovers.c
+        stmt = (
+            self._select()
+            .join(handovers, h.activity_id == activities.c.id)
+            .where(h.coach_id == coach_id, h.recorded_at >= since, activities.c.date >= first)
+        )
+        return [
+            replace(_event(row), status=CANCELLED, reason=HANDED_OVER)
+            for row in self.conn.execute(stmt)
+            if row.id not in listed
+        ]

@@ -32,11 +32,13 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects import postgresql, sqlite
 
-from thekiz_flow.db.tables import outbox, state
-from thekiz_flow.model import FAILED, PENDING, SENDING, SENT, Mail
+from thekiz_flow.db.tables import OUTBOX_KEY_LENGTH, outbox, state
+from thekiz_flow.model import FAILED, PENDING, SENDING, SENT, WITHDRAWN, Mail
 
 # Mails per INSERT of ``OutboxStore.add``: all it holds at once. Larger chunks were no faster.
 ADD_CHUNK = 100
+UNSENT = (PENDING, SENDING, FAILED)  # what may be withdrawn
+REMINDERS_LOCK = 0x7468656B697A  # PostgreSQL's advisory lock of writing reminders ("thekiz")
 
 
 @dataclass(frozen=True)
@@ -311,3 +313,53 @@ class OutboxStore:
             self.conn.execute(stmt.values(name="last_tick", at=at))
         stmt2 = update(state).where(state.c.name == "last_tick", state.c.at < at)
         self.conn.execute(stmt2.values(at=at))
+
+    def unsent(self, centre_id: int, role: str) -> list[OutboxRow]:
+        """The messages to ``role`` about a centre that were not sent: pending, being sent
+        or failed."""
+        c = outbox.c
+        stmt = select(outbox).where(c.centre_id == centre_id, c.role == role, c.status.in_(UNSENT))
+        return [_row(r) for r in self.conn.execute(stmt.order_by(c.id))]
+
+    def withdraw(self, rows: Sequence[OutboxRow], reason: str) -> int:
+        """Withdraw these messages if they are still unsent; returns how many were.
+
+        A withdrawn message is never sent, and ``reason`` is its last error. Its key is
+        freed (the row keeps it with its id appended), so the occurrence may be written
+        again for another recipient, once. A message being sent is withdrawn too and
+        marked ambiguous (it may have reached its server already): its dispatcher's mark,
+        fenced by status, then changes nothing, and a failed attempt is never retried.
+        """
+        if not rows:
+            return 0
+        c = outbox.c
+        stmt = (
+            update(outbox)
+            .where(c.id == bindparam("w_id"), c.status.in_(UNSENT))
+            .values(
+                status=WITHDRAWN,
+                key=bindparam("w_key"),
+                last_error=reason,
+                lease_until=None,
+                ambiguous=case((c.status == SENDING, true()), else_=c.ambiguous),
+            )
+        )
+        params = [{"w_id": row.id, "w_key": _withdrawn_key(row)} for row in rows]
+        return int(self.conn.execute(stmt, params).rowcount)
+
+    def lock_reminders(self) -> None:
+        """Wait for, then hold until the transaction ends, the right to write reminders.
+
+        A tick writes reminders from what it read before: a change of recipients (another
+        coach) that commits between its reading and its writing would find nothing to
+        withdraw yet, and the tick would then write for the former one. Both take this lock
+        first. On SQLite every writing transaction holds the database's write lock already.
+        """
+        if self.conn.dialect.name == "postgresql":
+            self.conn.execute(select(func.pg_advisory_xact_lock(REMINDERS_LOCK)))
+
+
+def _withdrawn_key(row: OutboxRow) -> str:
+    """A withdrawn row's key: unique by its id, never one a reminder is written with."""
+    suffix = f"#withdrawn-{row.id}"
+    return row.key[: OUTBOX_KEY_LENGTH - len(suffix)] + suffix

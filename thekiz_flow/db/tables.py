@@ -42,6 +42,8 @@ class UTCDateTime(TypeDecorator[datetime]):
         return None if value is None else value.replace(tzinfo=UTC)
 
 
+OUTBOX_KEY_LENGTH = 200
+
 metadata = MetaData(
     naming_convention={
         "ix": "ix_%(table_name)s_%(column_0_N_name)s",
@@ -134,6 +136,20 @@ activities = Table(
     Index(None, "training_id", "status"),
 )
 
+# Who an activity was taken from when its centre got another coach (or none): that coach's
+# calendar feed shows it as cancelled. One row per activity and former coach; a coach who gets
+# the activity back has no row for it.
+handovers = Table(
+    "handovers",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("activity_id", Integer, ForeignKey("activities.id"), nullable=False),
+    Column("coach_id", Integer, ForeignKey("coaches.id"), nullable=False),
+    Column("recorded_at", UTCDateTime, nullable=False),
+    UniqueConstraint("activity_id", "coach_id"),
+    Index(None, "coach_id", "recorded_at"),  # a coach's feed: what was taken recently
+)
+
 closures = Table(
     "closures",
     metadata,
@@ -161,7 +177,7 @@ outbox = Table(
     "outbox",
     metadata,
     Column("id", Integer, primary_key=True),
-    Column("key", String(200), nullable=False, unique=True),  # the idempotency key
+    Column("key", String(OUTBOX_KEY_LENGTH), nullable=False, unique=True),  # idempotency key
     Column("rule", String(60), nullable=False),
     Column("centre_id", Integer, ForeignKey("centres.id")),
     Column("role", String(20), nullable=False),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -10,12 +11,14 @@ from pathlib import Path
 from thekiz_flow import validate
 from thekiz_flow.csvfiles import read_centres
 from thekiz_flow.db.centre_query import SORTS, CentreQuery
+from thekiz_flow.db.outbox import OutboxStore
 from thekiz_flow.db.repository import Repository
 from thekiz_flow.errors import InvalidInput, NotFound
 from thekiz_flow.guards import german_date
 from thekiz_flow.ids import MAX_ID
 from thekiz_flow.model import (
     NO_COACH,
+    Activity,
     Centre,
     CentreEdit,
     CentreInput,
@@ -26,11 +29,31 @@ from thekiz_flow.model import (
     StageChange,
 )
 from thekiz_flow.planning import PlanChanges
+from thekiz_flow.reminders import activity_of
 from thekiz_flow.service.planning import PlanningService
 
 MAX_RATE = Decimal("1000")
 IMPORT_REASON = "Übernahme der bestehenden Stufe"
 PAGE_SIZE = 50  # centres per page of the list
+COACH_ROLE = "coach"  # the reminders' recipient role of a centre's coach
+WITHDRAWN_REASON = "zurückgezogen: die Einrichtung hat eine andere Prozessbegleitung"
+
+
+@dataclass(frozen=True)
+class Reassignment:
+    """A centre's new coach (None: none) and what followed them."""
+
+    coach: Coach | None
+    moved: int = 0  # sessions and site visits handed over
+    withdrawn: int = 0  # reminders to the former coach withdrawn
+
+    def summary(self) -> str:
+        """Prozessbegleitung: Lena Sommer (lena@example.org); 5 geplante Termine ..."""
+        coach = "keine" if self.coach is None else f"{self.coach.name} ({self.coach.email})"
+        return (
+            f"Prozessbegleitung: {coach}; {self.moved} geplante Termine übergeben, "
+            f"{self.withdrawn} Erinnerungen zurückgezogen."
+        )
 
 
 class RegistryService(PlanningService):
@@ -178,25 +201,31 @@ class RegistryService(PlanningService):
             return None
         return self._coach(repo, ref, "Prozessbegleitung").id
 
-    def update_centre(self, centre_id: int, edit: CentreEdit) -> tuple[Centre, PlanChanges]:
-        """New name, district, address, carrier or weekday; the plan follows a new weekday."""
+    def update_centre(
+        self, centre_id: int, edit: CentreEdit
+    ) -> tuple[Centre, PlanChanges, Reassignment | None]:
+        """New name, district, address, carrier, weekday or coach; the plan follows a new
+        weekday, the planned activities a new coach (see ``_reassign``)."""
         if edit == CentreEdit():
             raise InvalidInput(
-                "nichts zu ändern (--name, --district, --email, --carrier oder --weekday)"
+                "nichts zu ändern (--name, --district, --email, --carrier, --weekday oder --coach)"
             )
         values = self._edited(edit)
         with self.unit() as repo:
             centre = self._centre(repo, centre_id)
+            coach = None if edit.coach is None else self._coach_or_none(repo, edit.coach)
             name = str(values.get("name", centre.name))
             district = str(values.get("district", centre.district))
             moved = (name.casefold(), district) != (centre.name.casefold(), centre.district)
             if moved and repo.existing_centres([(name, district)]):
                 raise InvalidInput(f"--name: {name!r} gibt es in {district} schon")
-            repo.update_centre(centre.id, values)
+            if values:
+                repo.update_centre(centre.id, values)
+            handed = None if edit.coach is None else self._reassign(repo, centre, coach)
             changed = self._centre(repo, centre.id)
             if changed.weekday == centre.weekday:
-                return changed, PlanChanges()
-            return changed, self._replan_if_active(repo, changed)
+                return changed, PlanChanges(), handed
+            return changed, self._replan_if_active(repo, changed), handed
 
     def _edited(self, edit: CentreEdit) -> dict[str, object]:
         """The checked columns of an edit: only the values it gives."""
@@ -223,10 +252,43 @@ class RegistryService(PlanningService):
         with self.unit() as repo:
             return repo.stage_counts()
 
-    def assign_coach(self, centre_id: int, coach_ref: str) -> Coach:
+    def assign_coach(self, centre_id: int, coach_ref: str) -> Reassignment:
+        """A centre's coach (``NO_COACH``: none), with its planned activities."""
         with self.unit() as repo:
             centre = self._centre(repo, centre_id)
-            coach = self._coach(repo, coach_ref)
-            repo.assign_coach(centre.id, coach.id)
-            self._refresh(repo, centre.id)
-            return coach
+            return self._reassign(repo, centre, self._coach_or_none(repo, coach_ref))
+
+    def _coach_or_none(self, repo: Repository, ref: str) -> Coach | None:
+        return None if ref.strip().casefold() == NO_COACH else self._coach(repo, ref)
+
+    def _reassign(self, repo: Repository, centre: Centre, coach: Coach | None) -> Reassignment:
+        """The one rule by which a centre changes its coach, in the caller's transaction.
+
+        Its sessions and site visits still planned from today on go with it to the new coach
+        (held and cancelled ones, and those of days past, stay with the former): both coaches'
+        calendar feeds see the change. The reminders to the former coach about the centre
+        that were not sent yet are withdrawn, except those about a session they keep; the
+        next tick writes the new coach's.
+        """
+        new = None if coach is None else coach.id
+        if new == centre.coach_id:
+            return Reassignment(coach)
+        OutboxStore(repo.conn).lock_reminders()  # a tick writing reminders finishes first
+        repo.assign_coach(centre.id, new)
+        rate = None if coach is None else coach.rate
+        moved = repo.activities.hand_over(centre.id, self.today(), centre.coach_id, new, rate)
+        withdrawn = self._withdraw_reminders(repo, centre, moved)
+        self._refresh(repo, centre.id)
+        return Reassignment(coach, len(moved), withdrawn)
+
+    def _withdraw_reminders(self, repo: Repository, centre: Centre, moved: list[Activity]) -> int:
+        """Withdraw the coach's unsent mails about the centre: about an activity handed over,
+        or about the centre itself (a training deadline, say)."""
+        handed = {a.id for a in moved}
+        store = OutboxStore(repo.conn)
+        stale = [
+            row
+            for row in store.unsent(centre.id, COACH_ROLE)
+            if (activity := activity_of(row.key)) is None or activity in handed
+        ]
+        return store.withdraw(stale, WITHDRAWN_REASON)

@@ -24,7 +24,7 @@ from thekiz_flow.model import (
 )
 from thekiz_flow.recommend import stay_starts_for_deadlines, unmet_trainings
 from thekiz_flow.reminders import MISSED as JUDGED_MISSED
-from thekiz_flow.reminders import Due, Window, due_for
+from thekiz_flow.reminders import Due, Window, activity_subject, due_for
 from thekiz_flow.service.base import ServiceBase
 
 Coaches = Mapping[int, Coach]
@@ -86,6 +86,7 @@ class ReminderService(ServiceBase):
     def remind(self, repo: Repository, now: datetime) -> ReminderReport:
         """Materialise what is due as outbox rows (each key once) and move the tick mark."""
         store = OutboxStore(repo.conn)
+        store.lock_reminders()
         dues = self.gather(repo, self.window(repo, now))
         known = store.existing({d.key for d in dues})
         fresh = [d for d in dues if d.key not in known]
@@ -131,9 +132,8 @@ class ReminderService(ServiceBase):
                     "activity": activity,
                     "number": number + 1,
                 }
-                dues += due_for(
-                    g.window, rule, f"a{activity.id}", centre.id, g.window.at(day), context
-                )
+                subject = activity_subject(activity.id)
+                dues += due_for(g.window, rule, subject, centre.id, g.window.at(day), context)
         return dues
 
     def _stage_starts(self, g: Gathering, rule: ReminderRule) -> list[Due]:

@@ -43,6 +43,7 @@ WEEKDAY_CHOICES = [
 WEEKDAY_CODES = {day: code for code, day in validate.WEEKDAYS.items()}
 NEW_FIELDS = ("name", "district", "email", "carrier", "coach", "on")
 EDIT_FIELDS = ("name", "district", "email", "carrier", "weekday")
+NO_COACH_OPTION = (NO_COACH, "ohne Prozessbegleitung")
 
 
 def centre_path(centre_id: int) -> str:
@@ -81,7 +82,7 @@ def centre_list(ctx: Context) -> Response:
         options={
             "stage": [(s.id, s.name) for s in service.workflow.stages.values()],
             "district": [(d, d) for d in service.workflow.districts],
-            "coach": [*((c.id, c.name) for c in coaches), (NO_COACH, "ohne Prozessbegleitung")],
+            "coach": [*((c.id, c.name) for c in coaches), NO_COACH_OPTION],
             "sort": list(SORT_NAMES.items()),
         },
         own=_own_coach(ctx),
@@ -119,7 +120,9 @@ def _detail(ctx: Context, centre_id: int, status: int = 200, error: str | None =
         office=office,
         may_record=may_record_for(ctx.user, centre.coach_id),
         triggers=_triggers(service, centre) if office else [],
-        coach_options=[(c.id, c.name) for c in service.coaches()] if office else [],
+        coach_options=[*((c.id, c.name) for c in service.coaches()), NO_COACH_OPTION]
+        if office
+        else [],
         error=error,
         typed={name: ctx.text(name) for name in ("trigger", "on", "reason", "force")},
     )
@@ -168,8 +171,8 @@ def advance(ctx: Context) -> Response:
 @action(OFFICE)
 def assign(ctx: Context) -> Response:
     centre_id = _centre_id(ctx)
-    coach = ctx.service.assign_coach(centre_id, ctx.text("coach"))
-    return ctx.redirect(centre_path(centre_id), f"Prozessbegleitung: {coach.name} ({coach.email}).")
+    done = ctx.service.assign_coach(centre_id, ctx.text("coach"))
+    return ctx.redirect(centre_path(centre_id), done.summary())
 
 
 def _form(
@@ -234,7 +237,7 @@ def edit(ctx: Context) -> Response:
     centre_id = _centre_id(ctx)
     typed = {name: ctx.text(name) for name in EDIT_FIELDS}
     try:
-        _, plan = ctx.service.update_centre(centre_id, CentreEdit(**typed))
+        _, plan, _ = ctx.service.update_centre(centre_id, CentreEdit(**typed))
     except InvalidInput as refused:
         centre, _ = ctx.service.centre(centre_id)
         return _form(ctx, typed, centre, 400, str(refused))
