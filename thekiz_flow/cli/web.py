@@ -89,6 +89,24 @@ def user_disable(app: App, email: str) -> None:
     click.echo(f"Zugang {found.email} gesperrt.")
 
 
+@user.command("enable")
+@click.option("--email", required=True, help="E-Mail-Adresse des Zugangs.")
+@pass_app
+def user_enable(app: App, email: str) -> None:
+    """Gesperrten Zugang wieder freigeben (mit seinem bisherigen Passwort)."""
+    found = app.service.enable_user(email)
+    click.echo(f"Zugang {found.email} freigegeben.")
+
+
+@user.command("password")
+@click.option("--email", required=True, help="E-Mail-Adresse des Zugangs.")
+@pass_app
+def user_password(app: App, email: str) -> None:
+    """Neues Passwort (von der Standardeingabe); laufende Sitzungen enden."""
+    found = app.service.set_password(email, read_password())
+    click.echo(f"Neues Passwort für {found.email} gesetzt; seine Sitzungen sind beendet.")
+
+
 @cli.command()
 @click.option("--host", help="Adresse, an der die Seiten erreichbar sind (sonst [web] host).")
 @click.option("--port", help="Port (sonst [web] port, Voreinstellung 8000).")

@@ -88,10 +88,13 @@ def action(*roles: str) -> Callable[[Handler], Endpoint]:
 def public_action(handler: Callable[[Request, FormData], Response]) -> Endpoint:
     """An action without sign-in (only the login itself); the CSRF token is still checked."""
 
+    def checked(request: Request, form: FormData) -> Response:
+        require_token(request, form)
+        return handler(request, form)
+
     async def endpoint(request: Request) -> Response:
         form = await request.form()
-        require_token(request, form)
-        return await run_in_threadpool(handler, request, form)
+        return await run_in_threadpool(checked, request, form)
 
     _CHECKED.add(endpoint)
     return endpoint
