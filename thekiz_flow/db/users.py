@@ -167,12 +167,10 @@ class AttemptStore:
     ) -> list[datetime]:
         t = sign_in_attempts
         last_success = self.conn.execute(
-            select(func.max(t.c.id)).where(
-                column == value, t.c.succeeded.is_(True), t.c.at >= since
-            )
+            select(func.max(t.c.id)).where(column == value, t.c.succeeded.is_(True), t.c.at > since)
         ).scalar_one()
         stmt = select(t.c.at).where(
-            column == value, t.c.at >= since, t.c.id <= attempt_id, t.c.succeeded.is_(False)
+            column == value, t.c.at > since, t.c.id <= attempt_id, t.c.succeeded.is_(False)
         )
         if last_success is not None:
             stmt = stmt.where(t.c.id > last_success)
