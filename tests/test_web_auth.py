@@ -313,6 +313,16 @@ def test_while_every_hashing_slot_is_taken_a_sign_in_is_asked_to_retry(
     assert try_login(web, USERS["office"], PASSWORD)[0] == 429
 
 
+def test_a_second_check_from_a_client_while_its_first_runs_is_asked_to_retry(
+    web: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(service_users, "_CHECKING", {"testclient"})  # its first one runs
+    status, page = try_login(web, USERS["office"], PASSWORD)
+    assert (status, "bitte gleich erneut versuchen" in page) == (503, True)
+    with device(web, "10.0.0.9") as other:
+        assert try_login(other, USERS["office"], PASSWORD)[0] == 303
+
+
 INLINE = re.compile(r"<style|\sstyle=|<script(?![^>]*\ssrc=)|\son[a-z]+=", re.IGNORECASE)
 
 

@@ -116,6 +116,7 @@ def serve(app: App, host: str | None, port: str | None) -> None:
     # The server and the pages load only here: every other command starts as fast as before.
     import uvicorn
 
+    from thekiz_flow.service.users import dummy_hash
     from thekiz_flow.web import create_app
     from thekiz_flow.web.logs import hide_feed_tokens
 
@@ -130,5 +131,6 @@ def serve(app: App, host: str | None, port: str | None) -> None:
     with service.unit():
         pass  # an uninitialised or outdated database stops here, before the server starts
     page = create_app(app.settings, service.acting_as, key)
+    dummy_hash()  # made now: the first sign-ins with unknown addresses do not wait for it
     hide_feed_tokens()
     uvicorn.run(page, host=host or web.host, port=number, log_level="info")

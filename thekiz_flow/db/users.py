@@ -149,32 +149,27 @@ class AttemptStore:
         """An attempt that was never checked (throttled, or the server was busy)."""
         self.conn.execute(delete(sign_in_attempts).where(sign_in_attempts.c.id == attempt_id))
 
-    def failures(self, attempt_id: int, since: datetime) -> list[datetime]:
-        """When the failures since ``since`` up to this attempt happened, newest first: those
-        with its e-mail address, or those from its client, whichever are more; only those
-        after the last success of that address or client count."""
-        mine = self.conn.execute(
-            select(sign_in_attempts).where(sign_in_attempts.c.id == attempt_id)
-        ).one()
-        return max(
-            self._failures(sign_in_attempts.c.email, mine.email, attempt_id, since),
-            self._failures(sign_in_attempts.c.client, mine.client, attempt_id, since),
-            key=len,
-        )
+    def failures(
+        self, key: str, value: str, since: datetime, up_to: int | None, limit: int
+    ) -> list[datetime]:
+        """When the failures with ``key`` (``email`` or ``client``) ``value`` after ``since``
+        (up to attempt ``up_to``) happened, newest first, at most ``limit``; only those
+        after its last success count."""
+        return self._failures(sign_in_attempts.c[key], value, since, up_to, limit)
 
     def _failures(
-        self, column: Any, value: str, attempt_id: int, since: datetime
+        self, column: Any, value: str, since: datetime, up_to: int | None, limit: int
     ) -> list[datetime]:
         t = sign_in_attempts
         last_success = self.conn.execute(
             select(func.max(t.c.id)).where(column == value, t.c.succeeded.is_(True), t.c.at > since)
         ).scalar_one()
-        stmt = select(t.c.at).where(
-            column == value, t.c.at > since, t.c.id <= attempt_id, t.c.succeeded.is_(False)
-        )
+        stmt = select(t.c.at).where(column == value, t.c.at > since, t.c.succeeded.is_(False))
+        if up_to is not None:
+            stmt = stmt.where(t.c.id <= up_to)
         if last_success is not None:
             stmt = stmt.where(t.c.id > last_success)
-        return list(self.conn.execute(stmt.order_by(t.c.id.desc())).scalars())
+        return list(self.conn.execute(stmt.order_by(t.c.id.desc()).limit(limit)).scalars())
 
     def purge(self, before: datetime) -> None:
         self.conn.execute(delete(sign_in_attempts).where(sign_in_attempts.c.at < before))

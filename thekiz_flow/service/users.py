@@ -9,7 +9,9 @@ A sign-in is refused without a password check while its e-mail address (known or
 its client address has ``MAX_FAILURES`` failures within ``WINDOW``, counted since the last
 success of that address or client: a correct password is refused then too. Password
 hashes are computed by at most ``HASHING_SLOTS`` threads of a process at once; a check
-that waits longer than ``HASH_WAIT`` seconds for one is answered with :class:`Busy`.
+that waits longer than ``HASH_WAIT`` seconds for one is answered with :class:`Busy`, and
+so is a second check from a client while its first one runs. A busy answer is not counted
+as a failure.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ import hashlib
 import math
 import secrets
 import threading
+import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime, timedelta
@@ -25,6 +28,7 @@ from functools import cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import Engine
 
 from thekiz_flow import validate
 from thekiz_flow.db.repository import Repository
@@ -56,6 +60,30 @@ WRONG_CURRENT = "Aktuelles Passwort: stimmt nicht"
 NEW_LABEL = "Neues Passwort"
 
 
+# The locks this process has seen, per database: (key, value) -> until when.
+_LOCKS: weakref.WeakKeyDictionary[Engine, dict[tuple[str, str], datetime]] = (
+    weakref.WeakKeyDictionary()
+)
+_LOCKS_LOCK = threading.Lock()
+_CHECKING: set[str] = set()  # clients whose password check runs in this process
+_CHECKING_LOCK = threading.Lock()
+
+
+@contextmanager
+def _one_check_from(client: str) -> Iterator[None]:
+    """One password check at a time per client and process: a flood from one address
+    takes one hashing slot at most, and what it sends meanwhile is answered at once."""
+    with _CHECKING_LOCK:
+        if client in _CHECKING:
+            raise Busy(BUSY)
+        _CHECKING.add(client)
+    try:
+        yield
+    finally:
+        with _CHECKING_LOCK:
+            _CHECKING.discard(client)
+
+
 @contextmanager
 def _hashing_slot() -> Iterator[None]:
     if not _HASHING.acquire(timeout=HASH_WAIT):
@@ -66,12 +94,20 @@ def _hashing_slot() -> Iterator[None]:
         _HASHING.release()
 
 
+_DUMMY = threading.Lock()
+
+
+def dummy_hash() -> str:
+    """Checked when the e-mail is unknown, so that a wrong address costs the same time as a
+    wrong password and the answer tells nothing about who has an account. Made once per
+    process (``serve`` makes it before it answers)."""
+    with _DUMMY:
+        return _dummy_hash()
+
+
 @cache
 def _dummy_hash() -> str:
-    """Checked when the e-mail is unknown, so that a wrong address costs the same time as a
-    wrong password and the answer tells nothing about who has an account."""
-    with _hashing_slot():
-        return HASHER.hash("kein Passwort eines Zugangs")
+    return HASHER.hash("kein Passwort eines Zugangs")
 
 
 def check_length(password: str, label: str = "Passwort", field: str | None = None) -> str:
@@ -171,6 +207,7 @@ class UserService(ServiceBase):
         secret = secrets.token_urlsafe(32)
         now = self.clock.now()
         with self.unit() as repo:
+            AttemptStore(repo.conn).purge(now - KEEP_ATTEMPTS)
             sessions = SessionStore(repo.conn)
             sessions.purge(now)
             sessions.add(_digest(secret), user.id, secrets.token_urlsafe(32), now, SESSION_TTL)
@@ -192,29 +229,54 @@ class UserService(ServiceBase):
 
     def _verified(self, email: str, password: str, client: str) -> User | None:
         """The active user with that e-mail and password, recorded as a sign-in attempt."""
-        address = email.strip().lower()[:320]
-        now = self.clock.now()
+        address, origin, now = email.strip().lower()[:320], client[:100], self.clock.now()
+        self._refuse_if_known_throttled(address, origin, now)
+        with self.unit() as repo:  # a throttled attempt only reads
+            self._refuse_if_throttled(repo, address, origin, now, None)
         with self.unit() as repo:
-            attempts = AttemptStore(repo.conn)
-            attempts.purge(now - KEEP_ATTEMPTS)
-            attempt = attempts.add(address, client[:100], now)
-        # Recorded (as failed until it succeeds) before it is counted: of many at once from
-        # one client or for one address, only the first MAX_FAILURES get a password check.
-        with self.unit() as repo:
-            earlier = AttemptStore(repo.conn).failures(attempt, now - WINDOW)[1:]
-            found = UserStore(repo.conn).credentials(address)
-        if len(earlier) >= MAX_FAILURES:
-            self._drop(attempt)
-            raise Throttled(_minutes_until(earlier[MAX_FAILURES - 1] + WINDOW, now))
+            attempt = AttemptStore(repo.conn).add(address, origin, now)
+        # Recorded (as failed until it succeeds) before it is counted again: of many at once
+        # from one client or for one address, only the first MAX_FAILURES are checked.
         try:
-            user = self._check(found, password)
-        except Busy:
+            with self.unit() as repo:
+                self._refuse_if_throttled(repo, address, origin, now, attempt)
+                found = UserStore(repo.conn).credentials(address)
+            with _one_check_from(origin):
+                user = self._check(found, password)
+        except (Throttled, Busy):
             self._drop(attempt)
             raise
         if user is not None:
             with self.unit() as repo:
                 AttemptStore(repo.conn).succeeded(attempt)
         return user
+
+    def _refuse_if_throttled(
+        self, repo: Repository, email: str, client: str, now: datetime, attempt: int | None
+    ) -> None:
+        """Throttled if ``MAX_FAILURES`` failures of the e-mail address or of the client came
+        before (``attempt``, or now); then this process knows it until the lock ends."""
+        limit = MAX_FAILURES + (attempt is not None)  # an attempt counts itself
+        store = AttemptStore(repo.conn)
+        for key in (("email", email), ("client", client)):
+            failures = store.failures(*key, now - WINDOW, attempt, limit)
+            earlier = failures[1:] if attempt is not None else failures
+            if len(earlier) >= MAX_FAILURES:
+                until = earlier[MAX_FAILURES - 1] + WINDOW
+                with _LOCKS_LOCK:
+                    _LOCKS.setdefault(self.engine, {})[key] = until
+                raise Throttled(_minutes_until(until, now))
+
+    def _refuse_if_known_throttled(self, email: str, client: str, now: datetime) -> None:
+        """Throttled without a look at the database, if this process saw the lock already
+        (it only ends by time: no attempt that could end it sooner is checked meanwhile)."""
+        with _LOCKS_LOCK:
+            locks = _LOCKS.get(self.engine, {})
+            for key in (("email", email), ("client", client)):
+                until = locks.get(key)
+                if until is not None and until > now:
+                    raise Throttled(_minutes_until(until, now))
+                locks.pop(key, None)
 
     def _drop(self, attempt: int) -> None:
         with self.unit() as repo:
@@ -223,7 +285,7 @@ class UserService(ServiceBase):
     @staticmethod
     def _check(found: tuple[User, str] | None, password: str) -> User | None:
         if found is None:
-            password_matches(_dummy_hash(), password)
+            password_matches(dummy_hash(), password)
             return None
         user, password_hash = found
         if not password_matches(password_hash, password) or user.disabled:
