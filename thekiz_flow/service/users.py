@@ -177,7 +177,8 @@ class UserService(ServiceBase):
 
     def set_password(self, email: str, password: str, field: str | None = None) -> User:
         """A new password (the office's, or the CLI's); every session of the user ends."""
-        password_hash = hash_password(password, field=field)
+        label = "Passwort" if field is None else NEW_LABEL  # the option, or a form's field
+        password_hash = hash_password(password, label, field)
         with self.unit() as repo:
             found = self._account(repo, email)
             UserStore(repo.conn).set_password(found.id, password_hash)
