@@ -25,6 +25,7 @@ from thekiz_flow.model import Workflow
 from thekiz_flow.paths import DEFAULT_WORKFLOW
 from thekiz_flow.service import Service
 from thekiz_flow.service import users as service_users
+from thekiz_flow.web import endpoints
 
 BERLIN = ZoneInfo("Europe/Berlin")
 PG_URL = os.environ.get("THEKIZ_TEST_DATABASE_URL")
@@ -179,6 +180,7 @@ def ready(run: Run) -> Run:
 def web(service: Service, monkeypatch: pytest.MonkeyPatch) -> Iterator[TestClient]:
     """The web pages on a fresh database with one user per role (tests/web_helpers.py)."""
     monkeypatch.setattr(service_users, "HASHER", CHEAP_HASHER)
+    monkeypatch.setattr(endpoints, "REFUSAL_DELAY", 0.0)  # answers, not the flood's pace
     add_users(service)
     with web_client(service) as client:
         yield client

@@ -2,14 +2,24 @@
 
 from __future__ import annotations
 
+import re
+import threading
+from datetime import timedelta
+
 import pytest
+from argon2 import PasswordHasher
 from starlette.routing import Route
 from starlette.testclient import TestClient
 
+from tests.cli_helpers import dump
 from tests.web_helpers import PASSWORD, USERS, csrf_token, login, logout, web_client
+from thekiz_flow.clock import FrozenClock
 from thekiz_flow.config import Settings, WebSettings
+from thekiz_flow.errors import Throttled
 from thekiz_flow.service import Service
+from thekiz_flow.service import users as service_users
 from thekiz_flow.web import app as web_app
+from thekiz_flow.web.app import SESSION_COOKIE
 from thekiz_flow.web.pages.login import WRONG
 
 
@@ -82,6 +92,51 @@ def test_a_disabled_user_is_signed_out_at_once(web: TestClient, service: Service
     assert not signed_in(web)
 
 
+def device(client: TestClient, address: str = "testclient") -> TestClient:
+    """Another browser (or a copy of a cookie) on the same pages, from ``address``."""
+    return TestClient(client.app, base_url="https://testserver", client=(address, 50000))
+
+
+def test_a_cookie_copied_before_logout_is_refused_after_it(
+    web: TestClient, database_url: str
+) -> None:
+    token = login(web, "office")
+    copied = web.cookies[SESSION_COOKIE]
+    with device(web) as thief:
+        thief.cookies.set(SESSION_COOKIE, copied)
+        assert signed_in(thief)  # the copy works while the session lasts
+        logout(web, token)
+        before = dump(database_url)
+        thief.cookies.set(SESSION_COOKIE, copied)
+        page = thief.get("/centres", follow_redirects=False)
+        assert (page.status_code, page.headers["location"]) == (303, "/login?next=%2Fcentres")
+        thief.cookies.set(SESSION_COOKIE, copied)
+        renew = thief.post("/feeds/1/renew", data={"csrf_token": token}, follow_redirects=False)
+        assert (renew.status_code, renew.headers["location"]) == (303, "/login")
+    assert dump(database_url) == before
+
+
+@pytest.mark.parametrize("end", ["disable", "password"])
+def test_disabling_or_a_new_password_ends_the_user_s_sessions_on_every_device(
+    web: TestClient, service: Service, end: str
+) -> None:
+    login(web, "coach")
+    with device(web) as phone, device(web) as office:
+        login(phone, "coach")
+        login(office, "office")
+        copied = web.cookies[SESSION_COOKIE]
+        if end == "disable":
+            service.disable_user(USERS["coach"])
+            service.enable_user(USERS["coach"])  # enabled again: the old sessions stay ended
+        else:
+            service.set_password(USERS["coach"], "ein-ganz-neues-Passwort")
+        assert not signed_in(web)
+        assert not signed_in(phone)
+        web.cookies.set(SESSION_COOKIE, copied)
+        assert not signed_in(web)
+        assert signed_in(office)  # another user's session goes on
+
+
 def test_the_session_cookie_is_httponly_secure_and_lax(web: TestClient, service: Service) -> None:
     token = csrf_token(web.get("/login").text)
     data = {"email": USERS["office"], "password": PASSWORD, "csrf_token": token}
@@ -145,3 +200,149 @@ def test_a_route_that_changes_something_must_check_the_token() -> None:
 
     with pytest.raises(RuntimeError, match="without a CSRF check"):
         web_app._require_csrf_checks([Route("/x", unchecked, methods=["POST"])])
+
+
+class CountingHasher(PasswordHasher):
+    """The tests' cheap hasher, counting the passwords it checks."""
+
+    def __init__(self) -> None:
+        super().__init__(time_cost=1, memory_cost=8, parallelism=1)
+        self.checks = 0
+
+    def verify(self, hash: str | bytes, password: str | bytes) -> bool:
+        self.checks += 1
+        return super().verify(hash, password)
+
+
+@pytest.fixture
+def hasher(monkeypatch: pytest.MonkeyPatch) -> CountingHasher:
+    counting = CountingHasher()
+    monkeypatch.setattr(service_users, "HASHER", counting)
+    return counting
+
+
+def try_login(client: TestClient, email: str, password: str) -> tuple[int, str]:
+    token = csrf_token(client.get("/login").text)
+    data = {"email": email, "password": password, "csrf_token": token}
+    response = client.post("/login", data=data, follow_redirects=False)
+    return response.status_code, response.text
+
+
+THROTTLED = "Zu viele fehlgeschlagene Anmeldungen, bitte in 15 Minuten erneut versuchen."
+
+
+def test_the_sixth_failed_sign_in_of_an_account_is_refused_without_a_check(
+    web: TestClient, service: Service, hasher: CountingHasher
+) -> None:
+    for number in range(5):
+        with device(web, f"10.0.0.{number}") as client:  # from five places
+            assert try_login(client, USERS["office"], "falsch-geraten")[0] == 400
+    assert hasher.checks == 5
+    with device(web, "10.0.1.1") as elsewhere:
+        status, page = try_login(elsewhere, USERS["office"].upper(), PASSWORD)  # even correct
+        assert (status, THROTTLED in page) == (429, True)
+        assert try_login(elsewhere, USERS["coach"], PASSWORD)[0] == 303  # others still may
+    assert hasher.checks == 6
+    assert isinstance(service.clock, FrozenClock)
+    service.clock.advance(timedelta(minutes=14))
+    with device(web, "10.0.1.2") as later:
+        status, page = try_login(later, USERS["office"], PASSWORD)
+        assert (status, "bitte in 1 Minute erneut" in page) == (429, True)
+        service.clock.advance(timedelta(minutes=1))
+        assert try_login(later, USERS["office"], PASSWORD)[0] == 303
+
+
+def test_the_sixth_failed_sign_in_of_a_client_is_refused_without_a_check(
+    web: TestClient, hasher: CountingHasher
+) -> None:
+    for number in range(5):  # unknown addresses are counted alike
+        assert try_login(web, f"niemand{number}@example.org", PASSWORD)[0] == 400
+    status, page = try_login(web, USERS["office"], PASSWORD)
+    assert (status, THROTTLED in page) == (429, True)
+    assert hasher.checks == 5
+    with device(web, "10.0.0.9") as other:
+        assert try_login(other, USERS["office"], PASSWORD)[0] == 303
+
+
+def test_a_success_starts_the_count_anew(web: TestClient) -> None:
+    for _ in range(4):
+        assert try_login(web, USERS["office"], "falsch-geraten")[0] == 400
+    logout(web, login(web, "office"))
+    for _ in range(4):
+        assert try_login(web, USERS["office"], "falsch-geraten")[0] == 400
+    assert try_login(web, USERS["office"], PASSWORD)[0] == 303
+
+
+def test_of_many_sign_ins_at_once_only_five_are_checked(
+    service: Service, hasher: CountingHasher
+) -> None:
+    service.add_user(USERS["office"], "office", PASSWORD)
+    start = threading.Barrier(12)
+    outcomes: list[str] = []
+
+    def attempt(number: int) -> None:
+        start.wait()
+        try:
+            service.sign_in(f"niemand{number}@example.org", "falsch-geraten", "203.0.113.7")
+            outcomes.append("checked")
+        except Throttled:
+            outcomes.append("throttled")
+
+    threads = [threading.Thread(target=attempt, args=(n,)) for n in range(12)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(outcomes) == ["checked"] * 5 + ["throttled"] * 7
+    assert hasher.checks == 5
+
+
+def test_while_every_hashing_slot_is_taken_a_sign_in_is_asked_to_retry(
+    web: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(service_users, "HASH_WAIT", 0.01)
+    taken = [service_users._HASHING.acquire() for _ in range(service_users.HASHING_SLOTS)]
+    try:
+        status, page = try_login(web, USERS["office"], PASSWORD)
+    finally:
+        for _ in taken:
+            service_users._HASHING.release()
+    assert (status, "bitte gleich erneut versuchen" in page) == (503, True)
+    for _ in range(5):  # the busy answer was not counted as a failure
+        assert try_login(web, USERS["office"], "falsch-geraten")[0] == 400
+    assert try_login(web, USERS["office"], PASSWORD)[0] == 429
+
+
+def test_a_second_check_from_a_client_while_its_first_runs_is_asked_to_retry(
+    web: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(service_users, "_CHECKING", {"testclient"})  # its first one runs
+    status, page = try_login(web, USERS["office"], PASSWORD)
+    assert (status, "bitte gleich erneut versuchen" in page) == (503, True)
+    with device(web, "10.0.0.9") as other:
+        assert try_login(other, USERS["office"], PASSWORD)[0] == 303
+
+
+INLINE = re.compile(r"<style|\sstyle=|<script(?![^>]*\ssrc=)|\son[a-z]+=", re.IGNORECASE)
+
+
+def test_pages_send_security_headers_and_no_inline_script_or_style(web: TestClient) -> None:
+    login_page = web.get("/login")
+    token = login(web, "office")
+    pages = [login_page, *(web.get(path) for path in ("/", "/outbox", "/feeds", "/users"))]
+    pages.append(web.post("/feeds/1/renew", data={"csrf_token": token}))  # the link input
+    for page in pages:
+        assert page.status_code == 200
+        policy = page.headers["content-security-policy"]
+        assert "script-src 'self';" in policy
+        assert "frame-ancestors 'none'" in policy
+        assert "unsafe-inline" not in policy
+        assert page.headers["x-frame-options"] == "DENY"
+        assert page.headers["referrer-policy"] == "same-origin"
+        assert page.headers["x-content-type-options"] == "nosniff"
+        assert page.headers["cache-control"] == "no-store"
+        assert INLINE.search(page.text) is None, INLINE.search(page.text)
+    for asset, kind in (("/static/site.css", "text/css"), ("/static/site.js", "text/javascript")):
+        served = web.get(asset)
+        assert served.headers["content-type"].startswith(kind)
+        assert served.headers["cache-control"].startswith("public")

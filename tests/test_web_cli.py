@@ -17,6 +17,7 @@ from tests.web_helpers import CHEAP_HASHER, PASSWORD
 from thekiz_flow.cli import web as web_cli
 from thekiz_flow.db.engine import make_engine
 from thekiz_flow.db.tables import users
+from thekiz_flow.service import Service
 from thekiz_flow.service import users as service_users
 
 
@@ -131,6 +132,37 @@ def test_coach_users_list_and_disable(ready: Run, monkeypatch: pytest.MonkeyPatc
     ]
     assert "Ministerium" in ready("user", "list").out
     missing = ready("user", "disable", "--email", "niemand@example.org")
+    assert (missing.code, missing.err) == (
+        2,
+        "Fehler: --email: kein Zugang für 'niemand@example.org'\n",
+    )
+
+
+@pytest.mark.usefixtures("cheap")
+def test_user_password_and_enable_end_the_sessions_and_let_sign_in_again(
+    ready: Run, monkeypatch: pytest.MonkeyPatch, service: Service
+) -> None:
+    stdin(monkeypatch, f"{PASSWORD}\n")
+    assert ready("user", "add", "--email", "buero@example.org", "--role", "office").code == 0
+    signed = service.sign_in("buero@example.org", PASSWORD, "192.0.2.1")
+    assert signed is not None
+    secret = signed[1]
+    stdin(monkeypatch, "ein-ganz-neues-Passwort\n")
+    changed = ready("user", "password", "--email", "Buero@example.org")
+    assert changed.out == (
+        "Neues Passwort für buero@example.org gesetzt; seine Sitzungen sind beendet.\n"
+    )
+    assert service.web_session(secret) is None
+    assert service.sign_in("buero@example.org", PASSWORD, "192.0.2.1") is None
+    assert ready("user", "disable", "--email", "buero@example.org").code == 0
+    assert service.sign_in("buero@example.org", "ein-ganz-neues-Passwort", "192.0.2.1") is None
+    enabled = ready("user", "enable", "--email", "buero@example.org")
+    assert enabled.out == "Zugang buero@example.org freigegeben.\n"
+    assert service.sign_in("buero@example.org", "ein-ganz-neues-Passwort", "192.0.2.1")
+    stdin(monkeypatch, "kurz\n")
+    short = ready("user", "password", "--email", "buero@example.org")
+    assert (short.code, short.err) == (2, "Fehler: Passwort: mindestens 12 Zeichen, nicht 4\n")
+    missing = ready("user", "enable", "--email", "niemand@example.org")
     assert (missing.code, missing.err) == (
         2,
         "Fehler: --email: kein Zugang für 'niemand@example.org'\n",

@@ -178,6 +178,7 @@ def test_marking_attendance(
     assert "ist erst am 10.09.2026" in early.text
     assert "teilgenommen</button>" not in web.get(f"/trainings/{training}").text
     clock.set(noon(SEPTEMBER, BERLIN))
+    token = login(web, "office")  # months later: the session of June has ended
     assert "teilgenommen</button>" in web.get(f"/trainings/{training}").text
     done = web.post(path, data={**data, "csrf_token": token})
     assert f"Einrichtung {sun} hat an Fortbildung {training} teilgenommen." in done.text

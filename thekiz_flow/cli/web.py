@@ -89,6 +89,24 @@ def user_disable(app: App, email: str) -> None:
     click.echo(f"Zugang {found.email} gesperrt.")
 
 
+@user.command("enable")
+@click.option("--email", required=True, help="E-Mail-Adresse des Zugangs.")
+@pass_app
+def user_enable(app: App, email: str) -> None:
+    """Gesperrten Zugang wieder freigeben (mit seinem bisherigen Passwort)."""
+    found = app.service.enable_user(email)
+    click.echo(f"Zugang {found.email} freigegeben.")
+
+
+@user.command("password")
+@click.option("--email", required=True, help="E-Mail-Adresse des Zugangs.")
+@pass_app
+def user_password(app: App, email: str) -> None:
+    """Neues Passwort (von der Standardeingabe); laufende Sitzungen enden."""
+    found = app.service.set_password(email, read_password())
+    click.echo(f"Neues Passwort für {found.email} gesetzt; seine Sitzungen sind beendet.")
+
+
 @cli.command()
 @click.option("--host", help="Adresse, an der die Seiten erreichbar sind (sonst [web] host).")
 @click.option("--port", help="Port (sonst [web] port, Voreinstellung 8000).")
@@ -98,6 +116,7 @@ def serve(app: App, host: str | None, port: str | None) -> None:
     # The server and the pages load only here: every other command starts as fast as before.
     import uvicorn
 
+    from thekiz_flow.service.users import dummy_hash
     from thekiz_flow.web import create_app
     from thekiz_flow.web.logs import hide_feed_tokens
 
@@ -112,5 +131,6 @@ def serve(app: App, host: str | None, port: str | None) -> None:
     with service.unit():
         pass  # an uninitialised or outdated database stops here, before the server starts
     page = create_app(app.settings, service.acting_as, key)
+    dummy_hash()  # made now: the first sign-ins with unknown addresses do not wait for it
     hide_feed_tokens()
     uvicorn.run(page, host=host or web.host, port=number, log_level="info")

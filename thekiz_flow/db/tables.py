@@ -213,6 +213,34 @@ users = Table(
     Column("disabled", Boolean, nullable=False, server_default=false()),
 )
 
+# A signed-in browser: the cookie carries a random secret, only its SHA-256 is kept here.
+# Signing out, disabling the user and a new password delete the rows: the session ends.
+web_sessions = Table(
+    "web_sessions",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("token_hash", String(64), nullable=False, unique=True),
+    Column("user_id", Integer, ForeignKey("users.id"), nullable=False, index=True),
+    Column("csrf_token", String(64), nullable=False),  # every form of the session sends it
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("last_seen_at", UTCDateTime, nullable=False),
+    Column("expires_at", UTCDateTime, nullable=False, index=True),
+)
+
+# Sign-ins, successful or failed (never a password): the throttle counts the failures of an
+# e-mail address (known or not) and of a client address within a window.
+sign_in_attempts = Table(
+    "sign_in_attempts",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("at", UTCDateTime, nullable=False, index=True),
+    Column("email", String(320), nullable=False),  # as given, lower case
+    Column("client", String(100), nullable=False),
+    Column("succeeded", Boolean, nullable=False),
+    Index(None, "email", "at"),
+    Index(None, "client", "at"),
+)
+
 # A coach's private calendar link: only a SHA-256 of its token is kept, never the token.
 calendar_feeds = Table(
     "calendar_feeds",

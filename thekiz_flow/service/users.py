@@ -1,39 +1,142 @@
-"""Who may sign in to the web pages: users, their roles and argon2id password hashes."""
+"""Who may sign in to the web pages: users, their roles and argon2id password hashes; their
+web sessions, and the throttle on failed sign-ins.
+
+A web session lives in the database (``web_sessions``), found by the SHA-256 of the random
+secret its cookie carries: signing out ends it, disabling a user and a new password end
+all of the user's sessions, on every device and in every server process.
+
+A sign-in is refused without a password check while its e-mail address (known or not) or
+its client address has ``MAX_FAILURES`` failures within ``WINDOW``, counted since the last
+success of that address or client: a correct password is refused then too. Password
+hashes are computed by at most ``HASHING_SLOTS`` threads of a process at once; a check
+that waits longer than ``HASH_WAIT`` seconds for one is answered with :class:`Busy`, and
+so is a second check from a client while its first one runs. A busy answer is not counted
+as a failure.
+"""
 
 from __future__ import annotations
 
+import hashlib
+import math
+import secrets
+import threading
+import weakref
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime, timedelta
 from functools import cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import Engine
 
 from thekiz_flow import validate
-from thekiz_flow.db.users import COACH, ROLES, User, UserStore
-from thekiz_flow.errors import InvalidInput, NotFound
+from thekiz_flow.db.repository import Repository
+from thekiz_flow.db.users import (
+    COACH,
+    ROLES,
+    AttemptStore,
+    SessionStore,
+    User,
+    UserStore,
+    WebSession,
+)
+from thekiz_flow.errors import Busy, InvalidInput, NotFound, Throttled
 from thekiz_flow.service.base import ServiceBase
 
 MIN_PASSWORD = 12  # characters
 HASHER = PasswordHasher()  # argon2id with the library's recommended cost (RFC 9106)
+HASHING_SLOTS = 2  # password hashes computed at once per process (64 MiB each)
+HASH_WAIT = 2.0  # seconds a password check waits for a slot
+_HASHING = threading.BoundedSemaphore(HASHING_SLOTS)
+BUSY = "Der Server prüft gerade viele Anmeldungen, bitte gleich erneut versuchen."
+
+SESSION_TTL = timedelta(hours=12)  # a session ends after this long unused
+TOUCH_EVERY = timedelta(minutes=5)  # how often a session's last use is written
+MAX_FAILURES = 5  # failed sign-ins within WINDOW, per e-mail address and per client
+WINDOW = timedelta(minutes=15)
+KEEP_ATTEMPTS = timedelta(days=30)  # sign-ins are kept this long (without passwords)
+WRONG_CURRENT = "Aktuelles Passwort: stimmt nicht"
+NEW_LABEL = "Neues Passwort"
+
+
+# The locks this process has seen, per database: (key, value) -> until when.
+_LOCKS: weakref.WeakKeyDictionary[Engine, dict[tuple[str, str], datetime]] = (
+    weakref.WeakKeyDictionary()
+)
+_LOCKS_LOCK = threading.Lock()
+_CHECKING: set[str] = set()  # clients whose password check runs in this process
+_CHECKING_LOCK = threading.Lock()
+
+
+@contextmanager
+def _one_check_from(client: str) -> Iterator[None]:
+    """One password check at a time per client and process: a flood from one address
+    takes one hashing slot at most, and what it sends meanwhile is answered at once."""
+    with _CHECKING_LOCK:
+        if client in _CHECKING:
+            raise Busy(BUSY)
+        _CHECKING.add(client)
+    try:
+        yield
+    finally:
+        with _CHECKING_LOCK:
+            _CHECKING.discard(client)
+
+
+@contextmanager
+def _hashing_slot() -> Iterator[None]:
+    if not _HASHING.acquire(timeout=HASH_WAIT):
+        raise Busy(BUSY)
+    try:
+        yield
+    finally:
+        _HASHING.release()
+
+
+_DUMMY = threading.Lock()
+
+
+def dummy_hash() -> str:
+    """Checked when the e-mail is unknown, so that a wrong address costs the same time as a
+    wrong password and the answer tells nothing about who has an account. Made once per
+    process (``serve`` makes it before it answers)."""
+    with _DUMMY:
+        return _dummy_hash()
 
 
 @cache
 def _dummy_hash() -> str:
-    """Checked when the e-mail is unknown, so that a wrong address costs the same time as a
-    wrong password and the answer tells nothing about who has an account."""
     return HASHER.hash("kein Passwort eines Zugangs")
 
 
-def hash_password(password: str) -> str:
+def check_length(password: str, label: str = "Passwort", field: str | None = None) -> str:
     if len(password) < MIN_PASSWORD:
-        raise InvalidInput(f"Passwort: mindestens {MIN_PASSWORD} Zeichen, nicht {len(password)}")
-    return HASHER.hash(password)
+        message = f"{label}: mindestens {MIN_PASSWORD} Zeichen, nicht {len(password)}"
+        raise InvalidInput(message, field)
+    return password
+
+
+def hash_password(password: str, label: str = "Passwort", field: str | None = None) -> str:
+    check_length(password, label, field)
+    with _hashing_slot():
+        return HASHER.hash(password)
 
 
 def password_matches(password_hash: str, password: str) -> bool:
-    try:
-        return HASHER.verify(password_hash, password)
-    except (VerificationError, InvalidHashError):
-        return False
+    with _hashing_slot():
+        try:
+            return HASHER.verify(password_hash, password)
+        except (VerificationError, InvalidHashError):
+            return False
+
+
+def _digest(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def _minutes_until(moment: datetime, now: datetime) -> int:
+    return max(1, math.ceil((moment - now).total_seconds() / 60))
 
 
 class UserService(ServiceBase):
@@ -57,29 +160,142 @@ class UserService(ServiceBase):
         with self.unit() as repo:
             return UserStore(repo.conn).all()
 
-    def user(self, user_id: int) -> User | None:
-        """The user of a session, or None if they are gone or disabled."""
-        with self.unit() as repo:
-            found = UserStore(repo.conn).get(user_id)
-        return None if found is None or found.disabled else found
-
     def disable_user(self, email: str) -> User:
+        """No more sign-ins; the user's sessions end."""
         with self.unit() as repo:
-            store = UserStore(repo.conn)
-            found = store.credentials(email.strip())
-            if found is None:
-                raise NotFound(f"--email: kein Zugang für {email.strip()!r}")
-            store.disable(found[0].id)
-            return found[0]
+            found = self._account(repo, email)
+            UserStore(repo.conn).set_disabled(found.id, True)
+            SessionStore(repo.conn).end_all(found.id)
+            return found
 
-    def authenticate(self, email: str, password: str) -> User | None:
-        """The active user with that e-mail and password; None for any mismatch, alike."""
+    def enable_user(self, email: str) -> User:
+        """A disabled user may sign in again (with their password as it was)."""
         with self.unit() as repo:
-            found = UserStore(repo.conn).credentials(email.strip())
+            found = self._account(repo, email)
+            UserStore(repo.conn).set_disabled(found.id, False)
+            return found
+
+    def set_password(self, email: str, password: str, field: str | None = None) -> User:
+        """A new password (the office's, or the CLI's); every session of the user ends."""
+        label = "Passwort" if field is None else NEW_LABEL  # the option, or a form's field
+        password_hash = hash_password(password, label, field)
+        with self.unit() as repo:
+            found = self._account(repo, email)
+            UserStore(repo.conn).set_password(found.id, password_hash)
+            SessionStore(repo.conn).end_all(found.id)
+            return found
+
+    def change_own_password(self, session_secret: str, current: str, new: str, client: str) -> None:
+        """The signed-in user's new password, checked against their current one (throttled
+        like a sign-in); their other sessions end, this one stays."""
+        session = self.web_session(session_secret)
+        if session is None:
+            raise InvalidInput("Die Sitzung ist abgelaufen, bitte neu anmelden.")
+        check_length(new, NEW_LABEL, "new")
+        if self._verified(session.user.email, current, client) is None:
+            raise InvalidInput(WRONG_CURRENT, "current")
+        password_hash = hash_password(new, NEW_LABEL, "new")
+        with self.unit() as repo:
+            UserStore(repo.conn).set_password(session.user.id, password_hash)
+            SessionStore(repo.conn).end_all(session.user.id, keep=_digest(session_secret))
+
+    def sign_in(self, email: str, password: str, client: str) -> tuple[User, str] | None:
+        """A new session of the active user with that e-mail and password, and the secret its
+        cookie carries; None for any mismatch, alike. Throttled: see the module."""
+        user = self._verified(email, password, client)
+        if user is None:
+            return None
+        secret = secrets.token_urlsafe(32)
+        now = self.clock.now()
+        with self.unit() as repo:
+            AttemptStore(repo.conn).purge(now - KEEP_ATTEMPTS)
+            sessions = SessionStore(repo.conn)
+            sessions.purge(now)
+            sessions.add(_digest(secret), user.id, secrets.token_urlsafe(32), now, SESSION_TTL)
+        return user, secret
+
+    def web_session(self, secret: str) -> WebSession | None:
+        """The session whose cookie carries ``secret``, if it has not ended; its use is noted."""
+        now = self.clock.now()
+        with self.unit() as repo:
+            sessions = SessionStore(repo.conn)
+            found = sessions.get(_digest(secret), now)
+            if found is not None and now - found.last_seen_at >= TOUCH_EVERY:
+                sessions.touch(found.id, now, SESSION_TTL)
+        return found
+
+    def sign_out(self, secret: str) -> None:
+        with self.unit() as repo:
+            SessionStore(repo.conn).end(_digest(secret))
+
+    def _verified(self, email: str, password: str, client: str) -> User | None:
+        """The active user with that e-mail and password, recorded as a sign-in attempt."""
+        address, origin, now = email.strip().lower()[:320], client[:100], self.clock.now()
+        self._refuse_if_known_throttled(address, origin, now)
+        with self.unit() as repo:  # a throttled attempt only reads
+            self._refuse_if_throttled(repo, address, origin, now, None)
+        with self.unit() as repo:
+            attempt = AttemptStore(repo.conn).add(address, origin, now)
+        # Recorded (as failed until it succeeds) before it is counted again: of many at once
+        # from one client or for one address, only the first MAX_FAILURES are checked.
+        try:
+            with self.unit() as repo:
+                self._refuse_if_throttled(repo, address, origin, now, attempt)
+                found = UserStore(repo.conn).credentials(address)
+            with _one_check_from(origin):
+                user = self._check(found, password)
+        except (Throttled, Busy):
+            self._drop(attempt)
+            raise
+        if user is not None:
+            with self.unit() as repo:
+                AttemptStore(repo.conn).succeeded(attempt)
+        return user
+
+    def _refuse_if_throttled(
+        self, repo: Repository, email: str, client: str, now: datetime, attempt: int | None
+    ) -> None:
+        """Throttled if ``MAX_FAILURES`` failures of the e-mail address or of the client came
+        before (``attempt``, or now); then this process knows it until the lock ends."""
+        limit = MAX_FAILURES + (attempt is not None)  # an attempt counts itself
+        store = AttemptStore(repo.conn)
+        for key in (("email", email), ("client", client)):
+            failures = store.failures(*key, now - WINDOW, attempt, limit)
+            earlier = failures[1:] if attempt is not None else failures
+            if len(earlier) >= MAX_FAILURES:
+                until = earlier[MAX_FAILURES - 1] + WINDOW
+                with _LOCKS_LOCK:
+                    _LOCKS.setdefault(self.engine, {})[key] = until
+                raise Throttled(_minutes_until(until, now))
+
+    def _refuse_if_known_throttled(self, email: str, client: str, now: datetime) -> None:
+        """Throttled without a look at the database, if this process saw the lock already
+        (it only ends by time: no attempt that could end it sooner is checked meanwhile)."""
+        with _LOCKS_LOCK:
+            locks = _LOCKS.get(self.engine, {})
+            for key in (("email", email), ("client", client)):
+                until = locks.get(key)
+                if until is not None and until > now:
+                    raise Throttled(_minutes_until(until, now))
+                locks.pop(key, None)
+
+    def _drop(self, attempt: int) -> None:
+        with self.unit() as repo:
+            AttemptStore(repo.conn).drop(attempt)
+
+    @staticmethod
+    def _check(found: tuple[User, str] | None, password: str) -> User | None:
         if found is None:
-            password_matches(_dummy_hash(), password)
+            password_matches(dummy_hash(), password)
             return None
         user, password_hash = found
         if not password_matches(password_hash, password) or user.disabled:
             return None
         return user
+
+    @staticmethod
+    def _account(repo: Repository, email: str) -> User:
+        found = UserStore(repo.conn).credentials(email.strip())
+        if found is None:
+            raise NotFound(f"--email: kein Zugang für {email.strip()!r}")
+        return found[0]

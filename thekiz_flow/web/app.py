@@ -1,4 +1,5 @@
-"""The web application: every area's routes, the signed session cookie and the error pages."""
+"""The web application: every area's routes, the signed session cookie, the security
+headers and the error pages."""
 
 from __future__ import annotations
 
@@ -8,14 +9,15 @@ from starlette.middleware.sessions import SessionMiddleware
 from starlette.routing import BaseRoute, Route
 
 from thekiz_flow.config import Settings
-from thekiz_flow.web import pages
+from thekiz_flow.service.users import SESSION_TTL
+from thekiz_flow.web import assets, pages
 from thekiz_flow.web.endpoints import checks_csrf
 from thekiz_flow.web.errors import HANDLERS
+from thekiz_flow.web.headers import SecurityHeaders
 from thekiz_flow.web.render import environment
 from thekiz_flow.web.state import SYSTEM_ACTOR, ServiceFactory, WebState
 
 SESSION_COOKIE = "thekiz_session"
-SESSION_HOURS = 12
 SAFE_METHODS = {"GET", "HEAD"}
 MAX_BODY = 1024 * 1024  # bytes of a form
 
@@ -26,16 +28,17 @@ def create_app(settings: Settings, service_factory: ServiceFactory, secret_key: 
     _require_csrf_checks(routes)
     templates_dir = service_factory(SYSTEM_ACTOR).workflow.templates_dir
     app = Starlette(
-        routes=routes,
+        routes=[*routes, *assets.routes(templates_dir)],
         middleware=[
+            Middleware(SecurityHeaders),
             Middleware(
                 SessionMiddleware,
                 secret_key=secret_key,
                 session_cookie=SESSION_COOKIE,
-                max_age=SESSION_HOURS * 3600,
+                max_age=int(SESSION_TTL.total_seconds()),  # the session ends in the database
                 same_site="lax",
                 https_only=settings.web.secure_cookies,
-            )
+            ),
         ],
         exception_handlers=HANDLERS,
         max_body_size=MAX_BODY,

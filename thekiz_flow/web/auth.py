@@ -1,9 +1,12 @@
 """Who is signed in, and what their role may do.
 
 Roles: ``office`` may do everything; ``coach`` may read and record the sessions of the
-centres they accompany; ``ministry`` sees the yearly digests only. The session cookie
-holds the user's number; the user is read again on every request, so a disabled user is
-signed out at once.
+centres they accompany; ``ministry`` sees the yearly digests only.
+
+The signed session cookie holds only the secret of a web session; the session itself (its
+user, its CSRF token) lives in the database and is read again on every request. Signing
+out, disabling the user or a new password delete it: a copy of the cookie is worthless
+from then on, on every device and in every server process.
 """
 
 from __future__ import annotations
@@ -13,40 +16,59 @@ from urllib.parse import urlencode
 from starlette.requests import Request
 from starlette.responses import RedirectResponse
 
-from thekiz_flow.db.users import COACH, MINISTRY, OFFICE, ROLES, User
-from thekiz_flow.web import csrf
+from thekiz_flow.db.users import COACH, MINISTRY, OFFICE, ROLES, User, WebSession
 from thekiz_flow.web.state import web_state
 
 ALL = ROLES
 READERS = (OFFICE, COACH)  # every page but the digests
 LOGIN = "/login"
-_KEY = "user_id"
+_KEY = "session"  # the secret of the web session, in the signed cookie
+
+
+def current_session(request: Request) -> WebSession | None:
+    """The web session of an active user (looked up once per request), or None. Reads the
+    database, so call it in a worker thread."""
+    if not hasattr(request.state, "web_session"):
+        secret = session_secret(request)
+        found = None if secret is None else web_state(request).system().web_session(secret)
+        if found is None and secret is not None:
+            request.session.clear()  # ended, expired or its user disabled
+        request.state.web_session = found
+    session = request.state.web_session
+    assert session is None or isinstance(session, WebSession)
+    return session
 
 
 def current_user(request: Request) -> User | None:
-    """The signed-in, active user (looked up once per request), or None. Reads the database."""
-    if not hasattr(request.state, "user"):
-        user_id = request.session.get(_KEY)
-        user = web_state(request).system().user(user_id) if isinstance(user_id, int) else None
-        if user is None and user_id is not None:
-            request.session.clear()  # disabled or removed: the session ends
-        request.state.user = user
-    found = request.state.user
-    assert found is None or isinstance(found, User)
-    return found
+    """The signed-in, active user, or None."""
+    session = current_session(request)
+    return None if session is None else session.user
 
 
-def sign_in(request: Request, user: User) -> None:
-    """A new session for the user, with a fresh CSRF token."""
+def session_secret(request: Request) -> str | None:
+    secret = request.session.get(_KEY)
+    return secret if isinstance(secret, str) else None
+
+
+def client_address(request: Request) -> str:
+    """Where the request comes from (behind a proxy, as the server was told)."""
+    return request.client.host if request.client is not None else "unbekannt"
+
+
+def sign_in(request: Request, secret: str) -> None:
+    """The cookie of a new session: nothing of the visit before it stays (neither its CSRF
+    token nor its messages)."""
     request.session.clear()
-    request.session[_KEY] = user.id
-    csrf.rotate(request)
-    request.state.user = user
+    request.session[_KEY] = secret
 
 
 def sign_out(request: Request) -> None:
+    """The session ends in the database, so every copy of its cookie is worthless."""
+    secret = session_secret(request)
+    if secret is not None:
+        web_state(request).system().sign_out(secret)
     request.session.clear()
-    request.state.user = None
+    request.state.web_session = None
 
 
 def landing(user: User) -> str:

@@ -20,6 +20,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Collection
 from dataclasses import dataclass, field
 
+import anyio
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
 from starlette.requests import Request
@@ -35,6 +36,7 @@ from thekiz_flow.web.render import redirect, render
 from thekiz_flow.web.state import web_state
 
 Endpoint = Callable[[Request], Awaitable[Response]]
+REFUSAL_DELAY = 1.0  # seconds
 _CHECKED: set[Endpoint] = set()  # endpoints that check the CSRF token of what they change
 
 
@@ -89,12 +91,20 @@ def action(*roles: str) -> Callable[[Handler], Endpoint]:
 
 
 def public_action(handler: Callable[[Request, FormData], Response]) -> Endpoint:
-    """An action without sign-in (only the login itself); the CSRF token is still checked."""
+    """An action without sign-in (only the login itself); the CSRF token is still checked.
+    A refusal to try (429, 503) is answered after ``REFUSAL_DELAY`` seconds, which hold no
+    worker thread: a flood from one client gets a few answers a second, not hundreds."""
+
+    def checked(request: Request, form: FormData) -> Response:
+        require_token(request, form)
+        return handler(request, form)
 
     async def endpoint(request: Request) -> Response:
         form = await request.form()
-        require_token(request, form)
-        return await run_in_threadpool(handler, request, form)
+        response = await run_in_threadpool(checked, request, form)
+        if response.status_code in (429, 503):
+            await anyio.sleep(REFUSAL_DELAY)
+        return response
 
     _CHECKED.add(endpoint)
     return endpoint

@@ -2,7 +2,8 @@
 
 A ``UserError`` from the service (bad input, a refused action) is shown with status 400:
 the service wrote nothing, as every service call is one transaction. ``NotFound`` is 404,
-``Forbidden`` (a role's limit, a missing CSRF token) is 403. Unknown addresses and
+``Throttled`` (too many failed sign-ins) 429, ``Busy`` (no free slot to check a password)
+503; ``Forbidden`` (a role's limit, a missing CSRF token) is 403. Unknown addresses and
 methods are 404 and 405, or the login page for someone not signed in.
 """
 
@@ -12,7 +13,7 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 
-from thekiz_flow.errors import NotFound, UserError
+from thekiz_flow.errors import Busy, NotFound, Throttled, UserError
 from thekiz_flow.web.auth import current_user, login_redirect
 from thekiz_flow.web.render import render
 
@@ -22,6 +23,8 @@ TITLES = {
     403: "Kein Zugriff",
     404: "Nicht gefunden",
     405: "Nicht möglich",
+    429: "Zu viele Versuche",
+    503: "Bitte gleich erneut versuchen",
 }
 FORBIDDEN_ROLE = "Diese Seite ist für Ihre Rolle nicht freigegeben."
 
@@ -38,8 +41,16 @@ def error_page(request: Request, status: int, message: str) -> Response:
     return render(request, TEMPLATE, {"title": title, "message": message}, status)
 
 
+def status_of(exc: UserError) -> int:
+    for kind, status in ((NotFound, 404), (Throttled, 429), (Busy, 503)):
+        if isinstance(exc, kind):
+            return status
+    return 400
+
+
 def _user_error(request: Request, exc: Exception) -> Response:
-    return error_page(request, 404 if isinstance(exc, NotFound) else 400, str(exc))
+    assert isinstance(exc, UserError)
+    return error_page(request, status_of(exc), str(exc))
 
 
 def _forbidden(request: Request, exc: Exception) -> Response:

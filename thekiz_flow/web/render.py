@@ -16,10 +16,10 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse
 
-from thekiz_flow.db.users import User
 from thekiz_flow.labels import ROLE_NAMES
 from thekiz_flow.mail.render import GERMAN_FILTERS
 from thekiz_flow.web import csrf
+from thekiz_flow.web.auth import current_user
 from thekiz_flow.web.state import web_state
 
 _FLASH = "flash"
@@ -56,7 +56,7 @@ def render(
 ) -> HTMLResponse:
     """``template`` with ``values`` and what the layout needs."""
     state = web_state(request)
-    user: User | None = getattr(request.state, "user", None)
+    user = current_user(request)
     context = {
         "user": user,
         "csrf_token": csrf.token(request),

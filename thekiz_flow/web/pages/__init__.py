@@ -9,6 +9,7 @@ from __future__ import annotations
 from starlette.routing import BaseRoute
 
 from thekiz_flow.web.pages import (
+    account,
     centres,
     coaches,
     digests,
@@ -18,10 +19,23 @@ from thekiz_flow.web.pages import (
     overview,
     sessions,
     trainings,
+    users,
 )
 from thekiz_flow.web.state import NavItem
 
-AREAS = (login, overview, centres, sessions, trainings, coaches, outbox, digests, feeds)
+AREAS = (
+    login,
+    overview,
+    centres,
+    sessions,
+    trainings,
+    coaches,
+    outbox,
+    digests,
+    feeds,
+    users,
+    account,
+)
 
 
 def routes() -> list[BaseRoute]:

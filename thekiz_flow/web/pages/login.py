@@ -8,8 +8,19 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from thekiz_flow.web.auth import ALL, LOGIN, current_user, landing, safe_next, sign_in, sign_out
+from thekiz_flow.errors import Busy, Throttled
+from thekiz_flow.web.auth import (
+    ALL,
+    LOGIN,
+    client_address,
+    current_user,
+    landing,
+    safe_next,
+    sign_in,
+    sign_out,
+)
 from thekiz_flow.web.endpoints import Context, action, public_action
+from thekiz_flow.web.errors import status_of
 from thekiz_flow.web.render import redirect, render
 from thekiz_flow.web.state import NavItem, web_state
 
@@ -34,16 +45,26 @@ async def login_page(request: Request) -> Response:
     return await run_in_threadpool(_login_page, request)
 
 
+def _text(form: FormData, name: str) -> str:
+    value = form.get(name)
+    return value if isinstance(value, str) else ""
+
+
 @public_action
 def login(request: Request, form: FormData) -> Response:
-    email, password, after = (form.get(k) for k in ("email", "password", "next"))
-    user = None
-    if isinstance(email, str) and isinstance(password, str):
-        user = web_state(request).system().authenticate(email, password)
-    if user is None:
-        shown = email if isinstance(email, str) else ""
-        return _form(request, 400, email=shown, error=WRONG, next=after)
-    sign_in(request, user)
+    email, after = _text(form, "email"), form.get("next")
+    system = web_state(request).system()
+    try:
+        signed = system.sign_in(email, _text(form, "password"), client_address(request))
+    except (Throttled, Busy) as refused:
+        response = _form(request, status_of(refused), email=email, error=str(refused), next=after)
+        if isinstance(refused, Throttled):
+            response.headers["Retry-After"] = str(refused.minutes * 60)
+        return response
+    if signed is None:
+        return _form(request, 400, email=email, error=WRONG, next=after)
+    user, secret = signed
+    sign_in(request, secret)
     return redirect(request, safe_next(after) or landing(user))
 
 

@@ -1,0 +1,106 @@
+"""The office's page of the users: re-enable or disable one, set a new password.
+
+Disabling and a new password end every session of that user (the service does it, as for
+the command line). Disabling and re-enabling need a ticked confirmation. The office's own
+account is not changed here: its own password is changed under "Mein Zugang".
+"""
+
+from __future__ import annotations
+
+from starlette.responses import Response
+from starlette.routing import Route
+
+from thekiz_flow.db.users import OFFICE, User
+from thekiz_flow.errors import InvalidInput, NotFound
+from thekiz_flow.service.users import MIN_PASSWORD
+from thekiz_flow.web.endpoints import Context, action, page
+from thekiz_flow.web.pages.account import Errors, beside_fields, new_password
+from thekiz_flow.web.state import NavItem
+
+PATH = "/users"
+UNCONFIRMED = "Bitte bestätigen: Häkchen setzen"
+OWN = "Den eigenen Zugang ändern Sie hier nicht, sondern unter „Mein Zugang“."
+
+
+def _account(ctx: Context) -> User:
+    """The user of the address: another one than the signed-in office."""
+    user_id: int = ctx.request.path_params["user_id"]
+    found = next((u for u in ctx.service.users() if u.id == user_id), None)
+    if found is None:
+        raise NotFound(f"keinen Zugang mit der Nummer {user_id}")
+    return found
+
+
+def _other(ctx: Context) -> User:
+    found = _account(ctx)
+    if found.id == ctx.user.id:
+        raise InvalidInput(OWN)
+    return found
+
+
+def _page(ctx: Context, account: User, errors: Errors | None = None) -> Response:
+    status = 400 if errors else 200
+    values = {"account": account, "errors": errors or {}, "min_length": MIN_PASSWORD}
+    return ctx.render("web/user.html.j2", status, title=account.email, **values)
+
+
+def _confirmed(ctx: Context) -> None:
+    if ctx.text("confirm") != "ja":
+        raise InvalidInput(UNCONFIRMED, "confirm")
+
+
+@page(OFFICE)
+def users(ctx: Context) -> Response:
+    return ctx.render("web/users.html.j2", title="Zugänge", accounts=ctx.service.users())
+
+
+@page(OFFICE)
+def user(ctx: Context) -> Response:
+    return _page(ctx, _account(ctx))
+
+
+@action(OFFICE)
+def set_password(ctx: Context) -> Response:
+    account = _other(ctx)
+
+    def change() -> Response:
+        ctx.service.set_password(account.email, new_password(ctx), field="new")
+        message = f"Neues Passwort für {account.email} gesetzt; seine Sitzungen sind beendet."
+        return ctx.redirect(f"{PATH}/{account.id}", message)
+
+    return beside_fields(change, lambda errors: _page(ctx, account, errors))
+
+
+@action(OFFICE)
+def disable(ctx: Context) -> Response:
+    account = _other(ctx)
+
+    def change() -> Response:
+        _confirmed(ctx)
+        ctx.service.disable_user(account.email)
+        message = f"Zugang {account.email} gesperrt; seine Sitzungen sind beendet."
+        return ctx.redirect(f"{PATH}/{account.id}", message)
+
+    return beside_fields(change, lambda errors: _page(ctx, account, errors))
+
+
+@action(OFFICE)
+def enable(ctx: Context) -> Response:
+    account = _other(ctx)
+
+    def change() -> Response:
+        _confirmed(ctx)
+        ctx.service.enable_user(account.email)
+        return ctx.redirect(f"{PATH}/{account.id}", f"Zugang {account.email} freigegeben.")
+
+    return beside_fields(change, lambda errors: _page(ctx, account, errors))
+
+
+routes = [
+    Route(PATH, users, methods=["GET"]),
+    Route(PATH + "/{user_id:int}", user, methods=["GET"]),
+    Route(PATH + "/{user_id:int}/password", set_password, methods=["POST"]),
+    Route(PATH + "/{user_id:int}/disable", disable, methods=["POST"]),
+    Route(PATH + "/{user_id:int}/enable", enable, methods=["POST"]),
+]
+nav = [NavItem(PATH, "Zugänge", (OFFICE,))]
