@@ -13,7 +13,9 @@ import pytest
 from starlette.testclient import TestClient
 
 from tests.cli_helpers import Run, dump
+from tests.conftest import BERLIN, TODAY
 from tests.web_helpers import login
+from thekiz_flow.clock import FrozenClock, noon
 from thekiz_flow.db.activities import ActivityFilter
 from thekiz_flow.errors import InvalidInput, Refused
 from thekiz_flow.model import COACHING, HELD, PLANNED, SITE_VISIT, CentreInput
@@ -134,6 +136,26 @@ def test_the_programme_s_days_still_take_sessions_and_visits(service: Service) -
         (date(2026, 4, 15), "basisbegleitung"),
     ]
     assert held(service, centre_id, SITE_VISIT) == [(date(2025, 5, 5), "basisbegleitung")]
+
+
+def test_a_session_is_recorded_with_the_stage_of_its_day(
+    service: Service, clock: FrozenClock
+) -> None:
+    """A session planned in Basisbegleitung and held after the change to Vertiefung."""
+    clock.set(noon(date(2024, 1, 15), BERLIN))
+    coach = service.add_coach("Paul Winter", "paul@example.org", "70")
+    given = CentreInput("Kita Pusteblume", "jena", "kita@example.org", coach=str(coach))
+    centre_id = service.add_centre(given)
+    service.advance(centre_id, "admit")
+    clock.set(noon(TODAY, BERLIN))
+    service.record_visit(centre_id, date(2024, 6, 3))
+    service.advance(centre_id, "deepen", on=date(2026, 2, 2))
+    planned = service.activities(ActivityFilter(centre_id=centre_id, kind=COACHING, status=PLANNED))
+    last = [s for s in planned if s.stage == "basisbegleitung"][-1]
+    assert last.date < date(2026, 2, 2)
+    recorded = service.record_session(str(last.id), date(2026, 2, 4), "3")
+    assert recorded.stage == "vertiefungsbegleitung"
+    assert (date(2026, 2, 4), "vertiefungsbegleitung") in held(service, centre_id)
 
 
 # --------------------------------------------------- a change cuts through nothing

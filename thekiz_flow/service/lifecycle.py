@@ -80,9 +80,9 @@ class Eligibility:
 
 
 def not_cutting_through(held: Mapping[str, tuple[int, date]], day: date) -> None:
-    """Refuse a stage change from ``day`` on while activities of the stage it ends were held
-    on that day or later (``held``: kind -> (how many, the last day)); they would fall into
-    the new stage. Not even --force overrides this: the record stays whole."""
+    """Refuse a stage change from ``day`` on if sessions or site visits were held on that
+    day or later (``held``: kind -> (how many, the last day)): they would fall into the new
+    stage. Not even --force overrides this: the record stays whole."""
     if not held:
         return
     counts = [f"{n} {HELD_NOUNS[kind][n != 1]}" for kind, (n, _) in sorted(held.items())]

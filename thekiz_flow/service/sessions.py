@@ -104,7 +104,7 @@ class SessionService(PlanningService):
         amount = validate.amount("--hours", hours, maximum=MAX_HOURS)
         text = validate.text("--note", note, required=False, limit=2000)
         with self.unit() as repo:
-            session = self._session_for(repo, ref, day)
+            session, stage = self._session_for(repo, ref, day)
             coach_id = session.coach_id
             if coach_id is None:
                 coach_id = self._coach_of(repo, self._centre(repo, session.centre_id))
@@ -115,13 +115,16 @@ class SessionService(PlanningService):
                 "note": text,
                 "coach_id": coach_id,
                 "rate": rate,
+                "stage": stage,
             }
             if not repo.activities.set_status(session.id, HELD, expected=PLANNED, **values):
                 raise Refused(f"Termin {session.id} wurde gleichzeitig geändert")
-            return replace(session, status=HELD, date=day, hours=amount, note=text, rate=rate)
+            return replace(
+                session, status=HELD, date=day, hours=amount, note=text, rate=rate, stage=stage
+            )
 
-    def _session_for(self, repo: Repository, ref: str, day: date) -> Activity:
-        """The session held on ``day``, if the centre was in a stage with sessions then."""
+    def _session_for(self, repo: Repository, ref: str, day: date) -> tuple[Activity, str]:
+        """The session held on ``day`` and the stage of that day, if it is one with sessions."""
         text = ref.strip()
         if text[:1] in ("E", "e") and text[1:].isascii() and text[1:].isdigit():
             centre = self._centre(repo, parse_id("ID", "centre", text[1:]))
@@ -133,10 +136,11 @@ class SessionService(PlanningService):
                 and a.status == PLANNED
                 and (a.date.year, a.date.month) == (day.year, day.month)
             ]
-            return month[0] if month else self._new_session(repo, centre, stage, day, "held")
+            found = month[0] if month else self._new_session(repo, centre, stage, day, "held")
+            return found, stage
         session = self._planned(repo, parse_id("ID", "activity", text))
-        self._stage_held(repo, self._centre(repo, session.centre_id), day, COACHING)
-        return session
+        centre = self._centre(repo, session.centre_id)
+        return session, self._stage_held(repo, centre, day, COACHING)
 
     def _new_session(
         self, repo: Repository, centre: Centre, stage_id: str, day: date, prefix: str
