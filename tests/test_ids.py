@@ -64,9 +64,11 @@ def test_a_coach_by_a_number_beyond_the_range_is_unknown(ready: Run, args: list[
     assert f"keine Prozessbegleitung '{HUGE[1]}'" in result.err
 
 
-def test_an_id_too_long_to_be_a_number_is_no_number(run: Run) -> None:
-    result = run("centre", "show", "9" * 5000)
+def test_an_id_too_long_to_be_a_number_is_no_number(ready: Run) -> None:
+    result = ready("centre", "show", "9" * 5000)
     assert (result.code, result.err[:24]) == (2, "Fehler: ID: ungültige Nu")
+    result = ready("centre", "assign", "1", "--coach", "9" * 5000)
+    assert (result.code, result.err[:29]) == (2, "Fehler: --coach: ungültige Nu")
 
 
 PAGES = [

@@ -173,7 +173,8 @@ class ServiceBase:
     def _coach(self, repo: Repository, ref: str, field: str = "--coach") -> Coach:
         text = ref.strip()
         if text.isascii() and text.isdigit():
-            found = repo.coach(int(text)) if id_in_range(int(text)) else None
+            number = validate.identifier(field, text)
+            found = repo.coach(number) if id_in_range(number) else None
         else:
             found = repo.coach_by_email(text)
         if found is None:
