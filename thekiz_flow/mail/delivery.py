@@ -2,7 +2,8 @@
 
 Every mail goes out under a ``Lease``: asked right before the mail, it says until when the
 send may take, or that the mail's claim is no longer held (then the mail is skipped and gets
-no Outcome). An SMTP send still under way at that deadline is broken off.
+no Outcome). An SMTP send still under way at that deadline is broken off, and nothing more
+is written to the server after it.
 
 Outcome.status is "sent"; "retry" for SMTP 4xx, no connection, a timeout or a hang-up; or
 "failed" for SMTP 5xx and a message that cannot be built (permanent). ``ambiguous`` marks a
