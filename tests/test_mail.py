@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 from dataclasses import replace
 from datetime import date, datetime
@@ -512,6 +513,22 @@ def test_a_send_is_broken_off_when_its_lease_ends() -> None:
         Outcome(2, "retry", LEASE_OVER),
     ]
     assert took < 2.5
+
+
+class Stalled(Held):
+    """A lease of 0.2 s whose holder then stalls for 0.5 s (its event loop blocked, as in a
+    paused process): the server's reply and the deadline are there together."""
+
+    def deadline(self, mail: Mail) -> float | None:
+        asyncio.get_running_loop().call_soon(time.sleep, 0.5)
+        return time.monotonic() + 0.2
+
+
+def test_nothing_is_written_once_the_deadline_has_passed() -> None:
+    with RecordingServer() as server:
+        outcomes = SmtpBackend(server.settings(), SENDER).deliver([mail(1)], NOW, Stalled())
+    assert outcomes == [Outcome(1, "retry", LEASE_OVER)]
+    assert server.received == []
 
 
 def test_a_server_that_is_down_then_up() -> None:

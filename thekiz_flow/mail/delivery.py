@@ -2,7 +2,8 @@
 
 Every mail goes out under a ``Lease``: asked right before the mail, it says until when the
 send may take, or that the mail's claim is no longer held (then the mail is skipped and gets
-no Outcome). An SMTP send still under way at that deadline is broken off.
+no Outcome). An SMTP send still under way at that deadline is broken off, and nothing more
+is written to the server after it.
 
 Outcome.status is "sent"; "retry" for SMTP 4xx, no connection, a timeout or a hang-up; or
 "failed" for SMTP 5xx and a message that cannot be built (permanent). ``ambiguous`` marks a
@@ -14,9 +15,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import math
 import os
 import re
 import tempfile
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -164,16 +167,39 @@ class SmtpBackend:
         return await connection.send(mail.id, message, deadline)
 
 
+class LeaseOver(SMTPException):
+    """The deadline of a send has passed before something more was to be written."""
+
+
 class _Client(aiosmtplib.SMTP):
-    """Notes whether the DATA command went out: a hang-up after it leaves delivery open."""
+    """Notes whether the DATA command went out: a hang-up after it leaves delivery open.
+
+    ``fence_writes`` makes every later write to the server check ``deadline`` first: the
+    timeout that breaks a send off at its deadline is not enough alone, since a reply that
+    arrives together with the deadline (a process paused past it) can swallow its
+    cancellation in aiosmtplib's ``asyncio.wait_for``, and the send would go on.
+    """
 
     data_sent = False
+    deadline = math.inf  # time.monotonic() from which nothing more is written
 
     async def data(
         self, message: str | bytes, /, *, timeout: float | Default | None = Default.token
     ) -> SMTPResponse:
         self.data_sent = True
         return await super().data(message, timeout=timeout)
+
+    def fence_writes(self) -> None:
+        protocol = self.protocol
+        assert protocol is not None
+        write = protocol.write
+
+        def fenced(data: bytes) -> None:
+            if time.monotonic() >= self.deadline:
+                raise LeaseOver(LEASE_OVER)
+            write(data)
+
+        protocol.write = fenced  # type: ignore[method-assign]  # this connection's writes
 
 
 class _Connection:
@@ -197,11 +223,13 @@ class _Connection:
             await self._client.connect()
         except (SMTPException, OSError) as error:
             return f"Keine Verbindung zu {self._where}: {_describe(error)}"
+        self._client.fence_writes()
         return None
 
     async def send(self, mail_id: int, message: OutgoingMessage, deadline: float) -> Outcome:
         """Send one message; broken off (and the connection closed) at ``deadline``."""
         self._client.data_sent = False
+        self._client.deadline = deadline
         try:
             async with asyncio.timeout_at(deadline):
                 return await self._send(mail_id, message)
@@ -227,6 +255,9 @@ class _Connection:
             return _answered(mail_id, error)
         except (SMTPNotSupported, ValueError) as error:
             return Outcome(mail_id, "failed", f"Nicht zustellbar: {error}")
+        except LeaseOver:  # not even the content was written
+            self._client.close()
+            return Outcome(mail_id, "retry", LEASE_OVER)
         except (SMTPException, OSError) as error:
             self._client.close()
             if self._client.data_sent:
