@@ -53,7 +53,8 @@ class FeedService(ServiceBase):
 
     def feed_calendar(self, token: str) -> bytes:
         """The iCalendar of the link with ``token``: its coach's sessions and site visits
-        from some weeks back on, and what was cancelled recently (so calendars drop it)."""
+        from some weeks back on, and what was cancelled or handed over to another coach
+        recently (so calendars drop it)."""
         now = self.clock.now()
         with self.unit() as repo:
             store = FeedStore(repo.conn)
