@@ -122,10 +122,6 @@ class SessionStore:
             stmt = stmt.where(web_sessions.c.token_hash != keep)
         self.conn.execute(stmt)
 
-    def count(self, user_id: int) -> int:
-        stmt = select(func.count()).where(web_sessions.c.user_id == user_id)
-        return int(self.conn.execute(stmt).scalar_one())
-
     def purge(self, now: datetime) -> None:
         self.conn.execute(delete(web_sessions).where(web_sessions.c.expires_at <= now))
 

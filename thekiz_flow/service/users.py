@@ -234,16 +234,22 @@ class UserService(ServiceBase):
         self._refuse_if_known_throttled(address, origin, now)
         with self.unit() as repo:  # a throttled attempt only reads
             self._refuse_if_throttled(repo, address, origin, now, None)
+        with _one_check_from(origin):  # a busy attempt writes nothing either
+            return self._verify_recorded(address, password, origin, now)
+
+    def _verify_recorded(
+        self, address: str, password: str, origin: str, now: datetime
+    ) -> User | None:
         with self.unit() as repo:
             attempt = AttemptStore(repo.conn).add(address, origin, now)
         # Recorded (as failed until it succeeds) before it is counted again: of many at once
-        # from one client or for one address, only the first MAX_FAILURES are checked.
+        # for one address (or from one client, in several processes), only the first
+        # MAX_FAILURES are checked.
         try:
             with self.unit() as repo:
                 self._refuse_if_throttled(repo, address, origin, now, attempt)
                 found = UserStore(repo.conn).credentials(address)
-            with _one_check_from(origin):
-                user = self._check(found, password)
+            user = self._check(found, password)
         except (Throttled, Busy):
             self._drop(attempt)
             raise
