@@ -13,8 +13,8 @@ from thekiz_flow.db.repository import Repository
 from thekiz_flow.errors import InvalidInput, NotFound, Refused, UserError
 from thekiz_flow.guards import german_date
 from thekiz_flow.history import episode_start, facts_as_of
-from thekiz_flow.labels import HELD_NOUNS
 from thekiz_flow.ids import unknown
+from thekiz_flow.labels import HELD_NOUNS
 from thekiz_flow.model import Centre, CentreFacts, StageChange, Transition, Verdict
 from thekiz_flow.recommend import describe_unmet, unmet_trainings
 from thekiz_flow.service.planning import PlanningService, Trail

@@ -1,8 +1,8 @@
 """handovers: the activities a coach handed over when their centre got another coach (or
 none), so that coach's calendar feed shows them as cancelled
 
-Revision ID: 0014
-Revises: 0010
+Revision ID: 0012
+Revises: 0011
 """
 
 import sqlalchemy as sa
@@ -10,8 +10,8 @@ from alembic import op
 
 from thekiz_flow.db.tables import UTCDateTime
 
-revision = "0014"
-down_revision = "0010"
+revision = "0012"
+down_revision = "0011"
 branch_labels = None
 depends_on = None
 
