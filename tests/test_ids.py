@@ -93,6 +93,8 @@ PAGES = [
     ("post", "/feeds/{n}/revoke", {}, COACH),
     ("post", "/outbox/{n}/retry", {}, MAIL),
     ("get", "/outbox?before={n}", {}, MAIL),
+    ("get", "/users/{n}", {}, "kein Zugang"),
+    ("post", "/users/{n}/enable", {"confirm": "1"}, "kein Zugang"),
 ]
 
 
@@ -119,3 +121,15 @@ def test_a_page_answers_an_id_beyond_the_range_with_404(
         assert response.status_code == 404
         expected = what if "{n}" in what else what + " mit der Nummer {n}"
         assert escape(expected.format(n=number)) in response.text
+
+
+@pytest.mark.parametrize(
+    "path", ["/centres/" + "9" * 5000, "/users/" + "9" * 5000, "/digests/99999.csv"]
+)
+def test_an_address_with_a_number_too_long_is_a_page_that_does_not_exist(
+    web: TestClient, path: str
+) -> None:
+    login(web, "office")
+    response = web.get(path)
+    assert response.status_code == 404
+    assert "Diese Seite gibt es nicht." in response.text

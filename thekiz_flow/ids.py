@@ -1,4 +1,4 @@
-"""The numbers of stored things (centres, coaches, sessions, trainings, mails): one range.
+"""The numbers of stored things (centres, coaches, sessions, trainings, mails, sign-ins): one range.
 
 Every id is an INTEGER column, 32 bits on PostgreSQL; a number beyond that range (or 0) is
 an id no row can have. It is refused here, as the same German "not found" as any unknown
@@ -16,7 +16,7 @@ from thekiz_flow.errors import NotFound
 
 MAX_ID = 2**31 - 1  # the largest INTEGER on PostgreSQL
 
-Kind = Literal["centre", "coach", "activity", "training", "outbox"]
+Kind = Literal["centre", "coach", "activity", "training", "outbox", "user"]
 #: What an unknown id of each kind is called: "keine Einrichtung mit der Nummer 7".
 NONE_SUCH: dict[Kind, str] = {
     "centre": "keine Einrichtung",
@@ -24,6 +24,7 @@ NONE_SUCH: dict[Kind, str] = {
     "activity": "kein Termin",
     "training": "keine Fortbildung",
     "outbox": "keine Nachricht",
+    "user": "kein Zugang",
 }
 
 

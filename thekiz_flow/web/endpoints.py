@@ -22,12 +22,14 @@ from dataclasses import dataclass, field
 
 import anyio
 from starlette.concurrency import run_in_threadpool
+from starlette.convertors import Convertor, register_url_convertor
 from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from thekiz_flow.db.users import User
-from thekiz_flow.ids import NONE_SUCH, check_id
+from thekiz_flow.errors import NotFound
+from thekiz_flow.ids import NONE_SUCH, check_id, id_in_range
 from thekiz_flow.service import Service
 from thekiz_flow.web import csrf
 from thekiz_flow.web.auth import current_user, login_redirect
@@ -36,6 +38,27 @@ from thekiz_flow.web.render import redirect, render
 from thekiz_flow.web.state import web_state
 
 Endpoint = Callable[[Request], Awaitable[Response]]
+
+
+class _Id(Convertor[int]):
+    """A number in an address (``{centre_id:id}``): ASCII digits, few enough to be read at
+    once. A longer one matches no route: Starlette's 404 page."""
+
+    regex = "[0-9]{1,40}"
+
+    def convert(self, value: str) -> int:
+        return int(value)
+
+    def to_string(self, value: int) -> str:
+        return str(value)
+
+
+class _Year(_Id):
+    regex = "[0-9]{4}"
+
+
+register_url_convertor("id", _Id())
+register_url_convertor("year", _Year())
 REFUSAL_DELAY = 1.0  # seconds
 _CHECKED: set[Endpoint] = set()  # endpoints that check the CSRF token of what they change
 
@@ -113,9 +136,13 @@ def public_action(handler: Callable[[Request, FormData], Response]) -> Endpoint:
 def _check_ids(request: Request) -> None:
     """An id in the address beyond the range of ids: the page of an unknown one (404)."""
     for name, value in request.path_params.items():
-        for kind in NONE_SUCH:
-            if name == f"{kind}_id":
-                check_id(kind, value)
+        if not name.endswith("_id"):
+            continue
+        kind = name.removesuffix("_id")
+        if kind in NONE_SUCH:
+            check_id(kind, value)
+        elif not id_in_range(value):
+            raise NotFound("Diese Seite gibt es nicht.")
 
 
 def checks_csrf(endpoint: object) -> bool:

@@ -249,10 +249,10 @@ routes = [
     Route(LIST, centre_list, methods=["GET"]),
     Route(NEW, new_form, methods=["GET"]),
     Route(NEW, add, methods=["POST"]),
-    Route(LIST + "/{centre_id:int}", centre_page, methods=["GET"]),
-    Route(LIST + "/{centre_id:int}/edit", edit_form, methods=["GET"]),
-    Route(LIST + "/{centre_id:int}/edit", edit, methods=["POST"]),
-    Route(LIST + "/{centre_id:int}/coach", assign, methods=["POST"]),
-    Route(LIST + "/{centre_id:int}/advance", advance, methods=["POST"]),
+    Route(LIST + "/{centre_id:id}", centre_page, methods=["GET"]),
+    Route(LIST + "/{centre_id:id}/edit", edit_form, methods=["GET"]),
+    Route(LIST + "/{centre_id:id}/edit", edit, methods=["POST"]),
+    Route(LIST + "/{centre_id:id}/coach", assign, methods=["POST"]),
+    Route(LIST + "/{centre_id:id}/advance", advance, methods=["POST"]),
 ]
 nav = [NavItem(LIST, "Einrichtungen", READERS)]

@@ -47,6 +47,6 @@ def coach(ctx: Context) -> Response:
 
 routes = [
     Route("/coaches", coaches, methods=["GET"]),
-    Route("/coaches/{coach_id:int}", coach, methods=["GET"]),
+    Route("/coaches/{coach_id:id}", coach, methods=["GET"]),
 ]
 nav = [NavItem("/coaches", "Prozessbegleitungen", READERS)]

@@ -51,6 +51,6 @@ def download(ctx: Context) -> Response:
 
 routes = [
     Route(PATH, digests, methods=["GET"]),
-    Route(PATH + "/{year:int}.{suffix}", download, methods=["GET"]),
+    Route(PATH + "/{year:year}.{suffix}", download, methods=["GET"]),
 ]
 nav = [NavItem(PATH, "Jahresberichte", ROLES)]

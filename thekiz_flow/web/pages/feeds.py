@@ -78,8 +78,8 @@ async def calendar(request: Request) -> Response:
 
 routes = [
     Route(PATH, feeds, methods=["GET"]),
-    Route(PATH + "/{coach_id:int}/renew", renew, methods=["POST"]),
-    Route(PATH + "/{coach_id:int}/revoke", revoke, methods=["POST"]),
+    Route(PATH + "/{coach_id:id}/renew", renew, methods=["POST"]),
+    Route(PATH + "/{coach_id:id}/revoke", revoke, methods=["POST"]),
     Route(PATH + "/{token}.ics", calendar, methods=["GET"]),
 ]
 nav = [NavItem(PATH, "Kalender", ROLES)]

@@ -55,6 +55,6 @@ def retry(ctx: Context) -> Response:
 
 routes = [
     Route(PATH, outbox, methods=["GET"]),
-    Route(PATH + "/{outbox_id:int}/retry", retry, methods=["POST"]),
+    Route(PATH + "/{outbox_id:id}/retry", retry, methods=["POST"]),
 ]
 nav = [NavItem(PATH, "Postausgang", (OFFICE,))]

@@ -179,7 +179,7 @@ def record_visit(ctx: Context) -> Response:
 
 
 def _session_route(name: str, handler: Endpoint) -> Route:
-    return Route(f"{SESSIONS}/{{activity_id:int}}/{name}", handler, methods=["POST"])
+    return Route(f"{SESSIONS}/{{activity_id:id}}/{name}", handler, methods=["POST"])
 
 
 routes = [

@@ -121,12 +121,12 @@ def attended(ctx: Context) -> Response:
 
 
 def _training_route(name: str, handler: Endpoint) -> Route:
-    return Route(f"{TRAININGS}/{{training_id:int}}/{name}", handler, methods=["POST"])
+    return Route(f"{TRAININGS}/{{training_id:id}}/{name}", handler, methods=["POST"])
 
 
 routes = [
     Route(TRAININGS, catalogue, methods=["GET"]),
-    Route(f"{TRAININGS}/{{training_id:int}}", training, methods=["GET"]),
+    Route(f"{TRAININGS}/{{training_id:id}}", training, methods=["GET"]),
     _training_route("enrol", enrol),
     _training_route("cancel", cancel),
     _training_route("attended", attended),

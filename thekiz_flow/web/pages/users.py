@@ -11,7 +11,8 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from thekiz_flow.db.users import OFFICE, User
-from thekiz_flow.errors import InvalidInput, NotFound
+from thekiz_flow.errors import InvalidInput
+from thekiz_flow.ids import unknown
 from thekiz_flow.service.users import MIN_PASSWORD
 from thekiz_flow.web.endpoints import Context, action, page
 from thekiz_flow.web.pages.account import Errors, beside_fields, new_password
@@ -27,7 +28,7 @@ def _account(ctx: Context) -> User:
     user_id: int = ctx.request.path_params["user_id"]
     found = next((u for u in ctx.service.users() if u.id == user_id), None)
     if found is None:
-        raise NotFound(f"keinen Zugang mit der Nummer {user_id}")
+        raise unknown("user", user_id)
     return found
 
 
@@ -98,9 +99,9 @@ def enable(ctx: Context) -> Response:
 
 routes = [
     Route(PATH, users, methods=["GET"]),
-    Route(PATH + "/{user_id:int}", user, methods=["GET"]),
-    Route(PATH + "/{user_id:int}/password", set_password, methods=["POST"]),
-    Route(PATH + "/{user_id:int}/disable", disable, methods=["POST"]),
-    Route(PATH + "/{user_id:int}/enable", enable, methods=["POST"]),
+    Route(PATH + "/{user_id:id}", user, methods=["GET"]),
+    Route(PATH + "/{user_id:id}/password", set_password, methods=["POST"]),
+    Route(PATH + "/{user_id:id}/disable", disable, methods=["POST"]),
+    Route(PATH + "/{user_id:id}/enable", enable, methods=["POST"]),
 ]
 nav = [NavItem(PATH, "Zugänge", (OFFICE,))]
