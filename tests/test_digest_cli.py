@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+from datetime import date
 from email import message_from_bytes
 from email.message import EmailMessage
 from email.policy import default
@@ -62,4 +63,16 @@ def test_digest_refuses_bad_years(
     result = ready(*args)
     assert (result.code, result.out, result.err.count("\n")) == (2, "", 1)
     assert words in result.err
+    assert dump(database_url) == before
+
+
+def test_the_digest_of_a_year_not_yet_over_is_not_sent(ready: Run, database_url: str) -> None:
+    this_year = str(date.today().year)
+    before = dump(database_url)
+    result = ready("digest", this_year, "--out", "berichte", "--send")
+    assert (result.code, result.err) == (
+        2,
+        f"Fehler: Der Jahresbericht {this_year} geht erst nach dem Ende des Jahres an das "
+        "Ministerium\n",
+    )
     assert dump(database_url) == before

@@ -23,6 +23,8 @@ from thekiz_flow.cli.app import App, cli, pass_app
 def digest(app: App, year: str, folder: Path | None, send: bool) -> None:
     """Jahresbericht YEAR für das Ministerium: HTML, CSV und Excel."""
     number = validate.identifier("YEAR", year)
+    if send:
+        app.service.require_year_over(number)
     files = app.service.write_digest(number, folder)
     for path in (files.html, files.csv, files.xlsx):
         click.echo(str(path))

@@ -16,7 +16,7 @@ from thekiz_flow.db.repository import Repository
 from thekiz_flow.digest import YearInput, build_digest_in_parts
 from thekiz_flow.digest_files import DigestFiles, digest_paths, write_digest
 from thekiz_flow.digest_model import Digest
-from thekiz_flow.errors import InvalidInput, NotFound
+from thekiz_flow.errors import InvalidInput, NotFound, Refused
 from thekiz_flow.labels import KIND_NAMES
 from thekiz_flow.model import COACHING, FAILED, PLANNED
 from thekiz_flow.service.lifecycle import LifecycleService
@@ -88,8 +88,16 @@ class DigestService(LifecycleService):
             return files
         return self.write_digest(year)
 
+    def require_year_over(self, year: int) -> None:
+        """Only a year that is over goes to the ministry: its digest is sent once, for good."""
+        if year >= self.today().year:
+            raise Refused(
+                f"Der Jahresbericht {year} geht erst nach dem Ende des Jahres an das Ministerium"
+            )
+
     def send_digest(self, year: int, files: DigestFiles) -> bool:
         """The digest to the ministry through the outbox, once per year; True if new."""
+        self.require_year_over(year)
         now = self.clock.now()
         rendered = self.renderer.render(DIGEST_RULE, {"year": year, "today": self.today()})
         recipient = self.mail.ministry or ""
