@@ -14,6 +14,7 @@ from collections import Counter
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pytest
 from sqlalchemy import Engine
 
 from tests.outbox_helpers import (
@@ -31,8 +32,9 @@ from tests.outbox_helpers import (
 )
 from tests.smtp_servers import SlowServer
 from thekiz_flow.clock import SystemClock
-from thekiz_flow.db.outbox import OutboxStore
-from thekiz_flow.model import SENT, Workflow
+from thekiz_flow.db.outbox import Claim, OutboxStore
+from thekiz_flow.model import SENT, Mail, Workflow
+from thekiz_flow.service.outbox import CLOCK_SKEW, Hold
 
 LEASE = 2  # seconds: the shortest [mail] lease_seconds, above the SMTP timeout
 TIMEOUT = 1  # seconds, [mail.smtp] timeout
@@ -112,3 +114,23 @@ def test_a_renewal_extends_only_the_claims_still_held(engine: Engine) -> None:
     with engine.begin() as connection:
         assert OutboxStore(connection).renew(claims, renewed, lease) == {second}
     assert leases(engine) == {first: later + lease, second: renewed + lease}
+
+
+def test_a_lease_shorter_than_the_smtp_timeout_is_renewed_with_half_of_it_left() -> None:
+    """Lease 4 s, SMTP timeout 30 s: sending goes on until 2 s are left, then it renews."""
+    mail = Mail(1, "k", "a@example.org", "Betreff", "Text", "<p>Text</p>", ())
+    renewals: list[float] = []
+
+    def renew(claims: list[Claim]) -> set[int]:
+        renewals.append(time.monotonic())
+        return {claim.mail.id for claim in claims}
+
+    started = time.monotonic()
+    hold = Hold([Claim(mail, 1)], started, 4.0, 30.0, renew)
+    assert hold.deadline(mail) == pytest.approx(started + 4.0 - CLOCK_SKEW)
+    assert renewals == []  # 3.5 s left, more than half the lease: no renewal per message
+    later = Hold([Claim(mail, 1)], started - 2.5, 4.0, 30.0, renew)
+    deadline = later.deadline(mail)  # 1 s left: renewed first
+    assert len(renewals) == 1
+    assert deadline is not None
+    assert deadline == pytest.approx(renewals[0] + 4.0 - CLOCK_SKEW, abs=0.05)

@@ -158,9 +158,6 @@ def _mail(table: TomlTable, base: Path, environ: Mapping[str, str]) -> MailSetti
     file_table.finish()
     batch = table.integer("batch_size", 50, minimum=1, maximum=1000)
     lease = table.integer("lease_seconds", 600, minimum=2, maximum=86400)
-    if backend == "smtp" and lease <= smtp.timeout:
-        message = f"muss größer sein als mail.smtp.timeout ({smtp.timeout})"
-        table.fail("lease_seconds", f"ungültige Zahl {lease}: {message}")
     table.finish()
     return MailSettings(backend, sender, office, ministry, smtp, file, batch, lease)
 

@@ -73,13 +73,13 @@ class Hold:
     dispatchers are less than ``CLOCK_SKEW`` apart: on SQLite they share one machine; the
     machines sharing a PostgreSQL database must keep their clocks synchronised (NTP).
 
-    Before each message at least ``send_seconds`` (one SMTP timeout) of the lease must be
-    left, else the lease of every claim still held is renewed first, fenced by its attempt:
-    the messages already sent included, which are marked when the batch is settled. A
-    claim the renewal misses was taken over, and its message is not sent. A process paused
-    past its lease (SIGSTOP) therefore renews before it sends anything more, and sends
-    nothing that was taken over meanwhile; a send still under way when the lease ends is
-    broken off by the backend.
+    Before each message at least ``send_seconds`` (one SMTP timeout, or half the lease if
+    that is shorter) of the lease must be left, else the lease of every claim still held
+    is renewed first, fenced by its attempt: the messages already sent included, which are
+    marked when the batch is settled. A claim the renewal misses was taken over, and its
+    message is not sent. A process paused past its lease (SIGSTOP) therefore renews before
+    it sends anything more, and sends nothing that was taken over meanwhile; a send still
+    under way when the lease ends is broken off by the backend.
     """
 
     def __init__(
@@ -92,7 +92,8 @@ class Hold:
     ) -> None:
         self._claims = {claim.mail.id: claim for claim in claims}
         self._lease = lease
-        self._send_seconds = send_seconds
+        # a lease shorter than the SMTP timeout still sends: a renewal leaves half a lease
+        self._send_seconds = min(send_seconds, lease / 2)
         self._renew_claims = renew
         self._until = started + lease - CLOCK_SKEW
 
