@@ -31,7 +31,7 @@ from tests.outbox_helpers import (
     write_config,
 )
 from tests.smtp_servers import RecordingServer
-from thekiz_flow.model import PENDING, SENDING, SENT
+from thekiz_flow.core.model import PENDING, SENDING, SENT
 
 LEASE = 5  # seconds: a restart fits in it
 TIMEOUT = 2  # seconds, [mail.smtp] timeout: less than the lease
