@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 SIZES  ?= 70,6000,60000
 
-.PHONY: demo test check lint typecheck clean bench screenshot chromium
+.PHONY: demo test check lint typecheck layers clean bench screenshot chromium
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -31,7 +31,7 @@ test: $(STAMP) chromium
 screenshot: $(STAMP) chromium
 	$(BIN)/python -m thekiz_flow.demo.screenshot
 
-check: lint typecheck
+check: lint typecheck layers
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
@@ -39,6 +39,10 @@ lint: $(STAMP)
 
 typecheck: $(STAMP)
 	$(BIN)/mypy thekiz_flow
+
+# imports point down the layers of ARCHITECTURE.md (pyproject.toml: [tool.importlinter])
+layers: $(STAMP)
+	$(BIN)/lint-imports
 
 bench: $(STAMP)
 	$(BIN)/python -m pip install --quiet -r bench/requirements.txt

@@ -13,15 +13,15 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import Engine
 
-from thekiz_flow.clock import FrozenClock
-from thekiz_flow.config import MailSettings, SmtpSettings
-from thekiz_flow.db.engine import make_engine
-from thekiz_flow.definitions import load_workflow
+from thekiz_flow.core.clock import FrozenClock
+from thekiz_flow.core.model import Mail, Workflow
 from thekiz_flow.mail.delivery import Backend, Lease, Outcome
 from thekiz_flow.mail.message import build_message
-from thekiz_flow.model import Mail, Workflow
-from thekiz_flow.paths import DEFAULT_WORKFLOW
 from thekiz_flow.service import Service
+from thekiz_flow.store.engine import make_engine
+from thekiz_flow.workflow.config import MailSettings, SmtpSettings
+from thekiz_flow.workflow.definitions import load_workflow
+from thekiz_flow.workflow.paths import DEFAULT_WORKFLOW
 
 BERLIN = ZoneInfo("Europe/Berlin")
 # The bench's "now": a Wednesday in June, outside the digest's and the overview's days.
@@ -96,7 +96,7 @@ def service(
     batch_size: int = 50,
     digest_dir: Path | None = None,
 ) -> Service:
-    from thekiz_flow.config import DigestSettings
+    from thekiz_flow.workflow.config import DigestSettings
 
     digest = DigestSettings(dir=digest_dir) if digest_dir is not None else None
     return Service(

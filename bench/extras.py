@@ -20,10 +20,10 @@ from bench.common import OFFICE, SENDER, SMTP_HOST, sqlite_url
 from bench.report import Figure, Results, ratio
 from bench.scenario import say
 from bench.sink import Sink
-from thekiz_flow.db.engine import make_engine
-from thekiz_flow.db.migrate import upgrade
-from thekiz_flow.db.outbox import NewMail, OutboxStore
-from thekiz_flow.db.tables import outbox
+from thekiz_flow.store.engine import make_engine
+from thekiz_flow.store.migrate import upgrade
+from thekiz_flow.store.outbox import NewMail, OutboxStore
+from thekiz_flow.store.tables import outbox
 
 SENT_LINE = re.compile(r"^(\d+) versandt, (\d+) später erneut, (\d+) fehlgeschlagen\.$", re.M)
 ALTERNATIVE = ("apscheduler_jobs", "outbox_rows")

@@ -47,10 +47,12 @@ from bench.common import (
 from bench.report import Figure, Results, ratio
 from bench.sink import Sink, SinkStats
 from bench.synth import CachedCalendar, Encoder, HistoryGenerator, render_bodies, sent_mail
-from thekiz_flow.db.engine import make_engine
-from thekiz_flow.db.migrate import upgrade
-from thekiz_flow.db.outbox import NewMail, OutboxStore
-from thekiz_flow.db.tables import (
+from thekiz_flow.core.model import StageChange
+from thekiz_flow.core.planning import PlanInput, plan, reconcile
+from thekiz_flow.store.engine import make_engine
+from thekiz_flow.store.migrate import upgrade
+from thekiz_flow.store.outbox import NewMail, OutboxStore
+from thekiz_flow.store.tables import (
     activities,
     centres,
     closures,
@@ -59,8 +61,6 @@ from thekiz_flow.db.tables import (
     stage_changes,
     state,
 )
-from thekiz_flow.model import StageChange
-from thekiz_flow.planning import PlanInput, plan, reconcile
 
 K_ADMITTED = date(2026, 5, 27)  # a Wednesday: the K centres' admission
 K_WEEKDAY = 3  # Thursday: sessions on the 4th Thursday, e.g. 2026-06-25 ...
@@ -329,7 +329,7 @@ class SizeRun:
             rates = {r.id: r.rate for r in conn.execute(select(coaches))}
             found = conn.execute(select(centres).where(centres.c.id.between(first, last)))
             centre_rows = list(found)
-        from thekiz_flow.model import Centre
+        from thekiz_flow.core.model import Centre
 
         rows = []
         next_id = int(self.scalar("SELECT coalesce(max(id), 0) FROM activities")) + 1
@@ -840,7 +840,7 @@ def _summary(outcome: Outcome) -> dict[str, Any]:
 
 
 def _sample_context(flow: Any) -> dict[str, object]:
-    from thekiz_flow.model import Activity, Centre, Coach
+    from thekiz_flow.core.model import Activity, Centre, Coach
 
     centre = Centre(1, "Kita Sonnenschein 1", "Gotha", "kita1@example.org", None, 1, "x", TODAY)
     coach = Coach(1, "Anna Schmidt", "anna@example.org", Decimal("62.50"))

@@ -72,12 +72,12 @@ def _cli(args: list[str], env: dict[str, str], cwd: Path, stdin: str = "") -> No
 
 def _prepare(url: str) -> None:
     """The schema and the office user, in this process (as `init` and `user add` would)."""
-    from thekiz_flow.clock import SystemClock
-    from thekiz_flow.db.engine import make_engine
-    from thekiz_flow.db.migrate import upgrade
-    from thekiz_flow.definitions import load_workflow
-    from thekiz_flow.paths import DEFAULT_WORKFLOW
     from thekiz_flow.service import Service
+    from thekiz_flow.store.engine import make_engine
+    from thekiz_flow.store.migrate import upgrade
+    from thekiz_flow.store.simulation import SystemClock
+    from thekiz_flow.workflow.definitions import load_workflow
+    from thekiz_flow.workflow.paths import DEFAULT_WORKFLOW
 
     engine = make_engine(url)
     try:

@@ -46,13 +46,9 @@ from bench.common import (
     TODAY,
     workflow,
 )
-from thekiz_flow.calendar import WorkCalendar, make_holidays
-from thekiz_flow.db.engine import make_engine
-from thekiz_flow.db.repository import change_values
-from thekiz_flow.db.tables import activities, centres, coaches, outbox, stage_changes, trainings
-from thekiz_flow.history import episode_start, facts_as_of, paused_days, reached_after
-from thekiz_flow.mail.render import Renderer
-from thekiz_flow.model import (
+from thekiz_flow.core.calendar import WorkCalendar, make_holidays
+from thekiz_flow.core.history import episode_start, facts_as_of, paused_days, reached_after
+from thekiz_flow.core.model import (
     CANCELLED,
     COACHING,
     HELD,
@@ -67,10 +63,14 @@ from thekiz_flow.model import (
     StageChange,
     Workflow,
 )
-from thekiz_flow.planning import PlanInput, plan, plan_stamp, reconcile
-from thekiz_flow.recommend import unmet_trainings
-from thekiz_flow.reminders import Window
-from thekiz_flow.rules import Lifecycle
+from thekiz_flow.core.planning import PlanInput, plan, plan_stamp, reconcile
+from thekiz_flow.core.recommend import unmet_trainings
+from thekiz_flow.core.reminders import Window
+from thekiz_flow.core.rules import Lifecycle
+from thekiz_flow.mail.render import Renderer
+from thekiz_flow.store.engine import make_engine
+from thekiz_flow.store.repository import change_values
+from thekiz_flow.store.tables import activities, centres, coaches, outbox, stage_changes, trainings
 
 ACTOR = "fachstelle"
 SEND_AT = time(8)
@@ -883,7 +883,7 @@ def derived_dates(flow: Workflow) -> Derive | None:
     ``next_step_on``) as of a day, if the package keeps them; None if it does not."""
     if "episode_start" not in centres.c or "next_step_on" not in centres.c:
         return None
-    from thekiz_flow.clock import FrozenClock
+    from thekiz_flow.core.clock import FrozenClock
     from thekiz_flow.service import Service
 
     clock = FrozenClock(datetime.combine(TODAY, time(12), BERLIN))

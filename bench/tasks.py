@@ -29,7 +29,7 @@ from bench.common import (
     service,
     sqlite_path,
 )
-from thekiz_flow.model import Centre
+from thekiz_flow.core.model import Centre
 
 
 def _timing(timing: Timing, **extra: Any) -> dict[str, Any]:
@@ -105,7 +105,7 @@ def digest(probe: Probe, url: str, year: int) -> dict[str, Any]:
 def digest_reads(probe: Probe, url: str, year: int) -> dict[str, Any]:
     """What the digest reads, alone: its queries (``db.digest_queries``), every row fetched
     as the digest fetches it and dropped; nothing is built of them."""
-    from thekiz_flow.db import digest_queries as reads
+    from thekiz_flow.store import digest_queries as reads
 
     engine = engine_for(url)
     first, last = date(year, 1, 1), date(year, 12, 31)
@@ -125,7 +125,7 @@ def digest_reads(probe: Probe, url: str, year: int) -> dict[str, Any]:
 
 def groupby(probe: Probe, url: str, year: int) -> dict[str, Any]:
     """One scan: SELECT kind, stage, status, count(*), sum(hours) ... GROUP BY over the year."""
-    from thekiz_flow.db.tables import activities
+    from thekiz_flow.store.tables import activities
 
     engine = engine_for(url)
     c = activities.c
@@ -157,9 +157,9 @@ def bare_smtp(probe: Probe, url: str, port: int, batch_size: int, ids: list[int]
     after the other (as dispatch does)."""
     import aiosmtplib
 
-    from thekiz_flow.db.tables import outbox
+    from thekiz_flow.core.model import Mail
     from thekiz_flow.mail.message import OutgoingMessage, build_message
-    from thekiz_flow.model import Mail
+    from thekiz_flow.store.tables import outbox
 
     engine = engine_for(url)
     with engine.connect() as conn:
@@ -275,9 +275,9 @@ def outbox_rows(probe: Probe, url: str, count: int) -> dict[str, Any]:
     """
     from decimal import Decimal
 
-    from thekiz_flow.db.migrate import upgrade
-    from thekiz_flow.db.outbox import NewMail, OutboxStore
-    from thekiz_flow.model import COACHING, PLANNED, Activity, Coach
+    from thekiz_flow.core.model import COACHING, PLANNED, Activity, Coach
+    from thekiz_flow.store.migrate import upgrade
+    from thekiz_flow.store.outbox import NewMail, OutboxStore
 
     engine = engine_for(url)
     upgrade(engine)
@@ -319,7 +319,7 @@ def outbox_rows(probe: Probe, url: str, count: int) -> dict[str, Any]:
 
 def _stored_centres(engine: Engine, count: int) -> dict[int, Centre]:
     """``count`` centres, written to the store (the outbox rows refer to them)."""
-    from thekiz_flow.db.tables import centres as centre_table
+    from thekiz_flow.store.tables import centres as centre_table
 
     made = {
         n: Centre(

@@ -8,8 +8,8 @@ from dataclasses import dataclass
 from sqlalchemy import select
 
 from thekiz_flow.cli import main
-from thekiz_flow.db.engine import make_engine
-from thekiz_flow.db.tables import metadata
+from thekiz_flow.store.engine import make_engine
+from thekiz_flow.store.tables import metadata
 
 
 @dataclass(frozen=True)

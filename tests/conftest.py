@@ -16,16 +16,16 @@ from starlette.testclient import TestClient
 
 from tests.cli_helpers import Result, Run, main
 from tests.web_helpers import CHEAP_HASHER, add_users, web_client
-from thekiz_flow.clock import FrozenClock, noon
-from thekiz_flow.config import FileMailSettings, MailSettings
-from thekiz_flow.db.engine import make_engine
-from thekiz_flow.db.migrate import upgrade
-from thekiz_flow.definitions import load_workflow
-from thekiz_flow.model import Workflow
-from thekiz_flow.paths import DEFAULT_WORKFLOW
+from thekiz_flow.core.clock import FrozenClock, noon
+from thekiz_flow.core.model import Workflow
 from thekiz_flow.service import Service
 from thekiz_flow.service import users as service_users
+from thekiz_flow.store.engine import make_engine
+from thekiz_flow.store.migrate import upgrade
 from thekiz_flow.web import endpoints
+from thekiz_flow.workflow.config import FileMailSettings, MailSettings
+from thekiz_flow.workflow.definitions import load_workflow
+from thekiz_flow.workflow.paths import DEFAULT_WORKFLOW
 
 BERLIN = ZoneInfo("Europe/Berlin")
 PG_URL = os.environ.get("THEKIZ_TEST_DATABASE_URL")

@@ -8,8 +8,8 @@ from datetime import date
 from decimal import Decimal
 from itertools import pairwise
 
-from thekiz_flow.digest import Pair, Tally
-from thekiz_flow.model import COACHING, HELD, Activity
+from thekiz_flow.core.model import COACHING, HELD, Activity
+from thekiz_flow.core.tallies import Pair, Tally
 
 Key = tuple[str, str, str, int | None, Decimal | None, Decimal | None]
 

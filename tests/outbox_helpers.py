@@ -23,12 +23,12 @@ from sqlalchemy import Engine, select
 
 from tests.conftest import BERLIN
 from tests.smtp_servers import HOST, RecordingServer
-from thekiz_flow.clock import Clock
-from thekiz_flow.config import MailSettings, SmtpSettings
-from thekiz_flow.db.outbox import NewMail, OutboxRow, OutboxStore
-from thekiz_flow.db.tables import outbox
-from thekiz_flow.model import Mail, Workflow
+from thekiz_flow.core.clock import Clock
+from thekiz_flow.core.model import Mail, Workflow
 from thekiz_flow.service import Service
+from thekiz_flow.store.outbox import NewMail, OutboxRow, OutboxStore
+from thekiz_flow.store.tables import outbox
+from thekiz_flow.workflow.config import MailSettings, SmtpSettings
 
 SENDER = "thekiz-flow@example.org"
 OFFICE = "fachstelle@example.org"

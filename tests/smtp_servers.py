@@ -20,8 +20,8 @@ from typing import Self
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, AuthResult, Envelope, LoginPassword, Session
 
-from thekiz_flow.config import SmtpSettings
 from thekiz_flow.demo.sink import ConnectionCounter
+from thekiz_flow.workflow.config import SmtpSettings
 
 HOST = "127.0.0.1"
 

@@ -15,10 +15,10 @@ from tests.conftest import CLI_CONFIG, TODAY
 from tests.test_web_sessions import planned, programme
 from tests.web_helpers import login
 from thekiz_flow.cli import runtime
-from thekiz_flow.db.activities import ActivityFilter
-from thekiz_flow.model import HELD
-from thekiz_flow.paths import DEFAULT_WORKFLOW
+from thekiz_flow.core.model import HELD
 from thekiz_flow.service import Service
+from thekiz_flow.store.activities import ActivityFilter
+from thekiz_flow.workflow.paths import DEFAULT_WORKFLOW
 
 ENCODINGS = ["utf-16", "latin-1"]  # UTF-16 with its byte order mark; Latin-1 with umlauts
 

@@ -15,9 +15,9 @@ from starlette.testclient import TestClient
 from tests.cli_helpers import Run
 from tests.test_digest_files import DIGEST
 from tests.web_helpers import login
-from thekiz_flow.cells import csv_field
-from thekiz_flow.digest_files import csv_text, workbook_bytes
-from thekiz_flow.digest_model import Gap
+from thekiz_flow.digest.cells import csv_field
+from thekiz_flow.digest.files import csv_text, workbook_bytes
+from thekiz_flow.digest.model import Gap
 
 FORMULA = '=HYPERLINK("http://evil","x")'
 TYPED = [FORMULA, "+1", "-2", "@SUM(A1)"]  # names a person can type

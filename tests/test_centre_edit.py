@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 
 from tests.cli_helpers import Run, dump
-from thekiz_flow.definitions import load_workflow
-from thekiz_flow.paths import DEFAULT_WORKFLOW
-from thekiz_flow.rules import Lifecycle
+from thekiz_flow.core.rules import Lifecycle
+from thekiz_flow.workflow.definitions import load_workflow
+from thekiz_flow.workflow.paths import DEFAULT_WORKFLOW
 
 
 def test_editing_a_centre_through_the_cli(ready: Run) -> None:

@@ -18,14 +18,14 @@ from sqlalchemy import Engine
 
 from tests.cli_helpers import Run, dump
 from tests.conftest import BACKENDS, BERLIN
-from thekiz_flow.clock import FrozenClock
-from thekiz_flow.config import DigestSettings, MailSettings
-from thekiz_flow.db.activities import ActivityFilter
-from thekiz_flow.db.engine import make_engine
-from thekiz_flow.db.simulation import RealClock, is_simulation
-from thekiz_flow.errors import Refused
-from thekiz_flow.model import COACHING, MISSED, SENT, CentreInput, Workflow
+from thekiz_flow.core.clock import FrozenClock
+from thekiz_flow.core.errors import Refused
+from thekiz_flow.core.model import COACHING, MISSED, SENT, CentreInput, Workflow
 from thekiz_flow.service import Service
+from thekiz_flow.store.activities import ActivityFilter
+from thekiz_flow.store.engine import make_engine
+from thekiz_flow.store.simulation import RealClock, is_simulation
+from thekiz_flow.workflow.config import DigestSettings, MailSettings
 
 START = date(2025, 1, 6)  # the centre's admission
 LAST_TICK = datetime(2025, 3, 3, 9, tzinfo=BERLIN)  # the last tick before a downtime
@@ -182,7 +182,7 @@ def test_tick_now_in_the_future_exits_2(
     admitted_now: Run, database_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     real = datetime.now(BERLIN).replace(second=0, microsecond=0)
-    monkeypatch.setattr("thekiz_flow.db.simulation.SystemClock", lambda: FrozenClock(real))
+    monkeypatch.setattr("thekiz_flow.store.simulation.SystemClock", lambda: FrozenClock(real))
     ahead = real + timedelta(days=180)
     before = dump(database_url)
     result = admitted_now("tick", "--now", ahead.isoformat())
@@ -265,7 +265,7 @@ def test_run_skips_a_pass_ahead_of_the_real_clock_and_goes_on(
 ) -> None:
     """This machine's clock jumped a day ahead of the real one: `run` logs and goes on."""
     real = datetime.now(BERLIN) - timedelta(days=1)
-    monkeypatch.setattr("thekiz_flow.db.simulation.SystemClock", lambda: FrozenClock(real))
+    monkeypatch.setattr("thekiz_flow.store.simulation.SystemClock", lambda: FrozenClock(real))
     passes: list[object] = []
 
     def twice(tick: Callable[[], object], seconds: int, zone: ZoneInfo) -> None:

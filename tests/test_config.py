@@ -7,9 +7,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from thekiz_flow.config import load_settings
-from thekiz_flow.errors import ConfigError
-from thekiz_flow.paths import DEFAULT_DATABASE_URL, DEFAULT_WORKFLOW
+from thekiz_flow.core.errors import ConfigError
+from thekiz_flow.workflow.config import load_settings
+from thekiz_flow.workflow.paths import DEFAULT_DATABASE_URL, DEFAULT_WORKFLOW
 
 EXAMPLE = Path(__file__).resolve().parent.parent / "config.example.toml"
 

@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from thekiz_flow.definitions import load_workflow
-from thekiz_flow.errors import WorkflowError
-from thekiz_flow.graph import mermaid
-from thekiz_flow.model import REMEMBERED, Workflow
-from thekiz_flow.paths import DEFAULT_WORKFLOW
+from thekiz_flow.core.errors import WorkflowError
+from thekiz_flow.core.model import REMEMBERED, Workflow
+from thekiz_flow.workflow.definitions import load_workflow
+from thekiz_flow.workflow.graph import mermaid
+from thekiz_flow.workflow.paths import DEFAULT_WORKFLOW
 
 SHIPPED = DEFAULT_WORKFLOW.read_text(encoding="utf-8")
 

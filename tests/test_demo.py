@@ -12,12 +12,12 @@ from starlette.testclient import TestClient
 
 from tests.cli_helpers import main
 from tests.web_helpers import CHEAP_HASHER, csrf_token
-from thekiz_flow.clock import SystemClock
-from thekiz_flow.config import ENV_SECRET_KEY, Settings
-from thekiz_flow.errors import ConfigError
+from thekiz_flow.core.errors import ConfigError
 from thekiz_flow.service import Service
 from thekiz_flow.service import users as service_users
+from thekiz_flow.store.simulation import SystemClock
 from thekiz_flow.web import create_app
+from thekiz_flow.workflow.config import ENV_SECRET_KEY, Settings
 
 
 def test_demo_builds_a_programme(

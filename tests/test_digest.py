@@ -12,17 +12,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tests.digest_helpers import pairs, tallies
-from thekiz_flow.budget import stages_on
-from thekiz_flow.digest import (
-    SHORTEST_GAP_DAYS,
-    YearInput,
-    build_digest,
-    build_digest_in_parts,
-    held_runs,
-)
-from thekiz_flow.digest_model import CentreYear, Digest, Gap, SessionFigures
-from thekiz_flow.history import stay_on
-from thekiz_flow.model import (
+from thekiz_flow.core.budget import stages_on
+from thekiz_flow.core.history import stay_on
+from thekiz_flow.core.model import (
     CANCELLED,
     COACHING,
     HELD,
@@ -35,6 +27,9 @@ from thekiz_flow.model import (
     Training,
     Workflow,
 )
+from thekiz_flow.core.tallies import SHORTEST_GAP_DAYS
+from thekiz_flow.digest.aggregate import YearInput, build_digest, build_digest_in_parts, held_runs
+from thekiz_flow.digest.model import CentreYear, Digest, Gap, SessionFigures
 
 AT = datetime(2026, 1, 2, tzinfo=UTC)
 B, V = "basisbegleitung", "vertiefungsbegleitung"

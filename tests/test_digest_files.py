@@ -14,8 +14,9 @@ from pathlib import Path
 import pytest
 from openpyxl import load_workbook
 
-from thekiz_flow.digest_charts import Series, bar_chart
-from thekiz_flow.digest_files import (
+from thekiz_flow.core.errors import WorkflowError
+from thekiz_flow.digest.charts import Series, bar_chart
+from thekiz_flow.digest.files import (
     DigestFiles,
     csv_text,
     html_context,
@@ -24,9 +25,8 @@ from thekiz_flow.digest_files import (
     workbook_bytes,
     write_digest,
 )
-from thekiz_flow.digest_model import CentreYear, Digest, Gap, SessionFigures, TrainingFigures
-from thekiz_flow.errors import WorkflowError
-from thekiz_flow.paths import PROJECT_ROOT
+from thekiz_flow.digest.model import CentreYear, Digest, Gap, SessionFigures, TrainingFigures
+from thekiz_flow.workflow.paths import PROJECT_ROOT
 
 TEMPLATES = PROJECT_ROOT / "templates"
 EVIL = 'Kita <b>&"Quote", Komma'

@@ -9,13 +9,7 @@ import pytest
 from sqlalchemy import Engine, insert
 
 from tests.digest_helpers import pairs, tallies
-from thekiz_flow.db import digest_queries
-from thekiz_flow.db.activities import ActivityFilter
-from thekiz_flow.db.digest_queries import ByCentre
-from thekiz_flow.db.repository import Repository
-from thekiz_flow.db.tables import activities, trainings
-from thekiz_flow.digest import SHORTEST_GAP_DAYS
-from thekiz_flow.model import (
+from thekiz_flow.core.model import (
     CANCELLED,
     COACHING,
     HELD,
@@ -25,7 +19,13 @@ from thekiz_flow.model import (
     NewCentre,
     StageChange,
 )
+from thekiz_flow.core.tallies import SHORTEST_GAP_DAYS
 from thekiz_flow.service import Service
+from thekiz_flow.store import digest_queries
+from thekiz_flow.store.activities import ActivityFilter
+from thekiz_flow.store.digest_queries import ByCentre
+from thekiz_flow.store.repository import Repository
+from thekiz_flow.store.tables import activities, trainings
 
 NOW = datetime(2026, 1, 2, tzinfo=UTC)
 FIRST, LAST = date(2025, 1, 1), date(2025, 12, 31)

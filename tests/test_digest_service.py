@@ -10,11 +10,11 @@ from pathlib import Path
 from sqlalchemy import Engine
 
 from tests.conftest import BERLIN
-from thekiz_flow.clock import FrozenClock
-from thekiz_flow.config import DigestSettings, MailSettings
-from thekiz_flow.db.activities import ActivityFilter
-from thekiz_flow.model import COACHING, SENT, CentreInput, Workflow
+from thekiz_flow.core.clock import FrozenClock
+from thekiz_flow.core.model import COACHING, SENT, CentreInput, Workflow
 from thekiz_flow.service import Service
+from thekiz_flow.store.activities import ActivityFilter
+from thekiz_flow.workflow.config import DigestSettings, MailSettings
 
 
 def at(day: date, hour: int = 9) -> datetime:

@@ -15,11 +15,11 @@ from starlette.testclient import TestClient
 from tests.cli_helpers import Run, dump
 from tests.conftest import BERLIN, TODAY
 from tests.web_helpers import login
-from thekiz_flow.clock import FrozenClock, noon
-from thekiz_flow.db.activities import ActivityFilter
-from thekiz_flow.errors import InvalidInput, Refused
-from thekiz_flow.model import COACHING, HELD, PLANNED, SITE_VISIT, CentreInput
+from thekiz_flow.core.clock import FrozenClock, noon
+from thekiz_flow.core.errors import InvalidInput, Refused
+from thekiz_flow.core.model import COACHING, HELD, PLANNED, SITE_VISIT, CentreInput
 from thekiz_flow.service import Service
+from thekiz_flow.store.activities import ActivityFilter
 
 REGISTERED = date(2025, 1, 6)
 ADMITTED = date(2025, 3, 3)

@@ -12,13 +12,13 @@ from hypothesis import strategies as st
 from sqlalchemy import Engine, func, select
 
 from tests.conftest import BERLIN, TODAY
-from thekiz_flow.clock import FrozenClock, noon
-from thekiz_flow.db.engine import make_engine
-from thekiz_flow.db.migrate import upgrade
-from thekiz_flow.db.tables import centres, stage_changes
-from thekiz_flow.errors import InvalidInput
-from thekiz_flow.model import Workflow
+from thekiz_flow.core.clock import FrozenClock, noon
+from thekiz_flow.core.errors import InvalidInput
+from thekiz_flow.core.model import Workflow
 from thekiz_flow.service import Service
+from thekiz_flow.store.engine import make_engine
+from thekiz_flow.store.migrate import upgrade
+from thekiz_flow.store.tables import centres, stage_changes
 
 GOOD = {
     "district": st.sampled_from(["Jena", "gera", "SUHL", "Weimarer Land"]),

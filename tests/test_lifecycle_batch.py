@@ -10,14 +10,9 @@ import pytest
 
 from tests.cli_helpers import Run, dump
 from tests.conftest import BERLIN, TODAY, fresh_database
-from thekiz_flow.clock import FrozenClock
-from thekiz_flow.config import MailSettings
-from thekiz_flow.db.activities import ActivityFilter
-from thekiz_flow.db.engine import make_engine
-from thekiz_flow.db.migrate import upgrade
-from thekiz_flow.db.repository import Repository
-from thekiz_flow.errors import InvalidInput, NotFound, Refused, UserError
-from thekiz_flow.model import (
+from thekiz_flow.core.clock import FrozenClock
+from thekiz_flow.core.errors import InvalidInput, NotFound, Refused, UserError
+from thekiz_flow.core.model import (
     CANCELLED,
     COACHING,
     PLANNED,
@@ -28,6 +23,11 @@ from thekiz_flow.model import (
     Workflow,
 )
 from thekiz_flow.service import Service
+from thekiz_flow.store.activities import ActivityFilter
+from thekiz_flow.store.engine import make_engine
+from thekiz_flow.store.migrate import upgrade
+from thekiz_flow.store.repository import Repository
+from thekiz_flow.workflow.config import MailSettings
 
 # The centres of `populate`, by what they are on 15.06.2026.
 OFFICE = "fachstelle@example.org"

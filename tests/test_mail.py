@@ -29,8 +29,9 @@ from tests.smtp_servers import (
     TempFailServer,
     free_port,
 )
-from thekiz_flow.config import FileMailSettings, MailSettings, SmtpSettings
-from thekiz_flow.errors import ConfigError, InvalidInput, WorkflowError
+from thekiz_flow.core.errors import ConfigError, InvalidInput, WorkflowError
+from thekiz_flow.core.german import euro, german_date, german_number, german_short_date
+from thekiz_flow.core.model import Mail
 from thekiz_flow.mail.delivery import (
     AFTER_DATA,
     LEASE_OVER,
@@ -41,9 +42,9 @@ from thekiz_flow.mail.delivery import (
     make_backend,
 )
 from thekiz_flow.mail.message import build_message
-from thekiz_flow.mail.render import Renderer, euro, german_date, german_number, german_short_date
-from thekiz_flow.model import Mail
-from thekiz_flow.paths import PROJECT_ROOT
+from thekiz_flow.mail.render import Renderer
+from thekiz_flow.workflow.config import FileMailSettings, MailSettings, SmtpSettings
+from thekiz_flow.workflow.paths import PROJECT_ROOT
 
 TEMPLATES = PROJECT_ROOT / "templates"
 NOW = datetime(2026, 1, 15, 7, 0, tzinfo=ZoneInfo("Europe/Berlin"))

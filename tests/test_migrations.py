@@ -9,8 +9,8 @@ import pytest
 from alembic import command
 from sqlalchemy import Engine, text
 
-from thekiz_flow.db.engine import make_engine
-from thekiz_flow.db.migrate import alembic_config, head_revision, upgrade
+from thekiz_flow.store.engine import make_engine
+from thekiz_flow.store.migrate import alembic_config, head_revision, upgrade
 
 
 @pytest.fixture

@@ -7,8 +7,8 @@ from datetime import UTC, datetime
 
 from sqlalchemy import Connection, Engine, func, select
 
-from thekiz_flow.db.outbox import ADD_CHUNK, NewMail, OutboxStore
-from thekiz_flow.db.tables import outbox
+from thekiz_flow.store.outbox import ADD_CHUNK, NewMail, OutboxStore
+from thekiz_flow.store.tables import outbox
 
 NOW = datetime(2026, 6, 15, 8, 0, tzinfo=UTC)
 

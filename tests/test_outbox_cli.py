@@ -11,8 +11,8 @@ import pytest
 from tests.cli_helpers import Result, Run, dump
 from tests.outbox_helpers import OFFICE, add_pending, message_id, rows, write_config
 from tests.smtp_servers import RefusingServer, free_port
-from thekiz_flow.db.engine import make_engine
 from thekiz_flow.service.outbox import NOTICE_RULE
+from thekiz_flow.store.engine import make_engine
 
 KEYS = {"id", "key", "to", "subject", "status", "attempts", "last_error"}
 

@@ -30,8 +30,8 @@ from tests.outbox_helpers import (
     write_config,
 )
 from tests.smtp_servers import RecordingServer
-from thekiz_flow.db.tables import outbox
-from thekiz_flow.model import PENDING, SENDING, SENT
+from thekiz_flow.core.model import PENDING, SENDING, SENT
+from thekiz_flow.store.tables import outbox
 
 LEASE = 30  # seconds: a restart fits in it, even on a busy machine
 TIMEOUT = 2  # seconds, [mail.smtp] timeout: less than the lease

@@ -23,11 +23,8 @@ from tests.smtp_servers import (
     TempFailServer,
     free_port,
 )
-from thekiz_flow.clock import FrozenClock, noon
-from thekiz_flow.db.activities import ActivityFilter
-from thekiz_flow.db.outbox import Claim, OutboxRow, OutboxStore, Retry
-from thekiz_flow.mail.delivery import AFTER_DATA
-from thekiz_flow.model import (
+from thekiz_flow.core.clock import FrozenClock, noon
+from thekiz_flow.core.model import (
     COACHING,
     FAILED,
     MISSED,
@@ -37,8 +34,11 @@ from thekiz_flow.model import (
     CentreInput,
     Workflow,
 )
+from thekiz_flow.mail.delivery import AFTER_DATA
 from thekiz_flow.service import Service
 from thekiz_flow.service.outbox import NOTICE_RULE, backoff
+from thekiz_flow.store.activities import ActivityFilter
+from thekiz_flow.store.outbox import Claim, OutboxRow, OutboxStore, Retry
 
 
 def duplicates(message_ids: list[str]) -> set[str]:

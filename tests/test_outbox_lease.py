@@ -31,10 +31,10 @@ from tests.outbox_helpers import (
     write_config,
 )
 from tests.smtp_servers import SlowServer
-from thekiz_flow.clock import SystemClock
-from thekiz_flow.db.outbox import Claim, OutboxStore
-from thekiz_flow.model import SENT, Mail, Workflow
+from thekiz_flow.core.model import SENT, Mail, Workflow
 from thekiz_flow.service.outbox import CLOCK_SKEW, Hold
+from thekiz_flow.store.outbox import Claim, OutboxStore
+from thekiz_flow.store.simulation import SystemClock
 
 LEASE = 2  # seconds: the shortest [mail] lease_seconds, above the SMTP timeout
 TIMEOUT = 1  # seconds, [mail.smtp] timeout

@@ -8,8 +8,8 @@ from decimal import Decimal
 
 import pytest
 
-from thekiz_flow.calendar import WorkCalendar
-from thekiz_flow.model import (
+from thekiz_flow.core.calendar import WorkCalendar
+from thekiz_flow.core.model import (
     CANCELLED,
     COACHING,
     HELD,
@@ -20,7 +20,7 @@ from thekiz_flow.model import (
     StageChange,
     Workflow,
 )
-from thekiz_flow.planning import PlanInput, plan, plan_stamp, reconcile
+from thekiz_flow.core.planning import PlanInput, plan, plan_stamp, reconcile
 
 AT = datetime(2020, 1, 1, tzinfo=UTC)
 

@@ -11,12 +11,9 @@ from sqlalchemy import Engine, delete
 
 from tests.cli_helpers import dump
 from tests.conftest import BERLIN
-from thekiz_flow.clock import FrozenClock, noon
-from thekiz_flow.db.activities import ActivityFilter
-from thekiz_flow.db.repository import Repository
-from thekiz_flow.db.tables import activities
-from thekiz_flow.errors import InvalidInput, Refused
-from thekiz_flow.model import (
+from thekiz_flow.core.clock import FrozenClock, noon
+from thekiz_flow.core.errors import InvalidInput, Refused
+from thekiz_flow.core.model import (
     CANCELLED,
     COACHING,
     HELD,
@@ -27,6 +24,9 @@ from thekiz_flow.model import (
     Workflow,
 )
 from thekiz_flow.service import Service
+from thekiz_flow.store.activities import ActivityFilter
+from thekiz_flow.store.repository import Repository
+from thekiz_flow.store.tables import activities
 
 
 def admitted(service: Service, clock: FrozenClock, day: date, rate: str = "60") -> int:
@@ -129,7 +129,7 @@ def test_a_failing_replan_leaves_the_stage_unchanged(
     def broken(*args: object, **kwargs: object) -> bool:
         raise RuntimeError("connection lost")
 
-    monkeypatch.setattr("thekiz_flow.db.activities.ActivityStore.cancel_many", broken)
+    monkeypatch.setattr("thekiz_flow.store.activities.ActivityStore.cancel_many", broken)
     with pytest.raises(RuntimeError):
         service.advance(centre, "withdraw")
     assert dump(database_url) == before
@@ -267,7 +267,7 @@ def test_tick_reads_today_in_berlin_across_dst(
 def test_simulation_ticks_each_day_once_across_dst(
     service: Service, clock: FrozenClock, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from thekiz_flow.simulation import simulate_days
+    from thekiz_flow.service.simulation import simulate_days
 
     seen: list[date] = []
     original = Service.tick

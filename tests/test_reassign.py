@@ -14,10 +14,8 @@ from sqlalchemy import Connection, text
 
 from tests.cli_helpers import Run, dump
 from tests.conftest import BERLIN
-from thekiz_flow.clock import FrozenClock
-from thekiz_flow.db.activities import ActivityFilter
-from thekiz_flow.db.outbox import OutboxRow, OutboxStore
-from thekiz_flow.model import (
+from thekiz_flow.core.clock import FrozenClock
+from thekiz_flow.core.model import (
     CANCELLED,
     COACHING,
     FAILED,
@@ -32,6 +30,8 @@ from thekiz_flow.model import (
     CentreInput,
 )
 from thekiz_flow.service import Service
+from thekiz_flow.store.activities import ActivityFilter
+from thekiz_flow.store.outbox import OutboxRow, OutboxStore
 
 ADMITTED = date(2025, 1, 6)  # a Monday: sessions on the first Monday of each month
 TODAY = date(2025, 3, 31)  # the session of 7 April is reminded of today (7 days before)

@@ -7,10 +7,10 @@ from dataclasses import replace
 from datetime import date, datetime, time, timedelta
 
 from tests.conftest import BERLIN
-from thekiz_flow.clock import FrozenClock
-from thekiz_flow.db.activities import ActivityFilter
-from thekiz_flow.model import COACHING, MISSED, PENDING, SENT, SITE_VISIT, CentreInput
+from thekiz_flow.core.clock import FrozenClock
+from thekiz_flow.core.model import COACHING, MISSED, PENDING, SENT, SITE_VISIT, CentreInput
 from thekiz_flow.service import Service
+from thekiz_flow.store.activities import ActivityFilter
 
 
 def morning(day: date) -> datetime:

@@ -8,8 +8,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from thekiz_flow.model import ReminderRule, Workflow
-from thekiz_flow.reminders import MISSED, SEND, Window, due_for
+from thekiz_flow.core.model import ReminderRule, Workflow
+from thekiz_flow.core.reminders import MISSED, SEND, Window, due_for
 
 BERLIN = ZoneInfo("Europe/Berlin")
 RULE = ReminderRule(

@@ -7,9 +7,9 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from thekiz_flow.errors import Refused
-from thekiz_flow.model import Centre, CentreFacts, StageChange, Workflow
-from thekiz_flow.rules import Lifecycle
+from thekiz_flow.core.errors import Refused
+from thekiz_flow.core.model import Centre, CentreFacts, StageChange, Workflow
+from thekiz_flow.core.rules import Lifecycle
 
 RECORDED = datetime(2020, 1, 1, tzinfo=UTC)
 

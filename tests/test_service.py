@@ -9,12 +9,12 @@ import pytest
 from sqlalchemy import Engine, func, select
 
 from tests.conftest import BERLIN
-from thekiz_flow.clock import FrozenClock, noon
-from thekiz_flow.db.repository import Repository
-from thekiz_flow.db.tables import centres, stage_changes
-from thekiz_flow.errors import InvalidInput, NotFound, Refused
-from thekiz_flow.model import CentreInput
+from thekiz_flow.core.clock import FrozenClock, noon
+from thekiz_flow.core.errors import InvalidInput, NotFound, Refused
+from thekiz_flow.core.model import CentreInput
 from thekiz_flow.service import Service
+from thekiz_flow.store.repository import Repository
+from thekiz_flow.store.tables import centres, stage_changes
 
 
 def new_centre(service: Service, name: str = "Kita Pusteblume", coach: str | None = None) -> int:

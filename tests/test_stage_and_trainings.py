@@ -10,11 +10,11 @@ from dateutil.relativedelta import relativedelta
 
 from tests.cli_helpers import main
 from tests.conftest import BERLIN
-from thekiz_flow.clock import FrozenClock, noon
-from thekiz_flow.db.activities import ActivityFilter
-from thekiz_flow.model import CANCELLED, PLANNED, TRAINING, WAITING, CentreInput
-from thekiz_flow.recommend import stay_starts_for_deadlines
+from thekiz_flow.core.clock import FrozenClock, noon
+from thekiz_flow.core.model import CANCELLED, PLANNED, TRAINING, WAITING, CentreInput
+from thekiz_flow.core.recommend import stay_starts_for_deadlines
 from thekiz_flow.service import Service
+from thekiz_flow.store.activities import ActivityFilter
 
 
 def centre(service: Service, name: str, coach: int) -> int:

@@ -12,13 +12,7 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy import Engine, event, func, select, text
 from sqlalchemy.exc import IntegrityError
 
-from thekiz_flow.db.activities import ActivityFilter
-from thekiz_flow.db.engine import make_engine
-from thekiz_flow.db.migrate import current_revision, head_revision, upgrade
-from thekiz_flow.db.repository import Repository
-from thekiz_flow.db.tables import metadata, stage_changes
-from thekiz_flow.db.trainings import NewTraining
-from thekiz_flow.model import (
+from thekiz_flow.core.model import (
     CANCELLED,
     COACHING,
     HELD,
@@ -28,6 +22,12 @@ from thekiz_flow.model import (
     PlannedActivity,
     StageChange,
 )
+from thekiz_flow.store.activities import ActivityFilter
+from thekiz_flow.store.engine import make_engine
+from thekiz_flow.store.migrate import current_revision, head_revision, upgrade
+from thekiz_flow.store.repository import Repository
+from thekiz_flow.store.tables import metadata, stage_changes
+from thekiz_flow.store.trainings import NewTraining
 
 NOW = datetime(2026, 3, 29, 0, 30, tzinfo=UTC)
 

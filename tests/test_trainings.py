@@ -11,14 +11,14 @@ import pytest
 from sqlalchemy import Engine, event
 
 from tests.conftest import BERLIN
-from thekiz_flow.clock import FrozenClock, noon
-from thekiz_flow.db.engine import make_engine
-from thekiz_flow.db.migrate import upgrade
-from thekiz_flow.db.trainings import TrainingStore
-from thekiz_flow.errors import InvalidInput, NotFound
-from thekiz_flow.model import CANCELLED, HELD, PLANNED, WAITING, CentreInput, Workflow
-from thekiz_flow.recommend import describe_unmet, unmet_trainings
+from thekiz_flow.core.clock import FrozenClock, noon
+from thekiz_flow.core.errors import InvalidInput, NotFound
+from thekiz_flow.core.model import CANCELLED, HELD, PLANNED, WAITING, CentreInput, Workflow
+from thekiz_flow.core.recommend import describe_unmet, unmet_trainings
 from thekiz_flow.service import Service
+from thekiz_flow.store.engine import make_engine
+from thekiz_flow.store.migrate import upgrade
+from thekiz_flow.store.trainings import TrainingStore
 
 SEPTEMBER = date(2026, 9, 10)  # after TODAY (2026-06-15)
 

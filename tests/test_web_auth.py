@@ -13,14 +13,14 @@ from starlette.testclient import TestClient
 
 from tests.cli_helpers import dump
 from tests.web_helpers import PASSWORD, USERS, csrf_token, login, logout, web_client
-from thekiz_flow.clock import FrozenClock
-from thekiz_flow.config import Settings, WebSettings
-from thekiz_flow.errors import Throttled
+from thekiz_flow.core.clock import FrozenClock
+from thekiz_flow.core.errors import Throttled
 from thekiz_flow.service import Service
 from thekiz_flow.service import users as service_users
 from thekiz_flow.web import app as web_app
 from thekiz_flow.web.app import SESSION_COOKIE
 from thekiz_flow.web.pages.login import WRONG
+from thekiz_flow.workflow.config import Settings, WebSettings
 
 
 def signed_in(client: TestClient) -> bool:

@@ -11,10 +11,10 @@ from starlette.testclient import TestClient
 from tests.cli_helpers import dump
 from tests.conftest import TODAY
 from tests.web_helpers import USERS, assert_action_guarded, login
-from thekiz_flow.db.activities import ActivityFilter
-from thekiz_flow.labels import trigger_name
-from thekiz_flow.model import COACHING, PLANNED, SITE_VISIT, CentreInput
+from thekiz_flow.core.labels import trigger_name
+from thekiz_flow.core.model import COACHING, PLANNED, SITE_VISIT, CentreInput
 from thekiz_flow.service import Service, registry
+from thekiz_flow.store.activities import ActivityFilter
 
 ON = date(2024, 1, 8)
 ADMITTED = date(2026, 3, 4)  # sessions are planned ahead of today (15.06.2026)

@@ -15,10 +15,10 @@ from starlette.applications import Starlette
 from tests.cli_helpers import Run, dump
 from tests.web_helpers import CHEAP_HASHER, PASSWORD
 from thekiz_flow.cli import web as web_cli
-from thekiz_flow.db.engine import make_engine
-from thekiz_flow.db.tables import users
 from thekiz_flow.service import Service
 from thekiz_flow.service import users as service_users
+from thekiz_flow.store.engine import make_engine
+from thekiz_flow.store.tables import users
 
 
 def stdin(monkeypatch: pytest.MonkeyPatch, text: str) -> None:

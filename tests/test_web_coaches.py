@@ -8,9 +8,9 @@ from starlette.testclient import TestClient
 
 from tests.conftest import BERLIN, TODAY
 from tests.web_helpers import login
-from thekiz_flow.clock import FrozenClock, noon
-from thekiz_flow.mail.render import german_number
-from thekiz_flow.model import CentreInput
+from thekiz_flow.core.clock import FrozenClock, noon
+from thekiz_flow.core.german import german_number
+from thekiz_flow.core.model import CentreInput
 from thekiz_flow.service import Service
 
 JULY = [date(2026, 7, day) for day in (6, 7, 8, 9)]  # working days

@@ -12,8 +12,8 @@ from starlette.testclient import TestClient
 from tests.conftest import BERLIN
 from tests.test_web_overview import programme
 from tests.web_helpers import login
-from thekiz_flow.config import DigestSettings
 from thekiz_flow.service import Service
+from thekiz_flow.workflow.config import DigestSettings
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 

@@ -19,16 +19,16 @@ from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 from tests.conftest import BACKENDS, BERLIN, TODAY, file_mail, fresh_database
 from tests.web_helpers import CHEAP_HASHER, PASSWORD, SECRET_KEY, USERS, add_users
-from thekiz_flow.clock import FrozenClock, noon
-from thekiz_flow.config import Settings
-from thekiz_flow.db.activities import ActivityFilter
-from thekiz_flow.db.engine import make_engine
-from thekiz_flow.db.migrate import upgrade
+from thekiz_flow.core.clock import FrozenClock, noon
+from thekiz_flow.core.model import COACHING, HELD, PLANNED, Activity, CentreInput, Workflow
 from thekiz_flow.demo.browser import launch_chromium, served
-from thekiz_flow.model import COACHING, HELD, PLANNED, Activity, CentreInput, Workflow
 from thekiz_flow.service import Service
 from thekiz_flow.service import users as service_users
+from thekiz_flow.store.activities import ActivityFilter
+from thekiz_flow.store.engine import make_engine
+from thekiz_flow.store.migrate import upgrade
 from thekiz_flow.web import create_app
+from thekiz_flow.workflow.config import Settings
 
 pytestmark = pytest.mark.browser
 

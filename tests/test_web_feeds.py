@@ -14,12 +14,12 @@ from starlette.testclient import TestClient
 from tests.cli_helpers import Run, dump
 from tests.conftest import BERLIN, CLI_CONFIG
 from tests.web_helpers import assert_action_guarded, login, logout, web_client
-from thekiz_flow.clock import FrozenClock, noon
-from thekiz_flow.config import Settings, WebSettings
-from thekiz_flow.db.activities import ActivityFilter
-from thekiz_flow.model import COACHING, PLANNED, SITE_VISIT, Activity, CentreInput
+from thekiz_flow.core.clock import FrozenClock, noon
+from thekiz_flow.core.model import COACHING, PLANNED, SITE_VISIT, Activity, CentreInput
 from thekiz_flow.service import Service
+from thekiz_flow.store.activities import ActivityFilter
 from thekiz_flow.web.pages.feeds import NOT_YOURS
+from thekiz_flow.workflow.config import Settings, WebSettings
 
 REGISTERED, ADMITTED = date(2026, 5, 4), date(2026, 5, 11)
 _URL = re.compile(r'value="(https://[^"]+/feeds/[^"]+\.ics)"')

@@ -11,10 +11,10 @@ from starlette.testclient import TestClient
 from tests.cli_helpers import dump
 from tests.test_web_overview import programme
 from tests.web_helpers import assert_action_guarded, login
-from thekiz_flow.db.outbox import NewMail, OutboxStore
-from thekiz_flow.model import FAILED, PENDING, SENT
+from thekiz_flow.core.model import FAILED, PENDING, SENT
 from thekiz_flow.service import Service
 from thekiz_flow.service.outbox import PAGE
+from thekiz_flow.store.outbox import NewMail, OutboxStore
 
 _ROW = re.compile(r"<tr>\s*<td>(\d+)</td>")
 

@@ -7,9 +7,9 @@ from datetime import date, timedelta
 from starlette.testclient import TestClient
 
 from tests.web_helpers import login
-from thekiz_flow.db.outbox import NewMail, OutboxStore
-from thekiz_flow.model import FAILED, CentreInput, Workflow
+from thekiz_flow.core.model import FAILED, CentreInput, Workflow
 from thekiz_flow.service import Service
+from thekiz_flow.store.outbox import NewMail, OutboxStore
 from thekiz_flow.web.pages.overview import stage_table
 
 ON = date(2024, 1, 8)

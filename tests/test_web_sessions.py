@@ -12,12 +12,20 @@ from starlette.testclient import TestClient
 from tests.cli_helpers import dump
 from tests.conftest import BERLIN, TODAY
 from tests.web_helpers import assert_action_guarded, login, logout
-from thekiz_flow.clock import FrozenClock, noon
-from thekiz_flow.db.activities import ActivityFilter
-from thekiz_flow.db.users import User
-from thekiz_flow.errors import InvalidInput
-from thekiz_flow.model import CANCELLED, COACHING, HELD, PLANNED, SITE_VISIT, Activity, CentreInput
+from thekiz_flow.core.clock import FrozenClock, noon
+from thekiz_flow.core.errors import InvalidInput
+from thekiz_flow.core.model import (
+    CANCELLED,
+    COACHING,
+    HELD,
+    PLANNED,
+    SITE_VISIT,
+    Activity,
+    CentreInput,
+)
 from thekiz_flow.service import Service
+from thekiz_flow.store.activities import ActivityFilter
+from thekiz_flow.store.users import User
 from thekiz_flow.web.pages.sessions import coach_filter, month_start, period
 
 ADMITTED = date(2026, 3, 2)

@@ -9,8 +9,8 @@ from starlette.testclient import TestClient
 from tests.cli_helpers import dump
 from tests.conftest import BERLIN
 from tests.web_helpers import assert_action_guarded, login
-from thekiz_flow.clock import FrozenClock, noon
-from thekiz_flow.model import CANCELLED, HELD, PLANNED, WAITING, CentreInput
+from thekiz_flow.core.clock import FrozenClock, noon
+from thekiz_flow.core.model import CANCELLED, HELD, PLANNED, WAITING, CentreInput
 from thekiz_flow.service import Service
 from thekiz_flow.service.trainings import Enrolment
 from thekiz_flow.web.pages.trainings import find_centres, sections

@@ -22,9 +22,9 @@ from argon2 import PasswordHasher
 from starlette.testclient import TestClient
 
 from tests.cli_helpers import dump
-from thekiz_flow.config import Settings
 from thekiz_flow.service import Service
 from thekiz_flow.web import create_app
+from thekiz_flow.workflow.config import Settings
 
 PASSWORD = "ein-langes-Passwort"
 SECRET_KEY = "s" * 32  # only for the tests

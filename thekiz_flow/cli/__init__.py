@@ -14,7 +14,7 @@ from sqlalchemy.exc import OperationalError
 
 from thekiz_flow.cli.app import App, cli
 from thekiz_flow.cli.usage import german_usage
-from thekiz_flow.errors import ThekizError
+from thekiz_flow.core.errors import ThekizError
 
 # Importing the command modules registers their commands on `cli`.
 from thekiz_flow.cli import digest, lifecycle, mail, planning, registry, runtime, views  # noqa: F401  isort: skip

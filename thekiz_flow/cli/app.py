@@ -11,14 +11,15 @@ from pathlib import Path
 import click
 from sqlalchemy import Engine
 
-from thekiz_flow.clock import Clock, SystemClock
-from thekiz_flow.config import Settings, load_settings
-from thekiz_flow.db.engine import make_engine
-from thekiz_flow.definitions import load_workflow
-from thekiz_flow.ids import Kind, parse_id
+from thekiz_flow.core.clock import Clock
+from thekiz_flow.core.ids import Kind, parse_id
+from thekiz_flow.core.model import Workflow
 from thekiz_flow.mail.delivery import Backend
-from thekiz_flow.model import Workflow
 from thekiz_flow.service import Service
+from thekiz_flow.store.engine import make_engine
+from thekiz_flow.store.simulation import SystemClock
+from thekiz_flow.workflow.config import Settings, load_settings
+from thekiz_flow.workflow.definitions import load_workflow
 
 
 def _actor() -> str:

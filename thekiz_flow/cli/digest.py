@@ -6,8 +6,8 @@ from pathlib import Path
 
 import click
 
-from thekiz_flow import validate
 from thekiz_flow.cli.app import App, cli, pass_app
+from thekiz_flow.core import validate
 
 
 @cli.command()

@@ -6,7 +6,7 @@ import click
 
 from thekiz_flow.cli.app import App, pass_app
 from thekiz_flow.cli.registry import coach
-from thekiz_flow.errors import ConfigError
+from thekiz_flow.core.errors import ConfigError
 from thekiz_flow.service.feeds import feed_path
 
 

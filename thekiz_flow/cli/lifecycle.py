@@ -9,10 +9,10 @@ import click
 from thekiz_flow.cli.app import App, Id, cli, pass_app
 from thekiz_flow.cli.output import german_date, print_json, print_table
 from thekiz_flow.cli.registry import on_option
-from thekiz_flow.definitions import load_workflow
-from thekiz_flow.errors import Refused
-from thekiz_flow.graph import mermaid
-from thekiz_flow.model import StageChange
+from thekiz_flow.core.errors import Refused
+from thekiz_flow.core.model import StageChange
+from thekiz_flow.workflow.definitions import load_workflow
+from thekiz_flow.workflow.graph import mermaid
 
 
 @cli.command()

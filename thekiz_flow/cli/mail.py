@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import click
 
-from thekiz_flow import validate
 from thekiz_flow.cli.app import App, Id, cli, pass_app
 from thekiz_flow.cli.output import print_json, print_table
-from thekiz_flow.db.outbox import OutboxRow
-from thekiz_flow.errors import InvalidInput
-from thekiz_flow.labels import OUTBOX_STATUS_NAMES
-from thekiz_flow.model import OUTBOX_STATUSES
+from thekiz_flow.core import validate
+from thekiz_flow.core.errors import InvalidInput
+from thekiz_flow.core.labels import OUTBOX_STATUS_NAMES
+from thekiz_flow.core.model import OUTBOX_STATUSES
+from thekiz_flow.store.outbox import OutboxRow
 
 
 def outbox_json(row: OutboxRow) -> dict[str, object]:

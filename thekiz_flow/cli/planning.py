@@ -6,13 +6,13 @@ from decimal import Decimal
 
 import click
 
-from thekiz_flow import validate
 from thekiz_flow.cli.app import App, Id, cli, pass_app
 from thekiz_flow.cli.output import german_date, german_number, print_json, print_table
 from thekiz_flow.cli.registry import centre, on_option
-from thekiz_flow.db.activities import ActivityFilter
-from thekiz_flow.labels import KIND_NAMES, STATUS_NAMES
-from thekiz_flow.model import KINDS, STATUSES, Activity
+from thekiz_flow.core import validate
+from thekiz_flow.core.labels import KIND_NAMES, STATUS_NAMES
+from thekiz_flow.core.model import KINDS, STATUSES, Activity
+from thekiz_flow.store.activities import ActivityFilter
 
 
 def activity_json(activity: Activity) -> dict[str, object]:

@@ -7,11 +7,11 @@ from pathlib import Path
 
 import click
 
-from thekiz_flow import validate
 from thekiz_flow.cli.app import App, Id, cli, pass_app
 from thekiz_flow.cli.output import euro, german_date, print_json, print_table
-from thekiz_flow.db.migrate import upgrade
-from thekiz_flow.model import Centre, CentreEdit, CentreInput, Coach
+from thekiz_flow.core import validate
+from thekiz_flow.core.model import Centre, CentreEdit, CentreInput, Coach
+from thekiz_flow.store.migrate import upgrade
 
 
 def on_option(value: str | None) -> date | None:

@@ -8,13 +8,13 @@ from pathlib import Path
 
 import click
 
-from thekiz_flow import validate
 from thekiz_flow.cli.app import App, cli, pass_app
-from thekiz_flow.clock import FrozenClock
-from thekiz_flow.errors import InvalidInput, UserError
+from thekiz_flow.cli.scheduler import run_forever
+from thekiz_flow.core import validate
+from thekiz_flow.core.clock import FrozenClock
+from thekiz_flow.core.errors import InvalidInput, UserError
 from thekiz_flow.mail.delivery import FileBackend
-from thekiz_flow.scheduler import run_forever
-from thekiz_flow.simulation import SIMULATED_HOUR, simulate_days, simulation_engine
+from thekiz_flow.service.simulation import SIMULATED_HOUR, simulate_days, simulation_engine
 
 
 def _instant(value: str) -> datetime:

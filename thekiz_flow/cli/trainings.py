@@ -6,12 +6,12 @@ from pathlib import Path
 
 import click
 
-from thekiz_flow import validate
 from thekiz_flow.cli.app import App, Id, cli, pass_app
 from thekiz_flow.cli.output import german_date, print_json, print_table
 from thekiz_flow.cli.registry import on_option
-from thekiz_flow.labels import enrolment_state
-from thekiz_flow.model import HELD, PLANNED, WAITING, Training
+from thekiz_flow.core import validate
+from thekiz_flow.core.labels import enrolment_state
+from thekiz_flow.core.model import HELD, PLANNED, WAITING, Training
 from thekiz_flow.service.trainings import Enrolment
 
 

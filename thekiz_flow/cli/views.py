@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import click
 
-from thekiz_flow.budget import YearBudget
 from thekiz_flow.cli.app import App, Id, pass_app
 from thekiz_flow.cli.output import euro, german_date, german_number, print_json, print_table
 from thekiz_flow.cli.planning import activity_json
 from thekiz_flow.cli.registry import centre, centre_json, coach
-from thekiz_flow.db.activities import ActivityFilter
-from thekiz_flow.labels import KIND_NAMES
-from thekiz_flow.model import PLANNED
+from thekiz_flow.core.budget import YearBudget
+from thekiz_flow.core.labels import KIND_NAMES
+from thekiz_flow.core.model import PLANNED
 from thekiz_flow.service import Eligibility
+from thekiz_flow.store.activities import ActivityFilter
 
 UPCOMING = 5
 

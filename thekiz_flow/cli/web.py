@@ -7,14 +7,14 @@ import sys
 
 import click
 
-from thekiz_flow import validate
 from thekiz_flow.cli.app import App, cli, pass_app
 from thekiz_flow.cli.output import german_date, print_json, print_table
-from thekiz_flow.clock import SystemClock
-from thekiz_flow.config import EPHEMERAL_KEY, session_key
-from thekiz_flow.db.users import ROLES
-from thekiz_flow.errors import InvalidInput
-from thekiz_flow.labels import ROLE_NAMES
+from thekiz_flow.core import validate
+from thekiz_flow.core.errors import InvalidInput
+from thekiz_flow.core.labels import ROLE_NAMES
+from thekiz_flow.store.simulation import SystemClock
+from thekiz_flow.store.users import ROLES
+from thekiz_flow.workflow.config import EPHEMERAL_KEY, session_key
 
 
 def read_password() -> str:

@@ -23,11 +23,7 @@ from zoneinfo import ZoneInfo
 
 from rich.console import Console
 
-from thekiz_flow.clock import Clock, FrozenClock, SystemClock
-from thekiz_flow.config import DigestSettings, MailSettings, SmtpSettings
-from thekiz_flow.db.engine import make_engine
-from thekiz_flow.db.migrate import upgrade
-from thekiz_flow.definitions import load_workflow
+from thekiz_flow.core.clock import Clock, FrozenClock
 from thekiz_flow.demo.data import (
     CENTRE_COLUMNS,
     COACHES,
@@ -40,9 +36,14 @@ from thekiz_flow.demo.office import Office
 from thekiz_flow.demo.people import People
 from thekiz_flow.demo.report import centres_table, mail_table, sessions_table
 from thekiz_flow.demo.sink import MailSink
-from thekiz_flow.paths import DEFAULT_WORKFLOW
 from thekiz_flow.service import Service
-from thekiz_flow.simulation import SIMULATED_HOUR, simulate_days
+from thekiz_flow.service.simulation import SIMULATED_HOUR, simulate_days
+from thekiz_flow.store.engine import make_engine
+from thekiz_flow.store.migrate import upgrade
+from thekiz_flow.store.simulation import SystemClock
+from thekiz_flow.workflow.config import DigestSettings, MailSettings, SmtpSettings
+from thekiz_flow.workflow.definitions import load_workflow
+from thekiz_flow.workflow.paths import DEFAULT_WORKFLOW
 
 DEMO_DIR = Path("var/demo")
 DATABASE_URL = "sqlite:///var/demo/thekiz-flow.db"

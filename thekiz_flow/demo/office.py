@@ -8,9 +8,9 @@ from datetime import date
 
 from dateutil.relativedelta import relativedelta
 
+from thekiz_flow.core.errors import Refused
+from thekiz_flow.core.model import Centre
 from thekiz_flow.demo.data import COACHES
-from thekiz_flow.errors import Refused
-from thekiz_flow.model import Centre
 from thekiz_flow.service import Service
 
 FORCE_ON = date(2025, 10, 6)  # from then on, the office shortens one Basisbegleitung

@@ -6,10 +6,10 @@ from __future__ import annotations
 import random
 from datetime import date, timedelta
 
-from thekiz_flow.db.activities import ActivityFilter
-from thekiz_flow.errors import InvalidInput, Refused
-from thekiz_flow.model import COACHING, HELD, PLANNED, SITE_VISIT, TRAINING, WAITING
+from thekiz_flow.core.errors import InvalidInput, Refused
+from thekiz_flow.core.model import COACHING, HELD, PLANNED, SITE_VISIT, TRAINING, WAITING
 from thekiz_flow.service import Service
+from thekiz_flow.store.activities import ActivityFilter
 
 HOURS = ("2", "2,5", "3", "3", "3,5", "4", "5")
 CANCEL_REASONS = (

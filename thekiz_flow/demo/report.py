@@ -8,11 +8,20 @@ from decimal import Decimal
 
 from rich.table import Table
 
-from thekiz_flow.budget import cost
 from thekiz_flow.cli.output import euro, german_number
-from thekiz_flow.db.activities import ActivityFilter
-from thekiz_flow.model import CANCELLED, COACHING, FAILED, HELD, MISSED, PENDING, PLANNED, SENT
+from thekiz_flow.core.budget import cost
+from thekiz_flow.core.model import (
+    CANCELLED,
+    COACHING,
+    FAILED,
+    HELD,
+    MISSED,
+    PENDING,
+    PLANNED,
+    SENT,
+)
 from thekiz_flow.service import Service
+from thekiz_flow.store.activities import ActivityFilter
 
 
 def centres_table(service: Service, today: date) -> Table:

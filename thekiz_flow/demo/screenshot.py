@@ -14,12 +14,11 @@ from pathlib import Path
 
 from playwright.sync_api import Browser, sync_playwright
 
-from thekiz_flow.clock import SystemClock
-from thekiz_flow.config import MailSettings
-from thekiz_flow.db.simulation import copy_sqlite
 from thekiz_flow.demo import DEMO_DIR, build_service
 from thekiz_flow.demo.browser import launch_chromium, served
 from thekiz_flow.demo.serve import SignIn, prepare
+from thekiz_flow.store.simulation import SystemClock, copy_sqlite
+from thekiz_flow.workflow.config import MailSettings
 
 DEMO_DATABASE = DEMO_DIR / "thekiz-flow.db"
 DOCS = Path("docs")

@@ -13,17 +13,17 @@ from dataclasses import dataclass, field
 
 from starlette.applications import Starlette
 
-from thekiz_flow.config import (
+from thekiz_flow.core.labels import ROLE_NAMES
+from thekiz_flow.service import Service
+from thekiz_flow.store.users import COACH, MINISTRY, OFFICE
+from thekiz_flow.web import create_app
+from thekiz_flow.workflow.config import (
     EPHEMERAL_KEY,
     Settings,
     WebSettings,
     secret_key_from,
     session_key,
 )
-from thekiz_flow.db.users import COACH, MINISTRY, OFFICE
-from thekiz_flow.labels import ROLE_NAMES
-from thekiz_flow.service import Service
-from thekiz_flow.web import create_app
 
 HOST = "127.0.0.1"
 PORT = 8000

@@ -36,10 +36,10 @@ from aiosmtplib import (
 )
 from aiosmtplib.typing import Default
 
-from thekiz_flow.config import MailSettings, SmtpSettings
-from thekiz_flow.errors import ConfigError, InvalidInput
+from thekiz_flow.core.errors import ConfigError, InvalidInput
+from thekiz_flow.core.model import Mail
 from thekiz_flow.mail.message import OutgoingMessage, build_message
-from thekiz_flow.model import Mail
+from thekiz_flow.workflow.config import MailSettings, SmtpSettings
 
 LOST = "Verbindung verloren"
 LEASE_OVER = "Versand abgebrochen: die Sendefrist ist abgelaufen"

@@ -28,8 +28,8 @@ from email.utils import format_datetime
 from functools import lru_cache
 from pathlib import Path
 
-from thekiz_flow.errors import InvalidInput
-from thekiz_flow.model import Mail
+from thekiz_flow.core.errors import InvalidInput
+from thekiz_flow.core.model import Mail
 
 CRLF = b"\r\n"
 MAX_LINE = 78  # longer lines are encoded (RFC 5322 2.1.1)

@@ -10,21 +10,21 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import Engine
 
-from thekiz_flow import validate
-from thekiz_flow.clock import Clock, local_today
-from thekiz_flow.config import DigestSettings, MailSettings
-from thekiz_flow.db.migrate import require_current
-from thekiz_flow.db.outbox import NewMail
-from thekiz_flow.db.repository import Repository
-from thekiz_flow.db.simulation import RealClock
-from thekiz_flow.errors import InvalidInput, NotFound
-from thekiz_flow.guards import german_date
-from thekiz_flow.history import episode_start, facts_as_of
-from thekiz_flow.ids import id_in_range, unknown
+from thekiz_flow.core import validate
+from thekiz_flow.core.clock import Clock, local_today
+from thekiz_flow.core.errors import InvalidInput, NotFound
+from thekiz_flow.core.guards import german_date
+from thekiz_flow.core.history import episode_start, facts_as_of
+from thekiz_flow.core.ids import id_in_range, unknown
+from thekiz_flow.core.model import FAILED, Centre, Coach, StageChange, Workflow
+from thekiz_flow.core.rules import Lifecycle
 from thekiz_flow.mail.delivery import Backend
 from thekiz_flow.mail.render import Renderer
-from thekiz_flow.model import FAILED, Centre, Coach, StageChange, Workflow
-from thekiz_flow.rules import Lifecycle
+from thekiz_flow.store.migrate import require_current
+from thekiz_flow.store.outbox import NewMail
+from thekiz_flow.store.repository import Repository
+from thekiz_flow.store.simulation import RealClock
+from thekiz_flow.workflow.config import DigestSettings, MailSettings
 
 HORIZON = timedelta(days=366 * 30)  # how far ahead a next step is looked for
 

@@ -7,19 +7,19 @@ from dataclasses import replace
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
-from thekiz_flow.budget import year_budget
-from thekiz_flow.db import digest_queries
-from thekiz_flow.db.activities import ActivityFilter
-from thekiz_flow.db.digest_queries import ByCentre
-from thekiz_flow.db.outbox import NewMail, OutboxStore
-from thekiz_flow.db.repository import Repository
-from thekiz_flow.digest import YearInput, build_digest_in_parts
-from thekiz_flow.digest_files import DigestFiles, digest_paths, write_digest
-from thekiz_flow.digest_model import Digest
-from thekiz_flow.errors import InvalidInput, NotFound, Refused
-from thekiz_flow.labels import KIND_NAMES
-from thekiz_flow.model import COACHING, FAILED, PLANNED
+from thekiz_flow.core.budget import year_budget
+from thekiz_flow.core.errors import InvalidInput, NotFound, Refused
+from thekiz_flow.core.labels import KIND_NAMES
+from thekiz_flow.core.model import COACHING, FAILED, PLANNED
+from thekiz_flow.digest.aggregate import YearInput, build_digest_in_parts
+from thekiz_flow.digest.files import DigestFiles, digest_paths, write_digest
+from thekiz_flow.digest.model import Digest
 from thekiz_flow.service.lifecycle import LifecycleService
+from thekiz_flow.store import digest_queries
+from thekiz_flow.store.activities import ActivityFilter
+from thekiz_flow.store.digest_queries import ByCentre
+from thekiz_flow.store.outbox import NewMail, OutboxStore
+from thekiz_flow.store.repository import Repository
 
 DIGEST_RULE, OVERVIEW_RULE = "digest", "overview"
 SEND_WINDOW = timedelta(days=30)  # a digest not sent by then waits for the office

@@ -11,11 +11,11 @@ import hashlib
 import secrets
 from datetime import datetime, timedelta
 
-from thekiz_flow.db.feeds import FeedStore
-from thekiz_flow.errors import NotFound, Refused
-from thekiz_flow.ical import calendar_feed
-from thekiz_flow.model import Coach
+from thekiz_flow.core.errors import NotFound, Refused
+from thekiz_flow.core.model import Coach
+from thekiz_flow.mail.ical import calendar_feed
 from thekiz_flow.service.base import ServiceBase
+from thekiz_flow.store.feeds import FeedStore
 
 PAST = timedelta(weeks=8)  # how far back a feed reaches, and how long it keeps a cancellation
 UNKNOWN = "Diesen Kalender gibt es nicht (mehr)."

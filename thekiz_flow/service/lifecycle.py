@@ -7,17 +7,17 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 
-from thekiz_flow import validate
-from thekiz_flow.db.outbox import NewMail, OutboxStore
-from thekiz_flow.db.repository import Repository
-from thekiz_flow.errors import InvalidInput, NotFound, Refused, UserError
-from thekiz_flow.guards import german_date
-from thekiz_flow.history import episode_start, facts_as_of
-from thekiz_flow.ids import unknown
-from thekiz_flow.labels import HELD_NOUNS
-from thekiz_flow.model import Centre, CentreFacts, StageChange, Transition, Verdict
-from thekiz_flow.recommend import describe_unmet, unmet_trainings
+from thekiz_flow.core import validate
+from thekiz_flow.core.errors import InvalidInput, NotFound, Refused, UserError
+from thekiz_flow.core.guards import german_date
+from thekiz_flow.core.history import episode_start, facts_as_of
+from thekiz_flow.core.ids import unknown
+from thekiz_flow.core.labels import HELD_NOUNS
+from thekiz_flow.core.model import Centre, CentreFacts, StageChange, Transition, Verdict
+from thekiz_flow.core.recommend import describe_unmet, unmet_trainings
 from thekiz_flow.service.planning import PlanningService, Trail
+from thekiz_flow.store.outbox import NewMail, OutboxStore
+from thekiz_flow.store.repository import Repository
 
 NOTIFIED = ("centre", "office")  # who hears of a stage change
 BATCH = 1000  # centres checked, moved and re-planned at a time

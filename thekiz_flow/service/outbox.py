@@ -20,13 +20,13 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import cached_property
 
-from thekiz_flow import validate
-from thekiz_flow.db.outbox import Claim, NewMail, OutboxRow, OutboxStore, Retry
-from thekiz_flow.errors import InvalidInput
-from thekiz_flow.ids import unknown
+from thekiz_flow.core import validate
+from thekiz_flow.core.errors import InvalidInput
+from thekiz_flow.core.ids import unknown
+from thekiz_flow.core.model import FAILED, OUTBOX_STATUSES, Mail
 from thekiz_flow.mail.delivery import Backend, Outcome, make_backend
-from thekiz_flow.model import FAILED, OUTBOX_STATUSES, Mail
 from thekiz_flow.service.base import ServiceBase
+from thekiz_flow.store.outbox import Claim, NewMail, OutboxRow, OutboxStore, Retry
 
 PAGE = 50  # messages on a page of the outbox
 MAX_ATTEMPTS = 8  # per round: a manual retry of a failed message starts another round

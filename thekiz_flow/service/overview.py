@@ -5,11 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from thekiz_flow.budget import MonthLoad, YearBudget, coach_load, year_budget
-from thekiz_flow.db.activities import ActivityFilter
-from thekiz_flow.ids import unknown
-from thekiz_flow.model import Activity, Coach
+from thekiz_flow.core.budget import MonthLoad, YearBudget, coach_load, year_budget
+from thekiz_flow.core.ids import unknown
+from thekiz_flow.core.model import Activity, Coach
 from thekiz_flow.service.base import ServiceBase
+from thekiz_flow.store.activities import ActivityFilter
 
 LOAD_MONTHS = 12
 

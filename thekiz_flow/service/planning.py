@@ -8,12 +8,11 @@ from datetime import date
 from decimal import Decimal
 from functools import cached_property
 
-from thekiz_flow import validate
-from thekiz_flow.calendar import WorkCalendar
-from thekiz_flow.db.repository import Repository
-from thekiz_flow.errors import InvalidInput
-from thekiz_flow.model import PLANNED, Activity, Centre, StageChange
-from thekiz_flow.planning import (
+from thekiz_flow.core import validate
+from thekiz_flow.core.calendar import WorkCalendar
+from thekiz_flow.core.errors import InvalidInput
+from thekiz_flow.core.model import PLANNED, Activity, Centre, StageChange
+from thekiz_flow.core.planning import (
     PLANNED_KINDS,
     PlanChanges,
     PlanInput,
@@ -22,6 +21,7 @@ from thekiz_flow.planning import (
     reconcile,
 )
 from thekiz_flow.service.base import ServiceBase
+from thekiz_flow.store.repository import Repository
 
 PART = 2000  # centres read, planned and written together: memory is bounded by a part
 

@@ -8,15 +8,11 @@ from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
-from thekiz_flow import validate
-from thekiz_flow.csvfiles import read_centres
-from thekiz_flow.db.centre_query import SORTS, CentreQuery
-from thekiz_flow.db.outbox import OutboxStore
-from thekiz_flow.db.repository import Repository
-from thekiz_flow.errors import InvalidInput, NotFound
-from thekiz_flow.guards import german_date
-from thekiz_flow.ids import MAX_ID
-from thekiz_flow.model import (
+from thekiz_flow.core import validate
+from thekiz_flow.core.errors import InvalidInput, NotFound
+from thekiz_flow.core.guards import german_date
+from thekiz_flow.core.ids import MAX_ID
+from thekiz_flow.core.model import (
     NO_COACH,
     Activity,
     Centre,
@@ -28,9 +24,13 @@ from thekiz_flow.model import (
     NewCentre,
     StageChange,
 )
-from thekiz_flow.planning import PlanChanges
-from thekiz_flow.reminders import activity_of
+from thekiz_flow.core.planning import PlanChanges
+from thekiz_flow.core.reminders import activity_of
+from thekiz_flow.service.csvfiles import read_centres
 from thekiz_flow.service.planning import PlanningService
+from thekiz_flow.store.centre_query import SORTS, CentreQuery
+from thekiz_flow.store.outbox import OutboxStore
+from thekiz_flow.store.repository import Repository
 
 MAX_RATE = Decimal("1000")
 IMPORT_REASON = "Übernahme der bestehenden Stufe"

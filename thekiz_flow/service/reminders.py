@@ -8,24 +8,16 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from decimal import Decimal
 
-from thekiz_flow.budget import crossing, session_cost, year_allowance
-from thekiz_flow.db.activities import chunks
-from thekiz_flow.db.outbox import NewMail, OutboxStore
-from thekiz_flow.db.repository import HeldSession, Repository
-from thekiz_flow.history import facts_as_of
-from thekiz_flow.model import (
-    HELD,
-    MISSED,
-    PLANNED,
-    Centre,
-    Coach,
-    ReminderRule,
-    TrainingRule,
-)
-from thekiz_flow.recommend import stay_starts_for_deadlines, unmet_trainings
-from thekiz_flow.reminders import MISSED as JUDGED_MISSED
-from thekiz_flow.reminders import Due, Window, activity_subject, due_for
+from thekiz_flow.core.budget import crossing, session_cost, year_allowance
+from thekiz_flow.core.history import facts_as_of
+from thekiz_flow.core.model import HELD, MISSED, PLANNED, Centre, Coach, ReminderRule, TrainingRule
+from thekiz_flow.core.recommend import stay_starts_for_deadlines, unmet_trainings
+from thekiz_flow.core.reminders import MISSED as JUDGED_MISSED
+from thekiz_flow.core.reminders import Due, Window, activity_subject, due_for
 from thekiz_flow.service.base import ServiceBase
+from thekiz_flow.store.activities import chunks
+from thekiz_flow.store.outbox import NewMail, OutboxStore
+from thekiz_flow.store.repository import HeldSession, Repository
 
 Coaches = Mapping[int, Coach]
 

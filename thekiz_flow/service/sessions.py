@@ -7,14 +7,13 @@ from dataclasses import replace
 from datetime import date
 from decimal import Decimal
 
-from thekiz_flow import validate
-from thekiz_flow.db.repository import Repository
-from thekiz_flow.errors import InvalidInput, Refused
-from thekiz_flow.guards import german_date
-from thekiz_flow.history import Change, first_entry, stay_on
-from thekiz_flow.ids import parse_id, unknown
-from thekiz_flow.labels import HELD_NOUNS
-from thekiz_flow.model import (
+from thekiz_flow.core import validate
+from thekiz_flow.core.errors import InvalidInput, Refused
+from thekiz_flow.core.guards import german_date
+from thekiz_flow.core.history import Change, first_entry, stay_on
+from thekiz_flow.core.ids import parse_id, unknown
+from thekiz_flow.core.labels import HELD_NOUNS
+from thekiz_flow.core.model import (
     CANCELLED,
     COACHING,
     HELD,
@@ -25,6 +24,7 @@ from thekiz_flow.model import (
     PlannedActivity,
 )
 from thekiz_flow.service.planning import PlanningService
+from thekiz_flow.store.repository import Repository
 
 MAX_HOURS = Decimal(12)
 

@@ -5,13 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from thekiz_flow.clock import TOLERANCE
-from thekiz_flow.db.simulation import is_simulation, mark_simulation
-from thekiz_flow.errors import Refused
+from thekiz_flow.core.clock import TOLERANCE
+from thekiz_flow.core.errors import Refused
 from thekiz_flow.service.digest import DigestService
 from thekiz_flow.service.outbox import DispatchReport, OutboxService
 from thekiz_flow.service.planning import PlanReport
 from thekiz_flow.service.reminders import ReminderReport, ReminderService
+from thekiz_flow.store.simulation import is_simulation, mark_simulation
 
 
 @dataclass
@@ -71,7 +71,7 @@ class TickService(DigestService, ReminderService, OutboxService):
         future and this machine's clock jumping ahead of the database server's. Then
         every occurrence a tick records as missed lies before the real time, the tick mark
         never passes it, and the yearly digest waits for its day. Only a simulation
-        database (see `thekiz_flow.db.simulation`) may run ahead.
+        database (see `thekiz_flow.store.simulation`) may run ahead.
         """
         now = self.clock.now()
         with self.unit() as repo:

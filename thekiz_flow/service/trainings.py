@@ -7,15 +7,23 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-from thekiz_flow import validate
-from thekiz_flow.csvfiles import read_trainings
-from thekiz_flow.db.repository import Repository
-from thekiz_flow.db.trainings import NewTraining, TrainingStore
-from thekiz_flow.errors import InvalidInput, NotFound, Refused
-from thekiz_flow.guards import german_date
-from thekiz_flow.ids import unknown
-from thekiz_flow.model import CANCELLED, HELD, PLANNED, WAITING, Activity, Training, TrainingInput
+from thekiz_flow.core import validate
+from thekiz_flow.core.errors import InvalidInput, NotFound, Refused
+from thekiz_flow.core.guards import german_date
+from thekiz_flow.core.ids import unknown
+from thekiz_flow.core.model import (
+    CANCELLED,
+    HELD,
+    PLANNED,
+    WAITING,
+    Activity,
+    Training,
+    TrainingInput,
+)
 from thekiz_flow.service.base import ServiceBase
+from thekiz_flow.service.csvfiles import read_trainings
+from thekiz_flow.store.repository import Repository
+from thekiz_flow.store.trainings import NewTraining, TrainingStore
 
 MAX_CAPACITY = 1000
 MAX_REASON = 2000

@@ -30,9 +30,11 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import Engine
 
-from thekiz_flow import validate
-from thekiz_flow.db.repository import Repository
-from thekiz_flow.db.users import (
+from thekiz_flow.core import validate
+from thekiz_flow.core.errors import Busy, InvalidInput, NotFound, Throttled
+from thekiz_flow.service.base import ServiceBase
+from thekiz_flow.store.repository import Repository
+from thekiz_flow.store.users import (
     COACH,
     ROLES,
     AttemptStore,
@@ -41,8 +43,6 @@ from thekiz_flow.db.users import (
     UserStore,
     WebSession,
 )
-from thekiz_flow.errors import Busy, InvalidInput, NotFound, Throttled
-from thekiz_flow.service.base import ServiceBase
 
 MIN_PASSWORD = 12  # characters
 HASHER = PasswordHasher()  # argon2id with the library's recommended cost (RFC 9106)

@@ -8,7 +8,6 @@ from starlette.middleware import Middleware
 from starlette.middleware.sessions import SessionMiddleware
 from starlette.routing import BaseRoute, Route
 
-from thekiz_flow.config import Settings
 from thekiz_flow.service.users import SESSION_TTL
 from thekiz_flow.web import assets, pages
 from thekiz_flow.web.endpoints import checks_csrf
@@ -16,6 +15,7 @@ from thekiz_flow.web.errors import HANDLERS
 from thekiz_flow.web.headers import SecurityHeaders
 from thekiz_flow.web.render import environment
 from thekiz_flow.web.state import SYSTEM_ACTOR, ServiceFactory, WebState
+from thekiz_flow.workflow.config import Settings
 
 SESSION_COOKIE = "thekiz_session"
 SAFE_METHODS = {"GET", "HEAD"}

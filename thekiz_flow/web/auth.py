@@ -16,7 +16,7 @@ from urllib.parse import urlencode
 from starlette.requests import Request
 from starlette.responses import RedirectResponse
 
-from thekiz_flow.db.users import COACH, MINISTRY, OFFICE, ROLES, User, WebSession
+from thekiz_flow.store.users import COACH, MINISTRY, OFFICE, ROLES, User, WebSession
 from thekiz_flow.web.state import web_state
 
 ALL = ROLES

@@ -27,10 +27,10 @@ from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
-from thekiz_flow.db.users import User
-from thekiz_flow.errors import NotFound
-from thekiz_flow.ids import NONE_SUCH, check_id, id_in_range
+from thekiz_flow.core.errors import NotFound
+from thekiz_flow.core.ids import NONE_SUCH, check_id, id_in_range
 from thekiz_flow.service import Service
+from thekiz_flow.store.users import User
 from thekiz_flow.web import csrf
 from thekiz_flow.web.auth import current_user, login_redirect
 from thekiz_flow.web.errors import Forbidden

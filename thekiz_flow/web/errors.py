@@ -13,7 +13,7 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 
-from thekiz_flow.errors import Busy, NotFound, Throttled, UserError
+from thekiz_flow.core.errors import Busy, NotFound, Throttled, UserError
 from thekiz_flow.web.auth import current_user, login_redirect
 from thekiz_flow.web.render import render
 

@@ -16,8 +16,8 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse
 
-from thekiz_flow.labels import ROLE_NAMES
-from thekiz_flow.mail.render import GERMAN_FILTERS
+from thekiz_flow.core.german import GERMAN_FILTERS
+from thekiz_flow.core.labels import ROLE_NAMES
 from thekiz_flow.web import csrf
 from thekiz_flow.web.auth import current_user
 from thekiz_flow.web.state import web_state

@@ -8,8 +8,8 @@ from dataclasses import dataclass
 from jinja2 import Environment
 from starlette.requests import Request
 
-from thekiz_flow.config import Settings
 from thekiz_flow.service import Service
+from thekiz_flow.workflow.config import Settings
 
 ServiceFactory = Callable[[str], Service]  # the actor (a user's e-mail) -> the service
 SYSTEM_ACTOR = "web"  # looks up users; never writes

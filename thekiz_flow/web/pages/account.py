@@ -12,7 +12,7 @@ from collections.abc import Callable, Mapping
 from starlette.responses import Response
 from starlette.routing import Route
 
-from thekiz_flow.errors import InvalidInput
+from thekiz_flow.core.errors import InvalidInput
 from thekiz_flow.service.users import MIN_PASSWORD
 from thekiz_flow.web.auth import ALL, client_address, session_secret
 from thekiz_flow.web.endpoints import Context, action, page

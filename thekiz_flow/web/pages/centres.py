@@ -14,15 +14,15 @@ from datetime import date
 from starlette.responses import Response
 from starlette.routing import Route
 
-from thekiz_flow import validate
-from thekiz_flow.calendar import WEEKDAYS as WEEKDAY_NAMES
-from thekiz_flow.db.activities import ActivityFilter
-from thekiz_flow.db.users import COACH, OFFICE
-from thekiz_flow.errors import InvalidInput, Refused
-from thekiz_flow.labels import KIND_NAMES, STATUS_NAMES, trigger_name
-from thekiz_flow.mail.render import german_short_date
-from thekiz_flow.model import NO_COACH, Centre, CentreEdit, CentreInput, CentreSearch
+from thekiz_flow.core import validate
+from thekiz_flow.core.calendar import WEEKDAYS as WEEKDAY_NAMES
+from thekiz_flow.core.errors import InvalidInput, Refused
+from thekiz_flow.core.german import german_short_date
+from thekiz_flow.core.labels import KIND_NAMES, STATUS_NAMES, trigger_name
+from thekiz_flow.core.model import NO_COACH, Centre, CentreEdit, CentreInput, CentreSearch
 from thekiz_flow.service import Service
+from thekiz_flow.store.activities import ActivityFilter
+from thekiz_flow.store.users import COACH, OFFICE
 from thekiz_flow.web.auth import READERS, may_record_for
 from thekiz_flow.web.endpoints import Context, action, page
 from thekiz_flow.web.state import NavItem

@@ -9,8 +9,8 @@ from __future__ import annotations
 from starlette.responses import FileResponse, Response
 from starlette.routing import Route
 
-from thekiz_flow.db.users import MINISTRY, OFFICE
-from thekiz_flow.errors import NotFound
+from thekiz_flow.core.errors import NotFound
+from thekiz_flow.store.users import MINISTRY, OFFICE
 from thekiz_flow.web.endpoints import Context, page
 from thekiz_flow.web.state import NavItem
 

@@ -13,9 +13,9 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from thekiz_flow.db.users import COACH, OFFICE
-from thekiz_flow.model import Coach
+from thekiz_flow.core.model import Coach
 from thekiz_flow.service.feeds import feed_path
+from thekiz_flow.store.users import COACH, OFFICE
 from thekiz_flow.web.endpoints import Context, action, page
 from thekiz_flow.web.errors import Forbidden
 from thekiz_flow.web.state import NavItem, web_state

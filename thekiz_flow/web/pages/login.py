@@ -8,7 +8,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from thekiz_flow.errors import Busy, Throttled
+from thekiz_flow.core.errors import Busy, Throttled
 from thekiz_flow.web.auth import (
     ALL,
     LOGIN,

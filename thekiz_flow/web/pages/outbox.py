@@ -7,9 +7,9 @@ from urllib.parse import urlencode
 from starlette.responses import Response
 from starlette.routing import Route
 
-from thekiz_flow.db.users import OFFICE
-from thekiz_flow.ids import parse_id
-from thekiz_flow.labels import OUTBOX_STATUS_NAMES
+from thekiz_flow.core.ids import parse_id
+from thekiz_flow.core.labels import OUTBOX_STATUS_NAMES
+from thekiz_flow.store.users import OFFICE
 from thekiz_flow.web.auth import here, safe_next
 from thekiz_flow.web.endpoints import Context, action, page
 from thekiz_flow.web.state import NavItem

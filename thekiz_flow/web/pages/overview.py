@@ -9,9 +9,9 @@ from dataclasses import dataclass
 from starlette.responses import Response
 from starlette.routing import Route
 
-from thekiz_flow.db.users import OFFICE
-from thekiz_flow.labels import trigger_name
-from thekiz_flow.model import FAILED, Workflow
+from thekiz_flow.core.labels import trigger_name
+from thekiz_flow.core.model import FAILED, Workflow
+from thekiz_flow.store.users import OFFICE
 from thekiz_flow.web.auth import READERS
 from thekiz_flow.web.endpoints import Context, page
 from thekiz_flow.web.state import NavItem

@@ -18,15 +18,15 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from thekiz_flow import validate
-from thekiz_flow.db.activities import ActivityFilter
-from thekiz_flow.db.users import COACH, OFFICE, User
-from thekiz_flow.errors import InvalidInput
-from thekiz_flow.guards import german_date
-from thekiz_flow.ids import parse_id
-from thekiz_flow.mail.render import german_number
-from thekiz_flow.model import COACHING, PLANNED, SITE_VISIT, Activity
+from thekiz_flow.core import validate
+from thekiz_flow.core.errors import InvalidInput
+from thekiz_flow.core.german import german_number
+from thekiz_flow.core.guards import german_date
+from thekiz_flow.core.ids import parse_id
+from thekiz_flow.core.model import COACHING, PLANNED, SITE_VISIT, Activity
 from thekiz_flow.service import Service
+from thekiz_flow.store.activities import ActivityFilter
+from thekiz_flow.store.users import COACH, OFFICE, User
 from thekiz_flow.web.auth import READERS, here, may_record_for, safe_next
 from thekiz_flow.web.endpoints import Context, Endpoint, action, page
 from thekiz_flow.web.errors import Forbidden

@@ -13,12 +13,12 @@ from collections.abc import Sequence
 from starlette.responses import Response
 from starlette.routing import Route
 
-from thekiz_flow.db.users import OFFICE
-from thekiz_flow.ids import parse_id
-from thekiz_flow.labels import ENROLMENT_NAMES
-from thekiz_flow.model import CANCELLED, HELD, PLANNED, WAITING, Centre, CentreSearch
+from thekiz_flow.core.ids import parse_id
+from thekiz_flow.core.labels import ENROLMENT_NAMES
+from thekiz_flow.core.model import CANCELLED, HELD, PLANNED, WAITING, Centre, CentreSearch
 from thekiz_flow.service import Service
 from thekiz_flow.service.trainings import Enrolment
+from thekiz_flow.store.users import OFFICE
 from thekiz_flow.web.auth import READERS
 from thekiz_flow.web.endpoints import Context, Endpoint, action, page
 from thekiz_flow.web.state import NavItem

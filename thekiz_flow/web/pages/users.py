@@ -10,10 +10,10 @@ from __future__ import annotations
 from starlette.responses import Response
 from starlette.routing import Route
 
-from thekiz_flow.db.users import OFFICE, User
-from thekiz_flow.errors import InvalidInput
-from thekiz_flow.ids import unknown
+from thekiz_flow.core.errors import InvalidInput
+from thekiz_flow.core.ids import unknown
 from thekiz_flow.service.users import MIN_PASSWORD
+from thekiz_flow.store.users import OFFICE, User
 from thekiz_flow.web.endpoints import Context, action, page
 from thekiz_flow.web.pages.account import Errors, beside_fields, new_password
 from thekiz_flow.web.state import NavItem

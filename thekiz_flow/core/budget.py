@@ -1,0 +1,133 @@
+"""Budget and load arithmetic: pure functions of the history and the activities.
+
+A stage's yearly budget accrues per month: each calendar month counts with the stage in
+force on its 15th (so a change on or before the 15th counts for that month). The cost of
+a session is its hours times the coach's rate recorded with it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from functools import lru_cache
+
+from dateutil.relativedelta import relativedelta
+
+from thekiz_flow.core.history import Change
+from thekiz_flow.core.model import COACHING, HELD, PLANNED, Activity, StageChange, Workflow
+
+CENT = Decimal("0.01")
+MID_MONTH = 15
+
+
+def stages_on(history: Sequence[Change], initial: str, days: Iterable[date]) -> list[str]:
+    """The stage in force on each of ``days`` (ascending), as :func:`history.stay_on` tells
+    it, in one walk along the audit trail."""
+    stages = []
+    stage, at, count = initial, 0, len(history)
+    for day in days:
+        while at < count and history[at].effective <= day:
+            stage = history[at].to_stage
+            at += 1
+        stages.append(stage)
+    return stages
+
+
+def mid_months(year: int) -> list[date]:
+    """The days on which the months of ``year`` count for the budget."""
+    return [date(year, month, MID_MONTH) for month in range(1, 13)]
+
+
+def monthly_stages(history: Sequence[Change], initial: str, year: int) -> list[str]:
+    return stages_on(history, initial, mid_months(year))
+
+
+def accrued_budget(workflow: Workflow, stages: Iterable[str]) -> Decimal:
+    total = Decimal(0)
+    for stage_id in stages:
+        yearly = workflow.stage(stage_id).budget_per_year
+        if yearly is not None:
+            total += yearly / 12
+    return total.quantize(CENT)
+
+
+def cost(activity: Activity) -> Decimal:
+    if activity.kind != COACHING:
+        return Decimal(0)
+    return session_cost(activity.hours, activity.rate)
+
+
+@lru_cache(maxsize=1024)  # sessions repeat a few (hours, rate) pairs
+def session_cost(hours: Decimal | None, rate: Decimal | None) -> Decimal:
+    """A session's hours times the coach's rate, to the cent; 0 without either."""
+    if hours is None or rate is None:
+        return Decimal(0)
+    return (hours * rate).quantize(CENT)
+
+
+@dataclass(frozen=True)
+class YearBudget:
+    year: int
+    budget: Decimal
+    spent: Decimal  # held sessions
+    committed: Decimal  # planned sessions
+
+    @property
+    def rest(self) -> Decimal:
+        return self.budget - self.spent - self.committed
+
+
+def year_allowance(workflow: Workflow, history: Sequence[Change], year: int) -> Decimal:
+    """The budget ``year`` accrues according to the audit trail."""
+    return accrued_budget(workflow, monthly_stages(history, workflow.initial, year))
+
+
+def year_budget(
+    workflow: Workflow, history: Sequence[StageChange], activities: Iterable[Activity], year: int
+) -> YearBudget:
+    in_year = [a for a in activities if a.date.year == year]
+    return YearBudget(
+        year,
+        year_allowance(workflow, history, year),
+        sum((cost(a) for a in in_year if a.status == HELD), Decimal(0)),
+        sum((cost(a) for a in in_year if a.status == PLANNED), Decimal(0)),
+    )
+
+
+@dataclass(frozen=True)
+class MonthLoad:
+    month: date  # the first of the month
+    planned: Decimal
+    held: Decimal
+    over: bool
+
+
+def coach_load(
+    activities: Iterable[Activity], first_month: date, months: int, maximum: Decimal
+) -> list[MonthLoad]:
+    """A coach's planned and held hours per month, and where they exceed ``maximum``."""
+    starts = [first_month.replace(day=1) + relativedelta(months=n) for n in range(months)]
+    planned = {m: Decimal(0) for m in starts}
+    held = {m: Decimal(0) for m in starts}
+    for activity in activities:
+        month = activity.date.replace(day=1)
+        if activity.kind != COACHING or activity.hours is None or month not in planned:
+            continue
+        if activity.status == PLANNED:
+            planned[month] += activity.hours
+        elif activity.status == HELD:
+            held[month] += activity.hours
+    return [MonthLoad(m, planned[m], held[m], planned[m] + held[m] > maximum) for m in starts]
+
+
+def crossing(spending: Iterable[tuple[datetime, Decimal]], limit: Decimal) -> datetime | None:
+    """The moment the running total of ``spending`` (moment, amount; in order) reached
+    ``limit``, if it did."""
+    total = Decimal(0)
+    for moment, amount in spending:
+        total += amount
+        if total >= limit:
+            return moment
+    return None

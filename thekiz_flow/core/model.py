@@ -1,0 +1,400 @@
+"""The values of thekiz-flow: frozen dataclasses. Imports nothing of the package."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime, time
+from decimal import Decimal
+from pathlib import Path
+
+#: The `to` of a transition that returns to the stage a `remember` transition left.
+REMEMBERED = "@remembered"
+
+
+@dataclass(frozen=True)
+class CoachingRule:
+    """How often a stage plans coaching sessions and for how long."""
+
+    every_months: int  # 0: on request only
+    for_months: int  # 0: open-ended / on request
+    hours: Decimal
+    hours_min: Decimal
+    hours_max: Decimal
+
+
+@dataclass(frozen=True)
+class TrainingRule:
+    """A kind of training a stage expects, within so many months of its start."""
+
+    kind: str
+    within_months: int
+
+
+@dataclass(frozen=True)
+class Stage:
+    id: str
+    name: str  # German display name
+    active: bool = False
+    final: bool = False
+    budget_per_year: Decimal | None = None  # None: by need
+    coaching: CoachingRule | None = None
+    site_visit_within_months: int | None = None
+    trainings: tuple[TrainingRule, ...] = ()
+
+    def offers(self, kind: str) -> bool:
+        """Whether a centre in this stage has coaching sessions or site visits (``kind``)."""
+        if kind == COACHING:
+            return self.coaching is not None
+        return kind == SITE_VISIT and self.site_visit_within_months is not None
+
+
+@dataclass(frozen=True)
+class AnnualClosure:
+    """Days every centre is closed each year, e.g. 24 to 31 December (both included)."""
+
+    first: tuple[int, int]  # (month, day)
+    last: tuple[int, int]
+    name: str
+
+
+@dataclass(frozen=True)
+class GuardSpec:
+    """A named guard of a transition and its parameters, as written in the workflow file."""
+
+    name: str
+    params: Mapping[str, int] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Transition:
+    trigger: str
+    sources: tuple[str, ...]
+    dest: str  # a stage id or REMEMBERED
+    forward: bool = False
+    remember: bool = False
+    guards: tuple[GuardSpec, ...] = ()
+    notify: str | None = None
+
+    @property
+    def returns(self) -> bool:
+        """True for the transition that goes back to a remembered stage (resume)."""
+        return self.dest == REMEMBERED
+
+
+FOLLOWS = ("activity", "stage_start", "eligible", "budget", "training_deadline")
+ROLES = ("coach", "centre", "office")
+
+
+@dataclass(frozen=True)
+class ReminderRule:
+    """When to remind whom of what, and what to do after downtime."""
+
+    id: str
+    follows: str  # one of FOLLOWS
+    template: str
+    recipients: tuple[str, ...]  # of ROLES
+    kind: str | None = None  # the activity kind, for follows = "activity"
+    offset_days: int = 0
+    every_days: int = 0
+    times: int = 1
+    stop: str = "never"  # or "recorded"
+    catch_up: str = "late"  # or "skip"
+    late_days: int = 3
+    percent: int | None = None  # for follows = "budget"
+    stage: str | None = None  # for follows = "stage_start": only the start of this stage
+
+    def offsets(self) -> list[int]:
+        """Days after the event of each occurrence (negative: before)."""
+        return [self.offset_days + n * self.every_days for n in range(self.times)]
+
+
+@dataclass(frozen=True)
+class Workflow:
+    name: str
+    title: str
+    initial: str
+    stages: Mapping[str, Stage]
+    transitions: Mapping[str, Transition]
+    districts: tuple[str, ...]
+    templates_dir: Path
+    source: Path
+    holidays: str = "DE-TH"  # COUNTRY or COUNTRY-SUBDIVISION for the holidays package
+    closures: tuple[AnnualClosure, ...] = ()
+    training_kinds: Mapping[str, str] = field(default_factory=dict)
+    coach_max_hours_per_month: Decimal = Decimal(40)
+    reminders: tuple[ReminderRule, ...] = ()
+    send_at: time = time(8)  # local time at which reminders of a day go out
+
+    def stage(self, stage_id: str) -> Stage:
+        return self.stages[stage_id]
+
+    def forward_from(self, stage_id: str) -> Transition | None:
+        """The next step in the programme from this stage, if there is one."""
+        for transition in self.transitions.values():
+            if transition.forward and stage_id in transition.sources:
+                return transition
+        return None
+
+    def triggers_from(self, stage_id: str) -> list[str]:
+        return [t.trigger for t in self.transitions.values() if stage_id in t.sources]
+
+    def paused_out_of(self, stage_id: str) -> tuple[str, ...]:
+        """The stages a centre in this stage may have been paused out of, to return to later
+        (none: no `remember` transition leads into it)."""
+        stages: list[str] = []
+        for transition in self.transitions.values():
+            if transition.remember and transition.dest == stage_id:
+                stages += transition.sources
+        return tuple(dict.fromkeys(stages))
+
+
+@dataclass(frozen=True)
+class Coach:
+    id: int
+    name: str
+    email: str
+    rate: Decimal  # EUR per hour
+
+
+@dataclass(frozen=True)
+class Centre:
+    id: int
+    name: str
+    district: str
+    email: str
+    carrier: str | None
+    coach_id: int | None
+    stage: str
+    stage_since: date
+    resume_stage: str | None = None
+    weekday: int | None = None  # preferred weekday for sessions, 0 = Monday
+    registered: date | None = None  # since when the programme knows the centre
+    episode_start: date | None = None  # derived: the current stay in the stage began
+    next_step_on: date | None = None  # derived: its next step becomes allowed
+
+
+@dataclass(frozen=True)
+class StageChange:
+    """One row of the audit trail."""
+
+    centre_id: int
+    trigger: str
+    from_stage: str
+    to_stage: str
+    effective: date
+    recorded_at: datetime
+    actor: str
+    reason: str | None = None
+    forced: bool = False
+    id: int | None = None
+
+
+@dataclass(frozen=True)
+class CentreFacts:
+    """What the guards read: a centre's stored history as of a date."""
+
+    centre: Centre
+    history: tuple[StageChange, ...]
+    site_visits: tuple[tuple[date, str], ...]  # (date, stage) of held site visits
+    on: date
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """Whether a trigger may fire for a centre, and if not, why."""
+
+    trigger: str
+    source: str
+    dest: str
+    missing: tuple[str, ...] = ()
+
+    @property
+    def allowed(self) -> bool:
+        return not self.missing
+
+
+@dataclass(frozen=True)
+class NewCentre:
+    """A centre to be created: checked input, not yet stored."""
+
+    name: str
+    district: str
+    email: str
+    carrier: str | None
+    coach_id: int | None
+    stage: str
+    stage_since: date
+    resume_stage: str | None = None  # for a paused centre: the stage it returns to
+
+
+@dataclass(frozen=True)
+class CentreInput:
+    """A centre as typed on the command line or read from one CSV row (unchecked)."""
+
+    name: str | None
+    district: str | None
+    email: str | None
+    carrier: str | None = None
+    coach: str | None = None
+    stage: str | None = None
+    stage_since: str | None = None
+    resume_stage: str | None = None
+
+
+@dataclass(frozen=True)
+class CentreEdit:
+    """New values of a centre (unchecked); None leaves a value as it is."""
+
+    name: str | None = None
+    district: str | None = None
+    email: str | None = None
+    carrier: str | None = None  # "" removes it
+    weekday: str | None = None  # mo to fr, or keiner
+    coach: str | None = None  # a coach's number or e-mail address, or NO_COACH
+
+
+@dataclass(frozen=True)
+class CentreSearch:
+    """What the centre list asks for (unchecked): filters, a search, an order, a page."""
+
+    stage: str = ""  # "": every one
+    district: str = ""
+    coach: str = ""  # a coach's number, NO_COACH, or "": every centre
+    text: str = ""  # part of the name or e-mail address
+    sort: str = "name"
+    page: str = "1"
+
+
+@dataclass(frozen=True)
+class CentrePage:
+    centres: list[Centre]
+    total: int  # centres found, on every page
+    page: int
+    pages: int
+
+
+NO_COACH = "keine"  # CentreSearch.coach: centres without a coach
+
+
+# Activity kinds and statuses.
+COACHING, TRAINING, SITE_VISIT = "coaching", "training", "site_visit"
+KINDS = (COACHING, TRAINING, SITE_VISIT)
+PLANNED, HELD, CANCELLED, WAITING = "planned", "held", "cancelled", "waiting"
+STATUSES = (PLANNED, HELD, CANCELLED, WAITING)
+
+
+@dataclass(frozen=True)
+class Activity:
+    """A coaching session, a training enrolment or a site visit of one centre.
+
+    Held and cancelled activities are history: planning never changes them.
+    """
+
+    id: int
+    centre_id: int
+    kind: str
+    key: str  # stable: the planner finds its own rows by it
+    stage: str
+    date: date
+    status: str
+    hours: Decimal | None = None
+    coach_id: int | None = None
+    rate: Decimal | None = None  # the coach's hourly rate when planned or held
+    training_id: int | None = None
+    note: str | None = None
+    reason: str | None = None  # why it was cancelled
+    moved: bool = False  # its date was set by hand: planning leaves it there
+    recorded_at: datetime | None = None  # when its status or date was last set
+
+
+@dataclass(frozen=True)
+class PlannedActivity:
+    """What the planner wants to exist, before it is stored."""
+
+    key: str
+    kind: str
+    stage: str
+    date: date
+    hours: Decimal | None = None
+    coach_id: int | None = None
+    floating: bool = False  # the date was derived from `today`: never move a stored one
+
+
+@dataclass(frozen=True)
+class Closure:
+    """Days one centre is closed (both included)."""
+
+    id: int
+    centre_id: int
+    first: date
+    last: date
+    note: str | None = None
+
+
+@dataclass(frozen=True)
+class Training:
+    """An offering in the training catalogue."""
+
+    id: int
+    kind: str
+    title: str
+    date: date
+    place: str
+    capacity: int
+
+
+@dataclass(frozen=True)
+class TrainingInput:
+    """An offering as typed on the command line or read from one CSV row (unchecked)."""
+
+    kind: str
+    title: str
+    date: str
+    place: str
+    capacity: str
+
+
+# Outbox statuses: pending -> sending -> sent | failed; missed: due while the service was down
+# and older than its rule's catch-up window, recorded instead of sent; withdrawn: not sent
+# (pending, sending or failed) when its recipient stopped being the one it was meant for.
+PENDING, SENDING, SENT, FAILED, MISSED = "pending", "sending", "sent", "failed", "missed"
+WITHDRAWN = "withdrawn"
+OUTBOX_STATUSES = (PENDING, SENDING, SENT, FAILED, MISSED, WITHDRAWN)
+
+
+@dataclass(frozen=True)
+class Mail:
+    """One message to one recipient, rendered, as the outbox keeps it."""
+
+    id: int
+    key: str  # the idempotency key: (centre, rule, subject, occurrence)
+    recipient: str
+    subject: str
+    text: str
+    html: str
+    attachments: tuple[str, ...] = ()  # file paths
+
+    @property
+    def message_id(self) -> str:
+        """Deterministic per outbox row: a resend after a crash shows as a duplicate."""
+        digest = hashlib.sha256(self.key.encode("utf-8")).hexdigest()[:16]
+        return f"<outbox-{self.id}-{digest}@thekiz-flow>"
+
+
+@dataclass(frozen=True)
+class FeedEvent:
+    """One coaching session or site visit, with its centre, as a calendar shows it."""
+
+    activity_id: int
+    kind: str
+    day: date
+    status: str
+    revision: int
+    recorded_at: datetime | None
+    hours: Decimal | None
+    stage: str
+    reason: str | None
+    centre: str
+    district: str

@@ -1,0 +1,1 @@
+"""The yearly digest: aggregation, tables and the files written from them."""

@@ -1,0 +1,451 @@
+"""The yearly status digest: pure aggregation of history into a :class:`Digest`.
+
+Stages come from the audit trail by effective date (the stage in force on 1 January and
+31 December, each month on its 15th for the budget), activities by their date and the
+coach's rate recorded with them. Nothing reads a centre's current stage, so a digest of
+a year produced later reads the same.
+
+The year's activities arrive counted (:class:`Tally`), not one by one, and the held
+sessions as the pairs in a row that may lie more than two months apart: the store counts
+and pairs them, the figures here stay exact.
+"""
+
+from __future__ import annotations
+
+import operator
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import date, timedelta
+from decimal import Decimal
+from functools import cached_property, lru_cache, reduce
+from typing import NamedTuple, Protocol, TypeVar
+
+from dateutil.relativedelta import relativedelta
+
+from thekiz_flow.core.budget import accrued_budget, mid_months, stages_on
+from thekiz_flow.core.history import Change, stay_start
+from thekiz_flow.core.model import (
+    CANCELLED,
+    COACHING,
+    HELD,
+    PLANNED,
+    SITE_VISIT,
+    TRAINING,
+    Training,
+    Workflow,
+)
+from thekiz_flow.core.tallies import GAP, LONGEST_GAP_DAYS, SHORTEST_GAP_DAYS, Pair, Tally
+from thekiz_flow.digest.model import (
+    CentreYear,
+    Digest,
+    Gap,
+    SessionFigures,
+    TrainingFigures,
+    add_figures,
+)
+
+ONE_DAY = timedelta(days=1)
+K = TypeVar("K")
+V = TypeVar("V")
+
+
+class Member(Protocol):
+    """What the digest reads of a centre."""
+
+    @property
+    def id(self) -> int: ...
+    @property
+    def name(self) -> str: ...
+    @property
+    def district(self) -> str: ...
+    @property
+    def stage_since(self) -> date: ...
+    @property
+    def registered(self) -> date | None: ...
+
+
+@dataclass(frozen=True)
+class YearInput:
+    """What the store hands over for one year."""
+
+    year: int
+    centres: Sequence[Member]
+    # per centre: its stage changes in the order recorded (those dated after the year may be
+    # left out: a change is never dated before the stay it ends began, so none of them is
+    # dated within the year)
+    histories: Mapping[int, Sequence[Change]]
+    tallies: Mapping[int, Sequence[Tally]]  # per centre: its activities dated in the year
+    # per centre: held sessions of the year in a row; at least every pair more than
+    # SHORTEST_GAP_DAYS apart (closer pairs may be left out)
+    pairs: Mapping[int, Sequence[Pair]]
+    visits: Mapping[int, Sequence[tuple[date, str]]]  # all held site visits
+    trainings: Mapping[int, Training]
+
+    @cached_property
+    def first(self) -> date:
+        return date(self.year, 1, 1)
+
+    @cached_property
+    def last(self) -> date:
+        return date(self.year, 12, 31)
+
+    def known(self) -> list[Member]:
+        """The centres the programme knew by the end of the year."""
+        return [c for c in self.centres if c.registered is None or c.registered <= self.last]
+
+    def all_tallies(self) -> Iterator[Tally]:
+        """The tallies of all centres."""
+        return (t for tallies in self.tallies.values() for t in tallies)
+
+
+def _apart(first: date, last: date) -> bool:
+    """Whether ``last`` lies more than two months after ``first`` (by the calendar)."""
+    days = (last - first).days
+    if SHORTEST_GAP_DAYS <= days <= LONGEST_GAP_DAYS:
+        return last > first + GAP
+    return days > LONGEST_GAP_DAYS
+
+
+def _count(tallies: Iterable[Tally], kind: str, *statuses: str) -> int:
+    return sum(t.number for t in tallies if t.kind == kind and t.status in statuses)
+
+
+def _figures(sessions: Iterable[Tally]) -> SessionFigures:
+    counts = dict.fromkeys((PLANNED, HELD, CANCELLED), 0)
+    hours = cost = Decimal(0)
+    for tally in sessions:
+        if tally.status in counts:
+            counts[tally.status] += tally.number
+        if tally.status == HELD:
+            hours += tally.total_hours
+            cost += tally.total_cost
+    return SessionFigures(counts[PLANNED], counts[HELD], counts[CANCELLED], hours, cost)
+
+
+def _group(items: Iterable[V], key: Callable[[V], K | None]) -> dict[K, list[V]]:
+    groups: dict[K, list[V]] = defaultdict(list)
+    for item in items:
+        group = key(item)
+        if group is not None:
+            groups[group].append(item)
+    return groups
+
+
+@dataclass(frozen=True)
+class _Year:
+    """What the figures of every centre share in a year, worked out once per digest."""
+
+    workflow: Workflow
+    first: date
+    last: date
+    days: tuple[date, ...]  # 1 January, each month's 15th, 31 December
+    regular: frozenset[str]  # the stages that plan regular sessions
+    # accrued budget per sequence of monthly stages: the centre's, and each stage's share
+    budgets: dict[tuple[str, ...], tuple[Decimal, dict[str, Decimal]]] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, workflow: Workflow, year: int) -> _Year:
+        first, last = date(year, 1, 1), date(year, 12, 31)
+        regular = frozenset(
+            s.id
+            for s in workflow.stages.values()
+            if s.coaching is not None and s.coaching.every_months > 0
+        )
+        return cls(workflow, first, last, (first, *mid_months(year), last), regular)
+
+    def budget(self, months: tuple[str, ...]) -> tuple[Decimal, dict[str, Decimal]]:
+        """Accrued over ``months``: in all, and per stage."""
+        known = self.budgets.get(months)
+        if known is None:
+            by_stage = {
+                stage: accrued_budget(self.workflow, [s for s in months if s == stage])
+                for stage in set(months)
+            }
+            known = self.budgets[months] = accrued_budget(self.workflow, months), by_stage
+        return known
+
+
+class _Stages(NamedTuple):
+    """A centre's stages on the year's days (:attr:`_Year.days`) once it was registered."""
+
+    start: str | None  # on 1 January
+    end: str | None  # on 31 December
+    months: tuple[str, ...]  # on the 15th of each month
+
+
+def _stages(year: _Year, data: YearInput, centre: Member) -> _Stages:
+    stages = stages_on(data.histories.get(centre.id, ()), year.workflow.initial, year.days)
+    registered = centre.registered
+    if registered is None or registered <= year.first:
+        return _Stages(stages[0], stages[-1], tuple(stages[1:-1]))
+    known = [s if registered <= day else None for s, day in zip(stages, year.days, strict=True)]
+    return _Stages(known[0], known[-1], tuple(s for s in known[1:-1] if s is not None))
+
+
+def _census(
+    stages: Mapping[int, str], centres: Sequence[Member]
+) -> tuple[Counter[str], Counter[tuple[str, str]]]:
+    district = {c.id: c.district for c in centres}
+    return (
+        Counter(stages.values()),
+        Counter((district[i], s) for i, s in stages.items()),
+    )
+
+
+def _changes(workflow: Workflow, data: YearInput) -> tuple[int, dict[str, int], int, int]:
+    """Admissions, changes by trigger, pauses and withdrawals effective in the year."""
+    in_year = [
+        c
+        for changes in data.histories.values()
+        for c in changes
+        if data.first <= c.effective <= data.last and c.trigger in workflow.transitions
+    ]
+    admit = workflow.forward_from(workflow.initial)
+    by_trigger = Counter(c.trigger for c in in_year)
+    pauses = sum(workflow.transitions[c.trigger].remember for c in in_year)
+    withdrawals = sum(workflow.stage(c.to_stage).final for c in in_year)
+    return by_trigger[admit.trigger] if admit else 0, dict(by_trigger), pauses, withdrawals
+
+
+def _budgets(
+    year: _Year, stages: Mapping[int, _Stages]
+) -> tuple[dict[str, Decimal], dict[int, Decimal]]:
+    """Accrued budget per stage (months counted on their 15th) and per centre."""
+    by_stage: dict[str, Decimal] = {}
+    by_centre: dict[int, Decimal] = {}
+    for centre_id, centre_stages in stages.items():
+        by_centre[centre_id], shares = year.budget(centre_stages.months)
+        for stage, amount in shares.items():
+            by_stage[stage] = by_stage.get(stage, Decimal(0)) + amount
+    return by_stage, by_centre
+
+
+@lru_cache(maxsize=4096)
+def _months_after(day: date, months: int) -> date:
+    return day + relativedelta(months=months)
+
+
+def _outstanding(
+    year: _Year, data: YearInput, known: Sequence[Member], stages_end: Mapping[int, str]
+) -> int:
+    """Centres at year end whose stage's site visit was due and had not been held."""
+    workflow = year.workflow
+    missing = 0
+    for centre in known:
+        stage = workflow.stage(stages_end.get(centre.id, workflow.initial))
+        within = stage.site_visit_within_months
+        if not stage.active or within is None:
+            continue
+        history = [c for c in data.histories.get(centre.id, ()) if c.effective <= year.last]
+        since = history[-1].effective if history else centre.registered or centre.stage_since
+        start = stay_start(workflow, stage.id, since, history)
+        visits = data.visits.get(centre.id, ())
+        held = any(s == stage.id and start <= d <= year.last for d, s in visits)
+        missing += _months_after(start, within) <= year.last and not held
+    return missing
+
+
+def _coaching_periods(
+    year: _Year, history: Sequence[Change], registered: date | None
+) -> list[tuple[date, date]]:
+    """The stretches of the year in stages that plan regular sessions, merged."""
+    first = max(year.first, registered or year.first)
+    if first > year.last:
+        return []
+    starts = [first, *sorted({c.effective for c in history if first < c.effective <= year.last})]
+    ends = [*(day - ONE_DAY for day in starts[1:]), year.last]
+    stages = stages_on(history, year.workflow.initial, starts)
+    periods: list[tuple[date, date]] = []
+    for start, end, stage in zip(starts, ends, stages, strict=True):
+        if stage not in year.regular:
+            continue
+        if periods and periods[-1][1] + ONE_DAY == start:
+            periods[-1] = (periods[-1][0], end)
+        else:
+            periods.append((start, end))
+    return periods
+
+
+def held_runs(first: date, last: date, pairs: Iterable[Pair]) -> list[Pair]:
+    """The stretches from the ``first`` to the ``last`` held session in which no two sessions
+    in a row lie more than two months apart. ``pairs`` are sessions in a row, at least every
+    pair that lies further apart (closer pairs change nothing)."""
+    runs = []
+    start = first
+    for earlier, later in sorted(pairs):
+        if _apart(earlier, later):
+            runs.append((start, earlier))
+            start = later
+    runs.append((start, last))
+    return runs
+
+
+def _runs(data: YearInput, centre_id: int) -> list[Pair]:
+    held = [t for t in data.tallies.get(centre_id, ()) if t.kind == COACHING and t.status == HELD]
+    if not held:
+        return []
+    first, last = min(t.first for t in held), max(t.last for t in held)
+    return held_runs(first, last, data.pairs.get(centre_id, ()))
+
+
+def _uncovered(start: date, end: date, runs: Sequence[Pair]) -> Iterator[Pair]:
+    """The stretches from ``start`` to ``end`` between the runs of held sessions: each from
+    the start or a run's last session to the next run's first session or the end. Inside a
+    run no two sessions in a row lie more than two months apart, nor do its sessions and
+    ``start`` or ``end`` falling into it."""
+    day = start
+    for first, last in runs:
+        if first <= end and last >= start:
+            yield day, max(first, start)
+            day = min(last, end)
+    yield day, end
+
+
+def _gap(year: _Year, data: YearInput, centre: Member) -> Gap | None:
+    """The longest stretch without a held session longer than two months, if any."""
+    periods = _coaching_periods(year, data.histories.get(centre.id, ()), centre.registered)
+    if not periods:
+        return None
+    longest: Gap | None = None
+    runs = _runs(data, centre.id)
+    for start, end in periods:
+        for first, last in _uncovered(start, end, runs):
+            if _apart(first, last) and (longest is None or (last - first).days > longest.days):
+                longest = Gap(
+                    centre.id, centre.name, centre.district, first, last, (last - first).days
+                )
+    return longest
+
+
+def _training_kind(data: YearInput, seat: Tally) -> str | None:
+    training = None if seat.training_id is None else data.trainings.get(seat.training_id)
+    return None if training is None else training.kind
+
+
+def _trainings(workflow: Workflow, data: YearInput) -> tuple[TrainingFigures, ...]:
+    by_kind = _group(
+        (t for t in data.all_tallies() if t.kind == TRAINING),
+        lambda seat: _training_kind(data, seat),
+    )
+    figures = []
+    for kind, name in workflow.training_kinds.items():
+        mine = by_kind.get(kind, [])
+        enrolled = _count(mine, TRAINING, PLANNED, HELD)
+        figures.append(TrainingFigures(name, enrolled, _count(mine, TRAINING, HELD)))
+    return tuple(figures)
+
+
+def _sessions_by_district(
+    workflow: Workflow, known: Sequence[Member], sessions: Mapping[int, SessionFigures]
+) -> dict[str, SessionFigures]:
+    by_district: dict[str, SessionFigures] = {}
+    for centre in known:
+        figures = by_district.get(centre.district, SessionFigures())
+        by_district[centre.district] = add_figures(figures, sessions[centre.id])
+    return {d: by_district.get(d, SessionFigures()) for d in workflow.districts}
+
+
+def _centre_row(
+    data: YearInput,
+    centre: Member,
+    stages: _Stages,
+    sessions: SessionFigures,
+    budget: Decimal,
+    initial: str,
+) -> CentreYear:
+    mine = data.tallies.get(centre.id, ())
+    return CentreYear(
+        centre.id,
+        centre.name,
+        centre.district,
+        stages.start or initial,
+        stages.end or initial,
+        sessions.held,
+        sessions.hours,
+        sessions.cost,
+        budget,
+        _count(mine, SITE_VISIT, HELD) > 0,
+        _count(mine, TRAINING, HELD),
+    )
+
+
+def build_digest(workflow: Workflow, data: YearInput) -> Digest:
+    year = _Year.of(workflow, data.year)
+    known = data.known()
+    stages = {c.id: _stages(year, data, c) for c in known}
+    start = {i: s.start for i, s in stages.items() if s.start is not None}
+    end = {i: s.end for i, s in stages.items() if s.end is not None}
+    stage_start, district_start = _census(start, known)
+    stage_end, district_end = _census(end, known)
+    admissions, by_trigger, pauses, withdrawals = _changes(workflow, data)
+    by_stage = _group((t for t in data.all_tallies() if t.kind == COACHING), lambda t: t.stage)
+    sessions = {
+        c.id: _figures(t for t in data.tallies.get(c.id, ()) if t.kind == COACHING) for c in known
+    }
+    budget_by_stage, budget_by_centre = _budgets(year, stages)
+    gaps = (_gap(year, data, c) for c in known)
+    return Digest(
+        year=data.year,
+        stages=tuple((s.id, s.name) for s in workflow.stages.values()),
+        districts=workflow.districts,
+        stage_start=dict(stage_start),
+        stage_end=dict(stage_end),
+        district_start=dict(district_start),
+        district_end=dict(district_end),
+        admissions=admissions,
+        changes_by_trigger=by_trigger,
+        pauses=pauses,
+        withdrawals=withdrawals,
+        sessions_by_stage={s: _figures(by_stage[s]) for s in workflow.stages if s in by_stage},
+        sessions_by_district=_sessions_by_district(workflow, known, sessions),
+        budget_by_stage=budget_by_stage,
+        site_visits_held=_count(data.all_tallies(), SITE_VISIT, HELD),
+        site_visits_outstanding=_outstanding(year, data, known, end),
+        trainings=_trainings(workflow, data),
+        gaps=tuple(g for g in gaps if g is not None),
+        centres=tuple(
+            _centre_row(
+                data, c, stages[c.id], sessions[c.id], budget_by_centre[c.id], workflow.initial
+            )
+            for c in known
+        ),
+    )
+
+
+def _add(a: Mapping[K, V], b: Mapping[K, V], plus: Callable[[V, V], V]) -> dict[K, V]:
+    merged = dict(a)
+    for key, value in b.items():
+        merged[key] = plus(merged[key], value) if key in merged else value
+    return merged
+
+
+def merge(a: Digest, b: Digest) -> Digest:
+    """One digest of the centres of two partial digests of the same year."""
+    return replace(
+        a,
+        stage_start=_add(a.stage_start, b.stage_start, operator.add),
+        stage_end=_add(a.stage_end, b.stage_end, operator.add),
+        district_start=_add(a.district_start, b.district_start, operator.add),
+        district_end=_add(a.district_end, b.district_end, operator.add),
+        admissions=a.admissions + b.admissions,
+        changes_by_trigger=_add(a.changes_by_trigger, b.changes_by_trigger, operator.add),
+        pauses=a.pauses + b.pauses,
+        withdrawals=a.withdrawals + b.withdrawals,
+        sessions_by_stage=_add(a.sessions_by_stage, b.sessions_by_stage, add_figures),
+        sessions_by_district=_add(a.sessions_by_district, b.sessions_by_district, add_figures),
+        budget_by_stage=_add(a.budget_by_stage, b.budget_by_stage, operator.add),
+        site_visits_held=a.site_visits_held + b.site_visits_held,
+        site_visits_outstanding=a.site_visits_outstanding + b.site_visits_outstanding,
+        trainings=tuple(
+            TrainingFigures(x.kind, x.enrolled + y.enrolled, x.attended + y.attended)
+            for x, y in zip(a.trainings, b.trainings, strict=True)
+        ),
+        gaps=a.gaps + b.gaps,
+        centres=a.centres + b.centres,
+    )
+
+
+def build_digest_in_parts(workflow: Workflow, parts: Iterable[YearInput]) -> Digest:
+    """The digest of many centres, a part at a time: memory stays bounded by the part."""
+    return reduce(merge, (build_digest(workflow, part) for part in parts))

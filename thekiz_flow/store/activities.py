@@ -1,0 +1,321 @@
+"""Activities in the store: coaching sessions, training enrolments and site visits."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import (
+    Connection,
+    Dialect,
+    Row,
+    Select,
+    Table,
+    bindparam,
+    delete,
+    insert,
+    select,
+    update,
+)
+from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.types import TypeEngine
+
+from thekiz_flow.core.model import (
+    CANCELLED,
+    COACHING,
+    PLANNED,
+    SITE_VISIT,
+    Activity,
+    PlannedActivity,
+)
+from thekiz_flow.store.tables import activities, handovers
+
+CHUNK = 900  # ids per IN list: below SQLite's limit of bound parameters
+REVISED = activities.c.revision + 1  # every change counts (a calendar feed's SEQUENCE)
+FEED_KINDS = (COACHING, SITE_VISIT)  # what a coach's calendar feed shows of their centres
+
+
+def chunks(ids: Sequence[int]) -> list[Sequence[int]]:
+    return [ids[start : start + CHUNK] for start in range(0, len(ids), CHUNK)]
+
+
+def bound(type_: TypeEngine[Any], dialect: Dialect, values: Sequence[object]) -> Sequence[object]:
+    """A column's values as the driver takes them: its bind processor runs once per distinct
+    value (equal values are bound alike, which holds for the types of these columns)."""
+    process = type_.dialect_impl(dialect).bind_processor(dialect)
+    if process is None:
+        return values
+    distinct = {value: process(value) for value in set(values)}
+    return [distinct[value] for value in values]
+
+
+def insert_rows(conn: Connection, table: Table, columns: dict[str, Sequence[object]]) -> None:
+    """INSERT many rows, given column by column, with the driver's executemany.
+
+    The statement is compiled once and the values are bound a column at a time, instead of
+    SQLAlchemy's processing of every parameter of every row.
+    """
+    dialect = conn.dialect
+    compiled = insert(table).compile(
+        dialect=dialect, column_keys=list(columns), for_executemany=True
+    )
+    assert isinstance(compiled, SQLCompiler)
+    bound_columns = {
+        name: bound(table.c[name].type, dialect, values) for name, values in columns.items()
+    }
+    if compiled.positional:  # e.g. SQLite's "?": tuples in the statement's order
+        order = compiled.positiontup or ()
+        params: list[Any] = list(zip(*(bound_columns[name] for name in order), strict=True))
+    else:  # e.g. psycopg's "%(name)s": one mapping per row
+        params = by_row(bound_columns)
+    conn.exec_driver_sql(compiled.string, params)
+
+
+def by_row(columns: dict[str, Sequence[object]]) -> list[dict[str, object]]:
+    """Values given column by column as one mapping per row."""
+    return [dict(zip(columns, row, strict=True)) for row in zip(*columns.values(), strict=True)]
+
+
+def activity_from_row(row: Row[Any]) -> Activity:
+    return Activity(
+        id=row.id,
+        centre_id=row.centre_id,
+        kind=row.kind,
+        key=row.key,
+        stage=row.stage,
+        date=row.date,
+        status=row.status,
+        hours=None if row.hours is None else Decimal(row.hours),
+        coach_id=row.coach_id,
+        rate=None if row.rate is None else Decimal(row.rate),
+        training_id=row.training_id,
+        note=row.note,
+        reason=row.reason,
+        moved=bool(row.moved),
+        recorded_at=row.recorded_at,
+    )
+
+
+PLANNING_COLUMNS = [
+    activities.c[name]
+    for name in "id centre_id kind key stage date status hours coach_id moved".split()
+]  # what planning reads of an activity
+
+
+def planning_activity(row: Row[Any]) -> Activity:
+    """An activity from the columns planning reads (see ``ActivityStore.for_planning``)."""
+    hours = None if row.hours is None else Decimal(row.hours)
+    return Activity(
+        row.id,
+        row.centre_id,
+        row.kind,
+        row.key,
+        row.stage,
+        row.date,
+        row.status,
+        hours,
+        row.coach_id,
+        moved=bool(row.moved),
+    )
+
+
+def _by_date(activity: Activity) -> tuple[date, int]:
+    return activity.date, activity.id
+
+
+@dataclass(frozen=True)
+class ActivityFilter:
+    centre_id: int | None = None
+    coach_id: int | None = None
+    kind: str | None = None
+    status: str | None = None
+    first: date | None = None
+    last: date | None = None
+
+    def apply(self, stmt: Select[Any]) -> Select[Any]:
+        c = activities.c
+        for column, value in (
+            (c.centre_id, self.centre_id),
+            (c.coach_id, self.coach_id),
+            (c.kind, self.kind),
+            (c.status, self.status),
+        ):
+            if value is not None:
+                stmt = stmt.where(column == value)
+        if self.first is not None:
+            stmt = stmt.where(c.date >= self.first)
+        if self.last is not None:
+            stmt = stmt.where(c.date <= self.last)
+        return stmt
+
+
+class ActivityStore:
+    """``now``, when given, is written as ``recorded_at`` with every change."""
+
+    def __init__(self, connection: Connection, now: datetime | None = None) -> None:
+        self.conn = connection
+        self.now = now
+
+    def get(self, activity_id: int) -> Activity | None:
+        row = self.conn.execute(select(activities).where(activities.c.id == activity_id)).first()
+        return None if row is None else activity_from_row(row)
+
+    def find(self, where: ActivityFilter) -> list[Activity]:
+        stmt = where.apply(select(activities)).order_by(activities.c.date, activities.c.id)
+        return [activity_from_row(r) for r in self.conn.execute(stmt)]
+
+    def of_centre(self, centre_id: int) -> list[Activity]:
+        return self.find(ActivityFilter(centre_id=centre_id))
+
+    def for_planning(
+        self,
+        centre_ids: Sequence[int],
+        kinds: Sequence[str],
+        *,
+        status: str | None = None,
+        first: date | None = None,
+    ) -> dict[int, list[Activity]]:
+        """The activities of these kinds (in ``status``, dated from ``first``) by centre, by
+        date: only the columns planning reads (rate, training, note, reason and recorded_at
+        are left out), read through the index by kind and centre."""
+        c = activities.c
+        base = select(*PLANNING_COLUMNS).where(c.kind.in_(kinds))
+        if status is not None:
+            base = base.where(c.status == status)
+        if first is not None:
+            base = base.where(c.date >= first)
+        result: dict[int, list[Activity]] = {i: [] for i in centre_ids}
+        for chunk in chunks(centre_ids):
+            for row in self.conn.execute(base.where(c.centre_id.in_(chunk))):
+                result[row.centre_id].append(planning_activity(row))
+        for mine in result.values():
+            mine.sort(key=_by_date)
+        return result
+
+    def insert_many(
+        self,
+        planned: Sequence[tuple[int, Sequence[PlannedActivity]]],
+        status: str,
+        rates: dict[int, Decimal],
+    ) -> None:
+        """Insert the planned activities of many centres (centre, its activities) at once."""
+        columns = self._columns(planned, status, rates)
+        if columns["centre_id"]:
+            insert_rows(self.conn, activities, columns)
+
+    def update_many(self, items: Sequence[tuple[int, dict[str, object]]]) -> None:
+        """Set other values on many activities; one executemany per set of columns."""
+        by_columns: dict[tuple[str, ...], list[dict[str, object]]] = {}
+        for activity_id, values in items:
+            by_columns.setdefault(tuple(sorted(values)), []).append(
+                {"ident": activity_id, **values}
+            )
+        for columns, params in by_columns.items():
+            stmt = update(activities).where(activities.c.id == bindparam("ident"))
+            values = {name: bindparam(name) for name in columns}
+            self.conn.execute(stmt.values(recorded_at=self.now, revision=REVISED, **values), params)
+
+    def cancel_many(self, activity_ids: Sequence[int], reason: str) -> None:
+        """Cancel planned activities (others are left alone) with one reason."""
+        if activity_ids:
+            stmt = update(activities).where(
+                activities.c.id == bindparam("ident"), activities.c.status == PLANNED
+            )
+            values = {"status": CANCELLED, "reason": reason, "recorded_at": self.now}
+            stmt = stmt.values(revision=REVISED, **values)
+            self.conn.execute(stmt, [{"ident": i} for i in activity_ids])
+
+    def insert(
+        self,
+        centre_id: int,
+        planned: Sequence[PlannedActivity],
+        status: str,
+        rates: dict[int, Decimal],
+    ) -> list[int]:
+        if not planned:
+            return []
+        values = by_row(self._columns([(centre_id, planned)], status, rates))
+        stmt = insert(activities).returning(activities.c.id, sort_by_parameter_order=True)
+        return [int(i) for i in self.conn.execute(stmt, values).scalars()]
+
+    def _columns(
+        self,
+        by_centre: Sequence[tuple[int, Sequence[PlannedActivity]]],
+        status: str,
+        rates: dict[int, Decimal],
+    ) -> dict[str, Sequence[object]]:
+        """The new rows of (centre, its planned activities), column by column."""
+        planned = [p for _, mine in by_centre for p in mine]
+        rows = len(planned)
+        return {
+            "centre_id": [centre_id for centre_id, mine in by_centre for _ in mine],
+            "kind": [p.kind for p in planned],
+            "key": [p.key for p in planned],
+            "stage": [p.stage for p in planned],
+            "date": [p.date for p in planned],
+            "status": [status] * rows,
+            "hours": [p.hours for p in planned],
+            "coach_id": [p.coach_id for p in planned],
+            "rate": [None if p.coach_id is None else rates.get(p.coach_id) for p in planned],
+            "moved": [False] * rows,
+            "recorded_at": [self.now] * rows,
+        }
+
+    def insert_one(
+        self, centre_id: int, planned: PlannedActivity, status: str, rates: dict[int, Decimal]
+    ) -> Activity:
+        (new_id,) = self.insert(centre_id, [planned], status, rates)
+        stored = self.get(new_id)
+        assert stored is not None
+        return stored
+
+    def set_status(
+        self, activity_id: int, status: str, *, expected: str | None = None, **values: object
+    ) -> bool:
+        """Change one activity's status (and other columns); False if it was not ``expected``."""
+        stmt = update(activities).where(activities.c.id == activity_id)
+        if expected is not None:
+            stmt = stmt.where(activities.c.status == expected)
+        stmt = stmt.values(status=status, recorded_at=self.now, revision=REVISED, **values)
+        return self.conn.execute(stmt).rowcount == 1
+
+    def update(self, activity_id: int, **values: object) -> None:
+        stmt = update(activities).where(activities.c.id == activity_id)
+        self.conn.execute(stmt.values(recorded_at=self.now, revision=REVISED, **values))
+
+    def hand_over(
+        self,
+        centre_id: int,
+        first: date,
+        former: int | None,
+        coach_id: int | None,
+        rate: Decimal | None,
+    ) -> list[Activity]:
+        """Give a centre's sessions and visits still planned from ``first`` on from coach
+        ``former`` to ``coach_id`` (either may be None: no coach); returns them as they were.
+
+        The sessions take the coach and their ``rate``; every one's revision is raised, so
+        both coaches' feeds see the change. The former coach gets a handover row for each
+        (their feed shows it as cancelled), the new one loses any they had.
+        """
+        found = self.find(ActivityFilter(centre_id=centre_id, status=PLANNED, first=first))
+        moving = [a for a in found if a.kind in FEED_KINDS]
+        if not moving:
+            return []
+        session: dict[str, object] = {"coach_id": coach_id, "rate": rate}
+        self.update_many([(a.id, session if a.kind == COACHING else {}) for a in moving])
+        ids = [a.id for a in moving]
+        coaches = [i for i in (former, coach_id) if i is not None]
+        for chunk in chunks(ids):
+            stmt = delete(handovers).where(
+                handovers.c.activity_id.in_(chunk), handovers.c.coach_id.in_(coaches)
+            )
+            self.conn.execute(stmt)
+        if former is not None:
+            assert self.now is not None, "a handover is recorded with its moment"
+            rows = [{"activity_id": i, "coach_id": former, "recorded_at": self.now} for i in ids]
+            self.conn.execute(insert(handovers), rows)
+        return moving

@@ -1,0 +1,139 @@
+"""The digest's reading of the store: the year's activities counted and paired by the
+database, the audit trail and the held site visits, each in one query ordered by centre.
+
+Python sees no single activity: one GROUP BY counts them per centre into tallies, and a
+window function (LAG) pairs each centre's held sessions in a row, of which only the pairs
+that may lie more than two months apart leave the database. Both come ordered by centre,
+so the digest takes them a part of the centres at a time (:class:`ByCentre`), as it takes
+the stage changes and site visits up to the year's end. Of these and of the centres only
+the columns it reads leave the database, as tuples, fetched a batch at a time.
+
+Hours and rates stay group keys rather than being summed in SQL: SQLite keeps them as
+floating point, so the digest multiplies and rounds them itself, exactly.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
+from datetime import date
+from typing import Any, Generic, NamedTuple, TypeVar
+
+from sqlalchemy import ColumnElement, Connection, Date, Select, func, select
+
+from thekiz_flow.core.history import Step
+from thekiz_flow.core.model import COACHING, HELD, SITE_VISIT
+from thekiz_flow.core.tallies import SHORTEST_GAP_DAYS, Pair, Tally
+from thekiz_flow.store.tables import activities, centres, stage_changes
+
+T = TypeVar("T")
+S = TypeVar("S", bound=Select[Any])
+BATCH = 1000  # rows fetched at a time
+
+
+class CentreRow(NamedTuple):
+    """What the digest reads of a centre (:class:`thekiz_flow.digest.aggregate.Member`)."""
+
+    id: int
+    name: str
+    district: str
+    stage_since: date
+    registered: date | None
+
+
+def members(conn: Connection) -> list[CentreRow]:
+    """All centres by id, only what the digest reads of them."""
+    c = centres.c
+    stmt = select(c.id, c.name, c.district, c.stage_since, c.registered).order_by(c.id)
+    return [CentreRow(*row) for row in conn.execute(stmt)]
+
+
+def tallies(conn: Connection, first: date, last: date) -> Iterator[tuple[int, Tally]]:
+    """The activities dated from ``first`` to ``last``, counted: (centre id, tally) by centre."""
+    c = activities.c
+    keys = (c.centre_id, c.kind, c.stage, c.status, c.training_id, c.hours, c.rate)
+    stmt = (
+        select(*keys, func.count(), func.min(c.date), func.max(c.date))
+        .where(c.date.between(first, last))
+        .group_by(*keys)
+        .order_by(*keys)  # as grouped: no second sort
+    )
+    for centre_id, *values in conn.execute(_batched(stmt)):
+        yield centre_id, Tally(*values)
+
+
+def pairs(conn: Connection, first: date, last: date) -> Iterator[tuple[int, Pair]]:
+    """Held sessions dated from ``first`` to ``last`` in a row that may lie more than two
+    months apart (every pair that does): (centre id, (earlier, later)) by centre."""
+    c = activities.c
+    earlier = func.lag(c.date, type_=Date).over(partition_by=c.centre_id, order_by=c.date)
+    held = (
+        select(c.centre_id, earlier.label("earlier"), c.date.label("later"))
+        .where(c.kind == COACHING, c.status == HELD, c.date.between(first, last))
+        .subquery()
+    )
+    days = _days_between(conn, held.c.earlier, held.c.later)
+    stmt = (
+        select(held.c.centre_id, held.c.earlier, held.c.later)
+        .where(days >= SHORTEST_GAP_DAYS)
+        .order_by(held.c.centre_id, held.c.later)
+    )
+    for centre_id, before, after in conn.execute(_batched(stmt)):
+        yield centre_id, (before, after)
+
+
+def histories(conn: Connection, last: date) -> Iterator[tuple[int, Step]]:
+    """Stage changes effective up to ``last``, in the order recorded: (centre id, step) by
+    centre."""
+    c = stage_changes.c
+    stmt = (
+        select(c.centre_id, c.trigger, c.from_stage, c.to_stage, c.effective)
+        .where(c.effective <= last)
+        .order_by(c.centre_id, c.id)
+    )
+    for centre_id, *step in conn.execute(_batched(stmt)):
+        yield centre_id, Step(*step)
+
+
+def visits(conn: Connection, last: date) -> Iterator[tuple[int, tuple[date, str]]]:
+    """Site visits held up to ``last``: (centre id, (date, stage)) by centre."""
+    c = activities.c
+    stmt = (
+        select(c.centre_id, c.date, c.stage)
+        .where(c.kind == SITE_VISIT, c.status == HELD, c.date <= last)
+        .order_by(c.centre_id)
+    )
+    for centre_id, day, stage in conn.execute(_batched(stmt)):
+        yield centre_id, (day, stage)
+
+
+def _batched(stmt: S) -> S:
+    """``stmt`` fetched a batch of rows at a time: no row is fetched alone, and no more than a
+    batch is held."""
+    return stmt.execution_options(yield_per=BATCH)
+
+
+def _days_between(
+    conn: Connection, earlier: ColumnElement[Any], later: ColumnElement[Any]
+) -> ColumnElement[Any]:
+    """Days from one date column to another: SQLite keeps dates as ISO text."""
+    if conn.dialect.name == "sqlite":
+        return func.julianday(later) - func.julianday(earlier)
+    return later - earlier
+
+
+class ByCentre(Generic[T]):
+    """(centre id, row) pairs ordered by centre id, handed out a part of the centres at a time."""
+
+    def __init__(self, rows: Iterable[tuple[int, T]]) -> None:
+        self._rows = iter(rows)
+        self._next = next(self._rows, None)
+
+    def upto(self, last_id: int) -> dict[int, list[T]]:
+        """The rows not yet handed out of the centres up to ``last_id``, by centre."""
+        taken: dict[int, list[T]] = defaultdict(list)
+        while self._next is not None and self._next[0] <= last_id:
+            centre_id, row = self._next
+            taken[centre_id].append(row)
+            self._next = next(self._rows, None)
+        return dict(taken)

@@ -1,0 +1,365 @@
+"""The outbox in the store: insert once per key, claim with a lease, mark what happened.
+
+Claiming commits before any SMTP is spoken. On PostgreSQL the claim skips rows that
+another dispatcher holds (FOR UPDATE SKIP LOCKED); on SQLite the write lock taken by
+BEGIN IMMEDIATE serialises claims. A claim sets ``lease_until``; another dispatcher takes
+the row over only once that has passed. Every renewal of a lease and every mark is fenced
+by the attempt number the claim was taken with, so a dispatcher whose lease ran out can
+neither extend it nor overwrite the one that took over.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from itertools import islice
+from typing import Any
+
+from sqlalchemy import (
+    Boolean,
+    Connection,
+    Row,
+    and_,
+    bindparam,
+    case,
+    func,
+    or_,
+    select,
+    true,
+    tuple_,
+    update,
+)
+from sqlalchemy.dialects import postgresql, sqlite
+
+from thekiz_flow.core.model import FAILED, PENDING, SENDING, SENT, WITHDRAWN, Mail
+from thekiz_flow.store.tables import OUTBOX_KEY_LENGTH, outbox, state
+
+# Mails per INSERT of ``OutboxStore.add``: all it holds at once. Larger chunks were no faster.
+ADD_CHUNK = 100
+UNSENT = (PENDING, SENDING, FAILED)  # what may be withdrawn
+REMINDERS_LOCK = 0x7468656B697A  # PostgreSQL's advisory lock of writing reminders ("thekiz")
+
+
+@dataclass(frozen=True)
+class OutboxRow:
+    id: int
+    key: str
+    rule: str
+    centre_id: int | None
+    role: str
+    recipient: str
+    subject: str
+    status: str
+    attempts: int
+    due_at: datetime
+    next_attempt_at: datetime
+    last_error: str | None
+    ambiguous: bool
+    sent_at: datetime | None
+
+
+@dataclass(frozen=True)
+class Claim:
+    mail: Mail
+    attempt: int
+
+
+@dataclass(frozen=True)
+class Retry:
+    """A claim that goes back to pending, to be tried again at ``next_attempt``."""
+
+    claim: Claim
+    error: str
+    next_attempt: datetime
+    ambiguous: bool
+
+
+@dataclass(frozen=True)
+class NewMail:
+    """A message to write into the outbox (rendered, or not deliverable and why)."""
+
+    key: str
+    rule: str
+    role: str
+    recipient: str
+    subject: str
+    text: str
+    html: str
+    due_at: datetime
+    centre_id: int | None = None
+    status: str = PENDING
+    problem: str | None = None
+    attachments: tuple[str, ...] = ()
+
+    def values(self, now: datetime) -> dict[str, object]:
+        return {
+            "key": self.key,
+            "rule": self.rule,
+            "centre_id": self.centre_id,
+            "role": self.role,
+            "recipient": self.recipient,
+            "subject": self.subject[:300],
+            "body_text": self.text,
+            "body_html": self.html,
+            "attachments": "\n".join(self.attachments),
+            "status": self.status,
+            "due_at": self.due_at,
+            "next_attempt_at": self.due_at,
+            "attempts": 0,
+            "last_error": self.problem,
+            "created_at": now,
+        }
+
+
+def _row(row: Row[Any]) -> OutboxRow:
+    return OutboxRow(
+        row.id,
+        row.key,
+        row.rule,
+        row.centre_id,
+        row.role,
+        row.recipient,
+        row.subject,
+        row.status,
+        row.attempts,
+        row.due_at,
+        row.next_attempt_at,
+        row.last_error,
+        bool(row.ambiguous),
+        row.sent_at,
+    )
+
+
+def _mail(row: Row[Any]) -> Mail:
+    attachments = tuple(p for p in (row.attachments or "").splitlines() if p)
+    return Mail(
+        row.id, row.key, row.recipient, row.subject, row.body_text, row.body_html, attachments
+    )
+
+
+def _fence(claim: Claim) -> dict[str, object]:
+    return {"f_id": claim.mail.id, "f_attempt": claim.attempt}
+
+
+def _sticky_ambiguous() -> Any:
+    """Once ambiguous, a row stays so: a later outcome only ever sets the flag."""
+    return case((bindparam("f_ambiguous", type_=Boolean), true()), else_=outbox.c.ambiguous)
+
+
+class OutboxStore:
+    def __init__(self, connection: Connection) -> None:
+        self.conn = connection
+
+    def add(self, mails: Iterable[NewMail], now: datetime) -> int:
+        """Insert the mails whose key is new; returns how many were new.
+
+        The mails are taken ``ADD_CHUNK`` at a time, so a generator of many rendered mails
+        never has to be held whole (neither the mails nor their parameter rows).
+        """
+        dialect = postgresql if self.conn.dialect.name == "postgresql" else sqlite
+        insert = dialect.insert(outbox).on_conflict_do_nothing(index_elements=["key"])
+        stmt = insert.returning(outbox.c.id)
+        pending = iter(mails)
+        added = 0
+        while rows := [mail.values(now) for mail in islice(pending, ADD_CHUNK)]:
+            added += len(self.conn.execute(stmt, rows).all())
+        return added
+
+    def existing(self, keys: set[str]) -> set[str]:
+        """Which of these keys the outbox holds already."""
+        found: set[str] = set()
+        ordered = sorted(keys)
+        for start in range(0, len(ordered), 500):
+            chunk = ordered[start : start + 500]
+            stmt = select(outbox.c.key).where(outbox.c.key.in_(chunk))
+            found.update(self.conn.execute(stmt).scalars())
+        return found
+
+    def _due(self, now: datetime) -> Any:
+        c = outbox.c
+        return or_(
+            and_(c.status == PENDING, c.next_attempt_at <= now),
+            and_(c.status == SENDING, c.lease_until < now),
+        )
+
+    def claim(self, now: datetime, lease: timedelta, limit: int) -> list[Claim]:
+        """Take up to ``limit`` due messages: status sending, a lease, one more attempt."""
+        c = outbox.c
+        ids_stmt = select(c.id).where(self._due(now)).order_by(c.next_attempt_at, c.id)
+        ids_stmt = ids_stmt.limit(limit)
+        if self.conn.dialect.name == "postgresql":
+            ids_stmt = ids_stmt.with_for_update(skip_locked=True)
+        ids = list(self.conn.execute(ids_stmt).scalars())
+        if not ids:
+            return []
+        stmt = (
+            update(outbox)
+            .where(c.id.in_(ids), self._due(now))
+            .values(
+                status=SENDING,
+                lease_until=now + lease,
+                attempts=c.attempts + 1,
+                ambiguous=case((c.status == SENDING, true()), else_=c.ambiguous),
+            )
+            .returning(outbox)
+        )
+        rows = sorted(self.conn.execute(stmt).all(), key=lambda r: r.id)
+        return [Claim(_mail(r), r.attempts) for r in rows]
+
+    def renew(self, claims: Sequence[Claim], now: datetime, lease: timedelta) -> set[int]:
+        """Extend the lease of those claims still held (sending, at the attempt claimed);
+        the ids of the messages still held."""
+        if not claims:
+            return set()
+        c = outbox.c
+        tokens = [(claim.mail.id, claim.attempt) for claim in claims]
+        held = tuple_(c.id, c.attempts).in_(tokens)
+        stmt = update(outbox).where(c.status == SENDING, held).values(lease_until=now + lease)
+        return set(self.conn.execute(stmt.returning(c.id)).scalars())
+
+    def mark_sent(self, claims: Sequence[Claim], now: datetime) -> int:
+        """Sent; how many were still held by these claims (the rest was taken over)."""
+        rows = [_fence(claim) for claim in claims]
+        return self._fenced(rows, status=SENT, sent_at=now, last_error=None)
+
+    def mark_retry(self, retries: Sequence[Retry]) -> int:
+        """Pending again, each at its next attempt; how many were still held by their claims."""
+        rows = [
+            {
+                **_fence(retry.claim),
+                "f_error": retry.error,
+                "f_next": retry.next_attempt,
+                "f_ambiguous": retry.ambiguous,
+            }
+            for retry in retries
+        ]
+        return self._fenced(
+            rows,
+            status=PENDING,
+            last_error=bindparam("f_error"),
+            next_attempt_at=bindparam("f_next"),
+            ambiguous=_sticky_ambiguous(),
+        )
+
+    def mark_failed(self, claim: Claim, error: str, ambiguous: bool = False) -> bool:
+        """Failed for good, if the claim still held."""
+        row = {**_fence(claim), "f_ambiguous": ambiguous}
+        values = {"status": FAILED, "last_error": error, "ambiguous": _sticky_ambiguous()}
+        return self._fenced([row], **values) == 1
+
+    def _fenced(self, rows: list[dict[str, object]], **values: object) -> int:
+        """One statement for all rows (an executemany), each fenced by its claim's attempt."""
+        if not rows:
+            return 0
+        c = outbox.c
+        stmt = update(outbox).where(
+            c.id == bindparam("f_id"), c.status == SENDING, c.attempts == bindparam("f_attempt")
+        )
+        return self.conn.execute(stmt.values(lease_until=None, **values), rows).rowcount
+
+    def get(self, outbox_id: int) -> OutboxRow | None:
+        row = self.conn.execute(select(outbox).where(outbox.c.id == outbox_id)).first()
+        return None if row is None else _row(row)
+
+    def find(self, status: str | None = None, limit: int | None = None) -> list[OutboxRow]:
+        stmt = select(outbox).order_by(outbox.c.due_at, outbox.c.id)
+        if status is not None:
+            stmt = stmt.where(outbox.c.status == status)
+        if limit is not None:
+            stmt = stmt.limit(limit)
+        return [_row(r) for r in self.conn.execute(stmt)]
+
+    def newest(
+        self, status: str | None, limit: int, before: int | None = None, after: int | None = None
+    ) -> list[OutboxRow]:
+        """Up to ``limit`` messages, the newest first: older than ``before``, or the oldest
+        ``limit`` newer than ``after`` (a page back), walking the primary key."""
+        c = outbox.c
+        stmt = select(outbox).limit(limit)
+        if status is not None:
+            stmt = stmt.where(c.status == status)
+        if after is not None:
+            rows = self.conn.execute(stmt.where(c.id > after).order_by(c.id)).all()
+            return [_row(r) for r in reversed(rows)]
+        if before is not None:
+            stmt = stmt.where(c.id < before)
+        return [_row(r) for r in self.conn.execute(stmt.order_by(c.id.desc()))]
+
+    def counts(self) -> dict[str, int]:
+        """How many messages there are of each status."""
+        stmt = select(outbox.c.status, func.count()).group_by(outbox.c.status)
+        return {status: int(n) for status, n in self.conn.execute(stmt)}
+
+    def retry(self, outbox_id: int, now: datetime) -> bool:
+        """A failed message goes out again at the next dispatch.
+
+        The attempt count is never reset: it is the fencing token of every claim.
+        """
+        stmt = update(outbox).where(outbox.c.id == outbox_id, outbox.c.status == FAILED)
+        values = {"status": PENDING, "next_attempt_at": now}
+        return self.conn.execute(stmt.values(**values)).rowcount == 1
+
+    def last_tick(self) -> datetime | None:
+        row = self.conn.execute(select(state.c.at).where(state.c.name == "last_tick")).first()
+        return None if row is None else row.at
+
+    def set_last_tick(self, at: datetime) -> None:
+        """Move the mark forward only: a slower, older tick never moves it back."""
+        previous = self.last_tick()
+        if previous is None:
+            dialect = postgresql if self.conn.dialect.name == "postgresql" else sqlite
+            stmt = dialect.insert(state).on_conflict_do_nothing(index_elements=["name"])
+            self.conn.execute(stmt.values(name="last_tick", at=at))
+        stmt2 = update(state).where(state.c.name == "last_tick", state.c.at < at)
+        self.conn.execute(stmt2.values(at=at))
+
+    def unsent(self, centre_id: int, role: str) -> list[OutboxRow]:
+        """The messages to ``role`` about a centre that were not sent: pending, being sent
+        or failed."""
+        c = outbox.c
+        stmt = select(outbox).where(c.centre_id == centre_id, c.role == role, c.status.in_(UNSENT))
+        return [_row(r) for r in self.conn.execute(stmt.order_by(c.id))]
+
+    def withdraw(self, rows: Sequence[OutboxRow], reason: str) -> int:
+        """Withdraw these messages if they are still unsent; returns how many were.
+
+        A withdrawn message is never sent, and ``reason`` is its last error. Its key is
+        freed (the row keeps it with its id appended), so the occurrence may be written
+        again for another recipient, once. A message being sent is withdrawn too and
+        marked ambiguous (it may have reached its server already): its dispatcher's mark,
+        fenced by status, then changes nothing, and a failed attempt is never retried.
+        """
+        if not rows:
+            return 0
+        c = outbox.c
+        stmt = (
+            update(outbox)
+            .where(c.id == bindparam("w_id"), c.status.in_(UNSENT))
+            .values(
+                status=WITHDRAWN,
+                key=bindparam("w_key"),
+                last_error=reason,
+                lease_until=None,
+                ambiguous=case((c.status == SENDING, true()), else_=c.ambiguous),
+            )
+        )
+        params = [{"w_id": row.id, "w_key": _withdrawn_key(row)} for row in rows]
+        return int(self.conn.execute(stmt, params).rowcount)
+
+    def lock_reminders(self) -> None:
+        """Wait for, then hold until the transaction ends, the right to write reminders.
+
+        A tick writes reminders from what it read before: a change of recipients (another
+        coach) that commits between its reading and its writing would find nothing to
+        withdraw yet, and the tick would then write for the former one. Both take this lock
+        first. On SQLite every writing transaction holds the database's write lock already.
+        """
+        if self.conn.dialect.name == "postgresql":
+            self.conn.execute(select(func.pg_advisory_xact_lock(REMINDERS_LOCK)))
+
+
+def _withdrawn_key(row: OutboxRow) -> str:
+    """A withdrawn row's key: unique by its id, never one a reminder is written with."""
+    suffix = f"#withdrawn-{row.id}"
+    return row.key[: OUTBOX_KEY_LENGTH - len(suffix)] + suffix

@@ -1,0 +1,446 @@
+"""The repository: every statement thekiz-flow runs, on one connection in one transaction."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import replace
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any, NamedTuple, TypeVar
+
+from sqlalchemy import Connection, Row, Select, bindparam, func, insert, or_, select, update
+
+from thekiz_flow.core.history import Step
+from thekiz_flow.core.model import (
+    COACHING,
+    HELD,
+    PLANNED,
+    SITE_VISIT,
+    TRAINING,
+    Activity,
+    Centre,
+    Closure,
+    Coach,
+    NewCentre,
+    StageChange,
+)
+from thekiz_flow.store.activities import ActivityStore, activity_from_row, chunks
+from thekiz_flow.store.centre_query import CentreQuery
+from thekiz_flow.store.tables import (
+    activities,
+    centres,
+    closures,
+    coaches,
+    stage_changes,
+    trainings,
+)
+from thekiz_flow.store.trainings import TrainingStore
+
+T = TypeVar("T")
+
+
+class HeldSession(NamedTuple):
+    """A held coaching session, as the budget reminders read it."""
+
+    id: int
+    recorded_at: datetime | None
+    hours: Decimal | None
+    rate: Decimal | None
+
+
+def _coach(row: Row[Any]) -> Coach:
+    return Coach(row.id, row.name, row.email, Decimal(row.rate))
+
+
+def _centre(row: Row[Any]) -> Centre:
+    return Centre(
+        row.id,
+        row.name,
+        row.district,
+        row.email,
+        row.carrier,
+        row.coach_id,
+        row.stage,
+        row.stage_since,
+        row.resume_stage,
+        row.weekday,
+        row.registered,
+        row.episode_start,
+        row.next_step_on,
+    )
+
+
+def _change(row: Row[Any]) -> StageChange:
+    return StageChange(
+        row.centre_id,
+        row.trigger,
+        row.from_stage,
+        row.to_stage,
+        row.effective,
+        row.recorded_at,
+        row.actor,
+        row.reason,
+        row.forced,
+        row.id,
+    )
+
+
+def _step(row: Row[Any]) -> Step:
+    return Step(row.trigger, row.from_stage, row.to_stage, row.effective)
+
+
+def change_values(c: StageChange) -> dict[str, object]:
+    """A stage change as the row of the audit trail (without its id)."""
+    return {
+        "centre_id": c.centre_id,
+        "trigger": c.trigger,
+        "from_stage": c.from_stage,
+        "to_stage": c.to_stage,
+        "effective": c.effective,
+        "recorded_at": c.recorded_at,
+        "actor": c.actor,
+        "reason": c.reason,
+        "forced": c.forced,
+    }
+
+
+class Repository:
+    def __init__(self, connection: Connection, now: datetime | None = None) -> None:
+        self.conn = connection
+        self.activities = ActivityStore(connection, now)
+        self.trainings = TrainingStore(connection)
+
+    # ------------------------------------------------------------------ coaches
+    def add_coach(self, name: str, email: str, rate: Decimal, now: datetime) -> int:
+        stmt = insert(coaches).values(name=name, email=email, rate=rate, created_at=now)
+        return int(self.conn.execute(stmt.returning(coaches.c.id)).scalar_one())
+
+    def coach(self, coach_id: int) -> Coach | None:
+        row = self.conn.execute(select(coaches).where(coaches.c.id == coach_id)).first()
+        return None if row is None else _coach(row)
+
+    def coach_by_email(self, email: str) -> Coach | None:
+        stmt = select(coaches).where(func.lower(coaches.c.email) == email.lower())
+        row = self.conn.execute(stmt).first()
+        return None if row is None else _coach(row)
+
+    def coaches(self) -> list[Coach]:
+        return [_coach(r) for r in self.conn.execute(select(coaches).order_by(coaches.c.id))]
+
+    # ------------------------------------------------------------------ centres
+    def add_centres(self, rows: Sequence[NewCentre], now: datetime) -> list[int]:
+        if not rows:
+            return []
+        stmt = insert(centres).returning(centres.c.id, sort_by_parameter_order=True)
+        values = [
+            {
+                "name": r.name,
+                "district": r.district,
+                "email": r.email,
+                "carrier": r.carrier,
+                "coach_id": r.coach_id,
+                "stage": r.stage,
+                "stage_since": r.stage_since,
+                "resume_stage": r.resume_stage,
+                "registered": r.stage_since,
+                "created_at": now,
+            }
+            for r in rows
+        ]
+        return [int(i) for i in self.conn.execute(stmt, values).scalars()]
+
+    def centre(self, centre_id: int) -> Centre | None:
+        row = self.conn.execute(select(centres).where(centres.c.id == centre_id)).first()
+        return None if row is None else _centre(row)
+
+    def centres_by_id(self, centre_ids: Iterable[int]) -> dict[int, Centre]:
+        """These centres by id, read a chunk of ids at a time."""
+        result: dict[int, Centre] = {}
+        for chunk in chunks(sorted(set(centre_ids))):
+            stmt = select(centres).where(centres.c.id.in_(chunk))
+            result.update((row.id, _centre(row)) for row in self.conn.execute(stmt))
+        return result
+
+    def centres(self, stage: str | None = None, district: str | None = None) -> list[Centre]:
+        stmt = select(centres).order_by(centres.c.id)
+        if stage is not None:
+            stmt = stmt.where(centres.c.stage == stage)
+        if district is not None:
+            stmt = stmt.where(centres.c.district == district)
+        return [_centre(r) for r in self.conn.execute(stmt)]
+
+    def find_centres(self, query: CentreQuery) -> tuple[list[Centre], int]:
+        """One page of the centres the query finds, in its order, and how many it finds."""
+        total = self.conn.execute(query.apply(select(func.count()).select_from(centres)))
+        stmt = query.apply(select(centres)).order_by(*query.order())
+        stmt = stmt.offset(query.offset).limit(query.limit)
+        return [_centre(r) for r in self.conn.execute(stmt)], int(total.scalar_one())
+
+    def update_centre(self, centre_id: int, values: Mapping[str, object]) -> None:
+        self.conn.execute(update(centres).where(centres.c.id == centre_id).values(**values))
+
+    def existing_centres(self, keys: Iterable[tuple[str, str]]) -> set[tuple[str, str]]:
+        """Which (name, district) pairs are taken already, compared case-insensitively."""
+        wanted = {(n.casefold(), d) for n, d in keys}
+        stmt = select(centres.c.name, centres.c.district)
+        return {
+            (n.casefold(), d) for n, d in self.conn.execute(stmt) if (n.casefold(), d) in wanted
+        }
+
+    def centres_to_plan(self, stages: Sequence[str], stamp: str) -> list[Centre]:
+        """Centres in one of ``stages`` not yet planned with the rules ``stamp`` names.
+
+        Found by their stamp, through its index: a tick reads the centres it plans (and those
+        of other stages whose stamp is old), not every centre in an active stage.
+        """
+        c = centres.c
+        stale = select(c.id, c.stage).where(
+            or_(c.plan_stamp.is_(None), c.plan_stamp < stamp, c.plan_stamp > stamp)
+        )
+        wanted = set(stages)
+        ids = [centre_id for centre_id, stage in self.conn.execute(stale) if stage in wanted]
+        return list(self.centres_by_id(ids).values())
+
+    def set_derived(self, centre_id: int, episode_start: date, next_step_on: date | None) -> None:
+        stmt = update(centres).where(centres.c.id == centre_id)
+        self.conn.execute(stmt.values(episode_start=episode_start, next_step_on=next_step_on))
+
+    def centres_stepping(self, first: date, last: date) -> list[Centre]:
+        """Centres whose next step becomes allowed between ``first`` and ``last``."""
+        stmt = select(centres).where(centres.c.next_step_on.between(first, last))
+        return [_centre(r) for r in self.conn.execute(stmt.order_by(centres.c.id))]
+
+    def centres_lacking_training(
+        self, stage: str, kind: str, first: date, last: date
+    ) -> list[Centre]:
+        """Centres in ``stage`` whose current stay began from ``first`` to ``last`` and that
+        have no planned or held enrolment in a training of ``kind`` dated in that stay (what
+        `recommend.unmet_trainings` counts as taken up)."""
+        a, t, c = activities.c, trainings.c, centres.c
+        taken = (
+            select(a.id)
+            .join(trainings, t.id == a.training_id)
+            .where(
+                a.kind == TRAINING,
+                a.centre_id == c.id,
+                a.status.in_((PLANNED, HELD)),
+                t.kind == kind,
+                t.date >= c.episode_start,
+            )
+        )
+        stmt = select(centres).where(
+            c.stage == stage, c.episode_start.between(first, last), ~taken.exists()
+        )
+        return [_centre(r) for r in self.conn.execute(stmt.order_by(c.id))]
+
+    def changes_between(self, first: date, last: date) -> list[StageChange]:
+        stmt = select(stage_changes).where(stage_changes.c.effective.between(first, last))
+        return [_change(r) for r in self.conn.execute(stmt.order_by(stage_changes.c.id))]
+
+    def closures_of(self, centre_ids: Sequence[int]) -> dict[int, list[tuple[date, date]]]:
+        result: dict[int, list[tuple[date, date]]] = defaultdict(list)
+        for chunk in chunks(centre_ids):
+            stmt = select(closures.c.centre_id, closures.c.first, closures.c.last).where(
+                closures.c.centre_id.in_(chunk)
+            )
+            for centre_id, first, last in self.conn.execute(stmt):
+                result[centre_id].append((first, last))
+        return result
+
+    def set_plan_stamps(self, centre_ids: Sequence[int], stamp: str) -> None:
+        for chunk in chunks(centre_ids):
+            stmt = update(centres).where(centres.c.id.in_(chunk)).values(plan_stamp=stamp)
+            self.conn.execute(stmt)
+
+    def set_derived_many(self, rows: Sequence[tuple[int, date, date | None]]) -> None:
+        """(centre, episode_start, next_step_on) for many centres, in one executemany."""
+        if rows:
+            stmt = (
+                update(centres)
+                .where(centres.c.id == bindparam("ident"))
+                .values(episode_start=bindparam("start"), next_step_on=bindparam("step"))
+            )
+            params = [{"ident": i, "start": start, "step": step} for i, start, step in rows]
+            self.conn.execute(stmt, params)
+
+    def set_plan_stamp(self, centre_id: int, stamp: str) -> None:
+        stmt = update(centres).where(centres.c.id == centre_id).values(plan_stamp=stamp)
+        self.conn.execute(stmt)
+
+    def set_weekday(self, centre_id: int, weekday: int | None) -> None:
+        stmt = update(centres).where(centres.c.id == centre_id).values(weekday=weekday)
+        self.conn.execute(stmt)
+
+    def closures(self, centre_id: int) -> list[Closure]:
+        stmt = select(closures).where(closures.c.centre_id == centre_id).order_by(closures.c.first)
+        return [
+            Closure(r.id, r.centre_id, r.first, r.last, r.note) for r in self.conn.execute(stmt)
+        ]
+
+    def add_closure(self, centre_id: int, first: date, last: date, note: str | None) -> int:
+        stmt = insert(closures).values(centre_id=centre_id, first=first, last=last, note=note)
+        return int(self.conn.execute(stmt.returning(closures.c.id)).scalar_one())
+
+    def assign_coach(self, centre_id: int, coach_id: int | None) -> None:
+        stmt = update(centres).where(centres.c.id == centre_id).values(coach_id=coach_id)
+        self.conn.execute(stmt)
+
+    def stage_counts(self) -> list[tuple[str, str, int]]:
+        """(stage, district, number of centres)."""
+        stmt = select(centres.c.stage, centres.c.district, func.count()).group_by(
+            centres.c.stage, centres.c.district
+        )
+        return [(s, d, int(n)) for s, d, n in self.conn.execute(stmt)]
+
+    def first_registered(self) -> date | None:
+        """The day the programme first knew a centre: where its history begins."""
+        found: date | None = self.conn.execute(select(func.min(centres.c.registered))).scalar()
+        return found
+
+    # ------------------------------------------------------------ stage changes
+    def record_changes(
+        self, moves: Sequence[tuple[StageChange, Centre, str | None]]
+    ) -> list[StageChange] | None:
+        """Move each centre (change, centre before, stage to remember) and write the audit rows
+        in two executemanys; None if any of the centres changed in the meantime."""
+        if not moves:
+            return []
+        stmt = (
+            update(centres)
+            .where(
+                centres.c.id == bindparam("ident"),
+                centres.c.stage == bindparam("was"),
+                centres.c.stage_since == bindparam("was_since"),
+            )
+            .values(
+                stage=bindparam("to"),
+                stage_since=bindparam("since"),
+                resume_stage=bindparam("resume"),
+            )
+        )
+        params = [
+            {
+                "ident": before.id,
+                "was": before.stage,
+                "was_since": before.stage_since,
+                "to": change.to_stage,
+                "since": change.effective,
+                "resume": resume,
+            }
+            for change, before, resume in moves
+        ]
+        if self.conn.execute(stmt, params).rowcount != len(moves):
+            return None
+        return self.add_changes([change for change, _, _ in moves])
+
+    def add_changes(self, changes: Sequence[StageChange]) -> list[StageChange]:
+        stmt = insert(stage_changes).returning(stage_changes.c.id, sort_by_parameter_order=True)
+        values = [change_values(c) for c in changes]
+        ids = self.conn.execute(stmt, values).scalars().all()
+        return [_with_id(c, int(i)) for c, i in zip(changes, ids, strict=True)]
+
+    def history(self, centre_id: int) -> list[StageChange]:
+        return self.histories([centre_id]).get(centre_id, [])
+
+    def histories(self, centre_ids: Sequence[int] | None = None) -> dict[int, list[StageChange]]:
+        """These centres' (or every centre's) audit trails in the order recorded, by centre."""
+        return self._trails(select(stage_changes), centre_ids, _change)
+
+    def steps(self, centre_ids: Sequence[int]) -> dict[int, list[Step]]:
+        """These centres' stage changes in the order recorded, only what the readings of the
+        history need (`history.Change`), by centre."""
+        c = stage_changes.c
+        base = select(c.centre_id, c.trigger, c.from_stage, c.to_stage, c.effective)
+        return self._trails(base, centre_ids, _step)
+
+    def _trails(
+        self, base: Select[Any], centre_ids: Sequence[int] | None, make: Callable[[Row[Any]], T]
+    ) -> dict[int, list[T]]:
+        """Rows of ``base`` (from the audit trail) by centre, in the order recorded, read a
+        chunk of centres at a time (every centre for None)."""
+        c = stage_changes.c
+        base = base.order_by(c.centre_id, c.id)
+        result: dict[int, list[T]] = defaultdict(list)
+        for chunk in [None] if centre_ids is None else chunks(centre_ids):
+            stmt = base if chunk is None else base.where(c.centre_id.in_(chunk))
+            for row in self.conn.execute(stmt):
+                result[row.centre_id].append(make(row))
+        return result
+
+    def site_visits(
+        self, centre_ids: Sequence[int] | None = None
+    ) -> dict[int, list[tuple[date, str]]]:
+        """Held site visits per centre: (date, stage), by date.
+
+        Sorted here, not by the query: an ORDER BY date would lead SQLite to the index
+        on (kind, status, date) instead of the one by centre.
+        """
+        c = activities.c
+        base = select(c.centre_id, c.date, c.stage).where(c.kind == SITE_VISIT, c.status == HELD)
+        result: dict[int, list[tuple[date, str]]] = defaultdict(list)
+        for chunk in [None] if centre_ids is None else chunks(centre_ids):
+            stmt = base if chunk is None else base.where(c.centre_id.in_(chunk))
+            for centre_id, day, stage in self.conn.execute(stmt):
+                result[centre_id].append((day, stage))
+        for visits in result.values():
+            visits.sort()
+        return result
+
+    def held_from(
+        self, centre_ids: Sequence[int], first: date
+    ) -> dict[int, dict[str, tuple[int, date]]]:
+        """Coaching sessions and site visits these centres held on ``first`` or later, by
+        centre and kind: (how many, the last day)."""
+        c = activities.c
+        base = (
+            select(c.centre_id, c.kind, func.count(), func.max(c.date))
+            .where(c.kind.in_((COACHING, SITE_VISIT)), c.status == HELD, c.date >= first)
+            .group_by(c.centre_id, c.kind)
+        )
+        result: dict[int, dict[str, tuple[int, date]]] = defaultdict(dict)
+        for chunk in chunks(centre_ids):
+            rows = self.conn.execute(base.where(c.centre_id.in_(chunk)))
+            for centre_id, kind, count, last in rows:
+                result[centre_id][kind] = (int(count), last)
+        return result
+
+    # ------------------------------------------------------------ for the reminders
+    def activities_dated(
+        self, kind: str, statuses: Sequence[str], first: date, last: date
+    ) -> list[Activity]:
+        """Activities of ``kind`` in one of ``statuses`` dated ``first`` to ``last``, by date."""
+        c = activities.c
+        stmt = (
+            select(activities)
+            .where(c.kind == kind, c.status.in_(statuses), c.date.between(first, last))
+            .order_by(c.date, c.id)
+        )
+        return [activity_from_row(r) for r in self.conn.execute(stmt)]
+
+    def recently_held(self, since: datetime) -> list[tuple[int, date]]:
+        """Coaching sessions recorded as held since ``since``: (centre id, date)."""
+        c = activities.c
+        stmt = select(c.centre_id, c.date).where(
+            c.kind == COACHING, c.status == HELD, c.recorded_at >= since
+        )
+        return [(centre_id, day) for centre_id, day in self.conn.execute(stmt)]
+
+    def held_sessions(self, centre_ids: Sequence[int], year: int) -> dict[int, list[HeldSession]]:
+        """The coaching sessions these centres held in ``year``, by centre: only what their
+        cost and the moment it was recorded need."""
+        c = activities.c
+        base = select(c.centre_id, c.id, c.recorded_at, c.hours, c.rate).where(
+            c.kind == COACHING,
+            c.status == HELD,
+            c.date.between(date(year, 1, 1), date(year, 12, 31)),
+        )
+        result: dict[int, list[HeldSession]] = {i: [] for i in centre_ids}
+        for chunk in chunks(centre_ids):
+            for centre_id, *session in self.conn.execute(base.where(c.centre_id.in_(chunk))):
+                result[centre_id].append(HeldSession(*session))
+        return result
+
+
+def _with_id(change: StageChange, change_id: int) -> StageChange:
+    return replace(change, id=change_id)

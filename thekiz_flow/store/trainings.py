@@ -1,0 +1,236 @@
+"""The training catalogue and its enrolments.
+
+An enrolment is an activity of kind "training" with the key ``training:<id>``: one row per
+centre and training (the unique (centre_id, key) constraint). Its id is the order of
+enrolment, which is the order of the waiting list.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import Connection, Row, delete, func, insert, select, update
+
+from thekiz_flow.core.model import CANCELLED, HELD, PLANNED, TRAINING, WAITING, Activity, Training
+from thekiz_flow.store.activities import activity_from_row, chunks
+from thekiz_flow.store.tables import activities, centres, trainings
+
+
+@dataclass(frozen=True)
+class NewTraining:
+    """An offering to be stored: checked input."""
+
+    kind: str
+    title: str
+    date: date
+    place: str
+    capacity: int
+
+
+def enrolment_key(training_id: int) -> str:
+    return f"{TRAINING}:{training_id}"
+
+
+def _training(row: Row[Any]) -> Training:
+    return Training(row.id, row.kind, row.title, row.date, row.place, row.capacity)
+
+
+class TrainingStore:
+    def __init__(self, connection: Connection) -> None:
+        self.conn = connection
+
+    # ----------------------------------------------------------------- catalogue
+    def add(self, row: NewTraining, now: datetime) -> int:
+        return self.add_many([row], now)[0]
+
+    def add_many(self, rows: Sequence[NewTraining], now: datetime) -> list[int]:
+        if not rows:
+            return []
+        values = [
+            {
+                "kind": r.kind,
+                "title": r.title,
+                "date": r.date,
+                "place": r.place,
+                "capacity": r.capacity,
+                "created_at": now,
+            }
+            for r in rows
+        ]
+        stmt = insert(trainings).returning(trainings.c.id, sort_by_parameter_order=True)
+        return [int(i) for i in self.conn.execute(stmt, values).scalars()]
+
+    def get(self, training_id: int, *, lock: bool = False) -> Training | None:
+        """One offering; ``lock`` holds its row until commit, so seats are counted one at a time."""
+        stmt = select(trainings).where(trainings.c.id == training_id)
+        row = self.conn.execute(stmt.with_for_update() if lock else stmt).first()
+        return None if row is None else _training(row)
+
+    def find(self, kind: str | None = None, first: date | None = None) -> list[Training]:
+        stmt = select(trainings).order_by(trainings.c.date, trainings.c.id)
+        if kind is not None:
+            stmt = stmt.where(trainings.c.kind == kind)
+        if first is not None:
+            stmt = stmt.where(trainings.c.date >= first)
+        return [_training(r) for r in self.conn.execute(stmt)]
+
+    def taken(self, keys: Iterable[tuple[str, str, date]]) -> set[tuple[str, str, date]]:
+        """Which (kind, title, date) exist already; titles compared case-insensitively."""
+        wanted = {(k, t.casefold(), d) for k, t, d in keys}
+        days = {d for _, _, d in wanted}
+        stmt = select(trainings.c.kind, trainings.c.title, trainings.c.date).where(
+            trainings.c.date.in_(days)
+        )
+        found = {(k, t.casefold(), d) for k, t, d in self.conn.execute(stmt)}
+        return found & wanted
+
+    # ---------------------------------------------------------------- enrolments
+    def counts(self, training_ids: Sequence[int] | None = None) -> dict[int, tuple[int, int]]:
+        """Per training: (enrolled, i.e. planned or held; waiting). Missing: none of either.
+
+        Only enrolments name a training: for some trainings the rows are found by training
+        alone, through the index by training and status (given the kind too, SQLite would
+        take the index by kind and status and count every enrolment ever made)."""
+        c = activities.c
+        stmt = (
+            select(c.training_id, c.status, func.count())
+            .where(c.status.in_((PLANNED, HELD, WAITING)))
+            .group_by(c.training_id, c.status)
+        )
+        if training_ids is None:
+            stmt = stmt.where(c.kind == TRAINING)
+        else:
+            stmt = stmt.where(c.training_id.in_(training_ids))
+        tally: dict[int, list[int]] = defaultdict(lambda: [0, 0])
+        for training_id, status, number in self.conn.execute(stmt):
+            tally[training_id][1 if status == WAITING else 0] += int(number)
+        return {t: (enrolled, waiting) for t, (enrolled, waiting) in tally.items()}
+
+    def enrolled(self, training_id: int) -> int:
+        return self.counts([training_id]).get(training_id, (0, 0))[0]
+
+    def enrolment(self, training_id: int, centre_id: int) -> Activity | None:
+        stmt = select(activities).where(
+            activities.c.centre_id == centre_id, activities.c.key == enrolment_key(training_id)
+        )
+        row = self.conn.execute(stmt).first()
+        return None if row is None else activity_from_row(row)
+
+    def enrolments(self, training_id: int) -> list[tuple[Activity, str]]:
+        """Every enrolment of the training with the centre's name, in the order of enrolment."""
+        stmt = (
+            select(activities, centres.c.name.label("centre_name"))
+            .join(centres, centres.c.id == activities.c.centre_id)
+            .where(activities.c.kind == TRAINING, activities.c.training_id == training_id)
+            .order_by(activities.c.id)
+        )
+        return [(activity_from_row(r), r.centre_name) for r in self.conn.execute(stmt)]
+
+    def position(self, enrolment: Activity) -> int:
+        """The place of a waiting enrolment on its training's waiting list (1 = next)."""
+        c = activities.c
+        stmt = select(func.count()).where(
+            c.kind == TRAINING,
+            c.training_id == enrolment.training_id,
+            c.status == WAITING,
+            c.id <= enrolment.id,
+        )
+        return int(self.conn.execute(stmt).scalar_one())
+
+    def enrol(self, training: Training, centre_id: int, stage: str, status: str) -> Activity:
+        """Store the centre's enrolment with ``status``.
+
+        A cancelled earlier enrolment is replaced by a new row, so that the id still gives
+        the order of enrolment (a re-enrolled centre queues at the end).
+        """
+        key = enrolment_key(training.id)
+        self.conn.execute(
+            delete(activities).where(
+                activities.c.centre_id == centre_id,
+                activities.c.key == key,
+                activities.c.status == CANCELLED,
+            )
+        )
+        stmt = insert(activities).values(
+            centre_id=centre_id,
+            kind=TRAINING,
+            key=key,
+            stage=stage,
+            date=training.date,
+            status=status,
+            training_id=training.id,
+            moved=False,
+        )
+        row = self.conn.execute(stmt.returning(activities)).one()
+        return activity_from_row(row)
+
+    def fill_seat(self, training: Training) -> Activity | None:
+        """If a seat is free, the first on the waiting list gets it; returns that enrolment."""
+        moved = self.fill_seats({training.id: 1})
+        return moved[0] if moved else None
+
+    def release(self, centre_ids: Sequence[int], from_day: date, reason: str) -> list[Activity]:
+        """Cancel the centres' seats and waiting places from ``from_day`` on; seats move up.
+
+        Returns the enrolments that moved up from a waiting list.
+        """
+        c = activities.c
+        released: list[Activity] = []
+        for chunk in chunks(centre_ids):
+            stmt = select(activities).where(
+                c.kind == TRAINING,
+                c.centre_id.in_(chunk),
+                c.status.in_((PLANNED, WAITING)),
+                c.date >= from_day,
+            )
+            released += [activity_from_row(r) for r in self.conn.execute(stmt.order_by(c.id))]
+        for chunk in chunks([e.id for e in released]):
+            cancel = update(activities).where(c.id.in_(chunk))
+            self.conn.execute(cancel.values(status=CANCELLED, reason=reason))
+        freed = Counter(e.training_id for e in released if e.status == PLANNED and e.training_id)
+        return self.fill_seats(freed)
+
+    def fill_seats(self, freed: Mapping[int, int]) -> list[Activity]:
+        """Freed seats (how many per training) go to the waiting lists, each in its order,
+        as far as the trainings have room; returns the enrolments that moved up. (The
+        waiting enrolments are found by training alone, as in :meth:`counts`.)"""
+        c = activities.c
+        moved: list[Activity] = []
+        for chunk in chunks(sorted(freed)):
+            locked = select(trainings).where(trainings.c.id.in_(chunk)).with_for_update()
+            capacity = {r.id: r.capacity for r in self.conn.execute(locked)}
+            counts = self.counts(chunk)
+            room = {t: min(freed[t], capacity[t] - counts.get(t, (0, 0))[0]) for t in capacity}
+            waiting = select(activities).where(c.training_id.in_(chunk), c.status == WAITING)
+            for row in self.conn.execute(waiting.order_by(c.id)):
+                if room.get(row.training_id, 0) > 0:
+                    room[row.training_id] -= 1
+                    moved.append(activity_from_row(row))
+        for chunk in chunks([a.id for a in moved]):
+            self.conn.execute(update(activities).where(c.id.in_(chunk)).values(status=PLANNED))
+        return moved
+
+    def of_centres(
+        self, centre_ids: Sequence[int] | None = None
+    ) -> dict[int, list[tuple[str, str, date]]]:
+        """Per centre its enrolments as (training kind, status, training date), by date.
+
+        What `recommend.unmet_trainings` takes.
+        """
+        c = activities.c
+        stmt = (
+            select(c.centre_id, trainings.c.kind, c.status, trainings.c.date)
+            .join(trainings, trainings.c.id == c.training_id)
+            .where(c.kind == TRAINING)
+            .order_by(c.centre_id, trainings.c.date, c.id)
+        )
+        if centre_ids is not None:
+            stmt = stmt.where(c.centre_id.in_(centre_ids))
+        result: dict[int, list[tuple[str, str, date]]] = defaultdict(list)
+        for centre_id, kind, status, day in self.conn.execute(stmt):
+            result[centre_id].append((kind, status, day))
+        return result

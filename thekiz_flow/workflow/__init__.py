@@ -1,0 +1,1 @@
+"""The programme file (workflows/*.toml) and the config file, loaded and checked."""
