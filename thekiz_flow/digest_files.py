@@ -20,7 +20,6 @@ from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
-from babel.numbers import format_percent
 from jinja2 import (
     Environment,
     FileSystemLoader,
@@ -41,7 +40,7 @@ from thekiz_flow.digest_tables import (
 )
 from thekiz_flow.digest_workbook import workbook_bytes
 from thekiz_flow.errors import WorkflowError
-from thekiz_flow.mail.render import GERMAN_FILTERS, LOCALE
+from thekiz_flow.german import GERMAN_FILTERS
 
 __all__ = [
     "DigestFiles",
@@ -149,11 +148,6 @@ def render_template(context: dict[str, object], templates_dir: Path) -> str:
         raise WorkflowError(f"Vorlage des Jahresberichts {TEMPLATE!r}: {error}") from error
 
 
-def percent(value: Decimal) -> str:
-    """0.8431 -> 84,3 %"""
-    return format_percent(value, format="#,##0.0\xa0%", locale=LOCALE)  # as euro: no break
-
-
 def _environment(templates_dir: Path) -> Environment:
     environment = Environment(
         loader=FileSystemLoader(templates_dir),
@@ -161,7 +155,7 @@ def _environment(templates_dir: Path) -> Environment:
         autoescape=select_autoescape(enabled_extensions=("html.j2",), default=False),
         keep_trailing_newline=True,
     )
-    environment.filters.update(GERMAN_FILTERS, percent=percent)
+    environment.filters.update(GERMAN_FILTERS)
     return environment
 
 

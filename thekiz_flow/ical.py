@@ -12,8 +12,8 @@ from datetime import datetime, timedelta
 
 from icalendar import Calendar, Event
 
+from thekiz_flow import german
 from thekiz_flow.db.feeds import FeedEvent
-from thekiz_flow.mail.render import german_number
 from thekiz_flow.model import CANCELLED, COACHING, Workflow
 
 PRODID = "-//ThEKiZ//thekiz-flow//DE"
@@ -34,7 +34,7 @@ def summary(event: FeedEvent) -> str:
 def description(event: FeedEvent, workflow: Workflow) -> str:
     lines = [f"{event.centre}, {event.district}", f"Stufe: {workflow.stage(event.stage).name}"]
     if event.hours is not None:
-        lines.append(f"Umfang: {german_number(event.hours)} Stunden")
+        lines.append(f"Umfang: {german.number(event.hours)} Stunden")
     if event.status == CANCELLED:
         lines.append(f"Abgesagt: {event.reason or 'ohne Angabe'}")
     return "\n".join(lines)

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from thekiz_flow import validate
+from thekiz_flow import german, validate
 from thekiz_flow.cli.app import App, cli, pass_app
 from thekiz_flow.clock import FrozenClock
 from thekiz_flow.errors import InvalidInput, UserError
@@ -86,5 +86,5 @@ def simulate(app: App, first: str, last: str, copy: Path | None) -> None:
             engine.dispose()
     if copy is not None:
         click.echo(f"Simulationskopie: {copy}")
-    click.echo(f"Simuliert {start:%d.%m.%Y}–{end:%d.%m.%Y}: {total.summary()}.")
+    click.echo(f"Simuliert {german.short_date(start)}–{german.short_date(end)}: {total.summary()}.")
     click.echo(f"E-Mails der Simulation (nie per SMTP versandt): {folder}")

@@ -7,9 +7,9 @@ import sys
 
 import click
 
-from thekiz_flow import validate
+from thekiz_flow import german, validate
 from thekiz_flow.cli.app import App, cli, pass_app
-from thekiz_flow.cli.output import german_date, print_json, print_table
+from thekiz_flow.cli.output import print_json, print_table
 from thekiz_flow.clock import SystemClock
 from thekiz_flow.config import EPHEMERAL_KEY, session_key
 from thekiz_flow.db.users import ROLES
@@ -71,7 +71,7 @@ def user_list(app: App, as_json: bool) -> None:
             u.email,
             ROLE_NAMES[u.role],
             u.coach_id or "",
-            german_date(u.created_at.astimezone(zone).date()),
+            german.short_date(u.created_at.astimezone(zone).date()),
             "gesperrt" if u.disabled else "aktiv",
         )
         for u in users

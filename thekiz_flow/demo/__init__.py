@@ -23,6 +23,7 @@ from zoneinfo import ZoneInfo
 
 from rich.console import Console
 
+from thekiz_flow import german
 from thekiz_flow.clock import Clock, FrozenClock, SystemClock
 from thekiz_flow.config import DigestSettings, MailSettings, SmtpSettings
 from thekiz_flow.db.engine import make_engine
@@ -138,7 +139,8 @@ def run(sink: MailSink) -> int:
     )
     console.print(
         f"{len(COACHES)} Prozessbegleiter*innen, {imported} Einrichtungen (erfunden), "
-        f"{office.diary.changes} Stufenwechsel vom {START:%d.%m.%Y} bis {today:%d.%m.%Y}."
+        f"{office.diary.changes} Stufenwechsel "
+        f"vom {german.short_date(START)} bis {german.short_date(today)}."
     )
     console.print(f"Datenbank: {DEMO_DIR / 'thekiz-flow.db'}. Ansehen zum Beispiel mit:")
     console.print(

@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import Engine
 
-from thekiz_flow import validate
+from thekiz_flow import german, validate
 from thekiz_flow.clock import Clock, local_today
 from thekiz_flow.config import DigestSettings, MailSettings
 from thekiz_flow.db.migrate import require_current
@@ -18,7 +18,6 @@ from thekiz_flow.db.outbox import NewMail
 from thekiz_flow.db.repository import Repository
 from thekiz_flow.db.simulation import RealClock
 from thekiz_flow.errors import InvalidInput, NotFound
-from thekiz_flow.guards import german_date
 from thekiz_flow.history import episode_start, facts_as_of
 from thekiz_flow.ids import id_in_range, unknown
 from thekiz_flow.mail.delivery import Backend
@@ -78,7 +77,7 @@ class ServiceBase:
         if on is None:
             return today
         if on > today:
-            raise InvalidInput(f"--on: {german_date(on)} liegt in der Zukunft")
+            raise InvalidInput(f"--on: {german.short_date(on)} liegt in der Zukunft")
         return on
 
     def stage_id(self, value: str, field: str = "--stage") -> str:

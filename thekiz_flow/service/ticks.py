@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from thekiz_flow import german
 from thekiz_flow.clock import TOLERANCE
 from thekiz_flow.db.simulation import is_simulation, mark_simulation
 from thekiz_flow.errors import Refused
@@ -92,4 +93,4 @@ class TickService(DigestService, ReminderService, OutboxService):
             mark_simulation(repo.conn, self.wall.now())
 
     def _moment(self, instant: datetime) -> str:
-        return f"{instant.astimezone(self.zone):%d.%m.%Y %H:%M}"
+        return german.date_time(instant, self.zone)

@@ -7,12 +7,11 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-from thekiz_flow import validate
+from thekiz_flow import german, validate
 from thekiz_flow.csvfiles import read_trainings
 from thekiz_flow.db.repository import Repository
 from thekiz_flow.db.trainings import NewTraining, TrainingStore
 from thekiz_flow.errors import InvalidInput, NotFound, Refused
-from thekiz_flow.guards import german_date
 from thekiz_flow.ids import unknown
 from thekiz_flow.model import CANCELLED, HELD, PLANNED, WAITING, Activity, Training, TrainingInput
 from thekiz_flow.service.base import ServiceBase
@@ -63,7 +62,8 @@ class TrainingService(ServiceBase):
             store = TrainingStore(repo.conn)
             if store.taken([_key(row)]):
                 raise InvalidInput(
-                    f"--title: {row.title!r} ({row.kind}) am {german_date(row.date)} gibt es schon"
+                    f"--title: {row.title!r} ({row.kind}) "
+                    f"am {german.short_date(row.date)} gibt es schon"
                 )
             return store.add(row, self.clock.now())
 
@@ -95,7 +95,7 @@ class TrainingService(ServiceBase):
             store = TrainingStore(repo.conn)
             taken = store.taken(_key(r) for _, r in checked)
             problems += [
-                (line, f"{r.title!r} ({r.kind}) am {german_date(r.date)} gibt es schon")
+                (line, f"{r.title!r} ({r.kind}) am {german.short_date(r.date)} gibt es schon")
                 for line, r in checked
                 if _key(r) in taken
             ]
@@ -158,7 +158,7 @@ class TrainingService(ServiceBase):
                 )
             if training.date < today:
                 raise InvalidInput(
-                    f"Fortbildung {training.id} war am {german_date(training.date)}; "
+                    f"Fortbildung {training.id} war am {german.short_date(training.date)}; "
                     "keine Anmeldung mehr möglich"
                 )
             current = store.enrolment(training.id, centre.id)
@@ -177,7 +177,8 @@ class TrainingService(ServiceBase):
             )
             if day < training.date:
                 raise InvalidInput(
-                    f"--on: die Fortbildung {training.id} ist erst am {german_date(training.date)}"
+                    f"--on: die Fortbildung {training.id} "
+                    f"ist erst am {german.short_date(training.date)}"
                 )
             if enrolment.status != PLANNED:
                 raise InvalidInput(f"{_state(enrolment)}; keine Teilnahme zu vermerken")

@@ -16,8 +16,8 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse
 
+from thekiz_flow.german import GERMAN_FILTERS, date_time
 from thekiz_flow.labels import ROLE_NAMES
-from thekiz_flow.mail.render import GERMAN_FILTERS
 from thekiz_flow.web import csrf
 from thekiz_flow.web.auth import current_user
 from thekiz_flow.web.state import web_state
@@ -36,7 +36,7 @@ def environment(templates_dir: Path, zone: ZoneInfo) -> Environment:
     )
 
     def local_time(value: datetime) -> str:
-        return value.astimezone(zone).strftime("%d.%m.%Y %H:%M")
+        return date_time(value, zone)
 
     templates.filters.update(GERMAN_FILTERS, local_time=local_time)
     templates.globals.update(role_names=ROLE_NAMES)

@@ -14,13 +14,12 @@ from datetime import date
 from starlette.responses import Response
 from starlette.routing import Route
 
-from thekiz_flow import validate
+from thekiz_flow import german, validate
 from thekiz_flow.calendar import WEEKDAYS as WEEKDAY_NAMES
 from thekiz_flow.db.activities import ActivityFilter
 from thekiz_flow.db.users import COACH, OFFICE
 from thekiz_flow.errors import InvalidInput, Refused
 from thekiz_flow.labels import KIND_NAMES, STATUS_NAMES, trigger_name
-from thekiz_flow.mail.render import german_short_date
 from thekiz_flow.model import NO_COACH, Centre, CentreEdit, CentreInput, CentreSearch
 from thekiz_flow.service import Service
 from thekiz_flow.web.auth import READERS, may_record_for
@@ -164,7 +163,7 @@ def advance(ctx: Context) -> Response:
     return ctx.redirect(
         centre_path(centre_id),
         f"Stufenwechsel: {stages[change.from_stage].name} → {stages[change.to_stage].name} "
-        f"ab {german_short_date(change.effective)}{forced}.",
+        f"ab {german.short_date(change.effective)}{forced}.",
     )
 
 
