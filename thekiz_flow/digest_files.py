@@ -13,8 +13,6 @@ byte-identical files.
 
 from __future__ import annotations
 
-import os
-import tempfile
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -40,6 +38,7 @@ from thekiz_flow.digest_tables import (
 )
 from thekiz_flow.digest_workbook import workbook_bytes
 from thekiz_flow.errors import WorkflowError
+from thekiz_flow.files import write_atomically
 from thekiz_flow.german import GERMAN_FILTERS
 
 __all__ = [
@@ -93,9 +92,8 @@ def write_digest(digest: Digest, folder: Path, templates_dir: Path) -> DigestFil
         workbook_bytes(digest),
     )
     files = digest_paths(folder, digest.year)
-    folder.mkdir(parents=True, exist_ok=True)
     for path, data in zip((files.html, files.csv, files.xlsx), contents, strict=True):
-        _write_atomically(path, data)
+        write_atomically(path, data, mode=0o644)  # the digest is for sharing
     return files
 
 
@@ -157,18 +155,3 @@ def _environment(templates_dir: Path) -> Environment:
     )
     environment.filters.update(GERMAN_FILTERS)
     return environment
-
-
-def _write_atomically(path: Path, data: bytes) -> None:
-    """Readers see the old file or the new one, never a half one."""
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(handle, "wb") as out:
-            os.fchmod(out.fileno(), 0o644)  # mkstemp makes 0600; the digest is for sharing
-            out.write(data)
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(temporary, path)
-    except BaseException:
-        os.unlink(temporary)
-        raise
