@@ -1,7 +1,7 @@
 """The yearly digest as files: digest-YEAR.html, digest-YEAR.csv and digest-YEAR.xlsx.
 
 The HTML is a self-contained, printable German report rendered from
-``templates/digest/digest.html.j2`` (StrictUndefined, autoescaped, babel formats, charts as
+``templates/digest/digest.html.j2`` (StrictUndefined, autoescaped, German formats, charts as
 inline SVG from :mod:`thekiz_flow.digest_charts`); the CSV comes from
 :mod:`thekiz_flow.digest_csv` (its format is documented there), the workbook from
 :mod:`thekiz_flow.digest_workbook`.

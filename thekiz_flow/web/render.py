@@ -26,7 +26,7 @@ _FLASH = "flash"
 
 
 def environment(templates_dir: Path, zone: ZoneInfo) -> Environment:
-    """The templates of the pages, autoescaped, with the German filters of the mails."""
+    """The templates of the pages, autoescaped, with the German filters (``german``)."""
     templates = Environment(
         loader=FileSystemLoader(templates_dir),
         undefined=StrictUndefined,
