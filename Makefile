@@ -38,7 +38,7 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check .
 
 typecheck: $(STAMP)
-	$(BIN)/mypy thekiz_flow
+	$(BIN)/mypy thekiz_flow tests bench
 
 # imports point down the layers of ARCHITECTURE.md (pyproject.toml: [tool.importlinter])
 layers: $(STAMP)

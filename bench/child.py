@@ -81,7 +81,7 @@ class Probe:
         if self.profile is None:
             return
         if self.profile.endswith(".html"):
-            from pyinstrument import Profiler  # type: ignore[import-not-found,unused-ignore]
+            from pyinstrument import Profiler
 
             self._profiler = Profiler(interval=0.002)
             self._profiler.start()

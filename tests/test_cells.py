@@ -18,6 +18,7 @@ from tests.web_helpers import login
 from thekiz_flow.digest.cells import csv_field
 from thekiz_flow.digest.files import csv_text, workbook_bytes
 from thekiz_flow.digest.model import Gap
+from thekiz_flow.digest.tables import Cell
 
 FORMULA = '=HYPERLINK("http://evil","x")'
 TYPED = [FORMULA, "+1", "-2", "@SUM(A1)"]  # names a person can type
@@ -34,7 +35,8 @@ def test_a_csv_field_quotes_what_a_spreadsheet_would_run() -> None:
         "'\tx",
         "'\rx",
     ]
-    assert [csv_field(v) for v in ["x=1", "Kita -2", Decimal("-2.50"), -2, None]] == [
+    harmless: list[Cell] = ["x=1", "Kita -2", Decimal("-2.50"), -2, None]
+    assert [csv_field(v) for v in harmless] == [
         "x=1",
         "Kita -2",
         "-2.50",

@@ -30,7 +30,12 @@ def test_shipped_workflow_has_the_programme(workflow: Workflow) -> None:
     assert workflow.stage("vertiefungsbegleitung").budget_per_year == Decimal(2500)
     basis = workflow.stage("basisbegleitung").coaching
     assert basis is not None
-    assert (basis.every_months, basis.for_months, basis.hours_min, basis.hours_max) == (1, 24, 2, 5)
+    assert (basis.every_months, basis.for_months, basis.hours_min, basis.hours_max) == (
+        1,
+        24,
+        Decimal(2),
+        Decimal(5),
+    )
     assert len(workflow.districts) == 22
     deepen = workflow.transitions["deepen"]
     assert [(g.name, dict(g.params)) for g in deepen.guards] == [

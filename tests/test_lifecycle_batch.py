@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from datetime import date
 from pathlib import Path
+from typing import cast
 
 import pytest
 
@@ -18,6 +19,7 @@ from thekiz_flow.core.model import (
     PLANNED,
     TRAINING,
     WAITING,
+    Centre,
     CentreInput,
     StageChange,
     Workflow,
@@ -178,7 +180,7 @@ def test_a_paused_batch_gives_up_plans_and_seats_and_tells_everyone(service: Ser
         (a.training_id, a.centre_id): (a.status, a.reason)
         for a in service.activities(ActivityFilter(kind=TRAINING))
     }
-    small, pair = sorted({training for training, _ in seats})
+    small, pair = sorted({cast(int, training) for training, _ in seats})  # seats of trainings
     assert seats == {
         (small, ids["seat"]): (CANCELLED, why),
         (small, ids["waiting"]): (CANCELLED, why),
@@ -248,7 +250,7 @@ def test_bad_input_writes_nothing(
     options = dict(kwargs)  # the parameters are shared by both backends
     trigger = str(options.pop("trigger", "pause"))
     with pytest.raises(error, match=message):
-        service.advance_many(ids, trigger, **options)  # type: ignore[arg-type]
+        service.advance_many(ids, trigger, **options)  # type: ignore[arg-type]  # bad on purpose
     assert dump(database_url) == before
 
 
@@ -259,7 +261,9 @@ def test_a_centre_changed_meanwhile_undoes_the_whole_batch(
     before = dump(database_url)
     recorded = Repository.record_changes
 
-    def meanwhile(self: Repository, moves: list[tuple[StageChange, object, object]]) -> object:
+    def meanwhile(
+        self: Repository, moves: Sequence[tuple[StageChange, Centre, str | None]]
+    ) -> object:
         recorded(self, moves)  # the centres move ...
         return None  # ... but one of them had moved already
 

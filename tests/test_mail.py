@@ -30,7 +30,6 @@ from tests.smtp_servers import (
     free_port,
 )
 from thekiz_flow.core.errors import ConfigError, InvalidInput, WorkflowError
-from thekiz_flow.core.german import euro, german_date, german_number, german_short_date
 from thekiz_flow.core.model import Mail
 from thekiz_flow.mail.delivery import (
     AFTER_DATA,
@@ -159,13 +158,6 @@ def renderer() -> Renderer:
 
 
 # Rendering
-
-
-def test_german_filters() -> None:
-    assert german_date(date(2026, 1, 15)) == "15. Januar 2026"
-    assert german_short_date(date(2026, 1, 15)) == "15.01.2026"
-    assert euro(Decimal("1234.5")) == "1.234,50\xa0€"
-    assert german_number(Decimal("2.50")) == "2,5"
 
 
 def test_every_mail_has_a_text_and_an_html_template_and_a_test_context() -> None:

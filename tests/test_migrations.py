@@ -58,7 +58,9 @@ def test_a_populated_first_schema_upgrades_to_head(old_engine: Engine) -> None:
         )
     assert upgrade(old_engine)[1] == head_revision()
     with old_engine.connect() as connection:
-        registered = dict(connection.execute(text("SELECT id, registered FROM centres")).all())
+        registered: dict[int, object] = dict(
+            connection.execute(text("SELECT id, registered FROM centres")).all()
+        )
         visits = connection.execute(text("SELECT count(*) FROM activities")).scalar()
         revisions = connection.execute(text("SELECT revision FROM activities")).scalars().all()
     assert {k: str(v) for k, v in registered.items()} == {

@@ -17,6 +17,7 @@ from thekiz_flow.core.model import (
     SITE_VISIT,
     Activity,
     Centre,
+    PlannedActivity,
     StageChange,
     Workflow,
 )
@@ -39,15 +40,15 @@ def admitted(day: date, stage: str = "basisbegleitung", **centre: object) -> Pla
     values.update(centre)
     base = Centre(1, "Kita Test", "Jena", "k@example.org", None, 4, stage, day)
     return PlanInput(
-        replace(base, **values),  # type: ignore[arg-type]
+        replace(base, **values),  # type: ignore[arg-type]  # fields of Centre by name
         (change("admit", "interessent", "basisbegleitung", day),),
         (),
         day,
     )
 
 
-def sessions(planned: list[object]) -> list[date]:
-    return [p.date for p in planned if p.kind == COACHING]  # type: ignore[attr-defined]
+def sessions(planned: list[PlannedActivity]) -> list[date]:
+    return [p.date for p in planned if p.kind == COACHING]
 
 
 def test_basis_admission_gives_24_monthly_sessions(
@@ -155,10 +156,10 @@ def test_site_visit_within_the_first_six_months(workflow: Workflow, calendar: Wo
     assert not visit.floating
 
 
-def stored(planned: object, ident: int, **values: object) -> Activity:
+def stored(planned: PlannedActivity, ident: int, **values: object) -> Activity:
     p = planned
-    base = Activity(ident, 1, p.kind, p.key, p.stage, p.date, PLANNED, p.hours, p.coach_id)  # type: ignore[attr-defined]
-    return replace(base, **values)  # type: ignore[arg-type]
+    base = Activity(ident, 1, p.kind, p.key, p.stage, p.date, PLANNED, p.hours, p.coach_id)
+    return replace(base, **values)  # type: ignore[arg-type]  # fields of Activity by name
 
 
 def test_replanning_is_idempotent(workflow: Workflow, calendar: WorkCalendar) -> None:

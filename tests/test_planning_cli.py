@@ -20,8 +20,10 @@ def admitted(ready: Run) -> Run:
 
 
 def first_session(run: Run) -> dict[str, object]:
-    found = json.loads(run("activities", "--centre", "1", "--kind", "coaching", "--json").out)
-    return found[0]  # type: ignore[no-any-return]
+    found: list[dict[str, object]] = json.loads(
+        run("activities", "--centre", "1", "--kind", "coaching", "--json").out
+    )
+    return found[0]
 
 
 def test_activities_json_and_filters(admitted: Run) -> None:

@@ -19,6 +19,7 @@ from thekiz_flow.core.model import (
     HELD,
     PLANNED,
     SITE_VISIT,
+    Activity,
     CentreInput,
     Coach,
     Workflow,
@@ -39,7 +40,9 @@ def admitted(service: Service, clock: FrozenClock, day: date, rate: str = "60") 
     return centre
 
 
-def of(service: Service, centre: int, kind: str = COACHING, status: str | None = None) -> list:
+def of(
+    service: Service, centre: int, kind: str = COACHING, status: str | None = None
+) -> list[Activity]:
     return service.activities(ActivityFilter(centre_id=centre, kind=kind, status=status))
 
 
@@ -193,7 +196,7 @@ def test_visit_done_meets_the_guard(service: Service, clock: FrozenClock) -> Non
     assert step.missing == ("kein Einrichtungsbesuch in der Stufe Basisbegleitung durchgeführt",)
     visit = service.record_visit(centre, date(2024, 4, 10), "Rundgang")
     assert (visit.status, visit.key.startswith("site_visit:")) == (HELD, True)
-    assert service.next_step(centre).eligible  # type: ignore[union-attr]
+    assert service.next_step(centre).eligible  # type: ignore[union-attr]  # a step: see above
     with pytest.raises(Refused, match=r"^Einrichtungsbesuch am 10\.04\.2024 ist schon erfasst$"):
         service.record_visit(centre, date(2024, 4, 10))  # the same visit sent twice
     visits = service.activities(ActivityFilter(centre_id=centre, kind=SITE_VISIT))

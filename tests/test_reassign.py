@@ -7,9 +7,10 @@ from concurrent.futures import Future, ThreadPoolExecutor, wait
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from time import monotonic
+from typing import Any
 
 import pytest
-from icalendar import Calendar, Event
+from icalendar import Calendar, Component
 from sqlalchemy import Connection, text
 
 from tests.cli_helpers import Run, dump
@@ -72,12 +73,12 @@ def remind(service: Service, clock: FrozenClock, day: date) -> None:
         service.remind(repo, clock.now())
 
 
-def feed(service: Service, token: str) -> dict[str, Event]:
+def feed(service: Service, token: str) -> dict[str, Component]:
     calendar = Calendar.from_ical(service.feed_calendar(token))
     return {str(e["UID"]): e for e in calendar.walk("VEVENT")}
 
 
-def sequence_of(event: Event) -> int:
+def sequence_of(event: Component) -> int:
     return int(str(event["SEQUENCE"]))
 
 
@@ -328,7 +329,7 @@ def test_a_handover_waits_for_a_tick_writing_reminders(
     assert (row.recipient, row.status) == (OLD, WITHDRAWN)
 
 
-def waiting_or_done(conn: Connection, future: Future[object]) -> bool:
+def waiting_or_done(conn: Connection, future: Future[Any]) -> bool:
     """True once another session waits for an advisory lock; False if ``future`` finished
     (without waiting) or nothing waited within ten seconds."""
     waits = text("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted")

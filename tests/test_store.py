@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta, timezone
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import pytest
 from alembic.autogenerate import compare_metadata
@@ -43,7 +45,7 @@ def centre(name: str = "Kita Löwenzahn", district: str = "Gera", **kw: object) 
         "stage_since": date(2025, 1, 2),
     }
     values.update(kw)
-    return NewCentre(**values)  # type: ignore[arg-type]
+    return NewCentre(**values)  # type: ignore[arg-type]  # fields of NewCentre by name
 
 
 def test_init_is_idempotent_and_matches_the_tables(engine: Engine) -> None:
@@ -87,7 +89,7 @@ def test_centres_bulk_insert_keeps_order_and_filters(engine: Engine) -> None:
         ids = Repository(connection).add_centres(rows, NOW)
     with engine.connect() as connection:
         repo = Repository(connection)
-        assert [repo.centre(i).name for i in ids] == [r.name for r in rows]  # type: ignore[union-attr]
+        assert [repo.centre(i).name for i in ids] == [r.name for r in rows]  # type: ignore[union-attr]  # ids just added
         assert [c.name for c in repo.centres(district="Jena")] == ["Kita 1", "Kita 3"]
         assert repo.centres(stage="basisbegleitung") == []
         assert repo.existing_centres([("KITA 1", "Jena"), ("Kita 1", "Suhl")]) == {
@@ -345,7 +347,7 @@ def test_a_ticks_lookups_use_an_index_on_sqlite(tmp_path: Path) -> None:
     spares a sort; each of these lookups must search by every column it narrows on."""
     engine = make_engine(f"sqlite:///{tmp_path / 'plans.db'}")
     upgrade(engine)
-    statements: list[tuple[str, object]] = []
+    statements: list[tuple[str, Any]] = []  # Any: the driver's parameters, passed back to it
 
     def remember(*args: object) -> None:
         if "FROM activities" in str(args[2]) or "FROM centres" in str(args[2]):
@@ -355,7 +357,7 @@ def test_a_ticks_lookups_use_an_index_on_sqlite(tmp_path: Path) -> None:
     with engine.connect() as connection:
         repo = Repository(connection)
         event.listen(connection, "before_cursor_execute", remember)
-        lookups = {
+        lookups: dict[str, Callable[[], object]] = {
             "activities_dated": lambda: repo.activities_dated(COACHING, (PLANNED,), day, day),
             "held_sessions": lambda: repo.held_sessions([1, 2], 2026),
             "recently_held": lambda: repo.recently_held(NOW),
@@ -371,7 +373,7 @@ def test_a_ticks_lookups_use_an_index_on_sqlite(tmp_path: Path) -> None:
             statements.clear()
             lookup()
             ((sql, params),) = statements
-            rows = connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {sql}", params)  # type: ignore[arg-type]
+            rows = connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {sql}", params)
             plans[name] = [
                 row[3]
                 for row in rows

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import re
 import threading
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import Engine, event
@@ -110,7 +112,7 @@ def test_refusals(service: Service, clock: FrozenClock) -> None:
     service.advance(withdrawn, "withdraw")
     training, past = offering(service), offering(service, day=date(2026, 6, 14))
     service.enrol(training, active)
-    refused = [
+    refused: list[tuple[Callable[[], object], str]] = [
         (
             lambda: service.enrol(training, withdrawn),
             "Einrichtung 2 ist in der Stufe Ausgeschieden",
@@ -122,7 +124,7 @@ def test_refusals(service: Service, clock: FrozenClock) -> None:
     for call, words in refused:
         with pytest.raises(InvalidInput, match=re.escape(words)):
             call()
-    missing = [
+    missing: list[tuple[Callable[[], object], str]] = [
         (lambda: service.enrol(9, active), "keine Fortbildung mit der Nummer 9"),
         (lambda: service.enrol(training, 9), "keine Einrichtung mit der Nummer 9"),
         (
@@ -275,7 +277,7 @@ def test_seats_of_some_trainings_are_counted_through_the_index_by_training_on_sq
     never by reading every enrolment of the kind."""
     engine = make_engine(f"sqlite:///{tmp_path / 'plans.db'}")
     upgrade(engine)
-    statements: list[tuple[str, object]] = []
+    statements: list[tuple[str, Any]] = []  # Any: the driver's parameters, passed back to it
 
     def keep(*args: object) -> None:
         statement, parameters = args[2], args[3]

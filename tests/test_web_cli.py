@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import getpass
 import io
 import json
 import sys
@@ -14,7 +15,6 @@ from starlette.applications import Starlette
 
 from tests.cli_helpers import Run, dump
 from tests.web_helpers import CHEAP_HASHER, PASSWORD
-from thekiz_flow.cli import web as web_cli
 from thekiz_flow.service import Service
 from thekiz_flow.service import users as service_users
 from thekiz_flow.store.engine import make_engine
@@ -72,7 +72,7 @@ def test_on_a_terminal_the_password_is_asked_twice(
 ) -> None:
     answers: Iterator[str] = iter([PASSWORD, PASSWORD + "!"])
     monkeypatch.setattr(sys.stdin, "isatty", lambda: True)
-    monkeypatch.setattr(web_cli.getpass, "getpass", lambda prompt: next(answers))
+    monkeypatch.setattr(getpass, "getpass", lambda prompt: next(answers))
     result = ready("user", "add", "--email", "b@example.org", "--role", "office")
     assert (result.code, result.err) == (
         2,

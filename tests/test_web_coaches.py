@@ -8,8 +8,8 @@ from starlette.testclient import TestClient
 
 from tests.conftest import BERLIN, TODAY
 from tests.web_helpers import login
+from thekiz_flow.core import german
 from thekiz_flow.core.clock import FrozenClock, noon
-from thekiz_flow.core.german import german_number
 from thekiz_flow.core.model import CentreInput
 from thekiz_flow.service import Service
 
@@ -44,7 +44,7 @@ def test_the_coach_list(web: TestClient, service: Service, clock: FrozenClock) -
     july = lena[1]
     assert july.over
     assert not lena[0].over
-    assert f"{german_number(july.planned)} / 0 <strong>über dem Höchstwert!</strong>" in text
+    assert f"{german.number(july.planned)} / 0 <strong>über dem Höchstwert!</strong>" in text
     assert text.count("über dem Höchstwert!") == sum(m.over for m in lena[:3])
     assert '<td class="num">2</td>' in text  # Lena's centres
 
@@ -66,7 +66,7 @@ def test_a_coach_s_months_of_the_year(
     over = [m for m in year if m.over]
     assert [m.month for m in over] == [date(2026, 7, 1)]
     hours = over[0].planned + over[0].held
-    assert f"Warnung: Juli 2026 sind {german_number(hours)} Stunden geplant" in text
+    assert f"Warnung: Juli 2026 sind {german.number(hours)} Stunden geplant" in text
     assert web.get("/coaches/99").status_code == 404
     assert "keine Prozessbegleitung mit der Nummer 99" in web.get("/coaches/99").text
 

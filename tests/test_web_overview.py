@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Sized
 from datetime import date, timedelta
+from typing import cast
 
 from starlette.testclient import TestClient
 
@@ -61,7 +63,7 @@ def test_the_office_sees_the_overview(web: TestClient, service: Service) -> None
     text = page.text
     assert "Einrichtungen nach Stufe und Kreis (3)" in text
     assert "Weimarer Land" in text
-    upcoming = service.overview_context(service.today())["upcoming"]
+    upcoming = cast(Sized, service.overview_context(service.today())["upcoming"])
     assert f"Die nächsten 30 Tage ({len(upcoming)})" in text
     assert "Bereit für den nächsten Schritt (1)" in text  # Löwenzahn has a coach; Regenbogen not
     assert "Kita Löwenzahn</a></td><td>Aufnahme in die Basisbegleitung" in text

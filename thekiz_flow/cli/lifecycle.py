@@ -7,8 +7,9 @@ from pathlib import Path
 import click
 
 from thekiz_flow.cli.app import App, Id, cli, pass_app
-from thekiz_flow.cli.output import german_date, print_json, print_table
+from thekiz_flow.cli.output import print_json, print_table
 from thekiz_flow.cli.registry import on_option
+from thekiz_flow.core import german
 from thekiz_flow.core.errors import Refused
 from thekiz_flow.core.model import StageChange
 from thekiz_flow.workflow.definitions import load_workflow
@@ -60,7 +61,7 @@ def _say(app: App, changes: list[StageChange], skipped: int) -> None:
         forced = " (erzwungen)" if change.forced else ""
         click.echo(
             f"Einrichtung {change.centre_id}: {stages[change.from_stage].name} → "
-            f"{stages[change.to_stage].name} ab {german_date(change.effective)}{forced}."
+            f"{stages[change.to_stage].name} ab {german.short_date(change.effective)}{forced}."
         )
     if len(changes) + skipped > 1:
         click.echo(f"{len(changes)} gewechselt, {skipped} übersprungen.")
@@ -141,7 +142,7 @@ def history(app: App, centre_id: int, as_json: bool) -> None:
     stages = app.workflow.stages
     rows = [
         (
-            german_date(c.effective),
+            german.short_date(c.effective),
             c.trigger,
             stages[c.from_stage].name,
             stages[c.to_stage].name,

@@ -6,7 +6,7 @@ import click
 
 from thekiz_flow.cli.app import App, Id, cli, pass_app
 from thekiz_flow.cli.output import print_json, print_table
-from thekiz_flow.core import validate
+from thekiz_flow.core import german, validate
 from thekiz_flow.core.errors import InvalidInput
 from thekiz_flow.core.labels import OUTBOX_STATUS_NAMES
 from thekiz_flow.core.model import OUTBOX_STATUSES
@@ -52,7 +52,7 @@ def outbox(ctx: click.Context, status: str | None, as_json: bool) -> None:
     table = [
         (
             r.id,
-            f"{r.due_at.astimezone(app.settings.timezone):%d.%m.%Y %H:%M}",
+            german.date_time(r.due_at, app.settings.timezone),
             r.recipient,
             r.subject,
             OUTBOX_STATUS_NAMES[r.status],
@@ -116,8 +116,7 @@ def reminders_preview(app: App, days: str, as_json: bool) -> None:
         return
     zone = app.settings.timezone
     rows = [
-        (f"{d.occurrence.astimezone(zone):%d.%m.%Y %H:%M}", d.rule.id, to, subject)
-        for d, to, subject in planned
+        (german.date_time(d.occurrence, zone), d.rule.id, to, subject) for d, to, subject in planned
     ]
     print_table(
         f"Erinnerungen der nächsten {count} Tage ({len(rows)})",

@@ -35,17 +35,3 @@ def print_table(
     for row in rows:
         table.add_row(*("" if cell is None else str(cell) for cell in row))
     Console(width=None if sys.stdout.isatty() else 200).print(table)
-
-
-def german_date(value: date | None) -> str:
-    return "" if value is None else value.strftime("%d.%m.%Y")
-
-
-def german_number(value: Decimal, places: int = 1) -> str:
-    """1234.5 -> "1.234,5": the thousands dot and decimal comma of German text."""
-    text = f"{value:,.{places}f}"
-    return text.replace(",", "X").replace(".", ",").replace("X", ".")
-
-
-def euro(value: Decimal) -> str:
-    return f"{german_number(value, 2)} €"

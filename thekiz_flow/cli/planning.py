@@ -7,9 +7,9 @@ from decimal import Decimal
 import click
 
 from thekiz_flow.cli.app import App, Id, cli, pass_app
-from thekiz_flow.cli.output import german_date, german_number, print_json, print_table
+from thekiz_flow.cli.output import print_json, print_table
 from thekiz_flow.cli.registry import centre, on_option
-from thekiz_flow.core import validate
+from thekiz_flow.core import german, validate
 from thekiz_flow.core.labels import KIND_NAMES, STATUS_NAMES
 from thekiz_flow.core.model import KINDS, STATUSES, Activity
 from thekiz_flow.store.activities import ActivityFilter
@@ -37,9 +37,9 @@ def activity_row(activity: Activity) -> tuple[object, ...]:
         activity.id,
         activity.centre_id,
         KIND_NAMES[activity.kind],
-        german_date(activity.date),
+        german.short_date(activity.date),
         STATUS_NAMES[activity.status],
-        "" if activity.hours is None else german_number(activity.hours),
+        "" if activity.hours is None else german.hours(activity.hours),
         activity.coach_id or "",
         activity.note or activity.reason or "",
     )
@@ -114,7 +114,7 @@ def session_done(app: App, ref: str, day: str, hours: str, note: str | None) -> 
     held = app.service.record_session(ref, validate.day("--date", day), hours, note)
     click.echo(
         f"Termin {held.id} (Einrichtung {held.centre_id}) gehalten am "
-        f"{german_date(held.date)}: {german_number(held.hours or Decimal(0))} Std."
+        f"{german.short_date(held.date)}: {german.hours(held.hours or Decimal(0))} Std."
     )
 
 
@@ -126,7 +126,7 @@ def session_done(app: App, ref: str, day: str, hours: str, note: str | None) -> 
 def session_move(app: App, activity_id: int, day: str, reason: str | None) -> None:
     """Einen geplanten Termin verschieben."""
     moved = app.service.move_session(activity_id, validate.day("--date", day), reason)
-    click.echo(f"Termin {moved.id} verschoben auf {german_date(moved.date)}.")
+    click.echo(f"Termin {moved.id} verschoben auf {german.short_date(moved.date)}.")
 
 
 @session.command("cancel")
@@ -136,7 +136,7 @@ def session_move(app: App, activity_id: int, day: str, reason: str | None) -> No
 def session_cancel(app: App, activity_id: int, reason: str) -> None:
     """Einen geplanten Termin absagen."""
     cancelled = app.service.cancel_session(activity_id, reason)
-    click.echo(f"Termin {cancelled.id} am {german_date(cancelled.date)} abgesagt.")
+    click.echo(f"Termin {cancelled.id} am {german.short_date(cancelled.date)} abgesagt.")
 
 
 @session.command("request")
@@ -147,7 +147,7 @@ def session_cancel(app: App, activity_id: int, reason: str) -> None:
 def session_request(app: App, centre_id: int, day: str, hours: str | None) -> None:
     """Einen Termin auf Anfrage planen (z. B. für eine Konsultationseinrichtung)."""
     planned = app.service.request_session(centre_id, validate.day("--date", day), hours)
-    click.echo(f"Termin {planned.id} geplant am {german_date(planned.date)}.")
+    click.echo(f"Termin {planned.id} geplant am {german.short_date(planned.date)}.")
 
 
 @cli.group()
@@ -163,7 +163,9 @@ def visit() -> None:
 def visit_done(app: App, centre_id: int, day: str, note: str | None) -> None:
     """Einen Einrichtungsbesuch als durchgeführt erfassen."""
     held = app.service.record_visit(centre_id, validate.day("--date", day), note)
-    click.echo(f"Einrichtungsbesuch bei Einrichtung {held.centre_id} am {german_date(held.date)}.")
+    click.echo(
+        f"Einrichtungsbesuch bei Einrichtung {held.centre_id} am {german.short_date(held.date)}."
+    )
 
 
 @centre.command("weekday")

@@ -8,8 +8,8 @@ from pathlib import Path
 import click
 
 from thekiz_flow.cli.app import App, Id, cli, pass_app
-from thekiz_flow.cli.output import euro, german_date, print_json, print_table
-from thekiz_flow.core import validate
+from thekiz_flow.cli.output import print_json, print_table
+from thekiz_flow.core import german, validate
 from thekiz_flow.core.model import Centre, CentreEdit, CentreInput, Coach
 from thekiz_flow.store.migrate import upgrade
 
@@ -58,7 +58,7 @@ def coach_list(app: App, as_json: bool) -> None:
     if as_json:
         print_json([_coach_json(c) for c in coaches])
         return
-    rows = [(c.id, c.name, c.email, euro(c.rate)) for c in coaches]
+    rows = [(c.id, c.name, c.email, german.euro_plain(c.rate)) for c in coaches]
     print_table("Prozessbegleitung", ["Nr.", "Name", "E-Mail", "Honorar/Std."], rows)
 
 
@@ -130,7 +130,8 @@ def centre_list(app: App, stage: str | None, district: str | None, as_json: bool
         return
     names = app.workflow.stages
     rows = [
-        (c.id, c.name, c.district, names[c.stage].name, german_date(c.stage_since)) for c in centres
+        (c.id, c.name, c.district, names[c.stage].name, german.short_date(c.stage_since))
+        for c in centres
     ]
     print_table(f"Einrichtungen ({len(rows)})", ["Nr.", "Name", "Kreis", "Stufe", "seit"], rows)
 

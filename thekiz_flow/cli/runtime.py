@@ -10,7 +10,7 @@ import click
 
 from thekiz_flow.cli.app import App, cli, pass_app
 from thekiz_flow.cli.scheduler import run_forever
-from thekiz_flow.core import validate
+from thekiz_flow.core import german, validate
 from thekiz_flow.core.clock import FrozenClock
 from thekiz_flow.core.errors import InvalidInput, UserError
 from thekiz_flow.mail.delivery import FileBackend
@@ -86,5 +86,5 @@ def simulate(app: App, first: str, last: str, copy: Path | None) -> None:
             engine.dispose()
     if copy is not None:
         click.echo(f"Simulationskopie: {copy}")
-    click.echo(f"Simuliert {start:%d.%m.%Y}–{end:%d.%m.%Y}: {total.summary()}.")
+    click.echo(f"Simuliert {german.short_date(start)}–{german.short_date(end)}: {total.summary()}.")
     click.echo(f"E-Mails der Simulation (nie per SMTP versandt): {folder}")

@@ -7,9 +7,9 @@ from pathlib import Path
 import click
 
 from thekiz_flow.cli.app import App, Id, cli, pass_app
-from thekiz_flow.cli.output import german_date, print_json, print_table
+from thekiz_flow.cli.output import print_json, print_table
 from thekiz_flow.cli.registry import on_option
-from thekiz_flow.core import validate
+from thekiz_flow.core import german, validate
 from thekiz_flow.core.labels import enrolment_state
 from thekiz_flow.core.model import HELD, PLANNED, WAITING, Training
 from thekiz_flow.service.trainings import Enrolment
@@ -59,7 +59,15 @@ def training_list(app: App, kind: str | None, first: str | None, as_json: bool) 
         return
     kinds = app.workflow.training_kinds
     rows = [
-        (t.id, german_date(t.date), kinds[t.kind], t.title, t.place, f"{n}/{t.capacity}", w or "")
+        (
+            t.id,
+            german.short_date(t.date),
+            kinds[t.kind],
+            t.title,
+            t.place,
+            f"{n}/{t.capacity}",
+            w or "",
+        )
         for t, n, w in found
     ]
     headers = ["Nr.", "Datum", "Art", "Titel", "Ort", "belegt", "Warteliste"]
@@ -143,7 +151,7 @@ def training_show(app: App, training: int, as_json: bool) -> None:
     click.echo(
         f"Fortbildung {found.id}: {found.title}\n"
         f"  Art:        {app.workflow.training_kinds[found.kind]}\n"
-        f"  Datum:      {german_date(found.date)}\n"
+        f"  Datum:      {german.short_date(found.date)}\n"
         f"  Ort:        {found.place}\n"
         f"  Plätze:     {enrolled} von {found.capacity} belegt, {waiting} auf der Warteliste"
     )

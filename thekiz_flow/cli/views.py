@@ -5,9 +5,10 @@ from __future__ import annotations
 import click
 
 from thekiz_flow.cli.app import App, Id, pass_app
-from thekiz_flow.cli.output import euro, german_date, german_number, print_json, print_table
+from thekiz_flow.cli.output import print_json, print_table
 from thekiz_flow.cli.planning import activity_json
 from thekiz_flow.cli.registry import centre, centre_json, coach
+from thekiz_flow.core import german
 from thekiz_flow.core.budget import YearBudget
 from thekiz_flow.core.labels import KIND_NAMES
 from thekiz_flow.core.model import PLANNED
@@ -77,12 +78,13 @@ def centre_show(app: App, centre_id: int, as_json: bool) -> None:
         f"  E-Mail:            {found.email}",
         f"  Träger:            {found.carrier or '–'}",
         f"  Prozessbegleitung: {its_coach.name if its_coach else '–'}",
-        f"  Stufe:             {stage.name} seit {german_date(found.stage_since)}",
+        f"  Stufe:             {stage.name} seit {german.short_date(found.stage_since)}",
         *_step_lines(step),
-        f"  Budget {budget.year}:       {euro(budget.budget)}; ausgegeben {euro(budget.spent)}, "
-        f"verplant {euro(budget.committed)}, frei {euro(budget.rest)}",
+        f"  Budget {budget.year}:       {german.euro_plain(budget.budget)}; "
+        f"ausgegeben {german.euro_plain(budget.spent)}, "
+        f"verplant {german.euro_plain(budget.committed)}, frei {german.euro_plain(budget.rest)}",
         "  Nächste Termine:" + ("" if upcoming else " keine"),
-        *(f"    {german_date(a.date)}  {KIND_NAMES[a.kind]} (Nr. {a.id})" for a in upcoming),
+        *(f"    {german.short_date(a.date)}  {KIND_NAMES[a.kind]} (Nr. {a.id})" for a in upcoming),
     ]
     click.echo("\n".join(lines))
 
@@ -117,14 +119,14 @@ def coach_show(app: App, coach_id: int, as_json: bool) -> None:
         )
         return
     click.echo(
-        f"{report.coach.name} ({report.coach.email}), {euro(report.coach.rate)}/Std., "
+        f"{report.coach.name} ({report.coach.email}), {german.euro_plain(report.coach.rate)}/Std., "
         f"{report.centres} Einrichtungen"
     )
     rows = [
         (
-            m.month.strftime("%m/%Y"),
-            german_number(m.planned),
-            german_number(m.held),
+            german.short_month(m.month),
+            german.hours(m.planned),
+            german.hours(m.held),
             "über dem Höchstwert!" if m.over else "",
         )
         for m in report.load
@@ -135,8 +137,8 @@ def coach_show(app: App, coach_id: int, as_json: bool) -> None:
     for m in report.load:
         if m.over:
             click.echo(
-                f"Warnung: {m.month:%m/%Y} sind {german_number(m.planned + m.held)} Stunden "
-                "geplant "
-                f"(Höchstwert {german_number(maximum)}).",
+                f"Warnung: {german.short_month(m.month)} sind "
+                f"{german.hours(m.planned + m.held)} Stunden geplant "
+                f"(Höchstwert {german.hours(maximum)}).",
                 err=True,
             )

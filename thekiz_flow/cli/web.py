@@ -8,8 +8,8 @@ import sys
 import click
 
 from thekiz_flow.cli.app import App, cli, pass_app
-from thekiz_flow.cli.output import german_date, print_json, print_table
-from thekiz_flow.core import validate
+from thekiz_flow.cli.output import print_json, print_table
+from thekiz_flow.core import german, validate
 from thekiz_flow.core.errors import InvalidInput
 from thekiz_flow.core.labels import ROLE_NAMES
 from thekiz_flow.store.simulation import SystemClock
@@ -71,7 +71,7 @@ def user_list(app: App, as_json: bool) -> None:
             u.email,
             ROLE_NAMES[u.role],
             u.coach_id or "",
-            german_date(u.created_at.astimezone(zone).date()),
+            german.short_date(u.created_at.astimezone(zone).date()),
             "gesperrt" if u.disabled else "aktiv",
         )
         for u in users

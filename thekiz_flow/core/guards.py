@@ -7,8 +7,9 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import timedelta
 
+from thekiz_flow.core import german
 from thekiz_flow.core.history import episode_start, months_between, paused_days, reached_after
 from thekiz_flow.core.model import CentreFacts, Workflow
 
@@ -20,10 +21,6 @@ class GuardDef:
     fn: GuardFn
     params: Mapping[str, int]  # parameter name -> smallest allowed value
     describe: str  # German, for the graph and the docs
-
-
-def german_date(value: date) -> str:
-    return value.strftime("%d.%m.%Y")
 
 
 def coach_assigned(facts: CentreFacts, workflow: Workflow, params: Mapping[str, int]) -> str | None:
@@ -41,7 +38,8 @@ def _months(facts: CentreFacts, workflow: Workflow, months: int, renewals: bool)
         return None
     done = max(0, months_between(start + timedelta(days=paused), facts.on))
     what = "im laufenden Programmjahr" if renewals else f"in der Stufe {workflow.stage(stage).name}"
-    return f"mindestens {months} Monate {what} (bisher {done}; erfüllt ab {german_date(reached)})"
+    since = german.short_date(reached)
+    return f"mindestens {months} Monate {what} (bisher {done}; erfüllt ab {since})"
 
 
 def min_months_in_stage(

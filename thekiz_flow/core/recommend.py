@@ -7,7 +7,7 @@ from datetime import date, timedelta
 
 from dateutil.relativedelta import relativedelta
 
-from thekiz_flow.core.guards import german_date
+from thekiz_flow.core import german
 from thekiz_flow.core.model import HELD, PLANNED, Workflow
 
 
@@ -57,5 +57,5 @@ def describe_unmet(workflow: Workflow, kind: str, deadline: date, on: date) -> s
     """E.g. "Empfehlung: Fachtag bis 15.01.2026", or "… (Frist überschritten seit …)"."""
     name = workflow.training_kinds[kind]
     if on > deadline:
-        return f"Empfehlung: {name} (Frist überschritten seit {german_date(deadline)})"
-    return f"Empfehlung: {name} bis {german_date(deadline)}"
+        return f"Empfehlung: {name} (Frist überschritten seit {german.short_date(deadline)})"
+    return f"Empfehlung: {name} bis {german.short_date(deadline)}"

@@ -23,6 +23,7 @@ from zoneinfo import ZoneInfo
 
 from rich.console import Console
 
+from thekiz_flow.core import german
 from thekiz_flow.core.clock import Clock, FrozenClock
 from thekiz_flow.demo.data import (
     CENTRE_COLUMNS,
@@ -139,7 +140,8 @@ def run(sink: MailSink) -> int:
     )
     console.print(
         f"{len(COACHES)} Prozessbegleiter*innen, {imported} Einrichtungen (erfunden), "
-        f"{office.diary.changes} Stufenwechsel vom {START:%d.%m.%Y} bis {today:%d.%m.%Y}."
+        f"{office.diary.changes} Stufenwechsel "
+        f"vom {german.short_date(START)} bis {german.short_date(today)}."
     )
     console.print(f"Datenbank: {DEMO_DIR / 'thekiz-flow.db'}. Ansehen zum Beispiel mit:")
     console.print(

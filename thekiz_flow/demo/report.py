@@ -8,7 +8,7 @@ from decimal import Decimal
 
 from rich.table import Table
 
-from thekiz_flow.cli.output import euro, german_number
+from thekiz_flow.core import german
 from thekiz_flow.core.budget import cost
 from thekiz_flow.core.model import (
     CANCELLED,
@@ -29,7 +29,7 @@ def centres_table(service: Service, today: date) -> Table:
     stages = service.workflow.stages
     counts = {(stage, district): n for stage, district, n in service.stage_counts()}
     table = Table(
-        title=f"ThEKiZ-Einrichtungen nach Kreis und Stufe (Stand {today:%d.%m.%Y})",
+        title=f"ThEKiZ-Einrichtungen nach Kreis und Stufe (Stand {german.short_date(today)})",
         title_justify="left",
         header_style="bold",
     )
@@ -56,7 +56,7 @@ def sessions_table(service: Service, first: date) -> Table:
         hours[held.stage] = hours.get(held.stage, Decimal(0)) + (held.hours or 0)
         money[held.stage] = money.get(held.stage, Decimal(0)) + cost(held)
     table = Table(
-        title=f"Begleittermine ab {first:%d.%m.%Y} nach Stufe (geplant: noch offen)",
+        title=f"Begleittermine ab {german.short_date(first)} nach Stufe (geplant: noch offen)",
         title_justify="left",
         header_style="bold",
     )
@@ -70,8 +70,8 @@ def sessions_table(service: Service, first: date) -> Table:
             str(count[stage.id, PLANNED]),
             str(count[stage.id, HELD]),
             str(count[stage.id, CANCELLED]),
-            german_number(hours.get(stage.id, Decimal(0))),
-            euro(money.get(stage.id, Decimal(0))),
+            german.hours(hours.get(stage.id, Decimal(0))),
+            german.euro_plain(money.get(stage.id, Decimal(0))),
         )
     table.add_row(
         "Gesamt",
@@ -79,8 +79,8 @@ def sessions_table(service: Service, first: date) -> Table:
             str(sum(n for (_, s), n in count.items() if s == st))
             for st in (PLANNED, HELD, CANCELLED)
         ),
-        german_number(sum(hours.values(), Decimal(0))),
-        euro(sum(money.values(), Decimal(0))),
+        german.hours(sum(hours.values(), Decimal(0))),
+        german.euro_plain(sum(money.values(), Decimal(0))),
         style="bold",
     )
     return table

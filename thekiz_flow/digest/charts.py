@@ -13,7 +13,7 @@ from decimal import Decimal
 
 from markupsafe import Markup, escape
 
-from thekiz_flow.core.german import euro, german_number
+from thekiz_flow.core import german
 from thekiz_flow.digest.model import Digest, SessionFigures
 from thekiz_flow.digest.tables import budget_stages, stage_ids, stage_names
 
@@ -96,7 +96,7 @@ def digest_charts(digest: Digest) -> dict[str, Markup]:
         f"Einrichtungen je Stufe am 31. Dezember {digest.year}",
         [names.get(stage, stage) for stage in stages],
         [Series("Einrichtungen", tuple(digest.stage_end.get(s, 0) for s in stages), "#3b6ea5")],
-        german_number,
+        german.number,
     )
     with_budget = budget_stages(digest)
     costs = tuple(digest.sessions_by_stage.get(s, SessionFigures()).cost for s in with_budget)
@@ -105,6 +105,6 @@ def digest_charts(digest: Digest) -> dict[str, Markup]:
         f"Kosten und anteiliges Budget je Stufe {digest.year}",
         [names.get(stage, stage) for stage in with_budget],
         [Series("Budget (anteilig)", budgets, "#b8c4d1"), Series("Kosten", costs, "#c0504d")],
-        euro,
+        german.euro,
     )
     return {"stages": centres, "budget": budget}

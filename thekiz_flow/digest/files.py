@@ -1,7 +1,7 @@
 """The yearly digest as files: digest-YEAR.html, digest-YEAR.csv and digest-YEAR.xlsx.
 
 The HTML is a self-contained, printable German report rendered from
-``templates/digest/digest.html.j2`` (StrictUndefined, autoescaped, babel formats, charts as
+``templates/digest/digest.html.j2`` (StrictUndefined, autoescaped, German formats, charts as
 inline SVG from :mod:`thekiz_flow.digest.charts`); the CSV comes from
 :mod:`thekiz_flow.digest.csvfile` (its format is documented there), the workbook from
 :mod:`thekiz_flow.digest.workbook`.
@@ -13,14 +13,11 @@ byte-identical files.
 
 from __future__ import annotations
 
-import os
-import tempfile
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
-from babel.numbers import format_percent
 from jinja2 import (
     Environment,
     FileSystemLoader,
@@ -31,12 +28,13 @@ from jinja2 import (
 )
 
 from thekiz_flow.core.errors import WorkflowError
-from thekiz_flow.core.german import GERMAN_FILTERS, LOCALE
+from thekiz_flow.core.german import GERMAN_FILTERS
 from thekiz_flow.digest.charts import digest_charts
 from thekiz_flow.digest.csvfile import centres_table, csv_text
 from thekiz_flow.digest.model import Digest
 from thekiz_flow.digest.tables import share, stage_ids, stage_names, summary_tables
 from thekiz_flow.digest.workbook import workbook_bytes
+from thekiz_flow.workflow.files import write_atomically
 
 __all__ = [
     "DigestFiles",
@@ -89,9 +87,8 @@ def write_digest(digest: Digest, folder: Path, templates_dir: Path) -> DigestFil
         workbook_bytes(digest),
     )
     files = digest_paths(folder, digest.year)
-    folder.mkdir(parents=True, exist_ok=True)
     for path, data in zip((files.html, files.csv, files.xlsx), contents, strict=True):
-        _write_atomically(path, data)
+        write_atomically(path, data, mode=0o644)  # the digest is for sharing
     return files
 
 
@@ -144,11 +141,6 @@ def render_template(context: dict[str, object], templates_dir: Path) -> str:
         raise WorkflowError(f"Vorlage des Jahresberichts {TEMPLATE!r}: {error}") from error
 
 
-def percent(value: Decimal) -> str:
-    """0.8431 -> 84,3 %"""
-    return format_percent(value, format="#,##0.0\xa0%", locale=LOCALE)  # as euro: no break
-
-
 def _environment(templates_dir: Path) -> Environment:
     environment = Environment(
         loader=FileSystemLoader(templates_dir),
@@ -156,20 +148,5 @@ def _environment(templates_dir: Path) -> Environment:
         autoescape=select_autoescape(enabled_extensions=("html.j2",), default=False),
         keep_trailing_newline=True,
     )
-    environment.filters.update(GERMAN_FILTERS, percent=percent)
+    environment.filters.update(GERMAN_FILTERS)
     return environment
-
-
-def _write_atomically(path: Path, data: bytes) -> None:
-    """Readers see the old file or the new one, never a half one."""
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(handle, "wb") as out:
-            os.fchmod(out.fileno(), 0o644)  # mkstemp makes 0600; the digest is for sharing
-            out.write(data)
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(temporary, path)
-    except BaseException:
-        os.unlink(temporary)
-        raise

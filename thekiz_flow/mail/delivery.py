@@ -16,9 +16,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import math
-import os
 import re
-import tempfile
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -40,6 +38,7 @@ from thekiz_flow.core.errors import ConfigError, InvalidInput
 from thekiz_flow.core.model import Mail
 from thekiz_flow.mail.message import OutgoingMessage, build_message
 from thekiz_flow.workflow.config import MailSettings, SmtpSettings
+from thekiz_flow.workflow.files import write_atomically
 
 LOST = "Verbindung verloren"
 LEASE_OVER = "Versand abgebrochen: die Sendefrist ist abgelaufen"
@@ -106,25 +105,10 @@ class FileBackend:
         if lease.deadline(mail) is None:
             return None
         try:
-            _write_atomically(self.path(mail), message.content)
+            write_atomically(self.path(mail), message.content)
         except OSError as error:
             return Outcome(mail.id, "retry", f"Datei nicht geschrieben: {error}")
         return Outcome(mail.id, "sent")
-
-
-def _write_atomically(path: Path, data: bytes) -> None:
-    """Readers see the whole file or none: a temporary file in the same directory, renamed."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".", suffix=".tmp")
-    try:
-        with os.fdopen(handle, "wb") as out:
-            out.write(data)
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(temporary, path)
-    except BaseException:
-        os.unlink(temporary)
-        raise
 
 
 class SmtpBackend:

@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 
 from icalendar import Calendar, Event
 
-from thekiz_flow.core.german import german_number
+from thekiz_flow.core import german
 from thekiz_flow.core.model import CANCELLED, COACHING, FeedEvent, Workflow
 
 PRODID = "-//ThEKiZ//thekiz-flow//DE"
@@ -33,7 +33,7 @@ def summary(event: FeedEvent) -> str:
 def description(event: FeedEvent, workflow: Workflow) -> str:
     lines = [f"{event.centre}, {event.district}", f"Stufe: {workflow.stage(event.stage).name}"]
     if event.hours is not None:
-        lines.append(f"Umfang: {german_number(event.hours)} Stunden")
+        lines.append(f"Umfang: {german.number(event.hours)} Stunden")
     if event.status == CANCELLED:
         lines.append(f"Abgesagt: {event.reason or 'ohne Angabe'}")
     return "\n".join(lines)

@@ -10,10 +10,9 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import Engine
 
-from thekiz_flow.core import validate
+from thekiz_flow.core import german, validate
 from thekiz_flow.core.clock import Clock, local_today
 from thekiz_flow.core.errors import InvalidInput, NotFound
-from thekiz_flow.core.guards import german_date
 from thekiz_flow.core.history import episode_start, facts_as_of
 from thekiz_flow.core.ids import id_in_range, unknown
 from thekiz_flow.core.model import FAILED, Centre, Coach, StageChange, Workflow
@@ -78,7 +77,7 @@ class ServiceBase:
         if on is None:
             return today
         if on > today:
-            raise InvalidInput(f"--on: {german_date(on)} liegt in der Zukunft")
+            raise InvalidInput(f"--on: {german.short_date(on)} liegt in der Zukunft")
         return on
 
     def stage_id(self, value: str, field: str = "--stage") -> str:

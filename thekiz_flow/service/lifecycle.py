@@ -7,9 +7,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 
-from thekiz_flow.core import validate
+from thekiz_flow.core import german, validate
 from thekiz_flow.core.errors import InvalidInput, NotFound, Refused, UserError
-from thekiz_flow.core.guards import german_date
 from thekiz_flow.core.history import episode_start, facts_as_of
 from thekiz_flow.core.ids import unknown
 from thekiz_flow.core.labels import HELD_NOUNS
@@ -89,8 +88,8 @@ def not_cutting_through(held: Mapping[str, tuple[int, date]], day: date) -> None
     verb = "wurde" if sum(n for n, _ in held.values()) == 1 else "wurden"
     earliest = max(last for _, last in held.values()) + timedelta(days=1)
     raise Refused(
-        f"{' und '.join(counts)} {verb} am {german_date(day)} oder später gehalten; "
-        f"der Wechsel kann frühestens am {german_date(earliest)} gelten"
+        f"{' und '.join(counts)} {verb} am {german.short_date(day)} oder später gehalten; "
+        f"der Wechsel kann frühestens am {german.short_date(earliest)} gelten"
     )
 
 
@@ -220,8 +219,8 @@ class LifecycleService(PlanningService):
         stage_since = facts.centre.stage_since
         if facts.on < stage_since:
             raise InvalidInput(
-                f"--on: {german_date(facts.on)} liegt vor dem Beginn der aktuellen Stufe "
-                f"({german_date(stage_since)})"
+                f"--on: {german.short_date(facts.on)} liegt vor dem Beginn der aktuellen Stufe "
+                f"({german.short_date(stage_since)})"
             )
         return self.lifecycle.fire(trigger, facts, force)
 

@@ -8,9 +8,8 @@ from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
-from thekiz_flow.core import validate
+from thekiz_flow.core import german, validate
 from thekiz_flow.core.errors import InvalidInput, NotFound
-from thekiz_flow.core.guards import german_date
 from thekiz_flow.core.ids import MAX_ID
 from thekiz_flow.core.model import (
     NO_COACH,
@@ -79,7 +78,9 @@ class RegistryService(PlanningService):
             stage = self.stage_id(given.stage, f"{prefix}stage")
         since = validate.day(f"{prefix}stage_since", given.stage_since) if given.stage_since else on
         if since > self.today():
-            raise InvalidInput(f"{prefix}stage_since: {german_date(since)} liegt in der Zukunft")
+            raise InvalidInput(
+                f"{prefix}stage_since: {german.short_date(since)} liegt in der Zukunft"
+            )
         coach = self._coach(repo, given.coach, f"{prefix}coach") if given.coach else None
         resume = self._resume_stage(stage, given.resume_stage or "", f"{prefix}resume_stage")
         return NewCentre(

@@ -7,9 +7,8 @@ from dataclasses import replace
 from datetime import date
 from decimal import Decimal
 
-from thekiz_flow.core import validate
+from thekiz_flow.core import german, validate
 from thekiz_flow.core.errors import InvalidInput, Refused
-from thekiz_flow.core.guards import german_date
 from thekiz_flow.core.history import Change, first_entry, stay_on
 from thekiz_flow.core.ids import parse_id, unknown
 from thekiz_flow.core.labels import HELD_NOUNS
@@ -54,16 +53,16 @@ class SessionService(PlanningService):
     def _working_day(self, repo: Repository, centre_id: int, day: date, field: str) -> None:
         why = self.centre_calendar(repo, centre_id).closed(day)
         if why is not None:
-            raise InvalidInput(f"{field}: {german_date(day)} ist kein Arbeitstag ({why})")
+            raise InvalidInput(f"{field}: {german.short_date(day)} ist kein Arbeitstag ({why})")
 
     def _past(self, day: date, field: str = "--date") -> date:
         if day > self.today():
-            raise InvalidInput(f"{field}: {german_date(day)} liegt in der Zukunft")
+            raise InvalidInput(f"{field}: {german.short_date(day)} liegt in der Zukunft")
         return day
 
     def _future(self, day: date, field: str = "--date") -> date:
         if day < self.today():
-            raise InvalidInput(f"{field}: {german_date(day)} liegt in der Vergangenheit")
+            raise InvalidInput(f"{field}: {german.short_date(day)} liegt in der Vergangenheit")
         return day
 
     def _stage_held(self, repo: Repository, centre: Centre, day: date, kind: str) -> str:
@@ -74,14 +73,15 @@ class SessionService(PlanningService):
         if self.workflow.stage(stage).offers(kind):
             return stage
         names = self.workflow.stages
-        when = f"Am {german_date(day)} war die Einrichtung {centre.id}"
+        when = f"Am {german.short_date(day)} war die Einrichtung {centre.id}"
         if since is None:
             first, start = self._programme_start(centre, history)
             raise Refused(
-                f"{when} noch nicht im Programm ({names[first].name} seit {german_date(start)})"
+                f"{when} noch nicht im Programm "
+                f"({names[first].name} seit {german.short_date(start)})"
             )
         raise Refused(
-            f"{when} in der Stufe {names[stage].name} (seit {german_date(since)}), "
+            f"{when} in der Stufe {names[stage].name} (seit {german.short_date(since)}), "
             f"in der es keine {HELD_NOUNS[kind][1]} gibt"
         )
 
@@ -207,14 +207,16 @@ class SessionService(PlanningService):
             stage = self._stage_held(repo, centre, day, SITE_VISIT)
             visits = [a for a in repo.activities.of_centre(centre.id) if a.kind == SITE_VISIT]
             if any(a.status == HELD and a.date == day for a in visits):  # e.g. sent twice
-                raise Refused(f"Einrichtungsbesuch am {german_date(day)} ist schon erfasst")
+                raise Refused(f"Einrichtungsbesuch am {german.short_date(day)} ist schon erfasst")
             planned = [a for a in visits if a.status == PLANNED and a.stage == stage]
             if planned:
                 visit = planned[0]
             else:
                 key = f"visit:{stage}:{day.isoformat()}"
                 if any(a.key == key for a in visits):
-                    raise Refused(f"Einrichtungsbesuch am {german_date(day)} ist schon erfasst")
+                    raise Refused(
+                        f"Einrichtungsbesuch am {german.short_date(day)} ist schon erfasst"
+                    )
                 wanted = PlannedActivity(key, SITE_VISIT, stage, day)
                 visit = repo.activities.insert_one(centre.id, wanted, PLANNED, {})
             repo.activities.set_status(visit.id, HELD, expected=PLANNED, date=day, note=text)

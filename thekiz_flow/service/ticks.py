@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from thekiz_flow.core import german
 from thekiz_flow.core.clock import TOLERANCE
 from thekiz_flow.core.errors import Refused
 from thekiz_flow.service.digest import DigestService
@@ -92,4 +93,4 @@ class TickService(DigestService, ReminderService, OutboxService):
             mark_simulation(repo.conn, self.wall.now())
 
     def _moment(self, instant: datetime) -> str:
-        return f"{instant.astimezone(self.zone):%d.%m.%Y %H:%M}"
+        return german.date_time(instant, self.zone)

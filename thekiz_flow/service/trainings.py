@@ -7,9 +7,8 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-from thekiz_flow.core import validate
+from thekiz_flow.core import german, validate
 from thekiz_flow.core.errors import InvalidInput, NotFound, Refused
-from thekiz_flow.core.guards import german_date
 from thekiz_flow.core.ids import unknown
 from thekiz_flow.core.model import (
     CANCELLED,
@@ -71,7 +70,8 @@ class TrainingService(ServiceBase):
             store = TrainingStore(repo.conn)
             if store.taken([_key(row)]):
                 raise InvalidInput(
-                    f"--title: {row.title!r} ({row.kind}) am {german_date(row.date)} gibt es schon"
+                    f"--title: {row.title!r} ({row.kind}) "
+                    f"am {german.short_date(row.date)} gibt es schon"
                 )
             return store.add(row, self.clock.now())
 
@@ -103,7 +103,7 @@ class TrainingService(ServiceBase):
             store = TrainingStore(repo.conn)
             taken = store.taken(_key(r) for _, r in checked)
             problems += [
-                (line, f"{r.title!r} ({r.kind}) am {german_date(r.date)} gibt es schon")
+                (line, f"{r.title!r} ({r.kind}) am {german.short_date(r.date)} gibt es schon")
                 for line, r in checked
                 if _key(r) in taken
             ]
@@ -166,7 +166,7 @@ class TrainingService(ServiceBase):
                 )
             if training.date < today:
                 raise InvalidInput(
-                    f"Fortbildung {training.id} war am {german_date(training.date)}; "
+                    f"Fortbildung {training.id} war am {german.short_date(training.date)}; "
                     "keine Anmeldung mehr möglich"
                 )
             current = store.enrolment(training.id, centre.id)
@@ -185,7 +185,8 @@ class TrainingService(ServiceBase):
             )
             if day < training.date:
                 raise InvalidInput(
-                    f"--on: die Fortbildung {training.id} ist erst am {german_date(training.date)}"
+                    f"--on: die Fortbildung {training.id} "
+                    f"ist erst am {german.short_date(training.date)}"
                 )
             if enrolment.status != PLANNED:
                 raise InvalidInput(f"{_state(enrolment)}; keine Teilnahme zu vermerken")

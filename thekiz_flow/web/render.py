@@ -16,7 +16,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse
 
-from thekiz_flow.core.german import GERMAN_FILTERS
+from thekiz_flow.core.german import GERMAN_FILTERS, date_time
 from thekiz_flow.core.labels import ROLE_NAMES
 from thekiz_flow.web import csrf
 from thekiz_flow.web.auth import current_user
@@ -26,7 +26,7 @@ _FLASH = "flash"
 
 
 def environment(templates_dir: Path, zone: ZoneInfo) -> Environment:
-    """The templates of the pages, autoescaped, with the German filters of the mails."""
+    """The templates of the pages, autoescaped, with the German filters (``german``)."""
     templates = Environment(
         loader=FileSystemLoader(templates_dir),
         undefined=StrictUndefined,
@@ -36,7 +36,7 @@ def environment(templates_dir: Path, zone: ZoneInfo) -> Environment:
     )
 
     def local_time(value: datetime) -> str:
-        return value.astimezone(zone).strftime("%d.%m.%Y %H:%M")
+        return date_time(value, zone)
 
     templates.filters.update(GERMAN_FILTERS, local_time=local_time)
     templates.globals.update(role_names=ROLE_NAMES)

@@ -14,10 +14,9 @@ from datetime import date
 from starlette.responses import Response
 from starlette.routing import Route
 
-from thekiz_flow.core import validate
+from thekiz_flow.core import german, validate
 from thekiz_flow.core.calendar import WEEKDAYS as WEEKDAY_NAMES
 from thekiz_flow.core.errors import InvalidInput, Refused
-from thekiz_flow.core.german import german_short_date
 from thekiz_flow.core.labels import KIND_NAMES, STATUS_NAMES, trigger_name
 from thekiz_flow.core.model import NO_COACH, Centre, CentreEdit, CentreInput, CentreSearch
 from thekiz_flow.service import Service
@@ -164,7 +163,7 @@ def advance(ctx: Context) -> Response:
     return ctx.redirect(
         centre_path(centre_id),
         f"Stufenwechsel: {stages[change.from_stage].name} → {stages[change.to_stage].name} "
-        f"ab {german_short_date(change.effective)}{forced}.",
+        f"ab {german.short_date(change.effective)}{forced}.",
     )
 
 

@@ -18,10 +18,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from thekiz_flow.core import validate
+from thekiz_flow.core import german, validate
 from thekiz_flow.core.errors import InvalidInput
-from thekiz_flow.core.german import german_number
-from thekiz_flow.core.guards import german_date
 from thekiz_flow.core.ids import parse_id
 from thekiz_flow.core.model import COACHING, PLANNED, SITE_VISIT, Activity
 from thekiz_flow.service import Service
@@ -124,9 +122,9 @@ def record(ctx: Context) -> Response:
     session = _session_of(ctx)
     day = validate.day("--date", ctx.text("date"))
     held = ctx.service.record_session(str(session.id), day, ctx.text("hours"), ctx.text("note"))
-    hours = german_number(held.hours or Decimal(0))
+    hours = german.number(held.hours or Decimal(0))
     return ctx.redirect(
-        _back(ctx), f"Termin {held.id} gehalten am {german_date(held.date)}: {hours} Std."
+        _back(ctx), f"Termin {held.id} gehalten am {german.short_date(held.date)}: {hours} Std."
     )
 
 
@@ -135,7 +133,9 @@ def move(ctx: Context) -> Response:
     session = _session_of(ctx)
     day = validate.day("--date", ctx.text("date"))
     moved = ctx.service.move_session(session.id, day, ctx.text("reason"))
-    return ctx.redirect(_back(ctx), f"Termin {moved.id} verschoben auf {german_date(moved.date)}.")
+    return ctx.redirect(
+        _back(ctx), f"Termin {moved.id} verschoben auf {german.short_date(moved.date)}."
+    )
 
 
 @action(OFFICE, COACH)
@@ -143,7 +143,7 @@ def cancel(ctx: Context) -> Response:
     session = _session_of(ctx)
     cancelled = ctx.service.cancel_session(session.id, ctx.text("reason"))
     return ctx.redirect(
-        _back(ctx), f"Termin {cancelled.id} am {german_date(cancelled.date)} abgesagt."
+        _back(ctx), f"Termin {cancelled.id} am {german.short_date(cancelled.date)} abgesagt."
     )
 
 
@@ -174,7 +174,8 @@ def record_visit(ctx: Context) -> Response:
     )
     return ctx.redirect(
         _back(ctx, VISITS),
-        f"Einrichtungsbesuch bei Einrichtung {held.centre_id} am {german_date(held.date)} erfasst.",
+        f"Einrichtungsbesuch bei Einrichtung {held.centre_id} "
+        f"am {german.short_date(held.date)} erfasst.",
     )
 
 
