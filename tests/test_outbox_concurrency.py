@@ -33,6 +33,8 @@ from tests.outbox_helpers import (
 from tests.smtp_servers import RecordingServer
 from thekiz_flow.model import PENDING, SENDING, SENT
 
+pytestmark = pytest.mark.backends("sqlite", "postgresql")  # the store's contract
+
 LEASE = 5  # seconds: a restart fits in it
 TIMEOUT = 2  # seconds, [mail.smtp] timeout: less than the lease
 

@@ -11,6 +11,7 @@ import re
 from collections import Counter
 from datetime import date, datetime, time, timedelta
 
+import pytest
 from sqlalchemy import Engine, event
 
 from tests.cli_helpers import dump
@@ -39,6 +40,8 @@ from thekiz_flow.model import (
 )
 from thekiz_flow.service import Service
 from thekiz_flow.service.outbox import NOTICE_RULE, backoff
+
+pytestmark = pytest.mark.backends("sqlite", "postgresql")  # the store's contract
 
 
 def duplicates(message_ids: list[str]) -> set[str]:

@@ -14,6 +14,7 @@ from collections import Counter
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pytest
 from sqlalchemy import Engine
 
 from tests.outbox_helpers import (
@@ -33,6 +34,8 @@ from tests.smtp_servers import SlowServer
 from thekiz_flow.clock import SystemClock
 from thekiz_flow.db.outbox import OutboxStore
 from thekiz_flow.model import SENT, Workflow
+
+pytestmark = pytest.mark.backends("sqlite", "postgresql")  # the store's contract
 
 LEASE = 2  # seconds: the shortest [mail] lease_seconds, above the SMTP timeout
 TIMEOUT = 1  # seconds, [mail.smtp] timeout

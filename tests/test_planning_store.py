@@ -28,6 +28,8 @@ from thekiz_flow.model import (
 )
 from thekiz_flow.service import Service
 
+pytestmark = pytest.mark.backends("sqlite", "postgresql")  # the store's contract
+
 
 def admitted(service: Service, clock: FrozenClock, day: date, rate: str = "60") -> int:
     clock.set(noon(day, BERLIN))

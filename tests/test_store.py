@@ -29,6 +29,8 @@ from thekiz_flow.model import (
     StageChange,
 )
 
+pytestmark = pytest.mark.backends("sqlite", "postgresql")  # the store's contract
+
 NOW = datetime(2026, 3, 29, 0, 30, tzinfo=UTC)
 
 
