@@ -9,12 +9,12 @@ from pathlib import Path
 import pytest
 
 from tests.cli_helpers import Run, dump
-from tests.conftest import BERLIN, TODAY, fresh_database
+from tests.conftest import BERLIN, TODAY
+from tests.databases import Databases
 from thekiz_flow.clock import FrozenClock
 from thekiz_flow.config import MailSettings
 from thekiz_flow.db.activities import ActivityFilter
 from thekiz_flow.db.engine import make_engine
-from thekiz_flow.db.migrate import upgrade
 from thekiz_flow.db.repository import Repository
 from thekiz_flow.errors import InvalidInput, NotFound, Refused, UserError
 from thekiz_flow.model import (
@@ -36,21 +36,20 @@ NAMES = ("ready", "no_visit", "recent", "interested", "paused", "seat", "waiting
 
 def serve(url: str, workflow: Workflow, clock: FrozenClock, mail: MailSettings) -> Service:
     engine = make_engine(url)
-    upgrade(engine)
     return Service(engine, workflow, clock, BERLIN, actor="test", mail=mail, wall=clock)
 
 
 @pytest.fixture
 def twin(
-    database_url: str,
+    databases: Databases,
+    backend: str,
     tmp_path: Path,
     workflow: Workflow,
     clock: FrozenClock,
     mail: MailSettings,
 ) -> Iterator[tuple[Service, str]]:
     """A second service on a fresh database of the same backend, and its URL."""
-    backend = "sqlite" if database_url.startswith("sqlite") else "postgresql"
-    with fresh_database(backend, tmp_path, "twin") as url:
+    with databases.database(backend, tmp_path, "twin") as url:
         other = serve(url, workflow, clock, mail)
         yield other, url
         other.engine.dispose()

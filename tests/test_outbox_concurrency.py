@@ -101,8 +101,7 @@ def test_kill_9_of_a_dispatcher_loses_nothing(
     assert len(server.message_ids) == 3 + len(answered)
 
 
-@pytest.mark.postgres
-@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+@pytest.mark.backends("postgresql")
 def test_two_dispatchers_on_one_postgresql_send_each_mail_once(
     engine: Engine, database_url: str, tmp_path: Path
 ) -> None:
