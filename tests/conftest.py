@@ -1,37 +1,44 @@
-"""Fixtures: one database per test on SQLite and (when configured) on PostgreSQL."""
+"""Fixtures: one database per test, on SQLite or, where marked, on PostgreSQL as well."""
 
 from __future__ import annotations
 
-import os
-import uuid
 from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine
 from starlette.testclient import TestClient
 
 from tests.cli_helpers import Result, Run, main
+from tests.databases import POSTGRESQL, SQLITE, Databases
 from tests.web_helpers import CHEAP_HASHER, add_users, web_client
 from thekiz_flow.core.clock import FrozenClock, noon
 from thekiz_flow.core.model import Workflow
 from thekiz_flow.service import Service
 from thekiz_flow.service import users as service_users
 from thekiz_flow.store.engine import make_engine
-from thekiz_flow.store.migrate import upgrade
 from thekiz_flow.web import endpoints
 from thekiz_flow.workflow.config import FileMailSettings, MailSettings
 from thekiz_flow.workflow.definitions import load_workflow
 from thekiz_flow.workflow.paths import DEFAULT_WORKFLOW
 
 BERLIN = ZoneInfo("Europe/Berlin")
-PG_URL = os.environ.get("THEKIZ_TEST_DATABASE_URL")
 TODAY = date(2026, 6, 15)
 
-BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
+# The backends a test runs on: SQLite, unless it (or its module) is marked
+# ``@pytest.mark.backends(...)``; the store's contract and PostgreSQL's own behaviour
+# (locks, concurrent claims, the server's clock) are marked to run on both.
+BACKENDS = {SQLITE: SQLITE, POSTGRESQL: pytest.param(POSTGRESQL, marks=pytest.mark.postgres)}
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    marker = metafunc.definition.get_closest_marker("backends")
+    if marker is None or "backend" not in metafunc.fixturenames:
+        return  # SQLite, or no database at all
+    params = [BACKENDS[name] for name in marker.args]
+    metafunc.parametrize("backend", params, indirect=True)
 
 
 @pytest.fixture(scope="session")
@@ -39,37 +46,37 @@ def workflow() -> Workflow:
     return load_workflow(DEFAULT_WORKFLOW)
 
 
-@contextmanager
-def fresh_database(backend: str, folder: Path, name: str = "thekiz") -> Iterator[str]:
-    """A fresh, empty database: a SQLite file, or a schema of its own on PostgreSQL."""
-    if backend == "sqlite":
-        yield f"sqlite:///{folder / f'{name}.db'}"
-        return
-    if not PG_URL:
-        pytest.skip("THEKIZ_TEST_DATABASE_URL is not set")
-    schema = f"t_{uuid.uuid4().hex[:16]}"
-    admin = make_engine(PG_URL)
-    with admin.begin() as connection:
-        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-    separator = "&" if "?" in PG_URL else "?"
-    try:
-        yield f"{PG_URL}{separator}options=-csearch_path%3D{schema}"
-    finally:
-        with admin.begin() as connection:
-            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
+@pytest.fixture(scope="session")
+def databases(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Databases]:
+    """Migrated templates, made once per session (tests/databases.py)."""
+    made = Databases(tmp_path_factory.mktemp("templates"))
+    yield made
+    made.close()
 
 
-@pytest.fixture(params=BACKENDS)
-def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    with fresh_database(request.param, tmp_path) as url:
+@pytest.fixture
+def backend(request: pytest.FixtureRequest) -> str:
+    """``sqlite``, or what the test's ``backends`` marker parametrises."""
+    return str(getattr(request, "param", SQLITE))
+
+
+@pytest.fixture
+def database_url(databases: Databases, backend: str, tmp_path: Path) -> Iterator[str]:
+    """A database of its own, migrated to the newest schema (as `thekiz-flow init` leaves it)."""
+    with databases.database(backend, tmp_path) as url:
+        yield url
+
+
+@pytest.fixture
+def empty_database_url(databases: Databases, backend: str, tmp_path: Path) -> Iterator[str]:
+    """A database of its own with nothing in it: for `init` and the migrations themselves."""
+    with databases.database(backend, tmp_path, "empty", migrated=False) as url:
         yield url
 
 
 @pytest.fixture
 def engine(database_url: str) -> Iterator[Engine]:
     engine = make_engine(database_url)
-    upgrade(engine)
     yield engine
     engine.dispose()
 
@@ -108,13 +115,13 @@ def service(engine: Engine, workflow: Workflow, clock: FrozenClock, mail: MailSe
     return Service(engine, workflow, clock, BERLIN, actor="test", mail=mail, wall=clock)
 
 
-@pytest.fixture
-def run(
+def cli(
     database_url: str,
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
     tmp_path: Path,
 ) -> Run:
+    """The command line in ``tmp_path`` (its ./config.toml) on ``database_url``."""
     monkeypatch.setenv("THEKIZ_FLOW_DATABASE_URL", database_url)
     monkeypatch.delenv("THEKIZ_FLOW_CONFIG", raising=False)
     monkeypatch.setenv("THEKIZ_FLOW_ACTOR", "buero")
@@ -127,6 +134,28 @@ def run(
         return Result(code, out, err)
 
     return _run
+
+
+@pytest.fixture
+def run(
+    database_url: str,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+) -> Run:
+    """The command line on a migrated database: `init` finds nothing to do."""
+    return cli(database_url, monkeypatch, capsys, tmp_path)
+
+
+@pytest.fixture
+def run_on_empty(
+    empty_database_url: str,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+) -> Run:
+    """The command line on a database `init` has not set up yet."""
+    return cli(empty_database_url, monkeypatch, capsys, tmp_path)
 
 
 @pytest.fixture

@@ -76,7 +76,7 @@ def test_a_database_url_to_a_file_that_is_no_database(
     ],
 )
 def test_run_refuses_to_start_when_a_tick_would_fail(
-    run: Run,
+    run_on_empty: Run,
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
     config: str,
@@ -87,11 +87,11 @@ def test_run_refuses_to_start_when_a_tick_would_fail(
     monkeypatch.setattr(runtime, "run_forever", lambda *args: started.append(args))
     (tmp_path / "config.toml").write_text(config, encoding="utf-8")
     if init:
-        assert run("init").code == 0
-    result = run("run")
+        assert run_on_empty("init").code == 0
+    result = run_on_empty("run")
     assert (result.code, result.out, started) == (2, "", [])
     assert words in result.err
-    assert run("tick").code == 2  # the same check
+    assert run_on_empty("tick").code == 2  # the same check
 
 
 def test_run_starts_when_a_tick_can_run(run: Run, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -13,8 +13,8 @@ import pytest
 from tests.cli_helpers import Run, dump
 
 
-def test_init_twice(run: Run) -> None:
-    first, second = run("init"), run("init")
+def test_init_twice(run_on_empty: Run) -> None:
+    first, second = run_on_empty("init"), run_on_empty("init")
     assert (first.code, second.code) == (0, 0)
     assert "eingerichtet" in first.out
     assert "aktuell" in second.out
@@ -202,8 +202,8 @@ def test_exit_2_one_german_line_nothing_written(
     assert dump(database_url) == before
 
 
-def test_not_initialised(run: Run) -> None:
-    result = run("centre", "list")
+def test_not_initialised(run_on_empty: Run) -> None:
+    result = run_on_empty("centre", "list")
     assert result.code == 2
     assert "thekiz-flow init" in result.err
 

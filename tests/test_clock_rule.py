@@ -17,7 +17,7 @@ import pytest
 from sqlalchemy import Engine
 
 from tests.cli_helpers import Run, dump
-from tests.conftest import BACKENDS, BERLIN
+from tests.conftest import BERLIN
 from thekiz_flow.core.clock import FrozenClock
 from thekiz_flow.core.errors import Refused
 from thekiz_flow.core.model import COACHING, MISSED, SENT, CentreInput, Workflow
@@ -154,7 +154,7 @@ def test_the_real_clock_on_sqlite_is_the_system_clock(engine: Engine) -> None:
     assert RealClock(engine, jumped).now() == jumped.now()  # no other clock to ask
 
 
-@pytest.mark.parametrize("database_url", [BACKENDS[1]], indirect=True)
+@pytest.mark.backends("postgresql")
 def test_this_machines_clock_jumping_ahead_of_the_database_server_is_refused(
     engine: Engine, workflow: Workflow, mail: MailSettings, database_url: str
 ) -> None:
@@ -204,6 +204,7 @@ def test_simulate_refuses_the_configured_database(admitted_now: Run, database_ur
     assert dump(database_url) == before
 
 
+@pytest.mark.backends("sqlite", "postgresql")  # PostgreSQL refuses --copy
 def test_simulate_on_a_copy_leaves_the_configured_database_alone(
     admitted_now: Run, database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -27,6 +27,8 @@ from thekiz_flow.store.digest_queries import ByCentre
 from thekiz_flow.store.repository import Repository
 from thekiz_flow.store.tables import activities, trainings
 
+pytestmark = pytest.mark.backends("sqlite", "postgresql")  # the store's contract
+
 NOW = datetime(2026, 1, 2, tzinfo=UTC)
 FIRST, LAST = date(2025, 1, 1), date(2025, 12, 31)
 B, V = "basisbegleitung", "vertiefungsbegleitung"

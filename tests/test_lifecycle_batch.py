@@ -10,7 +10,8 @@ from typing import cast
 import pytest
 
 from tests.cli_helpers import Run, dump
-from tests.conftest import BERLIN, TODAY, fresh_database
+from tests.conftest import BERLIN, TODAY
+from tests.databases import Databases
 from thekiz_flow.core.clock import FrozenClock
 from thekiz_flow.core.errors import InvalidInput, NotFound, Refused, UserError
 from thekiz_flow.core.model import (
@@ -27,7 +28,6 @@ from thekiz_flow.core.model import (
 from thekiz_flow.service import Service
 from thekiz_flow.store.activities import ActivityFilter
 from thekiz_flow.store.engine import make_engine
-from thekiz_flow.store.migrate import upgrade
 from thekiz_flow.store.repository import Repository
 from thekiz_flow.workflow.config import MailSettings
 
@@ -38,21 +38,20 @@ NAMES = ("ready", "no_visit", "recent", "interested", "paused", "seat", "waiting
 
 def serve(url: str, workflow: Workflow, clock: FrozenClock, mail: MailSettings) -> Service:
     engine = make_engine(url)
-    upgrade(engine)
     return Service(engine, workflow, clock, BERLIN, actor="test", mail=mail, wall=clock)
 
 
 @pytest.fixture
 def twin(
-    database_url: str,
+    databases: Databases,
+    backend: str,
     tmp_path: Path,
     workflow: Workflow,
     clock: FrozenClock,
     mail: MailSettings,
 ) -> Iterator[tuple[Service, str]]:
     """A second service on a fresh database of the same backend, and its URL."""
-    backend = "sqlite" if database_url.startswith("sqlite") else "postgresql"
-    with fresh_database(backend, tmp_path, "twin") as url:
+    with databases.database(backend, tmp_path, "twin") as url:
         other = serve(url, workflow, clock, mail)
         yield other, url
         other.engine.dispose()

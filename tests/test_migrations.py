@@ -7,15 +7,17 @@ from datetime import date
 
 import pytest
 from alembic import command
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine, inspect, text
 
 from thekiz_flow.store.engine import make_engine
 from thekiz_flow.store.migrate import alembic_config, head_revision, upgrade
 
+pytestmark = pytest.mark.backends("sqlite", "postgresql")  # the store's contract
+
 
 @pytest.fixture
-def old_engine(database_url: str) -> Iterator[Engine]:
-    engine = make_engine(database_url)
+def old_engine(empty_database_url: str) -> Iterator[Engine]:
+    engine = make_engine(empty_database_url)
     with engine.begin() as connection:
         command.upgrade(alembic_config(connection), "0001")
     yield engine
@@ -70,3 +72,37 @@ def test_a_populated_first_schema_upgrades_to_head(old_engine: Engine) -> None:
     assert visits == 1
     assert revisions == [0]  # unchanged since it was recorded
     assert upgrade(old_engine)[0] == head_revision()
+
+
+def schema(engine: Engine) -> dict[str, object]:
+    """Every table's columns, keys, indexes and constraints, and the revision recorded."""
+    found = inspect(engine)
+    tables: dict[str, object] = {
+        name: (
+            [{**c, "type": str(c["type"])} for c in found.get_columns(name)],
+            found.get_pk_constraint(name),
+            sorted(map(repr, found.get_foreign_keys(name))),
+            sorted(map(repr, found.get_indexes(name))),
+            sorted(map(repr, found.get_unique_constraints(name))),
+            sorted(map(repr, found.get_check_constraints(name))),
+        )
+        for name in found.get_table_names()
+    }
+    with engine.connect() as connection:
+        tables["revision"] = connection.execute(text("SELECT * FROM alembic_version")).all()
+    return tables
+
+
+def test_a_tests_database_is_the_migrated_schema(
+    database_url: str, empty_database_url: str
+) -> None:
+    """The copy of the session's template each test gets is what `init` makes."""
+    copied, migrated = make_engine(database_url), make_engine(empty_database_url)
+    try:
+        assert upgrade(migrated) == (None, head_revision())
+        assert upgrade(copied) == (head_revision(), head_revision())
+        assert schema(copied) == schema(migrated)
+        assert len(schema(copied)) > 10
+    finally:
+        copied.dispose()
+        migrated.dispose()

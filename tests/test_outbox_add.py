@@ -5,10 +5,13 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import UTC, datetime
 
+import pytest
 from sqlalchemy import Connection, Engine, func, select
 
 from thekiz_flow.store.outbox import ADD_CHUNK, NewMail, OutboxStore
 from thekiz_flow.store.tables import outbox
+
+pytestmark = pytest.mark.backends("sqlite", "postgresql")  # the store's contract
 
 NOW = datetime(2026, 6, 15, 8, 0, tzinfo=UTC)
 

@@ -33,6 +33,8 @@ from tests.smtp_servers import RecordingServer
 from thekiz_flow.core.model import PENDING, SENDING, SENT
 from thekiz_flow.store.tables import outbox
 
+pytestmark = pytest.mark.backends("sqlite", "postgresql")  # the store's contract
+
 LEASE = 30  # seconds: a restart fits in it, even on a busy machine
 TIMEOUT = 2  # seconds, [mail.smtp] timeout: less than the lease
 
@@ -100,8 +102,7 @@ def test_kill_9_of_a_dispatcher_loses_nothing(
     assert len(server.message_ids) == 3 + len(answered)
 
 
-@pytest.mark.postgres
-@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+@pytest.mark.backends("postgresql")
 def test_two_dispatchers_on_one_postgresql_send_each_mail_once(
     engine: Engine, database_url: str, tmp_path: Path
 ) -> None:

@@ -11,6 +11,7 @@ import re
 from collections import Counter
 from datetime import date, datetime, time, timedelta
 
+import pytest
 from sqlalchemy import Engine, event
 
 from tests.cli_helpers import dump
@@ -39,6 +40,8 @@ from thekiz_flow.service import Service
 from thekiz_flow.service.outbox import NOTICE_RULE, backoff
 from thekiz_flow.store.activities import ActivityFilter
 from thekiz_flow.store.outbox import Claim, OutboxRow, OutboxStore, Retry
+
+pytestmark = pytest.mark.backends("sqlite", "postgresql")  # the store's contract
 
 
 def duplicates(message_ids: list[str]) -> set[str]:

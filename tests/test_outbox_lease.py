@@ -36,6 +36,8 @@ from thekiz_flow.service.outbox import CLOCK_SKEW, Hold
 from thekiz_flow.store.outbox import Claim, OutboxStore
 from thekiz_flow.store.simulation import SystemClock
 
+pytestmark = pytest.mark.backends("sqlite", "postgresql")  # the store's contract
+
 LEASE = 2  # seconds: the shortest [mail] lease_seconds, above the SMTP timeout
 TIMEOUT = 1  # seconds, [mail.smtp] timeout
 

@@ -311,8 +311,7 @@ def test_the_command_line_hands_over(ready: Run) -> None:
     )
 
 
-@pytest.mark.postgres
-@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+@pytest.mark.backends("postgresql")
 def test_a_handover_waits_for_a_tick_writing_reminders(
     service: Service, clock: FrozenClock
 ) -> None:

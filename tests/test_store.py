@@ -31,6 +31,8 @@ from thekiz_flow.store.repository import Repository
 from thekiz_flow.store.tables import metadata, stage_changes
 from thekiz_flow.store.trainings import NewTraining
 
+pytestmark = pytest.mark.backends("sqlite", "postgresql")  # the store's contract
+
 NOW = datetime(2026, 3, 29, 0, 30, tzinfo=UTC)
 
 

@@ -65,6 +65,7 @@ def test_capacity_and_waiting_list(service: Service) -> None:
     assert [(n, w) for _, n, w in service.trainings()] == [(2, 1)]
 
 
+@pytest.mark.backends("sqlite", "postgresql")  # the row locks of each
 def test_concurrent_enrolments_never_overbook(service: Service) -> None:
     ids = centres(service, 8)
     training = offering(service, capacity=3)

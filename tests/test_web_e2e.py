@@ -17,7 +17,8 @@ from decimal import Decimal
 import pytest
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
-from tests.conftest import BACKENDS, BERLIN, TODAY, file_mail, fresh_database
+from tests.conftest import BERLIN, TODAY, file_mail
+from tests.databases import SQLITE, Databases
 from tests.web_helpers import CHEAP_HASHER, PASSWORD, SECRET_KEY, USERS, add_users
 from thekiz_flow.core.clock import FrozenClock, noon
 from thekiz_flow.core.model import COACHING, HELD, PLANNED, Activity, CentreInput, Workflow
@@ -26,7 +27,6 @@ from thekiz_flow.service import Service
 from thekiz_flow.service import users as service_users
 from thekiz_flow.store.activities import ActivityFilter
 from thekiz_flow.store.engine import make_engine
-from thekiz_flow.store.migrate import upgrade
 from thekiz_flow.web import create_app
 from thekiz_flow.workflow.config import Settings
 
@@ -64,19 +64,18 @@ def programme(service: Service) -> dict[str, int]:
     return centres
 
 
-@pytest.fixture(scope="module", params=BACKENDS)
+@pytest.fixture(scope="module")
 def site(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, workflow: Workflow
+    databases: Databases, tmp_path_factory: pytest.TempPathFactory, workflow: Workflow
 ) -> Iterator[Site]:
     """The pages served on a free loopback port, over a fresh database with demo-like data."""
     folder = tmp_path_factory.mktemp("e2e")
     with (
-        fresh_database(request.param, folder) as url,
+        databases.database(SQLITE, folder) as url,
         pytest.MonkeyPatch.context() as patch,
     ):
         patch.setattr(service_users, "HASHER", CHEAP_HASHER)
         engine = make_engine(url)
-        upgrade(engine)
         clock = FrozenClock(noon(TODAY, BERLIN))
         service = Service(engine, workflow, clock, BERLIN, "test", file_mail(folder / "mail"))
         add_users(service)
