@@ -26,9 +26,9 @@ from thekiz_flow.digest_files import (
 )
 from thekiz_flow.digest_model import CentreYear, Digest, Gap, SessionFigures, TrainingFigures
 from thekiz_flow.errors import WorkflowError
-from thekiz_flow.paths import PROJECT_ROOT
+from thekiz_flow.paths import SHIPPED_TEMPLATES
 
-TEMPLATES = PROJECT_ROOT / "templates"
+TEMPLATES = SHIPPED_TEMPLATES
 EVIL = 'Kita <b>&"Quote", Komma'
 BASIS, VERTIEFUNG, PAUSIERT = "basisbegleitung", "vertiefungsbegleitung", "pausiert"
 TABLE_IDS = {
