@@ -14,7 +14,7 @@ from pathlib import Path
 
 def _shipped() -> Path:
     """The folder holding ``workflows/`` and ``templates/``: the package's data if installed
-    from a wheel (a regular install: a folder on disk, as Jinja2 and Alembic need), else the
+    from a wheel (a regular install: a folder on disk, as Jinja2's loaders need), else the
     source checkout the package is imported from."""
     data = files("thekiz_flow") / "_data"
     if isinstance(data, Path) and data.is_dir():
