@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 SIZES  ?= 70,6000,60000
 
-.PHONY: demo test check lint typecheck layers clean bench screenshot chromium
+.PHONY: demo test check lint typecheck layers clean bench screenshot chromium wheel
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -31,6 +31,10 @@ test: $(STAMP) chromium
 screenshot: $(STAMP) chromium
 	$(BIN)/python -m thekiz_flow.demo.screenshot
 
+# dist/thekiz_flow-VERSION-py3-none-any.whl: to install elsewhere (README, Getting started)
+wheel: $(STAMP)
+	$(BIN)/python -m pip wheel --quiet --no-deps --no-build-isolation --wheel-dir dist .
+
 check: lint typecheck layers
 
 lint: $(STAMP)
@@ -49,4 +53,4 @@ bench: $(STAMP)
 	$(BIN)/python bench/run.py --sizes $(SIZES)
 
 clean:
-	rm -rf var/demo .pytest_cache .mypy_cache .ruff_cache
+	rm -rf var/demo dist .pytest_cache .mypy_cache .ruff_cache

@@ -12,7 +12,7 @@ from thekiz_flow.core.errors import WorkflowError
 from thekiz_flow.core.model import REMEMBERED, Workflow
 from thekiz_flow.workflow.definitions import load_workflow
 from thekiz_flow.workflow.graph import mermaid
-from thekiz_flow.workflow.paths import DEFAULT_WORKFLOW
+from thekiz_flow.workflow.paths import DEFAULT_WORKFLOW, SHIPPED_TEMPLATES
 
 SHIPPED = DEFAULT_WORKFLOW.read_text(encoding="utf-8")
 
@@ -61,7 +61,7 @@ def test_mermaid_graph_has_every_transition(workflow: Workflow) -> None:
 
 def write(tmp_path: Path, text: str, templates: bool = True) -> Path:
     if templates:
-        shutil.copytree(DEFAULT_WORKFLOW.parent.parent / "templates", tmp_path / "templates")
+        shutil.copytree(SHIPPED_TEMPLATES, tmp_path / "templates")
     path = tmp_path / "workflows" / "broken.toml"
     path.parent.mkdir(parents=True)
     path.write_text(text, encoding="utf-8")

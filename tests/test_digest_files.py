@@ -26,9 +26,9 @@ from thekiz_flow.digest.files import (
     write_digest,
 )
 from thekiz_flow.digest.model import CentreYear, Digest, Gap, SessionFigures, TrainingFigures
-from thekiz_flow.workflow.paths import PROJECT_ROOT
+from thekiz_flow.workflow.paths import SHIPPED_TEMPLATES
 
-TEMPLATES = PROJECT_ROOT / "templates"
+TEMPLATES = SHIPPED_TEMPLATES
 EVIL = 'Kita <b>&"Quote", Komma'
 BASIS, VERTIEFUNG, PAUSIERT = "basisbegleitung", "vertiefungsbegleitung", "pausiert"
 TABLE_IDS = {

@@ -43,9 +43,9 @@ from thekiz_flow.mail.delivery import (
 from thekiz_flow.mail.message import build_message
 from thekiz_flow.mail.render import Renderer
 from thekiz_flow.workflow.config import FileMailSettings, MailSettings, SmtpSettings
-from thekiz_flow.workflow.paths import PROJECT_ROOT
+from thekiz_flow.workflow.paths import SHIPPED_TEMPLATES
 
-TEMPLATES = PROJECT_ROOT / "templates"
+TEMPLATES = SHIPPED_TEMPLATES
 NOW = datetime(2026, 1, 15, 7, 0, tzinfo=ZoneInfo("Europe/Berlin"))
 SENDER = "thekiz-flow@example.org"
 EVIL = "\r\nBcc: evil@example.org"

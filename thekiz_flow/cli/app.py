@@ -11,6 +11,7 @@ from pathlib import Path
 import click
 from sqlalchemy import Engine
 
+from thekiz_flow import __version__
 from thekiz_flow.core.clock import Clock
 from thekiz_flow.core.ids import Kind, parse_id
 from thekiz_flow.core.model import Workflow
@@ -85,7 +86,7 @@ pass_app = click.make_pass_decorator(App)
     type=click.Path(path_type=Path, dir_okay=False),
     help="Konfigurationsdatei (sonst $THEKIZ_FLOW_CONFIG, ./config.toml, Voreinstellungen).",
 )
-@click.version_option(package_name="thekiz-flow", message="thekiz-flow %(version)s")
+@click.version_option(__version__, message="thekiz-flow %(version)s")
 @pass_app
 def cli(app: App, config_path: Path | None) -> None:
     """thekiz-flow: Stufen, Begleitung und Berichte der Thüringer Eltern-Kind-Zentren."""
