@@ -197,10 +197,12 @@ def test_serve_runs_the_pages_with_an_ephemeral_key_and_a_warning(
 
 
 def test_serve_refuses_a_bad_port_and_an_uninitialised_database(
-    run: Run, monkeypatch: pytest.MonkeyPatch
+    run_on_empty: Run, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr("uvicorn.run", lambda *args, **kwargs: pytest.fail("started"))
-    assert run("serve", "--port", "70000").err.startswith("Fehler: --port: zwischen 1 und 65535")
-    uninitialised = run("serve")
+    assert run_on_empty("serve", "--port", "70000").err.startswith(
+        "Fehler: --port: zwischen 1 und 65535"
+    )
+    uninitialised = run_on_empty("serve")
     assert uninitialised.code == 2
     assert "nicht eingerichtet" in uninitialised.err
