@@ -15,7 +15,7 @@ from thekiz_flow.model import Centre, CentreEdit, CentreInput, Coach
 
 
 def on_option(value: str | None) -> date | None:
-    return None if value is None else validate.day("--on", value)
+    return None if value is None else validate.day("on", value)
 
 
 @cli.command()

@@ -153,7 +153,7 @@ def advance(ctx: Context) -> Response:
         change = ctx.service.advance(
             centre_id,
             ctx.text("trigger"),
-            _day("--on", ctx.text("on")),
+            _day("on", ctx.text("on")),
             ctx.text("reason") or None,
             force=ctx.text("force") == "1",
         )
@@ -213,7 +213,7 @@ def add(ctx: Context) -> Response:
         typed["coach"] or None,
     )
     try:
-        centre_id = ctx.service.add_centre(given, _day("--on", typed["on"]))
+        centre_id = ctx.service.add_centre(given, _day("on", typed["on"]))
     except InvalidInput as refused:
         return _form(ctx, typed, None, 400, str(refused))
     return ctx.redirect(centre_path(centre_id), f"Einrichtung {centre_id} angelegt.")

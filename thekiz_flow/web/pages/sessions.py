@@ -43,7 +43,7 @@ def month_start(value: str) -> date:
     try:
         return datetime.strptime(value.strip(), "%Y-%m").date()
     except ValueError:
-        raise InvalidInput(f"Monat: ungültiger Monat {value!r} (Format JJJJ-MM)") from None
+        raise InvalidInput("month", f"ungültiger Monat {value!r} (Format JJJJ-MM)") from None
 
 
 def period(month: date | None, today: date) -> tuple[date | None, date]:
@@ -122,7 +122,7 @@ def _back(ctx: Context, default: str = SESSIONS) -> str:
 @action(OFFICE, COACH)
 def record(ctx: Context) -> Response:
     session = _session_of(ctx)
-    day = validate.day("--date", ctx.text("date"))
+    day = validate.day("date", ctx.text("date"))
     held = ctx.service.record_session(str(session.id), day, ctx.text("hours"), ctx.text("note"))
     hours = german_number(held.hours or Decimal(0))
     return ctx.redirect(
@@ -133,7 +133,7 @@ def record(ctx: Context) -> Response:
 @action(OFFICE, COACH)
 def move(ctx: Context) -> Response:
     session = _session_of(ctx)
-    day = validate.day("--date", ctx.text("date"))
+    day = validate.day("date", ctx.text("date"))
     moved = ctx.service.move_session(session.id, day, ctx.text("reason"))
     return ctx.redirect(_back(ctx), f"Termin {moved.id} verschoben auf {german_date(moved.date)}.")
 
@@ -169,7 +169,7 @@ def visits(ctx: Context) -> Response:
 def record_visit(ctx: Context) -> Response:
     held = ctx.service.record_visit(
         parse_id("Einrichtung", "centre", ctx.text("centre")),
-        validate.day("--date", ctx.text("date")),
+        validate.day("date", ctx.text("date")),
         ctx.text("note"),
     )
     return ctx.redirect(

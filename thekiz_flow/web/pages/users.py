@@ -35,7 +35,7 @@ def _account(ctx: Context) -> User:
 def _other(ctx: Context) -> User:
     found = _account(ctx)
     if found.id == ctx.user.id:
-        raise InvalidInput(OWN)
+        raise InvalidInput(None, OWN)
     return found
 
 
