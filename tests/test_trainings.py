@@ -170,7 +170,7 @@ def test_list_by_date_kind_and_from(service: Service) -> None:
     service.add_training("fachtag", "Fachtag", "2026-07-01", "Gera", "80")
     assert [t.id for t, _, _ in service.trainings()] == [3, early, late]
     assert [t.id for t, _, _ in service.trainings("FACHTAG", date(2026, 7, 2))] == [late]
-    with pytest.raises(InvalidInput, match="^unbekannte Fortbildungsart") as unknown:
+    with pytest.raises(InvalidInput, match=r"^unbekannte Fortbildungsart") as unknown:
         service.trainings("fest")
     assert unknown.value.field == "kind"
 
