@@ -160,7 +160,7 @@ def test_the_session_form_reads_hours_the_same_way(
     data = {"date": session.date.isoformat(), "hours": hours, "csrf_token": token}
     response = web.post(f"/sessions/{session.id}/record", data=data)
     assert response.status_code == 400
-    assert "--hours: keine Zahl" in response.text
+    assert "Stunden: keine Zahl" in response.text
     assert dump(database_url) == before
     data["hours"] = "2,5"
     assert web.post(f"/sessions/{session.id}/record", data=data).status_code == 200

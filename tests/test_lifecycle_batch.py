@@ -232,7 +232,7 @@ def test_every_centre_in_a_stage_and_each_centre_once(service: Service) -> None:
         ([], {"in_stage": "konsultationseinrichtung"}, NotFound, "keine Einrichtung in der"),
         ([], {"in_stage": "basis"}, InvalidInput, "unbekannte Stufe 'basis'"),
         ([1, 2], {"trigger": "befoerdern"}, Refused, "unbekannter Auslöser 'befoerdern'"),
-        ([1, 2], {"force": True}, InvalidInput, "--force braucht eine Begründung"),
+        ([1, 2], {"force": True}, InvalidInput, "force braucht eine Begründung"),
         ([1, 2], {"on": date(2026, 6, 16)}, InvalidInput, "liegt in der Zukunft"),
     ],
 )

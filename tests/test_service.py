@@ -71,8 +71,9 @@ def test_refused_change_writes_nothing_and_names_every_condition(
 
 def test_forced_change_records_reason_and_force(service: Service) -> None:
     centre_id = new_centre(service)
-    with pytest.raises(InvalidInput, match="--force braucht eine Begründung"):
+    with pytest.raises(InvalidInput, match="braucht eine Begründung") as unexplained:
         service.advance(centre_id, "admit", force=True)
+    assert unexplained.value.field == "reason"
     change = service.advance(centre_id, "admit", force=True, reason="Vorgezogen: Landkreis zahlt")
     assert (change.forced, change.reason) == (True, "Vorgezogen: Landkreis zahlt")
     coach = service.add_coach("Paul Winter", "paul@example.org", "70")

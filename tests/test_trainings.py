@@ -91,8 +91,9 @@ def test_attended(service: Service, clock: FrozenClock) -> None:
     training = offering(service, capacity=1, day=date(2026, 6, 20))
     service.enrol(training, first)
     service.enrol(training, second)
-    with pytest.raises(InvalidInput, match=r"--on: die Fortbildung 1 ist erst am 20\.06\.2026"):
+    with pytest.raises(InvalidInput, match=r"^die Fortbildung 1 ist erst am 20\.06\.2026") as early:
         service.attended(training, first)
+    assert early.value.field == "on"
     clock.set(noon(date(2026, 6, 22), BERLIN))
     with pytest.raises(InvalidInput, match="liegt in der Zukunft"):
         service.attended(training, first, on=date(2026, 6, 23))
@@ -120,7 +121,7 @@ def test_refusals(service: Service, clock: FrozenClock) -> None:
         ),
         (lambda: service.enrol(past, active), "Fortbildung 2 war am 14.06.2026"),
         (lambda: service.enrol(training, active), "ist zur Fortbildung 1 angemeldet; keine zweite"),
-        (lambda: service.cancel_enrolment(training, active, " "), "--reason: darf nicht leer"),
+        (lambda: service.cancel_enrolment(training, active, " "), "darf nicht leer"),
     ]
     for call, words in refused:
         with pytest.raises(InvalidInput, match=re.escape(words)):
@@ -143,15 +144,15 @@ def test_refusals(service: Service, clock: FrozenClock) -> None:
 @pytest.mark.parametrize(
     ("field", "value", "words"),
     [
-        ("kind", "fachkraf", "--kind: unbekannte Fortbildungsart 'fachkraf'; meinten Sie"),
-        ("title", " ", "--title: darf nicht leer sein"),
-        ("date", "01.09.2026", "--date: ungültiges Datum '01.09.2026'"),
-        ("place", "", "--place: darf nicht leer sein"),
-        ("capacity", "0", "--capacity: ganze Zahl von 1 bis 1000, nicht '0'"),
-        ("capacity", "1001", "--capacity: ganze Zahl von 1 bis 1000"),
-        ("capacity", "2,5", "--capacity: ganze Zahl"),
-        ("capacity", "²", "--capacity: ganze Zahl"),
-        ("title", "reflexion i", "--title: 'reflexion i' (reflexion) am 10.09.2026 gibt es schon"),
+        ("kind", "fachkraf", "kind: unbekannte Fortbildungsart 'fachkraf'; meinten Sie"),
+        ("title", " ", "title: darf nicht leer sein"),
+        ("date", "01.09.2026", "date: ungültiges Datum '01.09.2026'"),
+        ("place", "", "place: darf nicht leer sein"),
+        ("capacity", "0", "capacity: ganze Zahl von 1 bis 1000, nicht '0'"),
+        ("capacity", "1001", "capacity: ganze Zahl von 1 bis 1000"),
+        ("capacity", "2,5", "capacity: ganze Zahl"),
+        ("capacity", "²", "capacity: ganze Zahl"),
+        ("title", "reflexion i", "title: 'reflexion i' (reflexion) am 10.09.2026 gibt es schon"),
     ],
 )
 def test_add_training_checks_every_field(
@@ -160,8 +161,9 @@ def test_add_training_checks_every_field(
     offering(service)
     given = {"kind": "reflexion", "title": "Neu", "date": "2026-09-10", "place": "Jena"}
     given["capacity"] = "12"
-    with pytest.raises(InvalidInput, match=re.escape(words)):
+    with pytest.raises(InvalidInput) as refused:
         service.add_training(**{**given, field: value})
+    assert refused.value.described().startswith(words)
     assert len(service.trainings()) == 1
 
 
@@ -171,8 +173,9 @@ def test_list_by_date_kind_and_from(service: Service) -> None:
     service.add_training("fachtag", "Fachtag", "2026-07-01", "Gera", "80")
     assert [t.id for t, _, _ in service.trainings()] == [3, early, late]
     assert [t.id for t, _, _ in service.trainings("FACHTAG", date(2026, 7, 2))] == [late]
-    with pytest.raises(InvalidInput, match="--kind: unbekannte Fortbildungsart"):
+    with pytest.raises(InvalidInput, match=r"^unbekannte Fortbildungsart") as unknown:
         service.trainings("fest")
+    assert unknown.value.field == "kind"
 
 
 def test_import_is_all_or_nothing_with_line_numbers(service: Service, tmp_path: Path) -> None:

@@ -239,7 +239,10 @@ def test_changing_the_stage_is_the_office_s(
     ("data", "words"),
     [
         ({"trigger": "admit"}, "&#39;admit&#39; abgelehnt: keine Prozessbegleitung zugeordnet"),
-        ({"trigger": "admit", "force": "1"}, "--force braucht eine Begründung"),
+        (
+            {"trigger": "admit", "force": "1"},
+            "Grund: Bedingungen übergehen braucht eine Begründung",
+        ),
         ({"trigger": "deepen"}, "in der Stufe Interessent nicht möglich"),
         ({"trigger": "admit", "on": "2099-01-01"}, "liegt in der Zukunft"),
         ({"trigger": "admit", "on": "morgen"}, "ungültiges Datum"),
@@ -254,7 +257,7 @@ def test_a_refused_stage_change_shows_why_and_writes_nothing(
     refused = web.post(f"/centres/{ids['haus']}/advance", data={"csrf_token": token, **data})
     assert refused.status_code == 400
     assert words in refused.text
-    assert 'class="error"' in refused.text
+    assert 'class="error" role="alert"' in refused.text or 'class="field-error"' in refused.text
     assert "Stufe ändern" in refused.text
     assert dump(database_url) == before
 
@@ -293,8 +296,8 @@ def test_assigning_a_coach(web: TestClient, service: Service, database_url: str)
     assert service.centre(ids["haus"])[0].coach_id == 1
     before = dump(database_url)
     unknown = web.post(path, data={"csrf_token": token, "coach": "99"})
-    assert unknown.status_code == 404
-    assert "keine Prozessbegleitung &#39;99&#39;" in unknown.text
+    assert unknown.status_code == 400
+    assert "Prozessbegleitung: keine Prozessbegleitung &#39;99&#39;" in unknown.text
     assert dump(database_url) == before
 
 
@@ -347,10 +350,10 @@ def test_adding_a_centre(web: TestClient, service: Service, database_url: str) -
 @pytest.mark.parametrize(
     ("change", "words"),
     [
-        ({"email": "kein-at"}, "--email: ungültige E-Mail-Adresse"),
-        ({"district": ""}, "--district: unbekannter Kreis"),
-        ({"name": "  "}, "--name: darf nicht leer sein"),
-        ({"on": "2099-01-01"}, "--on: 01.01.2099 liegt in der Zukunft"),
+        ({"email": "kein-at"}, "E-Mail: ungültige E-Mail-Adresse"),
+        ({"district": ""}, "Kreis: unbekannter Kreis"),
+        ({"name": "  "}, "Name: darf nicht leer sein"),
+        ({"on": "2099-01-01"}, "Datum: 01.01.2099 liegt in der Zukunft"),
         ({"name": "kita pusteblume", "district": "Jena"}, "gibt es in Jena schon"),
     ],
 )
@@ -411,7 +414,7 @@ def test_a_refused_edit_keeps_the_form_and_writes_nothing(
     data = {"name": "Kita Pusteblume", "district": "Jena", "email": "l@example.org"}
     refused = web.post(path, data={"csrf_token": token, **data, "weekday": "keiner"})
     assert refused.status_code == 400
-    assert "--name: &#39;Kita Pusteblume&#39; gibt es in Jena schon" in refused.text
+    assert "Name: &#39;Kita Pusteblume&#39; gibt es in Jena schon" in refused.text
     assert "Kita Löwenzahn bearbeiten" in refused.text
     wrong_day = web.post(path, data={"csrf_token": token, **data, "weekday": "sa"})
     assert "unbekannter Wochentag" in wrong_day.text

@@ -137,11 +137,11 @@ def test_refused_session_forms_are_german_and_write_nothing(
     token = login(web, "office")
     before = dump(database_url)
     cases = [
-        ("record", {"date": session.date.isoformat(), "hours": "viel"}, 400, "--hours: keine Zahl"),
+        ("record", {"date": session.date.isoformat(), "hours": "viel"}, 400, "Stunden: keine Zahl"),
         ("record", {"date": "2099-01-05", "hours": "2"}, 400, "liegt in der Zukunft"),
-        ("record", {"date": "morgen", "hours": "2"}, 400, "--date: ungültiges Datum"),
+        ("record", {"date": "morgen", "hours": "2"}, 400, "Datum: ungültiges Datum"),
         ("move", {"date": "2020-01-07"}, 400, "liegt in der Vergangenheit"),
-        ("cancel", {"reason": "  "}, 400, "--reason: darf nicht leer sein"),
+        ("cancel", {"reason": "  "}, 400, "Grund: darf nicht leer sein"),
     ]
     for name, data, status, message in cases:
         response = web.post(f"/sessions/{session.id}/{name}", data={**data, "csrf_token": token})

@@ -154,7 +154,7 @@ def test_cancelling_an_enrolment_moves_the_waiting_list_up(
     before = dump(database_url)
     empty = web.post(path, data={**data, "reason": " ", "csrf_token": token})
     assert empty.status_code == 400
-    assert "--reason: darf nicht leer sein" in empty.text
+    assert "Grund: darf nicht leer sein" in empty.text
     assert dump(database_url) == before
     done = web.post(path, data={**data, "csrf_token": token})
     assert (

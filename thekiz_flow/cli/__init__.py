@@ -1,7 +1,8 @@
 """The command line: parse, build the service, call one method, print.
 
-Exit codes: 0 success, 2 bad input or a refused action (one German line on stderr,
-nothing written), 1 anything unexpected.
+Exit codes: 0 success, 2 bad input or a refused action (a ``UserError``: one German line
+on stderr, nothing written, its field named as the command's option), 1 anything
+unexpected.
 """
 
 from __future__ import annotations
@@ -13,14 +14,20 @@ import click
 from sqlalchemy.exc import OperationalError
 
 from thekiz_flow.cli.app import App, cli
+from thekiz_flow.cli.fields import described
 from thekiz_flow.cli.usage import german_usage
-from thekiz_flow.core.errors import ThekizError
+from thekiz_flow.core.errors import ThekizError, UserError
 
 # Importing the command modules registers their commands on `cli`.
 from thekiz_flow.cli import digest, lifecycle, mail, planning, registry, runtime, views  # noqa: F401  isort: skip
 from thekiz_flow.cli import feeds, trainings, web  # noqa: F401  isort: skip
 
-__all__ = ["App", "cli", "main"]
+__all__ = ["App", "cli", "exit_code", "main"]
+
+
+def exit_code(error: ThekizError) -> int:
+    """2 for bad input or a refused action, 1 for anything unexpected."""
+    return 2 if isinstance(error, UserError) else 1
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -33,9 +40,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     except click.Abort:
         click.echo("Abgebrochen.", err=True)
         return 1
+    except UserError as exc:
+        click.echo(f"Fehler: {described(exc, app.command)}", err=True)
+        return exit_code(exc)
     except ThekizError as exc:
         click.echo(f"Fehler: {exc}", err=True)
-        return exc.exit_code
+        return exit_code(exc)
     except OperationalError as exc:
         click.echo(f"Fehler: Datenbank nicht erreichbar ({exc.orig})", err=True)
         return 1

@@ -34,6 +34,7 @@ def _actor() -> str:
 class App:
     config_path: Path | None
     environ: dict[str, str] = field(default_factory=lambda: dict(os.environ))
+    command: click.Command | None = None  # the command called: it names an error's field
 
     @cached_property
     def settings(self) -> Settings:
@@ -79,7 +80,32 @@ class App:
 pass_app = click.make_pass_decorator(App)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+def _called(ctx: click.Context, command: click.Command) -> None:
+    app = ctx.find_object(App)
+    if app is not None:
+        app.command = command
+
+
+class Command(click.Command):
+    """A command that tells the application it was called, before its values are read."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        _called(ctx, self)
+        return super().parse_args(ctx, args)
+
+
+class Group(click.Group):
+    """A group whose commands and subgroups tell the application they were called."""
+
+    command_class = Command
+    group_class = type
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        _called(ctx, self)
+        return super().parse_args(ctx, args)
+
+
+@click.group(cls=Group, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option(
     "--config",
     "config_path",
@@ -106,9 +132,4 @@ class Id(click.ParamType[int]):
     ) -> int:
         if isinstance(value, int):
             return value
-        field = param.opts[0] if isinstance(param, click.Option) else _argument_name(param)
-        return parse_id(field, self.kind, str(value))
-
-
-def _argument_name(param: click.Parameter | None) -> str:
-    return "ID" if param is None else param.human_readable_name
+        return parse_id("id" if param is None else str(param.name), self.kind, str(value))

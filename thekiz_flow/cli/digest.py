@@ -22,7 +22,7 @@ from thekiz_flow.core import validate
 @pass_app
 def digest(app: App, year: str, folder: Path | None, send: bool) -> None:
     """Jahresbericht YEAR für das Ministerium: HTML, CSV und Excel."""
-    number = validate.identifier("YEAR", year)
+    number = validate.identifier("year", year)
     if send:
         app.service.require_year_over(number)
     files = app.service.write_digest(number, folder)

@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from thekiz_flow.cli.app import App, Id, cli, pass_app
+from thekiz_flow.cli.fields import described
 from thekiz_flow.cli.output import print_json, print_table
 from thekiz_flow.cli.registry import on_option
 from thekiz_flow.core import german
@@ -49,7 +50,8 @@ def advance(
     if not report.changes and len(report.skipped) == 1:
         raise report.skipped[0].error
     for skipped in report.skipped:
-        click.echo(f"Einrichtung {skipped.centre_id} übersprungen: {skipped.reason}", err=True)
+        why = described(skipped.error, app.command)
+        click.echo(f"Einrichtung {skipped.centre_id} übersprungen: {why}", err=True)
     if not report.changes:
         raise Refused(f"keine der {len(report.skipped)} Einrichtungen gewechselt")
     _say(app, report.changes, len(report.skipped))

@@ -43,7 +43,7 @@ def outbox(ctx: click.Context, status: str | None, as_json: bool) -> None:
     wanted = (
         None
         if status is None
-        else validate.choice("--status", status, OUTBOX_STATUSES, "unbekannter Status")
+        else validate.choice("status", status, OUTBOX_STATUSES, "unbekannter Status")
     )
     rows = app.service.outbox(wanted)
     if as_json:
@@ -95,9 +95,9 @@ def reminders() -> None:
 @pass_app
 def reminders_preview(app: App, days: str, as_json: bool) -> None:
     """Was in den nächsten Tagen an wen versandt würde, ohne etwas zu versenden."""
-    count = validate.identifier("--days", days)
+    count = validate.identifier("days", days)
     if not 1 <= count <= 366:
-        raise InvalidInput("--days: zwischen 1 und 366")
+        raise InvalidInput("days", "zwischen 1 und 366")
     planned = app.service.preview(count)
     if as_json:
         print_json(

@@ -84,12 +84,12 @@ def activities(
     where = ActivityFilter(
         centre_id=centre_id,
         coach_id=coach_id,
-        kind=None if kind is None else validate.choice("--kind", kind, KINDS, "unbekannte Art"),
+        kind=None if kind is None else validate.choice("kind", kind, KINDS, "unbekannte Art"),
         status=None
         if status is None
-        else validate.choice("--status", status, STATUSES, "unbekannter Status"),
-        first=None if first is None else validate.day("--from", first),
-        last=None if last is None else validate.day("--to", last),
+        else validate.choice("status", status, STATUSES, "unbekannter Status"),
+        first=None if first is None else validate.day("from", first),
+        last=None if last is None else validate.day("to", last),
     )
     found = app.service.activities(where)
     if as_json:
@@ -111,7 +111,7 @@ def session() -> None:
 @pass_app
 def session_done(app: App, ref: str, day: str, hours: str, note: str | None) -> None:
     """Termin als gehalten erfassen: Terminnummer, oder E<Nr.> für den der Einrichtung im Monat."""
-    held = app.service.record_session(ref, validate.day("--date", day), hours, note)
+    held = app.service.record_session(ref, validate.day("date", day), hours, note)
     click.echo(
         f"Termin {held.id} (Einrichtung {held.centre_id}) gehalten am "
         f"{german.short_date(held.date)}: {german.hours(held.hours or Decimal(0))} Std."
@@ -125,7 +125,7 @@ def session_done(app: App, ref: str, day: str, hours: str, note: str | None) -> 
 @pass_app
 def session_move(app: App, activity_id: int, day: str, reason: str | None) -> None:
     """Einen geplanten Termin verschieben."""
-    moved = app.service.move_session(activity_id, validate.day("--date", day), reason)
+    moved = app.service.move_session(activity_id, validate.day("date", day), reason)
     click.echo(f"Termin {moved.id} verschoben auf {german.short_date(moved.date)}.")
 
 
@@ -146,7 +146,7 @@ def session_cancel(app: App, activity_id: int, reason: str) -> None:
 @pass_app
 def session_request(app: App, centre_id: int, day: str, hours: str | None) -> None:
     """Einen Termin auf Anfrage planen (z. B. für eine Konsultationseinrichtung)."""
-    planned = app.service.request_session(centre_id, validate.day("--date", day), hours)
+    planned = app.service.request_session(centre_id, validate.day("date", day), hours)
     click.echo(f"Termin {planned.id} geplant am {german.short_date(planned.date)}.")
 
 
@@ -162,7 +162,7 @@ def visit() -> None:
 @pass_app
 def visit_done(app: App, centre_id: int, day: str, note: str | None) -> None:
     """Einen Einrichtungsbesuch als durchgeführt erfassen."""
-    held = app.service.record_visit(centre_id, validate.day("--date", day), note)
+    held = app.service.record_visit(centre_id, validate.day("date", day), note)
     click.echo(
         f"Einrichtungsbesuch bei Einrichtung {held.centre_id} am {german.short_date(held.date)}."
     )
@@ -174,7 +174,7 @@ def visit_done(app: App, centre_id: int, day: str, note: str | None) -> None:
 @pass_app
 def centre_weekday(app: App, centre_id: int, weekday: str) -> None:
     """Bevorzugten Wochentag für Termine setzen: mo, di, mi, do, fr oder keiner."""
-    day = validate.weekday("TAG", weekday)
+    day = validate.weekday("weekday", weekday)
     changes = app.service.set_weekday(centre_id, day)
     click.echo(f"Wochentag gesetzt; {len(changes.update)} Termine verlegt.")
 
@@ -189,8 +189,8 @@ def centre_closure(app: App, centre_id: int, first: str, last: str, note: str | 
     """Schließtage einer Einrichtung eintragen; betroffene Termine werden verlegt."""
     changes = app.service.add_closure(
         centre_id,
-        validate.day("--from", first),
-        validate.day("--to", last),
+        validate.day("from", first),
+        validate.day("to", last),
         note,
     )
     click.echo(f"Schließtage eingetragen; {len(changes.update)} Termine verlegt.")

@@ -15,7 +15,7 @@ from thekiz_flow.store.migrate import upgrade
 
 
 def on_option(value: str | None) -> date | None:
-    return None if value is None else validate.day("--on", value)
+    return None if value is None else validate.day("on", value)
 
 
 @cli.command()

@@ -22,10 +22,10 @@ def _instant(value: str) -> datetime:
         parsed = datetime.fromisoformat(value.strip())
     except ValueError:
         raise InvalidInput(
-            f"--now: ungültiger Zeitpunkt {value!r} (z. B. 2026-03-01T07:00:00+01:00)"
+            "now", f"ungültiger Zeitpunkt {value!r} (z. B. 2026-03-01T07:00:00+01:00)"
         ) from None
     if parsed.tzinfo is None:
-        raise InvalidInput(f"--now: {value!r} braucht eine Zeitzone (z. B. +01:00 oder Z)")
+        raise InvalidInput("now", f"{value!r} braucht eine Zeitzone (z. B. +01:00 oder Z)")
     return parsed
 
 
@@ -69,9 +69,9 @@ def run(app: App) -> None:
 def simulate(app: App, first: str, last: str, copy: Path | None) -> None:
     """Zeitreise: ein Durchlauf je Tag mit simulierter Uhr, nur auf einer Simulationskopie;
     E-Mails nur als Dateien."""
-    start, end = validate.day("--from", first), validate.day("--to", last)
+    start, end = validate.day("from", first), validate.day("to", last)
     if end < start:
-        raise InvalidInput("--to: liegt vor --from")
+        raise InvalidInput("to", "liegt vor {from}", ("from",))
     engine = simulation_engine(app.engine, copy)
     try:
         folder = app.settings.mail.file.dir / "simulation"

@@ -52,7 +52,7 @@ def _training_json(training: Training, enrolled: int, waiting: int) -> dict[str,
 @pass_app
 def training_list(app: App, kind: str | None, first: str | None, as_json: bool) -> None:
     """Der Katalog nach Datum, mit belegten Plätzen und Warteliste."""
-    day = None if first is None else validate.day("--from", first)
+    day = None if first is None else validate.day("from", first)
     found = app.service.trainings(kind, day)
     if as_json:
         print_json([_training_json(*row) for row in found])

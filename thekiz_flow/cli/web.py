@@ -22,7 +22,7 @@ def read_password() -> str:
     if sys.stdin.isatty():
         password = getpass.getpass("Passwort: ")
         if getpass.getpass("Passwort wiederholen: ") != password:
-            raise InvalidInput("Passwort: die beiden Eingaben stimmen nicht überein")
+            raise InvalidInput("password", "die beiden Eingaben stimmen nicht überein")
         return password
     return sys.stdin.readline().rstrip("\r\n")
 
@@ -121,9 +121,9 @@ def serve(app: App, host: str | None, port: str | None) -> None:
     from thekiz_flow.web.logs import hide_feed_tokens
 
     web = app.settings.web
-    number = web.port if port is None else validate.identifier("--port", port)
+    number = web.port if port is None else validate.identifier("port", port)
     if not 1 <= number <= 65535:
-        raise InvalidInput(f"--port: zwischen 1 und 65535, nicht {number}")
+        raise InvalidInput("port", f"zwischen 1 und 65535, nicht {number}")
     key, ephemeral = session_key(web.secret_key)
     if ephemeral:
         click.echo(f"Warnung: {EPHEMERAL_KEY}", err=True)

@@ -1,8 +1,8 @@
 """Errors of thekiz-flow. Every message is German: it is shown to the office as it is.
 
-ThekizError                   exit 1: anything unexpected
- └── UserError                exit 2: bad input or a refused action; nothing written
-      ├── InvalidInput        a value on the command line or in a file is wrong (field: which)
+ThekizError                   anything unexpected
+ └── UserError                bad input or a refused action; nothing written
+      ├── InvalidInput        a value typed or in a file is wrong (field: which)
       ├── NotFound            no centre, coach, ... with that id
       ├── ConfigError         the configuration (file or environment) is wrong
       ├── WorkflowError       the workflow file is wrong
@@ -10,23 +10,61 @@ ThekizError                   exit 1: anything unexpected
       ├── Refused             a stage change whose guards are not met
       ├── Throttled           too many failed sign-ins: no password is checked for a while
       └── Busy                the server checks as many passwords as it may: try again soon
+
+An error about one value names its *field*, a neutral key such as ``"email"``, ``"on"`` or
+``"hours"``, never how a front end asks for it: the command line shows it as its option
+(``--email: ungültige E-Mail-Adresse …``), a web form beside the field labelled "E-Mail".
+A message may name other fields it ``refers`` to as ``{key}`` (``"{force} braucht eine
+Begründung"``); :meth:`UserError.worded` fills in each front end's names. ``str()`` of an
+error is its message with the keys as names. Exit codes are the command line's
+(``thekiz_flow.cli``).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
+#: What an error is about: a neutral key ("email", "date", "reason", "centre", ...).
+Field = str
+Names = Callable[[Field], str]  # a front end's name of a field: "--email", "E-Mail"
+
+
+def _key(field: Field) -> str:
+    return field
+
 
 class ThekizError(Exception):
-    exit_code = 1
+    pass
 
 
 class UserError(ThekizError):
-    exit_code = 2
+    def __init__(
+        self, message: str, field: Field | None = None, refers: tuple[Field, ...] = ()
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.field = field  # the value it is about, where a front end shows it
+        self.refers = refers  # other fields the message names as {key}
+
+    def worded(self, name: Names = _key) -> str:
+        """The message, with each field it refers to named by ``name``."""
+        text = self.message
+        for key in self.refers:
+            text = text.replace(f"{{{key}}}", name(key))
+        return text
+
+    def described(self, name: Names = _key) -> str:
+        """The message after the name of its field: ``--email: ungültige …``."""
+        text = self.worded(name)
+        return text if self.field is None else f"{name(self.field)}: {text}"
+
+    def __str__(self) -> str:
+        return self.worded()
 
 
 class InvalidInput(UserError):
-    def __init__(self, message: str, field: str | None = None) -> None:
-        super().__init__(message)
-        self.field = field  # the form field it is about, where a page shows it
+    def __init__(self, field: Field | None, message: str, refers: tuple[Field, ...] = ()) -> None:
+        super().__init__(message, field, refers)
 
 
 class NotFound(UserError):

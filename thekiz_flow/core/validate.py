@@ -1,4 +1,5 @@
-"""Checks of what people type: each failure is one German line naming the field."""
+"""Checks of what people type: each failure is one German line about the field (a key of
+:mod:`thekiz_flow.core.errors`, such as ``"email"``), which each front end names its own way."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from collections.abc import Sequence
 from datetime import date
 from decimal import Decimal
 
-from thekiz_flow.core.errors import InvalidInput
+from thekiz_flow.core.errors import Field, InvalidInput
 
 EMAIL = re.compile(r"^[^@\s<>,;\"]+@[^@\s<>,;\"]+$")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
@@ -17,33 +18,33 @@ WEEKDAYS = {"mo": 0, "di": 1, "mi": 2, "do": 3, "fr": 4}  # a centre's preferred
 NO_WEEKDAY = "keiner"
 
 
-def text(field: str, value: str | None, *, required: bool = True, limit: int = 200) -> str | None:
+def text(field: Field, value: str | None, *, required: bool = True, limit: int = 200) -> str | None:
     value = (value or "").strip()
     if not value:
         if required:
-            raise InvalidInput(f"{field}: darf nicht leer sein")
+            raise InvalidInput(field, "darf nicht leer sein")
         return None
     if _CONTROL.search(value):
-        raise InvalidInput(f"{field}: enthält Steuerzeichen (z. B. einen Zeilenumbruch)")
+        raise InvalidInput(field, "enthält Steuerzeichen (z. B. einen Zeilenumbruch)")
     if len(value) > limit:
-        raise InvalidInput(f"{field}: höchstens {limit} Zeichen, nicht {len(value)}")
+        raise InvalidInput(field, f"höchstens {limit} Zeichen, nicht {len(value)}")
     return value
 
 
-def required_text(field: str, value: str | None, limit: int = 200) -> str:
+def required_text(field: Field, value: str | None, limit: int = 200) -> str:
     result = text(field, value, limit=limit)
     assert result is not None
     return result
 
 
-def email(field: str, value: str | None) -> str:
+def email(field: Field, value: str | None) -> str:
     result = required_text(field, value, limit=320)
     if not EMAIL.match(result) or "." not in result.rsplit("@", 1)[1]:
-        raise InvalidInput(f"{field}: ungültige E-Mail-Adresse {result!r}")
+        raise InvalidInput(field, f"ungültige E-Mail-Adresse {result!r}")
     return result
 
 
-def amount(field: str, value: str, *, maximum: Decimal, unit: str = "") -> Decimal:
+def amount(field: Field, value: str, *, maximum: Decimal, unit: str = "") -> Decimal:
     """Hours or money as people type them: ``3``, ``2,5`` or ``2.5`` (ASCII digits, one
     decimal comma or point, at most two decimals), more than 0; ``unit`` may follow (``€``).
     Nothing else Python reads as a number: no ``1e1``, ``٣``, ``inf``, ``1_0``."""
@@ -51,25 +52,23 @@ def amount(field: str, value: str, *, maximum: Decimal, unit: str = "") -> Decim
     if unit:
         text = text.removesuffix(unit).rstrip()
     if not _DECIMAL.fullmatch(text):
-        raise InvalidInput(f"{field}: keine Zahl: {value!r} (z. B. 3 oder 2,5)")
+        raise InvalidInput(field, f"keine Zahl: {value!r} (z. B. 3 oder 2,5)")
     number = Decimal(text.replace(",", "."))
     if number <= 0 or number > maximum:
-        raise InvalidInput(
-            f"{field}: muss größer als 0 und höchstens {maximum} sein, nicht {value}"
-        )
+        raise InvalidInput(field, f"muss größer als 0 und höchstens {maximum} sein, nicht {value}")
     if number != number.quantize(Decimal("0.01")):
-        raise InvalidInput(f"{field}: höchstens zwei Nachkommastellen, nicht {value}")
+        raise InvalidInput(field, f"höchstens zwei Nachkommastellen, nicht {value}")
     return number
 
 
-def day(field: str, value: str) -> date:
+def day(field: Field, value: str) -> date:
     try:
         return date.fromisoformat(value.strip())
     except ValueError:
-        raise InvalidInput(f"{field}: ungültiges Datum {value!r} (Format JJJJ-MM-TT)") from None
+        raise InvalidInput(field, f"ungültiges Datum {value!r} (Format JJJJ-MM-TT)") from None
 
 
-def identifier(field: str, value: str) -> int:
+def identifier(field: Field, value: str) -> int:
     """A whole number of ASCII digits (ids: :func:`thekiz_flow.core.ids.parse_id`)."""
     text = value.strip()
     try:
@@ -77,10 +76,10 @@ def identifier(field: str, value: str) -> int:
             return int(text)
     except ValueError:  # longer than Python converts (4300 digits)
         pass
-    raise InvalidInput(f"{field}: ungültige Nummer {value!r}")
+    raise InvalidInput(field, f"ungültige Nummer {value!r}")
 
 
-def choice(field: str, value: str, options: Sequence[str], unknown: str) -> str:
+def choice(field: Field, value: str, options: Sequence[str], unknown: str) -> str:
     """One of ``options``, matched case-insensitively; suggests close matches otherwise."""
     wanted = value.strip().casefold()
     for option in options:
@@ -94,10 +93,10 @@ def choice(field: str, value: str, options: Sequence[str], unknown: str) -> str:
         hint = f" (möglich: {', '.join(options)})"
     else:
         hint = ""
-    raise InvalidInput(f"{field}: {unknown} {value!r}{hint}")
+    raise InvalidInput(field, f"{unknown} {value!r}{hint}")
 
 
-def weekday(field: str, value: str) -> int | None:
+def weekday(field: Field, value: str) -> int | None:
     """A preferred weekday ``mo`` to ``fr`` (0 = Monday), or None for ``keiner``."""
     found = choice(field, value, [*WEEKDAYS, NO_WEEKDAY], "unbekannter Wochentag")
     return WEEKDAYS.get(found)

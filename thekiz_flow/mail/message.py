@@ -89,9 +89,9 @@ def single_address(value: str, role: str) -> Address:
     try:
         address = Address(addr_spec=value)
     except (ValueError, IndexError, HeaderParseError) as error:
-        raise InvalidInput(f"{role}: ungültige Adresse {value!r}") from error
+        raise InvalidInput(None, f"{role}: ungültige Adresse {value!r}") from error
     if not address.username or not address.domain:
-        raise InvalidInput(f"{role}: ungültige Adresse {value!r}")
+        raise InvalidInput(None, f"{role}: ungültige Adresse {value!r}")
     return address
 
 
@@ -158,7 +158,7 @@ def _attachment(path: Path) -> bytes:
     try:
         data = path.read_bytes()
     except OSError as error:
-        raise InvalidInput(f"Anhang nicht lesbar: {path} ({error.strerror})") from error
+        raise InvalidInput(None, f"Anhang nicht lesbar: {path} ({error.strerror})") from error
     part = MIMEPart(policy=SMTP)
     part.set_content(data, maintype, subtype, disposition="attachment", filename=path.name)
     return part.as_bytes()

@@ -12,7 +12,7 @@ from sqlalchemy import Engine
 
 from thekiz_flow.core import german, validate
 from thekiz_flow.core.clock import Clock, local_today
-from thekiz_flow.core.errors import InvalidInput, NotFound
+from thekiz_flow.core.errors import Field, InvalidInput, NotFound
 from thekiz_flow.core.history import episode_start, facts_as_of
 from thekiz_flow.core.ids import id_in_range, unknown
 from thekiz_flow.core.model import FAILED, Centre, Coach, StageChange, Workflow
@@ -77,13 +77,13 @@ class ServiceBase:
         if on is None:
             return today
         if on > today:
-            raise InvalidInput(f"--on: {german.short_date(on)} liegt in der Zukunft")
+            raise InvalidInput("on", f"{german.short_date(on)} liegt in der Zukunft")
         return on
 
-    def stage_id(self, value: str, field: str = "--stage") -> str:
+    def stage_id(self, value: str, field: Field = "stage") -> str:
         return validate.choice(field, value, list(self.workflow.stages), "unbekannte Stufe")
 
-    def district(self, value: str, field: str = "--district") -> str:
+    def district(self, value: str, field: Field = "district") -> str:
         return validate.choice(field, value, self.workflow.districts, "unbekannter Kreis")
 
     def _centre(self, repo: Repository, centre_id: int) -> Centre:
@@ -169,7 +169,7 @@ class ServiceBase:
         since = self.lifecycle.eligible_since(transition.trigger, later, start)
         return start, None if since is None else max(since, today)
 
-    def _coach(self, repo: Repository, ref: str, field: str = "--coach") -> Coach:
+    def _coach(self, repo: Repository, ref: str, field: Field = "coach") -> Coach:
         text = ref.strip()
         if text.isascii() and text.isdigit():
             number = validate.identifier(field, text)
@@ -177,5 +177,5 @@ class ServiceBase:
         else:
             found = repo.coach_by_email(text)
         if found is None:
-            raise NotFound(f"{field}: keine Prozessbegleitung {ref!r} (Nummer oder E-Mail)")
+            raise NotFound(f"keine Prozessbegleitung {ref!r} (Nummer oder E-Mail)", field)
         return found

@@ -28,11 +28,11 @@ def read_text(path: Path) -> str:
     try:
         return path.read_text(encoding="utf-8-sig")
     except FileNotFoundError:
-        raise InvalidInput(f"{path}: Datei nicht gefunden") from None
+        raise InvalidInput(None, f"{path}: Datei nicht gefunden") from None
     except UnicodeDecodeError:
-        raise InvalidInput(f"{path}: keine UTF-8-Datei") from None
+        raise InvalidInput(None, f"{path}: keine UTF-8-Datei") from None
     except OSError as exc:
-        raise InvalidInput(f"{path}: Datei nicht lesbar ({exc.strerror})") from None
+        raise InvalidInput(None, f"{path}: Datei nicht lesbar ({exc.strerror})") from None
 
 
 def _header(
@@ -43,12 +43,14 @@ def _header(
     unknown = [h for h in names if h not in known]
     if unknown:
         listed = ", ".join(known)
-        raise InvalidInput(f"{path}: Zeile 1: unbekannte Spalte {unknown[0]!r} (möglich: {listed})")
+        raise InvalidInput(
+            None, f"{path}: Zeile 1: unbekannte Spalte {unknown[0]!r} (möglich: {listed})"
+        )
     missing = [r for r in required if r not in names]
     if missing:
-        raise InvalidInput(f"{path}: Zeile 1: Spalte {missing[0]!r} fehlt")
+        raise InvalidInput(None, f"{path}: Zeile 1: Spalte {missing[0]!r} fehlt")
     if len(set(names)) != len(names):
-        raise InvalidInput(f"{path}: Zeile 1: eine Spalte steht doppelt")
+        raise InvalidInput(None, f"{path}: Zeile 1: eine Spalte steht doppelt")
     return names
 
 
@@ -58,7 +60,7 @@ def read_rows(
     """Each row as a dict of its columns, with its line number; and the unreadable rows."""
     lines = read_text(path).splitlines(keepends=True)
     if not lines:
-        raise InvalidInput(f"{path}: die Datei ist leer")
+        raise InvalidInput(None, f"{path}: die Datei ist leer")
     delimiter = ";" if lines[0].count(";") > lines[0].count(",") else ","
     reader = csv.reader(lines, delimiter=delimiter, strict=True)
     rows: Rows = []
@@ -74,7 +76,9 @@ def read_rows(
                     rows.append((line, dict(zip(header, record, strict=True))))
             line = reader.line_num + 1
     except csv.Error as exc:
-        raise InvalidInput(f"{path}: Zeile {reader.line_num}: kein gültiges CSV ({exc})") from None
+        raise InvalidInput(
+            None, f"{path}: Zeile {reader.line_num}: kein gültiges CSV ({exc})"
+        ) from None
     return rows, problems
 
 

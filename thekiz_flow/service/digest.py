@@ -31,7 +31,7 @@ PART = 2000  # centres whose year is read at a time
 class DigestService(LifecycleService):
     def _year(self, year: int) -> int:
         if not 2000 <= year <= self.today().year:
-            raise InvalidInput(f"YEAR: {year} liegt nicht zwischen 2000 und {self.today().year}")
+            raise InvalidInput("year", f"{year} liegt nicht zwischen 2000 und {self.today().year}")
         return year
 
     def _parts(self, year: int) -> Iterator[YearInput]:

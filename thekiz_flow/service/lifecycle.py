@@ -20,6 +20,7 @@ from thekiz_flow.store.repository import Repository
 
 NOTIFIED = ("centre", "office")  # who hears of a stage change
 BATCH = 1000  # centres checked, moved and re-planned at a time
+BATCH_FIELDS = ("all_in_stage",)  # the field a message on choosing centres names
 
 
 @dataclass(frozen=True)
@@ -145,11 +146,11 @@ class LifecycleService(PlanningService):
         nothing selected) is refused before anything is written.
         """
         day = self._on(on)
-        why = validate.text("--reason", reason, required=False, limit=2000)
+        why = validate.text("reason", reason, required=False, limit=2000)
         if force and why is None:
-            raise InvalidInput("--force braucht eine Begründung (--reason)")
+            raise InvalidInput("reason", "{force} braucht eine Begründung", ("force",))
         transition = self.lifecycle.known(trigger)
-        stage = None if in_stage is None else self.stage_id(in_stage, "--all-in-stage")
+        stage = None if in_stage is None else self.stage_id(in_stage, "all_in_stage")
         request = _Request(transition, day, self.clock.now(), self.actor, why, force)
         report = BatchReport()
         with self.unit() as repo:
@@ -176,14 +177,18 @@ class LifecycleService(PlanningService):
         """The centres of a batch, each once, in the order given (by number for a stage)."""
         if stage is not None:
             if centre_ids:
-                raise InvalidInput("entweder Nummern oder --all-in-stage angeben, nicht beides")
+                raise InvalidInput(
+                    None, "entweder Nummern oder {all_in_stage} angeben, nicht beides", BATCH_FIELDS
+                )
             in_stage = repo.centres(stage=stage)
             if not in_stage:
                 name = self.workflow.stage(stage).name
-                raise NotFound(f"--all-in-stage: keine Einrichtung in der Stufe {name}")
+                raise NotFound(f"keine Einrichtung in der Stufe {name}", "all_in_stage")
             return in_stage
         if not centre_ids:
-            raise InvalidInput("keine Einrichtung angegeben (Nummern oder --all-in-stage)")
+            raise InvalidInput(
+                None, "keine Einrichtung angegeben (Nummern oder {all_in_stage})", BATCH_FIELDS
+            )
         wanted = list(dict.fromkeys(centre_ids))
         found = repo.centres_by_id(wanted)
         for centre_id in wanted:
@@ -219,8 +224,9 @@ class LifecycleService(PlanningService):
         stage_since = facts.centre.stage_since
         if facts.on < stage_since:
             raise InvalidInput(
-                f"--on: {german.short_date(facts.on)} liegt vor dem Beginn der aktuellen Stufe "
-                f"({german.short_date(stage_since)})"
+                "on",
+                f"{german.short_date(facts.on)} liegt vor dem Beginn der aktuellen Stufe "
+                f"({german.short_date(stage_since)})",
             )
         return self.lifecycle.fire(trigger, facts, force)
 

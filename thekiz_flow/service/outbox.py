@@ -237,8 +237,9 @@ class OutboxService(ServiceBase):
             if row.status != FAILED or not row.recipient:
                 why = "hat keine Adresse" if not row.recipient else f"ist {row.status}"
                 raise InvalidInput(
+                    None,
                     f"Nachricht {outbox_id} {why}; nur fehlgeschlagene mit "
-                    "Adresse werden erneut versandt"
+                    "Adresse werden erneut versandt",
                 )
             store.retry(outbox_id, self.clock.now())
             found = store.get(outbox_id)

@@ -231,8 +231,8 @@ class PlanningService(ServiceBase):
     ) -> PlanChanges:
         """Days the centre is closed; sessions planned on them move at once."""
         if last < first:
-            raise InvalidInput("--to: liegt vor --from")
-        text = validate.text("--note", note, required=False)
+            raise InvalidInput("to", "liegt vor {from}", ("from",))
+        text = validate.text("note", note, required=False)
         with self.unit() as repo:
             centre = self._centre(repo, centre_id)
             repo.add_closure(centre.id, first, last, text)

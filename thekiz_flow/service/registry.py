@@ -9,7 +9,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from thekiz_flow.core import german, validate
-from thekiz_flow.core.errors import InvalidInput, NotFound
+from thekiz_flow.core.errors import Field, InvalidInput, NotFound
 from thekiz_flow.core.ids import MAX_ID
 from thekiz_flow.core.model import (
     NO_COACH,
@@ -36,6 +36,8 @@ IMPORT_REASON = "Übernahme der bestehenden Stufe"
 PAGE_SIZE = 50  # centres per page of the list
 COACH_ROLE = "coach"  # the reminders' recipient role of a centre's coach
 WITHDRAWN_REASON = "zurückgezogen: die Einrichtung hat eine andere Prozessbegleitung"
+#: What ``update_centre`` changes: the fields of a ``CentreEdit``.
+CHANGEABLE: tuple[Field, ...] = ("name", "district", "email", "carrier", "weekday", "coach")
 
 
 @dataclass(frozen=True)
@@ -57,12 +59,12 @@ class Reassignment:
 
 class RegistryService(PlanningService):
     def add_coach(self, name: str, email: str, rate: str) -> int:
-        checked_name = validate.required_text("--name", name)
-        checked_email = validate.email("--email", email)
-        checked_rate = validate.amount("--rate", rate, maximum=MAX_RATE, unit="€")
+        checked_name = validate.required_text("name", name)
+        checked_email = validate.email("email", email)
+        checked_rate = validate.amount("rate", rate, maximum=MAX_RATE, unit="€")
         with self.unit() as repo:
             if repo.coach_by_email(checked_email) is not None:
-                raise InvalidInput(f"--email: Prozessbegleitung mit {checked_email} gibt es schon")
+                raise InvalidInput("email", f"Prozessbegleitung mit {checked_email} gibt es schon")
             return repo.add_coach(checked_name, checked_email, checked_rate, self.clock.now())
 
     def coaches(self) -> list[Coach]:
@@ -70,31 +72,28 @@ class RegistryService(PlanningService):
             return repo.coaches()
 
     # ------------------------------------------------------------------ centres
-    def _new_centre(
-        self, repo: Repository, given: CentreInput, on: date, prefix: str = "--"
-    ) -> NewCentre:
+    def _new_centre(self, repo: Repository, given: CentreInput, on: date) -> NewCentre:
+        """The centre's fields are its CSV columns."""
         stage = self.workflow.initial
         if given.stage:
-            stage = self.stage_id(given.stage, f"{prefix}stage")
-        since = validate.day(f"{prefix}stage_since", given.stage_since) if given.stage_since else on
+            stage = self.stage_id(given.stage)
+        since = validate.day("stage_since", given.stage_since) if given.stage_since else on
         if since > self.today():
-            raise InvalidInput(
-                f"{prefix}stage_since: {german.short_date(since)} liegt in der Zukunft"
-            )
-        coach = self._coach(repo, given.coach, f"{prefix}coach") if given.coach else None
-        resume = self._resume_stage(stage, given.resume_stage or "", f"{prefix}resume_stage")
+            raise InvalidInput("stage_since", f"{german.short_date(since)} liegt in der Zukunft")
+        coach = self._coach(repo, given.coach) if given.coach else None
+        resume = self._resume_stage(stage, given.resume_stage or "")
         return NewCentre(
-            name=validate.required_text(f"{prefix}name", given.name),
-            district=self.district(given.district or "", f"{prefix}district"),
-            email=validate.email(f"{prefix}email", given.email),
-            carrier=validate.text(f"{prefix}carrier", given.carrier, required=False),
+            name=validate.required_text("name", given.name),
+            district=self.district(given.district or ""),
+            email=validate.email("email", given.email),
+            carrier=validate.text("carrier", given.carrier, required=False),
             coach_id=None if coach is None else coach.id,
             stage=stage,
             stage_since=since,
             resume_stage=resume,
         )
 
-    def _resume_stage(self, stage: str, given: str, field: str) -> str | None:
+    def _resume_stage(self, stage: str, given: str, field: Field = "resume_stage") -> str | None:
         """The stage a centre registered as paused returns to (``resume``): required for a
         paused stage, refused for any other."""
         stages = self.workflow.stages
@@ -102,12 +101,13 @@ class RegistryService(PlanningService):
         if not into:
             if given.strip():
                 paused = [s.name for s in stages.values() if self.workflow.paused_out_of(s.id)]
-                raise InvalidInput(f"{field}: nur in der Stufe {' oder '.join(paused)}")
+                raise InvalidInput(field, f"nur in der Stufe {' oder '.join(paused)}")
             return None
         if not given.strip():
             raise InvalidInput(
-                f"{field}: fehlt; eine Einrichtung in der Stufe {stages[stage].name} braucht "
-                f"die Stufe, in der sie fortgesetzt wird ({', '.join(into)})"
+                field,
+                f"fehlt; eine Einrichtung in der Stufe {stages[stage].name} braucht "
+                f"die Stufe, in der sie fortgesetzt wird ({', '.join(into)})",
             )
         return validate.choice(field, given, into, "keine Stufe zum Fortsetzen")
 
@@ -140,7 +140,7 @@ class RegistryService(PlanningService):
         with self.unit() as repo:
             row = self._new_centre(repo, given, day)
             if repo.existing_centres([(row.name, row.district)]):
-                raise InvalidInput(f"--name: {row.name!r} gibt es in {row.district} schon")
+                raise InvalidInput("name", f"{row.name!r} gibt es in {row.district} schon")
             return self._store_centres(repo, [row])[0]
 
     def import_centres(self, path: Path) -> list[int]:
@@ -152,9 +152,9 @@ class RegistryService(PlanningService):
             first_line: dict[tuple[str, str], int] = {}
             for line, item in given:
                 try:
-                    row = self._new_centre(repo, item, today, prefix="")
+                    row = self._new_centre(repo, item, today)
                 except (InvalidInput, NotFound) as exc:
-                    problems.append((line, str(exc)))
+                    problems.append((line, exc.described()))
                     continue
                 key = (row.name.casefold(), row.district)
                 if key in first_line:
@@ -169,7 +169,9 @@ class RegistryService(PlanningService):
             ]
             if problems:
                 listed = "; ".join(f"Zeile {line}: {message}" for line, message in sorted(problems))
-                raise InvalidInput(f"{path}: nichts importiert, {len(problems)} Fehler: {listed}")
+                raise InvalidInput(
+                    None, f"{path}: nichts importiert, {len(problems)} Fehler: {listed}"
+                )
             return self._store_centres(repo, [row for _, row in checked])
 
     def centres(self, stage: str | None = None, district: str | None = None) -> list[Centre]:
@@ -181,15 +183,15 @@ class RegistryService(PlanningService):
     def find_centres(self, search: CentreSearch) -> CentrePage:
         """One page of the centres that match, found and ordered by the database."""
         # a page beyond the last is empty; there are no more pages than ids
-        page = min(validate.identifier("Seite", search.page or "1") or 1, MAX_ID)
+        page = min(validate.identifier("page", search.page or "1") or 1, MAX_ID)
         with self.unit() as repo:
             query = CentreQuery(
                 stage=self.stage_id(search.stage, "Stufe") if search.stage else None,
                 district=self.district(search.district, "Kreis") if search.district else None,
                 coach_id=self._coach_filter(repo, search.coach),
                 without_coach=search.coach == NO_COACH,
-                text=validate.text("Suche", search.text, required=False),
-                sort=validate.choice("Sortierung", search.sort, SORTS, "unbekannte Sortierung"),
+                text=validate.text("text", search.text, required=False),
+                sort=validate.choice("sort", search.sort, SORTS, "unbekannte Sortierung"),
                 stages=list(self.workflow.stages),
                 offset=(page - 1) * PAGE_SIZE,
                 limit=PAGE_SIZE,
@@ -200,7 +202,7 @@ class RegistryService(PlanningService):
     def _coach_filter(self, repo: Repository, ref: str) -> int | None:
         if ref in ("", NO_COACH):
             return None
-        return self._coach(repo, ref, "Prozessbegleitung").id
+        return self._coach(repo, ref).id
 
     def update_centre(
         self, centre_id: int, edit: CentreEdit
@@ -208,9 +210,8 @@ class RegistryService(PlanningService):
         """New name, district, address, carrier, weekday or coach; the plan follows a new
         weekday, the planned activities a new coach (see ``_reassign``)."""
         if edit == CentreEdit():
-            raise InvalidInput(
-                "nichts zu ändern (--name, --district, --email, --carrier, --weekday oder --coach)"
-            )
+            named = ", ".join(f"{{{key}}}" for key in CHANGEABLE[:-1])
+            raise InvalidInput(None, f"nichts zu ändern ({named} oder {{coach}})", CHANGEABLE)
         values = self._edited(edit)
         with self.unit() as repo:
             centre = self._centre(repo, centre_id)
@@ -219,7 +220,7 @@ class RegistryService(PlanningService):
             district = str(values.get("district", centre.district))
             moved = (name.casefold(), district) != (centre.name.casefold(), centre.district)
             if moved and repo.existing_centres([(name, district)]):
-                raise InvalidInput(f"--name: {name!r} gibt es in {district} schon")
+                raise InvalidInput("name", f"{name!r} gibt es in {district} schon")
             if values:
                 repo.update_centre(centre.id, values)
             handed = None if edit.coach is None else self._reassign(repo, centre, coach)
@@ -231,11 +232,11 @@ class RegistryService(PlanningService):
     def _edited(self, edit: CentreEdit) -> dict[str, object]:
         """The checked columns of an edit: only the values it gives."""
         checks: dict[str, Callable[[str], object]] = {
-            "name": lambda v: validate.required_text("--name", v),
+            "name": lambda v: validate.required_text("name", v),
             "district": lambda v: self.district(v),
-            "email": lambda v: validate.email("--email", v),
-            "carrier": lambda v: validate.text("--carrier", v, required=False),
-            "weekday": lambda v: validate.weekday("--weekday", v),
+            "email": lambda v: validate.email("email", v),
+            "carrier": lambda v: validate.text("carrier", v, required=False),
+            "weekday": lambda v: validate.weekday("weekday", v),
         }
         return {
             column: check(value)

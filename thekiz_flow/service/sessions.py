@@ -8,7 +8,7 @@ from datetime import date
 from decimal import Decimal
 
 from thekiz_flow.core import german, validate
-from thekiz_flow.core.errors import InvalidInput, Refused
+from thekiz_flow.core.errors import Field, InvalidInput, Refused
 from thekiz_flow.core.history import Change, first_entry, stay_on
 from thekiz_flow.core.ids import parse_id, unknown
 from thekiz_flow.core.labels import HELD_NOUNS
@@ -34,7 +34,7 @@ class SessionService(PlanningService):
         if found is None:
             raise unknown("activity", activity_id)
         if kind is not None and found.kind != kind:
-            raise InvalidInput(f"Termin {activity_id} ist kein Begleittermin")
+            raise InvalidInput(None, f"Termin {activity_id} ist kein Begleittermin")
         return found
 
     def _planned(self, repo: Repository, activity_id: int) -> Activity:
@@ -50,19 +50,19 @@ class SessionService(PlanningService):
         coach = repo.coach(coach_id)
         return {} if coach is None else {coach.id: coach.rate}
 
-    def _working_day(self, repo: Repository, centre_id: int, day: date, field: str) -> None:
+    def _working_day(self, repo: Repository, centre_id: int, day: date, field: Field) -> None:
         why = self.centre_calendar(repo, centre_id).closed(day)
         if why is not None:
-            raise InvalidInput(f"{field}: {german.short_date(day)} ist kein Arbeitstag ({why})")
+            raise InvalidInput(field, f"{german.short_date(day)} ist kein Arbeitstag ({why})")
 
-    def _past(self, day: date, field: str = "--date") -> date:
+    def _past(self, day: date, field: Field = "date") -> date:
         if day > self.today():
-            raise InvalidInput(f"{field}: {german.short_date(day)} liegt in der Zukunft")
+            raise InvalidInput(field, f"{german.short_date(day)} liegt in der Zukunft")
         return day
 
-    def _future(self, day: date, field: str = "--date") -> date:
+    def _future(self, day: date, field: Field = "date") -> date:
         if day < self.today():
-            raise InvalidInput(f"{field}: {german.short_date(day)} liegt in der Vergangenheit")
+            raise InvalidInput(field, f"{german.short_date(day)} liegt in der Vergangenheit")
         return day
 
     def _stage_held(self, repo: Repository, centre: Centre, day: date, kind: str) -> str:
@@ -101,8 +101,8 @@ class SessionService(PlanningService):
     def record_session(self, ref: str, day: date, hours: str, note: str | None = None) -> Activity:
         """A session held: the planned one (by its number, or the centre's of that month)."""
         self._past(day)
-        amount = validate.amount("--hours", hours, maximum=MAX_HOURS)
-        text = validate.text("--note", note, required=False, limit=2000)
+        amount = validate.amount("hours", hours, maximum=MAX_HOURS)
+        text = validate.text("note", note, required=False, limit=2000)
         with self.unit() as repo:
             session, stage = self._session_for(repo, ref, day)
             coach_id = session.coach_id
@@ -127,7 +127,7 @@ class SessionService(PlanningService):
         """The session held on ``day`` and the stage of that day, if it is one with sessions."""
         text = ref.strip()
         if text[:1] in ("E", "e") and text[1:].isascii() and text[1:].isdigit():
-            centre = self._centre(repo, parse_id("ID", "centre", text[1:]))
+            centre = self._centre(repo, parse_id("id", "centre", text[1:]))
             stage = self._stage_held(repo, centre, day, COACHING)
             month = [
                 a
@@ -138,7 +138,7 @@ class SessionService(PlanningService):
             ]
             found = month[0] if month else self._new_session(repo, centre, stage, day, "held")
             return found, stage
-        session = self._planned(repo, parse_id("ID", "activity", text))
+        session = self._planned(repo, parse_id("id", "activity", text))
         centre = self._centre(repo, session.centre_id)
         return session, self._stage_held(repo, centre, day, COACHING)
 
@@ -165,10 +165,10 @@ class SessionService(PlanningService):
     def move_session(self, activity_id: int, day: date, reason: str | None = None) -> Activity:
         """A planned session on another day; ``reason`` (optional) is kept with it."""
         self._future(day)
-        why = validate.text("--reason", reason, required=False, limit=2000)
+        why = validate.text("reason", reason, required=False, limit=2000)
         with self.unit() as repo:
             session = self._planned(repo, activity_id)
-            self._working_day(repo, session.centre_id, day, "--date")
+            self._working_day(repo, session.centre_id, day, "date")
             values: dict[str, object] = {"date": day, "moved": True}
             if why is not None:
                 values["reason"] = why
@@ -176,7 +176,7 @@ class SessionService(PlanningService):
             return replace(session, date=day, moved=True, reason=why or session.reason)
 
     def cancel_session(self, activity_id: int, reason: str) -> Activity:
-        why = validate.required_text("--reason", reason, limit=2000)
+        why = validate.required_text("reason", reason, limit=2000)
         with self.unit() as repo:
             session = self._planned(repo, activity_id)
             repo.activities.set_status(session.id, CANCELLED, expected=PLANNED, reason=why)
@@ -185,10 +185,10 @@ class SessionService(PlanningService):
     def request_session(self, centre_id: int, day: date, hours: str | None = None) -> Activity:
         """A session on request (Konsultationseinrichtung, or an extra one in any stage)."""
         self._future(day)
-        amount = None if hours is None else validate.amount("--hours", hours, maximum=MAX_HOURS)
+        amount = None if hours is None else validate.amount("hours", hours, maximum=MAX_HOURS)
         with self.unit() as repo:
             centre = self._centre(repo, centre_id)
-            self._working_day(repo, centre.id, day, "--date")
+            self._working_day(repo, centre.id, day, "date")
             stage = self.workflow.stage(centre.stage)
             if not stage.offers(COACHING):
                 raise Refused(f"Einrichtung {centre.id} ist in der Stufe {stage.name}")
@@ -201,7 +201,7 @@ class SessionService(PlanningService):
     def record_visit(self, centre_id: int, day: date, note: str | None = None) -> Activity:
         """The office's site visit held: the planned one of that stage, or a new one."""
         self._past(day)
-        text = validate.text("--note", note, required=False, limit=2000)
+        text = validate.text("note", note, required=False, limit=2000)
         with self.unit() as repo:
             centre = self._centre(repo, centre_id)
             stage = self._stage_held(repo, centre, day, SITE_VISIT)

@@ -61,16 +61,18 @@ def simulation_engine(engine: Engine, copy: Path | None) -> Engine:
             return engine
     if copy is None:
         raise InvalidInput(
+            None,
             "simulate: die Datenbank ist keine Simulationskopie und bleibt unberührt; "
-            "mit --copy PFAD auf einer Kopie simulieren (z. B. --copy var/sim.db)"
+            "mit --copy PFAD auf einer Kopie simulieren (z. B. --copy var/sim.db)",
         )
     if engine.dialect.name != "sqlite" or not engine.url.database:
         raise InvalidInput(
-            "--copy: nur eine SQLite-Datenbank lässt sich kopieren; "
-            "PostgreSQL bitte mit einer SQLite-Datenbank simulieren"
+            "copy",
+            "nur eine SQLite-Datenbank lässt sich kopieren; "
+            "PostgreSQL bitte mit einer SQLite-Datenbank simulieren",
         )
     if copy.exists():
-        raise InvalidInput(f"--copy: {copy} gibt es schon; bitte eine neue Datei angeben")
+        raise InvalidInput("copy", f"{copy} gibt es schon; bitte eine neue Datei angeben")
     copy.parent.mkdir(parents=True, exist_ok=True)
     copy_sqlite(Path(engine.url.database), copy)
     return make_engine(f"sqlite:///{copy}")  # the service marks it before its first tick

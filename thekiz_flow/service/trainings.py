@@ -8,7 +8,7 @@ from datetime import date
 from pathlib import Path
 
 from thekiz_flow.core import german, validate
-from thekiz_flow.core.errors import InvalidInput, NotFound, Refused
+from thekiz_flow.core.errors import Field, InvalidInput, NotFound, Refused
 from thekiz_flow.core.ids import unknown
 from thekiz_flow.core.model import (
     CANCELLED,
@@ -39,10 +39,10 @@ class Enrolment:
     reason: str | None  # why it was cancelled
 
 
-def _capacity(field: str, value: str) -> int:
+def _capacity(field: Field, value: str) -> int:
     text = value.strip()
     if not (text.isascii() and text.isdigit()) or not 1 <= int(text) <= MAX_CAPACITY:
-        raise InvalidInput(f"{field}: ganze Zahl von 1 bis {MAX_CAPACITY}, nicht {value!r}")
+        raise InvalidInput(field, f"ganze Zahl von 1 bis {MAX_CAPACITY}, nicht {value!r}")
     return int(text)
 
 
@@ -51,17 +51,18 @@ def _key(row: NewTraining) -> tuple[str, str, date]:
 
 
 class TrainingService(ServiceBase):
-    def _kind(self, field: str, value: str) -> str:
+    def _kind(self, field: Field, value: str) -> str:
         kinds = list(self.workflow.training_kinds)
         return validate.choice(field, value, kinds, "unbekannte Fortbildungsart")
 
-    def _new_training(self, given: TrainingInput, prefix: str = "--") -> NewTraining:
+    def _new_training(self, given: TrainingInput) -> NewTraining:
+        """The training's fields are its CSV columns."""
         return NewTraining(
-            kind=self._kind(f"{prefix}kind", given.kind),
-            title=validate.required_text(f"{prefix}title", given.title),
-            date=validate.day(f"{prefix}date", given.date),
-            place=validate.required_text(f"{prefix}place", given.place),
-            capacity=_capacity(f"{prefix}capacity", given.capacity),
+            kind=self._kind("kind", given.kind),
+            title=validate.required_text("title", given.title),
+            date=validate.day("date", given.date),
+            place=validate.required_text("place", given.place),
+            capacity=_capacity("capacity", given.capacity),
         )
 
     def add_training(self, kind: str, title: str, date: str, place: str, capacity: str) -> int:
@@ -70,8 +71,8 @@ class TrainingService(ServiceBase):
             store = TrainingStore(repo.conn)
             if store.taken([_key(row)]):
                 raise InvalidInput(
-                    f"--title: {row.title!r} ({row.kind}) "
-                    f"am {german.short_date(row.date)} gibt es schon"
+                    "title",
+                    f"{row.title!r} ({row.kind}) am {german.short_date(row.date)} gibt es schon",
                 )
             return store.add(row, self.clock.now())
 
@@ -83,9 +84,9 @@ class TrainingService(ServiceBase):
         first_line: dict[tuple[str, str, date], int] = {}
         for line, item in given:
             try:
-                row = self._new_training(item, prefix="")
+                row = self._new_training(item)
             except InvalidInput as exc:
-                problems.append((line, str(exc)))
+                problems.append((line, exc.described()))
                 continue
             if _key(row) in first_line:
                 problems.append(
@@ -109,14 +110,16 @@ class TrainingService(ServiceBase):
             ]
             if problems:
                 listed = "; ".join(f"Zeile {line}: {message}" for line, message in sorted(problems))
-                raise InvalidInput(f"{path}: nichts importiert, {len(problems)} Fehler: {listed}")
+                raise InvalidInput(
+                    None, f"{path}: nichts importiert, {len(problems)} Fehler: {listed}"
+                )
             return store.add_many([r for _, r in checked], self.clock.now())
 
     def trainings(
         self, kind: str | None = None, first: date | None = None
     ) -> list[tuple[Training, int, int]]:
         """The catalogue by date, each offering with its numbers enrolled and waiting."""
-        kind_id = None if kind is None else self._kind("--kind", kind)
+        kind_id = None if kind is None else self._kind("kind", kind)
         with self.unit() as repo:
             store = TrainingStore(repo.conn)
             found = store.find(kind_id, first)
@@ -161,17 +164,19 @@ class TrainingService(ServiceBase):
             stage = self.workflow.stage(centre.stage)
             if stage.final:
                 raise InvalidInput(
+                    None,
                     f"Einrichtung {centre.id} ist in der Stufe {stage.name}; "
-                    "keine Anmeldung möglich"
+                    "keine Anmeldung möglich",
                 )
             if training.date < today:
                 raise InvalidInput(
+                    None,
                     f"Fortbildung {training.id} war am {german.short_date(training.date)}; "
-                    "keine Anmeldung mehr möglich"
+                    "keine Anmeldung mehr möglich",
                 )
             current = store.enrolment(training.id, centre.id)
             if current is not None and current.status != CANCELLED:
-                raise InvalidInput(f"{_state(current)}; keine zweite Anmeldung möglich")
+                raise InvalidInput(None, f"{_state(current)}; keine zweite Anmeldung möglich")
             status = PLANNED if store.enrolled(training.id) < training.capacity else WAITING
             stored = store.enrol(training, centre.id, centre.stage, status)
             return status, None if status == PLANNED else store.position(stored)
@@ -185,11 +190,11 @@ class TrainingService(ServiceBase):
             )
             if day < training.date:
                 raise InvalidInput(
-                    f"--on: die Fortbildung {training.id} "
-                    f"ist erst am {german.short_date(training.date)}"
+                    "on",
+                    f"die Fortbildung {training.id} ist erst am {german.short_date(training.date)}",
                 )
             if enrolment.status != PLANNED:
-                raise InvalidInput(f"{_state(enrolment)}; keine Teilnahme zu vermerken")
+                raise InvalidInput(None, f"{_state(enrolment)}; keine Teilnahme zu vermerken")
             self._set_status(repo, enrolment, HELD)
 
     def cancel_enrolment(self, training_id: int, centre_id: int, reason: str) -> int | None:
@@ -197,13 +202,13 @@ class TrainingService(ServiceBase):
 
         A freed seat goes to the first on the waiting list, unless the training is over.
         """
-        why = validate.required_text("--reason", reason, limit=MAX_REASON)
+        why = validate.required_text("reason", reason, limit=MAX_REASON)
         today = self.today()
         with self.unit() as repo:
             store = TrainingStore(repo.conn)
             training, enrolment = self._enrolment(repo, store, training_id, centre_id)
             if enrolment.status not in (PLANNED, WAITING):
-                raise InvalidInput(f"{_state(enrolment)}; nichts abzumelden")
+                raise InvalidInput(None, f"{_state(enrolment)}; nichts abzumelden")
             self._set_status(repo, enrolment, CANCELLED, reason=why)
             if enrolment.status == WAITING or training.date < today:
                 return None

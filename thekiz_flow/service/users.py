@@ -31,7 +31,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import Engine
 
 from thekiz_flow.core import validate
-from thekiz_flow.core.errors import Busy, InvalidInput, NotFound, Throttled
+from thekiz_flow.core.errors import Busy, Field, InvalidInput, NotFound, Throttled
 from thekiz_flow.service.base import ServiceBase
 from thekiz_flow.store.repository import Repository
 from thekiz_flow.store.users import (
@@ -56,8 +56,9 @@ TOUCH_EVERY = timedelta(minutes=5)  # how often a session's last use is written
 MAX_FAILURES = 5  # failed sign-ins within WINDOW, per e-mail address and per client
 WINDOW = timedelta(minutes=15)
 KEEP_ATTEMPTS = timedelta(days=30)  # sign-ins are kept this long (without passwords)
-WRONG_CURRENT = "Aktuelles Passwort: stimmt nicht"
-NEW_LABEL = "Neues Passwort"
+WRONG_CURRENT = "stimmt nicht"
+# The fields of a password: one given, or a signed-in user's new and current one.
+PASSWORD, NEW_PASSWORD, CURRENT_PASSWORD = "password", "new", "current"
 
 
 # The locks this process has seen, per database: (key, value) -> until when.
@@ -110,15 +111,14 @@ def _dummy_hash() -> str:
     return HASHER.hash("kein Passwort eines Zugangs")
 
 
-def check_length(password: str, label: str = "Passwort", field: str | None = None) -> str:
+def check_length(password: str, field: Field = PASSWORD) -> str:
     if len(password) < MIN_PASSWORD:
-        message = f"{label}: mindestens {MIN_PASSWORD} Zeichen, nicht {len(password)}"
-        raise InvalidInput(message, field)
+        raise InvalidInput(field, f"mindestens {MIN_PASSWORD} Zeichen, nicht {len(password)}")
     return password
 
 
-def hash_password(password: str, label: str = "Passwort", field: str | None = None) -> str:
-    check_length(password, label, field)
+def hash_password(password: str, field: Field = PASSWORD) -> str:
+    check_length(password, field)
     with _hashing_slot():
         return HASHER.hash(password)
 
@@ -142,15 +142,15 @@ def _minutes_until(moment: datetime, now: datetime) -> int:
 class UserService(ServiceBase):
     def add_user(self, email: str, role: str, password: str, coach_ref: str | None = None) -> int:
         """A new user; a coach's user is linked to the coach with ``coach_ref`` or their e-mail."""
-        address = validate.email("--email", email).lower()
-        checked_role = validate.choice("--role", role, ROLES, "unbekannte Rolle")
+        address = validate.email("email", email).lower()
+        checked_role = validate.choice("role", role, ROLES, "unbekannte Rolle")
         if coach_ref is not None and checked_role != COACH:
-            raise InvalidInput("--coach: nur für die Rolle coach")
+            raise InvalidInput("coach", "nur für die Rolle coach")
         password_hash = hash_password(password)
         with self.unit() as repo:
             store = UserStore(repo.conn)
             if store.credentials(address) is not None:
-                raise InvalidInput(f"--email: einen Zugang für {address} gibt es schon")
+                raise InvalidInput("email", f"einen Zugang für {address} gibt es schon")
             coach_id = None
             if checked_role == COACH:
                 coach_id = self._coach(repo, coach_ref or address).id
@@ -175,10 +175,9 @@ class UserService(ServiceBase):
             UserStore(repo.conn).set_disabled(found.id, False)
             return found
 
-    def set_password(self, email: str, password: str, field: str | None = None) -> User:
+    def set_password(self, email: str, password: str, field: Field = PASSWORD) -> User:
         """A new password (the office's, or the CLI's); every session of the user ends."""
-        label = "Passwort" if field is None else NEW_LABEL  # the option, or a form's field
-        password_hash = hash_password(password, label, field)
+        password_hash = hash_password(password, field)
         with self.unit() as repo:
             found = self._account(repo, email)
             UserStore(repo.conn).set_password(found.id, password_hash)
@@ -190,11 +189,11 @@ class UserService(ServiceBase):
         like a sign-in); their other sessions end, this one stays."""
         session = self.web_session(session_secret)
         if session is None:
-            raise InvalidInput("Die Sitzung ist abgelaufen, bitte neu anmelden.")
-        check_length(new, NEW_LABEL, "new")
+            raise InvalidInput(None, "Die Sitzung ist abgelaufen, bitte neu anmelden.")
+        check_length(new, NEW_PASSWORD)
         if self._verified(session.user.email, current, client) is None:
-            raise InvalidInput(WRONG_CURRENT, "current")
-        password_hash = hash_password(new, NEW_LABEL, "new")
+            raise InvalidInput(CURRENT_PASSWORD, WRONG_CURRENT)
+        password_hash = hash_password(new, NEW_PASSWORD)
         with self.unit() as repo:
             UserStore(repo.conn).set_password(session.user.id, password_hash)
             SessionStore(repo.conn).end_all(session.user.id, keep=_digest(session_secret))
@@ -303,5 +302,5 @@ class UserService(ServiceBase):
     def _account(repo: Repository, email: str) -> User:
         found = UserStore(repo.conn).credentials(email.strip())
         if found is None:
-            raise NotFound(f"--email: kein Zugang für {email.strip()!r}")
+            raise NotFound(f"kein Zugang für {email.strip()!r}", "email")
         return found[0]

@@ -1,7 +1,8 @@
 """Errors as pages, in German, with the layout (for a signed-in user) around them.
 
-A ``UserError`` from the service (bad input, a refused action) is shown with status 400:
-the service wrote nothing, as every service call is one transaction. ``NotFound`` is 404,
+A ``UserError`` from the service (bad input, a refused action) is shown with status 400,
+its field by its German label: the service wrote nothing, as every service call is one
+transaction. (A form shows it beside the field: ``thekiz_flow.web.fields``.) ``NotFound`` is 404,
 ``Throttled`` (too many failed sign-ins) 429, ``Busy`` (no free slot to check a password)
 503; ``Forbidden`` (a role's limit, a missing CSRF token) is 403. Unknown addresses and
 methods are 404 and 405, or the login page for someone not signed in.
@@ -15,6 +16,7 @@ from starlette.responses import Response
 
 from thekiz_flow.core.errors import Busy, NotFound, Throttled, UserError
 from thekiz_flow.web.auth import current_user, login_redirect
+from thekiz_flow.web.fields import described
 from thekiz_flow.web.render import render
 
 TEMPLATE = "web/error.html.j2"
@@ -50,7 +52,7 @@ def status_of(exc: UserError) -> int:
 
 def _user_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, UserError)
-    return error_page(request, status_of(exc), str(exc))
+    return error_page(request, status_of(exc), described(exc))
 
 
 def _forbidden(request: Request, exc: Exception) -> Response:

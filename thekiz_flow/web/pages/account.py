@@ -7,8 +7,6 @@ field shows its message beside it.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-
 from starlette.responses import Response
 from starlette.routing import Route
 
@@ -16,29 +14,19 @@ from thekiz_flow.core.errors import InvalidInput
 from thekiz_flow.service.users import MIN_PASSWORD
 from thekiz_flow.web.auth import ALL, client_address, session_secret
 from thekiz_flow.web.endpoints import Context, action, page
+from thekiz_flow.web.fields import Errors, beside_fields
 from thekiz_flow.web.state import NavItem
 
 PATH = "/account"
-NOT_REPEATED = "Wiederholung: stimmt nicht mit dem neuen Passwort überein"
-Errors = Mapping[str, str]
+NOT_REPEATED = "stimmt nicht mit dem neuen Passwort überein"
 
 
 def new_password(ctx: Context) -> str:
     """The new password of the form, the same in both fields."""
     new = ctx.text("new")
     if ctx.text("repeat") != new:
-        raise InvalidInput(NOT_REPEATED, "repeat")
+        raise InvalidInput("repeat", NOT_REPEATED)
     return new
-
-
-def beside_fields(change: Callable[[], Response], again: Callable[[Errors], Response]) -> Response:
-    """``change()``; if it refuses a field, the form ``again`` with the message beside it."""
-    try:
-        return change()
-    except InvalidInput as refused:
-        if refused.field is None:
-            raise
-        return again({refused.field: str(refused)})
 
 
 def _page(ctx: Context, errors: Errors | None = None) -> Response:

@@ -16,7 +16,6 @@ from starlette.routing import Route
 
 from thekiz_flow.core import german, validate
 from thekiz_flow.core.calendar import WEEKDAYS as WEEKDAY_NAMES
-from thekiz_flow.core.errors import InvalidInput, Refused
 from thekiz_flow.core.labels import KIND_NAMES, STATUS_NAMES, trigger_name
 from thekiz_flow.core.model import NO_COACH, Centre, CentreEdit, CentreInput, CentreSearch
 from thekiz_flow.service import Service
@@ -24,6 +23,7 @@ from thekiz_flow.store.activities import ActivityFilter
 from thekiz_flow.store.users import COACH, OFFICE
 from thekiz_flow.web.auth import READERS, may_record_for
 from thekiz_flow.web.endpoints import Context, action, page
+from thekiz_flow.web.fields import Errors, beside_fields
 from thekiz_flow.web.state import NavItem
 
 LIST = "/centres"
@@ -95,14 +95,20 @@ def centre_page(ctx: Context) -> Response:
     return _detail(ctx, _centre_id(ctx))
 
 
-def _detail(ctx: Context, centre_id: int, status: int = 200, error: str | None = None) -> Response:
-    """The centre's page; after a refused stage change with the message and what was typed."""
+def _detail(
+    ctx: Context,
+    centre_id: int,
+    advance_errors: Errors | None = None,
+    assign_errors: Errors | None = None,
+) -> Response:
+    """The centre's page; after a refused stage change or coach with the message beside
+    its field and what was typed."""
     service = ctx.service
     centre, coach = service.centre(centre_id)
     office = ctx.user.role == OFFICE
     return ctx.render(
         "web/centre.html.j2",
-        status,
+        400 if advance_errors or assign_errors else 200,
         title=centre.name,
         centre=centre,
         coach=coach,
@@ -122,8 +128,9 @@ def _detail(ctx: Context, centre_id: int, status: int = 200, error: str | None =
         coach_options=[*((c.id, c.name) for c in service.coaches()), NO_COACH_OPTION]
         if office
         else [],
-        error=error,
-        typed={name: ctx.text(name) for name in ("trigger", "on", "reason", "force")},
+        advance_errors=advance_errors or {},
+        assign_errors=assign_errors or {},
+        typed={name: ctx.text(name) for name in ("trigger", "on", "reason", "force", "coach")},
     )
 
 
@@ -148,51 +155,55 @@ def _day(field: str, value: str) -> date | None:
 @action(OFFICE)
 def advance(ctx: Context) -> Response:
     centre_id = _centre_id(ctx)
-    try:
-        change = ctx.service.advance(
+
+    def change() -> Response:
+        done = ctx.service.advance(
             centre_id,
             ctx.text("trigger"),
-            _day("--on", ctx.text("on")),
+            _day("on", ctx.text("on")),
             ctx.text("reason") or None,
             force=ctx.text("force") == "1",
         )
-    except (InvalidInput, Refused) as refused:
-        return _detail(ctx, centre_id, 400, str(refused))
-    stages = ctx.service.workflow.stages
-    forced = " (erzwungen)" if change.forced else ""
-    return ctx.redirect(
-        centre_path(centre_id),
-        f"Stufenwechsel: {stages[change.from_stage].name} → {stages[change.to_stage].name} "
-        f"ab {german.short_date(change.effective)}{forced}.",
-    )
+        stages = ctx.service.workflow.stages
+        forced = " (erzwungen)" if done.forced else ""
+        return ctx.redirect(
+            centre_path(centre_id),
+            f"Stufenwechsel: {stages[done.from_stage].name} → {stages[done.to_stage].name} "
+            f"ab {german.short_date(done.effective)}{forced}.",
+        )
+
+    return beside_fields(change, lambda errors: _detail(ctx, centre_id, advance_errors=errors))
 
 
 @action(OFFICE)
 def assign(ctx: Context) -> Response:
     centre_id = _centre_id(ctx)
-    done = ctx.service.assign_coach(centre_id, ctx.text("coach"))
-    return ctx.redirect(centre_path(centre_id), done.summary())
+
+    def change() -> Response:
+        done = ctx.service.assign_coach(centre_id, ctx.text("coach"))
+        return ctx.redirect(centre_path(centre_id), done.summary())
+
+    return beside_fields(change, lambda errors: _detail(ctx, centre_id, assign_errors=errors))
 
 
 def _form(
     ctx: Context,
     values: dict[str, str],
     centre: Centre | None = None,
-    status: int = 200,
-    error: str | None = None,
+    errors: Errors | None = None,
 ) -> Response:
     """The form of a new centre (``centre`` None) or of an existing one."""
     service = ctx.service
     return ctx.render(
         "web/centre_form.html.j2",
-        status,
+        400 if errors else 200,
         title="Neue Einrichtung" if centre is None else f"{centre.name} bearbeiten",
         centre=centre,
         values=values,
         districts=[(d, d) for d in service.workflow.districts],
         coaches=[(c.id, c.name) for c in service.coaches()] if centre is None else [],
         weekdays=WEEKDAY_CHOICES,
-        error=error,
+        errors=errors or {},
     )
 
 
@@ -211,11 +222,12 @@ def add(ctx: Context) -> Response:
         typed["carrier"] or None,
         typed["coach"] or None,
     )
-    try:
-        centre_id = ctx.service.add_centre(given, _day("--on", typed["on"]))
-    except InvalidInput as refused:
-        return _form(ctx, typed, None, 400, str(refused))
-    return ctx.redirect(centre_path(centre_id), f"Einrichtung {centre_id} angelegt.")
+
+    def change() -> Response:
+        centre_id = ctx.service.add_centre(given, _day("on", typed["on"]))
+        return ctx.redirect(centre_path(centre_id), f"Einrichtung {centre_id} angelegt.")
+
+    return beside_fields(change, lambda errors: _form(ctx, typed, None, errors))
 
 
 @page(OFFICE)
@@ -235,13 +247,15 @@ def edit_form(ctx: Context) -> Response:
 def edit(ctx: Context) -> Response:
     centre_id = _centre_id(ctx)
     typed = {name: ctx.text(name) for name in EDIT_FIELDS}
-    try:
+
+    def change() -> Response:
         _, plan, _ = ctx.service.update_centre(centre_id, CentreEdit(**typed))
-    except InvalidInput as refused:
-        centre, _ = ctx.service.centre(centre_id)
-        return _form(ctx, typed, centre, 400, str(refused))
-    moved = f" {len(plan.update)} Termine verlegt." if plan.update else ""
-    return ctx.redirect(centre_path(centre_id), f"Einrichtung geändert.{moved}")
+        moved = f" {len(plan.update)} Termine verlegt." if plan.update else ""
+        return ctx.redirect(centre_path(centre_id), f"Einrichtung geändert.{moved}")
+
+    return beside_fields(
+        change, lambda errors: _form(ctx, typed, ctx.service.centre(centre_id)[0], errors)
+    )
 
 
 routes = [

@@ -10,7 +10,7 @@ records a visit held.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
@@ -28,6 +28,7 @@ from thekiz_flow.store.users import COACH, OFFICE, User
 from thekiz_flow.web.auth import READERS, here, may_record_for, safe_next
 from thekiz_flow.web.endpoints import Context, Endpoint, action, page
 from thekiz_flow.web.errors import Forbidden
+from thekiz_flow.web.fields import Errors, beside_fields
 from thekiz_flow.web.state import NavItem
 
 UPCOMING_DAYS = 30  # how far ahead the lists look without a month
@@ -41,7 +42,7 @@ def month_start(value: str) -> date:
     try:
         return datetime.strptime(value.strip(), "%Y-%m").date()
     except ValueError:
-        raise InvalidInput(f"Monat: ungültiger Monat {value!r} (Format JJJJ-MM)") from None
+        raise InvalidInput("month", f"ungültiger Monat {value!r} (Format JJJJ-MM)") from None
 
 
 def period(month: date | None, today: date) -> tuple[date | None, date]:
@@ -58,7 +59,7 @@ def coach_filter(user: User, given: str | None) -> int | None:
         return user.coach_id if user.role == COACH else None
     if given == ALL_COACHES:
         return None
-    return parse_id("Prozessbegleitung", "coach", given)
+    return parse_id("coach", "coach", given)
 
 
 def _month_filter(request: Request) -> date | None:
@@ -117,34 +118,53 @@ def _back(ctx: Context, default: str = SESSIONS) -> str:
     return safe_next(ctx.text("back")) or default
 
 
+def _session_form(
+    ctx: Context, form: str, title: str, fields: tuple[str, ...], change: Callable[[Activity], str]
+) -> Response:
+    """One of a session's forms: ``change(session)`` and back with its message; if it is refused,
+    the form again with the message beside the field and what was typed."""
+    session = _session_of(ctx)
+
+    def done() -> Response:
+        return ctx.redirect(_back(ctx), change(session))
+
+    def again(errors: Errors) -> Response:
+        typed = {name: ctx.text(name) for name in fields}
+        values = {"activity": session, "form": form, "typed": typed, "errors": errors}
+        return ctx.render("web/session_form.html.j2", 400, title=title, back=_back(ctx), **values)
+
+    return beside_fields(done, again)
+
+
 @action(OFFICE, COACH)
 def record(ctx: Context) -> Response:
-    session = _session_of(ctx)
-    day = validate.day("--date", ctx.text("date"))
-    held = ctx.service.record_session(str(session.id), day, ctx.text("hours"), ctx.text("note"))
-    hours = german.number(held.hours or Decimal(0))
-    return ctx.redirect(
-        _back(ctx), f"Termin {held.id} gehalten am {german.short_date(held.date)}: {hours} Std."
-    )
+    def change(session: Activity) -> str:
+        day = validate.day("date", ctx.text("date"))
+        ref = str(session.id)
+        held = ctx.service.record_session(ref, day, ctx.text("hours"), ctx.text("note"))
+        hours = german.number(held.hours or Decimal(0))
+        return f"Termin {held.id} gehalten am {german.short_date(held.date)}: {hours} Std."
+
+    return _session_form(ctx, "record", "Termin erfassen", ("date", "hours", "note"), change)
 
 
 @action(OFFICE, COACH)
 def move(ctx: Context) -> Response:
-    session = _session_of(ctx)
-    day = validate.day("--date", ctx.text("date"))
-    moved = ctx.service.move_session(session.id, day, ctx.text("reason"))
-    return ctx.redirect(
-        _back(ctx), f"Termin {moved.id} verschoben auf {german.short_date(moved.date)}."
-    )
+    def change(session: Activity) -> str:
+        day = validate.day("date", ctx.text("date"))
+        moved = ctx.service.move_session(session.id, day, ctx.text("reason"))
+        return f"Termin {moved.id} verschoben auf {german.short_date(moved.date)}."
+
+    return _session_form(ctx, "move", "Termin verschieben", ("date", "reason"), change)
 
 
 @action(OFFICE, COACH)
 def cancel(ctx: Context) -> Response:
-    session = _session_of(ctx)
-    cancelled = ctx.service.cancel_session(session.id, ctx.text("reason"))
-    return ctx.redirect(
-        _back(ctx), f"Termin {cancelled.id} am {german.short_date(cancelled.date)} abgesagt."
-    )
+    def change(session: Activity) -> str:
+        cancelled = ctx.service.cancel_session(session.id, ctx.text("reason"))
+        return f"Termin {cancelled.id} am {german.short_date(cancelled.date)} abgesagt."
+
+    return _session_form(ctx, "cancel", "Termin absagen", ("reason",), change)
 
 
 @page(*READERS)
@@ -167,16 +187,25 @@ def visits(ctx: Context) -> Response:
 
 @action(OFFICE)
 def record_visit(ctx: Context) -> Response:
-    held = ctx.service.record_visit(
-        parse_id("Einrichtung", "centre", ctx.text("centre")),
-        validate.day("--date", ctx.text("date")),
-        ctx.text("note"),
-    )
-    return ctx.redirect(
-        _back(ctx, VISITS),
-        f"Einrichtungsbesuch bei Einrichtung {held.centre_id} "
-        f"am {german.short_date(held.date)} erfasst.",
-    )
+    def change() -> Response:
+        held = ctx.service.record_visit(
+            parse_id("centre", "centre", ctx.text("centre")),
+            validate.day("date", ctx.text("date")),
+            ctx.text("note"),
+        )
+        return ctx.redirect(
+            _back(ctx, VISITS),
+            f"Einrichtungsbesuch bei Einrichtung {held.centre_id} am "
+            f"{german.short_date(held.date)} erfasst.",
+        )
+
+    def again(errors: Errors) -> Response:
+        typed = {name: ctx.text(name) for name in ("centre", "date", "note")}
+        back = _back(ctx, VISITS)
+        values = {"typed": typed, "errors": errors, "back": back}
+        return ctx.render("web/visit_form.html.j2", 400, title="Besuch erfassen", **values)
+
+    return beside_fields(change, again)
 
 
 def _session_route(name: str, handler: Endpoint) -> Route:

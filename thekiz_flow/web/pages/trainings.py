@@ -8,7 +8,7 @@ centre on the waiting list.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from starlette.responses import Response
 from starlette.routing import Route
@@ -21,6 +21,7 @@ from thekiz_flow.service.trainings import Enrolment
 from thekiz_flow.store.users import OFFICE
 from thekiz_flow.web.auth import READERS
 from thekiz_flow.web.endpoints import Context, Endpoint, action, page
+from thekiz_flow.web.fields import Errors, beside_fields
 from thekiz_flow.web.state import NavItem
 
 TRAININGS = "/trainings"
@@ -76,48 +77,61 @@ def training(ctx: Context) -> Response:
     )
 
 
-def _ids(ctx: Context) -> tuple[int, int]:
-    """The training of the address and the centre of the form."""
-    centre = parse_id("Einrichtung", "centre", ctx.text("centre"))
-    return ctx.request.path_params["training_id"], centre
+def _enrolment_form(
+    ctx: Context, form: str, label: str, change: Callable[[int, int], str]
+) -> Response:
+    """``change(training, centre)`` of the address's training and the form's centre, and
+    back with its message; if it is refused, the form again with the message."""
+    training_id: int = ctx.request.path_params["training_id"]
 
+    def done() -> Response:
+        centre_id = parse_id("centre", "centre", ctx.text("centre"))
+        return ctx.redirect(f"{TRAININGS}/{training_id}", change(training_id, centre_id))
 
-def _back(training_id: int) -> str:
-    return f"{TRAININGS}/{training_id}"
+    def again(errors: Errors) -> Response:
+        found, _ = ctx.service.training_enrolments(training_id)
+        reason = form == "cancel"
+        values = {"training": found, "form": form, "label": label, "reason": reason}
+        typed = {"reason": ctx.text("reason")}
+        values |= {"centre_id": ctx.text("centre"), "typed": typed, "errors": errors}
+        return ctx.render("web/enrolment_form.html.j2", 400, title=label.capitalize(), **values)
+
+    return beside_fields(done, again)
 
 
 @action(OFFICE)
 def enrol(ctx: Context) -> Response:
-    training_id, centre_id = _ids(ctx)
-    status, position = ctx.service.enrol(training_id, centre_id)
-    if status == WAITING:
-        message = (
-            f"Die Fortbildung ist ausgebucht: Einrichtung {centre_id} steht auf der "
-            f"Warteliste (Platz {position})."
-        )
-    else:
-        message = f"Einrichtung {centre_id} ist angemeldet."
-    return ctx.redirect(_back(training_id), message)
+    def change(training_id: int, centre_id: int) -> str:
+        status, position = ctx.service.enrol(training_id, centre_id)
+        if status == WAITING:
+            return (
+                f"Die Fortbildung ist ausgebucht: Einrichtung {centre_id} steht auf der "
+                f"Warteliste (Platz {position})."
+            )
+        return f"Einrichtung {centre_id} ist angemeldet."
+
+    return _enrolment_form(ctx, "enrol", "anmelden", change)
 
 
 @action(OFFICE)
 def cancel(ctx: Context) -> Response:
-    training_id, centre_id = _ids(ctx)
-    moved = ctx.service.cancel_enrolment(training_id, centre_id, ctx.text("reason"))
-    message = f"Einrichtung {centre_id} ist abgemeldet."
-    if moved is not None:
-        message += f" Einrichtung {moved} rückt von der Warteliste nach und ist angemeldet."
-    return ctx.redirect(_back(training_id), message)
+    def change(training_id: int, centre_id: int) -> str:
+        moved = ctx.service.cancel_enrolment(training_id, centre_id, ctx.text("reason"))
+        message = f"Einrichtung {centre_id} ist abgemeldet."
+        if moved is not None:
+            message += f" Einrichtung {moved} rückt von der Warteliste nach und ist angemeldet."
+        return message
+
+    return _enrolment_form(ctx, "cancel", "abmelden", change)
 
 
 @action(OFFICE)
 def attended(ctx: Context) -> Response:
-    training_id, centre_id = _ids(ctx)
-    ctx.service.attended(training_id, centre_id)
-    return ctx.redirect(
-        _back(training_id),
-        f"Einrichtung {centre_id} hat an Fortbildung {training_id} teilgenommen.",
-    )
+    def change(training_id: int, centre_id: int) -> str:
+        ctx.service.attended(training_id, centre_id)
+        return f"Einrichtung {centre_id} hat an Fortbildung {training_id} teilgenommen."
+
+    return _enrolment_form(ctx, "attended", "teilgenommen", change)
 
 
 def _training_route(name: str, handler: Endpoint) -> Route:

@@ -12,14 +12,15 @@ from starlette.routing import Route
 
 from thekiz_flow.core.errors import InvalidInput
 from thekiz_flow.core.ids import unknown
-from thekiz_flow.service.users import MIN_PASSWORD
+from thekiz_flow.service.users import MIN_PASSWORD, NEW_PASSWORD
 from thekiz_flow.store.users import OFFICE, User
 from thekiz_flow.web.endpoints import Context, action, page
-from thekiz_flow.web.pages.account import Errors, beside_fields, new_password
+from thekiz_flow.web.fields import Errors, beside_fields
+from thekiz_flow.web.pages.account import new_password
 from thekiz_flow.web.state import NavItem
 
 PATH = "/users"
-UNCONFIRMED = "Bitte bestätigen: Häkchen setzen"
+UNCONFIRMED = "Häkchen setzen"
 OWN = "Den eigenen Zugang ändern Sie hier nicht, sondern unter „Mein Zugang“."
 
 
@@ -35,7 +36,7 @@ def _account(ctx: Context) -> User:
 def _other(ctx: Context) -> User:
     found = _account(ctx)
     if found.id == ctx.user.id:
-        raise InvalidInput(OWN)
+        raise InvalidInput(None, OWN)
     return found
 
 
@@ -47,7 +48,7 @@ def _page(ctx: Context, account: User, errors: Errors | None = None) -> Response
 
 def _confirmed(ctx: Context) -> None:
     if ctx.text("confirm") != "ja":
-        raise InvalidInput(UNCONFIRMED, "confirm")
+        raise InvalidInput("confirm", UNCONFIRMED)
 
 
 @page(OFFICE)
@@ -65,7 +66,7 @@ def set_password(ctx: Context) -> Response:
     account = _other(ctx)
 
     def change() -> Response:
-        ctx.service.set_password(account.email, new_password(ctx), field="new")
+        ctx.service.set_password(account.email, new_password(ctx), NEW_PASSWORD)
         message = f"Neues Passwort für {account.email} gesetzt; seine Sitzungen sind beendet."
         return ctx.redirect(f"{PATH}/{account.id}", message)
 

@@ -1,0 +1,77 @@
+"""How the web pages name the field an error is about, and forms shown again with it.
+
+An error names a neutral field (``"email"``, ``"date"``); a form's input has that name,
+and the message is shown beside it, after the field's German label ("E-Mail: ungültige
+E-Mail-Adresse 'x'"), with what the user typed kept. A refusal of no one field is shown
+above the form (key :data:`FORM`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+
+from starlette.responses import Response
+
+from thekiz_flow.core.errors import Field, InvalidInput, Refused, UserError
+
+#: The German label of each field a page or form may name.
+LABELS: dict[Field, str] = {
+    "all_in_stage": "alle in der Stufe",
+    "capacity": "Plätze",
+    "carrier": "Träger",
+    "centre": "Einrichtung",
+    "coach": "Prozessbegleitung",
+    "confirm": "Bitte bestätigen",
+    "current": "Aktuelles Passwort",
+    "date": "Datum",
+    "district": "Kreis",
+    "email": "E-Mail",
+    "force": "Bedingungen übergehen",
+    "hours": "Stunden",
+    "id": "Nummer",
+    "kind": "Art",
+    "month": "Monat",
+    "name": "Name",
+    "new": "Neues Passwort",
+    "note": "Notiz",
+    "on": "Datum",
+    "page": "Seite",
+    "password": "Passwort",
+    "place": "Ort",
+    "rate": "Honorar",
+    "reason": "Grund",
+    "repeat": "Wiederholung",
+    "resume_stage": "fortgesetzt in",
+    "role": "Rolle",
+    "sort": "Sortierung",
+    "stage": "Stufe",
+    "stage_since": "in der Stufe seit",
+    "status": "Stand",
+    "text": "Suche",
+    "title": "Titel",
+    "trigger": "Schritt",
+    "weekday": "Wochentag",
+    "year": "Jahr",
+}
+FORM = ""  # the key of a refusal about the whole form
+Errors = Mapping[str, str]
+
+
+def label(field: Field) -> str:
+    return LABELS.get(field, field)
+
+
+def described(error: UserError) -> str:
+    """The error's line for a page: ``E-Mail: ungültige E-Mail-Adresse 'x'``."""
+    return error.described(label)
+
+
+def beside_fields(change: Callable[[], Response], again: Callable[[Errors], Response]) -> Response:
+    """``change()``; if it refuses what was typed, the form ``again`` with the message beside
+    its field (or above the form). An unknown centre, session, ... of the address stays 404."""
+    try:
+        return change()
+    except UserError as refused:
+        if refused.field is None and not isinstance(refused, (InvalidInput, Refused)):
+            raise
+        return again({refused.field or FORM: described(refused)})
