@@ -400,7 +400,7 @@ class SizeRun:
             self.k, "Kita Terminwechsel", "basisbegleitung", K_ADMITTED, K_WEEKDAY
         )
         at_admission = datetime.combine(K_ADMITTED, dtime(12), BERLIN)
-        service(self.engine, now=at_admission).plan_pending(K_ADMITTED)
+        service(self.engine, now=at_admission).planning.plan_pending(K_ADMITTED)
         first, last = self.k_ids[0], self.k_ids[-1]
         recorded = datetime.combine(K_FIRST, dtime(17), BERLIN)
         stored = _stored(activities, "recorded_at", recorded, self.engine)
@@ -637,7 +637,7 @@ class SizeRun:
     def _pending_mails(self, round_: int) -> list[int]:
         """``mails`` pending messages due a minute ago (a real template's text and HTML)."""
         svc = service(self.engine)
-        sample = svc.renderer.render("session_upcoming", _sample_context(self.workflow))
+        sample = svc.runtime.renderer.render("session_upcoming", _sample_context(self.workflow))
         due = NOW - timedelta(minutes=1)
         mails = [
             NewMail(

@@ -84,7 +84,7 @@ def _prepare(url: str) -> None:
         upgrade(engine)
         workflow = load_workflow(DEFAULT_WORKFLOW)
         service = Service(engine, workflow, SystemClock(), ZoneInfo("Europe/Berlin"), "bench")
-        service.add_user(OFFICE, "office", PASSWORD)
+        service.users.add(OFFICE, "office", PASSWORD)
     finally:
         engine.dispose()
 

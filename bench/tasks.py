@@ -47,9 +47,9 @@ def _timing(timing: Timing, **extra: Any) -> dict[str, Any]:
 def plan_service(probe: Probe, url: str, on: str) -> dict[str, Any]:
     """``Service.plan()``: every centre in an active stage planned and persisted."""
     svc = service(engine_for(url))
-    svc.coaches()  # the schema check and a warm connection, outside the measurement
+    svc.registry.coaches()  # the schema check and a warm connection, outside the measurement
     with probe.timed() as timing:
-        report = svc.plan(on=date.fromisoformat(on))
+        report = svc.planning.plan(on=date.fromisoformat(on))
     return _timing(
         timing,
         centres=report.centres,
@@ -78,9 +78,9 @@ def insert_raw(probe: Probe, url: str, rows_file: str) -> dict[str, Any]:
 def tick(probe: Probe, url: str, now: str) -> dict[str, Any]:
     """One ``Service.tick()`` at ``now`` (mail built, then dropped: no wire)."""
     svc = service(engine_for(url), now=datetime.fromisoformat(now))
-    svc.coaches()
+    svc.registry.coaches()
     with probe.timed() as timing:
-        report = svc.tick()
+        report = svc.ticks.tick()
     return _timing(
         timing,
         planned=report.plan.centres,
@@ -96,9 +96,9 @@ def tick(probe: Probe, url: str, now: str) -> dict[str, Any]:
 def digest(probe: Probe, url: str, year: int) -> dict[str, Any]:
     """``Service.digest(year)``: the yearly digest's figures, from history."""
     svc = service(engine_for(url))
-    svc.coaches()
+    svc.registry.coaches()
     with probe.timed() as timing:
-        result = svc.digest(year)
+        result = svc.digest.build(year)
     return _timing(timing, centres=len(result.centres), gaps=len(result.gaps))
 
 
@@ -145,9 +145,9 @@ def groupby(probe: Probe, url: str, year: int) -> dict[str, Any]:
 def dispatch(probe: Probe, url: str, port: int, batch_size: int) -> dict[str, Any]:
     """``Service.dispatch()`` over SMTP to the sink: claim, build, send, settle."""
     svc = service(engine_for(url), port=port, batch_size=batch_size)
-    svc.coaches()
+    svc.registry.coaches()
     with probe.timed() as timing:
-        report = svc.dispatch()
+        report = svc.outbox.dispatch()
     return _timing(timing, sent=report.sent, retried=report.retried, failed=report.failed)
 
 
@@ -188,10 +188,10 @@ def bare_smtp(probe: Probe, url: str, port: int, batch_size: int, ids: list[int]
 def advance_all(probe: Probe, url: str, ids: list[int], trigger: str, on: str) -> dict[str, Any]:
     """``Service.advance_many``: every centre in one batch, one transaction."""
     svc = service(engine_for(url))
-    svc.coaches()
+    svc.registry.coaches()
     day = date.fromisoformat(on)
     with probe.timed() as timing:
-        report = svc.advance_many(ids, trigger, on=day)
+        report = svc.lifecycle.advance_many(ids, trigger, on=day)
     return _timing(timing, centres=len(ids), changed=len(report.changes))
 
 
@@ -298,7 +298,9 @@ def outbox_rows(probe: Probe, url: str, count: int) -> dict[str, Any]:
             "number": 1,
         }
         due = NOW + timedelta(days=1, minutes=n % 5000)
-        return svc.compose(key, "session_upcoming", "session_upcoming", "coach", context, due)
+        return svc.runtime.compose(
+            key, "session_upcoming", "session_upcoming", "coach", context, due
+        )
 
     sample = mail(*next(_reminders(1)))
 

@@ -164,5 +164,5 @@ def test_the_session_form_reads_hours_the_same_way(
     assert dump(database_url) == before
     data["hours"] = "2,5"
     assert web.post(f"/sessions/{session.id}/record", data=data).status_code == 200
-    (held,) = service.activities(ActivityFilter(centre_id=mine, status=HELD))
+    (held,) = service.overview.activities(ActivityFilter(centre_id=mine, status=HELD))
     assert held.hours == Decimal("2.5")

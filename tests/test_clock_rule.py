@@ -61,9 +61,11 @@ def really(clock: FrozenClock, wall: FrozenClock, moment: datetime) -> None:
 
 def admitted(office: Service, clock: FrozenClock, wall: FrozenClock) -> int:
     really(clock, wall, datetime.combine(START, time(9), BERLIN))
-    coach = str(office.add_coach("Paul Winter", "p@example.org", "60"))
-    centre = office.add_centre(CentreInput("Kita A", "Gera", "kita@example.org", coach=coach))
-    office.advance(centre, "admit")
+    coach = str(office.registry.add_coach("Paul Winter", "p@example.org", "60"))
+    centre = office.registry.add_centre(
+        CentreInput("Kita A", "Gera", "kita@example.org", coach=coach)
+    )
+    office.lifecycle.advance(centre, "admit")
     return centre
 
 
@@ -72,12 +74,12 @@ def test_a_tick_ahead_of_the_real_clock_is_refused_and_writes_nothing(
 ) -> None:
     centre = admitted(office, clock, wall)
     really(clock, wall, LAST_TICK)
-    office.tick()
+    office.ticks.tick()
     wall.set(REAL)  # the service was really down for ten days
     before = dump(database_url)
     clock.set(AHEAD)
     with pytest.raises(Refused) as refused:
-        office.tick()
+        office.ticks.tick()
     assert str(refused.value) == (
         "Durchlauf für 01.09.2025 07:00 abgelehnt: die wirkliche Zeit ist 13.03.2025 09:00; "
         "vorauslaufen darf nur eine Simulationskopie (simulate --copy)"
@@ -85,18 +87,18 @@ def test_a_tick_ahead_of_the_real_clock_is_refused_and_writes_nothing(
     assert dump(database_url) == before  # no mail, nothing missed, the tick mark unmoved
 
     clock.set(REAL)  # the real tick after the gap
-    report = office.tick()
+    report = office.ticks.tick()
     assert report.reminders.missed > 0  # what fell due in the real gap, before its window
-    assert all(r.due_at <= REAL for r in office.outbox())  # nothing of the future
+    assert all(r.due_at <= REAL for r in office.outbox.rows())  # nothing of the future
     later = next(
         s
-        for s in office.activities(ActivityFilter(centre_id=centre, kind=COACHING))
+        for s in office.overview.activities(ActivityFilter(centre_id=centre, kind=COACHING))
         if s.date > REAL.date() + timedelta(days=7)
     )
     reminded = datetime.combine(later.date - timedelta(days=7), time(9), BERLIN)
     really(clock, wall, reminded)
-    office.tick()
-    upcoming = [r for r in office.outbox() if r.rule == "session_upcoming"]
+    office.ticks.tick()
+    upcoming = [r for r in office.outbox.rows() if r.rule == "session_upcoming"]
     assert (upcoming[-1].due_at.date(), upcoming[-1].status) == (reminded.date(), SENT)
     assert [r for r in upcoming if r.due_at > REAL and r.status == MISSED] == []
 
@@ -108,10 +110,10 @@ def test_the_tolerance_is_five_minutes(
     admitted(office, clock, wall)
     clock.set(wall.now() + timedelta(minutes=minutes))
     if acts:
-        assert office.tick().mail.sent == 3  # the admission's two mails, the monthly overview
+        assert office.ticks.tick().mail.sent == 3  # the admission's two mails, the monthly overview
     else:
         with pytest.raises(Refused):
-            office.tick()
+            office.ticks.tick()
 
 
 def test_the_digest_waits_for_its_day_when_a_tick_is_asked_for_january_in_december(
@@ -119,19 +121,19 @@ def test_the_digest_waits_for_its_day_when_a_tick_is_asked_for_january_in_decemb
 ) -> None:
     admitted(office, clock, wall)
     really(clock, wall, datetime(2026, 12, 3, 9, tzinfo=BERLIN))
-    office.tick()
+    office.ticks.tick()
     clock.set(datetime(2027, 1, 16, 7, tzinfo=BERLIN))  # `tick --now 2027-01-16T07:00+01:00`
     with pytest.raises(Refused, match=r"die wirkliche Zeit ist 03\.12\.2026 09:00"):
-        office.tick()
-    assert [r for r in office.outbox() if r.rule == "digest"] == []  # the key is still free
+        office.ticks.tick()
+    assert [r for r in office.outbox.rows() if r.rule == "digest"] == []  # the key is still free
     assert not (tmp_path / "digests").exists()
-    assert office.digest_send_day(2026) == date(2027, 1, 15)
+    assert office.digest.send_day(2026) == date(2027, 1, 15)
     really(clock, wall, datetime(2027, 1, 14, 9, tzinfo=BERLIN))
-    office.tick()
-    assert [r for r in office.outbox() if r.rule == "digest"] == []  # the day before
+    office.ticks.tick()
+    assert [r for r in office.outbox.rows() if r.rule == "digest"] == []  # the day before
     really(clock, wall, datetime(2027, 1, 15, 9, tzinfo=BERLIN))
-    office.tick()
-    rows = [r for r in office.outbox() if r.rule == "digest"]
+    office.ticks.tick()
+    rows = [r for r in office.outbox.rows() if r.rule == "digest"]
     assert [(r.key, r.status) for r in rows] == [("digest:2026", SENT)]
 
 
@@ -139,12 +141,12 @@ def test_a_simulation_database_may_run_ahead(
     office: Service, clock: FrozenClock, wall: FrozenClock, engine: Engine
 ) -> None:
     admitted(office, clock, wall)
-    office.tick()
-    office.mark_simulation()
+    office.ticks.tick()
+    office.ticks.mark_simulation()
     with engine.connect() as conn:
         assert is_simulation(conn)
     clock.set(AHEAD)
-    assert office.tick().reminders.new > 0
+    assert office.ticks.tick().reminders.new > 0
 
 
 def test_the_real_clock_on_sqlite_is_the_system_clock(engine: Engine) -> None:
@@ -166,7 +168,7 @@ def test_this_machines_clock_jumping_ahead_of_the_database_server_is_refused(
     service = Service(engine, workflow, jumped, BERLIN, "test", mail, wall=real)
     before = dump(database_url)
     with pytest.raises(Refused, match="abgelehnt: die wirkliche Zeit ist"):
-        service.tick()
+        service.ticks.tick()
     assert dump(database_url) == before
 
 

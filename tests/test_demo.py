@@ -61,7 +61,7 @@ def test_the_demo_s_flag_serves_after_the_demo(
         return 0
 
     def served(service: Service, environ: Mapping[str, str]) -> None:
-        assert isinstance(service.clock, SystemClock)
+        assert isinstance(service.runtime.clock, SystemClock)
         assert environ is os.environ
         steps.append("serve")
 
@@ -79,7 +79,7 @@ def test_the_demo_site_signs_in_with_passwords_drawn_at_random(
     from thekiz_flow.demo.serve import announcement, prepare
 
     monkeypatch.setattr(service_users, "HASHER", CHEAP_HASHER)
-    service.add_coach("Lena Sommer", "lena@example.org", "65")
+    service.registry.add_coach("Lena Sommer", "lena@example.org", "65")
     site = prepare(service, {})
     assert [(s.role, s.email) for s in site.sign_ins] == [
         ("office", "buero@example.org"),
@@ -89,7 +89,7 @@ def test_the_demo_site_signs_in_with_passwords_drawn_at_random(
     passwords = [s.password for s in site.sign_ins]
     assert len(set(passwords)) == 3
     assert all(len(p) >= 16 for p in passwords)
-    assert [(u.role, u.coach_id) for u in service.users()] == [
+    assert [(u.role, u.coach_id) for u in service.users.all()] == [
         ("office", None),
         ("coach", 1),
         ("ministry", None),
@@ -111,7 +111,7 @@ def test_the_demo_site_signs_cookies_with_the_key_of_the_environment(
     from thekiz_flow.demo.serve import announcement, prepare
 
     monkeypatch.setattr(service_users, "HASHER", CHEAP_HASHER)
-    service.add_coach("Lena Sommer", "lena@example.org", "65")
+    service.registry.add_coach("Lena Sommer", "lena@example.org", "65")
     with pytest.raises(ConfigError, match="mindestens 32 Zeichen"):
         prepare(service, {ENV_SECRET_KEY: "zu kurz"})
     key = "k" * 32

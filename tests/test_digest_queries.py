@@ -144,7 +144,7 @@ def test_hours_and_cost_to_the_cent_whatever_the_parts(
             _row(third, "s8", date(2024, 12, 4), HELD, **session),
         ],
     )
-    digest = service.digest(2025)
+    digest = service.digest.build(2025)
     rows = {c.id: c for c in digest.centres}
     assert rows[first].sessions_held == 4
     assert repr((rows[first].hours, rows[first].cost)) == "(Decimal('6.75'), Decimal('405.66'))"
@@ -157,4 +157,4 @@ def test_hours_and_cost_to_the_cent_whatever_the_parts(
         (third, date(2025, 1, 1), date(2025, 12, 31)),
     ]
     monkeypatch.setattr("thekiz_flow.service.digest.PART", 1)
-    assert repr(service.digest(2025)) == repr(digest)
+    assert repr(service.digest.build(2025)) == repr(digest)

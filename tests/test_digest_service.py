@@ -24,20 +24,22 @@ def at(day: date, hour: int = 9) -> datetime:
 def programme(service: Service, clock: FrozenClock) -> tuple[int, int]:
     """Two centres through 2025: sessions held, a pause, a deepening."""
     clock.set(at(date(2023, 1, 9)))
-    coach = str(service.add_coach("Paul Winter", "p@example.org", "60"))
-    first = service.add_centre(CentreInput("Kita A", "Jena", "a@example.org", coach=coach))
-    second = service.add_centre(CentreInput("Kita B", "Gera", "b@example.org", coach=coach))
-    service.advance(first, "admit")
+    coach = str(service.registry.add_coach("Paul Winter", "p@example.org", "60"))
+    first = service.registry.add_centre(CentreInput("Kita A", "Jena", "a@example.org", coach=coach))
+    second = service.registry.add_centre(
+        CentreInput("Kita B", "Gera", "b@example.org", coach=coach)
+    )
+    service.lifecycle.advance(first, "admit")
     clock.set(at(date(2024, 2, 5)))
-    service.advance(second, "admit")
+    service.lifecycle.advance(second, "admit")
     clock.set(at(date(2025, 12, 30)))
-    for session in service.activities(
+    for session in service.overview.activities(
         ActivityFilter(kind=COACHING, first=date(2025, 1, 1), last=date(2025, 6, 30))
     ):
-        service.record_session(str(session.id), session.date, "3")
-    service.record_visit(first, date(2023, 4, 4))
-    service.advance(first, "deepen", on=date(2025, 7, 14))
-    service.advance(second, "pause", on=date(2025, 9, 1))
+        service.sessions.record(str(session.id), session.date, "3")
+    service.sessions.record_visit(first, date(2023, 4, 4))
+    service.lifecycle.advance(first, "deepen", on=date(2025, 7, 14))
+    service.lifecycle.advance(second, "pause", on=date(2025, 9, 1))
     return first, second
 
 
@@ -46,16 +48,18 @@ def test_the_digest_of_a_year_does_not_change_later(
 ) -> None:
     first, second = programme(service, clock)
     clock.set(at(date(2026, 1, 10)))
-    early = service.write_digest(2025, tmp_path / "early")
-    figures = service.digest(2025)
+    early = service.digest.write(2025, tmp_path / "early")
+    figures = service.digest.build(2025)
     assert figures.stage_end == {"vertiefungsbegleitung": 1, "pausiert": 1}
     # 2026 and 2027 go on: stage changes, sessions, a withdrawal
     clock.set(at(date(2027, 3, 1)))
-    service.advance(second, "resume", on=date(2026, 2, 2))
-    service.advance(first, "consult", on=date(2026, 9, 7), force=True, reason="Sonderfall")
-    service.advance(second, "withdraw")
-    late = service.write_digest(2025, tmp_path / "late")
-    assert service.digest(2025) == figures
+    service.lifecycle.advance(second, "resume", on=date(2026, 2, 2))
+    service.lifecycle.advance(
+        first, "consult", on=date(2026, 9, 7), force=True, reason="Sonderfall"
+    )
+    service.lifecycle.advance(second, "withdraw")
+    late = service.digest.write(2025, tmp_path / "late")
+    assert service.digest.build(2025) == figures
     for early_file, late_file in (
         (early.html, late.html),
         (early.csv, late.csv),
@@ -69,7 +73,7 @@ def test_a_mid_year_change_counts_each_month_in_its_stage(
 ) -> None:
     programme(service, clock)
     clock.set(at(date(2026, 1, 10)))
-    figures = service.digest(2025)
+    figures = service.digest.build(2025)
     # Kita A: Basis Jan-Jun (6 x 5000/12), Vertiefung Jul-Dec (deepened on 14 July: 6 x 2500/12)
     # Kita B: Basis Jan-Aug (8 months), paused from 1 September (no budget)
     assert figures.budget_by_stage["basisbegleitung"] == Decimal("2500.00") + Decimal("3333.33")
@@ -87,14 +91,14 @@ def test_sent_once_a_year_with_two_ticks_and_two_workers(
     ]
     programme(workers[0], clock)
     clock.set(at(date(2026, 1, 14)))
-    workers[0].tick()
-    assert not [r for r in workers[0].outbox() if r.rule == "digest"]
+    workers[0].ticks.tick()
+    assert not [r for r in workers[0].outbox.rows() if r.rule == "digest"]
     clock.set(at(date(2026, 1, 15)))
     for worker in (*workers, *workers):
-        worker.tick()
+        worker.ticks.tick()
     clock.set(at(date(2026, 2, 20)))
-    workers[1].tick()
-    rows = [r for r in workers[0].outbox() if r.rule == "digest"]
+    workers[1].ticks.tick()
+    rows = [r for r in workers[0].outbox.rows() if r.rule == "digest"]
     assert [(r.key, r.recipient, r.status) for r in rows] == [
         ("digest:2025", "ministerium@example.org", SENT),
     ]
@@ -113,8 +117,8 @@ def test_the_monthly_overview_goes_to_the_office_once(service: Service, clock: F
     programme(service, clock)
     for day in (date(2026, 3, 1), date(2026, 3, 2), date(2026, 3, 3)):  # 1 March: a Sunday
         clock.set(at(day))
-        service.tick()
-    rows = [r for r in service.outbox() if r.rule == "overview"]
+        service.ticks.tick()
+    rows = [r for r in service.outbox.rows() if r.rule == "overview"]
     assert [(r.key, r.due_at.date(), r.status) for r in rows] == [
         ("overview:2026-03", date(2026, 3, 2), SENT),
     ]

@@ -29,24 +29,28 @@ RESUMED = date(2025, 11, 3)
 
 def centre(service: Service, name: str = "Kita Pusteblume") -> int:
     """A centre with a coach, admitted on ADMITTED (today is 15.06.2026)."""
-    found = service.coaches()
-    coach_id = found[0].id if found else service.add_coach("Paul Winter", "paul@example.org", "70")
+    found = service.registry.coaches()
+    coach_id = (
+        found[0].id
+        if found
+        else service.registry.add_coach("Paul Winter", "paul@example.org", "70")
+    )
     given = CentreInput(name, "jena", "kita@example.org", coach=str(coach_id))
-    centre_id = service.add_centre(given, on=REGISTERED)
-    service.advance(centre_id, "admit", on=ADMITTED)
+    centre_id = service.registry.add_centre(given, on=REGISTERED)
+    service.lifecycle.advance(centre_id, "admit", on=ADMITTED)
     return centre_id
 
 
 def paused_and_back(service: Service) -> int:
     """Admitted on ADMITTED, paused from PAUSED, back in Basisbegleitung from RESUMED."""
     centre_id = centre(service)
-    service.advance(centre_id, "pause", on=PAUSED)
-    service.advance(centre_id, "resume", on=RESUMED)
+    service.lifecycle.advance(centre_id, "pause", on=PAUSED)
+    service.lifecycle.advance(centre_id, "resume", on=RESUMED)
     return centre_id
 
 
 def held(service: Service, centre_id: int, kind: str = COACHING) -> list[tuple[date, str]]:
-    found = service.activities(ActivityFilter(centre_id=centre_id, kind=kind, status=HELD))
+    found = service.overview.activities(ActivityFilter(centre_id=centre_id, kind=kind, status=HELD))
     return [(a.date, a.stage) for a in found]
 
 
@@ -54,9 +58,9 @@ def held(service: Service, centre_id: int, kind: str = COACHING) -> list[tuple[d
 def record(service: Service, kind: str, centre_id: int, day: date) -> None:
     """The centre's session of that month, or its site visit, held on ``day``."""
     if kind == COACHING:
-        service.record_session(f"E{centre_id}", day, "3")
+        service.sessions.record(f"E{centre_id}", day, "3")
     else:
-        service.record_visit(centre_id, day)
+        service.sessions.record_visit(centre_id, day)
 
 
 NOT_YET = "noch nicht im Programm (Basisbegleitung seit 03.03.2025)"
@@ -92,32 +96,34 @@ def test_a_planned_session_is_not_recorded_on_a_day_out_of_the_programme(
     service: Service, database_url: str
 ) -> None:
     centre_id = centre(service)
-    session = service.activities(
+    session = service.overview.activities(
         ActivityFilter(centre_id=centre_id, kind=COACHING, status=PLANNED)
     )[0]
     before = dump(database_url)
     with pytest.raises(Refused, match=re.escape(f"Am 01.01.1990 war die Einrichtung 1 {NOT_YET}")):
-        service.record_session(str(session.id), date(1990, 1, 1), "3")
+        service.sessions.record(str(session.id), date(1990, 1, 1), "3")
     assert dump(database_url) == before
 
 
 def test_after_leaving_no_session_is_held(service: Service, database_url: str) -> None:
     centre_id = centre(service)
-    service.advance(centre_id, "withdraw", on=date(2026, 2, 2))
+    service.lifecycle.advance(centre_id, "withdraw", on=date(2026, 2, 2))
     before = dump(database_url)
     words = "Am 03.02.2026 war die Einrichtung 1 in der Stufe Ausgeschieden (seit 02.02.2026)"
     with pytest.raises(Refused, match=re.escape(words)):
-        service.record_session(f"E{centre_id}", date(2026, 2, 3), "3")
+        service.sessions.record(f"E{centre_id}", date(2026, 2, 3), "3")
     assert dump(database_url) == before
 
 
 def test_an_applicant_is_not_yet_in_the_programme(service: Service) -> None:
-    centre_id = service.add_centre(CentreInput("Kita A", "jena", "a@example.org"), REGISTERED)
+    centre_id = service.registry.add_centre(
+        CentreInput("Kita A", "jena", "a@example.org"), REGISTERED
+    )
     words = (
         "Am 01.06.2026 war die Einrichtung 1 noch nicht im Programm (Interessent seit 06.01.2025)"
     )
     with pytest.raises(Refused, match=re.escape(words)):
-        service.record_visit(centre_id, date(2026, 6, 1))
+        service.sessions.record_visit(centre_id, date(2026, 6, 1))
 
 
 def test_the_programme_s_days_still_take_sessions_and_visits(service: Service) -> None:
@@ -125,10 +131,10 @@ def test_the_programme_s_days_still_take_sessions_and_visits(service: Service) -
     today, a session of its active time, recorded with the stage of that day."""
     centre_id = paused_and_back(service)
     for day in (ADMITTED, date(2025, 8, 29), RESUMED):
-        service.record_session(f"E{centre_id}", day, "3")
-    service.record_visit(centre_id, date(2025, 5, 5))
-    service.advance(centre_id, "pause", on=date(2026, 5, 4))
-    service.record_session(f"E{centre_id}", date(2026, 4, 15), "2,5")
+        service.sessions.record(f"E{centre_id}", day, "3")
+    service.sessions.record_visit(centre_id, date(2025, 5, 5))
+    service.lifecycle.advance(centre_id, "pause", on=date(2026, 5, 4))
+    service.sessions.record(f"E{centre_id}", date(2026, 4, 15), "2,5")
     assert held(service, centre_id) == [
         (ADMITTED, "basisbegleitung"),
         (date(2025, 8, 29), "basisbegleitung"),
@@ -143,17 +149,19 @@ def test_a_session_is_recorded_with_the_stage_of_its_day(
 ) -> None:
     """A session planned in Basisbegleitung and held after the change to Vertiefung."""
     clock.set(noon(date(2024, 1, 15), BERLIN))
-    coach = service.add_coach("Paul Winter", "paul@example.org", "70")
+    coach = service.registry.add_coach("Paul Winter", "paul@example.org", "70")
     given = CentreInput("Kita Pusteblume", "jena", "kita@example.org", coach=str(coach))
-    centre_id = service.add_centre(given)
-    service.advance(centre_id, "admit")
+    centre_id = service.registry.add_centre(given)
+    service.lifecycle.advance(centre_id, "admit")
     clock.set(noon(TODAY, BERLIN))
-    service.record_visit(centre_id, date(2024, 6, 3))
-    service.advance(centre_id, "deepen", on=date(2026, 2, 2))
-    planned = service.activities(ActivityFilter(centre_id=centre_id, kind=COACHING, status=PLANNED))
+    service.sessions.record_visit(centre_id, date(2024, 6, 3))
+    service.lifecycle.advance(centre_id, "deepen", on=date(2026, 2, 2))
+    planned = service.overview.activities(
+        ActivityFilter(centre_id=centre_id, kind=COACHING, status=PLANNED)
+    )
     last = [s for s in planned if s.stage == "basisbegleitung"][-1]
     assert last.date < date(2026, 2, 2)
-    recorded = service.record_session(str(last.id), date(2026, 2, 4), "3")
+    recorded = service.sessions.record(str(last.id), date(2026, 2, 4), "3")
     assert recorded.stage == "vertiefungsbegleitung"
     assert (date(2026, 2, 4), "vertiefungsbegleitung") in held(service, centre_id)
 
@@ -163,8 +171,8 @@ def with_sessions(service: Service) -> int:
     """Sessions held on 15.04., 20.05. and 17.06.2025, the site visit on 06.05.2025."""
     centre_id = centre(service)
     for day in (date(2025, 4, 15), date(2025, 5, 20), date(2025, 6, 17)):
-        service.record_session(f"E{centre_id}", day, "3")
-    service.record_visit(centre_id, date(2025, 5, 6))
+        service.sessions.record(f"E{centre_id}", day, "3")
+    service.sessions.record_visit(centre_id, date(2025, 5, 6))
     return centre_id
 
 
@@ -197,16 +205,16 @@ def test_a_back_dated_change_does_not_cut_through_held_activities(
     before = dump(database_url)
     reason = "Träger beendet das Vorhaben" if force else None
     with pytest.raises(Refused, match=re.escape(words)):
-        service.advance(centre_id, "withdraw", on=on, reason=reason, force=force)
+        service.lifecycle.advance(centre_id, "withdraw", on=on, reason=reason, force=force)
     assert dump(database_url) == before
-    change = service.advance(centre_id, "withdraw", on=date(2025, 6, 18))
+    change = service.lifecycle.advance(centre_id, "withdraw", on=date(2025, 6, 18))
     assert (change.to_stage, change.effective) == ("ausgeschieden", date(2025, 6, 18))
 
 
 def test_a_batch_skips_the_centre_whose_sessions_it_would_cut(service: Service) -> None:
     cut = with_sessions(service)
     free = centre(service, "Kita Löwenzahn")
-    report = service.advance_many([cut, free], "pause", on=date(2025, 6, 2))
+    report = service.lifecycle.advance_many([cut, free], "pause", on=date(2025, 6, 2))
     assert [(c.centre_id, c.to_stage) for c in report.changes] == [(free, "pausiert")]
     assert [(s.centre_id, s.reason) for s in report.skipped] == [
         (
@@ -215,7 +223,7 @@ def test_a_batch_skips_the_centre_whose_sessions_it_would_cut(service: Service) 
             "der Wechsel kann frühestens am 18.06.2025 gelten",
         )
     ]
-    assert service.centre(cut)[0].stage == "basisbegleitung"
+    assert service.registry.centre(cut)[0].stage == "basisbegleitung"
 
 
 # ------------------------------------------------------- a paused centre imported
@@ -255,27 +263,27 @@ def test_a_paused_centre_is_imported_with_its_stage_to_resume_or_not_at_all(
 ) -> None:
     before = dump(database_url)
     with pytest.raises(InvalidInput, match=re.escape(words)):
-        service.import_centres(import_file(tmp_path, "Kita B,Gera,b@example.org,,,", line))
+        service.registry.import_centres(import_file(tmp_path, "Kita B,Gera,b@example.org,,,", line))
     assert dump(database_url) == before
 
 
 def test_a_centre_imported_as_paused_resumes(service: Service, tmp_path: Path) -> None:
-    coach = service.add_coach("Paul Winter", "paul@example.org", "70")
+    coach = service.registry.add_coach("Paul Winter", "paul@example.org", "70")
     path = import_file(
         tmp_path, "Kita A,Jena,a@example.org,Pausiert,2026-01-05,Vertiefungsbegleitung"
     )
-    (centre_id,) = service.import_centres(path)
-    service.assign_coach(centre_id, str(coach))
-    assert service.centre(centre_id)[0].resume_stage == "vertiefungsbegleitung"
+    (centre_id,) = service.registry.import_centres(path)
+    service.registry.assign_coach(centre_id, str(coach))
+    assert service.registry.centre(centre_id)[0].resume_stage == "vertiefungsbegleitung"
     with pytest.raises(Refused, match=re.escape("in der Stufe Pausiert (seit 05.01.2026)")):
-        service.record_session(f"E{centre_id}", date(2026, 2, 4), "3")
-    change = service.advance(centre_id, "resume", on=date(2026, 3, 2))
+        service.sessions.record(f"E{centre_id}", date(2026, 2, 4), "3")
+    change = service.lifecycle.advance(centre_id, "resume", on=date(2026, 3, 2))
     assert (change.from_stage, change.to_stage, change.forced) == (
         "pausiert",
         "vertiefungsbegleitung",
         False,
     )
-    planned = service.activities(ActivityFilter(centre_id=centre_id, status=PLANNED))
+    planned = service.overview.activities(ActivityFilter(centre_id=centre_id, status=PLANNED))
     assert {a.stage for a in planned} == {"vertiefungsbegleitung"}
     assert {a.kind for a in planned} == {COACHING, SITE_VISIT}
 
@@ -335,7 +343,7 @@ def test_web_refuses_a_session_and_a_visit_out_of_the_programme(
     web: TestClient, service: Service, database_url: str
 ) -> None:
     centre_id = paused_and_back(service)
-    session = service.activities(
+    session = service.overview.activities(
         ActivityFilter(centre_id=centre_id, kind=COACHING, status=PLANNED)
     )[0]
     token = login(web, "office")

@@ -83,7 +83,7 @@ def test_random_rows_never_half_import(
     path.write_text(to_csv(records, delimiter), encoding="utf-8")
     before = counts(engine)
     try:
-        ids = service.import_centres(path)
+        ids = service.registry.import_centres(path)
     except InvalidInput:
         assert not all_good
         assert counts(engine) == before

@@ -54,14 +54,14 @@ def twin(
     with databases.database(backend, tmp_path, "twin") as url:
         other = serve(url, workflow, clock, mail)
         yield other, url
-        other.engine.dispose()
+        other.runtime.engine.dispose()
 
 
 def populate(service: Service) -> dict[str, int]:
     """Centres in every situation a batch meets; training seats with waiting lists."""
-    coach = str(service.add_coach("Paul Winter", "paul@example.org", "70"))
+    coach = str(service.registry.add_coach("Paul Winter", "paul@example.org", "70"))
     ids = {
-        name: service.add_centre(
+        name: service.registry.add_centre(
             CentreInput(f"Kita {name}", "jena", f"{name}@example.org", coach=coach),
             on=date(2024, 1, 2),
         )
@@ -77,17 +77,17 @@ def populate(service: Service) -> dict[str, int]:
         ("last_waiting", date(2025, 1, 15)),
         ("deepened", date(2024, 1, 15)),
     ):
-        service.advance(ids[name], "admit", on=admitted)
+        service.lifecycle.advance(ids[name], "admit", on=admitted)
     for name in ("ready", "deepened"):
-        service.record_visit(ids[name], date(2024, 6, 3))
-    service.advance(ids["deepened"], "deepen", on=date(2026, 2, 1))
-    service.advance(ids["paused"], "pause", on=date(2025, 3, 1))
-    small = service.add_training("reflexion", "Reflexion I", "2026-09-02", "Erfurt", "1")
+        service.sessions.record_visit(ids[name], date(2024, 6, 3))
+    service.lifecycle.advance(ids["deepened"], "deepen", on=date(2026, 2, 1))
+    service.lifecycle.advance(ids["paused"], "pause", on=date(2025, 3, 1))
+    small = service.trainings.add("reflexion", "Reflexion I", "2026-09-02", "Erfurt", "1")
     for name in ("seat", "waiting", "last_waiting"):
-        service.enrol(small, ids[name])
-    pair = service.add_training("vernetzung", "Vernetzung I", "2026-10-07", "Jena", "2")
+        service.trainings.enrol(small, ids[name])
+    pair = service.trainings.add("vernetzung", "Vernetzung I", "2026-10-07", "Jena", "2")
     for name in ("seat", "ready", "no_visit", "last_waiting", "recent"):
-        service.enrol(pair, ids[name])
+        service.trainings.enrol(pair, ids[name])
     return ids
 
 
@@ -103,7 +103,7 @@ def one_by_one(
     refused: list[tuple[int, str]] = []
     for centre_id in ids:
         try:
-            changes.append(service.advance(centre_id, trigger, on, reason, force))
+            changes.append(service.lifecycle.advance(centre_id, trigger, on, reason, force))
         except UserError as error:
             refused.append((centre_id, str(error)))
     return changes, refused
@@ -139,7 +139,7 @@ def test_a_batch_writes_what_one_change_after_another_writes(
     assert populate(batched) == ids
     wanted = [ids[name] for name in NAMES]
     changes, refused = one_by_one(service, wanted, trigger, on, reason, force)
-    report = batched.advance_many(wanted, trigger, on, reason, force)
+    report = batched.lifecycle.advance_many(wanted, trigger, on, reason, force)
     assert report.changes == changes
     assert [(s.centre_id, s.reason) for s in report.skipped] == refused
     assert len(changes) == moved
@@ -149,7 +149,7 @@ def test_a_batch_writes_what_one_change_after_another_writes(
 def test_guards_that_fail_skip_the_centre_with_the_reason(service: Service) -> None:
     ids = populate(service)
     names = ("ready", "no_visit", "recent", "interested")
-    report = service.advance_many([ids[n] for n in names], "deepen")
+    report = service.lifecycle.advance_many([ids[n] for n in names], "deepen")
     assert [c.centre_id for c in report.changes] == [ids["ready"]]
     skipped = {s.centre_id: s for s in report.skipped}
     assert list(skipped) == [ids["no_visit"], ids["recent"], ids["interested"]]
@@ -163,7 +163,7 @@ def test_guards_that_fail_skip_the_centre_with_the_reason(service: Service) -> N
     assert skipped[ids["interested"]].reason.startswith(
         "'deepen' ist in der Stufe Interessent nicht möglich"
     )
-    assert [c.stage for c in service.centres(stage="vertiefungsbegleitung")] == [
+    assert [c.stage for c in service.registry.centres(stage="vertiefungsbegleitung")] == [
         "vertiefungsbegleitung"
     ] * 2
 
@@ -171,13 +171,13 @@ def test_guards_that_fail_skip_the_centre_with_the_reason(service: Service) -> N
 def test_a_paused_batch_gives_up_plans_and_seats_and_tells_everyone(service: Service) -> None:
     ids = populate(service)
     paused = [ids["seat"], ids["waiting"], ids["ready"]]
-    earlier = {m.key for m in service.outbox()}
-    report = service.advance_many(paused, "pause")
+    earlier = {m.key for m in service.outbox.rows()}
+    report = service.lifecycle.advance_many(paused, "pause")
     assert [c.centre_id for c in report.changes] == paused
     why = "Stufenwechsel Basisbegleitung → Pausiert"
     seats = {
         (a.training_id, a.centre_id): (a.status, a.reason)
-        for a in service.activities(ActivityFilter(kind=TRAINING))
+        for a in service.overview.activities(ActivityFilter(kind=TRAINING))
     }
     small, pair = sorted({cast(int, training) for training, _ in seats})  # seats of trainings
     assert seats == {
@@ -191,18 +191,20 @@ def test_a_paused_batch_gives_up_plans_and_seats_and_tells_everyone(service: Ser
         (pair, ids["recent"]): (WAITING, None),
     }
     ahead = ActivityFilter(centre_id=ids["seat"], kind=COACHING, first=TODAY)
-    sessions = service.activities(ahead)
+    sessions = service.overview.activities(ahead)
     assert sessions
     assert {(a.status, a.reason) for a in sessions} == {(CANCELLED, why)}
     name_of = {centre_id: name for name, centre_id in ids.items()}
-    notices = {(m.key, m.centre_id, m.recipient) for m in service.outbox() if m.key not in earlier}
+    notices = {
+        (m.key, m.centre_id, m.recipient) for m in service.outbox.rows() if m.key not in earlier
+    }
     assert notices == {
         (f"stage_changed:{c.id}:{role}", c.centre_id, to)
         for c in report.changes
         for role, to in (("centre", f"{name_of[c.centre_id]}@example.org"), ("office", OFFICE))
     }
     for centre_id in paused:
-        centre, _ = service.centre(centre_id)
+        centre, _ = service.registry.centre(centre_id)
         assert (centre.stage, centre.stage_since, centre.resume_stage) == (
             "pausiert",
             TODAY,
@@ -213,13 +215,13 @@ def test_a_paused_batch_gives_up_plans_and_seats_and_tells_everyone(service: Ser
 
 def test_every_centre_in_a_stage_and_each_centre_once(service: Service) -> None:
     ids = populate(service)
-    report = service.advance_many([], "pause", in_stage="Basisbegleitung")
+    report = service.lifecycle.advance_many([], "pause", in_stage="Basisbegleitung")
     assert report.skipped == []
     assert [c.centre_id for c in report.changes] == sorted(
         ids[n] for n in ("ready", "no_visit", "recent", "seat", "waiting", "last_waiting")
     )
-    assert service.centres(stage="basisbegleitung") == []
-    again = service.advance_many([ids["deepened"], ids["deepened"]], "pause")
+    assert service.registry.centres(stage="basisbegleitung") == []
+    again = service.lifecycle.advance_many([ids["deepened"], ids["deepened"]], "pause")
     assert [c.centre_id for c in again.changes] == [ids["deepened"]]
 
 
@@ -249,7 +251,7 @@ def test_bad_input_writes_nothing(
     options = dict(kwargs)  # the parameters are shared by both backends
     trigger = str(options.pop("trigger", "pause"))
     with pytest.raises(error, match=message):
-        service.advance_many(ids, trigger, **options)  # type: ignore[arg-type]  # bad on purpose
+        service.lifecycle.advance_many(ids, trigger, **options)  # type: ignore[arg-type]  # bad on purpose
     assert dump(database_url) == before
 
 
@@ -268,7 +270,7 @@ def test_a_centre_changed_meanwhile_undoes_the_whole_batch(
 
     monkeypatch.setattr(Repository, "record_changes", meanwhile)
     with pytest.raises(Refused, match="gleichzeitig geändert"):
-        service.advance_many([ids["ready"], ids["seat"]], "pause")
+        service.lifecycle.advance_many([ids["ready"], ids["seat"]], "pause")
     assert dump(database_url) == before
 
 

@@ -53,7 +53,7 @@ def test_one_dispatch_sends_all_over_one_connection_per_batch(
 ) -> None:
     ids = add_pending(engine, 5, clock.now())
     with RecordingServer() as server:
-        report = smtp_service(engine, workflow, clock, server.port, batch_size=2).dispatch()
+        report = smtp_service(engine, workflow, clock, server.port, batch_size=2).outbox.dispatch()
     assert (report.sent, report.retried, report.failed) == (5, 0, 0)
     assert server.connections == 3  # batches of 2, 2 and 1
     found = rows(engine)
@@ -69,7 +69,7 @@ def test_451_is_retried_after_the_backoff_and_sent_once(
     ids = add_pending(engine, 4, clock.now())
     with TempFailServer(times=2) as server:
         service = smtp_service(engine, workflow, clock, server.port)
-        first = service.dispatch()
+        first = service.outbox.dispatch()
         assert (first.sent, first.retried, first.failed) == (2, 2, 0)
         found = rows(engine)
         for refused in ids[:2]:
@@ -77,9 +77,9 @@ def test_451_is_retried_after_the_backoff_and_sent_once(
             assert (row.status, row.attempts, row.ambiguous) == (PENDING, 1, False)
             assert "451" in (row.last_error or "")
             assert row.next_attempt_at == clock.now() + backoff(1) > clock.now()
-        assert service.dispatch().sent == 0  # not before the backoff
+        assert service.outbox.dispatch().sent == 0  # not before the backoff
         clock.advance(backoff(1) + timedelta(seconds=1))
-        second = service.dispatch()
+        second = service.outbox.dispatch()
     assert (second.sent, second.retried, second.failed) == (2, 0, 0)
     found = rows(engine)
     assert [found[i].status for i in ids] == [SENT] * 4
@@ -94,7 +94,7 @@ def test_550_fails_one_for_good_and_tells_the_office_once(
     ids = add_pending(engine, 3, clock.now(), to={2: "unbekannt@example.org"})
     with RefusingServer("unbekannt@example.org") as server:
         service = smtp_service(engine, workflow, clock, server.port)
-        first = service.dispatch(batches=1)
+        first = service.outbox.dispatch(batches=1)
         assert (first.sent, first.retried, first.failed) == (2, 0, 1)
         found = rows(engine)
         assert [found[i].status for i in ids] == [SENT, FAILED, SENT]
@@ -103,10 +103,10 @@ def test_550_fails_one_for_good_and_tells_the_office_once(
         assert notice.key == f"{NOTICE_RULE}:{ids[1]}"
         assert (notice.recipient, notice.status) == (OFFICE, PENDING)
         assert "unbekannt@example.org" in notice.subject
-        assert service.dispatch().sent == 1  # the notice
-        assert service.dispatch().sent == 0
-        service.retry(ids[1])  # the office tries once more: refused again, no second notice
-        again = service.dispatch()
+        assert service.outbox.dispatch().sent == 1  # the notice
+        assert service.outbox.dispatch().sent == 0
+        service.outbox.retry(ids[1])  # the office tries once more: refused again, no second notice
+        again = service.outbox.dispatch()
         assert (again.sent, again.failed) == (0, 1)
     found = rows(engine)
     assert [r.key for r in found.values() if r.rule == NOTICE_RULE] == [notice.key]
@@ -123,13 +123,13 @@ def test_a_hang_up_mid_data_is_ambiguous_and_delivered_later(
     ids = add_pending(engine, 3, clock.now())
     with HangUpServer(times=1) as server:
         service = smtp_service(engine, workflow, clock, server.port)
-        first = service.dispatch()
+        first = service.outbox.dispatch()
         assert (first.sent, first.retried) == (2, 1)
         row = rows(engine)[ids[0]]
         assert (row.status, row.ambiguous, row.last_error) == (PENDING, True, AFTER_DATA)
         assert row.next_attempt_at > clock.now()
         clock.advance(backoff(1) + timedelta(seconds=1))
-        assert service.dispatch().sent == 1  # the server is a normal one by now
+        assert service.outbox.dispatch().sent == 1  # the server is a normal one by now
     found = rows(engine)
     assert [found[i].status for i in ids] == [SENT] * 3
     assert set(server.message_ids) == {message_id(found[i]) for i in ids}
@@ -148,7 +148,7 @@ def test_a_server_down_for_a_while_gets_everything_once(
     ids = add_pending(engine, 3, clock.now())
     service = smtp_service(engine, workflow, clock, port)
     for attempt in (1, 2):
-        report = service.dispatch()
+        report = service.outbox.dispatch()
         assert (report.sent, report.retried, report.failed) == (0, 3, 0)
         found = rows(engine)
         assert {(found[i].status, found[i].attempts) for i in ids} == {(PENDING, attempt)}
@@ -157,7 +157,7 @@ def test_a_server_down_for_a_while_gets_everything_once(
         }
         clock.advance(backoff(attempt) + timedelta(seconds=1))
     with RecordingServer(port) as server:
-        assert service.dispatch().sent == 3
+        assert service.outbox.dispatch().sent == 3
     found = rows(engine)
     assert [found[i].status for i in ids] == [SENT] * 3
     assert server.message_ids == [message_id(found[i]) for i in ids]
@@ -174,7 +174,7 @@ def test_a_stale_claim_cannot_settle_the_row_after_the_office_retried_it(
     """
     [mail_id] = add_pending(engine, 1, clock.now())
     service = smtp_service(engine, workflow, clock, free_port())
-    lease = timedelta(seconds=service.mail.lease_seconds)
+    lease = timedelta(seconds=service.runtime.mail.lease_seconds)
 
     def claim() -> Claim:
         with engine.begin() as connection:
@@ -186,7 +186,7 @@ def test_a_stale_claim_cannot_settle_the_row_after_the_office_retried_it(
     taken_over = claim()
     with engine.begin() as connection:
         assert OutboxStore(connection).mark_failed(taken_over, "SMTP 550: 5.1.1 unbekannt")
-    service.retry(mail_id)
+    service.outbox.retry(mail_id)
     current = claim()
     with engine.begin() as connection:
         late = OutboxStore(connection).mark_failed(stale, "SMTP 550: late, from A")
@@ -240,13 +240,13 @@ def at(day: int, hour: int) -> datetime:
 
 def three_admitted_centres(service: Service, clock: FrozenClock) -> list[int]:
     """Centres admitted on 16, 17 and 18 March 2026; their first sessions are on those days."""
-    coach = service.add_coach("Lena Sommer", "lena@example.org", "65")
+    coach = service.registry.add_coach("Lena Sommer", "lena@example.org", "65")
     centres = []
     for day in (16, 17, 18):
         clock.set(noon(date(2026, 3, day), BERLIN))
         given = CentreInput(f"Kita {day}", "Gera", f"kita{day}@example.org", coach=str(coach))
-        centre = service.add_centre(given)
-        service.advance(centre, "admit")
+        centre = service.registry.add_centre(given)
+        service.lifecycle.advance(centre, "admit")
         centres.append(centre)
     return centres
 
@@ -255,7 +255,7 @@ def unrecorded_keys(service: Service, centres: list[int]) -> list[str]:
     """The first "please record the session" reminder of each centre: session day + 3."""
     keys = []
     for centre in centres:
-        sessions = service.activities(ActivityFilter(centre_id=centre, kind=COACHING))
+        sessions = service.overview.activities(ActivityFilter(centre_id=centre, kind=COACHING))
         first = min(sessions, key=lambda a: a.date)
         keys.append(f"session_unrecorded:a{first.id}:{first.date + timedelta(days=3)}:coach")
     return keys
@@ -280,16 +280,16 @@ def test_three_days_of_downtime_are_caught_up_exactly_once(
         keys = unrecorded_keys(service, three_admitted_centres(service, clock))
         assert [k.split(":")[2] for k in keys] == ["2026-03-19", "2026-03-20", "2026-03-21"]
         clock.set(at(18, 18))
-        assert service.tick().reminders.new == 0
+        assert service.ticks.tick().reminders.new == 0
         assert reminders(engine, workflow) == {}
         last_tick, before = clock.now(), len(server.received)
         clock.set(at(22, 18))  # no tick on 19, 20 and 21 March
-        report = service.tick()
+        report = service.ticks.tick()
         assert (report.reminders.new, report.reminders.missed) == (3, 1)
         received = list(server.message_ids)
         for later in (timedelta(0), timedelta(hours=1)):
             clock.set(at(22, 18) + later)
-            again = service.tick()
+            again = service.ticks.tick()
             assert (again.reminders.new, again.mail.sent) == (0, 0)
         assert server.message_ids == received
     found = reminders(engine, workflow)
@@ -320,8 +320,8 @@ def test_a_tick_asks_for_the_existing_keys_once_not_once_per_reminder(
 
     event.listen(engine, "before_cursor_execute", count)
     try:
-        with service.unit() as repo:
-            assert service.remind(repo, at(21, 9)).due == 3
+        with service.runtime.unit() as repo:
+            assert service.reminders.remind(repo, at(21, 9)).due == 3
     finally:
         event.remove(engine, "before_cursor_execute", count)
     assert len(lookups) == 1  # one query for the 3 due keys (up to 500 keys per query)
@@ -334,12 +334,12 @@ def test_a_repeated_tick_sends_nothing_twice(
         service = smtp_service(engine, workflow, clock, server.port)
         keys = unrecorded_keys(service, three_admitted_centres(service, clock))
         clock.set(at(21, 9))
-        assert service.tick().reminders.new == 3
+        assert service.ticks.tick().reminders.new == 3
         assert [r.status for r in reminders(engine, workflow).values()] == [SENT] * 3
         before, received = dump(database_url), list(server.message_ids)
         other = smtp_service(engine, workflow, FrozenClock(clock.now()), server.port)
         for ticking in (service, service, other):
-            report = ticking.tick()
+            report = ticking.ticks.tick()
             assert (report.reminders.new, report.mail.sent) == (0, 0)
         assert dump(database_url) == before
         assert server.message_ids == received

@@ -86,7 +86,7 @@ def test_a_dispatcher_paused_past_its_lease_sends_nothing_it_no_longer_holds(
 
             # Another dispatcher (this process) takes the whole batch over and sends it.
             other = smtp_service(engine, workflow, SystemClock(), server.port, batch_size=6)
-            assert other.dispatch().sent == 6
+            assert other.outbox.dispatch().sent == 6
             sent_by_other = list(server.message_ids)
 
             os.kill(paused.pid, signal.SIGCONT)

@@ -34,18 +34,18 @@ pytestmark = pytest.mark.backends("sqlite", "postgresql")  # the store's contrac
 
 def admitted(service: Service, clock: FrozenClock, day: date, rate: str = "60") -> int:
     clock.set(noon(day, BERLIN))
-    coach = service.add_coach(f"Coach {day}", f"coach{day.toordinal()}@example.org", rate)
-    centre = service.add_centre(
+    coach = service.registry.add_coach(f"Coach {day}", f"coach{day.toordinal()}@example.org", rate)
+    centre = service.registry.add_centre(
         CentreInput(f"Kita {day}", "Gera", "kita@example.org", coach=str(coach))
     )
-    service.advance(centre, "admit")
+    service.lifecycle.advance(centre, "admit")
     return centre
 
 
 def of(
     service: Service, centre: int, kind: str = COACHING, status: str | None = None
 ) -> list[Activity]:
-    return service.activities(ActivityFilter(centre_id=centre, kind=kind, status=status))
+    return service.overview.activities(ActivityFilter(centre_id=centre, kind=kind, status=status))
 
 
 def test_admission_plans_sessions_and_a_visit(service: Service, clock: FrozenClock) -> None:
@@ -63,12 +63,12 @@ def test_plan_and_tick_are_idempotent(
     admitted(service, clock, date(2025, 1, 15))
     before = dump(database_url)
     for _ in range(2):
-        report = service.plan()
+        report = service.planning.plan()
         assert (report.inserted, report.updated, report.cancelled) == (0, 0, 0)
-        assert service.tick().plan.centres == 0
+        assert service.ticks.tick().plan.centres == 0
     clock.advance(timedelta(days=40))
-    service.plan()
-    service.tick()
+    service.planning.plan()
+    service.ticks.tick()
     assert dump(database_url)["activities"] == before["activities"]
 
 
@@ -77,14 +77,14 @@ def test_stage_change_cancels_and_replans_in_one_transaction(
 ) -> None:
     centre = admitted(service, clock, date(2025, 1, 15))
     clock.set(noon(date(2025, 6, 2), BERLIN))
-    service.advance(centre, "pause")
+    service.lifecycle.advance(centre, "pause")
     cancelled = of(service, centre, status=CANCELLED)
     assert len(cancelled) == 24 - 5
     assert {c.reason for c in cancelled} == {"Stufenwechsel Basisbegleitung → Pausiert"}
     assert all(c.date >= date(2025, 6, 2) for c in cancelled)
     assert len(of(service, centre, status=PLANNED)) == 5  # before the pause, unrecorded
     clock.set(noon(date(2025, 9, 1), BERLIN))
-    service.advance(centre, "resume")
+    service.lifecycle.advance(centre, "resume")
     planned = [s for s in of(service, centre, status=PLANNED) if s.date >= date(2025, 9, 1)]
     assert len(planned) == 24 - 5
     assert planned[-1].date.strftime("%Y-%m") == "2027-03"
@@ -94,15 +94,15 @@ def test_planning_in_parts_gives_the_same_plan(
     service: Service, clock: FrozenClock, engine: Engine, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     clock.set(noon(date(2025, 1, 15), BERLIN))
-    coach = service.add_coach("Coach", "coach@example.org", "61.25")
+    coach = service.registry.add_coach("Coach", "coach@example.org", "61.25")
     for n in range(3):
         given = CentreInput(f"Kita {n}", "Gera", "kita@example.org", coach=str(coach))
-        service.advance(service.add_centre(given), "admit")
+        service.lifecycle.advance(service.registry.add_centre(given), "admit")
     today = date(2025, 6, 2)
     clock.set(noon(today, BERLIN))
 
     def future() -> list[tuple[object, ...]]:
-        found = service.activities(ActivityFilter(first=today))
+        found = service.overview.activities(ActivityFilter(first=today))
         rows = [(a.centre_id, a.key, a.kind, a.date, a.status, a.hours, a.rate) for a in found]
         return sorted(rows, key=repr)
 
@@ -118,7 +118,7 @@ def test_planning_in_parts_gives_the_same_plan(
         return read(repo, coach_id)
 
     monkeypatch.setattr(Repository, "coach", counted)
-    report = service.plan()
+    report = service.planning.plan()
     assert (report.centres, report.inserted, report.updated) == (3, len(before), 0)
     assert reads == [coach]  # once, not again for the second part
     assert len(before) > 3 * 12
@@ -136,7 +136,7 @@ def test_a_failing_replan_leaves_the_stage_unchanged(
 
     monkeypatch.setattr("thekiz_flow.store.activities.ActivityStore.cancel_many", broken)
     with pytest.raises(RuntimeError):
-        service.advance(centre, "withdraw")
+        service.lifecycle.advance(centre, "withdraw")
     assert dump(database_url) == before
 
 
@@ -151,12 +151,12 @@ def test_new_rules_are_planned_by_the_next_tick(
         clock,
         BERLIN,
         "test",
-        service.mail,
+        service.runtime.mail,
         wall=clock,
     )
-    report = changed.tick().plan
+    report = changed.ticks.tick().plan
     assert (report.centres, report.updated) == (1, 2)  # March 2025 and March 2026
-    assert changed.tick().plan.centres == 0
+    assert changed.ticks.tick().plan.centres == 0
     days = [s.date for s in of(service, centre)]
     assert date(2025, 3, 24) in days
     assert date(2026, 3, 23) in days
@@ -165,58 +165,58 @@ def test_new_rules_are_planned_by_the_next_tick(
 def test_sessions_held_moved_cancelled_requested(service: Service, clock: FrozenClock) -> None:
     centre = admitted(service, clock, date(2025, 1, 15))
     clock.set(noon(date(2025, 2, 25), BERLIN))
-    by_month = service.record_session(f"E{centre}", date(2025, 2, 20), "2,5", "Netzwerkanalyse")
+    by_month = service.sessions.record(f"E{centre}", date(2025, 2, 20), "2,5", "Netzwerkanalyse")
     assert (by_month.date, by_month.hours, by_month.status) == (
         date(2025, 2, 20),
         Decimal("2.5"),
         HELD,
     )
-    extra = service.record_session(f"e{centre}", date(2025, 2, 24), "1")
+    extra = service.sessions.record(f"e{centre}", date(2025, 2, 24), "1")
     assert extra.key.startswith("held:2025-02-24")
     march = next(s for s in of(service, centre) if s.date.month == 3 and s.date.year == 2025)
     with pytest.raises(InvalidInput, match="kein Arbeitstag"):
-        service.move_session(march.id, date(2025, 3, 22))
-    moved = service.move_session(march.id, date(2025, 3, 26))
+        service.sessions.move(march.id, date(2025, 3, 22))
+    moved = service.sessions.move(march.id, date(2025, 3, 26))
     assert moved.moved
-    service.plan()  # a manual move survives re-planning
+    service.planning.plan()  # a manual move survives re-planning
     assert [s.date for s in of(service, centre) if s.id == march.id] == [date(2025, 3, 26)]
-    cancelled = service.cancel_session(march.id, "Leitung erkrankt")
+    cancelled = service.sessions.cancel(march.id, "Leitung erkrankt")
     assert cancelled.status == CANCELLED
     with pytest.raises(Refused, match="schon abgesagt"):
-        service.cancel_session(march.id, "doppelt")
+        service.sessions.cancel(march.id, "doppelt")
     with pytest.raises(InvalidInput, match="in der Zukunft"):
-        service.record_session(f"E{centre}", date(2025, 3, 1), "2")
-    requested = service.request_session(centre, date(2025, 3, 4), "4")
+        service.sessions.record(f"E{centre}", date(2025, 3, 1), "2")
+    requested = service.sessions.request(centre, date(2025, 3, 4), "4")
     assert (requested.status, requested.hours) == (PLANNED, Decimal(4))
 
 
 def test_visit_done_meets_the_guard(service: Service, clock: FrozenClock) -> None:
     centre = admitted(service, clock, date(2024, 1, 15))
     clock.set(noon(date(2026, 2, 2), BERLIN))
-    step = service.next_step(centre)
+    step = service.lifecycle.next_step(centre)
     assert step is not None
     assert step.missing == ("kein Einrichtungsbesuch in der Stufe Basisbegleitung durchgeführt",)
-    visit = service.record_visit(centre, date(2024, 4, 10), "Rundgang")
+    visit = service.sessions.record_visit(centre, date(2024, 4, 10), "Rundgang")
     assert (visit.status, visit.key.startswith("site_visit:")) == (HELD, True)
-    assert service.next_step(centre).eligible  # type: ignore[union-attr]  # a step: see above
+    assert service.lifecycle.next_step(centre).eligible  # type: ignore[union-attr]  # a step: see above
     with pytest.raises(Refused, match=r"^Einrichtungsbesuch am 10\.04\.2024 ist schon erfasst$"):
-        service.record_visit(centre, date(2024, 4, 10))  # the same visit sent twice
-    visits = service.activities(ActivityFilter(centre_id=centre, kind=SITE_VISIT))
+        service.sessions.record_visit(centre, date(2024, 4, 10))  # the same visit sent twice
+    visits = service.overview.activities(ActivityFilter(centre_id=centre, kind=SITE_VISIT))
     assert [(v.date, v.status) for v in visits if v.status == HELD] == [(date(2024, 4, 10), HELD)]
 
 
 def test_budget_arithmetic(service: Service, clock: FrozenClock) -> None:
     centre = admitted(service, clock, date(2025, 3, 20), rate="62.50")
-    budget = service.budget(centre, 2025)
+    budget = service.overview.budget(centre, 2025)
     assert budget.budget == Decimal("3750.00")  # April to December: 9 x 5000 / 12
     assert budget.committed == 10 * 3 * Decimal("62.50")  # 10 sessions of 3 h (Mar-Dec)
     clock.set(noon(date(2025, 5, 30), BERLIN))
-    service.record_session(f"E{centre}", date(2025, 5, 21), "2")
-    budget = service.budget(centre, 2025)
+    service.sessions.record(f"E{centre}", date(2025, 5, 21), "2")
+    budget = service.overview.budget(centre, 2025)
     assert budget.spent == Decimal("125.00")
     assert budget.committed == 9 * 3 * Decimal("62.50")
     assert budget.rest == Decimal("3750.00") - Decimal("125.00") - 9 * 3 * Decimal("62.50")
-    assert service.budget(centre, 2026).budget == Decimal("5000.00")
+    assert service.overview.budget(centre, 2026).budget == Decimal("5000.00")
 
 
 def test_mid_year_deepen_counts_each_month_in_its_stage(
@@ -224,10 +224,10 @@ def test_mid_year_deepen_counts_each_month_in_its_stage(
 ) -> None:
     centre = admitted(service, clock, date(2024, 7, 1))
     clock.set(noon(date(2026, 7, 10), BERLIN))
-    service.record_visit(centre, date(2024, 9, 2))
-    service.advance(centre, "deepen")
+    service.sessions.record_visit(centre, date(2024, 9, 2))
+    service.lifecycle.advance(centre, "deepen")
     # Jan-Jun in Basis (6 x 416.67), Jul-Dec in Vertiefung (6 x 208.33)
-    assert service.budget(centre, 2026).budget == Decimal("3750.00")
+    assert service.overview.budget(centre, 2026).budget == Decimal("3750.00")
 
 
 def test_coach_load_warns_above_the_maximum(
@@ -240,12 +240,12 @@ def test_coach_load_warns_above_the_maximum(
         clock,
         BERLIN,
         "test",
-        service.mail,
+        service.runtime.mail,
         wall=clock,
     )
     for day in (date(2025, 1, 20), date(2025, 1, 22)):
-        strict.request_session(centre, day, "2")
-    report = strict.coach_report(1)
+        strict.sessions.request(centre, day, "2")
+    report = strict.overview.coach_report(1)
     assert report.load[0].planned == Decimal(7)
     assert report.load[0].over
     assert not report.load[1].over
@@ -265,7 +265,7 @@ def test_tick_reads_today_in_berlin_across_dst(
 ) -> None:
     moment = datetime.fromisoformat(now)
     clock.set(moment)
-    assert service.today() == today
+    assert service.runtime.today() == today
     assert moment.astimezone(UTC) == moment
 
 
@@ -273,15 +273,16 @@ def test_simulation_ticks_each_day_once_across_dst(
     service: Service, clock: FrozenClock, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from thekiz_flow.service.simulation import simulate_days
+    from thekiz_flow.service.ticks import TickService
 
     seen: list[date] = []
-    original = Service.tick
+    original = TickService.tick
 
-    def spy(self: Service) -> object:
-        seen.append(self.today())
+    def spy(self: TickService) -> object:
+        seen.append(self.rt.today())
         return original(self)
 
-    monkeypatch.setattr(Service, "tick", spy)
+    monkeypatch.setattr(TickService, "tick", spy)
     simulate_days(service, clock, date(2026, 3, 23), date(2026, 4, 5))
     simulate_days(service, clock, date(2026, 10, 19), date(2026, 11, 1))
     expected = [date(2026, 3, 23) + timedelta(days=n) for n in range(14)]

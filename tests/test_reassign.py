@@ -47,18 +47,20 @@ def programme(service: Service, clock: FrozenClock) -> int:
     """A centre admitted on 6 January 2025 with coach 1 (Anna Alt, 60 EUR); coach 2 (Nora
     Neu, 70 EUR). It held its March session; the clock stands at 31 March, 09:00."""
     clock.set(morning(ADMITTED))
-    service.add_coach("Anna Alt", OLD, "60")
-    service.add_coach("Nora Neu", NEW, "70")
-    centre = service.add_centre(CentreInput("Kita Pusteblume", "Gera", "kita@example.org", "", "1"))
-    service.advance(centre, "admit")
+    service.registry.add_coach("Anna Alt", OLD, "60")
+    service.registry.add_coach("Nora Neu", NEW, "70")
+    centre = service.registry.add_centre(
+        CentreInput("Kita Pusteblume", "Gera", "kita@example.org", "", "1")
+    )
+    service.lifecycle.advance(centre, "admit")
     clock.set(morning(TODAY))
     march = session_on(service, centre, date(2025, 3, 3))
-    service.record_session(str(march.id), march.date, "3")
+    service.sessions.record(str(march.id), march.date, "3")
     return centre
 
 
 def sessions(service: Service, centre: int, kind: str = COACHING) -> list[Activity]:
-    return service.activities(ActivityFilter(centre_id=centre, kind=kind))
+    return service.overview.activities(ActivityFilter(centre_id=centre, kind=kind))
 
 
 def session_on(service: Service, centre: int, day: date) -> Activity:
@@ -69,12 +71,12 @@ def session_on(service: Service, centre: int, day: date) -> Activity:
 def remind(service: Service, clock: FrozenClock, day: date) -> None:
     """Write what is due on ``day`` into the outbox, as a tick does, without sending it."""
     clock.set(morning(day))
-    with service.unit() as repo:
-        service.remind(repo, clock.now())
+    with service.runtime.unit() as repo:
+        service.reminders.remind(repo, clock.now())
 
 
 def feed(service: Service, token: str) -> dict[str, Component]:
-    calendar = Calendar.from_ical(service.feed_calendar(token))
+    calendar = Calendar.from_ical(service.feeds.calendar(token))
     return {str(e["UID"]): e for e in calendar.walk("VEVENT")}
 
 
@@ -87,7 +89,7 @@ def uid(activity: Activity) -> str:
 
 
 def revisions(service: Service, centre: int) -> dict[int, int]:
-    with service.unit() as repo:
+    with service.runtime.unit() as repo:
         rows = repo.conn.exec_driver_sql(
             f"SELECT id, revision FROM activities WHERE centre_id = {centre}"
         )
@@ -99,12 +101,12 @@ def test_the_sessions_still_planned_go_to_the_new_coach(
 ) -> None:
     centre = programme(service, clock)
     cancelled = session_on(service, centre, date(2025, 5, 5))
-    service.cancel_session(cancelled.id, "Leitung erkrankt")
+    service.sessions.cancel(cancelled.id, "Leitung erkrankt")
     before = revisions(service, centre)
 
-    done = service.assign_coach(centre, NEW)
+    done = service.registry.assign_coach(centre, NEW)
 
-    assert service.centre(centre)[0].coach_id == 2
+    assert service.registry.centre(centre)[0].coach_id == 2
     by_day = {a.date: a for a in sessions(service, centre)}
     kept = [a for a in by_day.values() if a.date < TODAY or a.status != PLANNED]
     moved = [a for a in by_day.values() if a.date >= TODAY and a.status == PLANNED]
@@ -125,8 +127,8 @@ def test_the_sessions_still_planned_go_to_the_new_coach(
 
 def test_both_feeds_change_and_change_back(service: Service, clock: FrozenClock) -> None:
     centre = programme(service, clock)
-    _, old_token = service.create_feed("1")
-    _, new_token = service.create_feed("2")
+    _, old_token = service.feeds.create("1")
+    _, new_token = service.feeds.create("2")
     april = session_on(service, centre, date(2025, 4, 7))
     march = session_on(service, centre, date(2025, 3, 3))
     (visit,) = sessions(service, centre, SITE_VISIT)
@@ -136,7 +138,7 @@ def test_both_feeds_change_and_change_back(service: Service, clock: FrozenClock)
     assert feed(service, new_token) == {}
     sequence = sequence_of(old[uid(april)])
 
-    service.assign_coach(centre, "2")
+    service.registry.assign_coach(centre, "2")
 
     old, new = feed(service, old_token), feed(service, new_token)
     for item in (april, visit):
@@ -151,7 +153,7 @@ def test_both_feeds_change_and_change_back(service: Service, clock: FrozenClock)
     assert set(new) == {uid(a) for a in [*planned, visit]}
 
     clock.advance(timedelta(days=1))
-    service.assign_coach(centre, OLD)  # and back
+    service.registry.assign_coach(centre, OLD)  # and back
 
     old, new = feed(service, old_token), feed(service, new_token)
     assert str(old[uid(april)]["STATUS"]) == "CONFIRMED"
@@ -159,7 +161,7 @@ def test_both_feeds_change_and_change_back(service: Service, clock: FrozenClock)
     assert sequence_of(old[uid(april)]) == sequence_of(new[uid(april)]) == sequence + 2
     assert set(old) == set(new) | {uid(march)}  # a feed reaches eight weeks back
 
-    service.assign_coach(centre, NEW)  # and over again
+    service.registry.assign_coach(centre, NEW)  # and over again
 
     old, new = feed(service, old_token), feed(service, new_token)
     assert (str(old[uid(april)]["STATUS"]), str(new[uid(april)]["STATUS"])) == (
@@ -172,9 +174,9 @@ def test_a_handed_over_session_leaves_the_old_feed_with_other_cancellations(
     service: Service, clock: FrozenClock
 ) -> None:
     centre = programme(service, clock)
-    _, token = service.create_feed("1")
+    _, token = service.feeds.create("1")
     april = session_on(service, centre, date(2025, 4, 7))
-    service.assign_coach(centre, "2")
+    service.registry.assign_coach(centre, "2")
     clock.advance(timedelta(weeks=8, days=1))  # cancellations are kept for eight weeks
     assert uid(april) not in feed(service, token)
 
@@ -188,14 +190,14 @@ def test_unsent_reminders_are_withdrawn_and_the_new_coach_gets_them(
     remind(service, clock, TODAY)  # April's session in 7 days
     upcoming = f"session_upcoming:a{april.id}:2025-03-31:coach"
     unrecorded = f"session_unrecorded:a{february.id}:2025-02-06:coach"
-    rows = {r.key: r for r in service.outbox()}
+    rows = {r.key: r for r in service.outbox.rows()}
     assert {rows[k].status for k in (upcoming, unrecorded)} == {PENDING}
     assert rows[upcoming].recipient == OLD
 
-    done = service.assign_coach(centre, NEW)
+    done = service.registry.assign_coach(centre, NEW)
 
     assert done.withdrawn == 1
-    by_id = {r.id: r for r in service.outbox()}
+    by_id = {r.id: r for r in service.outbox.rows()}
     withdrawn = by_id[rows[upcoming].id]
     assert withdrawn.status == WITHDRAWN
     assert withdrawn.recipient == OLD
@@ -205,14 +207,14 @@ def test_unsent_reminders_are_withdrawn_and_the_new_coach_gets_them(
     assert by_id[rows[unrecorded].id].status == PENDING  # February stays with the former coach
 
     clock.advance(timedelta(minutes=5))
-    service.tick()
+    service.ticks.tick()
 
-    mails = [(r.key, r.recipient) for r in service.outbox(SENT)]
+    mails = [(r.key, r.recipient) for r in service.outbox.rows(SENT)]
     assert (upcoming, NEW) in mails
     assert (unrecorded, OLD) in mails
     assert not [k for k, to in mails if to == OLD and f":a{april.id}:" in k]
-    service.tick()
-    assert [r.key for r in service.outbox() if r.key == upcoming] == [upcoming]  # once
+    service.ticks.tick()
+    assert [r.key for r in service.outbox.rows() if r.key == upcoming] == [upcoming]  # once
 
 
 def test_a_mail_being_sent_is_withdrawn_and_its_dispatcher_changes_nothing(
@@ -220,44 +222,44 @@ def test_a_mail_being_sent_is_withdrawn_and_its_dispatcher_changes_nothing(
 ) -> None:
     centre = programme(service, clock)
     remind(service, clock, TODAY)
-    with service.unit() as repo:
+    with service.runtime.unit() as repo:
         claims = OutboxStore(repo.conn).claim(clock.now(), timedelta(minutes=5), 10)
     (claim,) = [c for c in claims if c.mail.recipient == OLD]
 
-    service.assign_coach(centre, NEW)
+    service.registry.assign_coach(centre, NEW)
 
-    with service.unit() as repo:
+    with service.runtime.unit() as repo:
         store = OutboxStore(repo.conn)
         assert store.mark_sent([claim], clock.now()) == 0  # fenced: it was withdrawn
         row = store.get(claim.mail.id)
     assert row is not None
     assert (row.status, row.ambiguous, row.recipient) == (WITHDRAWN, True, OLD)
     clock.advance(timedelta(minutes=10))  # its lease has run out: never claimed again
-    service.tick()
-    coach_rows = [(r.recipient, r.status) for r in service.outbox() if r.role == "coach"]
+    service.ticks.tick()
+    coach_rows = [(r.recipient, r.status) for r in service.outbox.rows() if r.role == "coach"]
     assert coach_rows == [(OLD, WITHDRAWN), (NEW, SENT)]
 
 
 def test_without_a_coach_and_then_with_one(service: Service, clock: FrozenClock) -> None:
     centre = programme(service, clock)
-    _, token = service.create_feed("1")
+    _, token = service.feeds.create("1")
     april = session_on(service, centre, date(2025, 4, 7))
 
-    done = service.assign_coach(centre, "keine")
+    done = service.registry.assign_coach(centre, "keine")
 
     assert done.summary().startswith("Prozessbegleitung: keine; 22 geplante Termine")
     assert session_on(service, centre, april.date).coach_id is None
     assert str(feed(service, token)[uid(april)]["STATUS"]) == "CANCELLED"
     remind(service, clock, TODAY)
-    (failed,) = service.outbox(FAILED)
+    (failed,) = service.outbox.rows(FAILED)
     assert (failed.recipient, failed.last_error) == ("", "keine Prozessbegleitung zugeordnet")
 
-    service.assign_coach(centre, NEW)
+    service.registry.assign_coach(centre, NEW)
     clock.advance(timedelta(minutes=5))
-    service.tick()
+    service.ticks.tick()
 
-    assert service.outbox(FAILED) == []
-    assert [(r.recipient, r.status) for r in service.outbox() if r.role == "coach"] == [
+    assert service.outbox.rows(FAILED) == []
+    assert [(r.recipient, r.status) for r in service.outbox.rows() if r.role == "coach"] == [
         ("", WITHDRAWN),
         (NEW, SENT),
     ]
@@ -268,7 +270,9 @@ def test_editing_the_coach_follows_the_same_rule(service: Service, clock: Frozen
     remind(service, clock, TODAY)
     april = session_on(service, centre, date(2025, 4, 7))
 
-    changed, _, done = service.update_centre(centre, CentreEdit(coach="2", carrier="Verein"))
+    changed, _, done = service.registry.update_centre(
+        centre, CentreEdit(coach="2", carrier="Verein")
+    )
 
     assert (changed.coach_id, changed.carrier) == (2, "Verein")
     assert done is not None
@@ -281,7 +285,7 @@ def test_a_failure_midway_changes_nothing(
 ) -> None:
     centre = programme(service, clock)
     remind(service, clock, TODAY)
-    service.create_feed("1")
+    service.feeds.create("1")
     before = dump(database_url)
 
     def broken(store: OutboxStore, rows: list[OutboxRow], reason: str) -> int:
@@ -289,7 +293,7 @@ def test_a_failure_midway_changes_nothing(
 
     monkeypatch.setattr(OutboxStore, "withdraw", broken)
     with pytest.raises(RuntimeError):
-        service.assign_coach(centre, NEW)
+        service.registry.assign_coach(centre, NEW)
 
     assert dump(database_url) == before
 
@@ -318,13 +322,13 @@ def test_a_handover_waits_for_a_tick_writing_reminders(
     """The tick read the former coach and writes to them: the handover, committed meanwhile,
     would find nothing to withdraw. It waits for the tick and then withdraws what it wrote."""
     centre = programme(service, clock)
-    with ThreadPoolExecutor(1) as pool, service.unit() as repo:
-        service.remind(repo, clock.now())  # the tick's transaction, still open
-        handover = pool.submit(service.assign_coach, centre, NEW)
+    with ThreadPoolExecutor(1) as pool, service.runtime.unit() as repo:
+        service.reminders.remind(repo, clock.now())  # the tick's transaction, still open
+        handover = pool.submit(service.registry.assign_coach, centre, NEW)
         assert waiting_or_done(repo.conn, handover), "the handover did not wait for the tick"
         repo.conn.commit()
     assert handover.result().withdrawn == 1
-    (row,) = [r for r in service.outbox() if r.role == "coach"]
+    (row,) = [r for r in service.outbox.rows() if r.role == "coach"]
     assert (row.recipient, row.status) == (OLD, WITHDRAWN)
 
 

@@ -19,28 +19,30 @@ def morning(day: date) -> datetime:
 
 def admitted(service: Service, clock: FrozenClock, day: date, name: str = "Kita A") -> int:
     clock.set(morning(day))
-    coach = service.add_coach(f"Paul {name}", f"{name[-1].lower()}@example.org", "60")
-    centre = service.add_centre(CentreInput(name, "Gera", "kita@example.org", coach=str(coach)))
-    service.advance(centre, "admit")
+    coach = service.registry.add_coach(f"Paul {name}", f"{name[-1].lower()}@example.org", "60")
+    centre = service.registry.add_centre(
+        CentreInput(name, "Gera", "kita@example.org", coach=str(coach))
+    )
+    service.lifecycle.advance(centre, "admit")
     return centre
 
 
 def run_days(service: Service, clock: FrozenClock, first: date, days: int) -> None:
     for offset in range(days):
         clock.set(morning(first + timedelta(days=offset)))
-        service.tick()
+        service.ticks.tick()
 
 
 def sent(service: Service) -> Counter[str]:
-    return Counter(row.rule for row in service.outbox(SENT))
+    return Counter(row.rule for row in service.outbox.rows(SENT))
 
 
 def test_session_reminders_before_and_after(service: Service, clock: FrozenClock) -> None:
     centre = admitted(service, clock, date(2025, 1, 6))
-    sessions = service.activities(ActivityFilter(centre_id=centre, kind=COACHING))
+    sessions = service.overview.activities(ActivityFilter(centre_id=centre, kind=COACHING))
     first, second = sessions[0], sessions[1]  # 2025-01-06 and 2025-02-03 (first Monday)
     run_days(service, clock, date(2025, 1, 6), 45)
-    rows = {r.key: r for r in service.outbox()}
+    rows = {r.key: r for r in service.outbox.rows()}
     upcoming = f"session_upcoming:a{second.id}:{second.date - timedelta(days=7)}:coach"
     assert rows[upcoming].status == SENT
     assert rows[upcoming].due_at == morning(second.date - timedelta(days=7)).replace(hour=8)
@@ -57,15 +59,17 @@ def test_session_reminders_before_and_after(service: Service, clock: FrozenClock
 
 def test_recording_a_session_stops_its_reminders(service: Service, clock: FrozenClock) -> None:
     centre = admitted(service, clock, date(2025, 1, 6))
-    first = service.activities(ActivityFilter(centre_id=centre, kind=COACHING))[0]
+    first = service.overview.activities(ActivityFilter(centre_id=centre, kind=COACHING))[0]
     run_days(service, clock, date(2025, 1, 6), 12)  # the reminders of day 3 and day 10
-    service.record_session(str(first.id), first.date, "3")
+    service.sessions.record(str(first.id), first.date, "3")
     run_days(service, clock, date(2025, 1, 18), 20)
-    keys = [r.key for r in service.outbox() if r.key.startswith(f"session_unrecorded:a{first.id}")]
+    keys = [
+        r.key for r in service.outbox.rows() if r.key.startswith(f"session_unrecorded:a{first.id}")
+    ]
     assert len(keys) == 2
     assert not [
         r
-        for r in service.outbox()
+        for r in service.outbox.rows()
         if r.rule == "session_unrecorded_office" and f":a{first.id}:" in r.key
     ]
 
@@ -74,9 +78,9 @@ def test_site_visit_reminder_goes_to_office_and_centre(
     service: Service, clock: FrozenClock
 ) -> None:
     centre = admitted(service, clock, date(2025, 1, 6))
-    (visit,) = service.activities(ActivityFilter(centre_id=centre, kind=SITE_VISIT))
+    (visit,) = service.overview.activities(ActivityFilter(centre_id=centre, kind=SITE_VISIT))
     run_days(service, clock, visit.date - timedelta(days=15), 3)
-    rows = [r for r in service.outbox() if r.rule == "visit_upcoming"]
+    rows = [r for r in service.outbox.rows() if r.rule == "visit_upcoming"]
     assert sorted((r.role, r.recipient) for r in rows) == [
         ("centre", "kita@example.org"),
         ("office", "fachstelle@example.org"),
@@ -87,7 +91,7 @@ def test_site_visit_reminder_goes_to_office_and_centre(
 def test_training_deadline_thirty_days_before(service: Service, clock: FrozenClock) -> None:
     admitted(service, clock, date(2025, 1, 6))  # Auftakt expected by 2025-04-06
     run_days(service, clock, date(2025, 3, 5), 3)
-    rows = [r for r in service.outbox() if r.rule == "training_deadline"]
+    rows = [r for r in service.outbox.rows() if r.rule == "training_deadline"]
     assert {(r.role, r.due_at.date()) for r in rows} == {
         ("centre", date(2025, 3, 7)),
         ("coach", date(2025, 3, 7)),
@@ -98,21 +102,21 @@ def test_training_deadline_thirty_days_before(service: Service, clock: FrozenClo
 def test_eligible_is_announced_on_the_day(service: Service, clock: FrozenClock) -> None:
     centre = admitted(service, clock, date(2024, 1, 15))
     clock.set(morning(date(2024, 3, 1)))
-    service.record_visit(centre, date(2024, 3, 1))
+    service.sessions.record_visit(centre, date(2024, 3, 1))
     run_days(service, clock, date(2026, 1, 12), 6)  # eligible for deepen from 2026-01-15
-    rows = [r for r in service.outbox() if r.rule == "eligible"]
+    rows = [r for r in service.outbox.rows() if r.rule == "eligible"]
     assert [(r.due_at.date(), r.status) for r in rows] == [(date(2026, 1, 15), SENT)]
 
 
 def record(service: Service, clock: FrozenClock, session_id: int, day: date, hours: str) -> None:
     clock.set(morning(day))
-    service.record_session(str(session_id), day, hours)
-    service.tick()
+    service.sessions.record(str(session_id), day, hours)
+    service.ticks.tick()
 
 
 def test_budget_thresholds_once_each(service: Service, clock: FrozenClock) -> None:
     centre = admitted(service, clock, date(2025, 1, 6))  # 5,000 EUR for 2025
-    sessions = service.activities(ActivityFilter(centre_id=centre, kind=COACHING))
+    sessions = service.overview.activities(ActivityFilter(centre_id=centre, kind=COACHING))
     assert all(s.date.year == 2025 for s in sessions[:11])
     for session in sessions[:8]:  # 8 x 8 h x 60 EUR = 3,840: below 80 % (4,000)
         record(service, clock, session.id, session.date, "8")
@@ -122,7 +126,7 @@ def test_budget_thresholds_once_each(service: Service, clock: FrozenClock) -> No
     assert (sent(service)["budget_80"], sent(service)["budget_100"]) == (1, 0)
     record(service, clock, sessions[10].id, sessions[10].date, "8")  # 5,280: above 100 %
     assert (sent(service)["budget_80"], sent(service)["budget_100"]) == (1, 1)
-    (alert,) = [r for r in service.outbox() if r.rule == "budget_100"]
+    (alert,) = [r for r in service.outbox.rows() if r.rule == "budget_100"]
     assert alert.recipient == "fachstelle@example.org"
 
 
@@ -131,18 +135,18 @@ def test_one_tick_after_downtime_dates_each_budget_alert_when_it_was_reached(
 ) -> None:
     centre = admitted(service, clock, date(2025, 1, 6))  # 5,000 EUR for 2025
     other = admitted(service, clock, date(2025, 1, 6), "Kita B")
-    service.tick()  # the last tick before the downtime
-    sessions = service.activities(ActivityFilter(centre_id=centre, kind=COACHING))
+    service.ticks.tick()  # the last tick before the downtime
+    sessions = service.overview.activities(ActivityFilter(centre_id=centre, kind=COACHING))
     recorded = []
     for session in sessions[:11]:  # 80 % with the 9th (4,320 EUR), 100 % with the 11th
         clock.set(morning(session.date))
-        service.record_session(str(session.id), session.date, "8")
+        service.sessions.record(str(session.id), session.date, "8")
         recorded.append(clock.now())
-    below = service.activities(ActivityFilter(centre_id=other, kind=COACHING))[0]
-    service.record_session(str(below.id), below.date, "8")
-    service.tick()
+    below = service.overview.activities(ActivityFilter(centre_id=other, kind=COACHING))[0]
+    service.sessions.record(str(below.id), below.date, "8")
+    service.ticks.tick()
     alerts = sorted(
-        (r.key, r.status, r.due_at) for r in service.outbox() if r.rule.startswith("budget")
+        (r.key, r.status, r.due_at) for r in service.outbox.rows() if r.rule.startswith("budget")
     )
     assert alerts == [
         (f"budget_100:c{centre}:2025:2025:office", SENT, recorded[10]),
@@ -151,28 +155,28 @@ def test_one_tick_after_downtime_dates_each_budget_alert_when_it_was_reached(
 
 
 def test_missing_office_address_is_kept_visible(service: Service, clock: FrozenClock) -> None:
-    service.mail = replace(service.mail, office=None)
+    service.runtime.mail = replace(service.runtime.mail, office=None)
     centre = admitted(service, clock, date(2025, 1, 6))
-    (visit,) = service.activities(ActivityFilter(centre_id=centre, kind=SITE_VISIT))
+    (visit,) = service.overview.activities(ActivityFilter(centre_id=centre, kind=SITE_VISIT))
     run_days(service, clock, visit.date - timedelta(days=14), 1)
-    office = [r for r in service.outbox() if r.rule == "visit_upcoming" and r.role == "office"]
+    office = [r for r in service.outbox.rows() if r.rule == "visit_upcoming" and r.role == "office"]
     assert [(r.status, r.last_error) for r in office] == [("failed", "[mail] office fehlt")]
-    assert not [r for r in service.outbox() if r.status == PENDING]
+    assert not [r for r in service.outbox.rows() if r.status == PENDING]
 
 
 def test_a_stage_change_tells_centre_and_office_once(service: Service, clock: FrozenClock) -> None:
     centre = admitted(service, clock, date(2025, 1, 6))
-    rows = [r for r in service.outbox() if r.rule == "stage_changed"]
+    rows = [r for r in service.outbox.rows() if r.rule == "stage_changed"]
     assert sorted((r.role, r.recipient, r.status) for r in rows) == [
         ("centre", "kita@example.org", PENDING),
         ("office", "fachstelle@example.org", PENDING),
     ]
     assert all("Basisbegleitung" in r.subject for r in rows)
-    service.tick()
-    service.tick()
+    service.ticks.tick()
+    service.ticks.tick()
     assert sent(service)["stage_changed"] == 2
-    service.advance(centre, "pause", reason="Umbau")
-    assert len([r for r in service.outbox() if r.rule == "stage_changed"]) == 4
+    service.lifecycle.advance(centre, "pause", reason="Umbau")
+    assert len([r for r in service.outbox.rows() if r.rule == "stage_changed"]) == 4
 
 
 def test_renewal_is_announced_eleven_months_into_the_year(
@@ -180,17 +184,19 @@ def test_renewal_is_announced_eleven_months_into_the_year(
 ) -> None:
     centre = admitted(service, clock, date(2023, 1, 9))
     clock.set(morning(date(2025, 2, 3)))
-    service.advance(centre, "deepen", force=True, reason="Test")  # a Vertiefung year from 3 Feb
+    service.lifecycle.advance(
+        centre, "deepen", force=True, reason="Test"
+    )  # a Vertiefung year from 3 Feb
     run_days(service, clock, date(2026, 1, 2), 3)  # 3 Feb 2025 + 335 days = 4 Jan 2026
-    rows = [r for r in service.outbox() if r.rule == "renewal_due"]
+    rows = [r for r in service.outbox.rows() if r.rule == "renewal_due"]
     assert [(r.due_at.date(), r.recipient, r.status) for r in rows] == [
         (date(2026, 1, 4), "fachstelle@example.org", SENT),
     ]
     assert "Programmjahr endet bald" in rows[0].subject
     clock.set(morning(date(2026, 1, 20)))
-    service.advance(centre, "renew")
+    service.lifecycle.advance(centre, "renew")
     run_days(service, clock, date(2026, 12, 19), 3)  # the renewed year: 20 Jan + 335 days
-    assert len([r for r in service.outbox() if r.rule == "renewal_due"]) == 2
+    assert len([r for r in service.outbox.rows() if r.rule == "renewal_due"]) == 2
 
 
 def test_a_late_recorded_visit_is_announced_the_day_it_is_recorded(
@@ -198,9 +204,9 @@ def test_a_late_recorded_visit_is_announced_the_day_it_is_recorded(
 ) -> None:
     centre = admitted(service, clock, date(2023, 1, 9))  # 24 months were met in January 2025
     run_days(service, clock, date(2026, 2, 9), 1)
-    assert not [r for r in service.outbox() if r.rule == "eligible"]
+    assert not [r for r in service.outbox.rows() if r.rule == "eligible"]
     clock.set(morning(date(2026, 2, 10)))
-    service.record_visit(centre, date(2023, 5, 2), "nachgetragen")  # held long ago
+    service.sessions.record_visit(centre, date(2023, 5, 2), "nachgetragen")  # held long ago
     run_days(service, clock, date(2026, 2, 10), 2)
-    rows = [r for r in service.outbox() if r.rule == "eligible"]
+    rows = [r for r in service.outbox.rows() if r.rule == "eligible"]
     assert [(r.due_at.date(), r.status) for r in rows] == [(date(2026, 2, 10), SENT)]

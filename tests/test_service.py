@@ -18,7 +18,7 @@ from thekiz_flow.store.tables import centres, stage_changes
 
 
 def new_centre(service: Service, name: str = "Kita Pusteblume", coach: str | None = None) -> int:
-    return service.add_centre(
+    return service.registry.add_centre(
         CentreInput(name, "jena", "kita@example.org", coach=coach), on=date(2024, 1, 2)
     )
 
@@ -31,25 +31,25 @@ def snapshot(engine: Engine) -> tuple[object, ...]:
 
 
 def test_a_programme_from_admission_to_consultation(service: Service, clock: FrozenClock) -> None:
-    coach = service.add_coach("Paul Winter", "paul@example.org", "70")
+    coach = service.registry.add_coach("Paul Winter", "paul@example.org", "70")
     centre_id = new_centre(service, coach=str(coach))
-    assert service.centre(centre_id)[0].district == "Jena"
+    assert service.registry.centre(centre_id)[0].district == "Jena"
     clock.set(noon(date(2027, 6, 1), BERLIN))
-    service.advance(centre_id, "admit", on=date(2024, 2, 1))
-    service.record_visit(centre_id, date(2024, 6, 3), "Rundgang")
-    deepened = service.advance(centre_id, "deepen", on=date(2026, 2, 1))
+    service.lifecycle.advance(centre_id, "admit", on=date(2024, 2, 1))
+    service.sessions.record_visit(centre_id, date(2024, 6, 3), "Rundgang")
+    deepened = service.lifecycle.advance(centre_id, "deepen", on=date(2026, 2, 1))
     assert (deepened.from_stage, deepened.to_stage, deepened.forced) == (
         "basisbegleitung",
         "vertiefungsbegleitung",
         False,
     )
-    service.record_visit(centre_id, date(2026, 5, 4), None)
-    service.advance(centre_id, "consult", on=date(2027, 2, 1))
-    history = service.history(centre_id)
+    service.sessions.record_visit(centre_id, date(2026, 5, 4), None)
+    service.lifecycle.advance(centre_id, "consult", on=date(2027, 2, 1))
+    history = service.lifecycle.history(centre_id)
     assert [c.trigger for c in history] == ["admit", "deepen", "consult"]
     assert history[-1].actor == "test"
     assert history[-1].recorded_at == clock.now()
-    centre, found_coach = service.centre(centre_id)
+    centre, found_coach = service.registry.centre(centre_id)
     assert (centre.stage, centre.stage_since) == ("konsultationseinrichtung", date(2027, 2, 1))
     assert found_coach is not None
     assert found_coach.id == coach
@@ -59,12 +59,12 @@ def test_refused_change_writes_nothing_and_names_every_condition(
     service: Service, engine: Engine
 ) -> None:
     centre_id = new_centre(service, coach=None)
-    service.add_coach("Paul Winter", "paul@example.org", "70")
-    service.assign_coach(centre_id, "paul@example.org")
-    service.advance(centre_id, "admit", on=date(2025, 1, 6))
+    service.registry.add_coach("Paul Winter", "paul@example.org", "70")
+    service.registry.assign_coach(centre_id, "paul@example.org")
+    service.lifecycle.advance(centre_id, "admit", on=date(2025, 1, 6))
     before = snapshot(engine)
     with pytest.raises(Refused) as refused:
-        service.advance(centre_id, "deepen")
+        service.lifecycle.advance(centre_id, "deepen")
     assert len(refused.value.missing) == 2
     assert snapshot(engine) == before
 
@@ -72,14 +72,16 @@ def test_refused_change_writes_nothing_and_names_every_condition(
 def test_forced_change_records_reason_and_force(service: Service) -> None:
     centre_id = new_centre(service)
     with pytest.raises(InvalidInput, match="braucht eine Begründung") as unexplained:
-        service.advance(centre_id, "admit", force=True)
+        service.lifecycle.advance(centre_id, "admit", force=True)
     assert unexplained.value.field == "reason"
-    change = service.advance(centre_id, "admit", force=True, reason="Vorgezogen: Landkreis zahlt")
+    change = service.lifecycle.advance(
+        centre_id, "admit", force=True, reason="Vorgezogen: Landkreis zahlt"
+    )
     assert (change.forced, change.reason) == (True, "Vorgezogen: Landkreis zahlt")
-    coach = service.add_coach("Paul Winter", "paul@example.org", "70")
-    service.assign_coach(centre_id, str(coach))
-    service.advance(centre_id, "pause")
-    met = service.advance(centre_id, "resume", force=True, reason="ohne Bedingungen")
+    coach = service.registry.add_coach("Paul Winter", "paul@example.org", "70")
+    service.registry.assign_coach(centre_id, str(coach))
+    service.lifecycle.advance(centre_id, "pause")
+    met = service.lifecycle.advance(centre_id, "resume", force=True, reason="ohne Bedingungen")
     assert met.forced is False  # nothing was overridden
 
 
@@ -94,7 +96,7 @@ def test_a_failure_inside_the_transaction_leaves_nothing(
 
     monkeypatch.setattr(Repository, "add_changes", broken)
     with pytest.raises(RuntimeError):
-        service.advance(centre_id, "withdraw")
+        service.lifecycle.advance(centre_id, "withdraw")
     assert snapshot(engine) == before
 
 
@@ -108,51 +110,53 @@ def test_a_failure_inside_the_transaction_leaves_nothing(
 def test_effective_date_must_be_within_the_stage(service: Service, on: date, message: str) -> None:
     centre_id = new_centre(service)
     with pytest.raises(InvalidInput, match=re.escape(message)):
-        service.advance(centre_id, "withdraw", on=on)
+        service.lifecycle.advance(centre_id, "withdraw", on=on)
 
 
 def test_unknown_centre_and_coach(service: Service) -> None:
     with pytest.raises(NotFound, match="keine Einrichtung mit der Nummer 99"):
-        service.advance(99, "admit")
+        service.lifecycle.advance(99, "admit")
     with pytest.raises(NotFound, match=r"keine Prozessbegleitung 'x@example\.org'"):
         new_centre(service, coach="x@example.org")
 
 
 def test_final_stage_allows_nothing(service: Service) -> None:
     centre_id = new_centre(service)
-    service.advance(centre_id, "withdraw")
+    service.lifecycle.advance(centre_id, "withdraw")
     with pytest.raises(Refused, match="in der Stufe Ausgeschieden nicht möglich"):
-        service.advance(centre_id, "resume", force=True, reason="x")
+        service.lifecycle.advance(centre_id, "resume", force=True, reason="x")
 
 
 def test_eligible_reads_the_stored_history(service: Service, clock: FrozenClock) -> None:
-    coach = str(service.add_coach("Paul Winter", "paul@example.org", "70"))
+    coach = str(service.registry.add_coach("Paul Winter", "paul@example.org", "70"))
     waiting = new_centre(service, "Kita A")
     ready = new_centre(service, "Kita B", coach=coach)
     admitted = new_centre(service, "Kita C", coach=coach)
-    service.advance(admitted, "admit", on=date(2024, 3, 1))
-    service.record_visit(admitted, date(2024, 9, 2))
-    result = {e.centre.id: e for e in service.eligible()}
+    service.lifecycle.advance(admitted, "admit", on=date(2024, 3, 1))
+    service.sessions.record_visit(admitted, date(2024, 9, 2))
+    result = {e.centre.id: e for e in service.lifecycle.eligible()}
     assert result[waiting].missing == ("keine Prozessbegleitung zugeordnet",)
     assert result[ready].eligible
     assert (result[admitted].trigger, result[admitted].eligible) == ("deepen", True)
     # As of an earlier day the same history gives another answer.
-    earlier = {e.centre.id: e for e in service.eligible(date(2025, 3, 1))}
+    earlier = {e.centre.id: e for e in service.lifecycle.eligible(date(2025, 3, 1))}
     assert not earlier[admitted].eligible
     clock.advance(timedelta(days=1))
-    service.advance(admitted, "withdraw")
-    assert admitted not in {e.centre.id for e in service.eligible()}
+    service.lifecycle.advance(admitted, "withdraw")
+    assert admitted not in {e.centre.id for e in service.lifecycle.eligible()}
 
 
 def test_acting_as_another_person_shares_what_is_built_once(service: Service) -> None:
     other = service.acting_as("buero@example.org")
-    assert (other.renderer, other.calendar, other.engine) == (
-        service.renderer,
-        service.calendar,
-        service.engine,
+    assert (other.runtime.renderer, other.runtime.calendar, other.runtime.engine) == (
+        service.runtime.renderer,
+        service.runtime.calendar,
+        service.runtime.engine,
     )
     centre = new_centre(other, coach=None)
-    service.assign_coach(centre, str(service.add_coach("P", "p@example.org", "60")))
-    other.advance(centre, "admit", on=date(2024, 1, 9))
-    assert [c.actor for c in service.history(centre)] == ["buero@example.org"]
-    assert service.actor == "test"
+    service.registry.assign_coach(
+        centre, str(service.registry.add_coach("P", "p@example.org", "60"))
+    )
+    other.lifecycle.advance(centre, "admit", on=date(2024, 1, 9))
+    assert [c.actor for c in service.lifecycle.history(centre)] == ["buero@example.org"]
+    assert service.runtime.actor == "test"

@@ -18,7 +18,7 @@ from thekiz_flow.store.activities import ActivityFilter
 
 
 def centre(service: Service, name: str, coach: int) -> int:
-    return service.add_centre(CentreInput(name, "Jena", "k@example.org", coach=str(coach)))
+    return service.registry.add_centre(CentreInput(name, "Jena", "k@example.org", coach=str(coach)))
 
 
 @pytest.mark.parametrize("months", [1, 3, 6, 12])
@@ -41,10 +41,10 @@ def test_unmet_trainings_are_recommended_until_enrolled(
     service: Service, clock: FrozenClock
 ) -> None:
     clock.set(noon(date(2025, 1, 15), BERLIN))
-    coach = service.add_coach("Paul Winter", "p@example.org", "60")
+    coach = service.registry.add_coach("Paul Winter", "p@example.org", "60")
     first = centre(service, "Kita A", coach)
-    service.advance(first, "admit")
-    step = service.next_step(first)
+    service.lifecycle.advance(first, "admit")
+    step = service.lifecycle.next_step(first)
     assert step is not None
     assert step.recommendations == (
         "Empfehlung: Auftaktveranstaltung (Team, Eltern, Träger) bis 15.04.2025",
@@ -52,12 +52,12 @@ def test_unmet_trainings_are_recommended_until_enrolled(
         "Empfehlung: Reflexionsfortbildung bis 15.01.2027",
         "Empfehlung: Vernetzungsfortbildung – Basisqualifizierung ThEKiZ bis 15.01.2027",
     )
-    training = service.add_training("auftakt", "Auftakt Jena", "2025-03-05", "Jena", "20")
-    service.enrol(training, first)
-    (listed,) = service.eligible()
+    training = service.trainings.add("auftakt", "Auftakt Jena", "2025-03-05", "Jena", "20")
+    service.trainings.enrol(training, first)
+    (listed,) = service.lifecycle.eligible()
     assert len(listed.recommendations) == 3
     clock.set(noon(date(2026, 2, 1), BERLIN))
-    step = service.next_step(first)
+    step = service.lifecycle.next_step(first)
     assert step is not None
     assert (
         "Fachkraft ThEKiZ Weiterbildung (Frist überschritten seit 15.01.2026)"
@@ -69,17 +69,18 @@ def test_a_withdrawn_centre_gives_its_seat_to_the_waiting_list(
     service: Service, clock: FrozenClock
 ) -> None:
     clock.set(noon(date(2025, 1, 15), BERLIN))
-    coach = service.add_coach("Paul Winter", "p@example.org", "60")
+    coach = service.registry.add_coach("Paul Winter", "p@example.org", "60")
     leaving, waiting = centre(service, "Kita A", coach), centre(service, "Kita B", coach)
     for ident in (leaving, waiting):
-        service.advance(ident, "admit")
-    training = service.add_training("reflexion", "Reflexion I", "2025-05-07", "Erfurt", "1")
-    assert service.enrol(training, leaving) == (PLANNED, None)
-    assert service.enrol(training, waiting) == (WAITING, 1)
+        service.lifecycle.advance(ident, "admit")
+    training = service.trainings.add("reflexion", "Reflexion I", "2025-05-07", "Erfurt", "1")
+    assert service.trainings.enrol(training, leaving) == (PLANNED, None)
+    assert service.trainings.enrol(training, waiting) == (WAITING, 1)
     clock.set(noon(date(2025, 3, 3), BERLIN))
-    service.advance(leaving, "withdraw", reason="Träger beendet das Vorhaben")
+    service.lifecycle.advance(leaving, "withdraw", reason="Träger beendet das Vorhaben")
     seats = {
-        a.centre_id: (a.status, a.reason) for a in service.activities(ActivityFilter(kind=TRAINING))
+        a.centre_id: (a.status, a.reason)
+        for a in service.overview.activities(ActivityFilter(kind=TRAINING))
     }
     assert seats[leaving] == (CANCELLED, "Stufenwechsel Basisbegleitung → Ausgeschieden")
     assert seats[waiting] == (PLANNED, None)

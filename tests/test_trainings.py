@@ -27,7 +27,7 @@ SEPTEMBER = date(2026, 9, 10)  # after TODAY (2026-06-15)
 
 def centres(service: Service, count: int) -> list[int]:
     return [
-        service.add_centre(
+        service.registry.add_centre(
             CentreInput(f"Kita {n}", "Gotha", f"kita{n}@example.org"), on=date(2026, 1, 5)
         )
         for n in range(1, count + 1)
@@ -35,23 +35,23 @@ def centres(service: Service, count: int) -> list[int]:
 
 
 def offering(service: Service, capacity: int = 2, day: date = SEPTEMBER) -> int:
-    return service.add_training(
+    return service.trainings.add(
         "reflexion", "Reflexion I", day.isoformat(), "Erfurt", str(capacity)
     )
 
 
 def states(service: Service, training_id: int) -> list[tuple[int, str, int | None]]:
-    _, enrolments = service.training_enrolments(training_id)
+    _, enrolments = service.trainings.enrolments(training_id)
     return [(e.centre_id, e.status, e.position) for e in enrolments]
 
 
 def test_capacity_and_waiting_list(service: Service) -> None:
     one, two, three, four = centres(service, 4)
     training = offering(service, capacity=2)
-    results = [service.enrol(training, c) for c in (one, two, three, four)]
+    results = [service.trainings.enrol(training, c) for c in (one, two, three, four)]
     assert results == [(PLANNED, None), (PLANNED, None), (WAITING, 1), (WAITING, 2)]
-    assert [(n, w) for _, n, w in service.trainings()] == [(2, 2)]
-    assert service.cancel_enrolment(training, one, "Erkrankung im Team") == three
+    assert [(n, w) for _, n, w in service.trainings.find()] == [(2, 2)]
+    assert service.trainings.cancel_enrolment(training, one, "Erkrankung im Team") == three
     assert states(service, training) == [
         (one, CANCELLED, None),
         (two, PLANNED, None),
@@ -59,10 +59,10 @@ def test_capacity_and_waiting_list(service: Service) -> None:
         (four, WAITING, 1),
     ]
     # A centre that enrols again queues at the end; leaving the list moves it up.
-    assert service.enrol(training, one) == (WAITING, 2)
-    assert service.cancel_enrolment(training, four, "Termin passt nicht") is None
+    assert service.trainings.enrol(training, one) == (WAITING, 2)
+    assert service.trainings.cancel_enrolment(training, four, "Termin passt nicht") is None
     assert states(service, training)[-1] == (one, WAITING, 1)
-    assert [(n, w) for _, n, w in service.trainings()] == [(2, 1)]
+    assert [(n, w) for _, n, w in service.trainings.find()] == [(2, 1)]
 
 
 @pytest.mark.backends("sqlite", "postgresql")  # the row locks of each
@@ -74,7 +74,7 @@ def test_concurrent_enrolments_never_overbook(service: Service) -> None:
 
     def enrol(centre: int) -> None:
         start.wait()
-        results.append(service.enrol(training, centre))
+        results.append(service.trainings.enrol(training, centre))
 
     threads = [threading.Thread(target=enrol, args=(c,)) for c in ids]
     for thread in threads:
@@ -89,51 +89,54 @@ def test_concurrent_enrolments_never_overbook(service: Service) -> None:
 def test_attended(service: Service, clock: FrozenClock) -> None:
     first, second = centres(service, 2)
     training = offering(service, capacity=1, day=date(2026, 6, 20))
-    service.enrol(training, first)
-    service.enrol(training, second)
+    service.trainings.enrol(training, first)
+    service.trainings.enrol(training, second)
     with pytest.raises(InvalidInput, match=r"^die Fortbildung 1 ist erst am 20\.06\.2026") as early:
-        service.attended(training, first)
+        service.trainings.attended(training, first)
     assert early.value.field == "on"
     clock.set(noon(date(2026, 6, 22), BERLIN))
     with pytest.raises(InvalidInput, match="liegt in der Zukunft"):
-        service.attended(training, first, on=date(2026, 6, 23))
-    service.attended(training, first, on=date(2026, 6, 20))
+        service.trainings.attended(training, first, on=date(2026, 6, 23))
+    service.trainings.attended(training, first, on=date(2026, 6, 20))
     with pytest.raises(InvalidInput, match="hat an der Fortbildung 1 teilgenommen; keine Teil"):
-        service.attended(training, first)
+        service.trainings.attended(training, first)
     with pytest.raises(InvalidInput, match="steht für die Fortbildung 1 auf der Warteliste"):
-        service.attended(training, second)
+        service.trainings.attended(training, second)
     with pytest.raises(InvalidInput, match="teilgenommen; nichts abzumelden"):
-        service.cancel_enrolment(training, first, "zu spät")
+        service.trainings.cancel_enrolment(training, first, "zu spät")
     # The training is over: a seat freed now goes to nobody.
-    assert service.cancel_enrolment(training, second, "Warteliste aufgelöst") is None
+    assert service.trainings.cancel_enrolment(training, second, "Warteliste aufgelöst") is None
     assert states(service, training) == [(first, HELD, None), (second, CANCELLED, None)]
 
 
 def test_refusals(service: Service, clock: FrozenClock) -> None:
     active, withdrawn = centres(service, 2)
-    service.advance(withdrawn, "withdraw")
+    service.lifecycle.advance(withdrawn, "withdraw")
     training, past = offering(service), offering(service, day=date(2026, 6, 14))
-    service.enrol(training, active)
+    service.trainings.enrol(training, active)
     refused: list[tuple[Callable[[], object], str]] = [
         (
-            lambda: service.enrol(training, withdrawn),
+            lambda: service.trainings.enrol(training, withdrawn),
             "Einrichtung 2 ist in der Stufe Ausgeschieden",
         ),
-        (lambda: service.enrol(past, active), "Fortbildung 2 war am 14.06.2026"),
-        (lambda: service.enrol(training, active), "ist zur Fortbildung 1 angemeldet; keine zweite"),
-        (lambda: service.cancel_enrolment(training, active, " "), "darf nicht leer"),
+        (lambda: service.trainings.enrol(past, active), "Fortbildung 2 war am 14.06.2026"),
+        (
+            lambda: service.trainings.enrol(training, active),
+            "ist zur Fortbildung 1 angemeldet; keine zweite",
+        ),
+        (lambda: service.trainings.cancel_enrolment(training, active, " "), "darf nicht leer"),
     ]
     for call, words in refused:
         with pytest.raises(InvalidInput, match=re.escape(words)):
             call()
     missing: list[tuple[Callable[[], object], str]] = [
-        (lambda: service.enrol(9, active), "keine Fortbildung mit der Nummer 9"),
-        (lambda: service.enrol(training, 9), "keine Einrichtung mit der Nummer 9"),
+        (lambda: service.trainings.enrol(9, active), "keine Fortbildung mit der Nummer 9"),
+        (lambda: service.trainings.enrol(training, 9), "keine Einrichtung mit der Nummer 9"),
         (
-            lambda: service.attended(training, withdrawn),
+            lambda: service.trainings.attended(training, withdrawn),
             "Einrichtung 2 ist zur Fortbildung 1 nicht",
         ),
-        (lambda: service.training_enrolments(9), "keine Fortbildung mit der Nummer 9"),
+        (lambda: service.trainings.enrolments(9), "keine Fortbildung mit der Nummer 9"),
     ]
     for call, words in missing:
         with pytest.raises(NotFound, match=re.escape(words)):
@@ -162,19 +165,19 @@ def test_add_training_checks_every_field(
     given = {"kind": "reflexion", "title": "Neu", "date": "2026-09-10", "place": "Jena"}
     given["capacity"] = "12"
     with pytest.raises(InvalidInput) as refused:
-        service.add_training(**{**given, field: value})
+        service.trainings.add(**{**given, field: value})
     assert refused.value.described().startswith(words)
-    assert len(service.trainings()) == 1
+    assert len(service.trainings.find()) == 1
 
 
 def test_list_by_date_kind_and_from(service: Service) -> None:
-    late = service.add_training("fachtag", "Fachtag", "2026-11-03", "Weimar", "80")
+    late = service.trainings.add("fachtag", "Fachtag", "2026-11-03", "Weimar", "80")
     early = offering(service)
-    service.add_training("fachtag", "Fachtag", "2026-07-01", "Gera", "80")
-    assert [t.id for t, _, _ in service.trainings()] == [3, early, late]
-    assert [t.id for t, _, _ in service.trainings("FACHTAG", date(2026, 7, 2))] == [late]
+    service.trainings.add("fachtag", "Fachtag", "2026-07-01", "Gera", "80")
+    assert [t.id for t, _, _ in service.trainings.find()] == [3, early, late]
+    assert [t.id for t, _, _ in service.trainings.find("FACHTAG", date(2026, 7, 2))] == [late]
     with pytest.raises(InvalidInput, match=r"^unbekannte Fortbildungsart") as unknown:
-        service.trainings("fest")
+        service.trainings.find("fest")
     assert unknown.value.field == "kind"
 
 
@@ -191,7 +194,7 @@ def test_import_is_all_or_nothing_with_line_numbers(service: Service, tmp_path: 
         encoding="utf-8",
     )
     with pytest.raises(InvalidInput) as error:
-        service.import_trainings(bad)
+        service.trainings.import_trainings(bad)
     assert str(error.value) == (
         f"{bad}: nichts importiert, 4 Fehler: "
         "Zeile 3: 'Auftakt Team' doppelt (wie Zeile 2); "
@@ -199,26 +202,26 @@ def test_import_is_all_or_nothing_with_line_numbers(service: Service, tmp_path: 
         "Zeile 5: date: ungültiges Datum '2026-13-01' (Format JJJJ-MM-TT); "
         "Zeile 6: 2 statt 5 Spalten"
     )
-    assert len(service.trainings()) == 1
+    assert len(service.trainings.find()) == 1
     good = tmp_path / "good.csv"
     good.write_text(
         'title,kind,date,place,capacity\n"Auftakt, Eltern",auftakt,2026-09-01,Gotha,20\n\n',
         encoding="utf-8",
     )
-    assert service.import_trainings(good) == [2]
-    assert service.trainings("auftakt")[0][0].title == "Auftakt, Eltern"
+    assert service.trainings.import_trainings(good) == [2]
+    assert service.trainings.find("auftakt")[0][0].title == "Auftakt, Eltern"
 
 
 def test_enrolments_feed_the_recommendations(
     service: Service, engine: Engine, workflow: Workflow
 ) -> None:
     (centre,) = centres(service, 1)
-    service.add_coach("Paul Winter", "paul@example.org", "70")
-    service.assign_coach(centre, "paul@example.org")
-    service.advance(centre, "admit", on=date(2026, 6, 1))
-    auftakt = service.add_training("auftakt", "Auftakt", "2026-07-01", "Gotha", "20")
-    service.enrol(auftakt, centre)
-    service.enrol(offering(service), centre)
+    service.registry.add_coach("Paul Winter", "paul@example.org", "70")
+    service.registry.assign_coach(centre, "paul@example.org")
+    service.lifecycle.advance(centre, "admit", on=date(2026, 6, 1))
+    auftakt = service.trainings.add("auftakt", "Auftakt", "2026-07-01", "Gotha", "20")
+    service.trainings.enrol(auftakt, centre)
+    service.trainings.enrol(offering(service), centre)
     with engine.connect() as connection:
         enrolments = TrainingStore(connection).of_centres([centre])[centre]
         enrolment = TrainingStore(connection).enrolment(auftakt, centre)

@@ -62,7 +62,7 @@ def test_login_returns_to_the_page_asked_for_and_never_elsewhere(web: TestClient
 
 
 def test_a_failed_login_says_the_same_for_every_reason(web: TestClient, service: Service) -> None:
-    service.disable_user(USERS["coach"])
+    service.users.disable(USERS["coach"])
     answers = set()
     for email, password in (
         (USERS["office"], "ein-falsches-Passwort"),
@@ -89,7 +89,7 @@ def test_logout_ends_the_session(web: TestClient) -> None:
 
 def test_a_disabled_user_is_signed_out_at_once(web: TestClient, service: Service) -> None:
     login(web, "office")
-    service.disable_user(USERS["office"])
+    service.users.disable(USERS["office"])
     assert not signed_in(web)
 
 
@@ -127,10 +127,10 @@ def test_disabling_or_a_new_password_ends_the_user_s_sessions_on_every_device(
         login(office, "office")
         copied = web.cookies[SESSION_COOKIE]
         if end == "disable":
-            service.disable_user(USERS["coach"])
-            service.enable_user(USERS["coach"])  # enabled again: the old sessions stay ended
+            service.users.disable(USERS["coach"])
+            service.users.enable(USERS["coach"])  # enabled again: the old sessions stay ended
         else:
-            service.set_password(USERS["coach"], "ein-ganz-neues-Passwort")
+            service.users.set_password(USERS["coach"], "ein-ganz-neues-Passwort")
         assert not signed_in(web)
         assert not signed_in(phone)
         web.cookies.set(SESSION_COOKIE, copied)
@@ -244,12 +244,12 @@ def test_the_sixth_failed_sign_in_of_an_account_is_refused_without_a_check(
         assert (status, THROTTLED in page) == (429, True)
         assert try_login(elsewhere, USERS["coach"], PASSWORD)[0] == 303  # others still may
     assert hasher.checks == 6
-    assert isinstance(service.clock, FrozenClock)
-    service.clock.advance(timedelta(minutes=14))
+    assert isinstance(service.runtime.clock, FrozenClock)
+    service.runtime.clock.advance(timedelta(minutes=14))
     with device(web, "10.0.1.2") as later:
         status, page = try_login(later, USERS["office"], PASSWORD)
         assert (status, "bitte in 1 Minute erneut" in page) == (429, True)
-        service.clock.advance(timedelta(minutes=1))
+        service.runtime.clock.advance(timedelta(minutes=1))
         assert try_login(later, USERS["office"], PASSWORD)[0] == 303
 
 
@@ -278,14 +278,14 @@ def test_a_success_starts_the_count_anew(web: TestClient) -> None:
 def test_of_many_sign_ins_at_once_for_one_address_only_five_are_checked(
     service: Service, hasher: CountingHasher
 ) -> None:
-    service.add_user(USERS["office"], "office", PASSWORD)
+    service.users.add(USERS["office"], "office", PASSWORD)
     start = threading.Barrier(12)
     outcomes: list[str] = []
 
     def attempt(number: int) -> None:
         start.wait()
         try:
-            service.sign_in("niemand@example.org", "falsch-geraten", f"203.0.113.{number}")
+            service.users.sign_in("niemand@example.org", "falsch-geraten", f"203.0.113.{number}")
             outcomes.append("checked")
         except Throttled:
             outcomes.append("throttled")

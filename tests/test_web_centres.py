@@ -22,19 +22,19 @@ ADMITTED = date(2026, 3, 4)  # sessions are planned ahead of today (15.06.2026)
 
 def programme(service: Service) -> dict[str, int]:
     """Three centres: one admitted (coach 1), one interested (coach 2), one without a coach."""
-    service.add_coach("Max Berg", "max@example.org", "60")
+    service.registry.add_coach("Max Berg", "max@example.org", "60")
     ids = {
-        "puste": service.add_centre(
+        "puste": service.registry.add_centre(
             CentreInput("Kita Pusteblume", "jena", "p@example.org", coach="1"), ON
         ),
-        "loewe": service.add_centre(
+        "loewe": service.registry.add_centre(
             CentreInput("Kita Löwenzahn", "jena", "l@example.org", coach="2"), ON
         ),
-        "haus": service.add_centre(
+        "haus": service.registry.add_centre(
             CentreInput("Haus 100% Familie", "Weimarer Land", "c_x@example.org"), ON
         ),
     }
-    service.advance(ids["puste"], "admit", on=ADMITTED, reason="Start")
+    service.lifecycle.advance(ids["puste"], "admit", on=ADMITTED, reason="Start")
     return ids
 
 
@@ -139,23 +139,26 @@ def test_the_office_sees_a_centre(web: TestClient, service: Service) -> None:
     assert "Basisbegleitung seit 04.03.2026" in text
     assert "Lena Sommer" in text
     assert "im Programm seit</th><td>08.01.2024" in text
-    history = service.history(ids["puste"])
+    history = service.lifecycle.history(ids["puste"])
     assert "Aufnahme in die Basisbegleitung" in text
     assert f"<td>{history[0].actor}</td>" in text
     assert "<td>Start</td>" in text
-    step = service.next_step(ids["puste"])
+    step = service.lifecycle.next_step(ids["puste"])
     assert step is not None
     assert step.missing
     assert trigger_name(step.trigger) in text
     assert all(item in text for item in (*step.missing, *step.recommendations))
-    budget = service.budget(ids["puste"])
+    budget = service.overview.budget(ids["puste"])
     assert f"Budget {budget.year}" in text
-    sessions = service.activities(ActivityFilter(centre_id=ids["puste"], kind=COACHING))
-    assert f"Termine ({len(service.activities(ActivityFilter(centre_id=ids['puste'])))})" in text
+    sessions = service.overview.activities(ActivityFilter(centre_id=ids["puste"], kind=COACHING))
+    assert (
+        f"Termine ({len(service.overview.activities(ActivityFilter(centre_id=ids['puste'])))})"
+        in text
+    )
     assert text.count("<td>Begleittermin</td>") == len(sessions)
     assert "Stufe ändern" in text
     assert 'name="force"' in text
-    allowed = service.lifecycle.triggers("basisbegleitung")
+    allowed = service.runtime.rules.triggers("basisbegleitung")
     assert allowed == ["deepen", "pause", "withdraw"]
     assert [t for t in service.workflow.transitions if f'value="{t}"' in text] == allowed
     assert "Wechsel in die Vertiefungsbegleitung (→ Vertiefungsbegleitung)" in text
@@ -184,24 +187,29 @@ def test_a_coach_records_a_session_of_their_own_centre_from_its_page(
     web: TestClient, service: Service
 ) -> None:
     ids = programme(service)
-    service.assign_coach(ids["loewe"], "2")
-    service.advance(ids["loewe"], "admit", on=ADMITTED)
+    service.registry.assign_coach(ids["loewe"], "2")
+    service.lifecycle.advance(ids["loewe"], "admit", on=ADMITTED)
     token = login(web, "coach")
     own = web.get(f"/centres/{ids['puste']}").text
     assert "als gehalten erfassen" in own
     assert "als gehalten erfassen" not in web.get(f"/centres/{ids['loewe']}").text
-    (first, *_) = service.activities(
+    (first, *_) = service.overview.activities(
         ActivityFilter(centre_id=ids["puste"], kind=COACHING, status=PLANNED)
     )
     assert f'action="/sessions/{first.id}/record"' in own
     back = f"/centres/{ids['puste']}"
     sent = web.post(
         f"/sessions/{first.id}/record",
-        data={"csrf_token": token, "date": service.today().isoformat(), "hours": "2", "back": back},
+        data={
+            "csrf_token": token,
+            "date": service.runtime.today().isoformat(),
+            "hours": "2",
+            "back": back,
+        },
     )
     assert sent.status_code == 200
     assert sent.url.path == back
-    (held,) = service.activities(ActivityFilter(centre_id=ids["puste"], status="held"))
+    (held,) = service.overview.activities(ActivityFilter(centre_id=ids["puste"], status="held"))
     assert held.id == first.id
 
 
@@ -231,7 +239,7 @@ def test_changing_the_stage_is_the_office_s(
     done = web.post(path, data={"csrf_token": token, "trigger": "admit"})
     assert done.url.path == f"/centres/{ids['loewe']}"
     assert "Stufenwechsel: Interessent → Basisbegleitung ab 15.06.2026." in done.text
-    (change,) = service.history(ids["loewe"])
+    (change,) = service.lifecycle.history(ids["loewe"])
     assert (change.trigger, change.actor, change.forced) == ("admit", USERS["office"], False)
 
 
@@ -270,7 +278,7 @@ def test_the_office_forces_a_stage_change_with_a_reason(web: TestClient, service
     assert "Interessent → Basisbegleitung ab 15.06.2026 (erzwungen)." in done.text
     assert "(erzwungen)</strong>" in done.text
     assert "<td>Sonderfall</td>" in done.text
-    (change,) = service.history(ids["haus"])
+    (change,) = service.lifecycle.history(ids["haus"])
     assert (change.forced, change.reason, change.actor) == (True, "Sonderfall", USERS["office"])
 
 
@@ -293,7 +301,7 @@ def test_assigning_a_coach(web: TestClient, service: Service, database_url: str)
     done = web.post(path, data={"csrf_token": token, "coach": "1"})
     assert done.url.path == f"/centres/{ids['haus']}"
     assert "Prozessbegleitung: Lena Sommer (lena@example.org); " in done.text
-    assert service.centre(ids["haus"])[0].coach_id == 1
+    assert service.registry.centre(ids["haus"])[0].coach_id == 1
     before = dump(database_url)
     unknown = web.post(path, data={"csrf_token": token, "coach": "99"})
     assert unknown.status_code == 400
@@ -308,13 +316,13 @@ def test_another_coach_takes_the_planned_sessions_along(web: TestClient, service
     assert '<option value="keine">ohne Prozessbegleitung</option>' in web.get(path).text
     planned = ActivityFilter(centre_id=ids["puste"], kind=COACHING, status=PLANNED, first=TODAY)
     visits = replace(planned, kind=SITE_VISIT)
-    count = len(service.activities(planned)) + len(service.activities(visits))
+    count = len(service.overview.activities(planned)) + len(service.overview.activities(visits))
     done = web.post(f"{path}/coach", data={"csrf_token": token, "coach": "2"})
     assert f"Max Berg (max@example.org); {count} geplante Termine" in done.text
-    assert {a.coach_id for a in service.activities(planned)} == {2}
+    assert {a.coach_id for a in service.overview.activities(planned)} == {2}
     web.post(f"{path}/coach", data={"csrf_token": token, "coach": "keine"})
-    assert service.centre(ids["puste"])[0].coach_id is None
-    assert {a.coach_id for a in service.activities(planned)} == {None}
+    assert service.registry.centre(ids["puste"])[0].coach_id is None
+    assert {a.coach_id for a in service.overview.activities(planned)} == {None}
 
 
 # ------------------------------------------------------------ add and edit
@@ -335,7 +343,7 @@ def test_adding_a_centre(web: TestClient, service: Service, database_url: str) -
     assert form.status_code == 200
     assert '<option value="Gera">Gera</option>' in form.text
     done = web.post("/centres/new", data={"csrf_token": token, **NEW})
-    (centre,) = service.centres()
+    (centre,) = service.registry.centres()
     assert done.url.path == f"/centres/{centre.id}"
     assert f"Einrichtung {centre.id} angelegt." in done.text
     assert (centre.name, centre.district, centre.carrier, centre.coach_id) == (
@@ -383,23 +391,23 @@ def test_editing_a_centre(web: TestClient, service: Service, database_url: str) 
     form = web.get(path)
     assert 'value="Kita Pusteblume"' in form.text
     assert '<option value="keiner" selected>' in form.text
-    today = service.today()
+    today = service.runtime.today()
     planned = ActivityFilter(centre_id=ids["puste"], kind=COACHING, status=PLANNED, first=today)
-    before = [a.date for a in service.activities(planned)]
+    before = [a.date for a in service.overview.activities(planned)]
     assert {d.weekday() for d in before} != {0}
     edit = {**data, "carrier": "Stadt Jena", "weekday": "mo"}
     done = web.post(path, data={"csrf_token": token, **edit})
     assert done.url.path == f"/centres/{ids['puste']}"
     assert "Einrichtung geändert." in done.text
     assert "Termine verlegt." in done.text
-    centre, _ = service.centre(ids["puste"])
+    centre, _ = service.registry.centre(ids["puste"])
     assert (centre.name, centre.email, centre.carrier, centre.weekday) == (
         "Kita Pusteblume Nord",
         "n@example.org",
         "Stadt Jena",
         0,
     )
-    after = [a.date for a in service.activities(planned)]
+    after = [a.date for a in service.overview.activities(planned)]
     assert sum(d.weekday() == 0 for d in after) > sum(d.weekday() == 0 for d in before)
     assert '<option value="mo" selected>' in web.get(path).text
 

@@ -144,7 +144,7 @@ def test_user_password_and_enable_end_the_sessions_and_let_sign_in_again(
 ) -> None:
     stdin(monkeypatch, f"{PASSWORD}\n")
     assert ready("user", "add", "--email", "buero@example.org", "--role", "office").code == 0
-    signed = service.sign_in("buero@example.org", PASSWORD, "192.0.2.1")
+    signed = service.users.sign_in("buero@example.org", PASSWORD, "192.0.2.1")
     assert signed is not None
     secret = signed[1]
     stdin(monkeypatch, "ein-ganz-neues-Passwort\n")
@@ -152,13 +152,15 @@ def test_user_password_and_enable_end_the_sessions_and_let_sign_in_again(
     assert changed.out == (
         "Neues Passwort für buero@example.org gesetzt; seine Sitzungen sind beendet.\n"
     )
-    assert service.web_session(secret) is None
-    assert service.sign_in("buero@example.org", PASSWORD, "192.0.2.1") is None
+    assert service.users.web_session(secret) is None
+    assert service.users.sign_in("buero@example.org", PASSWORD, "192.0.2.1") is None
     assert ready("user", "disable", "--email", "buero@example.org").code == 0
-    assert service.sign_in("buero@example.org", "ein-ganz-neues-Passwort", "192.0.2.1") is None
+    assert (
+        service.users.sign_in("buero@example.org", "ein-ganz-neues-Passwort", "192.0.2.1") is None
+    )
     enabled = ready("user", "enable", "--email", "buero@example.org")
     assert enabled.out == "Zugang buero@example.org freigegeben.\n"
-    assert service.sign_in("buero@example.org", "ein-ganz-neues-Passwort", "192.0.2.1")
+    assert service.users.sign_in("buero@example.org", "ein-ganz-neues-Passwort", "192.0.2.1")
     stdin(monkeypatch, "kurz\n")
     short = ready("user", "password", "--email", "buero@example.org")
     assert (short.code, short.err) == (2, "Fehler: Passwort: mindestens 12 Zeichen, nicht 4\n")

@@ -20,14 +20,14 @@ def programme(service: Service, clock: FrozenClock) -> int:
     """Lena (coach 1) with two centres, 48 hours in July (over 40); Jonas with none."""
     clock.set(noon(date(2026, 3, 2), BERLIN))
     centres = [
-        service.add_centre(CentreInput(name, "jena", "k@example.org", coach="1"))
+        service.registry.add_centre(CentreInput(name, "jena", "k@example.org", coach="1"))
         for name in ("Kita Sonne", "Kita Mond")
     ]
-    service.advance(centres[0], "admit")
+    service.lifecycle.advance(centres[0], "admit")
     clock.set(noon(TODAY, BERLIN))
     for day in JULY:
-        service.request_session(centres[0], day, "12")
-    return service.add_coach("Jonas Winter", "jonas@example.org", "60")
+        service.sessions.request(centres[0], day, "12")
+    return service.registry.add_coach("Jonas Winter", "jonas@example.org", "60")
 
 
 def test_the_coach_list(web: TestClient, service: Service, clock: FrozenClock) -> None:
@@ -40,7 +40,7 @@ def test_the_coach_list(web: TestClient, service: Service, clock: FrozenClock) -
     assert "Höchstwert 40 Stunden" in text
     assert "<th>Juni 2026</th><th>Juli 2026</th><th>August 2026</th>" in text
     assert f'<a href="/coaches/{jonas}">Jonas Winter</a>' in text
-    lena = service.coach_report(1).load
+    lena = service.overview.coach_report(1).load
     july = lena[1]
     assert july.over
     assert not lena[0].over
@@ -62,7 +62,7 @@ def test_a_coach_s_months_of_the_year(
     assert "Stunden je Monat 2026 (Höchstwert 40) (12)" in text
     assert "<td>Januar 2026</td>" in text
     assert "<td>Dezember 2026</td>" in text
-    year = service.coach_report(1, date(2026, 1, 1)).load
+    year = service.overview.coach_report(1, date(2026, 1, 1)).load
     over = [m for m in year if m.over]
     assert [m.month for m in over] == [date(2026, 7, 1)]
     hours = over[0].planned + over[0].held

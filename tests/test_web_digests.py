@@ -21,9 +21,9 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 @pytest.fixture
 def folder(service: Service, tmp_path: Path) -> Path:
     """[digest] dir of the pages, with centres known since 2024 (today is in 2026)."""
-    service.digest_settings = DigestSettings(dir=tmp_path / "digests")
+    service.runtime.digest = DigestSettings(dir=tmp_path / "digests")
     programme(service)
-    return service.digest_settings.dir
+    return service.runtime.digest.dir
 
 
 def written_at(path: Path, when: datetime) -> None:
@@ -61,7 +61,7 @@ def test_a_digest_is_the_service_s_file_as_a_download(
         f'attachment; filename="thekiz-jahresbericht-2025.{suffix}"'
     )
     assert response.content == (folder / f"digest-2025.{suffix}").read_bytes()
-    elsewhere = getattr(service.write_digest(2025, tmp_path / "elsewhere"), suffix)
+    elsewhere = getattr(service.digest.write(2025, tmp_path / "elsewhere"), suffix)
     assert response.content == elsewhere.read_bytes()
 
 

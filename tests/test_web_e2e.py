@@ -45,22 +45,22 @@ class Site:
 
 def programme(service: Service) -> dict[str, int]:
     """Lena's (coach 1) admitted centre, Jonas's interested one, and one without a coach."""
-    assert isinstance(service.clock, FrozenClock)
-    service.clock.set(noon(ADMITTED, BERLIN))
-    service.add_coach("Jonas Winter", "jonas@example.org", "60")
+    assert isinstance(service.runtime.clock, FrozenClock)
+    service.runtime.clock.set(noon(ADMITTED, BERLIN))
+    service.registry.add_coach("Jonas Winter", "jonas@example.org", "60")
     centres = {
-        "puste": service.add_centre(
+        "puste": service.registry.add_centre(
             CentreInput("Kita Pusteblume", "jena", "p@example.org", coach="1"), ADMITTED
         ),
-        "loewe": service.add_centre(
+        "loewe": service.registry.add_centre(
             CentreInput("Kita Löwenzahn", "jena", "l@example.org", coach="2"), ADMITTED
         ),
-        "haus": service.add_centre(
+        "haus": service.registry.add_centre(
             CentreInput("Haus der Familie", "Weimarer Land", "h@example.org"), ADMITTED
         ),
     }
-    service.advance(centres["puste"], "admit", on=ADMITTED)
-    service.clock.set(noon(TODAY, BERLIN))
+    service.lifecycle.advance(centres["puste"], "admit", on=ADMITTED)
+    service.runtime.clock.set(noon(TODAY, BERLIN))
     return centres
 
 
@@ -114,7 +114,9 @@ def sign_in(page: Page, role: str, password: str = PASSWORD) -> None:
 
 
 def planned(service: Service, centre: int) -> list[Activity]:
-    return service.activities(ActivityFilter(centre_id=centre, kind=COACHING, status=PLANNED))
+    return service.overview.activities(
+        ActivityFilter(centre_id=centre, kind=COACHING, status=PLANNED)
+    )
 
 
 def test_signing_in_and_out(page: Page) -> None:
@@ -152,7 +154,7 @@ def test_the_office_changes_a_centre_s_stage(page: Page, site: Site) -> None:
     audit = page.get_by_role("row", name=re.compile("Interessent → Basisbegleitung"))
     expect(audit).to_contain_text(USERS["office"])
     expect(audit).to_contain_text("Vertrag unterschrieben")
-    (change,) = site.service.history(centre)
+    (change,) = site.service.lifecycle.history(centre)
     assert (change.trigger, change.actor, change.reason) == (
         "admit",
         USERS["office"],
@@ -180,7 +182,7 @@ def test_a_coach_records_a_session_held(page: Page, site: Site) -> None:
     expect(page.get_by_role("row", name=re.compile("Elternabend vorbereitet"))).to_contain_text(
         "gehalten"
     )
-    (held,) = site.service.activities(ActivityFilter(centre_id=centre, status=HELD))
+    (held,) = site.service.overview.activities(ActivityFilter(centre_id=centre, status=HELD))
     assert (held.id, held.hours, held.note) == (
         session.id,
         Decimal("2.5"),

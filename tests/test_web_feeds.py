@@ -27,16 +27,16 @@ _URL = re.compile(r'value="(https://[^"]+/feeds/[^"]+\.ics)"')
 
 def programme(service: Service) -> tuple[int, int]:
     """Pusteblume (coach 1, Lena Sommer) and Löwenzahn (coach 2), both in coaching."""
-    service.add_coach("Max Winter", "max@example.org", "60")
+    service.registry.add_coach("Max Winter", "max@example.org", "60")
     ours, theirs = (
-        service.add_centre(CentreInput(name, "jena", email, coach=coach), REGISTERED)
+        service.registry.add_centre(CentreInput(name, "jena", email, coach=coach), REGISTERED)
         for name, email, coach in (
             ("Kita Pusteblume", "p@example.org", "1"),
             ("Kita Löwenzahn", "l@example.org", "2"),
         )
     )
     for centre in (ours, theirs):
-        service.advance(centre, "admit", on=ADMITTED)
+        service.lifecycle.advance(centre, "admit", on=ADMITTED)
     return ours, theirs
 
 
@@ -68,7 +68,9 @@ def uid(activity: Activity) -> str:
 
 
 def of_centre(service: Service, centre_id: int, kind: str) -> list[Activity]:
-    return service.activities(ActivityFilter(centre_id=centre_id, kind=kind, status=PLANNED))
+    return service.overview.activities(
+        ActivityFilter(centre_id=centre_id, kind=kind, status=PLANNED)
+    )
 
 
 def test_the_feed_lists_the_coach_s_sessions_and_visits_only(
@@ -102,7 +104,7 @@ def test_a_moved_session_keeps_its_uid_with_a_higher_sequence(
     session = of_centre(service, ours, COACHING)[0]
     before = events(web, url)[uid(session)]
     clock.set(clock.now() + timedelta(hours=2))
-    moved = service.move_session(session.id, session.date + timedelta(days=1))
+    moved = service.sessions.move(session.id, session.date + timedelta(days=1))
     after = events(web, url)[uid(session)]
     assert sequence_of(after) > sequence_of(before)
     assert after.decoded("DTSTART") == moved.date != before.decoded("DTSTART")
@@ -116,7 +118,7 @@ def test_a_cancelled_session_is_cancelled_in_the_calendar_for_some_weeks(
     url = new_link(web, "coach")
     session = of_centre(service, ours, COACHING)[0]
     before = events(web, url)[uid(session)]
-    service.cancel_session(session.id, "Leitung erkrankt")
+    service.sessions.cancel(session.id, "Leitung erkrankt")
     after = events(web, url)[uid(session)]
     assert str(after["STATUS"]) == "CANCELLED"
     assert sequence_of(after) > sequence_of(before)
@@ -133,12 +135,12 @@ def test_re_planning_raises_the_sequence_of_what_it_changes(
     ours, _ = programme(service)
     url = new_link(web, "office")
     before = events(web, url)
-    service.set_weekday(ours, 4)  # Friday: planning moves the sessions
+    service.planning.set_weekday(ours, 4)  # Friday: planning moves the sessions
     after = events(web, url)
     changed = [u for u in before if before[u].decoded("DTSTART") != after[u].decoded("DTSTART")]
     assert changed
     assert all(sequence_of(after[u]) == sequence_of(before[u]) + 1 for u in changed)
-    service.advance(ours, "pause", force=True, reason="Umbau")  # cancels what is planned
+    service.lifecycle.advance(ours, "pause", force=True, reason="Umbau")  # cancels what is planned
     paused = events(web, url)
     assert {str(e["STATUS"]) for u, e in paused.items() if u in changed} == {"CANCELLED"}
 
@@ -210,7 +212,7 @@ def test_feed_actions_are_guarded(
     web: TestClient, service: Service, database_url: str, verb: str
 ) -> None:
     programme(service)
-    service.create_feed("2")
+    service.feeds.create("2")
     path = f"/feeds/2/{verb}"
     assert_action_guarded(web, database_url, path, {}, forbidden=("ministry",))
     before = dump(database_url)
@@ -258,7 +260,7 @@ def test_an_unrecorded_activity_is_stamped_with_the_time_of_the_request(
 ) -> None:
     ours, _ = programme(service)
     session = of_centre(service, ours, COACHING)[0]
-    with service.unit() as repo:  # rows from before recorded_at was kept
+    with service.runtime.unit() as repo:  # rows from before recorded_at was kept
         repo.activities.conn.exec_driver_sql("UPDATE activities SET recorded_at = NULL")
     url = new_link(web, "office")
     clock.set(datetime(2026, 6, 16, 8, tzinfo=BERLIN))

@@ -123,19 +123,19 @@ FORMS = [
 
 def _setup(service: Service) -> dict[str, int]:
     """A centre of coach 1 with planned sessions, a training it is enrolled in, a user."""
-    assert isinstance(service.clock, FrozenClock)
+    assert isinstance(service.runtime.clock, FrozenClock)
     admitted = date(2026, 3, 2)
-    service.clock.set(noon(admitted, BERLIN))
-    centre = service.add_centre(
+    service.runtime.clock.set(noon(admitted, BERLIN))
+    centre = service.registry.add_centre(
         CentreInput("Kita Pusteblume", "jena", "k@example.org", coach="1"), admitted
     )
-    service.advance(centre, "admit", on=admitted)
-    service.clock.set(noon(TODAY, BERLIN))
+    service.lifecycle.advance(centre, "admit", on=admitted)
+    service.runtime.clock.set(noon(TODAY, BERLIN))
     where = ActivityFilter(centre_id=centre, kind=COACHING, status=PLANNED)
-    session = service.activities(where)[0].id
-    training = service.add_training("reflexion", "Reflexion", "2026-09-10", "Jena", "12")
-    service.enrol(training, centre)
-    user = next(u.id for u in service.users() if u.email == USERS["coach"])
+    session = service.overview.activities(where)[0].id
+    training = service.trainings.add("reflexion", "Reflexion", "2026-09-10", "Jena", "12")
+    service.trainings.enrol(training, centre)
+    user = next(u.id for u in service.users.all() if u.email == USERS["coach"])
     return {"centre": centre, "session": session, "training": training, "user": user}
 
 

@@ -21,8 +21,8 @@ _ROW = re.compile(r"<tr>\s*<td>(\d+)</td>")
 
 def mails(service: Service, count: int, status: str = SENT) -> None:
     """``count`` more messages of ``status``, due one minute after another."""
-    now = service.clock.now()
-    with service.unit() as repo:
+    now = service.runtime.clock.now()
+    with service.runtime.unit() as repo:
         store = OutboxStore(repo.conn)
         first = len(store.find())
         store.add(
@@ -65,7 +65,7 @@ def test_the_outbox_shows_the_newest_first_a_page_at_a_time(
     web: TestClient, service: Service
 ) -> None:
     mails(service, 2 * PAGE + 7)
-    ids = sorted((r.id for r in service.outbox()), reverse=True)
+    ids = sorted((r.id for r in service.outbox.rows()), reverse=True)
     login(web, "office")
     first = web.get("/outbox").text
     assert shown(first) == ids[:PAGE]
@@ -87,14 +87,14 @@ def test_the_outbox_by_status(web: TestClient, service: Service) -> None:
     mails(service, 2, PENDING)
     login(web, "office")
     page = web.get("/outbox", params={"status": "Failed"})
-    (failed,) = service.outbox(FAILED)
+    (failed,) = service.outbox.rows(FAILED)
     assert shown(page.text) == [failed.id]
     assert 'aria-current="page"><strong>fehlgeschlagen</strong>' in page.text
     assert "Postfach voll" in page.text
     assert "Erinnerung &lt;Termin&gt;" in page.text
     assert "erneut senden" in page.text
     pending = web.get("/outbox", params={"status": "pending"}).text
-    assert shown(pending) == sorted((r.id for r in service.outbox(PENDING)), reverse=True)
+    assert shown(pending) == sorted((r.id for r in service.outbox.rows(PENDING)), reverse=True)
     assert "erneut senden" not in pending  # only failed messages are sent again
 
 
@@ -108,21 +108,21 @@ def test_wrong_filters_are_german_pages(web: TestClient) -> None:
 
 def test_retrying_a_failed_mail(web: TestClient, service: Service, database_url: str) -> None:
     programme(service)
-    (row,) = service.outbox(FAILED)
+    (row,) = service.outbox.rows(FAILED)
     path = f"/outbox/{row.id}/retry"
     assert_action_guarded(web, database_url, path, {}, forbidden=("coach", "ministry"))
     token = login(web, "office")
     done = web.post(path, data={"csrf_token": token, "next": "/"})
     assert done.url.path == "/"
     assert f"Nachricht {row.id} an fachstelle@example.org wird erneut versandt." in done.text
-    assert {r.id: r.status for r in service.outbox()}[row.id] == PENDING
+    assert {r.id: r.status for r in service.outbox.rows()}[row.id] == PENDING
 
 
 def test_a_retry_returns_to_the_outbox_and_never_elsewhere(
     web: TestClient, service: Service
 ) -> None:
     programme(service)
-    (row,) = service.outbox(FAILED)
+    (row,) = service.outbox.rows(FAILED)
     token = login(web, "office")
     data = {"csrf_token": token, "next": "https://evil.example/"}
     done = web.post(f"/outbox/{row.id}/retry", data=data, follow_redirects=False)
@@ -133,7 +133,7 @@ def test_a_refused_retry_is_a_german_page_and_writes_nothing(
     web: TestClient, service: Service, database_url: str
 ) -> None:
     programme(service)
-    (row,) = service.outbox(FAILED)
+    (row,) = service.outbox.rows(FAILED)
     token = login(web, "office")
     assert web.post(f"/outbox/{row.id}/retry", data={"csrf_token": token}).status_code == 200
     before = dump(database_url)

@@ -19,12 +19,16 @@ ON = date(2024, 1, 8)
 
 def programme(service: Service) -> None:
     """Three centres in two districts, one admitted; one mail that could not be sent."""
-    jena = service.add_centre(
+    jena = service.registry.add_centre(
         CentreInput("Kita Pusteblume", "jena", "p@example.org", coach="1"), ON
     )
-    service.add_centre(CentreInput("Kita Löwenzahn", "jena", "l@example.org", coach="1"), ON)
-    service.add_centre(CentreInput("Kita Regenbogen", "Weimarer Land", "r@example.org"), ON)
-    service.advance(jena, "admit", on=ON + timedelta(days=7))
+    service.registry.add_centre(
+        CentreInput("Kita Löwenzahn", "jena", "l@example.org", coach="1"), ON
+    )
+    service.registry.add_centre(
+        CentreInput("Kita Regenbogen", "Weimarer Land", "r@example.org"), ON
+    )
+    service.lifecycle.advance(jena, "admit", on=ON + timedelta(days=7))
     failed = NewMail(
         "test:1",
         "test",
@@ -33,12 +37,12 @@ def programme(service: Service) -> None:
         "Erinnerung <Termin>",
         "",
         "",
-        service.clock.now(),
+        service.runtime.clock.now(),
         status=FAILED,
         problem="Postfach voll",
     )
-    with service.unit() as repo:
-        OutboxStore(repo.conn).add([failed], service.clock.now())
+    with service.runtime.unit() as repo:
+        OutboxStore(repo.conn).add([failed], service.runtime.clock.now())
 
 
 def test_the_stage_table_follows_the_programme_s_order(workflow: Workflow) -> None:
@@ -63,7 +67,7 @@ def test_the_office_sees_the_overview(web: TestClient, service: Service) -> None
     text = page.text
     assert "Einrichtungen nach Stufe und Kreis (3)" in text
     assert "Weimarer Land" in text
-    upcoming = cast(Sized, service.overview_context(service.today())["upcoming"])
+    upcoming = cast(Sized, service.digest.overview_context(service.runtime.today())["upcoming"])
     assert f"Die nächsten 30 Tage ({len(upcoming)})" in text
     assert "Bereit für den nächsten Schritt (1)" in text  # Löwenzahn has a coach; Regenbogen not
     assert "Kita Löwenzahn</a></td><td>Aufnahme in die Basisbegleitung" in text

@@ -32,23 +32,25 @@ ADMITTED = date(2026, 3, 2)
 
 
 def admitted(service: Service, name: str, coach: str) -> int:
-    centre = service.add_centre(CentreInput(name, "jena", "k@example.org", coach=coach), ADMITTED)
-    service.advance(centre, "admit", on=ADMITTED)
+    centre = service.registry.add_centre(
+        CentreInput(name, "jena", "k@example.org", coach=coach), ADMITTED
+    )
+    service.lifecycle.advance(centre, "admit", on=ADMITTED)
     return centre
 
 
 def programme(service: Service) -> tuple[int, int]:
     """Lena's (coach 1) centre and another coach's, both admitted in March (planned then)."""
-    assert isinstance(service.clock, FrozenClock)
-    service.clock.set(noon(ADMITTED, BERLIN))
-    service.add_coach("Jonas Winter", "jonas@example.org", "60")
+    assert isinstance(service.runtime.clock, FrozenClock)
+    service.runtime.clock.set(noon(ADMITTED, BERLIN))
+    service.registry.add_coach("Jonas Winter", "jonas@example.org", "60")
     centres = admitted(service, "Kita Pusteblume", "1"), admitted(service, "Kita Löwenzahn", "2")
-    service.clock.set(noon(TODAY, BERLIN))
+    service.runtime.clock.set(noon(TODAY, BERLIN))
     return centres
 
 
 def planned(service: Service, centre: int, kind: str = COACHING) -> list[Activity]:
-    return service.activities(ActivityFilter(centre_id=centre, kind=kind, status=PLANNED))
+    return service.overview.activities(ActivityFilter(centre_id=centre, kind=kind, status=PLANNED))
 
 
 def working_day(start: date) -> date:
@@ -125,7 +127,9 @@ def test_recording_a_session(web: TestClient, service: Service, database_url: st
     done = web.post(path, data={**data, "csrf_token": token, "back": "/sessions?coach="})
     assert str(done.url).endswith("/sessions?coach=")
     assert f"Termin {session.id} gehalten am {session.date:%d.%m.%Y}: 2,5 Std." in done.text
-    (held,) = service.activities(ActivityFilter(centre_id=mine, status=HELD, kind=COACHING))
+    (held,) = service.overview.activities(
+        ActivityFilter(centre_id=mine, status=HELD, kind=COACHING)
+    )
     assert (held.id, held.hours, held.note) == (session.id, Decimal("2.5"), "Netzwerk")
 
 
@@ -184,7 +188,7 @@ def test_cancelling_a_session(web: TestClient, service: Service, database_url: s
     token = login(web, "office")
     done = web.post(path, data={**data, "csrf_token": token})
     assert f"Termin {session.id} am {session.date:%d.%m.%Y} abgesagt." in done.text
-    (cancelled,) = service.activities(ActivityFilter(centre_id=mine, status=CANCELLED))
+    (cancelled,) = service.overview.activities(ActivityFilter(centre_id=mine, status=CANCELLED))
     assert (cancelled.id, cancelled.reason) == (session.id, "Leitung erkrankt")
 
 

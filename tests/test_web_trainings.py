@@ -21,23 +21,27 @@ SEPTEMBER = date(2026, 9, 10)  # after TODAY (2026-06-15)
 def programme(service: Service, capacity: int = 1) -> tuple[int, list[int]]:
     """An offering in September and three centres."""
     centres = [
-        service.add_centre(CentreInput(name, "Gotha", "k@example.org"), on=date(2026, 1, 5))
+        service.registry.add_centre(
+            CentreInput(name, "Gotha", "k@example.org"), on=date(2026, 1, 5)
+        )
         for name in ("Kita Sonne", "Kita Mond", "Haus der Familie")
     ]
-    training = service.add_training(
+    training = service.trainings.add(
         "reflexion", "Reflexion <I>", SEPTEMBER.isoformat(), "Erfurt", str(capacity)
     )
     return training, centres
 
 
 def states(service: Service, training: int) -> list[tuple[int, str]]:
-    return [(e.centre_id, e.status) for e in service.training_enrolments(training)[1]]
+    return [(e.centre_id, e.status) for e in service.trainings.enrolments(training)[1]]
 
 
 def test_finding_centres_by_number_or_name(service: Service) -> None:
     names = ["Kita Sonne", "Kita Mond", *(f"Zentrum {letter}" for letter in "CDEFGHIJK"), "Haus 1"]
     ids = [
-        service.add_centre(CentreInput(name, "Gotha", "k@example.org"), on=date(2026, 1, 5))
+        service.registry.add_centre(
+            CentreInput(name, "Gotha", "k@example.org"), on=date(2026, 1, 5)
+        )
         for name in names
     ]
     assert ids[-1] == 12
@@ -65,8 +69,8 @@ def test_enrolments_by_state() -> None:
 
 def test_the_catalogue(web: TestClient, service: Service) -> None:
     training, (sun, moon, _) = programme(service)
-    service.enrol(training, sun)
-    service.enrol(training, moon)
+    service.trainings.enrol(training, sun)
+    service.trainings.enrol(training, moon)
     login(web, "coach")
     page = web.get("/trainings")
     assert page.status_code == 200
@@ -85,8 +89,8 @@ def test_the_ministry_sees_no_trainings(web: TestClient, service: Service) -> No
 def test_a_training_s_enrolments(web: TestClient, service: Service) -> None:
     training, (sun, moon, house) = programme(service)
     for centre in (sun, moon, house):
-        service.enrol(training, centre)
-    service.cancel_enrolment(training, house, "kein Personal")
+        service.trainings.enrol(training, centre)
+    service.trainings.cancel_enrolment(training, house, "kein Personal")
     login(web, "coach")
     page = web.get(f"/trainings/{training}")
     assert page.status_code == 200
@@ -103,7 +107,7 @@ def test_a_training_s_enrolments(web: TestClient, service: Service) -> None:
 
 def test_searching_a_centre_to_enrol(web: TestClient, service: Service) -> None:
     training, (sun, _, house) = programme(service)
-    service.enrol(training, sun)
+    service.trainings.enrol(training, sun)
     login(web, "office")
     page = web.get(f"/trainings/{training}", params={"q": "kita"})
     assert "Gefunden (1)" in page.text  # Kita Sonne is enrolled already
@@ -145,8 +149,8 @@ def test_cancelling_an_enrolment_moves_the_waiting_list_up(
     web: TestClient, service: Service, database_url: str
 ) -> None:
     training, (sun, moon, _) = programme(service)
-    service.enrol(training, sun)
-    service.enrol(training, moon)
+    service.trainings.enrol(training, sun)
+    service.trainings.enrol(training, moon)
     path = f"/trainings/{training}/cancel"
     data = {"centre": str(sun), "reason": "Erkrankung im Team"}
     assert_action_guarded(web, database_url, path, data, forbidden=("coach", "ministry"))
@@ -168,7 +172,7 @@ def test_marking_attendance(
     web: TestClient, service: Service, database_url: str, clock: FrozenClock
 ) -> None:
     training, (sun, moon, _) = programme(service)
-    service.enrol(training, sun)
+    service.trainings.enrol(training, sun)
     path = f"/trainings/{training}/attended"
     data = {"centre": str(sun)}
     assert_action_guarded(web, database_url, path, data, forbidden=("coach", "ministry"))

@@ -98,7 +98,7 @@ def test_the_office_disables_re_enables_and_sets_a_new_password(
         assert signs_in(coach, USERS["coach"], NEW)
         own = web.post("/users/1/disable", data=confirmed)
         assert (own.status_code, "Mein Zugang" in own.text) == (400, True)
-    assert [u.disabled for u in service.users()] == [False, False, False]
+    assert [u.disabled for u in service.users.all()] == [False, False, False]
 
 
 @pytest.mark.parametrize("change", ["disable", "enable", "password"])

@@ -40,9 +40,9 @@ _TOKEN = re.compile(r'name="csrf_token" value="([^"]+)"')
 
 def add_users(service: Service) -> None:
     """Coach 1 (Lena Sommer) and one user per role."""
-    service.add_coach("Lena Sommer", USERS["coach"], "65")
+    service.registry.add_coach("Lena Sommer", USERS["coach"], "65")
     for role, email in USERS.items():
-        service.add_user(email, role, PASSWORD)
+        service.users.add(email, role, PASSWORD)
 
 
 def web_client(service: Service, settings: Settings | None = None) -> TestClient:

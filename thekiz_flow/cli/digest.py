@@ -24,12 +24,12 @@ def digest(app: App, year: str, folder: Path | None, send: bool) -> None:
     """Jahresbericht YEAR für das Ministerium: HTML, CSV und Excel."""
     number = validate.identifier("year", year)
     if send:
-        app.service.require_year_over(number)
-    files = app.service.write_digest(number, folder)
+        app.service.digest.require_year_over(number)
+    files = app.service.digest.write(number, folder)
     for path in (files.html, files.csv, files.xlsx):
         click.echo(str(path))
     if send:
-        new = app.service.send_digest(number, files)
-        report = app.service.dispatch()
+        new = app.service.digest.send(number, files)
+        report = app.service.outbox.dispatch()
         state = "in den Postausgang gestellt" if new else "war schon im Postausgang"
         click.echo(f"Jahresbericht {number} {state}; {report.sent} E-Mails versandt.")

@@ -17,13 +17,13 @@ from thekiz_flow.service.feeds import feed_path
 def coach_feed(app: App, coach_ref: str, revoke: bool) -> None:
     """Privater Kalender-Link (iCal): neu anlegen (ein früherer gilt nicht mehr) oder widerrufen."""
     if revoke:
-        found = app.service.revoke_feed(coach_ref)
+        found = app.service.feeds.revoke(coach_ref)
         click.echo(f"Kalender-Link von {found.name} widerrufen.")
         return
     base = app.settings.web.base_url
     if base is None:
         raise ConfigError("[web] base_url fehlt: die Adresse der Web-Seiten für den Link")
-    found, token = app.service.create_feed(coach_ref)
+    found, token = app.service.feeds.create(coach_ref)
     click.echo(
         f"Kalender-Link von {found.name} (nur jetzt sichtbar; ein früherer gilt nicht mehr):",
         err=True,

@@ -44,7 +44,7 @@ def advance(
     """
     if not centre_ids and in_stage is None:
         raise _missing(trigger)
-    report = app.service.advance_many(
+    report = app.service.lifecycle.advance_many(
         list(centre_ids), trigger, on_option(on), reason, force, in_stage=in_stage
     )
     if not report.changes and len(report.skipped) == 1:
@@ -83,7 +83,7 @@ def _missing(trigger: str) -> click.MissingParameter:
 @pass_app
 def eligible(app: App, on: str | None, as_json: bool) -> None:
     """Für jede Einrichtung: der nächste Schritt und was dafür noch fehlt."""
-    results = app.service.eligible(on_option(on))
+    results = app.service.lifecycle.eligible(on_option(on))
     if as_json:
         print_json(
             [
@@ -137,7 +137,7 @@ def _change_json(change: StageChange) -> dict[str, object]:
 @pass_app
 def history(app: App, centre_id: int, as_json: bool) -> None:
     """Der Verlauf (Audit) der Stufenwechsel einer Einrichtung."""
-    changes = app.service.history(centre_id)
+    changes = app.service.lifecycle.history(centre_id)
     if as_json:
         print_json([_change_json(c) for c in changes])
         return

@@ -45,7 +45,7 @@ def outbox(ctx: click.Context, status: str | None, as_json: bool) -> None:
         if status is None
         else validate.choice("status", status, OUTBOX_STATUSES, "unbekannter Status")
     )
-    rows = app.service.outbox(wanted)
+    rows = app.service.outbox.rows(wanted)
     if as_json:
         print_json([outbox_json(r) for r in rows])
         return
@@ -70,7 +70,7 @@ def outbox(ctx: click.Context, status: str | None, as_json: bool) -> None:
 @pass_app
 def outbox_retry(app: App, outbox_id: int) -> None:
     """Eine fehlgeschlagene E-Mail beim nächsten Durchlauf erneut senden."""
-    row = app.service.retry(outbox_id)
+    row = app.service.outbox.retry(outbox_id)
     click.echo(f"Nachricht {row.id} an {row.recipient} wird erneut versandt.")
 
 
@@ -78,7 +78,7 @@ def outbox_retry(app: App, outbox_id: int) -> None:
 @pass_app
 def outbox_send(app: App) -> None:
     """Fällige E-Mails jetzt versenden (ohne zu planen oder zu erinnern)."""
-    report = app.service.dispatch()
+    report = app.service.outbox.dispatch()
     click.echo(
         f"{report.sent} versandt, {report.retried} später erneut, {report.failed} fehlgeschlagen."
     )
@@ -98,7 +98,7 @@ def reminders_preview(app: App, days: str, as_json: bool) -> None:
     count = validate.identifier("days", days)
     if not 1 <= count <= 366:
         raise InvalidInput("days", "zwischen 1 und 366")
-    planned = app.service.preview(count)
+    planned = app.service.reminders.preview(count)
     if as_json:
         print_json(
             [

@@ -54,7 +54,7 @@ ACTIVITY_HEADERS = ["Nr.", "Einr.", "Art", "Datum", "Status", "Std.", "PB", "Not
 @pass_app
 def plan_command(app: App, centre_id: int | None, on: str | None) -> None:
     """Termine planen (wiederholbar: ändert nur, was nicht mehr stimmt)."""
-    report = app.service.plan(centre_id, on_option(on))
+    report = app.service.planning.plan(centre_id, on_option(on))
     click.echo(
         f"{report.centres} Einrichtungen geplant: {report.inserted} neu, "
         f"{report.updated} geändert, {report.cancelled} abgesagt."
@@ -91,7 +91,7 @@ def activities(
         first=None if first is None else validate.day("from", first),
         last=None if last is None else validate.day("to", last),
     )
-    found = app.service.activities(where)
+    found = app.service.overview.activities(where)
     if as_json:
         print_json([activity_json(a) for a in found])
         return
@@ -111,7 +111,7 @@ def session() -> None:
 @pass_app
 def session_done(app: App, ref: str, day: str, hours: str, note: str | None) -> None:
     """Termin als gehalten erfassen: Terminnummer, oder E<Nr.> für den der Einrichtung im Monat."""
-    held = app.service.record_session(ref, validate.day("date", day), hours, note)
+    held = app.service.sessions.record(ref, validate.day("date", day), hours, note)
     click.echo(
         f"Termin {held.id} (Einrichtung {held.centre_id}) gehalten am "
         f"{german.short_date(held.date)}: {german.hours(held.hours or Decimal(0))} Std."
@@ -125,7 +125,7 @@ def session_done(app: App, ref: str, day: str, hours: str, note: str | None) -> 
 @pass_app
 def session_move(app: App, activity_id: int, day: str, reason: str | None) -> None:
     """Einen geplanten Termin verschieben."""
-    moved = app.service.move_session(activity_id, validate.day("date", day), reason)
+    moved = app.service.sessions.move(activity_id, validate.day("date", day), reason)
     click.echo(f"Termin {moved.id} verschoben auf {german.short_date(moved.date)}.")
 
 
@@ -135,7 +135,7 @@ def session_move(app: App, activity_id: int, day: str, reason: str | None) -> No
 @pass_app
 def session_cancel(app: App, activity_id: int, reason: str) -> None:
     """Einen geplanten Termin absagen."""
-    cancelled = app.service.cancel_session(activity_id, reason)
+    cancelled = app.service.sessions.cancel(activity_id, reason)
     click.echo(f"Termin {cancelled.id} am {german.short_date(cancelled.date)} abgesagt.")
 
 
@@ -146,7 +146,7 @@ def session_cancel(app: App, activity_id: int, reason: str) -> None:
 @pass_app
 def session_request(app: App, centre_id: int, day: str, hours: str | None) -> None:
     """Einen Termin auf Anfrage planen (z. B. für eine Konsultationseinrichtung)."""
-    planned = app.service.request_session(centre_id, validate.day("date", day), hours)
+    planned = app.service.sessions.request(centre_id, validate.day("date", day), hours)
     click.echo(f"Termin {planned.id} geplant am {german.short_date(planned.date)}.")
 
 
@@ -162,7 +162,7 @@ def visit() -> None:
 @pass_app
 def visit_done(app: App, centre_id: int, day: str, note: str | None) -> None:
     """Einen Einrichtungsbesuch als durchgeführt erfassen."""
-    held = app.service.record_visit(centre_id, validate.day("date", day), note)
+    held = app.service.sessions.record_visit(centre_id, validate.day("date", day), note)
     click.echo(
         f"Einrichtungsbesuch bei Einrichtung {held.centre_id} am {german.short_date(held.date)}."
     )
@@ -175,7 +175,7 @@ def visit_done(app: App, centre_id: int, day: str, note: str | None) -> None:
 def centre_weekday(app: App, centre_id: int, weekday: str) -> None:
     """Bevorzugten Wochentag für Termine setzen: mo, di, mi, do, fr oder keiner."""
     day = validate.weekday("weekday", weekday)
-    changes = app.service.set_weekday(centre_id, day)
+    changes = app.service.planning.set_weekday(centre_id, day)
     click.echo(f"Wochentag gesetzt; {len(changes.update)} Termine verlegt.")
 
 
@@ -187,7 +187,7 @@ def centre_weekday(app: App, centre_id: int, weekday: str) -> None:
 @pass_app
 def centre_closure(app: App, centre_id: int, first: str, last: str, note: str | None) -> None:
     """Schließtage einer Einrichtung eintragen; betroffene Termine werden verlegt."""
-    changes = app.service.add_closure(
+    changes = app.service.planning.add_closure(
         centre_id,
         validate.day("from", first),
         validate.day("to", last),

@@ -42,7 +42,7 @@ def coach() -> None:
 @pass_app
 def coach_add(app: App, name: str, email: str, rate: str) -> None:
     """Prozessbegleitung anlegen; gibt ihre Nummer aus."""
-    click.echo(app.service.add_coach(name, email, rate))
+    click.echo(app.service.registry.add_coach(name, email, rate))
 
 
 def _coach_json(coach: Coach) -> dict[str, object]:
@@ -54,7 +54,7 @@ def _coach_json(coach: Coach) -> dict[str, object]:
 @pass_app
 def coach_list(app: App, as_json: bool) -> None:
     """Alle Prozessbegleiter*innen."""
-    coaches = app.service.coaches()
+    coaches = app.service.registry.coaches()
     if as_json:
         print_json([_coach_json(c) for c in coaches])
         return
@@ -87,7 +87,7 @@ def centre_add(
 ) -> None:
     """Einrichtung anlegen; gibt ihre Nummer aus."""
     given = CentreInput(name, district, email, carrier, coach_ref)
-    click.echo(app.service.add_centre(given, on_option(on)))
+    click.echo(app.service.registry.add_centre(given, on_option(on)))
 
 
 @centre.command("import")
@@ -95,7 +95,7 @@ def centre_add(
 @pass_app
 def centre_import(app: App, file: Path) -> None:
     """Einrichtungen aus einer CSV-Datei anlegen: alle oder keine."""
-    ids = app.service.import_centres(file)
+    ids = app.service.registry.import_centres(file)
     click.echo(
         f"{len(ids)} Einrichtungen importiert (Nr. {ids[0]}–{ids[-1]})."
         if ids
@@ -124,7 +124,7 @@ def centre_json(centre: Centre, coach: Coach | None = None) -> dict[str, object]
 @pass_app
 def centre_list(app: App, stage: str | None, district: str | None, as_json: bool) -> None:
     """Einrichtungen, wahlweise nach Stufe und Kreis gefiltert."""
-    centres = app.service.centres(stage, district)
+    centres = app.service.registry.centres(stage, district)
     if as_json:
         print_json([centre_json(c) for c in centres])
         return
@@ -147,7 +147,7 @@ def centre_list(app: App, stage: str | None, district: str | None, as_json: bool
 @pass_app
 def centre_assign(app: App, centre_id: int, coach_ref: str) -> None:
     """Einer Einrichtung eine Prozessbegleitung zuordnen (oder keine)."""
-    done = app.service.assign_coach(centre_id, coach_ref)
+    done = app.service.registry.assign_coach(centre_id, coach_ref)
     click.echo(done.summary())
 
 
@@ -172,7 +172,7 @@ def centre_edit(
 ) -> None:
     """Name, Kreis, E-Mail, Träger, Wochentag oder Prozessbegleitung einer Einrichtung ändern."""
     edit = CentreEdit(name, district, email, carrier, weekday, coach_ref)
-    changed, plan, done = app.service.update_centre(centre_id, edit)
+    changed, plan, done = app.service.registry.update_centre(centre_id, edit)
     click.echo(
         f"Einrichtung {changed.id} geändert: {changed.name} ({changed.district}), "
         f"{changed.email}; {len(plan.update)} Termine verlegt."

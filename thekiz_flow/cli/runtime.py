@@ -35,7 +35,7 @@ def _instant(value: str) -> datetime:
 def tick(app: App, now: str | None) -> None:
     """Ein Durchlauf alles Zeitgesteuerten: planen, erinnern, versenden (wiederholbar)."""
     service = app.service if now is None else app.service_at(FrozenClock(_instant(now)))
-    click.echo(f"Durchlauf: {service.tick().summary()}.")
+    click.echo(f"Durchlauf: {service.ticks.tick().summary()}.")
 
 
 @cli.command()
@@ -43,13 +43,13 @@ def tick(app: App, now: str | None) -> None:
 def run(app: App) -> None:
     """Der Dienst: ein Durchlauf in festem Abstand, bis SIGTERM."""
     service = app.service
-    service.check_ready()  # a tick that would fail every time stops the service before it starts
+    service.ticks.check_ready()  # a tick that would always fail stops the service at once
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
 
     def one_tick() -> None:
         log = logging.getLogger("thekiz_flow.run")
         try:
-            log.info("Durchlauf: %s.", service.tick().summary())
+            log.info("Durchlauf: %s.", service.ticks.tick().summary())
         except UserError as exc:  # e.g. the clock ran ahead: this tick acts for nothing
             log.warning("Durchlauf ausgelassen: %s", exc)
 
@@ -79,7 +79,7 @@ def simulate(app: App, first: str, last: str, copy: Path | None) -> None:
         sender = app.settings.mail.sender or "thekiz-flow@localhost"
         backend = FileBackend(folder, sender)
         service = app.service_at(clock, backend, actor="simulation", engine=engine)
-        service.mark_simulation()
+        service.ticks.mark_simulation()
         total = simulate_days(service, clock, start, end)
     finally:
         if engine is not app.engine:

@@ -29,7 +29,7 @@ def training_group() -> None:
 @pass_app
 def training_add(app: App, kind: str, title: str, day: str, place: str, capacity: str) -> None:
     """Angebot in den Katalog aufnehmen; gibt seine Nummer aus."""
-    click.echo(app.service.add_training(kind, title, day, place, capacity))
+    click.echo(app.service.trainings.add(kind, title, day, place, capacity))
 
 
 def _training_json(training: Training, enrolled: int, waiting: int) -> dict[str, object]:
@@ -53,7 +53,7 @@ def _training_json(training: Training, enrolled: int, waiting: int) -> dict[str,
 def training_list(app: App, kind: str | None, first: str | None, as_json: bool) -> None:
     """Der Katalog nach Datum, mit belegten Plätzen und Warteliste."""
     day = None if first is None else validate.day("from", first)
-    found = app.service.trainings(kind, day)
+    found = app.service.trainings.find(kind, day)
     if as_json:
         print_json([_training_json(*row) for row in found])
         return
@@ -79,7 +79,7 @@ def training_list(app: App, kind: str | None, first: str | None, as_json: bool) 
 @pass_app
 def training_import(app: App, file: Path) -> None:
     """Angebote aus einer CSV-Datei (kind,title,date,place,capacity): alle oder keine."""
-    ids = app.service.import_trainings(file)
+    ids = app.service.trainings.import_trainings(file)
     click.echo(
         f"{len(ids)} Fortbildungen importiert (Nr. {ids[0]}–{ids[-1]})."
         if ids
@@ -93,7 +93,7 @@ def training_import(app: App, file: Path) -> None:
 @pass_app
 def training_enrol(app: App, training: int, centre: int) -> None:
     """Eine Einrichtung anmelden; ist das Angebot voll, kommt sie auf die Warteliste."""
-    status, position = app.service.enrol(training, centre)
+    status, position = app.service.trainings.enrol(training, centre)
     if status == WAITING:
         click.echo(f"Einrichtung {centre} steht auf der Warteliste (Platz {position}).")
     else:
@@ -107,7 +107,7 @@ def training_enrol(app: App, training: int, centre: int) -> None:
 @pass_app
 def training_attended(app: App, training: int, centre: int, on: str | None) -> None:
     """Vermerken, dass eine angemeldete Einrichtung teilgenommen hat."""
-    app.service.attended(training, centre, on_option(on))
+    app.service.trainings.attended(training, centre, on_option(on))
     click.echo(f"Einrichtung {centre} hat an Fortbildung {training} teilgenommen.")
 
 
@@ -118,7 +118,7 @@ def training_attended(app: App, training: int, centre: int, on: str | None) -> N
 @pass_app
 def training_cancel(app: App, training: int, centre: int, reason: str) -> None:
     """Eine Einrichtung abmelden; ein frei gewordener Platz geht an die Warteliste."""
-    moved = app.service.cancel_enrolment(training, centre, reason)
+    moved = app.service.trainings.cancel_enrolment(training, centre, reason)
     click.echo(f"Einrichtung {centre} ist abgemeldet.")
     if moved is not None:
         click.echo(f"Einrichtung {moved} rückt von der Warteliste nach und ist angemeldet.")
@@ -140,7 +140,7 @@ def _enrolment_json(enrolment: Enrolment) -> dict[str, object]:
 @pass_app
 def training_show(app: App, training: int, as_json: bool) -> None:
     """Ein Angebot und seine Anmeldungen in der Reihenfolge der Anmeldung."""
-    found, enrolments = app.service.training_enrolments(training)
+    found, enrolments = app.service.trainings.enrolments(training)
     enrolled = sum(e.status in (PLANNED, HELD) for e in enrolments)
     waiting = sum(e.status == WAITING for e in enrolments)
     if as_json:

@@ -55,11 +55,11 @@ def _step_lines(step: Eligibility | None) -> list[str]:
 @pass_app
 def centre_show(app: App, centre_id: int, as_json: bool) -> None:
     """Eine Einrichtung: Stufe, nächster Schritt, Budget des Jahres und die nächsten Termine."""
-    found, its_coach = app.service.centre(centre_id)
-    step = app.service.next_step(found.id)
-    budget = app.service.budget(found.id)
-    today = app.service.today()
-    upcoming = app.service.activities(
+    found, its_coach = app.service.registry.centre(centre_id)
+    step = app.service.lifecycle.next_step(found.id)
+    budget = app.service.overview.budget(found.id)
+    today = app.service.runtime.today()
+    upcoming = app.service.overview.activities(
         ActivityFilter(centre_id=found.id, status=PLANNED, first=today)
     )[:UPCOMING]
     if as_json:
@@ -95,7 +95,7 @@ def centre_show(app: App, centre_id: int, as_json: bool) -> None:
 @pass_app
 def coach_show(app: App, coach_id: int, as_json: bool) -> None:
     """Eine Prozessbegleitung: Stunden je Monat und Warnung über dem Höchstwert."""
-    report = app.service.coach_report(coach_id)
+    report = app.service.overview.coach_report(coach_id)
     maximum = app.workflow.coach_max_hours_per_month
     if as_json:
         print_json(

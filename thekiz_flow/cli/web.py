@@ -39,7 +39,7 @@ def user() -> None:
 @pass_app
 def user_add(app: App, email: str, role: str, coach_ref: str | None) -> None:
     """Zugang anlegen; das Passwort (mind. 12 Zeichen) kommt von der Standardeingabe."""
-    user_id = app.service.add_user(email, role, read_password(), coach_ref)
+    user_id = app.service.users.add(email, role, read_password(), coach_ref)
     click.echo(user_id)
 
 
@@ -48,7 +48,7 @@ def user_add(app: App, email: str, role: str, coach_ref: str | None) -> None:
 @pass_app
 def user_list(app: App, as_json: bool) -> None:
     """Alle Zugänge."""
-    users = app.service.users()
+    users = app.service.users.all()
     if as_json:
         print_json(
             [
@@ -85,7 +85,7 @@ def user_list(app: App, as_json: bool) -> None:
 @pass_app
 def user_disable(app: App, email: str) -> None:
     """Zugang sperren: keine Anmeldung mehr, laufende Sitzungen enden."""
-    found = app.service.disable_user(email)
+    found = app.service.users.disable(email)
     click.echo(f"Zugang {found.email} gesperrt.")
 
 
@@ -94,7 +94,7 @@ def user_disable(app: App, email: str) -> None:
 @pass_app
 def user_enable(app: App, email: str) -> None:
     """Gesperrten Zugang wieder freigeben (mit seinem bisherigen Passwort)."""
-    found = app.service.enable_user(email)
+    found = app.service.users.enable(email)
     click.echo(f"Zugang {found.email} freigegeben.")
 
 
@@ -103,7 +103,7 @@ def user_enable(app: App, email: str) -> None:
 @pass_app
 def user_password(app: App, email: str) -> None:
     """Neues Passwort (von der Standardeingabe); laufende Sitzungen enden."""
-    found = app.service.set_password(email, read_password())
+    found = app.service.users.set_password(email, read_password())
     click.echo(f"Neues Passwort für {found.email} gesetzt; seine Sitzungen sind beendet.")
 
 
@@ -128,7 +128,7 @@ def serve(app: App, host: str | None, port: str | None) -> None:
     if ephemeral:
         click.echo(f"Warnung: {EPHEMERAL_KEY}", err=True)
     service = app.service_at(SystemClock(), actor="web")
-    with service.unit():
+    with service.runtime.unit():
         pass  # an uninitialised or outdated database stops here, before the server starts
     page = create_app(app.settings, service.acting_as, key)
     dummy_hash()  # made now: the first sign-ins with unknown addresses do not wait for it

@@ -77,14 +77,14 @@ def build_service(clock: Clock, mail: MailSettings, url: str = DATABASE_URL) -> 
 def populate(service: Service, rng: random.Random, until: date) -> int:
     """Coaches, the training catalogue and the centres as they stood on START."""
     for name, email, rate in COACHES:
-        service.add_coach(name, email, rate)
+        service.registry.add_coach(name, email, rate)
     trainings = DEMO_DIR / "trainings.csv"
     years = range(START.year, until.year + 1)
     write_csv(trainings, TRAINING_COLUMNS, training_rows(years, rng))
-    service.import_trainings(trainings)
+    service.trainings.import_trainings(trainings)
     centres = DEMO_DIR / "centres.csv"
     write_csv(centres, CENTRE_COLUMNS, centre_rows(service.workflow.districts, rng))
-    return len(service.import_centres(centres))
+    return len(service.registry.import_centres(centres))
 
 
 def main(argv: Sequence[str] = ()) -> int:
@@ -117,7 +117,7 @@ def run(sink: MailSink) -> int:
     clock = FrozenClock(datetime.combine(START, SIMULATED_HOUR, ZONE))
     rng = random.Random(SEED)
     service = build_service(clock, mail_settings(sink.port))
-    service.mark_simulation()  # a database made to be simulated up to today
+    service.ticks.mark_simulation()  # a database made to be simulated up to today
     imported = populate(service, rng, today)
     office, people = Office(service, rng), People(service, rng)
     office.begin()
@@ -150,12 +150,12 @@ def run(sink: MailSink) -> int:
         highlight=False,
         soft_wrap=True,
     )
-    files = service.write_digest(DIGEST_YEAR)
+    files = service.digest.write(DIGEST_YEAR)
     console.print(
         f"Jahresbericht {DIGEST_YEAR}: {files.html} (dazu {files.csv.name}, {files.xlsx.name})",
         markup=False,
         highlight=False,
         soft_wrap=True,
     )
-    service.engine.dispose()
+    service.runtime.engine.dispose()
     return 0

@@ -41,7 +41,7 @@ class Office:
 
     def begin(self) -> None:
         """Remember the programme as imported: who stays an applicant, whose year runs."""
-        centres = self.service.centres()
+        centres = self.service.registry.centres()
         applicants = [c.id for c in centres if c.stage == "interessent"]
         self.diary.stay_interested = set(self.rng.sample(applicants, min(4, len(applicants))))
         for centre in self.in_stage("vertiefungsbegleitung"):
@@ -57,12 +57,14 @@ class Office:
         self.disrupt(day)
 
     def in_stage(self, stage: str) -> list[Centre]:
-        return self.service.centres(stage=stage)
+        return self.service.registry.centres(stage=stage)
 
     def advance(self, centre: Centre, trigger: str, day: date, reason: str | None = None) -> bool:
         """Fire a trigger; a refusal (a guard not yet met) is simply tried again later."""
         try:
-            change = self.service.advance(centre.id, trigger, reason=reason, force=bool(reason))
+            change = self.service.lifecycle.advance(
+                centre.id, trigger, reason=reason, force=bool(reason)
+            )
         except Refused:
             return False
         self.diary.changes += 1
@@ -80,13 +82,13 @@ class Office:
             if centre.id in self.diary.stay_interested or self.rng.random() >= 0.04:
                 continue
             if centre.coach_id is None:
-                self.service.assign_coach(centre.id, self.rng.choice(COACHES)[1])
+                self.service.registry.assign_coach(centre.id, self.rng.choice(COACHES)[1])
             self.advance(centre, "admit", day)
 
     def step_forward(self, day: date) -> None:
         """Deepen or consult where `eligible()` says so, not always at the first chance."""
         chance = {"deepen": 0.5, "consult": 0.1}
-        for item in self.service.eligible():
+        for item in self.service.lifecycle.eligible():
             if item.eligible and self.rng.random() < chance.get(item.trigger, 0.0):
                 self.advance(item.centre, item.trigger, day)
 
@@ -116,7 +118,7 @@ class Office:
 
     def pause_one(self, day: date) -> None:
         stages = self.service.workflow.stages
-        active = [c for c in self.service.centres() if stages[c.stage].active]
+        active = [c for c in self.service.registry.centres() if stages[c.stage].active]
         if not active:
             return
         centre = self.rng.choice(active)
@@ -127,7 +129,7 @@ class Office:
 
     def withdraw_one(self, day: date) -> None:
         stages = self.service.workflow.stages
-        open_ = [c for c in self.service.centres() if not stages[c.stage].final]
+        open_ = [c for c in self.service.registry.centres() if not stages[c.stage].final]
         centre = self.rng.choice(open_)
         if self.advance(centre, "withdraw", day):
             self.diary.withdrawals += 1

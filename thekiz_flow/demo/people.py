@@ -27,44 +27,46 @@ class People:
 
     def day(self, day: date) -> None:
         today = ActivityFilter(status=PLANNED, first=day, last=day)
-        for activity in self.service.activities(today):
+        for activity in self.service.overview.activities(today):
             if activity.kind == COACHING:
                 self.session(activity.id, activity.centre_id, day)
             elif activity.kind == SITE_VISIT:
-                self.service.record_visit(activity.centre_id, day, self.rng.choice(VISIT_NOTES))
+                self.service.sessions.record_visit(
+                    activity.centre_id, day, self.rng.choice(VISIT_NOTES)
+                )
             elif activity.kind == TRAINING and activity.training_id is not None:
                 if self.rng.random() < 0.92:
-                    self.service.attended(activity.training_id, activity.centre_id, day)
+                    self.service.trainings.attended(activity.training_id, activity.centre_id, day)
 
     def session(self, activity_id: int, centre_id: int, day: date) -> None:
         """Mostly held; sometimes cancelled, or moved a few days on."""
         pick = self.rng.random()
         if pick < 0.86:
-            self.service.record_session(str(activity_id), day, self.rng.choice(HOURS))
+            self.service.sessions.record(str(activity_id), day, self.rng.choice(HOURS))
         elif pick < 0.93:
-            self.service.cancel_session(activity_id, self.rng.choice(CANCEL_REASONS))
+            self.service.sessions.cancel(activity_id, self.rng.choice(CANCEL_REASONS))
         else:
             later = day + timedelta(days=self.rng.randint(2, 9))
             try:
-                self.service.move_session(activity_id, later)
+                self.service.sessions.move(activity_id, later)
             except InvalidInput:  # not a working day: then it is cancelled
-                self.service.cancel_session(activity_id, "kein Ersatztermin gefunden")
+                self.service.sessions.cancel(activity_id, "kein Ersatztermin gefunden")
 
     def request(self, day: date) -> None:
         """Once a month, some Konsultationseinrichtungen ask for a session."""
-        for centre in self.service.centres(stage="konsultationseinrichtung"):
+        for centre in self.service.registry.centres(stage="konsultationseinrichtung"):
             if self.rng.random() < 0.3:
                 wanted = day + timedelta(days=self.rng.randint(10, 30))
                 try:
-                    self.service.request_session(centre.id, wanted)
+                    self.service.sessions.request(centre.id, wanted)
                 except InvalidInput:  # not a working day: asked again next month
                     continue
 
     def enrol(self, day: date) -> None:
         """Once a month: each centre signs up for a training its stage expects, if offered."""
-        offers = [t for t, _, _ in self.service.trainings(first=day + timedelta(days=14))]
+        offers = [t for t, _, _ in self.service.trainings.find(first=day + timedelta(days=14))]
         taken = self._taken()
-        for centre in self.service.centres():
+        for centre in self.service.registry.centres():
             stage = self.service.workflow.stage(centre.stage)
             for rule in stage.trainings:
                 if (centre.id, rule.kind) in taken or self.rng.random() > 0.5:
@@ -75,8 +77,8 @@ class People:
                     taken.add((centre.id, rule.kind))
 
     def _taken(self) -> set[tuple[int, str]]:
-        kinds = {t.id: t.kind for t, _, _ in self.service.trainings()}
-        seats = self.service.activities(ActivityFilter(kind=TRAINING))
+        kinds = {t.id: t.kind for t, _, _ in self.service.trainings.find()}
+        seats = self.service.overview.activities(ActivityFilter(kind=TRAINING))
         return {
             (a.centre_id, kinds[a.training_id])
             for a in seats
@@ -85,6 +87,6 @@ class People:
 
     def _try_enrol(self, training_id: int, centre_id: int) -> None:
         try:
-            self.service.enrol(training_id, centre_id)
+            self.service.trainings.enrol(training_id, centre_id)
         except (InvalidInput, Refused):
             pass

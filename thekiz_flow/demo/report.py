@@ -27,7 +27,7 @@ from thekiz_flow.store.activities import ActivityFilter
 def centres_table(service: Service, today: date) -> Table:
     """Centres per district (rows) and stage (columns), with totals."""
     stages = service.workflow.stages
-    counts = {(stage, district): n for stage, district, n in service.stage_counts()}
+    counts = {(stage, district): n for stage, district, n in service.registry.stage_counts()}
     table = Table(
         title=f"ThEKiZ-Einrichtungen nach Kreis und Stufe (Stand {german.short_date(today)})",
         title_justify="left",
@@ -48,7 +48,7 @@ def centres_table(service: Service, today: date) -> Table:
 
 def sessions_table(service: Service, first: date) -> Table:
     """Per stage: planned, held and cancelled sessions, hours and cost of the held ones."""
-    sessions = service.activities(ActivityFilter(kind=COACHING, first=first))
+    sessions = service.overview.activities(ActivityFilter(kind=COACHING, first=first))
     count: Counter[tuple[str, str]] = Counter((a.stage, a.status) for a in sessions)
     hours: dict[str, Decimal] = {}
     money: dict[str, Decimal] = {}
@@ -88,7 +88,7 @@ def sessions_table(service: Service, first: date) -> Table:
 
 def mail_table(service: Service) -> Table:
     """Per reminder rule: how many mails went out, and how many were missed or failed."""
-    rows = service.outbox()
+    rows = service.outbox.rows()
     count: Counter[tuple[str, str]] = Counter((r.rule, r.status) for r in rows)
     table = Table(title="E-Mails nach Regel", title_justify="left", header_style="bold")
     for header in ("Regel", "versandt", "wartet", "versäumt", "fehlgeschlagen"):

@@ -77,7 +77,7 @@ def main() -> int:
             for shot in SHOTS:
                 print(f"Gespeichert: {take(browser, url, office, shot)}")
             browser.close()
-        service.engine.dispose()
+        service.runtime.engine.dispose()
     return 0
 
 

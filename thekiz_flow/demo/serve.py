@@ -48,13 +48,13 @@ class DemoSite:
 
 def add_sign_ins(service: Service) -> list[SignIn]:
     """The office, the first coach and the ministry, each with a new random password."""
-    coach = service.coaches()[0]
+    coach = service.registry.coaches()[0]
     wanted = ((OFFICE, OFFICE_EMAIL), (COACH, coach.email), (MINISTRY, MINISTRY_EMAIL))
     sign_ins = [
         SignIn(role, email, secrets.token_urlsafe(PASSWORD_BYTES)) for role, email in wanted
     ]
     for sign_in in sign_ins:
-        service.add_user(sign_in.email, sign_in.role, sign_in.password)  # a coach by e-mail
+        service.users.add(sign_in.email, sign_in.role, sign_in.password)  # a coach by e-mail
     return sign_ins
 
 
@@ -62,10 +62,10 @@ def prepare(service: Service, environ: Mapping[str, str]) -> DemoSite:
     """The sign-ins and the pages acting through ``service``; the server is not started."""
     key, ephemeral = session_key(secret_key_from(environ))
     settings = Settings(
-        database_url=service.engine.url.render_as_string(hide_password=False),
+        database_url=service.runtime.engine.url.render_as_string(hide_password=False),
         timezone=service.zone,
-        mail=service.mail,
-        digest=service.digest_settings,
+        mail=service.runtime.mail,
+        digest=service.runtime.digest,
         web=WebSettings(host=HOST, port=PORT, secret_key=key),
     )
     sign_ins = add_sign_ins(service)
@@ -96,4 +96,4 @@ def serve(service: Service, environ: Mapping[str, str]) -> None:
     print(announcement(site), flush=True)
     hide_feed_tokens()
     uvicorn.run(site.app, host=HOST, port=PORT, log_level="warning")
-    service.engine.dispose()
+    service.runtime.engine.dispose()

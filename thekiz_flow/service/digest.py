@@ -15,6 +15,7 @@ from thekiz_flow.digest.aggregate import YearInput, build_digest_in_parts
 from thekiz_flow.digest.files import DigestFiles, digest_paths, write_digest
 from thekiz_flow.digest.model import Digest
 from thekiz_flow.service.lifecycle import LifecycleService
+from thekiz_flow.service.runtime import Runtime
 from thekiz_flow.store import digest_queries
 from thekiz_flow.store.activities import ActivityFilter
 from thekiz_flow.store.digest_queries import ByCentre
@@ -28,10 +29,16 @@ BUDGET_WARNING = 80  # percent
 PART = 2000  # centres whose year is read at a time
 
 
-class DigestService(LifecycleService):
+class DigestService:
+    def __init__(self, rt: Runtime, lifecycle: LifecycleService) -> None:
+        self.rt = rt
+        self.lifecycle = lifecycle
+
     def _year(self, year: int) -> int:
-        if not 2000 <= year <= self.today().year:
-            raise InvalidInput("year", f"{year} liegt nicht zwischen 2000 und {self.today().year}")
+        if not 2000 <= year <= self.rt.today().year:
+            raise InvalidInput(
+                "year", f"{year} liegt nicht zwischen 2000 und {self.rt.today().year}"
+            )
         return year
 
     def _parts(self, year: int) -> Iterator[YearInput]:
@@ -39,7 +46,7 @@ class DigestService(LifecycleService):
         activities counted and paired by the database in one pass each, they and the stage
         changes and site visits read in one query each, ordered by centre."""
         first, last = date(year, 1, 1), date(year, 12, 31)
-        with self.unit() as repo:
+        with self.rt.unit() as repo:
             centres = digest_queries.members(repo.conn)
             trainings = {t.id: t for t in repo.trainings.find()}
             histories = ByCentre(digest_queries.histories(repo.conn, last))
@@ -59,48 +66,48 @@ class DigestService(LifecycleService):
                     trainings,
                 )
 
-    def digest(self, year: int) -> Digest:
+    def build(self, year: int) -> Digest:
         """The digest of a year, built a part of the centres at a time."""
-        return build_digest_in_parts(self.workflow, self._parts(self._year(year)))
+        return build_digest_in_parts(self.rt.workflow, self._parts(self._year(year)))
 
-    def write_digest(self, year: int, folder: Path | None = None) -> DigestFiles:
+    def write(self, year: int, folder: Path | None = None) -> DigestFiles:
         """digest-YEAR.html, .csv and .xlsx in ``folder`` (default: [digest] dir)."""
         return write_digest(
-            self.digest(year), folder or self.digest_settings.dir, self.workflow.templates_dir
+            self.build(year), folder or self.rt.digest.dir, self.rt.workflow.templates_dir
         )
 
-    def digest_years(self) -> list[int]:
+    def years(self) -> list[int]:
         """The years with history: from the first a centre was known to this (provisional) one."""
-        with self.unit() as repo:
+        with self.rt.unit() as repo:
             first = repo.first_registered()
-        this = self.today().year
+        this = self.rt.today().year
         return list(range(this if first is None else min(first.year, this), this + 1))
 
-    def digest_files(self, year: int) -> DigestFiles:
+    def files(self, year: int) -> DigestFiles:
         """A year's files in [digest] dir: as they are if written after the year ended,
         else (the current year always) written now."""
-        if year not in self.digest_years():
+        if year not in self.years():
             raise NotFound(f"Für {year} gibt es keinen Jahresbericht.")
-        files = digest_paths(self.digest_settings.dir, year)
-        ended = datetime(year + 1, 1, 1, tzinfo=self.zone).timestamp()
+        files = digest_paths(self.rt.digest.dir, year)
+        ended = datetime(year + 1, 1, 1, tzinfo=self.rt.zone).timestamp()
         paths = (files.html, files.csv, files.xlsx)
         if all(p.is_file() and p.stat().st_mtime >= ended for p in paths):
             return files
-        return self.write_digest(year)
+        return self.write(year)
 
     def require_year_over(self, year: int) -> None:
         """Only a year that is over goes to the ministry: its digest is sent once, for good."""
-        if year >= self.today().year:
+        if year >= self.rt.today().year:
             raise Refused(
                 f"Der Jahresbericht {year} geht erst nach dem Ende des Jahres an das Ministerium"
             )
 
-    def send_digest(self, year: int, files: DigestFiles) -> bool:
+    def send(self, year: int, files: DigestFiles) -> bool:
         """The digest to the ministry through the outbox, once per year; True if new."""
         self.require_year_over(year)
-        now = self.clock.now()
-        rendered = self.renderer.render(DIGEST_RULE, {"year": year, "today": self.today()})
-        recipient = self.mail.ministry or ""
+        now = self.rt.clock.now()
+        rendered = self.rt.renderer.render(DIGEST_RULE, {"year": year, "today": self.rt.today()})
+        recipient = self.rt.mail.ministry or ""
         mail = NewMail(
             f"{DIGEST_RULE}:{year}",
             DIGEST_RULE,
@@ -114,59 +121,59 @@ class DigestService(LifecycleService):
         )
         if not recipient:
             mail = replace(mail, status=FAILED, problem="[mail] ministry fehlt")
-        with self.unit() as repo:
+        with self.rt.unit() as repo:
             return OutboxStore(repo.conn).add([mail], now) == 1
 
     def periodic(self, now: datetime) -> int:
         """The yearly digest and the monthly overview when their day has come; how many new."""
-        today = now.astimezone(self.zone).date()
+        today = now.astimezone(self.rt.zone).date()
         new = 0
         year = today.year - 1
-        send_day = self.digest_send_day(year)
+        send_day = self.send_day(year)
         if send_day <= today < send_day + SEND_WINDOW and not self._known(f"{DIGEST_RULE}:{year}"):
-            new += self.send_digest(year, self.write_digest(year))
-        first = self.calendar.next_working_day(today.replace(day=1))
+            new += self.send(year, self.write(year))
+        first = self.rt.calendar.next_working_day(today.replace(day=1))
         key = f"{OVERVIEW_RULE}:{today:%Y-%m}"
         if first <= today < first + OVERVIEW_WINDOW and not self._known(key):
-            due = datetime.combine(first, self.workflow.send_at, self.zone)
+            due = datetime.combine(first, self.rt.workflow.send_at, self.rt.zone)
             new += self._overview(key, today, due)
         return new
 
-    def digest_send_day(self, year: int) -> date:
+    def send_day(self, year: int) -> date:
         """The first day the digest of ``year`` may go out: [digest] send_on of the year
         after; never before (the tick acts for no time beyond the real clock)."""
-        month, day = self.digest_settings.send_on
+        month, day = self.rt.digest.send_on
         return date(year + 1, month, day)
 
     def _known(self, key: str) -> bool:
-        with self.unit() as repo:
+        with self.rt.unit() as repo:
             return bool(OutboxStore(repo.conn).existing({key}))
 
     def _overview(self, key: str, today: date, due: datetime) -> int:
-        if not self.mail.office:
+        if not self.rt.mail.office:
             return 0
         context = self.overview_context(today)
-        rendered = self.renderer.render(OVERVIEW_RULE, context)
+        rendered = self.rt.renderer.render(OVERVIEW_RULE, context)
         mail = NewMail(
             key,
             OVERVIEW_RULE,
             "office",
-            self.mail.office,
+            self.rt.mail.office,
             rendered.subject,
             rendered.text,
             rendered.html,
             due,
         )
-        with self.unit() as repo:
-            return OutboxStore(repo.conn).add([mail], self.clock.now())
+        with self.rt.unit() as repo:
+            return OutboxStore(repo.conn).add([mail], self.rt.clock.now())
 
     def overview_context(self, today: date) -> dict[str, object]:
         eligible = [
             {"centre": e.centre.name, "centre_id": e.centre.id, "trigger": e.trigger}
-            for e in self.eligible(today)
+            for e in self.lifecycle.eligible(today)
             if e.eligible
         ]
-        with self.unit() as repo:
+        with self.rt.unit() as repo:
             names = {c.id: c for c in repo.centres()}
             coaches = {c.id: c.name for c in repo.coaches()}
             ahead = repo.activities.find(
@@ -209,10 +216,13 @@ class DigestService(LifecycleService):
     def _budget_warnings(self, repo: Repository, year: int) -> list[dict[str, object]]:
         warnings = []
         for centre in repo.centres():
-            if not self.workflow.stage(centre.stage).active:
+            if not self.rt.workflow.stage(centre.stage).active:
                 continue
             figures = year_budget(
-                self.workflow, repo.history(centre.id), repo.activities.of_centre(centre.id), year
+                self.rt.workflow,
+                repo.history(centre.id),
+                repo.activities.of_centre(centre.id),
+                year,
             )
             if figures.budget > 0 and figures.spent * 100 >= figures.budget * BUDGET_WARNING:
                 percent = int(figures.spent * 100 / figures.budget)

@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from thekiz_flow.core.errors import NotFound, Refused
 from thekiz_flow.core.model import Coach
 from thekiz_flow.mail.ical import calendar_feed
-from thekiz_flow.service.base import ServiceBase
+from thekiz_flow.service.runtime import Runtime
 from thekiz_flow.store.feeds import FeedStore
 
 PAST = timedelta(weeks=8)  # how far back a feed reaches, and how long it keeps a cancellation
@@ -30,37 +30,40 @@ def feed_path(token: str) -> str:
     return f"/feeds/{token}.ics"
 
 
-class FeedService(ServiceBase):
-    def create_feed(self, coach_ref: str) -> tuple[Coach, str]:
+class FeedService:
+    def __init__(self, rt: Runtime) -> None:
+        self.rt = rt
+
+    def create(self, coach_ref: str) -> tuple[Coach, str]:
         """A new link for the coach (an older one stops working) and its token, shown once."""
         token = secrets.token_urlsafe(32)
-        with self.unit() as repo:
-            coach = self._coach(repo, coach_ref)
-            FeedStore(repo.conn).replace(coach.id, token_hash(token), self.clock.now())
+        with self.rt.unit() as repo:
+            coach = self.rt.coach(repo, coach_ref)
+            FeedStore(repo.conn).replace(coach.id, token_hash(token), self.rt.clock.now())
         return coach, token
 
-    def revoke_feed(self, coach_ref: str) -> Coach:
-        with self.unit() as repo:
-            coach = self._coach(repo, coach_ref)
+    def revoke(self, coach_ref: str) -> Coach:
+        with self.rt.unit() as repo:
+            coach = self.rt.coach(repo, coach_ref)
             if not FeedStore(repo.conn).remove(coach.id):
                 raise Refused(f"{coach.name} hat keinen Kalender-Link")
         return coach
 
-    def feeds(self) -> dict[int, datetime]:
+    def issued(self) -> dict[int, datetime]:
         """When each coach's link was made, by coach (coaches without one are missing)."""
-        with self.unit() as repo:
+        with self.rt.unit() as repo:
             return FeedStore(repo.conn).created()
 
-    def feed_calendar(self, token: str) -> bytes:
+    def calendar(self, token: str) -> bytes:
         """The iCalendar of the link with ``token``: its coach's sessions and site visits
         from some weeks back on, and what was cancelled or handed over to another coach
         recently (so calendars drop it)."""
-        now = self.clock.now()
-        with self.unit() as repo:
+        now = self.rt.clock.now()
+        with self.rt.unit() as repo:
             store = FeedStore(repo.conn)
             coach_id = store.coach_of(token_hash(token))
             coach = None if coach_id is None else repo.coach(coach_id)
             if coach is None:
                 raise NotFound(UNKNOWN)
-            events = store.events(coach.id, self.today() - PAST, now - PAST)
-        return calendar_feed(f"ThEKiZ – {coach.name}", events, self.workflow, now)
+            events = store.events(coach.id, self.rt.today() - PAST, now - PAST)
+        return calendar_feed(f"ThEKiZ – {coach.name}", events, self.rt.workflow, now)

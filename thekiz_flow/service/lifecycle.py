@@ -15,6 +15,7 @@ from thekiz_flow.core.labels import HELD_NOUNS
 from thekiz_flow.core.model import Centre, CentreFacts, StageChange, Transition, Verdict
 from thekiz_flow.core.recommend import describe_unmet, unmet_trainings
 from thekiz_flow.service.planning import PlanningService, Trail
+from thekiz_flow.service.runtime import Runtime
 from thekiz_flow.store.outbox import NewMail, OutboxStore
 from thekiz_flow.store.repository import Repository
 
@@ -101,10 +102,14 @@ def _moved(centre: Centre, change: StageChange, resume_stage: str | None) -> Cen
     )
 
 
-class LifecycleService(PlanningService):
+class LifecycleService:
+    def __init__(self, rt: Runtime, planning: PlanningService) -> None:
+        self.rt = rt
+        self.planning = planning
+
     def history(self, centre_id: int) -> list[StageChange]:
-        with self.unit() as repo:
-            self._centre(repo, centre_id)
+        with self.rt.unit() as repo:
+            self.rt.centre(repo, centre_id)
             return repo.history(centre_id)
 
     def _facts(self, repo: Repository, centre: Centre, on: date) -> CentreFacts:
@@ -145,15 +150,15 @@ class LifecycleService(PlanningService):
         input (an unknown trigger or centre, a day in the future, --force without --reason,
         nothing selected) is refused before anything is written.
         """
-        day = self._on(on)
+        day = self.rt.on(on)
         why = validate.text("reason", reason, required=False, limit=2000)
         if force and why is None:
             raise InvalidInput("reason", "{force} braucht eine Begründung", ("force",))
-        transition = self.lifecycle.known(trigger)
-        stage = None if in_stage is None else self.stage_id(in_stage, "all_in_stage")
-        request = _Request(transition, day, self.clock.now(), self.actor, why, force)
+        transition = self.rt.rules.known(trigger)
+        stage = None if in_stage is None else self.rt.stage_id(in_stage, "all_in_stage")
+        request = _Request(transition, day, self.rt.clock.now(), self.rt.actor, why, force)
         report = BatchReport()
-        with self.unit() as repo:
+        with self.rt.unit() as repo:
             selected = self._selected(repo, centre_ids, stage)
             for start in range(0, len(selected), BATCH):
                 part = selected[start : start + BATCH]
@@ -182,7 +187,7 @@ class LifecycleService(PlanningService):
                 )
             in_stage = repo.centres(stage=stage)
             if not in_stage:
-                name = self.workflow.stage(stage).name
+                name = self.rt.workflow.stage(stage).name
                 raise NotFound(f"keine Einrichtung in der Stufe {name}", "all_in_stage")
             return in_stage
         if not centre_ids:
@@ -228,7 +233,7 @@ class LifecycleService(PlanningService):
                 f"{german.short_date(facts.on)} liegt vor dem Beginn der aktuellen Stufe "
                 f"({german.short_date(stage_since)})",
             )
-        return self.lifecycle.fire(trigger, facts, force)
+        return self.rt.rules.fire(trigger, facts, force)
 
     def _after_changes(
         self,
@@ -242,14 +247,14 @@ class LifecycleService(PlanningService):
         notices go to the outbox."""
         if not changes:
             return
-        names = self.workflow.stages
-        today = self.today()
+        names = self.rt.workflow.stages
+        today = self.rt.today()
         groups: dict[tuple[str, str, date], list[Centre]] = defaultdict(list)
         for change, centre in zip(changes, moved, strict=True):
             groups[(change.from_stage, change.to_stage, change.effective)].append(centre)
         for (source, dest, effective), centres in groups.items():
             reason = self._change_reason(source, dest)
-            self._replan_many(
+            self.planning.replan_many(
                 repo,
                 centres,
                 today,
@@ -268,15 +273,15 @@ class LifecycleService(PlanningService):
         OutboxStore(repo.conn).add(mails, changes[0].recorded_at)
 
     def _change_reason(self, source: str, dest: str) -> str:
-        names = self.workflow.stages
+        names = self.rt.workflow.stages
         return f"Stufenwechsel {names[source].name} → {names[dest].name}"
 
     def _notices(self, change: StageChange, centre: Centre) -> list[NewMail]:
         """The centre and the office hear of the change: outbox rows in the same transaction."""
-        template = self.workflow.transitions[change.trigger].notify
+        template = self.rt.workflow.transitions[change.trigger].notify
         if template is None or change.id is None:
             return []
-        names = self.workflow.stages
+        names = self.rt.workflow.stages
         context = {
             "centre": centre,
             "from_stage": names[change.from_stage],
@@ -285,7 +290,7 @@ class LifecycleService(PlanningService):
             "reason": change.reason,
         }
         return [
-            self.compose(
+            self.rt.compose(
                 f"{template}:{change.id}:{role}",
                 template,
                 template,
@@ -299,22 +304,22 @@ class LifecycleService(PlanningService):
     def _step(
         self, facts: CentreFacts, enrolments: Sequence[tuple[str, str, date]]
     ) -> Eligibility | None:
-        transition = self.workflow.forward_from(facts.centre.stage)
+        transition = self.rt.workflow.forward_from(facts.centre.stage)
         if transition is None:
             return None
-        verdict = self.lifecycle.check(transition.trigger, facts)
-        start = episode_start(facts, self.workflow)
-        unmet = unmet_trainings(self.workflow, facts.centre.stage, start, enrolments, facts.on)
-        advice = tuple(describe_unmet(self.workflow, k, d, facts.on) for k, d in unmet)
+        verdict = self.rt.rules.check(transition.trigger, facts)
+        start = episode_start(facts, self.rt.workflow)
+        unmet = unmet_trainings(self.rt.workflow, facts.centre.stage, start, enrolments, facts.on)
+        advice = tuple(describe_unmet(self.rt.workflow, k, d, facts.on) for k, d in unmet)
         return Eligibility(
             facts.centre, transition.trigger, verdict.allowed, verdict.missing, advice
         )
 
     def eligible(self, on: date | None = None) -> list[Eligibility]:
         """For each centre with a next step: whether it may take it, and what is missing."""
-        day = on or self.today()
-        with self.unit() as repo:
-            centres = [c for c in repo.centres() if self.workflow.forward_from(c.stage)]
+        day = on or self.rt.today()
+        with self.rt.unit() as repo:
+            centres = [c for c in repo.centres() if self.rt.workflow.forward_from(c.stage)]
             histories, visits = repo.histories(), repo.site_visits()
             enrolments = repo.trainings.of_centres()
         steps = (
@@ -328,8 +333,8 @@ class LifecycleService(PlanningService):
 
     def next_step(self, centre_id: int, on: date | None = None) -> Eligibility | None:
         """The centre's next step in the programme, if it has one, and what it still needs."""
-        day = on or self.today()
-        with self.unit() as repo:
-            centre = self._centre(repo, centre_id)
+        day = on or self.rt.today()
+        with self.rt.unit() as repo:
+            centre = self.rt.centre(repo, centre_id)
             enrolments = repo.trainings.of_centres([centre.id]).get(centre.id, [])
             return self._step(self._facts(repo, centre, day), enrolments)

@@ -25,7 +25,7 @@ from thekiz_flow.core.errors import InvalidInput
 from thekiz_flow.core.ids import unknown
 from thekiz_flow.core.model import FAILED, OUTBOX_STATUSES, Mail
 from thekiz_flow.mail.delivery import Backend, Outcome, make_backend
-from thekiz_flow.service.base import ServiceBase
+from thekiz_flow.service.runtime import Runtime
 from thekiz_flow.store.outbox import Claim, NewMail, OutboxRow, OutboxStore, Retry
 
 PAGE = 50  # messages on a page of the outbox
@@ -110,10 +110,13 @@ class Hold:
         self._until = started + self._lease - CLOCK_SKEW
 
 
-class OutboxService(ServiceBase):
+class OutboxService:
+    def __init__(self, rt: Runtime) -> None:
+        self.rt = rt
+
     @cached_property
     def backend(self) -> Backend:
-        return self.delivery or make_backend(self.mail)
+        return self.rt.delivery or make_backend(self.rt.mail)
 
     def dispatch(self, batches: int | None = None) -> DispatchReport:
         """Send what is due, batch by batch, until nothing is due (or ``batches`` ran).
@@ -127,36 +130,36 @@ class OutboxService(ServiceBase):
         done = 0
         while True:
             started = time.monotonic()
-            with self.unit() as repo:
+            with self.rt.unit() as repo:
                 store = OutboxStore(repo.conn)
                 if delivered is not None:
                     report.add(self._settle(store, *delivered))
                 claims = self._claim(store) if batches is None or done < batches else []
             if not claims:
                 return report
-            lease, send = self.mail.lease_seconds, self.mail.smtp.timeout
+            lease, send = self.rt.mail.lease_seconds, self.rt.mail.smtp.timeout
             hold = Hold(claims, started, lease, send, self._renew)
-            delivered = claims, backend.deliver([c.mail for c in claims], self.clock.now(), hold)
+            delivered = claims, backend.deliver([c.mail for c in claims], self.rt.clock.now(), hold)
             done += 1
 
     @property
     def _lease(self) -> timedelta:
-        return timedelta(seconds=self.mail.lease_seconds)
+        return timedelta(seconds=self.rt.mail.lease_seconds)
 
     def _claim(self, store: OutboxStore) -> list[Claim]:
-        return store.claim(self.clock.now(), self._lease, self.mail.batch_size)
+        return store.claim(self.rt.clock.now(), self._lease, self.rt.mail.batch_size)
 
     def _renew(self, claims: list[Claim]) -> set[int]:
         """Renew the claims' lease in a transaction of its own; which are still held."""
-        with self.unit() as repo:
-            return OutboxStore(repo.conn).renew(claims, self.clock.now(), self._lease)
+        with self.rt.unit() as repo:
+            return OutboxStore(repo.conn).renew(claims, self.rt.clock.now(), self._lease)
 
     def _settle(
         self, store: OutboxStore, claims: list[Claim], outcomes: list[Outcome]
     ) -> DispatchReport:
         """One statement for the sent, one for the retried; the failed one by one (each that
         really failed is told to the office)."""
-        now = self.clock.now()
+        now = self.rt.clock.now()
         by_id = {c.mail.id: c for c in claims}
         sent: list[Claim] = []
         retries: list[Retry] = []
@@ -187,15 +190,15 @@ class OutboxService(ServiceBase):
 
     def _tell_office(self, store: OutboxStore, claim: Claim, error: str, now: datetime) -> None:
         """One mail to the office per message that failed for good (never about itself)."""
-        if claim.mail.key.startswith(f"{NOTICE_RULE}:") or not self.mail.office:
+        if claim.mail.key.startswith(f"{NOTICE_RULE}:") or not self.rt.mail.office:
             return
         context = {"recipient": claim.mail.recipient, "subject": claim.mail.subject, "error": error}
-        rendered = self.renderer.render(NOTICE_RULE, context)
+        rendered = self.rt.renderer.render(NOTICE_RULE, context)
         notice = NewMail(
             f"{NOTICE_RULE}:{claim.mail.id}",
             NOTICE_RULE,
             "office",
-            self.mail.office,
+            self.rt.mail.office,
             rendered.subject,
             rendered.text,
             rendered.html,
@@ -203,11 +206,11 @@ class OutboxService(ServiceBase):
         )
         store.add([notice], now)
 
-    def outbox(self, status: str | None = None) -> list[OutboxRow]:
-        with self.unit() as repo:
+    def rows(self, status: str | None = None) -> list[OutboxRow]:
+        with self.rt.unit() as repo:
             return OutboxStore(repo.conn).find(status)
 
-    def outbox_page(
+    def page(
         self,
         status: str | None = None,
         before: int | None = None,
@@ -218,7 +221,7 @@ class OutboxService(ServiceBase):
         or, a page back, newer than message ``after``."""
         if status is not None:
             status = validate.choice("status", status, OUTBOX_STATUSES, "unbekannter Status")
-        with self.unit() as repo:
+        with self.rt.unit() as repo:
             store = OutboxStore(repo.conn)
             rows = store.newest(status, size + 1, before, None if before else after)
             counts = store.counts()
@@ -229,7 +232,7 @@ class OutboxService(ServiceBase):
 
     def retry(self, outbox_id: int) -> OutboxRow:
         """Send a failed message again at the next dispatch."""
-        with self.unit() as repo:
+        with self.rt.unit() as repo:
             store = OutboxStore(repo.conn)
             row = store.get(outbox_id)
             if row is None:
@@ -241,7 +244,7 @@ class OutboxService(ServiceBase):
                     f"Nachricht {outbox_id} {why}; nur fehlgeschlagene mit "
                     "Adresse werden erneut versandt",
                 )
-            store.retry(outbox_id, self.clock.now())
+            store.retry(outbox_id, self.rt.clock.now())
             found = store.get(outbox_id)
             assert found is not None
             return found

@@ -6,7 +6,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
-from functools import cached_property
 
 from thekiz_flow.core import validate
 from thekiz_flow.core.calendar import WorkCalendar
@@ -17,10 +16,9 @@ from thekiz_flow.core.planning import (
     PlanChanges,
     PlanInput,
     plan,
-    plan_stamp,
     reconcile,
 )
-from thekiz_flow.service.base import ServiceBase
+from thekiz_flow.service.runtime import Runtime
 from thekiz_flow.store.repository import Repository
 
 PART = 2000  # centres read, planned and written together: memory is bounded by a part
@@ -69,23 +67,18 @@ class PlanReport:
         self.cancelled += len(changes.cancel)
 
 
-class PlanningService(ServiceBase):
-    @cached_property
-    def calendar(self) -> WorkCalendar:
-        return WorkCalendar.of(self.workflow)
-
-    @cached_property
-    def stamp(self) -> str:
-        return plan_stamp(self.workflow)
+class PlanningService:
+    def __init__(self, rt: Runtime) -> None:
+        self.rt = rt
 
     def open_stages(self) -> list[str]:
         """Stages a centre can still leave: planned and re-checked by the tick."""
-        return [s.id for s in self.workflow.stages.values() if not s.final]
+        return [s.id for s in self.rt.workflow.stages.values() if not s.final]
 
     def centre_calendar(self, repo: Repository, centre_id: int) -> WorkCalendar:
-        return self.calendar.for_centre((c.first, c.last) for c in repo.closures(centre_id))
+        return self.rt.calendar.for_centre((c.first, c.last) for c in repo.closures(centre_id))
 
-    def _replan(
+    def replan(
         self,
         repo: Repository,
         centre: Centre,
@@ -96,7 +89,7 @@ class PlanningService(ServiceBase):
         stage_change: bool = False,
     ) -> PlanChanges:
         """Bring one centre's stored plan in line with the rules; history stays as it is."""
-        (changes,) = self._replan_many(
+        (changes,) = self.replan_many(
             repo,
             [centre],
             today,
@@ -106,7 +99,7 @@ class PlanningService(ServiceBase):
         )
         return changes
 
-    def _replan_many(
+    def replan_many(
         self,
         repo: Repository,
         centres: Sequence[Centre],
@@ -132,7 +125,7 @@ class PlanningService(ServiceBase):
         for centre in centres:
             mine = tuple(existing[centre.id])
             data = PlanInput(centre, tuple(trail.history(centre.id)), mine, today)
-            desired = plan(self.workflow, data, self.calendar.for_centre(closures[centre.id]))
+            desired = plan(self.rt.workflow, data, self.rt.calendar.for_centre(closures[centre.id]))
             all_changes.append(
                 reconcile(
                     desired,
@@ -143,9 +136,12 @@ class PlanningService(ServiceBase):
                 )
             )
         self._apply_many(repo, centres, all_changes, reason, {} if rates is None else rates)
-        repo.set_plan_stamps(ids, self.stamp)
+        repo.set_plan_stamps(ids, self.rt.stamp)
         repo.set_derived_many(
-            [(c.id, *self.derived(c, trail.history(c.id), trail.visits_of(c.id))) for c in centres]
+            [
+                (c.id, *self.rt.derived(c, trail.history(c.id), trail.visits_of(c.id)))
+                for c in centres
+            ]
         )
         return all_changes
 
@@ -158,8 +154,8 @@ class PlanningService(ServiceBase):
         another stage has no plan: only its sessions and visits still planned from
         ``cancel_from`` on can change (they are cancelled), so only those are read.
         """
-        active = [c.id for c in centres if self._active(c)]
-        idle = [c.id for c in centres if not self._active(c)]
+        active = [c.id for c in centres if self.active(c)]
+        idle = [c.id for c in centres if not self.active(c)]
         existing = repo.activities.for_planning(active, PLANNED_KINDS)
         existing.update(
             repo.activities.for_planning(idle, PLANNED_KINDS, status=PLANNED, first=cancel_from)
@@ -194,37 +190,37 @@ class PlanningService(ServiceBase):
         repo.activities.update_many(updates)
         repo.activities.cancel_many([a.id for c in all_changes for a in c.cancel], reason)
 
-    def _replan_parts(self, repo: Repository, centres: Sequence[Centre], today: date) -> PlanReport:
+    def replan_parts(self, repo: Repository, centres: Sequence[Centre], today: date) -> PlanReport:
         """Re-plan many centres a part at a time, each part written before the next is read."""
         report, rates = PlanReport(), dict[int, Decimal]()
         for start in range(0, len(centres), PART):
             part = centres[start : start + PART]
-            for changes in self._replan_many(repo, part, today, rates=rates):
+            for changes in self.replan_many(repo, part, today, rates=rates):
                 report.add(changes)
         return report
 
     def plan(self, centre_id: int | None = None, on: date | None = None) -> PlanReport:
         """Re-plan one centre or every centre in an active stage (idempotent)."""
-        today = on or self.today()
-        with self.unit() as repo:
+        today = on or self.rt.today()
+        with self.rt.unit() as repo:
             if centre_id is not None:
-                centres = [self._centre(repo, centre_id)]
+                centres = [self.rt.centre(repo, centre_id)]
             else:
-                centres = [c for c in repo.centres() if self._active(c)]
-            return self._replan_parts(repo, centres, today)
+                centres = [c for c in repo.centres() if self.active(c)]
+            return self.replan_parts(repo, centres, today)
 
     def plan_pending(self, today: date) -> PlanReport:
         """Plan every centre that was not yet planned under the current rules."""
-        with self.unit() as repo:
-            pending = repo.centres_to_plan(self.open_stages(), self.stamp)
-            return self._replan_parts(repo, pending, today)
+        with self.rt.unit() as repo:
+            pending = repo.centres_to_plan(self.open_stages(), self.rt.stamp)
+            return self.replan_parts(repo, pending, today)
 
     def set_weekday(self, centre_id: int, weekday: int | None) -> PlanChanges:
         """A centre's preferred weekday for sessions; its plan follows at once."""
-        with self.unit() as repo:
-            self._centre(repo, centre_id)
+        with self.rt.unit() as repo:
+            self.rt.centre(repo, centre_id)
             repo.set_weekday(centre_id, weekday)
-            return self._replan_if_active(repo, self._centre(repo, centre_id))
+            return self.replan_if_active(repo, self.rt.centre(repo, centre_id))
 
     def add_closure(
         self, centre_id: int, first: date, last: date, note: str | None = None
@@ -233,14 +229,14 @@ class PlanningService(ServiceBase):
         if last < first:
             raise InvalidInput("to", "liegt vor {from}", ("from",))
         text = validate.text("note", note, required=False)
-        with self.unit() as repo:
-            centre = self._centre(repo, centre_id)
+        with self.rt.unit() as repo:
+            centre = self.rt.centre(repo, centre_id)
             repo.add_closure(centre.id, first, last, text)
-            return self._replan_if_active(repo, centre)
+            return self.replan_if_active(repo, centre)
 
-    def _replan_if_active(self, repo: Repository, centre: Centre) -> PlanChanges:
+    def replan_if_active(self, repo: Repository, centre: Centre) -> PlanChanges:
         """Re-plan a centre after a change of its dates; a centre out of the programme has none."""
-        return self._replan(repo, centre, self.today()) if self._active(centre) else PlanChanges()
+        return self.replan(repo, centre, self.rt.today()) if self.active(centre) else PlanChanges()
 
-    def _active(self, centre: Centre) -> bool:
-        return self.workflow.stage(centre.stage).active
+    def active(self, centre: Centre) -> bool:
+        return self.rt.workflow.stage(centre.stage).active

@@ -27,6 +27,7 @@ from thekiz_flow.core.planning import PlanChanges
 from thekiz_flow.core.reminders import activity_of
 from thekiz_flow.service.csvfiles import read_centres
 from thekiz_flow.service.planning import PlanningService
+from thekiz_flow.service.runtime import Runtime
 from thekiz_flow.store.centre_query import SORTS, CentreQuery
 from thekiz_flow.store.outbox import OutboxStore
 from thekiz_flow.store.repository import Repository
@@ -57,34 +58,38 @@ class Reassignment:
         )
 
 
-class RegistryService(PlanningService):
+class RegistryService:
+    def __init__(self, rt: Runtime, planning: PlanningService) -> None:
+        self.rt = rt
+        self.planning = planning
+
     def add_coach(self, name: str, email: str, rate: str) -> int:
         checked_name = validate.required_text("name", name)
         checked_email = validate.email("email", email)
         checked_rate = validate.amount("rate", rate, maximum=MAX_RATE, unit="€")
-        with self.unit() as repo:
+        with self.rt.unit() as repo:
             if repo.coach_by_email(checked_email) is not None:
                 raise InvalidInput("email", f"Prozessbegleitung mit {checked_email} gibt es schon")
-            return repo.add_coach(checked_name, checked_email, checked_rate, self.clock.now())
+            return repo.add_coach(checked_name, checked_email, checked_rate, self.rt.clock.now())
 
     def coaches(self) -> list[Coach]:
-        with self.unit() as repo:
+        with self.rt.unit() as repo:
             return repo.coaches()
 
     # ------------------------------------------------------------------ centres
     def _new_centre(self, repo: Repository, given: CentreInput, on: date) -> NewCentre:
         """The centre's fields are its CSV columns."""
-        stage = self.workflow.initial
+        stage = self.rt.workflow.initial
         if given.stage:
-            stage = self.stage_id(given.stage)
+            stage = self.rt.stage_id(given.stage)
         since = validate.day("stage_since", given.stage_since) if given.stage_since else on
-        if since > self.today():
+        if since > self.rt.today():
             raise InvalidInput("stage_since", f"{german.short_date(since)} liegt in der Zukunft")
-        coach = self._coach(repo, given.coach) if given.coach else None
+        coach = self.rt.coach(repo, given.coach) if given.coach else None
         resume = self._resume_stage(stage, given.resume_stage or "")
         return NewCentre(
             name=validate.required_text("name", given.name),
-            district=self.district(given.district or ""),
+            district=self.rt.district(given.district or ""),
             email=validate.email("email", given.email),
             carrier=validate.text("carrier", given.carrier, required=False),
             coach_id=None if coach is None else coach.id,
@@ -96,11 +101,11 @@ class RegistryService(PlanningService):
     def _resume_stage(self, stage: str, given: str, field: Field = "resume_stage") -> str | None:
         """The stage a centre registered as paused returns to (``resume``): required for a
         paused stage, refused for any other."""
-        stages = self.workflow.stages
-        into = self.workflow.paused_out_of(stage)
+        stages = self.rt.workflow.stages
+        into = self.rt.workflow.paused_out_of(stage)
         if not into:
             if given.strip():
-                paused = [s.name for s in stages.values() if self.workflow.paused_out_of(s.id)]
+                paused = [s.name for s in stages.values() if self.rt.workflow.paused_out_of(s.id)]
                 raise InvalidInput(field, f"nur in der Stufe {' oder '.join(paused)}")
             return None
         if not given.strip():
@@ -112,32 +117,32 @@ class RegistryService(PlanningService):
         return validate.choice(field, given, into, "keine Stufe zum Fortsetzen")
 
     def _store_centres(self, repo: Repository, rows: Sequence[NewCentre]) -> list[int]:
-        now = self.clock.now()
+        now = self.rt.clock.now()
         ids = repo.add_centres(rows, now)
         imported = [
             StageChange(
                 i,
                 "import",
-                self.workflow.initial,
+                self.rt.workflow.initial,
                 r.stage,
                 r.stage_since,
                 now,
-                self.actor,
+                self.rt.actor,
                 IMPORT_REASON,
                 forced=True,
             )
             for i, r in zip(ids, rows, strict=True)
-            if r.stage != self.workflow.initial
+            if r.stage != self.rt.workflow.initial
         ]
         if imported:
             repo.add_changes(imported)
         for centre_id in ids:
-            self._refresh(repo, centre_id)
+            self.rt.refresh(repo, centre_id)
         return ids
 
     def add_centre(self, given: CentreInput, on: date | None = None) -> int:
-        day = self._on(on)
-        with self.unit() as repo:
+        day = self.rt.on(on)
+        with self.rt.unit() as repo:
             row = self._new_centre(repo, given, day)
             if repo.existing_centres([(row.name, row.district)]):
                 raise InvalidInput("name", f"{row.name!r} gibt es in {row.district} schon")
@@ -146,8 +151,8 @@ class RegistryService(PlanningService):
     def import_centres(self, path: Path) -> list[int]:
         """All rows or none: every bad row is reported with its line number."""
         given, problems = read_centres(path)
-        today = self.today()
-        with self.unit() as repo:
+        today = self.rt.today()
+        with self.rt.unit() as repo:
             checked: list[tuple[int, NewCentre]] = []
             first_line: dict[tuple[str, str], int] = {}
             for line, item in given:
@@ -175,24 +180,24 @@ class RegistryService(PlanningService):
             return self._store_centres(repo, [row for _, row in checked])
 
     def centres(self, stage: str | None = None, district: str | None = None) -> list[Centre]:
-        stage_id = None if stage is None else self.stage_id(stage)
-        district_name = None if district is None else self.district(district)
-        with self.unit() as repo:
+        stage_id = None if stage is None else self.rt.stage_id(stage)
+        district_name = None if district is None else self.rt.district(district)
+        with self.rt.unit() as repo:
             return repo.centres(stage_id, district_name)
 
     def find_centres(self, search: CentreSearch) -> CentrePage:
         """One page of the centres that match, found and ordered by the database."""
         # a page beyond the last is empty; there are no more pages than ids
         page = min(validate.identifier("page", search.page or "1") or 1, MAX_ID)
-        with self.unit() as repo:
+        with self.rt.unit() as repo:
             query = CentreQuery(
-                stage=self.stage_id(search.stage, "Stufe") if search.stage else None,
-                district=self.district(search.district, "Kreis") if search.district else None,
+                stage=self.rt.stage_id(search.stage, "Stufe") if search.stage else None,
+                district=self.rt.district(search.district, "Kreis") if search.district else None,
                 coach_id=self._coach_filter(repo, search.coach),
                 without_coach=search.coach == NO_COACH,
                 text=validate.text("text", search.text, required=False),
                 sort=validate.choice("sort", search.sort, SORTS, "unbekannte Sortierung"),
-                stages=list(self.workflow.stages),
+                stages=list(self.rt.workflow.stages),
                 offset=(page - 1) * PAGE_SIZE,
                 limit=PAGE_SIZE,
             )
@@ -202,7 +207,7 @@ class RegistryService(PlanningService):
     def _coach_filter(self, repo: Repository, ref: str) -> int | None:
         if ref in ("", NO_COACH):
             return None
-        return self._coach(repo, ref).id
+        return self.rt.coach(repo, ref).id
 
     def update_centre(
         self, centre_id: int, edit: CentreEdit
@@ -213,8 +218,8 @@ class RegistryService(PlanningService):
             named = ", ".join(f"{{{key}}}" for key in CHANGEABLE[:-1])
             raise InvalidInput(None, f"nichts zu ändern ({named} oder {{coach}})", CHANGEABLE)
         values = self._edited(edit)
-        with self.unit() as repo:
-            centre = self._centre(repo, centre_id)
+        with self.rt.unit() as repo:
+            centre = self.rt.centre(repo, centre_id)
             coach = None if edit.coach is None else self._coach_or_none(repo, edit.coach)
             name = str(values.get("name", centre.name))
             district = str(values.get("district", centre.district))
@@ -224,16 +229,16 @@ class RegistryService(PlanningService):
             if values:
                 repo.update_centre(centre.id, values)
             handed = None if edit.coach is None else self._reassign(repo, centre, coach)
-            changed = self._centre(repo, centre.id)
+            changed = self.rt.centre(repo, centre.id)
             if changed.weekday == centre.weekday:
                 return changed, PlanChanges(), handed
-            return changed, self._replan_if_active(repo, changed), handed
+            return changed, self.planning.replan_if_active(repo, changed), handed
 
     def _edited(self, edit: CentreEdit) -> dict[str, object]:
         """The checked columns of an edit: only the values it gives."""
         checks: dict[str, Callable[[str], object]] = {
             "name": lambda v: validate.required_text("name", v),
-            "district": lambda v: self.district(v),
+            "district": lambda v: self.rt.district(v),
             "email": lambda v: validate.email("email", v),
             "carrier": lambda v: validate.text("carrier", v, required=False),
             "weekday": lambda v: validate.weekday("weekday", v),
@@ -245,23 +250,23 @@ class RegistryService(PlanningService):
         }
 
     def centre(self, centre_id: int) -> tuple[Centre, Coach | None]:
-        with self.unit() as repo:
-            centre = self._centre(repo, centre_id)
+        with self.rt.unit() as repo:
+            centre = self.rt.centre(repo, centre_id)
             coach = None if centre.coach_id is None else repo.coach(centre.coach_id)
             return centre, coach
 
     def stage_counts(self) -> list[tuple[str, str, int]]:
-        with self.unit() as repo:
+        with self.rt.unit() as repo:
             return repo.stage_counts()
 
     def assign_coach(self, centre_id: int, coach_ref: str) -> Reassignment:
         """A centre's coach (``NO_COACH``: none), with its planned activities."""
-        with self.unit() as repo:
-            centre = self._centre(repo, centre_id)
+        with self.rt.unit() as repo:
+            centre = self.rt.centre(repo, centre_id)
             return self._reassign(repo, centre, self._coach_or_none(repo, coach_ref))
 
     def _coach_or_none(self, repo: Repository, ref: str) -> Coach | None:
-        return None if ref.strip().casefold() == NO_COACH else self._coach(repo, ref)
+        return None if ref.strip().casefold() == NO_COACH else self.rt.coach(repo, ref)
 
     def _reassign(self, repo: Repository, centre: Centre, coach: Coach | None) -> Reassignment:
         """The one rule by which a centre changes its coach, in the caller's transaction.
@@ -278,9 +283,9 @@ class RegistryService(PlanningService):
         OutboxStore(repo.conn).lock_reminders()  # a tick writing reminders finishes first
         repo.assign_coach(centre.id, new)
         rate = None if coach is None else coach.rate
-        moved = repo.activities.hand_over(centre.id, self.today(), centre.coach_id, new, rate)
+        moved = repo.activities.hand_over(centre.id, self.rt.today(), centre.coach_id, new, rate)
         withdrawn = self._withdraw_reminders(repo, centre, moved)
-        self._refresh(repo, centre.id)
+        self.rt.refresh(repo, centre.id)
         return Reassignment(coach, len(moved), withdrawn)
 
     def _withdraw_reminders(self, repo: Repository, centre: Centre, moved: list[Activity]) -> int:

@@ -14,7 +14,7 @@ from thekiz_flow.core.model import HELD, MISSED, PLANNED, Centre, Coach, Reminde
 from thekiz_flow.core.recommend import stay_starts_for_deadlines, unmet_trainings
 from thekiz_flow.core.reminders import MISSED as JUDGED_MISSED
 from thekiz_flow.core.reminders import Due, Window, activity_subject, due_for
-from thekiz_flow.service.base import ServiceBase
+from thekiz_flow.service.runtime import Runtime
 from thekiz_flow.store.activities import chunks
 from thekiz_flow.store.outbox import NewMail, OutboxStore
 from thekiz_flow.store.repository import HeldSession, Repository
@@ -55,16 +55,19 @@ class Gathering:
     budget_years: list[BudgetYear] | None = None  # read by the first budget rule
 
 
-class ReminderService(ServiceBase):
-    def window(self, repo: Repository, now: datetime) -> Window:
-        last = OutboxStore(repo.conn).last_tick()
-        return Window(now, last, self.zone, self.workflow.send_at)
+class ReminderService:
+    def __init__(self, rt: Runtime) -> None:
+        self.rt = rt
 
-    def gather(self, repo: Repository, window: Window) -> list[Due]:
+    def _window(self, repo: Repository, now: datetime) -> Window:
+        last = OutboxStore(repo.conn).last_tick()
+        return Window(now, last, self.rt.zone, self.rt.workflow.send_at)
+
+    def _gather(self, repo: Repository, window: Window) -> list[Due]:
         """Every occurrence of every rule that this tick must send or record as missed."""
         dues: list[Due] = []
         gathering = Gathering(repo, window, {coach.id: coach for coach in repo.coaches()})
-        for rule in self.workflow.reminders:
+        for rule in self.rt.workflow.reminders:
             gatherer = {
                 "activity": self._activities,
                 "stage_start": self._stage_starts,
@@ -79,7 +82,7 @@ class ReminderService(ServiceBase):
         """Materialise what is due as outbox rows (each key once) and move the tick mark."""
         store = OutboxStore(repo.conn)
         store.lock_reminders()
-        dues = self.gather(repo, self.window(repo, now))
+        dues = self._gather(repo, self._window(repo, now))
         known = store.existing({d.key for d in dues})
         fresh = [d for d in dues if d.key not in known]
         mails = (self._mail(due, now) for due in fresh)  # rendered as they are inserted
@@ -93,12 +96,12 @@ class ReminderService(ServiceBase):
 
     def preview(self, days: int) -> list[tuple[Due, str, str]]:
         """What the next ``days`` would send, to whom and when; nothing is written."""
-        now = self.clock.now()
+        now = self.rt.clock.now()
         window = Window(
-            now + timedelta(days=days), now, self.zone, self.workflow.send_at, preview=True
+            now + timedelta(days=days), now, self.rt.zone, self.rt.workflow.send_at, preview=True
         )
-        with self.unit() as repo:
-            dues = self.gather(repo, window)
+        with self.rt.unit() as repo:
+            dues = self._gather(repo, window)
             known = OutboxStore(repo.conn).existing({d.key for d in dues})
         result = []
         for due in sorted((d for d in dues if d.key not in known), key=lambda d: d.occurrence):
@@ -142,7 +145,7 @@ class ReminderService(ServiceBase):
                 continue  # the centre has moved on since: nothing to remind of
             context = {
                 "centre": centre,
-                "stage": self.workflow.stage(change.to_stage),
+                "stage": self.rt.workflow.stage(change.to_stage),
                 "since": change.effective,
                 "coach": g.coaches.get(centre.coach_id or 0),
             }
@@ -158,25 +161,25 @@ class ReminderService(ServiceBase):
         One mail per stay in a stage: the key names the day the stay's segment began.
         """
         ((_, first, last),) = g.window.anchor_days(rule)
-        today = g.window.now.astimezone(self.zone).date()
+        today = g.window.now.astimezone(self.rt.zone).date()
         found = g.repo.centres_stepping(first, last)
         ids = [centre.id for centre in found]
         visits, histories = g.repo.site_visits(ids), g.repo.histories(ids)
         dues: list[Due] = []
         for centre in found:
-            transition = self.workflow.forward_from(centre.stage)
+            transition = self.rt.workflow.forward_from(centre.stage)
             if transition is None or centre.next_step_on is None:
                 continue
             facts = facts_as_of(
                 centre, histories.get(centre.id, []), visits.get(centre.id, []), today
             )
-            if not self.lifecycle.check(transition.trigger, facts).allowed:
+            if not self.rt.rules.check(transition.trigger, facts).allowed:
                 continue
             context = {
                 "centre": centre,
-                "stage": self.workflow.stage(centre.stage),
+                "stage": self.rt.workflow.stage(centre.stage),
                 "trigger": transition.trigger,
-                "next_stage": self.workflow.stage(transition.dest),
+                "next_stage": self.rt.workflow.stage(transition.dest),
             }
             day = centre.next_step_on + timedelta(days=rule.offset_days)
             dues += due_for(
@@ -205,7 +208,7 @@ class ReminderService(ServiceBase):
     def _budget_years(self, repo: Repository, window: Window) -> list[BudgetYear]:
         """The years of the centres with a coaching session recorded as held since the
         earliest start of the budget rules, by centre and year."""
-        since = min(window.start(r) for r in self.workflow.reminders if r.follows == "budget")
+        since = min(window.start(r) for r in self.rt.workflow.reminders if r.follows == "budget")
         years: list[BudgetYear] = []
         for year, centres in _recorded_since(repo, since).items():
             for chunk in chunks(sorted(centres)):  # a chunk's sessions at a time in memory
@@ -215,7 +218,7 @@ class ReminderService(ServiceBase):
                         BudgetYear(
                             centre_id,
                             year,
-                            year_allowance(self.workflow, histories.get(centre_id, []), year),
+                            year_allowance(self.rt.workflow, histories.get(centre_id, []), year),
                             sum((_cost(s) for s in held), Decimal(0)),
                             _spending(held),
                         )
@@ -229,7 +232,7 @@ class ReminderService(ServiceBase):
         if reached is None:
             return []
         context = {
-            "centre": self._centre(g.repo, year.centre_id),
+            "centre": self.rt.centre(g.repo, year.centre_id),
             "year": year.year,
             "percent": rule.percent,
             "budget": year.budget,
@@ -254,7 +257,7 @@ class ReminderService(ServiceBase):
         """
         ((_, first, last),) = g.window.anchor_days(rule)
         dues: list[Due] = []
-        for stage in (s for s in self.workflow.stages.values() if s.active):
+        for stage in (s for s in self.rt.workflow.stages.values() if s.active):
             for expected in stage.trainings:
                 starts = stay_starts_for_deadlines(first, last, expected.within_months)
                 if starts is None:
@@ -267,13 +270,13 @@ class ReminderService(ServiceBase):
         self, g: Gathering, rule: ReminderRule, found: list[Centre], expected: TrainingRule
     ) -> list[Due]:
         ((_, first, last),) = g.window.anchor_days(rule)
-        today = g.window.now.astimezone(self.zone).date()
+        today = g.window.now.astimezone(self.rt.zone).date()
         enrolments = g.repo.trainings.of_centres([c.id for c in found]) if found else {}
         dues: list[Due] = []
         for centre in found:
             assert centre.episode_start is not None
             unmet = unmet_trainings(
-                self.workflow,
+                self.rt.workflow,
                 centre.stage,
                 centre.episode_start,
                 enrolments.get(centre.id, []),
@@ -284,7 +287,7 @@ class ReminderService(ServiceBase):
                     continue
                 context = {
                     "centre": centre,
-                    "training_kind": self.workflow.training_kinds[kind],
+                    "training_kind": self.rt.workflow.training_kinds[kind],
                     "deadline": deadline,
                     "coach": g.coaches.get(centre.coach_id or 0),
                 }
@@ -301,7 +304,7 @@ class ReminderService(ServiceBase):
 
     # ------------------------------------------------------------ rows
     def _mail(self, due: Due, now: datetime) -> NewMail:
-        mail = self.compose(
+        mail = self.rt.compose(
             due.key, due.rule.id, due.rule.template, due.role, due.context, due.occurrence
         )
         return replace(mail, status=MISSED) if due.verdict == JUDGED_MISSED else mail

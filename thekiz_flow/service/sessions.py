@@ -23,12 +23,17 @@ from thekiz_flow.core.model import (
     PlannedActivity,
 )
 from thekiz_flow.service.planning import PlanningService
+from thekiz_flow.service.runtime import Runtime
 from thekiz_flow.store.repository import Repository
 
 MAX_HOURS = Decimal(12)
 
 
-class SessionService(PlanningService):
+class SessionService:
+    def __init__(self, rt: Runtime, planning: PlanningService) -> None:
+        self.rt = rt
+        self.planning = planning
+
     def _activity(self, repo: Repository, activity_id: int, kind: str | None = None) -> Activity:
         found = repo.activities.get(activity_id)
         if found is None:
@@ -51,17 +56,17 @@ class SessionService(PlanningService):
         return {} if coach is None else {coach.id: coach.rate}
 
     def _working_day(self, repo: Repository, centre_id: int, day: date, field: Field) -> None:
-        why = self.centre_calendar(repo, centre_id).closed(day)
+        why = self.planning.centre_calendar(repo, centre_id).closed(day)
         if why is not None:
             raise InvalidInput(field, f"{german.short_date(day)} ist kein Arbeitstag ({why})")
 
     def _past(self, day: date, field: Field = "date") -> date:
-        if day > self.today():
+        if day > self.rt.today():
             raise InvalidInput(field, f"{german.short_date(day)} liegt in der Zukunft")
         return day
 
     def _future(self, day: date, field: Field = "date") -> date:
-        if day < self.today():
+        if day < self.rt.today():
             raise InvalidInput(field, f"{german.short_date(day)} liegt in der Vergangenheit")
         return day
 
@@ -69,10 +74,10 @@ class SessionService(PlanningService):
         """The stage the centre was in on ``day`` if that stage has activities of ``kind``
         (coaching sessions, site visits); else :class:`Refused` saying where the day lies."""
         history = repo.history(centre.id)
-        stage, since = stay_on(history, self.workflow.initial, day)
-        if self.workflow.stage(stage).offers(kind):
+        stage, since = stay_on(history, self.rt.workflow.initial, day)
+        if self.rt.workflow.stage(stage).offers(kind):
             return stage
-        names = self.workflow.stages
+        names = self.rt.workflow.stages
         when = f"Am {german.short_date(day)} war die Einrichtung {centre.id}"
         if since is None:
             first, start = self._programme_start(centre, history)
@@ -87,7 +92,7 @@ class SessionService(PlanningService):
 
     def _programme_start(self, centre: Centre, history: Sequence[Change]) -> tuple[str, date]:
         """(stage, day) the centre entered the programme's active stages, or where it is now."""
-        active = [s.id for s in self.workflow.stages.values() if s.active]
+        active = [s.id for s in self.rt.workflow.stages.values() if s.active]
         entry = first_entry(history, active)
         if entry is None:
             return centre.stage, centre.stage_since
@@ -98,16 +103,16 @@ class SessionService(PlanningService):
             raise Refused(f"Einrichtung {centre.id} hat keine Prozessbegleitung")
         return centre.coach_id
 
-    def record_session(self, ref: str, day: date, hours: str, note: str | None = None) -> Activity:
+    def record(self, ref: str, day: date, hours: str, note: str | None = None) -> Activity:
         """A session held: the planned one (by its number, or the centre's of that month)."""
         self._past(day)
         amount = validate.amount("hours", hours, maximum=MAX_HOURS)
         text = validate.text("note", note, required=False, limit=2000)
-        with self.unit() as repo:
+        with self.rt.unit() as repo:
             session, stage = self._session_for(repo, ref, day)
             coach_id = session.coach_id
             if coach_id is None:
-                coach_id = self._coach_of(repo, self._centre(repo, session.centre_id))
+                coach_id = self._coach_of(repo, self.rt.centre(repo, session.centre_id))
             rate = self._rates(repo, coach_id).get(coach_id)
             values = {
                 "date": day,
@@ -127,7 +132,7 @@ class SessionService(PlanningService):
         """The session held on ``day`` and the stage of that day, if it is one with sessions."""
         text = ref.strip()
         if text[:1] in ("E", "e") and text[1:].isascii() and text[1:].isdigit():
-            centre = self._centre(repo, parse_id("id", "centre", text[1:]))
+            centre = self.rt.centre(repo, parse_id("id", "centre", text[1:]))
             stage = self._stage_held(repo, centre, day, COACHING)
             month = [
                 a
@@ -139,14 +144,14 @@ class SessionService(PlanningService):
             found = month[0] if month else self._new_session(repo, centre, stage, day, "held")
             return found, stage
         session = self._planned(repo, parse_id("id", "activity", text))
-        centre = self._centre(repo, session.centre_id)
+        centre = self.rt.centre(repo, session.centre_id)
         return session, self._stage_held(repo, centre, day, COACHING)
 
     def _new_session(
         self, repo: Repository, centre: Centre, stage_id: str, day: date, prefix: str
     ) -> Activity:
         """A session of ``stage_id`` (a stage with sessions) on ``day``, not planned before."""
-        coaching = self.workflow.stage(stage_id).coaching
+        coaching = self.rt.workflow.stage(stage_id).coaching
         coach_id = self._coach_of(repo, centre)
         hours = coaching.hours if coaching else None
         taken = {a.key for a in repo.activities.of_centre(centre.id)}
@@ -156,17 +161,17 @@ class SessionService(PlanningService):
         )
         return repo.activities.insert_one(centre.id, wanted, PLANNED, self._rates(repo, coach_id))
 
-    def session(self, activity_id: int) -> tuple[Activity, Centre]:
+    def get(self, activity_id: int) -> tuple[Activity, Centre]:
         """A coaching session and its centre (e.g. to check who may record it)."""
-        with self.unit() as repo:
+        with self.rt.unit() as repo:
             found = self._activity(repo, activity_id, COACHING)
-            return found, self._centre(repo, found.centre_id)
+            return found, self.rt.centre(repo, found.centre_id)
 
-    def move_session(self, activity_id: int, day: date, reason: str | None = None) -> Activity:
+    def move(self, activity_id: int, day: date, reason: str | None = None) -> Activity:
         """A planned session on another day; ``reason`` (optional) is kept with it."""
         self._future(day)
         why = validate.text("reason", reason, required=False, limit=2000)
-        with self.unit() as repo:
+        with self.rt.unit() as repo:
             session = self._planned(repo, activity_id)
             self._working_day(repo, session.centre_id, day, "date")
             values: dict[str, object] = {"date": day, "moved": True}
@@ -175,21 +180,21 @@ class SessionService(PlanningService):
             repo.activities.update(session.id, **values)
             return replace(session, date=day, moved=True, reason=why or session.reason)
 
-    def cancel_session(self, activity_id: int, reason: str) -> Activity:
+    def cancel(self, activity_id: int, reason: str) -> Activity:
         why = validate.required_text("reason", reason, limit=2000)
-        with self.unit() as repo:
+        with self.rt.unit() as repo:
             session = self._planned(repo, activity_id)
             repo.activities.set_status(session.id, CANCELLED, expected=PLANNED, reason=why)
             return replace(session, status=CANCELLED, reason=why)
 
-    def request_session(self, centre_id: int, day: date, hours: str | None = None) -> Activity:
+    def request(self, centre_id: int, day: date, hours: str | None = None) -> Activity:
         """A session on request (Konsultationseinrichtung, or an extra one in any stage)."""
         self._future(day)
         amount = None if hours is None else validate.amount("hours", hours, maximum=MAX_HOURS)
-        with self.unit() as repo:
-            centre = self._centre(repo, centre_id)
+        with self.rt.unit() as repo:
+            centre = self.rt.centre(repo, centre_id)
             self._working_day(repo, centre.id, day, "date")
-            stage = self.workflow.stage(centre.stage)
+            stage = self.rt.workflow.stage(centre.stage)
             if not stage.offers(COACHING):
                 raise Refused(f"Einrichtung {centre.id} ist in der Stufe {stage.name}")
             session = self._new_session(repo, centre, stage.id, day, "request")
@@ -202,8 +207,8 @@ class SessionService(PlanningService):
         """The office's site visit held: the planned one of that stage, or a new one."""
         self._past(day)
         text = validate.text("note", note, required=False, limit=2000)
-        with self.unit() as repo:
-            centre = self._centre(repo, centre_id)
+        with self.rt.unit() as repo:
+            centre = self.rt.centre(repo, centre_id)
             stage = self._stage_held(repo, centre, day, SITE_VISIT)
             visits = [a for a in repo.activities.of_centre(centre.id) if a.kind == SITE_VISIT]
             if any(a.status == HELD and a.date == day for a in visits):  # e.g. sent twice
@@ -220,5 +225,5 @@ class SessionService(PlanningService):
                 wanted = PlannedActivity(key, SITE_VISIT, stage, day)
                 visit = repo.activities.insert_one(centre.id, wanted, PLANNED, {})
             repo.activities.set_status(visit.id, HELD, expected=PLANNED, date=day, note=text)
-            self._refresh(repo, centre.id)
+            self.rt.refresh(repo, centre.id)
             return replace(visit, status=HELD, date=day, note=text)

@@ -41,7 +41,7 @@ def simulate_days(
         for offset in range(days):
             day = start + timedelta(days=offset)
             clock.set(datetime.combine(day, SIMULATED_HOUR, service.zone))
-            total.add(service.tick())
+            total.add(service.ticks.tick())
             if each_day is not None:
                 each_day(day)
             progress.advance(task)

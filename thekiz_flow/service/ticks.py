@@ -10,8 +10,9 @@ from thekiz_flow.core.clock import TOLERANCE
 from thekiz_flow.core.errors import Refused
 from thekiz_flow.service.digest import DigestService
 from thekiz_flow.service.outbox import DispatchReport, OutboxService
-from thekiz_flow.service.planning import PlanReport
+from thekiz_flow.service.planning import PlanningService, PlanReport
 from thekiz_flow.service.reminders import ReminderReport, ReminderService
+from thekiz_flow.service.runtime import Runtime
 from thekiz_flow.store.simulation import is_simulation, mark_simulation
 
 
@@ -40,12 +41,26 @@ class TickReport:
         )
 
 
-class TickService(DigestService, ReminderService, OutboxService):
+class TickService:
+    def __init__(
+        self,
+        rt: Runtime,
+        planning: PlanningService,
+        reminders: ReminderService,
+        outbox: OutboxService,
+        digest: DigestService,
+    ) -> None:
+        self.rt = rt
+        self.planning = planning
+        self.reminders = reminders
+        self.outbox = outbox
+        self.digest = digest
+
     def check_ready(self) -> None:
         """What every tick needs, or the error that it lacks: the mail backend ([mail]
         sender) and a current database schema. Nothing is written."""
-        self.backend  # noqa: B018
-        with self.unit():
+        self.outbox.backend  # noqa: B018
+        with self.rt.unit():
             pass
 
     def tick(self) -> TickReport:
@@ -56,11 +71,11 @@ class TickService(DigestService, ReminderService, OutboxService):
         """
         self.check_ready()
         now = self.acting_now()
-        plan = self.plan_pending(now.astimezone(self.zone).date())
-        with self.unit() as repo:
-            reminders = self.remind(repo, now)
-        periodic = self.periodic(now)
-        return TickReport(plan, reminders, self.dispatch(), periodic)
+        plan = self.planning.plan_pending(now.astimezone(self.rt.zone).date())
+        with self.rt.unit() as repo:
+            reminders = self.reminders.remind(repo, now)
+        periodic = self.digest.periodic(now)
+        return TickReport(plan, reminders, self.outbox.dispatch(), periodic)
 
     def acting_now(self) -> datetime:
         """The time this tick acts for: the clock rule of the tick, in one place.
@@ -74,11 +89,11 @@ class TickService(DigestService, ReminderService, OutboxService):
         never passes it, and the yearly digest waits for its day. Only a simulation
         database (see `thekiz_flow.store.simulation`) may run ahead.
         """
-        now = self.clock.now()
-        with self.unit() as repo:
+        now = self.rt.clock.now()
+        with self.rt.unit() as repo:
             if is_simulation(repo.conn):
                 return now
-        real = self.wall.now()
+        real = self.rt.wall.now()
         if now > real + TOLERANCE:
             raise Refused(
                 f"Durchlauf für {self._moment(now)} abgelehnt: die wirkliche Zeit ist "
@@ -89,8 +104,8 @@ class TickService(DigestService, ReminderService, OutboxService):
 
     def mark_simulation(self) -> None:
         """Mark this database as a simulation: its ticks may then run ahead of real time."""
-        with self.unit() as repo:
-            mark_simulation(repo.conn, self.wall.now())
+        with self.rt.unit() as repo:
+            mark_simulation(repo.conn, self.rt.wall.now())
 
     def _moment(self, instant: datetime) -> str:
-        return german.date_time(instant, self.zone)
+        return german.date_time(instant, self.rt.zone)

@@ -19,8 +19,8 @@ from thekiz_flow.core.model import (
     Training,
     TrainingInput,
 )
-from thekiz_flow.service.base import ServiceBase
 from thekiz_flow.service.csvfiles import read_trainings
+from thekiz_flow.service.runtime import Runtime
 from thekiz_flow.store.repository import Repository
 from thekiz_flow.store.trainings import NewTraining, TrainingStore
 
@@ -50,9 +50,12 @@ def _key(row: NewTraining) -> tuple[str, str, date]:
     return (row.kind, row.title.casefold(), row.date)
 
 
-class TrainingService(ServiceBase):
+class TrainingService:
+    def __init__(self, rt: Runtime) -> None:
+        self.rt = rt
+
     def _kind(self, field: Field, value: str) -> str:
-        kinds = list(self.workflow.training_kinds)
+        kinds = list(self.rt.workflow.training_kinds)
         return validate.choice(field, value, kinds, "unbekannte Fortbildungsart")
 
     def _new_training(self, given: TrainingInput) -> NewTraining:
@@ -65,16 +68,16 @@ class TrainingService(ServiceBase):
             capacity=_capacity("capacity", given.capacity),
         )
 
-    def add_training(self, kind: str, title: str, date: str, place: str, capacity: str) -> int:
+    def add(self, kind: str, title: str, date: str, place: str, capacity: str) -> int:
         row = self._new_training(TrainingInput(kind, title, date, place, capacity))
-        with self.unit() as repo:
+        with self.rt.unit() as repo:
             store = TrainingStore(repo.conn)
             if store.taken([_key(row)]):
                 raise InvalidInput(
                     "title",
                     f"{row.title!r} ({row.kind}) am {german.short_date(row.date)} gibt es schon",
                 )
-            return store.add(row, self.clock.now())
+            return store.add(row, self.rt.clock.now())
 
     def _check_rows(
         self, given: Sequence[tuple[int, TrainingInput]], problems: list[tuple[int, str]]
@@ -100,7 +103,7 @@ class TrainingService(ServiceBase):
         """All rows or none: every bad row is reported with its line number."""
         given, problems = read_trainings(path)
         checked = self._check_rows(given, problems)
-        with self.unit() as repo:
+        with self.rt.unit() as repo:
             store = TrainingStore(repo.conn)
             taken = store.taken(_key(r) for _, r in checked)
             problems += [
@@ -113,14 +116,14 @@ class TrainingService(ServiceBase):
                 raise InvalidInput(
                     None, f"{path}: nichts importiert, {len(problems)} Fehler: {listed}"
                 )
-            return store.add_many([r for _, r in checked], self.clock.now())
+            return store.add_many([r for _, r in checked], self.rt.clock.now())
 
-    def trainings(
+    def find(
         self, kind: str | None = None, first: date | None = None
     ) -> list[tuple[Training, int, int]]:
         """The catalogue by date, each offering with its numbers enrolled and waiting."""
         kind_id = None if kind is None else self._kind("kind", kind)
-        with self.unit() as repo:
+        with self.rt.unit() as repo:
             store = TrainingStore(repo.conn)
             found = store.find(kind_id, first)
             counts = store.counts([t.id for t in found])
@@ -138,7 +141,7 @@ class TrainingService(ServiceBase):
     ) -> tuple[Training, Activity]:
         """The training (its row locked) and the centre's enrolment in it."""
         training = self._training(store, training_id, lock=True)
-        centre = self._centre(repo, centre_id)
+        centre = self.rt.centre(repo, centre_id)
         found = store.enrolment(training.id, centre.id)
         if found is None:
             raise NotFound(
@@ -156,12 +159,12 @@ class TrainingService(ServiceBase):
 
     def enrol(self, training_id: int, centre_id: int) -> tuple[str, int | None]:
         """Planned if a seat is free, else waiting: (status, place on the waiting list)."""
-        today = self.today()
-        with self.unit() as repo:
+        today = self.rt.today()
+        with self.rt.unit() as repo:
             store = TrainingStore(repo.conn)
             training = self._training(store, training_id, lock=True)
-            centre = self._centre(repo, centre_id)
-            stage = self.workflow.stage(centre.stage)
+            centre = self.rt.centre(repo, centre_id)
+            stage = self.rt.workflow.stage(centre.stage)
             if stage.final:
                 raise InvalidInput(
                     None,
@@ -183,8 +186,8 @@ class TrainingService(ServiceBase):
 
     def attended(self, training_id: int, centre_id: int, on: date | None = None) -> None:
         """Record that a centre with a seat took part (planned -> held)."""
-        day = self._on(on)
-        with self.unit() as repo:
+        day = self.rt.on(on)
+        with self.rt.unit() as repo:
             training, enrolment = self._enrolment(
                 repo, TrainingStore(repo.conn), training_id, centre_id
             )
@@ -203,8 +206,8 @@ class TrainingService(ServiceBase):
         A freed seat goes to the first on the waiting list, unless the training is over.
         """
         why = validate.required_text("reason", reason, limit=MAX_REASON)
-        today = self.today()
-        with self.unit() as repo:
+        today = self.rt.today()
+        with self.rt.unit() as repo:
             store = TrainingStore(repo.conn)
             training, enrolment = self._enrolment(repo, store, training_id, centre_id)
             if enrolment.status not in (PLANNED, WAITING):
@@ -215,9 +218,9 @@ class TrainingService(ServiceBase):
             moved = store.fill_seat(training)
             return None if moved is None else moved.centre_id
 
-    def training_enrolments(self, training_id: int) -> tuple[Training, list[Enrolment]]:
+    def enrolments(self, training_id: int) -> tuple[Training, list[Enrolment]]:
         """The offering and every enrolment, in the order of enrolment."""
-        with self.unit() as repo:
+        with self.rt.unit() as repo:
             store = TrainingStore(repo.conn)
             training = self._training(store, training_id)
             rows = store.enrolments(training.id)

@@ -32,7 +32,7 @@ from sqlalchemy import Engine
 
 from thekiz_flow.core import validate
 from thekiz_flow.core.errors import Busy, Field, InvalidInput, NotFound, Throttled
-from thekiz_flow.service.base import ServiceBase
+from thekiz_flow.service.runtime import Runtime
 from thekiz_flow.store.repository import Repository
 from thekiz_flow.store.users import (
     COACH,
@@ -139,38 +139,41 @@ def _minutes_until(moment: datetime, now: datetime) -> int:
     return max(1, math.ceil((moment - now).total_seconds() / 60))
 
 
-class UserService(ServiceBase):
-    def add_user(self, email: str, role: str, password: str, coach_ref: str | None = None) -> int:
+class UserService:
+    def __init__(self, rt: Runtime) -> None:
+        self.rt = rt
+
+    def add(self, email: str, role: str, password: str, coach_ref: str | None = None) -> int:
         """A new user; a coach's user is linked to the coach with ``coach_ref`` or their e-mail."""
         address = validate.email("email", email).lower()
         checked_role = validate.choice("role", role, ROLES, "unbekannte Rolle")
         if coach_ref is not None and checked_role != COACH:
             raise InvalidInput("coach", "nur für die Rolle coach")
         password_hash = hash_password(password)
-        with self.unit() as repo:
+        with self.rt.unit() as repo:
             store = UserStore(repo.conn)
             if store.credentials(address) is not None:
                 raise InvalidInput("email", f"einen Zugang für {address} gibt es schon")
             coach_id = None
             if checked_role == COACH:
-                coach_id = self._coach(repo, coach_ref or address).id
-            return store.add(address, checked_role, password_hash, coach_id, self.clock.now())
+                coach_id = self.rt.coach(repo, coach_ref or address).id
+            return store.add(address, checked_role, password_hash, coach_id, self.rt.clock.now())
 
-    def users(self) -> list[User]:
-        with self.unit() as repo:
+    def all(self) -> list[User]:
+        with self.rt.unit() as repo:
             return UserStore(repo.conn).all()
 
-    def disable_user(self, email: str) -> User:
+    def disable(self, email: str) -> User:
         """No more sign-ins; the user's sessions end."""
-        with self.unit() as repo:
+        with self.rt.unit() as repo:
             found = self._account(repo, email)
             UserStore(repo.conn).set_disabled(found.id, True)
             SessionStore(repo.conn).end_all(found.id)
             return found
 
-    def enable_user(self, email: str) -> User:
+    def enable(self, email: str) -> User:
         """A disabled user may sign in again (with their password as it was)."""
-        with self.unit() as repo:
+        with self.rt.unit() as repo:
             found = self._account(repo, email)
             UserStore(repo.conn).set_disabled(found.id, False)
             return found
@@ -178,7 +181,7 @@ class UserService(ServiceBase):
     def set_password(self, email: str, password: str, field: Field = PASSWORD) -> User:
         """A new password (the office's, or the CLI's); every session of the user ends."""
         password_hash = hash_password(password, field)
-        with self.unit() as repo:
+        with self.rt.unit() as repo:
             found = self._account(repo, email)
             UserStore(repo.conn).set_password(found.id, password_hash)
             SessionStore(repo.conn).end_all(found.id)
@@ -194,7 +197,7 @@ class UserService(ServiceBase):
         if self._verified(session.user.email, current, client) is None:
             raise InvalidInput(CURRENT_PASSWORD, WRONG_CURRENT)
         password_hash = hash_password(new, NEW_PASSWORD)
-        with self.unit() as repo:
+        with self.rt.unit() as repo:
             UserStore(repo.conn).set_password(session.user.id, password_hash)
             SessionStore(repo.conn).end_all(session.user.id, keep=_digest(session_secret))
 
@@ -205,8 +208,8 @@ class UserService(ServiceBase):
         if user is None:
             return None
         secret = secrets.token_urlsafe(32)
-        now = self.clock.now()
-        with self.unit() as repo:
+        now = self.rt.clock.now()
+        with self.rt.unit() as repo:
             AttemptStore(repo.conn).purge(now - KEEP_ATTEMPTS)
             sessions = SessionStore(repo.conn)
             sessions.purge(now)
@@ -215,8 +218,8 @@ class UserService(ServiceBase):
 
     def web_session(self, secret: str) -> WebSession | None:
         """The session whose cookie carries ``secret``, if it has not ended; its use is noted."""
-        now = self.clock.now()
-        with self.unit() as repo:
+        now = self.rt.clock.now()
+        with self.rt.unit() as repo:
             sessions = SessionStore(repo.conn)
             found = sessions.get(_digest(secret), now)
             if found is not None and now - found.last_seen_at >= TOUCH_EVERY:
@@ -224,14 +227,14 @@ class UserService(ServiceBase):
         return found
 
     def sign_out(self, secret: str) -> None:
-        with self.unit() as repo:
+        with self.rt.unit() as repo:
             SessionStore(repo.conn).end(_digest(secret))
 
     def _verified(self, email: str, password: str, client: str) -> User | None:
         """The active user with that e-mail and password, recorded as a sign-in attempt."""
-        address, origin, now = email.strip().lower()[:320], client[:100], self.clock.now()
+        address, origin, now = email.strip().lower()[:320], client[:100], self.rt.clock.now()
         self._refuse_if_known_throttled(address, origin, now)
-        with self.unit() as repo:  # a throttled attempt only reads
+        with self.rt.unit() as repo:  # a throttled attempt only reads
             self._refuse_if_throttled(repo, address, origin, now, None)
         with _one_check_from(origin):  # a busy attempt writes nothing either
             return self._verify_recorded(address, password, origin, now)
@@ -239,13 +242,13 @@ class UserService(ServiceBase):
     def _verify_recorded(
         self, address: str, password: str, origin: str, now: datetime
     ) -> User | None:
-        with self.unit() as repo:
+        with self.rt.unit() as repo:
             attempt = AttemptStore(repo.conn).add(address, origin, now)
         # Recorded (as failed until it succeeds) before it is counted again: of many at once
         # for one address (or from one client, in several processes), only the first
         # MAX_FAILURES are checked.
         try:
-            with self.unit() as repo:
+            with self.rt.unit() as repo:
                 self._refuse_if_throttled(repo, address, origin, now, attempt)
                 found = UserStore(repo.conn).credentials(address)
             user = self._check(found, password)
@@ -253,7 +256,7 @@ class UserService(ServiceBase):
             self._drop(attempt)
             raise
         if user is not None:
-            with self.unit() as repo:
+            with self.rt.unit() as repo:
                 AttemptStore(repo.conn).succeeded(attempt)
         return user
 
@@ -270,14 +273,14 @@ class UserService(ServiceBase):
             if len(earlier) >= MAX_FAILURES:
                 until = earlier[MAX_FAILURES - 1] + WINDOW
                 with _LOCKS_LOCK:
-                    _LOCKS.setdefault(self.engine, {})[key] = until
+                    _LOCKS.setdefault(self.rt.engine, {})[key] = until
                 raise Throttled(_minutes_until(until, now))
 
     def _refuse_if_known_throttled(self, email: str, client: str, now: datetime) -> None:
         """Throttled without a look at the database, if this process saw the lock already
         (it only ends by time: no attempt that could end it sooner is checked meanwhile)."""
         with _LOCKS_LOCK:
-            locks = _LOCKS.get(self.engine, {})
+            locks = _LOCKS.get(self.rt.engine, {})
             for key in (("email", email), ("client", client)):
                 until = locks.get(key)
                 if until is not None and until > now:
@@ -285,7 +288,7 @@ class UserService(ServiceBase):
                 locks.pop(key, None)
 
     def _drop(self, attempt: int) -> None:
-        with self.unit() as repo:
+        with self.rt.unit() as repo:
             AttemptStore(repo.conn).drop(attempt)
 
     @staticmethod

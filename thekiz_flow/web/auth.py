@@ -30,7 +30,7 @@ def current_session(request: Request) -> WebSession | None:
     database, so call it in a worker thread."""
     if not hasattr(request.state, "web_session"):
         secret = session_secret(request)
-        found = None if secret is None else web_state(request).system().web_session(secret)
+        found = None if secret is None else web_state(request).system().users.web_session(secret)
         if found is None and secret is not None:
             request.session.clear()  # ended, expired or its user disabled
         request.state.web_session = found
@@ -66,7 +66,7 @@ def sign_out(request: Request) -> None:
     """The session ends in the database, so every copy of its cookie is worthless."""
     secret = session_secret(request)
     if secret is not None:
-        web_state(request).system().sign_out(secret)
+        web_state(request).system().users.sign_out(secret)
     request.session.clear()
     request.state.web_session = None
 

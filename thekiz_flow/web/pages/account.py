@@ -47,7 +47,7 @@ def change_password(ctx: Context) -> Response:
         secret = session_secret(ctx.request)
         assert secret is not None  # signed in
         current = ctx.text("current")
-        ctx.service.change_own_password(secret, current, new, client_address(ctx.request))
+        ctx.service.users.change_own_password(secret, current, new, client_address(ctx.request))
         return ctx.redirect(PATH, "Passwort geändert; auf anderen Geräten sind Sie abgemeldet.")
 
     return beside_fields(change, lambda errors: _page(ctx, errors))

@@ -67,8 +67,8 @@ def centre_list(ctx: Context) -> Response:
     given = {f.name: params[f.name] for f in fields(CentreSearch) if f.name in params}
     search = CentreSearch(**given)
     service = ctx.service
-    found = service.find_centres(search)
-    coaches = service.coaches()
+    found = service.registry.find_centres(search)
+    coaches = service.registry.coaches()
     query = {f.name: getattr(search, f.name) for f in fields(CentreSearch) if f.name != "page"}
     return ctx.render(
         "web/centres.html.j2",
@@ -104,7 +104,7 @@ def _detail(
     """The centre's page; after a refused stage change or coach with the message beside
     its field and what was typed."""
     service = ctx.service
-    centre, coach = service.centre(centre_id)
+    centre, coach = service.registry.centre(centre_id)
     office = ctx.user.role == OFFICE
     return ctx.render(
         "web/centre.html.j2",
@@ -114,10 +114,10 @@ def _detail(
         coach=coach,
         stages=service.workflow.stages,
         weekday=None if centre.weekday is None else WEEKDAY_NAMES[centre.weekday],
-        step=service.next_step(centre.id),
-        budget=service.budget(centre.id),
-        history=service.history(centre.id),
-        activities=service.activities(ActivityFilter(centre_id=centre.id)),
+        step=service.lifecycle.next_step(centre.id),
+        budget=service.overview.budget(centre.id),
+        history=service.lifecycle.history(centre.id),
+        activities=service.overview.activities(ActivityFilter(centre_id=centre.id)),
         trigger_name=trigger_name,
         kind_names=KIND_NAMES,
         status_names=STATUS_NAMES,
@@ -125,7 +125,7 @@ def _detail(
         office=office,
         may_record=may_record_for(ctx.user, centre.coach_id),
         triggers=_triggers(service, centre) if office else [],
-        coach_options=[*((c.id, c.name) for c in service.coaches()), NO_COACH_OPTION]
+        coach_options=[*((c.id, c.name) for c in service.registry.coaches()), NO_COACH_OPTION]
         if office
         else [],
         advance_errors=advance_errors or {},
@@ -138,7 +138,7 @@ def _triggers(service: Service, centre: Centre) -> list[tuple[str, str]]:
     """(trigger, German label) of every stage change the machine allows from here."""
     stages = service.workflow.stages
     options = []
-    for trigger in service.lifecycle.triggers(centre.stage):
+    for trigger in service.runtime.rules.triggers(centre.stage):
         transition = service.workflow.transitions[trigger]
         dest = centre.resume_stage if transition.returns else transition.dest
         arrow = f" (→ {stages[dest].name})" if dest is not None else ""
@@ -157,7 +157,7 @@ def advance(ctx: Context) -> Response:
     centre_id = _centre_id(ctx)
 
     def change() -> Response:
-        done = ctx.service.advance(
+        done = ctx.service.lifecycle.advance(
             centre_id,
             ctx.text("trigger"),
             _day("on", ctx.text("on")),
@@ -180,7 +180,7 @@ def assign(ctx: Context) -> Response:
     centre_id = _centre_id(ctx)
 
     def change() -> Response:
-        done = ctx.service.assign_coach(centre_id, ctx.text("coach"))
+        done = ctx.service.registry.assign_coach(centre_id, ctx.text("coach"))
         return ctx.redirect(centre_path(centre_id), done.summary())
 
     return beside_fields(change, lambda errors: _detail(ctx, centre_id, assign_errors=errors))
@@ -201,7 +201,7 @@ def _form(
         centre=centre,
         values=values,
         districts=[(d, d) for d in service.workflow.districts],
-        coaches=[(c.id, c.name) for c in service.coaches()] if centre is None else [],
+        coaches=[(c.id, c.name) for c in service.registry.coaches()] if centre is None else [],
         weekdays=WEEKDAY_CHOICES,
         errors=errors or {},
     )
@@ -224,7 +224,7 @@ def add(ctx: Context) -> Response:
     )
 
     def change() -> Response:
-        centre_id = ctx.service.add_centre(given, _day("on", typed["on"]))
+        centre_id = ctx.service.registry.add_centre(given, _day("on", typed["on"]))
         return ctx.redirect(centre_path(centre_id), f"Einrichtung {centre_id} angelegt.")
 
     return beside_fields(change, lambda errors: _form(ctx, typed, None, errors))
@@ -232,7 +232,7 @@ def add(ctx: Context) -> Response:
 
 @page(OFFICE)
 def edit_form(ctx: Context) -> Response:
-    centre, _ = ctx.service.centre(_centre_id(ctx))
+    centre, _ = ctx.service.registry.centre(_centre_id(ctx))
     values = {
         "name": centre.name,
         "district": centre.district,
@@ -249,12 +249,12 @@ def edit(ctx: Context) -> Response:
     typed = {name: ctx.text(name) for name in EDIT_FIELDS}
 
     def change() -> Response:
-        _, plan, _ = ctx.service.update_centre(centre_id, CentreEdit(**typed))
+        _, plan, _ = ctx.service.registry.update_centre(centre_id, CentreEdit(**typed))
         moved = f" {len(plan.update)} Termine verlegt." if plan.update else ""
         return ctx.redirect(centre_path(centre_id), f"Einrichtung geändert.{moved}")
 
     return beside_fields(
-        change, lambda errors: _form(ctx, typed, ctx.service.centre(centre_id)[0], errors)
+        change, lambda errors: _form(ctx, typed, ctx.service.registry.centre(centre_id)[0], errors)
     )
 
 

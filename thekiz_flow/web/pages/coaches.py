@@ -21,7 +21,7 @@ LIST_MONTHS = 3  # months of the load in the list, from this one
 @page(*READERS)
 def coaches(ctx: Context) -> Response:
     service = ctx.service
-    reports = [service.coach_report(c.id) for c in service.coaches()]
+    reports = [service.overview.coach_report(c.id) for c in service.registry.coaches()]
     return ctx.render(
         "web/coaches.html.j2",
         title="Prozessbegleitungen",
@@ -34,8 +34,8 @@ def coaches(ctx: Context) -> Response:
 @page(*READERS)
 def coach(ctx: Context) -> Response:
     service = ctx.service
-    year = service.today().year
-    report = service.coach_report(ctx.request.path_params["coach_id"], date(year, 1, 1))
+    year = service.runtime.today().year
+    report = service.overview.coach_report(ctx.request.path_params["coach_id"], date(year, 1, 1))
     return ctx.render(
         "web/coach.html.j2",
         title=report.coach.name,

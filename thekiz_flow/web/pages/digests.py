@@ -26,11 +26,11 @@ FORMATS = {
 
 @page(*ROLES)
 def digests(ctx: Context) -> Response:
-    this_year = ctx.service.today().year
+    this_year = ctx.service.runtime.today().year
     return ctx.render(
         "web/digests.html.j2",
         title="Jahresberichte",
-        years=sorted(ctx.service.digest_years(), reverse=True),
+        years=sorted(ctx.service.digest.years(), reverse=True),
         this_year=this_year,
         formats=FORMATS,
     )
@@ -41,7 +41,7 @@ def download(ctx: Context) -> Response:
     year, suffix = ctx.request.path_params["year"], ctx.request.path_params["suffix"]
     if suffix not in FORMATS:
         raise NotFound(f"Den Jahresbericht gibt es als {', '.join(FORMATS)}, nicht als {suffix}.")
-    files = ctx.service.digest_files(year)
+    files = ctx.service.digest.files(year)
     return FileResponse(
         getattr(files, suffix),
         media_type=FORMATS[suffix][1],

@@ -27,10 +27,10 @@ CALENDAR = "text/calendar; charset=utf-8"
 
 
 def _page(ctx: Context, new: tuple[Coach, str] | None = None) -> Response:
-    coaches = ctx.service.coaches()
+    coaches = ctx.service.registry.coaches()
     if ctx.user.role != OFFICE:
         coaches = [c for c in coaches if c.id == ctx.user.coach_id]
-    created = ctx.service.feeds()
+    created = ctx.service.feeds.issued()
     return ctx.render(
         "web/feeds.html.j2",
         title="Kalender",
@@ -54,20 +54,20 @@ def feeds(ctx: Context) -> Response:
 
 @action(*ROLES)
 def renew(ctx: Context) -> Response:
-    coach, token = ctx.service.create_feed(_coach_id(ctx))
+    coach, token = ctx.service.feeds.create(_coach_id(ctx))
     base = web_state(ctx.request).settings.web.base_url or str(ctx.request.base_url).rstrip("/")
     return _page(ctx, (coach, base + feed_path(token)))
 
 
 @action(*ROLES)
 def revoke(ctx: Context) -> Response:
-    coach = ctx.service.revoke_feed(_coach_id(ctx))
+    coach = ctx.service.feeds.revoke(_coach_id(ctx))
     return ctx.redirect(PATH, f"Kalender-Link von {coach.name} widerrufen.")
 
 
 def _calendar(request: Request) -> Response:
     token: str = request.path_params["token"]
-    body = web_state(request).system().feed_calendar(token)
+    body = web_state(request).system().feeds.calendar(token)
     return Response(body, media_type=CALENDAR, headers={"Cache-Control": "private, no-cache"})
 
 

@@ -55,7 +55,7 @@ def login(request: Request, form: FormData) -> Response:
     email, after = _text(form, "email"), form.get("next")
     system = web_state(request).system()
     try:
-        signed = system.sign_in(email, _text(form, "password"), client_address(request))
+        signed = system.users.sign_in(email, _text(form, "password"), client_address(request))
     except (Throttled, Busy) as refused:
         response = _form(request, status_of(refused), email=email, error=str(refused), next=after)
         if isinstance(refused, Throttled):

@@ -31,7 +31,7 @@ def link(status: str | None, **where: int) -> str:
 @page(OFFICE)
 def outbox(ctx: Context) -> Response:
     wanted = ctx.request.query_params.get("status") or None
-    shown = ctx.service.outbox_page(wanted, _number(ctx, "before"), _number(ctx, "after"))
+    shown = ctx.service.outbox.page(wanted, _number(ctx, "before"), _number(ctx, "after"))
     rows, status = shown.rows, shown.status
     return ctx.render(
         "web/outbox.html.j2",
@@ -48,7 +48,7 @@ def outbox(ctx: Context) -> Response:
 
 @action(OFFICE)
 def retry(ctx: Context) -> Response:
-    row = ctx.service.retry(ctx.request.path_params["outbox_id"])
+    row = ctx.service.outbox.retry(ctx.request.path_params["outbox_id"])
     back = safe_next(ctx.text("next")) or link("failed")
     return ctx.redirect(back, f"Nachricht {row.id} an {row.recipient} wird erneut versandt.")
 

@@ -43,9 +43,9 @@ def overview(ctx: Context) -> Response:
     return ctx.render(
         "web/overview.html.j2",
         title="Übersicht",
-        stages=stage_table(service.workflow, service.stage_counts()),
-        summary=service.overview_context(service.today()),
-        failed=service.outbox(FAILED),
+        stages=stage_table(service.workflow, service.registry.stage_counts()),
+        summary=service.digest.overview_context(service.runtime.today()),
+        failed=service.outbox.rows(FAILED),
         may_retry=ctx.user.role == OFFICE,
         trigger_name=trigger_name,
     )

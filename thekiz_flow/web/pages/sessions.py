@@ -68,9 +68,9 @@ def _month_filter(request: Request) -> date | None:
 
 
 def _planned(service: Service, kind: str, coach: int | None, month: date | None) -> list[Activity]:
-    first, last = period(month, service.today())
+    first, last = period(month, service.runtime.today())
     where = ActivityFilter(coach_id=coach, kind=kind, status=PLANNED, first=first, last=last)
-    return service.activities(where)
+    return service.overview.activities(where)
 
 
 def _split(found: Sequence[Activity], today: date) -> tuple[list[Activity], list[Activity]]:
@@ -80,12 +80,12 @@ def _split(found: Sequence[Activity], today: date) -> tuple[list[Activity], list
 
 @page(*READERS)
 def sessions(ctx: Context) -> Response:
-    service, today = ctx.service, ctx.service.today()
+    service, today = ctx.service, ctx.service.runtime.today()
     month = _month_filter(ctx.request)
     coach = coach_filter(ctx.user, ctx.request.query_params.get("coach"))
     found = _planned(service, COACHING, coach, month)
-    centres = {c.id: c for c in service.centres()}
-    coaches = service.coaches()
+    centres = {c.id: c for c in service.registry.centres()}
+    coaches = service.registry.coaches()
     unrecorded, upcoming = _split(found, today)
     return ctx.render(
         "web/sessions.html.j2",
@@ -105,7 +105,7 @@ def sessions(ctx: Context) -> Response:
 
 def _session_of(ctx: Context) -> Activity:
     """The session of the address, if the user may record it (else 403)."""
-    session, centre = ctx.service.session(ctx.request.path_params["activity_id"])
+    session, centre = ctx.service.sessions.get(ctx.request.path_params["activity_id"])
     if not may_record_for(ctx.user, centre.coach_id):
         raise Forbidden(
             f"Termin {session.id} gehört zu einer Einrichtung, die Sie nicht begleiten."
@@ -141,7 +141,7 @@ def record(ctx: Context) -> Response:
     def change(session: Activity) -> str:
         day = validate.day("date", ctx.text("date"))
         ref = str(session.id)
-        held = ctx.service.record_session(ref, day, ctx.text("hours"), ctx.text("note"))
+        held = ctx.service.sessions.record(ref, day, ctx.text("hours"), ctx.text("note"))
         hours = german.number(held.hours or Decimal(0))
         return f"Termin {held.id} gehalten am {german.short_date(held.date)}: {hours} Std."
 
@@ -152,7 +152,7 @@ def record(ctx: Context) -> Response:
 def move(ctx: Context) -> Response:
     def change(session: Activity) -> str:
         day = validate.day("date", ctx.text("date"))
-        moved = ctx.service.move_session(session.id, day, ctx.text("reason"))
+        moved = ctx.service.sessions.move(session.id, day, ctx.text("reason"))
         return f"Termin {moved.id} verschoben auf {german.short_date(moved.date)}."
 
     return _session_form(ctx, "move", "Termin verschieben", ("date", "reason"), change)
@@ -161,7 +161,7 @@ def move(ctx: Context) -> Response:
 @action(OFFICE, COACH)
 def cancel(ctx: Context) -> Response:
     def change(session: Activity) -> str:
-        cancelled = ctx.service.cancel_session(session.id, ctx.text("reason"))
+        cancelled = ctx.service.sessions.cancel(session.id, ctx.text("reason"))
         return f"Termin {cancelled.id} am {german.short_date(cancelled.date)} abgesagt."
 
     return _session_form(ctx, "cancel", "Termin absagen", ("reason",), change)
@@ -175,11 +175,11 @@ def visits(ctx: Context) -> Response:
         "web/visits.html.j2",
         title="Einrichtungsbesuche",
         visits=_planned(service, SITE_VISIT, None, month),
-        centres={c.id: c for c in service.centres()},
+        centres={c.id: c for c in service.registry.centres()},
         stages={s.id: s.name for s in service.workflow.stages.values()},
         month=month,
-        last=period(month, service.today())[1],
-        today=service.today(),
+        last=period(month, service.runtime.today())[1],
+        today=service.runtime.today(),
         may_record=ctx.user.role == OFFICE,
         back=here(ctx.request),
     )
@@ -188,7 +188,7 @@ def visits(ctx: Context) -> Response:
 @action(OFFICE)
 def record_visit(ctx: Context) -> Response:
     def change() -> Response:
-        held = ctx.service.record_visit(
+        held = ctx.service.sessions.record_visit(
             parse_id("centre", "centre", ctx.text("centre")),
             validate.day("date", ctx.text("date")),
             ctx.text("note"),

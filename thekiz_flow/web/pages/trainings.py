@@ -36,7 +36,7 @@ def find_centres(
     without those enrolled already."""
     if not query.strip():
         return []
-    found = service.find_centres(CentreSearch(text=query, sort="id")).centres
+    found = service.registry.find_centres(CentreSearch(text=query, sort="id")).centres
     return [c for c in found if c.id not in enrolled][:limit]
 
 
@@ -50,7 +50,7 @@ def catalogue(ctx: Context) -> Response:
     return ctx.render(
         "web/trainings.html.j2",
         title="Fortbildungen",
-        trainings=ctx.service.trainings(),
+        trainings=ctx.service.trainings.find(),
         kinds=ctx.service.workflow.training_kinds,
     )
 
@@ -58,7 +58,7 @@ def catalogue(ctx: Context) -> Response:
 @page(*READERS)
 def training(ctx: Context) -> Response:
     service = ctx.service
-    found, enrolments = service.training_enrolments(ctx.request.path_params["training_id"])
+    found, enrolments = service.trainings.enrolments(ctx.request.path_params["training_id"])
     query = ctx.request.query_params.get("q", "")
     may_enrol = ctx.user.role == OFFICE
     active = {e.centre_id for e in enrolments if e.status != CANCELLED}
@@ -70,7 +70,7 @@ def training(ctx: Context) -> Response:
         kind=service.workflow.training_kinds[found.kind],
         sections=sections(enrolments),
         taken=sum(e.status in (PLANNED, HELD) for e in enrolments),
-        today=service.today(),
+        today=service.runtime.today(),
         may_enrol=may_enrol,
         query=query,
         matches=matches,
@@ -89,7 +89,7 @@ def _enrolment_form(
         return ctx.redirect(f"{TRAININGS}/{training_id}", change(training_id, centre_id))
 
     def again(errors: Errors) -> Response:
-        found, _ = ctx.service.training_enrolments(training_id)
+        found, _ = ctx.service.trainings.enrolments(training_id)
         reason = form == "cancel"
         values = {"training": found, "form": form, "label": label, "reason": reason}
         typed = {"reason": ctx.text("reason")}
@@ -102,7 +102,7 @@ def _enrolment_form(
 @action(OFFICE)
 def enrol(ctx: Context) -> Response:
     def change(training_id: int, centre_id: int) -> str:
-        status, position = ctx.service.enrol(training_id, centre_id)
+        status, position = ctx.service.trainings.enrol(training_id, centre_id)
         if status == WAITING:
             return (
                 f"Die Fortbildung ist ausgebucht: Einrichtung {centre_id} steht auf der "
@@ -116,7 +116,7 @@ def enrol(ctx: Context) -> Response:
 @action(OFFICE)
 def cancel(ctx: Context) -> Response:
     def change(training_id: int, centre_id: int) -> str:
-        moved = ctx.service.cancel_enrolment(training_id, centre_id, ctx.text("reason"))
+        moved = ctx.service.trainings.cancel_enrolment(training_id, centre_id, ctx.text("reason"))
         message = f"Einrichtung {centre_id} ist abgemeldet."
         if moved is not None:
             message += f" Einrichtung {moved} rückt von der Warteliste nach und ist angemeldet."
@@ -128,7 +128,7 @@ def cancel(ctx: Context) -> Response:
 @action(OFFICE)
 def attended(ctx: Context) -> Response:
     def change(training_id: int, centre_id: int) -> str:
-        ctx.service.attended(training_id, centre_id)
+        ctx.service.trainings.attended(training_id, centre_id)
         return f"Einrichtung {centre_id} hat an Fortbildung {training_id} teilgenommen."
 
     return _enrolment_form(ctx, "attended", "teilgenommen", change)

@@ -27,7 +27,7 @@ OWN = "Den eigenen Zugang ändern Sie hier nicht, sondern unter „Mein Zugang�
 def _account(ctx: Context) -> User:
     """The user of the address: another one than the signed-in office."""
     user_id: int = ctx.request.path_params["user_id"]
-    found = next((u for u in ctx.service.users() if u.id == user_id), None)
+    found = next((u for u in ctx.service.users.all() if u.id == user_id), None)
     if found is None:
         raise unknown("user", user_id)
     return found
@@ -53,7 +53,7 @@ def _confirmed(ctx: Context) -> None:
 
 @page(OFFICE)
 def users(ctx: Context) -> Response:
-    return ctx.render("web/users.html.j2", title="Zugänge", accounts=ctx.service.users())
+    return ctx.render("web/users.html.j2", title="Zugänge", accounts=ctx.service.users.all())
 
 
 @page(OFFICE)
@@ -66,7 +66,7 @@ def set_password(ctx: Context) -> Response:
     account = _other(ctx)
 
     def change() -> Response:
-        ctx.service.set_password(account.email, new_password(ctx), NEW_PASSWORD)
+        ctx.service.users.set_password(account.email, new_password(ctx), NEW_PASSWORD)
         message = f"Neues Passwort für {account.email} gesetzt; seine Sitzungen sind beendet."
         return ctx.redirect(f"{PATH}/{account.id}", message)
 
@@ -79,7 +79,7 @@ def disable(ctx: Context) -> Response:
 
     def change() -> Response:
         _confirmed(ctx)
-        ctx.service.disable_user(account.email)
+        ctx.service.users.disable(account.email)
         message = f"Zugang {account.email} gesperrt; seine Sitzungen sind beendet."
         return ctx.redirect(f"{PATH}/{account.id}", message)
 
@@ -92,7 +92,7 @@ def enable(ctx: Context) -> Response:
 
     def change() -> Response:
         _confirmed(ctx)
-        ctx.service.enable_user(account.email)
+        ctx.service.users.enable(account.email)
         return ctx.redirect(f"{PATH}/{account.id}", f"Zugang {account.email} freigegeben.")
 
     return beside_fields(change, lambda errors: _page(ctx, account, errors))

@@ -1,7 +1,13 @@
-"""The service's common ground: the clock, the unit of work and the lookups every part needs."""
+"""What every area of the service shares: the runtime (engine, clock, zone, workflow, actor),
+the unit of work and the lookups every area needs.
+
+An area (registry, lifecycle, outbox, ...) takes a `Runtime` and the other areas it uses
+explicitly; `thekiz_flow.service.Service` holds them all.
+"""
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import date, datetime, timedelta
@@ -11,11 +17,13 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Engine
 
 from thekiz_flow.core import german, validate
+from thekiz_flow.core.calendar import WorkCalendar
 from thekiz_flow.core.clock import Clock, local_today
 from thekiz_flow.core.errors import Field, InvalidInput, NotFound
 from thekiz_flow.core.history import episode_start, facts_as_of
 from thekiz_flow.core.ids import id_in_range, unknown
 from thekiz_flow.core.model import FAILED, Centre, Coach, StageChange, Workflow
+from thekiz_flow.core.planning import plan_stamp
 from thekiz_flow.core.rules import Lifecycle
 from thekiz_flow.mail.delivery import Backend
 from thekiz_flow.mail.render import Renderer
@@ -28,7 +36,29 @@ from thekiz_flow.workflow.config import DigestSettings, MailSettings
 HORIZON = timedelta(days=366 * 30)  # how far ahead a next step is looked for
 
 
-class ServiceBase:
+class Shared:
+    """What is built once from the workflow and shared by every runtime acting for it."""
+
+    def __init__(self, workflow: Workflow) -> None:
+        self.schema_checked = False
+        self.workflow = workflow
+
+    @cached_property
+    def renderer(self) -> Renderer:
+        return Renderer(self.workflow.templates_dir)
+
+    @cached_property
+    def calendar(self) -> WorkCalendar:
+        return WorkCalendar.of(self.workflow)
+
+    @cached_property
+    def stamp(self) -> str:
+        return plan_stamp(self.workflow)
+
+
+class Runtime:
+    """The engine, the clocks, the zone, the workflow and the actor one service acts with."""
+
     def __init__(
         self,
         engine: Engine,
@@ -46,33 +76,49 @@ class ServiceBase:
         clock, checked against the database server's clock, see `RealClock`)."""
         self.engine = engine
         self.workflow = workflow
-        self.lifecycle = Lifecycle(workflow)
+        self.rules = Lifecycle(workflow)
         self.clock = clock
         self.wall = wall or RealClock(engine)
         self.zone = zone
         self.actor = actor
         self.mail = mail or MailSettings()
         self.delivery = backend  # None: the one [mail] backend names
-        self._schema_checked = False
-        self.digest_settings = digest or DigestSettings()
+        self.digest = digest or DigestSettings()
+        self.shared = Shared(workflow)
 
-    @cached_property
+    def acting_as(self, actor: str) -> Runtime:
+        """This runtime for another person (the audit trail's actor), e.g. per web request;
+        what is built from the workflow is shared, so it costs next to nothing."""
+        clone = copy.copy(self)
+        clone.actor = actor
+        return clone
+
+    @property
     def renderer(self) -> Renderer:
-        return Renderer(self.workflow.templates_dir)
+        return self.shared.renderer
+
+    @property
+    def calendar(self) -> WorkCalendar:
+        return self.shared.calendar
+
+    @property
+    def stamp(self) -> str:
+        """The plan stamp of the workflow: a centre planned under other rules is re-planned."""
+        return self.shared.stamp
 
     @contextmanager
     def unit(self) -> Iterator[Repository]:
         """One database transaction: it commits whole or not at all."""
         with self.engine.begin() as connection:
-            if not self._schema_checked:
+            if not self.shared.schema_checked:
                 require_current(connection)
-                self._schema_checked = True
+                self.shared.schema_checked = True
             yield Repository(connection, self.clock.now())
 
     def today(self) -> date:
         return local_today(self.clock, self.zone)
 
-    def _on(self, on: date | None) -> date:
+    def on(self, on: date | None) -> date:
         today = self.today()
         if on is None:
             return today
@@ -86,7 +132,7 @@ class ServiceBase:
     def district(self, value: str, field: Field = "district") -> str:
         return validate.choice(field, value, self.workflow.districts, "unbekannter Kreis")
 
-    def _centre(self, repo: Repository, centre_id: int) -> Centre:
+    def centre(self, repo: Repository, centre_id: int) -> Centre:
         centre = repo.centre(centre_id)
         if centre is None:
             raise unknown("centre", centre_id)
@@ -143,7 +189,7 @@ class ServiceBase:
             centre.id,
         )
 
-    def _refresh(self, repo: Repository, centre_id: int) -> None:
+    def refresh(self, repo: Repository, centre_id: int) -> None:
         """Keep a centre's derived dates right after anything that may move them.
 
         ``next_step_on`` is the day from which the guards of the centre's next step hold,
@@ -151,7 +197,7 @@ class ServiceBase:
         events are not); never earlier than today, so an event that makes a centre
         eligible is noticed on the day it is recorded.
         """
-        centre = self._centre(repo, centre_id)
+        centre = self.centre(repo, centre_id)
         history = repo.history(centre.id)
         visits = repo.site_visits([centre.id]).get(centre.id, [])
         repo.set_derived(centre.id, *self.derived(centre, history, visits))
@@ -166,10 +212,10 @@ class ServiceBase:
         if transition is None:
             return start, None
         later = facts_as_of(centre, history, visits, today + HORIZON)
-        since = self.lifecycle.eligible_since(transition.trigger, later, start)
+        since = self.rules.eligible_since(transition.trigger, later, start)
         return start, None if since is None else max(since, today)
 
-    def _coach(self, repo: Repository, ref: str, field: Field = "coach") -> Coach:
+    def coach(self, repo: Repository, ref: str, field: Field = "coach") -> Coach:
         text = ref.strip()
         if text.isascii() and text.isdigit():
             number = validate.identifier(field, text)
