@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from functools import lru_cache
+from typing import Protocol
 
 from dateutil.relativedelta import relativedelta
 
@@ -131,3 +132,60 @@ def crossing(spending: Iterable[tuple[datetime, Decimal]], limit: Decimal) -> da
         if total >= limit:
             return moment
     return None
+
+
+class Spent(Protocol):
+    """What the budget reminders need of a held coaching session."""
+
+    @property
+    def id(self) -> int: ...
+    @property
+    def recorded_at(self) -> datetime | None: ...
+    @property
+    def hours(self) -> Decimal | None: ...
+    @property
+    def rate(self) -> Decimal | None: ...
+
+
+@dataclass(frozen=True)
+class BudgetYear:
+    """A centre's budget year, as far as the budget reminders need it."""
+
+    centre_id: int
+    year: int
+    budget: Decimal
+    spent: Decimal  # by the held sessions
+    spending: list[tuple[datetime, Decimal]]  # (recorded_at, cost) of those, as recorded
+
+    @property
+    def last_recorded(self) -> datetime:
+        """When the latest of its sessions was recorded (one was, or it would not be read)."""
+        return self.spending[-1][0]
+
+
+def budget_year(
+    workflow: Workflow, centre_id: int, year: int, history: Sequence[Change], held: Iterable[Spent]
+) -> BudgetYear:
+    """A centre's :class:`BudgetYear` from its audit trail (in the order recorded) and the
+    coaching sessions it held in ``year``: the budget the year accrues, what they cost, and
+    the running order of that spending (sessions without a record moment count in ``spent``
+    only)."""
+    sessions = list(held)
+    return BudgetYear(
+        centre_id,
+        year,
+        year_allowance(workflow, history, year),
+        sum((session_cost(s.hours, s.rate) for s in sessions), Decimal(0)),
+        spending(sessions),
+    )
+
+
+def spending(held: Iterable[Spent]) -> list[tuple[datetime, Decimal]]:
+    """(recorded_at, cost) of the held sessions with a record, in the order recorded (the
+    session's id decides between equal moments)."""
+    recorded = sorted(
+        (s.recorded_at, s.id, session_cost(s.hours, s.rate))
+        for s in held
+        if s.recorded_at is not None
+    )
+    return [(moment, amount) for moment, _, amount in recorded]

@@ -64,6 +64,11 @@ class Window:
     def at(self, day: date) -> datetime:
         return datetime.combine(day, self.send_at, self.zone)
 
+    @property
+    def today(self) -> date:
+        """The local day of ``now``: the day the rules read the centres' histories as of."""
+        return self.now.astimezone(self.zone).date()
+
     def anchor_days(self, rule: ReminderRule) -> list[tuple[int, date, date]]:
         """For each repetition n: the event days whose occurrence may fall in this tick."""
         first = self.start(rule).astimezone(self.zone).date()

@@ -10,7 +10,7 @@ from __future__ import annotations
 import copy
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from functools import cached_property
 from zoneinfo import ZoneInfo
 
@@ -19,11 +19,12 @@ from sqlalchemy import Engine
 from thekiz_flow.core import german, validate
 from thekiz_flow.core.calendar import WorkCalendar
 from thekiz_flow.core.clock import Clock, local_today
+from thekiz_flow.core.derived import derived_dates
 from thekiz_flow.core.errors import Field, InvalidInput, NotFound
-from thekiz_flow.core.history import episode_start, facts_as_of
 from thekiz_flow.core.ids import id_in_range, unknown
 from thekiz_flow.core.model import FAILED, Centre, Coach, StageChange, Workflow
 from thekiz_flow.core.planning import plan_stamp
+from thekiz_flow.core.recipients import address
 from thekiz_flow.core.rules import Lifecycle
 from thekiz_flow.mail.delivery import Backend
 from thekiz_flow.mail.render import Renderer
@@ -32,8 +33,6 @@ from thekiz_flow.store.outbox import NewMail
 from thekiz_flow.store.repository import Repository
 from thekiz_flow.store.simulation import RealClock
 from thekiz_flow.workflow.config import DigestSettings, MailSettings
-
-HORIZON = timedelta(days=366 * 30)  # how far ahead a next step is looked for
 
 
 class Shared:
@@ -138,16 +137,6 @@ class Runtime:
             raise unknown("centre", centre_id)
         return centre
 
-    def address(self, role: str, centre: Centre, coach: Coach | None) -> tuple[str, str | None]:
-        """A role's address for a centre, or why there is none."""
-        if role == "office":
-            return (self.mail.office, None) if self.mail.office else ("", "[mail] office fehlt")
-        if role == "centre":
-            return centre.email, None
-        if coach is not None:
-            return coach.email, None
-        return "", "keine Prozessbegleitung zugeordnet"
-
     def compose(
         self,
         key: str,
@@ -161,7 +150,9 @@ class Runtime:
         centre = context["centre"]
         coach = context.get("coach")
         assert isinstance(centre, Centre)
-        recipient, problem = self.address(role, centre, coach if isinstance(coach, Coach) else None)
+        recipient, problem = address(
+            role, centre, coach if isinstance(coach, Coach) else None, self.mail.office
+        )
         if problem is not None:  # visible in the outbox, never rendered with a gap
             return NewMail(
                 key,
@@ -205,15 +196,9 @@ class Runtime:
     def derived(
         self, centre: Centre, history: Sequence[StageChange], visits: Sequence[tuple[date, str]]
     ) -> tuple[date, date | None]:
-        """(episode_start, next_step_on) of a centre from its history, as of today."""
-        today = self.today()
-        start = episode_start(facts_as_of(centre, history, visits, today), self.workflow)
-        transition = self.workflow.forward_from(centre.stage)
-        if transition is None:
-            return start, None
-        later = facts_as_of(centre, history, visits, today + HORIZON)
-        since = self.rules.eligible_since(transition.trigger, later, start)
-        return start, None if since is None else max(since, today)
+        """(episode_start, next_step_on) of a centre from its history, as of today
+        (`core.derived.derived_dates`)."""
+        return derived_dates(self.rules, centre, history, visits, self.today())
 
     def coach(self, repo: Repository, ref: str, field: Field = "coach") -> Coach:
         text = ref.strip()

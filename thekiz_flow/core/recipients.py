@@ -1,0 +1,23 @@
+"""Who receives a centre's mail: the role-to-address rule. Pure."""
+
+from __future__ import annotations
+
+from thekiz_flow.core.model import Centre, Coach
+
+
+def address(
+    role: str, centre: Centre, coach: Coach | None, office: str | None
+) -> tuple[str, str | None]:
+    """A role's address for a centre: (address, None), or ("", why there is none).
+
+    Takes the role (``office``, ``centre`` or ``coach``), the centre, the coach the mail is
+    about (None: it has none) and the office's address (None or "" if none is configured). The
+    reason is German: it is shown in the outbox instead of a mail that cannot be sent.
+    """
+    if role == "office":
+        return (office, None) if office else ("", "[mail] office fehlt")
+    if role == "centre":
+        return centre.email, None
+    if coach is not None:
+        return coach.email, None
+    return "", "keine Prozessbegleitung zugeordnet"
