@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 from icalendar import Calendar, Component
-from sqlalchemy import Connection, text
+from sqlalchemy import Engine, text
 
 from tests.cli_helpers import Run, dump
 from tests.conftest import BERLIN
@@ -87,8 +87,8 @@ def uid(activity: Activity) -> str:
 
 
 def revisions(service: Service, centre: int) -> dict[int, int]:
-    with service.unit() as repo:
-        rows = repo.conn.exec_driver_sql(
+    with service.engine.connect() as connection:  # no store returns the revision itself
+        rows = connection.exec_driver_sql(
             f"SELECT id, revision FROM activities WHERE centre_id = {centre}"
         )
         return {int(i): int(r) for i, r in rows}
@@ -221,13 +221,13 @@ def test_a_mail_being_sent_is_withdrawn_and_its_dispatcher_changes_nothing(
     centre = programme(service, clock)
     remind(service, clock, TODAY)
     with service.unit() as repo:
-        claims = OutboxStore(repo.conn).claim(clock.now(), timedelta(minutes=5), 10)
+        claims = repo.outbox.claim(clock.now(), timedelta(minutes=5), 10)
     (claim,) = [c for c in claims if c.mail.recipient == OLD]
 
     service.assign_coach(centre, NEW)
 
     with service.unit() as repo:
-        store = OutboxStore(repo.conn)
+        store = repo.outbox
         assert store.mark_sent([claim], clock.now()) == 0  # fenced: it was withdrawn
         row = store.get(claim.mail.id)
     assert row is not None
@@ -321,20 +321,20 @@ def test_a_handover_waits_for_a_tick_writing_reminders(
     with ThreadPoolExecutor(1) as pool, service.unit() as repo:
         service.remind(repo, clock.now())  # the tick's transaction, still open
         handover = pool.submit(service.assign_coach, centre, NEW)
-        assert waiting_or_done(repo.conn, handover), "the handover did not wait for the tick"
-        repo.conn.commit()
+        assert waiting_or_done(service.engine, handover), "the handover did not wait for the tick"
+    # the tick's transaction commits before the pool waits for the handover
     assert handover.result().withdrawn == 1
     (row,) = [r for r in service.outbox() if r.role == "coach"]
     assert (row.recipient, row.status) == (OLD, WITHDRAWN)
 
 
-def waiting_or_done(conn: Connection, future: Future[Any]) -> bool:
+def waiting_or_done(engine: Engine, future: Future[Any]) -> bool:
     """True once another session waits for an advisory lock; False if ``future`` finished
     (without waiting) or nothing waited within ten seconds."""
     waits = text("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted")
     deadline = monotonic() + 10
     while monotonic() < deadline and not future.done():
-        with conn.engine.connect() as other:
+        with engine.connect() as other:
             if other.execute(waits).scalar():
                 return True
         wait([future], timeout=0.05)

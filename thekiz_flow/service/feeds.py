@@ -15,7 +15,6 @@ from thekiz_flow.core.errors import NotFound, Refused
 from thekiz_flow.core.model import Coach
 from thekiz_flow.mail.ical import calendar_feed
 from thekiz_flow.service.base import ServiceBase
-from thekiz_flow.store.feeds import FeedStore
 
 PAST = timedelta(weeks=8)  # how far back a feed reaches, and how long it keeps a cancellation
 UNKNOWN = "Diesen Kalender gibt es nicht (mehr)."
@@ -36,20 +35,20 @@ class FeedService(ServiceBase):
         token = secrets.token_urlsafe(32)
         with self.unit() as repo:
             coach = self._coach(repo, coach_ref)
-            FeedStore(repo.conn).replace(coach.id, token_hash(token), self.clock.now())
+            repo.feeds.replace(coach.id, token_hash(token), self.clock.now())
         return coach, token
 
     def revoke_feed(self, coach_ref: str) -> Coach:
         with self.unit() as repo:
             coach = self._coach(repo, coach_ref)
-            if not FeedStore(repo.conn).remove(coach.id):
+            if not repo.feeds.remove(coach.id):
                 raise Refused(f"{coach.name} hat keinen Kalender-Link")
         return coach
 
     def feeds(self) -> dict[int, datetime]:
         """When each coach's link was made, by coach (coaches without one are missing)."""
         with self.unit() as repo:
-            return FeedStore(repo.conn).created()
+            return repo.feeds.created()
 
     def feed_calendar(self, token: str) -> bytes:
         """The iCalendar of the link with ``token``: its coach's sessions and site visits
@@ -57,7 +56,7 @@ class FeedService(ServiceBase):
         recently (so calendars drop it)."""
         now = self.clock.now()
         with self.unit() as repo:
-            store = FeedStore(repo.conn)
+            store = repo.feeds
             coach_id = store.coach_of(token_hash(token))
             coach = None if coach_id is None else repo.coach(coach_id)
             if coach is None:

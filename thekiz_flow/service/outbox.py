@@ -128,7 +128,7 @@ class OutboxService(ServiceBase):
         while True:
             started = time.monotonic()
             with self.unit() as repo:
-                store = OutboxStore(repo.conn)
+                store = repo.outbox
                 if delivered is not None:
                     report.add(self._settle(store, *delivered))
                 claims = self._claim(store) if batches is None or done < batches else []
@@ -149,7 +149,7 @@ class OutboxService(ServiceBase):
     def _renew(self, claims: list[Claim]) -> set[int]:
         """Renew the claims' lease in a transaction of its own; which are still held."""
         with self.unit() as repo:
-            return OutboxStore(repo.conn).renew(claims, self.clock.now(), self._lease)
+            return repo.outbox.renew(claims, self.clock.now(), self._lease)
 
     def _settle(
         self, store: OutboxStore, claims: list[Claim], outcomes: list[Outcome]
@@ -205,7 +205,7 @@ class OutboxService(ServiceBase):
 
     def outbox(self, status: str | None = None) -> list[OutboxRow]:
         with self.unit() as repo:
-            return OutboxStore(repo.conn).find(status)
+            return repo.outbox.find(status)
 
     def outbox_page(
         self,
@@ -219,7 +219,7 @@ class OutboxService(ServiceBase):
         if status is not None:
             status = validate.choice("status", status, OUTBOX_STATUSES, "unbekannter Status")
         with self.unit() as repo:
-            store = OutboxStore(repo.conn)
+            store = repo.outbox
             rows = store.newest(status, size + 1, before, None if before else after)
             counts = store.counts()
         if after is not None and before is None:
@@ -230,7 +230,7 @@ class OutboxService(ServiceBase):
     def retry(self, outbox_id: int) -> OutboxRow:
         """Send a failed message again at the next dispatch."""
         with self.unit() as repo:
-            store = OutboxStore(repo.conn)
+            store = repo.outbox
             row = store.get(outbox_id)
             if row is None:
                 raise unknown("outbox", outbox_id)

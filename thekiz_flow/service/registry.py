@@ -28,7 +28,6 @@ from thekiz_flow.core.reminders import activity_of
 from thekiz_flow.service.csvfiles import read_centres
 from thekiz_flow.service.planning import PlanningService
 from thekiz_flow.store.centre_query import SORTS, CentreQuery
-from thekiz_flow.store.outbox import OutboxStore
 from thekiz_flow.store.repository import Repository
 
 MAX_RATE = Decimal("1000")
@@ -275,7 +274,7 @@ class RegistryService(PlanningService):
         new = None if coach is None else coach.id
         if new == centre.coach_id:
             return Reassignment(coach)
-        OutboxStore(repo.conn).lock_reminders()  # a tick writing reminders finishes first
+        repo.outbox.lock_reminders()  # a tick writing reminders finishes first
         repo.assign_coach(centre.id, new)
         rate = None if coach is None else coach.rate
         moved = repo.activities.hand_over(centre.id, self.today(), centre.coach_id, new, rate)
@@ -287,7 +286,7 @@ class RegistryService(PlanningService):
         """Withdraw the coach's unsent mails about the centre: about an activity handed over,
         or about the centre itself (a training deadline, say)."""
         handed = {a.id for a in moved}
-        store = OutboxStore(repo.conn)
+        store = repo.outbox
         stale = [
             row
             for row in store.unsent(centre.id, COACH_ROLE)

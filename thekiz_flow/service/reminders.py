@@ -16,7 +16,7 @@ from thekiz_flow.core.reminders import MISSED as JUDGED_MISSED
 from thekiz_flow.core.reminders import Due, Window, activity_subject, due_for
 from thekiz_flow.service.base import ServiceBase
 from thekiz_flow.store.activities import chunks
-from thekiz_flow.store.outbox import NewMail, OutboxStore
+from thekiz_flow.store.outbox import NewMail
 from thekiz_flow.store.repository import HeldSession, Repository
 
 Coaches = Mapping[int, Coach]
@@ -57,7 +57,7 @@ class Gathering:
 
 class ReminderService(ServiceBase):
     def window(self, repo: Repository, now: datetime) -> Window:
-        last = OutboxStore(repo.conn).last_tick()
+        last = repo.outbox.last_tick()
         return Window(now, last, self.zone, self.workflow.send_at)
 
     def gather(self, repo: Repository, window: Window) -> list[Due]:
@@ -77,7 +77,7 @@ class ReminderService(ServiceBase):
 
     def remind(self, repo: Repository, now: datetime) -> ReminderReport:
         """Materialise what is due as outbox rows (each key once) and move the tick mark."""
-        store = OutboxStore(repo.conn)
+        store = repo.outbox
         store.lock_reminders()
         dues = self.gather(repo, self.window(repo, now))
         known = store.existing({d.key for d in dues})
@@ -99,7 +99,7 @@ class ReminderService(ServiceBase):
         )
         with self.unit() as repo:
             dues = self.gather(repo, window)
-            known = OutboxStore(repo.conn).existing({d.key for d in dues})
+            known = repo.outbox.existing({d.key for d in dues})
         result = []
         for due in sorted((d for d in dues if d.key not in known), key=lambda d: d.occurrence):
             mail = self._mail(due, now)

@@ -12,7 +12,6 @@ from thekiz_flow.service.digest import DigestService
 from thekiz_flow.service.outbox import DispatchReport, OutboxService
 from thekiz_flow.service.planning import PlanReport
 from thekiz_flow.service.reminders import ReminderReport, ReminderService
-from thekiz_flow.store.simulation import is_simulation, mark_simulation
 
 
 @dataclass
@@ -76,7 +75,7 @@ class TickService(DigestService, ReminderService, OutboxService):
         """
         now = self.clock.now()
         with self.unit() as repo:
-            if is_simulation(repo.conn):
+            if repo.simulation.marked():
                 return now
         real = self.wall.now()
         if now > real + TOLERANCE:
@@ -90,7 +89,7 @@ class TickService(DigestService, ReminderService, OutboxService):
     def mark_simulation(self) -> None:
         """Mark this database as a simulation: its ticks may then run ahead of real time."""
         with self.unit() as repo:
-            mark_simulation(repo.conn, self.wall.now())
+            repo.simulation.mark(self.wall.now())
 
     def _moment(self, instant: datetime) -> str:
         return german.date_time(instant, self.zone)

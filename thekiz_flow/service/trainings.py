@@ -68,7 +68,7 @@ class TrainingService(ServiceBase):
     def add_training(self, kind: str, title: str, date: str, place: str, capacity: str) -> int:
         row = self._new_training(TrainingInput(kind, title, date, place, capacity))
         with self.unit() as repo:
-            store = TrainingStore(repo.conn)
+            store = repo.trainings
             if store.taken([_key(row)]):
                 raise InvalidInput(
                     "title",
@@ -101,7 +101,7 @@ class TrainingService(ServiceBase):
         given, problems = read_trainings(path)
         checked = self._check_rows(given, problems)
         with self.unit() as repo:
-            store = TrainingStore(repo.conn)
+            store = repo.trainings
             taken = store.taken(_key(r) for _, r in checked)
             problems += [
                 (line, f"{r.title!r} ({r.kind}) am {german.short_date(r.date)} gibt es schon")
@@ -121,7 +121,7 @@ class TrainingService(ServiceBase):
         """The catalogue by date, each offering with its numbers enrolled and waiting."""
         kind_id = None if kind is None else self._kind("kind", kind)
         with self.unit() as repo:
-            store = TrainingStore(repo.conn)
+            store = repo.trainings
             found = store.find(kind_id, first)
             counts = store.counts([t.id for t in found])
         return [(t, *counts.get(t.id, (0, 0))) for t in found]
@@ -158,7 +158,7 @@ class TrainingService(ServiceBase):
         """Planned if a seat is free, else waiting: (status, place on the waiting list)."""
         today = self.today()
         with self.unit() as repo:
-            store = TrainingStore(repo.conn)
+            store = repo.trainings
             training = self._training(store, training_id, lock=True)
             centre = self._centre(repo, centre_id)
             stage = self.workflow.stage(centre.stage)
@@ -185,9 +185,7 @@ class TrainingService(ServiceBase):
         """Record that a centre with a seat took part (planned -> held)."""
         day = self._on(on)
         with self.unit() as repo:
-            training, enrolment = self._enrolment(
-                repo, TrainingStore(repo.conn), training_id, centre_id
-            )
+            training, enrolment = self._enrolment(repo, repo.trainings, training_id, centre_id)
             if day < training.date:
                 raise InvalidInput(
                     "on",
@@ -205,7 +203,7 @@ class TrainingService(ServiceBase):
         why = validate.required_text("reason", reason, limit=MAX_REASON)
         today = self.today()
         with self.unit() as repo:
-            store = TrainingStore(repo.conn)
+            store = repo.trainings
             training, enrolment = self._enrolment(repo, store, training_id, centre_id)
             if enrolment.status not in (PLANNED, WAITING):
                 raise InvalidInput(None, f"{_state(enrolment)}; nichts abzumelden")
@@ -218,7 +216,7 @@ class TrainingService(ServiceBase):
     def training_enrolments(self, training_id: int) -> tuple[Training, list[Enrolment]]:
         """The offering and every enrolment, in the order of enrolment."""
         with self.unit() as repo:
-            store = TrainingStore(repo.conn)
+            store = repo.trainings
             training = self._training(store, training_id)
             rows = store.enrolments(training.id)
         result: list[Enrolment] = []
