@@ -1,8 +1,9 @@
 """The dispatcher against real SMTP servers that fail (451, 550, a hang-up, no server), and ticks.
 
-The service's dispatch (claim, commit, SMTP, settle) runs against an
-aiosmtpd server on loopback; each test counts what the server really received. The tick tests
-catch up after downtime and repeat ticks; every mail must arrive exactly once.
+The service's dispatch (claim, commit, SMTP, settle) runs against an aiosmtpd server on
+loopback; each test counts what the server really received. The tick tests catch up after
+downtime and repeat ticks; every mail must arrive exactly once. (The store's claims and
+fences alone: tests/store/test_outbox.py.)
 """
 
 from __future__ import annotations
