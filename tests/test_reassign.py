@@ -32,7 +32,7 @@ from thekiz_flow.core.model import (
 )
 from thekiz_flow.service import Service
 from thekiz_flow.store.activities import ActivityFilter
-from thekiz_flow.store.outbox import OutboxRow, OutboxStore
+from thekiz_flow.store.outbox import NewMail, OutboxRow, OutboxStore
 
 ADMITTED = date(2025, 1, 6)  # a Monday: sessions on the first Monday of each month
 TODAY = date(2025, 3, 31)  # the session of 7 April is reminded of today (7 days before)
@@ -213,6 +213,28 @@ def test_unsent_reminders_are_withdrawn_and_the_new_coach_gets_them(
     assert not [k for k, to in mails if to == OLD and f":a{april.id}:" in k]
     service.tick()
     assert [r.key for r in service.outbox() if r.key == upcoming] == [upcoming]  # once
+
+
+def test_every_unsent_mail_about_the_centre_is_withdrawn(
+    service: Service, clock: FrozenClock
+) -> None:
+    centre = programme(service, clock)
+    april = session_on(service, centre, date(2025, 4, 7))
+    remind(service, clock, TODAY)  # April's session in 7 days
+    about_the_centre = [  # no activity in their keys: about the centre itself
+        NewMail(f"test:{n}", "test", "coach", OLD, f"Nachricht {n}", "", "", clock.now(), centre)
+        for n in (1, 2)
+    ]
+    with service.unit() as repo:
+        assert repo.outbox.add(about_the_centre, clock.now()) == 2
+    unsent = [r for r in service.outbox(PENDING) if r.role == "coach"]
+    assert len(unsent) == 3
+    assert f"session_upcoming:a{april.id}:2025-03-31:coach" in {r.key for r in unsent}
+
+    assert service.assign_coach(centre, NEW).withdrawn == 3
+
+    by_id = {r.id: r for r in service.outbox()}
+    assert {(by_id[r.id].status, by_id[r.id].recipient) for r in unsent} == {(WITHDRAWN, OLD)}
 
 
 def test_a_mail_being_sent_is_withdrawn_and_its_dispatcher_changes_nothing(
