@@ -46,7 +46,7 @@ class Probe:
     """The child's side: marks the measured section, reports progress."""
 
     def __init__(self, conn: Connection, profile: str | None, trace_memory: bool = False) -> None:
-        self.conn = conn
+        self.pipe = conn  # to the parent process
         self.profile = profile
         self.trace_memory = trace_memory
         self._last = 0.0
@@ -55,7 +55,7 @@ class Probe:
     @contextmanager
     def timed(self) -> Iterator[Timing]:
         timing = Timing()
-        self.conn.send(("start", time.time()))
+        self.pipe.send(("start", time.time()))
         self._start_profile()
         with PeakMemory() as memory, TracedPeak(self.trace_memory) as traced:
             started = time.perf_counter()
@@ -68,13 +68,13 @@ class Probe:
         timing.peak_growth_mb = memory.growth_mb
         timing.peak_mb = memory.peak_mb
         timing.memory_reset = memory.reset
-        self.conn.send(("timed", timing.seconds))
+        self.pipe.send(("timed", timing.seconds))
 
     def progress(self, done: int, total: int) -> None:
         now = time.perf_counter()
         if now - self._last >= 0.5 or done == total:
             self._last = now
-            self.conn.send(("progress", (done, total)))
+            self.pipe.send(("progress", (done, total)))
 
     # ------------------------------------------------------------------ profiling
     def _start_profile(self) -> None:

@@ -103,21 +103,22 @@ def digest(probe: Probe, url: str, year: int) -> dict[str, Any]:
 
 
 def digest_reads(probe: Probe, url: str, year: int) -> dict[str, Any]:
-    """What the digest reads, alone: its queries (``db.digest_queries``), every row fetched
+    """What the digest reads, alone: its queries (``store.digest_queries``), every row fetched
     as the digest fetches it and dropped; nothing is built of them."""
-    from thekiz_flow.store import digest_queries as reads
+    from thekiz_flow.store.repository import Repository
 
     engine = engine_for(url)
     first, last = date(year, 1, 1), date(year, 12, 31)
     with engine.connect() as conn:
         conn.execute(select(1)).all()
+        reads = Repository(conn).digest
         with probe.timed() as timing:
-            rows = len(reads.members(conn))
+            rows = len(reads.members())
             for query in (
-                reads.tallies(conn, first, last),
-                reads.pairs(conn, first, last),
-                reads.histories(conn, last),
-                reads.visits(conn, last),
+                reads.tallies(first, last),
+                reads.pairs(first, last),
+                reads.histories(last),
+                reads.visits(last),
             ):
                 rows += sum(1 for _ in query)
     return _timing(timing, rows=rows)

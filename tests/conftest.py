@@ -28,8 +28,8 @@ BERLIN = ZoneInfo("Europe/Berlin")
 TODAY = date(2026, 6, 15)
 
 # The backends a test runs on: SQLite, unless it (or its module) is marked
-# ``@pytest.mark.backends(...)``; the store's contract and PostgreSQL's own behaviour
-# (locks, concurrent claims, the server's clock) are marked to run on both.
+# ``@pytest.mark.backends(...)``. The store's contract (tests/store/) runs on both; elsewhere
+# only what PostgreSQL does its own way (locks, concurrent claims, the server's clock) does.
 BACKENDS = {SQLITE: SQLITE, POSTGRESQL: pytest.param(POSTGRESQL, marks=pytest.mark.postgres)}
 
 

@@ -24,7 +24,8 @@ from thekiz_flow.core.model import COACHING, MISSED, SENT, CentreInput, Workflow
 from thekiz_flow.service import Service
 from thekiz_flow.store.activities import ActivityFilter
 from thekiz_flow.store.engine import make_engine
-from thekiz_flow.store.simulation import RealClock, is_simulation
+from thekiz_flow.store.repository import Repository
+from thekiz_flow.store.simulation import RealClock
 from thekiz_flow.workflow.config import DigestSettings, MailSettings
 
 START = date(2025, 1, 6)  # the centre's admission
@@ -143,8 +144,8 @@ def test_a_simulation_database_may_run_ahead(
     admitted(office, clock, wall)
     office.ticks.tick()
     office.ticks.mark_simulation()
-    with engine.connect() as conn:
-        assert is_simulation(conn)
+    with office.runtime.unit() as repo:
+        assert repo.simulation.marked()
     clock.set(AHEAD)
     assert office.ticks.tick().reminders.new > 0
 
@@ -230,7 +231,7 @@ def test_simulate_on_a_copy_leaves_the_configured_database_alone(
     copy = tmp_path / "var" / "sim.db"
     engine = make_engine(f"sqlite:///{copy}")
     with engine.connect() as conn:
-        assert is_simulation(conn)
+        assert Repository(conn).simulation.marked()
     engine.dispose()
     monkeypatch.setenv("THEKIZ_FLOW_DATABASE_URL", f"sqlite:///{copy}")
     rows = json.loads(admitted_now("outbox", "--json").out)

@@ -33,8 +33,6 @@ from tests.smtp_servers import RecordingServer
 from thekiz_flow.core.model import PENDING, SENDING, SENT
 from thekiz_flow.store.tables import outbox
 
-pytestmark = pytest.mark.backends("sqlite", "postgresql")  # the store's contract
-
 LEASE = 30  # seconds: a restart fits in it, even on a busy machine
 TIMEOUT = 2  # seconds, [mail.smtp] timeout: less than the lease
 

@@ -1,8 +1,9 @@
 """The dispatcher against real SMTP servers that fail (451, 550, a hang-up, no server), and ticks.
 
-The service's dispatch (claim, commit, SMTP, settle) runs on SQLite and PostgreSQL against an
-aiosmtpd server on loopback; each test counts what the server really received. The tick tests
-catch up after downtime and repeat ticks; every mail must arrive exactly once.
+The service's dispatch (claim, commit, SMTP, settle) runs against an aiosmtpd server on
+loopback; each test counts what the server really received. The tick tests catch up after
+downtime and repeat ticks; every mail must arrive exactly once. (The store's claims and
+fences alone: tests/store/test_outbox.py.)
 """
 
 from __future__ import annotations
@@ -11,12 +12,11 @@ import re
 from collections import Counter
 from datetime import date, datetime, time, timedelta
 
-import pytest
 from sqlalchemy import Engine, event
 
 from tests.cli_helpers import dump
 from tests.conftest import BERLIN
-from tests.outbox_helpers import OFFICE, add_pending, leases, message_id, rows, smtp_service
+from tests.outbox_helpers import OFFICE, add_pending, message_id, rows, smtp_service
 from tests.smtp_servers import (
     HangUpServer,
     RecordingServer,
@@ -30,7 +30,6 @@ from thekiz_flow.core.model import (
     FAILED,
     MISSED,
     PENDING,
-    SENDING,
     SENT,
     CentreInput,
     Workflow,
@@ -39,9 +38,7 @@ from thekiz_flow.mail.delivery import AFTER_DATA
 from thekiz_flow.service import Service
 from thekiz_flow.service.outbox import NOTICE_RULE, backoff
 from thekiz_flow.store.activities import ActivityFilter
-from thekiz_flow.store.outbox import Claim, OutboxRow, OutboxStore, Retry
-
-pytestmark = pytest.mark.backends("sqlite", "postgresql")  # the store's contract
+from thekiz_flow.store.outbox import OutboxRow
 
 
 def duplicates(message_ids: list[str]) -> set[str]:
@@ -161,73 +158,6 @@ def test_a_server_down_for_a_while_gets_everything_once(
     found = rows(engine)
     assert [found[i].status for i in ids] == [SENT] * 3
     assert server.message_ids == [message_id(found[i]) for i in ids]
-
-
-def test_a_stale_claim_cannot_settle_the_row_after_the_office_retried_it(
-    engine: Engine, workflow: Workflow, clock: FrozenClock
-) -> None:
-    """The fence holds across a manual retry.
-
-    Dispatcher A claims (attempt 1) and stalls past its lease; B takes the row over
-    (attempt 2) and the server refuses it for good; the office retries it; C claims it and
-    is sending. A's late answer must not settle C's claim.
-    """
-    [mail_id] = add_pending(engine, 1, clock.now())
-    service = smtp_service(engine, workflow, clock, free_port())
-    lease = timedelta(seconds=service.runtime.mail.lease_seconds)
-
-    def claim() -> Claim:
-        with engine.begin() as connection:
-            [one] = OutboxStore(connection).claim(clock.now(), lease, 10)
-        return one
-
-    stale = claim()
-    clock.advance(lease + timedelta(seconds=1))
-    taken_over = claim()
-    with engine.begin() as connection:
-        assert OutboxStore(connection).mark_failed(taken_over, "SMTP 550: 5.1.1 unbekannt")
-    service.outbox.retry(mail_id)
-    current = claim()
-    with engine.begin() as connection:
-        late = OutboxStore(connection).mark_failed(stale, "SMTP 550: late, from A")
-    assert not late, f"A settled C's claim: attempt {stale.attempt} == {current.attempt}"
-    assert rows(engine)[mail_id].status == SENDING
-    with engine.begin() as connection:
-        assert OutboxStore(connection).mark_sent([current], clock.now()) == 1
-
-
-def test_a_batch_is_settled_only_where_its_claims_still_hold(
-    engine: Engine, clock: FrozenClock
-) -> None:
-    """Sent and retried are each one statement for the batch, fenced row by row: the rows
-    another dispatcher took over in between stay his."""
-    ids = add_pending(engine, 5, clock.now())
-    lease = timedelta(seconds=60)
-    with engine.begin() as connection:
-        stale = OutboxStore(connection).claim(clock.now(), lease, 10)
-    clock.advance(lease + timedelta(seconds=1))
-    with engine.begin() as connection:
-        taken_over = OutboxStore(connection).claim(clock.now(), lease, 2)
-    assert [c.mail.id for c in taken_over] == ids[:2]
-    later = clock.now() + timedelta(minutes=4)
-    with engine.begin() as connection:
-        store = OutboxStore(connection)
-        assert store.mark_sent([stale[0], stale[2]], clock.now()) == 1
-        retries = [
-            Retry(claim, "SMTP 451", later, ambiguous)
-            for claim, ambiguous in [(stale[1], False), (stale[3], True), (stale[4], False)]
-        ]
-        assert store.mark_retry(retries) == 2
-    found = rows(engine)
-    assert [found[i].status for i in ids] == [SENDING, SENDING, SENT, PENDING, PENDING]
-    assert [found[i].ambiguous for i in ids[3:]] == [True, False]
-    assert {(found[i].last_error, found[i].next_attempt_at) for i in ids[3:]} == {
-        ("SMTP 451", later)
-    }
-    assert leases(engine)[ids[2]] is None
-    with engine.begin() as connection:
-        assert OutboxStore(connection).mark_sent(taken_over, clock.now()) == 2
-    assert {rows(engine)[i].status for i in ids[:3]} == {SENT}
 
 
 # Ticks: reminders become outbox rows once, and a catch-up after downtime sends each once.

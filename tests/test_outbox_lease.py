@@ -33,15 +33,14 @@ from tests.outbox_helpers import (
 from tests.smtp_servers import SlowServer
 from thekiz_flow.core.model import SENT, Mail, Workflow
 from thekiz_flow.service.outbox import CLOCK_SKEW, Hold
-from thekiz_flow.store.outbox import Claim, OutboxStore
+from thekiz_flow.store.outbox import Claim
 from thekiz_flow.store.simulation import SystemClock
-
-pytestmark = pytest.mark.backends("sqlite", "postgresql")  # the store's contract
 
 LEASE = 2  # seconds: the shortest [mail] lease_seconds, above the SMTP timeout
 TIMEOUT = 1  # seconds, [mail.smtp] timeout
 
 
+@pytest.mark.backends("sqlite", "postgresql")  # concurrent claims: SKIP LOCKED on PostgreSQL
 def test_two_dispatchers_with_a_lease_shorter_than_a_batch_send_each_row_once(
     engine: Engine, database_url: str, tmp_path: Path
 ) -> None:
@@ -99,23 +98,6 @@ def test_a_dispatcher_paused_past_its_lease_sends_nothing_it_no_longer_holds(
     assert {found[i].status for i in ids} == {SENT}
     assert {found[i].attempts for i in ids} == {2}
     assert Counter(server.message_ids) == {message_id(found[i]): 1 for i in ids}
-
-
-def test_a_renewal_extends_only_the_claims_still_held(engine: Engine) -> None:
-    """A lease that ran out is renewed while nobody took it over; a claim taken over is not."""
-    now = datetime(2026, 6, 15, 10, tzinfo=UTC)
-    lease = timedelta(seconds=30)
-    first, second = add_pending(engine, 2, now)
-    with engine.begin() as connection:
-        claims = OutboxStore(connection).claim(now, lease, 2)
-    later = now + lease + timedelta(seconds=1)
-    with engine.begin() as connection:
-        [taken] = OutboxStore(connection).claim(later, lease, 1)
-    assert (taken.mail.id, taken.attempt) == (first, 2)
-    renewed = later + timedelta(seconds=1)
-    with engine.begin() as connection:
-        assert OutboxStore(connection).renew(claims, renewed, lease) == {second}
-    assert leases(engine) == {first: later + lease, second: renewed + lease}
 
 
 def test_a_lease_shorter_than_the_smtp_timeout_is_renewed_with_half_of_it_left() -> None:

@@ -29,8 +29,6 @@ from thekiz_flow.store.activities import ActivityFilter
 from thekiz_flow.store.repository import Repository
 from thekiz_flow.store.tables import activities
 
-pytestmark = pytest.mark.backends("sqlite", "postgresql")  # the store's contract
-
 
 def admitted(service: Service, clock: FrozenClock, day: date, rate: str = "60") -> int:
     clock.set(noon(day, BERLIN))

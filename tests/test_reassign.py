@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 from icalendar import Calendar, Component
-from sqlalchemy import Connection, text
+from sqlalchemy import Engine, text
 
 from tests.cli_helpers import Run, dump
 from tests.conftest import BERLIN
@@ -32,7 +32,7 @@ from thekiz_flow.core.model import (
 )
 from thekiz_flow.service import Service
 from thekiz_flow.store.activities import ActivityFilter
-from thekiz_flow.store.outbox import OutboxRow, OutboxStore
+from thekiz_flow.store.outbox import NewMail, OutboxRow, OutboxStore
 
 ADMITTED = date(2025, 1, 6)  # a Monday: sessions on the first Monday of each month
 TODAY = date(2025, 3, 31)  # the session of 7 April is reminded of today (7 days before)
@@ -89,8 +89,8 @@ def uid(activity: Activity) -> str:
 
 
 def revisions(service: Service, centre: int) -> dict[int, int]:
-    with service.runtime.unit() as repo:
-        rows = repo.conn.exec_driver_sql(
+    with service.runtime.engine.connect() as connection:  # no store returns the revision itself
+        rows = connection.exec_driver_sql(
             f"SELECT id, revision FROM activities WHERE centre_id = {centre}"
         )
         return {int(i): int(r) for i, r in rows}
@@ -217,19 +217,41 @@ def test_unsent_reminders_are_withdrawn_and_the_new_coach_gets_them(
     assert [r.key for r in service.outbox.rows() if r.key == upcoming] == [upcoming]  # once
 
 
+def test_every_unsent_mail_about_the_centre_is_withdrawn(
+    service: Service, clock: FrozenClock
+) -> None:
+    centre = programme(service, clock)
+    april = session_on(service, centre, date(2025, 4, 7))
+    remind(service, clock, TODAY)  # April's session in 7 days
+    about_the_centre = [  # no activity in their keys: about the centre itself
+        NewMail(f"test:{n}", "test", "coach", OLD, f"Nachricht {n}", "", "", clock.now(), centre)
+        for n in (1, 2)
+    ]
+    with service.runtime.unit() as repo:
+        assert repo.outbox.add(about_the_centre, clock.now()) == 2
+    unsent = [r for r in service.outbox.rows(PENDING) if r.role == "coach"]
+    assert len(unsent) == 3
+    assert f"session_upcoming:a{april.id}:2025-03-31:coach" in {r.key for r in unsent}
+
+    assert service.registry.assign_coach(centre, NEW).withdrawn == 3
+
+    by_id = {r.id: r for r in service.outbox.rows()}
+    assert {(by_id[r.id].status, by_id[r.id].recipient) for r in unsent} == {(WITHDRAWN, OLD)}
+
+
 def test_a_mail_being_sent_is_withdrawn_and_its_dispatcher_changes_nothing(
     service: Service, clock: FrozenClock
 ) -> None:
     centre = programme(service, clock)
     remind(service, clock, TODAY)
     with service.runtime.unit() as repo:
-        claims = OutboxStore(repo.conn).claim(clock.now(), timedelta(minutes=5), 10)
+        claims = repo.outbox.claim(clock.now(), timedelta(minutes=5), 10)
     (claim,) = [c for c in claims if c.mail.recipient == OLD]
 
     service.registry.assign_coach(centre, NEW)
 
     with service.runtime.unit() as repo:
-        store = OutboxStore(repo.conn)
+        store = repo.outbox
         assert store.mark_sent([claim], clock.now()) == 0  # fenced: it was withdrawn
         row = store.get(claim.mail.id)
     assert row is not None
@@ -325,20 +347,22 @@ def test_a_handover_waits_for_a_tick_writing_reminders(
     with ThreadPoolExecutor(1) as pool, service.runtime.unit() as repo:
         service.reminders.remind(repo, clock.now())  # the tick's transaction, still open
         handover = pool.submit(service.registry.assign_coach, centre, NEW)
-        assert waiting_or_done(repo.conn, handover), "the handover did not wait for the tick"
-        repo.conn.commit()
+        assert waiting_or_done(service.runtime.engine, handover), (
+            "the handover did not wait for the tick"
+        )
+    # the tick's transaction commits before the pool waits for the handover
     assert handover.result().withdrawn == 1
     (row,) = [r for r in service.outbox.rows() if r.role == "coach"]
     assert (row.recipient, row.status) == (OLD, WITHDRAWN)
 
 
-def waiting_or_done(conn: Connection, future: Future[Any]) -> bool:
+def waiting_or_done(engine: Engine, future: Future[Any]) -> bool:
     """True once another session waits for an advisory lock; False if ``future`` finished
     (without waiting) or nothing waited within ten seconds."""
     waits = text("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted")
     deadline = monotonic() + 10
     while monotonic() < deadline and not future.done():
-        with conn.engine.connect() as other:
+        with engine.connect() as other:
             if other.execute(waits).scalar():
                 return True
         wait([future], timeout=0.05)

@@ -50,7 +50,6 @@ def listed(web: TestClient, **params: str) -> list[str]:
 
 
 # ---------------------------------------------------------------------- list
-@pytest.mark.backends("sqlite", "postgresql")  # lower(), LIKE escapes: the SQL of each
 def test_the_office_lists_filters_and_searches(web: TestClient, service: Service) -> None:
     ids = programme(service)
     login(web, "office")
@@ -70,7 +69,6 @@ def test_the_office_lists_filters_and_searches(web: TestClient, service: Service
     assert listed(web, district="Jena", coach="1") == ["Kita Pusteblume"]
 
 
-@pytest.mark.backends("sqlite", "postgresql")  # name order: the collation of each
 def test_the_list_s_orders(web: TestClient, service: Service) -> None:
     ids = programme(service)
     login(web, "office")

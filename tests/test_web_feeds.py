@@ -260,8 +260,8 @@ def test_an_unrecorded_activity_is_stamped_with_the_time_of_the_request(
 ) -> None:
     ours, _ = programme(service)
     session = of_centre(service, ours, COACHING)[0]
-    with service.runtime.unit() as repo:  # rows from before recorded_at was kept
-        repo.activities.conn.exec_driver_sql("UPDATE activities SET recorded_at = NULL")
+    with service.runtime.engine.begin() as connection:  # rows from before recorded_at was kept
+        connection.exec_driver_sql("UPDATE activities SET recorded_at = NULL")
     url = new_link(web, "office")
     clock.set(datetime(2026, 6, 16, 8, tzinfo=BERLIN))
     assert events(web, url)[uid(session)].decoded("DTSTAMP") == clock.now()

@@ -14,7 +14,7 @@ from tests.web_helpers import assert_action_guarded, login
 from thekiz_flow.core.model import FAILED, PENDING, SENT
 from thekiz_flow.service import Service
 from thekiz_flow.service.outbox import PAGE
-from thekiz_flow.store.outbox import NewMail, OutboxStore
+from thekiz_flow.store.outbox import NewMail
 
 _ROW = re.compile(r"<tr>\s*<td>(\d+)</td>")
 
@@ -23,7 +23,7 @@ def mails(service: Service, count: int, status: str = SENT) -> None:
     """``count`` more messages of ``status``, due one minute after another."""
     now = service.runtime.clock.now()
     with service.runtime.unit() as repo:
-        store = OutboxStore(repo.conn)
+        store = repo.outbox
         first = len(store.find())
         store.add(
             [

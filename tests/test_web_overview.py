@@ -11,7 +11,7 @@ from starlette.testclient import TestClient
 from tests.web_helpers import login
 from thekiz_flow.core.model import FAILED, CentreInput, Workflow
 from thekiz_flow.service import Service
-from thekiz_flow.store.outbox import NewMail, OutboxStore
+from thekiz_flow.store.outbox import NewMail
 from thekiz_flow.web.pages.overview import stage_table
 
 ON = date(2024, 1, 8)
@@ -42,7 +42,7 @@ def programme(service: Service) -> None:
         problem="Postfach voll",
     )
     with service.runtime.unit() as repo:
-        OutboxStore(repo.conn).add([failed], service.runtime.clock.now())
+        repo.outbox.add([failed], service.runtime.clock.now())
 
 
 def test_the_stage_table_follows_the_programme_s_order(workflow: Workflow) -> None:

@@ -16,10 +16,9 @@ from thekiz_flow.digest.files import DigestFiles, digest_paths, write_digest
 from thekiz_flow.digest.model import Digest
 from thekiz_flow.service.lifecycle import LifecycleService
 from thekiz_flow.service.runtime import Runtime
-from thekiz_flow.store import digest_queries
 from thekiz_flow.store.activities import ActivityFilter
 from thekiz_flow.store.digest_queries import ByCentre
-from thekiz_flow.store.outbox import NewMail, OutboxStore
+from thekiz_flow.store.outbox import NewMail
 from thekiz_flow.store.repository import Repository
 
 DIGEST_RULE, OVERVIEW_RULE = "digest", "overview"
@@ -47,12 +46,12 @@ class DigestService:
         changes and site visits read in one query each, ordered by centre."""
         first, last = date(year, 1, 1), date(year, 12, 31)
         with self.rt.unit() as repo:
-            centres = digest_queries.members(repo.conn)
+            centres = repo.digest.members()
             trainings = {t.id: t for t in repo.trainings.find()}
-            histories = ByCentre(digest_queries.histories(repo.conn, last))
-            tallies = ByCentre(digest_queries.tallies(repo.conn, first, last))
-            pairs = ByCentre(digest_queries.pairs(repo.conn, first, last))
-            visits = ByCentre(digest_queries.visits(repo.conn, last))
+            histories = ByCentre(repo.digest.histories(last))
+            tallies = ByCentre(repo.digest.tallies(first, last))
+            pairs = ByCentre(repo.digest.pairs(first, last))
+            visits = ByCentre(repo.digest.visits(last))
             for start in range(0, max(len(centres), 1), PART):
                 part = centres[start : start + PART]
                 upto = part[-1].id if part else 0
@@ -122,7 +121,7 @@ class DigestService:
         if not recipient:
             mail = replace(mail, status=FAILED, problem="[mail] ministry fehlt")
         with self.rt.unit() as repo:
-            return OutboxStore(repo.conn).add([mail], now) == 1
+            return repo.outbox.add([mail], now) == 1
 
     def periodic(self, now: datetime) -> int:
         """The yearly digest and the monthly overview when their day has come; how many new."""
@@ -147,7 +146,7 @@ class DigestService:
 
     def _known(self, key: str) -> bool:
         with self.rt.unit() as repo:
-            return bool(OutboxStore(repo.conn).existing({key}))
+            return bool(repo.outbox.existing({key}))
 
     def _overview(self, key: str, today: date, due: datetime) -> int:
         if not self.rt.mail.office:
@@ -165,7 +164,7 @@ class DigestService:
             due,
         )
         with self.rt.unit() as repo:
-            return OutboxStore(repo.conn).add([mail], self.rt.clock.now())
+            return repo.outbox.add([mail], self.rt.clock.now())
 
     def overview_context(self, today: date) -> dict[str, object]:
         eligible = [
@@ -183,7 +182,7 @@ class DigestService:
                 ActivityFilter(kind=COACHING, status=PLANNED, last=today - timedelta(days=1))
             )
             budget = self._budget_warnings(repo, today.year)
-            failed = OutboxStore(repo.conn).find(FAILED)
+            failed = repo.outbox.find(FAILED)
         return {
             "month": today,
             "today": today,

@@ -15,7 +15,6 @@ from thekiz_flow.core.errors import NotFound, Refused
 from thekiz_flow.core.model import Coach
 from thekiz_flow.mail.ical import calendar_feed
 from thekiz_flow.service.runtime import Runtime
-from thekiz_flow.store.feeds import FeedStore
 
 PAST = timedelta(weeks=8)  # how far back a feed reaches, and how long it keeps a cancellation
 UNKNOWN = "Diesen Kalender gibt es nicht (mehr)."
@@ -39,20 +38,20 @@ class FeedService:
         token = secrets.token_urlsafe(32)
         with self.rt.unit() as repo:
             coach = self.rt.coach(repo, coach_ref)
-            FeedStore(repo.conn).replace(coach.id, token_hash(token), self.rt.clock.now())
+            repo.feeds.replace(coach.id, token_hash(token), self.rt.clock.now())
         return coach, token
 
     def revoke(self, coach_ref: str) -> Coach:
         with self.rt.unit() as repo:
             coach = self.rt.coach(repo, coach_ref)
-            if not FeedStore(repo.conn).remove(coach.id):
+            if not repo.feeds.remove(coach.id):
                 raise Refused(f"{coach.name} hat keinen Kalender-Link")
         return coach
 
     def issued(self) -> dict[int, datetime]:
         """When each coach's link was made, by coach (coaches without one are missing)."""
         with self.rt.unit() as repo:
-            return FeedStore(repo.conn).created()
+            return repo.feeds.created()
 
     def calendar(self, token: str) -> bytes:
         """The iCalendar of the link with ``token``: its coach's sessions and site visits
@@ -60,7 +59,7 @@ class FeedService:
         recently (so calendars drop it)."""
         now = self.rt.clock.now()
         with self.rt.unit() as repo:
-            store = FeedStore(repo.conn)
+            store = repo.feeds
             coach_id = store.coach_of(token_hash(token))
             coach = None if coach_id is None else repo.coach(coach_id)
             if coach is None:

@@ -16,7 +16,7 @@ from thekiz_flow.core.model import Centre, CentreFacts, StageChange, Transition,
 from thekiz_flow.core.recommend import describe_unmet, unmet_trainings
 from thekiz_flow.service.planning import PlanningService, Trail
 from thekiz_flow.service.runtime import Runtime
-from thekiz_flow.store.outbox import NewMail, OutboxStore
+from thekiz_flow.store.outbox import NewMail
 from thekiz_flow.store.repository import Repository
 
 NOTIFIED = ("centre", "office")  # who hears of a stage change
@@ -270,7 +270,7 @@ class LifecycleService:
             for change, centre in zip(changes, moved, strict=True)
             for mail in self._notices(change, centre)
         ]
-        OutboxStore(repo.conn).add(mails, changes[0].recorded_at)
+        repo.outbox.add(mails, changes[0].recorded_at)
 
     def _change_reason(self, source: str, dest: str) -> str:
         names = self.rt.workflow.stages

@@ -131,7 +131,7 @@ class OutboxService:
         while True:
             started = time.monotonic()
             with self.rt.unit() as repo:
-                store = OutboxStore(repo.conn)
+                store = repo.outbox
                 if delivered is not None:
                     report.add(self._settle(store, *delivered))
                 claims = self._claim(store) if batches is None or done < batches else []
@@ -152,7 +152,7 @@ class OutboxService:
     def _renew(self, claims: list[Claim]) -> set[int]:
         """Renew the claims' lease in a transaction of its own; which are still held."""
         with self.rt.unit() as repo:
-            return OutboxStore(repo.conn).renew(claims, self.rt.clock.now(), self._lease)
+            return repo.outbox.renew(claims, self.rt.clock.now(), self._lease)
 
     def _settle(
         self, store: OutboxStore, claims: list[Claim], outcomes: list[Outcome]
@@ -208,7 +208,7 @@ class OutboxService:
 
     def rows(self, status: str | None = None) -> list[OutboxRow]:
         with self.rt.unit() as repo:
-            return OutboxStore(repo.conn).find(status)
+            return repo.outbox.find(status)
 
     def page(
         self,
@@ -222,7 +222,7 @@ class OutboxService:
         if status is not None:
             status = validate.choice("status", status, OUTBOX_STATUSES, "unbekannter Status")
         with self.rt.unit() as repo:
-            store = OutboxStore(repo.conn)
+            store = repo.outbox
             rows = store.newest(status, size + 1, before, None if before else after)
             counts = store.counts()
         if after is not None and before is None:
@@ -233,7 +233,7 @@ class OutboxService:
     def retry(self, outbox_id: int) -> OutboxRow:
         """Send a failed message again at the next dispatch."""
         with self.rt.unit() as repo:
-            store = OutboxStore(repo.conn)
+            store = repo.outbox
             row = store.get(outbox_id)
             if row is None:
                 raise unknown("outbox", outbox_id)

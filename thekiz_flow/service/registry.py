@@ -29,7 +29,6 @@ from thekiz_flow.service.csvfiles import read_centres
 from thekiz_flow.service.planning import PlanningService
 from thekiz_flow.service.runtime import Runtime
 from thekiz_flow.store.centre_query import SORTS, CentreQuery
-from thekiz_flow.store.outbox import OutboxStore
 from thekiz_flow.store.repository import Repository
 
 MAX_RATE = Decimal("1000")
@@ -280,7 +279,7 @@ class RegistryService:
         new = None if coach is None else coach.id
         if new == centre.coach_id:
             return Reassignment(coach)
-        OutboxStore(repo.conn).lock_reminders()  # a tick writing reminders finishes first
+        repo.outbox.lock_reminders()  # a tick writing reminders finishes first
         repo.assign_coach(centre.id, new)
         rate = None if coach is None else coach.rate
         moved = repo.activities.hand_over(centre.id, self.rt.today(), centre.coach_id, new, rate)
@@ -292,7 +291,7 @@ class RegistryService:
         """Withdraw the coach's unsent mails about the centre: about an activity handed over,
         or about the centre itself (a training deadline, say)."""
         handed = {a.id for a in moved}
-        store = OutboxStore(repo.conn)
+        store = repo.outbox
         stale = [
             row
             for row in store.unsent(centre.id, COACH_ROLE)

@@ -24,7 +24,7 @@ from thekiz_flow.core.reminders import MISSED as JUDGED_MISSED
 from thekiz_flow.core.reminders import Due, Window
 from thekiz_flow.service.runtime import Runtime
 from thekiz_flow.store.activities import chunks
-from thekiz_flow.store.outbox import NewMail, OutboxStore
+from thekiz_flow.store.outbox import NewMail
 from thekiz_flow.store.repository import Repository
 
 
@@ -50,7 +50,7 @@ class ReminderService:
         self.rt = rt
 
     def _window(self, repo: Repository, now: datetime) -> Window:
-        last = OutboxStore(repo.conn).last_tick()
+        last = repo.outbox.last_tick()
         return Window(now, last, self.rt.zone, self.rt.workflow.send_at)
 
     def _gather(self, repo: Repository, window: Window) -> list[Due]:
@@ -70,7 +70,7 @@ class ReminderService:
 
     def remind(self, repo: Repository, now: datetime) -> ReminderReport:
         """Materialise what is due as outbox rows (each key once) and move the tick mark."""
-        store = OutboxStore(repo.conn)
+        store = repo.outbox
         store.lock_reminders()
         dues = self._gather(repo, self._window(repo, now))
         known = store.existing({d.key for d in dues})
@@ -92,7 +92,7 @@ class ReminderService:
         )
         with self.rt.unit() as repo:
             dues = self._gather(repo, window)
-            known = OutboxStore(repo.conn).existing({d.key for d in dues})
+            known = repo.outbox.existing({d.key for d in dues})
         result = []
         for due in sorted((d for d in dues if d.key not in known), key=lambda d: d.occurrence):
             mail = self._mail(due, now)

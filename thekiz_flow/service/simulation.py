@@ -21,7 +21,8 @@ from thekiz_flow.service import Service
 from thekiz_flow.service.ticks import TickReport
 from thekiz_flow.store.engine import make_engine
 from thekiz_flow.store.migrate import require_current
-from thekiz_flow.store.simulation import copy_sqlite, is_simulation
+from thekiz_flow.store.repository import Repository
+from thekiz_flow.store.simulation import copy_sqlite
 
 SIMULATED_HOUR = time(7)
 
@@ -57,7 +58,7 @@ def simulation_engine(engine: Engine, copy: Path | None) -> Engine:
     """
     with engine.connect() as conn:
         require_current(conn)
-        if copy is None and is_simulation(conn):
+        if copy is None and Repository(conn).simulation.marked():
             return engine
     if copy is None:
         raise InvalidInput(

@@ -13,7 +13,6 @@ from thekiz_flow.service.outbox import DispatchReport, OutboxService
 from thekiz_flow.service.planning import PlanningService, PlanReport
 from thekiz_flow.service.reminders import ReminderReport, ReminderService
 from thekiz_flow.service.runtime import Runtime
-from thekiz_flow.store.simulation import is_simulation, mark_simulation
 
 
 @dataclass
@@ -91,7 +90,7 @@ class TickService:
         """
         now = self.rt.clock.now()
         with self.rt.unit() as repo:
-            if is_simulation(repo.conn):
+            if repo.simulation.marked():
                 return now
         real = self.rt.wall.now()
         if now > real + TOLERANCE:
@@ -105,7 +104,7 @@ class TickService:
     def mark_simulation(self) -> None:
         """Mark this database as a simulation: its ticks may then run ahead of real time."""
         with self.rt.unit() as repo:
-            mark_simulation(repo.conn, self.rt.wall.now())
+            repo.simulation.mark(self.rt.wall.now())
 
     def _moment(self, instant: datetime) -> str:
         return german.date_time(instant, self.rt.zone)

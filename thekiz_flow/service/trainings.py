@@ -71,7 +71,7 @@ class TrainingService:
     def add(self, kind: str, title: str, date: str, place: str, capacity: str) -> int:
         row = self._new_training(TrainingInput(kind, title, date, place, capacity))
         with self.rt.unit() as repo:
-            store = TrainingStore(repo.conn)
+            store = repo.trainings
             if store.taken([_key(row)]):
                 raise InvalidInput(
                     "title",
@@ -104,7 +104,7 @@ class TrainingService:
         given, problems = read_trainings(path)
         checked = self._check_rows(given, problems)
         with self.rt.unit() as repo:
-            store = TrainingStore(repo.conn)
+            store = repo.trainings
             taken = store.taken(_key(r) for _, r in checked)
             problems += [
                 (line, f"{r.title!r} ({r.kind}) am {german.short_date(r.date)} gibt es schon")
@@ -124,7 +124,7 @@ class TrainingService:
         """The catalogue by date, each offering with its numbers enrolled and waiting."""
         kind_id = None if kind is None else self._kind("kind", kind)
         with self.rt.unit() as repo:
-            store = TrainingStore(repo.conn)
+            store = repo.trainings
             found = store.find(kind_id, first)
             counts = store.counts([t.id for t in found])
         return [(t, *counts.get(t.id, (0, 0))) for t in found]
@@ -161,7 +161,7 @@ class TrainingService:
         """Planned if a seat is free, else waiting: (status, place on the waiting list)."""
         today = self.rt.today()
         with self.rt.unit() as repo:
-            store = TrainingStore(repo.conn)
+            store = repo.trainings
             training = self._training(store, training_id, lock=True)
             centre = self.rt.centre(repo, centre_id)
             stage = self.rt.workflow.stage(centre.stage)
@@ -188,9 +188,7 @@ class TrainingService:
         """Record that a centre with a seat took part (planned -> held)."""
         day = self.rt.on(on)
         with self.rt.unit() as repo:
-            training, enrolment = self._enrolment(
-                repo, TrainingStore(repo.conn), training_id, centre_id
-            )
+            training, enrolment = self._enrolment(repo, repo.trainings, training_id, centre_id)
             if day < training.date:
                 raise InvalidInput(
                     "on",
@@ -208,7 +206,7 @@ class TrainingService:
         why = validate.required_text("reason", reason, limit=MAX_REASON)
         today = self.rt.today()
         with self.rt.unit() as repo:
-            store = TrainingStore(repo.conn)
+            store = repo.trainings
             training, enrolment = self._enrolment(repo, store, training_id, centre_id)
             if enrolment.status not in (PLANNED, WAITING):
                 raise InvalidInput(None, f"{_state(enrolment)}; nichts abzumelden")
@@ -221,7 +219,7 @@ class TrainingService:
     def enrolments(self, training_id: int) -> tuple[Training, list[Enrolment]]:
         """The offering and every enrolment, in the order of enrolment."""
         with self.rt.unit() as repo:
-            store = TrainingStore(repo.conn)
+            store = repo.trainings
             training = self._training(store, training_id)
             rows = store.enrolments(training.id)
         result: list[Enrolment] = []

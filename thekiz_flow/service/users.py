@@ -37,10 +37,7 @@ from thekiz_flow.store.repository import Repository
 from thekiz_flow.store.users import (
     COACH,
     ROLES,
-    AttemptStore,
-    SessionStore,
     User,
-    UserStore,
     WebSession,
 )
 
@@ -151,7 +148,7 @@ class UserService:
             raise InvalidInput("coach", "nur für die Rolle coach")
         password_hash = hash_password(password)
         with self.rt.unit() as repo:
-            store = UserStore(repo.conn)
+            store = repo.users
             if store.credentials(address) is not None:
                 raise InvalidInput("email", f"einen Zugang für {address} gibt es schon")
             coach_id = None
@@ -161,21 +158,21 @@ class UserService:
 
     def all(self) -> list[User]:
         with self.rt.unit() as repo:
-            return UserStore(repo.conn).all()
+            return repo.users.all()
 
     def disable(self, email: str) -> User:
         """No more sign-ins; the user's sessions end."""
         with self.rt.unit() as repo:
             found = self._account(repo, email)
-            UserStore(repo.conn).set_disabled(found.id, True)
-            SessionStore(repo.conn).end_all(found.id)
+            repo.users.set_disabled(found.id, True)
+            repo.web_sessions.end_all(found.id)
             return found
 
     def enable(self, email: str) -> User:
         """A disabled user may sign in again (with their password as it was)."""
         with self.rt.unit() as repo:
             found = self._account(repo, email)
-            UserStore(repo.conn).set_disabled(found.id, False)
+            repo.users.set_disabled(found.id, False)
             return found
 
     def set_password(self, email: str, password: str, field: Field = PASSWORD) -> User:
@@ -183,8 +180,8 @@ class UserService:
         password_hash = hash_password(password, field)
         with self.rt.unit() as repo:
             found = self._account(repo, email)
-            UserStore(repo.conn).set_password(found.id, password_hash)
-            SessionStore(repo.conn).end_all(found.id)
+            repo.users.set_password(found.id, password_hash)
+            repo.web_sessions.end_all(found.id)
             return found
 
     def change_own_password(self, session_secret: str, current: str, new: str, client: str) -> None:
@@ -198,8 +195,8 @@ class UserService:
             raise InvalidInput(CURRENT_PASSWORD, WRONG_CURRENT)
         password_hash = hash_password(new, NEW_PASSWORD)
         with self.rt.unit() as repo:
-            UserStore(repo.conn).set_password(session.user.id, password_hash)
-            SessionStore(repo.conn).end_all(session.user.id, keep=_digest(session_secret))
+            repo.users.set_password(session.user.id, password_hash)
+            repo.web_sessions.end_all(session.user.id, keep=_digest(session_secret))
 
     def sign_in(self, email: str, password: str, client: str) -> tuple[User, str] | None:
         """A new session of the active user with that e-mail and password, and the secret its
@@ -210,8 +207,8 @@ class UserService:
         secret = secrets.token_urlsafe(32)
         now = self.rt.clock.now()
         with self.rt.unit() as repo:
-            AttemptStore(repo.conn).purge(now - KEEP_ATTEMPTS)
-            sessions = SessionStore(repo.conn)
+            repo.sign_ins.purge(now - KEEP_ATTEMPTS)
+            sessions = repo.web_sessions
             sessions.purge(now)
             sessions.add(_digest(secret), user.id, secrets.token_urlsafe(32), now, SESSION_TTL)
         return user, secret
@@ -220,7 +217,7 @@ class UserService:
         """The session whose cookie carries ``secret``, if it has not ended; its use is noted."""
         now = self.rt.clock.now()
         with self.rt.unit() as repo:
-            sessions = SessionStore(repo.conn)
+            sessions = repo.web_sessions
             found = sessions.get(_digest(secret), now)
             if found is not None and now - found.last_seen_at >= TOUCH_EVERY:
                 sessions.touch(found.id, now, SESSION_TTL)
@@ -228,7 +225,7 @@ class UserService:
 
     def sign_out(self, secret: str) -> None:
         with self.rt.unit() as repo:
-            SessionStore(repo.conn).end(_digest(secret))
+            repo.web_sessions.end(_digest(secret))
 
     def _verified(self, email: str, password: str, client: str) -> User | None:
         """The active user with that e-mail and password, recorded as a sign-in attempt."""
@@ -243,21 +240,21 @@ class UserService:
         self, address: str, password: str, origin: str, now: datetime
     ) -> User | None:
         with self.rt.unit() as repo:
-            attempt = AttemptStore(repo.conn).add(address, origin, now)
+            attempt = repo.sign_ins.add(address, origin, now)
         # Recorded (as failed until it succeeds) before it is counted again: of many at once
         # for one address (or from one client, in several processes), only the first
         # MAX_FAILURES are checked.
         try:
             with self.rt.unit() as repo:
                 self._refuse_if_throttled(repo, address, origin, now, attempt)
-                found = UserStore(repo.conn).credentials(address)
+                found = repo.users.credentials(address)
             user = self._check(found, password)
         except (Throttled, Busy):
             self._drop(attempt)
             raise
         if user is not None:
             with self.rt.unit() as repo:
-                AttemptStore(repo.conn).succeeded(attempt)
+                repo.sign_ins.succeeded(attempt)
         return user
 
     def _refuse_if_throttled(
@@ -266,7 +263,7 @@ class UserService:
         """Throttled if ``MAX_FAILURES`` failures of the e-mail address or of the client came
         before (``attempt``, or now); then this process knows it until the lock ends."""
         limit = MAX_FAILURES + (attempt is not None)  # an attempt counts itself
-        store = AttemptStore(repo.conn)
+        store = repo.sign_ins
         for key in (("email", email), ("client", client)):
             failures = store.failures(*key, now - WINDOW, attempt, limit)
             earlier = failures[1:] if attempt is not None else failures
@@ -289,7 +286,7 @@ class UserService:
 
     def _drop(self, attempt: int) -> None:
         with self.rt.unit() as repo:
-            AttemptStore(repo.conn).drop(attempt)
+            repo.sign_ins.drop(attempt)
 
     @staticmethod
     def _check(found: tuple[User, str] | None, password: str) -> User | None:
@@ -303,7 +300,7 @@ class UserService:
 
     @staticmethod
     def _account(repo: Repository, email: str) -> User:
-        found = UserStore(repo.conn).credentials(email.strip())
+        found = repo.users.credentials(email.strip())
         if found is None:
             raise NotFound(f"kein Zugang für {email.strip()!r}", "email")
         return found[0]

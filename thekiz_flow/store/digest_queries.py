@@ -41,70 +41,73 @@ class CentreRow(NamedTuple):
     registered: date | None
 
 
-def members(conn: Connection) -> list[CentreRow]:
-    """All centres by id, only what the digest reads of them."""
-    c = centres.c
-    stmt = select(c.id, c.name, c.district, c.stage_since, c.registered).order_by(c.id)
-    return [CentreRow(*row) for row in conn.execute(stmt)]
+class DigestQueries:
+    """The digest's queries on one connection."""
 
+    def __init__(self, connection: Connection) -> None:
+        self.conn = connection
 
-def tallies(conn: Connection, first: date, last: date) -> Iterator[tuple[int, Tally]]:
-    """The activities dated from ``first`` to ``last``, counted: (centre id, tally) by centre."""
-    c = activities.c
-    keys = (c.centre_id, c.kind, c.stage, c.status, c.training_id, c.hours, c.rate)
-    stmt = (
-        select(*keys, func.count(), func.min(c.date), func.max(c.date))
-        .where(c.date.between(first, last))
-        .group_by(*keys)
-        .order_by(*keys)  # as grouped: no second sort
-    )
-    for centre_id, *values in conn.execute(_batched(stmt)):
-        yield centre_id, Tally(*values)
+    def members(self) -> list[CentreRow]:
+        """All centres by id, only what the digest reads of them."""
+        c = centres.c
+        stmt = select(c.id, c.name, c.district, c.stage_since, c.registered).order_by(c.id)
+        return [CentreRow(*row) for row in self.conn.execute(stmt)]
 
+    def tallies(self, first: date, last: date) -> Iterator[tuple[int, Tally]]:
+        """The activities dated from ``first`` to ``last``, counted: (centre id, tally) by
+        centre."""
+        c = activities.c
+        keys = (c.centre_id, c.kind, c.stage, c.status, c.training_id, c.hours, c.rate)
+        stmt = (
+            select(*keys, func.count(), func.min(c.date), func.max(c.date))
+            .where(c.date.between(first, last))
+            .group_by(*keys)
+            .order_by(*keys)  # as grouped: no second sort
+        )
+        for centre_id, *values in self.conn.execute(_batched(stmt)):
+            yield centre_id, Tally(*values)
 
-def pairs(conn: Connection, first: date, last: date) -> Iterator[tuple[int, Pair]]:
-    """Held sessions dated from ``first`` to ``last`` in a row that may lie more than two
-    months apart (every pair that does): (centre id, (earlier, later)) by centre."""
-    c = activities.c
-    earlier = func.lag(c.date, type_=Date).over(partition_by=c.centre_id, order_by=c.date)
-    held = (
-        select(c.centre_id, earlier.label("earlier"), c.date.label("later"))
-        .where(c.kind == COACHING, c.status == HELD, c.date.between(first, last))
-        .subquery()
-    )
-    days = _days_between(conn, held.c.earlier, held.c.later)
-    stmt = (
-        select(held.c.centre_id, held.c.earlier, held.c.later)
-        .where(days >= SHORTEST_GAP_DAYS)
-        .order_by(held.c.centre_id, held.c.later)
-    )
-    for centre_id, before, after in conn.execute(_batched(stmt)):
-        yield centre_id, (before, after)
+    def pairs(self, first: date, last: date) -> Iterator[tuple[int, Pair]]:
+        """Held sessions dated from ``first`` to ``last`` in a row that may lie more than two
+        months apart (every pair that does): (centre id, (earlier, later)) by centre."""
+        c = activities.c
+        earlier = func.lag(c.date, type_=Date).over(partition_by=c.centre_id, order_by=c.date)
+        held = (
+            select(c.centre_id, earlier.label("earlier"), c.date.label("later"))
+            .where(c.kind == COACHING, c.status == HELD, c.date.between(first, last))
+            .subquery()
+        )
+        days = _days_between(self.conn, held.c.earlier, held.c.later)
+        stmt = (
+            select(held.c.centre_id, held.c.earlier, held.c.later)
+            .where(days >= SHORTEST_GAP_DAYS)
+            .order_by(held.c.centre_id, held.c.later)
+        )
+        for centre_id, before, after in self.conn.execute(_batched(stmt)):
+            yield centre_id, (before, after)
 
+    def histories(self, last: date) -> Iterator[tuple[int, Step]]:
+        """Stage changes effective up to ``last``, in the order recorded: (centre id, step) by
+        centre."""
+        c = stage_changes.c
+        stmt = (
+            select(c.centre_id, c.trigger, c.from_stage, c.to_stage, c.effective)
+            .where(c.effective <= last)
+            .order_by(c.centre_id, c.id)
+        )
+        for centre_id, *step in self.conn.execute(_batched(stmt)):
+            yield centre_id, Step(*step)
 
-def histories(conn: Connection, last: date) -> Iterator[tuple[int, Step]]:
-    """Stage changes effective up to ``last``, in the order recorded: (centre id, step) by
-    centre."""
-    c = stage_changes.c
-    stmt = (
-        select(c.centre_id, c.trigger, c.from_stage, c.to_stage, c.effective)
-        .where(c.effective <= last)
-        .order_by(c.centre_id, c.id)
-    )
-    for centre_id, *step in conn.execute(_batched(stmt)):
-        yield centre_id, Step(*step)
-
-
-def visits(conn: Connection, last: date) -> Iterator[tuple[int, tuple[date, str]]]:
-    """Site visits held up to ``last``: (centre id, (date, stage)) by centre."""
-    c = activities.c
-    stmt = (
-        select(c.centre_id, c.date, c.stage)
-        .where(c.kind == SITE_VISIT, c.status == HELD, c.date <= last)
-        .order_by(c.centre_id)
-    )
-    for centre_id, day, stage in conn.execute(_batched(stmt)):
-        yield centre_id, (day, stage)
+    def visits(self, last: date) -> Iterator[tuple[int, tuple[date, str]]]:
+        """Site visits held up to ``last``: (centre id, (date, stage)) by centre."""
+        c = activities.c
+        stmt = (
+            select(c.centre_id, c.date, c.stage)
+            .where(c.kind == SITE_VISIT, c.status == HELD, c.date <= last)
+            .order_by(c.centre_id)
+        )
+        for centre_id, day, stage in self.conn.execute(_batched(stmt)):
+            yield centre_id, (day, stage)
 
 
 def _batched(stmt: S) -> S:

@@ -329,13 +329,14 @@ class OutboxStore:
         again for another recipient, once. A message being sent is withdrawn too and
         marked ambiguous (it may have reached its server already): its dispatcher's mark,
         fenced by status, then changes nothing, and a failed attempt is never retried.
+        (One statement for all rows, an executemany: no IN list, which that cannot take.)
         """
         if not rows:
             return 0
         c = outbox.c
         stmt = (
             update(outbox)
-            .where(c.id == bindparam("w_id"), c.status.in_(UNSENT))
+            .where(c.id == bindparam("w_id"), or_(*(c.status == s for s in UNSENT)))
             .values(
                 status=WITHDRAWN,
                 key=bindparam("w_key"),

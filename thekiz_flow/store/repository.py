@@ -7,6 +7,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import replace
 from datetime import date, datetime
 from decimal import Decimal
+from functools import cached_property
 from typing import Any, NamedTuple, TypeVar
 
 from sqlalchemy import Connection, Row, Select, bindparam, func, insert, or_, select, update
@@ -27,6 +28,10 @@ from thekiz_flow.core.model import (
 )
 from thekiz_flow.store.activities import ActivityStore, activity_from_row, chunks
 from thekiz_flow.store.centre_query import CentreQuery
+from thekiz_flow.store.digest_queries import DigestQueries
+from thekiz_flow.store.feeds import FeedStore
+from thekiz_flow.store.outbox import OutboxStore
+from thekiz_flow.store.simulation import SimulationMark
 from thekiz_flow.store.tables import (
     activities,
     centres,
@@ -36,6 +41,7 @@ from thekiz_flow.store.tables import (
     trainings,
 )
 from thekiz_flow.store.trainings import TrainingStore
+from thekiz_flow.store.users import AttemptStore, SessionStore, UserStore
 
 T = TypeVar("T")
 
@@ -106,10 +112,50 @@ def change_values(c: StageChange) -> dict[str, object]:
 
 
 class Repository:
+    """The unit of work: the centres, coaches and their history itself, and the other stores
+    of the same connection (made on first use, once per unit). ``now``, when given, is the
+    moment the activities' changes are recorded with."""
+
     def __init__(self, connection: Connection, now: datetime | None = None) -> None:
         self.conn = connection
-        self.activities = ActivityStore(connection, now)
-        self.trainings = TrainingStore(connection)
+        self._now = now
+
+    @cached_property
+    def activities(self) -> ActivityStore:
+        return ActivityStore(self.conn, self._now)
+
+    @cached_property
+    def trainings(self) -> TrainingStore:
+        return TrainingStore(self.conn)
+
+    @cached_property
+    def outbox(self) -> OutboxStore:
+        return OutboxStore(self.conn)
+
+    @cached_property
+    def users(self) -> UserStore:
+        return UserStore(self.conn)
+
+    @cached_property
+    def web_sessions(self) -> SessionStore:
+        return SessionStore(self.conn)
+
+    @cached_property
+    def sign_ins(self) -> AttemptStore:
+        """The sign-ins tried."""
+        return AttemptStore(self.conn)
+
+    @cached_property
+    def feeds(self) -> FeedStore:
+        return FeedStore(self.conn)
+
+    @cached_property
+    def digest(self) -> DigestQueries:
+        return DigestQueries(self.conn)
+
+    @cached_property
+    def simulation(self) -> SimulationMark:
+        return SimulationMark(self.conn)
 
     # ------------------------------------------------------------------ coaches
     def add_coach(self, name: str, email: str, rate: Decimal, now: datetime) -> int:

@@ -27,14 +27,20 @@ class SystemClock:
         return datetime.now(UTC)
 
 
-def is_simulation(conn: Connection) -> bool:
-    return conn.execute(select(state.c.name).where(state.c.name == SIMULATION)).first() is not None
+class SimulationMark:
+    """Whether the database is a simulation database: the mark in its ``state`` table."""
 
+    def __init__(self, connection: Connection) -> None:
+        self.conn = connection
 
-def mark_simulation(conn: Connection, at: datetime) -> None:
-    """Mark this database as a simulation (``at``: when it became one); once."""
-    if not is_simulation(conn):
-        conn.execute(insert(state).values(name=SIMULATION, at=at))
+    def marked(self) -> bool:
+        stmt = select(state.c.name).where(state.c.name == SIMULATION)
+        return self.conn.execute(stmt).first() is not None
+
+    def mark(self, at: datetime) -> None:
+        """Mark this database as a simulation (``at``: when it became one); once."""
+        if not self.marked():
+            self.conn.execute(insert(state).values(name=SIMULATION, at=at))
 
 
 def copy_sqlite(source: Path, target: Path) -> None:

@@ -1,4 +1,5 @@
-"""Upgrading a database that already holds data, from the first schema to the newest."""
+"""The migrations: `init` makes the schema of store/tables.py, and upgrades a database that
+already holds data from the first schema to the newest."""
 
 from __future__ import annotations
 
@@ -7,12 +8,21 @@ from datetime import date
 
 import pytest
 from alembic import command
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
 from sqlalchemy import Engine, inspect, text
 
 from thekiz_flow.store.engine import make_engine
-from thekiz_flow.store.migrate import alembic_config, head_revision, upgrade
+from thekiz_flow.store.migrate import alembic_config, current_revision, head_revision, upgrade
+from thekiz_flow.store.tables import metadata
 
-pytestmark = pytest.mark.backends("sqlite", "postgresql")  # the store's contract
+
+def test_init_is_idempotent_and_matches_the_tables(engine: Engine) -> None:
+    assert upgrade(engine) == (head_revision(), head_revision())
+    with engine.connect() as connection:
+        assert current_revision(connection) == head_revision()
+        diff = compare_metadata(MigrationContext.configure(connection), metadata)
+    assert diff == []
 
 
 @pytest.fixture

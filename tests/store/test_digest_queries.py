@@ -21,13 +21,11 @@ from thekiz_flow.core.model import (
 )
 from thekiz_flow.core.tallies import SHORTEST_GAP_DAYS
 from thekiz_flow.service import Service
-from thekiz_flow.store import digest_queries
 from thekiz_flow.store.activities import ActivityFilter
 from thekiz_flow.store.digest_queries import ByCentre
 from thekiz_flow.store.repository import Repository
-from thekiz_flow.store.tables import activities, trainings
-
-pytestmark = pytest.mark.backends("sqlite", "postgresql")  # the store's contract
+from thekiz_flow.store.tables import activities
+from thekiz_flow.store.trainings import NewTraining
 
 NOW = datetime(2026, 1, 2, tzinfo=UTC)
 FIRST, LAST = date(2025, 1, 1), date(2025, 12, 31)
@@ -46,15 +44,7 @@ def _centres(repo: Repository, count: int) -> list[int]:
 
 
 def _training(repo: Repository) -> int:
-    stmt = insert(trainings).values(
-        kind="reflexion",
-        title="R",
-        date=date(2025, 5, 5),
-        place="Erfurt",
-        capacity=9,
-        created_at=NOW,
-    )
-    return int(repo.conn.execute(stmt.returning(trainings.c.id)).scalar_one())
+    return repo.trainings.add(NewTraining("reflexion", "R", date(2025, 5, 5), "Erfurt", 9), NOW)
 
 
 def _store(engine: Engine, rows: list[dict[str, object]]) -> None:
@@ -102,9 +92,10 @@ def test_counts_and_pairs_are_those_of_the_activities_one_by_one(engine: Engine)
         )
     _store(engine, rows)
     with engine.connect() as connection:
-        stored = Repository(connection).activities.find(ActivityFilter(first=FIRST, last=LAST))
-        counted = ByCentre(digest_queries.tallies(connection, FIRST, LAST)).upto(max(centres))
-        paired = ByCentre(digest_queries.pairs(connection, FIRST, LAST)).upto(max(centres))
+        repo = Repository(connection)
+        stored = repo.activities.find(ActivityFilter(first=FIRST, last=LAST))
+        counted = ByCentre(repo.digest.tallies(FIRST, LAST)).upto(max(centres))
+        paired = ByCentre(repo.digest.pairs(FIRST, LAST)).upto(max(centres))
     assert {i: set(t) for i, t in counted.items()} == {
         i: set(t) for i, t in tallies(stored).items()
     }
