@@ -8,7 +8,9 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import Connection, Engine, func, select
 
-from thekiz_flow.store.outbox import ADD_CHUNK, NewMail, OutboxStore
+from thekiz_flow.core.enums import Recipient
+from thekiz_flow.core.outbox import NewMail
+from thekiz_flow.store.outbox import ADD_CHUNK, OutboxStore
 from thekiz_flow.store.tables import outbox
 
 pytestmark = pytest.mark.backends("sqlite", "postgresql")  # the store's contract
@@ -20,7 +22,7 @@ def new_mail(n: int) -> NewMail:
     return NewMail(
         key=f"test:{n}",
         rule="test",
-        role="office",
+        role=Recipient.OFFICE,
         recipient=f"person{n}@example.org",
         subject=f"Nachricht {n}",
         text=f"Guten Tag, Nachricht {n}.\n",

@@ -14,22 +14,18 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy import Engine, event, func, select, text
 from sqlalchemy.exc import IntegrityError
 
+from thekiz_flow.core.enums import ActivityKind, ActivityStatus
 from thekiz_flow.core.model import (
-    CANCELLED,
-    COACHING,
-    HELD,
-    PLANNED,
-    SITE_VISIT,
+    ActivityFilter,
     NewCentre,
+    NewTraining,
     PlannedActivity,
     StageChange,
 )
-from thekiz_flow.store.activities import ActivityFilter
 from thekiz_flow.store.engine import make_engine
 from thekiz_flow.store.migrate import current_revision, head_revision, upgrade
 from thekiz_flow.store.repository import Repository
 from thekiz_flow.store.tables import metadata, stage_changes
-from thekiz_flow.store.trainings import NewTraining
 
 pytestmark = pytest.mark.backends("sqlite", "postgresql")  # the store's contract
 
@@ -181,8 +177,8 @@ def test_histories_and_site_visits_by_centre(engine: Engine) -> None:
         repo = Repository(connection)
         first, second = repo.add_centres([centre("A"), centre("B")], NOW)
         for day in (date(2025, 5, 6), date(2025, 3, 4)):
-            visit = PlannedActivity(f"visit:{day}", SITE_VISIT, "basisbegleitung", day)
-            repo.activities.insert_one(second, visit, HELD, {})
+            visit = PlannedActivity(f"visit:{day}", ActivityKind.SITE_VISIT, "basisbegleitung", day)
+            repo.activities.insert_one(second, visit, ActivityStatus.HELD, {})
         repo.add_changes(
             [
                 StageChange(
@@ -217,10 +213,12 @@ def test_bulk_insert_stores_what_a_single_insert_stores(engine: Engine) -> None:
         stage = "basisbegleitung"
         return [
             PlannedActivity(
-                f"{prefix}:1", COACHING, stage, date(2025, 3, 4), Decimal("2.5"), coach
+                f"{prefix}:1", ActivityKind.COACHING, stage, date(2025, 3, 4), Decimal("2.5"), coach
             ),
-            PlannedActivity(f"{prefix}:2", COACHING, stage, date(2025, 4, 1), Decimal(3), coach),
-            PlannedActivity(f"{prefix}:3", SITE_VISIT, stage, date(2025, 4, 1)),
+            PlannedActivity(
+                f"{prefix}:2", ActivityKind.COACHING, stage, date(2025, 4, 1), Decimal(3), coach
+            ),
+            PlannedActivity(f"{prefix}:3", ActivityKind.SITE_VISIT, stage, date(2025, 4, 1)),
         ]
 
     with engine.begin() as connection:
@@ -228,10 +226,10 @@ def test_bulk_insert_stores_what_a_single_insert_stores(engine: Engine) -> None:
         coach = repo.add_coach("A", "a@example.org", Decimal("62.50"), NOW)
         one, many, other = repo.add_centres([centre("A"), centre("B"), centre("C")], NOW)
         rates = {coach: Decimal("62.50")}
-        repo.activities.insert(one, planned(coach, "p"), PLANNED, rates)
+        repo.activities.insert(one, planned(coach, "p"), ActivityStatus.PLANNED, rates)
         bulk = [(many, planned(coach, "p")), (other, planned(coach, "q")[:1]), (one, [])]
-        repo.activities.insert_many(bulk, PLANNED, rates)
-        repo.activities.insert_many([], PLANNED, rates)
+        repo.activities.insert_many(bulk, ActivityStatus.PLANNED, rates)
+        repo.activities.insert_many([], ActivityStatus.PLANNED, rates)
         stored = connection.execute(text("SELECT * FROM activities ORDER BY id")).mappings().all()
         typed = repo.activities.find(ActivityFilter(centre_id=many))
     as_stored = {
@@ -251,7 +249,9 @@ def test_bulk_insert_stores_what_a_single_insert_stores(engine: Engine) -> None:
     ]
 
 
-def _activity(repo: Repository, centre_id: int, kind: str, day: date, status: str) -> int:
+def _activity(
+    repo: Repository, centre_id: int, kind: ActivityKind, day: date, status: ActivityStatus
+) -> int:
     planned = PlannedActivity(f"{kind}:{day}", kind, "basisbegleitung", day)
     return repo.activities.insert_one(centre_id, planned, status, {}).id
 
@@ -260,21 +260,34 @@ def test_the_reminders_lookups(engine: Engine) -> None:
     with engine.begin() as connection:
         repo = Repository(connection, NOW)
         first, second = repo.add_centres([centre("A"), centre("B")], NOW)
-        late = _activity(repo, second, COACHING, date(2026, 4, 2), PLANNED)
-        early = _activity(repo, first, COACHING, date(2026, 4, 1), HELD)
-        _activity(repo, first, COACHING, date(2026, 4, 3), CANCELLED)
-        _activity(repo, first, SITE_VISIT, date(2026, 4, 2), PLANNED)
-        _activity(repo, first, COACHING, date(2026, 4, 4), PLANNED)  # after the days
-        new_year = _activity(repo, second, COACHING, date(2026, 1, 1), HELD)
-        _activity(repo, second, COACHING, date(2025, 12, 31), HELD)
+        late = _activity(
+            repo, second, ActivityKind.COACHING, date(2026, 4, 2), ActivityStatus.PLANNED
+        )
+        early = _activity(repo, first, ActivityKind.COACHING, date(2026, 4, 1), ActivityStatus.HELD)
+        _activity(repo, first, ActivityKind.COACHING, date(2026, 4, 3), ActivityStatus.CANCELLED)
+        _activity(repo, first, ActivityKind.SITE_VISIT, date(2026, 4, 2), ActivityStatus.PLANNED)
+        _activity(
+            repo, first, ActivityKind.COACHING, date(2026, 4, 4), ActivityStatus.PLANNED
+        )  # after the days
+        new_year = _activity(
+            repo, second, ActivityKind.COACHING, date(2026, 1, 1), ActivityStatus.HELD
+        )
+        _activity(repo, second, ActivityKind.COACHING, date(2025, 12, 31), ActivityStatus.HELD)
     with engine.connect() as connection:
         repo = Repository(connection)
         assert list(repo.centres_by_id([second, first, second])) == [first, second]
         assert repo.centres_by_id([second])[second] == repo.centre(second)
         assert repo.centres_by_id([]) == {}
-        dated = repo.activities_dated(COACHING, (PLANNED, HELD), date(2026, 4, 1), date(2026, 4, 3))
+        dated = repo.activities_dated(
+            ActivityKind.COACHING,
+            (ActivityStatus.PLANNED, ActivityStatus.HELD),
+            date(2026, 4, 1),
+            date(2026, 4, 3),
+        )
         assert [a.id for a in dated] == [early, late]
-        planned = repo.activities_dated(COACHING, (PLANNED,), date(2026, 4, 1), date(2026, 4, 3))
+        planned = repo.activities_dated(
+            ActivityKind.COACHING, (ActivityStatus.PLANNED,), date(2026, 4, 1), date(2026, 4, 3)
+        )
         assert [a.id for a in planned] == [late]
         held = repo.held_sessions([first, second], 2026)
         assert {c: [s.id for s in sessions] for c, sessions in held.items()} == {
@@ -314,11 +327,11 @@ def test_centres_lacking_a_training_since_their_stay_began(engine: Engine) -> No
         assert auftakt is not None
         assert old is not None
         assert fachtag is not None
-        store.enrol(auftakt, ids["planned"], "basisbegleitung", PLANNED)
-        store.enrol(auftakt, ids["held"], "basisbegleitung", HELD)
-        store.enrol(auftakt, ids["cancelled"], "basisbegleitung", CANCELLED)
-        store.enrol(old, ids["before"], "basisbegleitung", HELD)
-        store.enrol(fachtag, ids["other kind"], "basisbegleitung", PLANNED)
+        store.enrol(auftakt, ids["planned"], "basisbegleitung", ActivityStatus.PLANNED)
+        store.enrol(auftakt, ids["held"], "basisbegleitung", ActivityStatus.HELD)
+        store.enrol(auftakt, ids["cancelled"], "basisbegleitung", ActivityStatus.CANCELLED)
+        store.enrol(old, ids["before"], "basisbegleitung", ActivityStatus.HELD)
+        store.enrol(fachtag, ids["other kind"], "basisbegleitung", ActivityStatus.PLANNED)
     with engine.connect() as connection:
         repo = Repository(connection)
         found = repo.centres_lacking_training(
@@ -360,7 +373,9 @@ def test_a_ticks_lookups_use_an_index_on_sqlite(tmp_path: Path) -> None:
         repo = Repository(connection)
         event.listen(connection, "before_cursor_execute", remember)
         lookups: dict[str, Callable[[], object]] = {
-            "activities_dated": lambda: repo.activities_dated(COACHING, (PLANNED,), day, day),
+            "activities_dated": lambda: repo.activities_dated(
+                ActivityKind.COACHING, (ActivityStatus.PLANNED,), day, day
+            ),
             "held_sessions": lambda: repo.held_sessions([1, 2], 2026),
             "recently_held": lambda: repo.recently_held(NOW),
             "site_visits": lambda: repo.site_visits([1, 2]),

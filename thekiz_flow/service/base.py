@@ -12,15 +12,16 @@ from sqlalchemy import Engine
 
 from thekiz_flow.core import german, validate
 from thekiz_flow.core.clock import Clock, local_today
+from thekiz_flow.core.enums import OutboxStatus, Recipient
 from thekiz_flow.core.errors import Field, InvalidInput, NotFound
 from thekiz_flow.core.history import episode_start, facts_as_of
 from thekiz_flow.core.ids import id_in_range, unknown
-from thekiz_flow.core.model import FAILED, Centre, Coach, StageChange, Workflow
+from thekiz_flow.core.model import Centre, Coach, StageChange, Workflow
+from thekiz_flow.core.outbox import NewMail
 from thekiz_flow.core.rules import Lifecycle
 from thekiz_flow.mail.delivery import Backend
 from thekiz_flow.mail.render import Renderer
 from thekiz_flow.store.migrate import require_current
-from thekiz_flow.store.outbox import NewMail
 from thekiz_flow.store.repository import Repository
 from thekiz_flow.store.simulation import RealClock
 from thekiz_flow.workflow.config import DigestSettings, MailSettings
@@ -92,11 +93,13 @@ class ServiceBase:
             raise unknown("centre", centre_id)
         return centre
 
-    def address(self, role: str, centre: Centre, coach: Coach | None) -> tuple[str, str | None]:
+    def address(
+        self, role: Recipient, centre: Centre, coach: Coach | None
+    ) -> tuple[str, str | None]:
         """A role's address for a centre, or why there is none."""
-        if role == "office":
+        if role == Recipient.OFFICE:
             return (self.mail.office, None) if self.mail.office else ("", "[mail] office fehlt")
-        if role == "centre":
+        if role == Recipient.CENTRE:
             return centre.email, None
         if coach is not None:
             return coach.email, None
@@ -107,7 +110,7 @@ class ServiceBase:
         key: str,
         rule: str,
         template: str,
-        role: str,
+        role: Recipient,
         context: Mapping[str, object],
         due_at: datetime,
     ) -> NewMail:
@@ -127,7 +130,7 @@ class ServiceBase:
                 "",
                 due_at,
                 centre.id,
-                FAILED,
+                OutboxStatus.FAILED,
                 problem,
             )
         rendered = self.renderer.render(template, context)

@@ -9,15 +9,16 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 
 from thekiz_flow.core.budget import crossing, session_cost, year_allowance
+from thekiz_flow.core.enums import ActivityStatus, Follows, Judgement, OutboxStatus, Stop
 from thekiz_flow.core.history import facts_as_of
-from thekiz_flow.core.model import HELD, MISSED, PLANNED, Centre, Coach, ReminderRule, TrainingRule
+from thekiz_flow.core.model import Centre, Coach, HeldSession, ReminderRule, TrainingRule
+from thekiz_flow.core.outbox import NewMail
 from thekiz_flow.core.recommend import stay_starts_for_deadlines, unmet_trainings
-from thekiz_flow.core.reminders import MISSED as JUDGED_MISSED
 from thekiz_flow.core.reminders import Due, Window, activity_subject, due_for
 from thekiz_flow.service.base import ServiceBase
 from thekiz_flow.store.activities import chunks
-from thekiz_flow.store.outbox import NewMail, OutboxStore
-from thekiz_flow.store.repository import HeldSession, Repository
+from thekiz_flow.store.outbox import OutboxStore
+from thekiz_flow.store.repository import Repository
 
 Coaches = Mapping[int, Coach]
 
@@ -66,11 +67,11 @@ class ReminderService(ServiceBase):
         gathering = Gathering(repo, window, {coach.id: coach for coach in repo.coaches()})
         for rule in self.workflow.reminders:
             gatherer = {
-                "activity": self._activities,
-                "stage_start": self._stage_starts,
-                "eligible": self._eligible,
-                "budget": self._budget,
-                "training_deadline": self._deadlines,
+                Follows.ACTIVITY: self._activities,
+                Follows.STAGE_START: self._stage_starts,
+                Follows.ELIGIBLE: self._eligible,
+                Follows.BUDGET: self._budget,
+                Follows.TRAINING_DEADLINE: self._deadlines,
             }[rule.follows]
             dues += gatherer(gathering, rule)
         return dues
@@ -85,7 +86,7 @@ class ReminderService(ServiceBase):
         mails = (self._mail(due, now) for due in fresh)  # rendered as they are inserted
         report = ReminderReport(
             due=len(dues),
-            missed=sum(d.verdict == JUDGED_MISSED for d in fresh),
+            missed=sum(d.verdict == Judgement.MISSED for d in fresh),
             new=store.add(mails, now),
         )
         store.set_last_tick(now)
@@ -108,7 +109,11 @@ class ReminderService(ServiceBase):
 
     # ------------------------------------------------------------ gatherers
     def _activities(self, g: Gathering, rule: ReminderRule) -> list[Due]:
-        statuses = (PLANNED,) if rule.stop == "recorded" else (PLANNED, HELD)
+        statuses = (
+            (ActivityStatus.PLANNED,)
+            if rule.stop == Stop.RECORDED
+            else (ActivityStatus.PLANNED, ActivityStatus.HELD)
+        )
         assert rule.kind is not None
         dues: list[Due] = []
         for number, first, last in g.window.anchor_days(rule):
@@ -205,7 +210,7 @@ class ReminderService(ServiceBase):
     def _budget_years(self, repo: Repository, window: Window) -> list[BudgetYear]:
         """The years of the centres with a coaching session recorded as held since the
         earliest start of the budget rules, by centre and year."""
-        since = min(window.start(r) for r in self.workflow.reminders if r.follows == "budget")
+        since = min(window.start(r) for r in self.workflow.reminders if r.follows == Follows.BUDGET)
         years: list[BudgetYear] = []
         for year, centres in _recorded_since(repo, since).items():
             for chunk in chunks(sorted(centres)):  # a chunk's sessions at a time in memory
@@ -304,7 +309,9 @@ class ReminderService(ServiceBase):
         mail = self.compose(
             due.key, due.rule.id, due.rule.template, due.role, due.context, due.occurrence
         )
-        return replace(mail, status=MISSED) if due.verdict == JUDGED_MISSED else mail
+        return (
+            replace(mail, status=OutboxStatus.MISSED) if due.verdict == Judgement.MISSED else mail
+        )
 
 
 def _recorded_since(repo: Repository, since: datetime) -> dict[int, set[int]]:
