@@ -84,17 +84,7 @@ def mail_table(service: Service) -> Table:
     table = Table(title="E-Mails nach Regel", title_justify="left", header_style="bold")
     for header in ("Regel", "versandt", "wartet", "versäumt", "fehlgeschlagen"):
         table.add_column(header, justify="left" if header == "Regel" else "right")
+    shown = (OutboxStatus.SENT, OutboxStatus.PENDING, OutboxStatus.MISSED, OutboxStatus.FAILED)
     for rule in sorted({r.rule for r in rows}):
-        table.add_row(
-            rule,
-            *(
-                str(count[rule, s])
-                for s in (
-                    OutboxStatus.SENT,
-                    OutboxStatus.PENDING,
-                    OutboxStatus.MISSED,
-                    OutboxStatus.FAILED,
-                )
-            ),
-        )
+        table.add_row(rule, *(str(count[rule, s]) for s in shown))
     return table

@@ -26,12 +26,13 @@ from thekiz_flow.web.state import NavItem
 
 TRAININGS = "/trainings"
 MATCHES = 20  # centres shown for a search
+# The order of the enrolments' sections.
 STATES = (
     ActivityStatus.PLANNED,
     ActivityStatus.WAITING,
     ActivityStatus.HELD,
     ActivityStatus.CANCELLED,
-)  # the order of the enrolments' sections
+)
 
 
 def find_centres(
