@@ -282,6 +282,9 @@ class CentrePage:
     pages: int
 
 
+NO_COACH = "keine"  # CentreSearch.coach: centres without a coach
+
+
 @dataclass(frozen=True)
 class CentreQuery:
     """Which centres the store finds, in which order, and which page of them (checked)."""
@@ -295,9 +298,6 @@ class CentreQuery:
     stages: Sequence[str] = ()  # the programme's order of the stages, for sort="stage"
     offset: int = 0
     limit: int | None = None
-
-
-NO_COACH = "keine"  # CentreSearch.coach: centres without a coach
 
 
 @dataclass(frozen=True)
