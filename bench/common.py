@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Engine
 
 from thekiz_flow.core.clock import FrozenClock
+from thekiz_flow.core.enums import DeliveryStatus
 from thekiz_flow.core.model import Mail, Workflow
 from thekiz_flow.mail.delivery import Backend, Lease, Outcome
 from thekiz_flow.mail.message import build_message
@@ -84,7 +85,7 @@ class NullBackend:
         outcomes = []
         for mail in mails:
             build_message(mail, SENDER, now)
-            outcomes.append(Outcome(mail.id, "sent"))
+            outcomes.append(Outcome(mail.id, DeliveryStatus.SENT))
         return outcomes
 
 

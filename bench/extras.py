@@ -20,9 +20,11 @@ from bench.common import OFFICE, SENDER, SMTP_HOST, sqlite_url
 from bench.report import Figure, Results, ratio
 from bench.scenario import say
 from bench.sink import Sink
+from thekiz_flow.core.enums import Recipient
+from thekiz_flow.core.outbox import NewMail
 from thekiz_flow.store.engine import make_engine
 from thekiz_flow.store.migrate import upgrade
-from thekiz_flow.store.outbox import NewMail, OutboxStore
+from thekiz_flow.store.outbox import OutboxStore
 from thekiz_flow.store.tables import outbox
 
 SENT_LINE = re.compile(r"^(\d+) versandt, (\d+) später erneut, (\d+) fehlgeschlagen\.$", re.M)
@@ -198,7 +200,7 @@ def _dispatchers(
             NewMail(
                 key=f"bench:pg:{workers}:{n}",
                 rule="session_upcoming",
-                role="coach",
+                role=Recipient.COACH,
                 recipient=f"person{n}@example.org",
                 subject=f"Begleittermin {n}",
                 text=f"Guten Tag,\n\nTermin Nr. {n}.\n" * 8,

@@ -47,11 +47,13 @@ from bench.common import (
 from bench.report import Figure, Results, ratio
 from bench.sink import Sink, SinkStats
 from bench.synth import CachedCalendar, Encoder, HistoryGenerator, render_bodies, sent_mail
+from thekiz_flow.core.enums import Recipient
 from thekiz_flow.core.model import StageChange
+from thekiz_flow.core.outbox import NewMail
 from thekiz_flow.core.planning import PlanInput, plan, reconcile
 from thekiz_flow.store.engine import make_engine
 from thekiz_flow.store.migrate import upgrade
-from thekiz_flow.store.outbox import NewMail, OutboxStore
+from thekiz_flow.store.outbox import OutboxStore
 from thekiz_flow.store.tables import (
     activities,
     centres,
@@ -643,7 +645,7 @@ class SizeRun:
             NewMail(
                 key=f"bench:dispatch:{self.size}:{round_}:{n}",
                 rule="session_upcoming",
-                role="coach",
+                role=Recipient.COACH,
                 recipient=f"person{n}@example.org",
                 subject=f"{sample.subject} ({n})",
                 text=sample.text,
@@ -840,11 +842,21 @@ def _summary(outcome: Outcome) -> dict[str, Any]:
 
 
 def _sample_context(flow: Any) -> dict[str, object]:
+    from thekiz_flow.core.enums import ActivityKind, ActivityStatus
     from thekiz_flow.core.model import Activity, Centre, Coach
 
     centre = Centre(1, "Kita Sonnenschein 1", "Gotha", "kita1@example.org", None, 1, "x", TODAY)
     coach = Coach(1, "Anna Schmidt", "anna@example.org", Decimal("62.50"))
-    activity = Activity(1, 1, "coaching", "k", "basisbegleitung", TODAY, "planned", Decimal(3))
+    activity = Activity(
+        1,
+        1,
+        ActivityKind.COACHING,
+        "k",
+        "basisbegleitung",
+        TODAY,
+        ActivityStatus.PLANNED,
+        Decimal(3),
+    )
     return {"centre": centre, "coach": coach, "activity": activity}
 
 

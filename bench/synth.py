@@ -47,22 +47,9 @@ from bench.common import (
     workflow,
 )
 from thekiz_flow.core.calendar import WorkCalendar, make_holidays
+from thekiz_flow.core.enums import ActivityKind, ActivityStatus, OutboxStatus
 from thekiz_flow.core.history import episode_start, facts_as_of, paused_days, reached_after
-from thekiz_flow.core.model import (
-    CANCELLED,
-    COACHING,
-    HELD,
-    PLANNED,
-    SENT,
-    SITE_VISIT,
-    TRAINING,
-    Activity,
-    Centre,
-    CentreFacts,
-    Coach,
-    StageChange,
-    Workflow,
-)
+from thekiz_flow.core.model import Activity, Centre, CentreFacts, Coach, StageChange, Workflow
 from thekiz_flow.core.planning import PlanInput, plan, plan_stamp, reconcile
 from thekiz_flow.core.recommend import unmet_trainings
 from thekiz_flow.core.reminders import Window
@@ -224,11 +211,11 @@ class Act:
 
     id: int
     centre_id: int
-    kind: str
+    kind: ActivityKind
     key: str
     stage: str
     date: dt.date
-    status: str
+    status: ActivityStatus
     hours: Decimal | None
     coach_id: int | None
     rate: Decimal | None
@@ -360,7 +347,9 @@ def render_bodies(workflow: Workflow) -> dict[str, Body]:
     day = date(2025, 3, 12)
     centre = Centre(1, "Kita Sonnenschein 1", "Gotha", "kita1@example.org", None, 1, "x", day)
     coach = Coach(1, "Anna Schmidt", "anna@example.org", Decimal("62.50"))
-    activity = Activity(1, 1, COACHING, "k", "basisbegleitung", day, PLANNED, Decimal(3))
+    activity = Activity(
+        1, 1, ActivityKind.COACHING, "k", "basisbegleitung", day, ActivityStatus.PLANNED, Decimal(3)
+    )
     stage = workflow.stage("vertiefungsbegleitung")
     contexts: dict[str, dict[str, object]] = {
         "session_upcoming": {"centre": centre, "coach": coach, "activity": activity},
@@ -414,7 +403,7 @@ def sent_mail(
         "body_text": body.text,
         "body_html": body.html,
         "attachments": attachments,
-        "status": SENT,
+        "status": OutboxStatus.SENT,
         "due_at": due,
         "next_attempt_at": due,
         "attempts": 1,
@@ -515,7 +504,9 @@ class Simulator:
         }
         if self.derive is not None:
             visits = [
-                (a.date, a.stage) for a in life.acts if a.kind == SITE_VISIT and a.status == HELD
+                (a.date, a.stage)
+                for a in life.acts
+                if a.kind == ActivityKind.SITE_VISIT and a.status == ActivityStatus.HELD
             ]
             last = max(
                 [life.registered, *(c.effective for c in life.history), *(v[0] for v in visits)]
@@ -602,14 +593,18 @@ class Simulator:
             natural = self._natural(life, rng)
         self._progress(life, TODAY, rng)
         for act in life.acts:
-            if act.status == PLANNED and act.date >= TODAY:
+            if act.status == ActivityStatus.PLANNED and act.date >= TODAY:
                 moved = self.quiet.free_day(act.kind, act.date)
                 act.date, act.moved = moved, act.moved or moved != act.date
         return life
 
     def _allowed(self, life: Life, trigger: str, day: date) -> bool:
         """The guards of the shared Machine's transition hold (no change is forced)."""
-        visits = [(a.date, a.stage) for a in life.acts if a.kind == SITE_VISIT and a.status == HELD]
+        visits = [
+            (a.date, a.stage)
+            for a in life.acts
+            if a.kind == ActivityKind.SITE_VISIT and a.status == ActivityStatus.HELD
+        ]
         facts = facts_as_of(life.centre(), life.history, visits, day)
         return self.lifecycle.check(trigger, facts).allowed
 
@@ -660,8 +655,12 @@ class Simulator:
         self._replan(life, counters, day, recorded, reason)
         if not names[dest].active:
             for act in life.acts:
-                if act.kind == TRAINING and act.status == PLANNED and act.date >= day:
-                    act.status, act.reason = CANCELLED, reason
+                if (
+                    act.kind == ActivityKind.TRAINING
+                    and act.status == ActivityStatus.PLANNED
+                    and act.date >= day
+                ):
+                    act.status, act.reason = ActivityStatus.CANCELLED, reason
                     act.recorded_at = act.closed = recorded
         elif source != dest and not transition.returns:
             self._book_trainings(life, counters, dest, day, recorded, rng)
@@ -686,7 +685,7 @@ class Simulator:
                     wanted.key,
                     wanted.stage,
                     wanted.date,
-                    PLANNED,
+                    ActivityStatus.PLANNED,
                     wanted.hours,
                     wanted.coach_id,
                     rate,
@@ -702,7 +701,7 @@ class Simulator:
             act.recorded_at = recorded
         for stored in changes.cancel:
             act = by_id[stored.id]
-            act.status, act.reason = CANCELLED, reason
+            act.status, act.reason = ActivityStatus.CANCELLED, reason
             act.recorded_at = act.closed = recorded
         life.planned_once = True
 
@@ -725,11 +724,11 @@ class Simulator:
             act = Act(
                 counters.next_activity(),
                 life.id,
-                TRAINING,
+                ActivityKind.TRAINING,
                 "",  # training:<id>, once the catalogue has given a seat
                 stage_id,
                 training_day(self.workflow, self.calendar, rule.kind, month),
-                PLANNED,
+                ActivityStatus.PLANNED,
                 None,
                 None,
                 None,
@@ -744,30 +743,30 @@ class Simulator:
         """Everything planned before ``until`` happened: held and recorded, or cancelled."""
         latest = TICK_BEFORE - timedelta(hours=1)
         for act in life.acts:
-            if act.status != PLANNED or act.date >= until:
+            if act.status != ActivityStatus.PLANNED or act.date >= until:
                 continue
-            if act.kind == COACHING:
+            if act.kind == ActivityKind.COACHING:
                 if rng.random() < 0.07:
-                    act.status, act.reason = CANCELLED, "Leitung erkrankt"
+                    act.status, act.reason = ActivityStatus.CANCELLED, "Leitung erkrankt"
                     act.recorded_at = act.closed = at(act.date - timedelta(days=2), time(9))
                     continue
                 lag = rng.choice(RECORD_LAG)
-                if self.quiet.hit("activity", act.date, COACHING):
+                if self.quiet.hit("activity", act.date, ActivityKind.COACHING):
                     lag = 0  # recorded before a reminder of it falls in the measured tick
                 recorded = at(act.date + timedelta(days=lag), time(17))
                 if recorded >= latest:
                     continue  # held, but the coach has not recorded it yet
-                act.status, act.hours = HELD, rng.choice(HOURS)
+                act.status, act.hours = ActivityStatus.HELD, rng.choice(HOURS)
                 act.note = "Sozialraumanalyse" if rng.random() < 0.1 else None
                 act.recorded_at = act.closed = recorded
-            elif act.kind == SITE_VISIT:
-                act.status = HELD
+            elif act.kind == ActivityKind.SITE_VISIT:
+                act.status = ActivityStatus.HELD
                 act.recorded_at = act.closed = min(at(act.date, time(16)), latest)
             elif rng.random() < 0.05:
-                act.status, act.reason = CANCELLED, "Terminkonflikt"
+                act.status, act.reason = ActivityStatus.CANCELLED, "Terminkonflikt"
                 act.recorded_at = act.closed = at(act.date - timedelta(days=5), time(9))
             else:
-                act.status = HELD
+                act.status = ActivityStatus.HELD
                 act.recorded_at = act.closed = min(at(act.date, time(18)), latest)
 
     # ------------------------------------------------------------------ the outbox
@@ -807,9 +806,9 @@ class Simulator:
                     life.id,
                 )
         for act in life.acts:
-            if act.kind == COACHING:
+            if act.kind == ActivityKind.COACHING:
                 yield from self._session_mails(life, act, coach_mail)
-            elif act.kind == SITE_VISIT:
+            elif act.kind == ActivityKind.SITE_VISIT:
                 occurrence = at(act.date - timedelta(days=14))
                 if _was_due(act, occurrence):
                     for role, to in (("office", OFFICE), ("centre", life.email)):
@@ -837,7 +836,7 @@ class Simulator:
                 max(occurrence, act.created),
                 life.id,
             )
-        if act.status == PLANNED and act.date < TODAY:
+        if act.status == ActivityStatus.PLANNED and act.date < TODAY:
             recorded = TICK_BEFORE  # not recorded yet: reminded up to now
             occurrence = at(act.date + timedelta(days=24))
             if occurrence < TICK_BEFORE:
@@ -851,7 +850,7 @@ class Simulator:
                     occurrence,
                     life.id,
                 )
-        elif act.status == HELD and act.recorded_at is not None:
+        elif act.status == ActivityStatus.HELD and act.recorded_at is not None:
             recorded = act.recorded_at
         else:
             return
@@ -909,7 +908,7 @@ def _was_due(act: Act, occurrence: datetime) -> bool:
     """Whether a tick saw the occurrence while the row was planned (catch-up: 3 days)."""
     if occurrence >= TICK_BEFORE or occurrence < act.created - timedelta(days=3):
         return False
-    return act.closed is None or act.closed > occurrence or act.status == HELD
+    return act.closed is None or act.closed > occurrence or act.status == ActivityStatus.HELD
 
 
 def training_day(flow: Workflow, calendar: WorkCalendar, kind: str, month: date) -> date:
@@ -1096,7 +1095,7 @@ class HistoryGenerator:
         for position, kind, month, place in rows.seats:
             training_id = catalogue.seat(kind, month, place)
             row = list(rows.activities[position])
-            row[key_at], row[training_at] = f"{TRAINING}:{training_id}", training_id
+            row[key_at], row[training_at] = f"{ActivityKind.TRAINING}:{training_id}", training_id
             rows.activities[position] = tuple(row)
         encoder = self.encoders["trainings"]
         training_rows = [encoder.encode(r) for r in catalogue.take_new()]

@@ -29,6 +29,7 @@ from bench.common import (
     service,
     sqlite_path,
 )
+from thekiz_flow.core.enums import Recipient
 from thekiz_flow.core.model import Centre
 
 
@@ -276,9 +277,11 @@ def outbox_rows(probe: Probe, url: str, count: int) -> dict[str, Any]:
     """
     from decimal import Decimal
 
-    from thekiz_flow.core.model import COACHING, PLANNED, Activity, Coach
+    from thekiz_flow.core.enums import ActivityKind, ActivityStatus
+    from thekiz_flow.core.model import Activity, Coach
+    from thekiz_flow.core.outbox import NewMail
     from thekiz_flow.store.migrate import upgrade
-    from thekiz_flow.store.outbox import NewMail, OutboxStore
+    from thekiz_flow.store.outbox import OutboxStore
 
     engine = engine_for(url)
     upgrade(engine)
@@ -294,13 +297,20 @@ def outbox_rows(probe: Probe, url: str, count: int) -> dict[str, Any]:
             "centre": centres[centre_id],
             "coach": coaches[n % 400],
             "activity": Activity(
-                n, centre_id, COACHING, "k", "basisbegleitung", day, PLANNED, Decimal(3)
+                n,
+                centre_id,
+                ActivityKind.COACHING,
+                "k",
+                "basisbegleitung",
+                day,
+                ActivityStatus.PLANNED,
+                Decimal(3),
             ),
             "number": 1,
         }
         due = NOW + timedelta(days=1, minutes=n % 5000)
         return svc.runtime.compose(
-            key, "session_upcoming", "session_upcoming", "coach", context, due
+            key, "session_upcoming", "session_upcoming", Recipient.COACH, context, due
         )
 
     sample = mail(*next(_reminders(1)))

@@ -8,10 +8,11 @@ from datetime import date
 from decimal import Decimal
 from itertools import pairwise
 
-from thekiz_flow.core.model import COACHING, HELD, Activity
+from thekiz_flow.core.enums import ActivityKind, ActivityStatus
+from thekiz_flow.core.model import Activity
 from thekiz_flow.core.tallies import Pair, Tally
 
-Key = tuple[str, str, str, int | None, Decimal | None, Decimal | None]
+Key = tuple[ActivityKind, str, ActivityStatus, int | None, Decimal | None, Decimal | None]
 
 
 def tallies(activities: Iterable[Activity]) -> dict[int, list[Tally]]:
@@ -30,6 +31,6 @@ def pairs(activities: Iterable[Activity]) -> dict[int, list[Pair]]:
     """Per centre: every two held sessions in a row."""
     held: dict[int, list[date]] = defaultdict(list)
     for a in activities:
-        if a.kind == COACHING and a.status == HELD:
+        if a.kind == ActivityKind.COACHING and a.status == ActivityStatus.HELD:
             held[a.centre_id].append(a.date)
     return {centre_id: list(pairwise(sorted(days))) for centre_id, days in held.items()}

@@ -24,9 +24,11 @@ from sqlalchemy import Engine, select
 from tests.conftest import BERLIN
 from tests.smtp_servers import HOST, RecordingServer
 from thekiz_flow.core.clock import Clock
+from thekiz_flow.core.enums import Recipient
 from thekiz_flow.core.model import Mail, Workflow
+from thekiz_flow.core.outbox import NewMail, OutboxRow
 from thekiz_flow.service import Service
-from thekiz_flow.store.outbox import NewMail, OutboxRow, OutboxStore
+from thekiz_flow.store.outbox import OutboxStore
 from thekiz_flow.store.tables import outbox
 from thekiz_flow.workflow.config import MailSettings, SmtpSettings
 
@@ -71,7 +73,7 @@ def add_pending(
         NewMail(
             key=f"test:{n}",
             rule="test",
-            role="office",
+            role=Recipient.OFFICE,
             recipient=addresses.get(n, recipient(n)),
             subject=f"Nachricht {n}",
             text=f"Guten Tag, Nachricht {n}.\n",

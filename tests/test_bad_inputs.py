@@ -15,9 +15,9 @@ from tests.conftest import CLI_CONFIG, TODAY
 from tests.test_web_sessions import planned, programme
 from tests.web_helpers import login
 from thekiz_flow.cli import runtime
-from thekiz_flow.core.model import HELD
+from thekiz_flow.core.enums import ActivityStatus
+from thekiz_flow.core.model import ActivityFilter
 from thekiz_flow.service import Service
-from thekiz_flow.store.activities import ActivityFilter
 from thekiz_flow.workflow.paths import DEFAULT_WORKFLOW
 
 ENCODINGS = ["utf-16", "latin-1"]  # UTF-16 with its byte order mark; Latin-1 with umlauts
@@ -164,5 +164,7 @@ def test_the_session_form_reads_hours_the_same_way(
     assert dump(database_url) == before
     data["hours"] = "2,5"
     assert web.post(f"/sessions/{session.id}/record", data=data).status_code == 200
-    (held,) = service.overview.activities(ActivityFilter(centre_id=mine, status=HELD))
+    (held,) = service.overview.activities(
+        ActivityFilter(centre_id=mine, status=ActivityStatus.HELD)
+    )
     assert held.hours == Decimal("2.5")

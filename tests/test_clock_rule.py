@@ -19,10 +19,10 @@ from sqlalchemy import Engine
 from tests.cli_helpers import Run, dump
 from tests.conftest import BERLIN
 from thekiz_flow.core.clock import FrozenClock
+from thekiz_flow.core.enums import ActivityKind, OutboxStatus
 from thekiz_flow.core.errors import Refused
-from thekiz_flow.core.model import COACHING, MISSED, SENT, CentreInput, Workflow
+from thekiz_flow.core.model import ActivityFilter, CentreInput, Workflow
 from thekiz_flow.service import Service
-from thekiz_flow.store.activities import ActivityFilter
 from thekiz_flow.store.engine import make_engine
 from thekiz_flow.store.repository import Repository
 from thekiz_flow.store.simulation import RealClock
@@ -93,15 +93,17 @@ def test_a_tick_ahead_of_the_real_clock_is_refused_and_writes_nothing(
     assert all(r.due_at <= REAL for r in office.outbox.rows())  # nothing of the future
     later = next(
         s
-        for s in office.overview.activities(ActivityFilter(centre_id=centre, kind=COACHING))
+        for s in office.overview.activities(
+            ActivityFilter(centre_id=centre, kind=ActivityKind.COACHING)
+        )
         if s.date > REAL.date() + timedelta(days=7)
     )
     reminded = datetime.combine(later.date - timedelta(days=7), time(9), BERLIN)
     really(clock, wall, reminded)
     office.ticks.tick()
     upcoming = [r for r in office.outbox.rows() if r.rule == "session_upcoming"]
-    assert (upcoming[-1].due_at.date(), upcoming[-1].status) == (reminded.date(), SENT)
-    assert [r for r in upcoming if r.due_at > REAL and r.status == MISSED] == []
+    assert (upcoming[-1].due_at.date(), upcoming[-1].status) == (reminded.date(), OutboxStatus.SENT)
+    assert [r for r in upcoming if r.due_at > REAL and r.status == OutboxStatus.MISSED] == []
 
 
 @pytest.mark.parametrize(("minutes", "acts"), [(4, True), (6, False)])
@@ -135,7 +137,7 @@ def test_the_digest_waits_for_its_day_when_a_tick_is_asked_for_january_in_decemb
     really(clock, wall, datetime(2027, 1, 15, 9, tzinfo=BERLIN))
     office.ticks.tick()
     rows = [r for r in office.outbox.rows() if r.rule == "digest"]
-    assert [(r.key, r.status) for r in rows] == [("digest:2026", SENT)]
+    assert [(r.key, r.status) for r in rows] == [("digest:2026", OutboxStatus.SENT)]
 
 
 def test_a_simulation_database_may_run_ahead(

@@ -13,20 +13,9 @@ from hypothesis import strategies as st
 
 from tests.digest_helpers import pairs, tallies
 from thekiz_flow.core.budget import stages_on
+from thekiz_flow.core.enums import ActivityKind, ActivityStatus
 from thekiz_flow.core.history import stay_on
-from thekiz_flow.core.model import (
-    CANCELLED,
-    COACHING,
-    HELD,
-    PLANNED,
-    SITE_VISIT,
-    TRAINING,
-    Activity,
-    Centre,
-    StageChange,
-    Training,
-    Workflow,
-)
+from thekiz_flow.core.model import Activity, Centre, StageChange, Training, Workflow
 from thekiz_flow.core.tallies import SHORTEST_GAP_DAYS
 from thekiz_flow.digest.aggregate import YearInput, build_digest, build_digest_in_parts, held_runs
 from thekiz_flow.digest.model import CentreYear, Digest, Gap, SessionFigures
@@ -54,12 +43,12 @@ def change(ident: int, trigger: str, src: str, dst: str, day: str) -> StageChang
 
 
 def session(
-    ident: int, centre_id: int, day: str, status: str, hours: str | None = None
+    ident: int, centre_id: int, day: str, status: ActivityStatus, hours: str | None = None
 ) -> Activity:
     return Activity(
         ident,
         centre_id,
-        COACHING,
+        ActivityKind.COACHING,
         f"s{ident}",
         B,
         date.fromisoformat(day),
@@ -87,18 +76,45 @@ def data() -> YearInput:
         3: [change(3, "import", "interessent", V, "2024-11-04")],
     }
     activities = [
-        session(1, 1, "2025-01-15", HELD, "3"),
-        session(2, 1, "2025-02-19", HELD, "2"),
-        session(3, 1, "2025-03-19", CANCELLED, "3"),
-        session(4, 1, "2025-09-17", HELD, "3"),
-        session(5, 1, "2025-10-15", PLANNED, "3"),
-        session(6, 2, "2025-03-05", HELD, "2.5"),
-        session(7, 2, "2025-04-02", HELD, "2"),
-        session(8, 2, "2025-05-07", CANCELLED, "3"),
-        Activity(9, 3, SITE_VISIT, "v9", V, date(2025, 2, 10), HELD),
-        Activity(10, 1, TRAINING, "t10", B, date(2025, 5, 20), HELD, training_id=1),
-        Activity(11, 2, TRAINING, "t11", B, date(2025, 5, 20), CANCELLED, training_id=1),
-        Activity(12, 3, TRAINING, "t12", V, date(2025, 5, 20), PLANNED, training_id=1),
+        session(1, 1, "2025-01-15", ActivityStatus.HELD, "3"),
+        session(2, 1, "2025-02-19", ActivityStatus.HELD, "2"),
+        session(3, 1, "2025-03-19", ActivityStatus.CANCELLED, "3"),
+        session(4, 1, "2025-09-17", ActivityStatus.HELD, "3"),
+        session(5, 1, "2025-10-15", ActivityStatus.PLANNED, "3"),
+        session(6, 2, "2025-03-05", ActivityStatus.HELD, "2.5"),
+        session(7, 2, "2025-04-02", ActivityStatus.HELD, "2"),
+        session(8, 2, "2025-05-07", ActivityStatus.CANCELLED, "3"),
+        Activity(9, 3, ActivityKind.SITE_VISIT, "v9", V, date(2025, 2, 10), ActivityStatus.HELD),
+        Activity(
+            10,
+            1,
+            ActivityKind.TRAINING,
+            "t10",
+            B,
+            date(2025, 5, 20),
+            ActivityStatus.HELD,
+            training_id=1,
+        ),
+        Activity(
+            11,
+            2,
+            ActivityKind.TRAINING,
+            "t11",
+            B,
+            date(2025, 5, 20),
+            ActivityStatus.CANCELLED,
+            training_id=1,
+        ),
+        Activity(
+            12,
+            3,
+            ActivityKind.TRAINING,
+            "t12",
+            V,
+            date(2025, 5, 20),
+            ActivityStatus.PLANNED,
+            training_id=1,
+        ),
     ]
     return YearInput(
         2025,
@@ -249,7 +265,8 @@ def test_gaps_follow_the_rule_whichever_close_pairs_are_left_out(
         ]
         periods = [(new_year, paused - timedelta(days=1)), (resumed, date(2025, 12, 31))]
     sessions = [
-        session(n, 1, (new_year + timedelta(days=d)).isoformat(), HELD) for n, d in enumerate(days)
+        session(n, 1, (new_year + timedelta(days=d)).isoformat(), ActivityStatus.HELD)
+        for n, d in enumerate(days)
     ]
     every = pairs(sessions)
     apart = {1: [p for p in every.get(1, []) if (p[1] - p[0]).days >= SHORTEST_GAP_DAYS]}

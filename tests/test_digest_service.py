@@ -11,9 +11,9 @@ from sqlalchemy import Engine
 
 from tests.conftest import BERLIN
 from thekiz_flow.core.clock import FrozenClock
-from thekiz_flow.core.model import COACHING, SENT, CentreInput, Workflow
+from thekiz_flow.core.enums import ActivityKind, OutboxStatus
+from thekiz_flow.core.model import ActivityFilter, CentreInput, Workflow
 from thekiz_flow.service import Service
-from thekiz_flow.store.activities import ActivityFilter
 from thekiz_flow.workflow.config import DigestSettings, MailSettings
 
 
@@ -34,7 +34,7 @@ def programme(service: Service, clock: FrozenClock) -> tuple[int, int]:
     service.lifecycle.advance(second, "admit")
     clock.set(at(date(2025, 12, 30)))
     for session in service.overview.activities(
-        ActivityFilter(kind=COACHING, first=date(2025, 1, 1), last=date(2025, 6, 30))
+        ActivityFilter(kind=ActivityKind.COACHING, first=date(2025, 1, 1), last=date(2025, 6, 30))
     ):
         service.sessions.record(str(session.id), session.date, "3")
     service.sessions.record_visit(first, date(2023, 4, 4))
@@ -100,7 +100,7 @@ def test_sent_once_a_year_with_two_ticks_and_two_workers(
     workers[1].ticks.tick()
     rows = [r for r in workers[0].outbox.rows() if r.rule == "digest"]
     assert [(r.key, r.recipient, r.status) for r in rows] == [
-        ("digest:2025", "ministerium@example.org", SENT),
+        ("digest:2025", "ministerium@example.org", OutboxStatus.SENT),
     ]
     sent = list((mail.file.dir).glob("*.eml"))
     digests = [p for p in sent if b"Jahresbericht ThEKiZ 2025" in p.read_bytes()]
@@ -120,6 +120,6 @@ def test_the_monthly_overview_goes_to_the_office_once(service: Service, clock: F
         service.ticks.tick()
     rows = [r for r in service.outbox.rows() if r.rule == "overview"]
     assert [(r.key, r.due_at.date(), r.status) for r in rows] == [
-        ("overview:2026-03", date(2026, 3, 2), SENT),
+        ("overview:2026-03", date(2026, 3, 2), OutboxStatus.SENT),
     ]
     assert rows[0].subject == "Monatsübersicht ThEKiZ März 2026"

@@ -16,10 +16,10 @@ from tests.cli_helpers import Run, dump
 from tests.conftest import BERLIN, TODAY
 from tests.web_helpers import login
 from thekiz_flow.core.clock import FrozenClock, noon
+from thekiz_flow.core.enums import ActivityKind, ActivityStatus
 from thekiz_flow.core.errors import InvalidInput, Refused
-from thekiz_flow.core.model import COACHING, HELD, PLANNED, SITE_VISIT, CentreInput
+from thekiz_flow.core.model import ActivityFilter, CentreInput
 from thekiz_flow.service import Service
-from thekiz_flow.store.activities import ActivityFilter
 
 REGISTERED = date(2025, 1, 6)
 ADMITTED = date(2025, 3, 3)
@@ -49,15 +49,19 @@ def paused_and_back(service: Service) -> int:
     return centre_id
 
 
-def held(service: Service, centre_id: int, kind: str = COACHING) -> list[tuple[date, str]]:
-    found = service.overview.activities(ActivityFilter(centre_id=centre_id, kind=kind, status=HELD))
+def held(
+    service: Service, centre_id: int, kind: ActivityKind = ActivityKind.COACHING
+) -> list[tuple[date, str]]:
+    found = service.overview.activities(
+        ActivityFilter(centre_id=centre_id, kind=kind, status=ActivityStatus.HELD)
+    )
     return [(a.date, a.stage) for a in found]
 
 
 # ----------------------------------------------------- held within the programme
 def record(service: Service, kind: str, centre_id: int, day: date) -> None:
     """The centre's session of that month, or its site visit, held on ``day``."""
-    if kind == COACHING:
+    if kind == ActivityKind.COACHING:
         service.sessions.record(f"E{centre_id}", day, "3")
     else:
         service.sessions.record_visit(centre_id, day)
@@ -70,16 +74,20 @@ IN_PAUSE = "in der Stufe Pausiert (seit 01.09.2025), in der es keine {} gibt"
 @pytest.mark.parametrize(
     ("kind", "day", "words"),
     [
-        (COACHING, date(1990, 1, 1), f"Am 01.01.1990 war die Einrichtung 1 {NOT_YET}"),
-        (COACHING, date(2025, 3, 2), f"Am 02.03.2025 war die Einrichtung 1 {NOT_YET}"),
+        (ActivityKind.COACHING, date(1990, 1, 1), f"Am 01.01.1990 war die Einrichtung 1 {NOT_YET}"),
+        (ActivityKind.COACHING, date(2025, 3, 2), f"Am 02.03.2025 war die Einrichtung 1 {NOT_YET}"),
         (
-            COACHING,
+            ActivityKind.COACHING,
             PAUSED,
             "Am 01.09.2025 war die Einrichtung 1 " + IN_PAUSE.format("Begleittermine"),
         ),
-        (COACHING, date(2025, 11, 2), IN_PAUSE.format("Begleittermine")),
-        (SITE_VISIT, date(2025, 1, 7), f"Am 07.01.2025 war die Einrichtung 1 {NOT_YET}"),
-        (SITE_VISIT, date(2025, 10, 1), IN_PAUSE.format("Einrichtungsbesuche")),
+        (ActivityKind.COACHING, date(2025, 11, 2), IN_PAUSE.format("Begleittermine")),
+        (
+            ActivityKind.SITE_VISIT,
+            date(2025, 1, 7),
+            f"Am 07.01.2025 war die Einrichtung 1 {NOT_YET}",
+        ),
+        (ActivityKind.SITE_VISIT, date(2025, 10, 1), IN_PAUSE.format("Einrichtungsbesuche")),
     ],
 )
 def test_nothing_is_held_outside_a_stage_that_has_it(
@@ -97,7 +105,9 @@ def test_a_planned_session_is_not_recorded_on_a_day_out_of_the_programme(
 ) -> None:
     centre_id = centre(service)
     session = service.overview.activities(
-        ActivityFilter(centre_id=centre_id, kind=COACHING, status=PLANNED)
+        ActivityFilter(
+            centre_id=centre_id, kind=ActivityKind.COACHING, status=ActivityStatus.PLANNED
+        )
     )[0]
     before = dump(database_url)
     with pytest.raises(Refused, match=re.escape(f"Am 01.01.1990 war die Einrichtung 1 {NOT_YET}")):
@@ -141,7 +151,9 @@ def test_the_programme_s_days_still_take_sessions_and_visits(service: Service) -
         (RESUMED, "basisbegleitung"),
         (date(2026, 4, 15), "basisbegleitung"),
     ]
-    assert held(service, centre_id, SITE_VISIT) == [(date(2025, 5, 5), "basisbegleitung")]
+    assert held(service, centre_id, ActivityKind.SITE_VISIT) == [
+        (date(2025, 5, 5), "basisbegleitung")
+    ]
 
 
 def test_a_session_is_recorded_with_the_stage_of_its_day(
@@ -157,7 +169,9 @@ def test_a_session_is_recorded_with_the_stage_of_its_day(
     service.sessions.record_visit(centre_id, date(2024, 6, 3))
     service.lifecycle.advance(centre_id, "deepen", on=date(2026, 2, 2))
     planned = service.overview.activities(
-        ActivityFilter(centre_id=centre_id, kind=COACHING, status=PLANNED)
+        ActivityFilter(
+            centre_id=centre_id, kind=ActivityKind.COACHING, status=ActivityStatus.PLANNED
+        )
     )
     last = [s for s in planned if s.stage == "basisbegleitung"][-1]
     assert last.date < date(2026, 2, 2)
@@ -283,9 +297,11 @@ def test_a_centre_imported_as_paused_resumes(service: Service, tmp_path: Path) -
         "vertiefungsbegleitung",
         False,
     )
-    planned = service.overview.activities(ActivityFilter(centre_id=centre_id, status=PLANNED))
+    planned = service.overview.activities(
+        ActivityFilter(centre_id=centre_id, status=ActivityStatus.PLANNED)
+    )
     assert {a.stage for a in planned} == {"vertiefungsbegleitung"}
-    assert {a.kind for a in planned} == {COACHING, SITE_VISIT}
+    assert {a.kind for a in planned} == {ActivityKind.COACHING, ActivityKind.SITE_VISIT}
 
 
 # ------------------------------------------------------------------ the CLI
@@ -344,7 +360,9 @@ def test_web_refuses_a_session_and_a_visit_out_of_the_programme(
 ) -> None:
     centre_id = paused_and_back(service)
     session = service.overview.activities(
-        ActivityFilter(centre_id=centre_id, kind=COACHING, status=PLANNED)
+        ActivityFilter(
+            centre_id=centre_id, kind=ActivityKind.COACHING, status=ActivityStatus.PLANNED
+        )
     )[0]
     token = login(web, "office")
     before = dump(database_url)

@@ -13,20 +13,10 @@ from tests.cli_helpers import Run, dump
 from tests.conftest import BERLIN, TODAY
 from tests.databases import Databases
 from thekiz_flow.core.clock import FrozenClock
+from thekiz_flow.core.enums import ActivityKind, ActivityStatus
 from thekiz_flow.core.errors import InvalidInput, NotFound, Refused, UserError
-from thekiz_flow.core.model import (
-    CANCELLED,
-    COACHING,
-    PLANNED,
-    TRAINING,
-    WAITING,
-    Centre,
-    CentreInput,
-    StageChange,
-    Workflow,
-)
+from thekiz_flow.core.model import ActivityFilter, Centre, CentreInput, StageChange, Workflow
 from thekiz_flow.service import Service
-from thekiz_flow.store.activities import ActivityFilter
 from thekiz_flow.store.engine import make_engine
 from thekiz_flow.store.repository import Repository
 from thekiz_flow.workflow.config import MailSettings
@@ -177,23 +167,23 @@ def test_a_paused_batch_gives_up_plans_and_seats_and_tells_everyone(service: Ser
     why = "Stufenwechsel Basisbegleitung → Pausiert"
     seats = {
         (a.training_id, a.centre_id): (a.status, a.reason)
-        for a in service.overview.activities(ActivityFilter(kind=TRAINING))
+        for a in service.overview.activities(ActivityFilter(kind=ActivityKind.TRAINING))
     }
     small, pair = sorted({cast(int, training) for training, _ in seats})  # seats of trainings
     assert seats == {
-        (small, ids["seat"]): (CANCELLED, why),
-        (small, ids["waiting"]): (CANCELLED, why),
-        (small, ids["last_waiting"]): (PLANNED, None),
-        (pair, ids["seat"]): (CANCELLED, why),
-        (pair, ids["ready"]): (CANCELLED, why),
-        (pair, ids["no_visit"]): (PLANNED, None),
-        (pair, ids["last_waiting"]): (PLANNED, None),
-        (pair, ids["recent"]): (WAITING, None),
+        (small, ids["seat"]): (ActivityStatus.CANCELLED, why),
+        (small, ids["waiting"]): (ActivityStatus.CANCELLED, why),
+        (small, ids["last_waiting"]): (ActivityStatus.PLANNED, None),
+        (pair, ids["seat"]): (ActivityStatus.CANCELLED, why),
+        (pair, ids["ready"]): (ActivityStatus.CANCELLED, why),
+        (pair, ids["no_visit"]): (ActivityStatus.PLANNED, None),
+        (pair, ids["last_waiting"]): (ActivityStatus.PLANNED, None),
+        (pair, ids["recent"]): (ActivityStatus.WAITING, None),
     }
-    ahead = ActivityFilter(centre_id=ids["seat"], kind=COACHING, first=TODAY)
+    ahead = ActivityFilter(centre_id=ids["seat"], kind=ActivityKind.COACHING, first=TODAY)
     sessions = service.overview.activities(ahead)
     assert sessions
-    assert {(a.status, a.reason) for a in sessions} == {(CANCELLED, why)}
+    assert {(a.status, a.reason) for a in sessions} == {(ActivityStatus.CANCELLED, why)}
     name_of = {centre_id: name for name, centre_id in ids.items()}
     notices = {
         (m.key, m.centre_id, m.recipient) for m in service.outbox.rows() if m.key not in earlier

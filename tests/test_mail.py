@@ -29,6 +29,7 @@ from tests.smtp_servers import (
     TempFailServer,
     free_port,
 )
+from thekiz_flow.core.enums import DeliveryStatus
 from thekiz_flow.core.errors import ConfigError, InvalidInput, WorkflowError
 from thekiz_flow.core.model import Mail
 from thekiz_flow.mail.delivery import (
@@ -403,7 +404,7 @@ def test_an_injected_centre_name_reaches_one_recipient_only(renderer: Renderer) 
     one = mail(1, subject=rendered.subject, text=rendered.text, html=rendered.html)
     with RecordingServer() as server:
         outcomes = SmtpBackend(server.settings(), SENDER).deliver([one], NOW, HELD)
-    assert outcomes == [Outcome(1, "sent")]
+    assert outcomes == [Outcome(1, DeliveryStatus.SENT)]
     [received] = server.received
     assert received.recipients == ("person1@example.org",)
     assert parse(received.content)["Bcc"] is None
@@ -416,7 +417,7 @@ def test_a_batch_goes_over_one_connection() -> None:
     mails = [mail(n) for n in (1, 2, 3)]
     with RecordingServer() as server:
         outcomes = SmtpBackend(server.settings(), SENDER).deliver(mails, NOW, HELD)
-    assert outcomes == [Outcome(n, "sent") for n in (1, 2, 3)]
+    assert outcomes == [Outcome(n, DeliveryStatus.SENT) for n in (1, 2, 3)]
     assert server.connections == 1
     assert server.message_ids == [m.message_id for m in mails]
     assert [r.recipients for r in server.received] == [(m.recipient,) for m in mails]
@@ -437,7 +438,7 @@ def test_451_is_retried_and_later_sent() -> None:
         assert first[0].error == "SMTP 451: 4.3.0 Bitte später erneut versuchen"
         assert not first[0].ambiguous
         second = backend.deliver(mails[:2], NOW, HELD)
-    assert second == [Outcome(1, "sent"), Outcome(2, "sent")]
+    assert second == [Outcome(1, DeliveryStatus.SENT), Outcome(2, DeliveryStatus.SENT)]
     assert sorted(server.message_ids) == sorted(m.message_id for m in mails)
 
 
@@ -446,9 +447,9 @@ def test_550_fails_one_recipient_and_the_others_are_sent() -> None:
     with RefusingServer("unbekannt@example.org") as server:
         outcomes = SmtpBackend(server.settings(), SENDER).deliver(mails, NOW, HELD)
     assert outcomes == [
-        Outcome(1, "sent"),
-        Outcome(2, "failed", "SMTP 550: 5.1.1 Mailbox unbekannt"),
-        Outcome(3, "sent"),
+        Outcome(1, DeliveryStatus.SENT),
+        Outcome(2, DeliveryStatus.FAILED, "SMTP 550: 5.1.1 Mailbox unbekannt"),
+        Outcome(3, DeliveryStatus.SENT),
     ]
     assert server.connections == 1
     assert server.message_ids == [mails[0].message_id, mails[2].message_id]
@@ -459,9 +460,12 @@ def test_a_hang_up_mid_data_is_ambiguous_and_a_resend_shows_as_duplicate() -> No
     with HangUpServer(times=1) as server:
         backend = SmtpBackend(server.settings(), SENDER)
         outcomes = backend.deliver(mails, NOW, HELD)
-        assert outcomes == [Outcome(1, "retry", AFTER_DATA, ambiguous=True), Outcome(2, "sent")]
+        assert outcomes == [
+            Outcome(1, DeliveryStatus.RETRY, AFTER_DATA, ambiguous=True),
+            Outcome(2, DeliveryStatus.SENT),
+        ]
         assert server.connections == 2  # opened again once
-        assert backend.deliver(mails[:1], NOW, HELD) == [Outcome(1, "sent")]
+        assert backend.deliver(mails[:1], NOW, HELD) == [Outcome(1, DeliveryStatus.SENT)]
     assert server.message_ids.count(mails[0].message_id) == 2
     assert server.message_ids.count(mails[1].message_id) == 1
 
@@ -471,9 +475,9 @@ def test_after_the_second_hang_up_the_rest_of_the_batch_waits() -> None:
     with HangUpServer(times=3) as server:
         outcomes = SmtpBackend(server.settings(), SENDER).deliver(mails, NOW, HELD)
     assert outcomes == [
-        Outcome(1, "retry", AFTER_DATA, ambiguous=True),
-        Outcome(2, "retry", AFTER_DATA, ambiguous=True),
-        Outcome(3, "retry", LOST),
+        Outcome(1, DeliveryStatus.RETRY, AFTER_DATA, ambiguous=True),
+        Outcome(2, DeliveryStatus.RETRY, AFTER_DATA, ambiguous=True),
+        Outcome(3, DeliveryStatus.RETRY, LOST),
     ]
     assert server.connections == 2
 
@@ -482,14 +486,17 @@ def test_a_timeout_after_data_is_ambiguous() -> None:
     mails = [mail(1), mail(2)]
     with StallingServer(seconds=1.5, times=1) as server:
         outcomes = SmtpBackend(server.settings(timeout=1), SENDER).deliver(mails, NOW, HELD)
-    assert outcomes == [Outcome(1, "retry", AFTER_DATA, ambiguous=True), Outcome(2, "sent")]
+    assert outcomes == [
+        Outcome(1, DeliveryStatus.RETRY, AFTER_DATA, ambiguous=True),
+        Outcome(2, DeliveryStatus.SENT),
+    ]
 
 
 def test_a_mail_no_longer_held_is_not_sent() -> None:
     mails = [mail(1), mail(2), mail(3)]
     with RecordingServer() as server:
         outcomes = SmtpBackend(server.settings(), SENDER).deliver(mails, NOW, Held({1, 3}))
-    assert outcomes == [Outcome(1, "sent"), Outcome(3, "sent")]
+    assert outcomes == [Outcome(1, DeliveryStatus.SENT), Outcome(3, DeliveryStatus.SENT)]
     assert server.message_ids == [mails[0].message_id, mails[2].message_id]
 
 
@@ -502,8 +509,8 @@ def test_a_send_is_broken_off_when_its_lease_ends() -> None:
         outcomes = SmtpBackend(server.settings(), SENDER).deliver(mails, NOW, lease)
         took = time.monotonic() - started
     assert outcomes == [
-        Outcome(1, "retry", AFTER_DATA, ambiguous=True),
-        Outcome(2, "retry", LEASE_OVER),
+        Outcome(1, DeliveryStatus.RETRY, AFTER_DATA, ambiguous=True),
+        Outcome(2, DeliveryStatus.RETRY, LEASE_OVER),
     ]
     assert took < 2.5
 
@@ -520,7 +527,7 @@ class Stalled(Held):
 def test_nothing_is_written_once_the_deadline_has_passed() -> None:
     with RecordingServer() as server:
         outcomes = SmtpBackend(server.settings(), SENDER).deliver([mail(1)], NOW, Stalled())
-    assert outcomes == [Outcome(1, "retry", LEASE_OVER)]
+    assert outcomes == [Outcome(1, DeliveryStatus.RETRY, LEASE_OVER)]
     assert server.received == []
 
 
@@ -530,18 +537,23 @@ def test_a_server_that_is_down_then_up() -> None:
     backend = SmtpBackend(SmtpSettings(host=HOST, port=port, timeout=5), SENDER)
     refused = f"Keine Verbindung zu {HOST}:{port}: Verbindung abgelehnt"
     assert backend.deliver(mails, NOW, HELD) == [
-        Outcome(1, "retry", refused),
-        Outcome(2, "retry", refused),
+        Outcome(1, DeliveryStatus.RETRY, refused),
+        Outcome(2, DeliveryStatus.RETRY, refused),
     ]
     with RecordingServer(port) as server:
-        assert backend.deliver(mails, NOW, HELD) == [Outcome(1, "sent"), Outcome(2, "sent")]
+        assert backend.deliver(mails, NOW, HELD) == [
+            Outcome(1, DeliveryStatus.SENT),
+            Outcome(2, DeliveryStatus.SENT),
+        ]
     assert server.message_ids == [m.message_id for m in mails]
 
 
 def test_login_with_the_configured_credentials() -> None:
     with AuthServer("thekiz", "geheim") as server:
         settings = SmtpSettings(HOST, server.port, username="thekiz", password="geheim", timeout=5)
-        assert SmtpBackend(settings, SENDER).deliver([mail(1)], NOW, HELD) == [Outcome(1, "sent")]
+        assert SmtpBackend(settings, SENDER).deliver([mail(1)], NOW, HELD) == [
+            Outcome(1, DeliveryStatus.SENT)
+        ]
         wrong = SmtpSettings(HOST, server.port, username="thekiz", password="falsch", timeout=5)
         [outcome] = SmtpBackend(wrong, SENDER).deliver([mail(2)], NOW, HELD)
     assert server.logins == ["thekiz"]
@@ -556,7 +568,7 @@ def test_a_bad_recipient_fails_without_disturbing_the_batch() -> None:
         outcomes = SmtpBackend(server.settings(), SENDER).deliver(mails, NOW, HELD)
     assert outcomes[0].status == "failed"
     assert "Empfänger: ungültige Adresse" in str(outcomes[0].error)
-    assert outcomes[1] == Outcome(2, "sent")
+    assert outcomes[1] == Outcome(2, DeliveryStatus.SENT)
     assert [r.recipients for r in server.received] == [("person2@example.org",)]
 
 
@@ -573,11 +585,11 @@ def test_an_address_that_is_not_ascii_needs_a_server_with_smtputf8() -> None:
         refused = SmtpBackend(plain.settings(), SENDER).deliver(mails, NOW, HELD)
     assert refused[0].status == "failed"
     assert "SMTPUTF8" in str(refused[0].error)
-    assert refused[1] == Outcome(2, "sent")
+    assert refused[1] == Outcome(2, DeliveryStatus.SENT)
     with RecordingServer() as server:
         assert SmtpBackend(server.settings(), SENDER).deliver(mails, NOW, HELD) == [
-            Outcome(1, "sent"),
-            Outcome(2, "sent"),
+            Outcome(1, DeliveryStatus.SENT),
+            Outcome(2, DeliveryStatus.SENT),
         ]
     assert server.received[0].recipients == ("leitung@kita-mühlhausen.example",)
     assert parse(server.received[0].content)["To"] == "leitung@kita-mühlhausen.example"
@@ -589,8 +601,13 @@ def test_an_address_that_is_not_ascii_needs_a_server_with_smtputf8() -> None:
 def test_the_file_backend_writes_eml_files(tmp_path: Path) -> None:
     backend = FileBackend(tmp_path / "mail", SENDER)
     mails = [mail(1), mail(2)]
-    assert backend.deliver(mails, NOW, HELD) == [Outcome(1, "sent"), Outcome(2, "sent")]
-    assert backend.deliver(mails[:1], NOW, HELD) == [Outcome(1, "sent")]  # a resend: the same file
+    assert backend.deliver(mails, NOW, HELD) == [
+        Outcome(1, DeliveryStatus.SENT),
+        Outcome(2, DeliveryStatus.SENT),
+    ]
+    assert backend.deliver(mails[:1], NOW, HELD) == [
+        Outcome(1, DeliveryStatus.SENT)
+    ]  # a resend: the same file
     files = sorted((tmp_path / "mail").iterdir())
     assert files == sorted(backend.path(m) for m in mails)
     for one in mails:
@@ -604,7 +621,7 @@ def test_the_file_backend_writes_eml_files(tmp_path: Path) -> None:
 def test_the_file_backend_writes_only_mails_still_held(tmp_path: Path) -> None:
     backend = FileBackend(tmp_path, SENDER)
     mails = [mail(1), mail(2)]
-    assert backend.deliver(mails, NOW, Held({2})) == [Outcome(2, "sent")]
+    assert backend.deliver(mails, NOW, Held({2})) == [Outcome(2, DeliveryStatus.SENT)]
     assert list(tmp_path.iterdir()) == [backend.path(mails[1])]
 
 

@@ -11,11 +11,9 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from thekiz_flow.core.budget import BudgetYear, budget_year, spending
+from thekiz_flow.core.enums import ActivityKind, ActivityStatus, Judgement, Stop
 from thekiz_flow.core.history import Step
 from thekiz_flow.core.model import (
-    COACHING,
-    HELD,
-    PLANNED,
     Activity,
     Centre,
     Coach,
@@ -38,7 +36,7 @@ from thekiz_flow.core.occurrences import (
     eligible_dues,
     stage_start_dues,
 )
-from thekiz_flow.core.reminders import MISSED, SEND, Window
+from thekiz_flow.core.reminders import Window
 from thekiz_flow.core.rules import Lifecycle
 
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -95,11 +93,11 @@ def session(number: int, day: str, centre_id: int = 1, coach_id: int | None = No
     return Activity(
         number,
         centre_id,
-        COACHING,
+        ActivityKind.COACHING,
         f"coaching:{number}",
         "basisbegleitung",
         date.fromisoformat(day),
-        PLANNED,
+        ActivityStatus.PLANNED,
         Decimal(3),
         coach_id,
     )
@@ -109,8 +107,11 @@ def test_a_rule_that_stops_when_recorded_follows_planned_activities_only(
     workflow: Workflow,
 ) -> None:
     upcoming = rules(workflow)["session_upcoming"]
-    assert activity_statuses(upcoming) == (PLANNED,)
-    assert activity_statuses(replace(upcoming, stop="never")) == (PLANNED, HELD)
+    assert activity_statuses(upcoming) == (ActivityStatus.PLANNED,)
+    assert activity_statuses(replace(upcoming, stop=Stop.NEVER)) == (
+        ActivityStatus.PLANNED,
+        ActivityStatus.HELD,
+    )
 
 
 def test_activity_occurrences_of_each_repetition(workflow: Workflow) -> None:
@@ -125,9 +126,9 @@ def test_activity_occurrences_of_each_repetition(workflow: Workflow) -> None:
     ]
     dues = activity_dues(w, unrecorded, 0, found, centres, COACHES)
     assert [(d.key, d.occurrence, d.verdict, d.centre_id) for d in dues] == [
-        ("session_unrecorded:a11:2026-03-10:coach", at("2026-03-10T08:00"), SEND, 1),
-        ("session_unrecorded:a12:2026-03-08:coach", at("2026-03-08T08:00"), SEND, 1),
-        ("session_unrecorded:a13:2026-03-07:coach", at("2026-03-07T08:00"), SEND, 2),
+        ("session_unrecorded:a11:2026-03-10:coach", at("2026-03-10T08:00"), Judgement.SEND, 1),
+        ("session_unrecorded:a12:2026-03-08:coach", at("2026-03-08T08:00"), Judgement.SEND, 1),
+        ("session_unrecorded:a13:2026-03-07:coach", at("2026-03-07T08:00"), Judgement.SEND, 2),
     ]
     assert [d.context["coach"] for d in dues] == [COACH, OTHER, None]  # the session's first
     assert dues[0].context == {
@@ -149,16 +150,16 @@ def test_activity_occurrences_outside_the_window_are_not_due(workflow: Workflow)
     assert activity_dues(window(), upcoming, 0, later, centres, COACHES) == []
     judged = [session(22, "2026-03-15")]  # on the 8th, after the tick of the 4th: late
     (due,) = activity_dues(window(last="2026-03-04T08:00"), upcoming, 0, judged, centres, {})
-    assert (due.key, due.verdict) == ("session_upcoming:a22:2026-03-08:coach", SEND)
+    assert (due.key, due.verdict) == ("session_upcoming:a22:2026-03-08:coach", Judgement.SEND)
     (old,) = activity_dues(
         window(last="2026-03-01T08:00"), upcoming, 0, [session(23, "2026-03-12")], centres, {}
     )
-    assert (old.occurrence, old.verdict) == (at("2026-03-05T08:00"), MISSED)
+    assert (old.occurrence, old.verdict) == (at("2026-03-05T08:00"), Judgement.MISSED)
 
 
 def test_recipients_each_get_their_key(workflow: Workflow) -> None:
     visit = rules(workflow)["visit_upcoming"]  # office and centre
-    found = [replace(session(31, "2026-03-24"), kind="site_visit")]
+    found = [replace(session(31, "2026-03-24"), kind=ActivityKind.SITE_VISIT)]
     dues = activity_dues(window(), visit, 0, found, {1: centre(1)}, COACHES)
     assert [(d.key, d.role) for d in dues] == [
         ("visit_upcoming:a31:2026-03-10:office", "office"),
@@ -184,7 +185,7 @@ def test_a_stage_start_is_due_while_the_centre_is_still_in_that_stay(workflow: W
     assert (due.key, due.occurrence, due.verdict, due.centre_id) == (
         "renewal_due:c1:41:2026-03-10:office",
         at("2026-03-10T08:00"),
-        SEND,
+        Judgement.SEND,
         1,
     )
     assert due.context == {
@@ -218,7 +219,7 @@ def test_a_centre_whose_next_step_is_allowed_is_due_once_per_stay(workflow: Work
     assert (due.key, due.occurrence, due.verdict, due.role) == (
         "eligible:c1:deepen:2024-01-15:office",
         at("2026-03-10T08:00"),
-        SEND,
+        Judgement.SEND,
         "office",
     )
     assert due.context == {
@@ -322,7 +323,7 @@ def test_budget_alerts_name_centre_and_year(workflow: Workflow) -> None:
     assert (due.key, due.occurrence, due.verdict, due.role) == (
         "budget_80:c1:2026:2026:office",  # subject (centre, year), then the year as label
         at("2026-03-09T12:00"),
-        SEND,
+        Judgement.SEND,
         "office",
     )
     assert due.context == {
@@ -334,7 +335,7 @@ def test_budget_alerts_name_centre_and_year(workflow: Workflow) -> None:
     }
     missed = window(last="2026-01-01T08:00")
     old = Crossing(year, at("2026-02-01T12:00"))
-    assert [d.verdict for d in budget_dues(missed, eighty, [old], centres)] == [MISSED]
+    assert [d.verdict for d in budget_dues(missed, eighty, [old], centres)] == [Judgement.MISSED]
 
 
 # --------------------------------------------------------- training_deadline
@@ -369,16 +370,32 @@ def test_an_expected_training_not_taken_up_is_due_before_its_deadline(
         centre(3, since="2026-01-07", episode_start=date(2026, 1, 7), coach_id=None),
     ]
     enrolments = {
-        1: [("fachkraft", PLANNED, date(2026, 2, 1))],
-        2: [("auftakt", PLANNED, date(2026, 3, 20))],  # taken up
-        3: [("auftakt", "cancelled", date(2026, 3, 20))],
+        1: [("fachkraft", ActivityStatus.PLANNED, date(2026, 2, 1))],
+        2: [("auftakt", ActivityStatus.PLANNED, date(2026, 3, 20))],  # taken up
+        3: [("auftakt", ActivityStatus.CANCELLED, date(2026, 3, 20))],
     }
     dues = deadline_dues(window(), deadline, workflow, auftakt, found, enrolments, COACHES)
     assert [(d.key, d.occurrence, d.verdict) for d in dues] == [
-        ("training_deadline:c1:auftakt:2026-04-07:2026-03-08:centre", at("2026-03-08T08:00"), SEND),
-        ("training_deadline:c1:auftakt:2026-04-07:2026-03-08:coach", at("2026-03-08T08:00"), SEND),
-        ("training_deadline:c3:auftakt:2026-04-07:2026-03-08:centre", at("2026-03-08T08:00"), SEND),
-        ("training_deadline:c3:auftakt:2026-04-07:2026-03-08:coach", at("2026-03-08T08:00"), SEND),
+        (
+            "training_deadline:c1:auftakt:2026-04-07:2026-03-08:centre",
+            at("2026-03-08T08:00"),
+            Judgement.SEND,
+        ),
+        (
+            "training_deadline:c1:auftakt:2026-04-07:2026-03-08:coach",
+            at("2026-03-08T08:00"),
+            Judgement.SEND,
+        ),
+        (
+            "training_deadline:c3:auftakt:2026-04-07:2026-03-08:centre",
+            at("2026-03-08T08:00"),
+            Judgement.SEND,
+        ),
+        (
+            "training_deadline:c3:auftakt:2026-04-07:2026-03-08:coach",
+            at("2026-03-08T08:00"),
+            Judgement.SEND,
+        ),
     ]
     assert dues[0].context == {
         "centre": found[0],

@@ -30,7 +30,7 @@ from tests.outbox_helpers import (
     write_config,
 )
 from tests.smtp_servers import RecordingServer
-from thekiz_flow.core.model import PENDING, SENDING, SENT
+from thekiz_flow.core.enums import OutboxStatus
 from thekiz_flow.store.tables import outbox
 
 LEASE = 30  # seconds: a restart fits in it, even on a busy machine
@@ -66,7 +66,11 @@ def test_kill_9_of_a_dispatcher_loses_nothing(
             stop(killed)
         assert code == -signal.SIGKILL, out
         found = rows(engine)
-        assert [found[i].status for i in ids] == [SENDING, SENDING, PENDING]
+        assert [found[i].status for i in ids] == [
+            OutboxStatus.SENDING,
+            OutboxStatus.SENDING,
+            OutboxStatus.PENDING,
+        ]
         assert [found[i].attempts for i in ids] == [1, 1, 0]
         lease_until = leases(engine)
         assert lease_until[free] is None
@@ -79,7 +83,11 @@ def test_kill_9_of_a_dispatcher_loses_nothing(
         assert sent_count(dispatch_once(config, database_url)) == 1
         assert datetime.now(UTC) < expires, "the restart outlived the lease: inconclusive"
         found = rows(engine)
-        assert [found[i].status for i in ids] == [SENDING, SENDING, SENT]
+        assert [found[i].status for i in ids] == [
+            OutboxStatus.SENDING,
+            OutboxStatus.SENDING,
+            OutboxStatus.SENT,
+        ]
         assert server.message_ids == [*answered, message_id(found[free])]
 
         # After the lease (its end moved to the past: the killed holder is gone): the rest
@@ -90,7 +98,7 @@ def test_kill_9_of_a_dispatcher_loses_nothing(
             connection.execute(stmt)
         assert sent_count(dispatch_once(config, database_url)) == 2
     found = rows(engine)
-    assert [found[i].status for i in ids] == [SENT] * 3
+    assert [found[i].status for i in ids] == [OutboxStatus.SENT] * 3
     assert [found[i].attempts for i in ids] == [2, 2, 1]
     assert set(server.message_ids) == {message_id(found[i]) for i in ids}
     # The only duplicates: what the server had answered 250 before the kill (case after_250),
@@ -119,7 +127,7 @@ def test_two_dispatchers_on_one_postgresql_send_each_mail_once(
     assert sum(sent) == count
     assert min(sent) > 0, sent  # both took their share
     found = rows(engine)
-    assert {found[i].status for i in ids} == {SENT}
+    assert {found[i].status for i in ids} == {OutboxStatus.SENT}
     assert {found[i].attempts for i in ids} == {1}
     assert len(server.received) == count
     assert len(set(server.message_ids)) == count

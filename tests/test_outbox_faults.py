@@ -25,20 +25,12 @@ from tests.smtp_servers import (
     free_port,
 )
 from thekiz_flow.core.clock import FrozenClock, noon
-from thekiz_flow.core.model import (
-    COACHING,
-    FAILED,
-    MISSED,
-    PENDING,
-    SENT,
-    CentreInput,
-    Workflow,
-)
+from thekiz_flow.core.enums import ActivityKind, OutboxStatus
+from thekiz_flow.core.model import ActivityFilter, CentreInput, Workflow
+from thekiz_flow.core.outbox import OutboxRow
 from thekiz_flow.mail.delivery import AFTER_DATA
 from thekiz_flow.service import Service
 from thekiz_flow.service.outbox import NOTICE_RULE, backoff
-from thekiz_flow.store.activities import ActivityFilter
-from thekiz_flow.store.outbox import OutboxRow
 
 
 def duplicates(message_ids: list[str]) -> set[str]:
@@ -54,7 +46,7 @@ def test_one_dispatch_sends_all_over_one_connection_per_batch(
     assert (report.sent, report.retried, report.failed) == (5, 0, 0)
     assert server.connections == 3  # batches of 2, 2 and 1
     found = rows(engine)
-    assert [found[i].status for i in ids] == [SENT] * 5
+    assert [found[i].status for i in ids] == [OutboxStatus.SENT] * 5
     assert {found[i].sent_at for i in ids} == {clock.now()}
     assert server.message_ids == [message_id(found[i]) for i in ids]
     assert [r.recipients for r in server.received] == [(found[i].recipient,) for i in ids]
@@ -71,7 +63,7 @@ def test_451_is_retried_after_the_backoff_and_sent_once(
         found = rows(engine)
         for refused in ids[:2]:
             row = found[refused]
-            assert (row.status, row.attempts, row.ambiguous) == (PENDING, 1, False)
+            assert (row.status, row.attempts, row.ambiguous) == (OutboxStatus.PENDING, 1, False)
             assert "451" in (row.last_error or "")
             assert row.next_attempt_at == clock.now() + backoff(1) > clock.now()
         assert service.outbox.dispatch().sent == 0  # not before the backoff
@@ -79,7 +71,7 @@ def test_451_is_retried_after_the_backoff_and_sent_once(
         second = service.outbox.dispatch()
     assert (second.sent, second.retried, second.failed) == (2, 0, 0)
     found = rows(engine)
-    assert [found[i].status for i in ids] == [SENT] * 4
+    assert [found[i].status for i in ids] == [OutboxStatus.SENT] * 4
     assert [found[i].attempts for i in ids] == [2, 2, 1, 1]
     assert sorted(server.message_ids) == sorted(message_id(found[i]) for i in ids)
     assert duplicates(server.message_ids) == set()
@@ -94,11 +86,15 @@ def test_550_fails_one_for_good_and_tells_the_office_once(
         first = service.outbox.dispatch(batches=1)
         assert (first.sent, first.retried, first.failed) == (2, 0, 1)
         found = rows(engine)
-        assert [found[i].status for i in ids] == [SENT, FAILED, SENT]
+        assert [found[i].status for i in ids] == [
+            OutboxStatus.SENT,
+            OutboxStatus.FAILED,
+            OutboxStatus.SENT,
+        ]
         assert found[ids[1]].last_error == "SMTP 550: 5.1.1 Mailbox unbekannt"
         [notice] = [r for r in found.values() if r.rule == NOTICE_RULE]
         assert notice.key == f"{NOTICE_RULE}:{ids[1]}"
-        assert (notice.recipient, notice.status) == (OFFICE, PENDING)
+        assert (notice.recipient, notice.status) == (OFFICE, OutboxStatus.PENDING)
         assert "unbekannt@example.org" in notice.subject
         assert service.outbox.dispatch().sent == 1  # the notice
         assert service.outbox.dispatch().sent == 0
@@ -107,7 +103,7 @@ def test_550_fails_one_for_good_and_tells_the_office_once(
         assert (again.sent, again.failed) == (0, 1)
     found = rows(engine)
     assert [r.key for r in found.values() if r.rule == NOTICE_RULE] == [notice.key]
-    assert found[notice.id].status == SENT
+    assert found[notice.id].status == OutboxStatus.SENT
     assert [r.recipients for r in server.received].count((OFFICE,)) == 1
     assert sorted(server.message_ids) == sorted(
         message_id(found[i]) for i in (ids[0], ids[2], notice.id)
@@ -123,12 +119,16 @@ def test_a_hang_up_mid_data_is_ambiguous_and_delivered_later(
         first = service.outbox.dispatch()
         assert (first.sent, first.retried) == (2, 1)
         row = rows(engine)[ids[0]]
-        assert (row.status, row.ambiguous, row.last_error) == (PENDING, True, AFTER_DATA)
+        assert (row.status, row.ambiguous, row.last_error) == (
+            OutboxStatus.PENDING,
+            True,
+            AFTER_DATA,
+        )
         assert row.next_attempt_at > clock.now()
         clock.advance(backoff(1) + timedelta(seconds=1))
         assert service.outbox.dispatch().sent == 1  # the server is a normal one by now
     found = rows(engine)
-    assert [found[i].status for i in ids] == [SENT] * 3
+    assert [found[i].status for i in ids] == [OutboxStatus.SENT] * 3
     assert set(server.message_ids) == {message_id(found[i]) for i in ids}
     # The server kept the content before it hung up, so the resend is a duplicate: the same
     # Message-ID twice (only the Date differs). This is the one case the outbox marks
@@ -148,7 +148,9 @@ def test_a_server_down_for_a_while_gets_everything_once(
         report = service.outbox.dispatch()
         assert (report.sent, report.retried, report.failed) == (0, 3, 0)
         found = rows(engine)
-        assert {(found[i].status, found[i].attempts) for i in ids} == {(PENDING, attempt)}
+        assert {(found[i].status, found[i].attempts) for i in ids} == {
+            (OutboxStatus.PENDING, attempt)
+        }
         assert {found[i].last_error for i in ids} == {
             f"Keine Verbindung zu 127.0.0.1:{port}: Verbindung abgelehnt"
         }
@@ -156,7 +158,7 @@ def test_a_server_down_for_a_while_gets_everything_once(
     with RecordingServer(port) as server:
         assert service.outbox.dispatch().sent == 3
     found = rows(engine)
-    assert [found[i].status for i in ids] == [SENT] * 3
+    assert [found[i].status for i in ids] == [OutboxStatus.SENT] * 3
     assert server.message_ids == [message_id(found[i]) for i in ids]
 
 
@@ -185,7 +187,9 @@ def unrecorded_keys(service: Service, centres: list[int]) -> list[str]:
     """The first "please record the session" reminder of each centre: session day + 3."""
     keys = []
     for centre in centres:
-        sessions = service.overview.activities(ActivityFilter(centre_id=centre, kind=COACHING))
+        sessions = service.overview.activities(
+            ActivityFilter(centre_id=centre, kind=ActivityKind.COACHING)
+        )
         first = min(sessions, key=lambda a: a.date)
         keys.append(f"session_unrecorded:a{first.id}:{first.date + timedelta(days=3)}:coach")
     return keys
@@ -197,7 +201,7 @@ def reminders(engine: Engine, workflow: Workflow) -> dict[str, OutboxRow]:
 
 
 def assert_each_sent_row_received_once(engine: Engine, server: RecordingServer) -> None:
-    sent = [message_id(row) for row in rows(engine).values() if row.status == SENT]
+    sent = [message_id(row) for row in rows(engine).values() if row.status == OutboxStatus.SENT]
     assert sorted(server.message_ids) == sorted(sent)
     assert duplicates(server.message_ids) == set()
 
@@ -227,8 +231,14 @@ def test_three_days_of_downtime_are_caught_up_exactly_once(
     assert all(row.due_at > last_tick for row in found.values())
     late = timedelta(days={r.id: r for r in workflow.reminders}["session_unrecorded"].late_days)
     for row in found.values():  # within late_days of the tick: sent; older: recorded as missed
-        assert row.status == (SENT if row.due_at >= at(22, 18) - late else MISSED)
-    assert [found[k].status for k in keys] == [MISSED, SENT, SENT]
+        assert row.status == (
+            OutboxStatus.SENT if row.due_at >= at(22, 18) - late else OutboxStatus.MISSED
+        )
+    assert [found[k].status for k in keys] == [
+        OutboxStatus.MISSED,
+        OutboxStatus.SENT,
+        OutboxStatus.SENT,
+    ]
     assert found[keys[0]].attempts == 0
     assert report.mail.sent == len(received) - before
     assert [m for m in received if m in {message_id(r) for r in found.values()}] == [
@@ -265,7 +275,7 @@ def test_a_repeated_tick_sends_nothing_twice(
         keys = unrecorded_keys(service, three_admitted_centres(service, clock))
         clock.set(at(21, 9))
         assert service.ticks.tick().reminders.new == 3
-        assert [r.status for r in reminders(engine, workflow).values()] == [SENT] * 3
+        assert [r.status for r in reminders(engine, workflow).values()] == [OutboxStatus.SENT] * 3
         before, received = dump(database_url), list(server.message_ids)
         other = smtp_service(engine, workflow, FrozenClock(clock.now()), server.port)
         for ticking in (service, service, other):

@@ -31,9 +31,10 @@ from tests.outbox_helpers import (
     write_config,
 )
 from tests.smtp_servers import SlowServer
-from thekiz_flow.core.model import SENT, Mail, Workflow
+from thekiz_flow.core.enums import OutboxStatus
+from thekiz_flow.core.model import Mail, Workflow
+from thekiz_flow.core.outbox import Claim
 from thekiz_flow.service.outbox import CLOCK_SKEW, Hold
-from thekiz_flow.store.outbox import Claim
 from thekiz_flow.store.simulation import SystemClock
 
 LEASE = 2  # seconds: the shortest [mail] lease_seconds, above the SMTP timeout
@@ -61,7 +62,7 @@ def test_two_dispatchers_with_a_lease_shorter_than_a_batch_send_each_row_once(
     assert [code for code, _ in results] == [0, 0], results
     assert sum(sent_count(out) for _, out in results) == count
     found = rows(engine)
-    assert {found[i].status for i in ids} == {SENT}
+    assert {found[i].status for i in ids} == {OutboxStatus.SENT}
     assert Counter(server.message_ids) == {message_id(found[i]): 1 for i in ids}
 
 
@@ -95,7 +96,7 @@ def test_a_dispatcher_paused_past_its_lease_sends_nothing_it_no_longer_holds(
     assert (code, sent_count(out)) == (0, 0), out
     assert server.message_ids == sent_by_other  # nothing more once it went on
     found = rows(engine)
-    assert {found[i].status for i in ids} == {SENT}
+    assert {found[i].status for i in ids} == {OutboxStatus.SENT}
     assert {found[i].attempts for i in ids} == {2}
     assert Counter(server.message_ids) == {message_id(found[i]): 1 for i in ids}
 

@@ -9,18 +9,8 @@ from decimal import Decimal
 import pytest
 
 from thekiz_flow.core.calendar import WorkCalendar
-from thekiz_flow.core.model import (
-    CANCELLED,
-    COACHING,
-    HELD,
-    PLANNED,
-    SITE_VISIT,
-    Activity,
-    Centre,
-    PlannedActivity,
-    StageChange,
-    Workflow,
-)
+from thekiz_flow.core.enums import ActivityKind, ActivityStatus
+from thekiz_flow.core.model import Activity, Centre, PlannedActivity, StageChange, Workflow
 from thekiz_flow.core.planning import PlanInput, plan, plan_stamp, reconcile
 
 AT = datetime(2020, 1, 1, tzinfo=UTC)
@@ -48,7 +38,7 @@ def admitted(day: date, stage: str = "basisbegleitung", **centre: object) -> Pla
 
 
 def sessions(planned: list[PlannedActivity]) -> list[date]:
-    return [p.date for p in planned if p.kind == COACHING]
+    return [p.date for p in planned if p.kind == ActivityKind.COACHING]
 
 
 def test_basis_admission_gives_24_monthly_sessions(
@@ -139,7 +129,7 @@ def test_vertiefung_every_second_month_for_its_year(
 
 def test_konsultation_plans_no_sessions(workflow: Workflow, calendar: WorkCalendar) -> None:
     planned = plan(workflow, admitted(date(2027, 2, 3), stage="konsultationseinrichtung"), calendar)
-    assert [p.kind for p in planned] == [SITE_VISIT]
+    assert [p.kind for p in planned] == [ActivityKind.SITE_VISIT]
 
 
 def test_inactive_stages_plan_nothing(workflow: Workflow, calendar: WorkCalendar) -> None:
@@ -149,7 +139,9 @@ def test_inactive_stages_plan_nothing(workflow: Workflow, calendar: WorkCalendar
 
 def test_site_visit_within_the_first_six_months(workflow: Workflow, calendar: WorkCalendar) -> None:
     (visit,) = [
-        p for p in plan(workflow, admitted(date(2025, 1, 15)), calendar) if p.kind == SITE_VISIT
+        p
+        for p in plan(workflow, admitted(date(2025, 1, 15)), calendar)
+        if p.kind == ActivityKind.SITE_VISIT
     ]
     assert date(2025, 1, 15) < visit.date <= date(2025, 7, 15)
     assert calendar.is_working_day(visit.date)
@@ -158,7 +150,9 @@ def test_site_visit_within_the_first_six_months(workflow: Workflow, calendar: Wo
 
 def stored(planned: PlannedActivity, ident: int, **values: object) -> Activity:
     p = planned
-    base = Activity(ident, 1, p.kind, p.key, p.stage, p.date, PLANNED, p.hours, p.coach_id)
+    base = Activity(
+        ident, 1, p.kind, p.key, p.stage, p.date, ActivityStatus.PLANNED, p.hours, p.coach_id
+    )
     return replace(base, **values)  # type: ignore[arg-type]  # fields of Activity by name
 
 
@@ -176,7 +170,7 @@ def test_replanning_is_idempotent(workflow: Workflow, calendar: WorkCalendar) ->
 def test_history_is_never_changed(workflow: Workflow, calendar: WorkCalendar) -> None:
     data = admitted(date(2025, 1, 15))
     first = plan(workflow, data, calendar)
-    statuses = (HELD, CANCELLED, PLANNED)
+    statuses = (ActivityStatus.HELD, ActivityStatus.CANCELLED, ActivityStatus.PLANNED)
     rows = tuple(stored(p, i, status=statuses[i % 3]) for i, p in enumerate(first))
     other = replace(data, centre=replace(data.centre, weekday=4, coach_id=8))
     for desired in ([], plan(workflow, other, calendar)):
@@ -185,7 +179,7 @@ def test_history_is_never_changed(workflow: Workflow, calendar: WorkCalendar) ->
         )
         touched = [*changes.cancel, *(a for a, _, _ in changes.update)]
         assert touched
-        assert {a.status for a in touched} == {PLANNED}
+        assert {a.status for a in touched} == {ActivityStatus.PLANNED}
 
 
 def test_stage_change_mid_plan(workflow: Workflow, calendar: WorkCalendar) -> None:
@@ -206,7 +200,7 @@ def test_stage_change_mid_plan(workflow: Workflow, calendar: WorkCalendar) -> No
     )
     assert not changes.insert
     assert all(a.date >= date(2025, 6, 2) for a in changes.cancel)
-    assert len([a for a in changes.cancel if a.kind == COACHING]) == 24 - 5
+    assert len([a for a in changes.cancel if a.kind == ActivityKind.COACHING]) == 24 - 5
 
 
 def test_resume_continues_the_remaining_sessions(
@@ -220,9 +214,9 @@ def test_resume_continues_the_remaining_sessions(
     )
     first = plan(workflow, admitted(start), calendar)
     rows = tuple(
-        stored(p, i, status=HELD if p.date < pause else CANCELLED)
+        stored(p, i, status=ActivityStatus.HELD if p.date < pause else ActivityStatus.CANCELLED)
         for i, p in enumerate(first)
-        if p.kind == COACHING
+        if p.kind == ActivityKind.COACHING
     )
     data = PlanInput(
         Centre(1, "K", "Jena", "k@example.org", None, 4, "basisbegleitung", resume),
@@ -271,4 +265,4 @@ def test_plan_stamp_follows_the_rules(workflow: Workflow) -> None:
 
 def test_hours_come_from_the_workflow(workflow: Workflow, calendar: WorkCalendar) -> None:
     planned = plan(workflow, admitted(date(2025, 1, 15)), calendar)
-    assert {p.hours for p in planned if p.kind == COACHING} == {Decimal(3)}
+    assert {p.hours for p in planned if p.kind == ActivityKind.COACHING} == {Decimal(3)}

@@ -12,20 +12,10 @@ from sqlalchemy import Engine, delete
 from tests.cli_helpers import dump
 from tests.conftest import BERLIN
 from thekiz_flow.core.clock import FrozenClock, noon
+from thekiz_flow.core.enums import ActivityKind, ActivityStatus
 from thekiz_flow.core.errors import InvalidInput, Refused
-from thekiz_flow.core.model import (
-    CANCELLED,
-    COACHING,
-    HELD,
-    PLANNED,
-    SITE_VISIT,
-    Activity,
-    CentreInput,
-    Coach,
-    Workflow,
-)
+from thekiz_flow.core.model import Activity, ActivityFilter, CentreInput, Coach, Workflow
 from thekiz_flow.service import Service
-from thekiz_flow.store.activities import ActivityFilter
 from thekiz_flow.store.repository import Repository
 from thekiz_flow.store.tables import activities
 
@@ -41,7 +31,10 @@ def admitted(service: Service, clock: FrozenClock, day: date, rate: str = "60") 
 
 
 def of(
-    service: Service, centre: int, kind: str = COACHING, status: str | None = None
+    service: Service,
+    centre: int,
+    kind: ActivityKind = ActivityKind.COACHING,
+    status: ActivityStatus | None = None,
 ) -> list[Activity]:
     return service.overview.activities(ActivityFilter(centre_id=centre, kind=kind, status=status))
 
@@ -50,9 +43,9 @@ def test_admission_plans_sessions_and_a_visit(service: Service, clock: FrozenClo
     centre = admitted(service, clock, date(2025, 1, 15))
     sessions = of(service, centre)
     assert len(sessions) == 24
-    assert {s.status for s in sessions} == {PLANNED}
+    assert {s.status for s in sessions} == {ActivityStatus.PLANNED}
     assert {s.rate for s in sessions} == {Decimal(60)}
-    assert len(of(service, centre, SITE_VISIT)) == 1
+    assert len(of(service, centre, ActivityKind.SITE_VISIT)) == 1
 
 
 def test_plan_and_tick_are_idempotent(
@@ -76,14 +69,18 @@ def test_stage_change_cancels_and_replans_in_one_transaction(
     centre = admitted(service, clock, date(2025, 1, 15))
     clock.set(noon(date(2025, 6, 2), BERLIN))
     service.lifecycle.advance(centre, "pause")
-    cancelled = of(service, centre, status=CANCELLED)
+    cancelled = of(service, centre, status=ActivityStatus.CANCELLED)
     assert len(cancelled) == 24 - 5
     assert {c.reason for c in cancelled} == {"Stufenwechsel Basisbegleitung → Pausiert"}
     assert all(c.date >= date(2025, 6, 2) for c in cancelled)
-    assert len(of(service, centre, status=PLANNED)) == 5  # before the pause, unrecorded
+    assert (
+        len(of(service, centre, status=ActivityStatus.PLANNED)) == 5
+    )  # before the pause, unrecorded
     clock.set(noon(date(2025, 9, 1), BERLIN))
     service.lifecycle.advance(centre, "resume")
-    planned = [s for s in of(service, centre, status=PLANNED) if s.date >= date(2025, 9, 1)]
+    planned = [
+        s for s in of(service, centre, status=ActivityStatus.PLANNED) if s.date >= date(2025, 9, 1)
+    ]
     assert len(planned) == 24 - 5
     assert planned[-1].date.strftime("%Y-%m") == "2027-03"
 
@@ -167,7 +164,7 @@ def test_sessions_held_moved_cancelled_requested(service: Service, clock: Frozen
     assert (by_month.date, by_month.hours, by_month.status) == (
         date(2025, 2, 20),
         Decimal("2.5"),
-        HELD,
+        ActivityStatus.HELD,
     )
     extra = service.sessions.record(f"e{centre}", date(2025, 2, 24), "1")
     assert extra.key.startswith("held:2025-02-24")
@@ -179,13 +176,13 @@ def test_sessions_held_moved_cancelled_requested(service: Service, clock: Frozen
     service.planning.plan()  # a manual move survives re-planning
     assert [s.date for s in of(service, centre) if s.id == march.id] == [date(2025, 3, 26)]
     cancelled = service.sessions.cancel(march.id, "Leitung erkrankt")
-    assert cancelled.status == CANCELLED
+    assert cancelled.status == ActivityStatus.CANCELLED
     with pytest.raises(Refused, match="schon abgesagt"):
         service.sessions.cancel(march.id, "doppelt")
     with pytest.raises(InvalidInput, match="in der Zukunft"):
         service.sessions.record(f"E{centre}", date(2025, 3, 1), "2")
     requested = service.sessions.request(centre, date(2025, 3, 4), "4")
-    assert (requested.status, requested.hours) == (PLANNED, Decimal(4))
+    assert (requested.status, requested.hours) == (ActivityStatus.PLANNED, Decimal(4))
 
 
 def test_visit_done_meets_the_guard(service: Service, clock: FrozenClock) -> None:
@@ -195,12 +192,16 @@ def test_visit_done_meets_the_guard(service: Service, clock: FrozenClock) -> Non
     assert step is not None
     assert step.missing == ("kein Einrichtungsbesuch in der Stufe Basisbegleitung durchgeführt",)
     visit = service.sessions.record_visit(centre, date(2024, 4, 10), "Rundgang")
-    assert (visit.status, visit.key.startswith("site_visit:")) == (HELD, True)
+    assert (visit.status, visit.key.startswith("site_visit:")) == (ActivityStatus.HELD, True)
     assert service.lifecycle.next_step(centre).eligible  # type: ignore[union-attr]  # a step: see above
     with pytest.raises(Refused, match=r"^Einrichtungsbesuch am 10\.04\.2024 ist schon erfasst$"):
         service.sessions.record_visit(centre, date(2024, 4, 10))  # the same visit sent twice
-    visits = service.overview.activities(ActivityFilter(centre_id=centre, kind=SITE_VISIT))
-    assert [(v.date, v.status) for v in visits if v.status == HELD] == [(date(2024, 4, 10), HELD)]
+    visits = service.overview.activities(
+        ActivityFilter(centre_id=centre, kind=ActivityKind.SITE_VISIT)
+    )
+    assert [(v.date, v.status) for v in visits if v.status == ActivityStatus.HELD] == [
+        (date(2024, 4, 10), ActivityStatus.HELD)
+    ]
 
 
 def test_budget_arithmetic(service: Service, clock: FrozenClock) -> None:

@@ -16,23 +16,11 @@ from sqlalchemy import Engine, text
 from tests.cli_helpers import Run, dump
 from tests.conftest import BERLIN
 from thekiz_flow.core.clock import FrozenClock
-from thekiz_flow.core.model import (
-    CANCELLED,
-    COACHING,
-    FAILED,
-    HELD,
-    PENDING,
-    PLANNED,
-    SENT,
-    SITE_VISIT,
-    WITHDRAWN,
-    Activity,
-    CentreEdit,
-    CentreInput,
-)
+from thekiz_flow.core.enums import ActivityKind, ActivityStatus, OutboxStatus, Recipient
+from thekiz_flow.core.model import Activity, ActivityFilter, CentreEdit, CentreInput
+from thekiz_flow.core.outbox import NewMail, OutboxRow
 from thekiz_flow.service import Service
-from thekiz_flow.store.activities import ActivityFilter
-from thekiz_flow.store.outbox import NewMail, OutboxRow, OutboxStore
+from thekiz_flow.store.outbox import OutboxStore
 
 ADMITTED = date(2025, 1, 6)  # a Monday: sessions on the first Monday of each month
 TODAY = date(2025, 3, 31)  # the session of 7 April is reminded of today (7 days before)
@@ -59,7 +47,9 @@ def programme(service: Service, clock: FrozenClock) -> int:
     return centre
 
 
-def sessions(service: Service, centre: int, kind: str = COACHING) -> list[Activity]:
+def sessions(
+    service: Service, centre: int, kind: ActivityKind = ActivityKind.COACHING
+) -> list[Activity]:
     return service.overview.activities(ActivityFilter(centre_id=centre, kind=kind))
 
 
@@ -108,15 +98,17 @@ def test_the_sessions_still_planned_go_to_the_new_coach(
 
     assert service.registry.centre(centre)[0].coach_id == 2
     by_day = {a.date: a for a in sessions(service, centre)}
-    kept = [a for a in by_day.values() if a.date < TODAY or a.status != PLANNED]
-    moved = [a for a in by_day.values() if a.date >= TODAY and a.status == PLANNED]
-    assert by_day[date(2025, 3, 3)].status == HELD
-    assert by_day[date(2025, 5, 5)].status == CANCELLED
-    assert by_day[date(2025, 2, 3)].status == PLANNED  # past, unrecorded: the former coach's
+    kept = [a for a in by_day.values() if a.date < TODAY or a.status != ActivityStatus.PLANNED]
+    moved = [a for a in by_day.values() if a.date >= TODAY and a.status == ActivityStatus.PLANNED]
+    assert by_day[date(2025, 3, 3)].status == ActivityStatus.HELD
+    assert by_day[date(2025, 5, 5)].status == ActivityStatus.CANCELLED
+    assert (
+        by_day[date(2025, 2, 3)].status == ActivityStatus.PLANNED
+    )  # past, unrecorded: the former coach's
     assert {(a.coach_id, a.rate) for a in kept} == {(1, Decimal("60"))}
     assert len(moved) == 20  # 24 months from January: 3 before today, one cancelled
     assert {(a.coach_id, a.rate) for a in moved} == {(2, Decimal("70"))}
-    (visit,) = sessions(service, centre, SITE_VISIT)
+    (visit,) = sessions(service, centre, ActivityKind.SITE_VISIT)
     assert visit.date >= TODAY
     after = revisions(service, centre)
     raised = {i for i in after if after[i] == before[i] + 1}
@@ -131,7 +123,7 @@ def test_both_feeds_change_and_change_back(service: Service, clock: FrozenClock)
     _, new_token = service.feeds.create("2")
     april = session_on(service, centre, date(2025, 4, 7))
     march = session_on(service, centre, date(2025, 3, 3))
-    (visit,) = sessions(service, centre, SITE_VISIT)
+    (visit,) = sessions(service, centre, ActivityKind.SITE_VISIT)
     old = feed(service, old_token)
     assert str(old[uid(april)]["STATUS"]) == "CONFIRMED"
     assert uid(visit) in old
@@ -149,7 +141,11 @@ def test_both_feeds_change_and_change_back(service: Service, clock: FrozenClock)
     assert "an eine andere Prozessbegleitung übergeben" in str(old[uid(april)]["DESCRIPTION"])
     assert str(old[uid(march)]["STATUS"]) == "CONFIRMED"  # held: still the former coach's
     assert uid(march) not in new
-    planned = [a for a in sessions(service, centre) if a.status == PLANNED and a.date >= TODAY]
+    planned = [
+        a
+        for a in sessions(service, centre)
+        if a.status == ActivityStatus.PLANNED and a.date >= TODAY
+    ]
     assert set(new) == {uid(a) for a in [*planned, visit]}
 
     clock.advance(timedelta(days=1))
@@ -191,7 +187,7 @@ def test_unsent_reminders_are_withdrawn_and_the_new_coach_gets_them(
     upcoming = f"session_upcoming:a{april.id}:2025-03-31:coach"
     unrecorded = f"session_unrecorded:a{february.id}:2025-02-06:coach"
     rows = {r.key: r for r in service.outbox.rows()}
-    assert {rows[k].status for k in (upcoming, unrecorded)} == {PENDING}
+    assert {rows[k].status for k in (upcoming, unrecorded)} == {OutboxStatus.PENDING}
     assert rows[upcoming].recipient == OLD
 
     done = service.registry.assign_coach(centre, NEW)
@@ -199,17 +195,19 @@ def test_unsent_reminders_are_withdrawn_and_the_new_coach_gets_them(
     assert done.withdrawn == 1
     by_id = {r.id: r for r in service.outbox.rows()}
     withdrawn = by_id[rows[upcoming].id]
-    assert withdrawn.status == WITHDRAWN
+    assert withdrawn.status == OutboxStatus.WITHDRAWN
     assert withdrawn.recipient == OLD
     assert (
         withdrawn.last_error == "zurückgezogen: die Einrichtung hat eine andere Prozessbegleitung"
     )
-    assert by_id[rows[unrecorded].id].status == PENDING  # February stays with the former coach
+    assert (
+        by_id[rows[unrecorded].id].status == OutboxStatus.PENDING
+    )  # February stays with the former coach
 
     clock.advance(timedelta(minutes=5))
     service.ticks.tick()
 
-    mails = [(r.key, r.recipient) for r in service.outbox.rows(SENT)]
+    mails = [(r.key, r.recipient) for r in service.outbox.rows(OutboxStatus.SENT)]
     assert (upcoming, NEW) in mails
     assert (unrecorded, OLD) in mails
     assert not [k for k, to in mails if to == OLD and f":a{april.id}:" in k]
@@ -224,19 +222,23 @@ def test_every_unsent_mail_about_the_centre_is_withdrawn(
     april = session_on(service, centre, date(2025, 4, 7))
     remind(service, clock, TODAY)  # April's session in 7 days
     about_the_centre = [  # no activity in their keys: about the centre itself
-        NewMail(f"test:{n}", "test", "coach", OLD, f"Nachricht {n}", "", "", clock.now(), centre)
+        NewMail(
+            f"test:{n}", "test", Recipient.COACH, OLD, f"Nachricht {n}", "", "", clock.now(), centre
+        )
         for n in (1, 2)
     ]
     with service.runtime.unit() as repo:
         assert repo.outbox.add(about_the_centre, clock.now()) == 2
-    unsent = [r for r in service.outbox.rows(PENDING) if r.role == "coach"]
+    unsent = [r for r in service.outbox.rows(OutboxStatus.PENDING) if r.role == "coach"]
     assert len(unsent) == 3
     assert f"session_upcoming:a{april.id}:2025-03-31:coach" in {r.key for r in unsent}
 
     assert service.registry.assign_coach(centre, NEW).withdrawn == 3
 
     by_id = {r.id: r for r in service.outbox.rows()}
-    assert {(by_id[r.id].status, by_id[r.id].recipient) for r in unsent} == {(WITHDRAWN, OLD)}
+    assert {(by_id[r.id].status, by_id[r.id].recipient) for r in unsent} == {
+        (OutboxStatus.WITHDRAWN, OLD)
+    }
 
 
 def test_a_mail_being_sent_is_withdrawn_and_its_dispatcher_changes_nothing(
@@ -255,11 +257,11 @@ def test_a_mail_being_sent_is_withdrawn_and_its_dispatcher_changes_nothing(
         assert store.mark_sent([claim], clock.now()) == 0  # fenced: it was withdrawn
         row = store.get(claim.mail.id)
     assert row is not None
-    assert (row.status, row.ambiguous, row.recipient) == (WITHDRAWN, True, OLD)
+    assert (row.status, row.ambiguous, row.recipient) == (OutboxStatus.WITHDRAWN, True, OLD)
     clock.advance(timedelta(minutes=10))  # its lease has run out: never claimed again
     service.ticks.tick()
     coach_rows = [(r.recipient, r.status) for r in service.outbox.rows() if r.role == "coach"]
-    assert coach_rows == [(OLD, WITHDRAWN), (NEW, SENT)]
+    assert coach_rows == [(OLD, OutboxStatus.WITHDRAWN), (NEW, OutboxStatus.SENT)]
 
 
 def test_without_a_coach_and_then_with_one(service: Service, clock: FrozenClock) -> None:
@@ -273,17 +275,17 @@ def test_without_a_coach_and_then_with_one(service: Service, clock: FrozenClock)
     assert session_on(service, centre, april.date).coach_id is None
     assert str(feed(service, token)[uid(april)]["STATUS"]) == "CANCELLED"
     remind(service, clock, TODAY)
-    (failed,) = service.outbox.rows(FAILED)
+    (failed,) = service.outbox.rows(OutboxStatus.FAILED)
     assert (failed.recipient, failed.last_error) == ("", "keine Prozessbegleitung zugeordnet")
 
     service.registry.assign_coach(centre, NEW)
     clock.advance(timedelta(minutes=5))
     service.ticks.tick()
 
-    assert service.outbox.rows(FAILED) == []
+    assert service.outbox.rows(OutboxStatus.FAILED) == []
     assert [(r.recipient, r.status) for r in service.outbox.rows() if r.role == "coach"] == [
-        ("", WITHDRAWN),
-        (NEW, SENT),
+        ("", OutboxStatus.WITHDRAWN),
+        (NEW, OutboxStatus.SENT),
     ]
 
 
@@ -353,7 +355,7 @@ def test_a_handover_waits_for_a_tick_writing_reminders(
     # the tick's transaction commits before the pool waits for the handover
     assert handover.result().withdrawn == 1
     (row,) = [r for r in service.outbox.rows() if r.role == "coach"]
-    assert (row.recipient, row.status) == (OLD, WITHDRAWN)
+    assert (row.recipient, row.status) == (OLD, OutboxStatus.WITHDRAWN)
 
 
 def waiting_or_done(engine: Engine, future: Future[Any]) -> bool:

@@ -7,6 +7,7 @@ from decimal import Decimal
 
 import pytest
 
+from thekiz_flow.core.enums import Recipient
 from thekiz_flow.core.model import Centre, Coach
 from thekiz_flow.core.recipients import address
 
@@ -18,19 +19,22 @@ OFFICE = "fachstelle@example.org"
 
 
 def test_each_role_has_its_address() -> None:
-    assert address("office", CENTRE, COACH, OFFICE) == (OFFICE, None)
-    assert address("centre", CENTRE, COACH, OFFICE) == ("kita@example.org", None)
-    assert address("coach", CENTRE, COACH, OFFICE) == ("bea@example.org", None)
+    assert address(Recipient.OFFICE, CENTRE, COACH, OFFICE) == (OFFICE, None)
+    assert address(Recipient.CENTRE, CENTRE, COACH, OFFICE) == ("kita@example.org", None)
+    assert address(Recipient.COACH, CENTRE, COACH, OFFICE) == ("bea@example.org", None)
 
 
 def test_a_centre_is_reached_without_coach_or_office() -> None:
-    assert address("centre", CENTRE, None, None) == ("kita@example.org", None)
+    assert address(Recipient.CENTRE, CENTRE, None, None) == ("kita@example.org", None)
 
 
 @pytest.mark.parametrize("office", [None, ""])
 def test_without_an_office_address_the_reason_names_the_setting(office: str | None) -> None:
-    assert address("office", CENTRE, COACH, office) == ("", "[mail] office fehlt")
+    assert address(Recipient.OFFICE, CENTRE, COACH, office) == ("", "[mail] office fehlt")
 
 
 def test_without_a_coach_the_reason_says_so() -> None:
-    assert address("coach", CENTRE, None, OFFICE) == ("", "keine Prozessbegleitung zugeordnet")
+    assert address(Recipient.COACH, CENTRE, None, OFFICE) == (
+        "",
+        "keine Prozessbegleitung zugeordnet",
+    )

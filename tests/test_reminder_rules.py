@@ -8,9 +8,9 @@ from datetime import date, datetime, time, timedelta
 
 from tests.conftest import BERLIN
 from thekiz_flow.core.clock import FrozenClock
-from thekiz_flow.core.model import COACHING, MISSED, PENDING, SENT, SITE_VISIT, CentreInput
+from thekiz_flow.core.enums import ActivityKind, OutboxStatus
+from thekiz_flow.core.model import ActivityFilter, CentreInput
 from thekiz_flow.service import Service
-from thekiz_flow.store.activities import ActivityFilter
 
 
 def morning(day: date) -> datetime:
@@ -34,17 +34,19 @@ def run_days(service: Service, clock: FrozenClock, first: date, days: int) -> No
 
 
 def sent(service: Service) -> Counter[str]:
-    return Counter(row.rule for row in service.outbox.rows(SENT))
+    return Counter(row.rule for row in service.outbox.rows(OutboxStatus.SENT))
 
 
 def test_session_reminders_before_and_after(service: Service, clock: FrozenClock) -> None:
     centre = admitted(service, clock, date(2025, 1, 6))
-    sessions = service.overview.activities(ActivityFilter(centre_id=centre, kind=COACHING))
+    sessions = service.overview.activities(
+        ActivityFilter(centre_id=centre, kind=ActivityKind.COACHING)
+    )
     first, second = sessions[0], sessions[1]  # 2025-01-06 and 2025-02-03 (first Monday)
     run_days(service, clock, date(2025, 1, 6), 45)
     rows = {r.key: r for r in service.outbox.rows()}
     upcoming = f"session_upcoming:a{second.id}:{second.date - timedelta(days=7)}:coach"
-    assert rows[upcoming].status == SENT
+    assert rows[upcoming].status == OutboxStatus.SENT
     assert rows[upcoming].due_at == morning(second.date - timedelta(days=7)).replace(hour=8)
     # the first session was never recorded: the coach hears 3, 10 and 17 days later ...
     unrecorded = sorted(k for k in rows if k.startswith(f"session_unrecorded:a{first.id}:"))
@@ -59,7 +61,9 @@ def test_session_reminders_before_and_after(service: Service, clock: FrozenClock
 
 def test_recording_a_session_stops_its_reminders(service: Service, clock: FrozenClock) -> None:
     centre = admitted(service, clock, date(2025, 1, 6))
-    first = service.overview.activities(ActivityFilter(centre_id=centre, kind=COACHING))[0]
+    first = service.overview.activities(
+        ActivityFilter(centre_id=centre, kind=ActivityKind.COACHING)
+    )[0]
     run_days(service, clock, date(2025, 1, 6), 12)  # the reminders of day 3 and day 10
     service.sessions.record(str(first.id), first.date, "3")
     run_days(service, clock, date(2025, 1, 18), 20)
@@ -78,7 +82,9 @@ def test_site_visit_reminder_goes_to_office_and_centre(
     service: Service, clock: FrozenClock
 ) -> None:
     centre = admitted(service, clock, date(2025, 1, 6))
-    (visit,) = service.overview.activities(ActivityFilter(centre_id=centre, kind=SITE_VISIT))
+    (visit,) = service.overview.activities(
+        ActivityFilter(centre_id=centre, kind=ActivityKind.SITE_VISIT)
+    )
     run_days(service, clock, visit.date - timedelta(days=15), 3)
     rows = [r for r in service.outbox.rows() if r.rule == "visit_upcoming"]
     assert sorted((r.role, r.recipient) for r in rows) == [
@@ -105,7 +111,7 @@ def test_eligible_is_announced_on_the_day(service: Service, clock: FrozenClock) 
     service.sessions.record_visit(centre, date(2024, 3, 1))
     run_days(service, clock, date(2026, 1, 12), 6)  # eligible for deepen from 2026-01-15
     rows = [r for r in service.outbox.rows() if r.rule == "eligible"]
-    assert [(r.due_at.date(), r.status) for r in rows] == [(date(2026, 1, 15), SENT)]
+    assert [(r.due_at.date(), r.status) for r in rows] == [(date(2026, 1, 15), OutboxStatus.SENT)]
 
 
 def record(service: Service, clock: FrozenClock, session_id: int, day: date, hours: str) -> None:
@@ -116,7 +122,9 @@ def record(service: Service, clock: FrozenClock, session_id: int, day: date, hou
 
 def test_budget_thresholds_once_each(service: Service, clock: FrozenClock) -> None:
     centre = admitted(service, clock, date(2025, 1, 6))  # 5,000 EUR for 2025
-    sessions = service.overview.activities(ActivityFilter(centre_id=centre, kind=COACHING))
+    sessions = service.overview.activities(
+        ActivityFilter(centre_id=centre, kind=ActivityKind.COACHING)
+    )
     assert all(s.date.year == 2025 for s in sessions[:11])
     for session in sessions[:8]:  # 8 x 8 h x 60 EUR = 3,840: below 80 % (4,000)
         record(service, clock, session.id, session.date, "8")
@@ -136,40 +144,46 @@ def test_one_tick_after_downtime_dates_each_budget_alert_when_it_was_reached(
     centre = admitted(service, clock, date(2025, 1, 6))  # 5,000 EUR for 2025
     other = admitted(service, clock, date(2025, 1, 6), "Kita B")
     service.ticks.tick()  # the last tick before the downtime
-    sessions = service.overview.activities(ActivityFilter(centre_id=centre, kind=COACHING))
+    sessions = service.overview.activities(
+        ActivityFilter(centre_id=centre, kind=ActivityKind.COACHING)
+    )
     recorded = []
     for session in sessions[:11]:  # 80 % with the 9th (4,320 EUR), 100 % with the 11th
         clock.set(morning(session.date))
         service.sessions.record(str(session.id), session.date, "8")
         recorded.append(clock.now())
-    below = service.overview.activities(ActivityFilter(centre_id=other, kind=COACHING))[0]
+    below = service.overview.activities(
+        ActivityFilter(centre_id=other, kind=ActivityKind.COACHING)
+    )[0]
     service.sessions.record(str(below.id), below.date, "8")
     service.ticks.tick()
     alerts = sorted(
         (r.key, r.status, r.due_at) for r in service.outbox.rows() if r.rule.startswith("budget")
     )
     assert alerts == [
-        (f"budget_100:c{centre}:2025:2025:office", SENT, recorded[10]),
-        (f"budget_80:c{centre}:2025:2025:office", MISSED, recorded[8]),
+        (f"budget_100:c{centre}:2025:2025:office", OutboxStatus.SENT, recorded[10]),
+        (f"budget_80:c{centre}:2025:2025:office", OutboxStatus.MISSED, recorded[8]),
     ]
 
 
 def test_missing_office_address_is_kept_visible(service: Service, clock: FrozenClock) -> None:
     service.runtime.mail = replace(service.runtime.mail, office=None)
     centre = admitted(service, clock, date(2025, 1, 6))
-    (visit,) = service.overview.activities(ActivityFilter(centre_id=centre, kind=SITE_VISIT))
+    (visit,) = service.overview.activities(
+        ActivityFilter(centre_id=centre, kind=ActivityKind.SITE_VISIT)
+    )
     run_days(service, clock, visit.date - timedelta(days=14), 1)
     office = [r for r in service.outbox.rows() if r.rule == "visit_upcoming" and r.role == "office"]
     assert [(r.status, r.last_error) for r in office] == [("failed", "[mail] office fehlt")]
-    assert not [r for r in service.outbox.rows() if r.status == PENDING]
+    assert not [r for r in service.outbox.rows() if r.status == OutboxStatus.PENDING]
 
 
 def test_a_stage_change_tells_centre_and_office_once(service: Service, clock: FrozenClock) -> None:
     centre = admitted(service, clock, date(2025, 1, 6))
     rows = [r for r in service.outbox.rows() if r.rule == "stage_changed"]
     assert sorted((r.role, r.recipient, r.status) for r in rows) == [
-        ("centre", "kita@example.org", PENDING),
-        ("office", "fachstelle@example.org", PENDING),
+        ("centre", "kita@example.org", OutboxStatus.PENDING),
+        ("office", "fachstelle@example.org", OutboxStatus.PENDING),
     ]
     assert all("Basisbegleitung" in r.subject for r in rows)
     service.ticks.tick()
@@ -190,7 +204,7 @@ def test_renewal_is_announced_eleven_months_into_the_year(
     run_days(service, clock, date(2026, 1, 2), 3)  # 3 Feb 2025 + 335 days = 4 Jan 2026
     rows = [r for r in service.outbox.rows() if r.rule == "renewal_due"]
     assert [(r.due_at.date(), r.recipient, r.status) for r in rows] == [
-        (date(2026, 1, 4), "fachstelle@example.org", SENT),
+        (date(2026, 1, 4), "fachstelle@example.org", OutboxStatus.SENT),
     ]
     assert "Programmjahr endet bald" in rows[0].subject
     clock.set(morning(date(2026, 1, 20)))
@@ -209,4 +223,4 @@ def test_a_late_recorded_visit_is_announced_the_day_it_is_recorded(
     service.sessions.record_visit(centre, date(2023, 5, 2), "nachgetragen")  # held long ago
     run_days(service, clock, date(2026, 2, 10), 2)
     rows = [r for r in service.outbox.rows() if r.rule == "eligible"]
-    assert [(r.due_at.date(), r.status) for r in rows] == [(date(2026, 2, 10), SENT)]
+    assert [(r.due_at.date(), r.status) for r in rows] == [(date(2026, 2, 10), OutboxStatus.SENT)]

@@ -8,16 +8,17 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from thekiz_flow.core.enums import ActivityKind, CatchUp, Follows, Judgement, Recipient
 from thekiz_flow.core.model import ReminderRule, Workflow
-from thekiz_flow.core.reminders import MISSED, SEND, Window, due_for
+from thekiz_flow.core.reminders import Window, due_for
 
 BERLIN = ZoneInfo("Europe/Berlin")
 RULE = ReminderRule(
     "session_upcoming",
-    "activity",
+    Follows.ACTIVITY,
     "session_upcoming",
-    ("coach",),
-    kind="coaching",
+    (Recipient.COACH,),
+    kind=ActivityKind.COACHING,
     offset_days=-7,
     late_days=3,
 )
@@ -34,13 +35,13 @@ def window(now: str, last: str | None) -> Window:
 @pytest.mark.parametrize(
     ("occurrence", "last", "verdict"),
     [
-        ("2026-03-10T08:00", "2026-03-10T07:55", SEND),  # due since the last tick
+        ("2026-03-10T08:00", "2026-03-10T07:55", Judgement.SEND),  # due since the last tick
         ("2026-03-10T08:05", "2026-03-10T07:55", None),  # not yet
-        ("2026-03-08T08:00", "2026-03-10T07:55", SEND),  # late, inside the window
-        ("2026-03-06T08:00", "2026-03-04T08:00", MISSED),  # downtime, beyond 3 days
+        ("2026-03-08T08:00", "2026-03-10T07:55", Judgement.SEND),  # late, inside the window
+        ("2026-03-06T08:00", "2026-03-04T08:00", Judgement.MISSED),  # downtime, beyond 3 days
         ("2026-03-06T08:00", "2026-03-09T08:00", None),  # an earlier tick judged it
         ("2026-03-06T08:00", None, None),  # a first tick never records old ones
-        ("2026-03-08T08:00", None, SEND),
+        ("2026-03-08T08:00", None, Judgement.SEND),
     ],
 )
 def test_judge(occurrence: str, last: str | None, verdict: str | None) -> None:
@@ -48,10 +49,10 @@ def test_judge(occurrence: str, last: str | None, verdict: str | None) -> None:
 
 
 def test_skip_policy_sends_only_on_the_day() -> None:
-    skip = replace(RULE, catch_up="skip")
+    skip = replace(RULE, catch_up=CatchUp.SKIP)
     w = window("2026-03-10T09:00", "2026-03-06T08:00")
-    assert w.judge(skip, at("2026-03-10T08:00")) == SEND
-    assert w.judge(skip, at("2026-03-09T08:00")) == MISSED
+    assert w.judge(skip, at("2026-03-10T08:00")) == Judgement.SEND
+    assert w.judge(skip, at("2026-03-09T08:00")) == Judgement.MISSED
 
 
 def test_anchor_days_cover_the_occurrences_of_each_repetition() -> None:
@@ -66,7 +67,7 @@ def test_anchor_days_cover_the_occurrences_of_each_repetition() -> None:
 
 
 def test_keys_name_rule_subject_occurrence_and_role() -> None:
-    both = replace(RULE, recipients=("office", "centre"))
+    both = replace(RULE, recipients=(Recipient.OFFICE, Recipient.CENTRE))
     dues = due_for(window("2026-03-10T08:00", None), both, "a17", 4, at("2026-03-10T08:00"), {})
     assert [d.key for d in dues] == [
         "session_upcoming:a17:2026-03-10:office",
@@ -86,7 +87,7 @@ def test_occurrences_follow_local_time_across_dst() -> None:
 
 def test_preview_counts_everything_ahead() -> None:
     w = Window(at("2026-04-10T08:00"), at("2026-03-10T08:00"), BERLIN, time(8), preview=True)
-    assert w.judge(RULE, at("2026-03-20T08:00")) == SEND
+    assert w.judge(RULE, at("2026-03-20T08:00")) == Judgement.SEND
     assert w.judge(RULE, at("2026-03-01T08:00")) is None
 
 

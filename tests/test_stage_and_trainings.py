@@ -11,10 +11,10 @@ from dateutil.relativedelta import relativedelta
 from tests.cli_helpers import main
 from tests.conftest import BERLIN
 from thekiz_flow.core.clock import FrozenClock, noon
-from thekiz_flow.core.model import CANCELLED, PLANNED, TRAINING, WAITING, CentreInput
+from thekiz_flow.core.enums import ActivityKind, ActivityStatus
+from thekiz_flow.core.model import ActivityFilter, CentreInput
 from thekiz_flow.core.recommend import stay_starts_for_deadlines
 from thekiz_flow.service import Service
-from thekiz_flow.store.activities import ActivityFilter
 
 
 def centre(service: Service, name: str, coach: int) -> int:
@@ -74,16 +74,19 @@ def test_a_withdrawn_centre_gives_its_seat_to_the_waiting_list(
     for ident in (leaving, waiting):
         service.lifecycle.advance(ident, "admit")
     training = service.trainings.add("reflexion", "Reflexion I", "2025-05-07", "Erfurt", "1")
-    assert service.trainings.enrol(training, leaving) == (PLANNED, None)
-    assert service.trainings.enrol(training, waiting) == (WAITING, 1)
+    assert service.trainings.enrol(training, leaving) == (ActivityStatus.PLANNED, None)
+    assert service.trainings.enrol(training, waiting) == (ActivityStatus.WAITING, 1)
     clock.set(noon(date(2025, 3, 3), BERLIN))
     service.lifecycle.advance(leaving, "withdraw", reason="Träger beendet das Vorhaben")
     seats = {
         a.centre_id: (a.status, a.reason)
-        for a in service.overview.activities(ActivityFilter(kind=TRAINING))
+        for a in service.overview.activities(ActivityFilter(kind=ActivityKind.TRAINING))
     }
-    assert seats[leaving] == (CANCELLED, "Stufenwechsel Basisbegleitung → Ausgeschieden")
-    assert seats[waiting] == (PLANNED, None)
+    assert seats[leaving] == (
+        ActivityStatus.CANCELLED,
+        "Stufenwechsel Basisbegleitung → Ausgeschieden",
+    )
+    assert seats[waiting] == (ActivityStatus.PLANNED, None)
 
 
 def test_centre_show_json_has_budget_recommendations_and_dates(

@@ -14,8 +14,9 @@ from sqlalchemy import Engine, event
 
 from tests.conftest import BERLIN
 from thekiz_flow.core.clock import FrozenClock, noon
+from thekiz_flow.core.enums import ActivityStatus
 from thekiz_flow.core.errors import InvalidInput, NotFound
-from thekiz_flow.core.model import CANCELLED, HELD, PLANNED, WAITING, CentreInput, Workflow
+from thekiz_flow.core.model import CentreInput, Workflow
 from thekiz_flow.core.recommend import describe_unmet, unmet_trainings
 from thekiz_flow.service import Service
 from thekiz_flow.store.engine import make_engine
@@ -49,19 +50,24 @@ def test_capacity_and_waiting_list(service: Service) -> None:
     one, two, three, four = centres(service, 4)
     training = offering(service, capacity=2)
     results = [service.trainings.enrol(training, c) for c in (one, two, three, four)]
-    assert results == [(PLANNED, None), (PLANNED, None), (WAITING, 1), (WAITING, 2)]
+    assert results == [
+        (ActivityStatus.PLANNED, None),
+        (ActivityStatus.PLANNED, None),
+        (ActivityStatus.WAITING, 1),
+        (ActivityStatus.WAITING, 2),
+    ]
     assert [(n, w) for _, n, w in service.trainings.find()] == [(2, 2)]
     assert service.trainings.cancel_enrolment(training, one, "Erkrankung im Team") == three
     assert states(service, training) == [
-        (one, CANCELLED, None),
-        (two, PLANNED, None),
-        (three, PLANNED, None),
-        (four, WAITING, 1),
+        (one, ActivityStatus.CANCELLED, None),
+        (two, ActivityStatus.PLANNED, None),
+        (three, ActivityStatus.PLANNED, None),
+        (four, ActivityStatus.WAITING, 1),
     ]
     # A centre that enrols again queues at the end; leaving the list moves it up.
-    assert service.trainings.enrol(training, one) == (WAITING, 2)
+    assert service.trainings.enrol(training, one) == (ActivityStatus.WAITING, 2)
     assert service.trainings.cancel_enrolment(training, four, "Termin passt nicht") is None
-    assert states(service, training)[-1] == (one, WAITING, 1)
+    assert states(service, training)[-1] == (one, ActivityStatus.WAITING, 1)
     assert [(n, w) for _, n, w in service.trainings.find()] == [(2, 1)]
 
 
@@ -81,9 +87,9 @@ def test_concurrent_enrolments_never_overbook(service: Service) -> None:
         thread.start()
     for thread in threads:
         thread.join()
-    assert sorted(results, key=lambda r: (r[0], r[1] or 0)) == [(PLANNED, None)] * 3 + [
-        (WAITING, n) for n in range(1, 6)
-    ]
+    assert sorted(results, key=lambda r: (r[0], r[1] or 0)) == [
+        (ActivityStatus.PLANNED, None)
+    ] * 3 + [(ActivityStatus.WAITING, n) for n in range(1, 6)]
 
 
 def test_attended(service: Service, clock: FrozenClock) -> None:
@@ -106,7 +112,10 @@ def test_attended(service: Service, clock: FrozenClock) -> None:
         service.trainings.cancel_enrolment(training, first, "zu spät")
     # The training is over: a seat freed now goes to nobody.
     assert service.trainings.cancel_enrolment(training, second, "Warteliste aufgelöst") is None
-    assert states(service, training) == [(first, HELD, None), (second, CANCELLED, None)]
+    assert states(service, training) == [
+        (first, ActivityStatus.HELD, None),
+        (second, ActivityStatus.CANCELLED, None),
+    ]
 
 
 def test_refusals(service: Service, clock: FrozenClock) -> None:
@@ -141,7 +150,7 @@ def test_refusals(service: Service, clock: FrozenClock) -> None:
     for call, words in missing:
         with pytest.raises(NotFound, match=re.escape(words)):
             call()
-    assert states(service, training) == [(active, PLANNED, None)]
+    assert states(service, training) == [(active, ActivityStatus.PLANNED, None)]
 
 
 @pytest.mark.parametrize(
@@ -225,7 +234,10 @@ def test_enrolments_feed_the_recommendations(
     with engine.connect() as connection:
         enrolments = TrainingStore(connection).of_centres([centre])[centre]
         enrolment = TrainingStore(connection).enrolment(auftakt, centre)
-    assert enrolments == [("auftakt", PLANNED, date(2026, 7, 1)), ("reflexion", PLANNED, SEPTEMBER)]
+    assert enrolments == [
+        ("auftakt", ActivityStatus.PLANNED, date(2026, 7, 1)),
+        ("reflexion", ActivityStatus.PLANNED, SEPTEMBER),
+    ]
     assert enrolment is not None
     assert (enrolment.stage, enrolment.key, enrolment.date) == (
         "basisbegleitung",
@@ -253,11 +265,11 @@ def test_unmet_trainings_deadlines(workflow: Workflow) -> None:
 @pytest.mark.parametrize(
     ("enrolment", "met"),
     [
-        (("auftakt", HELD, date(2025, 1, 14)), False),  # before the stage began
-        (("auftakt", CANCELLED, date(2025, 2, 1)), False),
-        (("auftakt", WAITING, date(2025, 2, 1)), False),
-        (("auftakt", PLANNED, date(2025, 1, 15)), True),
-        (("auftakt", HELD, date(2025, 6, 1)), True),  # late, but taken up
+        (("auftakt", ActivityStatus.HELD, date(2025, 1, 14)), False),  # before the stage began
+        (("auftakt", ActivityStatus.CANCELLED, date(2025, 2, 1)), False),
+        (("auftakt", ActivityStatus.WAITING, date(2025, 2, 1)), False),
+        (("auftakt", ActivityStatus.PLANNED, date(2025, 1, 15)), True),
+        (("auftakt", ActivityStatus.HELD, date(2025, 6, 1)), True),  # late, but taken up
     ],
 )
 def test_which_enrolments_count(

@@ -11,10 +11,10 @@ from starlette.testclient import TestClient
 from tests.cli_helpers import dump
 from tests.conftest import TODAY
 from tests.web_helpers import USERS, assert_action_guarded, login
+from thekiz_flow.core.enums import ActivityKind, ActivityStatus
 from thekiz_flow.core.labels import trigger_name
-from thekiz_flow.core.model import COACHING, PLANNED, SITE_VISIT, CentreInput
+from thekiz_flow.core.model import ActivityFilter, CentreInput
 from thekiz_flow.service import Service, registry
-from thekiz_flow.store.activities import ActivityFilter
 
 ON = date(2024, 1, 8)
 ADMITTED = date(2026, 3, 4)  # sessions are planned ahead of today (15.06.2026)
@@ -148,7 +148,9 @@ def test_the_office_sees_a_centre(web: TestClient, service: Service) -> None:
     assert all(item in text for item in (*step.missing, *step.recommendations))
     budget = service.overview.budget(ids["puste"])
     assert f"Budget {budget.year}" in text
-    sessions = service.overview.activities(ActivityFilter(centre_id=ids["puste"], kind=COACHING))
+    sessions = service.overview.activities(
+        ActivityFilter(centre_id=ids["puste"], kind=ActivityKind.COACHING)
+    )
     assert (
         f"Termine ({len(service.overview.activities(ActivityFilter(centre_id=ids['puste'])))})"
         in text
@@ -192,7 +194,9 @@ def test_a_coach_records_a_session_of_their_own_centre_from_its_page(
     assert "als gehalten erfassen" in own
     assert "als gehalten erfassen" not in web.get(f"/centres/{ids['loewe']}").text
     (first, *_) = service.overview.activities(
-        ActivityFilter(centre_id=ids["puste"], kind=COACHING, status=PLANNED)
+        ActivityFilter(
+            centre_id=ids["puste"], kind=ActivityKind.COACHING, status=ActivityStatus.PLANNED
+        )
     )
     assert f'action="/sessions/{first.id}/record"' in own
     back = f"/centres/{ids['puste']}"
@@ -207,7 +211,9 @@ def test_a_coach_records_a_session_of_their_own_centre_from_its_page(
     )
     assert sent.status_code == 200
     assert sent.url.path == back
-    (held,) = service.overview.activities(ActivityFilter(centre_id=ids["puste"], status="held"))
+    (held,) = service.overview.activities(
+        ActivityFilter(centre_id=ids["puste"], status=ActivityStatus.HELD)
+    )
     assert held.id == first.id
 
 
@@ -312,8 +318,13 @@ def test_another_coach_takes_the_planned_sessions_along(web: TestClient, service
     token = login(web, "office")
     path = f"/centres/{ids['puste']}"
     assert '<option value="keine">ohne Prozessbegleitung</option>' in web.get(path).text
-    planned = ActivityFilter(centre_id=ids["puste"], kind=COACHING, status=PLANNED, first=TODAY)
-    visits = replace(planned, kind=SITE_VISIT)
+    planned = ActivityFilter(
+        centre_id=ids["puste"],
+        kind=ActivityKind.COACHING,
+        status=ActivityStatus.PLANNED,
+        first=TODAY,
+    )
+    visits = replace(planned, kind=ActivityKind.SITE_VISIT)
     count = len(service.overview.activities(planned)) + len(service.overview.activities(visits))
     done = web.post(f"{path}/coach", data={"csrf_token": token, "coach": "2"})
     assert f"Max Berg (max@example.org); {count} geplante Termine" in done.text
@@ -390,7 +401,12 @@ def test_editing_a_centre(web: TestClient, service: Service, database_url: str) 
     assert 'value="Kita Pusteblume"' in form.text
     assert '<option value="keiner" selected>' in form.text
     today = service.runtime.today()
-    planned = ActivityFilter(centre_id=ids["puste"], kind=COACHING, status=PLANNED, first=today)
+    planned = ActivityFilter(
+        centre_id=ids["puste"],
+        kind=ActivityKind.COACHING,
+        status=ActivityStatus.PLANNED,
+        first=today,
+    )
     before = [a.date for a in service.overview.activities(planned)]
     assert {d.weekday() for d in before} != {0}
     edit = {**data, "carrier": "Stadt Jena", "weekday": "mo"}

@@ -21,11 +21,11 @@ from tests.conftest import BERLIN, TODAY, file_mail
 from tests.databases import SQLITE, Databases
 from tests.web_helpers import CHEAP_HASHER, PASSWORD, SECRET_KEY, USERS, add_users
 from thekiz_flow.core.clock import FrozenClock, noon
-from thekiz_flow.core.model import COACHING, HELD, PLANNED, Activity, CentreInput, Workflow
+from thekiz_flow.core.enums import ActivityKind, ActivityStatus
+from thekiz_flow.core.model import Activity, ActivityFilter, CentreInput, Workflow
 from thekiz_flow.demo.browser import launch_chromium, served
 from thekiz_flow.service import Service
 from thekiz_flow.service import users as service_users
-from thekiz_flow.store.activities import ActivityFilter
 from thekiz_flow.store.engine import make_engine
 from thekiz_flow.web import create_app
 from thekiz_flow.workflow.config import Settings
@@ -115,7 +115,7 @@ def sign_in(page: Page, role: str, password: str = PASSWORD) -> None:
 
 def planned(service: Service, centre: int) -> list[Activity]:
     return service.overview.activities(
-        ActivityFilter(centre_id=centre, kind=COACHING, status=PLANNED)
+        ActivityFilter(centre_id=centre, kind=ActivityKind.COACHING, status=ActivityStatus.PLANNED)
     )
 
 
@@ -182,7 +182,9 @@ def test_a_coach_records_a_session_held(page: Page, site: Site) -> None:
     expect(page.get_by_role("row", name=re.compile("Elternabend vorbereitet"))).to_contain_text(
         "gehalten"
     )
-    (held,) = site.service.overview.activities(ActivityFilter(centre_id=centre, status=HELD))
+    (held,) = site.service.overview.activities(
+        ActivityFilter(centre_id=centre, status=ActivityStatus.HELD)
+    )
     assert (held.id, held.hours, held.note) == (
         session.id,
         Decimal("2.5"),

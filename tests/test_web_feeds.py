@@ -15,9 +15,9 @@ from tests.cli_helpers import Run, dump
 from tests.conftest import BERLIN, CLI_CONFIG
 from tests.web_helpers import assert_action_guarded, login, logout, web_client
 from thekiz_flow.core.clock import FrozenClock, noon
-from thekiz_flow.core.model import COACHING, PLANNED, SITE_VISIT, Activity, CentreInput
+from thekiz_flow.core.enums import ActivityKind, ActivityStatus
+from thekiz_flow.core.model import Activity, ActivityFilter, CentreInput
 from thekiz_flow.service import Service
-from thekiz_flow.store.activities import ActivityFilter
 from thekiz_flow.web.pages.feeds import NOT_YOURS
 from thekiz_flow.workflow.config import Settings, WebSettings
 
@@ -67,9 +67,9 @@ def uid(activity: Activity) -> str:
     return f"activity-{activity.id}@thekiz-flow"
 
 
-def of_centre(service: Service, centre_id: int, kind: str) -> list[Activity]:
+def of_centre(service: Service, centre_id: int, kind: ActivityKind) -> list[Activity]:
     return service.overview.activities(
-        ActivityFilter(centre_id=centre_id, kind=kind, status=PLANNED)
+        ActivityFilter(centre_id=centre_id, kind=kind, status=ActivityStatus.PLANNED)
     )
 
 
@@ -78,7 +78,10 @@ def test_the_feed_lists_the_coach_s_sessions_and_visits_only(
 ) -> None:
     ours, theirs = programme(service)
     found = events(web, new_link(web, "coach"))
-    sessions, visits = of_centre(service, ours, COACHING), of_centre(service, ours, SITE_VISIT)
+    sessions, visits = (
+        of_centre(service, ours, ActivityKind.COACHING),
+        of_centre(service, ours, ActivityKind.SITE_VISIT),
+    )
     assert sessions
     assert visits
     assert set(found) == {uid(a) for a in sessions + visits}
@@ -91,7 +94,9 @@ def test_the_feed_lists_the_coach_s_sessions_and_visits_only(
     assert (first["SEQUENCE"], str(first["STATUS"])) == (0, "CONFIRMED")
     assert first.decoded("DTSTAMP") == sessions[0].recorded_at
     assert str(found[uid(visits[0])]["SUMMARY"]) == "Einrichtungsbesuch: Kita Pusteblume"
-    others = of_centre(service, theirs, COACHING) + of_centre(service, theirs, SITE_VISIT)
+    others = of_centre(service, theirs, ActivityKind.COACHING) + of_centre(
+        service, theirs, ActivityKind.SITE_VISIT
+    )
     assert others
     assert not {uid(a) for a in others} & set(found)
 
@@ -101,7 +106,7 @@ def test_a_moved_session_keeps_its_uid_with_a_higher_sequence(
 ) -> None:
     ours, _ = programme(service)
     url = new_link(web, "office")
-    session = of_centre(service, ours, COACHING)[0]
+    session = of_centre(service, ours, ActivityKind.COACHING)[0]
     before = events(web, url)[uid(session)]
     clock.set(clock.now() + timedelta(hours=2))
     moved = service.sessions.move(session.id, session.date + timedelta(days=1))
@@ -116,7 +121,7 @@ def test_a_cancelled_session_is_cancelled_in_the_calendar_for_some_weeks(
 ) -> None:
     ours, _ = programme(service)
     url = new_link(web, "coach")
-    session = of_centre(service, ours, COACHING)[0]
+    session = of_centre(service, ours, ActivityKind.COACHING)[0]
     before = events(web, url)[uid(session)]
     service.sessions.cancel(session.id, "Leitung erkrankt")
     after = events(web, url)[uid(session)]
@@ -259,7 +264,7 @@ def test_an_unrecorded_activity_is_stamped_with_the_time_of_the_request(
     web: TestClient, service: Service, clock: FrozenClock
 ) -> None:
     ours, _ = programme(service)
-    session = of_centre(service, ours, COACHING)[0]
+    session = of_centre(service, ours, ActivityKind.COACHING)[0]
     with service.runtime.engine.begin() as connection:  # rows from before recorded_at was kept
         connection.exec_driver_sql("UPDATE activities SET recorded_at = NULL")
     url = new_link(web, "office")

@@ -19,9 +19,9 @@ from tests.cli_helpers import dump
 from tests.conftest import BERLIN, TODAY
 from tests.web_helpers import USERS, login
 from thekiz_flow.core.clock import FrozenClock, noon
-from thekiz_flow.core.model import COACHING, PLANNED, CentreInput
+from thekiz_flow.core.enums import ActivityKind, ActivityStatus
+from thekiz_flow.core.model import ActivityFilter, CentreInput
 from thekiz_flow.service import Service
-from thekiz_flow.store.activities import ActivityFilter
 
 LONG = "x" * 2001  # longer than a reason may be
 
@@ -131,7 +131,9 @@ def _setup(service: Service) -> dict[str, int]:
     )
     service.lifecycle.advance(centre, "admit", on=admitted)
     service.runtime.clock.set(noon(TODAY, BERLIN))
-    where = ActivityFilter(centre_id=centre, kind=COACHING, status=PLANNED)
+    where = ActivityFilter(
+        centre_id=centre, kind=ActivityKind.COACHING, status=ActivityStatus.PLANNED
+    )
     session = service.overview.activities(where)[0].id
     training = service.trainings.add("reflexion", "Reflexion", "2026-09-10", "Jena", "12")
     service.trainings.enrol(training, centre)

@@ -11,15 +11,15 @@ from starlette.testclient import TestClient
 from tests.cli_helpers import dump
 from tests.test_web_overview import programme
 from tests.web_helpers import assert_action_guarded, login
-from thekiz_flow.core.model import FAILED, PENDING, SENT
+from thekiz_flow.core.enums import OutboxStatus, Recipient
+from thekiz_flow.core.outbox import NewMail
 from thekiz_flow.service import Service
 from thekiz_flow.service.outbox import PAGE
-from thekiz_flow.store.outbox import NewMail
 
 _ROW = re.compile(r"<tr>\s*<td>(\d+)</td>")
 
 
-def mails(service: Service, count: int, status: str = SENT) -> None:
+def mails(service: Service, count: int, status: OutboxStatus = OutboxStatus.SENT) -> None:
     """``count`` more messages of ``status``, due one minute after another."""
     now = service.runtime.clock.now()
     with service.runtime.unit() as repo:
@@ -30,7 +30,7 @@ def mails(service: Service, count: int, status: str = SENT) -> None:
                 NewMail(
                     f"test:{first + n}",
                     "test",
-                    "centre",
+                    Recipient.CENTRE,
                     f"kita{n}@example.org",
                     f"Nachricht {first + n}",
                     "",
@@ -84,17 +84,19 @@ def test_the_outbox_shows_the_newest_first_a_page_at_a_time(
 def test_the_outbox_by_status(web: TestClient, service: Service) -> None:
     programme(service)  # one failed message
     mails(service, 3)
-    mails(service, 2, PENDING)
+    mails(service, 2, OutboxStatus.PENDING)
     login(web, "office")
     page = web.get("/outbox", params={"status": "Failed"})
-    (failed,) = service.outbox.rows(FAILED)
+    (failed,) = service.outbox.rows(OutboxStatus.FAILED)
     assert shown(page.text) == [failed.id]
     assert 'aria-current="page"><strong>fehlgeschlagen</strong>' in page.text
     assert "Postfach voll" in page.text
     assert "Erinnerung &lt;Termin&gt;" in page.text
     assert "erneut senden" in page.text
     pending = web.get("/outbox", params={"status": "pending"}).text
-    assert shown(pending) == sorted((r.id for r in service.outbox.rows(PENDING)), reverse=True)
+    assert shown(pending) == sorted(
+        (r.id for r in service.outbox.rows(OutboxStatus.PENDING)), reverse=True
+    )
     assert "erneut senden" not in pending  # only failed messages are sent again
 
 
@@ -108,21 +110,21 @@ def test_wrong_filters_are_german_pages(web: TestClient) -> None:
 
 def test_retrying_a_failed_mail(web: TestClient, service: Service, database_url: str) -> None:
     programme(service)
-    (row,) = service.outbox.rows(FAILED)
+    (row,) = service.outbox.rows(OutboxStatus.FAILED)
     path = f"/outbox/{row.id}/retry"
     assert_action_guarded(web, database_url, path, {}, forbidden=("coach", "ministry"))
     token = login(web, "office")
     done = web.post(path, data={"csrf_token": token, "next": "/"})
     assert done.url.path == "/"
     assert f"Nachricht {row.id} an fachstelle@example.org wird erneut versandt." in done.text
-    assert {r.id: r.status for r in service.outbox.rows()}[row.id] == PENDING
+    assert {r.id: r.status for r in service.outbox.rows()}[row.id] == OutboxStatus.PENDING
 
 
 def test_a_retry_returns_to_the_outbox_and_never_elsewhere(
     web: TestClient, service: Service
 ) -> None:
     programme(service)
-    (row,) = service.outbox.rows(FAILED)
+    (row,) = service.outbox.rows(OutboxStatus.FAILED)
     token = login(web, "office")
     data = {"csrf_token": token, "next": "https://evil.example/"}
     done = web.post(f"/outbox/{row.id}/retry", data=data, follow_redirects=False)
@@ -133,7 +135,7 @@ def test_a_refused_retry_is_a_german_page_and_writes_nothing(
     web: TestClient, service: Service, database_url: str
 ) -> None:
     programme(service)
-    (row,) = service.outbox.rows(FAILED)
+    (row,) = service.outbox.rows(OutboxStatus.FAILED)
     token = login(web, "office")
     assert web.post(f"/outbox/{row.id}/retry", data={"csrf_token": token}).status_code == 200
     before = dump(database_url)

@@ -9,9 +9,10 @@ from typing import cast
 from starlette.testclient import TestClient
 
 from tests.web_helpers import login
-from thekiz_flow.core.model import FAILED, CentreInput, Workflow
+from thekiz_flow.core.enums import OutboxStatus, Recipient
+from thekiz_flow.core.model import CentreInput, Workflow
+from thekiz_flow.core.outbox import NewMail
 from thekiz_flow.service import Service
-from thekiz_flow.store.outbox import NewMail
 from thekiz_flow.web.pages.overview import stage_table
 
 ON = date(2024, 1, 8)
@@ -32,13 +33,13 @@ def programme(service: Service) -> None:
     failed = NewMail(
         "test:1",
         "test",
-        "office",
+        Recipient.OFFICE,
         "fachstelle@example.org",
         "Erinnerung <Termin>",
         "",
         "",
         service.runtime.clock.now(),
-        status=FAILED,
+        status=OutboxStatus.FAILED,
         problem="Postfach voll",
     )
     with service.runtime.unit() as repo:

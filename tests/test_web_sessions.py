@@ -13,19 +13,11 @@ from tests.cli_helpers import dump
 from tests.conftest import BERLIN, TODAY
 from tests.web_helpers import assert_action_guarded, login, logout
 from thekiz_flow.core.clock import FrozenClock, noon
+from thekiz_flow.core.enums import ActivityKind, ActivityStatus, Role
 from thekiz_flow.core.errors import InvalidInput
-from thekiz_flow.core.model import (
-    CANCELLED,
-    COACHING,
-    HELD,
-    PLANNED,
-    SITE_VISIT,
-    Activity,
-    CentreInput,
-)
+from thekiz_flow.core.model import Activity, ActivityFilter, CentreInput
+from thekiz_flow.core.users import User
 from thekiz_flow.service import Service
-from thekiz_flow.store.activities import ActivityFilter
-from thekiz_flow.store.users import User
 from thekiz_flow.web.pages.sessions import coach_filter, month_start, period
 
 ADMITTED = date(2026, 3, 2)
@@ -49,8 +41,12 @@ def programme(service: Service) -> tuple[int, int]:
     return centres
 
 
-def planned(service: Service, centre: int, kind: str = COACHING) -> list[Activity]:
-    return service.overview.activities(ActivityFilter(centre_id=centre, kind=kind, status=PLANNED))
+def planned(
+    service: Service, centre: int, kind: ActivityKind = ActivityKind.COACHING
+) -> list[Activity]:
+    return service.overview.activities(
+        ActivityFilter(centre_id=centre, kind=kind, status=ActivityStatus.PLANNED)
+    )
 
 
 def working_day(start: date) -> date:
@@ -69,8 +65,8 @@ def test_months_and_periods() -> None:
 
 
 def test_a_coach_sees_their_own_by_default() -> None:
-    lena = User(1, "lena@example.org", "coach", 1, datetime(2026, 1, 5, tzinfo=UTC), False)
-    office = replace(lena, id=2, email="buero@example.org", role="office", coach_id=None)
+    lena = User(1, "lena@example.org", Role.COACH, 1, datetime(2026, 1, 5, tzinfo=UTC), False)
+    office = replace(lena, id=2, email="buero@example.org", role=Role.OFFICE, coach_id=None)
     assert (coach_filter(lena, None), coach_filter(lena, ""), coach_filter(lena, "2")) == (
         1,
         None,
@@ -128,7 +124,7 @@ def test_recording_a_session(web: TestClient, service: Service, database_url: st
     assert str(done.url).endswith("/sessions?coach=")
     assert f"Termin {session.id} gehalten am {session.date:%d.%m.%Y}: 2,5 Std." in done.text
     (held,) = service.overview.activities(
-        ActivityFilter(centre_id=mine, status=HELD, kind=COACHING)
+        ActivityFilter(centre_id=mine, status=ActivityStatus.HELD, kind=ActivityKind.COACHING)
     )
     assert (held.id, held.hours, held.note) == (session.id, Decimal("2.5"), "Netzwerk")
 
@@ -150,7 +146,7 @@ def test_refused_session_forms_are_german_and_write_nothing(
     for name, data, status, message in cases:
         response = web.post(f"/sessions/{session.id}/{name}", data={**data, "csrf_token": token})
         assert (response.status_code, message in response.text) == (status, True), name
-    visit = planned(service, mine, SITE_VISIT)[0]
+    visit = planned(service, mine, ActivityKind.SITE_VISIT)[0]
     response = web.post(f"/sessions/{visit.id}/cancel", data={"reason": "x", "csrf_token": token})
     assert response.status_code == 400
     assert "ist kein Begleittermin" in response.text
@@ -188,7 +184,9 @@ def test_cancelling_a_session(web: TestClient, service: Service, database_url: s
     token = login(web, "office")
     done = web.post(path, data={**data, "csrf_token": token})
     assert f"Termin {session.id} am {session.date:%d.%m.%Y} abgesagt." in done.text
-    (cancelled,) = service.overview.activities(ActivityFilter(centre_id=mine, status=CANCELLED))
+    (cancelled,) = service.overview.activities(
+        ActivityFilter(centre_id=mine, status=ActivityStatus.CANCELLED)
+    )
     assert (cancelled.id, cancelled.reason) == (session.id, "Leitung erkrankt")
 
 
@@ -211,7 +209,7 @@ def test_the_visits_page_and_recording_a_visit(
     web: TestClient, service: Service, database_url: str
 ) -> None:
     mine, _ = programme(service)
-    (visit,) = planned(service, mine, SITE_VISIT)
+    (visit,) = planned(service, mine, ActivityKind.SITE_VISIT)
     token = login(web, "coach")
     shown = web.get("/visits", params={"month": visit.date.strftime("%Y-%m")})
     assert shown.status_code == 200
@@ -225,7 +223,7 @@ def test_the_visits_page_and_recording_a_visit(
     done = web.post("/visits", data={**data, "csrf_token": token})
     assert done.url.path == "/visits"
     assert f"Einrichtungsbesuch bei Einrichtung {mine} am {TODAY:%d.%m.%Y} erfasst." in done.text
-    assert planned(service, mine, SITE_VISIT) == []
+    assert planned(service, mine, ActivityKind.SITE_VISIT) == []
     before = dump(database_url)
     unknown = web.post("/visits", data={**data, "centre": "999", "csrf_token": token})
     assert unknown.status_code == 404

@@ -10,7 +10,8 @@ from tests.cli_helpers import dump
 from tests.conftest import BERLIN
 from tests.web_helpers import assert_action_guarded, login
 from thekiz_flow.core.clock import FrozenClock, noon
-from thekiz_flow.core.model import CANCELLED, HELD, PLANNED, WAITING, CentreInput
+from thekiz_flow.core.enums import ActivityStatus
+from thekiz_flow.core.model import CentreInput
 from thekiz_flow.service import Service
 from thekiz_flow.service.trainings import Enrolment
 from thekiz_flow.web.pages.trainings import find_centres, sections
@@ -54,9 +55,9 @@ def test_finding_centres_by_number_or_name(service: Service) -> None:
 
 def test_enrolments_by_state() -> None:
     given = [
-        Enrolment(1, "A", WAITING, 1, None),
-        Enrolment(2, "B", PLANNED, None, None),
-        Enrolment(3, "C", CANCELLED, None, "krank"),
+        Enrolment(1, "A", ActivityStatus.WAITING, 1, None),
+        Enrolment(2, "B", ActivityStatus.PLANNED, None, None),
+        Enrolment(3, "C", ActivityStatus.CANCELLED, None, "krank"),
     ]
     grouped = sections(given)
     assert [(name, [e.centre_id for e in items]) for name, items in grouped] == [
@@ -134,7 +135,10 @@ def test_enrolling_a_centre_and_the_waiting_list(
         f"Die Fortbildung ist ausgebucht: Einrichtung {moon} steht auf der Warteliste (Platz 1)."
         in full.text
     )
-    assert states(service, training) == [(sun, PLANNED), (moon, WAITING)]
+    assert states(service, training) == [
+        (sun, ActivityStatus.PLANNED),
+        (moon, ActivityStatus.WAITING),
+    ]
     before = dump(database_url)
     again = web.post(path, data={"centre": str(sun), "csrf_token": token})
     assert again.status_code == 400
@@ -165,7 +169,10 @@ def test_cancelling_an_enrolment_moves_the_waiting_list_up(
         f"Einrichtung {sun} ist abgemeldet. "
         f"Einrichtung {moon} rückt von der Warteliste nach und ist angemeldet." in done.text
     )
-    assert states(service, training) == [(sun, CANCELLED), (moon, PLANNED)]
+    assert states(service, training) == [
+        (sun, ActivityStatus.CANCELLED),
+        (moon, ActivityStatus.PLANNED),
+    ]
 
 
 def test_marking_attendance(
@@ -186,7 +193,7 @@ def test_marking_attendance(
     assert "teilgenommen</button>" in web.get(f"/trainings/{training}").text
     done = web.post(path, data={**data, "csrf_token": token})
     assert f"Einrichtung {sun} hat an Fortbildung {training} teilgenommen." in done.text
-    assert states(service, training) == [(sun, HELD)]
+    assert states(service, training) == [(sun, ActivityStatus.HELD)]
     missing = web.post(path, data={"centre": str(moon), "csrf_token": token})
     assert missing.status_code == 404
     assert "nicht angemeldet" in missing.text

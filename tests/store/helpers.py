@@ -6,6 +6,7 @@ from collections.abc import Callable
 from contextlib import AbstractContextManager
 from datetime import UTC, date, datetime
 
+from thekiz_flow.core.enums import ActivityKind, ActivityStatus
 from thekiz_flow.core.model import NewCentre, PlannedActivity, StageChange
 from thekiz_flow.store.repository import Repository
 
@@ -29,7 +30,9 @@ def centre(name: str = "Kita Löwenzahn", district: str = "Gera", **kw: object) 
     return NewCentre(**values)  # type: ignore[arg-type]  # fields of NewCentre by name
 
 
-def activity(repo: Repository, centre_id: int, kind: str, day: date, status: str) -> int:
+def activity(
+    repo: Repository, centre_id: int, kind: ActivityKind, day: date, status: ActivityStatus
+) -> int:
     """One activity of ``kind`` stored with ``status``; its id."""
     planned = PlannedActivity(f"{kind}:{day}", kind, B, day)
     return repo.activities.insert_one(centre_id, planned, status, {}).id

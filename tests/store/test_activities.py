@@ -7,9 +7,8 @@ from datetime import date
 from decimal import Decimal
 
 from tests.store.helpers import NOW, B, Unit, activity, centre
-from thekiz_flow.core.model import CANCELLED, COACHING, HELD, PLANNED, SITE_VISIT, PlannedActivity
-from thekiz_flow.store.activities import ActivityFilter
-from thekiz_flow.store.trainings import NewTraining
+from thekiz_flow.core.enums import ActivityKind, ActivityStatus
+from thekiz_flow.core.model import ActivityFilter, NewTraining, PlannedActivity
 
 
 def test_bulk_insert_stores_what_a_single_insert_stores(unit: Unit) -> None:
@@ -17,20 +16,24 @@ def test_bulk_insert_stores_what_a_single_insert_stores(unit: Unit) -> None:
 
     def planned(coach: int, prefix: str) -> list[PlannedActivity]:
         return [
-            PlannedActivity(f"{prefix}:1", COACHING, B, date(2025, 3, 4), Decimal("2.5"), coach),
-            PlannedActivity(f"{prefix}:2", COACHING, B, date(2025, 4, 1), Decimal(3), coach),
-            PlannedActivity(f"{prefix}:3", SITE_VISIT, B, date(2025, 4, 1)),
+            PlannedActivity(
+                f"{prefix}:1", ActivityKind.COACHING, B, date(2025, 3, 4), Decimal("2.5"), coach
+            ),
+            PlannedActivity(
+                f"{prefix}:2", ActivityKind.COACHING, B, date(2025, 4, 1), Decimal(3), coach
+            ),
+            PlannedActivity(f"{prefix}:3", ActivityKind.SITE_VISIT, B, date(2025, 4, 1)),
         ]
 
     with unit() as repo:
         coach = repo.add_coach("A", "a@example.org", Decimal("62.50"), NOW)
         one, many, other = repo.add_centres([centre("A"), centre("B"), centre("C")], NOW)
         rates = {coach: Decimal("62.50")}
-        repo.activities.insert(one, planned(coach, "p"), PLANNED, rates)
+        repo.activities.insert(one, planned(coach, "p"), ActivityStatus.PLANNED, rates)
         bulk = [(many, planned(coach, "p")), (other, planned(coach, "q")[:1]), (one, [])]
-        repo.activities.insert_many(bulk, PLANNED, rates)
-        repo.activities.insert_many([], PLANNED, rates)
-        assert repo.activities.insert(one, [], PLANNED, rates) == []
+        repo.activities.insert_many(bulk, ActivityStatus.PLANNED, rates)
+        repo.activities.insert_many([], ActivityStatus.PLANNED, rates)
+        assert repo.activities.insert(one, [], ActivityStatus.PLANNED, rates) == []
     with unit() as repo:
         stored = {c: repo.activities.of_centre(c) for c in (one, many, other)}
         typed = repo.activities.find(ActivityFilter(centre_id=many))
@@ -55,13 +58,22 @@ def test_activities_are_found_changed_and_cancelled(unit: Unit) -> None:
         coach = repo.add_coach("A", "a@example.org", Decimal(60), NOW)
         (centre_id,) = repo.add_centres([centre()], NOW)
         ids = [
-            activity(repo, centre_id, COACHING, date(2025, 3, day), PLANNED) for day in (3, 4, 5)
+            activity(
+                repo, centre_id, ActivityKind.COACHING, date(2025, 3, day), ActivityStatus.PLANNED
+            )
+            for day in (3, 4, 5)
         ]
-        visit = activity(repo, centre_id, SITE_VISIT, date(2025, 3, 6), PLANNED)
+        visit = activity(
+            repo, centre_id, ActivityKind.SITE_VISIT, date(2025, 3, 6), ActivityStatus.PLANNED
+        )
     with unit() as repo:
         store = repo.activities
-        assert store.set_status(ids[0], HELD, expected=PLANNED, hours=Decimal("1.5"))
-        assert not store.set_status(ids[0], CANCELLED, expected=PLANNED)  # held already
+        assert store.set_status(
+            ids[0], ActivityStatus.HELD, expected=ActivityStatus.PLANNED, hours=Decimal("1.5")
+        )
+        assert not store.set_status(
+            ids[0], ActivityStatus.CANCELLED, expected=ActivityStatus.PLANNED
+        )  # held already
         store.update(ids[1], date=date(2025, 3, 11), moved=True)
         store.update_many([(ids[2], {"coach_id": coach}), (visit, {"note": "Rundgang"})])
         store.cancel_many([ids[0], ids[2]], "Leitung erkrankt")  # the held one stays held
@@ -73,22 +85,36 @@ def test_activities_are_found_changed_and_cancelled(unit: Unit) -> None:
         assert held is not None
         assert moved is not None
         assert cancelled is not None
-        assert (held.status, held.hours, held.reason) == (HELD, Decimal("1.5"), None)
-        assert (moved.date, moved.moved, moved.status) == (date(2025, 3, 11), True, PLANNED)
-        assert (cancelled.status, cancelled.reason) == (CANCELLED, "Leitung erkrankt")
+        assert (held.status, held.hours, held.reason) == (ActivityStatus.HELD, Decimal("1.5"), None)
+        assert (moved.date, moved.moved, moved.status) == (
+            date(2025, 3, 11),
+            True,
+            ActivityStatus.PLANNED,
+        )
+        assert (cancelled.status, cancelled.reason) == (
+            ActivityStatus.CANCELLED,
+            "Leitung erkrankt",
+        )
         assert cancelled.coach_id == coach
         assert {a.recorded_at for a in (held, moved, cancelled)} == {NOW}
         assert store.get(visit).note == "Rundgang"  # type: ignore[union-attr]  # stored above
         filtered = ActivityFilter(
-            centre_id=centre_id, kind=COACHING, status=PLANNED, first=date(2025, 3, 5)
+            centre_id=centre_id,
+            kind=ActivityKind.COACHING,
+            status=ActivityStatus.PLANNED,
+            first=date(2025, 3, 5),
         )
         assert [a.id for a in store.find(filtered)] == [ids[1]]
         assert [a.id for a in store.find(ActivityFilter(coach_id=coach))] == [ids[2]]
         assert [a.id for a in store.find(ActivityFilter(last=date(2025, 3, 4)))] == [ids[0]]
-        planning = store.for_planning([centre_id, centre_id + 1], [COACHING], status=PLANNED)
+        planning = store.for_planning(
+            [centre_id, centre_id + 1], [ActivityKind.COACHING], status=ActivityStatus.PLANNED
+        )
         assert [a.id for a in planning[centre_id]] == [ids[1]]  # by date
         assert planning[centre_id + 1] == []
-        every = store.for_planning([centre_id], [COACHING, SITE_VISIT], first=date(2025, 3, 5))
+        every = store.for_planning(
+            [centre_id], [ActivityKind.COACHING, ActivityKind.SITE_VISIT], first=date(2025, 3, 5)
+        )
         assert [a.id for a in every[centre_id]] == [ids[2], visit, ids[1]]
 
 
@@ -97,10 +123,18 @@ def test_a_handover_moves_the_planned_sessions_and_visits_to_the_new_coach(unit:
         former = repo.add_coach("A", "a@example.org", Decimal(60), NOW)
         new = repo.add_coach("B", "b@example.org", Decimal(70), NOW)
         (centre_id,) = repo.add_centres([centre(coach_id=former)], NOW)
-        past = activity(repo, centre_id, COACHING, date(2025, 3, 3), PLANNED)
-        future = activity(repo, centre_id, COACHING, date(2025, 4, 3), PLANNED)
-        visit = activity(repo, centre_id, SITE_VISIT, date(2025, 4, 4), PLANNED)
-        held = activity(repo, centre_id, COACHING, date(2025, 4, 5), HELD)
+        past = activity(
+            repo, centre_id, ActivityKind.COACHING, date(2025, 3, 3), ActivityStatus.PLANNED
+        )
+        future = activity(
+            repo, centre_id, ActivityKind.COACHING, date(2025, 4, 3), ActivityStatus.PLANNED
+        )
+        visit = activity(
+            repo, centre_id, ActivityKind.SITE_VISIT, date(2025, 4, 4), ActivityStatus.PLANNED
+        )
+        held = activity(
+            repo, centre_id, ActivityKind.COACHING, date(2025, 4, 5), ActivityStatus.HELD
+        )
     with unit() as repo:
         repo.assign_coach(centre_id, new)
         moved = repo.activities.hand_over(centre_id, date(2025, 4, 1), former, new, Decimal(70))
@@ -110,31 +144,44 @@ def test_a_handover_moves_the_planned_sessions_and_visits_to_the_new_coach(unit:
         found = {a.id: a for a in repo.activities.of_centre(centre_id)}
         assert (found[future].coach_id, found[future].rate) == (new, Decimal(70))
         assert found[past].coach_id is None  # before the day: left alone
-        assert found[held].status == HELD
+        assert found[held].status == ActivityStatus.HELD
         mine = repo.feeds.events(former, date(2025, 4, 1), NOW)
         assert {(e.activity_id, e.status) for e in mine} == {
-            (future, CANCELLED),
-            (visit, CANCELLED),
+            (future, ActivityStatus.CANCELLED),
+            (visit, ActivityStatus.CANCELLED),
         }  # handed over: cancelled in the former coach's calendar
 
 
 def test_the_reminders_lookups(unit: Unit) -> None:
     with unit() as repo:
         first, second = repo.add_centres([centre("A"), centre("B")], NOW)
-        late = activity(repo, second, COACHING, date(2026, 4, 2), PLANNED)
-        early = activity(repo, first, COACHING, date(2026, 4, 1), HELD)
-        activity(repo, first, COACHING, date(2026, 4, 3), CANCELLED)
-        activity(repo, first, SITE_VISIT, date(2026, 4, 2), PLANNED)
-        activity(repo, first, COACHING, date(2026, 4, 4), PLANNED)  # after the days
-        new_year = activity(repo, second, COACHING, date(2026, 1, 1), HELD)
-        activity(repo, second, COACHING, date(2025, 12, 31), HELD)
+        late = activity(
+            repo, second, ActivityKind.COACHING, date(2026, 4, 2), ActivityStatus.PLANNED
+        )
+        early = activity(repo, first, ActivityKind.COACHING, date(2026, 4, 1), ActivityStatus.HELD)
+        activity(repo, first, ActivityKind.COACHING, date(2026, 4, 3), ActivityStatus.CANCELLED)
+        activity(repo, first, ActivityKind.SITE_VISIT, date(2026, 4, 2), ActivityStatus.PLANNED)
+        activity(
+            repo, first, ActivityKind.COACHING, date(2026, 4, 4), ActivityStatus.PLANNED
+        )  # after the days
+        new_year = activity(
+            repo, second, ActivityKind.COACHING, date(2026, 1, 1), ActivityStatus.HELD
+        )
+        activity(repo, second, ActivityKind.COACHING, date(2025, 12, 31), ActivityStatus.HELD)
     with unit() as repo:
         assert list(repo.centres_by_id([second, first, second])) == [first, second]
         assert repo.centres_by_id([second])[second] == repo.centre(second)
         assert repo.centres_by_id([]) == {}
-        dated = repo.activities_dated(COACHING, (PLANNED, HELD), date(2026, 4, 1), date(2026, 4, 3))
+        dated = repo.activities_dated(
+            ActivityKind.COACHING,
+            (ActivityStatus.PLANNED, ActivityStatus.HELD),
+            date(2026, 4, 1),
+            date(2026, 4, 3),
+        )
         assert [a.id for a in dated] == [early, late]
-        planned = repo.activities_dated(COACHING, (PLANNED,), date(2026, 4, 1), date(2026, 4, 3))
+        planned = repo.activities_dated(
+            ActivityKind.COACHING, (ActivityStatus.PLANNED,), date(2026, 4, 1), date(2026, 4, 3)
+        )
         assert [a.id for a in planned] == [late]
         held = repo.held_sessions([first, second], 2026)
         assert {c: [s.id for s in sessions] for c, sessions in held.items()} == {
@@ -178,11 +225,11 @@ def test_centres_lacking_a_training_since_their_stay_began(unit: Unit) -> None:
         assert auftakt is not None
         assert old is not None
         assert fachtag is not None
-        store.enrol(auftakt, ids["planned"], "basisbegleitung", PLANNED)
-        store.enrol(auftakt, ids["held"], "basisbegleitung", HELD)
-        store.enrol(auftakt, ids["cancelled"], "basisbegleitung", CANCELLED)
-        store.enrol(old, ids["before"], "basisbegleitung", HELD)
-        store.enrol(fachtag, ids["other kind"], "basisbegleitung", PLANNED)
+        store.enrol(auftakt, ids["planned"], "basisbegleitung", ActivityStatus.PLANNED)
+        store.enrol(auftakt, ids["held"], "basisbegleitung", ActivityStatus.HELD)
+        store.enrol(auftakt, ids["cancelled"], "basisbegleitung", ActivityStatus.CANCELLED)
+        store.enrol(old, ids["before"], "basisbegleitung", ActivityStatus.HELD)
+        store.enrol(fachtag, ids["other kind"], "basisbegleitung", ActivityStatus.PLANNED)
     with unit() as repo:
         found = repo.centres_lacking_training(
             "basisbegleitung", "auftakt", date(2026, 1, 1), date(2026, 1, 31)

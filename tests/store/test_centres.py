@@ -9,8 +9,8 @@ import pytest
 from sqlalchemy.exc import IntegrityError
 
 from tests.store.helpers import NOW, Unit, centre
-from thekiz_flow.core.model import Closure
-from thekiz_flow.store.centre_query import CentreQuery
+from thekiz_flow.core.enums import CentreSort
+from thekiz_flow.core.model import CentreQuery, Closure
 
 
 def test_coaches_round_trip(unit: Unit) -> None:
@@ -165,14 +165,24 @@ def test_centres_come_in_the_order_asked_for_a_page_at_a_time(unit: Unit) -> Non
     stages = ["interessent", "basisbegleitung"]
     with unit() as repo:
 
-        def ordered(sort: str, offset: int = 0, limit: int | None = None) -> list[str]:
+        def ordered(sort: CentreSort, offset: int = 0, limit: int | None = None) -> list[str]:
             query = CentreQuery(sort=sort, stages=stages, offset=offset, limit=limit)
             return [c.name for c in repo.find_centres(query)[0]]
 
-        assert ordered("id") == [name for _, name in sorted((i, n) for n, i in ids.items())]
-        assert ordered("stage") == ["Haus 100% Familie", "Kita Löwenzahn", "Kita Pusteblume"]
-        assert ordered("since")[0] == "Kita Pusteblume"  # the latest change first
-        assert ordered("district") == ["Kita Löwenzahn", "Kita Pusteblume", "Haus 100% Familie"]
-        assert ordered("name", 0, 2) == ["Haus 100% Familie", "Kita Löwenzahn"]
-        assert ordered("name", 2, 2) == ["Kita Pusteblume"]
+        assert ordered(CentreSort.ID) == [
+            name for _, name in sorted((i, n) for n, i in ids.items())
+        ]
+        assert ordered(CentreSort.STAGE) == [
+            "Haus 100% Familie",
+            "Kita Löwenzahn",
+            "Kita Pusteblume",
+        ]
+        assert ordered(CentreSort.SINCE)[0] == "Kita Pusteblume"  # the latest change first
+        assert ordered(CentreSort.DISTRICT) == [
+            "Kita Löwenzahn",
+            "Kita Pusteblume",
+            "Haus 100% Familie",
+        ]
+        assert ordered(CentreSort.NAME, 0, 2) == ["Haus 100% Familie", "Kita Löwenzahn"]
+        assert ordered(CentreSort.NAME, 2, 2) == ["Kita Pusteblume"]
         assert repo.find_centres(CentreQuery(offset=2, limit=2))[1] == 3

@@ -9,23 +9,13 @@ import pytest
 from sqlalchemy import Engine, insert
 
 from tests.digest_helpers import pairs, tallies
-from thekiz_flow.core.model import (
-    CANCELLED,
-    COACHING,
-    HELD,
-    PLANNED,
-    SITE_VISIT,
-    TRAINING,
-    NewCentre,
-    StageChange,
-)
+from thekiz_flow.core.enums import ActivityKind, ActivityStatus
+from thekiz_flow.core.model import ActivityFilter, NewCentre, NewTraining, StageChange
 from thekiz_flow.core.tallies import SHORTEST_GAP_DAYS
 from thekiz_flow.service import Service
-from thekiz_flow.store.activities import ActivityFilter
 from thekiz_flow.store.digest_queries import ByCentre
 from thekiz_flow.store.repository import Repository
 from thekiz_flow.store.tables import activities
-from thekiz_flow.store.trainings import NewTraining
 
 NOW = datetime(2026, 1, 2, tzinfo=UTC)
 FIRST, LAST = date(2025, 1, 1), date(2025, 12, 31)
@@ -55,7 +45,7 @@ def _store(engine: Engine, rows: list[dict[str, object]]) -> None:
 def _row(centre_id: int, key: str, day: date, status: str, **values: object) -> dict[str, object]:
     row: dict[str, object] = {
         "centre_id": centre_id,
-        "kind": COACHING,
+        "kind": ActivityKind.COACHING,
         "key": key,
         "stage": B,
         "date": day,
@@ -75,19 +65,29 @@ def test_counts_and_pairs_are_those_of_the_activities_one_by_one(engine: Engine)
         centres, training = _centres(repo, 6), _training(repo)
     rows = []
     for n in range(600):
-        kind = rng.choice([COACHING] * 4 + [SITE_VISIT, TRAINING])
+        kind = rng.choice(
+            [ActivityKind.COACHING] * 4 + [ActivityKind.SITE_VISIT, ActivityKind.TRAINING]
+        )
         day = date(2024, 10, 1) + timedelta(days=rng.randrange(520))
         rows.append(
             _row(
                 rng.choice(centres),
                 f"a{n}",
                 day,
-                rng.choice([PLANNED, HELD, HELD, HELD, CANCELLED]),
+                rng.choice(
+                    [
+                        ActivityStatus.PLANNED,
+                        ActivityStatus.HELD,
+                        ActivityStatus.HELD,
+                        ActivityStatus.HELD,
+                        ActivityStatus.CANCELLED,
+                    ]
+                ),
                 kind=kind,
                 stage=rng.choice([B, V]),
                 hours=rng.choice([None, "0.00", "2.25", "3", "1.5"]),
                 rate=rng.choice([None, "60.10", "55", "62.50"]),
-                training_id=training if kind == TRAINING else None,
+                training_id=training if kind == ActivityKind.TRAINING else None,
             )
         )
     _store(engine, rows)
@@ -125,14 +125,14 @@ def test_hours_and_cost_to_the_cent_whatever_the_parts(
     _store(
         engine,
         [
-            _row(first, "s1", date(2025, 1, 8), HELD, **session),
-            _row(first, "s2", date(2025, 2, 5), HELD, **session),
-            _row(first, "s3", date(2025, 9, 3), HELD, **session),
-            _row(first, "s4", date(2025, 10, 1), HELD),  # neither hours nor rate
-            _row(first, "s5", date(2025, 11, 5), PLANNED, **session),
-            _row(second, "s6", date(2025, 3, 5), HELD, hours="0.00", rate="55"),
-            _row(second, "s7", date(2025, 4, 2), CANCELLED, **session),
-            _row(third, "s8", date(2024, 12, 4), HELD, **session),
+            _row(first, "s1", date(2025, 1, 8), ActivityStatus.HELD, **session),
+            _row(first, "s2", date(2025, 2, 5), ActivityStatus.HELD, **session),
+            _row(first, "s3", date(2025, 9, 3), ActivityStatus.HELD, **session),
+            _row(first, "s4", date(2025, 10, 1), ActivityStatus.HELD),  # neither hours nor rate
+            _row(first, "s5", date(2025, 11, 5), ActivityStatus.PLANNED, **session),
+            _row(second, "s6", date(2025, 3, 5), ActivityStatus.HELD, hours="0.00", rate="55"),
+            _row(second, "s7", date(2025, 4, 2), ActivityStatus.CANCELLED, **session),
+            _row(third, "s8", date(2024, 12, 4), ActivityStatus.HELD, **session),
         ],
     )
     digest = service.digest.build(2025)

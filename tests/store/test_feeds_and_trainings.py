@@ -7,8 +7,8 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from tests.store.helpers import NOW, B, Unit, activity, centre
-from thekiz_flow.core.model import CANCELLED, COACHING, HELD, PLANNED, SITE_VISIT, WAITING
-from thekiz_flow.store.trainings import NewTraining
+from thekiz_flow.core.enums import ActivityKind, ActivityStatus
+from thekiz_flow.core.model import NewTraining
 
 
 def test_a_coach_has_one_link(unit: Unit) -> None:
@@ -33,19 +33,25 @@ def test_a_feed_lists_the_coach_s_sessions_and_their_centres_visits(unit: Unit) 
         ours, theirs = repo.add_centres(
             [centre("A", coach_id=mine), centre("B", coach_id=other)], NOW
         )
-        session = activity(repo, ours, COACHING, date(2026, 3, 4), PLANNED)
-        visit = activity(repo, ours, SITE_VISIT, date(2026, 3, 5), HELD)
-        before = activity(repo, ours, COACHING, date(2026, 2, 27), PLANNED)
-        cancelled = activity(repo, ours, COACHING, date(2026, 3, 6), PLANNED)
-        activity(repo, theirs, COACHING, date(2026, 3, 4), PLANNED)
+        session = activity(
+            repo, ours, ActivityKind.COACHING, date(2026, 3, 4), ActivityStatus.PLANNED
+        )
+        visit = activity(repo, ours, ActivityKind.SITE_VISIT, date(2026, 3, 5), ActivityStatus.HELD)
+        before = activity(
+            repo, ours, ActivityKind.COACHING, date(2026, 2, 27), ActivityStatus.PLANNED
+        )
+        cancelled = activity(
+            repo, ours, ActivityKind.COACHING, date(2026, 3, 6), ActivityStatus.PLANNED
+        )
+        activity(repo, theirs, ActivityKind.COACHING, date(2026, 3, 4), ActivityStatus.PLANNED)
         repo.activities.update_many([(i, {"coach_id": mine}) for i in (session, before, cancelled)])
-        repo.activities.set_status(cancelled, CANCELLED, reason="krank")
+        repo.activities.set_status(cancelled, ActivityStatus.CANCELLED, reason="krank")
     with unit() as repo:
         listed = repo.feeds.events(mine, first, NOW)
         assert [(e.activity_id, e.kind, e.status, e.centre) for e in listed] == [
-            (session, COACHING, PLANNED, "A"),
-            (visit, SITE_VISIT, HELD, "A"),
-            (cancelled, COACHING, CANCELLED, "A"),
+            (session, ActivityKind.COACHING, ActivityStatus.PLANNED, "A"),
+            (visit, ActivityKind.SITE_VISIT, ActivityStatus.HELD, "A"),
+            (cancelled, ActivityKind.COACHING, ActivityStatus.CANCELLED, "A"),
         ]
         assert [e.revision for e in listed] == [1, 0, 2]  # one more with every change
         assert (listed[0].day, listed[0].district, listed[0].recorded_at) == (
@@ -97,8 +103,8 @@ def test_enrolments_seats_and_the_waiting_list(unit: Unit) -> None:
         made = repo.trainings.add(NewTraining("auftakt", "A", date(2026, 5, 4), "Jena", 2), NOW)
         training = repo.trainings.get(made)
         assert training is not None
-        seated = [repo.trainings.enrol(training, c, B, PLANNED) for c in ids[:2]]
-        waiting = [repo.trainings.enrol(training, c, B, WAITING) for c in ids[2:]]
+        seated = [repo.trainings.enrol(training, c, B, ActivityStatus.PLANNED) for c in ids[:2]]
+        waiting = [repo.trainings.enrol(training, c, B, ActivityStatus.WAITING) for c in ids[2:]]
         assert (seated[0].key, seated[0].training_id, seated[0].date) == (
             f"training:{made}",
             made,
@@ -123,11 +129,13 @@ def test_enrolments_seats_and_the_waiting_list(unit: Unit) -> None:
         store = repo.trainings
         assert store.counts([made]) == {made: (2, 1)}
         assert store.enrolment(made, ids[0]).reason == "ausgeschieden"  # type: ignore[union-attr]  # stored above
-        again = store.enrol(training, ids[0], B, WAITING)  # the cancelled one is replaced
+        again = store.enrol(
+            training, ids[0], B, ActivityStatus.WAITING
+        )  # the cancelled one is replaced
         assert again.id > waiting[1].id
         assert store.position(again) == 2
         assert store.of_centres([ids[0], ids[3]]) == {
-            ids[0]: [("auftakt", WAITING, date(2026, 5, 4))],
-            ids[3]: [("auftakt", WAITING, date(2026, 5, 4))],
+            ids[0]: [("auftakt", ActivityStatus.WAITING, date(2026, 5, 4))],
+            ids[3]: [("auftakt", ActivityStatus.WAITING, date(2026, 5, 4))],
         }
         assert store.fill_seats({made: 1}) == []  # both seats are taken

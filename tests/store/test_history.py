@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta, timezone
 
 from tests.store.helpers import NOW, Unit, activity, centre, change
-from thekiz_flow.core.model import COACHING, HELD, PLANNED, SITE_VISIT, StageChange
+from thekiz_flow.core.enums import ActivityKind, ActivityStatus
+from thekiz_flow.core.model import StageChange
 
 
 def test_times_are_stored_as_utc(unit: Unit) -> None:
@@ -89,8 +90,8 @@ def test_histories_and_site_visits_by_centre(unit: Unit) -> None:
     with unit() as repo:
         first, second = repo.add_centres([centre("A"), centre("B")], NOW)
         for day in (date(2025, 5, 6), date(2025, 3, 4)):
-            activity(repo, second, SITE_VISIT, day, HELD)
-        activity(repo, first, SITE_VISIT, date(2025, 3, 5), PLANNED)
+            activity(repo, second, ActivityKind.SITE_VISIT, day, ActivityStatus.HELD)
+        activity(repo, first, ActivityKind.SITE_VISIT, date(2025, 3, 5), ActivityStatus.PLANNED)
         repo.add_changes(
             [
                 change(second, "admit", "interessent", "basisbegleitung", date(2025, 2, 1)),
@@ -121,11 +122,14 @@ def test_held_from_counts_the_sessions_and_visits_held_since_a_day(unit: Unit) -
     with unit() as repo:
         first, second = repo.add_centres([centre("A"), centre("B")], NOW)
         for day in (date(2025, 3, 4), date(2025, 4, 1), date(2025, 2, 3)):
-            activity(repo, first, COACHING, day, HELD)
-        activity(repo, first, COACHING, date(2025, 5, 6), PLANNED)
-        activity(repo, first, SITE_VISIT, date(2025, 4, 2), HELD)
+            activity(repo, first, ActivityKind.COACHING, day, ActivityStatus.HELD)
+        activity(repo, first, ActivityKind.COACHING, date(2025, 5, 6), ActivityStatus.PLANNED)
+        activity(repo, first, ActivityKind.SITE_VISIT, date(2025, 4, 2), ActivityStatus.HELD)
     with unit() as repo:
         held = repo.held_from([first, second], date(2025, 3, 1))
     assert held == {
-        first: {COACHING: (2, date(2025, 4, 1)), SITE_VISIT: (1, date(2025, 4, 2))},
+        first: {
+            ActivityKind.COACHING: (2, date(2025, 4, 1)),
+            ActivityKind.SITE_VISIT: (1, date(2025, 4, 2)),
+        },
     }

@@ -11,8 +11,9 @@ from sqlalchemy import Engine
 
 from tests.outbox_helpers import add_pending, leases, rows
 from tests.store.helpers import Unit, centre
-from thekiz_flow.core.model import FAILED, PENDING, SENDING, SENT, WITHDRAWN
-from thekiz_flow.store.outbox import ADD_CHUNK, Claim, NewMail, Retry
+from thekiz_flow.core.enums import OutboxStatus, Recipient
+from thekiz_flow.core.outbox import Claim, NewMail, Retry
+from thekiz_flow.store.outbox import ADD_CHUNK
 from thekiz_flow.store.repository import Repository
 
 NOW = datetime(2026, 6, 15, 8, 0, tzinfo=UTC)
@@ -22,7 +23,7 @@ def new_mail(n: int) -> NewMail:
     return NewMail(
         key=f"test:{n}",
         rule="test",
-        role="office",
+        role=Recipient.OFFICE,
         recipient=f"person{n}@example.org",
         subject=f"Nachricht {n}",
         text=f"Guten Tag, Nachricht {n}.\n",
@@ -87,7 +88,17 @@ def test_the_mails_are_written_before_the_next_chunk_is_made(unit: Unit) -> None
 
 def test_a_row_as_written(unit: Unit) -> None:
     undeliverable = NewMail(
-        "test:x", "test", "coach", "", "nicht zustellbar", "", "", NOW, None, FAILED, "fehlt"
+        "test:x",
+        "test",
+        Recipient.COACH,
+        "",
+        "nicht zustellbar",
+        "",
+        "",
+        NOW,
+        None,
+        OutboxStatus.FAILED,
+        "fehlt",
     )
     with unit() as repo:
         repo.outbox.add([new_mail(1), undeliverable], NOW)
@@ -95,9 +106,9 @@ def test_a_row_as_written(unit: Unit) -> None:
         first, failed = repo.outbox.find()
         assert repo.outbox.get(first.id) == first
         assert repo.outbox.get(failed.id + 1) is None
-        assert repo.outbox.find(FAILED) == [failed]
+        assert repo.outbox.find(OutboxStatus.FAILED) == [failed]
         assert repo.outbox.find(limit=1) == [first]
-        assert repo.outbox.counts() == {PENDING: 1, FAILED: 1}
+        assert repo.outbox.counts() == {OutboxStatus.PENDING: 1, OutboxStatus.FAILED: 1}
     assert (first.key, first.rule, first.role, first.recipient) == (
         "test:1",
         "test",
@@ -105,13 +116,13 @@ def test_a_row_as_written(unit: Unit) -> None:
         "person1@example.org",
     )
     assert (first.status, first.attempts, first.due_at, first.next_attempt_at) == (
-        PENDING,
+        OutboxStatus.PENDING,
         0,
         NOW,
         NOW,
     )
     assert (first.last_error, first.ambiguous, first.sent_at) == (None, False, None)
-    assert (failed.status, failed.last_error) == (FAILED, "fehlt")
+    assert (failed.status, failed.last_error) == (OutboxStatus.FAILED, "fehlt")
 
 
 def test_pages_of_the_newest_first(unit: Unit) -> None:
@@ -123,7 +134,7 @@ def test_pages_of_the_newest_first(unit: Unit) -> None:
         assert [r.id for r in newest(None, 2)] == ids[:2:-1]
         assert [r.id for r in newest(None, 2, before=ids[3])] == [ids[2], ids[1]]
         assert [r.id for r in newest(None, 2, after=ids[0])] == [ids[2], ids[1]]
-        assert newest(SENT, 2) == []
+        assert newest(OutboxStatus.SENT, 2) == []
 
 
 def test_claims_take_the_due_rows_first_come_first_served(unit: Unit, engine: Engine) -> None:
@@ -137,7 +148,7 @@ def test_claims_take_the_due_rows_first_come_first_served(unit: Unit, engine: En
         assert [c.mail.id for c in repo.outbox.claim(NOW, lease, 10)] == [ids[2]]
         assert repo.outbox.claim(NOW + lease, lease, 10) == []  # the leases hold
     found = rows(engine)
-    assert {found[i].status for i in ids} == {SENDING}
+    assert {found[i].status for i in ids} == {OutboxStatus.SENDING}
     assert leases(engine) == dict.fromkeys(ids, NOW + lease)
 
 
@@ -155,7 +166,7 @@ def test_a_failed_row_is_retried_with_its_attempts_kept(unit: Unit, engine: Engi
         (again,) = repo.outbox.claim(later, lease, 1)
     assert again.attempt == 2
     row = rows(engine)[mail_id]
-    assert (row.status, row.ambiguous, row.next_attempt_at) == (SENDING, True, later)
+    assert (row.status, row.ambiguous, row.next_attempt_at) == (OutboxStatus.SENDING, True, later)
 
 
 def test_a_stale_claim_cannot_settle_the_row_after_the_office_retried_it(
@@ -187,7 +198,7 @@ def test_a_stale_claim_cannot_settle_the_row_after_the_office_retried_it(
     with unit() as repo:
         late = repo.outbox.mark_failed(stale, "SMTP 550: late, from A")
     assert not late, f"A settled C's claim: attempt {stale.attempt} == {current.attempt}"
-    assert rows(engine)[mail_id].status == SENDING
+    assert rows(engine)[mail_id].status == OutboxStatus.SENDING
     with unit() as repo:
         assert repo.outbox.mark_sent([current], now) == 1
 
@@ -215,7 +226,13 @@ def test_a_batch_is_settled_only_where_its_claims_still_hold(unit: Unit, engine:
         assert store.mark_retry(retries) == 2
         assert store.mark_retry([]) == 0
     found = rows(engine)
-    assert [found[i].status for i in ids] == [SENDING, SENDING, SENT, PENDING, PENDING]
+    assert [found[i].status for i in ids] == [
+        OutboxStatus.SENDING,
+        OutboxStatus.SENDING,
+        OutboxStatus.SENT,
+        OutboxStatus.PENDING,
+        OutboxStatus.PENDING,
+    ]
     assert [found[i].ambiguous for i in ids[3:]] == [True, False]
     assert {(found[i].last_error, found[i].next_attempt_at) for i in ids[3:]} == {
         ("SMTP 451", later)
@@ -224,7 +241,7 @@ def test_a_batch_is_settled_only_where_its_claims_still_hold(unit: Unit, engine:
     assert leases(engine)[ids[2]] is None
     with unit() as repo:
         assert repo.outbox.mark_sent(taken_over, now) == 2
-    assert {rows(engine)[i].status for i in ids[:3]} == {SENT}
+    assert {rows(engine)[i].status for i in ids[:3]} == {OutboxStatus.SENT}
 
 
 def test_a_renewal_extends_only_the_claims_still_held(unit: Unit, engine: Engine) -> None:
@@ -250,27 +267,35 @@ def test_unsent_rows_are_withdrawn_and_their_keys_freed(unit: Unit, engine: Engi
         (centre_id,) = repo.add_centres([centre()], NOW)
         mails = [
             replace(new_mail(n), role=role, centre_id=centre_id)
-            for n, role in [(1, "coach"), (2, "coach"), (3, "coach"), (4, "office")]
+            for n, role in [
+                (1, Recipient.COACH),
+                (2, Recipient.COACH),
+                (3, Recipient.COACH),
+                (4, Recipient.OFFICE),
+            ]
         ]
         repo.outbox.add(mails, NOW)
         sending, sent, pending, office = repo.outbox.find()
         claims = repo.outbox.claim(NOW, timedelta(seconds=60), 2)
         repo.outbox.mark_sent([c for c in claims if c.mail.id == sent.id], NOW)
-        assert [r.id for r in repo.outbox.unsent(centre_id, "coach")] == [sending.id, pending.id]
+        assert [r.id for r in repo.outbox.unsent(centre_id, Recipient.COACH)] == [
+            sending.id,
+            pending.id,
+        ]
     with unit() as repo:
-        unsent = repo.outbox.unsent(centre_id, "coach")
+        unsent = repo.outbox.unsent(centre_id, Recipient.COACH)
         assert repo.outbox.withdraw([*unsent, sent], "übergeben") == 2
         assert repo.outbox.withdraw([], "nichts") == 0
     with unit() as repo:
         found = {row.id: row for row in repo.outbox.find()}
-        assert repo.outbox.unsent(centre_id, "coach") == []
+        assert repo.outbox.unsent(centre_id, Recipient.COACH) == []
         assert repo.outbox.add([mails[2]], NOW) == 1  # the key is free again, once
         assert repo.outbox.add([mails[2]], NOW) == 0
     assert [found[i].status for i in (pending.id, sending.id, sent.id, office.id)] == [
-        WITHDRAWN,
-        WITHDRAWN,
-        SENT,
-        PENDING,
+        OutboxStatus.WITHDRAWN,
+        OutboxStatus.WITHDRAWN,
+        OutboxStatus.SENT,
+        OutboxStatus.PENDING,
     ]
     assert (found[pending.id].ambiguous, found[sending.id].ambiguous) == (False, True)
     assert found[pending.id].last_error == "übergeben"

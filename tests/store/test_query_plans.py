@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import event
 
 from tests.store.helpers import NOW
-from thekiz_flow.core.model import COACHING, PLANNED
+from thekiz_flow.core.enums import ActivityKind, ActivityStatus
 from thekiz_flow.store.engine import make_engine
 from thekiz_flow.store.migrate import upgrade
 from thekiz_flow.store.repository import Repository
@@ -32,7 +32,9 @@ def test_a_ticks_lookups_use_an_index_on_sqlite(tmp_path: Path) -> None:
         repo = Repository(connection)
         event.listen(connection, "before_cursor_execute", remember)
         lookups: dict[str, Callable[[], object]] = {
-            "activities_dated": lambda: repo.activities_dated(COACHING, (PLANNED,), day, day),
+            "activities_dated": lambda: repo.activities_dated(
+                ActivityKind.COACHING, (ActivityStatus.PLANNED,), day, day
+            ),
             "held_sessions": lambda: repo.held_sessions([1, 2], 2026),
             "recently_held": lambda: repo.recently_held(NOW),
             "site_visits": lambda: repo.site_visits([1, 2]),

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy.exc import IntegrityError
 
 from tests.store.helpers import NOW, Unit
-from thekiz_flow.store.users import COACH, OFFICE
+from thekiz_flow.core.enums import Role
 
 TTL = timedelta(hours=8)
 
@@ -17,8 +17,8 @@ TTL = timedelta(hours=8)
 def test_users_round_trip(unit: Unit) -> None:
     with unit() as repo:
         coach = repo.add_coach("A", "a@example.org", Decimal(60), NOW)
-        office = repo.users.add("Buero@Example.org", OFFICE, "hash-1", None, NOW)
-        mine = repo.users.add("a@example.org", COACH, "hash-2", coach, NOW)
+        office = repo.users.add("Buero@Example.org", Role.OFFICE, "hash-1", None, NOW)
+        mine = repo.users.add("a@example.org", Role.COACH, "hash-2", coach, NOW)
     with unit() as repo:
         found = repo.users.credentials("BUERO@example.org")
         assert found is not None
@@ -26,7 +26,7 @@ def test_users_round_trip(unit: Unit) -> None:
         assert (user.id, user.email, user.role, user.coach_id) == (
             office,
             "buero@example.org",
-            OFFICE,
+            Role.OFFICE,
             None,
         )
         assert (user.created_at, user.disabled, password_hash) == (NOW, False, "hash-1")
@@ -43,8 +43,8 @@ def test_users_round_trip(unit: Unit) -> None:
 def test_an_address_has_one_user(unit: Unit) -> None:
     def add_twice() -> None:
         with unit() as repo:
-            repo.users.add("a@example.org", OFFICE, "hash", None, NOW)
-            repo.users.add("A@example.org", OFFICE, "hash", None, NOW)
+            repo.users.add("a@example.org", Role.OFFICE, "hash", None, NOW)
+            repo.users.add("A@example.org", Role.OFFICE, "hash", None, NOW)
 
     with pytest.raises(IntegrityError):
         add_twice()
@@ -52,8 +52,8 @@ def test_an_address_has_one_user(unit: Unit) -> None:
 
 def test_web_sessions_last_until_they_expire_or_end(unit: Unit) -> None:
     with unit() as repo:
-        user = repo.users.add("a@example.org", OFFICE, "hash", None, NOW)
-        other = repo.users.add("b@example.org", OFFICE, "hash", None, NOW)
+        user = repo.users.add("a@example.org", Role.OFFICE, "hash", None, NOW)
+        other = repo.users.add("b@example.org", Role.OFFICE, "hash", None, NOW)
         for token in ("one", "two", "three"):
             repo.web_sessions.add(token, user, f"csrf-{token}", NOW, TTL)
         for token in ("theirs", "theirs too"):  # an hour later

@@ -7,10 +7,10 @@ import click
 from thekiz_flow.cli.app import App, Id, cli, pass_app
 from thekiz_flow.cli.output import print_json, print_table
 from thekiz_flow.core import german, validate
+from thekiz_flow.core.enums import OutboxStatus
 from thekiz_flow.core.errors import InvalidInput
 from thekiz_flow.core.labels import OUTBOX_STATUS_NAMES
-from thekiz_flow.core.model import OUTBOX_STATUSES
-from thekiz_flow.store.outbox import OutboxRow
+from thekiz_flow.core.outbox import OutboxRow
 
 
 def outbox_json(row: OutboxRow) -> dict[str, object]:
@@ -43,7 +43,7 @@ def outbox(ctx: click.Context, status: str | None, as_json: bool) -> None:
     wanted = (
         None
         if status is None
-        else validate.choice("status", status, OUTBOX_STATUSES, "unbekannter Status")
+        else validate.choice("status", status, OutboxStatus, "unbekannter Status")
     )
     rows = app.service.outbox.rows(wanted)
     if as_json:

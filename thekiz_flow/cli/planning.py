@@ -10,9 +10,9 @@ from thekiz_flow.cli.app import App, Id, cli, pass_app
 from thekiz_flow.cli.output import print_json, print_table
 from thekiz_flow.cli.registry import centre, on_option
 from thekiz_flow.core import german, validate
+from thekiz_flow.core.enums import ActivityKind, ActivityStatus
 from thekiz_flow.core.labels import KIND_NAMES, STATUS_NAMES
-from thekiz_flow.core.model import KINDS, STATUSES, Activity
-from thekiz_flow.store.activities import ActivityFilter
+from thekiz_flow.core.model import Activity, ActivityFilter
 
 
 def activity_json(activity: Activity) -> dict[str, object]:
@@ -84,10 +84,12 @@ def activities(
     where = ActivityFilter(
         centre_id=centre_id,
         coach_id=coach_id,
-        kind=None if kind is None else validate.choice("kind", kind, KINDS, "unbekannte Art"),
+        kind=None
+        if kind is None
+        else validate.choice("kind", kind, ActivityKind, "unbekannte Art"),
         status=None
         if status is None
-        else validate.choice("status", status, STATUSES, "unbekannter Status"),
+        else validate.choice("status", status, ActivityStatus, "unbekannter Status"),
         first=None if first is None else validate.day("from", first),
         last=None if last is None else validate.day("to", last),
     )

@@ -10,8 +10,9 @@ from thekiz_flow.cli.app import App, Id, cli, pass_app
 from thekiz_flow.cli.output import print_json, print_table
 from thekiz_flow.cli.registry import on_option
 from thekiz_flow.core import german, validate
+from thekiz_flow.core.enums import ActivityStatus
 from thekiz_flow.core.labels import enrolment_state
-from thekiz_flow.core.model import HELD, PLANNED, WAITING, Training
+from thekiz_flow.core.model import Training
 from thekiz_flow.service.trainings import Enrolment
 
 
@@ -94,7 +95,7 @@ def training_import(app: App, file: Path) -> None:
 def training_enrol(app: App, training: int, centre: int) -> None:
     """Eine Einrichtung anmelden; ist das Angebot voll, kommt sie auf die Warteliste."""
     status, position = app.service.trainings.enrol(training, centre)
-    if status == WAITING:
+    if status == ActivityStatus.WAITING:
         click.echo(f"Einrichtung {centre} steht auf der Warteliste (Platz {position}).")
     else:
         click.echo(f"Einrichtung {centre} ist angemeldet.")
@@ -141,8 +142,8 @@ def _enrolment_json(enrolment: Enrolment) -> dict[str, object]:
 def training_show(app: App, training: int, as_json: bool) -> None:
     """Ein Angebot und seine Anmeldungen in der Reihenfolge der Anmeldung."""
     found, enrolments = app.service.trainings.enrolments(training)
-    enrolled = sum(e.status in (PLANNED, HELD) for e in enrolments)
-    waiting = sum(e.status == WAITING for e in enrolments)
+    enrolled = sum(e.status in (ActivityStatus.PLANNED, ActivityStatus.HELD) for e in enrolments)
+    waiting = sum(e.status == ActivityStatus.WAITING for e in enrolments)
     if as_json:
         data = _training_json(found, enrolled, waiting)
         data["enrolments"] = [_enrolment_json(e) for e in enrolments]

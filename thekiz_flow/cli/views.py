@@ -10,10 +10,10 @@ from thekiz_flow.cli.planning import activity_json
 from thekiz_flow.cli.registry import centre, centre_json, coach
 from thekiz_flow.core import german
 from thekiz_flow.core.budget import YearBudget
+from thekiz_flow.core.enums import ActivityStatus
 from thekiz_flow.core.labels import KIND_NAMES
-from thekiz_flow.core.model import PLANNED
+from thekiz_flow.core.model import ActivityFilter
 from thekiz_flow.service import Eligibility
-from thekiz_flow.store.activities import ActivityFilter
 
 UPCOMING = 5
 
@@ -60,7 +60,7 @@ def centre_show(app: App, centre_id: int, as_json: bool) -> None:
     budget = app.service.overview.budget(found.id)
     today = app.service.runtime.today()
     upcoming = app.service.overview.activities(
-        ActivityFilter(centre_id=found.id, status=PLANNED, first=today)
+        ActivityFilter(centre_id=found.id, status=ActivityStatus.PLANNED, first=today)
     )[:UPCOMING]
     if as_json:
         data = centre_json(found, its_coach)

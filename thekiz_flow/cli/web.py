@@ -10,10 +10,10 @@ import click
 from thekiz_flow.cli.app import App, cli, pass_app
 from thekiz_flow.cli.output import print_json, print_table
 from thekiz_flow.core import german, validate
+from thekiz_flow.core.enums import Role
 from thekiz_flow.core.errors import InvalidInput
 from thekiz_flow.core.labels import ROLE_NAMES
 from thekiz_flow.store.simulation import SystemClock
-from thekiz_flow.store.users import ROLES
 from thekiz_flow.workflow.config import EPHEMERAL_KEY, session_key
 
 
@@ -34,7 +34,7 @@ def user() -> None:
 
 @user.command("add")
 @click.option("--email", required=True, help="E-Mail-Adresse (zugleich der Anmeldename).")
-@click.option("--role", required=True, help=f"Rolle: {', '.join(ROLES)}.")
+@click.option("--role", required=True, help=f"Rolle: {', '.join(Role)}.")
 @click.option("--coach", "coach_ref", help="Nur Rolle coach: Prozessbegleitung (Nummer/E-Mail).")
 @pass_app
 def user_add(app: App, email: str, role: str, coach_ref: str | None) -> None:

@@ -16,8 +16,9 @@ from typing import Protocol
 
 from dateutil.relativedelta import relativedelta
 
+from thekiz_flow.core.enums import ActivityKind, ActivityStatus
 from thekiz_flow.core.history import Change
-from thekiz_flow.core.model import COACHING, HELD, PLANNED, Activity, StageChange, Workflow
+from thekiz_flow.core.model import Activity, StageChange, Workflow
 
 CENT = Decimal("0.01")
 MID_MONTH = 15
@@ -55,7 +56,7 @@ def accrued_budget(workflow: Workflow, stages: Iterable[str]) -> Decimal:
 
 
 def cost(activity: Activity) -> Decimal:
-    if activity.kind != COACHING:
+    if activity.kind != ActivityKind.COACHING:
         return Decimal(0)
     return session_cost(activity.hours, activity.rate)
 
@@ -92,8 +93,8 @@ def year_budget(
     return YearBudget(
         year,
         year_allowance(workflow, history, year),
-        sum((cost(a) for a in in_year if a.status == HELD), Decimal(0)),
-        sum((cost(a) for a in in_year if a.status == PLANNED), Decimal(0)),
+        sum((cost(a) for a in in_year if a.status == ActivityStatus.HELD), Decimal(0)),
+        sum((cost(a) for a in in_year if a.status == ActivityStatus.PLANNED), Decimal(0)),
     )
 
 
@@ -114,11 +115,11 @@ def coach_load(
     held = {m: Decimal(0) for m in starts}
     for activity in activities:
         month = activity.date.replace(day=1)
-        if activity.kind != COACHING or activity.hours is None or month not in planned:
+        if activity.kind != ActivityKind.COACHING or activity.hours is None or month not in planned:
             continue
-        if activity.status == PLANNED:
+        if activity.status == ActivityStatus.PLANNED:
             planned[month] += activity.hours
-        elif activity.status == HELD:
+        elif activity.status == ActivityStatus.HELD:
             held[month] += activity.hours
     return [MonthLoad(m, planned[m], held[m], planned[m] + held[m] > maximum) for m in starts]
 

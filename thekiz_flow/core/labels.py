@@ -1,26 +1,36 @@
 """German names of activity kinds, statuses, roles, steps and enrolments, as people read them."""
 
-KIND_NAMES = {"coaching": "Begleittermin", "training": "Fortbildung", "site_visit": "Besuch"}
+from thekiz_flow.core.enums import ActivityKind, ActivityStatus, OutboxStatus, Role
+
+KIND_NAMES = {
+    ActivityKind.COACHING: "Begleittermin",
+    ActivityKind.TRAINING: "Fortbildung",
+    ActivityKind.SITE_VISIT: "Besuch",
+}
 #: (singular, plural) of the activities a stage holds, as a sentence counts them.
 HELD_NOUNS = {
-    "coaching": ("Begleittermin", "Begleittermine"),
-    "site_visit": ("Einrichtungsbesuch", "Einrichtungsbesuche"),
+    ActivityKind.COACHING: ("Begleittermin", "Begleittermine"),
+    ActivityKind.SITE_VISIT: ("Einrichtungsbesuch", "Einrichtungsbesuche"),
 }
 STATUS_NAMES = {
-    "planned": "geplant",
-    "held": "gehalten",
-    "cancelled": "abgesagt",
-    "waiting": "Warteliste",
+    ActivityStatus.PLANNED: "geplant",
+    ActivityStatus.HELD: "gehalten",
+    ActivityStatus.CANCELLED: "abgesagt",
+    ActivityStatus.WAITING: "Warteliste",
 }
 OUTBOX_STATUS_NAMES = {
-    "pending": "wartet",
-    "sending": "wird gesendet",
-    "sent": "versandt",
-    "failed": "fehlgeschlagen",
-    "missed": "versäumt",
-    "withdrawn": "zurückgezogen",
+    OutboxStatus.PENDING: "wartet",
+    OutboxStatus.SENDING: "wird gesendet",
+    OutboxStatus.SENT: "versandt",
+    OutboxStatus.FAILED: "fehlgeschlagen",
+    OutboxStatus.MISSED: "versäumt",
+    OutboxStatus.WITHDRAWN: "zurückgezogen",
 }
-ROLE_NAMES = {"office": "Fachstelle", "coach": "Prozessbegleitung", "ministry": "Ministerium"}
+ROLE_NAMES = {
+    Role.OFFICE: "Fachstelle",
+    Role.COACH: "Prozessbegleitung",
+    Role.MINISTRY: "Ministerium",
+}
 # The triggers of workflows/thekiz.toml; another workflow's triggers show as they are named.
 TRIGGER_NAMES = {
     "admit": "Aufnahme in die Basisbegleitung",
@@ -39,15 +49,15 @@ def trigger_name(trigger: str) -> str:
 
 #: Where a centre's enrolment in a training stands, by the status of the enrolment.
 ENROLMENT_NAMES = {
-    "planned": "angemeldet",
-    "held": "teilgenommen",
-    "waiting": "Warteliste",
-    "cancelled": "abgemeldet",
+    ActivityStatus.PLANNED: "angemeldet",
+    ActivityStatus.HELD: "teilgenommen",
+    ActivityStatus.WAITING: "Warteliste",
+    ActivityStatus.CANCELLED: "abgemeldet",
 }
 
 
-def enrolment_state(status: str, position: int | None) -> str:
+def enrolment_state(status: ActivityStatus, position: int | None) -> str:
     """An enrolment's state in German, with the place on the waiting list."""
     if position is not None:
-        return f"{ENROLMENT_NAMES['waiting']} (Platz {position})"
+        return f"{ENROLMENT_NAMES[ActivityStatus.WAITING]} (Platz {position})"
     return ENROLMENT_NAMES[status]

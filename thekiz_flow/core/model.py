@@ -1,13 +1,24 @@
-"""The values of thekiz-flow: frozen dataclasses. Imports nothing of the package."""
+"""The values of thekiz-flow: frozen dataclasses. Imports nothing of the package but its enums."""
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from decimal import Decimal
 from pathlib import Path
+from typing import NamedTuple
+
+from thekiz_flow.core.enums import (
+    ActivityKind,
+    ActivityStatus,
+    CatchUp,
+    CentreSort,
+    Follows,
+    Recipient,
+    Stop,
+)
 
 #: The `to` of a transition that returns to the stage a `remember` transition left.
 REMEMBERED = "@remembered"
@@ -43,11 +54,11 @@ class Stage:
     site_visit_within_months: int | None = None
     trainings: tuple[TrainingRule, ...] = ()
 
-    def offers(self, kind: str) -> bool:
+    def offers(self, kind: ActivityKind) -> bool:
         """Whether a centre in this stage has coaching sessions or site visits (``kind``)."""
-        if kind == COACHING:
+        if kind == ActivityKind.COACHING:
             return self.coaching is not None
-        return kind == SITE_VISIT and self.site_visit_within_months is not None
+        return kind == ActivityKind.SITE_VISIT and self.site_visit_within_months is not None
 
 
 @dataclass(frozen=True)
@@ -83,24 +94,20 @@ class Transition:
         return self.dest == REMEMBERED
 
 
-FOLLOWS = ("activity", "stage_start", "eligible", "budget", "training_deadline")
-ROLES = ("coach", "centre", "office")
-
-
 @dataclass(frozen=True)
 class ReminderRule:
     """When to remind whom of what, and what to do after downtime."""
 
     id: str
-    follows: str  # one of FOLLOWS
+    follows: Follows
     template: str
-    recipients: tuple[str, ...]  # of ROLES
-    kind: str | None = None  # the activity kind, for follows = "activity"
+    recipients: tuple[Recipient, ...]  # never the ministry
+    kind: ActivityKind | None = None  # for follows = "activity"
     offset_days: int = 0
     every_days: int = 0
     times: int = 1
-    stop: str = "never"  # or "recorded"
-    catch_up: str = "late"  # or "skip"
+    stop: Stop = Stop.NEVER
+    catch_up: CatchUp = CatchUp.LATE
     late_days: int = 3
     percent: int | None = None  # for follows = "budget"
     stage: str | None = None  # for follows = "stage_start": only the start of this stage
@@ -278,11 +285,19 @@ class CentrePage:
 NO_COACH = "keine"  # CentreSearch.coach: centres without a coach
 
 
-# Activity kinds and statuses.
-COACHING, TRAINING, SITE_VISIT = "coaching", "training", "site_visit"
-KINDS = (COACHING, TRAINING, SITE_VISIT)
-PLANNED, HELD, CANCELLED, WAITING = "planned", "held", "cancelled", "waiting"
-STATUSES = (PLANNED, HELD, CANCELLED, WAITING)
+@dataclass(frozen=True)
+class CentreQuery:
+    """Which centres the store finds, in which order, and which page of them (checked)."""
+
+    stage: str | None = None
+    district: str | None = None
+    coach_id: int | None = None
+    without_coach: bool = False
+    text: str | None = None  # the number, or part of the name or e-mail address (any case)
+    sort: CentreSort = CentreSort.NAME
+    stages: Sequence[str] = ()  # the programme's order of the stages, for sort="stage"
+    offset: int = 0
+    limit: int | None = None
 
 
 @dataclass(frozen=True)
@@ -294,11 +309,11 @@ class Activity:
 
     id: int
     centre_id: int
-    kind: str
+    kind: ActivityKind
     key: str  # stable: the planner finds its own rows by it
     stage: str
     date: date
-    status: str
+    status: ActivityStatus
     hours: Decimal | None = None
     coach_id: int | None = None
     rate: Decimal | None = None  # the coach's hourly rate when planned or held
@@ -310,11 +325,33 @@ class Activity:
 
 
 @dataclass(frozen=True)
+class ActivityFilter:
+    """Which activities to find: each given value must match; dated from ``first`` to
+    ``last`` (both included)."""
+
+    centre_id: int | None = None
+    coach_id: int | None = None
+    kind: ActivityKind | None = None
+    status: ActivityStatus | None = None
+    first: date | None = None
+    last: date | None = None
+
+
+class HeldSession(NamedTuple):
+    """A held coaching session, as the budget reminders read it."""
+
+    id: int
+    recorded_at: datetime | None
+    hours: Decimal | None
+    rate: Decimal | None
+
+
+@dataclass(frozen=True)
 class PlannedActivity:
     """What the planner wants to exist, before it is stored."""
 
     key: str
-    kind: str
+    kind: ActivityKind
     stage: str
     date: date
     hours: Decimal | None = None
@@ -346,6 +383,17 @@ class Training:
 
 
 @dataclass(frozen=True)
+class NewTraining:
+    """An offering to be stored: checked input."""
+
+    kind: str
+    title: str
+    date: date
+    place: str
+    capacity: int
+
+
+@dataclass(frozen=True)
 class TrainingInput:
     """An offering as typed on the command line or read from one CSV row (unchecked)."""
 
@@ -354,14 +402,6 @@ class TrainingInput:
     date: str
     place: str
     capacity: str
-
-
-# Outbox statuses: pending -> sending -> sent | failed; missed: due while the service was down
-# and older than its rule's catch-up window, recorded instead of sent; withdrawn: not sent
-# (pending, sending or failed) when its recipient stopped being the one it was meant for.
-PENDING, SENDING, SENT, FAILED, MISSED = "pending", "sending", "sent", "failed", "missed"
-WITHDRAWN = "withdrawn"
-OUTBOX_STATUSES = (PENDING, SENDING, SENT, FAILED, MISSED, WITHDRAWN)
 
 
 @dataclass(frozen=True)
@@ -388,9 +428,9 @@ class FeedEvent:
     """One coaching session or site visit, with its centre, as a calendar shows it."""
 
     activity_id: int
-    kind: str
+    kind: ActivityKind
     day: date
-    status: str
+    status: ActivityStatus
     revision: int
     recorded_at: datetime | None
     hours: Decimal | None

@@ -16,10 +16,9 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from thekiz_flow.core.budget import BudgetYear, crossing
+from thekiz_flow.core.enums import ActivityStatus, Follows, Stop
 from thekiz_flow.core.history import facts_as_of
 from thekiz_flow.core.model import (
-    HELD,
-    PLANNED,
     Activity,
     Centre,
     Coach,
@@ -41,10 +40,14 @@ def _coach(coaches: Coaches, coach_id: int | None) -> Coach | None:
 
 
 # ------------------------------------------------------------------ activity
-def activity_statuses(rule: ReminderRule) -> tuple[str, ...]:
+def activity_statuses(rule: ReminderRule) -> tuple[ActivityStatus, ...]:
     """The statuses of the activities an ``activity`` rule follows: planned ones only if it
     stops once the activity is recorded (``stop = "recorded"``), else planned and held."""
-    return (PLANNED,) if rule.stop == "recorded" else (PLANNED, HELD)
+    return (
+        (ActivityStatus.PLANNED,)
+        if rule.stop == Stop.RECORDED
+        else (ActivityStatus.PLANNED, ActivityStatus.HELD)
+    )
 
 
 def activity_dues(
@@ -166,7 +169,7 @@ def eligible_dues(
 def budget_since(window: Window, rules: Iterable[ReminderRule]) -> datetime | None:
     """The earliest moment from which a session's record may raise an alert of the
     ``budget`` rules among ``rules`` in this window (None: there is no budget rule)."""
-    starts = [window.start(r) for r in rules if r.follows == "budget"]
+    starts = [window.start(r) for r in rules if r.follows == Follows.BUDGET]
     return min(starts) if starts else None
 
 

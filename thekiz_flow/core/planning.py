@@ -18,12 +18,9 @@ from functools import lru_cache
 from dateutil.relativedelta import relativedelta
 
 from thekiz_flow.core.calendar import WorkCalendar
+from thekiz_flow.core.enums import ActivityKind, ActivityStatus
 from thekiz_flow.core.history import episode_start
 from thekiz_flow.core.model import (
-    COACHING,
-    HELD,
-    PLANNED,
-    SITE_VISIT,
     Activity,
     Centre,
     CentreFacts,
@@ -33,8 +30,8 @@ from thekiz_flow.core.model import (
     Workflow,
 )
 
-PLANNER_PREFIXES = (f"{COACHING}:", f"{SITE_VISIT}:")
-PLANNED_KINDS = (COACHING, SITE_VISIT)
+PLANNER_PREFIXES = (f"{ActivityKind.COACHING}:", f"{ActivityKind.SITE_VISIT}:")
+PLANNED_KINDS = (ActivityKind.COACHING, ActivityKind.SITE_VISIT)
 
 
 @dataclass(frozen=True)
@@ -91,24 +88,31 @@ def _coaching(
         return []
     centre, segment = data.centre, data.centre.stage_since
     year_start = episode_start(data.facts(), workflow, renewals=True)
-    sessions = [a for a in data.activities if a.kind == COACHING and a.stage == stage.id]
+    sessions = [
+        a for a in data.activities if a.kind == ActivityKind.COACHING and a.stage == stage.id
+    ]
     taken = sum(
-        1 for a in sessions if a.status in (PLANNED, HELD) and year_start <= a.date < segment
+        1
+        for a in sessions
+        if a.status in (ActivityStatus.PLANNED, ActivityStatus.HELD)
+        and year_start <= a.date < segment
     )
-    held_months = {(a.date.year, a.date.month) for a in sessions if a.status == HELD}
+    held_months = {(a.date.year, a.date.month) for a in sessions if a.status == ActivityStatus.HELD}
     weekday = centre.weekday if centre.weekday is not None else year_start.weekday()
     weekday, nth = (weekday if weekday < 5 else 0), min((year_start.day - 1) // 7 + 1, 4)
     first = segment.replace(day=1)
     if session_day(first, weekday, nth, segment, calendar) is None:
         first += relativedelta(months=1)
-    planned, prefix = [], f"{COACHING}:{stage.id}:{segment.isoformat()}:"
+    planned, prefix = [], f"{ActivityKind.COACHING}:{stage.id}:{segment.isoformat()}:"
     for k in range(-(-rule.for_months // rule.every_months) - taken):
         month = add_months(first, k * rule.every_months)
         day = session_day(month, weekday, nth, segment, calendar)
         if day is None or (month.year, month.month) in held_months:
             continue
         key = prefix + month.isoformat()[:7]  # YYYY-MM
-        planned.append(PlannedActivity(key, COACHING, stage.id, day, rule.hours, centre.coach_id))
+        planned.append(
+            PlannedActivity(key, ActivityKind.COACHING, stage.id, day, rule.hours, centre.coach_id)
+        )
     return planned
 
 
@@ -119,8 +123,10 @@ def _site_visit(
     if within is None:
         return []
     start, segment = episode_start(data.facts(), workflow), data.centre.stage_since
-    visits = [a for a in data.activities if a.kind == SITE_VISIT and a.stage == stage.id]
-    if any(a.status == HELD and a.date >= start for a in visits):
+    visits = [
+        a for a in data.activities if a.kind == ActivityKind.SITE_VISIT and a.stage == stage.id
+    ]
+    if any(a.status == ActivityStatus.HELD and a.date >= start for a in visits):
         return []
     target = start + (start + relativedelta(months=within) - start) / 2
     if target < segment:
@@ -128,9 +134,9 @@ def _site_visit(
     floating = target < data.today
     if floating:
         target = data.today + timedelta(days=14)
-    key = f"{SITE_VISIT}:{stage.id}:{segment.isoformat()}"
+    key = f"{ActivityKind.SITE_VISIT}:{stage.id}:{segment.isoformat()}"
     day = calendar.next_working_day(target)
-    return [PlannedActivity(key, SITE_VISIT, stage.id, day, floating=floating)]
+    return [PlannedActivity(key, ActivityKind.SITE_VISIT, stage.id, day, floating=floating)]
 
 
 @dataclass(frozen=True)
@@ -165,13 +171,17 @@ def reconcile(
     cancel = tuple(
         a
         for a in owned.values()
-        if a.status == PLANNED and a.key not in wanted and a.date >= cancel_from
+        if a.status == ActivityStatus.PLANNED and a.key not in wanted and a.date >= cancel_from
     )
     insert = tuple(p for p in desired if p.key not in owned and p.date >= insert_from)
     update = []
     for p in desired:
         stored = owned.get(p.key)
-        if stored is None or stored.status != PLANNED or min(stored.date, p.date) < insert_from:
+        if (
+            stored is None
+            or stored.status != ActivityStatus.PLANNED
+            or min(stored.date, p.date) < insert_from
+        ):
             continue
         fields = tuple(
             name

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from thekiz_flow.core.enums import Recipient
 from thekiz_flow.core.model import Centre, Coach
 
 
 def address(
-    role: str, centre: Centre, coach: Coach | None, office: str | None
+    role: Recipient, centre: Centre, coach: Coach | None, office: str | None
 ) -> tuple[str, str | None]:
     """A role's address for a centre: (address, None), or ("", why there is none).
 
@@ -14,9 +15,9 @@ def address(
     about (None: it has none) and the office's address (None or "" if none is configured). The
     reason is German: it is shown in the outbox instead of a mail that cannot be sent.
     """
-    if role == "office":
+    if role == Recipient.OFFICE:
         return (office, None) if office else ("", "[mail] office fehlt")
-    if role == "centre":
+    if role == Recipient.CENTRE:
         return centre.email, None
     if coach is not None:
         return coach.email, None

@@ -8,7 +8,8 @@ from datetime import date, timedelta
 from dateutil.relativedelta import relativedelta
 
 from thekiz_flow.core import german
-from thekiz_flow.core.model import HELD, PLANNED, Workflow
+from thekiz_flow.core.enums import ActivityStatus
+from thekiz_flow.core.model import Workflow
 
 
 def unmet_trainings(
@@ -27,7 +28,9 @@ def unmet_trainings(
     if on < stage_start:
         return []
     met = {
-        kind for kind, status, day in enrolments if status in (PLANNED, HELD) and day >= stage_start
+        kind
+        for kind, status, day in enrolments
+        if status in (ActivityStatus.PLANNED, ActivityStatus.HELD) and day >= stage_start
     }
     return [
         (rule.kind, stage_start + relativedelta(months=rule.within_months))

@@ -22,9 +22,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from thekiz_flow.core.enums import CatchUp, Judgement, Recipient
 from thekiz_flow.core.model import ReminderRule
-
-SEND, MISSED = "send", "missed"
 
 
 @dataclass(frozen=True)
@@ -46,19 +45,19 @@ class Window:
 
     def fresh_from(self, rule: ReminderRule) -> datetime:
         local = self.now.astimezone(self.zone)
-        if rule.catch_up == "skip":
+        if rule.catch_up == CatchUp.SKIP:
             return datetime.combine(local.date(), time(0), self.zone)
         return self.now - timedelta(days=rule.late_days)
 
-    def judge(self, rule: ReminderRule, occurrence: datetime) -> str | None:
+    def judge(self, rule: ReminderRule, occurrence: datetime) -> Judgement | None:
         if occurrence > self.now:
             return None
         if self.preview:
-            return SEND if self.last_tick is None or occurrence > self.last_tick else None
+            return Judgement.SEND if self.last_tick is None or occurrence > self.last_tick else None
         if occurrence >= self.fresh_from(rule):
-            return SEND
+            return Judgement.SEND
         if self.last_tick is not None and occurrence > self.last_tick:
-            return MISSED
+            return Judgement.MISSED
         return None
 
     def at(self, day: date) -> datetime:
@@ -86,13 +85,13 @@ class Due:
     rule: ReminderRule
     key: str
     occurrence: datetime
-    verdict: str
-    role: str
+    verdict: Judgement
+    role: Recipient
     centre_id: int
     context: Mapping[str, object] = field(default_factory=dict)
 
 
-def key_of(rule: ReminderRule, subject: str, label: str, role: str) -> str:
+def key_of(rule: ReminderRule, subject: str, label: str, role: Recipient) -> str:
     """The idempotency key: rule, subject (activity or centre), occurrence, recipient role."""
     return f"{rule.id}:{subject}:{label}:{role}"
 

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import difflib
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable
 from datetime import date
 from decimal import Decimal
+from typing import TypeVar
 
 from thekiz_flow.core.errors import Field, InvalidInput
 
@@ -16,6 +17,7 @@ _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 _DECIMAL = re.compile(r"-?[0-9]+(?:[.,][0-9]+)?")  # a sign only to say "more than 0"
 WEEKDAYS = {"mo": 0, "di": 1, "mi": 2, "do": 3, "fr": 4}  # a centre's preferred session day
 NO_WEEKDAY = "keiner"
+S = TypeVar("S", bound=str)  # a string, or a member of a StrEnum
 
 
 def text(field: Field, value: str | None, *, required: bool = True, limit: int = 200) -> str | None:
@@ -79,8 +81,10 @@ def identifier(field: Field, value: str) -> int:
     raise InvalidInput(field, f"ungültige Nummer {value!r}")
 
 
-def choice(field: Field, value: str, options: Sequence[str], unknown: str) -> str:
-    """One of ``options``, matched case-insensitively; suggests close matches otherwise."""
+def choice(field: Field, value: str, options: Iterable[S], unknown: str) -> S:
+    """One of ``options`` (strings, or the members of a ``StrEnum``), matched
+    case-insensitively; suggests close matches otherwise."""
+    options = list(options)
     wanted = value.strip().casefold()
     for option in options:
         if option.casefold() == wanted:
@@ -88,7 +92,7 @@ def choice(field: Field, value: str, options: Sequence[str], unknown: str) -> st
     folded = {option.casefold(): option for option in options}
     close = [folded[c] for c in difflib.get_close_matches(wanted, list(folded), n=3, cutoff=0.6)]
     if close:
-        hint = f"; meinten Sie {' oder '.join(repr(c) for c in close)}?"
+        hint = f"; meinten Sie {' oder '.join(repr(str(c)) for c in close)}?"
     elif len(options) <= 10:
         hint = f" (möglich: {', '.join(options)})"
     else:

@@ -6,10 +6,10 @@ from __future__ import annotations
 import random
 from datetime import date, timedelta
 
+from thekiz_flow.core.enums import ActivityKind, ActivityStatus
 from thekiz_flow.core.errors import InvalidInput, Refused
-from thekiz_flow.core.model import COACHING, HELD, PLANNED, SITE_VISIT, TRAINING, WAITING
+from thekiz_flow.core.model import ActivityFilter
 from thekiz_flow.service import Service
-from thekiz_flow.store.activities import ActivityFilter
 
 HOURS = ("2", "2,5", "3", "3", "3,5", "4", "5")
 CANCEL_REASONS = (
@@ -26,15 +26,15 @@ class People:
         self.rng = rng
 
     def day(self, day: date) -> None:
-        today = ActivityFilter(status=PLANNED, first=day, last=day)
+        today = ActivityFilter(status=ActivityStatus.PLANNED, first=day, last=day)
         for activity in self.service.overview.activities(today):
-            if activity.kind == COACHING:
+            if activity.kind == ActivityKind.COACHING:
                 self.session(activity.id, activity.centre_id, day)
-            elif activity.kind == SITE_VISIT:
+            elif activity.kind == ActivityKind.SITE_VISIT:
                 self.service.sessions.record_visit(
                     activity.centre_id, day, self.rng.choice(VISIT_NOTES)
                 )
-            elif activity.kind == TRAINING and activity.training_id is not None:
+            elif activity.kind == ActivityKind.TRAINING and activity.training_id is not None:
                 if self.rng.random() < 0.92:
                     self.service.trainings.attended(activity.training_id, activity.centre_id, day)
 
@@ -78,11 +78,12 @@ class People:
 
     def _taken(self) -> set[tuple[int, str]]:
         kinds = {t.id: t.kind for t, _, _ in self.service.trainings.find()}
-        seats = self.service.overview.activities(ActivityFilter(kind=TRAINING))
+        seats = self.service.overview.activities(ActivityFilter(kind=ActivityKind.TRAINING))
         return {
             (a.centre_id, kinds[a.training_id])
             for a in seats
-            if a.training_id is not None and a.status in (PLANNED, WAITING, HELD)
+            if a.training_id is not None
+            and a.status in (ActivityStatus.PLANNED, ActivityStatus.WAITING, ActivityStatus.HELD)
         }
 
     def _try_enrol(self, training_id: int, centre_id: int) -> None:

@@ -10,18 +10,9 @@ from rich.table import Table
 
 from thekiz_flow.core import german
 from thekiz_flow.core.budget import cost
-from thekiz_flow.core.model import (
-    CANCELLED,
-    COACHING,
-    FAILED,
-    HELD,
-    MISSED,
-    PENDING,
-    PLANNED,
-    SENT,
-)
+from thekiz_flow.core.enums import ActivityKind, ActivityStatus, OutboxStatus
+from thekiz_flow.core.model import ActivityFilter
 from thekiz_flow.service import Service
-from thekiz_flow.store.activities import ActivityFilter
 
 
 def centres_table(service: Service, today: date) -> Table:
@@ -48,11 +39,11 @@ def centres_table(service: Service, today: date) -> Table:
 
 def sessions_table(service: Service, first: date) -> Table:
     """Per stage: planned, held and cancelled sessions, hours and cost of the held ones."""
-    sessions = service.overview.activities(ActivityFilter(kind=COACHING, first=first))
+    sessions = service.overview.activities(ActivityFilter(kind=ActivityKind.COACHING, first=first))
     count: Counter[tuple[str, str]] = Counter((a.stage, a.status) for a in sessions)
     hours: dict[str, Decimal] = {}
     money: dict[str, Decimal] = {}
-    for held in (a for a in sessions if a.status == HELD):
+    for held in (a for a in sessions if a.status == ActivityStatus.HELD):
         hours[held.stage] = hours.get(held.stage, Decimal(0)) + (held.hours or 0)
         money[held.stage] = money.get(held.stage, Decimal(0)) + cost(held)
     table = Table(
@@ -67,9 +58,9 @@ def sessions_table(service: Service, first: date) -> Table:
             continue
         table.add_row(
             stage.name,
-            str(count[stage.id, PLANNED]),
-            str(count[stage.id, HELD]),
-            str(count[stage.id, CANCELLED]),
+            str(count[stage.id, ActivityStatus.PLANNED]),
+            str(count[stage.id, ActivityStatus.HELD]),
+            str(count[stage.id, ActivityStatus.CANCELLED]),
             german.hours(hours.get(stage.id, Decimal(0))),
             german.euro_plain(money.get(stage.id, Decimal(0))),
         )
@@ -77,7 +68,7 @@ def sessions_table(service: Service, first: date) -> Table:
         "Gesamt",
         *(
             str(sum(n for (_, s), n in count.items() if s == st))
-            for st in (PLANNED, HELD, CANCELLED)
+            for st in (ActivityStatus.PLANNED, ActivityStatus.HELD, ActivityStatus.CANCELLED)
         ),
         german.hours(sum(hours.values(), Decimal(0))),
         german.euro_plain(sum(money.values(), Decimal(0))),
@@ -93,6 +84,7 @@ def mail_table(service: Service) -> Table:
     table = Table(title="E-Mails nach Regel", title_justify="left", header_style="bold")
     for header in ("Regel", "versandt", "wartet", "versäumt", "fehlgeschlagen"):
         table.add_column(header, justify="left" if header == "Regel" else "right")
+    shown = (OutboxStatus.SENT, OutboxStatus.PENDING, OutboxStatus.MISSED, OutboxStatus.FAILED)
     for rule in sorted({r.rule for r in rows}):
-        table.add_row(rule, *(str(count[rule, s]) for s in (SENT, PENDING, MISSED, FAILED)))
+        table.add_row(rule, *(str(count[rule, s]) for s in shown))
     return table

@@ -13,9 +13,9 @@ from dataclasses import dataclass, field
 
 from starlette.applications import Starlette
 
+from thekiz_flow.core.enums import Role
 from thekiz_flow.core.labels import ROLE_NAMES
 from thekiz_flow.service import Service
-from thekiz_flow.store.users import COACH, MINISTRY, OFFICE
 from thekiz_flow.web import create_app
 from thekiz_flow.workflow.config import (
     EPHEMERAL_KEY,
@@ -34,7 +34,7 @@ PASSWORD_BYTES = 12  # 16 characters of a URL-safe alphabet
 
 @dataclass(frozen=True)
 class SignIn:
-    role: str
+    role: Role
     email: str
     password: str = field(repr=False)
 
@@ -49,7 +49,11 @@ class DemoSite:
 def add_sign_ins(service: Service) -> list[SignIn]:
     """The office, the first coach and the ministry, each with a new random password."""
     coach = service.registry.coaches()[0]
-    wanted = ((OFFICE, OFFICE_EMAIL), (COACH, coach.email), (MINISTRY, MINISTRY_EMAIL))
+    wanted = (
+        (Role.OFFICE, OFFICE_EMAIL),
+        (Role.COACH, coach.email),
+        (Role.MINISTRY, MINISTRY_EMAIL),
+    )
     sign_ins = [
         SignIn(role, email, secrets.token_urlsafe(PASSWORD_BYTES)) for role, email in wanted
     ]

@@ -24,17 +24,9 @@ from typing import NamedTuple, Protocol, TypeVar
 from dateutil.relativedelta import relativedelta
 
 from thekiz_flow.core.budget import accrued_budget, mid_months, stages_on
+from thekiz_flow.core.enums import ActivityKind, ActivityStatus
 from thekiz_flow.core.history import Change, stay_start
-from thekiz_flow.core.model import (
-    CANCELLED,
-    COACHING,
-    HELD,
-    PLANNED,
-    SITE_VISIT,
-    TRAINING,
-    Training,
-    Workflow,
-)
+from thekiz_flow.core.model import Training, Workflow
 from thekiz_flow.core.tallies import GAP, LONGEST_GAP_DAYS, SHORTEST_GAP_DAYS, Pair, Tally
 from thekiz_flow.digest.model import (
     CentreYear,
@@ -107,20 +99,28 @@ def _apart(first: date, last: date) -> bool:
     return days > LONGEST_GAP_DAYS
 
 
-def _count(tallies: Iterable[Tally], kind: str, *statuses: str) -> int:
+def _count(tallies: Iterable[Tally], kind: ActivityKind, *statuses: ActivityStatus) -> int:
     return sum(t.number for t in tallies if t.kind == kind and t.status in statuses)
 
 
 def _figures(sessions: Iterable[Tally]) -> SessionFigures:
-    counts = dict.fromkeys((PLANNED, HELD, CANCELLED), 0)
+    counts = dict.fromkeys(
+        (ActivityStatus.PLANNED, ActivityStatus.HELD, ActivityStatus.CANCELLED), 0
+    )
     hours = cost = Decimal(0)
     for tally in sessions:
         if tally.status in counts:
             counts[tally.status] += tally.number
-        if tally.status == HELD:
+        if tally.status == ActivityStatus.HELD:
             hours += tally.total_hours
             cost += tally.total_cost
-    return SessionFigures(counts[PLANNED], counts[HELD], counts[CANCELLED], hours, cost)
+    return SessionFigures(
+        counts[ActivityStatus.PLANNED],
+        counts[ActivityStatus.HELD],
+        counts[ActivityStatus.CANCELLED],
+        hours,
+        cost,
+    )
 
 
 def _group(items: Iterable[V], key: Callable[[V], K | None]) -> dict[K, list[V]]:
@@ -282,7 +282,11 @@ def held_runs(first: date, last: date, pairs: Iterable[Pair]) -> list[Pair]:
 
 
 def _runs(data: YearInput, centre_id: int) -> list[Pair]:
-    held = [t for t in data.tallies.get(centre_id, ()) if t.kind == COACHING and t.status == HELD]
+    held = [
+        t
+        for t in data.tallies.get(centre_id, ())
+        if t.kind == ActivityKind.COACHING and t.status == ActivityStatus.HELD
+    ]
     if not held:
         return []
     first, last = min(t.first for t in held), max(t.last for t in held)
@@ -325,14 +329,18 @@ def _training_kind(data: YearInput, seat: Tally) -> str | None:
 
 def _trainings(workflow: Workflow, data: YearInput) -> tuple[TrainingFigures, ...]:
     by_kind = _group(
-        (t for t in data.all_tallies() if t.kind == TRAINING),
+        (t for t in data.all_tallies() if t.kind == ActivityKind.TRAINING),
         lambda seat: _training_kind(data, seat),
     )
     figures = []
     for kind, name in workflow.training_kinds.items():
         mine = by_kind.get(kind, [])
-        enrolled = _count(mine, TRAINING, PLANNED, HELD)
-        figures.append(TrainingFigures(name, enrolled, _count(mine, TRAINING, HELD)))
+        enrolled = _count(mine, ActivityKind.TRAINING, ActivityStatus.PLANNED, ActivityStatus.HELD)
+        figures.append(
+            TrainingFigures(
+                name, enrolled, _count(mine, ActivityKind.TRAINING, ActivityStatus.HELD)
+            )
+        )
     return tuple(figures)
 
 
@@ -365,8 +373,8 @@ def _centre_row(
         sessions.hours,
         sessions.cost,
         budget,
-        _count(mine, SITE_VISIT, HELD) > 0,
-        _count(mine, TRAINING, HELD),
+        _count(mine, ActivityKind.SITE_VISIT, ActivityStatus.HELD) > 0,
+        _count(mine, ActivityKind.TRAINING, ActivityStatus.HELD),
     )
 
 
@@ -379,9 +387,12 @@ def build_digest(workflow: Workflow, data: YearInput) -> Digest:
     stage_start, district_start = _census(start, known)
     stage_end, district_end = _census(end, known)
     admissions, by_trigger, pauses, withdrawals = _changes(workflow, data)
-    by_stage = _group((t for t in data.all_tallies() if t.kind == COACHING), lambda t: t.stage)
+    by_stage = _group(
+        (t for t in data.all_tallies() if t.kind == ActivityKind.COACHING), lambda t: t.stage
+    )
     sessions = {
-        c.id: _figures(t for t in data.tallies.get(c.id, ()) if t.kind == COACHING) for c in known
+        c.id: _figures(t for t in data.tallies.get(c.id, ()) if t.kind == ActivityKind.COACHING)
+        for c in known
     }
     budget_by_stage, budget_by_centre = _budgets(year, stages)
     gaps = (_gap(year, data, c) for c in known)
@@ -400,7 +411,7 @@ def build_digest(workflow: Workflow, data: YearInput) -> Digest:
         sessions_by_stage={s: _figures(by_stage[s]) for s in workflow.stages if s in by_stage},
         sessions_by_district=_sessions_by_district(workflow, known, sessions),
         budget_by_stage=budget_by_stage,
-        site_visits_held=_count(data.all_tallies(), SITE_VISIT, HELD),
+        site_visits_held=_count(data.all_tallies(), ActivityKind.SITE_VISIT, ActivityStatus.HELD),
         site_visits_outstanding=_outstanding(year, data, known, end),
         trainings=_trainings(workflow, data),
         gaps=tuple(g for g in gaps if g is not None),

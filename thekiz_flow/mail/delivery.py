@@ -22,7 +22,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Literal, Protocol
+from typing import Protocol
 
 import aiosmtplib
 from aiosmtplib import (
@@ -34,6 +34,7 @@ from aiosmtplib import (
 )
 from aiosmtplib.typing import Default
 
+from thekiz_flow.core.enums import DeliveryStatus
 from thekiz_flow.core.errors import ConfigError, InvalidInput
 from thekiz_flow.core.model import Mail
 from thekiz_flow.mail.message import OutgoingMessage, build_message
@@ -48,7 +49,7 @@ AFTER_DATA = "Verbindung abgebrochen nach DATA (Zustellung ungewiss)"
 @dataclass(frozen=True)
 class Outcome:
     mail_id: int
-    status: Literal["sent", "retry", "failed"]
+    status: DeliveryStatus
     error: str | None = None
     ambiguous: bool = False  # the server may have accepted it: a resend may be a duplicate
 
@@ -78,7 +79,7 @@ def _build(mail: Mail, sender: str, now: datetime) -> OutgoingMessage | Outcome:
     try:
         return build_message(mail, sender, now)
     except InvalidInput as error:
-        return Outcome(mail.id, "failed", str(error))
+        return Outcome(mail.id, DeliveryStatus.FAILED, str(error))
 
 
 class FileBackend:
@@ -107,8 +108,8 @@ class FileBackend:
         try:
             write_atomically(self.path(mail), message.content)
         except OSError as error:
-            return Outcome(mail.id, "retry", f"Datei nicht geschrieben: {error}")
-        return Outcome(mail.id, "sent")
+            return Outcome(mail.id, DeliveryStatus.RETRY, f"Datei nicht geschrieben: {error}")
+        return Outcome(mail.id, DeliveryStatus.SENT)
 
 
 class SmtpBackend:
@@ -127,7 +128,7 @@ class SmtpBackend:
         connection = _Connection(self._settings)
         error = await connection.open()
         if error is not None:
-            return [Outcome(mail.id, "retry", error) for mail in mails]
+            return [Outcome(mail.id, DeliveryStatus.RETRY, error) for mail in mails]
         outcomes = []
         try:
             for mail in mails:
@@ -220,12 +221,12 @@ class _Connection:
         except TimeoutError:
             self._client.close()
             if self._client.data_sent:
-                return Outcome(mail_id, "retry", AFTER_DATA, ambiguous=True)
-            return Outcome(mail_id, "retry", LEASE_OVER)
+                return Outcome(mail_id, DeliveryStatus.RETRY, AFTER_DATA, ambiguous=True)
+            return Outcome(mail_id, DeliveryStatus.RETRY, LEASE_OVER)
 
     async def _send(self, mail_id: int, message: OutgoingMessage) -> Outcome:
         if not self._client.is_connected and not await self._reopen():
-            return Outcome(mail_id, "retry", LOST)
+            return Outcome(mail_id, DeliveryStatus.RETRY, LOST)
         try:
             await self._client.sendmail(
                 message.sender,
@@ -238,16 +239,18 @@ class _Connection:
         except SMTPResponseException as error:
             return _answered(mail_id, error)
         except (SMTPNotSupported, ValueError) as error:
-            return Outcome(mail_id, "failed", f"Nicht zustellbar: {error}")
+            return Outcome(mail_id, DeliveryStatus.FAILED, f"Nicht zustellbar: {error}")
         except LeaseOver:  # not even the content was written
             self._client.close()
-            return Outcome(mail_id, "retry", LEASE_OVER)
+            return Outcome(mail_id, DeliveryStatus.RETRY, LEASE_OVER)
         except (SMTPException, OSError) as error:
             self._client.close()
             if self._client.data_sent:
-                return Outcome(mail_id, "retry", AFTER_DATA, ambiguous=True)
-            return Outcome(mail_id, "retry", f"Verbindung abgebrochen: {_describe(error)}")
-        return Outcome(mail_id, "sent")
+                return Outcome(mail_id, DeliveryStatus.RETRY, AFTER_DATA, ambiguous=True)
+            return Outcome(
+                mail_id, DeliveryStatus.RETRY, f"Verbindung abgebrochen: {_describe(error)}"
+            )
+        return Outcome(mail_id, DeliveryStatus.SENT)
 
     async def close(self) -> None:
         if self._client.is_connected:
@@ -263,7 +266,8 @@ class _Connection:
 
 
 def _answered(mail_id: int, error: SMTPResponseException) -> Outcome:
-    status: Literal["retry", "failed"] = "failed" if 500 <= error.code < 600 else "retry"
+    permanent = 500 <= error.code < 600
+    status = DeliveryStatus.FAILED if permanent else DeliveryStatus.RETRY
     return Outcome(mail_id, status, f"SMTP {error.code}: {error.message}")
 
 

@@ -13,10 +13,11 @@ from datetime import datetime, timedelta
 from icalendar import Calendar, Event
 
 from thekiz_flow.core import german
-from thekiz_flow.core.model import CANCELLED, COACHING, FeedEvent, Workflow
+from thekiz_flow.core.enums import ActivityKind, ActivityStatus
+from thekiz_flow.core.model import FeedEvent, Workflow
 
 PRODID = "-//ThEKiZ//thekiz-flow//DE"
-KINDS = {COACHING: "Begleitung"}  # anything else is a site visit
+KINDS = {ActivityKind.COACHING: "Begleitung"}  # anything else is a site visit
 VISIT = "Einrichtungsbesuch"
 
 
@@ -27,14 +28,14 @@ def uid(event: FeedEvent) -> str:
 def summary(event: FeedEvent) -> str:
     """Begleitung: Kita Pusteblume (abgesagt)"""
     text = f"{KINDS.get(event.kind, VISIT)}: {event.centre}"
-    return f"{text} (abgesagt)" if event.status == CANCELLED else text
+    return f"{text} (abgesagt)" if event.status == ActivityStatus.CANCELLED else text
 
 
 def description(event: FeedEvent, workflow: Workflow) -> str:
     lines = [f"{event.centre}, {event.district}", f"Stufe: {workflow.stage(event.stage).name}"]
     if event.hours is not None:
         lines.append(f"Umfang: {german.number(event.hours)} Stunden")
-    if event.status == CANCELLED:
+    if event.status == ActivityStatus.CANCELLED:
         lines.append(f"Abgesagt: {event.reason or 'ohne Angabe'}")
     return "\n".join(lines)
 
@@ -59,7 +60,7 @@ def calendar_feed(
         item.add("summary", summary(event))
         item.add("location", f"{event.centre}, {event.district}")
         item.add("description", description(event, workflow))
-        item.add("status", "CANCELLED" if event.status == CANCELLED else "CONFIRMED")
+        item.add("status", "CANCELLED" if event.status == ActivityStatus.CANCELLED else "CONFIRMED")
         item.add("transp", "TRANSPARENT")  # all day, but not busy all day
         calendar.add_component(item)
     data: bytes = calendar.to_ical()

@@ -8,17 +8,17 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 
 from thekiz_flow.core.budget import year_budget
+from thekiz_flow.core.enums import ActivityKind, ActivityStatus, OutboxStatus, Recipient
 from thekiz_flow.core.errors import InvalidInput, NotFound, Refused
 from thekiz_flow.core.labels import KIND_NAMES
-from thekiz_flow.core.model import COACHING, FAILED, PLANNED
+from thekiz_flow.core.model import ActivityFilter
+from thekiz_flow.core.outbox import NewMail
 from thekiz_flow.digest.aggregate import YearInput, build_digest_in_parts
 from thekiz_flow.digest.files import DigestFiles, digest_paths, write_digest
 from thekiz_flow.digest.model import Digest
 from thekiz_flow.service.lifecycle import LifecycleService
 from thekiz_flow.service.runtime import Runtime
-from thekiz_flow.store.activities import ActivityFilter
 from thekiz_flow.store.digest_queries import ByCentre
-from thekiz_flow.store.outbox import NewMail
 from thekiz_flow.store.repository import Repository
 
 DIGEST_RULE, OVERVIEW_RULE = "digest", "overview"
@@ -110,7 +110,7 @@ class DigestService:
         mail = NewMail(
             f"{DIGEST_RULE}:{year}",
             DIGEST_RULE,
-            "ministry",
+            Recipient.MINISTRY,
             recipient,
             rendered.subject,
             rendered.text,
@@ -119,7 +119,7 @@ class DigestService:
             attachments=(str(files.html), str(files.csv), str(files.xlsx)),
         )
         if not recipient:
-            mail = replace(mail, status=FAILED, problem="[mail] ministry fehlt")
+            mail = replace(mail, status=OutboxStatus.FAILED, problem="[mail] ministry fehlt")
         with self.rt.unit() as repo:
             return repo.outbox.add([mail], now) == 1
 
@@ -156,7 +156,7 @@ class DigestService:
         mail = NewMail(
             key,
             OVERVIEW_RULE,
-            "office",
+            Recipient.OFFICE,
             self.rt.mail.office,
             rendered.subject,
             rendered.text,
@@ -176,13 +176,19 @@ class DigestService:
             names = {c.id: c for c in repo.centres()}
             coaches = {c.id: c.name for c in repo.coaches()}
             ahead = repo.activities.find(
-                ActivityFilter(status=PLANNED, first=today, last=today + timedelta(days=30))
+                ActivityFilter(
+                    status=ActivityStatus.PLANNED, first=today, last=today + timedelta(days=30)
+                )
             )
             unrecorded = repo.activities.find(
-                ActivityFilter(kind=COACHING, status=PLANNED, last=today - timedelta(days=1))
+                ActivityFilter(
+                    kind=ActivityKind.COACHING,
+                    status=ActivityStatus.PLANNED,
+                    last=today - timedelta(days=1),
+                )
             )
             budget = self._budget_warnings(repo, today.year)
-            failed = repo.outbox.find(FAILED)
+            failed = repo.outbox.find(OutboxStatus.FAILED)
         return {
             "month": today,
             "today": today,

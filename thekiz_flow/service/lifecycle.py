@@ -8,18 +8,19 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 
 from thekiz_flow.core import german, validate
+from thekiz_flow.core.enums import ActivityKind, Recipient
 from thekiz_flow.core.errors import InvalidInput, NotFound, Refused, UserError
 from thekiz_flow.core.history import episode_start, facts_as_of
 from thekiz_flow.core.ids import unknown
 from thekiz_flow.core.labels import HELD_NOUNS
 from thekiz_flow.core.model import Centre, CentreFacts, StageChange, Transition, Verdict
+from thekiz_flow.core.outbox import NewMail
 from thekiz_flow.core.recommend import describe_unmet, unmet_trainings
 from thekiz_flow.service.planning import PlanningService, Trail
 from thekiz_flow.service.runtime import Runtime
-from thekiz_flow.store.outbox import NewMail
 from thekiz_flow.store.repository import Repository
 
-NOTIFIED = ("centre", "office")  # who hears of a stage change
+NOTIFIED = (Recipient.CENTRE, Recipient.OFFICE)  # who hears of a stage change
 BATCH = 1000  # centres checked, moved and re-planned at a time
 BATCH_FIELDS = ("all_in_stage",)  # the field a message on choosing centres names
 
@@ -80,7 +81,7 @@ class Eligibility:
     recommendations: tuple[str, ...] = ()  # trainings the stage expects, not taken up yet
 
 
-def not_cutting_through(held: Mapping[str, tuple[int, date]], day: date) -> None:
+def not_cutting_through(held: Mapping[ActivityKind, tuple[int, date]], day: date) -> None:
     """Refuse a stage change from ``day`` on if sessions or site visits were held on that
     day or later (``held``: kind -> (how many, the last day)): they would fall into the new
     stage. Not even --force overrides this: the record stays whole."""
@@ -205,7 +206,7 @@ class LifecycleService:
         self,
         centres: Sequence[Centre],
         trail: Trail,
-        later: Mapping[int, Mapping[str, tuple[int, date]]],
+        later: Mapping[int, Mapping[ActivityKind, tuple[int, date]]],
         request: _Request,
         report: BatchReport,
     ) -> list[tuple[StageChange, Centre, str | None]]:

@@ -21,12 +21,14 @@ from datetime import datetime, timedelta
 from functools import cached_property
 
 from thekiz_flow.core import validate
+from thekiz_flow.core.enums import DeliveryStatus, OutboxStatus, Recipient
 from thekiz_flow.core.errors import InvalidInput
 from thekiz_flow.core.ids import unknown
-from thekiz_flow.core.model import FAILED, OUTBOX_STATUSES, Mail
+from thekiz_flow.core.model import Mail
+from thekiz_flow.core.outbox import Claim, NewMail, OutboxRow, Retry
 from thekiz_flow.mail.delivery import Backend, Outcome, make_backend
 from thekiz_flow.service.runtime import Runtime
-from thekiz_flow.store.outbox import Claim, NewMail, OutboxRow, OutboxStore, Retry
+from thekiz_flow.store.outbox import OutboxStore
 
 PAGE = 50  # messages on a page of the outbox
 MAX_ATTEMPTS = 8  # per round: a manual retry of a failed message starts another round
@@ -55,9 +57,9 @@ class DispatchReport:
 class OutboxPage:
     """One page of the outbox, the newest first, and whether there are more either side."""
 
-    status: str | None  # as the outbox spells it; None: every message
+    status: OutboxStatus | None  # None: every message
     rows: list[OutboxRow]
-    counts: dict[str, int]  # messages per status, of the whole outbox
+    counts: dict[OutboxStatus, int]  # messages per status, of the whole outbox
     newer: bool
     older: bool
 
@@ -166,9 +168,9 @@ class OutboxService:
         failures: list[tuple[Claim, Outcome]] = []
         for outcome in outcomes:
             claim = by_id[outcome.mail_id]
-            if outcome.status == "sent":
+            if outcome.status == DeliveryStatus.SENT:
                 sent.append(claim)
-            elif outcome.status == "retry" and claim.attempt % MAX_ATTEMPTS:
+            elif outcome.status == DeliveryStatus.RETRY and claim.attempt % MAX_ATTEMPTS:
                 when = now + backoff(claim.attempt)
                 retries.append(Retry(claim, outcome.error or "", when, outcome.ambiguous))
             else:
@@ -181,7 +183,7 @@ class OutboxService:
     def _fail(self, store: OutboxStore, claim: Claim, outcome: Outcome, now: datetime) -> bool:
         """Failed for good (a retry out of attempts too), if the claim still held."""
         error = outcome.error or ""
-        if outcome.status == "retry":
+        if outcome.status == DeliveryStatus.RETRY:
             error = f"nach {claim.attempt} Versuchen aufgegeben: {error}"
         if not store.mark_failed(claim, error, outcome.ambiguous):
             return False
@@ -197,7 +199,7 @@ class OutboxService:
         notice = NewMail(
             f"{NOTICE_RULE}:{claim.mail.id}",
             NOTICE_RULE,
-            "office",
+            Recipient.OFFICE,
             self.rt.mail.office,
             rendered.subject,
             rendered.text,
@@ -206,7 +208,7 @@ class OutboxService:
         )
         store.add([notice], now)
 
-    def rows(self, status: str | None = None) -> list[OutboxRow]:
+    def rows(self, status: OutboxStatus | None = None) -> list[OutboxRow]:
         with self.rt.unit() as repo:
             return repo.outbox.find(status)
 
@@ -219,16 +221,17 @@ class OutboxService:
     ) -> OutboxPage:
         """``size`` messages (of ``status``), the newest first: older than message ``before``
         or, a page back, newer than message ``after``."""
+        wanted = None
         if status is not None:
-            status = validate.choice("status", status, OUTBOX_STATUSES, "unbekannter Status")
+            wanted = validate.choice("status", status, OutboxStatus, "unbekannter Status")
         with self.rt.unit() as repo:
             store = repo.outbox
-            rows = store.newest(status, size + 1, before, None if before else after)
+            rows = store.newest(wanted, size + 1, before, None if before else after)
             counts = store.counts()
         if after is not None and before is None:
-            return OutboxPage(status, rows[-size:], counts, newer=len(rows) > size, older=True)
+            return OutboxPage(wanted, rows[-size:], counts, newer=len(rows) > size, older=True)
         newer = before is not None
-        return OutboxPage(status, rows[:size], counts, newer=newer, older=len(rows) > size)
+        return OutboxPage(wanted, rows[:size], counts, newer=newer, older=len(rows) > size)
 
     def retry(self, outbox_id: int) -> OutboxRow:
         """Send a failed message again at the next dispatch."""
@@ -237,7 +240,7 @@ class OutboxService:
             row = store.get(outbox_id)
             if row is None:
                 raise unknown("outbox", outbox_id)
-            if row.status != FAILED or not row.recipient:
+            if row.status != OutboxStatus.FAILED or not row.recipient:
                 why = "hat keine Adresse" if not row.recipient else f"ist {row.status}"
                 raise InvalidInput(
                     None,

@@ -7,9 +7,8 @@ from datetime import date
 
 from thekiz_flow.core.budget import MonthLoad, YearBudget, coach_load, year_budget
 from thekiz_flow.core.ids import unknown
-from thekiz_flow.core.model import Activity, Coach
+from thekiz_flow.core.model import Activity, ActivityFilter, Coach
 from thekiz_flow.service.runtime import Runtime
-from thekiz_flow.store.activities import ActivityFilter
 
 LOAD_MONTHS = 12
 

@@ -9,8 +9,9 @@ from decimal import Decimal
 
 from thekiz_flow.core import validate
 from thekiz_flow.core.calendar import WorkCalendar
+from thekiz_flow.core.enums import ActivityStatus
 from thekiz_flow.core.errors import InvalidInput
-from thekiz_flow.core.model import PLANNED, Activity, Centre, StageChange
+from thekiz_flow.core.model import Activity, Centre, StageChange
 from thekiz_flow.core.planning import (
     PLANNED_KINDS,
     PlanChanges,
@@ -158,7 +159,9 @@ class PlanningService:
         idle = [c.id for c in centres if not self.active(c)]
         existing = repo.activities.for_planning(active, PLANNED_KINDS)
         existing.update(
-            repo.activities.for_planning(idle, PLANNED_KINDS, status=PLANNED, first=cancel_from)
+            repo.activities.for_planning(
+                idle, PLANNED_KINDS, status=ActivityStatus.PLANNED, first=cancel_from
+            )
         )
         return existing
 
@@ -179,7 +182,7 @@ class PlanningService:
         }
         coaches = (repo.coach(i) for i in wanted_coaches - rates.keys() if i is not None)
         rates.update((coach.id, coach.rate) for coach in coaches if coach is not None)
-        repo.activities.insert_many(inserts, PLANNED, rates)
+        repo.activities.insert_many(inserts, ActivityStatus.PLANNED, rates)
         updates: list[tuple[int, dict[str, object]]] = []
         for changes in all_changes:
             for stored, wanted, fields in changes.update:

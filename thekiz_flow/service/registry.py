@@ -9,6 +9,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from thekiz_flow.core import german, validate
+from thekiz_flow.core.enums import CentreSort, Recipient
 from thekiz_flow.core.errors import Field, InvalidInput, NotFound
 from thekiz_flow.core.ids import MAX_ID
 from thekiz_flow.core.model import (
@@ -18,6 +19,7 @@ from thekiz_flow.core.model import (
     CentreEdit,
     CentreInput,
     CentrePage,
+    CentreQuery,
     CentreSearch,
     Coach,
     NewCentre,
@@ -28,13 +30,11 @@ from thekiz_flow.core.reminders import activity_of
 from thekiz_flow.service.csvfiles import read_centres
 from thekiz_flow.service.planning import PlanningService
 from thekiz_flow.service.runtime import Runtime
-from thekiz_flow.store.centre_query import SORTS, CentreQuery
 from thekiz_flow.store.repository import Repository
 
 MAX_RATE = Decimal("1000")
 IMPORT_REASON = "Übernahme der bestehenden Stufe"
 PAGE_SIZE = 50  # centres per page of the list
-COACH_ROLE = "coach"  # the reminders' recipient role of a centre's coach
 WITHDRAWN_REASON = "zurückgezogen: die Einrichtung hat eine andere Prozessbegleitung"
 #: What ``update_centre`` changes: the fields of a ``CentreEdit``.
 CHANGEABLE: tuple[Field, ...] = ("name", "district", "email", "carrier", "weekday", "coach")
@@ -195,7 +195,7 @@ class RegistryService:
                 coach_id=self._coach_filter(repo, search.coach),
                 without_coach=search.coach == NO_COACH,
                 text=validate.text("text", search.text, required=False),
-                sort=validate.choice("sort", search.sort, SORTS, "unbekannte Sortierung"),
+                sort=validate.choice("sort", search.sort, CentreSort, "unbekannte Sortierung"),
                 stages=list(self.rt.workflow.stages),
                 offset=(page - 1) * PAGE_SIZE,
                 limit=PAGE_SIZE,
@@ -294,7 +294,7 @@ class RegistryService:
         store = repo.outbox
         stale = [
             row
-            for row in store.unsent(centre.id, COACH_ROLE)
+            for row in store.unsent(centre.id, Recipient.COACH)
             if (activity := activity_of(row.key)) is None or activity in handed
         ]
         return store.withdraw(stale, WITHDRAWN_REASON)

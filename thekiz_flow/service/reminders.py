@@ -6,7 +6,8 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from thekiz_flow.core.budget import BudgetYear, budget_year
-from thekiz_flow.core.model import MISSED, ReminderRule
+from thekiz_flow.core.enums import Follows, Judgement, OutboxStatus
+from thekiz_flow.core.model import ReminderRule
 from thekiz_flow.core.occurrences import (
     Coaches,
     activity_dues,
@@ -20,11 +21,10 @@ from thekiz_flow.core.occurrences import (
     eligible_dues,
     stage_start_dues,
 )
-from thekiz_flow.core.reminders import MISSED as JUDGED_MISSED
+from thekiz_flow.core.outbox import NewMail
 from thekiz_flow.core.reminders import Due, Window
 from thekiz_flow.service.runtime import Runtime
 from thekiz_flow.store.activities import chunks
-from thekiz_flow.store.outbox import NewMail
 from thekiz_flow.store.repository import Repository
 
 
@@ -59,11 +59,11 @@ class ReminderService:
         gathering = Gathering(repo, window, {coach.id: coach for coach in repo.coaches()})
         for rule in self.rt.workflow.reminders:
             gatherer = {
-                "activity": self._activities,
-                "stage_start": self._stage_starts,
-                "eligible": self._eligible,
-                "budget": self._budget,
-                "training_deadline": self._deadlines,
+                Follows.ACTIVITY: self._activities,
+                Follows.STAGE_START: self._stage_starts,
+                Follows.ELIGIBLE: self._eligible,
+                Follows.BUDGET: self._budget,
+                Follows.TRAINING_DEADLINE: self._deadlines,
             }[rule.follows]
             dues += gatherer(gathering, rule)
         return dues
@@ -78,7 +78,7 @@ class ReminderService:
         mails = (self._mail(due, now) for due in fresh)  # rendered as they are inserted
         report = ReminderReport(
             due=len(dues),
-            missed=sum(d.verdict == JUDGED_MISSED for d in fresh),
+            missed=sum(d.verdict == Judgement.MISSED for d in fresh),
             new=store.add(mails, now),
         )
         store.set_last_tick(now)
@@ -171,4 +171,6 @@ class ReminderService:
         mail = self.rt.compose(
             due.key, due.rule.id, due.rule.template, due.role, due.context, due.occurrence
         )
-        return replace(mail, status=MISSED) if due.verdict == JUDGED_MISSED else mail
+        return (
+            replace(mail, status=OutboxStatus.MISSED) if due.verdict == Judgement.MISSED else mail
+        )

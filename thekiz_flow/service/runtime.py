@@ -20,16 +20,17 @@ from thekiz_flow.core import german, validate
 from thekiz_flow.core.calendar import WorkCalendar
 from thekiz_flow.core.clock import Clock, local_today
 from thekiz_flow.core.derived import derived_dates
+from thekiz_flow.core.enums import OutboxStatus, Recipient
 from thekiz_flow.core.errors import Field, InvalidInput, NotFound
 from thekiz_flow.core.ids import id_in_range, unknown
-from thekiz_flow.core.model import FAILED, Centre, Coach, StageChange, Workflow
+from thekiz_flow.core.model import Centre, Coach, StageChange, Workflow
+from thekiz_flow.core.outbox import NewMail
 from thekiz_flow.core.planning import plan_stamp
 from thekiz_flow.core.recipients import address
 from thekiz_flow.core.rules import Lifecycle
 from thekiz_flow.mail.delivery import Backend
 from thekiz_flow.mail.render import Renderer
 from thekiz_flow.store.migrate import require_current
-from thekiz_flow.store.outbox import NewMail
 from thekiz_flow.store.repository import Repository
 from thekiz_flow.store.simulation import RealClock
 from thekiz_flow.workflow.config import DigestSettings, MailSettings
@@ -142,7 +143,7 @@ class Runtime:
         key: str,
         rule: str,
         template: str,
-        role: str,
+        role: Recipient,
         context: Mapping[str, object],
         due_at: datetime,
     ) -> NewMail:
@@ -164,7 +165,7 @@ class Runtime:
                 "",
                 due_at,
                 centre.id,
-                FAILED,
+                OutboxStatus.FAILED,
                 problem,
             )
         rendered = self.renderer.render(template, context)

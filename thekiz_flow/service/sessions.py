@@ -8,20 +8,12 @@ from datetime import date
 from decimal import Decimal
 
 from thekiz_flow.core import german, validate
+from thekiz_flow.core.enums import ActivityKind, ActivityStatus
 from thekiz_flow.core.errors import Field, InvalidInput, Refused
 from thekiz_flow.core.history import Change, first_entry, stay_on
 from thekiz_flow.core.ids import parse_id, unknown
 from thekiz_flow.core.labels import HELD_NOUNS
-from thekiz_flow.core.model import (
-    CANCELLED,
-    COACHING,
-    HELD,
-    PLANNED,
-    SITE_VISIT,
-    Activity,
-    Centre,
-    PlannedActivity,
-)
+from thekiz_flow.core.model import Activity, Centre, PlannedActivity
 from thekiz_flow.service.planning import PlanningService
 from thekiz_flow.service.runtime import Runtime
 from thekiz_flow.store.repository import Repository
@@ -34,7 +26,9 @@ class SessionService:
         self.rt = rt
         self.planning = planning
 
-    def _activity(self, repo: Repository, activity_id: int, kind: str | None = None) -> Activity:
+    def _activity(
+        self, repo: Repository, activity_id: int, kind: ActivityKind | None = None
+    ) -> Activity:
         found = repo.activities.get(activity_id)
         if found is None:
             raise unknown("activity", activity_id)
@@ -43,9 +37,9 @@ class SessionService:
         return found
 
     def _planned(self, repo: Repository, activity_id: int) -> Activity:
-        found = self._activity(repo, activity_id, COACHING)
-        if found.status != PLANNED:
-            state = "gehalten" if found.status == HELD else "abgesagt"
+        found = self._activity(repo, activity_id, ActivityKind.COACHING)
+        if found.status != ActivityStatus.PLANNED:
+            state = "gehalten" if found.status == ActivityStatus.HELD else "abgesagt"
             raise Refused(f"Termin {activity_id} ist schon {state}")
         return found
 
@@ -70,7 +64,7 @@ class SessionService:
             raise InvalidInput(field, f"{german.short_date(day)} liegt in der Vergangenheit")
         return day
 
-    def _stage_held(self, repo: Repository, centre: Centre, day: date, kind: str) -> str:
+    def _stage_held(self, repo: Repository, centre: Centre, day: date, kind: ActivityKind) -> str:
         """The stage the centre was in on ``day`` if that stage has activities of ``kind``
         (coaching sessions, site visits); else :class:`Refused` saying where the day lies."""
         history = repo.history(centre.id)
@@ -122,10 +116,18 @@ class SessionService:
                 "rate": rate,
                 "stage": stage,
             }
-            if not repo.activities.set_status(session.id, HELD, expected=PLANNED, **values):
+            if not repo.activities.set_status(
+                session.id, ActivityStatus.HELD, expected=ActivityStatus.PLANNED, **values
+            ):
                 raise Refused(f"Termin {session.id} wurde gleichzeitig geändert")
             return replace(
-                session, status=HELD, date=day, hours=amount, note=text, rate=rate, stage=stage
+                session,
+                status=ActivityStatus.HELD,
+                date=day,
+                hours=amount,
+                note=text,
+                rate=rate,
+                stage=stage,
             )
 
     def _session_for(self, repo: Repository, ref: str, day: date) -> tuple[Activity, str]:
@@ -133,19 +135,19 @@ class SessionService:
         text = ref.strip()
         if text[:1] in ("E", "e") and text[1:].isascii() and text[1:].isdigit():
             centre = self.rt.centre(repo, parse_id("id", "centre", text[1:]))
-            stage = self._stage_held(repo, centre, day, COACHING)
+            stage = self._stage_held(repo, centre, day, ActivityKind.COACHING)
             month = [
                 a
                 for a in repo.activities.of_centre(centre.id)
-                if a.kind == COACHING
-                and a.status == PLANNED
+                if a.kind == ActivityKind.COACHING
+                and a.status == ActivityStatus.PLANNED
                 and (a.date.year, a.date.month) == (day.year, day.month)
             ]
             found = month[0] if month else self._new_session(repo, centre, stage, day, "held")
             return found, stage
         session = self._planned(repo, parse_id("id", "activity", text))
         centre = self.rt.centre(repo, session.centre_id)
-        return session, self._stage_held(repo, centre, day, COACHING)
+        return session, self._stage_held(repo, centre, day, ActivityKind.COACHING)
 
     def _new_session(
         self, repo: Repository, centre: Centre, stage_id: str, day: date, prefix: str
@@ -157,14 +159,21 @@ class SessionService:
         taken = {a.key for a in repo.activities.of_centre(centre.id)}
         number = 1 + sum(1 for k in taken if k.startswith(f"{prefix}:{day.isoformat()}:"))
         wanted = PlannedActivity(
-            f"{prefix}:{day.isoformat()}:{number}", COACHING, stage_id, day, hours, coach_id
+            f"{prefix}:{day.isoformat()}:{number}",
+            ActivityKind.COACHING,
+            stage_id,
+            day,
+            hours,
+            coach_id,
         )
-        return repo.activities.insert_one(centre.id, wanted, PLANNED, self._rates(repo, coach_id))
+        return repo.activities.insert_one(
+            centre.id, wanted, ActivityStatus.PLANNED, self._rates(repo, coach_id)
+        )
 
     def get(self, activity_id: int) -> tuple[Activity, Centre]:
         """A coaching session and its centre (e.g. to check who may record it)."""
         with self.rt.unit() as repo:
-            found = self._activity(repo, activity_id, COACHING)
+            found = self._activity(repo, activity_id, ActivityKind.COACHING)
             return found, self.rt.centre(repo, found.centre_id)
 
     def move(self, activity_id: int, day: date, reason: str | None = None) -> Activity:
@@ -184,8 +193,10 @@ class SessionService:
         why = validate.required_text("reason", reason, limit=2000)
         with self.rt.unit() as repo:
             session = self._planned(repo, activity_id)
-            repo.activities.set_status(session.id, CANCELLED, expected=PLANNED, reason=why)
-            return replace(session, status=CANCELLED, reason=why)
+            repo.activities.set_status(
+                session.id, ActivityStatus.CANCELLED, expected=ActivityStatus.PLANNED, reason=why
+            )
+            return replace(session, status=ActivityStatus.CANCELLED, reason=why)
 
     def request(self, centre_id: int, day: date, hours: str | None = None) -> Activity:
         """A session on request (Konsultationseinrichtung, or an extra one in any stage)."""
@@ -195,7 +206,7 @@ class SessionService:
             centre = self.rt.centre(repo, centre_id)
             self._working_day(repo, centre.id, day, "date")
             stage = self.rt.workflow.stage(centre.stage)
-            if not stage.offers(COACHING):
+            if not stage.offers(ActivityKind.COACHING):
                 raise Refused(f"Einrichtung {centre.id} ist in der Stufe {stage.name}")
             session = self._new_session(repo, centre, stage.id, day, "request")
             if amount is not None:
@@ -209,11 +220,15 @@ class SessionService:
         text = validate.text("note", note, required=False, limit=2000)
         with self.rt.unit() as repo:
             centre = self.rt.centre(repo, centre_id)
-            stage = self._stage_held(repo, centre, day, SITE_VISIT)
-            visits = [a for a in repo.activities.of_centre(centre.id) if a.kind == SITE_VISIT]
-            if any(a.status == HELD and a.date == day for a in visits):  # e.g. sent twice
+            stage = self._stage_held(repo, centre, day, ActivityKind.SITE_VISIT)
+            visits = [
+                a for a in repo.activities.of_centre(centre.id) if a.kind == ActivityKind.SITE_VISIT
+            ]
+            if any(
+                a.status == ActivityStatus.HELD and a.date == day for a in visits
+            ):  # e.g. sent twice
                 raise Refused(f"Einrichtungsbesuch am {german.short_date(day)} ist schon erfasst")
-            planned = [a for a in visits if a.status == PLANNED and a.stage == stage]
+            planned = [a for a in visits if a.status == ActivityStatus.PLANNED and a.stage == stage]
             if planned:
                 visit = planned[0]
             else:
@@ -222,8 +237,10 @@ class SessionService:
                     raise Refused(
                         f"Einrichtungsbesuch am {german.short_date(day)} ist schon erfasst"
                     )
-                wanted = PlannedActivity(key, SITE_VISIT, stage, day)
-                visit = repo.activities.insert_one(centre.id, wanted, PLANNED, {})
-            repo.activities.set_status(visit.id, HELD, expected=PLANNED, date=day, note=text)
+                wanted = PlannedActivity(key, ActivityKind.SITE_VISIT, stage, day)
+                visit = repo.activities.insert_one(centre.id, wanted, ActivityStatus.PLANNED, {})
+            repo.activities.set_status(
+                visit.id, ActivityStatus.HELD, expected=ActivityStatus.PLANNED, date=day, note=text
+            )
             self.rt.refresh(repo, centre.id)
-            return replace(visit, status=HELD, date=day, note=text)
+            return replace(visit, status=ActivityStatus.HELD, date=day, note=text)

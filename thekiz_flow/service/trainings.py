@@ -8,21 +8,19 @@ from datetime import date
 from pathlib import Path
 
 from thekiz_flow.core import german, validate
+from thekiz_flow.core.enums import ActivityStatus
 from thekiz_flow.core.errors import Field, InvalidInput, NotFound, Refused
 from thekiz_flow.core.ids import unknown
 from thekiz_flow.core.model import (
-    CANCELLED,
-    HELD,
-    PLANNED,
-    WAITING,
     Activity,
+    NewTraining,
     Training,
     TrainingInput,
 )
 from thekiz_flow.service.csvfiles import read_trainings
 from thekiz_flow.service.runtime import Runtime
 from thekiz_flow.store.repository import Repository
-from thekiz_flow.store.trainings import NewTraining, TrainingStore
+from thekiz_flow.store.trainings import TrainingStore
 
 MAX_CAPACITY = 1000
 MAX_REASON = 2000
@@ -34,7 +32,7 @@ class Enrolment:
 
     centre_id: int
     centre_name: str
-    status: str
+    status: ActivityStatus
     position: int | None  # the place on the waiting list
     reason: str | None  # why it was cancelled
 
@@ -150,14 +148,14 @@ class TrainingService:
         return training, found
 
     def _set_status(
-        self, repo: Repository, enrolment: Activity, status: str, **values: object
+        self, repo: Repository, enrolment: Activity, status: ActivityStatus, **values: object
     ) -> None:
         if not repo.activities.set_status(
             enrolment.id, status, expected=enrolment.status, **values
         ):
             raise Refused("die Anmeldung wurde gleichzeitig geändert; bitte erneut versuchen")
 
-    def enrol(self, training_id: int, centre_id: int) -> tuple[str, int | None]:
+    def enrol(self, training_id: int, centre_id: int) -> tuple[ActivityStatus, int | None]:
         """Planned if a seat is free, else waiting: (status, place on the waiting list)."""
         today = self.rt.today()
         with self.rt.unit() as repo:
@@ -178,11 +176,15 @@ class TrainingService:
                     "keine Anmeldung mehr möglich",
                 )
             current = store.enrolment(training.id, centre.id)
-            if current is not None and current.status != CANCELLED:
+            if current is not None and current.status != ActivityStatus.CANCELLED:
                 raise InvalidInput(None, f"{_state(current)}; keine zweite Anmeldung möglich")
-            status = PLANNED if store.enrolled(training.id) < training.capacity else WAITING
+            status = (
+                ActivityStatus.PLANNED
+                if store.enrolled(training.id) < training.capacity
+                else ActivityStatus.WAITING
+            )
             stored = store.enrol(training, centre.id, centre.stage, status)
-            return status, None if status == PLANNED else store.position(stored)
+            return status, None if status == ActivityStatus.PLANNED else store.position(stored)
 
     def attended(self, training_id: int, centre_id: int, on: date | None = None) -> None:
         """Record that a centre with a seat took part (planned -> held)."""
@@ -194,9 +196,9 @@ class TrainingService:
                     "on",
                     f"die Fortbildung {training.id} ist erst am {german.short_date(training.date)}",
                 )
-            if enrolment.status != PLANNED:
+            if enrolment.status != ActivityStatus.PLANNED:
                 raise InvalidInput(None, f"{_state(enrolment)}; keine Teilnahme zu vermerken")
-            self._set_status(repo, enrolment, HELD)
+            self._set_status(repo, enrolment, ActivityStatus.HELD)
 
     def cancel_enrolment(self, training_id: int, centre_id: int, reason: str) -> int | None:
         """Cancel a seat or a place on the waiting list; returns the centre that moved up.
@@ -208,10 +210,10 @@ class TrainingService:
         with self.rt.unit() as repo:
             store = repo.trainings
             training, enrolment = self._enrolment(repo, store, training_id, centre_id)
-            if enrolment.status not in (PLANNED, WAITING):
+            if enrolment.status not in (ActivityStatus.PLANNED, ActivityStatus.WAITING):
                 raise InvalidInput(None, f"{_state(enrolment)}; nichts abzumelden")
-            self._set_status(repo, enrolment, CANCELLED, reason=why)
-            if enrolment.status == WAITING or training.date < today:
+            self._set_status(repo, enrolment, ActivityStatus.CANCELLED, reason=why)
+            if enrolment.status == ActivityStatus.WAITING or training.date < today:
                 return None
             moved = store.fill_seat(training)
             return None if moved is None else moved.centre_id
@@ -226,7 +228,7 @@ class TrainingService:
         waiting = 0
         for activity, name in rows:
             position = None
-            if activity.status == WAITING:
+            if activity.status == ActivityStatus.WAITING:
                 waiting += 1
                 position = waiting
             result.append(
@@ -238,9 +240,10 @@ class TrainingService:
 def _state(enrolment: Activity) -> str:
     """Where an enrolment stands, as a German clause."""
     centre, training = enrolment.centre_id, enrolment.training_id
-    return {
-        PLANNED: f"Einrichtung {centre} ist zur Fortbildung {training} angemeldet",
-        WAITING: f"Einrichtung {centre} steht für die Fortbildung {training} auf der Warteliste",
-        HELD: f"Einrichtung {centre} hat an der Fortbildung {training} teilgenommen",
-        CANCELLED: f"Einrichtung {centre} ist von der Fortbildung {training} abgemeldet",
-    }[enrolment.status]
+    verbs = {
+        ActivityStatus.PLANNED: f"ist zur Fortbildung {training} angemeldet",
+        ActivityStatus.WAITING: f"steht für die Fortbildung {training} auf der Warteliste",
+        ActivityStatus.HELD: f"hat an der Fortbildung {training} teilgenommen",
+        ActivityStatus.CANCELLED: f"ist von der Fortbildung {training} abgemeldet",
+    }
+    return f"Einrichtung {centre} {verbs[enrolment.status]}"

@@ -31,15 +31,11 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import Engine
 
 from thekiz_flow.core import validate
+from thekiz_flow.core.enums import Role
 from thekiz_flow.core.errors import Busy, Field, InvalidInput, NotFound, Throttled
+from thekiz_flow.core.users import User, WebSession
 from thekiz_flow.service.runtime import Runtime
 from thekiz_flow.store.repository import Repository
-from thekiz_flow.store.users import (
-    COACH,
-    ROLES,
-    User,
-    WebSession,
-)
 
 MIN_PASSWORD = 12  # characters
 HASHER = PasswordHasher()  # argon2id with the library's recommended cost (RFC 9106)
@@ -143,8 +139,8 @@ class UserService:
     def add(self, email: str, role: str, password: str, coach_ref: str | None = None) -> int:
         """A new user; a coach's user is linked to the coach with ``coach_ref`` or their e-mail."""
         address = validate.email("email", email).lower()
-        checked_role = validate.choice("role", role, ROLES, "unbekannte Rolle")
-        if coach_ref is not None and checked_role != COACH:
+        checked_role = validate.choice("role", role, Role, "unbekannte Rolle")
+        if coach_ref is not None and checked_role != Role.COACH:
             raise InvalidInput("coach", "nur für die Rolle coach")
         password_hash = hash_password(password)
         with self.rt.unit() as repo:
@@ -152,7 +148,7 @@ class UserService:
             if store.credentials(address) is not None:
                 raise InvalidInput("email", f"einen Zugang für {address} gibt es schon")
             coach_id = None
-            if checked_role == COACH:
+            if checked_role == Role.COACH:
                 coach_id = self.rt.coach(repo, coach_ref or address).id
             return store.add(address, checked_role, password_hash, coach_id, self.rt.clock.now())
 

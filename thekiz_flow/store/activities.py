@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
@@ -23,19 +22,17 @@ from sqlalchemy import (
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.types import TypeEngine
 
-from thekiz_flow.core.model import (
-    CANCELLED,
-    COACHING,
-    PLANNED,
-    SITE_VISIT,
-    Activity,
-    PlannedActivity,
-)
+from thekiz_flow.core.enums import ActivityKind, ActivityStatus
+from thekiz_flow.core.model import Activity, ActivityFilter, PlannedActivity
 from thekiz_flow.store.tables import activities, handovers
 
 CHUNK = 900  # ids per IN list: below SQLite's limit of bound parameters
 REVISED = activities.c.revision + 1  # every change counts (a calendar feed's SEQUENCE)
-FEED_KINDS = (COACHING, SITE_VISIT)  # what a coach's calendar feed shows of their centres
+FEED_KINDS = (ActivityKind.COACHING, ActivityKind.SITE_VISIT)  # what a coach's feed shows
+# A stored kind or status as its member: a lookup, for the many rows planning and the
+# reminders read (several times faster than calling the enum).
+KIND_OF = {kind.value: kind for kind in ActivityKind}
+STATUS_OF = {status.value: status for status in ActivityStatus}
 
 
 def chunks(ids: Sequence[int]) -> list[Sequence[int]]:
@@ -83,11 +80,11 @@ def activity_from_row(row: Row[Any]) -> Activity:
     return Activity(
         id=row.id,
         centre_id=row.centre_id,
-        kind=row.kind,
+        kind=KIND_OF[row.kind],
         key=row.key,
         stage=row.stage,
         date=row.date,
-        status=row.status,
+        status=STATUS_OF[row.status],
         hours=None if row.hours is None else Decimal(row.hours),
         coach_id=row.coach_id,
         rate=None if row.rate is None else Decimal(row.rate),
@@ -111,11 +108,11 @@ def planning_activity(row: Row[Any]) -> Activity:
     return Activity(
         row.id,
         row.centre_id,
-        row.kind,
+        KIND_OF[row.kind],
         row.key,
         row.stage,
         row.date,
-        row.status,
+        STATUS_OF[row.status],
         hours,
         row.coach_id,
         moved=bool(row.moved),
@@ -126,30 +123,22 @@ def _by_date(activity: Activity) -> tuple[date, int]:
     return activity.date, activity.id
 
 
-@dataclass(frozen=True)
-class ActivityFilter:
-    centre_id: int | None = None
-    coach_id: int | None = None
-    kind: str | None = None
-    status: str | None = None
-    first: date | None = None
-    last: date | None = None
-
-    def apply(self, stmt: Select[Any]) -> Select[Any]:
-        c = activities.c
-        for column, value in (
-            (c.centre_id, self.centre_id),
-            (c.coach_id, self.coach_id),
-            (c.kind, self.kind),
-            (c.status, self.status),
-        ):
-            if value is not None:
-                stmt = stmt.where(column == value)
-        if self.first is not None:
-            stmt = stmt.where(c.date >= self.first)
-        if self.last is not None:
-            stmt = stmt.where(c.date <= self.last)
-        return stmt
+def filtered(stmt: Select[Any], where: ActivityFilter) -> Select[Any]:
+    """``stmt`` limited to the activities ``where`` finds."""
+    c = activities.c
+    for column, value in (
+        (c.centre_id, where.centre_id),
+        (c.coach_id, where.coach_id),
+        (c.kind, where.kind),
+        (c.status, where.status),
+    ):
+        if value is not None:
+            stmt = stmt.where(column == value)
+    if where.first is not None:
+        stmt = stmt.where(c.date >= where.first)
+    if where.last is not None:
+        stmt = stmt.where(c.date <= where.last)
+    return stmt
 
 
 class ActivityStore:
@@ -164,7 +153,7 @@ class ActivityStore:
         return None if row is None else activity_from_row(row)
 
     def find(self, where: ActivityFilter) -> list[Activity]:
-        stmt = where.apply(select(activities)).order_by(activities.c.date, activities.c.id)
+        stmt = filtered(select(activities), where).order_by(activities.c.date, activities.c.id)
         return [activity_from_row(r) for r in self.conn.execute(stmt)]
 
     def of_centre(self, centre_id: int) -> list[Activity]:
@@ -173,9 +162,9 @@ class ActivityStore:
     def for_planning(
         self,
         centre_ids: Sequence[int],
-        kinds: Sequence[str],
+        kinds: Sequence[ActivityKind],
         *,
-        status: str | None = None,
+        status: ActivityStatus | None = None,
         first: date | None = None,
     ) -> dict[int, list[Activity]]:
         """The activities of these kinds (in ``status``, dated from ``first``) by centre, by
@@ -198,7 +187,7 @@ class ActivityStore:
     def insert_many(
         self,
         planned: Sequence[tuple[int, Sequence[PlannedActivity]]],
-        status: str,
+        status: ActivityStatus,
         rates: dict[int, Decimal],
     ) -> None:
         """Insert the planned activities of many centres (centre, its activities) at once."""
@@ -222,9 +211,9 @@ class ActivityStore:
         """Cancel planned activities (others are left alone) with one reason."""
         if activity_ids:
             stmt = update(activities).where(
-                activities.c.id == bindparam("ident"), activities.c.status == PLANNED
+                activities.c.id == bindparam("ident"), activities.c.status == ActivityStatus.PLANNED
             )
-            values = {"status": CANCELLED, "reason": reason, "recorded_at": self.now}
+            values = {"status": ActivityStatus.CANCELLED, "reason": reason, "recorded_at": self.now}
             stmt = stmt.values(revision=REVISED, **values)
             self.conn.execute(stmt, [{"ident": i} for i in activity_ids])
 
@@ -232,7 +221,7 @@ class ActivityStore:
         self,
         centre_id: int,
         planned: Sequence[PlannedActivity],
-        status: str,
+        status: ActivityStatus,
         rates: dict[int, Decimal],
     ) -> list[int]:
         if not planned:
@@ -244,7 +233,7 @@ class ActivityStore:
     def _columns(
         self,
         by_centre: Sequence[tuple[int, Sequence[PlannedActivity]]],
-        status: str,
+        status: ActivityStatus,
         rates: dict[int, Decimal],
     ) -> dict[str, Sequence[object]]:
         """The new rows of (centre, its planned activities), column by column."""
@@ -265,7 +254,11 @@ class ActivityStore:
         }
 
     def insert_one(
-        self, centre_id: int, planned: PlannedActivity, status: str, rates: dict[int, Decimal]
+        self,
+        centre_id: int,
+        planned: PlannedActivity,
+        status: ActivityStatus,
+        rates: dict[int, Decimal],
     ) -> Activity:
         (new_id,) = self.insert(centre_id, [planned], status, rates)
         stored = self.get(new_id)
@@ -273,7 +266,12 @@ class ActivityStore:
         return stored
 
     def set_status(
-        self, activity_id: int, status: str, *, expected: str | None = None, **values: object
+        self,
+        activity_id: int,
+        status: ActivityStatus,
+        *,
+        expected: ActivityStatus | None = None,
+        **values: object,
     ) -> bool:
         """Change one activity's status (and other columns); False if it was not ``expected``."""
         stmt = update(activities).where(activities.c.id == activity_id)
@@ -301,12 +299,16 @@ class ActivityStore:
         both coaches' feeds see the change. The former coach gets a handover row for each
         (their feed shows it as cancelled), the new one loses any they had.
         """
-        found = self.find(ActivityFilter(centre_id=centre_id, status=PLANNED, first=first))
+        found = self.find(
+            ActivityFilter(centre_id=centre_id, status=ActivityStatus.PLANNED, first=first)
+        )
         moving = [a for a in found if a.kind in FEED_KINDS]
         if not moving:
             return []
         session: dict[str, object] = {"coach_id": coach_id, "rate": rate}
-        self.update_many([(a.id, session if a.kind == COACHING else {}) for a in moving])
+        self.update_many(
+            [(a.id, session if a.kind == ActivityKind.COACHING else {}) for a in moving]
+        )
         ids = [a.id for a in moving]
         coaches = [i for i in (former, coach_id) if i is not None]
         for chunk in chunks(ids):

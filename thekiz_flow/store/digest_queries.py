@@ -17,28 +17,19 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from datetime import date
-from typing import Any, Generic, NamedTuple, TypeVar
+from typing import Any, Generic, TypeVar
 
 from sqlalchemy import ColumnElement, Connection, Date, Select, func, select
 
+from thekiz_flow.core.enums import ActivityKind, ActivityStatus
 from thekiz_flow.core.history import Step
-from thekiz_flow.core.model import COACHING, HELD, SITE_VISIT
-from thekiz_flow.core.tallies import SHORTEST_GAP_DAYS, Pair, Tally
+from thekiz_flow.core.tallies import SHORTEST_GAP_DAYS, CentreRow, Pair, Tally
+from thekiz_flow.store.activities import KIND_OF, STATUS_OF
 from thekiz_flow.store.tables import activities, centres, stage_changes
 
 T = TypeVar("T")
 S = TypeVar("S", bound=Select[Any])
 BATCH = 1000  # rows fetched at a time
-
-
-class CentreRow(NamedTuple):
-    """What the digest reads of a centre (:class:`thekiz_flow.digest.aggregate.Member`)."""
-
-    id: int
-    name: str
-    district: str
-    stage_since: date
-    registered: date | None
 
 
 class DigestQueries:
@@ -64,8 +55,8 @@ class DigestQueries:
             .group_by(*keys)
             .order_by(*keys)  # as grouped: no second sort
         )
-        for centre_id, *values in self.conn.execute(_batched(stmt)):
-            yield centre_id, Tally(*values)
+        for centre_id, kind, stage, status, *values in self.conn.execute(_batched(stmt)):
+            yield centre_id, Tally(KIND_OF[kind], stage, STATUS_OF[status], *values)
 
     def pairs(self, first: date, last: date) -> Iterator[tuple[int, Pair]]:
         """Held sessions dated from ``first`` to ``last`` in a row that may lie more than two
@@ -74,7 +65,11 @@ class DigestQueries:
         earlier = func.lag(c.date, type_=Date).over(partition_by=c.centre_id, order_by=c.date)
         held = (
             select(c.centre_id, earlier.label("earlier"), c.date.label("later"))
-            .where(c.kind == COACHING, c.status == HELD, c.date.between(first, last))
+            .where(
+                c.kind == ActivityKind.COACHING,
+                c.status == ActivityStatus.HELD,
+                c.date.between(first, last),
+            )
             .subquery()
         )
         days = _days_between(self.conn, held.c.earlier, held.c.later)
@@ -103,7 +98,9 @@ class DigestQueries:
         c = activities.c
         stmt = (
             select(c.centre_id, c.date, c.stage)
-            .where(c.kind == SITE_VISIT, c.status == HELD, c.date <= last)
+            .where(
+                c.kind == ActivityKind.SITE_VISIT, c.status == ActivityStatus.HELD, c.date <= last
+            )
             .order_by(c.centre_id)
         )
         for centre_id, day, stage in self.conn.execute(_batched(stmt)):

@@ -9,7 +9,9 @@ from typing import Any
 
 from sqlalchemy import Connection, Row, Select, and_, delete, insert, or_, select
 
-from thekiz_flow.core.model import CANCELLED, COACHING, SITE_VISIT, FeedEvent
+from thekiz_flow.core.enums import ActivityKind, ActivityStatus
+from thekiz_flow.core.model import FeedEvent
+from thekiz_flow.store.activities import KIND_OF, STATUS_OF
 from thekiz_flow.store.tables import activities, calendar_feeds, centres, handovers
 
 HANDED_OVER = "an eine andere Prozessbegleitung übergeben"  # why a handed-over one is cancelled
@@ -18,9 +20,9 @@ HANDED_OVER = "an eine andere Prozessbegleitung übergeben"  # why a handed-over
 def _event(row: Row[Any]) -> FeedEvent:
     return FeedEvent(
         row.id,
-        row.kind,
+        KIND_OF[row.kind],
         row.date,
-        row.status,
+        STATUS_OF[row.status],
         row.revision,
         row.recorded_at,
         None if row.hours is None else Decimal(row.hours),
@@ -63,15 +65,17 @@ class FeedStore:
         those they handed over since then to another coach."""
         a = activities.c
         wanted = (
-            and_(a.kind == COACHING, a.coach_id == coach_id),  # the (coach_id, date) index
-            and_(a.kind == SITE_VISIT, centres.c.coach_id == coach_id),
+            and_(
+                a.kind == ActivityKind.COACHING, a.coach_id == coach_id
+            ),  # the (coach_id, date) index
+            and_(a.kind == ActivityKind.SITE_VISIT, centres.c.coach_id == coach_id),
         )
         found: list[FeedEvent] = []
         for mine in wanted:
             stmt = self._select().where(
                 mine,
                 a.date >= first,
-                or_(a.status != CANCELLED, a.recorded_at >= cancelled_since),
+                or_(a.status != ActivityStatus.CANCELLED, a.recorded_at >= cancelled_since),
             )
             found += [_event(row) for row in self.conn.execute(stmt)]
         found += self._handed_over(coach_id, first, cancelled_since, {e.activity_id for e in found})
@@ -95,7 +99,7 @@ class FeedStore:
             .where(h.coach_id == coach_id, h.recorded_at >= since, activities.c.date >= first)
         )
         return [
-            replace(_event(row), status=CANCELLED, reason=HANDED_OVER)
+            replace(_event(row), status=ActivityStatus.CANCELLED, reason=HANDED_OVER)
             for row in self.conn.execute(stmt)
             if row.id not in listed
         ]

@@ -11,7 +11,6 @@ neither extend it nor overwrite the one that took over.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from itertools import islice
 from typing import Any
@@ -32,84 +31,36 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects import postgresql, sqlite
 
-from thekiz_flow.core.model import FAILED, PENDING, SENDING, SENT, WITHDRAWN, Mail
+from thekiz_flow.core.enums import OutboxStatus, Recipient
+from thekiz_flow.core.model import Mail
+from thekiz_flow.core.outbox import Claim, NewMail, OutboxRow, Retry
 from thekiz_flow.store.tables import OUTBOX_KEY_LENGTH, outbox, state
 
 # Mails per INSERT of ``OutboxStore.add``: all it holds at once. Larger chunks were no faster.
 ADD_CHUNK = 100
-UNSENT = (PENDING, SENDING, FAILED)  # what may be withdrawn
+UNSENT = (OutboxStatus.PENDING, OutboxStatus.SENDING, OutboxStatus.FAILED)  # what may be withdrawn
 REMINDERS_LOCK = 0x7468656B697A  # PostgreSQL's advisory lock of writing reminders ("thekiz")
 
 
-@dataclass(frozen=True)
-class OutboxRow:
-    id: int
-    key: str
-    rule: str
-    centre_id: int | None
-    role: str
-    recipient: str
-    subject: str
-    status: str
-    attempts: int
-    due_at: datetime
-    next_attempt_at: datetime
-    last_error: str | None
-    ambiguous: bool
-    sent_at: datetime | None
-
-
-@dataclass(frozen=True)
-class Claim:
-    mail: Mail
-    attempt: int
-
-
-@dataclass(frozen=True)
-class Retry:
-    """A claim that goes back to pending, to be tried again at ``next_attempt``."""
-
-    claim: Claim
-    error: str
-    next_attempt: datetime
-    ambiguous: bool
-
-
-@dataclass(frozen=True)
-class NewMail:
-    """A message to write into the outbox (rendered, or not deliverable and why)."""
-
-    key: str
-    rule: str
-    role: str
-    recipient: str
-    subject: str
-    text: str
-    html: str
-    due_at: datetime
-    centre_id: int | None = None
-    status: str = PENDING
-    problem: str | None = None
-    attachments: tuple[str, ...] = ()
-
-    def values(self, now: datetime) -> dict[str, object]:
-        return {
-            "key": self.key,
-            "rule": self.rule,
-            "centre_id": self.centre_id,
-            "role": self.role,
-            "recipient": self.recipient,
-            "subject": self.subject[:300],
-            "body_text": self.text,
-            "body_html": self.html,
-            "attachments": "\n".join(self.attachments),
-            "status": self.status,
-            "due_at": self.due_at,
-            "next_attempt_at": self.due_at,
-            "attempts": 0,
-            "last_error": self.problem,
-            "created_at": now,
-        }
+def _values(mail: NewMail, now: datetime) -> dict[str, object]:
+    """The columns of a new row for ``mail``."""
+    return {
+        "key": mail.key,
+        "rule": mail.rule,
+        "centre_id": mail.centre_id,
+        "role": mail.role,
+        "recipient": mail.recipient,
+        "subject": mail.subject[:300],
+        "body_text": mail.text,
+        "body_html": mail.html,
+        "attachments": "\n".join(mail.attachments),
+        "status": mail.status,
+        "due_at": mail.due_at,
+        "next_attempt_at": mail.due_at,
+        "attempts": 0,
+        "last_error": mail.problem,
+        "created_at": now,
+    }
 
 
 def _row(row: Row[Any]) -> OutboxRow:
@@ -118,10 +69,10 @@ def _row(row: Row[Any]) -> OutboxRow:
         row.key,
         row.rule,
         row.centre_id,
-        row.role,
+        Recipient(row.role),
         row.recipient,
         row.subject,
-        row.status,
+        OutboxStatus(row.status),
         row.attempts,
         row.due_at,
         row.next_attempt_at,
@@ -162,7 +113,7 @@ class OutboxStore:
         stmt = insert.returning(outbox.c.id)
         pending = iter(mails)
         added = 0
-        while rows := [mail.values(now) for mail in islice(pending, ADD_CHUNK)]:
+        while rows := [_values(mail, now) for mail in islice(pending, ADD_CHUNK)]:
             added += len(self.conn.execute(stmt, rows).all())
         return added
 
@@ -179,8 +130,8 @@ class OutboxStore:
     def _due(self, now: datetime) -> Any:
         c = outbox.c
         return or_(
-            and_(c.status == PENDING, c.next_attempt_at <= now),
-            and_(c.status == SENDING, c.lease_until < now),
+            and_(c.status == OutboxStatus.PENDING, c.next_attempt_at <= now),
+            and_(c.status == OutboxStatus.SENDING, c.lease_until < now),
         )
 
     def claim(self, now: datetime, lease: timedelta, limit: int) -> list[Claim]:
@@ -197,10 +148,10 @@ class OutboxStore:
             update(outbox)
             .where(c.id.in_(ids), self._due(now))
             .values(
-                status=SENDING,
+                status=OutboxStatus.SENDING,
                 lease_until=now + lease,
                 attempts=c.attempts + 1,
-                ambiguous=case((c.status == SENDING, true()), else_=c.ambiguous),
+                ambiguous=case((c.status == OutboxStatus.SENDING, true()), else_=c.ambiguous),
             )
             .returning(outbox)
         )
@@ -215,13 +166,17 @@ class OutboxStore:
         c = outbox.c
         tokens = [(claim.mail.id, claim.attempt) for claim in claims]
         held = tuple_(c.id, c.attempts).in_(tokens)
-        stmt = update(outbox).where(c.status == SENDING, held).values(lease_until=now + lease)
+        stmt = (
+            update(outbox)
+            .where(c.status == OutboxStatus.SENDING, held)
+            .values(lease_until=now + lease)
+        )
         return set(self.conn.execute(stmt.returning(c.id)).scalars())
 
     def mark_sent(self, claims: Sequence[Claim], now: datetime) -> int:
         """Sent; how many were still held by these claims (the rest was taken over)."""
         rows = [_fence(claim) for claim in claims]
-        return self._fenced(rows, status=SENT, sent_at=now, last_error=None)
+        return self._fenced(rows, status=OutboxStatus.SENT, sent_at=now, last_error=None)
 
     def mark_retry(self, retries: Sequence[Retry]) -> int:
         """Pending again, each at its next attempt; how many were still held by their claims."""
@@ -236,7 +191,7 @@ class OutboxStore:
         ]
         return self._fenced(
             rows,
-            status=PENDING,
+            status=OutboxStatus.PENDING,
             last_error=bindparam("f_error"),
             next_attempt_at=bindparam("f_next"),
             ambiguous=_sticky_ambiguous(),
@@ -245,7 +200,11 @@ class OutboxStore:
     def mark_failed(self, claim: Claim, error: str, ambiguous: bool = False) -> bool:
         """Failed for good, if the claim still held."""
         row = {**_fence(claim), "f_ambiguous": ambiguous}
-        values = {"status": FAILED, "last_error": error, "ambiguous": _sticky_ambiguous()}
+        values = {
+            "status": OutboxStatus.FAILED,
+            "last_error": error,
+            "ambiguous": _sticky_ambiguous(),
+        }
         return self._fenced([row], **values) == 1
 
     def _fenced(self, rows: list[dict[str, object]], **values: object) -> int:
@@ -254,7 +213,9 @@ class OutboxStore:
             return 0
         c = outbox.c
         stmt = update(outbox).where(
-            c.id == bindparam("f_id"), c.status == SENDING, c.attempts == bindparam("f_attempt")
+            c.id == bindparam("f_id"),
+            c.status == OutboxStatus.SENDING,
+            c.attempts == bindparam("f_attempt"),
         )
         return self.conn.execute(stmt.values(lease_until=None, **values), rows).rowcount
 
@@ -262,7 +223,7 @@ class OutboxStore:
         row = self.conn.execute(select(outbox).where(outbox.c.id == outbox_id)).first()
         return None if row is None else _row(row)
 
-    def find(self, status: str | None = None, limit: int | None = None) -> list[OutboxRow]:
+    def find(self, status: OutboxStatus | None = None, limit: int | None = None) -> list[OutboxRow]:
         stmt = select(outbox).order_by(outbox.c.due_at, outbox.c.id)
         if status is not None:
             stmt = stmt.where(outbox.c.status == status)
@@ -271,7 +232,11 @@ class OutboxStore:
         return [_row(r) for r in self.conn.execute(stmt)]
 
     def newest(
-        self, status: str | None, limit: int, before: int | None = None, after: int | None = None
+        self,
+        status: OutboxStatus | None,
+        limit: int,
+        before: int | None = None,
+        after: int | None = None,
     ) -> list[OutboxRow]:
         """Up to ``limit`` messages, the newest first: older than ``before``, or the oldest
         ``limit`` newer than ``after`` (a page back), walking the primary key."""
@@ -286,18 +251,20 @@ class OutboxStore:
             stmt = stmt.where(c.id < before)
         return [_row(r) for r in self.conn.execute(stmt.order_by(c.id.desc()))]
 
-    def counts(self) -> dict[str, int]:
+    def counts(self) -> dict[OutboxStatus, int]:
         """How many messages there are of each status."""
         stmt = select(outbox.c.status, func.count()).group_by(outbox.c.status)
-        return {status: int(n) for status, n in self.conn.execute(stmt)}
+        return {OutboxStatus(status): int(n) for status, n in self.conn.execute(stmt)}
 
     def retry(self, outbox_id: int, now: datetime) -> bool:
         """A failed message goes out again at the next dispatch.
 
         The attempt count is never reset: it is the fencing token of every claim.
         """
-        stmt = update(outbox).where(outbox.c.id == outbox_id, outbox.c.status == FAILED)
-        values = {"status": PENDING, "next_attempt_at": now}
+        stmt = update(outbox).where(
+            outbox.c.id == outbox_id, outbox.c.status == OutboxStatus.FAILED
+        )
+        values = {"status": OutboxStatus.PENDING, "next_attempt_at": now}
         return self.conn.execute(stmt.values(**values)).rowcount == 1
 
     def last_tick(self) -> datetime | None:
@@ -314,7 +281,7 @@ class OutboxStore:
         stmt2 = update(state).where(state.c.name == "last_tick", state.c.at < at)
         self.conn.execute(stmt2.values(at=at))
 
-    def unsent(self, centre_id: int, role: str) -> list[OutboxRow]:
+    def unsent(self, centre_id: int, role: Recipient) -> list[OutboxRow]:
         """The messages to ``role`` about a centre that were not sent: pending, being sent
         or failed."""
         c = outbox.c
@@ -338,11 +305,11 @@ class OutboxStore:
             update(outbox)
             .where(c.id == bindparam("w_id"), or_(*(c.status == s for s in UNSENT)))
             .values(
-                status=WITHDRAWN,
+                status=OutboxStatus.WITHDRAWN,
                 key=bindparam("w_key"),
                 last_error=reason,
                 lease_until=None,
-                ambiguous=case((c.status == SENDING, true()), else_=c.ambiguous),
+                ambiguous=case((c.status == OutboxStatus.SENDING, true()), else_=c.ambiguous),
             )
         )
         params = [{"w_id": row.id, "w_key": _withdrawn_key(row)} for row in rows]

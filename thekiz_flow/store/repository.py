@@ -8,26 +8,24 @@ from dataclasses import replace
 from datetime import date, datetime
 from decimal import Decimal
 from functools import cached_property
-from typing import Any, NamedTuple, TypeVar
+from typing import Any, TypeVar
 
 from sqlalchemy import Connection, Row, Select, bindparam, func, insert, or_, select, update
 
+from thekiz_flow.core.enums import ActivityKind, ActivityStatus
 from thekiz_flow.core.history import Step
 from thekiz_flow.core.model import (
-    COACHING,
-    HELD,
-    PLANNED,
-    SITE_VISIT,
-    TRAINING,
     Activity,
     Centre,
+    CentreQuery,
     Closure,
     Coach,
+    HeldSession,
     NewCentre,
     StageChange,
 )
 from thekiz_flow.store.activities import ActivityStore, activity_from_row, chunks
-from thekiz_flow.store.centre_query import CentreQuery
+from thekiz_flow.store.centre_query import order, where
 from thekiz_flow.store.digest_queries import DigestQueries
 from thekiz_flow.store.feeds import FeedStore
 from thekiz_flow.store.outbox import OutboxStore
@@ -44,15 +42,6 @@ from thekiz_flow.store.trainings import TrainingStore
 from thekiz_flow.store.users import AttemptStore, SessionStore, UserStore
 
 T = TypeVar("T")
-
-
-class HeldSession(NamedTuple):
-    """A held coaching session, as the budget reminders read it."""
-
-    id: int
-    recorded_at: datetime | None
-    hours: Decimal | None
-    rate: Decimal | None
 
 
 def _coach(row: Row[Any]) -> Coach:
@@ -218,8 +207,8 @@ class Repository:
 
     def find_centres(self, query: CentreQuery) -> tuple[list[Centre], int]:
         """One page of the centres the query finds, in its order, and how many it finds."""
-        total = self.conn.execute(query.apply(select(func.count()).select_from(centres)))
-        stmt = query.apply(select(centres)).order_by(*query.order())
+        total = self.conn.execute(where(query, select(func.count()).select_from(centres)))
+        stmt = where(query, select(centres)).order_by(*order(query))
         stmt = stmt.offset(query.offset).limit(query.limit)
         return [_centre(r) for r in self.conn.execute(stmt)], int(total.scalar_one())
 
@@ -268,9 +257,9 @@ class Repository:
             select(a.id)
             .join(trainings, t.id == a.training_id)
             .where(
-                a.kind == TRAINING,
+                a.kind == ActivityKind.TRAINING,
                 a.centre_id == c.id,
-                a.status.in_((PLANNED, HELD)),
+                a.status.in_((ActivityStatus.PLANNED, ActivityStatus.HELD)),
                 t.kind == kind,
                 t.date >= c.episode_start,
             )
@@ -423,7 +412,9 @@ class Repository:
         on (kind, status, date) instead of the one by centre.
         """
         c = activities.c
-        base = select(c.centre_id, c.date, c.stage).where(c.kind == SITE_VISIT, c.status == HELD)
+        base = select(c.centre_id, c.date, c.stage).where(
+            c.kind == ActivityKind.SITE_VISIT, c.status == ActivityStatus.HELD
+        )
         result: dict[int, list[tuple[date, str]]] = defaultdict(list)
         for chunk in [None] if centre_ids is None else chunks(centre_ids):
             stmt = base if chunk is None else base.where(c.centre_id.in_(chunk))
@@ -435,25 +426,33 @@ class Repository:
 
     def held_from(
         self, centre_ids: Sequence[int], first: date
-    ) -> dict[int, dict[str, tuple[int, date]]]:
+    ) -> dict[int, dict[ActivityKind, tuple[int, date]]]:
         """Coaching sessions and site visits these centres held on ``first`` or later, by
         centre and kind: (how many, the last day)."""
         c = activities.c
         base = (
             select(c.centre_id, c.kind, func.count(), func.max(c.date))
-            .where(c.kind.in_((COACHING, SITE_VISIT)), c.status == HELD, c.date >= first)
+            .where(
+                c.kind.in_((ActivityKind.COACHING, ActivityKind.SITE_VISIT)),
+                c.status == ActivityStatus.HELD,
+                c.date >= first,
+            )
             .group_by(c.centre_id, c.kind)
         )
-        result: dict[int, dict[str, tuple[int, date]]] = defaultdict(dict)
+        result: dict[int, dict[ActivityKind, tuple[int, date]]] = defaultdict(dict)
         for chunk in chunks(centre_ids):
             rows = self.conn.execute(base.where(c.centre_id.in_(chunk)))
             for centre_id, kind, count, last in rows:
-                result[centre_id][kind] = (int(count), last)
+                result[centre_id][ActivityKind(kind)] = (int(count), last)
         return result
 
     # ------------------------------------------------------------ for the reminders
     def activities_dated(
-        self, kind: str, statuses: Sequence[str], first: date, last: date
+        self,
+        kind: ActivityKind,
+        statuses: Sequence[ActivityStatus],
+        first: date,
+        last: date,
     ) -> list[Activity]:
         """Activities of ``kind`` in one of ``statuses`` dated ``first`` to ``last``, by date."""
         c = activities.c
@@ -468,7 +467,7 @@ class Repository:
         """Coaching sessions recorded as held since ``since``: (centre id, date)."""
         c = activities.c
         stmt = select(c.centre_id, c.date).where(
-            c.kind == COACHING, c.status == HELD, c.recorded_at >= since
+            c.kind == ActivityKind.COACHING, c.status == ActivityStatus.HELD, c.recorded_at >= since
         )
         return [(centre_id, day) for centre_id, day in self.conn.execute(stmt)]
 
@@ -477,8 +476,8 @@ class Repository:
         cost and the moment it was recorded need."""
         c = activities.c
         base = select(c.centre_id, c.id, c.recorded_at, c.hours, c.rate).where(
-            c.kind == COACHING,
-            c.status == HELD,
+            c.kind == ActivityKind.COACHING,
+            c.status == ActivityStatus.HELD,
             c.date.between(date(year, 1, 1), date(year, 12, 31)),
         )
         result: dict[int, list[HeldSession]] = {i: [] for i in centre_ids}

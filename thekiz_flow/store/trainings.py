@@ -9,30 +9,19 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import Connection, Row, delete, func, insert, select, update
 
-from thekiz_flow.core.model import CANCELLED, HELD, PLANNED, TRAINING, WAITING, Activity, Training
-from thekiz_flow.store.activities import activity_from_row, chunks
+from thekiz_flow.core.enums import ActivityKind, ActivityStatus
+from thekiz_flow.core.model import Activity, NewTraining, Training
+from thekiz_flow.store.activities import STATUS_OF, activity_from_row, chunks
 from thekiz_flow.store.tables import activities, centres, trainings
 
 
-@dataclass(frozen=True)
-class NewTraining:
-    """An offering to be stored: checked input."""
-
-    kind: str
-    title: str
-    date: date
-    place: str
-    capacity: int
-
-
 def enrolment_key(training_id: int) -> str:
-    return f"{TRAINING}:{training_id}"
+    return f"{ActivityKind.TRAINING}:{training_id}"
 
 
 def _training(row: Row[Any]) -> Training:
@@ -98,16 +87,18 @@ class TrainingStore:
         c = activities.c
         stmt = (
             select(c.training_id, c.status, func.count())
-            .where(c.status.in_((PLANNED, HELD, WAITING)))
+            .where(
+                c.status.in_((ActivityStatus.PLANNED, ActivityStatus.HELD, ActivityStatus.WAITING))
+            )
             .group_by(c.training_id, c.status)
         )
         if training_ids is None:
-            stmt = stmt.where(c.kind == TRAINING)
+            stmt = stmt.where(c.kind == ActivityKind.TRAINING)
         else:
             stmt = stmt.where(c.training_id.in_(training_ids))
         tally: dict[int, list[int]] = defaultdict(lambda: [0, 0])
         for training_id, status, number in self.conn.execute(stmt):
-            tally[training_id][1 if status == WAITING else 0] += int(number)
+            tally[training_id][1 if status == ActivityStatus.WAITING else 0] += int(number)
         return {t: (enrolled, waiting) for t, (enrolled, waiting) in tally.items()}
 
     def enrolled(self, training_id: int) -> int:
@@ -125,7 +116,9 @@ class TrainingStore:
         stmt = (
             select(activities, centres.c.name.label("centre_name"))
             .join(centres, centres.c.id == activities.c.centre_id)
-            .where(activities.c.kind == TRAINING, activities.c.training_id == training_id)
+            .where(
+                activities.c.kind == ActivityKind.TRAINING, activities.c.training_id == training_id
+            )
             .order_by(activities.c.id)
         )
         return [(activity_from_row(r), r.centre_name) for r in self.conn.execute(stmt)]
@@ -134,14 +127,16 @@ class TrainingStore:
         """The place of a waiting enrolment on its training's waiting list (1 = next)."""
         c = activities.c
         stmt = select(func.count()).where(
-            c.kind == TRAINING,
+            c.kind == ActivityKind.TRAINING,
             c.training_id == enrolment.training_id,
-            c.status == WAITING,
+            c.status == ActivityStatus.WAITING,
             c.id <= enrolment.id,
         )
         return int(self.conn.execute(stmt).scalar_one())
 
-    def enrol(self, training: Training, centre_id: int, stage: str, status: str) -> Activity:
+    def enrol(
+        self, training: Training, centre_id: int, stage: str, status: ActivityStatus
+    ) -> Activity:
         """Store the centre's enrolment with ``status``.
 
         A cancelled earlier enrolment is replaced by a new row, so that the id still gives
@@ -152,12 +147,12 @@ class TrainingStore:
             delete(activities).where(
                 activities.c.centre_id == centre_id,
                 activities.c.key == key,
-                activities.c.status == CANCELLED,
+                activities.c.status == ActivityStatus.CANCELLED,
             )
         )
         stmt = insert(activities).values(
             centre_id=centre_id,
-            kind=TRAINING,
+            kind=ActivityKind.TRAINING,
             key=key,
             stage=stage,
             date=training.date,
@@ -182,16 +177,18 @@ class TrainingStore:
         released: list[Activity] = []
         for chunk in chunks(centre_ids):
             stmt = select(activities).where(
-                c.kind == TRAINING,
+                c.kind == ActivityKind.TRAINING,
                 c.centre_id.in_(chunk),
-                c.status.in_((PLANNED, WAITING)),
+                c.status.in_((ActivityStatus.PLANNED, ActivityStatus.WAITING)),
                 c.date >= from_day,
             )
             released += [activity_from_row(r) for r in self.conn.execute(stmt.order_by(c.id))]
         for chunk in chunks([e.id for e in released]):
             cancel = update(activities).where(c.id.in_(chunk))
-            self.conn.execute(cancel.values(status=CANCELLED, reason=reason))
-        freed = Counter(e.training_id for e in released if e.status == PLANNED and e.training_id)
+            self.conn.execute(cancel.values(status=ActivityStatus.CANCELLED, reason=reason))
+        freed = Counter(
+            e.training_id for e in released if e.status == ActivityStatus.PLANNED and e.training_id
+        )
         return self.fill_seats(freed)
 
     def fill_seats(self, freed: Mapping[int, int]) -> list[Activity]:
@@ -205,18 +202,22 @@ class TrainingStore:
             capacity = {r.id: r.capacity for r in self.conn.execute(locked)}
             counts = self.counts(chunk)
             room = {t: min(freed[t], capacity[t] - counts.get(t, (0, 0))[0]) for t in capacity}
-            waiting = select(activities).where(c.training_id.in_(chunk), c.status == WAITING)
+            waiting = select(activities).where(
+                c.training_id.in_(chunk), c.status == ActivityStatus.WAITING
+            )
             for row in self.conn.execute(waiting.order_by(c.id)):
                 if room.get(row.training_id, 0) > 0:
                     room[row.training_id] -= 1
                     moved.append(activity_from_row(row))
         for chunk in chunks([a.id for a in moved]):
-            self.conn.execute(update(activities).where(c.id.in_(chunk)).values(status=PLANNED))
+            self.conn.execute(
+                update(activities).where(c.id.in_(chunk)).values(status=ActivityStatus.PLANNED)
+            )
         return moved
 
     def of_centres(
         self, centre_ids: Sequence[int] | None = None
-    ) -> dict[int, list[tuple[str, str, date]]]:
+    ) -> dict[int, list[tuple[str, ActivityStatus, date]]]:
         """Per centre its enrolments as (training kind, status, training date), by date.
 
         What `recommend.unmet_trainings` takes.
@@ -225,12 +226,12 @@ class TrainingStore:
         stmt = (
             select(c.centre_id, trainings.c.kind, c.status, trainings.c.date)
             .join(trainings, trainings.c.id == c.training_id)
-            .where(c.kind == TRAINING)
+            .where(c.kind == ActivityKind.TRAINING)
             .order_by(c.centre_id, trainings.c.date, c.id)
         )
         if centre_ids is not None:
             stmt = stmt.where(c.centre_id.in_(centre_ids))
-        result: dict[int, list[tuple[str, str, date]]] = defaultdict(list)
+        result: dict[int, list[tuple[str, ActivityStatus, date]]] = defaultdict(list)
         for centre_id, kind, status, day in self.conn.execute(stmt):
-            result[centre_id].append((kind, status, day))
+            result[centre_id].append((kind, STATUS_OF[status], day))
         return result

@@ -3,30 +3,18 @@ their signed-in browsers (web sessions) and the sign-ins tried with their addres
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Connection, Row, delete, func, insert, select, update
 
+from thekiz_flow.core.enums import Role
+from thekiz_flow.core.users import User, WebSession
 from thekiz_flow.store.tables import sign_in_attempts, users, web_sessions
-
-OFFICE, COACH, MINISTRY = "office", "coach", "ministry"
-ROLES = (OFFICE, COACH, MINISTRY)
-
-
-@dataclass(frozen=True)
-class User:
-    id: int
-    email: str
-    role: str
-    coach_id: int | None
-    created_at: datetime
-    disabled: bool
 
 
 def _user(row: Row[Any]) -> User:
-    return User(row.id, row.email, row.role, row.coach_id, row.created_at, row.disabled)
+    return User(row.id, row.email, Role(row.role), row.coach_id, row.created_at, row.disabled)
 
 
 class UserStore:
@@ -34,7 +22,7 @@ class UserStore:
         self.conn = connection
 
     def add(
-        self, email: str, role: str, password_hash: str, coach_id: int | None, now: datetime
+        self, email: str, role: Role, password_hash: str, coach_id: int | None, now: datetime
     ) -> int:
         stmt = insert(users).values(
             email=email.lower(),
@@ -63,16 +51,6 @@ class UserStore:
     def set_password(self, user_id: int, password_hash: str) -> None:
         stmt = update(users).where(users.c.id == user_id).values(password_hash=password_hash)
         self.conn.execute(stmt)
-
-
-@dataclass(frozen=True)
-class WebSession:
-    """A signed-in browser: its user (active) and the CSRF token its forms carry."""
-
-    id: int
-    user: User
-    csrf_token: str
-    last_seen_at: datetime
 
 
 class SessionStore:

@@ -16,11 +16,12 @@ from urllib.parse import urlencode
 from starlette.requests import Request
 from starlette.responses import RedirectResponse
 
-from thekiz_flow.store.users import COACH, MINISTRY, OFFICE, ROLES, User, WebSession
+from thekiz_flow.core.enums import Role
+from thekiz_flow.core.users import User, WebSession
 from thekiz_flow.web.state import web_state
 
-ALL = ROLES
-READERS = (OFFICE, COACH)  # every page but the digests
+ALL = tuple(Role)
+READERS = (Role.OFFICE, Role.COACH)  # every page but the digests
 LOGIN = "/login"
 _KEY = "session"  # the secret of the web session, in the signed cookie
 
@@ -73,7 +74,7 @@ def sign_out(request: Request) -> None:
 
 def landing(user: User) -> str:
     """Where a user goes after signing in."""
-    return "/digests" if user.role == MINISTRY else "/"
+    return "/digests" if user.role == Role.MINISTRY else "/"
 
 
 def safe_next(value: object) -> str | None:
@@ -99,6 +100,6 @@ def login_redirect(request: Request) -> RedirectResponse:
 
 def may_record_for(user: User, coach_id: int | None) -> bool:
     """Whether the user may record sessions of a centre accompanied by ``coach_id``."""
-    if user.role == OFFICE:
+    if user.role == Role.OFFICE:
         return True
-    return user.role == COACH and user.coach_id is not None and user.coach_id == coach_id
+    return user.role == Role.COACH and user.coach_id is not None and user.coach_id == coach_id

@@ -27,10 +27,11 @@ from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
+from thekiz_flow.core.enums import Role
 from thekiz_flow.core.errors import NotFound
 from thekiz_flow.core.ids import NONE_SUCH, check_id, id_in_range
+from thekiz_flow.core.users import User
 from thekiz_flow.service import Service
-from thekiz_flow.store.users import User
 from thekiz_flow.web import csrf
 from thekiz_flow.web.auth import current_user, login_redirect
 from thekiz_flow.web.errors import Forbidden
@@ -87,7 +88,7 @@ class Context:
 Handler = Callable[[Context], Response]
 
 
-def page(*roles: str) -> Callable[[Handler], Endpoint]:
+def page(*roles: Role) -> Callable[[Handler], Endpoint]:
     """A page (GET) that the named roles may see."""
 
     def wrap(handler: Handler) -> Endpoint:
@@ -99,7 +100,7 @@ def page(*roles: str) -> Callable[[Handler], Endpoint]:
     return wrap
 
 
-def action(*roles: str) -> Callable[[Handler], Endpoint]:
+def action(*roles: Role) -> Callable[[Handler], Endpoint]:
     """An action (POST from a form with the CSRF token) that the named roles may take."""
 
     def wrap(handler: Handler) -> Endpoint:
@@ -155,7 +156,7 @@ def require_token(request: Request, form: FormData) -> None:
 
 
 def _run(
-    request: Request, handler: Handler, roles: Collection[str], form: FormData | None
+    request: Request, handler: Handler, roles: Collection[Role], form: FormData | None
 ) -> Response:
     user = current_user(request)
     if user is None:

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from jinja2 import Environment
 from starlette.requests import Request
 
+from thekiz_flow.core.enums import Role
 from thekiz_flow.service import Service
 from thekiz_flow.workflow.config import Settings
 
@@ -19,7 +20,7 @@ SYSTEM_ACTOR = "web"  # looks up users; never writes
 class NavItem:
     path: str
     label: str
-    roles: Sequence[str]
+    roles: Sequence[Role]
 
 
 @dataclass(frozen=True)

@@ -16,11 +16,17 @@ from starlette.routing import Route
 
 from thekiz_flow.core import german, validate
 from thekiz_flow.core.calendar import WEEKDAYS as WEEKDAY_NAMES
+from thekiz_flow.core.enums import Role
 from thekiz_flow.core.labels import KIND_NAMES, STATUS_NAMES, trigger_name
-from thekiz_flow.core.model import NO_COACH, Centre, CentreEdit, CentreInput, CentreSearch
+from thekiz_flow.core.model import (
+    NO_COACH,
+    ActivityFilter,
+    Centre,
+    CentreEdit,
+    CentreInput,
+    CentreSearch,
+)
 from thekiz_flow.service import Service
-from thekiz_flow.store.activities import ActivityFilter
-from thekiz_flow.store.users import COACH, OFFICE
 from thekiz_flow.web.auth import READERS, may_record_for
 from thekiz_flow.web.endpoints import Context, action, page
 from thekiz_flow.web.fields import Errors, beside_fields
@@ -57,7 +63,7 @@ def _centre_id(ctx: Context) -> int:
 
 def _own_coach(ctx: Context) -> int | None:
     """The coach whose centres are marked as the user's own (coaches only)."""
-    return ctx.user.coach_id if ctx.user.role == COACH else None
+    return ctx.user.coach_id if ctx.user.role == Role.COACH else None
 
 
 # ---------------------------------------------------------------------- list
@@ -85,7 +91,7 @@ def centre_list(ctx: Context) -> Response:
             "sort": list(SORT_NAMES.items()),
         },
         own=_own_coach(ctx),
-        may_add=ctx.user.role == OFFICE,
+        may_add=ctx.user.role == Role.OFFICE,
     )
 
 
@@ -105,7 +111,7 @@ def _detail(
     its field and what was typed."""
     service = ctx.service
     centre, coach = service.registry.centre(centre_id)
-    office = ctx.user.role == OFFICE
+    office = ctx.user.role == Role.OFFICE
     return ctx.render(
         "web/centre.html.j2",
         400 if advance_errors or assign_errors else 200,
@@ -152,7 +158,7 @@ def _day(field: str, value: str) -> date | None:
     return validate.day(field, value) if value.strip() else None
 
 
-@action(OFFICE)
+@action(Role.OFFICE)
 def advance(ctx: Context) -> Response:
     centre_id = _centre_id(ctx)
 
@@ -175,7 +181,7 @@ def advance(ctx: Context) -> Response:
     return beside_fields(change, lambda errors: _detail(ctx, centre_id, advance_errors=errors))
 
 
-@action(OFFICE)
+@action(Role.OFFICE)
 def assign(ctx: Context) -> Response:
     centre_id = _centre_id(ctx)
 
@@ -207,12 +213,12 @@ def _form(
     )
 
 
-@page(OFFICE)
+@page(Role.OFFICE)
 def new_form(ctx: Context) -> Response:
     return _form(ctx, dict.fromkeys(NEW_FIELDS, ""))
 
 
-@action(OFFICE)
+@action(Role.OFFICE)
 def add(ctx: Context) -> Response:
     typed = {name: ctx.text(name) for name in NEW_FIELDS}
     given = CentreInput(
@@ -230,7 +236,7 @@ def add(ctx: Context) -> Response:
     return beside_fields(change, lambda errors: _form(ctx, typed, None, errors))
 
 
-@page(OFFICE)
+@page(Role.OFFICE)
 def edit_form(ctx: Context) -> Response:
     centre, _ = ctx.service.registry.centre(_centre_id(ctx))
     values = {
@@ -243,7 +249,7 @@ def edit_form(ctx: Context) -> Response:
     return _form(ctx, values, centre)
 
 
-@action(OFFICE)
+@action(Role.OFFICE)
 def edit(ctx: Context) -> Response:
     centre_id = _centre_id(ctx)
     typed = {name: ctx.text(name) for name in EDIT_FIELDS}

@@ -9,13 +9,13 @@ from __future__ import annotations
 from starlette.responses import FileResponse, Response
 from starlette.routing import Route
 
+from thekiz_flow.core.enums import Role
 from thekiz_flow.core.errors import NotFound
-from thekiz_flow.store.users import MINISTRY, OFFICE
 from thekiz_flow.web.endpoints import Context, page
 from thekiz_flow.web.state import NavItem
 
 PATH = "/digests"
-ROLES = (OFFICE, MINISTRY)
+ROLES = (Role.OFFICE, Role.MINISTRY)
 # suffix: (what the page calls it, the content type)
 FORMATS = {
     "html": ("HTML", "text/html; charset=utf-8"),

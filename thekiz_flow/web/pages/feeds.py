@@ -13,22 +13,22 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from thekiz_flow.core.enums import Role
 from thekiz_flow.core.model import Coach
 from thekiz_flow.service.feeds import feed_path
-from thekiz_flow.store.users import COACH, OFFICE
 from thekiz_flow.web.endpoints import Context, action, page
 from thekiz_flow.web.errors import Forbidden
 from thekiz_flow.web.state import NavItem, web_state
 
 PATH = "/feeds"
-ROLES = (OFFICE, COACH)
+ROLES = (Role.OFFICE, Role.COACH)
 NOT_YOURS = "Sie können nur Ihren eigenen Kalender-Link verwalten."
 CALENDAR = "text/calendar; charset=utf-8"
 
 
 def _page(ctx: Context, new: tuple[Coach, str] | None = None) -> Response:
     coaches = ctx.service.registry.coaches()
-    if ctx.user.role != OFFICE:
+    if ctx.user.role != Role.OFFICE:
         coaches = [c for c in coaches if c.id == ctx.user.coach_id]
     created = ctx.service.feeds.issued()
     return ctx.render(
@@ -42,7 +42,7 @@ def _page(ctx: Context, new: tuple[Coach, str] | None = None) -> Response:
 def _coach_id(ctx: Context) -> str:
     """The coach of the address: the office's choice, or a coach themselves."""
     coach_id: int = ctx.request.path_params["coach_id"]
-    if ctx.user.role != OFFICE and ctx.user.coach_id != coach_id:
+    if ctx.user.role != Role.OFFICE and ctx.user.coach_id != coach_id:
         raise Forbidden(NOT_YOURS)
     return str(coach_id)
 

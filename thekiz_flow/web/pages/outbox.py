@@ -7,9 +7,9 @@ from urllib.parse import urlencode
 from starlette.responses import Response
 from starlette.routing import Route
 
+from thekiz_flow.core.enums import OutboxStatus, Role
 from thekiz_flow.core.ids import parse_id
 from thekiz_flow.core.labels import OUTBOX_STATUS_NAMES
-from thekiz_flow.store.users import OFFICE
 from thekiz_flow.web.auth import here, safe_next
 from thekiz_flow.web.endpoints import Context, action, page
 from thekiz_flow.web.state import NavItem
@@ -22,13 +22,13 @@ def _number(ctx: Context, name: str) -> int | None:
     return None if value is None else parse_id(name, "outbox", value)
 
 
-def link(status: str | None, **where: int) -> str:
+def link(status: OutboxStatus | None, **where: int) -> str:
     """The outbox page of ``status`` (None: every message), e.g. older than ``before``."""
     query = urlencode({**({"status": status} if status else {}), **where})
     return f"{PATH}?{query}" if query else PATH
 
 
-@page(OFFICE)
+@page(Role.OFFICE)
 def outbox(ctx: Context) -> Response:
     wanted = ctx.request.query_params.get("status") or None
     shown = ctx.service.outbox.page(wanted, _number(ctx, "before"), _number(ctx, "after"))
@@ -46,10 +46,10 @@ def outbox(ctx: Context) -> Response:
     )
 
 
-@action(OFFICE)
+@action(Role.OFFICE)
 def retry(ctx: Context) -> Response:
     row = ctx.service.outbox.retry(ctx.request.path_params["outbox_id"])
-    back = safe_next(ctx.text("next")) or link("failed")
+    back = safe_next(ctx.text("next")) or link(OutboxStatus.FAILED)
     return ctx.redirect(back, f"Nachricht {row.id} an {row.recipient} wird erneut versandt.")
 
 
@@ -57,4 +57,4 @@ routes = [
     Route(PATH, outbox, methods=["GET"]),
     Route(PATH + "/{outbox_id:id}/retry", retry, methods=["POST"]),
 ]
-nav = [NavItem(PATH, "Postausgang", (OFFICE,))]
+nav = [NavItem(PATH, "Postausgang", (Role.OFFICE,))]

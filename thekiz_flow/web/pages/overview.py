@@ -9,9 +9,9 @@ from dataclasses import dataclass
 from starlette.responses import Response
 from starlette.routing import Route
 
+from thekiz_flow.core.enums import OutboxStatus, Role
 from thekiz_flow.core.labels import trigger_name
-from thekiz_flow.core.model import FAILED, Workflow
-from thekiz_flow.store.users import OFFICE
+from thekiz_flow.core.model import Workflow
 from thekiz_flow.web.auth import READERS
 from thekiz_flow.web.endpoints import Context, page
 from thekiz_flow.web.state import NavItem
@@ -45,8 +45,8 @@ def overview(ctx: Context) -> Response:
         title="Übersicht",
         stages=stage_table(service.workflow, service.registry.stage_counts()),
         summary=service.digest.overview_context(service.runtime.today()),
-        failed=service.outbox.rows(FAILED),
-        may_retry=ctx.user.role == OFFICE,
+        failed=service.outbox.rows(OutboxStatus.FAILED),
+        may_retry=ctx.user.role == Role.OFFICE,
         trigger_name=trigger_name,
     )
 

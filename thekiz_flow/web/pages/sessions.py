@@ -19,12 +19,12 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from thekiz_flow.core import german, validate
+from thekiz_flow.core.enums import ActivityKind, ActivityStatus, Role
 from thekiz_flow.core.errors import InvalidInput
 from thekiz_flow.core.ids import parse_id
-from thekiz_flow.core.model import COACHING, PLANNED, SITE_VISIT, Activity
+from thekiz_flow.core.model import Activity, ActivityFilter
+from thekiz_flow.core.users import User
 from thekiz_flow.service import Service
-from thekiz_flow.store.activities import ActivityFilter
-from thekiz_flow.store.users import COACH, OFFICE, User
 from thekiz_flow.web.auth import READERS, here, may_record_for, safe_next
 from thekiz_flow.web.endpoints import Context, Endpoint, action, page
 from thekiz_flow.web.errors import Forbidden
@@ -56,7 +56,7 @@ def period(month: date | None, today: date) -> tuple[date | None, date]:
 def coach_filter(user: User, given: str | None) -> int | None:
     """The coach whose sessions are listed: as chosen, else the coach's own (None: all)."""
     if given is None:
-        return user.coach_id if user.role == COACH else None
+        return user.coach_id if user.role == Role.COACH else None
     if given == ALL_COACHES:
         return None
     return parse_id("coach", "coach", given)
@@ -67,9 +67,13 @@ def _month_filter(request: Request) -> date | None:
     return month_start(given) if given else None
 
 
-def _planned(service: Service, kind: str, coach: int | None, month: date | None) -> list[Activity]:
+def _planned(
+    service: Service, kind: ActivityKind, coach: int | None, month: date | None
+) -> list[Activity]:
     first, last = period(month, service.runtime.today())
-    where = ActivityFilter(coach_id=coach, kind=kind, status=PLANNED, first=first, last=last)
+    where = ActivityFilter(
+        coach_id=coach, kind=kind, status=ActivityStatus.PLANNED, first=first, last=last
+    )
     return service.overview.activities(where)
 
 
@@ -83,7 +87,7 @@ def sessions(ctx: Context) -> Response:
     service, today = ctx.service, ctx.service.runtime.today()
     month = _month_filter(ctx.request)
     coach = coach_filter(ctx.user, ctx.request.query_params.get("coach"))
-    found = _planned(service, COACHING, coach, month)
+    found = _planned(service, ActivityKind.COACHING, coach, month)
     centres = {c.id: c for c in service.registry.centres()}
     coaches = service.registry.coaches()
     unrecorded, upcoming = _split(found, today)
@@ -136,7 +140,7 @@ def _session_form(
     return beside_fields(done, again)
 
 
-@action(OFFICE, COACH)
+@action(Role.OFFICE, Role.COACH)
 def record(ctx: Context) -> Response:
     def change(session: Activity) -> str:
         day = validate.day("date", ctx.text("date"))
@@ -148,7 +152,7 @@ def record(ctx: Context) -> Response:
     return _session_form(ctx, "record", "Termin erfassen", ("date", "hours", "note"), change)
 
 
-@action(OFFICE, COACH)
+@action(Role.OFFICE, Role.COACH)
 def move(ctx: Context) -> Response:
     def change(session: Activity) -> str:
         day = validate.day("date", ctx.text("date"))
@@ -158,7 +162,7 @@ def move(ctx: Context) -> Response:
     return _session_form(ctx, "move", "Termin verschieben", ("date", "reason"), change)
 
 
-@action(OFFICE, COACH)
+@action(Role.OFFICE, Role.COACH)
 def cancel(ctx: Context) -> Response:
     def change(session: Activity) -> str:
         cancelled = ctx.service.sessions.cancel(session.id, ctx.text("reason"))
@@ -174,18 +178,18 @@ def visits(ctx: Context) -> Response:
     return ctx.render(
         "web/visits.html.j2",
         title="Einrichtungsbesuche",
-        visits=_planned(service, SITE_VISIT, None, month),
+        visits=_planned(service, ActivityKind.SITE_VISIT, None, month),
         centres={c.id: c for c in service.registry.centres()},
         stages={s.id: s.name for s in service.workflow.stages.values()},
         month=month,
         last=period(month, service.runtime.today())[1],
         today=service.runtime.today(),
-        may_record=ctx.user.role == OFFICE,
+        may_record=ctx.user.role == Role.OFFICE,
         back=here(ctx.request),
     )
 
 
-@action(OFFICE)
+@action(Role.OFFICE)
 def record_visit(ctx: Context) -> Response:
     def change() -> Response:
         held = ctx.service.sessions.record_visit(

@@ -13,12 +13,12 @@ from collections.abc import Callable, Sequence
 from starlette.responses import Response
 from starlette.routing import Route
 
+from thekiz_flow.core.enums import ActivityStatus, Role
 from thekiz_flow.core.ids import parse_id
 from thekiz_flow.core.labels import ENROLMENT_NAMES
-from thekiz_flow.core.model import CANCELLED, HELD, PLANNED, WAITING, Centre, CentreSearch
+from thekiz_flow.core.model import Centre, CentreSearch
 from thekiz_flow.service import Service
 from thekiz_flow.service.trainings import Enrolment
-from thekiz_flow.store.users import OFFICE
 from thekiz_flow.web.auth import READERS
 from thekiz_flow.web.endpoints import Context, Endpoint, action, page
 from thekiz_flow.web.fields import Errors, beside_fields
@@ -26,7 +26,13 @@ from thekiz_flow.web.state import NavItem
 
 TRAININGS = "/trainings"
 MATCHES = 20  # centres shown for a search
-STATES = (PLANNED, WAITING, HELD, CANCELLED)  # the order of the enrolments' sections
+# The order of the enrolments' sections.
+STATES = (
+    ActivityStatus.PLANNED,
+    ActivityStatus.WAITING,
+    ActivityStatus.HELD,
+    ActivityStatus.CANCELLED,
+)
 
 
 def find_centres(
@@ -60,8 +66,8 @@ def training(ctx: Context) -> Response:
     service = ctx.service
     found, enrolments = service.trainings.enrolments(ctx.request.path_params["training_id"])
     query = ctx.request.query_params.get("q", "")
-    may_enrol = ctx.user.role == OFFICE
-    active = {e.centre_id for e in enrolments if e.status != CANCELLED}
+    may_enrol = ctx.user.role == Role.OFFICE
+    active = {e.centre_id for e in enrolments if e.status != ActivityStatus.CANCELLED}
     matches = find_centres(service, query, active) if may_enrol else []
     return ctx.render(
         "web/training.html.j2",
@@ -69,7 +75,7 @@ def training(ctx: Context) -> Response:
         training=found,
         kind=service.workflow.training_kinds[found.kind],
         sections=sections(enrolments),
-        taken=sum(e.status in (PLANNED, HELD) for e in enrolments),
+        taken=sum(e.status in (ActivityStatus.PLANNED, ActivityStatus.HELD) for e in enrolments),
         today=service.runtime.today(),
         may_enrol=may_enrol,
         query=query,
@@ -99,11 +105,11 @@ def _enrolment_form(
     return beside_fields(done, again)
 
 
-@action(OFFICE)
+@action(Role.OFFICE)
 def enrol(ctx: Context) -> Response:
     def change(training_id: int, centre_id: int) -> str:
         status, position = ctx.service.trainings.enrol(training_id, centre_id)
-        if status == WAITING:
+        if status == ActivityStatus.WAITING:
             return (
                 f"Die Fortbildung ist ausgebucht: Einrichtung {centre_id} steht auf der "
                 f"Warteliste (Platz {position})."
@@ -113,7 +119,7 @@ def enrol(ctx: Context) -> Response:
     return _enrolment_form(ctx, "enrol", "anmelden", change)
 
 
-@action(OFFICE)
+@action(Role.OFFICE)
 def cancel(ctx: Context) -> Response:
     def change(training_id: int, centre_id: int) -> str:
         moved = ctx.service.trainings.cancel_enrolment(training_id, centre_id, ctx.text("reason"))
@@ -125,7 +131,7 @@ def cancel(ctx: Context) -> Response:
     return _enrolment_form(ctx, "cancel", "abmelden", change)
 
 
-@action(OFFICE)
+@action(Role.OFFICE)
 def attended(ctx: Context) -> Response:
     def change(training_id: int, centre_id: int) -> str:
         ctx.service.trainings.attended(training_id, centre_id)

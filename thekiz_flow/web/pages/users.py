@@ -10,10 +10,11 @@ from __future__ import annotations
 from starlette.responses import Response
 from starlette.routing import Route
 
+from thekiz_flow.core.enums import Role
 from thekiz_flow.core.errors import InvalidInput
 from thekiz_flow.core.ids import unknown
+from thekiz_flow.core.users import User
 from thekiz_flow.service.users import MIN_PASSWORD, NEW_PASSWORD
-from thekiz_flow.store.users import OFFICE, User
 from thekiz_flow.web.endpoints import Context, action, page
 from thekiz_flow.web.fields import Errors, beside_fields
 from thekiz_flow.web.pages.account import new_password
@@ -51,17 +52,17 @@ def _confirmed(ctx: Context) -> None:
         raise InvalidInput("confirm", UNCONFIRMED)
 
 
-@page(OFFICE)
+@page(Role.OFFICE)
 def users(ctx: Context) -> Response:
     return ctx.render("web/users.html.j2", title="Zugänge", accounts=ctx.service.users.all())
 
 
-@page(OFFICE)
+@page(Role.OFFICE)
 def user(ctx: Context) -> Response:
     return _page(ctx, _account(ctx))
 
 
-@action(OFFICE)
+@action(Role.OFFICE)
 def set_password(ctx: Context) -> Response:
     account = _other(ctx)
 
@@ -73,7 +74,7 @@ def set_password(ctx: Context) -> Response:
     return beside_fields(change, lambda errors: _page(ctx, account, errors))
 
 
-@action(OFFICE)
+@action(Role.OFFICE)
 def disable(ctx: Context) -> Response:
     account = _other(ctx)
 
@@ -86,7 +87,7 @@ def disable(ctx: Context) -> Response:
     return beside_fields(change, lambda errors: _page(ctx, account, errors))
 
 
-@action(OFFICE)
+@action(Role.OFFICE)
 def enable(ctx: Context) -> Response:
     account = _other(ctx)
 
@@ -105,4 +106,4 @@ routes = [
     Route(PATH + "/{user_id:id}/disable", disable, methods=["POST"]),
     Route(PATH + "/{user_id:id}/enable", enable, methods=["POST"]),
 ]
-nav = [NavItem(PATH, "Zugänge", (OFFICE,))]
+nav = [NavItem(PATH, "Zugänge", (Role.OFFICE,))]

@@ -1,0 +1,61 @@
+"""The outbox's values: a message to write, a stored row, a claim on one and its retry."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from thekiz_flow.core.enums import OutboxStatus, Recipient
+from thekiz_flow.core.model import Mail
+
+
+@dataclass(frozen=True)
+class OutboxRow:
+    id: int
+    key: str
+    rule: str
+    centre_id: int | None
+    role: Recipient
+    recipient: str
+    subject: str
+    status: OutboxStatus
+    attempts: int
+    due_at: datetime
+    next_attempt_at: datetime
+    last_error: str | None
+    ambiguous: bool
+    sent_at: datetime | None
+
+
+@dataclass(frozen=True)
+class Claim:
+    mail: Mail
+    attempt: int
+
+
+@dataclass(frozen=True)
+class Retry:
+    """A claim that goes back to pending, to be tried again at ``next_attempt``."""
+
+    claim: Claim
+    error: str
+    next_attempt: datetime
+    ambiguous: bool
+
+
+@dataclass(frozen=True)
+class NewMail:
+    """A message to write into the outbox (rendered, or not deliverable and why)."""
+
+    key: str
+    rule: str
+    role: Recipient
+    recipient: str
+    subject: str
+    text: str
+    html: str
+    due_at: datetime
+    centre_id: int | None = None
+    status: OutboxStatus = OutboxStatus.PENDING
+    problem: str | None = None
+    attachments: tuple[str, ...] = ()
