@@ -1,0 +1,60 @@
+"""The rules the synthetic history still reaches through a service without a database.
+
+A ``Service`` built on no engine is never asked to open a transaction: it only lends its
+pure parts, so the history holds exactly what the service computes. Each part is named here
+once: the derived dates of a centre (``episode_start``, ``next_step_on``), the notices of a
+stage change, and a reminder's mail for one role (its address, subject and bodies).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import date, datetime, time
+from typing import cast
+
+from sqlalchemy import Engine
+
+from bench.common import BERLIN, TODAY, service
+from thekiz_flow.core.clock import FrozenClock
+from thekiz_flow.core.model import Centre, StageChange
+from thekiz_flow.mail.render import Renderer
+from thekiz_flow.store.outbox import NewMail
+
+NOON = time(12)
+
+
+class Keeper:
+    """The service's own readings, on no database (see the module's docstring)."""
+
+    def __init__(self) -> None:
+        self.service = service(cast(Engine, None), now=datetime.combine(TODAY, NOON, BERLIN))
+        self.renderer: Renderer = self.service.renderer
+
+    def derived(
+        self,
+        centre: Centre,
+        history: Sequence[StageChange],
+        visits: Sequence[tuple[date, str]],
+        day: date,
+    ) -> tuple[date, date | None]:
+        """(episode_start, next_step_on) of a centre as the service keeps them, as of ``day``."""
+        clock = self.service.clock
+        assert isinstance(clock, FrozenClock)
+        clock.set(datetime.combine(day, NOON, BERLIN))
+        return self.service.derived(centre, history, visits)
+
+    def notices(self, change: StageChange, centre: Centre) -> list[NewMail]:
+        """The mails a stage change sends (one per role it notifies), as ``advance`` adds them."""
+        return self.service._notices(change, centre)
+
+    def compose(
+        self,
+        key: str,
+        rule: str,
+        template: str,
+        role: str,
+        context: Mapping[str, object],
+        due_at: datetime,
+    ) -> NewMail:
+        """One role's mail of a reminder, as a tick adds it."""
+        return self.service.compose(key, rule, template, role, context, due_at)
