@@ -19,6 +19,7 @@ from bench.common import BERLIN, HISTORY_START, TICK_BEFORE, TODAY
 from bench.synth.calendar import CachedCalendar, at
 from bench.synth.keeper import Keeper
 from bench.synth.records import Act, Life
+from bench.synth.stays import StayReminders
 from thekiz_flow.core.model import (
     HELD,
     PENDING,
@@ -63,6 +64,7 @@ class Outbox:
         self.keeper = keeper
         self.activity_rules = [r for r in flow.reminders if r.follows == "activity"]
         self.stage_rules = [r for r in flow.reminders if r.follows == "stage_start"]
+        self.stays = StayReminders(flow, keeper)
 
     def window(self, tick: datetime) -> Window:
         """The window of the first tick at or after ``tick`` (ticks ran without a gap)."""
@@ -79,6 +81,16 @@ class Outbox:
             yield from self._stage_start(centre, life.coach, change, ends)
         for act in life.acts:
             yield from self._activity(centre, life.coach, act)
+        for found in self.stays.of_life(life):
+            yield from self._sent(
+                found.tick,
+                found.rule,
+                found.subject,
+                centre.id,
+                found.at,
+                found.context,
+                found.label,
+            )
 
     def _stage_start(
         self, centre: Centre, coach: Coach | None, change: StageChange, ends: datetime | None
@@ -136,8 +148,11 @@ class Outbox:
         centre_id: int,
         occurrence: datetime,
         context: Mapping[str, object],
+        label: str | None = None,
     ) -> Iterator[dict[str, object]]:
-        for due in due_for(self.window(tick), rule, subject, centre_id, occurrence, context):
+        """The rows of an occurrence that the tick at ``tick`` judged due (one per role)."""
+        window = self.window(tick)
+        for due in due_for(window, rule, subject, centre_id, occurrence, context, label):
             if due.verdict != SEND:
                 continue
             mail = self.keeper.compose(
