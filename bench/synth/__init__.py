@@ -21,7 +21,8 @@ blocks).
 - ``quiet``: the days the measured tick looks back on, left quiet;
 - ``lives``: one centre's life (stage changes, plans, records);
 - ``keeper``: the service's rules reached without a database;
-- ``mails``: the outbox; ``chunks``: chunks of centres in workers; ``generator``: the parent.
+- ``mails``: the outbox; ``stays``: the reminders of a stay (next step, training deadlines);
+- ``chunks``: chunks of centres in worker processes; ``generator``: the parent.
 """
 
 from bench.synth.calendar import CachedCalendar
