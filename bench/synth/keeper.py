@@ -3,7 +3,8 @@
 A ``Service`` built on no engine is never asked to open a transaction: it only lends its
 pure parts, so the history holds exactly what the service computes. Each part is named here
 once: the derived dates of a centre (``episode_start``, ``next_step_on``), the notices of a
-stage change, and a reminder's mail for one role (its address, subject and bodies).
+stage change and the reason it gives cancelled rows, and a reminder's mail for one role (its
+address, subject and bodies).
 """
 
 from __future__ import annotations
@@ -42,6 +43,10 @@ class Keeper:
         assert isinstance(clock, FrozenClock)
         clock.set(datetime.combine(day, NOON, BERLIN))
         return self.service.derived(centre, history, visits)
+
+    def change_reason(self, source: str, dest: str) -> str:
+        """Why a stage change cancels planned rows (their ``reason``), as ``advance`` says it."""
+        return self.service._change_reason(source, dest)
 
     def notices(self, change: StageChange, centre: Centre) -> list[NewMail]:
         """The mails a stage change sends (one per role it notifies), as ``advance`` adds them."""

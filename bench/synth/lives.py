@@ -16,6 +16,7 @@ from dateutil.relativedelta import relativedelta
 
 from bench.common import HISTORY_START, TICK_BEFORE, TODAY
 from bench.synth.calendar import CachedCalendar, at, training_day, workday
+from bench.synth.keeper import Keeper
 from bench.synth.quiet import QuietDays
 from bench.synth.records import Act, Counters, Life
 from thekiz_flow.core.history import episode_start, facts_as_of, paused_days, reached_after
@@ -46,9 +47,15 @@ class Lives:
     """Lives centres through the programme (one at a time, from a random source)."""
 
     def __init__(
-        self, flow: Workflow, coaches: Sequence[Coach], calendar: CachedCalendar, quiet: QuietDays
+        self,
+        flow: Workflow,
+        coaches: Sequence[Coach],
+        calendar: CachedCalendar,
+        quiet: QuietDays,
+        keeper: Keeper,
     ) -> None:
         self.workflow = flow
+        self.keeper = keeper
         self.coaches = list(coaches)
         self.calendar = calendar
         self.quiet = quiet
@@ -183,7 +190,7 @@ class Lives:
         life.resume_stage = source if transition.remember else None
         life.stage, life.since = dest, day
         names = self.workflow.stages
-        reason = f"Stufenwechsel {names[source].name} → {names[dest].name}"
+        reason = self.keeper.change_reason(source, dest)
         self._replan(life, counters, day, recorded, reason)
         if not names[dest].active:
             for act in life.acts:
