@@ -41,6 +41,11 @@ MINISTRY = "ministerium@example.org"
 SMTP_HOST = "127.0.0.1"
 
 
+def say(message: str) -> None:
+    """A line of the bench's log, with the time of day."""
+    print(f"[{datetime.now():%H:%M:%S}] {message}", flush=True)
+
+
 def workflow() -> Workflow:
     return load_workflow(DEFAULT_WORKFLOW)
 

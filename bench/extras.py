@@ -16,9 +16,8 @@ from typing import Any
 from sqlalchemy import func, select, text
 
 from bench import child
-from bench.common import OFFICE, SENDER, SMTP_HOST, sqlite_url
+from bench.common import OFFICE, SENDER, SMTP_HOST, say, sqlite_url
 from bench.report import Figure, Results, ratio
-from bench.scenario import say
 from bench.sink import Sink
 from thekiz_flow.core.enums import Recipient
 from thekiz_flow.core.outbox import NewMail

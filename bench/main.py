@@ -10,8 +10,9 @@ import time
 from pathlib import Path
 
 from bench import extras
+from bench.common import say
 from bench.report import RESULTS, Results
-from bench.scenario import Allowance, Budgets, SizeRun, say
+from bench.scenario import Allowance, Budgets, SizeRun
 from bench.sink import Sink
 
 FIGURES = ("planning", "tick", "tick_empty", "digest", "dispatch", "stage_batch")

@@ -42,7 +42,7 @@ UNSENT = (OutboxStatus.PENDING, OutboxStatus.SENDING, OutboxStatus.FAILED)  # wh
 REMINDERS_LOCK = 0x7468656B697A  # PostgreSQL's advisory lock of writing reminders ("thekiz")
 
 
-def _values(mail: NewMail, now: datetime) -> dict[str, object]:
+def row_values(mail: NewMail, now: datetime) -> dict[str, object]:
     """The columns of a new row for ``mail``."""
     return {
         "key": mail.key,
@@ -113,7 +113,7 @@ class OutboxStore:
         stmt = insert.returning(outbox.c.id)
         pending = iter(mails)
         added = 0
-        while rows := [_values(mail, now) for mail in islice(pending, ADD_CHUNK)]:
+        while rows := [row_values(mail, now) for mail in islice(pending, ADD_CHUNK)]:
             added += len(self.conn.execute(stmt, rows).all())
         return added
 

@@ -1,0 +1,108 @@
+"""The bench's synthetic history holds what the service would have sent.
+
+The last weeks of a generated history are replayed by the service's own ticks: the
+reminders the history holds for those weeks are taken out of the outbox, the tick mark set
+back, and the service ticks twice a day up to the bench's moment. Every row the ticks make
+must be one the history held, field for field (key, rule, role, recipient, subject, both
+bodies, due time); every row the history held must come back, unless its event has moved on
+since (an activity no longer planned, a stay left, a training taken up), which a replay
+over the final state cannot see. So a change of the workflow's rules, keys, addresses or
+templates that the generator does not follow fails here.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, time, timedelta
+from typing import Any
+
+from sqlalchemy import Engine, delete, insert, select
+
+from bench.common import BERLIN, TICK_BEFORE, service
+from bench.synth import HistoryGenerator
+from thekiz_flow.core.enums import ActivityStatus
+from thekiz_flow.core.model import Workflow
+from thekiz_flow.core.reminders import activity_of
+from thekiz_flow.store.tables import (
+    activities,
+    centres,
+    outbox,
+    stage_changes,
+    state,
+    trainings,
+)
+
+SIZE = 300
+REPLAY_DAYS = 42
+TICKS = (time(8, 0, 10), time(11, 0, 10))  # after the day's reminders; after stage changes
+COMPARED = ("rule", "centre_id", "role", "recipient", "subject", "body_text", "body_html")
+
+
+def _rows(engine: Engine, rules: set[str], after: datetime) -> dict[str, dict[str, Any]]:
+    with engine.connect() as conn:
+        found = conn.execute(
+            select(outbox).where(outbox.c.rule.in_(rules), outbox.c.created_at > after)
+        )
+        return {row.key: dict(row._mapping) for row in found}
+
+
+def _moved_on(engine: Engine, workflow: Workflow, row: dict[str, Any]) -> bool:
+    """Whether the event of a reminder is no longer what its rule follows (see above): an
+    activity no longer planned; a centre that left the stay, or took the training up."""
+    (rule,) = [r for r in workflow.reminders if r.id == row["rule"]]
+    if rule.follows == "activity":
+        with engine.connect() as conn:
+            status = conn.execute(
+                select(activities.c.status).where(activities.c.id == activity_of(row["key"]))
+            ).scalar_one()
+        return bool(status != ActivityStatus.PLANNED)
+    with engine.connect() as conn:
+        left = conn.execute(
+            select(stage_changes.c.id).where(
+                stage_changes.c.centre_id == row["centre_id"],
+                stage_changes.c.recorded_at > row["created_at"],
+            )
+        ).first()
+        taken = conn.execute(
+            select(activities.c.id)
+            .join(trainings, trainings.c.id == activities.c.training_id)
+            .join(centres, centres.c.id == activities.c.centre_id)
+            .where(
+                activities.c.centre_id == row["centre_id"],
+                activities.c.status.in_((ActivityStatus.PLANNED, ActivityStatus.HELD)),
+                trainings.c.kind == row["key"].split(":")[2],
+                trainings.c.date >= centres.c.episode_start,
+            )
+        ).first()
+    return left is not None or (rule.follows == "training_deadline" and taken is not None)
+
+
+def test_service_ticks_replay_the_histories_reminders(engine: Engine, workflow: Workflow) -> None:
+    HistoryGenerator(engine, workflow, SIZE).generate()
+    rules = {r.id for r in workflow.reminders}
+    start = datetime.combine(TICK_BEFORE.date() - timedelta(days=REPLAY_DAYS), TICKS[0], BERLIN)
+    held = _rows(engine, rules, start)
+    with engine.begin() as conn:
+        conn.execute(delete(outbox).where(outbox.c.key.in_(list(held))))
+        conn.execute(delete(state).where(state.c.name == "last_tick"))
+        conn.execute(insert(state).values(name="last_tick", at=start))
+
+    day = start.date()
+    while (day := day + timedelta(days=1)) <= TICK_BEFORE.date():
+        for moment in TICKS:
+            now = datetime.combine(day, moment, BERLIN)
+            if now < TICK_BEFORE:
+                report = service(engine, now=now).ticks.tick()
+                assert report.plan.centres == 0  # every centre planned under the current rules
+                assert report.reminders.missed == 0
+
+    made = _rows(engine, rules, start)
+    assert len(made) >= 40, "the replayed weeks should remind of something"
+    assert len({r["rule"] for r in made.values()}) >= 5  # of the 6 that are not budget
+    assert set(made) <= set(held), f"not in the history: {sorted(set(made) - set(held))[:5]}"
+    for key, row in made.items():
+        was = held[key]
+        assert {f: row[f] for f in COMPARED} == {f: was[f] for f in COMPARED}, key
+        assert row["due_at"] == was["due_at"], key
+        assert row["status"] == was["status"] == "sent", key
+    gone = [k for k in set(held) - set(made) if not _moved_on(engine, workflow, held[k])]
+    assert not gone, f"held but not made again: {sorted(gone)[:5]}"
