@@ -116,7 +116,10 @@ def import_file(ctx: Context) -> Response:
     def change() -> Response:
         if not isinstance(upload, UploadFile) or not upload.filename:
             raise InvalidInput("file", "bitte eine CSV-Datei wählen")
-        data = upload.file.read(MAX_UPLOAD + 1)
+        try:
+            data = upload.file.read(MAX_UPLOAD + 1)
+        finally:
+            upload.file.close()
         if len(data) > MAX_UPLOAD:
             raise InvalidInput("file", f"die Datei ist größer als {MAX_UPLOAD // 1_000_000} MB")
         name = _upload_name(upload)
