@@ -63,7 +63,7 @@ class Preview:
     report: BatchReport
     effects: Effects
 
-    def lines(self, names: Mapping[int, str] | None = None) -> list[str]:
+    def lines(self) -> list[str]:
         """The effects as German sentences, for a confirmation."""
         e = self.effects
         lines = []
