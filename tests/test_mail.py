@@ -86,6 +86,13 @@ CONTEXTS: dict[str, dict[str, object]] = {
     "session_unrecorded": {"coach": COACH, "centre": CENTRE, "activity": SESSION, "number": 2},
     "session_unrecorded_office": {"coach": COACH, "centre": CENTRE, "activity": SESSION},
     "visit_upcoming": {"centre": CENTRE, "activity": {"date": date(2026, 3, 4)}},
+    "training_cancelled": {
+        "centre": CENTRE,
+        "training": {"title": "Reflexion I", "date": date(2026, 9, 2), "place": "Erfurt"},
+        "kind": "Reflexionsfortbildung",
+        "reason": "Referentin erkrankt",
+        "waiting": False,
+    },
     "training_deadline": {
         "centre": CENTRE,
         "training_kind": "Reflexionsfortbildung",
@@ -651,3 +658,15 @@ def test_make_backend_needs_a_sender() -> None:
     with pytest.raises(ConfigError) as raised:
         make_backend(MailSettings(backend="smtp"))
     assert str(raised.value) == "mail.sender: Pflichtangabe fehlt für den Versand"
+
+
+def test_a_training_called_off_reads_in_german(renderer: Renderer) -> None:
+    rendered = renderer.render("training_cancelled", CONTEXTS["training_cancelled"])
+    assert rendered.subject == "Fortbildung abgesagt: Reflexion I am 02.09.2026"
+    assert "am 2. September 2026 in Erfurt findet nicht statt" in rendered.text
+    assert "Ihre Anmeldung für die Einrichtung „Kita Pusteblume“" in rendered.text
+    assert "Grund: Referentin erkrankt" in rendered.text
+    waiting = renderer.render(
+        "training_cancelled", {**CONTEXTS["training_cancelled"], "waiting": True}
+    )
+    assert "Ihr Platz auf der Warteliste ist damit hinfällig." in waiting.text

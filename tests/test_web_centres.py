@@ -240,7 +240,17 @@ def test_changing_the_stage_is_the_office_s(
     data = {"trigger": "admit", "reason": "Sonderfall", "force": "1"}
     assert_action_guarded(web, database_url, path, data, forbidden=("coach", "ministry"))
     token = login(web, "office")
-    done = web.post(path, data={"csrf_token": token, "trigger": "admit"})
+    before = dump(database_url)
+    asked = web.post(path, data={"csrf_token": token, "trigger": "admit"})
+    assert asked.status_code == 200  # first what it will do, nothing written yet
+    assert "Stufenwechsel bestätigen" in asked.text
+    assert "Aufnahme in die Basisbegleitung: Interessent → Basisbegleitung ab 15.06.2026" in (
+        asked.text
+    )
+    assert "Die Einrichtung erhält eine E-Mail." in asked.text
+    assert '<input type="hidden" name="confirmed" value="ja">' in asked.text
+    assert dump(database_url) == before
+    done = web.post(path, data={"csrf_token": token, "trigger": "admit", "confirmed": "ja"})
     assert done.url.path == f"/centres/{ids['loewe']}"
     assert "Stufenwechsel: Interessent → Basisbegleitung ab 15.06.2026." in done.text
     (change,) = service.lifecycle.history(ids["loewe"])
@@ -250,7 +260,14 @@ def test_changing_the_stage_is_the_office_s(
 @pytest.mark.parametrize(
     ("data", "words"),
     [
-        ({"trigger": "admit"}, "&#39;admit&#39; abgelehnt: keine Prozessbegleitung zugeordnet"),
+        (
+            {"trigger": "admit"},
+            "„Aufnahme in die Basisbegleitung“ abgelehnt: keine Prozessbegleitung",
+        ),
+        (
+            {"trigger": "admit", "confirmed": "ja"},
+            "„Aufnahme in die Basisbegleitung“ abgelehnt: keine Prozessbegleitung zugeordnet",
+        ),
         (
             {"trigger": "admit", "force": "1"},
             "Grund: Bedingungen übergehen braucht eine Begründung",
@@ -278,7 +295,10 @@ def test_the_office_forces_a_stage_change_with_a_reason(web: TestClient, service
     ids = programme(service)
     token = login(web, "office")
     data = {"csrf_token": token, "trigger": "admit", "force": "1", "reason": "Sonderfall"}
-    done = web.post(f"/centres/{ids['haus']}/advance", data=data)
+    asked = web.post(f"/centres/{ids['haus']}/advance", data=data)
+    assert "Interessent → Basisbegleitung ab 15.06.2026 (erzwungen)" in asked.text
+    assert service.lifecycle.history(ids["haus"]) == []
+    done = web.post(f"/centres/{ids['haus']}/advance", data={**data, "confirmed": "ja"})
     assert "Interessent → Basisbegleitung ab 15.06.2026 (erzwungen)." in done.text
     assert "(erzwungen)</strong>" in done.text
     assert "<td>Sonderfall</td>" in done.text
@@ -289,7 +309,7 @@ def test_the_office_forces_a_stage_change_with_a_reason(web: TestClient, service
 def test_a_paused_centre_offers_its_way_back(web: TestClient, service: Service) -> None:
     ids = programme(service)
     token = login(web, "office")
-    data = {"csrf_token": token, "trigger": "pause", "reason": "Umbau"}
+    data = {"csrf_token": token, "trigger": "pause", "reason": "Umbau", "confirmed": "ja"}
     paused = web.post(f"/centres/{ids['puste']}/advance", data=data)
     assert "Basisbegleitung → Pausiert" in paused.text
     assert "Fortsetzen (→ Basisbegleitung)" in paused.text

@@ -145,6 +145,8 @@ def test_the_office_changes_a_centre_s_stage(page: Page, site: Site) -> None:
     form.get_by_label("Schritt").select_option("admit")
     form.get_by_label("Begründung", exact=True).fill("Vertrag unterschrieben")
     form.get_by_role("button", name="Stufe ändern").click()
+    expect(page.get_by_text("Die Einrichtung erhält eine E-Mail.")).to_be_visible()
+    page.get_by_role("button", name="Stufenwechsel bestätigen").click()
     expect(page.get_by_role("status")).to_have_text(
         "Stufenwechsel: Interessent → Basisbegleitung ab 15.06.2026."
     )

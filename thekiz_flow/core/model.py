@@ -380,6 +380,7 @@ class Training:
     date: date
     place: str
     capacity: int
+    cancelled: str | None = None  # why the office called it off
 
 
 @dataclass(frozen=True)

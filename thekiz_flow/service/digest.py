@@ -101,6 +101,10 @@ class DigestService:
                 f"Der Jahresbericht {year} geht erst nach dem Ende des Jahres an das Ministerium"
             )
 
+    def sent(self, year: int) -> bool:
+        """Whether the digest of ``year`` is in the outbox already (it goes once)."""
+        return self._known(f"{DIGEST_RULE}:{year}")
+
     def send(self, year: int, files: DigestFiles) -> bool:
         """The digest to the ministry through the outbox, once per year; True if new."""
         self.require_year_over(year)

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 
 from thekiz_flow.core import german, validate
-from thekiz_flow.core.enums import ActivityKind, Recipient
+from thekiz_flow.core.enums import ActivityKind, ActivityStatus, Recipient
 from thekiz_flow.core.errors import InvalidInput, NotFound, Refused, UserError
 from thekiz_flow.core.history import episode_start, facts_as_of
 from thekiz_flow.core.ids import unknown
@@ -43,6 +43,48 @@ class BatchReport:
 
     changes: list[StageChange] = field(default_factory=list)
     skipped: list[Skipped] = field(default_factory=list)
+
+
+@dataclass
+class Effects:
+    """What stage changes do besides the change itself: sessions and visits cancelled (by
+    kind, with the first day they are cancelled from), training places given up, notices."""
+
+    cancelled: Counter[ActivityKind] = field(default_factory=Counter)
+    cancelled_from: date | None = None
+    released: int = 0
+    notices: list[tuple[Recipient, str]] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Preview:
+    """What a stage change would do, computed in a transaction that is rolled back."""
+
+    report: BatchReport
+    effects: Effects
+
+    def lines(self) -> list[str]:
+        """The effects as German sentences, for a confirmation."""
+        e = self.effects
+        lines = []
+        day = "" if e.cancelled_from is None else f" ab {german.short_date(e.cancelled_from)}"
+        for kind, n in sorted(e.cancelled.items()):
+            noun = HELD_NOUNS.get(kind, ("Termin", "Termine"))[n != 1]
+            lines.append(f"{n} {noun}{day} {'wird' if n == 1 else 'werden'} abgesagt.")
+        if e.released:
+            what = "Fortbildungsplatz wird" if e.released == 1 else "Fortbildungsplätze werden"
+            lines.append(f"{e.released} {what} freigegeben.")
+        if not e.cancelled and self.report.changes:
+            lines.append("Keine geplanten Termine werden abgesagt.")
+        centres = sum(role == Recipient.CENTRE for role, _ in e.notices)
+        office = sum(role == Recipient.OFFICE for role, _ in e.notices)
+        if centres == 1:
+            lines.append("Die Einrichtung erhält eine E-Mail.")
+        elif centres:
+            lines.append(f"{centres} Einrichtungen erhalten eine E-Mail.")
+        if office:
+            lines.append("Die Fachstelle erhält eine Nachricht.")
+        return lines
 
 
 @dataclass(frozen=True)
@@ -151,6 +193,38 @@ class LifecycleService:
         input (an unknown trigger or centre, a day in the future, --force without --reason,
         nothing selected) is refused before anything is written.
         """
+        request, stage = self._request(trigger, on, reason, force, in_stage)
+        with self.rt.unit() as repo:
+            return self._advance(repo, centre_ids, request, stage, Effects())
+
+    def preview(
+        self,
+        centre_ids: Sequence[int],
+        trigger: str,
+        on: date | None = None,
+        reason: str | None = None,
+        force: bool = False,
+        *,
+        in_stage: str | None = None,
+    ) -> Preview:
+        """What :meth:`advance_many` would do with the same input, nothing written: the
+        changes and the centres skipped (with the reasons), the sessions and visits
+        cancelled, the training places given up and who is told. The same checks refuse
+        bad input."""
+        request, stage = self._request(trigger, on, reason, force, in_stage)
+        effects = Effects()
+        with self.rt.trial() as repo:
+            report = self._advance(repo, centre_ids, request, stage, effects)
+        return Preview(report, effects)
+
+    def _request(
+        self,
+        trigger: str,
+        on: date | None,
+        reason: str | None,
+        force: bool,
+        in_stage: str | None,
+    ) -> tuple[_Request, str | None]:
         day = self.rt.on(on)
         why = validate.text("reason", reason, required=False, limit=2000)
         if force and why is None:
@@ -158,23 +232,30 @@ class LifecycleService:
         transition = self.rt.rules.known(trigger)
         stage = None if in_stage is None else self.rt.stage_id(in_stage, "all_in_stage")
         request = _Request(transition, day, self.rt.clock.now(), self.rt.actor, why, force)
+        return request, stage
+
+    def _advance(
+        self,
+        repo: Repository,
+        centre_ids: Sequence[int],
+        request: _Request,
+        stage: str | None,
+        effects: Effects,
+    ) -> BatchReport:
         report = BatchReport()
-        with self.rt.unit() as repo:
-            selected = self._selected(repo, centre_ids, stage)
-            for start in range(0, len(selected), BATCH):
-                part = selected[start : start + BATCH]
-                ids = [c.id for c in part]
-                trail, later = Trail.read(repo, ids), repo.held_from(ids, day)
-                moves = self._checked(part, trail, later, request, report)
-                stored = repo.record_changes(moves)
-                if stored is None:
-                    raise Refused(
-                        "die Einrichtung wurde gleichzeitig geändert; bitte erneut versuchen"
-                    )
-                trail.record(stored)
-                moved = [_moved(centre, change, resume) for change, centre, resume in moves]
-                self._after_changes(repo, stored, moved, trail)
-                report.changes += stored
+        selected = self._selected(repo, centre_ids, stage)
+        for start in range(0, len(selected), BATCH):
+            part = selected[start : start + BATCH]
+            ids = [c.id for c in part]
+            trail, later = Trail.read(repo, ids), repo.held_from(ids, request.day)
+            moves = self._checked(part, trail, later, request, report)
+            stored = repo.record_changes(moves)
+            if stored is None:
+                raise Refused("die Einrichtung wurde gleichzeitig geändert; bitte erneut versuchen")
+            trail.record(stored)
+            moved = [_moved(centre, change, resume) for change, centre, resume in moves]
+            self._after_changes(repo, stored, moved, trail, effects)
+            report.changes += stored
         return report
 
     def _selected(
@@ -242,6 +323,7 @@ class LifecycleService:
         changes: Sequence[StageChange],
         moved: Sequence[Centre],
         trail: Trail,
+        effects: Effects,
     ) -> None:
         """Re-plan (``trail`` holds the changes already), which also brings the derived dates
         up to date; a centre that leaves the active stages gives up its training seats; the
@@ -255,7 +337,7 @@ class LifecycleService:
             groups[(change.from_stage, change.to_stage, change.effective)].append(centre)
         for (source, dest, effective), centres in groups.items():
             reason = self._change_reason(source, dest)
-            self.planning.replan_many(
+            plans = self.planning.replan_many(
                 repo,
                 centres,
                 today,
@@ -264,14 +346,33 @@ class LifecycleService:
                 stage_change=True,
                 trail=trail,
             )
+            for plan in plans:
+                effects.cancelled.update(a.kind for a in plan.cancel)
+                for activity in plan.cancel:
+                    first = effects.cancelled_from
+                    effects.cancelled_from = min(first or activity.date, activity.date)
             if not names[dest].active:
-                repo.trainings.release([c.id for c in centres], max(effective, today), reason)
+                ids = [c.id for c in centres]
+                effects.released += self._places(repo, ids, max(effective, today))
+                repo.trainings.release(ids, max(effective, today), reason)
         mails = [
             mail
             for change, centre in zip(changes, moved, strict=True)
             for mail in self._notices(change, centre)
         ]
+        effects.notices += [(mail.role, mail.recipient) for mail in mails]
         repo.outbox.add(mails, changes[0].recorded_at)
+
+    @staticmethod
+    def _places(repo: Repository, centre_ids: Sequence[int], first: date) -> int:
+        """The centres' training seats and waiting places from ``first`` on."""
+        held = (ActivityStatus.PLANNED, ActivityStatus.WAITING)
+        enrolments = repo.trainings.of_centres(centre_ids)
+        return sum(
+            status in held and day >= first
+            for rows in enrolments.values()
+            for _, status, day in rows
+        )
 
     def _change_reason(self, source: str, dest: str) -> str:
         names = self.rt.workflow.stages

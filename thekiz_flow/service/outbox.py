@@ -24,6 +24,7 @@ from thekiz_flow.core import validate
 from thekiz_flow.core.enums import DeliveryStatus, OutboxStatus, Recipient
 from thekiz_flow.core.errors import InvalidInput
 from thekiz_flow.core.ids import unknown
+from thekiz_flow.core.labels import OUTBOX_STATUS_NAMES
 from thekiz_flow.core.model import Mail
 from thekiz_flow.core.outbox import Claim, NewMail, OutboxRow, Retry
 from thekiz_flow.mail.delivery import Backend, Outcome, make_backend
@@ -233,6 +234,19 @@ class OutboxService:
         newer = before is not None
         return OutboxPage(wanted, rows[:size], counts, newer=newer, older=len(rows) > size)
 
+    def due(self) -> int:
+        """How many messages a dispatch now would send."""
+        with self.rt.unit() as repo:
+            return repo.outbox.due_count(self.rt.clock.now())
+
+    def message(self, outbox_id: int) -> tuple[OutboxRow, Mail]:
+        """One message of the outbox: its row and its text as it is (or was) sent."""
+        with self.rt.unit() as repo:
+            row, mail = repo.outbox.get(outbox_id), repo.outbox.text(outbox_id)
+        if row is None or mail is None:
+            raise unknown("outbox", outbox_id)
+        return row, mail
+
     def retry(self, outbox_id: int) -> OutboxRow:
         """Send a failed message again at the next dispatch."""
         with self.rt.unit() as repo:
@@ -241,7 +255,13 @@ class OutboxService:
             if row is None:
                 raise unknown("outbox", outbox_id)
             if row.status != OutboxStatus.FAILED or not row.recipient:
-                why = "hat keine Adresse" if not row.recipient else f"ist {row.status}"
+                why = (
+                    "hat keine Adresse"
+                    if not row.recipient
+                    else "ist bereits versandt"
+                    if row.status == OutboxStatus.SENT
+                    else f"hat den Stand „{OUTBOX_STATUS_NAMES[row.status]}“"
+                )
                 raise InvalidInput(
                     None,
                     f"Nachricht {outbox_id} {why}; nur fehlgeschlagene mit "

@@ -11,7 +11,7 @@ from pathlib import Path
 from thekiz_flow.core import german, validate
 from thekiz_flow.core.enums import CentreSort, Recipient
 from thekiz_flow.core.errors import Field, InvalidInput, NotFound
-from thekiz_flow.core.ids import MAX_ID
+from thekiz_flow.core.ids import MAX_ID, id_in_range
 from thekiz_flow.core.model import (
     NO_COACH,
     Activity,
@@ -253,6 +253,12 @@ class RegistryService:
             centre = self.rt.centre(repo, centre_id)
             coach = None if centre.coach_id is None else repo.coach(centre.coach_id)
             return centre, coach
+
+    def centre_names(self, centre_ids: Sequence[int]) -> dict[int, str]:
+        """The names of the centres of those numbers that exist."""
+        with self.rt.unit() as repo:
+            found = repo.centres_by_id([i for i in centre_ids if id_in_range(i)])
+        return {i: c.name for i, c in found.items()}
 
     def stage_counts(self) -> list[tuple[str, str, int]]:
         with self.rt.unit() as repo:

@@ -115,6 +115,19 @@ class Runtime:
                 self.shared.schema_checked = True
             yield Repository(connection, self.clock.now())
 
+    @contextmanager
+    def trial(self) -> Iterator[Repository]:
+        """A transaction that is always rolled back: to see what a change would do."""
+        with self.engine.connect() as connection:
+            if not self.shared.schema_checked:
+                require_current(connection)
+                self.shared.schema_checked = True
+            transaction = connection.begin()
+            try:
+                yield Repository(connection, self.clock.now())
+            finally:
+                transaction.rollback()
+
     def today(self) -> date:
         return local_today(self.clock, self.zone)
 

@@ -8,7 +8,7 @@ from datetime import date
 from pathlib import Path
 
 from thekiz_flow.core import german, validate
-from thekiz_flow.core.enums import ActivityStatus
+from thekiz_flow.core.enums import ActivityStatus, Recipient
 from thekiz_flow.core.errors import Field, InvalidInput, NotFound, Refused
 from thekiz_flow.core.ids import unknown
 from thekiz_flow.core.model import (
@@ -24,6 +24,7 @@ from thekiz_flow.store.trainings import TrainingStore
 
 MAX_CAPACITY = 1000
 MAX_REASON = 2000
+CANCELLED_RULE = "training_cancelled"  # the mail to a centre whose training was called off
 
 
 @dataclass(frozen=True)
@@ -116,6 +117,98 @@ class TrainingService:
                 )
             return store.add_many([r for _, r in checked], self.rt.clock.now())
 
+    def update(
+        self, training_id: int, title: str, date: str, place: str, capacity: str
+    ) -> Training:
+        """New title, date, place and capacity of an offering; its kind stays. The capacity
+        may not drop below the seats taken, the date not move into the past."""
+        today = self.rt.today()
+        with self.rt.unit() as repo:
+            store = repo.trainings
+            training = self._training(store, training_id, lock=True)
+            self._not_cancelled(training)
+            row = self._new_training(TrainingInput(training.kind, title, date, place, capacity))
+            if row.date != training.date and row.date < today:
+                raise InvalidInput(
+                    "date", f"{german.short_date(row.date)} liegt in der Vergangenheit"
+                )
+            counts = store.counts([training.id]).get(training.id, (0, 0))
+            held = [a for a, _ in store.enrolments(training.id) if a.status == ActivityStatus.HELD]
+            if row.date != training.date and held:
+                raise InvalidInput(
+                    "date", "an der Fortbildung wurde schon teilgenommen; das Datum bleibt"
+                )
+            if row.capacity < counts[0]:
+                raise InvalidInput(
+                    "capacity",
+                    f"{counts[0]} Einrichtungen sind angemeldet; "
+                    f"mindestens {counts[0]} Plätze nötig",
+                )
+            unchanged = (training.kind, training.title.casefold(), training.date)
+            if _key(row) != unchanged and store.taken([_key(row)]):
+                raise InvalidInput(
+                    "title", f"{row.title!r} am {german.short_date(row.date)} gibt es schon"
+                )
+            store.update(training.id, row, self.rt.clock.now())
+            if row.capacity > training.capacity:
+                store.fill_seats({training.id: row.capacity - training.capacity})
+            found = store.get(training.id)
+            assert found is not None
+            return found
+
+    def cancel_preview(self, training_id: int) -> tuple[Training, int, int]:
+        """What calling the offering off would do: (training, seats, waiting places) that
+        are cancelled, each centre told by e-mail; nothing is written."""
+        with self.rt.unit() as repo:
+            store = repo.trainings
+            training = self._training(store, training_id)
+            enrolled, waiting = store.counts([training.id]).get(training.id, (0, 0))
+        return training, enrolled, waiting
+
+    def cancel(self, training_id: int, reason: str) -> list[int]:
+        """Call an offering off: every seat and waiting place is cancelled with the reason,
+        each centre concerned gets an e-mail (through the outbox); the training keeps who
+        called it off and when. Returns the centres told."""
+        why = validate.required_text("reason", reason, limit=MAX_REASON)
+        now = self.rt.clock.now()
+        with self.rt.unit() as repo:
+            store = repo.trainings
+            training = self._training(store, training_id, lock=True)
+            self._not_cancelled(training)
+            if training.date < self.rt.today():
+                raise InvalidInput(
+                    None,
+                    f"Fortbildung {training.id} war am {german.short_date(training.date)}; "
+                    "sie kann nicht mehr abgesagt werden",
+                )
+            cancelled = store.cancel(training.id, why, self.rt.actor, now)
+            centres = repo.centres_by_id([e.centre_id for e in cancelled])
+            kind = self.rt.workflow.training_kinds.get(training.kind, training.kind)
+            mails = [
+                self.rt.compose(
+                    f"{CANCELLED_RULE}:{training.id}:{e.centre_id}",
+                    CANCELLED_RULE,
+                    CANCELLED_RULE,
+                    Recipient.CENTRE,
+                    {
+                        "centre": centres[e.centre_id],
+                        "training": training,
+                        "kind": kind,
+                        "reason": why,
+                        "waiting": e.status == ActivityStatus.WAITING,
+                    },
+                    now,
+                )
+                for e in cancelled
+            ]
+            repo.outbox.add(mails, now)
+            return [e.centre_id for e in cancelled]
+
+    @staticmethod
+    def _not_cancelled(training: Training) -> None:
+        if training.cancelled is not None:
+            raise Refused(f"Fortbildung {training.id} ist abgesagt")
+
     def find(
         self, kind: str | None = None, first: date | None = None
     ) -> list[tuple[Training, int, int]]:
@@ -161,6 +254,7 @@ class TrainingService:
         with self.rt.unit() as repo:
             store = repo.trainings
             training = self._training(store, training_id, lock=True)
+            self._not_cancelled(training)
             centre = self.rt.centre(repo, centre_id)
             stage = self.rt.workflow.stage(centre.stage)
             if stage.final:

@@ -134,6 +134,15 @@ class OutboxStore:
             and_(c.status == OutboxStatus.SENDING, c.lease_until < now),
         )
 
+    def due_count(self, now: datetime) -> int:
+        """How many messages a dispatch at ``now`` would send."""
+        return int(self.conn.execute(select(func.count()).where(self._due(now))).scalar_one())
+
+    def text(self, outbox_id: int) -> Mail | None:
+        """A message with its text (subject, recipient, bodies), as it is sent."""
+        row = self.conn.execute(select(outbox).where(outbox.c.id == outbox_id)).first()
+        return None if row is None else _mail(row)
+
     def claim(self, now: datetime, lease: timedelta, limit: int) -> list[Claim]:
         """Take up to ``limit`` due messages: status sending, a lease, one more attempt."""
         c = outbox.c

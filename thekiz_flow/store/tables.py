@@ -170,6 +170,9 @@ trainings = Table(
     Column("place", String(200), nullable=False),
     Column("capacity", Integer, nullable=False),
     Column("created_at", UTCDateTime, nullable=False),
+    Column("cancelled_at", UTCDateTime),  # the office called the event off
+    Column("cancelled_by", String(200)),
+    Column("cancel_reason", Text),
     UniqueConstraint("kind", "title", "date"),
 )
 

@@ -16,7 +16,7 @@ from sqlalchemy import Connection, Row, delete, func, insert, select, update
 
 from thekiz_flow.core.enums import ActivityKind, ActivityStatus
 from thekiz_flow.core.model import Activity, NewTraining, Training
-from thekiz_flow.store.activities import STATUS_OF, activity_from_row, chunks
+from thekiz_flow.store.activities import REVISED, STATUS_OF, activity_from_row, chunks
 from thekiz_flow.store.tables import activities, centres, trainings
 
 
@@ -25,7 +25,9 @@ def enrolment_key(training_id: int) -> str:
 
 
 def _training(row: Row[Any]) -> Training:
-    return Training(row.id, row.kind, row.title, row.date, row.place, row.capacity)
+    return Training(
+        row.id, row.kind, row.title, row.date, row.place, row.capacity, row.cancel_reason
+    )
 
 
 class TrainingStore:
@@ -66,6 +68,51 @@ class TrainingStore:
         if first is not None:
             stmt = stmt.where(trainings.c.date >= first)
         return [_training(r) for r in self.conn.execute(stmt)]
+
+    def update(self, training_id: int, row: NewTraining, now: datetime) -> None:
+        """New title, date, place and capacity; its enrolments move to the new date."""
+        values = {"title": row.title, "date": row.date, "place": row.place}
+        self.conn.execute(
+            update(trainings)
+            .where(trainings.c.id == training_id)
+            .values(**values, capacity=row.capacity)
+        )
+        self.conn.execute(
+            update(activities)
+            .where(
+                activities.c.kind == ActivityKind.TRAINING,
+                activities.c.training_id == training_id,
+            )
+            .values(date=row.date, recorded_at=now, revision=REVISED)
+        )
+
+    def cancel(self, training_id: int, reason: str, actor: str, now: datetime) -> list[Activity]:
+        """Call the event off: every seat and waiting place is cancelled with ``reason``;
+        returns the enrolments so cancelled."""
+        self.conn.execute(
+            update(trainings)
+            .where(trainings.c.id == training_id)
+            .values(cancelled_at=now, cancelled_by=actor, cancel_reason=reason)
+        )
+        c = activities.c
+        stmt = select(activities).where(
+            c.kind == ActivityKind.TRAINING,
+            c.training_id == training_id,
+            c.status.in_((ActivityStatus.PLANNED, ActivityStatus.WAITING)),
+        )
+        cancelled = [activity_from_row(r) for r in self.conn.execute(stmt.order_by(c.id))]
+        for chunk in chunks([e.id for e in cancelled]):
+            self.conn.execute(
+                update(activities)
+                .where(c.id.in_(chunk))
+                .values(
+                    status=ActivityStatus.CANCELLED,
+                    reason=reason,
+                    recorded_at=now,
+                    revision=REVISED,
+                )
+            )
+        return cancelled
 
     def taken(self, keys: Iterable[tuple[str, str, date]]) -> set[tuple[str, str, date]]:
         """Which (kind, title, date) exist already; titles compared case-insensitively."""

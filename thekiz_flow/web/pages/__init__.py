@@ -18,6 +18,7 @@ from thekiz_flow.web.pages import (
     outbox,
     overview,
     sessions,
+    stages,
     trainings,
     users,
 )
@@ -27,6 +28,7 @@ AREAS = (
     login,
     overview,
     centres,
+    stages,
     sessions,
     trainings,
     coaches,

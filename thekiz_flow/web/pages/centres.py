@@ -30,6 +30,7 @@ from thekiz_flow.service import Service
 from thekiz_flow.web.auth import READERS, may_record_for
 from thekiz_flow.web.endpoints import Context, action, page
 from thekiz_flow.web.fields import Errors, beside_fields
+from thekiz_flow.web.pages import stages as stages_page
 from thekiz_flow.web.state import NavItem
 
 LIST = "/centres"
@@ -92,6 +93,7 @@ def centre_list(ctx: Context) -> Response:
         },
         own=_own_coach(ctx),
         may_add=ctx.user.role == Role.OFFICE,
+        batch_triggers=[(t, trigger_name(t)) for t in service.workflow.transitions],
     )
 
 
@@ -163,13 +165,22 @@ def advance(ctx: Context) -> Response:
     centre_id = _centre_id(ctx)
 
     def change() -> Response:
-        done = ctx.service.lifecycle.advance(
-            centre_id,
-            ctx.text("trigger"),
-            _day("on", ctx.text("on")),
-            ctx.text("reason") or None,
-            force=ctx.text("force") == "1",
-        )
+        asked = stages_page.Asked.of(ctx)
+        args = (asked.trigger, asked.on, asked.reason, asked.force)
+        if not stages_page.confirmed(ctx):  # first what it will do, then the change
+            preview = ctx.service.lifecycle.preview([centre_id], *args)
+            if preview.report.skipped:
+                raise preview.report.skipped[0].error
+            centre, _ = ctx.service.registry.centre(centre_id)
+            return stages_page.confirmation(
+                ctx,
+                f"{centre_path(centre_id)}/advance",
+                preview,
+                list(asked.typed.items()),
+                centre_path(centre_id),
+                {centre.id: centre.name},
+            )
+        done = ctx.service.lifecycle.advance(centre_id, *args)
         stages = ctx.service.workflow.stages
         forced = " (erzwungen)" if done.forced else ""
         return ctx.redirect(
@@ -178,7 +189,12 @@ def advance(ctx: Context) -> Response:
             f"ab {german.short_date(done.effective)}{forced}.",
         )
 
-    return beside_fields(change, lambda errors: _detail(ctx, centre_id, advance_errors=errors))
+    return beside_fields(
+        change,
+        lambda errors: _detail(
+            ctx, centre_id, advance_errors=stages_page.german_errors(errors, ctx.service.workflow)
+        ),
+    )
 
 
 @action(Role.OFFICE)

@@ -2,6 +2,8 @@
 
 The files are the ones ``thekiz-flow digest`` writes into [digest] dir: a complete year's
 are served as they are, the current (provisional) year's are written anew for each download.
+The office sends a finished year's digest to the ministry by hand, after a confirmation,
+once (as ``thekiz-flow digest YEAR --send``).
 """
 
 from __future__ import annotations
@@ -10,12 +12,14 @@ from starlette.responses import FileResponse, Response
 from starlette.routing import Route
 
 from thekiz_flow.core.enums import Role
-from thekiz_flow.core.errors import NotFound
-from thekiz_flow.web.endpoints import Context, page
+from thekiz_flow.core.errors import InvalidInput, NotFound, Refused
+from thekiz_flow.web.endpoints import Context, action, page
+from thekiz_flow.web.fields import Errors, beside_fields
 from thekiz_flow.web.state import NavItem
 
 PATH = "/digests"
 ROLES = (Role.OFFICE, Role.MINISTRY)
+UNCONFIRMED = "bitte bestätigen Sie den Versand"
 # suffix: (what the page calls it, the content type)
 FORMATS = {
     "html": ("HTML", "text/html; charset=utf-8"),
@@ -33,6 +37,7 @@ def digests(ctx: Context) -> Response:
         years=sorted(ctx.service.digest.years(), reverse=True),
         this_year=this_year,
         formats=FORMATS,
+        office=ctx.user.role == Role.OFFICE,
     )
 
 
@@ -49,8 +54,63 @@ def download(ctx: Context) -> Response:
     )
 
 
+def _year(ctx: Context) -> int:
+    value = ctx.request.path_params["year"]
+    assert isinstance(value, int)
+    return value
+
+
+def _already(year: int) -> Refused:
+    return Refused(f"Der Jahresbericht {year} wurde bereits an das Ministerium versandt")
+
+
+def _send_page(ctx: Context, errors: Errors | None = None) -> Response:
+    year = _year(ctx)
+    digest = ctx.service.digest
+    digest.require_year_over(year)
+    if not errors and digest.sent(year):
+        errors = {"": str(_already(year))}
+    return ctx.render(
+        "web/digest_send.html.j2",
+        400 if errors else 200,
+        title=f"Jahresbericht {year} senden",
+        year=year,
+        ministry=ctx.service.runtime.mail.ministry,
+        errors=errors or {},
+    )
+
+
+@page(Role.OFFICE)
+def send_form(ctx: Context) -> Response:
+    return _send_page(ctx)
+
+
+@action(Role.OFFICE)
+def send(ctx: Context) -> Response:
+    year = _year(ctx)
+
+    def change() -> Response:
+        if ctx.text("confirm") != "ja":
+            raise InvalidInput("confirm", UNCONFIRMED)
+        digest = ctx.service.digest
+        digest.require_year_over(year)
+        if digest.sent(year):
+            raise _already(year)
+        if not digest.send(year, digest.write(year)):
+            raise _already(year)
+        report = ctx.service.outbox.dispatch()
+        return ctx.redirect(
+            PATH,
+            f"Jahresbericht {year} in den Postausgang gestellt; {report.sent} E-Mails versandt.",
+        )
+
+    return beside_fields(change, lambda errors: _send_page(ctx, errors))
+
+
 routes = [
     Route(PATH, digests, methods=["GET"]),
+    Route(PATH + "/{year:year}/send", send_form, methods=["GET"]),
+    Route(PATH + "/{year:year}/send", send, methods=["POST"]),
     Route(PATH + "/{year:year}.{suffix}", download, methods=["GET"]),
 ]
 nav = [NavItem(PATH, "Jahresberichte", ROLES)]

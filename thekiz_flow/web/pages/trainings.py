@@ -3,17 +3,24 @@
 ``/trainings`` is the catalogue by date with seats taken and the waiting list;
 ``/trainings/{id}`` the enrolments by state. The office enrols a centre (found by number
 or name, ``?q=``), cancels an enrolment and records attendance; a full training puts the
-centre on the waiting list.
+centre on the waiting list. The office also adds an offering (or imports a CSV file of
+them: all rows or none), edits one and calls one off after a confirmation that says how
+many centres are told.
 """
 
 from __future__ import annotations
 
+import re
+import tempfile
 from collections.abc import Callable, Sequence
+from pathlib import Path
 
+from starlette.datastructures import UploadFile
 from starlette.responses import Response
 from starlette.routing import Route
 
 from thekiz_flow.core.enums import ActivityStatus, Role
+from thekiz_flow.core.errors import InvalidInput
 from thekiz_flow.core.ids import parse_id
 from thekiz_flow.core.labels import ENROLMENT_NAMES
 from thekiz_flow.core.model import Centre, CentreSearch
@@ -26,6 +33,10 @@ from thekiz_flow.web.state import NavItem
 
 TRAININGS = "/trainings"
 MATCHES = 20  # centres shown for a search
+NEW_FIELDS = ("kind", "title", "date", "place", "capacity")
+EDIT_FIELDS = ("title", "date", "place", "capacity")
+MAX_UPLOAD = 2_000_000  # bytes of an import file
+UNCONFIRMED = "bitte bestätigen Sie die Absage"
 # The order of the enrolments' sections.
 STATES = (
     ActivityStatus.PLANNED,
@@ -53,12 +64,179 @@ def sections(enrolments: Sequence[Enrolment]) -> list[tuple[str, list[Enrolment]
 
 @page(*READERS)
 def catalogue(ctx: Context) -> Response:
+    return _catalogue(ctx)
+
+
+def _catalogue(
+    ctx: Context,
+    typed: dict[str, str] | None = None,
+    errors: Errors | None = None,
+    import_errors: Errors | None = None,
+) -> Response:
+    """The catalogue; for the office with the forms to add and import, after a refusal
+    with the message beside its field and what was typed."""
+    kinds = ctx.service.workflow.training_kinds
     return ctx.render(
         "web/trainings.html.j2",
+        400 if errors or import_errors else 200,
         title="Fortbildungen",
         trainings=ctx.service.trainings.find(),
-        kinds=ctx.service.workflow.training_kinds,
+        kinds=kinds,
+        kind_options=list(kinds.items()),
+        office=ctx.user.role == Role.OFFICE,
+        typed=typed or dict.fromkeys(NEW_FIELDS, ""),
+        errors=errors or {},
+        import_errors=import_errors or {},
     )
+
+
+@action(Role.OFFICE)
+def add(ctx: Context) -> Response:
+    typed = {name: ctx.text(name) for name in NEW_FIELDS}
+
+    def change() -> Response:
+        made = ctx.service.trainings.add(**typed)
+        return ctx.redirect(
+            f"{TRAININGS}/{made}", f"Fortbildung {typed['title'].strip()} angelegt."
+        )
+
+    return beside_fields(change, lambda errors: _catalogue(ctx, typed, errors))
+
+
+def _upload_name(upload: UploadFile) -> str:
+    """The uploaded file's own name, without a folder, as a message may show it."""
+    name = Path((upload.filename or "").replace("\\", "/")).name
+    return re.sub(r"[^\w.\- ]", "_", name).lstrip(".") or "Datei.csv"
+
+
+@action(Role.OFFICE)
+def import_file(ctx: Context) -> Response:
+    upload = ctx.form.get("file")
+
+    def change() -> Response:
+        if not isinstance(upload, UploadFile) or not upload.filename:
+            raise InvalidInput("file", "bitte eine CSV-Datei wählen")
+        try:
+            data = upload.file.read(MAX_UPLOAD + 1)
+        finally:
+            upload.file.close()
+        if len(data) > MAX_UPLOAD:
+            raise InvalidInput("file", f"die Datei ist größer als {MAX_UPLOAD // 1_000_000} MB")
+        name = _upload_name(upload)
+        with tempfile.TemporaryDirectory() as folder:
+            path = Path(folder) / name
+            path.write_bytes(data)
+            try:
+                made = ctx.service.trainings.import_trainings(path)
+            except InvalidInput as refused:  # the message names the file, not our folder
+                message = refused.message.replace(str(path), name)
+                raise InvalidInput(refused.field, message, refused.refers) from None
+        return ctx.redirect(TRAININGS, f"{len(made)} Fortbildungen importiert.")
+
+    return beside_fields(change, lambda errors: _catalogue(ctx, import_errors=errors))
+
+
+def _training_id(ctx: Context) -> int:
+    value = ctx.request.path_params["training_id"]
+    assert isinstance(value, int)
+    return value
+
+
+def _edit_page(
+    ctx: Context, typed: dict[str, str] | None = None, errors: Errors | None = None
+) -> Response:
+    found, enrolments = ctx.service.trainings.enrolments(_training_id(ctx))
+    values = typed or {
+        "title": found.title,
+        "date": found.date.isoformat(),
+        "place": found.place,
+        "capacity": str(found.capacity),
+    }
+    return ctx.render(
+        "web/training_form.html.j2",
+        400 if errors else 200,
+        title=f"{found.title} bearbeiten",
+        training=found,
+        kind=ctx.service.workflow.training_kinds.get(found.kind, found.kind),
+        taken=sum(e.status in (ActivityStatus.PLANNED, ActivityStatus.HELD) for e in enrolments),
+        typed=values,
+        errors=errors or {},
+    )
+
+
+@page(Role.OFFICE)
+def edit_form(ctx: Context) -> Response:
+    return _edit_page(ctx)
+
+
+@action(Role.OFFICE)
+def edit(ctx: Context) -> Response:
+    typed = {name: ctx.text(name) for name in EDIT_FIELDS}
+
+    def change() -> Response:
+        done = ctx.service.trainings.update(_training_id(ctx), **typed)
+        return ctx.redirect(f"{TRAININGS}/{done.id}", "Fortbildung geändert.")
+
+    return beside_fields(change, lambda errors: _edit_page(ctx, typed, errors))
+
+
+def _call_off_page(ctx: Context, reason: str = "", errors: Errors | None = None) -> Response:
+    found, enrolled, waiting = ctx.service.trainings.cancel_preview(_training_id(ctx))
+    return ctx.render(
+        "web/training_cancel.html.j2",
+        400 if errors else 200,
+        title=f"{found.title} absagen",
+        training=found,
+        effects=call_off_effects(enrolled, waiting),
+        reason=reason,
+        errors=errors or {},
+    )
+
+
+def call_off_effects(enrolled: int, waiting: int) -> str:
+    """What calling an offering off does, as the confirmation says it."""
+    parts = []
+    if enrolled:
+        parts.append(
+            "1 angemeldete Einrichtung"
+            if enrolled == 1
+            else f"{enrolled} angemeldete Einrichtungen"
+        )
+    if waiting:
+        parts.append(
+            "1 Einrichtung auf der Warteliste"
+            if waiting == 1
+            else f"{waiting} Einrichtungen auf der Warteliste"
+        )
+    if not parts:
+        return "Niemand ist angemeldet; es wird keine E-Mail versandt."
+    many = enrolled + waiting != 1
+    return (
+        f"{' und '.join(parts)} {'werden' if many else 'wird'} abgemeldet und "
+        f"{'erhalten' if many else 'erhält'} eine E-Mail mit dem Grund."
+    )
+
+
+@page(Role.OFFICE)
+def call_off_form(ctx: Context) -> Response:
+    return _call_off_page(ctx)
+
+
+@action(Role.OFFICE)
+def call_off(ctx: Context) -> Response:
+    training_id = _training_id(ctx)
+    reason = ctx.text("reason")
+
+    def change() -> Response:
+        if ctx.text("confirm") != "ja":
+            raise InvalidInput("confirm", UNCONFIRMED)
+        told = ctx.service.trainings.cancel(training_id, reason)
+        return ctx.redirect(
+            f"{TRAININGS}/{training_id}",
+            f"Fortbildung abgesagt; {len(told)} Einrichtungen werden per E-Mail benachrichtigt.",
+        )
+
+    return beside_fields(change, lambda errors: _call_off_page(ctx, reason, errors))
 
 
 @page(*READERS)
@@ -146,7 +324,13 @@ def _training_route(name: str, handler: Endpoint) -> Route:
 
 routes = [
     Route(TRAININGS, catalogue, methods=["GET"]),
+    Route(f"{TRAININGS}/new", add, methods=["POST"]),
+    Route(f"{TRAININGS}/import", import_file, methods=["POST"]),
     Route(f"{TRAININGS}/{{training_id:id}}", training, methods=["GET"]),
+    Route(f"{TRAININGS}/{{training_id:id}}/edit", edit_form, methods=["GET"]),
+    _training_route("edit", edit),
+    Route(f"{TRAININGS}/{{training_id:id}}/call-off", call_off_form, methods=["GET"]),
+    _training_route("call-off", call_off),
     _training_route("enrol", enrol),
     _training_route("cancel", cancel),
     _training_route("attended", attended),
