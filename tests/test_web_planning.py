@@ -295,7 +295,7 @@ def test_the_calendar_of_a_month(web: TestClient, service: Service) -> None:
     token = login(web, "coach")
     own = web.get("/calendar", params={"month": "2026-07"})
     assert own.status_code == 200
-    assert "Kalender Juli 2026" in own.text
+    assert "Terminkalender Juli 2026" in own.text
     assert f'href="/centres/{mine}"' in own.text
     assert f'href="/centres/{other}"' not in own.text  # a coach sees their own at first
     assert f'href="/trainings/{training}"' in own.text
@@ -311,7 +311,7 @@ def test_the_calendar_of_a_month(web: TestClient, service: Service) -> None:
     logout(web, token)
     login(web, "office")
     today = web.get("/calendar").text
-    assert "Kalender Juni 2026" in today
+    assert "Terminkalender Juni 2026" in today
     assert 'aria-current="date"' in today
     login(web, "ministry")
     assert web.get("/calendar").status_code == 403

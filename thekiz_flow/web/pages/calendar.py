@@ -36,7 +36,7 @@ class Entry:
     """One line of a day: what it is, for whom, and where it leads."""
 
     kind: str  # "coaching", "site_visit" or "training": the entry's style
-    label: str  # "Begleittermin", "Besuch", the training's kind
+    label: str  # "Begleittermin", "Besuch", "Fortbildung"
     text: str
     link: str
     held: bool = False
@@ -116,13 +116,11 @@ def calendar(ctx: Context) -> Response:
         centre = centres[activity.centre_id]
         if activity.kind != ActivityKind.TRAINING and _shown(activity, centre, coach, district):
             entries[activity.date].append(_entry(activity, centre, coach_names))
-    kinds = service.workflow.training_kinds
     for training, _, _ in service.trainings.find(first=first):
         if training.date <= days[-1]:
-            label = kinds.get(training.kind, training.kind)
             text = f"{training.title}, {training.place}"
             entries[training.date].append(
-                Entry("training", label, text, f"/trainings/{training.id}")
+                Entry("training", "Fortbildung", text, f"/trainings/{training.id}")
             )
     holidays = service.runtime.calendar
     month = [
@@ -137,7 +135,7 @@ def calendar(ctx: Context) -> Response:
     before, after = neighbours(first)
     return ctx.render(
         "web/calendar.html.j2",
-        title="Kalender",
+        title="Terminkalender",
         first=first,
         days=month,
         lead=first.weekday(),  # empty cells before the 1st in the grid
@@ -155,4 +153,4 @@ def calendar(ctx: Context) -> Response:
 
 
 routes = [Route(CALENDAR, calendar, methods=["GET"])]
-nav = [NavItem(CALENDAR, "Kalender", READERS)]
+nav = [NavItem(CALENDAR, "Terminkalender", READERS)]
