@@ -6,9 +6,10 @@ from __future__ import annotations
 
 import re
 from datetime import date
+from decimal import Decimal
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Page, ViewportSize, expect
 
 from tests import test_web_e2e as e2e
 from tests.conftest import TODAY
@@ -21,7 +22,7 @@ pytestmark = pytest.mark.browser
 site = e2e.site
 browser = e2e.browser
 page = e2e.page
-PHONE = {"width": 390, "height": 844}
+PHONE: ViewportSize = {"width": 390, "height": 844}
 REQUESTED = date(2026, 7, 7)  # a Tuesday
 
 
@@ -101,7 +102,7 @@ def test_the_office_requests_a_session_for_a_konsultationseinrichtung(
     )
     assert (requested.status, requested.hours, requested.coach_id) == (
         ActivityStatus.PLANNED,
-        2,
+        Decimal(2),
         2,
     )
 
