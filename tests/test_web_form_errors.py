@@ -90,6 +90,13 @@ FORMS = [
         {"centre": "abc", "date": "2026-06-01", "note": "n"},
         "centre",
         "Einrichtung: ungültige Nummer &#39;abc&#39;",
+        None,  # chosen from a list: a value not in it cannot be shown again
+    ),
+    Form(
+        "/visits",
+        {"centre": "{centre}", "date": "abc", "note": "n"},
+        "date",
+        "Datum: ungültiges Datum &#39;abc&#39; (Format JJJJ-MM-TT)",
         'value="abc"',
     ),
     Form(

@@ -11,7 +11,7 @@ from thekiz_flow.core import validate
 from thekiz_flow.core.calendar import WorkCalendar
 from thekiz_flow.core.enums import ActivityStatus
 from thekiz_flow.core.errors import InvalidInput
-from thekiz_flow.core.model import Activity, Centre, StageChange
+from thekiz_flow.core.model import Activity, Centre, Closure, StageChange
 from thekiz_flow.core.planning import (
     PLANNED_KINDS,
     PlanChanges,
@@ -224,6 +224,12 @@ class PlanningService:
             self.rt.centre(repo, centre_id)
             repo.set_weekday(centre_id, weekday)
             return self.replan_if_active(repo, self.rt.centre(repo, centre_id))
+
+    def closures(self, centre_id: int) -> list[Closure]:
+        """A centre's closure days, by their first day."""
+        with self.rt.unit() as repo:
+            self.rt.centre(repo, centre_id)
+            return repo.closures(centre_id)
 
     def add_closure(
         self, centre_id: int, first: date, last: date, note: str | None = None

@@ -33,11 +33,13 @@ class SessionService:
         if found is None:
             raise unknown("activity", activity_id)
         if kind is not None and found.kind != kind:
-            raise InvalidInput(None, f"Termin {activity_id} ist kein Begleittermin")
+            raise InvalidInput(None, f"Termin {activity_id} ist kein {HELD_NOUNS[kind][0]}")
         return found
 
-    def _planned(self, repo: Repository, activity_id: int) -> Activity:
-        found = self._activity(repo, activity_id, ActivityKind.COACHING)
+    def _planned(
+        self, repo: Repository, activity_id: int, kind: ActivityKind = ActivityKind.COACHING
+    ) -> Activity:
+        found = self._activity(repo, activity_id, kind)
         if found.status != ActivityStatus.PLANNED:
             state = "gehalten" if found.status == ActivityStatus.HELD else "abgesagt"
             raise Refused(f"Termin {activity_id} ist schon {state}")
@@ -176,12 +178,27 @@ class SessionService:
             found = self._activity(repo, activity_id, ActivityKind.COACHING)
             return found, self.rt.centre(repo, found.centre_id)
 
+    def get_visit(self, activity_id: int) -> tuple[Activity, Centre]:
+        """A site visit and its centre."""
+        with self.rt.unit() as repo:
+            found = self._activity(repo, activity_id, ActivityKind.SITE_VISIT)
+            return found, self.rt.centre(repo, found.centre_id)
+
     def move(self, activity_id: int, day: date, reason: str | None = None) -> Activity:
         """A planned session on another day; ``reason`` (optional) is kept with it."""
+        return self._move(activity_id, day, reason, ActivityKind.COACHING)
+
+    def move_visit(self, activity_id: int, day: date, reason: str | None = None) -> Activity:
+        """A planned site visit on another day (the planner leaves it there)."""
+        return self._move(activity_id, day, reason, ActivityKind.SITE_VISIT)
+
+    def _move(
+        self, activity_id: int, day: date, reason: str | None, kind: ActivityKind
+    ) -> Activity:
         self._future(day)
         why = validate.text("reason", reason, required=False, limit=2000)
         with self.rt.unit() as repo:
-            session = self._planned(repo, activity_id)
+            session = self._planned(repo, activity_id, kind)
             self._working_day(repo, session.centre_id, day, "date")
             values: dict[str, object] = {"date": day, "moved": True}
             if why is not None:
@@ -190,9 +207,16 @@ class SessionService:
             return replace(session, date=day, moved=True, reason=why or session.reason)
 
     def cancel(self, activity_id: int, reason: str) -> Activity:
+        return self._cancel(activity_id, reason, ActivityKind.COACHING)
+
+    def cancel_visit(self, activity_id: int, reason: str) -> Activity:
+        """A planned site visit cancelled; the planner does not plan it again."""
+        return self._cancel(activity_id, reason, ActivityKind.SITE_VISIT)
+
+    def _cancel(self, activity_id: int, reason: str, kind: ActivityKind) -> Activity:
         why = validate.required_text("reason", reason, limit=2000)
         with self.rt.unit() as repo:
-            session = self._planned(repo, activity_id)
+            session = self._planned(repo, activity_id, kind)
             repo.activities.set_status(
                 session.id, ActivityStatus.CANCELLED, expected=ActivityStatus.PLANNED, reason=why
             )

@@ -10,6 +10,7 @@ from starlette.routing import BaseRoute
 
 from thekiz_flow.web.pages import (
     account,
+    calendar,
     centres,
     coaches,
     digests,
@@ -17,6 +18,7 @@ from thekiz_flow.web.pages import (
     login,
     outbox,
     overview,
+    planning,
     sessions,
     stages,
     trainings,
@@ -29,7 +31,9 @@ AREAS = (
     overview,
     centres,
     stages,
+    planning,
     sessions,
+    calendar,
     trainings,
     coaches,
     outbox,

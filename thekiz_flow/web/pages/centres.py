@@ -31,6 +31,7 @@ from thekiz_flow.web.auth import READERS, may_record_for
 from thekiz_flow.web.endpoints import Context, action, page
 from thekiz_flow.web.fields import Errors, beside_fields
 from thekiz_flow.web.pages import stages as stages_page
+from thekiz_flow.web.pages.planning import centre_planning
 from thekiz_flow.web.state import NavItem
 
 LIST = "/centres"
@@ -126,6 +127,7 @@ def _detail(
         budget=service.overview.budget(centre.id),
         history=service.lifecycle.history(centre.id),
         activities=service.overview.activities(ActivityFilter(centre_id=centre.id)),
+        planning=centre_planning(service, centre),
         trigger_name=trigger_name,
         kind_names=KIND_NAMES,
         status_names=STATUS_NAMES,

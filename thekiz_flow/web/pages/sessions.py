@@ -4,13 +4,16 @@
 those of the next days (or of one month), by coach; a coach sees their own at first.
 Each session has the forms of ``web/_session_actions.html.j2``: record it as held, move
 it, cancel it. The office may do so for every session, a coach only for the sessions of
-the centres they accompany. ``/visits`` lists the planned site visits; the office
-records a visit held.
+the centres they accompany. Above the lists, two forms of ``web/_session_new_forms.html.j2``:
+a session on request (what a Konsultationseinrichtung needs) and a session held that was
+never planned (the CLI's ``session done E<n>``); the centre is picked by name, a coach only
+sees their own. ``/visits`` lists the planned site visits; the office records a visit
+held, moves or cancels a planned one (after a confirmation), or records another one.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
@@ -22,7 +25,7 @@ from thekiz_flow.core import german, validate
 from thekiz_flow.core.enums import ActivityKind, ActivityStatus, Role
 from thekiz_flow.core.errors import InvalidInput
 from thekiz_flow.core.ids import parse_id
-from thekiz_flow.core.model import Activity, ActivityFilter
+from thekiz_flow.core.model import Activity, ActivityFilter, Centre, Stage
 from thekiz_flow.core.users import User
 from thekiz_flow.service import Service
 from thekiz_flow.web.auth import READERS, here, may_record_for, safe_next
@@ -93,6 +96,7 @@ def sessions(ctx: Context) -> Response:
     unrecorded, upcoming = _split(found, today)
     return ctx.render(
         "web/sessions.html.j2",
+        200,
         title="Begleittermine",
         unrecorded=unrecorded,
         upcoming=upcoming,
@@ -104,7 +108,91 @@ def sessions(ctx: Context) -> Response:
         last=period(month, today)[1],
         back=here(ctx.request),
         may_act={a.id for a in found if may_record_for(ctx.user, centres[a.centre_id].coach_id)},
+        **_new_session_options(ctx, list(centres.values())),
+        typed={},
+        errors={},
     )
+
+
+def centre_label(centre: Centre, stages: Mapping[str, Stage]) -> str:
+    """A centre as a choice names it: "Kita Regenbogen (Jena, Nr. 3) – Basisbegleitung"."""
+    return f"{centre.name} ({centre.district}, Nr. {centre.id}) – {stages[centre.stage].name}"
+
+
+def _new_session_options(ctx: Context, centres: Sequence[Centre]) -> dict[str, object]:
+    """The centres the new-session forms offer: the user's (a coach's own), by name; those
+    that may request one are in a stage with sessions."""
+    stages = ctx.service.workflow.stages
+    mine = sorted(
+        (c for c in centres if c.coach_id is not None and may_record_for(ctx.user, c.coach_id)),
+        key=lambda c: (c.name.casefold(), c.district, c.id),
+    )
+    coaching = [c for c in mine if stages[c.stage].offers(ActivityKind.COACHING)]
+    return {
+        "request_centres": [(c.id, centre_label(c, stages)) for c in coaching],
+        "record_centres": [(c.id, centre_label(c, stages)) for c in mine],
+        "today": ctx.service.runtime.today(),
+    }
+
+
+def _chosen_centre(ctx: Context) -> int:
+    """The centre chosen in a form, if the user may act for it (else 403)."""
+    given = ctx.text("centre")
+    if not given.strip():
+        raise InvalidInput("centre", "bitte eine Einrichtung wählen")
+    centre, _ = ctx.service.registry.centre(parse_id("centre", "centre", given))
+    if not may_record_for(ctx.user, centre.coach_id):
+        raise Forbidden(f"Einrichtung {centre.id} wird nicht von Ihnen begleitet.")
+    return centre.id
+
+
+def _new_session_form(
+    ctx: Context, form: str, title: str, fields: tuple[str, ...], change: Callable[[int], str]
+) -> Response:
+    """A form of a new session: ``change(centre)`` and back with its message; if it is
+    refused, the form alone again with the message beside the field and what was typed."""
+
+    def done() -> Response:
+        return ctx.redirect(_back(ctx), change(_chosen_centre(ctx)))
+
+    def again(errors: Errors) -> Response:
+        typed = {name: ctx.text(name) for name in ("centre", *fields)}
+        values = {"form": form, "typed": typed, "errors": errors, "back": _back(ctx)}
+        options = _new_session_options(ctx, ctx.service.registry.centres())
+        return ctx.render("web/session_new_form.html.j2", 400, title=title, **values, **options)
+
+    return beside_fields(done, again)
+
+
+@action(Role.OFFICE, Role.COACH)
+def request_session(ctx: Context) -> Response:
+    def change(centre_id: int) -> str:
+        day = validate.day("date", ctx.text("date"))
+        hours = ctx.text("hours").strip() or None
+        planned = ctx.service.sessions.request(centre_id, day, hours)
+        return (
+            f"Termin {planned.id} auf Anfrage geplant am {german.short_date(planned.date)} "
+            f"(Einrichtung {planned.centre_id})."
+        )
+
+    return _new_session_form(ctx, "request", "Termin auf Anfrage", ("date", "hours"), change)
+
+
+@action(Role.OFFICE, Role.COACH)
+def record_unplanned(ctx: Context) -> Response:
+    def change(centre_id: int) -> str:
+        day = validate.day("date", ctx.text("date"))
+        held = ctx.service.sessions.record(
+            f"E{centre_id}", day, ctx.text("hours"), ctx.text("note")
+        )
+        hours = german.number(held.hours or Decimal(0))
+        return (
+            f"Termin {held.id} gehalten am {german.short_date(held.date)}: {hours} Std. "
+            f"(Einrichtung {held.centre_id})."
+        )
+
+    fields = ("date", "hours", "note")
+    return _new_session_form(ctx, "unplanned", "Nicht geplanten Termin erfassen", fields, change)
 
 
 def _session_of(ctx: Context) -> Activity:
@@ -186,14 +274,22 @@ def visits(ctx: Context) -> Response:
         today=service.runtime.today(),
         may_record=ctx.user.role == Role.OFFICE,
         back=here(ctx.request),
+        visit_centres=_visit_centres(service),
     )
+
+
+def _visit_centres(service: Service) -> list[tuple[int, str]]:
+    """Every centre, by name, for recording a visit that was not planned."""
+    stages = service.workflow.stages
+    found = sorted(service.registry.centres(), key=lambda c: (c.name.casefold(), c.district, c.id))
+    return [(c.id, centre_label(c, stages)) for c in found]
 
 
 @action(Role.OFFICE)
 def record_visit(ctx: Context) -> Response:
     def change() -> Response:
         held = ctx.service.sessions.record_visit(
-            parse_id("centre", "centre", ctx.text("centre")),
+            _visit_centre(ctx.text("centre")),
             validate.day("date", ctx.text("date")),
             ctx.text("note"),
         )
@@ -207,22 +303,94 @@ def record_visit(ctx: Context) -> Response:
         typed = {name: ctx.text(name) for name in ("centre", "date", "note")}
         back = _back(ctx, VISITS)
         values = {"typed": typed, "errors": errors, "back": back}
-        return ctx.render("web/visit_form.html.j2", 400, title="Besuch erfassen", **values)
+        options = _visit_centres(ctx.service)
+        return ctx.render(
+            "web/visit_form.html.j2", 400, title="Besuch erfassen", visit_centres=options, **values
+        )
 
     return beside_fields(change, again)
+
+
+def _visit_centre(given: str) -> int:
+    if not given.strip():
+        raise InvalidInput("centre", "bitte eine Einrichtung wählen")
+    return parse_id("centre", "centre", given)
+
+
+def _visit_of(ctx: Context) -> Activity:
+    """The site visit of the address (404 if there is none)."""
+    visit, _ = ctx.service.sessions.get_visit(ctx.request.path_params["activity_id"])
+    return visit
+
+
+def _visit_change(
+    ctx: Context, form: str, title: str, fields: tuple[str, ...], change: Callable[[Activity], str]
+) -> Response:
+    """Moving or cancelling a visit: ``change(visit)`` and back with its message; if it is
+    refused, the form alone again with the message beside the field and what was typed."""
+    visit = _visit_of(ctx)
+
+    def done() -> Response:
+        return ctx.redirect(_back(ctx, VISITS), change(visit))
+
+    def again(errors: Errors) -> Response:
+        typed = {name: ctx.text(name) for name in fields}
+        centre, _ = ctx.service.registry.centre(visit.centre_id)
+        values = {"activity": visit, "centre": centre, "form": form, "typed": typed}
+        back = _back(ctx, VISITS)
+        return ctx.render(
+            "web/visit_change_form.html.j2", 400, title=title, errors=errors, back=back, **values
+        )
+
+    return beside_fields(done, again)
+
+
+@action(Role.OFFICE)
+def move_visit(ctx: Context) -> Response:
+    def change(visit: Activity) -> str:
+        day = validate.day("date", ctx.text("date"))
+        moved = ctx.service.sessions.move_visit(visit.id, day, ctx.text("reason"))
+        return (
+            f"Einrichtungsbesuch bei Einrichtung {moved.centre_id} verschoben auf "
+            f"{german.short_date(moved.date)}."
+        )
+
+    return _visit_change(ctx, "move", "Besuch verschieben", ("date", "reason"), change)
+
+
+@action(Role.OFFICE)
+def cancel_visit(ctx: Context) -> Response:
+    def change(visit: Activity) -> str:
+        if ctx.text("confirm") != "ja":
+            raise InvalidInput("confirm", "bitte bestätigen Sie die Absage")
+        cancelled = ctx.service.sessions.cancel_visit(visit.id, ctx.text("reason"))
+        return (
+            f"Einrichtungsbesuch bei Einrichtung {cancelled.centre_id} am "
+            f"{german.short_date(cancelled.date)} abgesagt."
+        )
+
+    return _visit_change(ctx, "cancel", "Besuch absagen", ("reason", "confirm"), change)
 
 
 def _session_route(name: str, handler: Endpoint) -> Route:
     return Route(f"{SESSIONS}/{{activity_id:id}}/{name}", handler, methods=["POST"])
 
 
+def _visit_route(name: str, handler: Endpoint) -> Route:
+    return Route(f"{VISITS}/{{activity_id:id}}/{name}", handler, methods=["POST"])
+
+
 routes = [
     Route(SESSIONS, sessions, methods=["GET"]),
+    Route(f"{SESSIONS}/request", request_session, methods=["POST"]),
+    Route(f"{SESSIONS}/unplanned", record_unplanned, methods=["POST"]),
     _session_route("record", record),
     _session_route("move", move),
     _session_route("cancel", cancel),
     Route(VISITS, visits, methods=["GET"]),
     Route(VISITS, record_visit, methods=["POST"]),
+    _visit_route("move", move_visit),
+    _visit_route("cancel", cancel_visit),
 ]
 nav = [
     NavItem(SESSIONS, "Begleittermine", READERS),
