@@ -27,7 +27,7 @@ chromium:
 test: $(STAMP) chromium
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
-# docs/overview.png (and docs/overview-phone.png) from the demo data of `make demo`
+# docs/screens/: every page at 1280 px and 390 px, from the demo data of `make demo`
 screenshot: $(STAMP) chromium
 	$(BIN)/python -m thekiz_flow.demo.screenshot
 

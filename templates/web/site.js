@@ -6,3 +6,39 @@ document.addEventListener("focusin", (event) => {
     field.select();
   }
 });
+
+// Tables: each body cell gets its column's header as data-label, which site.css shows on
+// a phone where a row becomes a card; the stage table (class "counts") keeps its columns.
+// A table's box that still scrolls sideways is made reachable by keyboard and named.
+function cardTables() {
+  for (const table of document.querySelectorAll("table")) {
+    const headers = [...table.querySelectorAll("thead th")].map((th) => th.textContent.trim());
+    if (!headers.length || table.classList.contains("counts")) continue;
+    table.classList.add("cards");
+    for (const row of table.querySelectorAll("tbody tr, tfoot tr")) {
+      [...row.cells].forEach((cell, i) => {
+        if (headers[i]) cell.dataset.label = headers[i];
+      });
+    }
+  }
+}
+
+function scrollableTables() {
+  for (const box of document.querySelectorAll(".table")) {
+    if (box.scrollWidth > box.clientWidth) {
+      let heading = box.previousElementSibling;
+      while (heading && !/^H[1-6]$/.test(heading.tagName)) heading = heading.previousElementSibling;
+      box.tabIndex = 0;
+      box.setAttribute("role", "region");
+      box.setAttribute("aria-label", heading ? heading.textContent.trim() : "Tabelle");
+    } else if (box.hasAttribute("tabindex")) {
+      box.removeAttribute("tabindex");
+      box.removeAttribute("role");
+      box.removeAttribute("aria-label");
+    }
+  }
+}
+
+cardTables();
+scrollableTables();
+window.addEventListener("resize", scrollableTables);
