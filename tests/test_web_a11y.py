@@ -27,7 +27,7 @@ from playwright.sync_api import Browser, BrowserContext, Page, Route, expect
 from tests import test_web_e2e as e2e
 from tests.web_helpers import PASSWORD, USERS
 from thekiz_flow.core.enums import ActivityStatus
-from thekiz_flow.core.model import ActivityFilter
+from thekiz_flow.core.model import ActivityFilter, CentreInput
 from thekiz_flow.demo.crawl import Found, crawl, page_routes
 
 pytestmark = pytest.mark.browser
@@ -93,8 +93,10 @@ def describe(address: str, width: str, found: list[dict[str, Any]]) -> list[str]
 @pytest.fixture(scope="module")
 def data(site: e2e.Site) -> e2e.Site:
     """The e2e data and what makes the remaining pages show something: a training with
-    an enrolment, a failed mail."""
+    an enrolment, a centre known since last year (a finished year's digest to send)."""
     service = site.service
+    last_year = CentreInput("Familienzentrum Altstadt", "Gotha", "a@example.org")
+    service.registry.add_centre(last_year, date(service.runtime.today().year - 1, 5, 4))
     training = service.trainings.add(
         "reflexion", "Reflexion", SEPTEMBER.isoformat(), "Erfurt", "12"
     )
