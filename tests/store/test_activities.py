@@ -245,9 +245,7 @@ def test_the_first_activities_by_date_and_how_many_in_all(unit: Unit) -> None:
             PlannedActivity(f"visit:{n}", ActivityKind.SITE_VISIT, B, day)
             for n, day in enumerate(days)
         ]
-        ids = [
-            repo.activities.insert_one(one, v, ActivityStatus.PLANNED, {}).id for v in visits
-        ]
+        ids = [repo.activities.insert_one(one, v, ActivityStatus.PLANNED, {}).id for v in visits]
         activity(repo, other, ActivityKind.SITE_VISIT, date(2025, 5, 1), ActivityStatus.HELD)
         activity(repo, one, ActivityKind.COACHING, date(2025, 5, 1), ActivityStatus.PLANNED)
     planned = ActivityFilter(kind=ActivityKind.SITE_VISIT, status=ActivityStatus.PLANNED)
