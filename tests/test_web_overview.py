@@ -102,14 +102,14 @@ def test_the_office_s_worklist_comes_before_the_statistics(
     login(web, "office")
     text = web.get("/").text
     order = [
-        "<h2>Heute zu tun</h2>",
+        '<h2 class="part">Heute zu tun</h2>',
         "Nicht erfasste Begleittermine (",
         "Fällige Einrichtungsbesuche bis ",
         "Bereit für den nächsten Schritt (1)",
         "Fortbildungen mit freien Plätzen oder Warteliste (0)",
         "Budgetwarnungen (0)",
         "Fehlgeschlagene E-Mails (1)",
-        "<h2>Stand des Programms</h2>",
+        '<h2 class="part">Stand des Programms</h2>',
         "Einrichtungen nach Stufe und Kreis (4)",
         "Die nächsten 30 Tage (",
     ]

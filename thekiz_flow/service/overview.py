@@ -221,8 +221,8 @@ class OverviewService:
         return result
 
     def _budget_warnings(self, repo: Repository, year: int) -> list[BudgetWarning]:
-        """Active centres that spent BUDGET_WARNING percent of the year's budget or more, by
-        number: their audit trails and held sessions read a chunk of centres at a time."""
+        """Active centres that spent BUDGET_WARNING percent of the year's budget or more, the
+        most first: their audit trails and held sessions read a chunk of centres at a time."""
         active = [s.id for s in self.rt.workflow.stages.values() if s.active]
         centres = {c.id: c for s in active for c in repo.centres(s)}
         warnings = []
@@ -234,7 +234,7 @@ class OverviewService:
                 if figures.budget > 0 and figures.spent * 100 >= figures.budget * BUDGET_WARNING:
                     percent = int(figures.spent * 100 / figures.budget)
                     warnings.append(BudgetWarning(centre, percent))
-        return warnings
+        return sorted(warnings, key=lambda w: (-w.percent, w.centre.id))
 
     def coach_day(self, coach_id: int, today: date, limit: int | None = None) -> CoachDay:
         """A coach's planned sessions: those before ``today`` (still to record) and those of
