@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from datetime import date
 from decimal import Decimal
 
@@ -235,3 +235,27 @@ def test_centres_lacking_a_training_since_their_stay_began(unit: Unit) -> None:
             "basisbegleitung", "auftakt", date(2026, 1, 1), date(2026, 1, 31)
         )
     assert [c.name for c in found] == ["none", "cancelled", "before", "other kind"]
+
+
+def test_the_first_activities_by_date_and_how_many_in_all(unit: Unit) -> None:
+    with unit() as repo:
+        one, other = repo.add_centres([centre("A"), centre("B")], NOW)
+        days = [date(2025, 5, d) for d in (9, 2, 7, 2)]
+        visits = [
+            PlannedActivity(f"visit:{n}", ActivityKind.SITE_VISIT, B, day)
+            for n, day in enumerate(days)
+        ]
+        ids = [repo.activities.insert_one(one, v, ActivityStatus.PLANNED, {}).id for v in visits]
+        activity(repo, other, ActivityKind.SITE_VISIT, date(2025, 5, 1), ActivityStatus.HELD)
+        activity(repo, one, ActivityKind.COACHING, date(2025, 5, 1), ActivityStatus.PLANNED)
+    planned = ActivityFilter(kind=ActivityKind.SITE_VISIT, status=ActivityStatus.PLANNED)
+    by_date = [ids[1], ids[3], ids[2], ids[0]]  # the same day by number
+    with unit() as repo:
+        for limit in (None, 4, 9):
+            found, total = repo.activities.first(planned, limit)
+            assert ([a.id for a in found], total) == (by_date, 4)
+        found, total = repo.activities.first(planned, 2)
+        assert ([a.id for a in found], total) == (by_date[:2], 4)
+        found, total = repo.activities.first(replace(planned, last=date(2025, 5, 7)), 1)
+        assert ([a.id for a in found], total) == (by_date[:1], 3)
+        assert repo.activities.first(replace(planned, centre_id=other), 1) == ([], 0)

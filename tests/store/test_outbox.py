@@ -314,3 +314,14 @@ def test_the_tick_mark_only_moves_forward(unit: Unit) -> None:
         repo.outbox.set_last_tick(NOW + timedelta(hours=1))
     with unit() as repo:
         assert repo.outbox.last_tick() == NOW + timedelta(hours=1)
+
+
+def test_the_messages_of_a_status_are_counted(unit: Unit) -> None:
+    with unit() as repo:
+        repo.outbox.add([new_mail(n) for n in range(3)], NOW)
+        failed = [replace(new_mail(n), status=OutboxStatus.FAILED) for n in range(3, 5)]
+        repo.outbox.add(failed, NOW)
+    with unit() as repo:
+        assert repo.outbox.count(OutboxStatus.PENDING) == 3
+        assert repo.outbox.count(OutboxStatus.FAILED) == 2
+        assert repo.outbox.count(OutboxStatus.SENT) == 0

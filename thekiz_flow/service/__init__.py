@@ -62,9 +62,9 @@ class Service:
         self.trainings = TrainingService(runtime)
         self.reminders = ReminderService(runtime)
         self.outbox = OutboxService(runtime)
-        self.digest = DigestService(runtime, self.lifecycle)
+        self.overview = OverviewService(runtime, self.lifecycle)
+        self.digest = DigestService(runtime, self.overview)
         self.ticks = TickService(runtime, self.planning, self.reminders, self.outbox, self.digest)
-        self.overview = OverviewService(runtime)
         self.users = UserService(runtime)
         self.feeds = FeedService(runtime)
 

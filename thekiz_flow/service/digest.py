@@ -7,31 +7,27 @@ from dataclasses import replace
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
-from thekiz_flow.core.budget import year_budget
-from thekiz_flow.core.enums import ActivityKind, ActivityStatus, OutboxStatus, Recipient
+from thekiz_flow.core.enums import OutboxStatus, Recipient
 from thekiz_flow.core.errors import InvalidInput, NotFound, Refused
 from thekiz_flow.core.labels import KIND_NAMES
-from thekiz_flow.core.model import ActivityFilter
 from thekiz_flow.core.outbox import NewMail
 from thekiz_flow.digest.aggregate import YearInput, build_digest_in_parts
 from thekiz_flow.digest.files import DigestFiles, digest_paths, write_digest
 from thekiz_flow.digest.model import Digest
-from thekiz_flow.service.lifecycle import LifecycleService
+from thekiz_flow.service.overview import OverviewService
 from thekiz_flow.service.runtime import Runtime
 from thekiz_flow.store.digest_queries import ByCentre
-from thekiz_flow.store.repository import Repository
 
 DIGEST_RULE, OVERVIEW_RULE = "digest", "overview"
 SEND_WINDOW = timedelta(days=30)  # a digest not sent by then waits for the office
 OVERVIEW_WINDOW = timedelta(days=7)
-BUDGET_WARNING = 80  # percent
 PART = 2000  # centres whose year is read at a time
 
 
 class DigestService:
-    def __init__(self, rt: Runtime, lifecycle: LifecycleService) -> None:
+    def __init__(self, rt: Runtime, overview: OverviewService) -> None:
         self.rt = rt
-        self.lifecycle = lifecycle
+        self.overview = overview
 
     def _year(self, year: int) -> int:
         if not 2000 <= year <= self.rt.today().year:
@@ -171,69 +167,39 @@ class DigestService:
             return repo.outbox.add([mail], self.rt.clock.now())
 
     def overview_context(self, today: date) -> dict[str, object]:
-        eligible = [
-            {"centre": e.centre.name, "centre_id": e.centre.id, "trigger": e.trigger}
-            for e in self.lifecycle.eligible(today)
-            if e.eligible
-        ]
-        with self.rt.unit() as repo:
-            names = {c.id: c for c in repo.centres()}
-            coaches = {c.id: c.name for c in repo.coaches()}
-            ahead = repo.activities.find(
-                ActivityFilter(
-                    status=ActivityStatus.PLANNED, first=today, last=today + timedelta(days=30)
-                )
-            )
-            unrecorded = repo.activities.find(
-                ActivityFilter(
-                    kind=ActivityKind.COACHING,
-                    status=ActivityStatus.PLANNED,
-                    last=today - timedelta(days=1),
-                )
-            )
-            budget = self._budget_warnings(repo, today.year)
-            failed = repo.outbox.find(OutboxStatus.FAILED)
+        """The monthly overview's content: the office's worklist (`OverviewService.worklist`)."""
+        work = self.overview.worklist(today)
         return {
             "month": today,
             "today": today,
             "upcoming": [
                 {
-                    "date": a.date,
-                    "kind": KIND_NAMES[a.kind],
-                    "centre": names[a.centre_id].name,
-                    "centre_id": a.centre_id,
+                    "date": d.activity.date,
+                    "kind": KIND_NAMES[d.activity.kind],
+                    "centre": d.centre.name,
+                    "centre_id": d.centre.id,
                 }
-                for a in ahead
+                for d in work.upcoming.items
             ],
             "unrecorded": [
                 {
-                    "date": a.date,
-                    "centre": names[a.centre_id].name,
-                    "centre_id": a.centre_id,
-                    "coach": coaches.get(a.coach_id or 0, "–"),
+                    "date": d.activity.date,
+                    "centre": d.centre.name,
+                    "centre_id": d.centre.id,
+                    "coach": d.coach,
                 }
-                for a in unrecorded
+                for d in work.unrecorded.items
             ],
-            "eligible": eligible,
-            "budget": budget,
+            "eligible": [
+                {"centre": e.centre.name, "centre_id": e.centre.id, "trigger": e.trigger}
+                for e in work.eligible.items
+            ],
+            "budget": [
+                {"centre": w.centre.name, "centre_id": w.centre.id, "percent": w.percent}
+                for w in work.budget.items
+            ],
             "failed": [
                 {"recipient": r.recipient, "subject": r.subject, "error": r.last_error or ""}
-                for r in failed
+                for r in work.failed.items
             ],
         }
-
-    def _budget_warnings(self, repo: Repository, year: int) -> list[dict[str, object]]:
-        warnings = []
-        for centre in repo.centres():
-            if not self.rt.workflow.stage(centre.stage).active:
-                continue
-            figures = year_budget(
-                self.rt.workflow,
-                repo.history(centre.id),
-                repo.activities.of_centre(centre.id),
-                year,
-            )
-            if figures.budget > 0 and figures.spent * 100 >= figures.budget * BUDGET_WARNING:
-                percent = int(figures.spent * 100 / figures.budget)
-                warnings.append({"centre": centre.name, "centre_id": centre.id, "percent": percent})
-        return warnings

@@ -1,16 +1,105 @@
-"""Read-only views: activities, a centre's budget of the year, a coach's load."""
+"""Read-only views: activities, a centre's budget of the year, a coach's load, and what
+needs attention today (the office's worklist, also the monthly overview mail's content)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import date
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass, replace
+from datetime import date, timedelta
+from typing import Generic, TypeVar
 
-from thekiz_flow.core.budget import MonthLoad, YearBudget, coach_load, year_budget
+from thekiz_flow.core.budget import MonthLoad, YearBudget, budget_year, coach_load, year_budget
+from thekiz_flow.core.enums import ActivityKind, ActivityStatus, OutboxStatus
 from thekiz_flow.core.ids import unknown
-from thekiz_flow.core.model import Activity, ActivityFilter, Coach
+from thekiz_flow.core.model import Activity, ActivityFilter, Centre, Coach, Training
+from thekiz_flow.core.outbox import OutboxRow
+from thekiz_flow.service.lifecycle import Eligibility, LifecycleService
 from thekiz_flow.service.runtime import Runtime
+from thekiz_flow.store.activities import chunks
+from thekiz_flow.store.repository import Repository
 
 LOAD_MONTHS = 12
+UPCOMING = timedelta(days=30)  # how far ahead "the next 30 days" look
+VISITS_AHEAD = timedelta(days=14)  # a planned site visit is due this long before its day
+SEATS_AHEAD = timedelta(days=56)  # free seats of a training this close are worth filling
+BUDGET_WARNING = 80  # percent of the year's budget spent
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Listed(Generic[T]):
+    """The first items of a list, and how many it has in all."""
+
+    items: list[T]
+    total: int
+
+    @property
+    def cut(self) -> bool:
+        """Whether items were left out."""
+        return self.total > len(self.items)
+
+
+def listed(items: Sequence[T], limit: int | None) -> Listed[T]:
+    """A list cut to ``limit`` items (None: all of them)."""
+    return Listed(list(items if limit is None else items[:limit]), len(items))
+
+
+@dataclass(frozen=True)
+class Dated:
+    """A planned activity with its centre and the name of its coach ("–" if none)."""
+
+    activity: Activity
+    centre: Centre
+    coach: str
+
+
+@dataclass(frozen=True)
+class OpenTraining:
+    """A coming training with free seats or a waiting list."""
+
+    training: Training
+    enrolled: int
+    waiting: int
+
+    @property
+    def free(self) -> int:
+        return max(self.training.capacity - self.enrolled, 0)
+
+
+@dataclass(frozen=True)
+class BudgetWarning:
+    centre: Centre
+    percent: int  # of the year's budget spent, rounded down
+
+
+# The worklist's groups, by the name of their field in `Worklist`.
+GROUPS = ("unrecorded", "visits", "eligible", "trainings", "budget", "failed", "upcoming")
+
+
+@dataclass(frozen=True)
+class Worklist:
+    """What needs the office's attention on ``today``, each group cut to a length."""
+
+    today: date
+    unrecorded: Listed[Dated]  # coaching sessions planned before today, not recorded
+    visits: Listed[Dated]  # planned site visits up to VISITS_AHEAD from today
+    eligible: Listed[Eligibility]  # centres that may take their next step
+    trainings: Listed[OpenTraining]  # free seats soon, or a waiting list
+    budget: Listed[BudgetWarning]  # active centres that spent BUDGET_WARNING % or more
+    failed: Listed[OutboxRow]  # mails that failed for good
+    upcoming: Listed[Dated]  # everything planned in the next 30 days
+
+
+@dataclass(frozen=True)
+class CoachDay:
+    """A coach's sessions on ``today``: the ones to record and the next ones."""
+
+    coach: Coach
+    today: date
+    last: date  # the last day of the next ones
+    unrecorded: Listed[Dated]
+    upcoming: Listed[Dated]
 
 
 @dataclass(frozen=True)
@@ -21,8 +110,9 @@ class CoachReport:
 
 
 class OverviewService:
-    def __init__(self, rt: Runtime) -> None:
+    def __init__(self, rt: Runtime, lifecycle: LifecycleService) -> None:
         self.rt = rt
+        self.lifecycle = lifecycle
 
     def activities(self, where: ActivityFilter) -> list[Activity]:
         with self.rt.unit() as repo:
@@ -48,3 +138,116 @@ class OverviewService:
             centres = sum(1 for c in repo.centres() if c.coach_id == coach.id)
         maximum = self.rt.workflow.coach_max_hours_per_month
         return CoachReport(coach, centres, coach_load(sessions, start, LOAD_MONTHS, maximum))
+
+    # ------------------------------------------------------------ what needs attention
+    def worklist(
+        self, today: date, limit: int | None = None, whole: Collection[str] = ()
+    ) -> Worklist:
+        """What needs attention on ``today``: each group's first ``limit`` items (None: all)
+        and its length; the groups named in ``whole`` (of ``GROUPS``) uncut.
+
+        Costs what it shows, plus one pass over the active centres' year for the budget and
+        the eligibility of the centres with a next step: set-based reads, none per centre.
+        """
+
+        def cut(group: str) -> int | None:
+            return None if group in whole else limit
+
+        eligible = [e for e in self.lifecycle.eligible(today) if e.eligible]
+        with self.rt.unit() as repo:
+            unrecorded = repo.activities.first(
+                ActivityFilter(
+                    kind=ActivityKind.COACHING,
+                    status=ActivityStatus.PLANNED,
+                    last=today - timedelta(days=1),
+                ),
+                cut("unrecorded"),
+            )
+            visits = repo.activities.first(
+                ActivityFilter(
+                    kind=ActivityKind.SITE_VISIT,
+                    status=ActivityStatus.PLANNED,
+                    last=today + VISITS_AHEAD,
+                ),
+                cut("visits"),
+            )
+            upcoming = repo.activities.first(
+                ActivityFilter(status=ActivityStatus.PLANNED, first=today, last=today + UPCOMING),
+                cut("upcoming"),
+            )
+            dated = self._dated(repo, [unrecorded, visits, upcoming])
+            failed_limit = cut("failed")
+            failed = repo.outbox.find(OutboxStatus.FAILED, failed_limit)
+            failed_total = (
+                len(failed) if failed_limit is None else repo.outbox.count(OutboxStatus.FAILED)
+            )
+            trainings = self._open_trainings(repo, today)
+            budget = self._budget_warnings(repo, today.year)
+        return Worklist(
+            today,
+            dated[0],
+            dated[1],
+            listed(eligible, cut("eligible")),
+            listed(trainings, cut("trainings")),
+            listed(budget, cut("budget")),
+            Listed(failed, failed_total),
+            dated[2],
+        )
+
+    def _dated(
+        self, repo: Repository, found: Sequence[tuple[list[Activity], int]]
+    ) -> list[Listed[Dated]]:
+        """Lists of activities with their centres and coaches' names (read once for all)."""
+        centres = repo.centres_by_id(sorted({a.centre_id for items, _ in found for a in items}))
+        coaches = {c.id: c.name for c in repo.coaches()}
+        return [
+            Listed(
+                [Dated(a, centres[a.centre_id], coaches.get(a.coach_id or 0, "–")) for a in items],
+                total,
+            )
+            for items, total in found
+        ]
+
+    def _open_trainings(self, repo: Repository, today: date) -> list[OpenTraining]:
+        """Trainings from today on with free seats within SEATS_AHEAD, or with a waiting list."""
+        coming = repo.trainings.find(first=today)
+        counts = repo.trainings.counts([t.id for t in coming])
+        result = []
+        for training in coming:
+            enrolled, waiting = counts.get(training.id, (0, 0))
+            soon = training.date <= today + SEATS_AHEAD
+            if waiting or (soon and enrolled < training.capacity):
+                result.append(OpenTraining(training, enrolled, waiting))
+        return result
+
+    def _budget_warnings(self, repo: Repository, year: int) -> list[BudgetWarning]:
+        """Active centres that spent BUDGET_WARNING percent of the year's budget or more, the
+        most first: their audit trails and held sessions read a chunk of centres at a time."""
+        active = [s.id for s in self.rt.workflow.stages.values() if s.active]
+        centres = {c.id: c for s in active for c in repo.centres(s)}
+        warnings = []
+        for ids in chunks(sorted(centres)):
+            histories, held = repo.steps(ids), repo.held_sessions(ids, year)
+            for centre in (centres[i] for i in ids):
+                history = histories.get(centre.id, [])
+                figures = budget_year(self.rt.workflow, centre.id, year, history, held[centre.id])
+                if figures.budget > 0 and figures.spent * 100 >= figures.budget * BUDGET_WARNING:
+                    percent = int(figures.spent * 100 / figures.budget)
+                    warnings.append(BudgetWarning(centre, percent))
+        return sorted(warnings, key=lambda w: (-w.percent, w.centre.id))
+
+    def coach_day(self, coach_id: int, today: date, limit: int | None = None) -> CoachDay:
+        """A coach's planned sessions: those before ``today`` (still to record) and those of
+        the next 30 days, each the first ``limit`` (None: all) and how many in all."""
+        with self.rt.unit() as repo:
+            coach = repo.coach(coach_id)
+            if coach is None:
+                raise unknown("coach", coach_id)
+            mine = ActivityFilter(
+                coach_id=coach.id, kind=ActivityKind.COACHING, status=ActivityStatus.PLANNED
+            )
+            before = replace(mine, last=today - timedelta(days=1))
+            ahead = replace(mine, first=today, last=today + UPCOMING)
+            found = [repo.activities.first(where, limit) for where in (before, ahead)]
+            unrecorded, upcoming = self._dated(repo, found)
+        return CoachDay(coach, today, today + UPCOMING, unrecorded, upcoming)

@@ -15,6 +15,7 @@ from sqlalchemy import (
     Table,
     bindparam,
     delete,
+    func,
     insert,
     select,
     update,
@@ -155,6 +156,19 @@ class ActivityStore:
     def find(self, where: ActivityFilter) -> list[Activity]:
         stmt = filtered(select(activities), where).order_by(activities.c.date, activities.c.id)
         return [activity_from_row(r) for r in self.conn.execute(stmt)]
+
+    def first(self, where: ActivityFilter, limit: int | None) -> tuple[list[Activity], int]:
+        """The first ``limit`` activities ``where`` finds, by date (every one for None), and
+        how many it finds in all: a list cut short, with its length."""
+        if limit is None:
+            found = self.find(where)
+            return found, len(found)
+        stmt = filtered(select(activities), where).order_by(activities.c.date, activities.c.id)
+        shown = [activity_from_row(r) for r in self.conn.execute(stmt.limit(limit))]
+        if len(shown) < limit:
+            return shown, len(shown)
+        total = self.conn.execute(filtered(select(func.count()).select_from(activities), where))
+        return shown, int(total.scalar_one())
 
     def of_centre(self, centre_id: int) -> list[Activity]:
         return self.find(ActivityFilter(centre_id=centre_id))

@@ -260,6 +260,11 @@ class OutboxStore:
             stmt = stmt.where(c.id < before)
         return [_row(r) for r in self.conn.execute(stmt.order_by(c.id.desc()))]
 
+    def count(self, status: OutboxStatus) -> int:
+        """How many messages there are of ``status`` (through the index by status)."""
+        stmt = select(func.count()).select_from(outbox).where(outbox.c.status == status)
+        return int(self.conn.execute(stmt).scalar_one())
+
     def counts(self) -> dict[OutboxStatus, int]:
         """How many messages there are of each status."""
         stmt = select(outbox.c.status, func.count()).group_by(outbox.c.status)

@@ -1,4 +1,12 @@
-"""The overview: centres per stage and district, the next 30 days, what is ready, failed mail."""
+"""The start page ``/``, by role.
+
+The office: first what needs doing today ("Heute zu tun": sessions nobody recorded, site
+visits due, centres ready for their next step, trainings with free seats or a waiting list,
+budget warnings, failed mail), each item with the form or the link that settles it; then
+the statistics (centres per stage and district, the next 30 days). A coach: the sessions
+still to record (with the form), the next ones, the calendar link. The ministry: the digests
+(its start page is the digests page). Long groups are cut; ``?alle=GROUP`` shows one whole.
+"""
 
 from __future__ import annotations
 
@@ -9,12 +17,16 @@ from dataclasses import dataclass
 from starlette.responses import Response
 from starlette.routing import Route
 
-from thekiz_flow.core.enums import OutboxStatus, Role
-from thekiz_flow.core.labels import trigger_name
+from thekiz_flow.core.enums import Role
+from thekiz_flow.core.labels import KIND_NAMES, trigger_name
 from thekiz_flow.core.model import Workflow
-from thekiz_flow.web.auth import READERS
+from thekiz_flow.service.overview import GROUPS, VISITS_AHEAD
+from thekiz_flow.web.auth import ALL, READERS, here, landing, may_record_for
 from thekiz_flow.web.endpoints import Context, page
 from thekiz_flow.web.state import NavItem
+
+SHOWN = 10  # items of a group on the start page before "alle N anzeigen"
+WHOLE = "alle"  # the query parameter naming the group shown whole
 
 
 @dataclass(frozen=True)
@@ -37,21 +49,55 @@ def stage_table(workflow: Workflow, counts: Sequence[tuple[str, str, int]]) -> S
     return StageTable([workflow.stage(s).name for s in stages], rows, totals, sum(totals))
 
 
-@page(*READERS)
-def overview(ctx: Context) -> Response:
+@page(*ALL)
+def start(ctx: Context) -> Response:
+    """The start page of the user's role."""
+    if ctx.user.role == Role.OFFICE:
+        return _office(ctx)
+    if ctx.user.role == Role.COACH:
+        return _coach(ctx)
+    return ctx.redirect(landing(ctx.user))
+
+
+def _office(ctx: Context) -> Response:
     service = ctx.service
+    today = service.runtime.today()
+    whole = ctx.request.query_params.get(WHOLE, "")
+    work = service.overview.worklist(today, SHOWN, [whole] if whole in GROUPS else [])
     return ctx.render(
         "web/overview.html.j2",
         title="Übersicht",
+        work=work,
         stages=stage_table(service.workflow, service.registry.stage_counts()),
-        summary=service.digest.overview_context(service.runtime.today()),
-        failed=service.outbox.rows(OutboxStatus.FAILED),
-        may_retry=ctx.user.role == Role.OFFICE,
+        stage_names={s.id: s.name for s in service.workflow.stages.values()},
         trigger_name=trigger_name,
+        kind_names=KIND_NAMES,
+        visits_until=today + VISITS_AHEAD,
+        whole=WHOLE,
+        back=here(ctx.request),
+    )
+
+
+def _coach(ctx: Context) -> Response:
+    service, coach_id = ctx.service, ctx.user.coach_id
+    today = service.runtime.today()
+    whole = ctx.request.query_params.get(WHOLE, "") in ("unrecorded", "upcoming")
+    day = None
+    if coach_id is not None:
+        day = service.overview.coach_day(coach_id, today, None if whole else SHOWN)
+    shown = [] if day is None else [*day.unrecorded.items, *day.upcoming.items]
+    return ctx.render(
+        "web/coach_start.html.j2",
+        title="Übersicht",
+        day=day,
+        feed=None if coach_id is None else service.feeds.issued().get(coach_id),
+        may_act={d.activity.id for d in shown if may_record_for(ctx.user, d.centre.coach_id)},
+        whole=WHOLE,
+        back=here(ctx.request),
     )
 
 
 routes = [
-    Route("/", overview, methods=["GET"]),
+    Route("/", start, methods=["GET"]),
 ]
 nav = [NavItem("/", "Übersicht", READERS)]
