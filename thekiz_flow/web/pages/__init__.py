@@ -10,6 +10,7 @@ from starlette.routing import BaseRoute
 
 from thekiz_flow.web.pages import (
     account,
+    centre_files,
     centres,
     coaches,
     digests,
@@ -26,6 +27,7 @@ from thekiz_flow.web.state import NavItem
 AREAS = (
     login,
     overview,
+    centre_files,
     centres,
     sessions,
     trainings,
