@@ -113,7 +113,8 @@ def import_file(ctx: Context) -> Response:
     upload = ctx.form.get("file")
     if not isinstance(upload, UploadFile) or not upload.filename:
         return _form(ctx, "Datei: bitte eine CSV-Datei wählen", status=400)
-    data = upload.file.read(MAX_UPLOAD + 1)
+    with upload.file:  # spooled to a temporary file: closed once read
+        data = upload.file.read(MAX_UPLOAD + 1)
     if len(data) > MAX_UPLOAD:
         return _form(ctx, f"Datei: größer als {MAX_UPLOAD // (1024 * 1024)} MB", status=400)
     try:
