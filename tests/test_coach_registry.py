@@ -150,7 +150,7 @@ def test_an_uploaded_file_with_a_bad_row_imports_nothing(
         "liste.csv: nichts importiert, 1 Fehler: Zeile 3: email: ungültige E-Mail-Adresse 'kaputt'"
     )
     assert dump(database_url) == before
-    with pytest.raises(InvalidInput, match="liste.csv: keine UTF-8-Datei"):
+    with pytest.raises(InvalidInput, match=r"liste\.csv: keine UTF-8-Datei"):
         service.registry.import_centre_file("liste.csv", "Kita Größe".encode("cp1252"))
     fixed = CSV.replace("kaputt", "zwei@example.org")
     ids = service.registry.import_centre_file("liste.csv", b"\xef\xbb\xbf" + fixed.encode())

@@ -141,7 +141,7 @@ def test_the_office_adds_a_user(web: TestClient, service: Service) -> None:
     assert (user.role, user.coach_id) == (Role.OFFICE, None)
 
 
-BAD_CSV = ("name;district;email\nKita Eins;Gera;eins@example.org\nKita Zwei;Gera;kaputt\n").encode()
+BAD_CSV = b"name;district;email\nKita Eins;Gera;eins@example.org\nKita Zwei;Gera;kaputt\n"
 
 
 def test_an_import_with_a_bad_row_imports_nothing_and_names_it(
@@ -182,7 +182,8 @@ def test_an_import_with_a_bad_row_imports_nothing_and_names_it(
 def export_rows(data: bytes) -> list[list[str]]:
     assert data.startswith(b"\xef\xbb\xbf")
     text = data.decode("utf-8-sig")
-    assert "\r\n" in text and "\n" not in text.replace("\r\n", "")
+    assert "\r\n" in text
+    assert "\n" not in text.replace("\r\n", "")
     return list(csv.reader(io.StringIO(text, newline=""), delimiter=";"))
 
 
