@@ -9,7 +9,7 @@ from decimal import Decimal
 
 import pytest
 
-from tests.cli_helpers import dump
+from tests.cli_helpers import Run, dump
 from tests.conftest import BERLIN
 from thekiz_flow.core.clock import FrozenClock, noon
 from thekiz_flow.core.enums import ActivityKind, ActivityStatus
@@ -168,3 +168,23 @@ def test_the_export_holds_every_page(service: Service) -> None:
     assert service.registry.find_centres(search).total == len(found) == 60
     with pytest.raises(InvalidInput):
         service.registry.export_centres(CentreSearch(sort="wild"))
+
+
+def test_the_command_line_changes_and_deactivates_a_coach(ready: Run) -> None:
+    changed = ready("coach", "edit", "1", "--rate", "62,50")
+    assert (
+        changed.out
+        == "Prozessbegleitung 1 geändert: Lena Sommer (lena@example.org), 62,50 €/Std.\n"
+    )
+    assert ready("coach", "edit", "1").code == 2
+    refused = ready("coach", "deactivate", "1")
+    assert refused.code == 2
+    assert "Lena Sommer begleitet noch 1 Einrichtung (Kita Pusteblume)" in refused.err
+    assert ready("centre", "assign", "1", "--coach", "keine").code == 0
+    done = ready("coach", "deactivate", "1")
+    assert done.out == "Lena Sommer ist deaktiviert und wird keiner Einrichtung mehr angeboten.\n"
+    again = ready("centre", "assign", "1", "--coach", "1")
+    assert again.code == 2
+    assert "--coach: Lena Sommer ist deaktiviert" in again.err
+    assert ready("coach", "activate", "1").out == "Lena Sommer ist wieder aktiv.\n"
+    assert ready("centre", "assign", "1", "--coach", "1").code == 0
