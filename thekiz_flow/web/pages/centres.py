@@ -1,7 +1,8 @@
 """The centres: the list, one centre's page, and the office's changes to a centre.
 
 Everyone who reads (office and coaches) sees every centre; a coach's own centres are
-marked. Adding, editing, assigning a coach and changing the stage are the office's: each
+marked. Adding, editing, assigning or removing a coach and changing the stage are the
+office's (the removal after a ticked confirmation that says what follows): each
 is one call of the service the CLI uses, with its checks and its German messages. A form
 the service refuses comes back with the message and what was typed.
 """
