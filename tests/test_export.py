@@ -61,4 +61,4 @@ def test_the_download_is_an_attachment() -> None:
     response = download(TABLE, "csv")
     assert response.headers["content-disposition"] == 'attachment; filename="liste.csv"'
     assert response.media_type == "text/csv; charset=utf-8"
-    assert download(TABLE, "xlsx").body.startswith(b"PK")
+    assert bytes(download(TABLE, "xlsx").body).startswith(b"PK")
