@@ -10,7 +10,7 @@ from sqlalchemy.exc import IntegrityError
 
 from tests.store.helpers import NOW, Unit, centre
 from thekiz_flow.core.enums import CentreSort
-from thekiz_flow.core.model import CentreQuery, Closure
+from thekiz_flow.core.model import CentreQuery, Closure, Coach
 
 
 def test_coaches_round_trip(unit: Unit) -> None:
@@ -35,6 +35,25 @@ def test_coach_email_is_unique(unit: Unit) -> None:
         add_twice()
     with unit() as repo:
         assert repo.coaches() == []
+
+
+def test_a_coach_changed_and_deactivated_with_their_centres(unit: Unit) -> None:
+    with unit() as repo:
+        coach_id = repo.add_coach("Lena Sommer", "lena@example.org", Decimal(60), NOW)
+        other = repo.add_coach("Jonas Winter", "jonas@example.org", Decimal(55), NOW)
+        repo.add_centres([centre("Kita Zebra", coach_id=coach_id), centre("kita anker")], NOW)
+        repo.add_centres([centre("Kita Bär", coach_id=coach_id)], NOW)
+        assert repo.coach(coach_id).active  # type: ignore[union-attr]  # just added
+    with unit() as repo:
+        repo.update_coach(coach_id, {"email": "l.sommer@example.org", "rate": Decimal("62.50")})
+        repo.update_coach(other, {"active": False})
+    with unit() as repo:
+        assert repo.coach(coach_id) == Coach(
+            coach_id, "Lena Sommer", "l.sommer@example.org", Decimal("62.50"), True
+        )
+        assert [c.active for c in repo.coaches()] == [True, False]
+        assert [c.name for c in repo.centres_of_coach(coach_id)] == ["Kita Bär", "Kita Zebra"]
+        assert repo.centres_of_coach(other) == []
 
 
 def test_centres_bulk_insert_keeps_order_and_filters(unit: Unit) -> None:

@@ -45,6 +45,41 @@ def coach_add(app: App, name: str, email: str, rate: str) -> None:
     click.echo(app.service.registry.add_coach(name, email, rate))
 
 
+@coach.command("edit")
+@click.argument("coach_id", metavar="ID", type=Id("coach"))
+@click.option("--name", help="Neuer Name.")
+@click.option("--email", help="Neue E-Mail-Adresse.")
+@click.option("--rate", help="Neues Honorar in EUR je Stunde (gilt für künftig erfasste Termine).")
+@pass_app
+def coach_edit(
+    app: App, coach_id: int, name: str | None, email: str | None, rate: str | None
+) -> None:
+    """Name, E-Mail oder Honorar einer Prozessbegleitung ändern."""
+    done = app.service.registry.update_coach(coach_id, name, email, rate)
+    click.echo(
+        f"Prozessbegleitung {done.id} geändert: {done.name} ({done.email}), "
+        f"{german.euro_plain(done.rate)}/Std."
+    )
+
+
+@coach.command("deactivate")
+@click.argument("coach_id", metavar="ID", type=Id("coach"))
+@pass_app
+def coach_deactivate(app: App, coach_id: int) -> None:
+    """Prozessbegleitung deaktivieren (erst, wenn ihr keine Einrichtung mehr zugeordnet ist)."""
+    done = app.service.registry.deactivate_coach(coach_id)
+    click.echo(f"{done.name} ist deaktiviert und wird keiner Einrichtung mehr angeboten.")
+
+
+@coach.command("activate")
+@click.argument("coach_id", metavar="ID", type=Id("coach"))
+@pass_app
+def coach_activate(app: App, coach_id: int) -> None:
+    """Deaktivierte Prozessbegleitung wieder aktivieren."""
+    done = app.service.registry.activate_coach(coach_id)
+    click.echo(f"{done.name} ist wieder aktiv.")
+
+
 def _coach_json(coach: Coach) -> dict[str, object]:
     return {"id": coach.id, "name": coach.name, "email": coach.email, "rate": coach.rate}
 

@@ -3,6 +3,7 @@
 ThekizError                   anything unexpected
  └── UserError                bad input or a refused action; nothing written
       ├── InvalidInput        a value typed or in a file is wrong (field: which)
+      │    └── RowsRefused     rows of an import file are wrong: each by line and field
       ├── NotFound            no centre, coach, ... with that id
       ├── ConfigError         the configuration (file or environment) is wrong
       ├── WorkflowError       the workflow file is wrong
@@ -23,6 +24,7 @@ error is its message with the keys as names. Exit codes are the command line's
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 
 #: What an error is about: a neutral key ("email", "date", "reason", "centre", ...).
 Field = str
@@ -65,6 +67,30 @@ class UserError(ThekizError):
 class InvalidInput(UserError):
     def __init__(self, field: Field | None, message: str, refers: tuple[Field, ...] = ()) -> None:
         super().__init__(message, field, refers)
+
+
+@dataclass(frozen=True)
+class RowProblem:
+    """What is wrong in one line of an import file, and in which column (None: the row)."""
+
+    line: int
+    field: Field | None
+    message: str  # worded with the column names
+
+    def described(self) -> str:
+        return self.message if self.field is None else f"{self.field}: {self.message}"
+
+
+class RowsRefused(InvalidInput):
+    """Rows of an import file are wrong: nothing is imported; every problem is listed."""
+
+    def __init__(self, source: str, problems: list[RowProblem]) -> None:
+        self.problems = sorted(problems, key=lambda p: (p.line, p.described()))
+        listed = "; ".join(f"Zeile {p.line}: {p.described()}" for p in self.problems)
+        super().__init__(
+            None, f"{source}: nichts importiert, {len(self.problems)} Fehler: {listed}"
+        )
+        self.source = source
 
 
 class NotFound(UserError):

@@ -163,6 +163,7 @@ class Coach:
     name: str
     email: str
     rate: Decimal  # EUR per hour
+    active: bool = True  # False: deactivated, offered for no centre
 
 
 @dataclass(frozen=True)

@@ -35,8 +35,16 @@ def read_text(path: Path) -> str:
         raise InvalidInput(None, f"{path}: Datei nicht lesbar ({exc.strerror})") from None
 
 
+def decoded(source: str, data: bytes) -> str:
+    """The text of an uploaded file (UTF-8, with or without a byte order mark)."""
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise InvalidInput(None, f"{source}: keine UTF-8-Datei") from None
+
+
 def _header(
-    path: Path, header: list[str], required: Sequence[str], optional: Sequence[str]
+    path: Path | str, header: list[str], required: Sequence[str], optional: Sequence[str]
 ) -> list[str]:
     names = [h.strip().lower() for h in header]
     known = (*required, *optional)
@@ -58,7 +66,14 @@ def read_rows(
     path: Path, required: Sequence[str], optional: Sequence[str] = ()
 ) -> tuple[Rows, Problems]:
     """Each row as a dict of its columns, with its line number; and the unreadable rows."""
-    lines = read_text(path).splitlines(keepends=True)
+    return parse_rows(read_text(path), path, required, optional)
+
+
+def parse_rows(
+    text: str, path: Path | str, required: Sequence[str], optional: Sequence[str] = ()
+) -> tuple[Rows, Problems]:
+    """``read_rows`` of a file's text; ``path`` names the file in the messages."""
+    lines = text.splitlines(keepends=True)
     if not lines:
         raise InvalidInput(None, f"{path}: die Datei ist leer")
     delimiter = ";" if lines[0].count(";") > lines[0].count(",") else ","
@@ -83,7 +98,11 @@ def read_rows(
 
 
 def read_centres(path: Path) -> tuple[list[tuple[int, CentreInput]], Problems]:
-    rows, problems = read_rows(path, CENTRE_REQUIRED, CENTRE_OPTIONAL)
+    return parse_centres(read_text(path), path)
+
+
+def parse_centres(text: str, path: Path | str) -> tuple[list[tuple[int, CentreInput]], Problems]:
+    rows, problems = parse_rows(text, path, CENTRE_REQUIRED, CENTRE_OPTIONAL)
     fields = (*CENTRE_REQUIRED, *CENTRE_OPTIONAL)
     return [(n, CentreInput(**{k: r.get(k) for k in fields})) for n, r in rows], problems
 

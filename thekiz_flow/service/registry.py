@@ -3,18 +3,19 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
 from thekiz_flow.core import german, validate
-from thekiz_flow.core.enums import CentreSort, Recipient
-from thekiz_flow.core.errors import Field, InvalidInput, NotFound
-from thekiz_flow.core.ids import MAX_ID, id_in_range
+from thekiz_flow.core.enums import ActivityKind, ActivityStatus, CentreSort, Recipient
+from thekiz_flow.core.errors import Field, InvalidInput, NotFound, RowProblem, RowsRefused
+from thekiz_flow.core.ids import MAX_ID, id_in_range, unknown
 from thekiz_flow.core.model import (
     NO_COACH,
     Activity,
+    ActivityFilter,
     Centre,
     CentreEdit,
     CentreInput,
@@ -27,7 +28,7 @@ from thekiz_flow.core.model import (
 )
 from thekiz_flow.core.planning import PlanChanges
 from thekiz_flow.core.reminders import activity_of
-from thekiz_flow.service.csvfiles import read_centres
+from thekiz_flow.service.csvfiles import decoded, parse_centres, read_centres
 from thekiz_flow.service.planning import PlanningService
 from thekiz_flow.service.runtime import Runtime
 from thekiz_flow.store.repository import Repository
@@ -38,6 +39,8 @@ PAGE_SIZE = 50  # centres per page of the list
 WITHDRAWN_REASON = "zurückgezogen: die Einrichtung hat eine andere Prozessbegleitung"
 #: What ``update_centre`` changes: the fields of a ``CentreEdit``.
 CHANGEABLE: tuple[Field, ...] = ("name", "district", "email", "carrier", "weekday", "coach")
+#: What ``update_coach`` changes.
+COACH_FIELDS: tuple[Field, ...] = ("name", "email", "rate")
 
 
 @dataclass(frozen=True)
@@ -71,9 +74,87 @@ class RegistryService:
                 raise InvalidInput("email", f"Prozessbegleitung mit {checked_email} gibt es schon")
             return repo.add_coach(checked_name, checked_email, checked_rate, self.rt.clock.now())
 
-    def coaches(self) -> list[Coach]:
+    def coaches(self, active_only: bool = False) -> list[Coach]:
+        """Every coach, or only those offered for a centre (not deactivated)."""
         with self.rt.unit() as repo:
-            return repo.coaches()
+            return [c for c in repo.coaches() if c.active or not active_only]
+
+    def coach(self, coach_id: int) -> tuple[Coach, list[Centre]]:
+        """A coach and the centres assigned to them."""
+        with self.rt.unit() as repo:
+            coach = self._coach_by_id(repo, coach_id)
+            return coach, repo.centres_of_coach(coach.id)
+
+    @staticmethod
+    def _coach_by_id(repo: Repository, coach_id: int) -> Coach:
+        found = repo.coach(coach_id)
+        if found is None:
+            raise unknown("coach", coach_id)
+        return found
+
+    def update_coach(
+        self,
+        coach_id: int,
+        name: str | None = None,
+        email: str | None = None,
+        rate: str | None = None,
+    ) -> Coach:
+        """A coach's new name, e-mail address or hourly rate (None: unchanged). A new rate
+        is recorded with each session held from now on; those recorded keep theirs."""
+        values: dict[str, object] = {}
+        if name is not None:
+            values["name"] = validate.required_text("name", name)
+        if email is not None:
+            values["email"] = validate.email("email", email)
+        if rate is not None:
+            values["rate"] = validate.amount("rate", rate, maximum=MAX_RATE, unit="€")
+        if not values:
+            raise InvalidInput(None, "nichts zu ändern ({name}, {email} oder {rate})", COACH_FIELDS)
+        with self.rt.unit() as repo:
+            coach = self._coach_by_id(repo, coach_id)
+            address = values.get("email")
+            if isinstance(address, str):
+                other = repo.coach_by_email(address)
+                if other is not None and other.id != coach.id:
+                    raise InvalidInput("email", f"Prozessbegleitung mit {address} gibt es schon")
+            repo.update_coach(coach.id, values)
+            return self._coach_by_id(repo, coach.id)
+
+    def deactivate_coach(self, coach_id: int) -> Coach:
+        """A coach who no longer works in the programme: offered for no centre, so no new
+        sessions are planned for them; their history stays. Refused while centres are still
+        assigned to them: those are handed over first, each with its planned sessions."""
+        with self.rt.unit() as repo:
+            coach = self._coach_by_id(repo, coach_id)
+            if not coach.active:
+                raise InvalidInput(None, f"{coach.name} ist bereits deaktiviert")
+            assigned = repo.centres_of_coach(coach.id)
+            if assigned:
+                names = ", ".join(c.name for c in assigned)
+                raise InvalidInput(
+                    None,
+                    f"{coach.name} begleitet noch {len(assigned)} "
+                    f"{'Einrichtung' if len(assigned) == 1 else 'Einrichtungen'} ({names}); "
+                    "bitte diese zuerst einer anderen Prozessbegleitung übergeben",
+                )
+            repo.update_coach(coach.id, {"active": False})
+            return self._coach_by_id(repo, coach.id)
+
+    def activate_coach(self, coach_id: int) -> Coach:
+        """A deactivated coach is offered for centres again."""
+        with self.rt.unit() as repo:
+            coach = self._coach_by_id(repo, coach_id)
+            if coach.active:
+                raise InvalidInput(None, f"{coach.name} ist bereits aktiv")
+            repo.update_coach(coach.id, {"active": True})
+            return self._coach_by_id(repo, coach.id)
+
+    def _assignable(self, repo: Repository, ref: str, field: Field = "coach") -> Coach:
+        """The coach ``ref`` names, if a centre may get them (not deactivated)."""
+        coach = self.rt.coach(repo, ref, field)
+        if not coach.active:
+            raise InvalidInput(field, f"{coach.name} ist deaktiviert")
+        return coach
 
     # ------------------------------------------------------------------ centres
     def _new_centre(self, repo: Repository, given: CentreInput, on: date) -> NewCentre:
@@ -84,7 +165,7 @@ class RegistryService:
         since = validate.day("stage_since", given.stage_since) if given.stage_since else on
         if since > self.rt.today():
             raise InvalidInput("stage_since", f"{german.short_date(since)} liegt in der Zukunft")
-        coach = self.rt.coach(repo, given.coach) if given.coach else None
+        coach = self._assignable(repo, given.coach) if given.coach else None
         resume = self._resume_stage(stage, given.resume_stage or "")
         return NewCentre(
             name=validate.required_text("name", given.name),
@@ -149,7 +230,18 @@ class RegistryService:
 
     def import_centres(self, path: Path) -> list[int]:
         """All rows or none: every bad row is reported with its line number."""
-        given, problems = read_centres(path)
+        return self._import(read_centres(path), str(path))
+
+    def import_centre_file(self, name: str, data: bytes) -> list[int]:
+        """``import_centres`` of an uploaded file: ``name`` names it in the messages."""
+        source = name or "Datei"
+        return self._import(parse_centres(decoded(source, data), source), source)
+
+    def _import(
+        self, read: tuple[list[tuple[int, CentreInput]], list[tuple[int, str]]], source: str
+    ) -> list[int]:
+        given, unreadable = read
+        problems = [RowProblem(line, None, message) for line, message in unreadable]
         today = self.rt.today()
         with self.rt.unit() as repo:
             checked: list[tuple[int, NewCentre]] = []
@@ -158,24 +250,22 @@ class RegistryService:
                 try:
                     row = self._new_centre(repo, item, today)
                 except (InvalidInput, NotFound) as exc:
-                    problems.append((line, exc.described()))
+                    problems.append(RowProblem(line, exc.field, exc.worded()))
                     continue
                 key = (row.name.casefold(), row.district)
                 if key in first_line:
-                    problems.append((line, f"{row.name!r} doppelt (wie Zeile {first_line[key]})"))
+                    duplicate = f"{row.name!r} doppelt (wie Zeile {first_line[key]})"
+                    problems.append(RowProblem(line, None, duplicate))
                 first_line.setdefault(key, line)
                 checked.append((line, row))
             taken = repo.existing_centres((r.name, r.district) for _, r in checked)
             problems += [
-                (line, f"{r.name!r} gibt es in {r.district} schon")
+                RowProblem(line, None, f"{r.name!r} gibt es in {r.district} schon")
                 for line, r in checked
                 if (r.name.casefold(), r.district) in taken
             ]
             if problems:
-                listed = "; ".join(f"Zeile {line}: {message}" for line, message in sorted(problems))
-                raise InvalidInput(
-                    None, f"{path}: nichts importiert, {len(problems)} Fehler: {listed}"
-                )
+                raise RowsRefused(source, problems)
             return self._store_centres(repo, [row for _, row in checked])
 
     def centres(self, stage: str | None = None, district: str | None = None) -> list[Centre]:
@@ -189,19 +279,30 @@ class RegistryService:
         # a page beyond the last is empty; there are no more pages than ids
         page = min(validate.identifier("page", search.page or "1") or 1, MAX_ID)
         with self.rt.unit() as repo:
-            query = CentreQuery(
-                stage=self.rt.stage_id(search.stage, "Stufe") if search.stage else None,
-                district=self.rt.district(search.district, "Kreis") if search.district else None,
-                coach_id=self._coach_filter(repo, search.coach),
-                without_coach=search.coach == NO_COACH,
-                text=validate.text("text", search.text, required=False),
-                sort=validate.choice("sort", search.sort, CentreSort, "unbekannte Sortierung"),
-                stages=list(self.rt.workflow.stages),
-                offset=(page - 1) * PAGE_SIZE,
-                limit=PAGE_SIZE,
-            )
+            query = replace(self._query(repo, search), offset=(page - 1) * PAGE_SIZE)
             found, total = repo.find_centres(query)
         return CentrePage(found, total, page, max(1, -(-total // PAGE_SIZE)))
+
+    def _query(self, repo: Repository, search: CentreSearch) -> CentreQuery:
+        """The checked query of the list's first page."""
+        return CentreQuery(
+            stage=self.rt.stage_id(search.stage, "Stufe") if search.stage else None,
+            district=self.rt.district(search.district, "Kreis") if search.district else None,
+            coach_id=self._coach_filter(repo, search.coach),
+            without_coach=search.coach == NO_COACH,
+            text=validate.text("text", search.text, required=False),
+            sort=validate.choice("sort", search.sort, CentreSort, "unbekannte Sortierung"),
+            stages=list(self.rt.workflow.stages),
+            offset=0,
+            limit=PAGE_SIZE,
+        )
+
+    def export_centres(self, search: CentreSearch) -> list[Centre]:
+        """Every centre the list finds with ``search`` (its page aside), in its order."""
+        with self.rt.unit() as repo:
+            query = self._query(repo, search)
+            found, _ = repo.find_centres(replace(query, offset=0, limit=None))
+        return found
 
     def _coach_filter(self, repo: Repository, ref: str) -> int | None:
         if ref in ("", NO_COACH):
@@ -270,8 +371,19 @@ class RegistryService:
             centre = self.rt.centre(repo, centre_id)
             return self._reassign(repo, centre, self._coach_or_none(repo, coach_ref))
 
+    def planned_handover(self, centre_id: int) -> list[Activity]:
+        """What goes with a centre to its next coach (or to none), as ``_reassign`` hands it
+        over: its sessions and site visits still planned from today on."""
+        kinds = (ActivityKind.COACHING, ActivityKind.SITE_VISIT)
+        with self.rt.unit() as repo:
+            centre = self.rt.centre(repo, centre_id)
+            wanted = ActivityFilter(
+                centre_id=centre.id, status=ActivityStatus.PLANNED, first=self.rt.today()
+            )
+            return [a for a in repo.activities.find(wanted) if a.kind in kinds]
+
     def _coach_or_none(self, repo: Repository, ref: str) -> Coach | None:
-        return None if ref.strip().casefold() == NO_COACH else self.rt.coach(repo, ref)
+        return None if ref.strip().casefold() == NO_COACH else self._assignable(repo, ref)
 
     def _reassign(self, repo: Repository, centre: Centre, coach: Coach | None) -> Reassignment:
         """The one rule by which a centre changes its coach, in the caller's transaction.

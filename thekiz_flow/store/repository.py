@@ -45,7 +45,7 @@ T = TypeVar("T")
 
 
 def _coach(row: Row[Any]) -> Coach:
-    return Coach(row.id, row.name, row.email, Decimal(row.rate))
+    return Coach(row.id, row.name, row.email, Decimal(row.rate), bool(row.active))
 
 
 def _centre(row: Row[Any]) -> Centre:
@@ -162,6 +162,15 @@ class Repository:
 
     def coaches(self) -> list[Coach]:
         return [_coach(r) for r in self.conn.execute(select(coaches).order_by(coaches.c.id))]
+
+    def update_coach(self, coach_id: int, values: Mapping[str, object]) -> None:
+        """New values of a coach's columns (name, email, rate, active)."""
+        self.conn.execute(update(coaches).where(coaches.c.id == coach_id).values(**values))
+
+    def centres_of_coach(self, coach_id: int) -> list[Centre]:
+        """The centres a coach is assigned to, by name."""
+        stmt = select(centres).where(centres.c.coach_id == coach_id)
+        return [_centre(r) for r in self.conn.execute(stmt.order_by(func.lower(centres.c.name)))]
 
     # ------------------------------------------------------------------ centres
     def add_centres(self, rows: Sequence[NewCentre], now: datetime) -> list[int]:

@@ -21,7 +21,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
-from sqlalchemy.sql.expression import false
+from sqlalchemy.sql.expression import false, true
 from sqlalchemy.types import TypeDecorator
 
 
@@ -62,6 +62,8 @@ coaches = Table(
     Column("email", String(320), nullable=False, unique=True),
     Column("rate", Numeric(8, 2), nullable=False),
     Column("created_at", UTCDateTime, nullable=False),
+    # False: deactivated; kept for the history, offered for no centre
+    Column("active", Boolean, nullable=False, server_default=true()),
 )
 
 centres = Table(

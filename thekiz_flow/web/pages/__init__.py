@@ -11,6 +11,7 @@ from starlette.routing import BaseRoute
 from thekiz_flow.web.pages import (
     account,
     calendar,
+    centre_files,
     centres,
     coaches,
     digests,
@@ -29,6 +30,7 @@ from thekiz_flow.web.state import NavItem
 AREAS = (
     login,
     overview,
+    centre_files,
     centres,
     stages,
     planning,

@@ -1,7 +1,8 @@
 """The centres: the list, one centre's page, and the office's changes to a centre.
 
 Everyone who reads (office and coaches) sees every centre; a coach's own centres are
-marked. Adding, editing, assigning a coach and changing the stage are the office's: each
+marked. Adding, editing, assigning or removing a coach and changing the stage are the
+office's (the removal after a ticked confirmation that says what follows): each
 is one call of the service the CLI uses, with its checks and its German messages. A form
 the service refuses comes back with the message and what was typed.
 """
@@ -17,6 +18,7 @@ from starlette.routing import Route
 from thekiz_flow.core import german, validate
 from thekiz_flow.core.calendar import WEEKDAYS as WEEKDAY_NAMES
 from thekiz_flow.core.enums import Role
+from thekiz_flow.core.errors import InvalidInput
 from thekiz_flow.core.labels import KIND_NAMES, STATUS_NAMES, trigger_name
 from thekiz_flow.core.model import (
     NO_COACH,
@@ -135,9 +137,13 @@ def _detail(
         office=office,
         may_record=may_record_for(ctx.user, centre.coach_id),
         triggers=_triggers(service, centre) if office else [],
-        coach_options=[*((c.id, c.name) for c in service.registry.coaches()), NO_COACH_OPTION]
+        coach_options=[
+            *((c.id, c.name) for c in service.registry.coaches(active_only=True)),
+            NO_COACH_OPTION,
+        ]
         if office
         else [],
+        handover=service.registry.planned_handover(centre.id) if office and coach else [],
         advance_errors=advance_errors or {},
         assign_errors=assign_errors or {},
         typed={name: ctx.text(name) for name in ("trigger", "on", "reason", "force", "coach")},
@@ -210,6 +216,21 @@ def assign(ctx: Context) -> Response:
     return beside_fields(change, lambda errors: _detail(ctx, centre_id, assign_errors=errors))
 
 
+@action(Role.OFFICE)
+def remove_coach(ctx: Context) -> Response:
+    """The centre without a coach, after a ticked confirmation: its planned sessions and
+    visits wait for the next coach (``service.registry._reassign``)."""
+    centre_id = _centre_id(ctx)
+
+    def change() -> Response:
+        if ctx.text("confirm") != "ja":
+            raise InvalidInput("confirm", "Häkchen setzen")
+        done = ctx.service.registry.assign_coach(centre_id, NO_COACH)
+        return ctx.redirect(centre_path(centre_id), done.summary())
+
+    return beside_fields(change, lambda errors: _detail(ctx, centre_id, assign_errors=errors))
+
+
 def _form(
     ctx: Context,
     values: dict[str, str],
@@ -225,7 +246,9 @@ def _form(
         centre=centre,
         values=values,
         districts=[(d, d) for d in service.workflow.districts],
-        coaches=[(c.id, c.name) for c in service.registry.coaches()] if centre is None else [],
+        coaches=[(c.id, c.name) for c in service.registry.coaches(active_only=True)]
+        if centre is None
+        else [],
         weekdays=WEEKDAY_CHOICES,
         errors=errors or {},
     )
@@ -290,6 +313,7 @@ routes = [
     Route(LIST + "/{centre_id:id}/edit", edit_form, methods=["GET"]),
     Route(LIST + "/{centre_id:id}/edit", edit, methods=["POST"]),
     Route(LIST + "/{centre_id:id}/coach", assign, methods=["POST"]),
+    Route(LIST + "/{centre_id:id}/coach/remove", remove_coach, methods=["POST"]),
     Route(LIST + "/{centre_id:id}/advance", advance, methods=["POST"]),
 ]
 nav = [NavItem(LIST, "Einrichtungen", READERS)]

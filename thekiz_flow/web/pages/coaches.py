@@ -2,6 +2,13 @@
 
 ``/coaches`` lists every coach with the load of this month and the next ones;
 ``/coaches/{id}`` shows the months of the current year, as ``thekiz-flow coach show``.
+
+The office adds a coach, changes a coach's name, e-mail address and hourly rate, and
+deactivates a coach who leaves the programme (or activates them again). A deactivated coach
+keeps their history but is offered for no centre, so nothing new is planned for them. While
+centres are still assigned to a coach, deactivating is refused with their names: each is
+handed over on its own page first, where the office sees what moves with it. Deactivating
+never leaves a centre without a coach unnoticed.
 """
 
 from __future__ import annotations
@@ -11,11 +18,29 @@ from datetime import date
 from starlette.responses import Response
 from starlette.routing import Route
 
+from thekiz_flow.core import german
+from thekiz_flow.core.enums import Role
+from thekiz_flow.core.errors import InvalidInput
 from thekiz_flow.web.auth import READERS
-from thekiz_flow.web.endpoints import Context, page
+from thekiz_flow.web.endpoints import Context, action, page
+from thekiz_flow.web.fields import Errors, beside_fields
 from thekiz_flow.web.state import NavItem
 
 LIST_MONTHS = 3  # months of the load in the list, from this one
+PATH = "/coaches"
+NEW = PATH + "/new"
+COACH_FIELDS = ("name", "email", "rate")
+UNCONFIRMED = "Häkchen setzen"
+
+
+def coach_path(coach_id: int) -> str:
+    return f"{PATH}/{coach_id}"
+
+
+def _coach_id(ctx: Context) -> int:
+    value = ctx.request.path_params["coach_id"]
+    assert isinstance(value, int)
+    return value
 
 
 @page(*READERS)
@@ -28,25 +53,133 @@ def coaches(ctx: Context) -> Response:
         rows=[(r.coach, r.centres, r.load[:LIST_MONTHS]) for r in reports],
         months=[m.month for m in reports[0].load[:LIST_MONTHS]] if reports else [],
         maximum=service.workflow.coach_max_hours_per_month,
+        office=ctx.user.role == Role.OFFICE,
     )
 
 
 @page(*READERS)
 def coach(ctx: Context) -> Response:
+    return _detail(ctx, _coach_id(ctx))
+
+
+def _detail(
+    ctx: Context,
+    coach_id: int,
+    errors: Errors | None = None,
+    typed: dict[str, str] | None = None,
+    form: str = "",
+) -> Response:
+    """The coach's page; the office's forms, one of them (``form``) refused with ``errors``."""
     service = ctx.service
     year = service.runtime.today().year
-    report = service.overview.coach_report(ctx.request.path_params["coach_id"], date(year, 1, 1))
+    report = service.overview.coach_report(coach_id, date(year, 1, 1))
+    office = ctx.user.role == Role.OFFICE
+    assigned = service.registry.coach(coach_id)[1] if office else []
+    current = report.coach
+    values = typed or {
+        "name": current.name,
+        "email": current.email,
+        "rate": f"{current.rate:.2f}".replace(".", ","),
+    }
     return ctx.render(
         "web/coach.html.j2",
+        400 if errors else 200,
         title=report.coach.name,
         report=report,
         year=year,
         maximum=service.workflow.coach_max_hours_per_month,
+        office=office,
+        assigned=assigned,
+        values=values,
+        errors=errors or {},
+        form=form,
     )
 
 
+# ------------------------------------------------------------------- the office's
+def _new_form(ctx: Context, values: dict[str, str], errors: Errors | None = None) -> Response:
+    return ctx.render(
+        "web/coach_form.html.j2",
+        400 if errors else 200,
+        title="Neue Prozessbegleitung",
+        values=values,
+        errors=errors or {},
+    )
+
+
+@page(Role.OFFICE)
+def new_form(ctx: Context) -> Response:
+    return _new_form(ctx, dict.fromkeys(COACH_FIELDS, ""))
+
+
+@action(Role.OFFICE)
+def add(ctx: Context) -> Response:
+    typed = {name: ctx.text(name) for name in COACH_FIELDS}
+
+    def change() -> Response:
+        coach_id = ctx.service.registry.add_coach(typed["name"], typed["email"], typed["rate"])
+        return ctx.redirect(coach_path(coach_id), f"Prozessbegleitung {typed['name']} angelegt.")
+
+    return beside_fields(change, lambda errors: _new_form(ctx, typed, errors))
+
+
+@action(Role.OFFICE)
+def edit(ctx: Context) -> Response:
+    coach_id = _coach_id(ctx)
+    typed = {name: ctx.text(name) for name in COACH_FIELDS}
+
+    def change() -> Response:
+        done = ctx.service.registry.update_coach(coach_id, **typed)
+        return ctx.redirect(
+            coach_path(coach_id),
+            f"Prozessbegleitung geändert: {done.name} ({done.email}), "
+            f"{german.euro(done.rate)} je Stunde.",
+        )
+
+    return beside_fields(change, lambda errors: _detail(ctx, coach_id, errors, typed, "edit"))
+
+
+def _confirmed(ctx: Context) -> None:
+    if ctx.text("confirm") != "ja":
+        raise InvalidInput("confirm", UNCONFIRMED)
+
+
+@action(Role.OFFICE)
+def deactivate(ctx: Context) -> Response:
+    coach_id = _coach_id(ctx)
+
+    def change() -> Response:
+        _confirmed(ctx)
+        done = ctx.service.registry.deactivate_coach(coach_id)
+        return ctx.redirect(
+            coach_path(coach_id),
+            f"{done.name} ist deaktiviert und wird keiner Einrichtung mehr angeboten.",
+        )
+
+    return beside_fields(change, lambda errors: _detail(ctx, coach_id, errors, form="active"))
+
+
+@action(Role.OFFICE)
+def activate(ctx: Context) -> Response:
+    coach_id = _coach_id(ctx)
+
+    def change() -> Response:
+        _confirmed(ctx)
+        done = ctx.service.registry.activate_coach(coach_id)
+        return ctx.redirect(
+            coach_path(coach_id), f"{done.name} ist wieder aktiv und kann Einrichtungen begleiten."
+        )
+
+    return beside_fields(change, lambda errors: _detail(ctx, coach_id, errors, form="active"))
+
+
 routes = [
-    Route("/coaches", coaches, methods=["GET"]),
-    Route("/coaches/{coach_id:id}", coach, methods=["GET"]),
+    Route(PATH, coaches, methods=["GET"]),
+    Route(NEW, new_form, methods=["GET"]),
+    Route(NEW, add, methods=["POST"]),
+    Route(PATH + "/{coach_id:id}", coach, methods=["GET"]),
+    Route(PATH + "/{coach_id:id}/edit", edit, methods=["POST"]),
+    Route(PATH + "/{coach_id:id}/deactivate", deactivate, methods=["POST"]),
+    Route(PATH + "/{coach_id:id}/activate", activate, methods=["POST"]),
 ]
-nav = [NavItem("/coaches", "Prozessbegleitungen", READERS)]
+nav = [NavItem(PATH, "Prozessbegleitungen", READERS)]

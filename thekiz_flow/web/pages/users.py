@@ -1,4 +1,7 @@
-"""The office's page of the users: re-enable or disable one, set a new password.
+"""The office's page of the users: add one, re-enable or disable one, set a new password.
+
+A new user gets a role and a first password (given twice); a coach's user is linked to the
+coach picked by name.
 
 Disabling and a new password end every session of that user (the service does it, as for
 the command line). Disabling and re-enabling need a ticked confirmation. The office's own
@@ -13,14 +16,17 @@ from starlette.routing import Route
 from thekiz_flow.core.enums import Role
 from thekiz_flow.core.errors import InvalidInput
 from thekiz_flow.core.ids import unknown
+from thekiz_flow.core.labels import ROLE_NAMES
 from thekiz_flow.core.users import User
-from thekiz_flow.service.users import MIN_PASSWORD, NEW_PASSWORD
+from thekiz_flow.service.users import MIN_PASSWORD, NEW_PASSWORD, PASSWORD
 from thekiz_flow.web.endpoints import Context, action, page
 from thekiz_flow.web.fields import Errors, beside_fields
-from thekiz_flow.web.pages.account import new_password
+from thekiz_flow.web.pages.account import NOT_REPEATED, new_password
 from thekiz_flow.web.state import NavItem
 
 PATH = "/users"
+NEW = PATH + "/new"
+NEW_FIELDS = ("email", "role", "coach")
 UNCONFIRMED = "Häkchen setzen"
 OWN = "Den eigenen Zugang ändern Sie hier nicht, sondern unter „Mein Zugang“."
 
@@ -55,6 +61,40 @@ def _confirmed(ctx: Context) -> None:
 @page(Role.OFFICE)
 def users(ctx: Context) -> Response:
     return ctx.render("web/users.html.j2", title="Zugänge", accounts=ctx.service.users.all())
+
+
+def _new_form(ctx: Context, typed: dict[str, str], errors: Errors | None = None) -> Response:
+    coaches = ctx.service.registry.coaches(active_only=True)
+    return ctx.render(
+        "web/user_form.html.j2",
+        400 if errors else 200,
+        title="Neuer Zugang",
+        values=typed,
+        roles=list(ROLE_NAMES.items()),
+        coaches=[(c.id, f"{c.name} ({c.email})") for c in coaches],
+        errors=errors or {},
+        min_length=MIN_PASSWORD,
+    )
+
+
+@page(Role.OFFICE)
+def new_form(ctx: Context) -> Response:
+    return _new_form(ctx, {**dict.fromkeys(NEW_FIELDS, ""), "role": Role.COACH})
+
+
+@action(Role.OFFICE)
+def add(ctx: Context) -> Response:
+    typed = {name: ctx.text(name) for name in NEW_FIELDS}
+
+    def change() -> Response:
+        password = ctx.text(PASSWORD)
+        if ctx.text("repeat") != password:
+            raise InvalidInput("repeat", NOT_REPEATED.replace("neuen ", ""))
+        coach = typed["coach"] if typed["role"] == Role.COACH and typed["coach"] else None
+        user_id = ctx.service.users.add(typed["email"], typed["role"], password, coach)
+        return ctx.redirect(f"{PATH}/{user_id}", f"Zugang {typed['email'].strip()} angelegt.")
+
+    return beside_fields(change, lambda errors: _new_form(ctx, typed, errors))
 
 
 @page(Role.OFFICE)
@@ -101,6 +141,8 @@ def enable(ctx: Context) -> Response:
 
 routes = [
     Route(PATH, users, methods=["GET"]),
+    Route(NEW, new_form, methods=["GET"]),
+    Route(NEW, add, methods=["POST"]),
     Route(PATH + "/{user_id:id}", user, methods=["GET"]),
     Route(PATH + "/{user_id:id}/password", set_password, methods=["POST"]),
     Route(PATH + "/{user_id:id}/disable", disable, methods=["POST"]),
