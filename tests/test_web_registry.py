@@ -255,3 +255,11 @@ def test_the_forms_are_not_shown_to_others(web: TestClient) -> None:
     assert web.get("/centres/export.csv").status_code == 403
     assert web.get("/centres/export.xlsx").status_code == 403
     assert USERS["ministry"]
+
+
+def test_a_field_s_further_attributes_are_attributes(web: TestClient) -> None:
+    """The rate field offers the decimal keyboard: its attribute is written, not escaped."""
+    login(web, "office")
+    form = web.get("/coaches/new").text
+    assert 'inputmode="decimal"' in form
+    assert "inputmode=&#34;" not in form
