@@ -218,6 +218,15 @@ def test_budget_arithmetic(service: Service, clock: FrozenClock) -> None:
     assert service.overview.budget(centre, 2026).budget == Decimal("5000.00")
 
 
+def test_the_budgets_of_every_year_latest_first(service: Service, clock: FrozenClock) -> None:
+    centre = admitted(service, clock, date(2024, 7, 1))
+    clock.set(noon(date(2026, 7, 10), BERLIN))
+    budgets = service.overview.budgets(centre)
+    assert [b.year for b in budgets] == [2026, 2025, 2024]  # none before its admission
+    assert budgets == [service.overview.budget(centre, year) for year in (2026, 2025, 2024)]
+    assert budgets[2].budget == Decimal("2500.00")  # July to December 2024: 6 x 5000 / 12
+
+
 def test_mid_year_deepen_counts_each_month_in_its_stage(
     service: Service, clock: FrozenClock
 ) -> None:

@@ -12,6 +12,7 @@ from tests.cli_helpers import dump
 from tests.conftest import TODAY
 from tests.web_helpers import USERS, assert_action_guarded, login
 from thekiz_flow.core.enums import ActivityKind, ActivityStatus
+from thekiz_flow.core.german import euro
 from thekiz_flow.core.labels import trigger_name
 from thekiz_flow.core.model import ActivityFilter, CentreInput
 from thekiz_flow.service import Service, registry
@@ -146,8 +147,9 @@ def test_the_office_sees_a_centre(web: TestClient, service: Service) -> None:
     assert step.missing
     assert trigger_name(step.trigger) in text
     assert all(item in text for item in (*step.missing, *step.recommendations))
-    budget = service.overview.budget(ids["puste"])
-    assert f"Budget {budget.year}" in text
+    (budget,) = service.overview.budgets(ids["puste"])  # admitted this year
+    assert budget == service.overview.budget(ids["puste"])
+    assert f'<th scope="row">{budget.year}</th><td class="num">{euro(budget.budget)}</td>' in text
     sessions = service.overview.activities(
         ActivityFilter(centre_id=ids["puste"], kind=ActivityKind.COACHING)
     )

@@ -128,6 +128,23 @@ class OverviewService:
                 self.rt.workflow, history, repo.activities.of_centre(centre.id), wanted
             )
 
+    def budgets(self, centre_id: int) -> list[YearBudget]:
+        """The centre's budget of this year and of every earlier year it had a budget or
+        sessions in, the latest first (read once, figured per year)."""
+        this = self.rt.today().year
+        with self.rt.unit() as repo:
+            centre = self.rt.centre(repo, centre_id)
+            history = repo.history(centre.id)
+            activities = repo.activities.of_centre(centre.id)
+        first = min(
+            [this, *(c.effective.year for c in history), *(a.date.year for a in activities)]
+        )
+        years = (
+            year_budget(self.rt.workflow, history, activities, year)
+            for year in range(this, first - 1, -1)
+        )
+        return [b for b in years if b.year == this or b.budget or b.spent or b.committed]
+
     def coach_report(self, coach_id: int, first_month: date | None = None) -> CoachReport:
         start = (first_month or self.rt.today()).replace(day=1)
         with self.rt.unit() as repo:

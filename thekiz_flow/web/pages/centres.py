@@ -126,7 +126,7 @@ def _detail(
         stages=service.workflow.stages,
         weekday=None if centre.weekday is None else WEEKDAY_NAMES[centre.weekday],
         step=service.lifecycle.next_step(centre.id),
-        budget=service.overview.budget(centre.id),
+        budgets=service.overview.budgets(centre.id),
         history=service.lifecycle.history(centre.id),
         activities=service.overview.activities(ActivityFilter(centre_id=centre.id)),
         planning=centre_planning(service, centre),
