@@ -9,7 +9,7 @@ address, subject and bodies).
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from datetime import date, datetime, time
 from typing import cast
 
@@ -17,7 +17,6 @@ from sqlalchemy import Engine
 
 from bench.common import BERLIN, TODAY, service
 from thekiz_flow.core.derived import derived_dates
-from thekiz_flow.core.enums import Recipient
 from thekiz_flow.core.model import Centre, StageChange
 from thekiz_flow.core.outbox import NewMail
 from thekiz_flow.mail.render import Renderer
@@ -31,6 +30,7 @@ class Keeper:
     def __init__(self) -> None:
         self.service = service(cast(Engine, None), now=datetime.combine(TODAY, NOON, BERLIN))
         self.renderer: Renderer = self.service.runtime.renderer
+        self.compose = self.service.runtime.compose  # one role's mail, as a tick adds it
 
     def derived(
         self,
@@ -49,15 +49,3 @@ class Keeper:
     def notices(self, change: StageChange, centre: Centre) -> list[NewMail]:
         """The mails a stage change sends (one per role it notifies), as ``advance`` adds them."""
         return self.service.lifecycle._notices(change, centre)
-
-    def compose(
-        self,
-        key: str,
-        rule: str,
-        template: str,
-        role: Recipient,
-        context: Mapping[str, object],
-        due_at: datetime,
-    ) -> NewMail:
-        """One role's mail of a reminder, as a tick adds it."""
-        return self.service.runtime.compose(key, rule, template, role, context, due_at)
