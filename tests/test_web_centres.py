@@ -11,11 +11,12 @@ from starlette.testclient import TestClient
 from tests.cli_helpers import dump
 from tests.conftest import TODAY
 from tests.web_helpers import USERS, assert_action_guarded, login
+from thekiz_flow.core import paging
 from thekiz_flow.core.enums import ActivityKind, ActivityStatus
 from thekiz_flow.core.german import euro
 from thekiz_flow.core.labels import trigger_name
 from thekiz_flow.core.model import ActivityFilter, CentreInput
-from thekiz_flow.service import Service, registry
+from thekiz_flow.service import Service
 
 ON = date(2024, 1, 8)
 ADMITTED = date(2026, 3, 4)  # sessions are planned ahead of today (15.06.2026)
@@ -89,7 +90,7 @@ def test_the_list_comes_in_pages_that_keep_the_filters(
     web: TestClient, service: Service, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     programme(service)
-    monkeypatch.setattr(registry, "PAGE_SIZE", 2)
+    monkeypatch.setattr(paging, "PAGE_SIZE", 2)
     login(web, "office")
     first = web.get("/centres", params={"district": "", "sort": "name"})
     assert "Einrichtungen (3)" in first.text

@@ -8,10 +8,10 @@ from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
-from thekiz_flow.core import german, validate
+from thekiz_flow.core import german, paging, validate
 from thekiz_flow.core.enums import ActivityKind, ActivityStatus, CentreSort, Recipient
 from thekiz_flow.core.errors import Field, InvalidInput, NotFound, RowProblem, RowsRefused
-from thekiz_flow.core.ids import MAX_ID, id_in_range, unknown
+from thekiz_flow.core.ids import id_in_range, unknown
 from thekiz_flow.core.model import (
     NO_COACH,
     Activity,
@@ -35,7 +35,6 @@ from thekiz_flow.store.repository import Repository
 
 MAX_RATE = Decimal("1000")
 IMPORT_REASON = "Übernahme der bestehenden Stufe"
-PAGE_SIZE = 50  # centres per page of the list
 WITHDRAWN_REASON = "zurückgezogen: die Einrichtung hat eine andere Prozessbegleitung"
 #: What ``update_centre`` changes: the fields of a ``CentreEdit``.
 CHANGEABLE: tuple[Field, ...] = ("name", "district", "email", "carrier", "weekday", "coach")
@@ -276,12 +275,11 @@ class RegistryService:
 
     def find_centres(self, search: CentreSearch) -> CentrePage:
         """One page of the centres that match, found and ordered by the database."""
-        # a page beyond the last is empty; there are no more pages than ids
-        page = min(validate.identifier("page", search.page or "1") or 1, MAX_ID)
+        page = paging.page_number(search.page)
         with self.rt.unit() as repo:
-            query = replace(self._query(repo, search), offset=(page - 1) * PAGE_SIZE)
+            query = replace(self._query(repo, search), offset=paging.offset(page))
             found, total = repo.find_centres(query)
-        return CentrePage(found, total, page, max(1, -(-total // PAGE_SIZE)))
+        return CentrePage(found, total, page, paging.page_count(total))
 
     def _query(self, repo: Repository, search: CentreSearch) -> CentreQuery:
         """The checked query of the list's first page."""
@@ -294,7 +292,7 @@ class RegistryService:
             sort=validate.choice("sort", search.sort, CentreSort, "unbekannte Sortierung"),
             stages=list(self.rt.workflow.stages),
             offset=0,
-            limit=PAGE_SIZE,
+            limit=paging.size(),
         )
 
     def export_centres(self, search: CentreSearch) -> list[Centre]:

@@ -1,7 +1,9 @@
 """A list of a page as a file to download: CSV for German Excel, or an XLSX workbook.
 
-Any page can export what it shows: it describes its table as an :class:`Export` (German
-column titles, the kind of each column, typed rows) and answers with :func:`download`.
+Any list page can export what it shows: it describes its table as an :class:`Export`
+(German column titles, the kind of each column, typed rows) and adds the two routes of
+:func:`export_routes`; the page links to them with the ``export_links`` macro of
+``web/_lists.html.j2``, passing its filters and order.
 
 The CSV is written so that Excel opens it correctly in German by a double click:
 
@@ -20,7 +22,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -29,9 +31,12 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 from starlette.responses import Response
+from starlette.routing import Route
 
+from thekiz_flow.core.enums import Role
 from thekiz_flow.digest.cells import append_row, csv_field
 from thekiz_flow.digest.tables import Cell, Kind
+from thekiz_flow.web.endpoints import Context, page
 
 BOM = "\ufeff"
 SEPARATOR = ";"
@@ -115,3 +120,16 @@ def download(table: Export, kind: str) -> Response:
         media_type=FORMATS_OF[kind],
         headers={"Content-Disposition": f'attachment; filename="{filename}"'},
     )
+
+
+def export_routes(path: str, table: Callable[[Context], Export], *roles: Role) -> list[Route]:
+    """``{path}/export.csv`` and ``{path}/export.xlsx``: what ``table`` makes of the request
+    (the list as its page shows it, every page of it), as a file for the ``roles``."""
+
+    def endpoint(kind: str) -> Callable[[Context], Response]:
+        return lambda ctx: download(table(ctx), kind)
+
+    return [
+        Route(f"{path}/export.{kind}", page(*roles)(endpoint(kind)), methods=["GET"])
+        for kind in FORMATS_OF
+    ]

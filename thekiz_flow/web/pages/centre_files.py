@@ -21,7 +21,7 @@ from thekiz_flow.digest.tables import Kind
 from thekiz_flow.service.csvfiles import CENTRE_OPTIONAL, CENTRE_REQUIRED
 from thekiz_flow.web.auth import READERS
 from thekiz_flow.web.endpoints import Context, action, page
-from thekiz_flow.web.export import Export, download
+from thekiz_flow.web.export import Export, export_routes
 from thekiz_flow.web.fields import label
 from thekiz_flow.web.state import NavItem
 
@@ -41,7 +41,7 @@ COLUMNS: tuple[tuple[str, Kind], ...] = (
 )
 
 
-def _export(ctx: Context, kind: str) -> Response:
+def _export(ctx: Context) -> Export:
     params = ctx.request.query_params
     given = {f.name: params[f.name] for f in fields(CentreSearch) if f.name in params}
     service = ctx.service
@@ -66,17 +66,7 @@ def _export(ctx: Context, kind: str) -> Response:
         )
     name = f"einrichtungen-{service.runtime.today().isoformat()}"
     titles, kinds = zip(*COLUMNS, strict=True)
-    return download(Export(name, titles, kinds, rows), kind)
-
-
-@page(*READERS)
-def export_csv(ctx: Context) -> Response:
-    return _export(ctx, "csv")
-
-
-@page(*READERS)
-def export_xlsx(ctx: Context) -> Response:
-    return _export(ctx, "xlsx")
+    return Export(name, titles, kinds, rows)
 
 
 def _problem(problem: RowProblem) -> str:
@@ -135,8 +125,7 @@ def import_file(ctx: Context) -> Response:
 
 
 routes = [
-    Route("/centres/export.csv", export_csv, methods=["GET"]),
-    Route("/centres/export.xlsx", export_xlsx, methods=["GET"]),
+    *export_routes("/centres", _export, *READERS),
     Route(IMPORT, import_form, methods=["GET"]),
     Route(IMPORT, import_file, methods=["POST"]),
 ]
