@@ -91,7 +91,7 @@ def test_a_coach_records_a_session_from_their_start_page(page: Page, site: Site)
         session.date,
     )
     page.get_by_role("link", name="Kalender-Link anlegen").click()
-    expect(page.get_by_role("heading", level=1)).to_have_text("Kalender")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Kalender-Abos")
 
 
 def test_the_ministry_downloads_a_digest_from_their_start_page(

@@ -33,7 +33,7 @@ def _page(ctx: Context, new: tuple[Coach, str] | None = None) -> Response:
     created = ctx.service.feeds.issued()
     return ctx.render(
         "web/feeds.html.j2",
-        title="Kalender",
+        title="Kalender-Abos",
         rows=[(coach, created.get(coach.id)) for coach in coaches],
         new=new,
     )
@@ -82,4 +82,4 @@ routes = [
     Route(PATH + "/{coach_id:id}/revoke", revoke, methods=["POST"]),
     Route(PATH + "/{token}.ics", calendar, methods=["GET"]),
 ]
-nav = [NavItem(PATH, "Kalender", ROLES)]
+nav = [NavItem(PATH, "Kalender-Abos", ROLES)]
