@@ -254,7 +254,8 @@ def test_a_coach_records_a_session_with_the_keyboard_alone(
     tab_to(page, "als gehalten erfassen")
     page.keyboard.press("Enter")
     expect(page.get_by_role("status")).to_have_text(
-        f"Termin {session.id} gehalten am {session.date:%d.%m.%Y}: 1,5 Std."
+        f"Termin {session.id} bei Kita Pusteblume (Jena) "
+        f"gehalten am {session.date:%d.%m.%Y}: 1,5 Std."
     )
     (held,) = data.service.overview.activities(
         ActivityFilter(centre_id=centre, status=ActivityStatus.HELD)

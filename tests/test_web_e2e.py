@@ -205,7 +205,8 @@ def test_a_coach_records_a_session_held(page: Page, site: Site) -> None:
     row.get_by_label("Notiz").fill("Elternabend vorbereitet")
     row.get_by_role("button", name="als gehalten erfassen").click()
     expect(page.get_by_role("status")).to_have_text(
-        f"Termin {session.id} gehalten am {session.date:%d.%m.%Y}: 2,5 Std."
+        f"Termin {session.id} bei Kita Pusteblume (Jena) "
+        f"gehalten am {session.date:%d.%m.%Y}: 2,5 Std."
     )
     expect(row).to_have_count(0)
     page.goto(f"/centres/{centre}")

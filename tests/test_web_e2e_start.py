@@ -61,7 +61,8 @@ def test_a_coach_records_a_session_from_their_start_page(page: Page, site: Site)
     row.get_by_role("button", name="als gehalten erfassen").click()
     expect(page).to_have_url(re.compile(r"/$"))
     expect(page.get_by_role("status")).to_have_text(
-        f"Termin {session.id} gehalten am {session.date:%d.%m.%Y}: 2,5 Std."
+        f"Termin {session.id} bei Kita Pusteblume (Jena) "
+        f"gehalten am {session.date:%d.%m.%Y}: 2,5 Std."
     )
     expect(
         page.get_by_role("heading", name=f"Noch zu erfassen ({len(before) - 1})")
