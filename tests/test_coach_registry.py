@@ -4,6 +4,7 @@ list as a whole for an export."""
 
 from __future__ import annotations
 
+from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import date
 from decimal import Decimal
 
@@ -11,11 +12,13 @@ import pytest
 
 from tests.cli_helpers import Run, dump
 from tests.conftest import BERLIN
+from tests.test_reassign import waiting_or_done
 from thekiz_flow.core.clock import FrozenClock, noon
 from thekiz_flow.core.enums import ActivityKind, ActivityStatus
 from thekiz_flow.core.errors import InvalidInput, NotFound, RowProblem, RowsRefused
-from thekiz_flow.core.model import NO_COACH, CentreInput, CentreSearch, Coach
+from thekiz_flow.core.model import NO_COACH, Centre, CentreInput, CentreSearch, Coach
 from thekiz_flow.service import Service
+from thekiz_flow.store.repository import Repository
 
 
 def two_coaches(service: Service) -> tuple[int, int]:
@@ -188,3 +191,33 @@ def test_the_command_line_changes_and_deactivates_a_coach(ready: Run) -> None:
     assert "--coach: Lena Sommer ist deaktiviert" in again.err
     assert ready("coach", "activate", "1").out == "Lena Sommer ist wieder aktiv.\n"
     assert ready("centre", "assign", "1", "--coach", "1").code == 0
+
+
+@pytest.mark.backends("postgresql")
+def test_an_assignment_during_a_deactivation_waits_and_is_refused(
+    service: Service, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Deactivating finds the coach without centres, then writes: an assignment of the coach
+    committed in between would leave a deactivated coach with a centre. The coach's row is
+    locked from the check on: the assignment waits, then finds the coach deactivated."""
+    lena, _ = two_coaches(service)
+    centre = service.registry.add_centre(CentreInput("Kita Sonne", "jena", "s@example.org"))
+    checked = Repository.centres_of_coach
+    assignments: list[Future[object]] = []
+    waited: list[bool] = []
+
+    def assign_meanwhile(repo: Repository, coach_id: int) -> list[Centre]:
+        found = checked(repo, coach_id)
+        if not assignments:  # the deactivation's check: the office assigns the coach now
+            assignments.append(pool.submit(service.registry.assign_coach, centre, str(lena)))
+            waited.append(waiting_or_done(service.runtime.engine, assignments[0], "transactionid"))
+        return found
+
+    monkeypatch.setattr(Repository, "centres_of_coach", assign_meanwhile)
+    with ThreadPoolExecutor(1) as pool:
+        service.registry.deactivate_coach(lena)
+        assert waited == [True], "the assignment did not wait for the deactivation"
+        with pytest.raises(InvalidInput, match="Lena Sommer ist deaktiviert"):
+            assignments[0].result()
+    coach, assigned = service.registry.coach(lena)
+    assert (coach.active, assigned) == (False, [])

@@ -74,18 +74,26 @@ IN_PAUSE = "in der Stufe Pausiert (seit 01.09.2025), in der es keine {} gibt"
 @pytest.mark.parametrize(
     ("kind", "day", "words"),
     [
-        (ActivityKind.COACHING, date(1990, 1, 1), f"Am 01.01.1990 war die Einrichtung 1 {NOT_YET}"),
-        (ActivityKind.COACHING, date(2025, 3, 2), f"Am 02.03.2025 war die Einrichtung 1 {NOT_YET}"),
+        (
+            ActivityKind.COACHING,
+            date(1990, 1, 1),
+            f"Am 01.01.1990 war Kita Pusteblume (Jena) {NOT_YET}",
+        ),
+        (
+            ActivityKind.COACHING,
+            date(2025, 3, 2),
+            f"Am 02.03.2025 war Kita Pusteblume (Jena) {NOT_YET}",
+        ),
         (
             ActivityKind.COACHING,
             PAUSED,
-            "Am 01.09.2025 war die Einrichtung 1 " + IN_PAUSE.format("Begleittermine"),
+            "Am 01.09.2025 war Kita Pusteblume (Jena) " + IN_PAUSE.format("Begleittermine"),
         ),
         (ActivityKind.COACHING, date(2025, 11, 2), IN_PAUSE.format("Begleittermine")),
         (
             ActivityKind.SITE_VISIT,
             date(2025, 1, 7),
-            f"Am 07.01.2025 war die Einrichtung 1 {NOT_YET}",
+            f"Am 07.01.2025 war Kita Pusteblume (Jena) {NOT_YET}",
         ),
         (ActivityKind.SITE_VISIT, date(2025, 10, 1), IN_PAUSE.format("Einrichtungsbesuche")),
     ],
@@ -110,7 +118,9 @@ def test_a_planned_session_is_not_recorded_on_a_day_out_of_the_programme(
         )
     )[0]
     before = dump(database_url)
-    with pytest.raises(Refused, match=re.escape(f"Am 01.01.1990 war die Einrichtung 1 {NOT_YET}")):
+    with pytest.raises(
+        Refused, match=re.escape(f"Am 01.01.1990 war Kita Pusteblume (Jena) {NOT_YET}")
+    ):
         service.sessions.record(str(session.id), date(1990, 1, 1), "3")
     assert dump(database_url) == before
 
@@ -119,7 +129,7 @@ def test_after_leaving_no_session_is_held(service: Service, database_url: str) -
     centre_id = centre(service)
     service.lifecycle.advance(centre_id, "withdraw", on=date(2026, 2, 2))
     before = dump(database_url)
-    words = "Am 03.02.2026 war die Einrichtung 1 in der Stufe Ausgeschieden (seit 02.02.2026)"
+    words = "Am 03.02.2026 war Kita Pusteblume (Jena) in der Stufe Ausgeschieden (seit 02.02.2026)"
     with pytest.raises(Refused, match=re.escape(words)):
         service.sessions.record(f"E{centre_id}", date(2026, 2, 3), "3")
     assert dump(database_url) == before
@@ -129,9 +139,7 @@ def test_an_applicant_is_not_yet_in_the_programme(service: Service) -> None:
     centre_id = service.registry.add_centre(
         CentreInput("Kita A", "jena", "a@example.org"), REGISTERED
     )
-    words = (
-        "Am 01.06.2026 war die Einrichtung 1 noch nicht im Programm (Interessent seit 06.01.2025)"
-    )
+    words = "Am 01.06.2026 war Kita A (Jena) noch nicht im Programm (Interessent seit 06.01.2025)"
     with pytest.raises(Refused, match=re.escape(words)):
         service.sessions.record_visit(centre_id, date(2026, 6, 1))
 
@@ -318,7 +326,7 @@ def test_cli_refuses_a_session_before_the_programme(ready: Run, database_url: st
         result = ready(*args)
         assert (result.code, result.out) == (2, ""), args
         assert result.err == (
-            "Fehler: Am 01.01.1990 war die Einrichtung 1 noch nicht im Programm "
+            "Fehler: Am 01.01.1990 war Kita Pusteblume (Jena) noch nicht im Programm "
             f"(Basisbegleitung seit {date.today():%d.%m.%Y})\n"
         )
     assert dump(database_url) == before
@@ -371,12 +379,12 @@ def test_web_refuses_a_session_and_a_visit_out_of_the_programme(
         data={"date": "2025-10-01", "hours": "3", "csrf_token": token},
     )
     assert recorded.status_code == 400
-    assert "Am 01.10.2025 war die Einrichtung 1 in der Stufe Pausiert" in recorded.text
+    assert "Am 01.10.2025 war Kita Pusteblume (Jena) in der Stufe Pausiert" in recorded.text
     visited = web.post(
         "/visits", data={"centre": str(centre_id), "date": "2025-01-07", "csrf_token": token}
     )
     assert visited.status_code == 400
-    assert f"Am 07.01.2025 war die Einrichtung 1 {NOT_YET}" in visited.text
+    assert f"Am 07.01.2025 war Kita Pusteblume (Jena) {NOT_YET}" in visited.text
     assert dump(database_url) == before
 
 

@@ -97,7 +97,7 @@ EXIT_2 = [
     ),
     (
         ["session", "done", "E2", "--date", TODAY.isoformat(), "--hours", "3"],
-        "war die Einrichtung 2 noch nicht im Programm (Interessent seit 08.01.2024)",
+        "war Kita Regenbogen (Weimarer Land) noch nicht im Programm (Interessent seit 08.01.2024)",
     ),
     (["session", "done", "E1", "--date", TODAY.isoformat(), "--hours", "20"], "höchstens 12"),
     (["session", "done", "E1", "--date", TODAY.isoformat(), "--hours", "drei"], "keine Zahl"),

@@ -358,14 +358,15 @@ def test_a_handover_waits_for_a_tick_writing_reminders(
     assert (row.recipient, row.status) == (OLD, OutboxStatus.WITHDRAWN)
 
 
-def waiting_or_done(engine: Engine, future: Future[Any]) -> bool:
-    """True once another session waits for an advisory lock; False if ``future`` finished
-    (without waiting) or nothing waited within ten seconds."""
-    waits = text("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted")
+def waiting_or_done(engine: Engine, future: Future[Any], locktype: str = "advisory") -> bool:
+    """True once another session waits for a lock of ``locktype`` (a row's: "transactionid",
+    its holder's); False if ``future`` finished (without waiting) or nothing waited within
+    ten seconds."""
+    waits = text("SELECT count(*) FROM pg_locks WHERE locktype = :locktype AND NOT granted")
     deadline = monotonic() + 10
     while monotonic() < deadline and not future.done():
         with engine.connect() as other:
-            if other.execute(waits).scalar():
+            if other.execute(waits, {"locktype": locktype}).scalar():
                 return True
         wait([future], timeout=0.05)
     return False

@@ -126,7 +126,7 @@ def test_refusals(service: Service, clock: FrozenClock) -> None:
     refused: list[tuple[Callable[[], object], str]] = [
         (
             lambda: service.trainings.enrol(training, withdrawn),
-            "Einrichtung 2 ist in der Stufe Ausgeschieden",
+            "Kita 2 (Gotha) ist in der Stufe Ausgeschieden",
         ),
         (lambda: service.trainings.enrol(past, active), "Fortbildung 2 war am 14.06.2026"),
         (
@@ -143,7 +143,7 @@ def test_refusals(service: Service, clock: FrozenClock) -> None:
         (lambda: service.trainings.enrol(training, 9), "keine Einrichtung mit der Nummer 9"),
         (
             lambda: service.trainings.attended(training, withdrawn),
-            "Einrichtung 2 ist zur Fortbildung 1 nicht",
+            "Kita 2 (Gotha) ist zur Fortbildung 1 nicht",
         ),
         (lambda: service.trainings.enrolments(9), "keine Fortbildung mit der Nummer 9"),
     ]

@@ -67,7 +67,10 @@ EXIT_2 = [
     (["training", "enrol", "1", "zwei"], "CENTRE: ungültige Nummer 'zwei'"),
     (["training", "enrol", "1"], "Angabe fehlt: CENTRE"),
     (["training", "attended", "1", "1"], "ist erst am 02.03.2099"),
-    (["training", "attended", "1", "2"], "Einrichtung 2 ist zur Fortbildung 1 nicht angemeldet"),
+    (
+        ["training", "attended", "1", "2"],
+        "Kita Regenbogen (Weimarer Land) ist zur Fortbildung 1 nicht angemeldet",
+    ),
     (["training", "cancel", "1", "1"], "Angabe fehlt: --reason"),
     (["training", "import", "bad.csv"], "Zeile 2: capacity: ganze Zahl"),
     (["training", "show", "x"], "TRAINING: ungültige Nummer 'x'"),

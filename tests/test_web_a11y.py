@@ -25,9 +25,10 @@ import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, Route, expect
 
 from tests import test_web_e2e as e2e
+from tests.databases import SQLITE, Databases
 from tests.web_helpers import PASSWORD, USERS
 from thekiz_flow.core.enums import ActivityStatus
-from thekiz_flow.core.model import ActivityFilter, CentreInput
+from thekiz_flow.core.model import ActivityFilter, CentreInput, Workflow
 from thekiz_flow.demo.crawl import Found, crawl, page_routes
 
 pytestmark = pytest.mark.browser
@@ -42,8 +43,20 @@ NOT_PAGES = {"/feeds/{token}.ics"}
 UNKNOWN = "/gibt-es-nicht"  # the page of an unknown address
 SEPTEMBER = date(2026, 9, 10)
 
-site = e2e.site
 browser = e2e.browser
+
+
+@pytest.fixture(scope="module")
+def site(
+    databases: Databases, tmp_path_factory: pytest.TempPathFactory, workflow: Workflow
+) -> Iterator[e2e.Site]:
+    """The e2e site on SQLite alone. What axe and the keyboard check is the HTML and the
+    styles, which no database changes; the crawl (every page, four roles, two widths) is
+    the slowest of the browser tests, and the tasks themselves (recording a session too)
+    run on both backends in the e2e modules."""
+    folder = tmp_path_factory.mktemp("a11y")
+    with e2e.serving(databases, SQLITE, folder, workflow) as served_site:
+        yield served_site
 
 
 def new_context(browser: Browser, base_url: str, width: str = "desktop") -> BrowserContext:
@@ -241,7 +254,8 @@ def test_a_coach_records_a_session_with_the_keyboard_alone(
     tab_to(page, "als gehalten erfassen")
     page.keyboard.press("Enter")
     expect(page.get_by_role("status")).to_have_text(
-        f"Termin {session.id} gehalten am {session.date:%d.%m.%Y}: 1,5 Std."
+        f"Termin {session.id} bei Kita Pusteblume (Jena) "
+        f"gehalten am {session.date:%d.%m.%Y}: 1,5 Std."
     )
     (held,) = data.service.overview.activities(
         ActivityFilter(centre_id=centre, status=ActivityStatus.HELD)

@@ -18,6 +18,7 @@ from thekiz_flow.core.clock import FrozenClock
 from thekiz_flow.core.errors import Throttled
 from thekiz_flow.service import Service
 from thekiz_flow.service import users as service_users
+from thekiz_flow.service.users import COACH_INACTIVE
 from thekiz_flow.web import app as web_app
 from thekiz_flow.web.app import SESSION_COOKIE
 from thekiz_flow.web.pages.login import WRONG
@@ -349,3 +350,36 @@ def test_pages_send_security_headers_and_no_inline_script_or_style(web: TestClie
         served = web.get(asset)
         assert served.headers["content-type"].startswith(kind)
         assert served.headers["cache-control"].startswith("public")
+
+
+def test_a_deactivated_coach_s_user_is_signed_out_and_refused_until_activated_again(
+    web: TestClient, service: Service
+) -> None:
+    login(web, "coach")  # Lena Sommer's user, coach 1
+    with device(web) as office:
+        token = login(office, "office")
+        data = {"confirm": "ja", "csrf_token": token}
+        done = office.post("/coaches/1/deactivate", data=data)
+        assert "Lena Sommer ist deaktiviert" in done.text
+        assert signed_in(office)  # the office's session goes on
+    assert not signed_in(web)
+    for password, answer in ((PASSWORD, COACH_INACTIVE), ("ein-falsches-Passwort", WRONG)):
+        token = csrf_token(web.get("/login").text)
+        data = {"email": USERS["coach"], "password": password, "csrf_token": token}
+        refused = web.post("/login", data=data)
+        assert refused.status_code == 400
+        assert answer in refused.text  # the reason only to whom knows the password
+        assert not signed_in(web)
+    service.registry.activate_coach(1)
+    login(web, "coach")
+    assert signed_in(web)
+
+
+def test_a_session_of_a_deactivated_coach_s_user_is_no_session(
+    web: TestClient, service: Service
+) -> None:
+    """Even a session its deactivation did not end (a sign-in committed just after it)."""
+    login(web, "coach")
+    with service.runtime.unit() as repo:
+        repo.update_coach(1, {"active": False})  # the coach alone, their sessions left
+    assert not signed_in(web)

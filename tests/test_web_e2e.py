@@ -10,15 +10,17 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
-from tests.conftest import BERLIN, TODAY, file_mail
-from tests.databases import SQLITE, Databases
+from tests.conftest import BACKENDS, BERLIN, TODAY, file_mail
+from tests.databases import POSTGRESQL, SQLITE, Databases
 from tests.web_helpers import CHEAP_HASHER, PASSWORD, SECRET_KEY, USERS, add_users
 from thekiz_flow.core.clock import FrozenClock, noon
 from thekiz_flow.core.enums import ActivityKind, ActivityStatus
@@ -28,7 +30,7 @@ from thekiz_flow.service import Service
 from thekiz_flow.service import users as service_users
 from thekiz_flow.store.engine import make_engine
 from thekiz_flow.web import create_app
-from thekiz_flow.workflow.config import Settings
+from thekiz_flow.workflow.config import DigestSettings, Settings
 
 pytestmark = pytest.mark.browser
 
@@ -64,27 +66,53 @@ def programme(service: Service) -> dict[str, int]:
     return centres
 
 
-@pytest.fixture(scope="module")
-def site(
-    databases: Databases, tmp_path_factory: pytest.TempPathFactory, workflow: Workflow
+@contextmanager
+def serving(
+    databases: Databases,
+    backend: str,
+    folder: Path,
+    workflow: Workflow,
+    digest: DigestSettings | None = None,
 ) -> Iterator[Site]:
-    """The pages served on a free loopback port, over a fresh database with demo-like data."""
-    folder = tmp_path_factory.mktemp("e2e")
+    """The pages served on a free loopback port, over a fresh database on ``backend`` with
+    demo-like data; mail (and digests, if given) in ``folder``."""
     with (
-        databases.database(SQLITE, folder) as url,
+        databases.database(backend, folder) as url,
         pytest.MonkeyPatch.context() as patch,
     ):
         patch.setattr(service_users, "HASHER", CHEAP_HASHER)
         engine = make_engine(url)
         clock = FrozenClock(noon(TODAY, BERLIN))
-        service = Service(engine, workflow, clock, BERLIN, "test", file_mail(folder / "mail"))
+        mail = file_mail(folder / "mail")
+        service = Service(engine, workflow, clock, BERLIN, "test", mail, digest=digest)
         add_users(service)
         centres = programme(service)
         # Default settings: the session cookie is Secure, which Chromium keeps on loopback.
         app = create_app(Settings(), service.acting_as, SECRET_KEY)
-        with served(app) as base_url:
-            yield Site(base_url, service, centres)
-        engine.dispose()
+        try:
+            with served(app) as base_url:
+                yield Site(base_url, service, centres)
+        finally:
+            engine.dispose()
+
+
+# The site of a module, once per backend: pytest runs a module's tests on SQLite, then
+# (with THEKIZ_TEST_DATABASE_URL) on PostgreSQL, each over a site of its own, so what one
+# test changes is seen by the later tests of the same backend only, as on SQLite alone.
+BACKEND_PARAMS = [BACKENDS[SQLITE], BACKENDS[POSTGRESQL]]
+
+
+@pytest.fixture(scope="module", params=BACKEND_PARAMS)
+def site(
+    request: pytest.FixtureRequest,
+    databases: Databases,
+    tmp_path_factory: pytest.TempPathFactory,
+    workflow: Workflow,
+) -> Iterator[Site]:
+    """The pages over a fresh database with demo-like data, on SQLite and on PostgreSQL."""
+    backend = str(request.param)
+    with serving(databases, backend, tmp_path_factory.mktemp(f"e2e-{backend}"), workflow) as s:
+        yield s
 
 
 @pytest.fixture(scope="module")
@@ -177,7 +205,8 @@ def test_a_coach_records_a_session_held(page: Page, site: Site) -> None:
     row.get_by_label("Notiz").fill("Elternabend vorbereitet")
     row.get_by_role("button", name="als gehalten erfassen").click()
     expect(page.get_by_role("status")).to_have_text(
-        f"Termin {session.id} gehalten am {session.date:%d.%m.%Y}: 2,5 Std."
+        f"Termin {session.id} bei Kita Pusteblume (Jena) "
+        f"gehalten am {session.date:%d.%m.%Y}: 2,5 Std."
     )
     expect(row).to_have_count(0)
     page.goto(f"/centres/{centre}")

@@ -30,12 +30,12 @@ def test_the_office_adds_a_training_and_enrols_a_centre(page: Page, site: Site) 
     page.get_by_label("Plätze", exact=True).fill("12")
     page.get_by_role("button", name="Fortbildung anlegen").click()
     expect(page.get_by_role("status")).to_have_text("Fortbildung Reflexion im Herbst angelegt.")
-    page.get_by_label("Einrichtung suchen (Name)").fill("Pusteblume")
+    page.get_by_label("Einrichtung suchen (Name, Kreis oder E-Mail)").fill("Pusteblume")
     page.get_by_role("button", name="suchen").click()
-    row = page.get_by_role("row", name=re.compile("Kita Pusteblume"))
+    row = page.get_by_role("row", name=re.compile(r"Kita Pusteblume \(Jena\)"))
     row.get_by_role("button", name="anmelden").click()
     centre = site.centres["puste"]
-    expect(page.get_by_role("status")).to_have_text(f"Einrichtung {centre} ist angemeldet.")
+    expect(page.get_by_role("status")).to_have_text("Kita Pusteblume (Jena) ist angemeldet.")
     ((training, taken, _),) = [
         t for t in site.service.trainings.find() if t[0].title == "Reflexion im Herbst"
     ]

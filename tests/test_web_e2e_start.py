@@ -12,46 +12,32 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.conftest import BERLIN, TODAY, file_mail
-from tests.databases import SQLITE, Databases
-from tests.test_web_e2e import Site, browser, page, planned, programme, sign_in
-from tests.web_helpers import CHEAP_HASHER, SECRET_KEY, add_users
-from thekiz_flow.core.clock import FrozenClock, noon
+from tests import test_web_e2e as e2e
+from tests.conftest import TODAY
+from tests.databases import Databases
+from tests.test_web_e2e import Site, browser, page, planned, sign_in
 from thekiz_flow.core.enums import ActivityStatus
 from thekiz_flow.core.model import ActivityFilter, Workflow
-from thekiz_flow.demo.browser import served
-from thekiz_flow.service import Service
-from thekiz_flow.service import users as service_users
-from thekiz_flow.store.engine import make_engine
-from thekiz_flow.web import create_app
-from thekiz_flow.workflow.config import DigestSettings, Settings
+from thekiz_flow.workflow.config import DigestSettings
 
 pytestmark = pytest.mark.browser
 __all__ = ["browser", "page"]  # the fixtures of test_web_e2e.py, used here
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="module", params=e2e.BACKEND_PARAMS)
 def site(
-    databases: Databases, tmp_path_factory: pytest.TempPathFactory, workflow: Workflow
+    request: pytest.FixtureRequest,
+    databases: Databases,
+    tmp_path_factory: pytest.TempPathFactory,
+    workflow: Workflow,
 ) -> Iterator[Site]:
-    """The pages over a fresh database as test_web_e2e.py has it; digests in a folder here."""
-    folder = tmp_path_factory.mktemp("e2e-start")
-    with (
-        databases.database(SQLITE, folder) as url,
-        pytest.MonkeyPatch.context() as patch,
-    ):
-        patch.setattr(service_users, "HASHER", CHEAP_HASHER)
-        engine = make_engine(url)
-        clock = FrozenClock(noon(TODAY, BERLIN))
-        digests = DigestSettings(folder / "digests")
-        mail = file_mail(folder / "mail")
-        service = Service(engine, workflow, clock, BERLIN, "test", mail, digest=digests)
-        add_users(service)
-        centres = programme(service)
-        app = create_app(Settings(), service.acting_as, SECRET_KEY)
-        with served(app) as base_url:
-            yield Site(base_url, service, centres)
-        engine.dispose()
+    """The pages over a fresh database as test_web_e2e.py has it (on each backend);
+    digests in a folder here."""
+    backend = str(request.param)
+    folder = tmp_path_factory.mktemp(f"e2e-start-{backend}")
+    digests = DigestSettings(folder / "digests")
+    with e2e.serving(databases, backend, folder, workflow, digests) as served_site:
+        yield served_site
 
 
 def test_a_coach_records_a_session_from_their_start_page(page: Page, site: Site) -> None:
@@ -75,7 +61,8 @@ def test_a_coach_records_a_session_from_their_start_page(page: Page, site: Site)
     row.get_by_role("button", name="als gehalten erfassen").click()
     expect(page).to_have_url(re.compile(r"/$"))
     expect(page.get_by_role("status")).to_have_text(
-        f"Termin {session.id} gehalten am {session.date:%d.%m.%Y}: 2,5 Std."
+        f"Termin {session.id} bei Kita Pusteblume (Jena) "
+        f"gehalten am {session.date:%d.%m.%Y}: 2,5 Std."
     )
     expect(
         page.get_by_role("heading", name=f"Noch zu erfassen ({len(before) - 1})")

@@ -172,7 +172,10 @@ def test_the_office_records_a_session_from_the_start_page(
     response = web.post(f"/sessions/{session.id}/record", data=data, follow_redirects=False)
     assert (response.status_code, response.headers["location"]) == (303, "/")
     page = web.get("/").text
-    assert f"Termin {session.id} gehalten am {session.date:%d.%m.%Y}: 2 Std." in page
+    assert (
+        f"Termin {session.id} bei Kita Sonnenblume (Gera) "
+        f"gehalten am {session.date:%d.%m.%Y}: 2 Std." in page
+    )
     assert f"/sessions/{session.id}/record" not in page
 
 
@@ -236,7 +239,10 @@ def test_a_coach_records_a_session_from_the_start_page(web: TestClient, service:
     data = {"csrf_token": token, "back": "/", "date": session.date.isoformat(), "hours": "1,5"}
     response = web.post(f"/sessions/{session.id}/record", data=data)
     assert response.url.path == "/"
-    assert f"Termin {session.id} gehalten am {session.date:%d.%m.%Y}: 1,5 Std." in response.text
+    assert (
+        f"Termin {session.id} bei Kita Sonnenblume (Gera) "
+        f"gehalten am {session.date:%d.%m.%Y}: 1,5 Std." in response.text
+    )
     other = coach_sessions(service, theirs)[0]
     refused = web.post(
         f"/sessions/{other.id}/record", data={**data, "date": other.date.isoformat()}

@@ -156,7 +156,10 @@ def test_a_session_on_request(web: TestClient, service: Service, database_url: s
         if s not in before
     ]
     assert (planned.date, planned.hours, planned.coach_id) == (date(2026, 7, 7), Decimal(2), 1)
-    assert f"Termin {planned.id} auf Anfrage geplant am 07.07.2026" in done.text
+    assert (
+        f"Termin {planned.id} bei Kita Pusteblume (Jena) auf Anfrage geplant am 07.07.2026."
+        in done.text
+    )
 
 
 def test_a_refused_request_says_why_beside_the_field(
@@ -208,7 +211,7 @@ def test_a_session_never_planned(web: TestClient, service: Service, database_url
     token = login(web, "coach")
     for _ in range(len(june) + 1):  # the month's planned ones first, then a new one
         done = web.post("/sessions/unplanned", data={**data, "csrf_token": token})
-        assert "gehalten am 12.06.2026: 1,5 Std." in done.text
+        assert "bei Kita Pusteblume (Jena) gehalten am 12.06.2026: 1,5 Std." in done.text
     held = of_centre(service, mine, ActivityKind.COACHING, ActivityStatus.HELD)
     assert len(held) == len(june) + 1
     assert {(s.date, s.hours, s.note) for s in held} == {
@@ -238,9 +241,9 @@ def test_moving_and_cancelling_a_visit(
     token = login(web, "office")
     page = web.get("/visits").text
     assert f'action="{move}"' in page
-    assert "Ja, den Besuch am" in page
+    assert "Ja, den Besuch bei Kita Pusteblume (Jena) am" in page
     done = web.post(move, data={**moved_to, "csrf_token": token})
-    assert "verschoben auf 08.07.2026" in done.text
+    assert "Einrichtungsbesuch bei Kita Pusteblume (Jena) verschoben auf 08.07.2026" in done.text
     before = dump(database_url)
     unconfirmed = web.post(cancel, data={"reason": "kein Bedarf", "csrf_token": token})
     assert unconfirmed.status_code == 400
@@ -248,7 +251,7 @@ def test_moving_and_cancelling_a_visit(
     assert 'value="kein Bedarf"' in unconfirmed.text
     assert dump(database_url) == before
     done = web.post(cancel, data={**reason, "csrf_token": token})
-    assert "am 08.07.2026 abgesagt" in done.text
+    assert "bei Kita Pusteblume (Jena) am 08.07.2026 abgesagt" in done.text
     (stored,) = of_centre(service, mine, ActivityKind.SITE_VISIT)
     assert (stored.status, stored.date, stored.reason) == (
         ActivityStatus.CANCELLED,
@@ -272,7 +275,7 @@ def test_an_unplanned_visit_is_chosen_by_name(web: TestClient, service: Service)
     done = web.post(
         "/visits", data={"centre": str(mine), "date": "2026-06-10", "csrf_token": token}
     )
-    assert f"Einrichtungsbesuch bei Einrichtung {mine} am 10.06.2026 erfasst." in done.text
+    assert "Einrichtungsbesuch bei Kita Pusteblume (Jena) am 10.06.2026 erfasst." in done.text
 
 
 # ---------------------------------------------------------------------- calendar

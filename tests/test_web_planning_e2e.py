@@ -98,7 +98,7 @@ def test_the_office_requests_a_session_for_a_konsultationseinrichtung(
         s for s in activities(site, centre, ActivityKind.COACHING) if s.date == REQUESTED
     ]
     expect(page.get_by_role("status")).to_have_text(
-        f"Termin {requested.id} auf Anfrage geplant am 07.07.2026 (Einrichtung {centre})."
+        f"Termin {requested.id} bei Kita Löwenzahn (Jena) auf Anfrage geplant am 07.07.2026."
     )
     assert (requested.status, requested.hours, requested.coach_id) == (
         ActivityStatus.PLANNED,
@@ -127,7 +127,9 @@ def test_a_coach_records_a_session_never_planned_on_a_phone(page: Page, site: Si
     form.get_by_label("Stunden").fill("1,5")
     form.get_by_label("Notiz").fill("Telefonat mit der Leitung")
     form.get_by_role("button", name="als gehalten erfassen").click()
-    expect(page.get_by_role("status")).to_contain_text("gehalten am 11.06.2026: 1,5 Std.")
+    expect(page.get_by_role("status")).to_contain_text(
+        "bei Kita Pusteblume (Jena) gehalten am 11.06.2026: 1,5 Std."
+    )
     (held,) = [
         s
         for s in activities(site, centre, ActivityKind.COACHING)
@@ -147,12 +149,14 @@ def test_the_office_moves_and_cancels_a_site_visit(page: Page, site: Site) -> No
     row.get_by_label("Grund").first.fill("Leitung im Urlaub")
     row.get_by_role("button", name="Besuch verschieben").click()
     expect(page.get_by_role("status")).to_have_text(
-        f"Einrichtungsbesuch bei Einrichtung {centre} verschoben auf 08.07.2026."
+        "Einrichtungsbesuch bei Kita Pusteblume (Jena) verschoben auf 08.07.2026."
     )
     row.get_by_text("absagen", exact=True).click()
     form = row.locator(f"form[action='/visits/{visit.id}/cancel']")
     form.get_by_label("Grund").fill("kein Bedarf")
-    confirm = form.get_by_label(re.compile("Ja, den Besuch am 08.07.2026 absagen"))
+    confirm = form.get_by_label(
+        re.compile(r"Ja, den Besuch bei Kita Pusteblume \(Jena\) am 08\.07\.2026 absagen")
+    )
     form.get_by_role("button", name="Besuch absagen").click()
     expect(page.get_by_role("status")).to_have_count(1)  # not sent: the box is not ticked
     (still,) = activities(site, centre, ActivityKind.SITE_VISIT)
@@ -160,7 +164,7 @@ def test_the_office_moves_and_cancels_a_site_visit(page: Page, site: Site) -> No
     confirm.check()
     form.get_by_role("button", name="Besuch absagen").click()
     expect(page.get_by_role("status")).to_have_text(
-        f"Einrichtungsbesuch bei Einrichtung {centre} am 08.07.2026 abgesagt."
+        "Einrichtungsbesuch bei Kita Pusteblume (Jena) am 08.07.2026 abgesagt."
     )
     expect(row).to_have_count(0)
     (cancelled,) = activities(site, centre, ActivityKind.SITE_VISIT)

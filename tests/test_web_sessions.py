@@ -122,7 +122,10 @@ def test_recording_a_session(web: TestClient, service: Service, database_url: st
     token = login(web, "coach")
     done = web.post(path, data={**data, "csrf_token": token, "back": "/sessions?coach="})
     assert str(done.url).endswith("/sessions?coach=")
-    assert f"Termin {session.id} gehalten am {session.date:%d.%m.%Y}: 2,5 Std." in done.text
+    assert (
+        f"Termin {session.id} bei Kita Pusteblume (Jena) "
+        f"gehalten am {session.date:%d.%m.%Y}: 2,5 Std." in done.text
+    )
     (held,) = service.overview.activities(
         ActivityFilter(centre_id=mine, status=ActivityStatus.HELD, kind=ActivityKind.COACHING)
     )
@@ -170,7 +173,10 @@ def test_moving_a_session_with_a_reason(
     if done.status_code == 400:  # a holiday: the page says so
         assert "kein Arbeitstag" in done.text
         return
-    assert f"Termin {session.id} verschoben auf {later:%d.%m.%Y}." in done.text
+    assert (
+        f"Termin {session.id} bei Kita Pusteblume (Jena) verschoben auf {later:%d.%m.%Y}."
+        in done.text
+    )
     moved = next(s for s in planned(service, mine) if s.id == session.id)
     assert (moved.date, moved.moved, moved.reason) == (later, True, "Fortbildung der Leitung")
 
@@ -183,7 +189,10 @@ def test_cancelling_a_session(web: TestClient, service: Service, database_url: s
     assert_action_guarded(web, database_url, path, data, forbidden=("ministry",))
     token = login(web, "office")
     done = web.post(path, data={**data, "csrf_token": token})
-    assert f"Termin {session.id} am {session.date:%d.%m.%Y} abgesagt." in done.text
+    assert (
+        f"Termin {session.id} bei Kita Pusteblume (Jena) am {session.date:%d.%m.%Y} abgesagt."
+        in done.text
+    )
     (cancelled,) = service.overview.activities(
         ActivityFilter(centre_id=mine, status=ActivityStatus.CANCELLED)
     )
@@ -222,7 +231,9 @@ def test_the_visits_page_and_recording_a_visit(
     assert "Besuch erfassen" in web.get("/visits").text
     done = web.post("/visits", data={**data, "csrf_token": token})
     assert done.url.path == "/visits"
-    assert f"Einrichtungsbesuch bei Einrichtung {mine} am {TODAY:%d.%m.%Y} erfasst." in done.text
+    assert (
+        f"Einrichtungsbesuch bei Kita Pusteblume (Jena) am {TODAY:%d.%m.%Y} erfasst." in done.text
+    )
     assert planned(service, mine, ActivityKind.SITE_VISIT) == []
     before = dump(database_url)
     unknown = web.post("/visits", data={**data, "centre": "999", "csrf_token": token})

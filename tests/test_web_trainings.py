@@ -7,14 +7,14 @@ from datetime import date
 from starlette.testclient import TestClient
 
 from tests.cli_helpers import dump
-from tests.conftest import BERLIN
+from tests.conftest import BERLIN, TODAY
 from tests.web_helpers import assert_action_guarded, login
 from thekiz_flow.core.clock import FrozenClock, noon
 from thekiz_flow.core.enums import ActivityStatus
-from thekiz_flow.core.model import CentreInput
+from thekiz_flow.core.model import Centre, CentreInput
 from thekiz_flow.service import Service
 from thekiz_flow.service.trainings import Enrolment
-from thekiz_flow.web.pages.trainings import find_centres, sections
+from thekiz_flow.web.pages.trainings import choices, find_centres, sections
 
 SEPTEMBER = date(2026, 9, 10)  # after TODAY (2026-06-15)
 
@@ -37,7 +37,7 @@ def states(service: Service, training: int) -> list[tuple[int, str]]:
     return [(e.centre_id, e.status) for e in service.trainings.enrolments(training)[1]]
 
 
-def test_finding_centres_by_number_or_name(service: Service) -> None:
+def test_finding_centres_by_name_district_or_address_never_by_number(service: Service) -> None:
     names = ["Kita Sonne", "Kita Mond", *(f"Zentrum {letter}" for letter in "CDEFGHIJK"), "Haus 1"]
     ids = [
         service.registry.add_centre(
@@ -45,12 +45,33 @@ def test_finding_centres_by_number_or_name(service: Service) -> None:
         )
         for name in names
     ]
-    assert ids[-1] == 12
-    assert [c.id for c in find_centres(service, "kita", set())] == [1, 2]
-    assert [c.id for c in find_centres(service, "kita", {1})] == [2]
-    assert [c.id for c in find_centres(service, " 1 ", set())] == [1, 12]  # number, or in a name
-    assert [c.id for c in find_centres(service, "kita", set(), limit=1)] == [1]
+    ids.append(
+        service.registry.add_centre(
+            CentreInput("Kita Stern", "Jena", "stern@example.org"), on=TODAY
+        )
+    )
+    assert ids[11] == 12
+    found = find_centres(service, "kita", set())
+    assert [c.name for c in found] == ["Kita Mond", "Kita Sonne", "Kita Stern"]  # by name
+    assert [c.name for c in find_centres(service, "kita", {ids[1]})] == ["Kita Sonne", "Kita Stern"]
+    assert [c.name for c in find_centres(service, " 1 ", set())] == ["Haus 1"]  # never centre 1
+    assert [c.name for c in find_centres(service, "jena", set())] == ["Kita Stern"]  # district
+    assert [c.name for c in find_centres(service, "STERN@", set())] == ["Kita Stern"]  # address
+    assert [c.name for c in find_centres(service, "kita", set(), limit=1)] == ["Kita Mond"]
     assert find_centres(service, "  ", set()) == []
+
+
+def test_found_centres_are_named_with_their_district_numbers_only_for_twins() -> None:
+    def centre(number: int, name: str, district: str) -> Centre:
+        return Centre(number, name, district, "k@example.org", None, None, "interessent", TODAY)
+
+    found = [centre(4, "Kita Sonne", "Gotha"), centre(2, "Kita Sonne", "Gotha")]
+    found.append(centre(3, "Kita Sonne", "Jena"))
+    assert [label for _, label in choices(found)] == [
+        "Kita Sonne (Gotha, Nr. 4)",
+        "Kita Sonne (Gotha, Nr. 2)",
+        "Kita Sonne (Jena)",
+    ]
 
 
 def test_enrolments_by_state() -> None:
@@ -112,10 +133,10 @@ def test_searching_a_centre_to_enrol(web: TestClient, service: Service) -> None:
     login(web, "office")
     page = web.get(f"/trainings/{training}", params={"q": "kita"})
     assert "Gefunden (1)" in page.text  # Kita Sonne is enrolled already
-    assert "Kita Mond" in page.text
+    assert "<td>Kita Mond (Gotha)</td>" in page.text
+    assert "(Name, Kreis oder E-Mail)" in page.text
     by_number = web.get(f"/trainings/{training}", params={"q": str(house)})
-    assert "Gefunden (1)" in by_number.text
-    assert "Haus der Familie" in by_number.text
+    assert "Gefunden (0)" in by_number.text  # a number finds no centre
 
 
 def test_enrolling_a_centre_and_the_waiting_list(
@@ -129,10 +150,10 @@ def test_enrolling_a_centre_and_the_waiting_list(
     token = login(web, "office")
     done = web.post(path, data={"centre": str(sun), "csrf_token": token})
     assert done.url.path == f"/trainings/{training}"
-    assert f"Einrichtung {sun} ist angemeldet." in done.text
+    assert "Kita Sonne (Gotha) ist angemeldet." in done.text
     full = web.post(path, data={"centre": str(moon), "csrf_token": token})
     assert (
-        f"Die Fortbildung ist ausgebucht: Einrichtung {moon} steht auf der Warteliste (Platz 1)."
+        "Die Fortbildung ist ausgebucht: Kita Mond (Gotha) steht auf der Warteliste (Platz 1)."
         in full.text
     )
     assert states(service, training) == [
@@ -142,7 +163,8 @@ def test_enrolling_a_centre_and_the_waiting_list(
     before = dump(database_url)
     again = web.post(path, data={"centre": str(sun), "csrf_token": token})
     assert again.status_code == 400
-    assert "keine zweite Anmeldung möglich" in again.text
+    assert "Kita Sonne (Gotha) ist zur Fortbildung 1 angemeldet; keine zweite" in again.text
+    assert "<p>Kita Sonne (Gotha), Fortbildung Reflexion" in again.text  # the form again
     bad = web.post(path, data={"centre": "Sonne", "csrf_token": token})
     assert bad.status_code == 400
     assert "Einrichtung: ungültige Nummer" in bad.text
@@ -166,8 +188,8 @@ def test_cancelling_an_enrolment_moves_the_waiting_list_up(
     assert dump(database_url) == before
     done = web.post(path, data={**data, "csrf_token": token})
     assert (
-        f"Einrichtung {sun} ist abgemeldet. "
-        f"Einrichtung {moon} rückt von der Warteliste nach und ist angemeldet." in done.text
+        "Kita Sonne (Gotha) ist abgemeldet. "
+        "Kita Mond (Gotha) rückt von der Warteliste nach und ist angemeldet." in done.text
     )
     assert states(service, training) == [
         (sun, ActivityStatus.CANCELLED),
@@ -192,7 +214,7 @@ def test_marking_attendance(
     token = login(web, "office")  # months later: the session of June has ended
     assert "teilgenommen</button>" in web.get(f"/trainings/{training}").text
     done = web.post(path, data={**data, "csrf_token": token})
-    assert f"Einrichtung {sun} hat an Fortbildung {training} teilgenommen." in done.text
+    assert "Kita Sonne (Gotha) hat an der Fortbildung teilgenommen." in done.text
     assert states(service, training) == [(sun, ActivityStatus.HELD)]
     missing = web.post(path, data={"centre": str(moon), "csrf_token": token})
     assert missing.status_code == 404

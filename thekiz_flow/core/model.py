@@ -182,6 +182,11 @@ class Centre:
     episode_start: date | None = None  # derived: the current stay in the stage began
     next_step_on: date | None = None  # derived: its next step becomes allowed
 
+    @property
+    def title(self) -> str:
+        """The centre as pages and messages name it: "Kita Pusteblume (Jena)"."""
+        return f"{self.name} ({self.district})"
+
 
 @dataclass(frozen=True)
 class StageChange:
@@ -270,7 +275,7 @@ class CentreSearch:
     stage: str = ""  # "": every one
     district: str = ""
     coach: str = ""  # a coach's number, NO_COACH, or "": every centre
-    text: str = ""  # part of the name or e-mail address
+    text: str = ""  # part of the name, district or e-mail address
     sort: str = "name"
     page: str = "1"
 
@@ -294,7 +299,7 @@ class CentreQuery:
     district: str | None = None
     coach_id: int | None = None
     without_coach: bool = False
-    text: str | None = None  # the number, or part of the name or e-mail address (any case)
+    text: str | None = None  # part of the name, district or e-mail address (any case)
     sort: CentreSort = CentreSort.NAME
     stages: Sequence[str] = ()  # the programme's order of the stages, for sort="stage"
     offset: int = 0

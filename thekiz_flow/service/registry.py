@@ -85,8 +85,8 @@ class RegistryService:
             return coach, repo.centres_of_coach(coach.id)
 
     @staticmethod
-    def _coach_by_id(repo: Repository, coach_id: int) -> Coach:
-        found = repo.coach(coach_id)
+    def _coach_by_id(repo: Repository, coach_id: int, lock: bool = False) -> Coach:
+        found = repo.coach(coach_id, lock)
         if found is None:
             raise unknown("coach", coach_id)
         return found
@@ -122,9 +122,14 @@ class RegistryService:
     def deactivate_coach(self, coach_id: int) -> Coach:
         """A coach who no longer works in the programme: offered for no centre, so no new
         sessions are planned for them; their history stays. Refused while centres are still
-        assigned to them: those are handed over first, each with its planned sessions."""
+        assigned to them: those are handed over first, each with its planned sessions.
+
+        The coach's row stays locked from the check to the change, as it does while a centre
+        gets them (``_assignable``): an assignment meanwhile waits, and then finds them
+        deactivated; one committed first is found here. The web sessions of the coach's
+        users end with it; they may not sign in again until the coach is activated."""
         with self.rt.unit() as repo:
-            coach = self._coach_by_id(repo, coach_id)
+            coach = self._coach_by_id(repo, coach_id, lock=True)
             if not coach.active:
                 raise InvalidInput(None, f"{coach.name} ist bereits deaktiviert")
             assigned = repo.centres_of_coach(coach.id)
@@ -137,20 +142,22 @@ class RegistryService:
                     "bitte diese zuerst einer anderen Prozessbegleitung übergeben",
                 )
             repo.update_coach(coach.id, {"active": False})
+            repo.web_sessions.end_of_coach(coach.id)
             return self._coach_by_id(repo, coach.id)
 
     def activate_coach(self, coach_id: int) -> Coach:
-        """A deactivated coach is offered for centres again."""
+        """A deactivated coach is offered for centres again (and may sign in again)."""
         with self.rt.unit() as repo:
-            coach = self._coach_by_id(repo, coach_id)
+            coach = self._coach_by_id(repo, coach_id, lock=True)
             if coach.active:
                 raise InvalidInput(None, f"{coach.name} ist bereits aktiv")
             repo.update_coach(coach.id, {"active": True})
             return self._coach_by_id(repo, coach.id)
 
     def _assignable(self, repo: Repository, ref: str, field: Field = "coach") -> Coach:
-        """The coach ``ref`` names, if a centre may get them (not deactivated)."""
-        coach = self.rt.coach(repo, ref, field)
+        """The coach ``ref`` names, if a centre may get them (not deactivated): their row
+        locked to the end of the transaction, so that no deactivation slips in between."""
+        coach = self.rt.coach(repo, ref, field, lock=True)
         if not coach.active:
             raise InvalidInput(field, f"{coach.name} ist deaktiviert")
         return coach

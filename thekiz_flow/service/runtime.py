@@ -214,13 +214,16 @@ class Runtime:
         (`core.derived.derived_dates`)."""
         return derived_dates(self.rules, centre, history, visits, self.today())
 
-    def coach(self, repo: Repository, ref: str, field: Field = "coach") -> Coach:
+    def coach(
+        self, repo: Repository, ref: str, field: Field = "coach", lock: bool = False
+    ) -> Coach:
+        """The coach ``ref`` names (number or e-mail address); ``lock``: their row locked."""
         text = ref.strip()
         if text.isascii() and text.isdigit():
             number = validate.identifier(field, text)
-            found = repo.coach(number) if id_in_range(number) else None
+            found = repo.coach(number, lock) if id_in_range(number) else None
         else:
-            found = repo.coach_by_email(text)
+            found = repo.coach_by_email(text, lock)
         if found is None:
             raise NotFound(f"keine Prozessbegleitung {ref!r} (Nummer oder E-Mail)", field)
         return found

@@ -74,7 +74,7 @@ class SessionService:
         if self.rt.workflow.stage(stage).offers(kind):
             return stage
         names = self.rt.workflow.stages
-        when = f"Am {german.short_date(day)} war die Einrichtung {centre.id}"
+        when = f"Am {german.short_date(day)} war {centre.title}"
         if since is None:
             first, start = self._programme_start(centre, history)
             raise Refused(
@@ -96,7 +96,7 @@ class SessionService:
 
     def _coach_of(self, repo: Repository, centre: Centre) -> int:
         if centre.coach_id is None:
-            raise Refused(f"Einrichtung {centre.id} hat keine Prozessbegleitung")
+            raise Refused(f"{centre.title} hat keine Prozessbegleitung")
         return centre.coach_id
 
     def record(self, ref: str, day: date, hours: str, note: str | None = None) -> Activity:
@@ -231,7 +231,7 @@ class SessionService:
             self._working_day(repo, centre.id, day, "date")
             stage = self.rt.workflow.stage(centre.stage)
             if not stage.offers(ActivityKind.COACHING):
-                raise Refused(f"Einrichtung {centre.id} ist in der Stufe {stage.name}")
+                raise Refused(f"{centre.title} ist in der Stufe {stage.name}")
             session = self._new_session(repo, centre, stage.id, day, "request")
             if amount is not None:
                 repo.activities.update(session.id, hours=amount)

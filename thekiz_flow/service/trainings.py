@@ -13,6 +13,7 @@ from thekiz_flow.core.errors import Field, InvalidInput, NotFound, Refused
 from thekiz_flow.core.ids import unknown
 from thekiz_flow.core.model import (
     Activity,
+    Centre,
     NewTraining,
     Training,
     TrainingInput,
@@ -229,16 +230,14 @@ class TrainingService:
 
     def _enrolment(
         self, repo: Repository, store: TrainingStore, training_id: int, centre_id: int
-    ) -> tuple[Training, Activity]:
-        """The training (its row locked) and the centre's enrolment in it."""
+    ) -> tuple[Training, Centre, Activity]:
+        """The training (its row locked), the centre and its enrolment in the training."""
         training = self._training(store, training_id, lock=True)
         centre = self.rt.centre(repo, centre_id)
         found = store.enrolment(training.id, centre.id)
         if found is None:
-            raise NotFound(
-                f"Einrichtung {centre.id} ist zur Fortbildung {training.id} nicht angemeldet"
-            )
-        return training, found
+            raise NotFound(f"{centre.title} ist zur Fortbildung {training.id} nicht angemeldet")
+        return training, centre, found
 
     def _set_status(
         self, repo: Repository, enrolment: Activity, status: ActivityStatus, **values: object
@@ -260,8 +259,7 @@ class TrainingService:
             if stage.final:
                 raise InvalidInput(
                     None,
-                    f"Einrichtung {centre.id} ist in der Stufe {stage.name}; "
-                    "keine Anmeldung möglich",
+                    f"{centre.title} ist in der Stufe {stage.name}; keine Anmeldung möglich",
                 )
             if training.date < today:
                 raise InvalidInput(
@@ -271,7 +269,8 @@ class TrainingService:
                 )
             current = store.enrolment(training.id, centre.id)
             if current is not None and current.status != ActivityStatus.CANCELLED:
-                raise InvalidInput(None, f"{_state(current)}; keine zweite Anmeldung möglich")
+                state = _state(current, centre)
+                raise InvalidInput(None, f"{state}; keine zweite Anmeldung möglich")
             status = (
                 ActivityStatus.PLANNED
                 if store.enrolled(training.id) < training.capacity
@@ -284,14 +283,16 @@ class TrainingService:
         """Record that a centre with a seat took part (planned -> held)."""
         day = self.rt.on(on)
         with self.rt.unit() as repo:
-            training, enrolment = self._enrolment(repo, repo.trainings, training_id, centre_id)
+            found = self._enrolment(repo, repo.trainings, training_id, centre_id)
+            training, centre, enrolment = found
             if day < training.date:
                 raise InvalidInput(
                     "on",
                     f"die Fortbildung {training.id} ist erst am {german.short_date(training.date)}",
                 )
             if enrolment.status != ActivityStatus.PLANNED:
-                raise InvalidInput(None, f"{_state(enrolment)}; keine Teilnahme zu vermerken")
+                state = _state(enrolment, centre)
+                raise InvalidInput(None, f"{state}; keine Teilnahme zu vermerken")
             self._set_status(repo, enrolment, ActivityStatus.HELD)
 
     def cancel_enrolment(self, training_id: int, centre_id: int, reason: str) -> int | None:
@@ -303,9 +304,9 @@ class TrainingService:
         today = self.rt.today()
         with self.rt.unit() as repo:
             store = repo.trainings
-            training, enrolment = self._enrolment(repo, store, training_id, centre_id)
+            training, centre, enrolment = self._enrolment(repo, store, training_id, centre_id)
             if enrolment.status not in (ActivityStatus.PLANNED, ActivityStatus.WAITING):
-                raise InvalidInput(None, f"{_state(enrolment)}; nichts abzumelden")
+                raise InvalidInput(None, f"{_state(enrolment, centre)}; nichts abzumelden")
             self._set_status(repo, enrolment, ActivityStatus.CANCELLED, reason=why)
             if enrolment.status == ActivityStatus.WAITING or training.date < today:
                 return None
@@ -331,13 +332,13 @@ class TrainingService:
         return training, result
 
 
-def _state(enrolment: Activity) -> str:
-    """Where an enrolment stands, as a German clause."""
-    centre, training = enrolment.centre_id, enrolment.training_id
+def _state(enrolment: Activity, centre: Centre) -> str:
+    """Where the centre's enrolment stands, as a German clause."""
+    training = enrolment.training_id
     verbs = {
         ActivityStatus.PLANNED: f"ist zur Fortbildung {training} angemeldet",
         ActivityStatus.WAITING: f"steht für die Fortbildung {training} auf der Warteliste",
         ActivityStatus.HELD: f"hat an der Fortbildung {training} teilgenommen",
         ActivityStatus.CANCELLED: f"ist von der Fortbildung {training} abgemeldet",
     }
-    return f"Einrichtung {centre} {verbs[enrolment.status]}"
+    return f"{centre.title} {verbs[enrolment.status]}"

@@ -32,7 +32,7 @@ from sqlalchemy import Engine
 
 from thekiz_flow.core import validate
 from thekiz_flow.core.enums import Role
-from thekiz_flow.core.errors import Busy, Field, InvalidInput, NotFound, Throttled
+from thekiz_flow.core.errors import Busy, Field, InvalidInput, NotFound, Refused, Throttled
 from thekiz_flow.core.users import User, WebSession
 from thekiz_flow.service.runtime import Runtime
 from thekiz_flow.store.repository import Repository
@@ -43,6 +43,10 @@ HASHING_SLOTS = 2  # password hashes computed at once per process (64 MiB each)
 HASH_WAIT = 2.0  # seconds a password check waits for a slot
 _HASHING = threading.BoundedSemaphore(HASHING_SLOTS)
 BUSY = "Der Server prüft gerade viele Anmeldungen, bitte gleich erneut versuchen."
+COACH_INACTIVE = (
+    "Ihre Prozessbegleitung ist deaktiviert: Anmelden ist erst wieder möglich, wenn die "
+    "Fachstelle sie wieder aktiviert."
+)
 
 SESSION_TTL = timedelta(hours=12)  # a session ends after this long unused
 TOUCH_EVERY = timedelta(minutes=5)  # how often a session's last use is written
@@ -132,6 +136,14 @@ def _minutes_until(moment: datetime, now: datetime) -> int:
     return max(1, math.ceil((moment - now).total_seconds() / 60))
 
 
+def _coach_active(repo: Repository, user: User) -> bool:
+    """False for the user of a deactivated coach: they may not sign in."""
+    if user.coach_id is None:
+        return True
+    coach = repo.coach(user.coach_id)
+    return coach is not None and coach.active
+
+
 class UserService:
     def __init__(self, rt: Runtime) -> None:
         self.rt = rt
@@ -196,7 +208,8 @@ class UserService:
 
     def sign_in(self, email: str, password: str, client: str) -> tuple[User, str] | None:
         """A new session of the active user with that e-mail and password, and the secret its
-        cookie carries; None for any mismatch, alike. Throttled: see the module."""
+        cookie carries; None for any mismatch, alike; :class:`Refused` for the right password
+        of a deactivated coach's user. Throttled: see the module."""
         user = self._verified(email, password, client)
         if user is None:
             return None
@@ -244,6 +257,7 @@ class UserService:
             with self.rt.unit() as repo:
                 self._refuse_if_throttled(repo, address, origin, now, attempt)
                 found = repo.users.credentials(address)
+                inactive = found is not None and not _coach_active(repo, found[0])
             user = self._check(found, password)
         except (Throttled, Busy):
             self._drop(attempt)
@@ -251,6 +265,8 @@ class UserService:
         if user is not None:
             with self.rt.unit() as repo:
                 repo.sign_ins.succeeded(attempt)
+            if inactive:  # said only to whom knows the password: no failure either
+                raise Refused(COACH_INACTIVE)
         return user
 
     def _refuse_if_throttled(

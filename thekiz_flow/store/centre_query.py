@@ -1,16 +1,15 @@
-"""Finding centres in SQL: filters, a search in names and addresses, an order and a page."""
+"""Finding centres in SQL: filters, a search in names, districts and addresses, an order and
+a page."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, case, func
+from sqlalchemy import ColumnElement, Select, case, func, or_
 
 from thekiz_flow.core.enums import CentreSort
 from thekiz_flow.core.model import CentreQuery
 from thekiz_flow.store.tables import centres
-
-MAX_NUMBER_DIGITS = 18  # a longer number is no centre's (and would overflow the column)
 
 
 def _like(text: str) -> str:
@@ -31,10 +30,8 @@ def where(query: CentreQuery, stmt: Select[Any]) -> Select[Any]:
         stmt = stmt.where(c.coach_id.is_(None))
     if query.text:
         pattern = _like(query.text)
-        found = c.name.ilike(pattern, escape="\\") | c.email.ilike(pattern, escape="\\")
-        if query.text.isdigit() and len(query.text) <= MAX_NUMBER_DIGITS:
-            found = found | (c.id == int(query.text))  # a centre's number finds it too
-        stmt = stmt.where(found)
+        found = [column.ilike(pattern, escape="\\") for column in (c.name, c.district, c.email)]
+        stmt = stmt.where(or_(*found))  # by name, never by number
     return stmt
 
 

@@ -151,13 +151,16 @@ class Repository:
         stmt = insert(coaches).values(name=name, email=email, rate=rate, created_at=now)
         return int(self.conn.execute(stmt.returning(coaches.c.id)).scalar_one())
 
-    def coach(self, coach_id: int) -> Coach | None:
-        row = self.conn.execute(select(coaches).where(coaches.c.id == coach_id)).first()
+    def coach(self, coach_id: int, lock: bool = False) -> Coach | None:
+        """The coach; with ``lock`` their row is locked to the end of the transaction
+        (SELECT ... FOR UPDATE on PostgreSQL; SQLite's writers take turns anyway)."""
+        stmt = select(coaches).where(coaches.c.id == coach_id)
+        row = self.conn.execute(stmt.with_for_update() if lock else stmt).first()
         return None if row is None else _coach(row)
 
-    def coach_by_email(self, email: str) -> Coach | None:
+    def coach_by_email(self, email: str, lock: bool = False) -> Coach | None:
         stmt = select(coaches).where(func.lower(coaches.c.email) == email.lower())
-        row = self.conn.execute(stmt).first()
+        row = self.conn.execute(stmt.with_for_update() if lock else stmt).first()
         return None if row is None else _coach(row)
 
     def coaches(self) -> list[Coach]:

@@ -6,11 +6,11 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, Row, delete, func, insert, select, update
+from sqlalchemy import Connection, Row, delete, func, insert, or_, select, update
 
 from thekiz_flow.core.enums import Role
 from thekiz_flow.core.users import User, WebSession
-from thekiz_flow.store.tables import sign_in_attempts, users, web_sessions
+from thekiz_flow.store.tables import coaches, sign_in_attempts, users, web_sessions
 
 
 def _user(row: Row[Any]) -> User:
@@ -74,12 +74,15 @@ class SessionStore:
         )
 
     def get(self, token_hash: str, now: datetime) -> WebSession | None:
-        """The unexpired session of an active user with that hash."""
+        """The unexpired session of an active user with that hash (a coach's user: of an
+        active coach)."""
         s = web_sessions.c
         stmt = (
             select(users, s.id.label("session_id"), s.csrf_token, s.last_seen_at)
             .join(web_sessions, users.c.id == s.user_id)
+            .outerjoin(coaches, coaches.c.id == users.c.coach_id)
             .where(s.token_hash == token_hash, s.expires_at > now, users.c.disabled.is_(False))
+            .where(or_(users.c.coach_id.is_(None), coaches.c.active.is_(True)))
         )
         row = self.conn.execute(stmt).first()
         if row is None:
@@ -99,6 +102,11 @@ class SessionStore:
         if keep is not None:
             stmt = stmt.where(web_sessions.c.token_hash != keep)
         self.conn.execute(stmt)
+
+    def end_of_coach(self, coach_id: int) -> None:
+        """Every session of the users of that coach."""
+        theirs = select(users.c.id).where(users.c.coach_id == coach_id)
+        self.conn.execute(delete(web_sessions).where(web_sessions.c.user_id.in_(theirs)))
 
     def purge(self, now: datetime) -> None:
         self.conn.execute(delete(web_sessions).where(web_sessions.c.expires_at <= now))

@@ -272,7 +272,8 @@ def add(ctx: Context) -> Response:
 
     def change() -> Response:
         centre_id = ctx.service.registry.add_centre(given, _day("on", typed["on"]))
-        return ctx.redirect(centre_path(centre_id), f"Einrichtung {centre_id} angelegt.")
+        added, _ = ctx.service.registry.centre(centre_id)
+        return ctx.redirect(centre_path(centre_id), f"{added.title} angelegt.")
 
     return beside_fields(change, lambda errors: _form(ctx, typed, None, errors))
 

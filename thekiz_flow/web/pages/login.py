@@ -8,7 +8,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from thekiz_flow.core.errors import Busy, Throttled
+from thekiz_flow.core.errors import Busy, Refused, Throttled
 from thekiz_flow.web.auth import (
     ALL,
     LOGIN,
@@ -56,7 +56,7 @@ def login(request: Request, form: FormData) -> Response:
     system = web_state(request).system()
     try:
         signed = system.users.sign_in(email, _text(form, "password"), client_address(request))
-    except (Throttled, Busy) as refused:
+    except (Throttled, Busy, Refused) as refused:
         response = _form(request, status_of(refused), email=email, error=str(refused), next=after)
         if isinstance(refused, Throttled):
             response.headers["Retry-After"] = str(refused.minutes * 60)

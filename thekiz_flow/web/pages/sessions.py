@@ -135,19 +135,19 @@ def _new_session_options(ctx: Context, centres: Sequence[Centre]) -> dict[str, o
     }
 
 
-def _chosen_centre(ctx: Context) -> int:
+def _chosen_centre(ctx: Context) -> Centre:
     """The centre chosen in a form, if the user may act for it (else 403)."""
     given = ctx.text("centre")
     if not given.strip():
         raise InvalidInput("centre", "bitte eine Einrichtung wählen")
     centre, _ = ctx.service.registry.centre(parse_id("centre", "centre", given))
     if not may_record_for(ctx.user, centre.coach_id):
-        raise Forbidden(f"Einrichtung {centre.id} wird nicht von Ihnen begleitet.")
-    return centre.id
+        raise Forbidden(f"{centre.title} wird nicht von Ihnen begleitet.")
+    return centre
 
 
 def _new_session_form(
-    ctx: Context, form: str, title: str, fields: tuple[str, ...], change: Callable[[int], str]
+    ctx: Context, form: str, title: str, fields: tuple[str, ...], change: Callable[[Centre], str]
 ) -> Response:
     """A form of a new session: ``change(centre)`` and back with its message; if it is
     refused, the form alone again with the message beside the field and what was typed."""
@@ -166,13 +166,13 @@ def _new_session_form(
 
 @action(Role.OFFICE, Role.COACH)
 def request_session(ctx: Context) -> Response:
-    def change(centre_id: int) -> str:
+    def change(centre: Centre) -> str:
         day = validate.day("date", ctx.text("date"))
         hours = ctx.text("hours").strip() or None
-        planned = ctx.service.sessions.request(centre_id, day, hours)
+        planned = ctx.service.sessions.request(centre.id, day, hours)
         return (
-            f"Termin {planned.id} auf Anfrage geplant am {german.short_date(planned.date)} "
-            f"(Einrichtung {planned.centre_id})."
+            f"Termin {planned.id} bei {centre.title} auf Anfrage geplant am "
+            f"{german.short_date(planned.date)}."
         )
 
     return _new_session_form(ctx, "request", "Termin auf Anfrage", ("date", "hours"), change)
@@ -180,29 +180,29 @@ def request_session(ctx: Context) -> Response:
 
 @action(Role.OFFICE, Role.COACH)
 def record_unplanned(ctx: Context) -> Response:
-    def change(centre_id: int) -> str:
+    def change(centre: Centre) -> str:
         day = validate.day("date", ctx.text("date"))
         held = ctx.service.sessions.record(
-            f"E{centre_id}", day, ctx.text("hours"), ctx.text("note")
+            f"E{centre.id}", day, ctx.text("hours"), ctx.text("note")
         )
         hours = german.number(held.hours or Decimal(0))
         return (
-            f"Termin {held.id} gehalten am {german.short_date(held.date)}: {hours} Std. "
-            f"(Einrichtung {held.centre_id})."
+            f"Termin {held.id} bei {centre.title} gehalten am "
+            f"{german.short_date(held.date)}: {hours} Std."
         )
 
     fields = ("date", "hours", "note")
     return _new_session_form(ctx, "unplanned", "Nicht geplanten Termin erfassen", fields, change)
 
 
-def _session_of(ctx: Context) -> Activity:
+def _session_of(ctx: Context) -> tuple[Activity, Centre]:
     """The session of the address, if the user may record it (else 403)."""
     session, centre = ctx.service.sessions.get(ctx.request.path_params["activity_id"])
     if not may_record_for(ctx.user, centre.coach_id):
         raise Forbidden(
             f"Termin {session.id} gehört zu einer Einrichtung, die Sie nicht begleiten."
         )
-    return session
+    return session, centre
 
 
 def _back(ctx: Context, default: str = SESSIONS) -> str:
@@ -211,14 +211,18 @@ def _back(ctx: Context, default: str = SESSIONS) -> str:
 
 
 def _session_form(
-    ctx: Context, form: str, title: str, fields: tuple[str, ...], change: Callable[[Activity], str]
+    ctx: Context,
+    form: str,
+    title: str,
+    fields: tuple[str, ...],
+    change: Callable[[Activity, Centre], str],
 ) -> Response:
-    """One of a session's forms: ``change(session)`` and back with its message; if it is refused,
-    the form again with the message beside the field and what was typed."""
-    session = _session_of(ctx)
+    """One of a session's forms: ``change(session, its centre)`` and back with its message; if
+    it is refused, the form again with the message beside the field and what was typed."""
+    session, centre = _session_of(ctx)
 
     def done() -> Response:
-        return ctx.redirect(_back(ctx), change(session))
+        return ctx.redirect(_back(ctx), change(session, centre))
 
     def again(errors: Errors) -> Response:
         typed = {name: ctx.text(name) for name in fields}
@@ -230,31 +234,39 @@ def _session_form(
 
 @action(Role.OFFICE, Role.COACH)
 def record(ctx: Context) -> Response:
-    def change(session: Activity) -> str:
+    def change(session: Activity, centre: Centre) -> str:
         day = validate.day("date", ctx.text("date"))
         ref = str(session.id)
         held = ctx.service.sessions.record(ref, day, ctx.text("hours"), ctx.text("note"))
         hours = german.number(held.hours or Decimal(0))
-        return f"Termin {held.id} gehalten am {german.short_date(held.date)}: {hours} Std."
+        return (
+            f"Termin {held.id} bei {centre.title} gehalten am "
+            f"{german.short_date(held.date)}: {hours} Std."
+        )
 
     return _session_form(ctx, "record", "Termin erfassen", ("date", "hours", "note"), change)
 
 
 @action(Role.OFFICE, Role.COACH)
 def move(ctx: Context) -> Response:
-    def change(session: Activity) -> str:
+    def change(session: Activity, centre: Centre) -> str:
         day = validate.day("date", ctx.text("date"))
         moved = ctx.service.sessions.move(session.id, day, ctx.text("reason"))
-        return f"Termin {moved.id} verschoben auf {german.short_date(moved.date)}."
+        return (
+            f"Termin {moved.id} bei {centre.title} verschoben auf {german.short_date(moved.date)}."
+        )
 
     return _session_form(ctx, "move", "Termin verschieben", ("date", "reason"), change)
 
 
 @action(Role.OFFICE, Role.COACH)
 def cancel(ctx: Context) -> Response:
-    def change(session: Activity) -> str:
+    def change(session: Activity, centre: Centre) -> str:
         cancelled = ctx.service.sessions.cancel(session.id, ctx.text("reason"))
-        return f"Termin {cancelled.id} am {german.short_date(cancelled.date)} abgesagt."
+        return (
+            f"Termin {cancelled.id} bei {centre.title} am "
+            f"{german.short_date(cancelled.date)} abgesagt."
+        )
 
     return _session_form(ctx, "cancel", "Termin absagen", ("reason",), change)
 
@@ -295,7 +307,7 @@ def record_visit(ctx: Context) -> Response:
         )
         return ctx.redirect(
             _back(ctx, VISITS),
-            f"Einrichtungsbesuch bei Einrichtung {held.centre_id} am "
+            f"Einrichtungsbesuch bei {_title(ctx, held.centre_id)} am "
             f"{german.short_date(held.date)} erfasst.",
         )
 
@@ -309,6 +321,12 @@ def record_visit(ctx: Context) -> Response:
         )
 
     return beside_fields(change, again)
+
+
+def _title(ctx: Context, centre_id: int) -> str:
+    """The centre as a message names it: "Kita Pusteblume (Jena)"."""
+    centre, _ = ctx.service.registry.centre(centre_id)
+    return centre.title
 
 
 def _visit_centre(given: str) -> int:
@@ -351,7 +369,7 @@ def move_visit(ctx: Context) -> Response:
         day = validate.day("date", ctx.text("date"))
         moved = ctx.service.sessions.move_visit(visit.id, day, ctx.text("reason"))
         return (
-            f"Einrichtungsbesuch bei Einrichtung {moved.centre_id} verschoben auf "
+            f"Einrichtungsbesuch bei {_title(ctx, moved.centre_id)} verschoben auf "
             f"{german.short_date(moved.date)}."
         )
 
@@ -365,7 +383,7 @@ def cancel_visit(ctx: Context) -> Response:
             raise InvalidInput("confirm", "bitte bestätigen Sie die Absage")
         cancelled = ctx.service.sessions.cancel_visit(visit.id, ctx.text("reason"))
         return (
-            f"Einrichtungsbesuch bei Einrichtung {cancelled.centre_id} am "
+            f"Einrichtungsbesuch bei {_title(ctx, cancelled.centre_id)} am "
             f"{german.short_date(cancelled.date)} abgesagt."
         )
 

@@ -1,17 +1,18 @@
 """Trainings: the catalogue, one offering's enrolments, and (office) enrolling centres.
 
 ``/trainings`` is the catalogue by date with seats taken and the waiting list;
-``/trainings/{id}`` the enrolments by state. The office enrols a centre (found by number
-or name, ``?q=``), cancels an enrolment and records attendance; a full training puts the
-centre on the waiting list. The office also adds an offering (or imports a CSV file of
-them: all rows or none), edits one and calls one off after a confirmation that says how
-many centres are told.
+``/trainings/{id}`` the enrolments by state. The office enrols a centre (found by its name,
+district or e-mail address, ``?q=``, never by number), cancels an enrolment and records
+attendance; a full training puts the centre on the waiting list. The office also adds an
+offering (or imports a CSV file of them: all rows or none), edits one and calls one off
+after a confirmation that says how many centres are told.
 """
 
 from __future__ import annotations
 
 import re
 import tempfile
+from collections import Counter
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -20,7 +21,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from thekiz_flow.core.enums import ActivityStatus, Role
-from thekiz_flow.core.errors import InvalidInput
+from thekiz_flow.core.errors import InvalidInput, NotFound
 from thekiz_flow.core.ids import parse_id
 from thekiz_flow.core.labels import ENROLMENT_NAMES
 from thekiz_flow.core.model import Centre, CentreSearch
@@ -49,12 +50,22 @@ STATES = (
 def find_centres(
     service: Service, query: str, enrolled: set[int], limit: int = MATCHES
 ) -> list[Centre]:
-    """Centres by number or by a part of the name (the centre list's search, by number),
-    without those enrolled already."""
+    """Centres by a part of the name, district or e-mail address (the centre list's search,
+    by name), without those enrolled already."""
     if not query.strip():
         return []
-    found = service.registry.find_centres(CentreSearch(text=query, sort="id")).centres
+    found = service.registry.find_centres(CentreSearch(text=query)).centres
     return [c for c in found if c.id not in enrolled][:limit]
+
+
+def choices(centres: Sequence[Centre]) -> list[tuple[Centre, str]]:
+    """Each centre with what names it, "Kita Sonne (Gotha)"; where two have the same name in
+    the same district, their numbers tell them apart: "Kita Sonne (Gotha, Nr. 3)"."""
+    twice = {title for title, n in Counter(c.title for c in centres).items() if n > 1}
+    return [
+        (c, f"{c.name} ({c.district}, Nr. {c.id})" if c.title in twice else c.title)
+        for c in centres
+    ]
 
 
 def sections(enrolments: Sequence[Enrolment]) -> list[tuple[str, list[Enrolment]]]:
@@ -257,27 +268,37 @@ def training(ctx: Context) -> Response:
         today=service.runtime.today(),
         may_enrol=may_enrol,
         query=query,
-        matches=matches,
+        matches=choices(matches),
     )
 
 
+def _form_centre(ctx: Context) -> Centre:
+    """The centre the form names (by the number of its hidden field): 400 or 404 if none."""
+    return ctx.service.registry.centre(parse_id("centre", "centre", ctx.text("centre")))[0]
+
+
 def _enrolment_form(
-    ctx: Context, form: str, label: str, change: Callable[[int, int], str]
+    ctx: Context, form: str, label: str, change: Callable[[int, Centre], str]
 ) -> Response:
     """``change(training, centre)`` of the address's training and the form's centre, and
     back with its message; if it is refused, the form again with the message."""
     training_id: int = ctx.request.path_params["training_id"]
 
     def done() -> Response:
-        centre_id = parse_id("centre", "centre", ctx.text("centre"))
-        return ctx.redirect(f"{TRAININGS}/{training_id}", change(training_id, centre_id))
+        centre = _form_centre(ctx)
+        return ctx.redirect(f"{TRAININGS}/{training_id}", change(training_id, centre))
 
     def again(errors: Errors) -> Response:
         found, _ = ctx.service.trainings.enrolments(training_id)
+        try:
+            centre: Centre | None = _form_centre(ctx)
+        except (InvalidInput, NotFound):
+            centre = None
         reason = form == "cancel"
         values = {"training": found, "form": form, "label": label, "reason": reason}
         typed = {"reason": ctx.text("reason")}
-        values |= {"centre_id": ctx.text("centre"), "typed": typed, "errors": errors}
+        values |= {"centre_id": ctx.text("centre"), "centre": centre}
+        values |= {"typed": typed, "errors": errors}
         return ctx.render("web/enrolment_form.html.j2", 400, title=label.capitalize(), **values)
 
     return beside_fields(done, again)
@@ -285,25 +306,26 @@ def _enrolment_form(
 
 @action(Role.OFFICE)
 def enrol(ctx: Context) -> Response:
-    def change(training_id: int, centre_id: int) -> str:
-        status, position = ctx.service.trainings.enrol(training_id, centre_id)
+    def change(training_id: int, centre: Centre) -> str:
+        status, position = ctx.service.trainings.enrol(training_id, centre.id)
         if status == ActivityStatus.WAITING:
             return (
-                f"Die Fortbildung ist ausgebucht: Einrichtung {centre_id} steht auf der "
+                f"Die Fortbildung ist ausgebucht: {centre.title} steht auf der "
                 f"Warteliste (Platz {position})."
             )
-        return f"Einrichtung {centre_id} ist angemeldet."
+        return f"{centre.title} ist angemeldet."
 
     return _enrolment_form(ctx, "enrol", "anmelden", change)
 
 
 @action(Role.OFFICE)
 def cancel(ctx: Context) -> Response:
-    def change(training_id: int, centre_id: int) -> str:
-        moved = ctx.service.trainings.cancel_enrolment(training_id, centre_id, ctx.text("reason"))
-        message = f"Einrichtung {centre_id} ist abgemeldet."
+    def change(training_id: int, centre: Centre) -> str:
+        moved = ctx.service.trainings.cancel_enrolment(training_id, centre.id, ctx.text("reason"))
+        message = f"{centre.title} ist abgemeldet."
         if moved is not None:
-            message += f" Einrichtung {moved} rückt von der Warteliste nach und ist angemeldet."
+            successor, _ = ctx.service.registry.centre(moved)
+            message += f" {successor.title} rückt von der Warteliste nach und ist angemeldet."
         return message
 
     return _enrolment_form(ctx, "cancel", "abmelden", change)
@@ -311,9 +333,9 @@ def cancel(ctx: Context) -> Response:
 
 @action(Role.OFFICE)
 def attended(ctx: Context) -> Response:
-    def change(training_id: int, centre_id: int) -> str:
-        ctx.service.trainings.attended(training_id, centre_id)
-        return f"Einrichtung {centre_id} hat an Fortbildung {training_id} teilgenommen."
+    def change(training_id: int, centre: Centre) -> str:
+        ctx.service.trainings.attended(training_id, centre.id)
+        return f"{centre.title} hat an der Fortbildung teilgenommen."
 
     return _enrolment_form(ctx, "attended", "teilgenommen", change)
 
