@@ -13,7 +13,7 @@ from thekiz_flow.store.tables import centres
 MAX_NUMBER_DIGITS = 18  # a longer number is no centre's (and would overflow the column)
 
 
-def _like(text: str) -> str:
+def like_pattern(text: str) -> str:
     """A LIKE pattern that finds ``text`` anywhere, its own % and _ taken literally."""
     escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     return f"%{escaped}%"
@@ -25,12 +25,14 @@ def where(query: CentreQuery, stmt: Select[Any]) -> Select[Any]:
     for column, value in ((c.stage, query.stage), (c.district, query.district)):
         if value is not None:
             stmt = stmt.where(column == value)
+    if query.among is not None:
+        stmt = stmt.where(c.stage.in_(query.among))
     if query.coach_id is not None:
         stmt = stmt.where(c.coach_id == query.coach_id)
     if query.without_coach:
         stmt = stmt.where(c.coach_id.is_(None))
     if query.text:
-        pattern = _like(query.text)
+        pattern = like_pattern(query.text)
         found = c.name.ilike(pattern, escape="\\") | c.email.ilike(pattern, escape="\\")
         if query.text.isdigit() and len(query.text) <= MAX_NUMBER_DIGITS:
             found = found | (c.id == int(query.text))  # a centre's number finds it too

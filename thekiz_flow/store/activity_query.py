@@ -1,0 +1,68 @@
+"""Listing activities in SQL: with their centre and coach, filtered, ordered, a page at a time.
+
+The lists of planned sessions and site visits read one page of rows and a count, never
+every centre: the centre's name and district and the coach's name come by a join.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import ColumnElement, FromClause, Select, case, func
+
+from thekiz_flow.core.activity_list import ActivityQuery, ActivitySort
+from thekiz_flow.store.centre_query import MAX_NUMBER_DIGITS, like_pattern
+from thekiz_flow.store.tables import activities, centres, coaches
+
+#: The activities with their centre (always one) and their coach (if any).
+JOINED: FromClause = activities.join(centres, centres.c.id == activities.c.centre_id).outerjoin(
+    coaches, coaches.c.id == activities.c.coach_id
+)
+#: What a row of a list reads besides the activity's own columns.
+LISTED_COLUMNS = (
+    centres.c.name.label("centre_name"),
+    centres.c.district.label("centre_district"),
+    centres.c.coach_id.label("centre_coach_id"),
+    coaches.c.name.label("coach_name"),
+)
+
+
+def where(query: ActivityQuery, stmt: Select[Any]) -> Select[Any]:
+    """``stmt`` (of ``JOINED``) limited to the activities ``query`` finds."""
+    a, c = activities.c, centres.c
+    stmt = stmt.where(a.kind == query.kind, a.status == query.status)
+    if query.first is not None:
+        stmt = stmt.where(a.date >= query.first)
+    if query.last is not None:
+        stmt = stmt.where(a.date <= query.last)
+    if query.coach_id is not None:
+        stmt = stmt.where(a.coach_id == query.coach_id)
+    if query.without_coach:
+        stmt = stmt.where(a.coach_id.is_(None))
+    if query.district is not None:
+        stmt = stmt.where(c.district == query.district)
+    if query.text:
+        found: ColumnElement[bool] = c.name.ilike(like_pattern(query.text), escape="\\")
+        if query.text.isdigit() and len(query.text) <= MAX_NUMBER_DIGITS:
+            found = found | (c.id == int(query.text))  # a centre's number finds it too
+        stmt = stmt.where(found)
+    return stmt
+
+
+def order(query: ActivityQuery) -> list[ColumnElement[Any]]:
+    """The ORDER BY of ``query``: its sort's first key as asked, then by date and number."""
+    a, c = activities.c, centres.c
+    name = func.lower(c.name)
+    coach = func.lower(coaches.c.name)
+
+    def first(key: ColumnElement[Any]) -> ColumnElement[Any]:
+        return key.desc() if query.descending else key.asc()
+
+    keys: dict[ActivitySort, list[ColumnElement[Any]]] = {
+        ActivitySort.DATE: [first(a.date), name, c.district],
+        ActivitySort.CENTRE: [first(name), first(c.district), c.id, a.date],
+        ActivitySort.DISTRICT: [first(c.district), name, c.id, a.date],
+        # without a coach last either way (NULLs sort differently in SQLite and PostgreSQL)
+        ActivitySort.COACH: [case((coaches.c.name.is_(None), 1), else_=0), first(coach), a.date],
+    }
+    return [*keys[query.sort], a.id]
