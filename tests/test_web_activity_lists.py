@@ -91,8 +91,10 @@ def test_every_order_up_and_down(web: TestClient, service: Service) -> None:
     def then(r: Row) -> tuple[object, ...]:
         return r[2], r[1], r[0]
 
+    by_date = sorted(every, key=lambda r: (r[1], r[0]))  # by number within a day
+    assert shown(web, coach="", sort="date") == by_date
+    assert shown(web, coach="", sort="date", order="desc") == by_date[::-1]
     expected = {
-        "date": (lambda r: r[1], lambda r: (r[3].lower(), r[4], r[0])),
         "centre": (name, then),
         "district": (lambda r: r[4], lambda r: (r[3].lower(), *then(r))),
         "coach": (lambda r: r[5].lower(), lambda r: (r[1], r[0])),

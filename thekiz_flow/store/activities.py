@@ -175,9 +175,8 @@ class ActivityStore:
     def listed(self, query: ActivityQuery) -> tuple[list[ListedActivity], int]:
         """One page of the activities ``query`` finds, in its order, with their centre and
         coach, and how many it finds on every page."""
-        joined = activity_query.JOINED
-        counted = activity_query.where(query, select(func.count()).select_from(joined))
-        stmt = select(activities, *activity_query.LISTED_COLUMNS).select_from(joined)
+        counted = activity_query.counted(query)
+        stmt = select(activities, *activity_query.LISTED_COLUMNS).select_from(activity_query.JOINED)
         stmt = activity_query.where(query, stmt).order_by(*activity_query.order(query))
         rows = self.conn.execute(stmt.offset(query.offset).limit(query.limit))
         found = [

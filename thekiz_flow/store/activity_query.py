@@ -1,14 +1,16 @@
 """Listing activities in SQL: with their centre and coach, filtered, ordered, a page at a time.
 
 The lists of planned sessions and site visits read one page of rows and a count, never
-every centre: the centre's name and district and the coach's name come by a join.
+every centre: the centre's name and district and the coach's name come by a join. By date
+(the lists' first order) a page walks the index of kind, status and date and stops after
+its rows; the count joins the centres only when it filters by them.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import ColumnElement, FromClause, Select, case, func
+from sqlalchemy import ColumnElement, FromClause, Select, case, func, select
 
 from thekiz_flow.core.activity_list import ActivityQuery, ActivitySort
 from thekiz_flow.store.centre_query import MAX_NUMBER_DIGITS, like_pattern
@@ -27,8 +29,18 @@ LISTED_COLUMNS = (
 )
 
 
+def counted(query: ActivityQuery) -> Select[Any]:
+    """How many activities ``query`` finds (on every page)."""
+    narrows = query.district is not None or bool(query.text)
+    source = (
+        activities.join(centres, centres.c.id == activities.c.centre_id) if narrows else activities
+    )
+    return where(query, select(func.count()).select_from(source))
+
+
 def where(query: ActivityQuery, stmt: Select[Any]) -> Select[Any]:
-    """``stmt`` (of ``JOINED``) limited to the activities ``query`` finds."""
+    """``stmt`` (of ``JOINED``, or of the activities with their centre where it filters by
+    the centre) limited to the activities ``query`` finds."""
     a, c = activities.c, centres.c
     stmt = stmt.where(a.kind == query.kind, a.status == query.status)
     if query.first is not None:
@@ -50,7 +62,8 @@ def where(query: ActivityQuery, stmt: Select[Any]) -> Select[Any]:
 
 
 def order(query: ActivityQuery) -> list[ColumnElement[Any]]:
-    """The ORDER BY of ``query``: its sort's first key as asked, then by date and number."""
+    """The ORDER BY of ``query``: its sort's first key as asked, then by date and number
+    (by date: then by number, the same way)."""
     a, c = activities.c, centres.c
     name = func.lower(c.name)
     coach = func.lower(coaches.c.name)
@@ -59,10 +72,15 @@ def order(query: ActivityQuery) -> list[ColumnElement[Any]]:
         return key.desc() if query.descending else key.asc()
 
     keys: dict[ActivitySort, list[ColumnElement[Any]]] = {
-        ActivitySort.DATE: [first(a.date), name, c.district],
-        ActivitySort.CENTRE: [first(name), first(c.district), c.id, a.date],
-        ActivitySort.DISTRICT: [first(c.district), name, c.id, a.date],
+        ActivitySort.DATE: [first(a.date), first(a.id)],  # as the index has them: no sort
+        ActivitySort.CENTRE: [first(name), first(c.district), c.id, a.date, a.id],
+        ActivitySort.DISTRICT: [first(c.district), name, c.id, a.date, a.id],
         # without a coach last either way (NULLs sort differently in SQLite and PostgreSQL)
-        ActivitySort.COACH: [case((coaches.c.name.is_(None), 1), else_=0), first(coach), a.date],
+        ActivitySort.COACH: [
+            case((coaches.c.name.is_(None), 1), else_=0),
+            first(coach),
+            a.date,
+            a.id,
+        ],
     }
-    return [*keys[query.sort], a.id]
+    return keys[query.sort]
