@@ -15,7 +15,7 @@ from starlette.testclient import TestClient
 
 from tests.cli_helpers import dump
 from tests.conftest import BERLIN, TODAY
-from tests.web_helpers import login
+from tests.web_helpers import csrf_token, login
 from thekiz_flow.core import paging
 from thekiz_flow.core.clock import FrozenClock, noon
 from thekiz_flow.core.enums import ActivityKind, ActivityStatus
@@ -330,6 +330,17 @@ def test_a_new_session_s_centre_is_found_by_name(web: TestClient, service: Servi
         f"Kita Nr. {i:02} (Erfurt)" for i in range(20)
     ]
     assert "3 weitere gefunden: bitte genauer suchen." in many.text
+    last = max(int(value) for value, _, _ in radios(many.text)) + 3  # Kita Nr. 22: not shown
+    token = csrf_token(many.text)
+    data = {"csrf_token": token, "text": "Nr.", "centre": str(last), "date": "2026-06-10"}
+    refused = web.post("/sessions/unplanned", data={**data, "hours": "viel"})
+    assert refused.status_code == 400
+    assert radios(refused.text)[0] == (str(last), True, "Kita Nr. 22 (Erfurt)")  # kept
+    assert len(radios(refused.text)) == 21
+    for bad in ("9" * 5000, "abc", ""):
+        again = web.post("/sessions/unplanned", data={**data, "centre": bad, "hours": "viel"})
+        assert again.status_code in (400, 404)
+        assert all(not checked for _, checked, _ in radios(again.text))
     none = web.get("/sessions/request", params={"text": "Nr."})  # in no stage with sessions
     assert radios(none.text) == []
     assert "Keine Einrichtung gefunden für „Nr.“" in html.unescape(none.text)

@@ -10,7 +10,10 @@ it (a hidden ``text``), so that a refused form offers the same centres again.
 from __future__ import annotations
 
 from thekiz_flow.core.enums import ActivityKind, Role
+from thekiz_flow.core.errors import UserError
+from thekiz_flow.core.ids import parse_id
 from thekiz_flow.core.model import Centre
+from thekiz_flow.web.auth import may_record_for
 from thekiz_flow.web.endpoints import Context
 
 SEARCH = "text"  # the search field's name
@@ -21,17 +24,34 @@ def choice_label(centre: Centre) -> str:
     return f"{centre.name} ({centre.district})"
 
 
-def centre_choices(ctx: Context, text: str, kind: ActivityKind | None = None) -> dict[str, object]:
+def centre_choices(
+    ctx: Context, text: str, kind: ActivityKind | None = None, chosen: str = ""
+) -> dict[str, object]:
     """For the template: the search ``text``, the centres it finds that the user may act for
-    (in a stage with activities of ``kind``, if given) and how many more it finds."""
+    (in a stage with activities of ``kind``, if given) and how many more it finds; the
+    centre ``chosen`` before a refusal first, if the search does not find it."""
     user = ctx.user
     found: list[Centre] = []
     total = 0
     if user.role == Role.OFFICE or user.coach_id is not None:
         coach = user.coach_id if user.role == Role.COACH else None
         found, total = ctx.service.sessions.centre_choices(text, coach, kind)
+    earlier = _chosen(ctx, chosen)
+    if earlier is not None and earlier not in found:
+        found, total = [earlier, *found], total + 1
     return {
         "search": text,
         "choices": [(c.id, choice_label(c)) for c in found],
         "more": total - len(found),
     }
+
+
+def _chosen(ctx: Context, given: str) -> Centre | None:
+    """The centre of a refused form's choice, if there is one the user may act for."""
+    if not given.strip():
+        return None
+    try:
+        centre, _ = ctx.service.registry.centre(parse_id("centre", "centre", given))
+    except UserError:  # no number, or no centre's
+        return None
+    return centre if may_record_for(ctx.user, centre.coach_id) else None

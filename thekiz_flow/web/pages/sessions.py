@@ -92,9 +92,10 @@ def _new_form(ctx: Context, form: str, errors: Errors | None = None) -> Response
             **choices,
         )
 
+    chosen = typed.get("centre", "")
     return beside_fields(
-        lambda: page(errors or {}, centre_choices(ctx, search, kind)),
-        lambda refused: page(refused, centre_choices(ctx, "", kind)),
+        lambda: page(errors or {}, centre_choices(ctx, search, kind, chosen)),
+        lambda refused: page(refused, centre_choices(ctx, "", kind, chosen)),
     )
 
 

@@ -64,9 +64,10 @@ def _form(ctx: Context, search: str, back: str, typed: dict[str, str], errors: E
         status = 400 if errors else 200
         return ctx.render("web/visit_form.html.j2", status, title=TITLE, today=today, **values)
 
+    chosen = typed.get("centre", "")
     return beside_fields(
-        lambda: page(errors, centre_choices(ctx, search)),
-        lambda refused: page(refused, centre_choices(ctx, "")),
+        lambda: page(errors, centre_choices(ctx, search, chosen=chosen)),
+        lambda refused: page(refused, centre_choices(ctx, "", chosen=chosen)),
     )
 
 
