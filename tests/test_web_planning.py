@@ -144,8 +144,8 @@ def test_a_session_on_request(web: TestClient, service: Service, database_url: s
     data = {"centre": str(mine), "date": "2026-07-07", "hours": "2"}
     assert_action_guarded(web, database_url, "/sessions/request", data, forbidden=("ministry",))
     token = login(web, "coach")
-    page = web.get("/sessions").text
-    assert "Kita Pusteblume (Jena, Nr. 1) – Konsultationseinrichtung" in page
+    page = web.get("/sessions/request").text  # the coach's centres with sessions on request
+    assert f'value="{mine}" required checked> Kita Pusteblume (Jena)</label>' in page
     assert "Kita Löwenzahn" not in page  # not the coach's centre
     theirs = web.post("/sessions/request", data={**data, "centre": str(other), "csrf_token": token})
     assert theirs.status_code == 403
@@ -195,7 +195,7 @@ def test_a_refused_request_says_why_beside_the_field(
         assert refused.status_code == 400
         assert beside(refused.text, field).startswith(message), refused.text
         if data["centre"]:
-            assert f'<option value="{mine}" selected>' in refused.text
+            assert f'value="{mine}" required checked>' in refused.text
     assert dump(database_url) == before
 
 
@@ -266,9 +266,10 @@ def test_moving_and_cancelling_a_visit(
 def test_an_unplanned_visit_is_chosen_by_name(web: TestClient, service: Service) -> None:
     mine, _ = programme(service)
     token = login(web, "office")
-    page = web.get("/visits").text
+    assert "/visits/new" in web.get("/visits").text
+    page = web.get("/visits/new", params={"text": "puste"}).text
     assert 'inputmode="numeric"' not in page
-    assert f'<option value="{mine}">Kita Pusteblume (Jena, Nr. {mine})' in page
+    assert f'value="{mine}" required checked> Kita Pusteblume (Jena)</label>' in page
     refused = web.post("/visits", data={"centre": "", "date": "2026-06-10", "csrf_token": token})
     assert refused.status_code == 400
     assert beside(refused.text, "centre") == "Einrichtung: bitte eine Einrichtung wählen"

@@ -79,19 +79,20 @@ def test_the_office_requests_a_session_for_a_konsultationseinrichtung(
     centre = consulting(site)
     sign_in(page, "office")
     page.get_by_role("link", name="Begleittermine").click()
-    page.get_by_text("Termin auf Anfrage planen").click()
-    form = page.locator("form[action='/sessions/request']")
-    form.get_by_label("Einrichtung").select_option(
-        label=f"Kita Löwenzahn (Jena, Nr. {centre}) – Konsultationseinrichtung"
-    )
+    page.get_by_role("link", name="Termin auf Anfrage planen").click()
+    page.get_by_label("Einrichtung suchen").fill("löwen")
+    page.get_by_role("button", name="Einrichtung suchen").click()
+    form = page.locator("form[method='post'][action='/sessions/request']")
+    expect(form.get_by_label("Kita Löwenzahn (Jena)")).to_be_checked()  # the one found
     form.get_by_label("Tag").fill("2026-07-04")  # a Saturday
     form.get_by_label("Stunden").fill("2")
     form.get_by_role("button", name="Termin planen").click()
     expect(page.locator("#date-error")).to_have_text(
         "Datum: 04.07.2026 ist kein Arbeitstag (Samstag)"
     )
-    form = page.locator("form[action='/sessions/request']")
+    form = page.locator("form[method='post'][action='/sessions/request']")
     expect(form.get_by_label("Stunden")).to_have_value("2")
+    expect(form.get_by_label("Kita Löwenzahn (Jena)")).to_be_checked()
     form.get_by_label("Tag").fill(REQUESTED.isoformat())
     form.get_by_role("button", name="Termin planen").click()
     (requested,) = [
@@ -118,11 +119,10 @@ def test_a_coach_records_a_session_never_planned_on_a_phone(page: Page, site: Si
     assert box is not None
     assert box["x"] + box["width"] <= PHONE["width"]  # the actions are on the screen
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
-    page.get_by_text("Nicht geplanten Termin erfassen").click()
-    form = page.locator("form[action='/sessions/unplanned']")
-    form.get_by_label("Einrichtung").select_option(
-        label=f"Kita Pusteblume (Jena, Nr. {centre}) – Basisbegleitung"
-    )
+    page.get_by_role("link", name="Nicht geplanten Termin erfassen").click()
+    form = page.locator("form[method='post'][action='/sessions/unplanned']")
+    form.get_by_label("Kita Pusteblume (Jena)").check()  # the coach's own, without a search
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
     form.get_by_label("Tag").fill("2026-06-11")
     form.get_by_label("Stunden").fill("1,5")
     form.get_by_label("Notiz").fill("Telefonat mit der Leitung")

@@ -12,13 +12,14 @@ from starlette.testclient import TestClient
 from tests.cli_helpers import dump
 from tests.conftest import BERLIN, TODAY
 from tests.web_helpers import assert_action_guarded, login, logout
+from thekiz_flow.core.activity_list import Due, due_days, month_start, period
 from thekiz_flow.core.clock import FrozenClock, noon
 from thekiz_flow.core.enums import ActivityKind, ActivityStatus, Role
 from thekiz_flow.core.errors import InvalidInput
 from thekiz_flow.core.model import Activity, ActivityFilter, CentreInput
 from thekiz_flow.core.users import User
 from thekiz_flow.service import Service
-from thekiz_flow.web.pages.sessions import coach_filter, month_start, period
+from thekiz_flow.web.pages.sessions import coach_filter
 
 ADMITTED = date(2026, 3, 2)
 
@@ -62,6 +63,17 @@ def test_months_and_periods() -> None:
         month_start("Juli")
     assert period(date(2026, 12, 1), TODAY) == (date(2026, 12, 1), date(2026, 12, 31))
     assert period(None, TODAY) == (None, TODAY + timedelta(days=30))
+    ahead = TODAY + timedelta(days=30)
+    assert due_days(None, Due.ALL, TODAY) == (None, ahead)
+    assert due_days(None, Due.UNRECORDED, TODAY) == (None, TODAY - timedelta(days=1))
+    assert due_days(None, Due.UPCOMING, TODAY) == (TODAY, ahead)
+    june, july = date(2026, 6, 1), date(2026, 7, 1)
+    assert due_days(june, Due.UNRECORDED, TODAY) == (june, date(2026, 6, 14))
+    assert due_days(june, Due.UPCOMING, TODAY) == (TODAY, date(2026, 6, 30))
+    assert due_days(july, Due.UPCOMING, TODAY) == (july, date(2026, 7, 31))
+    first, last = due_days(july, Due.UNRECORDED, TODAY)  # nothing of July is past
+    assert first is not None
+    assert first > last
 
 
 def test_a_coach_sees_their_own_by_default() -> None:
@@ -86,11 +98,16 @@ def test_the_sessions_page_lists_unrecorded_and_upcoming(web: TestClient, servic
     soon = [s for s in planned(service, mine) if TODAY <= s.date <= TODAY + timedelta(days=30)]
     assert past
     assert soon
-    assert f"Nicht erfasst ({len(past)})" in page.text
-    assert f"Anstehend ({len(soon)})" in page.text
+    assert f"Begleittermine ({len(past) + len(soon)})" in page.text
+    assert page.text.count("<strong>nicht erfasst</strong>") == len(past)
     assert "Kita Pusteblume" in page.text
     assert "Kita Löwenzahn" not in page.text
     assert f"/sessions/{past[0].id}/record" in page.text
+    unrecorded = web.get("/sessions", params={"due": "unrecorded"})
+    assert f"Begleittermine ({len(past)})" in unrecorded.text
+    upcoming = web.get("/sessions", params={"due": "upcoming"})
+    assert f"Begleittermine ({len(soon)})" in upcoming.text
+    assert "<strong>nicht erfasst</strong>" not in upcoming.text
     every = web.get("/sessions", params={"coach": ""})
     assert "Kita Löwenzahn" in every.text
     theirs = planned(service, other)[0]
@@ -102,8 +119,9 @@ def test_the_sessions_page_lists_unrecorded_and_upcoming(web: TestClient, servic
         for s in planned(service, c)
         if s.date.strftime("%Y-%m") == "2026-09"
     ]
-    assert f"Anstehend ({len(september)})" in month.text
-    assert "Nicht erfasst (0)" in month.text
+    assert f"Begleittermine ({len(september)})" in month.text
+    none_past = web.get("/sessions", params={"coach": "", "month": "2026-09", "due": "unrecorded"})
+    assert "Begleittermine (0)" in none_past.text
     assert web.get("/sessions", params={"month": "bald"}).status_code == 400
 
 
@@ -222,7 +240,7 @@ def test_the_visits_page_and_recording_a_visit(
     token = login(web, "coach")
     shown = web.get("/visits", params={"month": visit.date.strftime("%Y-%m")})
     assert shown.status_code == 200
-    assert "Geplante Besuche (2)" in shown.text  # both centres, admitted the same day
+    assert "Einrichtungsbesuche (2)" in shown.text  # both centres, admitted the same day
     assert "Besuch erfassen" not in shown.text  # the office's
     logout(web, token)
     data = {"centre": str(mine), "date": TODAY.isoformat(), "note": "Rundgang"}

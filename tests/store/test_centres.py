@@ -177,6 +177,8 @@ def test_centres_are_searched_in_names_districts_and_addresses_never_by_number(u
         assert found(text="c_x") == ["Haus 100% Familie"]
         assert found(text="c%x") == []  # % and _ are no wildcards
         assert found(district="Jena", coach_id=1) == ["Kita Pusteblume"]
+        assert found(among=["basisbegleitung", "vertiefung"]) == ["Kita Pusteblume"]
+        assert found(among=[], text="Kita") == []
 
 
 def test_centres_come_in_the_order_asked_for_a_page_at_a_time(unit: Unit) -> None:

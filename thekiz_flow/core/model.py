@@ -302,6 +302,7 @@ class CentreQuery:
     text: str | None = None  # part of the name, district or e-mail address (any case)
     sort: CentreSort = CentreSort.NAME
     stages: Sequence[str] = ()  # the programme's order of the stages, for sort="stage"
+    among: Sequence[str] | None = None  # only centres in one of these stages (None: any)
     offset: int = 0
     limit: int | None = None
 

@@ -1,4 +1,5 @@
-"""What really happened: sessions held, moved, cancelled or requested; site visits held."""
+"""What really happened: sessions held, moved, cancelled or requested; site visits held;
+and the lists of the planned ones (not yet recorded, upcoming), a page at a time."""
 
 from __future__ import annotations
 
@@ -7,18 +8,32 @@ from dataclasses import replace
 from datetime import date
 from decimal import Decimal
 
-from thekiz_flow.core import german, validate
+from thekiz_flow.core import german, paging, validate
+from thekiz_flow.core.activity_list import (
+    DIRECTION_NAMES,
+    DUE_NAMES,
+    SORT_NAMES,
+    ActivityQuery,
+    ActivitySearch,
+    Direction,
+    ListedActivity,
+    chosen,
+    due_days,
+    month_start,
+)
 from thekiz_flow.core.enums import ActivityKind, ActivityStatus
 from thekiz_flow.core.errors import Field, InvalidInput, Refused
 from thekiz_flow.core.history import Change, first_entry, stay_on
 from thekiz_flow.core.ids import parse_id, unknown
 from thekiz_flow.core.labels import HELD_NOUNS
-from thekiz_flow.core.model import Activity, Centre, PlannedActivity
+from thekiz_flow.core.model import NO_COACH, Activity, Centre, CentreQuery, PlannedActivity
+from thekiz_flow.core.paging import Page
 from thekiz_flow.service.planning import PlanningService
 from thekiz_flow.service.runtime import Runtime
 from thekiz_flow.store.repository import Repository
 
 MAX_HOURS = Decimal(12)
+CHOICES = 20  # centres a form offers for a search
 
 
 class SessionService:
@@ -268,3 +283,65 @@ class SessionService:
             )
             self.rt.refresh(repo, centre.id)
             return replace(visit, status=ActivityStatus.HELD, date=day, note=text)
+
+    # -------------------------------------------------------------------- lists
+    def find_planned(self, kind: ActivityKind, search: ActivitySearch) -> Page[ListedActivity]:
+        """One page of the planned activities of ``kind`` that ``search`` finds, found,
+        ordered and counted by the database."""
+        page = paging.page_number(search.page)
+        with self.rt.unit() as repo:
+            query = self._list_query(repo, kind, search)
+            where = replace(query, offset=paging.offset(page), limit=paging.size())
+            found, total = repo.activities.listed(where)
+        return Page.of(found, total, page)
+
+    def export_planned(self, kind: ActivityKind, search: ActivitySearch) -> list[ListedActivity]:
+        """Every planned activity the list finds with ``search`` (its page aside), in order."""
+        with self.rt.unit() as repo:
+            found, _ = repo.activities.listed(self._list_query(repo, kind, search))
+        return found
+
+    def _list_query(
+        self, repo: Repository, kind: ActivityKind, search: ActivitySearch
+    ) -> ActivityQuery:
+        """The checked query of ``search`` (every row of it: no page)."""
+        month = month_start(search.month) if search.month.strip() else None
+        due = chosen("due", search.due, DUE_NAMES, "unbekannte Auswahl")
+        first, last = due_days(month, due, self.rt.today())
+        coach = search.coach.strip()
+        direction = chosen("order", search.order, DIRECTION_NAMES, "unbekannte Reihenfolge")
+        return ActivityQuery(
+            kind,
+            coach_id=None if coach in ("", NO_COACH) else self._coach_id(repo, coach),
+            without_coach=coach == NO_COACH,
+            district=self.rt.district(search.district) if search.district.strip() else None,
+            text=validate.text("text", search.text, required=False),
+            first=first,
+            last=last,
+            sort=chosen("sort", search.sort, SORT_NAMES, "unbekannte Sortierung"),
+            descending=direction == Direction.DESC,
+        )
+
+    @staticmethod
+    def _coach_id(repo: Repository, ref: str) -> int:
+        """The coach a list is filtered by, by number (an unknown one: NotFound)."""
+        number = parse_id("coach", "coach", ref)
+        if repo.coach(number) is None:
+            raise unknown("coach", number)
+        return number
+
+    def centre_choices(
+        self, text: str, coach_id: int | None = None, kind: ActivityKind | None = None
+    ) -> tuple[list[Centre], int]:
+        """The first ``CHOICES`` centres, by name, whose name (or number) contains ``text``
+        ("": every one), of the coach if given, in a stage with activities of ``kind`` if
+        given; and how many there are in all."""
+        stages = self.rt.workflow.stages.values()
+        query = CentreQuery(
+            coach_id=coach_id,
+            text=validate.text("text", text, required=False),
+            among=None if kind is None else [s.id for s in stages if s.offers(kind)],
+            limit=CHOICES,
+        )
+        with self.rt.unit() as repo:
+            return repo.find_centres(query)

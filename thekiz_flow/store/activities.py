@@ -23,8 +23,10 @@ from sqlalchemy import (
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.types import TypeEngine
 
+from thekiz_flow.core.activity_list import ActivityQuery, ListedActivity
 from thekiz_flow.core.enums import ActivityKind, ActivityStatus
 from thekiz_flow.core.model import Activity, ActivityFilter, PlannedActivity
+from thekiz_flow.store import activity_query
 from thekiz_flow.store.tables import activities, handovers
 
 CHUNK = 900  # ids per IN list: below SQLite's limit of bound parameters
@@ -169,6 +171,25 @@ class ActivityStore:
             return shown, len(shown)
         total = self.conn.execute(filtered(select(func.count()).select_from(activities), where))
         return shown, int(total.scalar_one())
+
+    def listed(self, query: ActivityQuery) -> tuple[list[ListedActivity], int]:
+        """One page of the activities ``query`` finds, in its order, with their centre and
+        coach, and how many it finds on every page."""
+        counted = activity_query.counted(query)
+        stmt = select(activities, *activity_query.LISTED_COLUMNS).select_from(activity_query.JOINED)
+        stmt = activity_query.where(query, stmt).order_by(*activity_query.order(query))
+        rows = self.conn.execute(stmt.offset(query.offset).limit(query.limit))
+        found = [
+            ListedActivity(
+                activity_from_row(r),
+                r.centre_name,
+                r.centre_district,
+                r.coach_name,
+                r.centre_coach_id,
+            )
+            for r in rows
+        ]
+        return found, int(self.conn.execute(counted).scalar_one())
 
     def of_centre(self, centre_id: int) -> list[Activity]:
         return self.find(ActivityFilter(centre_id=centre_id))

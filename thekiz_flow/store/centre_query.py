@@ -12,7 +12,7 @@ from thekiz_flow.core.model import CentreQuery
 from thekiz_flow.store.tables import centres
 
 
-def _like(text: str) -> str:
+def like_pattern(text: str) -> str:
     """A LIKE pattern that finds ``text`` anywhere, its own % and _ taken literally."""
     escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     return f"%{escaped}%"
@@ -24,12 +24,14 @@ def where(query: CentreQuery, stmt: Select[Any]) -> Select[Any]:
     for column, value in ((c.stage, query.stage), (c.district, query.district)):
         if value is not None:
             stmt = stmt.where(column == value)
+    if query.among is not None:
+        stmt = stmt.where(c.stage.in_(query.among))
     if query.coach_id is not None:
         stmt = stmt.where(c.coach_id == query.coach_id)
     if query.without_coach:
         stmt = stmt.where(c.coach_id.is_(None))
     if query.text:
-        pattern = _like(query.text)
+        pattern = like_pattern(query.text)
         found = [column.ilike(pattern, escape="\\") for column in (c.name, c.district, c.email)]
         stmt = stmt.where(or_(*found))  # by name, never by number
     return stmt

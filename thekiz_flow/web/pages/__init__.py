@@ -24,6 +24,7 @@ from thekiz_flow.web.pages import (
     stages,
     trainings,
     users,
+    visits,
 )
 from thekiz_flow.web.state import NavItem
 
@@ -35,6 +36,7 @@ AREAS = (
     stages,
     planning,
     sessions,
+    visits,
     calendar,
     trainings,
     coaches,

@@ -17,13 +17,14 @@ from urllib.parse import urlencode
 from starlette.responses import Response
 from starlette.routing import Route
 
+from thekiz_flow.core.activity_list import month_start
 from thekiz_flow.core.enums import ActivityKind, ActivityStatus
 from thekiz_flow.core.errors import InvalidInput
 from thekiz_flow.core.model import Activity, ActivityFilter, Centre
 from thekiz_flow.service import Service
 from thekiz_flow.web.auth import READERS
 from thekiz_flow.web.endpoints import Context, page
-from thekiz_flow.web.pages.sessions import coach_filter, month_start
+from thekiz_flow.web.pages.sessions import coach_filter
 from thekiz_flow.web.state import NavItem
 
 CALENDAR = "/calendar"
