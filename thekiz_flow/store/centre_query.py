@@ -13,7 +13,7 @@ from thekiz_flow.store.tables import centres
 MAX_NUMBER_DIGITS = 18  # a longer number is no centre's (and would overflow the column)
 
 
-def _like(text: str) -> str:
+def like(text: str) -> str:
     """A LIKE pattern that finds ``text`` anywhere, its own % and _ taken literally."""
     escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     return f"%{escaped}%"
@@ -30,7 +30,7 @@ def where(query: CentreQuery, stmt: Select[Any]) -> Select[Any]:
     if query.without_coach:
         stmt = stmt.where(c.coach_id.is_(None))
     if query.text:
-        pattern = _like(query.text)
+        pattern = like(query.text)
         found = c.name.ilike(pattern, escape="\\") | c.email.ilike(pattern, escape="\\")
         if query.text.isdigit() and len(query.text) <= MAX_NUMBER_DIGITS:
             found = found | (c.id == int(query.text))  # a centre's number finds it too
