@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import re
+from urllib.parse import urljoin
 from typing import Any
 
 from openpyxl import load_workbook
@@ -31,11 +32,11 @@ def xlsx_export(web: TestClient, path: str, **params: str) -> list[list[Any]]:
     return [[c.value for c in row] for row in sheet.iter_rows()]
 
 
-def next_page(web: TestClient, html: str) -> str:
-    """The page the pager's "weiter" link leads to (it must keep the list's query)."""
+def next_page(web: TestClient, path: str, html: str) -> str:
+    """The page the pager's "weiter" link of the list at ``path`` leads to."""
     found = _LINK.search(html)
     assert found is not None, "no next page"
-    return web.get(found.group(1).replace("&amp;", "&")).text
+    return web.get(urljoin(path, found.group(1).replace("&amp;", "&"))).text
 
 
 def beside(html: str, field: str) -> str:

@@ -242,26 +242,6 @@ class OutboxStore:
             stmt = stmt.limit(limit)
         return [_row(r) for r in self.conn.execute(stmt)]
 
-    def newest(
-        self,
-        status: OutboxStatus | None,
-        limit: int,
-        before: int | None = None,
-        after: int | None = None,
-    ) -> list[OutboxRow]:
-        """Up to ``limit`` messages, the newest first: older than ``before``, or the oldest
-        ``limit`` newer than ``after`` (a page back), walking the primary key."""
-        c = outbox.c
-        stmt = select(outbox).limit(limit)
-        if status is not None:
-            stmt = stmt.where(c.status == status)
-        if after is not None:
-            rows = self.conn.execute(stmt.where(c.id > after).order_by(c.id)).all()
-            return [_row(r) for r in reversed(rows)]
-        if before is not None:
-            stmt = stmt.where(c.id < before)
-        return [_row(r) for r in self.conn.execute(stmt.order_by(c.id.desc()))]
-
     def search(self, query: OutboxQuery) -> tuple[list[OutboxRow], int]:
         """One page of the messages the query finds (without their texts), in its order,
         and how many it finds."""
