@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import io
 import re
-from urllib.parse import urljoin
 from typing import Any
+from urllib.parse import urljoin
 
 from openpyxl import load_workbook
 from starlette.testclient import TestClient

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import re
-from urllib.parse import urljoin
 from datetime import timedelta
+from urllib.parse import urljoin
 
 import pytest
 from starlette.testclient import TestClient

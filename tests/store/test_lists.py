@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 from decimal import Decimal
 
-from tests.store.helpers import B, NOW, Unit, centre
+from tests.store.helpers import NOW, B, Unit, centre
 from thekiz_flow.core.enums import ActivityStatus, OutboxStatus, Recipient, Role
 from thekiz_flow.core.lists import (
     CoachQuery,
