@@ -53,7 +53,7 @@ def test_the_catalogue_is_searched_filtered_and_ordered(unit: Unit) -> None:
         assert found(cancelled=False) == ["Fachtag 100%", "Auftakt"]
         assert found(sort=TrainingSort.DATE_DESC) == ["Auftakt II", "Auftakt", "Fachtag 100%"]
         assert found(sort=TrainingSort.TITLE) == ["Auftakt", "Auftakt II", "Fachtag 100%"]
-        assert found(sort=TrainingSort.FREE) == ["Fachtag 100%", "Auftakt II", "Auftakt"]
+        assert found(sort=TrainingSort.FREE) == ["Fachtag 100%", "Auftakt", "Auftakt II"]
         page, total = store.search(TrainingQuery(offset=1, limit=1))
         assert ([t.title for t in page], total) == (["Auftakt"], 3)
 

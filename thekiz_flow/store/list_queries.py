@@ -63,6 +63,12 @@ def enrolled() -> ColumnElement[int]:
     )
 
 
+def free_seats() -> ColumnElement[int]:
+    """Per training: its seats not taken (none once it is called off)."""
+    t = trainings.c
+    return case((t.cancelled_at.is_not(None), 0), else_=t.capacity - enrolled())
+
+
 def training_where(query: TrainingQuery, stmt: Select[Any]) -> Select[Any]:
     t = trainings.c
     if query.text:
@@ -72,7 +78,7 @@ def training_where(query: TrainingQuery, stmt: Select[Any]) -> Select[Any]:
     if query.last is not None:
         stmt = stmt.where(t.date <= query.last)
     if query.free_only:
-        stmt = stmt.where(t.cancelled_at.is_(None), enrolled() < t.capacity)
+        stmt = stmt.where(free_seats() > 0)
     if query.cancelled is not None:
         stmt = stmt.where(
             t.cancelled_at.is_not(None) if query.cancelled else t.cancelled_at.is_(None)
@@ -86,7 +92,7 @@ def training_order(sort: TrainingSort) -> list[ColumnElement[Any]]:
         TrainingSort.DATE: [t.date],
         TrainingSort.DATE_DESC: [t.date.desc()],
         TrainingSort.TITLE: [func.lower(t.title), t.date],
-        TrainingSort.FREE: [(t.capacity - enrolled()).desc(), t.date],
+        TrainingSort.FREE: [free_seats().desc(), t.date],
     }
     return [*first[sort], t.id.desc() if descending(sort) else t.id]
 
