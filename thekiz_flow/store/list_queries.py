@@ -118,9 +118,20 @@ def outbox_order(sort: OutboxSort) -> list[ColumnElement[Any]]:
 
 
 # ------------------------------------------------------------------ coaches
-def assigned() -> ColumnElement[int]:
-    """Per coach: the centres assigned to them."""
-    return select(func.count()).where(centres.c.coach_id == coaches.c.id).scalar_subquery()
+def coaches_with_centres() -> tuple[Select[Any], ColumnElement[int]]:
+    """Every coach with their number of centres (one pass over the centres, which have no
+    index by coach), and that number's column for an order."""
+    per_coach = (
+        select(centres.c.coach_id, func.count().label("assigned"))
+        .where(centres.c.coach_id.is_not(None))
+        .group_by(centres.c.coach_id)
+        .subquery()
+    )
+    assigned = func.coalesce(per_coach.c.assigned, 0)
+    stmt = select(coaches, assigned.label("assigned")).outerjoin(
+        per_coach, per_coach.c.coach_id == coaches.c.id
+    )
+    return stmt, assigned
 
 
 def coach_where(query: CoachQuery, stmt: Select[Any]) -> Select[Any]:
@@ -132,7 +143,7 @@ def coach_where(query: CoachQuery, stmt: Select[Any]) -> Select[Any]:
     return stmt
 
 
-def coach_order(sort: CoachSort) -> list[ColumnElement[Any]]:
+def coach_order(sort: CoachSort, assigned: ColumnElement[int]) -> list[ColumnElement[Any]]:
     c = coaches.c
     name = func.lower(c.name)
     first: dict[CoachSort, list[ColumnElement[Any]]] = {
@@ -140,8 +151,8 @@ def coach_order(sort: CoachSort) -> list[ColumnElement[Any]]:
         CoachSort.NAME_DESC: [name.desc()],
         CoachSort.RATE: [c.rate, name],
         CoachSort.RATE_DESC: [c.rate.desc(), name],
-        CoachSort.CENTRES: [assigned(), name],
-        CoachSort.CENTRES_DESC: [assigned().desc(), name],
+        CoachSort.CENTRES: [assigned, name],
+        CoachSort.CENTRES_DESC: [assigned.desc(), name],
     }
     return [*first[sort], c.id]
 
