@@ -103,7 +103,7 @@ def test_only_the_office_exports_the_coaches(web: TestClient, service: Service) 
     ("params", "field", "message"),
     [
         ({"sort": "gehalt"}, "sort", "unbekannte Sortierung &#39;gehalt&#39;"),
-        ({"active": "vielleicht", "text": "Anna"}, "active", "weder ja noch nein"),
+        ({"active": "vielleicht", "text": "Anna"}, "active", "unbekannte Auswahl"),
     ],
 )
 def test_a_wrong_coach_filter_is_a_german_400_beside_its_field(
@@ -210,7 +210,7 @@ def test_only_the_office_lists_and_exports_users(web: TestClient) -> None:
     ("params", "field", "message"),
     [
         ({"role": "admin"}, "role", "unbekannte Rolle &#39;admin&#39;"),
-        ({"active": "gesperrt"}, "active", "weder ja noch nein"),
+        ({"active": "gesperrt"}, "active", "unbekannte Auswahl"),
         ({"sort": "name", "text": "lena"}, "sort", "unbekannte Sortierung &#39;name&#39;"),
     ],
 )

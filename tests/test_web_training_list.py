@@ -129,8 +129,8 @@ def test_the_catalogue_exports_what_it_shows(web: TestClient, service: Service) 
     [
         ({"first": "1.9.2026"}, "first", "ungültiges Datum &#39;1.9.2026&#39;"),
         ({"first": "2026-09-02", "last": "2026-09-01"}, "last", "liegt vor dem ersten Tag"),
-        ({"free": "viele"}, "free", "weder ja noch nein"),
-        ({"cancelled": "egal", "text": "Reflex"}, "cancelled", "weder ja noch nein"),
+        ({"free": "viele"}, "free", "unbekannte Auswahl"),
+        ({"cancelled": "egal", "text": "Reflex"}, "cancelled", "unbekannte Auswahl"),
         ({"sort": "beliebt"}, "sort", "unbekannte Sortierung &#39;beliebt&#39;"),
     ],
 )

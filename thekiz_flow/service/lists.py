@@ -61,7 +61,7 @@ def _yes_no(field: Field, value: str) -> bool | None:
     """A yes/no filter: True, False, or None (blank: either)."""
     if not value.strip():
         return None
-    return _choice(field, value, (YES, NO), "weder ja noch nein:") == YES
+    return _choice(field, value, (YES, NO), "unbekannte Auswahl") == YES
 
 
 def _day(field: Field, value: str) -> date | None:
@@ -110,18 +110,18 @@ class ListService:
     ) -> tuple[list[tuple[Training, int, int]], int]:
         store = repo.trainings
         found, total = store.search(query)
-        counts = store.counts([t.id for t in found]) if found else {}
+        # the page's offerings by their ids; an export's, all at once
+        counts = store.counts(None if query.limit is None else [t.id for t in found])
         return [(t, *counts.get(t.id, (0, 0))) for t in found], total
 
     @staticmethod
     def _training_query(search: TrainingSearch) -> Making[TrainingQuery]:
         first, last = _period(search.first, search.last)
-        free = _yes_no("free", search.free)
         checked = TrainingQuery(
             text=validate.text("text", search.text, required=False),
             first=first,
             last=last,
-            free_only=bool(free),
+            free_only=_option("free", search.free, (YES,), "unbekannte Auswahl") is not None,
             cancelled=_yes_no("cancelled", search.cancelled),
             sort=_choice("sort", search.sort, TrainingSort, UNKNOWN_SORT),
         )
