@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import asdict, fields
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from starlette.responses import Response
 
@@ -18,20 +18,23 @@ from thekiz_flow.core.paging import Page
 from thekiz_flow.web.endpoints import Context
 from thekiz_flow.web.fields import Errors, beside_fields
 
-S = TypeVar("S")
+if TYPE_CHECKING:
+    from _typeshed import DataclassInstance
+
+S = TypeVar("S", bound="DataclassInstance")
 T = TypeVar("T")
-#: A list page: its search, the page found (None: refused) and the messages of a refusal.
+#: Shows a list page: the page found (None: refused) and the messages of a refusal.
 Show = Callable[[Page[T] | None, Errors], Response]
 
 
 def search_of(ctx: Context, kind: type[S]) -> S:
     """The search of ``kind`` (a dataclass of strings) that the address asks for."""
     params = ctx.request.query_params
-    given = {f.name: params[f.name] for f in fields(kind) if f.name in params}  # type: ignore[arg-type]
+    given = {f.name: params[f.name] for f in fields(kind) if f.name in params}
     return kind(**given)
 
 
-def query_of(search: Any) -> dict[str, str]:
+def query_of(search: DataclassInstance) -> dict[str, str]:
     """The filters and order of a search, for the links of its list (without the page)."""
     return {name: value for name, value in asdict(search).items() if name != "page" and value}
 
