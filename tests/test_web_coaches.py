@@ -36,7 +36,7 @@ def test_the_coach_list(web: TestClient, service: Service, clock: FrozenClock) -
     page = web.get("/coaches")
     assert page.status_code == 200
     text = page.text
-    assert "Alle (2)" in text
+    assert "Prozessbegleitungen (2)" in text
     assert "Höchstwert 40 Stunden" in text
     assert "<th>Juni 2026</th><th>Juli 2026</th><th>August 2026</th>" in text
     assert f'<a href="/coaches/{jonas}">Jonas Winter</a>' in text

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import timedelta
+from urllib.parse import urljoin
 
 import pytest
 from starlette.testclient import TestClient
@@ -11,10 +12,10 @@ from starlette.testclient import TestClient
 from tests.cli_helpers import dump
 from tests.test_web_overview import programme
 from tests.web_helpers import assert_action_guarded, login
+from thekiz_flow.core import paging
 from thekiz_flow.core.enums import OutboxStatus, Recipient
 from thekiz_flow.core.outbox import NewMail
 from thekiz_flow.service import Service
-from thekiz_flow.service.outbox import PAGE
 
 _ROW = re.compile(r"<tr>\s*<td>(\d+)</td>")
 
@@ -51,7 +52,7 @@ def shown(html: str) -> list[int]:
 def follow(web: TestClient, html: str, label: str) -> str:
     found = re.search(rf'<a href="([^"]+)" rel="\w+">{label}', html)
     assert found is not None, f"no link {label!r}"
-    return web.get(found.group(1).replace("&amp;", "&")).text
+    return web.get(urljoin("/outbox", found.group(1).replace("&amp;", "&"))).text
 
 
 @pytest.mark.parametrize(("role", "status"), [("office", 200), ("coach", 403), ("ministry", 403)])
@@ -62,23 +63,24 @@ def test_the_outbox_per_role(web: TestClient, service: Service, role: str, statu
 
 
 def test_the_outbox_shows_the_newest_first_a_page_at_a_time(
-    web: TestClient, service: Service
+    web: TestClient, service: Service, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    mails(service, 2 * PAGE + 7)
+    monkeypatch.setattr(paging, "PAGE_SIZE", 4)
+    mails(service, 2 * 4 + 3)
     ids = sorted((r.id for r in service.outbox.rows()), reverse=True)
     login(web, "office")
     first = web.get("/outbox").text
-    assert shown(first) == ids[:PAGE]
-    assert "← neuere" not in first
-    assert f"alle</strong> ({len(ids)})" in first
-    assert f"versandt ({len(ids)})" in first
-    second = follow(web, first, "ältere")
-    assert shown(second) == ids[PAGE : 2 * PAGE]
-    third = follow(web, second, "ältere")
-    assert shown(third) == ids[2 * PAGE :]
-    assert "ältere →" not in third
-    assert shown(follow(web, third, "← neuere")) == ids[PAGE : 2 * PAGE]
-    assert shown(follow(web, second, "← neuere")) == ids[:PAGE]
+    assert shown(first) == ids[:4]
+    assert "« zurück" not in first
+    assert f"Postausgang ({len(ids)} von {len(ids)})" in first
+    assert f'<option value="sent">versandt ({len(ids)})</option>' in first
+    second = follow(web, first, "weiter")
+    assert shown(second) == ids[4:8]
+    third = follow(web, second, "weiter")
+    assert shown(third) == ids[8:]
+    assert "weiter »" not in third
+    assert shown(follow(web, third, "« zurück")) == ids[4:8]
+    assert shown(follow(web, second, "« zurück")) == ids[:4]
 
 
 def test_the_outbox_by_status(web: TestClient, service: Service) -> None:
@@ -89,7 +91,8 @@ def test_the_outbox_by_status(web: TestClient, service: Service) -> None:
     page = web.get("/outbox", params={"status": "Failed"})
     (failed,) = service.outbox.rows(OutboxStatus.FAILED)
     assert shown(page.text) == [failed.id]
-    assert 'aria-current="page"><strong>fehlgeschlagen</strong>' in page.text
+    selected = '<option value="failed" selected>fehlgeschlagen (1)</option>'
+    assert selected in web.get("/outbox", params={"status": "failed"}).text
     assert "Postfach voll" in page.text
     assert "Erinnerung &lt;Termin&gt;" in page.text
     assert "erneut senden" in page.text
@@ -104,8 +107,8 @@ def test_wrong_filters_are_german_pages(web: TestClient) -> None:
     login(web, "office")
     wrong = web.get("/outbox", params={"status": "verloren"})
     assert wrong.status_code == 400
-    assert "unbekannter Status" in wrong.text
-    assert web.get("/outbox", params={"before": "x"}).status_code == 400
+    assert "Stand: unbekannter Stand &#39;verloren&#39;" in wrong.text
+    assert web.get("/outbox", params={"page": "x"}).status_code == 400
 
 
 def test_retrying_a_failed_mail(web: TestClient, service: Service, database_url: str) -> None:

@@ -12,6 +12,7 @@ from sqlalchemy import Engine
 from tests.outbox_helpers import add_pending, leases, rows
 from tests.store.helpers import Unit, centre
 from thekiz_flow.core.enums import OutboxStatus, Recipient
+from thekiz_flow.core.lists import OutboxQuery
 from thekiz_flow.core.outbox import Claim, NewMail, Retry
 from thekiz_flow.store.outbox import ADD_CHUNK
 from thekiz_flow.store.repository import Repository
@@ -130,11 +131,15 @@ def test_pages_of_the_newest_first(unit: Unit) -> None:
         repo.outbox.add([new_mail(n) for n in range(5)], NOW)
         ids = [row.id for row in repo.outbox.find()]
     with unit() as repo:
-        newest = repo.outbox.newest
-        assert [r.id for r in newest(None, 2)] == ids[:2:-1]
-        assert [r.id for r in newest(None, 2, before=ids[3])] == [ids[2], ids[1]]
-        assert [r.id for r in newest(None, 2, after=ids[0])] == [ids[2], ids[1]]
-        assert newest(OutboxStatus.SENT, 2) == []
+
+        def page(offset: int, status: OutboxStatus | None = None) -> tuple[list[int], int]:
+            rows, total = repo.outbox.search(OutboxQuery(status, offset=offset, limit=2))
+            return [r.id for r in rows], total
+
+        assert page(0) == (ids[:2:-1], 5)
+        assert page(2) == ([ids[2], ids[1]], 5)
+        assert page(4) == ([ids[0]], 5)
+        assert page(0, OutboxStatus.SENT) == ([], 0)
 
 
 def test_claims_take_the_due_rows_first_come_first_served(unit: Unit, engine: Engine) -> None:

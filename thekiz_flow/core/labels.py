@@ -1,6 +1,6 @@
 """German names of activity kinds, statuses, roles, steps and enrolments, as people read them."""
 
-from thekiz_flow.core.enums import ActivityKind, ActivityStatus, OutboxStatus, Role
+from thekiz_flow.core.enums import ActivityKind, ActivityStatus, OutboxStatus, Recipient, Role
 
 KIND_NAMES = {
     ActivityKind.COACHING: "Begleittermin",
@@ -31,6 +31,38 @@ ROLE_NAMES = {
     Role.COACH: "Prozessbegleitung",
     Role.MINISTRY: "Ministerium",
 }
+#: Whom a message of the outbox is for, as the office names them.
+RECIPIENT_NAMES = {
+    Recipient.CENTRE: "Einrichtung",
+    Recipient.COACH: ROLE_NAMES[Role.COACH],
+    Recipient.OFFICE: ROLE_NAMES[Role.OFFICE],
+    Recipient.MINISTRY: ROLE_NAMES[Role.MINISTRY],
+}
+#: What a message of the outbox is, by the rule that wrote it: the reminders of
+#: workflows/thekiz.toml and the messages of the service itself.
+MAIL_KIND_NAMES = {
+    "session_upcoming": "Hinweis auf einen Begleittermin",
+    "session_unrecorded": "Begleittermin nicht erfasst",
+    "session_unrecorded_office": "Begleittermin nicht erfasst (an die Fachstelle)",
+    "visit_upcoming": "Hinweis auf einen Einrichtungsbesuch",
+    "training_deadline": "Anmeldefrist einer Fortbildung",
+    "training_cancelled": "Absage einer Fortbildung",
+    "eligible": "nächster Schritt möglich",
+    "budget_80": "Budget zu 80 % verbraucht",
+    "budget_100": "Budget verbraucht",
+    "renewal_due": "Verlängerung fällig",
+    "stage_changed": "Stufenwechsel",
+    "delivery_failed": "Versand fehlgeschlagen",
+    "digest": "Jahresbericht",
+    "overview": "Monatsübersicht",
+}
+OTHER_MAIL = "sonstige Nachricht"  # a rule of another workflow, not named above
+
+
+def mail_kind_name(rule: str) -> str:
+    return MAIL_KIND_NAMES.get(rule, OTHER_MAIL)
+
+
 # The triggers of workflows/thekiz.toml; another workflow's triggers show as they are named.
 TRIGGER_NAMES = {
     "admit": "Aufnahme in die Basisbegleitung",

@@ -20,6 +20,7 @@ from thekiz_flow.mail.delivery import Backend
 from thekiz_flow.service.digest import DigestService
 from thekiz_flow.service.feeds import FeedService
 from thekiz_flow.service.lifecycle import Eligibility, LifecycleService
+from thekiz_flow.service.lists import ListService
 from thekiz_flow.service.outbox import OutboxService
 from thekiz_flow.service.overview import OverviewService
 from thekiz_flow.service.planning import PlanningService
@@ -62,6 +63,7 @@ class Service:
         self.trainings = TrainingService(runtime)
         self.reminders = ReminderService(runtime)
         self.outbox = OutboxService(runtime)
+        self.lists = ListService(runtime)
         self.overview = OverviewService(runtime, self.lifecycle)
         self.digest = DigestService(runtime, self.overview)
         self.ticks = TickService(runtime, self.planning, self.reminders, self.outbox, self.digest)

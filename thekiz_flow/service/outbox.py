@@ -20,7 +20,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import cached_property
 
-from thekiz_flow.core import validate
 from thekiz_flow.core.enums import DeliveryStatus, OutboxStatus, Recipient
 from thekiz_flow.core.errors import InvalidInput
 from thekiz_flow.core.ids import unknown
@@ -31,7 +30,6 @@ from thekiz_flow.mail.delivery import Backend, Outcome, make_backend
 from thekiz_flow.service.runtime import Runtime
 from thekiz_flow.store.outbox import OutboxStore
 
-PAGE = 50  # messages on a page of the outbox
 MAX_ATTEMPTS = 8  # per round: a manual retry of a failed message starts another round
 NOTICE_RULE = "delivery_failed"
 CLOCK_SKEW = 0.5  # seconds the clocks of dispatchers sharing a database may be apart
@@ -52,17 +50,6 @@ class DispatchReport:
         self.sent += other.sent
         self.retried += other.retried
         self.failed += other.failed
-
-
-@dataclass(frozen=True)
-class OutboxPage:
-    """One page of the outbox, the newest first, and whether there are more either side."""
-
-    status: OutboxStatus | None  # None: every message
-    rows: list[OutboxRow]
-    counts: dict[OutboxStatus, int]  # messages per status, of the whole outbox
-    newer: bool
-    older: bool
 
 
 class Hold:
@@ -213,26 +200,10 @@ class OutboxService:
         with self.rt.unit() as repo:
             return repo.outbox.find(status)
 
-    def page(
-        self,
-        status: str | None = None,
-        before: int | None = None,
-        after: int | None = None,
-        size: int = PAGE,
-    ) -> OutboxPage:
-        """``size`` messages (of ``status``), the newest first: older than message ``before``
-        or, a page back, newer than message ``after``."""
-        wanted = None
-        if status is not None:
-            wanted = validate.choice("status", status, OutboxStatus, "unbekannter Status")
+    def counts(self) -> dict[OutboxStatus, int]:
+        """How many messages there are of each status."""
         with self.rt.unit() as repo:
-            store = repo.outbox
-            rows = store.newest(wanted, size + 1, before, None if before else after)
-            counts = store.counts()
-        if after is not None and before is None:
-            return OutboxPage(wanted, rows[-size:], counts, newer=len(rows) > size, older=True)
-        newer = before is not None
-        return OutboxPage(wanted, rows[:size], counts, newer=newer, older=len(rows) > size)
+            return repo.outbox.counts()
 
     def due(self) -> int:
         """How many messages a dispatch now would send."""

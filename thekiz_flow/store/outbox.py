@@ -32,8 +32,10 @@ from sqlalchemy import (
 from sqlalchemy.dialects import postgresql, sqlite
 
 from thekiz_flow.core.enums import OutboxStatus, Recipient
+from thekiz_flow.core.lists import OutboxQuery
 from thekiz_flow.core.model import Mail
 from thekiz_flow.core.outbox import Claim, NewMail, OutboxRow, Retry
+from thekiz_flow.store.list_queries import OUTBOX_LISTED, outbox_order, outbox_where, paged
 from thekiz_flow.store.tables import OUTBOX_KEY_LENGTH, outbox, state
 
 # Mails per INSERT of ``OutboxStore.add``: all it holds at once. Larger chunks were no faster.
@@ -240,25 +242,12 @@ class OutboxStore:
             stmt = stmt.limit(limit)
         return [_row(r) for r in self.conn.execute(stmt)]
 
-    def newest(
-        self,
-        status: OutboxStatus | None,
-        limit: int,
-        before: int | None = None,
-        after: int | None = None,
-    ) -> list[OutboxRow]:
-        """Up to ``limit`` messages, the newest first: older than ``before``, or the oldest
-        ``limit`` newer than ``after`` (a page back), walking the primary key."""
-        c = outbox.c
-        stmt = select(outbox).limit(limit)
-        if status is not None:
-            stmt = stmt.where(c.status == status)
-        if after is not None:
-            rows = self.conn.execute(stmt.where(c.id > after).order_by(c.id)).all()
-            return [_row(r) for r in reversed(rows)]
-        if before is not None:
-            stmt = stmt.where(c.id < before)
-        return [_row(r) for r in self.conn.execute(stmt.order_by(c.id.desc()))]
+    def search(self, query: OutboxQuery) -> tuple[list[OutboxRow], int]:
+        """One page of the messages the query finds (without their texts), in its order,
+        and how many it finds."""
+        stmt = outbox_where(query, select(*OUTBOX_LISTED))
+        rows, total = paged(self.conn, stmt, outbox_order(query.sort), query.offset, query.limit)
+        return [_row(r) for r in rows], total
 
     def count(self, status: OutboxStatus) -> int:
         """How many messages there are of ``status`` (through the index by status)."""

@@ -14,6 +14,7 @@ from sqlalchemy import Connection, Row, Select, bindparam, func, insert, or_, se
 
 from thekiz_flow.core.enums import ActivityKind, ActivityStatus
 from thekiz_flow.core.history import Step
+from thekiz_flow.core.lists import CoachQuery
 from thekiz_flow.core.model import (
     Activity,
     Centre,
@@ -28,6 +29,7 @@ from thekiz_flow.store.activities import ActivityStore, activity_from_row, chunk
 from thekiz_flow.store.centre_query import order, where
 from thekiz_flow.store.digest_queries import DigestQueries
 from thekiz_flow.store.feeds import FeedStore
+from thekiz_flow.store.list_queries import coach_order, coach_where, coaches_with_centres, paged
 from thekiz_flow.store.outbox import OutboxStore
 from thekiz_flow.store.simulation import SimulationMark
 from thekiz_flow.store.tables import (
@@ -165,6 +167,14 @@ class Repository:
 
     def coaches(self) -> list[Coach]:
         return [_coach(r) for r in self.conn.execute(select(coaches).order_by(coaches.c.id))]
+
+    def find_coaches(self, query: CoachQuery) -> tuple[list[tuple[Coach, int]], int]:
+        """One page of the coaches the query finds, each with their number of centres, in
+        its order, and how many it finds."""
+        listed, assigned = coaches_with_centres()
+        order = coach_order(query.sort, assigned)
+        rows, total = paged(self.conn, coach_where(query, listed), order, query.offset, query.limit)
+        return [(_coach(r), int(r.assigned)) for r in rows], total
 
     def update_coach(self, coach_id: int, values: Mapping[str, object]) -> None:
         """New values of a coach's columns (name, email, rate, active)."""

@@ -15,8 +15,10 @@ from typing import Any
 from sqlalchemy import Connection, Row, delete, func, insert, select, update
 
 from thekiz_flow.core.enums import ActivityKind, ActivityStatus
+from thekiz_flow.core.lists import TrainingQuery
 from thekiz_flow.core.model import Activity, NewTraining, Training
 from thekiz_flow.store.activities import REVISED, STATUS_OF, activity_from_row, chunks
+from thekiz_flow.store.list_queries import paged, training_order, training_where
 from thekiz_flow.store.tables import activities, centres, trainings
 
 
@@ -68,6 +70,12 @@ class TrainingStore:
         if first is not None:
             stmt = stmt.where(trainings.c.date >= first)
         return [_training(r) for r in self.conn.execute(stmt)]
+
+    def search(self, query: TrainingQuery) -> tuple[list[Training], int]:
+        """One page of the catalogue the query finds, in its order, and how many it finds."""
+        stmt = training_where(query, select(trainings))
+        rows, total = paged(self.conn, stmt, training_order(query.sort), query.offset, query.limit)
+        return [_training(r) for r in rows], total
 
     def update(self, training_id: int, row: NewTraining, now: datetime) -> None:
         """New title, date, place and capacity; its enrolments move to the new date."""

@@ -9,7 +9,9 @@ from typing import Any
 from sqlalchemy import Connection, Row, delete, func, insert, or_, select, update
 
 from thekiz_flow.core.enums import Role
+from thekiz_flow.core.lists import UserQuery
 from thekiz_flow.core.users import User, WebSession
+from thekiz_flow.store.list_queries import paged, user_order, user_where
 from thekiz_flow.store.tables import coaches, sign_in_attempts, users, web_sessions
 
 
@@ -44,6 +46,12 @@ class UserStore:
 
     def all(self) -> list[User]:
         return [_user(r) for r in self.conn.execute(select(users).order_by(users.c.id))]
+
+    def search(self, query: UserQuery) -> tuple[list[User], int]:
+        """One page of the users the query finds, in its order, and how many it finds."""
+        stmt = user_where(query, select(users))
+        rows, total = paged(self.conn, stmt, user_order(query.sort), query.offset, query.limit)
+        return [_user(r) for r in rows], total
 
     def set_disabled(self, user_id: int, disabled: bool) -> None:
         self.conn.execute(update(users).where(users.c.id == user_id).values(disabled=disabled))

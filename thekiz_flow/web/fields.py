@@ -16,7 +16,9 @@ from thekiz_flow.core.errors import Field, InvalidInput, Refused, UserError
 
 #: The German label of each field a page or form may name.
 LABELS: dict[Field, str] = {
+    "active": "Stand",
     "all_in_stage": "alle in der Stufe",
+    "cancelled": "abgesagt",
     "capacity": "Plätze",
     "carrier": "Träger",
     "centre": "Einrichtung",
@@ -29,11 +31,14 @@ LABELS: dict[Field, str] = {
     "due": "Auswahl",
     "email": "E-Mail",
     "file": "Datei",
+    "first": "von",
     "force": "Bedingungen übergehen",
+    "free": "freie Plätze",
     "from": "Erster Schließtag",
     "hours": "Stunden",
     "id": "Nummer",
     "kind": "Art",
+    "last": "bis",
     "month": "Monat",
     "name": "Name",
     "new": "Neues Passwort",

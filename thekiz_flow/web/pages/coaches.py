@@ -21,9 +21,15 @@ from starlette.routing import Route
 from thekiz_flow.core import german
 from thekiz_flow.core.enums import Role
 from thekiz_flow.core.errors import InvalidInput
+from thekiz_flow.core.lists import NO, YES, CoachSearch, CoachSort
+from thekiz_flow.core.paging import Page
+from thekiz_flow.digest.tables import Kind
+from thekiz_flow.service.lists import CoachRow
 from thekiz_flow.web.auth import READERS
 from thekiz_flow.web.endpoints import Context, action, page
+from thekiz_flow.web.export import Export, export_routes
 from thekiz_flow.web.fields import Errors, beside_fields
+from thekiz_flow.web.lists import query_of, search_of, shown
 from thekiz_flow.web.state import NavItem
 
 LIST_MONTHS = 3  # months of the load in the list, from this one
@@ -31,6 +37,24 @@ PATH = "/coaches"
 NEW = PATH + "/new"
 COACH_FIELDS = ("name", "email", "rate")
 UNCONFIRMED = "Häkchen setzen"
+SORT_NAMES = {
+    CoachSort.NAME: "Name (A–Z)",
+    CoachSort.NAME_DESC: "Name (Z–A)",
+    CoachSort.RATE: "Honorar (niedrigstes zuerst)",
+    CoachSort.RATE_DESC: "Honorar (höchstes zuerst)",
+    CoachSort.CENTRES: "Einrichtungen (wenigste zuerst)",
+    CoachSort.CENTRES_DESC: "Einrichtungen (meiste zuerst)",
+}
+ACTIVE_OPTIONS = [(YES, "aktiv"), (NO, "deaktiviert")]
+#: The columns of the export: German titles, and the kind of each.
+COLUMNS: tuple[tuple[str, Kind], ...] = (
+    ("Nr.", "int"),
+    ("Name", "text"),
+    ("E-Mail", "text"),
+    ("Honorar je Stunde (€)", "euro"),
+    ("Einrichtungen", "int"),
+    ("Stand", "text"),
+)
 
 
 def coach_path(coach_id: int) -> str:
@@ -45,16 +69,37 @@ def _coach_id(ctx: Context) -> int:
 
 @page(*READERS)
 def coaches(ctx: Context) -> Response:
-    service = ctx.service
-    reports = [service.overview.coach_report(c.id) for c in service.registry.coaches()]
-    return ctx.render(
-        "web/coaches.html.j2",
-        title="Prozessbegleitungen",
-        rows=[(r.coach, r.centres, r.load[:LIST_MONTHS]) for r in reports],
-        months=[m.month for m in reports[0].load[:LIST_MONTHS]] if reports else [],
-        maximum=service.workflow.coach_max_hours_per_month,
-        office=ctx.user.role == Role.OFFICE,
-    )
+    search = search_of(ctx, CoachSearch)
+    office = ctx.user.role == Role.OFFICE
+
+    def show(found: Page[CoachRow] | None, errors: Errors) -> Response:
+        rows = found.items if found else []
+        return ctx.render(
+            "web/coaches.html.j2",
+            400 if errors else 200,
+            title="Prozessbegleitungen",
+            found=found,
+            months=[m.month for m in rows[0].load] if rows else [],
+            maximum=ctx.service.workflow.coach_max_hours_per_month,
+            office=office,
+            search=search,
+            query=query_of(search),
+            errors=errors,
+            options={"active": ACTIVE_OPTIONS, "sort": list(SORT_NAMES.items())},
+        )
+
+    return shown(lambda: ctx.service.lists.coaches(search, LIST_MONTHS), show)
+
+
+def _export(ctx: Context) -> Export:
+    found = ctx.service.lists.all_coaches(search_of(ctx, CoachSearch))
+    rows = [
+        (c.id, c.name, c.email, c.rate, centres, "aktiv" if c.active else "deaktiviert")
+        for c, centres in found
+    ]
+    name = f"prozessbegleitungen-{ctx.service.runtime.today().isoformat()}"
+    titles, kinds = zip(*COLUMNS, strict=True)
+    return Export(name, titles, kinds, rows)
 
 
 @page(*READERS)
@@ -175,6 +220,7 @@ def activate(ctx: Context) -> Response:
 
 routes = [
     Route(PATH, coaches, methods=["GET"]),
+    *export_routes(PATH, _export, Role.OFFICE),
     Route(NEW, new_form, methods=["GET"]),
     Route(NEW, add, methods=["POST"]),
     Route(PATH + "/{coach_id:id}", coach, methods=["GET"]),

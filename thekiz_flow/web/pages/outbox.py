@@ -1,64 +1,118 @@
-"""The outbox: every message with its status, the newest first, a page at a time; one
-message's text; retrying; sending what is due now (after a confirmation that says how many);
+"""The outbox: the messages, filtered (status, recipient, kind, address or subject, due
+days), the newest or the oldest first, a page at a time, and as a file without their texts;
+one message's text; retrying; sending what is due now (after a confirmation that says how many);
 the reminders the next days would send."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from urllib.parse import urlencode
 
 from starlette.responses import Response
 from starlette.routing import Route
 
-from thekiz_flow.core import validate
+from thekiz_flow.core import german, validate
 from thekiz_flow.core.enums import OutboxStatus, Role
 from thekiz_flow.core.errors import InvalidInput
-from thekiz_flow.core.ids import parse_id
-from thekiz_flow.core.labels import OUTBOX_STATUS_NAMES, ROLE_NAMES
+from thekiz_flow.core.labels import (
+    MAIL_KIND_NAMES,
+    OUTBOX_STATUS_NAMES,
+    RECIPIENT_NAMES,
+    mail_kind_name,
+)
+from thekiz_flow.core.lists import OutboxSearch, OutboxSort
+from thekiz_flow.core.outbox import OutboxRow
+from thekiz_flow.core.paging import Page
+from thekiz_flow.digest.tables import Kind
 from thekiz_flow.web.auth import here, safe_next
 from thekiz_flow.web.endpoints import Context, action, page
+from thekiz_flow.web.export import Export, export_routes
 from thekiz_flow.web.fields import Errors, beside_fields, described
+from thekiz_flow.web.lists import query_of, search_of, shown
 from thekiz_flow.web.state import NavItem
 
 PATH = "/outbox"
 DAYS = 30  # the reminder preview's default
 MAX_DAYS = 366
 UNCONFIRMED = "bitte bestätigen Sie den Versand"
-# Who a message is for, as the outbox page names the role.
-RECIPIENT_NAMES = {
-    "centre": "Einrichtung",
-    "coach": ROLE_NAMES[Role.COACH],
-    "office": ROLE_NAMES[Role.OFFICE],
-    "ministry": ROLE_NAMES[Role.MINISTRY],
-}
+SORT_NAMES = {OutboxSort.NEWEST: "neueste zuerst", OutboxSort.OLDEST: "älteste zuerst"}
+#: The columns of the export (no texts of the messages): German titles, and their kinds.
+COLUMNS: tuple[tuple[str, Kind], ...] = (
+    ("Nr.", "int"),
+    ("fällig", "text"),
+    ("Stand", "text"),
+    ("Art", "text"),
+    ("Empfänger", "text"),
+    ("Adresse", "text"),
+    ("Betreff", "text"),
+    ("Versuche", "int"),
+    ("letzter Fehler", "text"),
+    ("versandt", "text"),
+)
 
 
-def _number(ctx: Context, name: str) -> int | None:
-    value = ctx.request.query_params.get(name)
-    return None if value is None else parse_id(name, "outbox", value)
-
-
-def link(status: OutboxStatus | None, **where: int) -> str:
-    """The outbox page of ``status`` (None: every message), e.g. older than ``before``."""
-    query = urlencode({**({"status": status} if status else {}), **where})
-    return f"{PATH}?{query}" if query else PATH
+def link(status: OutboxStatus | None) -> str:
+    """The outbox page of ``status`` (None: every message)."""
+    return f"{PATH}?{urlencode({'status': status})}" if status else PATH
 
 
 @page(Role.OFFICE)
 def outbox(ctx: Context) -> Response:
-    wanted = ctx.request.query_params.get("status") or None
-    shown = ctx.service.outbox.page(wanted, _number(ctx, "before"), _number(ctx, "after"))
-    rows, status = shown.rows, shown.status
-    return ctx.render(
-        "web/outbox.html.j2",
-        title="Postausgang",
-        shown=shown,
-        statuses=OUTBOX_STATUS_NAMES,
-        total=sum(shown.counts.values()),
-        here=here(ctx.request),
-        newer=link(status, after=rows[0].id) if shown.newer and rows else None,
-        older=link(status, before=rows[-1].id) if shown.older and rows else None,
-        link=link,
-    )
+    search = search_of(ctx, OutboxSearch)
+
+    def show(found: Page[OutboxRow] | None, errors: Errors) -> Response:
+        counts = ctx.service.outbox.counts()
+        return ctx.render(
+            "web/outbox.html.j2",
+            400 if errors else 200,
+            title="Postausgang",
+            found=found,
+            search=search,
+            query=query_of(search),
+            errors=errors,
+            statuses=OUTBOX_STATUS_NAMES,
+            recipients=RECIPIENT_NAMES,
+            kind_name=mail_kind_name,
+            options={
+                "status": [
+                    (s, f"{name} ({counts.get(s, 0)})") for s, name in OUTBOX_STATUS_NAMES.items()
+                ],
+                "role": list(RECIPIENT_NAMES.items()),
+                "kind": sorted(MAIL_KIND_NAMES.items(), key=lambda item: item[1].casefold()),
+                "sort": list(SORT_NAMES.items()),
+            },
+            total=sum(counts.values()),
+            here=here(ctx.request),
+        )
+
+    return shown(lambda: ctx.service.lists.outbox(search), show)
+
+
+def _export(ctx: Context) -> Export:
+    found = ctx.service.lists.all_outbox(search_of(ctx, OutboxSearch))
+    zone = ctx.service.zone
+
+    def local(moment: datetime | None) -> str | None:
+        return None if moment is None else german.date_time(moment, zone)
+
+    rows = [
+        (
+            r.id,
+            local(r.due_at),
+            OUTBOX_STATUS_NAMES[r.status],
+            mail_kind_name(r.rule),
+            RECIPIENT_NAMES[r.role],
+            r.recipient,
+            r.subject,
+            r.attempts,
+            r.last_error,
+            local(r.sent_at),
+        )
+        for r in found
+    ]
+    name = f"postausgang-{ctx.service.runtime.today().isoformat()}"
+    titles, kinds = zip(*COLUMNS, strict=True)
+    return Export(name, titles, kinds, rows)
 
 
 @action(Role.OFFICE)
@@ -144,6 +198,7 @@ def reminders(ctx: Context) -> Response:
 
 routes = [
     Route(PATH, outbox, methods=["GET"]),
+    *export_routes(PATH, _export, Role.OFFICE),
     Route(PATH + "/send", send_form, methods=["GET"]),
     Route(PATH + "/send", send, methods=["POST"]),
     Route(PATH + "/reminders", reminders, methods=["GET"]),

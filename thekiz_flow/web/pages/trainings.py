@@ -30,11 +30,12 @@ from thekiz_flow.service.trainings import Enrolment
 from thekiz_flow.web.auth import READERS
 from thekiz_flow.web.endpoints import Context, Endpoint, action, page
 from thekiz_flow.web.fields import Errors, beside_fields
+from thekiz_flow.web.pages import training_list
+from thekiz_flow.web.pages.training_list import NEW_FIELDS, catalogue_page
 from thekiz_flow.web.state import NavItem
 
 TRAININGS = "/trainings"
 MATCHES = 20  # centres shown for a search
-NEW_FIELDS = ("kind", "title", "date", "place", "capacity")
 EDIT_FIELDS = ("title", "date", "place", "capacity")
 MAX_UPLOAD = 2_000_000  # bytes of an import file
 UNCONFIRMED = "bitte bestätigen Sie die Absage"
@@ -73,34 +74,6 @@ def sections(enrolments: Sequence[Enrolment]) -> list[tuple[str, list[Enrolment]
     return [(ENROLMENT_NAMES[s], [e for e in enrolments if e.status == s]) for s in STATES]
 
 
-@page(*READERS)
-def catalogue(ctx: Context) -> Response:
-    return _catalogue(ctx)
-
-
-def _catalogue(
-    ctx: Context,
-    typed: dict[str, str] | None = None,
-    errors: Errors | None = None,
-    import_errors: Errors | None = None,
-) -> Response:
-    """The catalogue; for the office with the forms to add and import, after a refusal
-    with the message beside its field and what was typed."""
-    kinds = ctx.service.workflow.training_kinds
-    return ctx.render(
-        "web/trainings.html.j2",
-        400 if errors or import_errors else 200,
-        title="Fortbildungen",
-        trainings=ctx.service.trainings.find(),
-        kinds=kinds,
-        kind_options=list(kinds.items()),
-        office=ctx.user.role == Role.OFFICE,
-        typed=typed or dict.fromkeys(NEW_FIELDS, ""),
-        errors=errors or {},
-        import_errors=import_errors or {},
-    )
-
-
 @action(Role.OFFICE)
 def add(ctx: Context) -> Response:
     typed = {name: ctx.text(name) for name in NEW_FIELDS}
@@ -111,7 +84,7 @@ def add(ctx: Context) -> Response:
             f"{TRAININGS}/{made}", f"Fortbildung {typed['title'].strip()} angelegt."
         )
 
-    return beside_fields(change, lambda errors: _catalogue(ctx, typed, errors))
+    return beside_fields(change, lambda errors: catalogue_page(ctx, typed, errors))
 
 
 def _upload_name(upload: UploadFile) -> str:
@@ -144,7 +117,7 @@ def import_file(ctx: Context) -> Response:
                 raise InvalidInput(refused.field, message, refused.refers) from None
         return ctx.redirect(TRAININGS, f"{len(made)} Fortbildungen importiert.")
 
-    return beside_fields(change, lambda errors: _catalogue(ctx, import_errors=errors))
+    return beside_fields(change, lambda errors: catalogue_page(ctx, import_errors=errors))
 
 
 def _training_id(ctx: Context) -> int:
@@ -345,7 +318,7 @@ def _training_route(name: str, handler: Endpoint) -> Route:
 
 
 routes = [
-    Route(TRAININGS, catalogue, methods=["GET"]),
+    *training_list.routes,
     Route(f"{TRAININGS}/new", add, methods=["POST"]),
     Route(f"{TRAININGS}/import", import_file, methods=["POST"]),
     Route(f"{TRAININGS}/{{training_id:id}}", training, methods=["GET"]),

@@ -17,10 +17,15 @@ from thekiz_flow.core.enums import Role
 from thekiz_flow.core.errors import InvalidInput
 from thekiz_flow.core.ids import unknown
 from thekiz_flow.core.labels import ROLE_NAMES
+from thekiz_flow.core.lists import NO, YES, UserSearch, UserSort
+from thekiz_flow.core.paging import Page
 from thekiz_flow.core.users import User
+from thekiz_flow.digest.tables import Kind
 from thekiz_flow.service.users import MIN_PASSWORD, NEW_PASSWORD, PASSWORD
 from thekiz_flow.web.endpoints import Context, action, page
+from thekiz_flow.web.export import Export, export_routes
 from thekiz_flow.web.fields import Errors, beside_fields
+from thekiz_flow.web.lists import query_of, search_of, shown
 from thekiz_flow.web.pages.account import NOT_REPEATED, new_password
 from thekiz_flow.web.state import NavItem
 
@@ -28,6 +33,22 @@ PATH = "/users"
 NEW = PATH + "/new"
 NEW_FIELDS = ("email", "role", "coach")
 UNCONFIRMED = "Häkchen setzen"
+SORT_NAMES = {
+    UserSort.EMAIL: "E-Mail (A–Z)",
+    UserSort.EMAIL_DESC: "E-Mail (Z–A)",
+    UserSort.ROLE: "Rolle",
+    UserSort.CREATED_DESC: "zuletzt angelegt zuerst",
+    UserSort.CREATED: "zuerst angelegt zuerst",
+}
+STATE_OPTIONS = [(YES, "aktiv"), (NO, "gesperrt")]
+#: The columns of the export: German titles, and the kind of each.
+COLUMNS: tuple[tuple[str, Kind], ...] = (
+    ("Nr.", "int"),
+    ("E-Mail", "text"),
+    ("Rolle", "text"),
+    ("angelegt", "date"),
+    ("Stand", "text"),
+)
 OWN = "Den eigenen Zugang ändern Sie hier nicht, sondern unter „Mein Zugang“."
 
 
@@ -60,7 +81,46 @@ def _confirmed(ctx: Context) -> None:
 
 @page(Role.OFFICE)
 def users(ctx: Context) -> Response:
-    return ctx.render("web/users.html.j2", title="Zugänge", accounts=ctx.service.users.all())
+    search = search_of(ctx, UserSearch)
+
+    def show(found: Page[User] | None, errors: Errors) -> Response:
+        return ctx.render(
+            "web/users.html.j2",
+            400 if errors else 200,
+            title="Zugänge",
+            found=found,
+            search=search,
+            query=query_of(search),
+            errors=errors,
+            options={
+                "role": list(ROLE_NAMES.items()),
+                "active": STATE_OPTIONS,
+                "sort": list(SORT_NAMES.items()),
+            },
+        )
+
+    return shown(lambda: ctx.service.lists.users(search), show)
+
+
+def _export(ctx: Context) -> Export:
+    found = ctx.service.lists.all_users(search_of(ctx, UserSearch))
+    rows = [
+        (
+            u.id,
+            u.email,
+            ROLE_NAMES[u.role],
+            u.created_at.astimezone(ctx.service.zone).date(),
+            _state(u),
+        )
+        for u in found
+    ]
+    name = f"zugaenge-{ctx.service.runtime.today().isoformat()}"
+    titles, kinds = zip(*COLUMNS, strict=True)
+    return Export(name, titles, kinds, rows)
+
+
+def _state(account: User) -> str:
+    return "gesperrt" if account.disabled else "aktiv"
 
 
 def _new_form(ctx: Context, typed: dict[str, str], errors: Errors | None = None) -> Response:
@@ -141,6 +201,7 @@ def enable(ctx: Context) -> Response:
 
 routes = [
     Route(PATH, users, methods=["GET"]),
+    *export_routes(PATH, _export, Role.OFFICE),
     Route(NEW, new_form, methods=["GET"]),
     Route(NEW, add, methods=["POST"]),
     Route(PATH + "/{user_id:id}", user, methods=["GET"]),
