@@ -405,6 +405,4 @@ def test_another_visit_s_centre_is_found_by_name(
     assert ">Rundgang</textarea>" in refused.text
     assert dump(database_url) == before
     done = web.post("/visits", data={**data, "date": TODAY.isoformat(), "note": ""})
-    assert f"Einrichtungsbesuch bei Einrichtung {ids['ahorn']} am 15.06.2026 erfasst." in (
-        done.text
-    )
+    assert "Einrichtungsbesuch bei Haus Ahorn (Gotha) am 15.06.2026 erfasst." in (done.text)
