@@ -156,10 +156,7 @@ def test_ticks_that_stop_tell_the_office_once_and_once_when_they_run_again(
     assert watch.watch() == []
     clock.advance(timedelta(minutes=2))
     (alarm,) = watch.watch()
-    assert (
-        alarm
-        == f"Warnung: thekiz-flow arbeitet seit {last.astimezone(BERLIN).strftime('%d.%m.%Y %H:%M')} nicht mehr"
-    )
+    assert alarm == "Warnung: thekiz-flow arbeitet seit 15.06.2026 12:00 nicht mehr"
     for _ in range(3):  # later checks, another process, a restart: nothing more
         clock.advance(timedelta(minutes=10))
         assert watch.watch() == []

@@ -13,8 +13,8 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import Engine, inspect, text
 
-from thekiz_flow.store.engine import make_engine
 from thekiz_flow.core.errors import NotInitialised
+from thekiz_flow.store.engine import make_engine
 from thekiz_flow.store.migrate import (
     alembic_config,
     current_revision,
