@@ -48,7 +48,9 @@ def watchdog_mails(engine: Engine) -> list[tuple[str, str, str]]:
         outbox.c.rule == "watchdog"
     )
     with engine.connect() as connection:
-        return [tuple(r) for r in connection.execute(stmt.order_by(outbox.c.id))]  # type: ignore[misc]
+        return [
+            (r.key, r.subject, r.status) for r in connection.execute(stmt.order_by(outbox.c.id))
+        ]
 
 
 # ---------------------------------------------------------------------- /healthz, /metrics
