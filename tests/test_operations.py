@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import threading
 from collections.abc import Iterator
-from datetime import UTC, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, select, text, update
 from starlette.testclient import TestClient
 
+from tests.cli_helpers import Run
 from tests.conftest import BERLIN
 from tests.web_helpers import SECRET_KEY, USERS
 from thekiz_flow.cli import runtime as cli_runtime
@@ -25,7 +27,8 @@ from thekiz_flow.core.outbox import NewMail
 from thekiz_flow.service import Service
 from thekiz_flow.service.operations import OperationsService
 from thekiz_flow.store.engine import make_engine
-from thekiz_flow.store.tables import outbox
+from thekiz_flow.store.migrate import head_revision
+from thekiz_flow.store.tables import outbox, state
 from thekiz_flow.web import create_app
 from thekiz_flow.workflow.config import (
     MailSettings,
@@ -291,7 +294,7 @@ def test_run_logs_each_tick_as_one_json_line(
     assert [r["outcome"] for r in ticks] == ["ok", "failed"]
     assert ticks[0]["level"] == "info"
     assert ticks[0]["seconds"] >= 0
-    assert ticks[0]["message"].startswith("Durchlauf (")
+    assert ticks[0]["message"].startswith("Durchlauf: ")
     assert "mails_sent" in ticks[0]
     assert ticks[1]["reason"] == "RuntimeError: Verbindung\nverloren"
     assert ticks[1]["message"] == "Durchlauf fehlgeschlagen: RuntimeError: Verbindung verloren"
@@ -328,3 +331,52 @@ def test_the_settings_of_operations(tmp_path: Path) -> None:
     path.write_text('[metrics]\ntoken = "geheim"\n', encoding="utf-8")
     with pytest.raises(ConfigError, match="nur über die Umgebung"):
         load_settings(path, {})
+
+
+# ---------------------------------------------------------------------- the command line
+def test_init_run_and_serve_refuse_a_database_newer_than_the_code(
+    ready: Run, engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with engine.begin() as connection:
+        connection.execute(text("UPDATE alembic_version SET version_num = '9999'"))
+    monkeypatch.setattr("uvicorn.run", lambda *args, **kwargs: pytest.fail("started"))
+    monkeypatch.setattr(cli_runtime, "run_forever", lambda *args: pytest.fail("started"))
+    for command in (["init"], ["run"], ["serve"], ["tick"]):
+        refused = ready(*command)
+        assert (refused.code, refused.err) == (
+            2,
+            f"Fehler: Datenbankschema 9999 ist neuer als diese Version von thekiz-flow "
+            f"(sie kennt bis {head_revision()}): bitte thekiz-flow aktualisieren\n",
+        ), command
+
+
+def test_serve_takes_a_number_of_workers(ready: Run, monkeypatch: pytest.MonkeyPatch) -> None:
+    started: dict[str, object] = {}
+    monkeypatch.setattr("uvicorn.run", lambda app, **kwargs: started.update(app=app, **kwargs))
+    monkeypatch.setenv("THEKIZ_FLOW_SECRET_KEY", "-")  # undone after the test: serve sets it
+    monkeypatch.delenv("THEKIZ_FLOW_SECRET_KEY")
+    assert ready("serve", "--workers", "0").err == (
+        "Fehler: --workers: zwischen 1 und 32, nicht 0\n"
+    )
+    assert ready("serve", "--workers", "zwei").code == 2
+    assert ready("serve", "--workers", "3").code == 0
+    assert started["app"] == "thekiz_flow.cli.web:worker_pages"
+    assert (started["workers"], started["factory"]) == (3, True)
+    assert len(os.environ["THEKIZ_FLOW_SECRET_KEY"]) >= 32  # the same key for every worker
+
+
+def test_the_watchdog_command_tells_the_office_once(ready: Run, engine: Engine) -> None:
+    assert ready("tick").code == 0
+    assert ready("watchdog").out == "Nichts zu melden.\n"
+    two_hours_ago = datetime.now(UTC) - timedelta(hours=2)
+    with engine.begin() as connection:  # the last good tick, two hours back
+        connection.execute(update(state).where(state.c.name == "tick_ok").values(at=two_hours_ago))
+    since = two_hours_ago.astimezone(BERLIN).strftime("%d.%m.%Y %H:%M")
+    assert ready("watchdog").out == (
+        f"An die Fachstelle: Warnung: thekiz-flow arbeitet seit {since} nicht mehr\n"
+    )
+    assert ready("watchdog").out == "Nichts zu melden.\n"
+    assert ready("tick").code == 0
+    assert ready("watchdog").out == "An die Fachstelle: Entwarnung: thekiz-flow arbeitet wieder\n"
+    assert ready("watchdog").out == "Nichts zu melden.\n"
+    assert len(watchdog_mails(engine)) == 2

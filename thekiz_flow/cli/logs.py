@@ -8,6 +8,7 @@ import logging
 from datetime import UTC, datetime
 
 TEXT_FORMAT = "%(asctime)s %(levelname)s %(message)s"
+HANDLER = "thekiz_flow"  # the name of our handler: configured again, it replaces itself
 
 
 class JsonFormatter(logging.Formatter):
@@ -48,9 +49,10 @@ def one_line(text: str) -> str:
 def configure(log_format: str) -> None:
     """Log to standard error (the journal, under systemd), INFO and up, in ``log_format``."""
     handler = logging.StreamHandler()
+    handler.set_name(HANDLER)
     handler.setFormatter(JsonFormatter() if log_format == "json" else TextFormatter())
     root = logging.getLogger()
-    for old in list(root.handlers):
+    for old in [h for h in root.handlers if h.get_name() == HANDLER]:  # configured before
         root.removeHandler(old)
     root.addHandler(handler)
     root.setLevel(logging.INFO)

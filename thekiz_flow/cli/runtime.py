@@ -77,9 +77,9 @@ def one_tick(service: Service, watch: OperationsService) -> None:
             **tick_fields(report),
         }
         log.info(
-            "Durchlauf (%s s): %s.",
-            german_seconds(seconds),
+            "Durchlauf: %s (%s s).",
             report.summary(),
+            german_seconds(seconds),
             extra={"fields": fields},
         )
     try:

@@ -134,12 +134,12 @@ def serve(app: App, host: str | None, port: str | None, workers: str) -> None:
     processes = validate.identifier("workers", workers)
     if not 1 <= processes <= MAX_WORKERS:
         raise InvalidInput("workers", f"zwischen 1 und {MAX_WORKERS}, nicht {processes}")
-    key, ephemeral = session_key(web.secret_key)
-    if ephemeral:
-        click.echo(f"Warnung: {EPHEMERAL_KEY}", err=True)
     service = app.service_at(SystemClock(), actor="web")
     with service.runtime.unit():
         pass  # an uninitialised, outdated or newer database stops here, before the server starts
+    key, ephemeral = session_key(web.secret_key)
+    if ephemeral:
+        click.echo(f"Warnung: {EPHEMERAL_KEY}", err=True)
     where = {"host": host or web.host, "port": number, "log_level": "info"}
     if processes == 1:
         uvicorn.run(pages(app, key), **where)  # type: ignore[arg-type]

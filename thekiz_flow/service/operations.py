@@ -24,7 +24,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from thekiz_flow.core import german
 from thekiz_flow.core.enums import OutboxStatus, Recipient
-from thekiz_flow.core.errors import ThekizError
+from thekiz_flow.core.errors import ThekizError, UserError
 from thekiz_flow.core.outbox import NewMail
 from thekiz_flow.service.outbox import OutboxService
 from thekiz_flow.service.runtime import Runtime
@@ -35,7 +35,7 @@ from thekiz_flow.workflow.config import OperationsSettings
 log = logging.getLogger("thekiz_flow.run")
 
 TICK_STARTED, TICK_OK, TICK_FAILED = "tick_started", "tick_ok", "tick_failed"
-WATCH_SINCE = "watchdog_since"  # when a watchdog first looked, if no tick ever succeeded
+FAILING_SINCE = "tick_failing_since"  # the first failure since the last successful tick
 TICKS_ALARM, MAILS_ALARM = "watchdog_ticks", "watchdog_mails"
 WATCHDOG_RULE = "watchdog"
 FAILED_WINDOW = timedelta(days=7)  # failed mails counted: those due in the last 7 days
@@ -85,6 +85,8 @@ class OperationsService:
         begun = time.monotonic()
         try:
             report = ticks.tick()
+        except UserError:
+            raise  # refused before anything was written (the clock ran ahead): nor is this
         except Exception:
             self._record_failure()
             raise
@@ -93,12 +95,15 @@ class OperationsService:
         with self.rt.unit() as repo:
             repo.health.set_mark(TICK_STARTED, ended - timedelta(seconds=seconds))
             repo.health.set_mark(TICK_OK, ended)
+            repo.health.clear_mark(FAILING_SINCE)
         return report, seconds
 
     def _record_failure(self) -> None:
         try:
             with self.rt.unit() as repo:
-                repo.health.set_mark(TICK_FAILED, self.rt.wall.now())
+                now = self.rt.wall.now()
+                repo.health.set_mark(TICK_FAILED, now)
+                repo.health.mark_once(FAILING_SINCE, now)
         except (ThekizError, SQLAlchemyError) as exc:  # the database may be what failed
             log.warning("Fehlschlag des Durchlaufs nicht vermerkt: %s", exc)
 
@@ -165,7 +170,9 @@ class OperationsService:
     def _watch_ticks(self, repo: Repository, now: datetime) -> list[NewMail]:
         health = repo.health
         last, alarm = health.mark(TICK_OK), health.mark(TICKS_ALARM)
-        since = last or health.mark_once(WATCH_SINCE, now)
+        since = last or health.mark(FAILING_SINCE)  # no tick succeeded yet: the first failure
+        if since is None:
+            return []  # no tick has run yet
         stale = (now - since).total_seconds() > self.settings.watchdog_tick_age
         if stale and alarm is None:
             alarm = health.mark_once(TICKS_ALARM, since)

@@ -68,9 +68,12 @@ class HealthStore:
         assert found is not None
         return found
 
-    def clear_mark(self, name: str, at: datetime) -> bool:
-        """Remove the mark ``name`` if it still holds ``at``; whether this call removed it."""
-        stmt = delete(state).where(state.c.name == name, state.c.at == at)
+    def clear_mark(self, name: str, at: datetime | None = None) -> bool:
+        """Remove the mark ``name`` (if ``at`` is given: only if it still holds ``at``);
+        whether this call removed it."""
+        stmt = delete(state).where(state.c.name == name)
+        if at is not None:
+            stmt = stmt.where(state.c.at == at)
         return bool(self.conn.execute(stmt).rowcount)
 
     def oldest_pending(self) -> datetime | None:
