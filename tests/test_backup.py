@@ -231,3 +231,15 @@ def test_transfer_to_postgresql_gives_the_same_digest(
 def test_transfer_refuses_its_own_database(ready: Run, database_url: str) -> None:
     same = ready("transfer", "--to", database_url)
     assert (same.code, same.err) == (2, "Fehler: --to: ist dieselbe Datenbank wie die Quelle\n")
+
+
+@pytest.mark.backends("postgresql")
+def test_without_pg_dump_backup_says_how(
+    ready: Run, tmp_path: Path, backend: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("shutil.which", lambda name: None)
+    refused = ready("backup", str(tmp_path / "pg.backup"))
+    assert refused.code == 2
+    assert refused.err.startswith("Fehler: pg_dump nicht gefunden (auf Debian/Ubuntu im Paket ")
+    assert "von Hand: pg_dump --format=custom --file " in refused.err
+    assert not (tmp_path / "pg.backup").exists()
