@@ -19,7 +19,6 @@ import subprocess
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import parse_qs
 
 from sqlalchemy import Engine
 from sqlalchemy.engine import URL
@@ -61,14 +60,12 @@ def _libpq(url: URL) -> tuple[list[str], dict[str, str]]:
 
 
 def _search_path(query: Mapping[str, object]) -> str | None:
+    """The schema of ``options=-csearch_path=NAME`` in a database URL, if any."""
     options = query.get("options")
-    text = options if isinstance(options, str) else None
-    if text is None:
-        return None
-    for part in text.split():
+    for part in options.split() if isinstance(options, str) else ():
         if part.startswith("-csearch_path="):
             return part.split("=", 1)[1]
-    return parse_qs(text).get("search_path", [None])[0]
+    return None
 
 
 def _tool(name: str, how: str) -> str:
