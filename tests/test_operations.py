@@ -267,6 +267,7 @@ def mail_settings(mail: MailSettings) -> MailSettings:
 # ---------------------------------------------------------------------- the log of `run`
 @pytest.fixture
 def restore_logging() -> Iterator[None]:
+    """The loggers as they were before the test (pytest's handlers, the levels)."""
     loggers = [logging.getLogger(name) for name in ("", "alembic", "apscheduler")]
     handlers, levels = list(loggers[0].handlers), [logger.level for logger in loggers]
     yield
@@ -275,11 +276,17 @@ def restore_logging() -> Iterator[None]:
         logger.setLevel(level)
 
 
+def installed(log_format: str) -> None:
+    """The log as `run` sets it up in a process of its own: no handler there before."""
+    logging.getLogger().handlers[:] = []  # pytest's, put back by restore_logging
+    configure(log_format)
+
+
 @pytest.mark.usefixtures("restore_logging")
 def test_run_logs_each_tick_as_one_json_line(
     service: Service, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    configure("json")
+    installed("json")
     watch = ops(service)
     cli_runtime.one_tick(service, watch)
 
@@ -304,7 +311,7 @@ def test_run_logs_each_tick_as_one_json_line(
 def test_run_logs_each_tick_as_one_text_line(
     service: Service, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    configure("text")
+    installed("text")
     watch = ops(service)
 
     def broken() -> None:

@@ -8,7 +8,6 @@ import logging
 from datetime import UTC, datetime
 
 TEXT_FORMAT = "%(asctime)s %(levelname)s %(message)s"
-HANDLER = "thekiz_flow"  # the name of our handler: configured again, it replaces itself
 
 
 class JsonFormatter(logging.Formatter):
@@ -48,12 +47,11 @@ def one_line(text: str) -> str:
 
 def configure(log_format: str) -> None:
     """Log to standard error (the journal, under systemd), INFO and up, in ``log_format``."""
-    handler = logging.StreamHandler()
-    handler.set_name(HANDLER)
-    handler.setFormatter(JsonFormatter() if log_format == "json" else TextFormatter())
     root = logging.getLogger()
-    for old in [h for h in root.handlers if h.get_name() == HANDLER]:  # configured before
-        root.removeHandler(old)
+    if root.handlers:  # configured already (as logging.basicConfig, it leaves that alone)
+        return
+    handler = logging.StreamHandler()
+    handler.setFormatter(JsonFormatter() if log_format == "json" else TextFormatter())
     root.addHandler(handler)
     root.setLevel(logging.INFO)
     for chatty in ("apscheduler", "alembic"):  # our line per tick says what happened
