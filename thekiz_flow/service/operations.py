@@ -158,7 +158,9 @@ class OperationsService:
             return []
         now = self.rt.wall.now()
         with self.rt.unit() as repo:
-            mails = [*self._watch_ticks(repo, now), *self._watch_mails(repo, now)]
+            found = [*self._watch_ticks(repo, now), *self._watch_mails(repo, now)]
+            known = repo.outbox.existing({m.key for m in found})  # another process's
+            mails = [m for m in found if m.key not in known]
             repo.outbox.add(mails, now)
         if mails:
             try:
