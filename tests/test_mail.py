@@ -117,6 +117,16 @@ CONTEXTS: dict[str, dict[str, object]] = {
         "error": "SMTP 550: 5.1.1 Mailbox unbekannt",
     },
     "digest": {"year": 2025, "today": date(2026, 1, 15)},
+    "watchdog": {
+        "problem": "ticks",
+        "recovered": False,
+        "since": "15.06.2026 10:00",
+        "now": "15.06.2026 11:00",
+        "age": "60 Minuten",
+        "failed": 0,
+        "threshold": 10,
+        "days": 7,
+    },
     "renewal_due": {
         "centre": CENTRE,
         "stage": {"name": "Vertiefungsbegleitung"},

@@ -122,3 +122,5 @@ def test_installed_wheel_runs_outside_the_source_tree(venv: Path, tmp_path: Path
         for path in (tmp_path / "post").glob("*.eml")
     ]
     assert "Jahresbericht ThEKiZ 2025" in {m["Subject"] for m in mails}  # the tick may add some
+    assert output(flow, "backup", "sicherung.db", cwd=tmp_path) == "Gesichert: sicherung.db"
+    assert output(flow, "watchdog", cwd=tmp_path) == "Nichts zu melden."

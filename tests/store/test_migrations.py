@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import date
+from typing import Any
 
 import pytest
 from alembic import command
@@ -12,8 +13,15 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import Engine, inspect, text
 
+from thekiz_flow.core.errors import NotInitialised
 from thekiz_flow.store.engine import make_engine
-from thekiz_flow.store.migrate import alembic_config, current_revision, head_revision, upgrade
+from thekiz_flow.store.migrate import (
+    alembic_config,
+    current_revision,
+    head_revision,
+    require_current,
+    upgrade,
+)
 from thekiz_flow.store.tables import metadata
 
 
@@ -116,3 +124,31 @@ def test_a_tests_database_is_the_migrated_schema(
     finally:
         copied.dispose()
         migrated.dispose()
+
+
+def test_each_step_is_a_transaction_of_its_own(
+    old_engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A step that fails is undone alone: the steps before it stay, `init` goes on later."""
+    from thekiz_flow.store import migrate
+
+    def fail_at_0005(ctx: MigrationContext, step: Any, **_: object) -> None:
+        if step.up_revision_id == "0005":
+            raise RuntimeError("step 0005 fails")
+
+    monkeypatch.setattr(migrate, "_after_step", fail_at_0005)
+    with pytest.raises(RuntimeError, match="0005"):
+        upgrade(old_engine)
+    with old_engine.connect() as connection:
+        assert current_revision(connection) == "0004"
+    monkeypatch.undo()
+    assert upgrade(old_engine) == ("0004", head_revision())
+
+
+def test_a_database_newer_than_the_code_is_refused(engine: Engine) -> None:
+    with engine.begin() as connection:
+        connection.execute(text("UPDATE alembic_version SET version_num = '9999'"))
+    with pytest.raises(NotInitialised, match="9999 ist neuer als diese Version"):
+        upgrade(engine)
+    with engine.connect() as connection, pytest.raises(NotInitialised, match="aktualisieren"):
+        require_current(connection)

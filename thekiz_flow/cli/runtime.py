@@ -9,12 +9,17 @@ from pathlib import Path
 import click
 
 from thekiz_flow.cli.app import App, cli, pass_app
+from thekiz_flow.cli.logs import configure as configure_logging
+from thekiz_flow.cli.operations import operations
 from thekiz_flow.cli.scheduler import run_forever
 from thekiz_flow.core import german, validate
 from thekiz_flow.core.clock import FrozenClock
 from thekiz_flow.core.errors import InvalidInput, UserError
 from thekiz_flow.mail.delivery import FileBackend
+from thekiz_flow.service import Service
+from thekiz_flow.service.operations import OperationsService
 from thekiz_flow.service.simulation import SIMULATED_HOUR, simulate_days, simulation_engine
+from thekiz_flow.service.ticks import TickReport
 
 
 def _instant(value: str) -> datetime:
@@ -35,7 +40,8 @@ def _instant(value: str) -> datetime:
 def tick(app: App, now: str | None) -> None:
     """Ein Durchlauf alles Zeitgesteuerten: planen, erinnern, versenden (wiederholbar)."""
     service = app.service if now is None else app.service_at(FrozenClock(_instant(now)))
-    click.echo(f"Durchlauf: {service.ticks.tick().summary()}.")
+    report, _seconds = operations(app, service).tick(service.ticks)
+    click.echo(f"Durchlauf: {report.summary()}.")
 
 
 @cli.command()
@@ -44,16 +50,71 @@ def run(app: App) -> None:
     """Der Dienst: ein Durchlauf in festem Abstand, bis SIGTERM."""
     service = app.service
     service.ticks.check_ready()  # a tick that would always fail stops the service at once
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
+    configure_logging(app.settings.operations.log_format)
+    watch = operations(app, service)
+    run_forever(lambda: one_tick(service, watch), app.settings.tick_seconds, app.settings.timezone)
 
-    def one_tick() -> None:
-        log = logging.getLogger("thekiz_flow.run")
-        try:
-            log.info("Durchlauf: %s.", service.ticks.tick().summary())
-        except UserError as exc:  # e.g. the clock ran ahead: this tick acts for nothing
-            log.warning("Durchlauf ausgelassen: %s", exc)
 
-    run_forever(one_tick, app.settings.tick_seconds, app.settings.timezone)
+def one_tick(service: Service, watch: OperationsService) -> None:
+    """One tick of `run`, logged as one line, then the watchdog's check; never raises."""
+    log = logging.getLogger("thekiz_flow.run")
+    fields: dict[str, object]
+    try:
+        report, seconds = watch.tick(service.ticks)
+    except UserError as exc:  # e.g. the clock ran ahead: this tick acts for nothing
+        fields = {"event": "tick", "outcome": "skipped", "reason": str(exc)}
+        log.warning("Durchlauf ausgelassen: %s", exc, extra={"fields": fields})
+    except Exception as exc:
+        fields = {"event": "tick", "outcome": "failed", "reason": f"{type(exc).__name__}: {exc}"}
+        log.error(
+            "Durchlauf fehlgeschlagen: %s: %s", type(exc).__name__, exc, extra={"fields": fields}
+        )
+    else:
+        fields = {
+            "event": "tick",
+            "outcome": "ok",
+            "seconds": round(seconds, 3),
+            **tick_fields(report),
+        }
+        log.info(
+            "Durchlauf: %s (%s s).",
+            report.summary(),
+            german_seconds(seconds),
+            extra={"fields": fields},
+        )
+    try:
+        for subject in watch.watch():
+            log.warning(
+                "Wächter: %s", subject, extra={"fields": {"event": "watchdog", "mail": subject}}
+            )
+    except Exception as exc:
+        fields = {
+            "event": "watchdog",
+            "outcome": "failed",
+            "reason": f"{type(exc).__name__}: {exc}",
+        }
+        log.error(
+            "Wächter fehlgeschlagen: %s: %s", type(exc).__name__, exc, extra={"fields": fields}
+        )
+
+
+def tick_fields(report: TickReport) -> dict[str, object]:
+    """A tick's figures for the JSON log."""
+    return {
+        "planned_centres": report.plan.centres,
+        "activities_new": report.plan.inserted,
+        "activities_changed": report.plan.updated,
+        "activities_cancelled": report.plan.cancelled,
+        "reminders_new": report.reminders.new,
+        "reminders_missed": report.reminders.missed,
+        "mails_sent": report.mail.sent,
+        "mails_retried": report.mail.retried,
+        "mails_failed": report.mail.failed,
+    }
+
+
+def german_seconds(seconds: float) -> str:
+    return f"{seconds:.1f}".replace(".", ",")
 
 
 @cli.command()

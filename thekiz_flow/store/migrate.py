@@ -34,25 +34,55 @@ def current_revision(connection: Connection) -> str | None:
 def upgrade(engine: Engine) -> tuple[str | None, str | None]:
     """Create or upgrade the schema; returns (before, after). Idempotent.
 
+    One transaction per migration step: an upgrade that fails leaves the database at the
+    last step that succeeded, and `init` goes on from there. A database of a newer version
+    (a revision this code does not know) is refused before anything is done.
+
     SQLite rebuilds a table to change a column; with foreign keys on, dropping the old
     table would fail. So they are off for the migration (outside any transaction, where
-    SQLite honours the pragma) and every reference is checked before the commit.
+    SQLite honours the pragma) and every reference is checked before each step commits.
     """
     with engine.connect() as connection:
         sqlite = connection.dialect.name == "sqlite"
         if sqlite:
             connection.connection.dbapi_connection.execute("PRAGMA foreign_keys=OFF")  # type: ignore[union-attr]
         try:
-            with connection.begin():
-                before = current_revision(connection)
-                command.upgrade(alembic_config(connection), "head")
-                after = current_revision(connection)
-                if sqlite and connection.exec_driver_sql("PRAGMA foreign_key_check").first():
-                    raise RuntimeError("migration left a broken foreign key")
+            before = current_revision(connection)
+            connection.commit()  # alembic begins each step's transaction itself
+            require_known(before)
+            config = alembic_config(connection)
+            config.attributes["on_version_apply"] = [_after_step]
+            command.upgrade(config, "head")
+            connection.commit()
+            after = current_revision(connection)
+            connection.commit()
         finally:
             if sqlite:
                 connection.connection.dbapi_connection.execute("PRAGMA foreign_keys=ON")  # type: ignore[union-attr]
     return before, after
+
+
+def _after_step(ctx: MigrationContext, **_: object) -> None:
+    """After each step, before its commit: on SQLite every reference still points at a row."""
+    assert ctx.connection is not None
+    if ctx.connection.dialect.name != "sqlite":
+        return
+    if ctx.connection.exec_driver_sql("PRAGMA foreign_key_check").first():
+        raise RuntimeError("migration left a broken foreign key")
+
+
+def known_revisions() -> set[str]:
+    script = ScriptDirectory.from_config(alembic_config())
+    return {revision.revision for revision in script.walk_revisions()}
+
+
+def require_known(current: str | None) -> None:
+    """Refuse a database whose schema is newer than this code (a revision it does not know)."""
+    if current is not None and current not in known_revisions():
+        raise NotInitialised(
+            f"Datenbankschema {current} ist neuer als diese Version von thekiz-flow "
+            f"(sie kennt bis {head_revision()}): bitte thekiz-flow aktualisieren"
+        )
 
 
 def require_current(connection: Connection) -> None:
@@ -61,6 +91,7 @@ def require_current(connection: Connection) -> None:
         raise NotInitialised(
             "Datenbank ist nicht eingerichtet: bitte zuerst 'thekiz-flow init' ausführen"
         )
+    require_known(current)
     if current != head:
         raise NotInitialised(
             f"Datenbankschema ist veraltet ({current}, aktuell {head}): "

@@ -30,6 +30,7 @@ from thekiz_flow.store.centre_query import order, where
 from thekiz_flow.store.digest_queries import DigestQueries
 from thekiz_flow.store.feeds import FeedStore
 from thekiz_flow.store.list_queries import coach_order, coach_where, coaches_with_centres, paged
+from thekiz_flow.store.operations import HealthStore
 from thekiz_flow.store.outbox import OutboxStore
 from thekiz_flow.store.simulation import SimulationMark
 from thekiz_flow.store.tables import (
@@ -143,6 +144,11 @@ class Repository:
     @cached_property
     def digest(self) -> DigestQueries:
         return DigestQueries(self.conn)
+
+    @cached_property
+    def health(self) -> HealthStore:
+        """The ticks' health marks, the figures of /healthz and /metrics."""
+        return HealthStore(self.conn)
 
     @cached_property
     def simulation(self) -> SimulationMark:

@@ -9,7 +9,7 @@ from starlette.middleware.sessions import SessionMiddleware
 from starlette.routing import BaseRoute, Route
 
 from thekiz_flow.service.users import SESSION_TTL
-from thekiz_flow.web import assets, pages
+from thekiz_flow.web import assets, health, pages
 from thekiz_flow.web.endpoints import checks_csrf
 from thekiz_flow.web.errors import HANDLERS
 from thekiz_flow.web.headers import SecurityHeaders
@@ -28,7 +28,7 @@ def create_app(settings: Settings, service_factory: ServiceFactory, secret_key: 
     _require_csrf_checks(routes)
     templates_dir = service_factory(SYSTEM_ACTOR).workflow.templates_dir
     app = Starlette(
-        routes=[*routes, *assets.routes(templates_dir)],
+        routes=[*routes, *assets.routes(templates_dir), *health.routes()],
         middleware=[
             Middleware(SecurityHeaders),
             Middleware(

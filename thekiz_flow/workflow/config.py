@@ -25,6 +25,7 @@ ENV_CONFIG = "THEKIZ_FLOW_CONFIG"
 ENV_DATABASE_URL = "THEKIZ_FLOW_DATABASE_URL"
 ENV_SMTP_PASSWORD = "THEKIZ_FLOW_SMTP_PASSWORD"
 ENV_SECRET_KEY = "THEKIZ_FLOW_SECRET_KEY"
+ENV_METRICS_TOKEN = "THEKIZ_FLOW_METRICS_TOKEN"
 MIN_SECRET_KEY = 32  # characters of the session signing key
 
 
@@ -71,6 +72,17 @@ class WebSettings:
 
 
 @dataclass(frozen=True)
+class OperationsSettings:
+    """Running the service: /healthz, /metrics, the watchdog and the log of `run`."""
+
+    health_tick_age: int = 900  # seconds: /healthz answers 503 after this without a good tick
+    watchdog_tick_age: int = 1800  # seconds without a good tick before the office is told
+    watchdog_failed_mails: int = 10  # failed mails in the outbox from which the office is told
+    log_format: str = "text"  # or "json": one JSON object per line
+    metrics_token: str | None = field(default=None, repr=False)  # from the environment only
+
+
+@dataclass(frozen=True)
 class Settings:
     database_url: str = DEFAULT_DATABASE_URL
     workflow_path: Path = DEFAULT_WORKFLOW
@@ -80,6 +92,7 @@ class Settings:
     digest: DigestSettings = DigestSettings()
     source: Path | None = None
     web: WebSettings = WebSettings()
+    operations: OperationsSettings = OperationsSettings()
 
 
 def find_config(explicit: Path | None, environ: Mapping[str, str]) -> Path | None:
@@ -109,10 +122,11 @@ def load_settings(explicit: Path | None, environ: Mapping[str, str]) -> Settings
     mail = _mail(root.table("mail"), base, environ)
     digest = _digest(root.table("digest"), base)
     web = _web(root.table("web"), environ)
+    operations = _operations(root, environ)
     root.finish()
     if environ.get(ENV_DATABASE_URL):
         url = environ[ENV_DATABASE_URL]
-    return Settings(url, workflow_path, timezone, mail, tick_seconds, digest, path, web)
+    return Settings(url, workflow_path, timezone, mail, tick_seconds, digest, path, web, operations)
 
 
 def _path(base: Path, value: str) -> Path:
@@ -186,6 +200,27 @@ def _web(table: TomlTable, environ: Mapping[str, str]) -> WebSettings:
     table.finish()
     key = secret_key_from(environ)
     return WebSettings(host, port, secure, base_url and base_url.rstrip("/"), key)
+
+
+def _operations(root: TomlTable, environ: Mapping[str, str]) -> OperationsSettings:
+    health = root.table("health")
+    health_age = health.integer("tick_age", 900, minimum=10, maximum=7 * 86400)
+    health.finish()
+    watchdog = root.table("watchdog")
+    watch_age = watchdog.integer("tick_age", 1800, minimum=10, maximum=7 * 86400)
+    failed = watchdog.integer("failed_mails", 10, minimum=1, maximum=100000)
+    watchdog.finish()
+    logging = root.table("logging")
+    log_format = logging.text("format", "text")
+    if log_format not in ("text", "json"):
+        logging.fail("format", f"unbekanntes Format {log_format!r} (möglich: text, json)")
+    logging.finish()
+    metrics = root.table("metrics")
+    if metrics.has("token"):
+        metrics.fail("token", f"Zugangsschlüssel nur über die Umgebung ({ENV_METRICS_TOKEN})")
+    metrics.finish()
+    token = environ.get(ENV_METRICS_TOKEN) or None
+    return OperationsSettings(health_age, watch_age, failed, log_format, token)
 
 
 def secret_key_from(environ: Mapping[str, str]) -> str | None:

@@ -10,6 +10,9 @@ context.configure(
     target_metadata=metadata,
     render_as_batch=connection.dialect.name == "sqlite",
     compare_type=True,
+    # one transaction per step: an upgrade that fails stops after the last good step
+    transaction_per_migration=True,
+    on_version_apply=context.config.attributes.get("on_version_apply", []),
 )
 with context.begin_transaction():
     context.run_migrations()
