@@ -115,7 +115,7 @@ class Repository:
 
     @cached_property
     def trainings(self) -> TrainingStore:
-        return TrainingStore(self.conn)
+        return TrainingStore(self.conn, self._now)
 
     @cached_property
     def outbox(self) -> OutboxStore:
