@@ -26,6 +26,7 @@ from thekiz_flow.core.model import (
 )
 from thekiz_flow.store.activities import ActivityStore, activity_from_row, chunks
 from thekiz_flow.store.centre_query import order, where
+from thekiz_flow.store.corrections import CorrectionStore
 from thekiz_flow.store.digest_queries import DigestQueries
 from thekiz_flow.store.feeds import FeedStore
 from thekiz_flow.store.outbox import OutboxStore
@@ -112,6 +113,10 @@ class Repository:
     @cached_property
     def activities(self) -> ActivityStore:
         return ActivityStore(self.conn, self._now)
+
+    @cached_property
+    def corrections(self) -> CorrectionStore:
+        return CorrectionStore(self.conn)
 
     @cached_property
     def trainings(self) -> TrainingStore:
