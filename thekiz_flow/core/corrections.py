@@ -7,7 +7,7 @@ the same whatever the column types.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -146,3 +146,12 @@ def sentence(
     if entry.reason:
         text += f" (Grund: {entry.reason})"
     return f"{text}, von {entry.actor}"
+
+
+def as_before(current: Mapping[str, object], later: Sequence[Correction]) -> dict[str, object]:
+    """A subject's fields as they were before the corrections ``later`` (its own, in the
+    order recorded): each field as the first of them that changed it found it."""
+    earlier = dict(current)
+    for entry in reversed(later):
+        earlier.update((name, value) for name, value in entry.before.items() if name in earlier)
+    return earlier

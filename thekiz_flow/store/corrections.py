@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection, Row, insert, select
@@ -62,4 +63,10 @@ class CorrectionStore:
         """The corrections of one activity, coach, centre or stage change, in order."""
         c = corrections.c
         stmt = select(corrections).where(c.subject == subject, c.subject_id == subject_id)
+        return [_correction(r) for r in self.conn.execute(stmt.order_by(c.id))]
+
+    def since(self, subject: Subject, moment: datetime) -> list[Correction]:
+        """The corrections of a kind of subject recorded at or after ``moment``, in order."""
+        c = corrections.c
+        stmt = select(corrections).where(c.subject == subject, c.recorded_at >= moment)
         return [_correction(r) for r in self.conn.execute(stmt.order_by(c.id))]

@@ -147,6 +147,10 @@ class Repository:
     def digest(self) -> DigestQueries:
         return DigestQueries(self.conn)
 
+    def digest_as_recorded(self, before: datetime) -> DigestQueries:
+        """The digest's queries of what was recorded before the moment ``before``."""
+        return DigestQueries(self.conn, before)
+
     @cached_property
     def simulation(self) -> SimulationMark:
         return SimulationMark(self.conn)
