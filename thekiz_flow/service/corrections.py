@@ -65,7 +65,7 @@ class CorrectionService:
         if found.status != ActivityStatus.HELD:
             raise Refused(
                 f"Termin {activity_id} ist nicht gehalten ({STATUS_NAMES[found.status]}): "
-                "nur Gehaltenes wird korrigiert"
+                "nur Gehaltenes wird korrigiert oder storniert"
             )
         return found
 
