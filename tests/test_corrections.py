@@ -137,6 +137,22 @@ def test_a_date_in_another_stage_is_refused(service: Service, clock: FrozenClock
         service.corrections.correct_session(held.id, "Grund", day=date(2026, 5, 11))
 
 
+def test_a_date_in_the_next_stage_is_refused(
+    service: Service, clock: FrozenClock, database_url: str
+) -> None:
+    centre = admitted(service, clock)
+    held = held_session(service, centre)
+    service.lifecycle.advance(
+        centre, "deepen", on=date(2026, 5, 4), reason="Sonderfall", force=True
+    )
+    before = dump(database_url)
+    with pytest.raises(InvalidInput, match="der Termin gehört zur Stufe Basisbegleitung"):
+        service.corrections.correct_session(held.id, "Grund", day=date(2026, 5, 11))
+    assert dump(database_url) == before
+    corrected, _ = service.corrections.correct_session(held.id, "Grund", day=date(2026, 5, 1))
+    assert corrected.date == date(2026, 5, 1)
+
+
 def test_only_a_held_one_and_a_known_one_is_corrected(
     service: Service, clock: FrozenClock, database_url: str
 ) -> None:
