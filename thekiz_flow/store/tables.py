@@ -143,7 +143,7 @@ activities = Table(
 # deletion), and the moment that state stopped being current (``changed_at``). With
 # ``activities.created_at`` it gives every activity as it was recorded at any moment
 # (``store/undo.py``). Nothing is written when an activity is inserted, and a state that
-# was current only within one moment is not kept. No foreign key: a deleted activity's
+# was current for no time (within one moment) is not kept. No foreign key: a deleted activity's
 # last state stays.
 activity_undo = Table(
     "activity_undo",

@@ -2,9 +2,10 @@
 
 Before a statement changes or deletes activities, :func:`remember` copies their rows as they
 are into ``activity_undo``, stamped with the moment of the change (``changed_at``). Inserting
-an activity writes nothing more than its row (``created_at``), and a row changed again within
-the same moment is not copied twice (its earlier state was current for no time at all), so
-planning, which inserts many activities, pays for the few it changes only.
+an activity writes nothing more than its row (``created_at``), and a state that was current
+for no time at all is not copied: that of a row created in the same moment, or changed
+already in it (kept then; so one change after another within a moment keeps what a batch
+of them keeps). Planning, which inserts many activities, pays for the few it changes only.
 
 An activity as recorded before a moment ``T`` is then (:func:`as_recorded`):
 
@@ -45,9 +46,10 @@ def remember(conn: Connection, now: datetime | None, where: ColumnElement[bool])
     A store without a moment (``now`` None) records no changes' time and keeps nothing."""
     if now is None:
         return
-    a = activities.c
+    a, u = activities.c, activity_undo.c
+    kept_now = exists().where(u.activity_id == a.id, u.changed_at == now)
     state = select(a.id, literal(now, UTCDateTime()), *(a[name] for name in KEPT)).where(
-        where, or_(a.recorded_at.is_(None), a.recorded_at != now)
+        where, or_(a.created_at.is_(None), a.created_at != now), ~kept_now
     )
     columns = ["activity_id", "changed_at", *KEPT]
     conn.execute(insert(activity_undo).from_select(columns, state))
