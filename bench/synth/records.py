@@ -70,6 +70,7 @@ class Act:
             "reason": self.reason,
             "moved": self.moved,
             "recorded_at": self.recorded_at,
+            "created_at": self.created,
         }
 
 

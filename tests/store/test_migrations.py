@@ -83,12 +83,17 @@ def test_a_populated_first_schema_upgrades_to_head(old_engine: Engine) -> None:
         )
         visits = connection.execute(text("SELECT count(*) FROM activities")).scalar()
         revisions = connection.execute(text("SELECT revision FROM activities")).scalars().all()
+        created = connection.execute(text("SELECT created_at FROM activities")).scalars().all()
+        kept = connection.execute(text("SELECT count(*) FROM activity_undo")).scalar()
+        audited = connection.execute(text("SELECT count(*) FROM corrections")).scalar()
     assert {k: str(v) for k, v in registered.items()} == {
         1: str(date(2024, 3, 1)),
         2: str(date(2026, 11, 22)),
     }
     assert visits == 1
     assert revisions == [0]  # unchanged since it was recorded
+    assert created == [None]  # when it was stored is unknown: it always existed
+    assert (kept, audited) == (0, 0)
     assert upgrade(old_engine)[0] == head_revision()
 
 

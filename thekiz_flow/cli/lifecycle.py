@@ -11,6 +11,7 @@ from thekiz_flow.cli.fields import described
 from thekiz_flow.cli.output import print_json, print_table
 from thekiz_flow.cli.registry import on_option
 from thekiz_flow.core import german
+from thekiz_flow.core.corrections import Correction, sentence
 from thekiz_flow.core.errors import Refused
 from thekiz_flow.core.model import StageChange
 from thekiz_flow.workflow.definitions import load_workflow
@@ -131,15 +132,35 @@ def _change_json(change: StageChange) -> dict[str, object]:
     }
 
 
+def _correction_json(entry: Correction) -> dict[str, object]:
+    return {
+        "type": "correction",
+        "id": entry.id,
+        "centre": entry.centre_id,
+        "subject": entry.subject,
+        "subject_id": entry.subject_id,
+        "action": entry.action,
+        "before": dict(entry.before),
+        "after": dict(entry.after),
+        "recorded_at": entry.recorded_at,
+        "actor": entry.actor,
+        "reason": entry.reason,
+    }
+
+
 @cli.command()
 @click.argument("centre_id", metavar="ID", type=Id("centre"))
 @click.option("--json", "as_json", is_flag=True, help="Ausgabe als JSON.")
 @pass_app
 def history(app: App, centre_id: int, as_json: bool) -> None:
-    """Der Verlauf (Audit) der Stufenwechsel einer Einrichtung."""
+    """Der Verlauf (Audit) einer Einrichtung: Stufenwechsel, danach Korrekturen."""
     changes = app.service.lifecycle.history(centre_id)
+    corrected = app.service.corrections.of_centre(centre_id)
     if as_json:
-        print_json([_change_json(c) for c in changes])
+        print_json(
+            [{"type": "stage_change", **_change_json(c)} for c in changes]
+            + [_correction_json(e.correction) for e in corrected]
+        )
         return
     stages = app.workflow.stages
     rows = [
@@ -159,6 +180,10 @@ def history(app: App, centre_id: int, as_json: bool) -> None:
         ["wirksam", "Schritt", "von", "nach", "durch", "erzwungen", "Begründung"],
         rows,
     )
+    if corrected:
+        click.echo("Korrekturen:")
+        for e in corrected:
+            click.echo(sentence(e.correction, app.service.zone, e.kind, e.day))
 
 
 @cli.group()

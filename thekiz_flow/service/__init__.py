@@ -17,6 +17,7 @@ from sqlalchemy import Engine
 from thekiz_flow.core.clock import Clock
 from thekiz_flow.core.model import Workflow
 from thekiz_flow.mail.delivery import Backend
+from thekiz_flow.service.corrections import CorrectionService
 from thekiz_flow.service.digest import DigestService
 from thekiz_flow.service.feeds import FeedService
 from thekiz_flow.service.lifecycle import Eligibility, LifecycleService
@@ -60,6 +61,7 @@ class Service:
         self.registry = RegistryService(runtime, self.planning)
         self.sessions = SessionService(runtime, self.planning)
         self.lifecycle = LifecycleService(runtime, self.planning)
+        self.corrections = CorrectionService(runtime, self.planning, self.sessions)
         self.trainings = TrainingService(runtime)
         self.reminders = ReminderService(runtime)
         self.outbox = OutboxService(runtime)

@@ -4,19 +4,23 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import replace
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
 
+from thekiz_flow.core import german
+from thekiz_flow.core.corrections import Correction, Subject, as_before
 from thekiz_flow.core.enums import OutboxStatus, Recipient
 from thekiz_flow.core.errors import InvalidInput, NotFound, Refused
 from thekiz_flow.core.labels import KIND_NAMES
 from thekiz_flow.core.outbox import NewMail
+from thekiz_flow.core.tallies import CentreRow
 from thekiz_flow.digest.aggregate import YearInput, build_digest_in_parts
 from thekiz_flow.digest.files import DigestFiles, digest_paths, write_digest
 from thekiz_flow.digest.model import Digest
 from thekiz_flow.service.overview import OverviewService
 from thekiz_flow.service.runtime import Runtime
 from thekiz_flow.store.digest_queries import ByCentre
+from thekiz_flow.store.repository import Repository
 
 DIGEST_RULE, OVERVIEW_RULE = "digest", "overview"
 SEND_WINDOW = timedelta(days=30)  # a digest not sent by then waits for the office
@@ -36,18 +40,22 @@ class DigestService:
             )
         return year
 
-    def _parts(self, year: int) -> Iterator[YearInput]:
+    def _parts(self, year: int, before: datetime | None = None) -> Iterator[YearInput]:
         """The year's data a part of the centres at a time (inside one transaction): the
         activities counted and paired by the database in one pass each, they and the stage
-        changes and site visits read in one query each, ordered by centre."""
+        changes and site visits read in one query each, ordered by centre. Given ``before``:
+        as it was recorded before that moment."""
         first, last = date(year, 1, 1), date(year, 12, 31)
         with self.rt.unit() as repo:
-            centres = repo.digest.members()
+            queries = repo.digest if before is None else repo.digest_as_recorded(before)
+            centres = queries.members()
+            if before is not None:
+                centres = self._names_then(repo, centres, before)
             trainings = {t.id: t for t in repo.trainings.find()}
-            histories = ByCentre(repo.digest.histories(last))
-            tallies = ByCentre(repo.digest.tallies(first, last))
-            pairs = ByCentre(repo.digest.pairs(first, last))
-            visits = ByCentre(repo.digest.visits(last))
+            histories = ByCentre(queries.histories(last))
+            tallies = ByCentre(queries.tallies(first, last))
+            pairs = ByCentre(queries.pairs(first, last))
+            visits = ByCentre(queries.visits(last))
             for start in range(0, max(len(centres), 1), PART):
                 part = centres[start : start + PART]
                 upto = part[-1].id if part else 0
@@ -61,14 +69,49 @@ class DigestService:
                     trainings,
                 )
 
-    def build(self, year: int) -> Digest:
-        """The digest of a year, built a part of the centres at a time."""
-        return build_digest_in_parts(self.rt.workflow, self._parts(self._year(year)))
+    @staticmethod
+    def _names_then(
+        repo: Repository, centres: list[CentreRow], before: datetime
+    ) -> list[CentreRow]:
+        """The centres' names and districts as they were before ``before`` (edited since:
+        their audit entries keep what they were)."""
+        edits: dict[int, list[Correction]] = {}
+        for entry in repo.corrections.since(Subject.CENTRE, before):
+            edits.setdefault(entry.subject_id, []).append(entry)
+        if not edits:
+            return centres
+        result = []
+        for row in centres:
+            later = edits.get(row.id)
+            if later:
+                then = as_before({"name": row.name, "district": row.district}, later)
+                row = row._replace(name=str(then["name"]), district=str(then["district"]))
+            result.append(row)
+        return result
 
-    def write(self, year: int, folder: Path | None = None) -> DigestFiles:
+    def recorded_before(self, day: date | None) -> datetime | None:
+        """The moment that ends ``day`` (the start of the next day, in the zone): what was
+        recorded before it is what was recorded on that day; None for None."""
+        if day is None:
+            return None
+        if day > self.rt.today():
+            raise InvalidInput("as_recorded_on", f"{german.short_date(day)} liegt in der Zukunft")
+        return datetime.combine(day + timedelta(days=1), time(), self.rt.zone)
+
+    def build(self, year: int, as_recorded_on: date | None = None) -> Digest:
+        """The digest of a year (as recorded at the end of ``as_recorded_on``; default: as
+        recorded now), built a part of the centres at a time."""
+        before = self.recorded_before(as_recorded_on)
+        return build_digest_in_parts(self.rt.workflow, self._parts(self._year(year), before))
+
+    def write(
+        self, year: int, folder: Path | None = None, as_recorded_on: date | None = None
+    ) -> DigestFiles:
         """digest-YEAR.html, .csv and .xlsx in ``folder`` (default: [digest] dir)."""
         return write_digest(
-            self.build(year), folder or self.rt.digest.dir, self.rt.workflow.templates_dir
+            self.build(year, as_recorded_on),
+            folder or self.rt.digest.dir,
+            self.rt.workflow.templates_dir,
         )
 
     def years(self) -> list[int]:

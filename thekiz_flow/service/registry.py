@@ -9,6 +9,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from thekiz_flow.core import german, paging, validate
+from thekiz_flow.core.corrections import Action, Subject
 from thekiz_flow.core.enums import ActivityKind, ActivityStatus, CentreSort, Recipient
 from thekiz_flow.core.errors import Field, InvalidInput, NotFound, RowProblem, RowsRefused
 from thekiz_flow.core.ids import id_in_range, unknown
@@ -28,6 +29,7 @@ from thekiz_flow.core.model import (
 )
 from thekiz_flow.core.planning import PlanChanges
 from thekiz_flow.core.reminders import activity_of
+from thekiz_flow.service.corrections import audit
 from thekiz_flow.service.csvfiles import decoded, parse_centres, read_centres
 from thekiz_flow.service.planning import PlanningService
 from thekiz_flow.service.runtime import Runtime
@@ -117,6 +119,8 @@ class RegistryService:
                 if other is not None and other.id != coach.id:
                     raise InvalidInput("email", f"Prozessbegleitung mit {address} gibt es schon")
             repo.update_coach(coach.id, values)
+            before = {name: getattr(coach, name) for name in values}
+            audit(self.rt, repo, (Subject.COACH, coach.id, None), Action.EDITED, before, values)
             return self._coach_by_id(repo, coach.id)
 
     def deactivate_coach(self, coach_id: int) -> Coach:
@@ -333,6 +337,9 @@ class RegistryService:
                 raise InvalidInput("name", f"{name!r} gibt es in {district} schon")
             if values:
                 repo.update_centre(centre.id, values)
+                before = {name: getattr(centre, name) for name in values}
+                edited = (Subject.CENTRE, centre.id, centre.id)
+                audit(self.rt, repo, edited, Action.EDITED, before, values)
             handed = None if edit.coach is None else self._reassign(repo, centre, coach)
             changed = self.rt.centre(repo, centre.id)
             if changed.weekday == centre.weekday:

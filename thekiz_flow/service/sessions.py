@@ -41,7 +41,7 @@ class SessionService:
         self.rt = rt
         self.planning = planning
 
-    def _activity(
+    def activity(
         self, repo: Repository, activity_id: int, kind: ActivityKind | None = None
     ) -> Activity:
         found = repo.activities.get(activity_id)
@@ -54,7 +54,7 @@ class SessionService:
     def _planned(
         self, repo: Repository, activity_id: int, kind: ActivityKind = ActivityKind.COACHING
     ) -> Activity:
-        found = self._activity(repo, activity_id, kind)
+        found = self.activity(repo, activity_id, kind)
         if found.status != ActivityStatus.PLANNED:
             state = "gehalten" if found.status == ActivityStatus.HELD else "abgesagt"
             raise Refused(f"Termin {activity_id} ist schon {state}")
@@ -71,7 +71,7 @@ class SessionService:
         if why is not None:
             raise InvalidInput(field, f"{german.short_date(day)} ist kein Arbeitstag ({why})")
 
-    def _past(self, day: date, field: Field = "date") -> date:
+    def past(self, day: date, field: Field = "date") -> date:
         if day > self.rt.today():
             raise InvalidInput(field, f"{german.short_date(day)} liegt in der Zukunft")
         return day
@@ -81,7 +81,7 @@ class SessionService:
             raise InvalidInput(field, f"{german.short_date(day)} liegt in der Vergangenheit")
         return day
 
-    def _stage_held(self, repo: Repository, centre: Centre, day: date, kind: ActivityKind) -> str:
+    def stage_held(self, repo: Repository, centre: Centre, day: date, kind: ActivityKind) -> str:
         """The stage the centre was in on ``day`` if that stage has activities of ``kind``
         (coaching sessions, site visits); else :class:`Refused` saying where the day lies."""
         history = repo.history(centre.id)
@@ -116,7 +116,7 @@ class SessionService:
 
     def record(self, ref: str, day: date, hours: str, note: str | None = None) -> Activity:
         """A session held: the planned one (by its number, or the centre's of that month)."""
-        self._past(day)
+        self.past(day)
         amount = validate.amount("hours", hours, maximum=MAX_HOURS)
         text = validate.text("note", note, required=False, limit=2000)
         with self.rt.unit() as repo:
@@ -152,7 +152,7 @@ class SessionService:
         text = ref.strip()
         if text[:1] in ("E", "e") and text[1:].isascii() and text[1:].isdigit():
             centre = self.rt.centre(repo, parse_id("id", "centre", text[1:]))
-            stage = self._stage_held(repo, centre, day, ActivityKind.COACHING)
+            stage = self.stage_held(repo, centre, day, ActivityKind.COACHING)
             month = [
                 a
                 for a in repo.activities.of_centre(centre.id)
@@ -164,7 +164,7 @@ class SessionService:
             return found, stage
         session = self._planned(repo, parse_id("id", "activity", text))
         centre = self.rt.centre(repo, session.centre_id)
-        return session, self._stage_held(repo, centre, day, ActivityKind.COACHING)
+        return session, self.stage_held(repo, centre, day, ActivityKind.COACHING)
 
     def _new_session(
         self, repo: Repository, centre: Centre, stage_id: str, day: date, prefix: str
@@ -190,13 +190,13 @@ class SessionService:
     def get(self, activity_id: int) -> tuple[Activity, Centre]:
         """A coaching session and its centre (e.g. to check who may record it)."""
         with self.rt.unit() as repo:
-            found = self._activity(repo, activity_id, ActivityKind.COACHING)
+            found = self.activity(repo, activity_id, ActivityKind.COACHING)
             return found, self.rt.centre(repo, found.centre_id)
 
     def get_visit(self, activity_id: int) -> tuple[Activity, Centre]:
         """A site visit and its centre."""
         with self.rt.unit() as repo:
-            found = self._activity(repo, activity_id, ActivityKind.SITE_VISIT)
+            found = self.activity(repo, activity_id, ActivityKind.SITE_VISIT)
             return found, self.rt.centre(repo, found.centre_id)
 
     def move(self, activity_id: int, day: date, reason: str | None = None) -> Activity:
@@ -255,11 +255,11 @@ class SessionService:
 
     def record_visit(self, centre_id: int, day: date, note: str | None = None) -> Activity:
         """The office's site visit held: the planned one of that stage, or a new one."""
-        self._past(day)
+        self.past(day)
         text = validate.text("note", note, required=False, limit=2000)
         with self.rt.unit() as repo:
             centre = self.rt.centre(repo, centre_id)
-            stage = self._stage_held(repo, centre, day, ActivityKind.SITE_VISIT)
+            stage = self.stage_held(repo, centre, day, ActivityKind.SITE_VISIT)
             visits = [
                 a for a in repo.activities.of_centre(centre.id) if a.kind == ActivityKind.SITE_VISIT
             ]

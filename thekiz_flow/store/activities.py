@@ -20,6 +20,7 @@ from sqlalchemy import (
     select,
     update,
 )
+from sqlalchemy.sql.base import ReadOnlyColumnCollection
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.types import TypeEngine
 
@@ -28,6 +29,7 @@ from thekiz_flow.core.enums import ActivityKind, ActivityStatus
 from thekiz_flow.core.model import Activity, ActivityFilter, PlannedActivity
 from thekiz_flow.store import activity_query
 from thekiz_flow.store.tables import activities, handovers
+from thekiz_flow.store.undo import as_recorded, remember, remember_ids
 
 CHUNK = 900  # ids per IN list: below SQLite's limit of bound parameters
 REVISED = activities.c.revision + 1  # every change counts (a calendar feed's SEQUENCE)
@@ -126,9 +128,12 @@ def _by_date(activity: Activity) -> tuple[date, int]:
     return activity.date, activity.id
 
 
-def filtered(stmt: Select[Any], where: ActivityFilter) -> Select[Any]:
-    """``stmt`` limited to the activities ``where`` finds."""
-    c = activities.c
+def filtered(
+    stmt: Select[Any], where: ActivityFilter, c: ReadOnlyColumnCollection[str, Any] | None = None
+) -> Select[Any]:
+    """``stmt`` limited to the activities ``where`` finds (in the columns ``c``, default the
+    table's)."""
+    c = activities.c if c is None else c
     for column, value in (
         (c.centre_id, where.centre_id),
         (c.coach_id, where.coach_id),
@@ -145,7 +150,9 @@ def filtered(stmt: Select[Any], where: ActivityFilter) -> Select[Any]:
 
 
 class ActivityStore:
-    """``now``, when given, is written as ``recorded_at`` with every change."""
+    """``now``, when given, is written as ``recorded_at`` with every change, as
+    ``created_at`` with every new activity and as the moment of the undo log's rows (every
+    change keeps the state before it: ``store/undo.py``)."""
 
     def __init__(self, connection: Connection, now: datetime | None = None) -> None:
         self.conn = connection
@@ -194,6 +201,13 @@ class ActivityStore:
     def of_centre(self, centre_id: int) -> list[Activity]:
         return self.find(ActivityFilter(centre_id=centre_id))
 
+    def as_recorded(self, before: datetime, where: ActivityFilter) -> list[Activity]:
+        """The activities ``where`` finds as they were recorded before the moment ``before``
+        (what was created since is absent, what changed since as it was), by date."""
+        recorded = as_recorded(before)
+        stmt = filtered(select(recorded), where, recorded.c)
+        return [activity_from_row(r) for r in self.conn.execute(stmt.order_by("date", "id"))]
+
     def for_planning(
         self,
         centre_ids: Sequence[int],
@@ -237,6 +251,7 @@ class ActivityStore:
             by_columns.setdefault(tuple(sorted(values)), []).append(
                 {"ident": activity_id, **values}
             )
+        remember_ids(self.conn, self.now, [activity_id for activity_id, _ in items])
         for columns, params in by_columns.items():
             stmt = update(activities).where(activities.c.id == bindparam("ident"))
             values = {name: bindparam(name) for name in columns}
@@ -245,6 +260,9 @@ class ActivityStore:
     def cancel_many(self, activity_ids: Sequence[int], reason: str) -> None:
         """Cancel planned activities (others are left alone) with one reason."""
         if activity_ids:
+            planned = activities.c.status == ActivityStatus.PLANNED
+            for chunk in chunks(activity_ids):
+                remember(self.conn, self.now, activities.c.id.in_(chunk) & planned)
             stmt = update(activities).where(
                 activities.c.id == bindparam("ident"), activities.c.status == ActivityStatus.PLANNED
             )
@@ -286,6 +304,7 @@ class ActivityStore:
             "rate": [None if p.coach_id is None else rates.get(p.coach_id) for p in planned],
             "moved": [False] * rows,
             "recorded_at": [self.now] * rows,
+            "created_at": [self.now] * rows,
         }
 
     def insert_one(
@@ -309,13 +328,19 @@ class ActivityStore:
         **values: object,
     ) -> bool:
         """Change one activity's status (and other columns); False if it was not ``expected``."""
-        stmt = update(activities).where(activities.c.id == activity_id)
+        which = activities.c.id == activity_id
         if expected is not None:
-            stmt = stmt.where(activities.c.status == expected)
-        stmt = stmt.values(status=status, recorded_at=self.now, revision=REVISED, **values)
+            which = which & (activities.c.status == expected)
+        remember(self.conn, self.now, which)
+        stmt = (
+            update(activities)
+            .where(which)
+            .values(status=status, recorded_at=self.now, revision=REVISED, **values)
+        )
         return self.conn.execute(stmt).rowcount == 1
 
     def update(self, activity_id: int, **values: object) -> None:
+        remember(self.conn, self.now, activities.c.id == activity_id)
         stmt = update(activities).where(activities.c.id == activity_id)
         self.conn.execute(stmt.values(recorded_at=self.now, revision=REVISED, **values))
 

@@ -16,16 +16,17 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
-from datetime import date
+from datetime import date, datetime
 from typing import Any, Generic, TypeVar
 
-from sqlalchemy import ColumnElement, Connection, Date, Select, func, select
+from sqlalchemy import ColumnElement, Connection, Date, Select, Subquery, Table, func, select
 
 from thekiz_flow.core.enums import ActivityKind, ActivityStatus
 from thekiz_flow.core.history import Step
 from thekiz_flow.core.tallies import SHORTEST_GAP_DAYS, CentreRow, Pair, Tally
 from thekiz_flow.store.activities import KIND_OF, STATUS_OF
 from thekiz_flow.store.tables import activities, centres, stage_changes
+from thekiz_flow.store.undo import as_recorded
 
 T = TypeVar("T")
 S = TypeVar("S", bound=Select[Any])
@@ -33,21 +34,27 @@ BATCH = 1000  # rows fetched at a time
 
 
 class DigestQueries:
-    """The digest's queries on one connection."""
+    """The digest's queries on one connection: of everything as it is, or, given
+    ``before``, as it was recorded before that moment (the centres stored by then, their
+    stage changes recorded by then, the activities as they were: ``store/undo.py``)."""
 
-    def __init__(self, connection: Connection) -> None:
+    def __init__(self, connection: Connection, before: datetime | None = None) -> None:
         self.conn = connection
+        self.before = before
+        self.acts: Table | Subquery = activities if before is None else as_recorded(before)
 
     def members(self) -> list[CentreRow]:
         """All centres by id, only what the digest reads of them."""
         c = centres.c
         stmt = select(c.id, c.name, c.district, c.stage_since, c.registered).order_by(c.id)
+        if self.before is not None:
+            stmt = stmt.where(c.created_at < self.before)
         return [CentreRow(*row) for row in self.conn.execute(stmt)]
 
     def tallies(self, first: date, last: date) -> Iterator[tuple[int, Tally]]:
         """The activities dated from ``first`` to ``last``, counted: (centre id, tally) by
         centre."""
-        c = activities.c
+        c = self.acts.c
         keys = (c.centre_id, c.kind, c.stage, c.status, c.training_id, c.hours, c.rate)
         stmt = (
             select(*keys, func.count(), func.min(c.date), func.max(c.date))
@@ -61,7 +68,7 @@ class DigestQueries:
     def pairs(self, first: date, last: date) -> Iterator[tuple[int, Pair]]:
         """Held sessions dated from ``first`` to ``last`` in a row that may lie more than two
         months apart (every pair that does): (centre id, (earlier, later)) by centre."""
-        c = activities.c
+        c = self.acts.c
         earlier = func.lag(c.date, type_=Date).over(partition_by=c.centre_id, order_by=c.date)
         held = (
             select(c.centre_id, earlier.label("earlier"), c.date.label("later"))
@@ -90,12 +97,14 @@ class DigestQueries:
             .where(c.effective <= last)
             .order_by(c.centre_id, c.id)
         )
+        if self.before is not None:
+            stmt = stmt.where(c.recorded_at < self.before)
         for centre_id, *step in self.conn.execute(_batched(stmt)):
             yield centre_id, Step(*step)
 
     def visits(self, last: date) -> Iterator[tuple[int, tuple[date, str]]]:
         """Site visits held up to ``last``: (centre id, (date, stage)) by centre."""
-        c = activities.c
+        c = self.acts.c
         stmt = (
             select(c.centre_id, c.date, c.stage)
             .where(

@@ -27,6 +27,7 @@ from thekiz_flow.core.model import (
 )
 from thekiz_flow.store.activities import ActivityStore, activity_from_row, chunks
 from thekiz_flow.store.centre_query import order, where
+from thekiz_flow.store.corrections import CorrectionStore
 from thekiz_flow.store.digest_queries import DigestQueries
 from thekiz_flow.store.feeds import FeedStore
 from thekiz_flow.store.list_queries import coach_order, coach_where, coaches_with_centres, paged
@@ -117,8 +118,12 @@ class Repository:
         return ActivityStore(self.conn, self._now)
 
     @cached_property
+    def corrections(self) -> CorrectionStore:
+        return CorrectionStore(self.conn)
+
+    @cached_property
     def trainings(self) -> TrainingStore:
-        return TrainingStore(self.conn)
+        return TrainingStore(self.conn, self._now)
 
     @cached_property
     def outbox(self) -> OutboxStore:
@@ -144,6 +149,10 @@ class Repository:
     @cached_property
     def digest(self) -> DigestQueries:
         return DigestQueries(self.conn)
+
+    def digest_as_recorded(self, before: datetime) -> DigestQueries:
+        """The digest's queries of what was recorded before the moment ``before``."""
+        return DigestQueries(self.conn, before)
 
     @cached_property
     def health(self) -> HealthStore:

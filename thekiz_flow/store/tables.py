@@ -129,6 +129,7 @@ activities = Table(
     Column("moved", Boolean, nullable=False, server_default=false()),
     Column("recorded_at", UTCDateTime),  # when its status or date was last set
     Column("revision", Integer, nullable=False, server_default="0"),  # one more per change
+    Column("created_at", UTCDateTime),  # None: stored before this was kept (always existed)
     UniqueConstraint("centre_id", "key"),
     Index(None, "kind", "centre_id", "status", "date"),  # a kind of some centres' activities
     Index(None, "kind", "status", "date"),  # what is due on some days (reminders, overviews)
@@ -136,6 +137,59 @@ activities = Table(
     Index(None, "date"),
     Index(None, "coach_id", "date"),
     Index(None, "training_id", "status"),
+)
+
+# The undo log of the activities: an activity's state as it was before each change (or its
+# deletion), and the moment that state stopped being current (``changed_at``). With
+# ``activities.created_at`` it gives every activity as it was recorded at any moment
+# (``store/undo.py``). Nothing is written when an activity is inserted, and a state that
+# was current for no time (within one moment) is not kept. No foreign key: a deleted activity's
+# last state stays.
+activity_undo = Table(
+    "activity_undo",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("activity_id", Integer, nullable=False),
+    Column("changed_at", UTCDateTime, nullable=False),
+    Column("centre_id", Integer, nullable=False),
+    Column("kind", String(20), nullable=False),
+    Column("key", String(120), nullable=False),
+    Column("stage", String(40), nullable=False),
+    Column("date", Date, nullable=False),
+    Column("status", String(20), nullable=False),
+    Column("hours", Numeric(5, 2)),
+    Column("coach_id", Integer),
+    Column("note", Text),
+    Column("rate", Numeric(8, 2)),
+    Column("training_id", Integer),
+    Column("reason", Text),
+    Column("moved", Boolean, nullable=False),
+    Column("recorded_at", UTCDateTime),
+    Column("revision", Integer, nullable=False),
+    Column("created_at", UTCDateTime),
+    Index(None, "activity_id", "changed_at"),
+    Index(None, "changed_at"),
+)
+
+# The audit trail of corrections: every correction, cancellation as a mistake and edit of
+# what was recorded, with who, when, the changed fields before and after (JSON) and why.
+# Append-only: a row is never changed or deleted.
+corrections = Table(
+    "corrections",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("subject", String(20), nullable=False),  # activity, stage_change, coach, centre
+    Column("subject_id", Integer, nullable=False),
+    Column("centre_id", Integer, ForeignKey("centres.id")),  # whose record it is, if a centre's
+    Column("action", String(20), nullable=False),  # corrected, voided, edited
+    Column("actor", String(200), nullable=False),
+    Column("recorded_at", UTCDateTime, nullable=False),
+    Column("before", Text, nullable=False),
+    Column("after", Text, nullable=False),
+    Column("reason", Text),
+    Index(None, "centre_id", "id"),
+    Index(None, "subject", "subject_id"),
+    Index(None, "recorded_at"),
 )
 
 # Who an activity was taken from when its centre got another coach (or none): that coach's

@@ -20,6 +20,7 @@ from thekiz_flow.core.model import Activity, NewTraining, Training
 from thekiz_flow.store.activities import REVISED, STATUS_OF, activity_from_row, chunks
 from thekiz_flow.store.list_queries import paged, training_order, training_where
 from thekiz_flow.store.tables import activities, centres, trainings
+from thekiz_flow.store.undo import remember, remember_ids
 
 
 def enrolment_key(training_id: int) -> str:
@@ -33,8 +34,11 @@ def _training(row: Row[Any]) -> Training:
 
 
 class TrainingStore:
-    def __init__(self, connection: Connection) -> None:
+    """``now``, when given, is the moment of the enrolments' changes (``store/undo.py``)."""
+
+    def __init__(self, connection: Connection, now: datetime | None = None) -> None:
         self.conn = connection
+        self.now = now
 
     # ----------------------------------------------------------------- catalogue
     def add(self, row: NewTraining, now: datetime) -> int:
@@ -85,12 +89,13 @@ class TrainingStore:
             .where(trainings.c.id == training_id)
             .values(**values, capacity=row.capacity)
         )
+        enrolments = (activities.c.kind == ActivityKind.TRAINING) & (
+            activities.c.training_id == training_id
+        )
+        remember(self.conn, now, enrolments)
         self.conn.execute(
             update(activities)
-            .where(
-                activities.c.kind == ActivityKind.TRAINING,
-                activities.c.training_id == training_id,
-            )
+            .where(enrolments)
             .values(date=row.date, recorded_at=now, revision=REVISED)
         )
 
@@ -109,6 +114,7 @@ class TrainingStore:
             c.status.in_((ActivityStatus.PLANNED, ActivityStatus.WAITING)),
         )
         cancelled = [activity_from_row(r) for r in self.conn.execute(stmt.order_by(c.id))]
+        remember_ids(self.conn, now, [e.id for e in cancelled])
         for chunk in chunks([e.id for e in cancelled]):
             self.conn.execute(
                 update(activities)
@@ -198,13 +204,13 @@ class TrainingStore:
         the order of enrolment (a re-enrolled centre queues at the end).
         """
         key = enrolment_key(training.id)
-        self.conn.execute(
-            delete(activities).where(
-                activities.c.centre_id == centre_id,
-                activities.c.key == key,
-                activities.c.status == ActivityStatus.CANCELLED,
-            )
+        earlier = (
+            (activities.c.centre_id == centre_id)
+            & (activities.c.key == key)
+            & (activities.c.status == ActivityStatus.CANCELLED)
         )
+        remember(self.conn, self.now, earlier)
+        self.conn.execute(delete(activities).where(earlier))
         stmt = insert(activities).values(
             centre_id=centre_id,
             kind=ActivityKind.TRAINING,
@@ -214,6 +220,7 @@ class TrainingStore:
             status=status,
             training_id=training.id,
             moved=False,
+            created_at=self.now,
         )
         row = self.conn.execute(stmt.returning(activities)).one()
         return activity_from_row(row)
@@ -238,6 +245,7 @@ class TrainingStore:
                 c.date >= from_day,
             )
             released += [activity_from_row(r) for r in self.conn.execute(stmt.order_by(c.id))]
+        remember_ids(self.conn, self.now, [e.id for e in released])
         for chunk in chunks([e.id for e in released]):
             cancel = update(activities).where(c.id.in_(chunk))
             self.conn.execute(cancel.values(status=ActivityStatus.CANCELLED, reason=reason))
@@ -264,6 +272,7 @@ class TrainingStore:
                 if room.get(row.training_id, 0) > 0:
                     room[row.training_id] -= 1
                     moved.append(activity_from_row(row))
+        remember_ids(self.conn, self.now, [a.id for a in moved])
         for chunk in chunks([a.id for a in moved]):
             self.conn.execute(
                 update(activities).where(c.id.in_(chunk)).values(status=ActivityStatus.PLANNED)
