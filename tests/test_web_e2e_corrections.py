@@ -44,7 +44,8 @@ def test_the_office_corrects_a_session_and_voids_a_visit(page: Page, site: Site)
     expect(
         page.get_by_text(
             re.compile(
-                r"^Einrichtungsbesuch vom 10\.06\.2026 bei Kita Pusteblume \(Jena\) wird als Fehler storniert"
+                r"^Einrichtungsbesuch vom 10\.06\.2026 bei Kita Pusteblume \(Jena\) "
+                "wird als Fehler storniert"
             )
         )
     ).to_be_visible()
