@@ -82,6 +82,7 @@ def test_example_documents_every_key_and_loads(tmp_path: Path) -> None:
         "[web]",
         "secure_cookies",
         "base_url",
+        "coach_correction_days",
         "THEKIZ_FLOW_SECRET_KEY",
     ):
         assert key in text
@@ -120,16 +121,18 @@ def test_web_settings_and_the_secret_key_from_the_environment_only(
     defaults = load_settings(None, {}).web
     assert (defaults.host, defaults.port, defaults.secure_cookies) == ("127.0.0.1", 8000, True)
     assert (defaults.base_url, defaults.secret_key) == (None, None)
+    assert defaults.coach_correction_days == 14
     path = tmp_path / "c.toml"
     path.write_text(
         "[web]\nhost = '0.0.0.0'\nport = 8080\nsecure_cookies = false\n"
-        "base_url = 'https://thekiz.example.org/'\n",
+        "base_url = 'https://thekiz.example.org/'\ncoach_correction_days = 7\n",
         encoding="utf-8",
     )
     key = "k" * 32
     web = load_settings(path, {"THEKIZ_FLOW_SECRET_KEY": key}).web
     assert (web.host, web.port, web.secure_cookies) == ("0.0.0.0", 8080, False)
     assert (web.base_url, web.secret_key) == ("https://thekiz.example.org", key)
+    assert web.coach_correction_days == 7
     assert key not in repr(web)
 
 
@@ -140,6 +143,7 @@ def test_web_settings_and_the_secret_key_from_the_environment_only(
         ("base_url = 'thekiz.example.org'", r"web\.base_url: ungültige Adresse"),
         ("secret_key = 'x'", r"web\.secret_key: Schlüssel nur über die Umgebung"),
         ("secure = true", r"web\.secure: unbekannter Schlüssel"),
+        ("coach_correction_days = -1", r"web\.coach_correction_days: ungültige Zahl -1"),
     ],
 )
 def test_wrong_web_settings_name_the_key(tmp_path: Path, text: str, message: str) -> None:

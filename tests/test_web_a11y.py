@@ -25,11 +25,14 @@ import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, Route, expect
 
 from tests import test_web_e2e as e2e
+from tests.conftest import BERLIN, TODAY
 from tests.databases import SQLITE, Databases
 from tests.web_helpers import PASSWORD, USERS
+from thekiz_flow.core.clock import FrozenClock, noon
 from thekiz_flow.core.enums import ActivityStatus
 from thekiz_flow.core.model import ActivityFilter, CentreInput, Workflow
 from thekiz_flow.demo.crawl import Found, crawl, page_routes
+from thekiz_flow.service import Service
 
 pytestmark = pytest.mark.browser
 
@@ -106,7 +109,8 @@ def describe(address: str, width: str, found: list[dict[str, Any]]) -> list[str]
 @pytest.fixture(scope="module")
 def data(site: e2e.Site) -> e2e.Site:
     """The e2e data and what makes the remaining pages show something: a training with
-    an enrolment, a centre known since last year (a finished year's digest to send)."""
+    an enrolment, a centre known since last year (a finished year's digest to send), a
+    held session (corrected) and a held visit."""
     service = site.service
     last_year = CentreInput("Familienzentrum Altstadt", "Gotha", "a@example.org")
     service.registry.add_centre(last_year, date(service.runtime.today().year - 1, 5, 4))
@@ -114,7 +118,25 @@ def data(site: e2e.Site) -> e2e.Site:
         "reflexion", "Reflexion", SEPTEMBER.isoformat(), "Erfurt", "12"
     )
     service.trainings.enrol(training, site.centres["puste"])
+    held_on(service, site.centres["puste"])
     return site
+
+
+def held_on(service: Service, centre: int) -> None:
+    """A held session (corrected) and a held visit of ``centre``: the forms correcting and
+    cancelling them, the centre's audit trail. A centre of Jonas's admitted with it has
+    its visit still planned (the visits' list and its downloads)."""
+    held = service.sessions.record(f"E{centre}", date(2026, 5, 6), "2")  # March stays first
+    service.sessions.record_visit(centre, date(2026, 6, 10), "Rundgang")
+    service.corrections.correct_session(held.id, "falsch abgelesen", hours="1,5")
+    clock = service.runtime.clock
+    assert isinstance(clock, FrozenClock)
+    clock.set(noon(e2e.ADMITTED, BERLIN))
+    other = service.registry.add_centre(
+        CentreInput("Kita Sonnenschein", "Jena", "s@example.org", coach="2"), e2e.ADMITTED
+    )
+    service.lifecycle.advance(other, "admit", on=e2e.ADMITTED)
+    clock.set(noon(TODAY, BERLIN))
 
 
 @pytest.fixture(scope="module")
@@ -259,7 +281,11 @@ def test_a_coach_records_a_session_with_the_keyboard_alone(
         f"Termin {session.id} bei Kita Pusteblume (Jena) "
         f"gehalten am {session.date:%d.%m.%Y}: 1,5 Std."
     )
-    (held,) = data.service.overview.activities(
-        ActivityFilter(centre_id=centre, status=ActivityStatus.HELD)
-    )
+    (held,) = [
+        a
+        for a in data.service.overview.activities(
+            ActivityFilter(centre_id=centre, status=ActivityStatus.HELD)
+        )
+        if a.id == session.id
+    ]
     assert (held.id, held.hours, held.note) == (session.id, Decimal("1.5"), "nur mit der Tastatur")

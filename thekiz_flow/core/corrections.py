@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from enum import StrEnum
 from zoneinfo import ZoneInfo
@@ -38,6 +38,36 @@ class Action(StrEnum):
     CORRECTED = "corrected"  # a held activity's date, hours or note
     VOIDED = "voided"  # a held activity cancelled as a mistake
     EDITED = "edited"  # a coach's or centre's details
+
+
+@dataclass(frozen=True)
+class ByCoach:
+    """A correction a coach asks for (on the web), not the office: only of their own
+    sessions, only within ``days`` of recording them, never a cancellation."""
+
+    coach_id: int
+    days: int
+
+
+#: What a coach reads who may not (or no longer) correct a session.
+ASK_OFFICE = "bitte wenden Sie sich an das Büro"
+
+
+def coach_refusal(
+    by: ByCoach, session_coach: int | None, recorded: datetime | None, now: datetime
+) -> str | None:
+    """Why the coach ``by`` may not correct a session held by ``session_coach`` and
+    recorded as held at ``recorded`` (None: not known), or None if they may."""
+    if session_coach != by.coach_id:
+        return f"Sie korrigieren nur eigene Begleittermine; {ASK_OFFICE}"
+    if recorded is None or now - recorded > timedelta(days=by.days):
+        return (
+            f"Begleittermine korrigieren Sie nur bis {by.days} Tage nach dem Erfassen; {ASK_OFFICE}"
+        )
+    return None
+
+
+VOID_BY_COACH = "Als Fehler stornieren darf nur das Büro"
 
 
 @dataclass(frozen=True)

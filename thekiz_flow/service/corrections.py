@@ -8,7 +8,16 @@ from dataclasses import dataclass, replace
 from datetime import date
 
 from thekiz_flow.core import german, validate
-from thekiz_flow.core.corrections import MISTAKE, Action, Correction, Subject, changed
+from thekiz_flow.core.corrections import (
+    MISTAKE,
+    VOID_BY_COACH,
+    Action,
+    ByCoach,
+    Correction,
+    Subject,
+    changed,
+    coach_refusal,
+)
 from thekiz_flow.core.enums import ActivityKind, ActivityStatus
 from thekiz_flow.core.errors import InvalidInput, Refused
 from thekiz_flow.core.labels import STATUS_NAMES
@@ -76,9 +85,11 @@ class CorrectionService:
         day: date | None = None,
         hours: str | None = None,
         note: str | None = None,
+        by: ByCoach | None = None,
     ) -> tuple[Activity, Correction]:
         """A held session's date, hours or note (None: unchanged; note "": none), with a
-        reason. The date stays in the stay in the stage the session belongs to."""
+        reason. The date stays in the stay in the stage the session belongs to. ``by``: a
+        coach asks (the web), else the office (the CLI)."""
         why = validate.required_text("reason", reason, limit=2000)
         values: dict[str, object] = {}
         if day is not None:
@@ -93,6 +104,7 @@ class CorrectionService:
             )
         with self.rt.unit() as repo:
             session = self._held(repo, activity_id, ActivityKind.COACHING)
+            self._coach_may(repo, session, by)
             if day is not None and day != session.date:
                 self._same_stay(repo, session, day)
             before = {name: getattr(session, name) for name in values}
@@ -112,6 +124,23 @@ class CorrectionService:
             assert corrected is not None
             return corrected, entry
 
+    def _coach_may(self, repo: Repository, session: Activity, by: ByCoach | None) -> None:
+        if by is not None:
+            recorded = repo.activities.held_since(session.id)
+            refusal = coach_refusal(by, session.coach_id, recorded, self.rt.clock.now())
+            if refusal is not None:
+                raise Refused(refusal)
+
+    def refusal(self, activity_id: int, by: ByCoach | None) -> str | None:
+        """Why a correction of the held session would be refused to ``by`` before anything
+        is typed (a page shows it instead of the form), or None."""
+        with self.rt.unit() as repo:
+            try:
+                self._coach_may(repo, self._held(repo, activity_id, ActivityKind.COACHING), by)
+            except Refused as refused:
+                return str(refused.message)
+        return None
+
     def _same_stay(self, repo: Repository, session: Activity, day: date) -> None:
         """``day`` lies in the centre's time in the stage the session belongs to."""
         centre = self.rt.centre(repo, session.centre_id)
@@ -124,17 +153,25 @@ class CorrectionService:
                 f"{names[stage].name}, der Termin gehört zur Stufe {names[session.stage].name}",
             )
 
-    def void_session(self, activity_id: int, reason: str) -> tuple[Activity, Correction]:
-        """A held session cancelled as a mistake; the plan puts one back where it asks."""
-        return self._void(activity_id, reason, ActivityKind.COACHING)
+    def void_session(
+        self, activity_id: int, reason: str, by: ByCoach | None = None
+    ) -> tuple[Activity, Correction]:
+        """A held session cancelled as a mistake; the plan puts one back where it asks.
+        Only the office (``by`` None) may."""
+        return self._void(activity_id, reason, ActivityKind.COACHING, by)
 
-    def void_visit(self, activity_id: int, reason: str) -> tuple[Activity, Correction]:
-        """A held site visit cancelled as a mistake; the plan puts one back where it asks."""
-        return self._void(activity_id, reason, ActivityKind.SITE_VISIT)
+    def void_visit(
+        self, activity_id: int, reason: str, by: ByCoach | None = None
+    ) -> tuple[Activity, Correction]:
+        """A held site visit cancelled as a mistake; the plan puts one back where it asks.
+        Only the office (``by`` None) may."""
+        return self._void(activity_id, reason, ActivityKind.SITE_VISIT, by)
 
     def _void(
-        self, activity_id: int, reason: str, kind: ActivityKind
+        self, activity_id: int, reason: str, kind: ActivityKind, by: ByCoach | None
     ) -> tuple[Activity, Correction]:
+        if by is not None:
+            raise Refused(VOID_BY_COACH)
         why = validate.required_text("reason", reason, limit=2000)
         with self.rt.unit() as repo:
             held = self._held(repo, activity_id, kind)

@@ -18,6 +18,7 @@ from sqlalchemy import (
     func,
     insert,
     select,
+    union_all,
     update,
 )
 from sqlalchemy.sql.base import ReadOnlyColumnCollection
@@ -28,7 +29,7 @@ from thekiz_flow.core.activity_list import ActivityQuery, ListedActivity
 from thekiz_flow.core.enums import ActivityKind, ActivityStatus
 from thekiz_flow.core.model import Activity, ActivityFilter, PlannedActivity
 from thekiz_flow.store import activity_query
-from thekiz_flow.store.tables import activities, handovers
+from thekiz_flow.store.tables import activities, activity_undo, handovers
 from thekiz_flow.store.undo import as_recorded, remember, remember_ids
 
 CHUNK = 900  # ids per IN list: below SQLite's limit of bound parameters
@@ -161,6 +162,16 @@ class ActivityStore:
     def get(self, activity_id: int) -> Activity | None:
         row = self.conn.execute(select(activities).where(activities.c.id == activity_id)).first()
         return None if row is None else activity_from_row(row)
+
+    def held_since(self, activity_id: int) -> datetime | None:
+        """When the activity was recorded as held (its first held state, in the undo log
+        or as it is); None if it never was or this is not known."""
+        u, a = activity_undo.c, activities.c
+        held = ActivityStatus.HELD
+        kept = select(u.recorded_at).where(u.activity_id == activity_id, u.status == held)
+        now = select(a.recorded_at).where(a.id == activity_id, a.status == held)
+        found = [row[0] for row in self.conn.execute(union_all(kept, now))]
+        return min((moment for moment in found if moment is not None), default=None)
 
     def find(self, where: ActivityFilter) -> list[Activity]:
         stmt = filtered(select(activities), where).order_by(activities.c.date, activities.c.id)

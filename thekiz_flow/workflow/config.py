@@ -69,6 +69,7 @@ class WebSettings:
     secure_cookies: bool = True  # session cookie only over HTTPS (and http://localhost)
     base_url: str | None = None  # e.g. "https://thekiz.example.org", for links in feeds
     secret_key: str | None = field(default=None, repr=False)  # signs the session cookie
+    coach_correction_days: int = 14  # a coach corrects their own sessions this long after
 
 
 @dataclass(frozen=True)
@@ -197,9 +198,10 @@ def _web(table: TomlTable, environ: Mapping[str, str]) -> WebSettings:
         table.fail("base_url", f"ungültige Adresse {base_url!r} (z. B. https://thekiz.example.org)")
     if table.has("secret_key"):
         table.fail("secret_key", f"Schlüssel nur über die Umgebung ({ENV_SECRET_KEY})")
+    days = table.integer("coach_correction_days", 14, minimum=0, maximum=366)
     table.finish()
     key = secret_key_from(environ)
-    return WebSettings(host, port, secure, base_url and base_url.rstrip("/"), key)
+    return WebSettings(host, port, secure, base_url and base_url.rstrip("/"), key, days)
 
 
 def _operations(root: TomlTable, environ: Mapping[str, str]) -> OperationsSettings:

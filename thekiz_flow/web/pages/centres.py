@@ -33,6 +33,7 @@ from thekiz_flow.web.auth import READERS, may_record_for
 from thekiz_flow.web.endpoints import Context, action, page
 from thekiz_flow.web.fields import Errors, beside_fields
 from thekiz_flow.web.pages import stages as stages_page
+from thekiz_flow.web.pages.corrections import CHANGES_PAGE, changes
 from thekiz_flow.web.pages.planning import centre_planning
 from thekiz_flow.web.state import NavItem
 
@@ -128,6 +129,7 @@ def _detail(
         step=service.lifecycle.next_step(centre.id),
         budgets=service.overview.budgets(centre.id),
         history=service.lifecycle.history(centre.id),
+        changes=changes(service, centre.id, ctx.request.query_params.get(CHANGES_PAGE, "")),
         activities=service.overview.activities(ActivityFilter(centre_id=centre.id)),
         planning=centre_planning(service, centre),
         trigger_name=trigger_name,
