@@ -70,7 +70,8 @@ def test_the_centre_and_its_plan_return_to_the_earlier_stage(
     assert [p for p in planned(service, centre) if p[2] >= today] == [
         p for p in before if p[2] >= today
     ]
-    assert done.cancelled and done.planned
+    assert done.cancelled
+    assert done.planned
     assert done.change.to_stage == "vertiefungsbegleitung"
     entry = done.entry
     assert (entry.subject, entry.subject_id, entry.centre_id, entry.action) == (
