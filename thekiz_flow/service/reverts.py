@@ -100,6 +100,15 @@ class RevertService:
         with self.rt.trial() as repo:
             return self._revert(repo, centre_id, why, change_id)
 
+    def reverted(self, centre_id: int) -> set[int]:
+        """The centre's stage changes that were reverted (their numbers)."""
+        with self.rt.unit() as repo:
+            return {
+                entry.subject_id
+                for entry in repo.corrections.of_centre(centre_id)
+                if entry.subject == Subject.STAGE_CHANGE and entry.action == Action.REVERTED
+            }
+
     def _revert(
         self, repo: Repository, centre_id: int, why: str, change_id: int | None
     ) -> Reverted:
