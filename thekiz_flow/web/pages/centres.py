@@ -2,7 +2,8 @@
 
 Everyone who reads (office and coaches) sees every centre; a coach's own centres are
 marked. Adding, editing, assigning or removing a coach, changing the stage and withdrawing
-the latest stage change are the office's (the removal after a ticked confirmation that says what follows): each
+the latest stage change are the office's (the removal after a ticked confirmation that says
+what follows, a stage change and its withdrawal after one that says what they do): each
 is one call of the service the CLI uses, with its checks and its German messages. A form
 the service refuses comes back with the message and what was typed.
 """
