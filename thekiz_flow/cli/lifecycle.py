@@ -1,4 +1,5 @@
-"""Commands of the lifecycle: show a centre, advance it, who is eligible, the audit trail."""
+"""Commands of the lifecycle: show a centre, advance it (or revert its latest change), who is
+eligible, the audit trail."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from thekiz_flow.cli.fields import described
 from thekiz_flow.cli.output import print_json, print_table
 from thekiz_flow.cli.registry import on_option
 from thekiz_flow.core import german
-from thekiz_flow.core.corrections import Correction, sentence
+from thekiz_flow.core.corrections import Action, Correction, sentence
 from thekiz_flow.core.errors import Refused
 from thekiz_flow.core.model import StageChange
 from thekiz_flow.workflow.definitions import load_workflow
@@ -70,6 +71,33 @@ def _say(app: App, changes: list[StageChange], skipped: int) -> None:
         click.echo(f"{len(changes)} gewechselt, {skipped} übersprungen.")
 
 
+@cli.command()
+@click.argument("centre_id", metavar="NUMMER", type=Id("centre"))
+@click.option("--reason", help="Begründung (Pflicht).")
+@click.option(
+    "--change", "change_id", type=int, help="Nummer des Stufenwechsels (muss der letzte sein)."
+)
+@pass_app
+def revert(app: App, centre_id: int, reason: str | None, change_id: int | None) -> None:
+    """Den letzten Stufenwechsel einer Einrichtung zurücknehmen.
+
+    Die Einrichtung kehrt in ihre frühere Stufe zurück, die Planung folgt ihr; der
+    Stufenwechsel bleibt im Verlauf, mit der Rücknahme als Korrektur. Abgelehnt (Exit-Code 2,
+    nichts geschrieben) ohne Begründung, für einen älteren als den letzten Wechsel und wenn
+    nach dem Wechsel schon Termine gehalten wurden.
+    """
+    done = app.service.reverts.revert(centre_id, reason, change_id)
+    stages = app.workflow.stages
+    change = done.change
+    click.echo(
+        f"Einrichtung {centre_id}: Stufenwechsel {stages[change.from_stage].name} → "
+        f"{stages[change.to_stage].name} ab {german.short_date(change.effective)} "
+        "zurückgenommen."
+    )
+    for line in done.lines(stages[done.centre.stage].name):
+        click.echo(line)
+
+
 def _missing(trigger: str) -> click.MissingParameter:
     """Only one word given: a number lacks its trigger, a trigger lacks the centres."""
     context = click.get_current_context()
@@ -117,7 +145,7 @@ def eligible(app: App, on: str | None, as_json: bool) -> None:
     print_table("Nächste Schritte", headers, rows)
 
 
-def _change_json(change: StageChange) -> dict[str, object]:
+def _change_json(change: StageChange, reverted: bool) -> dict[str, object]:
     return {
         "id": change.id,
         "centre": change.centre_id,
@@ -129,6 +157,7 @@ def _change_json(change: StageChange) -> dict[str, object]:
         "actor": change.actor,
         "reason": change.reason,
         "forced": change.forced,
+        "reverted": reverted,
     }
 
 
@@ -156,9 +185,12 @@ def history(app: App, centre_id: int, as_json: bool) -> None:
     """Der Verlauf (Audit) einer Einrichtung: Stufenwechsel, danach Korrekturen."""
     changes = app.service.lifecycle.history(centre_id)
     corrected = app.service.corrections.of_centre(centre_id)
+    reverted = {
+        e.correction.subject_id for e in corrected if e.correction.action == Action.REVERTED
+    }
     if as_json:
         print_json(
-            [{"type": "stage_change", **_change_json(c)} for c in changes]
+            [{"type": "stage_change", **_change_json(c, c.id in reverted)} for c in changes]
             + [_correction_json(e.correction) for e in corrected]
         )
         return
@@ -166,7 +198,7 @@ def history(app: App, centre_id: int, as_json: bool) -> None:
     rows = [
         (
             german.short_date(c.effective),
-            c.trigger,
+            f"{c.trigger} (zurückgenommen)" if c.id in reverted else c.trigger,
             stages[c.from_stage].name,
             stages[c.to_stage].name,
             c.actor,
@@ -181,9 +213,10 @@ def history(app: App, centre_id: int, as_json: bool) -> None:
         rows,
     )
     if corrected:
+        names = {stage.id: stage.name for stage in stages.values()}
         click.echo("Korrekturen:")
         for e in corrected:
-            click.echo(sentence(e.correction, app.service.zone, e.kind, e.day))
+            click.echo(sentence(e.correction, app.service.zone, e.kind, e.day, names))
 
 
 @cli.group()

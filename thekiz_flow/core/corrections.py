@@ -38,6 +38,7 @@ class Action(StrEnum):
     CORRECTED = "corrected"  # a held activity's date, hours or note
     VOIDED = "voided"  # a held activity cancelled as a mistake
     EDITED = "edited"  # a coach's or centre's details
+    REVERTED = "reverted"  # a centre's latest stage change withdrawn (``core/revert.py``)
 
 
 @dataclass(frozen=True)
@@ -118,15 +119,19 @@ FIELD_NAMES = {
     "carrier": "Träger",
     "district": "Landkreis",
     "weekday": "Wochentag",
+    "stage": "Stufe",
+    "stage_since": "in der Stufe seit",
 }
 WEEKDAYS = ("Montag", "Dienstag", "Mittwoch", "Donnerstag", "Freitag", "Samstag", "Sonntag")
 
 
-def worded(name: str, value: Plain) -> str:
-    """A field's value as the office reads it."""
+def worded(name: str, value: Plain, stages: Mapping[str, str] | None = None) -> str:
+    """A field's value as the office reads it (``stages``: a stage's German name by id)."""
     if value is None or value == "":
         return "(leer)"
-    if name == "date" and isinstance(value, str):
+    if name == "stage" and isinstance(value, str):
+        return (stages or {}).get(value, value)
+    if name in ("date", "stage_since") and isinstance(value, str):
         return german.short_date(date.fromisoformat(value))
     if name == "hours" and isinstance(value, str):
         return german.hours(Decimal(value))
@@ -139,11 +144,11 @@ def worded(name: str, value: Plain) -> str:
     return str(value)
 
 
-def fields_text(entry: Correction) -> str:
+def fields_text(entry: Correction, stages: Mapping[str, str] | None = None) -> str:
     """Stunden 2,0 → 1,5; Notiz (leer) → Elternabend"""
     return "; ".join(
-        f"{FIELD_NAMES.get(name, name)} {worded(name, entry.before.get(name))} → "
-        f"{worded(name, value)}"
+        f"{FIELD_NAMES.get(name, name)} {worded(name, entry.before.get(name), stages)} → "
+        f"{worded(name, value, stages)}"
         for name, value in entry.after.items()
     )
 
@@ -161,15 +166,22 @@ def what(entry: Correction, kind: ActivityKind | None, day: date | None) -> str:
 
 
 def sentence(
-    entry: Correction, zone: ZoneInfo, kind: ActivityKind | None = None, day: date | None = None
+    entry: Correction,
+    zone: ZoneInfo,
+    kind: ActivityKind | None = None,
+    day: date | None = None,
+    stages: Mapping[str, str] | None = None,
 ) -> str:
     """15.03.2026 Begleittermin vom 02.03. korrigiert: Stunden 2,0 → 1,5 (Grund: …), von buero
 
-    ``kind`` and ``day`` (as it was before the entry) name an activity."""
+    ``kind`` and ``day`` (as it was before the entry) name an activity; ``stages`` names
+    the stages of a stage change withdrawn."""
     when = german.short_date(entry.recorded_at.astimezone(zone))
     subject = what(entry, kind, day)
     if entry.action == Action.VOIDED:
         text = f"{when} {subject} als Fehler storniert"
+    elif entry.action == Action.REVERTED:
+        text = f"{when} {subject} zurückgenommen: {fields_text(entry, stages)}"
     else:
         verb = "korrigiert" if entry.action == Action.CORRECTED else "geändert"
         text = f"{when} {subject} {verb}: {fields_text(entry)}"

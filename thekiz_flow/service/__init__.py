@@ -27,6 +27,7 @@ from thekiz_flow.service.overview import OverviewService
 from thekiz_flow.service.planning import PlanningService
 from thekiz_flow.service.registry import RegistryService
 from thekiz_flow.service.reminders import ReminderService
+from thekiz_flow.service.reverts import RevertService
 from thekiz_flow.service.runtime import Runtime
 from thekiz_flow.service.sessions import SessionService
 from thekiz_flow.service.ticks import TickService
@@ -62,6 +63,7 @@ class Service:
         self.sessions = SessionService(runtime, self.planning)
         self.lifecycle = LifecycleService(runtime, self.planning)
         self.corrections = CorrectionService(runtime, self.planning, self.sessions)
+        self.reverts = RevertService(runtime, self.planning)
         self.trainings = TrainingService(runtime)
         self.reminders = ReminderService(runtime)
         self.outbox = OutboxService(runtime)

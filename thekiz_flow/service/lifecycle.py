@@ -151,9 +151,10 @@ class LifecycleService:
         self.planning = planning
 
     def history(self, centre_id: int) -> list[StageChange]:
+        """A centre's stage changes as recorded, those reverted too (the audit trail)."""
         with self.rt.unit() as repo:
             self.rt.centre(repo, centre_id)
-            return repo.history(centre_id)
+            return repo.recorded_history(centre_id)
 
     def _facts(self, repo: Repository, centre: Centre, on: date) -> CentreFacts:
         visits = repo.site_visits([centre.id]).get(centre.id, [])

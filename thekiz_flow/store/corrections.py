@@ -6,7 +6,7 @@ import json
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Row, insert, select
+from sqlalchemy import ColumnElement, Connection, Row, exists, insert, select
 
 from thekiz_flow.core.corrections import Action, Correction, Fields, Subject
 from thekiz_flow.store.tables import corrections
@@ -30,6 +30,18 @@ def _correction(row: Row[Any]) -> Correction:
         row.reason,
         row.id,
     )
+
+
+def withdrawn(change_id: ColumnElement[int], before: datetime | None = None) -> ColumnElement[bool]:
+    """Whether the stage change ``change_id`` names was reverted (by an entry recorded
+    before ``before``, if given): a reading of the trail in force skips it."""
+    c = corrections.c
+    found = exists().where(
+        c.subject == Subject.STAGE_CHANGE,
+        c.action == Action.REVERTED,
+        c.subject_id == change_id,
+    )
+    return found if before is None else found.where(c.recorded_at < before)
 
 
 def _json(fields: Fields) -> str:

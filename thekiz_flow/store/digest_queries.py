@@ -25,6 +25,7 @@ from thekiz_flow.core.enums import ActivityKind, ActivityStatus
 from thekiz_flow.core.history import Step
 from thekiz_flow.core.tallies import SHORTEST_GAP_DAYS, CentreRow, Pair, Tally
 from thekiz_flow.store.activities import KIND_OF, STATUS_OF
+from thekiz_flow.store.corrections import withdrawn
 from thekiz_flow.store.tables import activities, centres, stage_changes
 from thekiz_flow.store.undo import as_recorded
 
@@ -89,12 +90,12 @@ class DigestQueries:
             yield centre_id, (before, after)
 
     def histories(self, last: date) -> Iterator[tuple[int, Step]]:
-        """Stage changes effective up to ``last``, in the order recorded: (centre id, step) by
-        centre."""
+        """Stage changes effective up to ``last`` and not reverted (as recorded), in the order
+        recorded: (centre id, step) by centre."""
         c = stage_changes.c
         stmt = (
             select(c.centre_id, c.trigger, c.from_stage, c.to_stage, c.effective)
-            .where(c.effective <= last)
+            .where(c.effective <= last, ~withdrawn(c.id, self.before))
             .order_by(c.centre_id, c.id)
         )
         if self.before is not None:

@@ -27,7 +27,7 @@ from thekiz_flow.core.model import (
 )
 from thekiz_flow.store.activities import ActivityStore, activity_from_row, chunks
 from thekiz_flow.store.centre_query import order, where
-from thekiz_flow.store.corrections import CorrectionStore
+from thekiz_flow.store.corrections import CorrectionStore, withdrawn
 from thekiz_flow.store.digest_queries import DigestQueries
 from thekiz_flow.store.feeds import FeedStore
 from thekiz_flow.store.list_queries import coach_order, coach_where, coaches_with_centres, paged
@@ -307,8 +307,10 @@ class Repository:
         return [_centre(r) for r in self.conn.execute(stmt.order_by(c.id))]
 
     def changes_between(self, first: date, last: date) -> list[StageChange]:
-        stmt = select(stage_changes).where(stage_changes.c.effective.between(first, last))
-        return [_change(r) for r in self.conn.execute(stmt.order_by(stage_changes.c.id))]
+        """Stage changes in force (not reverted) effective from ``first`` to ``last``."""
+        c = stage_changes.c
+        stmt = select(stage_changes).where(c.effective.between(first, last), ~withdrawn(c.id))
+        return [_change(r) for r in self.conn.execute(stmt.order_by(c.id))]
 
     def closures_of(self, centre_ids: Sequence[int]) -> dict[int, list[tuple[date, date]]]:
         result: dict[int, list[tuple[date, date]]] = defaultdict(list)
@@ -416,8 +418,27 @@ class Repository:
         return self.histories([centre_id]).get(centre_id, [])
 
     def histories(self, centre_ids: Sequence[int] | None = None) -> dict[int, list[StageChange]]:
-        """These centres' (or every centre's) audit trails in the order recorded, by centre."""
+        """These centres' (or every centre's) audit trails in the order recorded, by centre:
+        the changes in force, without those reverted."""
         return self._trails(select(stage_changes), centre_ids, _change)
+
+    def recorded_history(self, centre_id: int) -> list[StageChange]:
+        """A centre's stage changes as recorded, those reverted too, in the order recorded."""
+        stmt = select(stage_changes).where(stage_changes.c.centre_id == centre_id)
+        return [_change(r) for r in self.conn.execute(stmt.order_by(stage_changes.c.id))]
+
+    def restore_stage(
+        self, centre: Centre, stage: str, since: date, resume_stage: str | None
+    ) -> bool:
+        """Put a centre back into a stage (a stage change reverted); False if its stage
+        changed in the meantime."""
+        c = centres.c
+        stmt = (
+            update(centres)
+            .where(c.id == centre.id, c.stage == centre.stage, c.stage_since == centre.stage_since)
+            .values(stage=stage, stage_since=since, resume_stage=resume_stage)
+        )
+        return self.conn.execute(stmt).rowcount == 1
 
     def steps(self, centre_ids: Sequence[int]) -> dict[int, list[Step]]:
         """These centres' stage changes in the order recorded, only what the readings of the
@@ -432,7 +453,7 @@ class Repository:
         """Rows of ``base`` (from the audit trail) by centre, in the order recorded, read a
         chunk of centres at a time (every centre for None)."""
         c = stage_changes.c
-        base = base.order_by(c.centre_id, c.id)
+        base = base.where(~withdrawn(c.id)).order_by(c.centre_id, c.id)
         result: dict[int, list[T]] = defaultdict(list)
         for chunk in [None] if centre_ids is None else chunks(centre_ids):
             stmt = base if chunk is None else base.where(c.centre_id.in_(chunk))

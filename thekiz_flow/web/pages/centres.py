@@ -1,8 +1,9 @@
 """The centres: the list, one centre's page, and the office's changes to a centre.
 
 Everyone who reads (office and coaches) sees every centre; a coach's own centres are
-marked. Adding, editing, assigning or removing a coach and changing the stage are the
-office's (the removal after a ticked confirmation that says what follows): each
+marked. Adding, editing, assigning or removing a coach, changing the stage and withdrawing
+the latest stage change are the office's (the removal after a ticked confirmation that says
+what follows, a stage change and its withdrawal after one that says what they do): each
 is one call of the service the CLI uses, with its checks and its German messages. A form
 the service refuses comes back with the message and what was typed.
 """
@@ -112,6 +113,7 @@ def _detail(
     centre_id: int,
     advance_errors: Errors | None = None,
     assign_errors: Errors | None = None,
+    revert_errors: Errors | None = None,
 ) -> Response:
     """The centre's page; after a refused stage change or coach with the message beside
     its field and what was typed."""
@@ -120,7 +122,7 @@ def _detail(
     office = ctx.user.role == Role.OFFICE
     return ctx.render(
         "web/centre.html.j2",
-        400 if advance_errors or assign_errors else 200,
+        400 if advance_errors or assign_errors or revert_errors else 200,
         title=centre.name,
         centre=centre,
         coach=coach,
@@ -130,6 +132,7 @@ def _detail(
         budgets=service.overview.budgets(centre.id),
         history=service.lifecycle.history(centre.id),
         changes=changes(service, centre.id, ctx.request.query_params.get(CHANGES_PAGE, "")),
+        reverted=service.reverts.reverted(centre.id),
         activities=service.overview.activities(ActivityFilter(centre_id=centre.id)),
         planning=centre_planning(service, centre),
         trigger_name=trigger_name,
@@ -148,8 +151,12 @@ def _detail(
         handover=service.registry.planned_handover(centre.id) if office and coach else [],
         advance_errors=advance_errors or {},
         assign_errors=assign_errors or {},
-        typed={name: ctx.text(name) for name in ("trigger", "on", "reason", "force", "coach")},
+        revert_errors=revert_errors or {},
+        typed={name: ctx.text(name) for name in (*TYPED, "revert_reason")},
     )
+
+
+TYPED = ("trigger", "on", "reason", "force", "coach")  # the fields of the page's forms
 
 
 def _triggers(service: Service, centre: Centre) -> list[tuple[str, str]]:
@@ -205,6 +212,33 @@ def advance(ctx: Context) -> Response:
             ctx, centre_id, advance_errors=stages_page.german_errors(errors, ctx.service.workflow)
         ),
     )
+
+
+@action(Role.OFFICE)
+def revert(ctx: Context) -> Response:
+    """Withdraw the centre's latest stage change: first what it will do, then, confirmed, the
+    revert; a refusal beside the reason, as typed."""
+    centre_id = _centre_id(ctx)
+
+    def change() -> Response:
+        reason = ctx.text("revert_reason")
+        reverts = ctx.service.reverts
+        if not stages_page.confirmed(ctx):
+            preview = reverts.preview(centre_id, reason)
+            path = f"{centre_path(centre_id)}/revert"
+            return stages_page.revert_confirmation(ctx, path, preview, centre_path(centre_id))
+        done = reverts.revert(centre_id, reason)
+        stages = ctx.service.workflow.stages
+        return ctx.redirect(
+            centre_path(centre_id),
+            f"Stufenwechsel zurückgenommen: wieder {stages[done.centre.stage].name}.",
+        )
+
+    def again(errors: Errors) -> Response:
+        shown = {"revert_reason" if key == "reason" else key: text for key, text in errors.items()}
+        return _detail(ctx, centre_id, revert_errors=shown)
+
+    return beside_fields(change, again)
 
 
 @action(Role.OFFICE)
@@ -318,5 +352,6 @@ routes = [
     Route(LIST + "/{centre_id:id}/coach", assign, methods=["POST"]),
     Route(LIST + "/{centre_id:id}/coach/remove", remove_coach, methods=["POST"]),
     Route(LIST + "/{centre_id:id}/advance", advance, methods=["POST"]),
+    Route(LIST + "/{centre_id:id}/revert", revert, methods=["POST"]),
 ]
 nav = [NavItem(LIST, "Einrichtungen", READERS)]

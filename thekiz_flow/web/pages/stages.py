@@ -1,5 +1,5 @@
-"""Stage changes on the web: the confirmation that says what a change will do, and the
-change of several centres at once.
+"""Stage changes on the web: the confirmation that says what a change (or the withdrawal of
+a centre's latest change) will do, and the change of several centres at once.
 
 A stage change is asked for twice: the first post previews it (``service.lifecycle.preview``,
 nothing written) and shows what will happen (sessions and visits cancelled from the
@@ -24,6 +24,7 @@ from thekiz_flow.core.errors import InvalidInput
 from thekiz_flow.core.labels import trigger_name
 from thekiz_flow.core.model import Workflow
 from thekiz_flow.service.lifecycle import BatchReport, Preview
+from thekiz_flow.service.reverts import Reverted
 from thekiz_flow.web.endpoints import Context, action
 from thekiz_flow.web.fields import Errors, beside_fields
 from thekiz_flow.web.state import NavItem
@@ -123,6 +124,26 @@ def confirmation(
         skipped=skipped(ctx, preview.report, names),
         action_path=action_path,
         hidden=[*hidden, ("confirmed", CONFIRMED)],
+        back=back,
+    )
+
+
+def revert_confirmation(ctx: Context, action_path: str, preview: Reverted, back: str) -> Response:
+    """The page that says what withdrawing the latest stage change will do and asks to
+    confirm it (the reason as typed goes along)."""
+    stages = ctx.service.workflow.stages
+    change = preview.change
+    return ctx.render(
+        "web/revert_confirm.html.j2",
+        title="Stufenwechsel zurücknehmen",
+        heading=(
+            f"{stages[change.from_stage].name} → {stages[change.to_stage].name} ab "
+            f"{german.short_date(change.effective)} zurücknehmen"
+        ),
+        lines=preview.lines(stages[preview.centre.stage].name),
+        reason=preview.entry.reason or "",
+        action_path=action_path,
+        hidden=[("revert_reason", preview.entry.reason or ""), ("confirmed", CONFIRMED)],
         back=back,
     )
 
