@@ -52,7 +52,8 @@ def changes(service: Service, centre_id: int, asked: str) -> paging.Page[str]:
     entries: list[Entry] = service.corrections.of_centre(centre_id)[::-1]
     first = paging.offset(number)
     shown = entries[first : first + paging.size()]
-    lines = [sentence(e.correction, service.zone, e.kind, e.day) for e in shown]
+    names = {stage.id: stage.name for stage in service.workflow.stages.values()}
+    lines = [sentence(e.correction, service.zone, e.kind, e.day, names) for e in shown]
     return paging.Page.of(lines, len(entries), number)
 
 
