@@ -175,9 +175,10 @@ def test_the_export_holds_every_page(service: Service) -> None:
 
 def test_the_command_line_changes_and_deactivates_a_coach(ready: Run) -> None:
     changed = ready("coach", "edit", "1", "--rate", "62,50")
-    assert (
-        changed.out
-        == "Prozessbegleitung 1 geändert: Lena Sommer (lena@example.org), 62,50 €/Std.\n"
+    today = date.today().strftime("%d.%m.%Y")
+    assert changed.out == (
+        "Prozessbegleitung 1 geändert: Lena Sommer (lena@example.org), 62,50 €/Std.\n"
+        f"Honorar 62,50 €/Std. gilt für Termine ab {today}.\n"
     )
     assert ready("coach", "edit", "1").code == 2
     refused = ready("coach", "deactivate", "1")

@@ -88,7 +88,10 @@ FIELD_NAMES = {
     "carrier": "Träger",
     "district": "Landkreis",
     "weekday": "Wochentag",
+    "valid_from": "gültig ab",
 }
+#: Fields that have no value before: named with their new one only ("gültig ab 01.03.2026").
+NEW_ONLY = ("valid_from",)
 WEEKDAYS = ("Montag", "Dienstag", "Mittwoch", "Donnerstag", "Freitag", "Samstag", "Sonntag")
 
 
@@ -96,7 +99,7 @@ def worded(name: str, value: Plain) -> str:
     """A field's value as the office reads it."""
     if value is None or value == "":
         return "(leer)"
-    if name == "date" and isinstance(value, str):
+    if name in ("date", "valid_from") and isinstance(value, str):
         return german.short_date(date.fromisoformat(value))
     if name == "hours" and isinstance(value, str):
         return german.hours(Decimal(value))
@@ -112,7 +115,9 @@ def worded(name: str, value: Plain) -> str:
 def fields_text(entry: Correction) -> str:
     """Stunden 2,0 → 1,5; Notiz (leer) → Elternabend"""
     return "; ".join(
-        f"{FIELD_NAMES.get(name, name)} {worded(name, entry.before.get(name))} → "
+        f"{FIELD_NAMES.get(name, name)} {worded(name, value)}"
+        if entry.before.get(name) is None and name in NEW_ONLY
+        else f"{FIELD_NAMES.get(name, name)} {worded(name, entry.before.get(name))} → "
         f"{worded(name, value)}"
         for name, value in entry.after.items()
     )
