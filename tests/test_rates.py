@@ -4,14 +4,17 @@ correction says otherwise. Each change is in the record."""
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from decimal import Decimal
 
 import pytest
+from starlette.testclient import TestClient
 
 from tests.cli_helpers import Run, dump
 from tests.conftest import BERLIN
 from tests.test_corrections import admitted, held_session, later, of_kind
+from tests.web_helpers import login
 from thekiz_flow.core.clock import FrozenClock, noon
 from thekiz_flow.core.corrections import Subject, sentence
 from thekiz_flow.core.enums import ActivityKind, ActivityStatus
@@ -120,3 +123,34 @@ def test_the_cli_edits_a_rate_from_a_day(ready: Run, database_url: str) -> None:
     )
     shown = ready("coach", "list").out
     assert "65,00 €" in shown
+
+
+def beside(page: str, field: str) -> str:
+    found = re.search(rf'<p class="field-error" id="{field}-error">([^<]*)</p>', page)
+    assert found is not None, f"no error beside {field}"
+    return found.group(1)
+
+
+def test_the_office_sets_a_rate_from_a_day_in_the_browser(
+    web: TestClient, service: Service, database_url: str
+) -> None:
+    token = login(web, "office")
+    page = web.get("/coaches/1")
+    assert "Neues Honorar gültig ab" in page.text
+    assert "<td>von Anfang an</td>" in page.text
+    form = {"name": "Lena Sommer", "email": "lena@example.org", "rate": "70", "csrf_token": token}
+    before = dump(database_url)
+    refused = web.post("/coaches/1/edit", data={**form, "valid_from": "1. August"})
+    assert refused.status_code == 400
+    assert "ungültiges Datum &#39;1. August&#39;" in beside(refused.text, "valid_from")
+    assert 'value="1. August"' in refused.text
+    assert 'value="70"' in refused.text
+    assert dump(database_url) == before
+    changed = web.post(
+        "/coaches/1/edit", data={**form, "valid_from": "2026-08-01", "reason": "Vertrag"}
+    )
+    assert changed.status_code == 200
+    assert "Prozessbegleitung geändert: Lena Sommer" in changed.text
+    assert "<td>01.08.2026</td>" in changed.text
+    assert "70,00" in changed.text
+    assert service.registry.coach(1)[0].rate == Decimal("65")  # from August on

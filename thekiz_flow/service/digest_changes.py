@@ -9,7 +9,7 @@ corrected what and why. The office sends the ministry a correction notice from i
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from thekiz_flow.core import german
 from thekiz_flow.core.errors import Refused
@@ -18,6 +18,7 @@ from thekiz_flow.service.corrections import CorrectionService, Entry
 from thekiz_flow.service.digest import DigestService
 from thekiz_flow.service.runtime import Runtime
 
+TICK = timedelta(microseconds=1)  # the smallest step of a moment
 #: The figures of a centre's year compared, with their German names.
 FIGURES = (
     ("stage_start", "Stufe am 1. Januar"),
@@ -80,7 +81,8 @@ class DigestChangeService:
         moment = self.sent_at(year)
         if moment is None:
             raise Refused(f"Der Jahresbericht {year} wurde noch nicht an das Ministerium gesendet")
-        then = {c.id: c for c in self.digest.build_as_of(year, moment).centres}
+        after = moment + TICK  # what was recorded at the moment it was sent went with it
+        then = {c.id: c for c in self.digest.build_as_of(year, after).centres}
         now = {c.id: c for c in self.digest.build(year).centres}
         found = []
         for centre_id in sorted(then.keys() | now.keys()):
@@ -91,7 +93,7 @@ class DigestChangeService:
             entries = tuple(
                 e
                 for e in self.corrections.of_centre(centre_id)
-                if e.correction.recorded_at >= moment
+                if e.correction.recorded_at >= after
             )
             found.append(CentreChanges(centre_id, row.name, figures, entries))
         return SentChanges(year, moment, tuple(found))
@@ -104,7 +106,7 @@ class DigestChangeService:
             touched = [
                 year
                 for year, moment in sent.items()
-                if repo.digest_sends.touched_since(moment, date(year, 12, 31))
+                if repo.digest_sends.touched_since(moment + TICK, date(year, 12, 31))
             ]
         return [year for year in touched if self.since_sent(year).centres]
 
