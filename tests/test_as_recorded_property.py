@@ -63,11 +63,11 @@ def apply(service: Service, centre: int, held: list[int], step: Step) -> None:
 
 
 @settings(
-    max_examples=5,
+    max_examples=4,
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
-@given(steps=st.lists(STEP, min_size=1, max_size=5))
+@given(steps=st.lists(STEP, min_size=1, max_size=4))
 def test_later_changes_never_change_an_earlier_digest(
     steps: list[Step], databases: Databases, backend: str, workflow: Workflow, tmp_path: Path
 ) -> None:

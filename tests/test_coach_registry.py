@@ -7,6 +7,7 @@ from __future__ import annotations
 from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
 import pytest
 
@@ -49,7 +50,7 @@ def test_a_coach_s_name_address_and_rate_change(service: Service) -> None:
     ],
 )
 def test_a_coach_s_change_refused(
-    service: Service, database_url: str, change: dict[str, str], field: str | None, message: str
+    service: Service, database_url: str, change: dict[str, Any], field: str | None, message: str
 ) -> None:
     lena, _ = two_coaches(service)
     before = dump(database_url)

@@ -71,7 +71,7 @@ def coach_edit(
     day = None if valid_from is None else validate.day("valid_from", valid_from)
     registry = app.service.registry
     known = {r.id for r in registry.rates(coach_id)}
-    done = registry.update_coach(coach_id, name, email, rate, day, reason)
+    done = registry.update_coach(coach_id, name, email, rate, valid_from=day, reason=reason)
     click.echo(
         f"Prozessbegleitung {done.id} geändert: {done.name} ({done.email}), "
         f"{german.euro_plain(done.rate)}/Std."

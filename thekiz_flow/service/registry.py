@@ -103,6 +103,7 @@ class RegistryService:
         name: str | None = None,
         email: str | None = None,
         rate: str | None = None,
+        *,
         valid_from: date | None = None,
         reason: str | None = None,
     ) -> Coach:

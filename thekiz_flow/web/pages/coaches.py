@@ -183,7 +183,12 @@ def edit(ctx: Context) -> Response:
         since = typed["valid_from"].strip()
         day = validate.day("valid_from", since) if since else None
         done = ctx.service.registry.update_coach(
-            coach_id, typed["name"], typed["email"], typed["rate"], day, typed["reason"] or None
+            coach_id,
+            typed["name"],
+            typed["email"],
+            typed["rate"],
+            valid_from=day,
+            reason=typed["reason"] or None,
         )
         return ctx.redirect(
             coach_path(coach_id),
