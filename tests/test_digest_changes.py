@@ -96,7 +96,7 @@ def test_the_cli_lists_the_changes_since_sent(ready: Run, database_url: str) -> 
     fixed = ready("session", "correct", held, "--hours", "3", "--reason", "falsch notiert")
     assert fixed.code == 0, fixed
     listed = ready("digest", "2025", "--changes-since-sent").out
-    assert "seitdem geändert in 1 Einrichtungen:\nEinrichtung 1 (Kita Pusteblume):\n" in listed
+    assert "seitdem geändert in 1 Einrichtung:\nEinrichtung 1 (Kita Pusteblume):\n" in listed
     assert "  Stunden: 2,0 → 3,0\n  Kosten: 130,00 € → 195,00 €\n" in listed
     assert "korrigiert: Stunden 2,0 → 3,0 (Grund: falsch notiert), von buero" in listed
 

@@ -74,10 +74,12 @@ def test_a_new_rate_applies_from_its_day(service: Service, clock: FrozenClock) -
         (Decimal("70"), AUGUST),
     ]
 
-    # the day comes: the rate in force today is the coach's
-    clock.set(noon(date(2026, 8, 3), BERLIN))
-    with service.runtime.unit() as repo:
-        assert repo.rates.bring_current(date(2026, 8, 3)) == 1
+    # the day comes: the tick makes the rate in force today the coach's
+    clock.set(noon(date(2026, 7, 31), BERLIN))
+    service.ticks.tick()
+    assert service.registry.coach(1)[0].rate == Decimal("68")
+    clock.set(noon(AUGUST, BERLIN))
+    service.ticks.tick()
     assert service.registry.coach(1)[0].rate == Decimal("70")
 
 
@@ -154,3 +156,19 @@ def test_the_office_sets_a_rate_from_a_day_in_the_browser(
     assert "<td>01.08.2026</td>" in changed.text
     assert "70,00" in changed.text
     assert service.registry.coach(1)[0].rate == Decimal("65")  # from August on
+
+
+def test_the_cli_corrects_a_held_session_s_rate(ready: Run, database_url: str) -> None:
+    assert ready("advance", "1", "admit", "--on", "2025-02-03").code == 0
+    done = ready("session", "done", "E1", "--date", "2025-03-05", "--hours", "2")
+    assert done.code == 0, done
+    held = done.out.split()[1]
+    before = dump(database_url)
+    refused = ready("session", "correct", held, "--rate", "5000", "--reason", "Vertrag")
+    assert (refused.code, refused.out) == (2, "")
+    assert refused.err.startswith("Fehler: --rate: ")
+    assert dump(database_url) == before
+    fixed = ready("session", "correct", held, "--rate", "70", "--reason", "Vertrag")
+    assert fixed.out == (
+        f"Termin {held} (Einrichtung 1) korrigiert: Stundensatz 65,00 € → 70,00 €.\n"
+    )

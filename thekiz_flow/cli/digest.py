@@ -77,7 +77,8 @@ def changes_text(changes: SentChanges, zone: ZoneInfo) -> str:
     head = f"Jahresbericht {changes.year}, gesendet wie erfasst am {sent}"
     if not changes.centres:
         return f"{head}: seitdem unverändert."
-    lines = [f"{head}; seitdem geändert in {len(changes.centres)} Einrichtungen:"]
+    count = len(changes.centres)
+    lines = [f"{head}; seitdem geändert in {count} Einrichtung{'' if count == 1 else 'en'}:"]
     for centre in changes.centres:
         lines.append(f"Einrichtung {centre.centre_id} ({centre.name}):")
         lines.extend(f"  {f.name}: {f.before} → {f.after}" for f in centre.figures)
