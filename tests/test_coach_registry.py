@@ -7,6 +7,7 @@ from __future__ import annotations
 from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
 import pytest
 
@@ -49,7 +50,7 @@ def test_a_coach_s_name_address_and_rate_change(service: Service) -> None:
     ],
 )
 def test_a_coach_s_change_refused(
-    service: Service, database_url: str, change: dict[str, str], field: str | None, message: str
+    service: Service, database_url: str, change: dict[str, Any], field: str | None, message: str
 ) -> None:
     lena, _ = two_coaches(service)
     before = dump(database_url)
@@ -175,9 +176,10 @@ def test_the_export_holds_every_page(service: Service) -> None:
 
 def test_the_command_line_changes_and_deactivates_a_coach(ready: Run) -> None:
     changed = ready("coach", "edit", "1", "--rate", "62,50")
-    assert (
-        changed.out
-        == "Prozessbegleitung 1 geändert: Lena Sommer (lena@example.org), 62,50 €/Std.\n"
+    today = date.today().strftime("%d.%m.%Y")
+    assert changed.out == (
+        "Prozessbegleitung 1 geändert: Lena Sommer (lena@example.org), 62,50 €/Std.\n"
+        f"Honorar 62,50 €/Std. gilt für Termine ab {today}.\n"
     )
     assert ready("coach", "edit", "1").code == 2
     refused = ready("coach", "deactivate", "1")

@@ -246,9 +246,12 @@ def test_edits_of_a_coach_and_a_centre_are_in_the_record(
     )
     with service.runtime.unit() as repo:
         (coach,) = repo.corrections.of_subject(Subject.COACH, 1)
-    assert (coach.centre_id, coach.before, coach.after) == (None, {"rate": "65"}, {"rate": "70"})
+    after = {"rate": "70", "valid_from": "2026-06-15"}
+    before = {"rate": "65", "valid_from": None}
+    assert (coach.centre_id, coach.before, coach.after) == (None, before, after)
     assert sentence(coach, BERLIN) == (
-        "15.06.2026 Prozessbegleitung 1 geändert: Stundensatz 65,00 € → 70,00 €, von test"
+        "15.06.2026 Prozessbegleitung 1 geändert: Stundensatz 65,00 € → 70,00 €; "
+        "gültig ab 15.06.2026, von test"
     )
 
 

@@ -122,7 +122,7 @@ def refusals() -> list[tuple[list[str], str]]:
         ),
         (
             ["session", "correct", "{held}", "--reason", "x"],
-            "nichts zu korrigieren (--date, --hours oder --note)",
+            "nichts zu korrigieren (--date, --hours, --note oder --rate)",
         ),
         (["session", "correct", "{held}", "--hours", "3"], "Angabe fehlt: --reason"),
         (

@@ -109,11 +109,14 @@ def describe(address: str, width: str, found: list[dict[str, Any]]) -> list[str]
 @pytest.fixture(scope="module")
 def data(site: e2e.Site) -> e2e.Site:
     """The e2e data and what makes the remaining pages show something: a training with
-    an enrolment, a centre known since last year (a finished year's digest to send), a
-    held session (corrected) and a held visit."""
+    an enrolment, a centre known since the year before last (a finished year's digest to
+    send, and one sent whose changes since are shown), a held session (corrected) and a
+    held visit."""
     service = site.service
-    last_year = CentreInput("Familienzentrum Altstadt", "Gotha", "a@example.org")
-    service.registry.add_centre(last_year, date(service.runtime.today().year - 1, 5, 4))
+    earlier = CentreInput("Familienzentrum Altstadt", "Gotha", "a@example.org")
+    sent = service.runtime.today().year - 2
+    service.registry.add_centre(earlier, date(sent, 5, 4))
+    assert service.digest.send(sent, service.digest.write(sent))
     training = service.trainings.add(
         "reflexion", "Reflexion", SEPTEMBER.isoformat(), "Erfurt", "12"
     )

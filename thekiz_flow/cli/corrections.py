@@ -16,15 +16,22 @@ from thekiz_flow.core.corrections import fields_text
 @click.option("--date", "day", help="Richtiger Tag (JJJJ-MM-TT).")
 @click.option("--hours", help="Richtige Stunden, z. B. 3 oder 2,5.")
 @click.option("--note", help='Richtige Notiz ("" entfernt sie).')
+@click.option("--rate", help="Richtiges Honorar in EUR je Stunde, z. B. 65 oder 62,50.")
 @click.option("--reason", required=True, help="Grund der Korrektur.")
 @pass_app
 def session_correct(
-    app: App, activity_id: int, day: str | None, hours: str | None, note: str | None, reason: str
+    app: App,
+    activity_id: int,
+    day: str | None,
+    hours: str | None,
+    note: str | None,
+    rate: str | None,
+    reason: str,
 ) -> None:
-    """Einen gehaltenen Termin korrigieren: Tag, Stunden oder Notiz (mit Grund)."""
+    """Einen gehaltenen Termin korrigieren: Tag, Stunden, Notiz oder Honorar (mit Grund)."""
     when = None if day is None else validate.day("date", day)
     corrected, entry = app.service.corrections.correct_session(
-        activity_id, reason, when, hours, note
+        activity_id, reason, when, hours, note, rate
     )
     click.echo(
         f"Termin {corrected.id} (Einrichtung {corrected.centre_id}) korrigiert: "

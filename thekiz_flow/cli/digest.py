@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import click
 
 from thekiz_flow.cli.app import App, cli, pass_app
-from thekiz_flow.core import validate
+from thekiz_flow.core import german, validate
+from thekiz_flow.core.corrections import sentence
 from thekiz_flow.core.errors import InvalidInput
+from thekiz_flow.service.digest_changes import SentChanges
 
 
 @cli.command()
@@ -26,12 +29,32 @@ from thekiz_flow.core.errors import InvalidInput
     metavar="DATUM",
     help="Wie am Ende dieses Tages erfasst (JJJJ-MM-TT); später Korrigiertes zählt nicht.",
 )
+@click.option(
+    "--changes-since-sent",
+    "since_sent",
+    is_flag=True,
+    help="Was sich seit dem Versand an das Ministerium geändert hat (für eine Korrektur).",
+)
 @pass_app
 def digest(
-    app: App, year: str, folder: Path | None, send: bool, as_recorded_on: str | None
+    app: App,
+    year: str,
+    folder: Path | None,
+    send: bool,
+    as_recorded_on: str | None,
+    since_sent: bool,
 ) -> None:
     """Jahresbericht YEAR für das Ministerium: HTML, CSV und Excel."""
     number = validate.identifier("year", year)
+    if since_sent:
+        if send or as_recorded_on is not None or folder is not None:
+            raise InvalidInput(
+                "changes_since_sent",
+                "nicht zusammen mit {send}, {as_recorded_on} oder {out}",
+                ("send", "as_recorded_on", "out"),
+            )
+        click.echo(changes_text(app.service.digest_changes.since_sent(number), app.service.zone))
+        return
     day = None if as_recorded_on is None else validate.day("as_recorded_on", as_recorded_on)
     if send and day is not None:
         raise InvalidInput("as_recorded_on", "nicht zusammen mit {send}", ("send",))
@@ -45,3 +68,21 @@ def digest(
         report = app.service.outbox.dispatch()
         state = "in den Postausgang gestellt" if new else "war schon im Postausgang"
         click.echo(f"Jahresbericht {number} {state}; {report.sent} E-Mails versandt.")
+
+
+def changes_text(changes: SentChanges, zone: ZoneInfo) -> str:
+    """The centres whose figures changed since the digest was sent, each with its figures
+    before and after and the corrections recorded since."""
+    sent = german.date_time(changes.sent_at, zone)
+    head = f"Jahresbericht {changes.year}, gesendet wie erfasst am {sent}"
+    if not changes.centres:
+        return f"{head}: seitdem unverändert."
+    count = len(changes.centres)
+    lines = [f"{head}; seitdem geändert in {count} Einrichtung{'' if count == 1 else 'en'}:"]
+    for centre in changes.centres:
+        lines.append(f"Einrichtung {centre.centre_id} ({centre.name}):")
+        lines.extend(f"  {f.name}: {f.before} → {f.after}" for f in centre.figures)
+        lines.extend(f"  {sentence(e.correction, zone, e.kind, e.day)}" for e in centre.entries)
+        if not centre.entries:
+            lines.append("  (keine Korrektur: nachträglich erfasst)")
+    return "\n".join(lines)

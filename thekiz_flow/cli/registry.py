@@ -49,17 +49,38 @@ def coach_add(app: App, name: str, email: str, rate: str) -> None:
 @click.argument("coach_id", metavar="ID", type=Id("coach"))
 @click.option("--name", help="Neuer Name.")
 @click.option("--email", help="Neue E-Mail-Adresse.")
-@click.option("--rate", help="Neues Honorar in EUR je Stunde (gilt für künftig erfasste Termine).")
+@click.option("--rate", help="Neues Honorar in EUR je Stunde (für Termine ab --from).")
+@click.option(
+    "--from",
+    "valid_from",
+    metavar="DATUM",
+    help="Das neue Honorar gilt für Termine ab diesem Tag (JJJJ-MM-TT; sonst ab heute).",
+)
+@click.option("--reason", help="Grund der Änderung (steht im Protokoll).")
 @pass_app
 def coach_edit(
-    app: App, coach_id: int, name: str | None, email: str | None, rate: str | None
+    app: App,
+    coach_id: int,
+    name: str | None,
+    email: str | None,
+    rate: str | None,
+    valid_from: str | None,
+    reason: str | None,
 ) -> None:
     """Name, E-Mail oder Honorar einer Prozessbegleitung ändern."""
-    done = app.service.registry.update_coach(coach_id, name, email, rate)
+    day = None if valid_from is None else validate.day("valid_from", valid_from)
+    registry = app.service.registry
+    known = {r.id for r in registry.rates(coach_id)}
+    done = registry.update_coach(coach_id, name, email, rate, valid_from=day, reason=reason)
     click.echo(
         f"Prozessbegleitung {done.id} geändert: {done.name} ({done.email}), "
         f"{german.euro_plain(done.rate)}/Std."
     )
+    for latest in (r for r in registry.rates(done.id) if r.id not in known):
+        click.echo(
+            f"Honorar {german.euro_plain(latest.rate)}/Std. gilt für Termine ab "
+            f"{german.short_date(latest.valid_from)}."
+        )
 
 
 @coach.command("deactivate")

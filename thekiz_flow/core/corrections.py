@@ -121,7 +121,10 @@ FIELD_NAMES = {
     "weekday": "Wochentag",
     "stage": "Stufe",
     "stage_since": "in der Stufe seit",
+    "valid_from": "gültig ab",
 }
+#: Fields that have no value before: named with their new one only ("gültig ab 01.03.2026").
+NEW_ONLY = ("valid_from",)
 WEEKDAYS = ("Montag", "Dienstag", "Mittwoch", "Donnerstag", "Freitag", "Samstag", "Sonntag")
 
 
@@ -131,7 +134,7 @@ def worded(name: str, value: Plain, stages: Mapping[str, str] | None = None) -> 
         return "(leer)"
     if name == "stage" and isinstance(value, str):
         return (stages or {}).get(value, value)
-    if name in ("date", "stage_since") and isinstance(value, str):
+    if name in ("date", "stage_since", "valid_from") and isinstance(value, str):
         return german.short_date(date.fromisoformat(value))
     if name == "hours" and isinstance(value, str):
         return german.hours(Decimal(value))
@@ -147,7 +150,9 @@ def worded(name: str, value: Plain, stages: Mapping[str, str] | None = None) -> 
 def fields_text(entry: Correction, stages: Mapping[str, str] | None = None) -> str:
     """Stunden 2,0 → 1,5; Notiz (leer) → Elternabend"""
     return "; ".join(
-        f"{FIELD_NAMES.get(name, name)} {worded(name, entry.before.get(name), stages)} → "
+        f"{FIELD_NAMES.get(name, name)} {worded(name, value, stages)}"
+        if entry.before.get(name) is None and name in NEW_ONLY
+        else f"{FIELD_NAMES.get(name, name)} {worded(name, entry.before.get(name), stages)} → "
         f"{worded(name, value, stages)}"
         for name, value in entry.after.items()
     )

@@ -19,6 +19,7 @@ from thekiz_flow.core.model import Workflow
 from thekiz_flow.mail.delivery import Backend
 from thekiz_flow.service.corrections import CorrectionService
 from thekiz_flow.service.digest import DigestService
+from thekiz_flow.service.digest_changes import DigestChangeService
 from thekiz_flow.service.feeds import FeedService
 from thekiz_flow.service.lifecycle import Eligibility, LifecycleService
 from thekiz_flow.service.lists import ListService
@@ -70,6 +71,7 @@ class Service:
         self.lists = ListService(runtime)
         self.overview = OverviewService(runtime, self.lifecycle)
         self.digest = DigestService(runtime, self.overview)
+        self.digest_changes = DigestChangeService(runtime, self.digest, self.corrections)
         self.ticks = TickService(runtime, self.planning, self.reminders, self.outbox, self.digest)
         self.users = UserService(runtime)
         self.feeds = FeedService(runtime)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import date
+from decimal import Decimal
 
 from thekiz_flow.core import german, validate
 from thekiz_flow.core.corrections import (
@@ -28,9 +29,10 @@ from thekiz_flow.service.runtime import Runtime
 from thekiz_flow.service.sessions import MAX_HOURS, SessionService
 from thekiz_flow.store.repository import Repository
 
+MAX_RATE = Decimal("1000")  # a coach's hourly rate at most
 KEY_LENGTH = 120  # activities.key
 #: What a correction of a held session may change.
-SESSION_FIELDS = ("date", "hours", "note")
+SESSION_FIELDS = ("date", "hours", "note", "rate")
 
 
 @dataclass(frozen=True)
@@ -85,10 +87,11 @@ class CorrectionService:
         day: date | None = None,
         hours: str | None = None,
         note: str | None = None,
+        rate: str | None = None,
         by: ByCoach | None = None,
     ) -> tuple[Activity, Correction]:
-        """A held session's date, hours or note (None: unchanged; note "": none), with a
-        reason. The date stays in the stay in the stage the session belongs to. ``by``: a
+        """A held session's date, hours, note or rate (None: unchanged; note "": none), with
+        a reason. The date stays in the stay in the stage the session belongs to. ``by``: a
         coach asks (the web), else the office (the CLI)."""
         why = validate.required_text("reason", reason, limit=2000)
         values: dict[str, object] = {}
@@ -98,9 +101,11 @@ class CorrectionService:
             values["hours"] = validate.amount("hours", hours, maximum=MAX_HOURS)
         if note is not None:
             values["note"] = validate.text("note", note, required=False, limit=2000)
+        if rate is not None:
+            values["rate"] = validate.amount("rate", rate, maximum=MAX_RATE, unit="€")
         if not values:
             raise InvalidInput(
-                None, "nichts zu korrigieren ({date}, {hours} oder {note})", SESSION_FIELDS
+                None, "nichts zu korrigieren ({date}, {hours}, {note} oder {rate})", SESSION_FIELDS
             )
         with self.rt.unit() as repo:
             session = self._held(repo, activity_id, ActivityKind.COACHING)

@@ -104,6 +104,10 @@ class DigestService:
         before = self.recorded_before(as_recorded_on)
         return build_digest_in_parts(self.rt.workflow, self._parts(self._year(year), before))
 
+    def build_as_of(self, year: int, moment: datetime) -> Digest:
+        """The digest of a year as recorded before ``moment`` (e.g. as it was sent)."""
+        return build_digest_in_parts(self.rt.workflow, self._parts(self._year(year), moment))
+
     def write(
         self, year: int, folder: Path | None = None, as_recorded_on: date | None = None
     ) -> DigestFiles:
@@ -164,7 +168,10 @@ class DigestService:
         if not recipient:
             mail = replace(mail, status=OutboxStatus.FAILED, problem="[mail] ministry fehlt")
         with self.rt.unit() as repo:
-            return repo.outbox.add([mail], now) == 1
+            new = repo.outbox.add([mail], now) == 1
+            if new:  # the digest sent is the digest as recorded now
+                repo.digest_sends.add(year, now, self.rt.actor)
+            return new
 
     def periodic(self, now: datetime) -> int:
         """The yearly digest and the monthly overview when their day has come; how many new."""

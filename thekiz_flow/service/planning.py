@@ -192,6 +192,7 @@ class PlanningService:
                 updates.append((stored.id, values))
         repo.activities.update_many(updates)
         repo.activities.cancel_many([a.id for c in all_changes for a in c.cancel], reason)
+        repo.rates.apply_to_planned([i for i in wanted_coaches if i is not None])
 
     def replan_parts(self, repo: Repository, centres: Sequence[Centre], today: date) -> PlanReport:
         """Re-plan many centres a part at a time, each part written before the next is read."""

@@ -28,14 +28,15 @@ from thekiz_flow.core.model import (
     StageChange,
 )
 from thekiz_flow.core.planning import PlanChanges
+from thekiz_flow.core.rates import Rate, in_force
 from thekiz_flow.core.reminders import activity_of
-from thekiz_flow.service.corrections import audit
+from thekiz_flow.service.corrections import MAX_RATE, audit
 from thekiz_flow.service.csvfiles import decoded, parse_centres, read_centres
 from thekiz_flow.service.planning import PlanningService
 from thekiz_flow.service.runtime import Runtime
 from thekiz_flow.store.repository import Repository
 
-MAX_RATE = Decimal("1000")
+EARLIEST = date(2000, 1, 1)  # a rate without a known start is in force since then
 IMPORT_REASON = "Übernahme der bestehenden Stufe"
 WITHDRAWN_REASON = "zurückgezogen: die Einrichtung hat eine andere Prozessbegleitung"
 #: What ``update_centre`` changes: the fields of a ``CentreEdit``.
@@ -73,7 +74,10 @@ class RegistryService:
         with self.rt.unit() as repo:
             if repo.coach_by_email(checked_email) is not None:
                 raise InvalidInput("email", f"Prozessbegleitung mit {checked_email} gibt es schon")
-            return repo.add_coach(checked_name, checked_email, checked_rate, self.rt.clock.now())
+            now = self.rt.clock.now()
+            coach_id = repo.add_coach(checked_name, checked_email, checked_rate, now)
+            repo.rates.add(Rate(coach_id, checked_rate, EARLIEST, now, self.rt.actor))
+            return coach_id
 
     def coaches(self, active_only: bool = False) -> list[Coach]:
         """Every coach, or only those offered for a centre (not deactivated)."""
@@ -99,9 +103,13 @@ class RegistryService:
         name: str | None = None,
         email: str | None = None,
         rate: str | None = None,
+        *,
+        valid_from: date | None = None,
+        reason: str | None = None,
     ) -> Coach:
-        """A coach's new name, e-mail address or hourly rate (None: unchanged). A new rate
-        is recorded with each session held from now on; those recorded keep theirs."""
+        """A coach's new name, e-mail address or hourly rate (None: unchanged). A new rate is
+        in force from ``valid_from`` (default: today) on: sessions held from that day on are
+        recorded with it, and those still planned take it; those recorded keep theirs."""
         values: dict[str, object] = {}
         if name is not None:
             values["name"] = validate.required_text("name", name)
@@ -109,6 +117,9 @@ class RegistryService:
             values["email"] = validate.email("email", email)
         if rate is not None:
             values["rate"] = validate.amount("rate", rate, maximum=MAX_RATE, unit="€")
+        elif valid_from is not None:
+            raise InvalidInput("valid_from", "nur zusammen mit einem neuen {rate}", ("rate",))
+        why = validate.text("reason", reason, required=False, limit=2000)
         if not values:
             raise InvalidInput(None, "nichts zu ändern ({name}, {email} oder {rate})", COACH_FIELDS)
         with self.rt.unit() as repo:
@@ -118,10 +129,46 @@ class RegistryService:
                 other = repo.coach_by_email(address)
                 if other is not None and other.id != coach.id:
                     raise InvalidInput("email", f"Prozessbegleitung mit {address} gibt es schon")
-            repo.update_coach(coach.id, values)
             before = {name: getattr(coach, name) for name in values}
-            audit(self.rt, repo, (Subject.COACH, coach.id, None), Action.EDITED, before, values)
+            after, columns = dict(values), dict(values)
+            day = self.rt.today() if valid_from is None else valid_from
+            new = values.get("rate")
+            if isinstance(new, Decimal) and self._rate_on(repo, coach, day) != new:
+                before["rate"], columns["rate"] = self._new_rate(repo, coach, new, day)
+                after["valid_from"] = day
+            else:  # the rate in force on that day: nothing to record
+                for fields in (before, after, columns):
+                    fields.pop("rate", None)
+            if columns:
+                repo.update_coach(coach.id, columns)
+            audit(self.rt, repo, (Subject.COACH, coach.id, None), Action.EDITED, before, after, why)
             return self._coach_by_id(repo, coach.id)
+
+    @staticmethod
+    def _rate_on(repo: Repository, coach: Coach, day: date) -> Decimal:
+        found = in_force(repo.rates.of_coach(coach.id), day)
+        return coach.rate if found is None else found.rate
+
+    def _new_rate(
+        self, repo: Repository, coach: Coach, new: Decimal, day: date
+    ) -> tuple[Decimal, Decimal]:
+        """Record ``new`` in force from ``day`` on in the coach's rate history; their sessions
+        still planned take the rate of their day. Returns the rate that was in force on that
+        day before, and the one in force today."""
+        now, history = self.rt.clock.now(), repo.rates.of_coach(coach.id)
+        earlier = in_force(history, day)
+        if not history:  # the rate so far, in force since always
+            repo.rates.add(Rate(coach.id, coach.rate, EARLIEST, now, self.rt.actor))
+        repo.rates.add(Rate(coach.id, new, day, now, self.rt.actor))
+        current = in_force(repo.rates.of_coach(coach.id), self.rt.today())
+        assert current is not None
+        repo.rates.apply_to_planned([coach.id])
+        return (coach.rate if earlier is None else earlier.rate), current.rate
+
+    def rates(self, coach_id: int) -> list[Rate]:
+        """A coach's rate history, by the day each is in force from."""
+        with self.rt.unit() as repo:
+            return repo.rates.of_coach(self._coach_by_id(repo, coach_id).id)
 
     def deactivate_coach(self, coach_id: int) -> Coach:
         """A coach who no longer works in the programme: offered for no centre, so no new
@@ -413,6 +460,8 @@ class RegistryService:
         repo.assign_coach(centre.id, new)
         rate = None if coach is None else coach.rate
         moved = repo.activities.hand_over(centre.id, self.rt.today(), centre.coach_id, new, rate)
+        if new is not None:
+            repo.rates.apply_to_planned([new])
         withdrawn = self._withdraw_reminders(repo, centre, moved)
         self.rt.refresh(repo, centre.id)
         return Reassignment(coach, len(moved), withdrawn)

@@ -28,6 +28,7 @@ from thekiz_flow.core.ids import parse_id, unknown
 from thekiz_flow.core.labels import HELD_NOUNS
 from thekiz_flow.core.model import NO_COACH, Activity, Centre, CentreQuery, PlannedActivity
 from thekiz_flow.core.paging import Page
+from thekiz_flow.core.rates import in_force
 from thekiz_flow.service.planning import PlanningService
 from thekiz_flow.service.runtime import Runtime
 from thekiz_flow.store.repository import Repository
@@ -65,6 +66,15 @@ class SessionService:
         """The coach's hourly rate, to record with a session."""
         coach = repo.coach(coach_id)
         return {} if coach is None else {coach.id: coach.rate}
+
+    @staticmethod
+    def rate_on(repo: Repository, coach_id: int, day: date) -> Decimal | None:
+        """The coach's hourly rate in force on ``day``, to record with a session held then."""
+        found = in_force(repo.rates.of_coach(coach_id), day)
+        if found is not None:
+            return found.rate
+        coach = repo.coach(coach_id)
+        return None if coach is None else coach.rate
 
     def _working_day(self, repo: Repository, centre_id: int, day: date, field: Field) -> None:
         why = self.planning.centre_calendar(repo, centre_id).closed(day)
@@ -124,7 +134,7 @@ class SessionService:
             coach_id = session.coach_id
             if coach_id is None:
                 coach_id = self._coach_of(repo, self.rt.centre(repo, session.centre_id))
-            rate = self._rates(repo, coach_id).get(coach_id)
+            rate = self.rate_on(repo, coach_id, day)
             values = {
                 "date": day,
                 "hours": amount,

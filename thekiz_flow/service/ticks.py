@@ -72,6 +72,7 @@ class TickService:
         now = self.acting_now()
         plan = self.planning.plan_pending(now.astimezone(self.rt.zone).date())
         with self.rt.unit() as repo:
+            repo.rates.bring_current(now.astimezone(self.rt.zone).date())
             reminders = self.reminders.remind(repo, now)
         periodic = self.digest.periodic(now)
         return TickReport(plan, reminders, self.outbox.dispatch(), periodic)

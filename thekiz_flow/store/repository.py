@@ -33,6 +33,7 @@ from thekiz_flow.store.feeds import FeedStore
 from thekiz_flow.store.list_queries import coach_order, coach_where, coaches_with_centres, paged
 from thekiz_flow.store.operations import HealthStore
 from thekiz_flow.store.outbox import OutboxStore
+from thekiz_flow.store.rates import RateStore, SendStore
 from thekiz_flow.store.simulation import SimulationMark
 from thekiz_flow.store.tables import (
     activities,
@@ -120,6 +121,16 @@ class Repository:
     @cached_property
     def corrections(self) -> CorrectionStore:
         return CorrectionStore(self.conn)
+
+    @cached_property
+    def rates(self) -> RateStore:
+        """The coaches' rates over time."""
+        return RateStore(self.conn, self._now)
+
+    @cached_property
+    def digest_sends(self) -> SendStore:
+        """The digests sent to the ministry and the moments they were recorded as of."""
+        return SendStore(self.conn)
 
     @cached_property
     def trainings(self) -> TrainingStore:

@@ -192,6 +192,30 @@ corrections = Table(
     Index(None, "recorded_at"),
 )
 
+# A coach's hourly rates over time: each in force from its day on, until the next one's day.
+# Sessions are recorded with the rate in force on the day they were held. Append-only.
+coach_rates = Table(
+    "coach_rates",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("coach_id", Integer, ForeignKey("coaches.id"), nullable=False),
+    Column("rate", Numeric(8, 2), nullable=False),
+    Column("valid_from", Date, nullable=False),
+    Column("recorded_at", UTCDateTime, nullable=False),
+    Column("actor", String(200), nullable=False),
+    Index(None, "coach_id", "valid_from"),
+)
+
+# A year's digest sent to the ministry and the moment it was recorded as of: the digest as
+# recorded then is what the ministry received.
+digest_sends = Table(
+    "digest_sends",
+    metadata,
+    Column("year", Integer, primary_key=True),
+    Column("as_recorded_at", UTCDateTime, nullable=False),
+    Column("actor", String(200), nullable=False),
+)
+
 # Who an activity was taken from when its centre got another coach (or none): that coach's
 # calendar feed shows it as cancelled. One row per activity and former coach; a coach who gets
 # the activity back has no row for it.

@@ -61,6 +61,7 @@ LABELS: dict[Field, str] = {
     "title": "Titel",
     "to": "Letzter Schließtag",
     "trigger": "Schritt",
+    "valid_from": "gültig ab",
     "weekday": "Wochentag",
     "year": "Jahr",
 }

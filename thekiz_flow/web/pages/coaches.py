@@ -18,13 +18,14 @@ from datetime import date
 from starlette.responses import Response
 from starlette.routing import Route
 
-from thekiz_flow.core import german
+from thekiz_flow.core import german, validate
 from thekiz_flow.core.enums import Role
 from thekiz_flow.core.errors import InvalidInput
 from thekiz_flow.core.lists import NO, YES, CoachSearch, CoachSort
 from thekiz_flow.core.paging import Page
 from thekiz_flow.digest.tables import Kind
 from thekiz_flow.service.lists import CoachRow
+from thekiz_flow.service.registry import EARLIEST
 from thekiz_flow.web.auth import READERS
 from thekiz_flow.web.endpoints import Context, action, page
 from thekiz_flow.web.export import Export, export_routes
@@ -36,6 +37,7 @@ LIST_MONTHS = 3  # months of the load in the list, from this one
 PATH = "/coaches"
 NEW = PATH + "/new"
 COACH_FIELDS = ("name", "email", "rate")
+RATE_FIELDS = ("valid_from", "reason")  # of a change of the rate
 UNCONFIRMED = "Häkchen setzen"
 SORT_NAMES = {
     CoachSort.NAME: "Name (A–Z)",
@@ -125,6 +127,8 @@ def _detail(
         "name": current.name,
         "email": current.email,
         "rate": f"{current.rate:.2f}".replace(".", ","),
+        "valid_from": "",
+        "reason": "",
     }
     return ctx.render(
         "web/coach.html.j2",
@@ -138,6 +142,8 @@ def _detail(
         values=values,
         errors=errors or {},
         form=form,
+        rates=service.registry.rates(coach_id),
+        earliest=EARLIEST,
     )
 
 
@@ -171,10 +177,19 @@ def add(ctx: Context) -> Response:
 @action(Role.OFFICE)
 def edit(ctx: Context) -> Response:
     coach_id = _coach_id(ctx)
-    typed = {name: ctx.text(name) for name in COACH_FIELDS}
+    typed = {name: ctx.text(name) for name in (*COACH_FIELDS, *RATE_FIELDS)}
 
     def change() -> Response:
-        done = ctx.service.registry.update_coach(coach_id, **typed)
+        since = typed["valid_from"].strip()
+        day = validate.day("valid_from", since) if since else None
+        done = ctx.service.registry.update_coach(
+            coach_id,
+            typed["name"],
+            typed["email"],
+            typed["rate"],
+            valid_from=day,
+            reason=typed["reason"] or None,
+        )
         return ctx.redirect(
             coach_path(coach_id),
             f"Prozessbegleitung geändert: {done.name} ({done.email}), "

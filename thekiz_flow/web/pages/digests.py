@@ -3,7 +3,8 @@
 The files are the ones ``thekiz-flow digest`` writes into [digest] dir: a complete year's
 are served as they are, the current (provisional) year's are written anew for each download.
 The office sends a finished year's digest to the ministry by hand, after a confirmation,
-once (as ``thekiz-flow digest YEAR --send``).
+once (as ``thekiz-flow digest YEAR --send``). What changed in a sent year since is on
+``/digests/{year}/changes`` (as ``thekiz-flow digest YEAR --changes-since-sent``).
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 from starlette.responses import FileResponse, Response
 from starlette.routing import Route
 
+from thekiz_flow.core.corrections import sentence
 from thekiz_flow.core.enums import Role
 from thekiz_flow.core.errors import InvalidInput, NotFound, Refused
 from thekiz_flow.web.endpoints import Context, action, page
@@ -31,13 +33,15 @@ FORMATS = {
 @page(*ROLES)
 def digests(ctx: Context) -> Response:
     this_year = ctx.service.runtime.today().year
+    office = ctx.user.role == Role.OFFICE
     return ctx.render(
         "web/digests.html.j2",
         title="Jahresberichte",
         years=sorted(ctx.service.digest.years(), reverse=True),
         this_year=this_year,
         formats=FORMATS,
-        office=ctx.user.role == Role.OFFICE,
+        office=office,
+        sent=ctx.service.digest_changes.sent_years() if office else {},
     )
 
 
@@ -107,10 +111,24 @@ def send(ctx: Context) -> Response:
     return beside_fields(change, lambda errors: _send_page(ctx, errors))
 
 
+@page(Role.OFFICE)
+def changes(ctx: Context) -> Response:
+    """What changed in a year's digest since it was sent: for a correction notice."""
+    year = _year(ctx)
+    return ctx.render(
+        "web/digest_changes.html.j2",
+        title=f"Jahresbericht {year}: Änderungen seit dem Versand",
+        changes=ctx.service.digest_changes.since_sent(year),
+        zone=ctx.service.zone,
+        sentence=sentence,
+    )
+
+
 routes = [
     Route(PATH, digests, methods=["GET"]),
     Route(PATH + "/{year:year}/send", send_form, methods=["GET"]),
     Route(PATH + "/{year:year}/send", send, methods=["POST"]),
+    Route(PATH + "/{year:year}/changes", changes, methods=["GET"]),
     Route(PATH + "/{year:year}.{suffix}", download, methods=["GET"]),
 ]
 nav = [NavItem(PATH, "Jahresberichte", ROLES)]

@@ -68,6 +68,7 @@ def _office(ctx: Context) -> Response:
         "web/overview.html.j2",
         title="Übersicht",
         work=work,
+        digests_changed=service.digest_changes.changed_years(),
         stages=stage_table(service.workflow, service.registry.stage_counts()),
         stage_names={s.id: s.name for s in service.workflow.stages.values()},
         trigger_name=trigger_name,
