@@ -8,6 +8,7 @@ from dataclasses import replace
 from datetime import date, datetime
 from decimal import Decimal
 from email import message_from_bytes
+from email.header import decode_header, make_header
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.policy import default
@@ -749,3 +750,15 @@ def test_without_reply_to_there_is_no_such_header() -> None:
 def test_a_named_sender_cannot_smuggle_headers_or_addresses(sender: str) -> None:
     with pytest.raises(InvalidInput, match="Absender"):
         build_message(mail(1), sender, NOW)
+
+
+def test_a_named_sender_may_have_an_address_that_is_not_ascii() -> None:
+    built = build_message(mail(1), "Fachstelle Thüringen <fachstelle@kita-mühlhausen.example>", NOW)
+    assert built.needs_smtputf8
+    assert built.sender == "fachstelle@kita-mühlhausen.example"
+    head = bytes(built).split(b"\r\n\r\n")[0].decode("utf-8").split("\r\n")
+    [sender] = [line.removeprefix("From: ") for line in head if line.startswith("From: ")]
+    name, address = sender.rsplit(" ", 1)
+    assert address == "<fachstelle@kita-mühlhausen.example>"
+    assert name.isascii()
+    assert str(make_header(decode_header(name))) == "Fachstelle Thüringen"

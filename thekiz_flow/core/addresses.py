@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from email.errors import HeaderParseError
+from email.header import Header
 from email.headerregistry import Address
 from email.utils import formataddr
 from functools import lru_cache
@@ -42,6 +43,8 @@ def named_address(value: str, role: str) -> tuple[str, str]:
         return spec, spec
     if any(c in name for c in '"\\\r\n'):
         raise InvalidInput(None, f"{role}: ungültiger Name {name!r}")
+    if not spec.isascii():  # SMTPUTF8: formataddr takes ASCII addresses only
+        return f"{Header(name, 'utf-8').encode()} <{spec}>", spec
     return formataddr((name, spec), charset="utf-8"), spec
 
 
