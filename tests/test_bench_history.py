@@ -35,6 +35,10 @@ SIZE = 300
 REPLAY_DAYS = 42
 TICKS = (time(8, 0, 10), time(11, 0, 10))  # after the day's reminders; after stage changes
 COMPARED = ("rule", "centre_id", "role", "recipient", "subject", "body_text", "body_html")
+#: A training-deadline mail lists the next offerings with free seats as the catalogue is at
+#: the tick; the history does not keep the catalogue of each past day (its mails list none),
+#: so of these mails everything but the bodies is compared.
+BODIES_AS_OF_THE_TICK = {"training_deadline"}
 
 
 def _rows(engine: Engine, rules: set[str], after: datetime) -> dict[str, dict[str, Any]]:
@@ -101,7 +105,10 @@ def test_service_ticks_replay_the_histories_reminders(engine: Engine, workflow: 
     assert set(made) <= set(held), f"not in the history: {sorted(set(made) - set(held))[:5]}"
     for key, row in made.items():
         was = held[key]
-        assert {f: row[f] for f in COMPARED} == {f: was[f] for f in COMPARED}, key
+        fields: tuple[str, ...] = COMPARED
+        if row["rule"] in BODIES_AS_OF_THE_TICK:
+            fields = tuple(f for f in COMPARED if not f.startswith("body_"))
+        assert {f: row[f] for f in fields} == {f: was[f] for f in fields}, key
         assert row["due_at"] == was["due_at"], key
         assert row["status"] == was["status"] == "sent", key
     gone = [k for k in set(held) - set(made) if not _moved_on(engine, workflow, held[k])]

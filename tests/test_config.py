@@ -69,6 +69,7 @@ def test_example_documents_every_key_and_loads(tmp_path: Path) -> None:
         "[mail]",
         "backend",
         "sender",
+        "reply_to",
         "office",
         "ministry",
         "[mail.smtp]",
@@ -166,3 +167,34 @@ def test_a_lease_may_be_shorter_than_the_smtp_timeout(tmp_path: Path) -> None:
         encoding="utf-8",
     )
     assert load_settings(path, {}).mail.lease_seconds == 30
+
+
+def test_the_sender_and_reply_to_may_carry_a_display_name(tmp_path: Path) -> None:
+    path = tmp_path / "c.toml"
+    path.write_text(
+        "[mail]\nsender = 'ThEKiZ Koordination <koordination@example.org>'\n"
+        "reply_to = '\"Fachstelle, ThEKiZ\" <fachstelle@example.org>'\n"
+        "[web]\nbase_url = 'https://thekiz.example.org/'\n",
+        encoding="utf-8",
+    )
+    mail = load_settings(path, {}).mail
+    assert mail.sender == "ThEKiZ Koordination <koordination@example.org>"
+    assert mail.reply_to == '"Fachstelle, ThEKiZ" <fachstelle@example.org>'
+    assert mail.base_url == "https://thekiz.example.org"  # [web] base_url, for the links
+
+
+@pytest.mark.parametrize(
+    ("value", "key"),
+    [
+        ("ThEKiZ <koordination>", "sender"),
+        ("ThEKiZ <a@example.org, b@example.org>", "sender"),
+        ("Koordination", "sender"),
+        ("<koordination@example.org", "reply_to"),
+        ("a@example.org b@example.org", "reply_to"),
+    ],
+)
+def test_a_wrong_sender_or_reply_to_names_the_key(tmp_path: Path, value: str, key: str) -> None:
+    path = tmp_path / "c.toml"
+    path.write_text(f"[mail]\n{key} = '{value}'\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match=f"mail.{key}: ungültige E-Mail-Adresse"):
+        load_settings(path, {})

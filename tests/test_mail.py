@@ -8,6 +8,7 @@ from dataclasses import replace
 from datetime import date, datetime
 from decimal import Decimal
 from email import message_from_bytes
+from email.header import decode_header, make_header
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.policy import default
@@ -69,7 +70,12 @@ class Held:
 
 HELD = Held()
 
-CENTRE = {"id": 7, "name": "Kita Pusteblume", "district": "Gotha"}
+CENTRE = {
+    "id": 7,
+    "name": "Kita Pusteblume",
+    "district": "Gotha",
+    "title": "Kita Pusteblume (Gotha)",
+}
 COACH = {"name": "Erika Beispiel", "email": "erika.beispiel@example.org"}
 SESSION = {"date": date(2026, 1, 21), "hours": Decimal("2.5"), "id": 17}
 
@@ -105,6 +111,7 @@ CONTEXTS: dict[str, dict[str, object]] = {
         "centre": CENTRE,
         "training_kind": "Reflexionsfortbildung",
         "deadline": date(2026, 6, 30),
+        "offers": [],
     },
     "eligible": {
         "centre": CENTRE,
@@ -123,6 +130,7 @@ CONTEXTS: dict[str, dict[str, object]] = {
         "recipient": "leitung@pusteblume.example.org",
         "subject": "Vor-Ort-Besuch am 04.03.2026: Kita Pusteblume",
         "error": "SMTP 550: 5.1.1 Mailbox unbekannt",
+        "outbox_id": 41,
     },
     "digest": {"year": 2025, "today": date(2026, 1, 15)},
     "watchdog": {
@@ -143,12 +151,21 @@ CONTEXTS: dict[str, dict[str, object]] = {
     "overview": {
         "month": date(2026, 3, 2),
         "today": date(2026, 3, 2),
-        "upcoming": [{"date": date(2026, 3, 4), "kind": "Besuch", "centre": "Kita <b>&Co"}],
-        "unrecorded": [{"date": date(2026, 2, 18), "centre": "Kita A", "coach": "Paul Winter"}],
-        "eligible": [{"centre": "Kita B", "trigger": "deepen"}],
-        "budget": [{"centre": "Kita C", "percent": 84}],
+        "upcoming": [
+            {"date": date(2026, 3, 4), "kind": "Besuch", "centre": "Kita <b>&Co", "centre_id": 1}
+        ],
+        "unrecorded": [
+            {"date": date(2026, 2, 18), "centre": "Kita A", "centre_id": 2, "coach": "Paul Winter"}
+        ],
+        "eligible": [{"centre": "Kita B", "centre_id": 3, "trigger": "deepen"}],
+        "budget": [{"centre": "Kita C", "centre_id": 4, "percent": 84}],
         "failed": [
-            {"recipient": "", "subject": "nicht zustellbar", "error": "[mail] office fehlt"}
+            {
+                "id": 5,
+                "recipient": "",
+                "subject": "nicht zustellbar",
+                "error": "[mail] office fehlt",
+            }
         ],
     },
 }
@@ -208,27 +225,30 @@ def test_every_template_renders(renderer: Renderer, name: str) -> None:
 
 
 def test_stage_changed_reads_in_german(renderer: Renderer) -> None:
-    rendered = renderer.render("stage_changed", CONTEXTS["stage_changed"])
+    rendered = renderer.render("stage_changed", CONTEXTS["stage_changed"], "office")
     assert rendered.subject == (
-        "Stufenwechsel: Kita Pusteblume ist jetzt in der Stufe Vertiefungsbegleitung"
+        "Stufenwechsel: Kita Pusteblume (Gotha) ist jetzt in der Stufe Vertiefungsbegleitung"
     )
     assert "seit dem 15. Januar 2026 in der Stufe Vertiefungsbegleitung" in rendered.text
-    assert "Begründung: Vorerfahrung als Familienzentrum" in rendered.text
-    without = renderer.render("stage_changed", {**CONTEXTS["stage_changed"], "reason": None})
+    assert "Begründung (nur intern, die Einrichtung erhält sie nicht): Vorerfahrung" in (
+        rendered.text
+    )
+    context = {**CONTEXTS["stage_changed"], "reason": None}
+    without = renderer.render("stage_changed", context, "office")
     assert "Begründung" not in without.text
     assert "Begründung" not in without.html
 
 
 def test_numbers_money_and_dates_are_german(renderer: Renderer) -> None:
     budget = renderer.render("budget_threshold", CONTEXTS["budget_threshold"])
-    assert budget.subject == "Budget 2026 zu 80 % verbraucht: Kita Pusteblume"
+    assert budget.subject == "Budget 2026 zu 80 % verbraucht: Kita Pusteblume (Gotha)"
     assert "4.012,50\xa0€ von 5.000,00\xa0€" in budget.text
     full = renderer.render("budget_threshold", {**CONTEXTS["budget_threshold"], "percent": 100})
     assert "ihr Budget ausgeschöpft" in full.text
     upcoming = renderer.render("session_upcoming", CONTEXTS["session_upcoming"])
     assert "am 21. Januar 2026" in upcoming.text
     assert "2,5 Stunden" in upcoming.text
-    assert upcoming.subject == "Begleittermin am 21.01.2026: Kita Pusteblume"
+    assert upcoming.subject == "Begleittermin am 21.01.2026: Kita Pusteblume (Gotha)"
 
 
 def test_delivery_failed_names_the_failed_subject(renderer: Renderer) -> None:
@@ -248,7 +268,7 @@ def test_a_missing_variable_raises(renderer: Renderer) -> None:
 
 
 def test_a_missing_attribute_raises(renderer: Renderer) -> None:
-    context = {**CONTEXTS["visit_upcoming"], "centre": {"name": "Kita Pusteblume"}}
+    context = {**CONTEXTS["visit_upcoming"], "centre": {"name": "Kita", "title": "Kita (Gotha)"}}
     with pytest.raises(WorkflowError, match="district"):
         renderer.render("visit_upcoming", context)
 
@@ -267,16 +287,18 @@ def test_a_template_without_subject_is_refused(tmp_path: Path) -> None:
 
 
 def test_the_subject_is_one_line_whatever_the_centre_is_called(renderer: Renderer) -> None:
-    context = {**CONTEXTS["stage_changed"], "centre": {"name": f"Kita{EVIL}", "district": "Gotha"}}
-    rendered = renderer.render("stage_changed", context)
+    centre = {"name": f"Kita{EVIL}", "district": "Gotha", "title": f"Kita{EVIL} (Gotha)"}
+    rendered = renderer.render("stage_changed", {**CONTEXTS["stage_changed"], "centre": centre})
     assert rendered.subject == (
-        "Stufenwechsel: Kita Bcc: evil@example.org ist jetzt in der Stufe Vertiefungsbegleitung"
+        "Stufenwechsel: Kita Bcc: evil@example.org (Gotha) ist jetzt in der Stufe "
+        "Vertiefungsbegleitung"
     )
 
 
 def test_html_is_escaped_and_text_is_not(renderer: Renderer) -> None:
     name = "<script>alert(1)</script>"
-    context = {**CONTEXTS["visit_upcoming"], "centre": {"name": name, "district": "Gotha"}}
+    centre = {"name": name, "district": "Gotha", "title": f"{name} (Gotha)"}
+    context = {**CONTEXTS["visit_upcoming"], "centre": centre}
     rendered = renderer.render("visit_upcoming", context)
     assert "<script>" not in rendered.html
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in rendered.html
@@ -424,8 +446,8 @@ def test_anything_but_one_address_is_refused_as_recipient(recipient: str) -> Non
 
 
 def test_an_injected_centre_name_reaches_one_recipient_only(renderer: Renderer) -> None:
-    context = {**CONTEXTS["stage_changed"], "centre": {"name": f"Kita{EVIL}", "district": "Gotha"}}
-    rendered = renderer.render("stage_changed", context)
+    centre = {"name": f"Kita{EVIL}", "district": "Gotha", "title": f"Kita{EVIL} (Gotha)"}
+    rendered = renderer.render("stage_changed", {**CONTEXTS["stage_changed"], "centre": centre})
     one = mail(1, subject=rendered.subject, text=rendered.text, html=rendered.html)
     with RecordingServer() as server:
         outcomes = SmtpBackend(server.settings(), SENDER).deliver([one], NOW, HELD)
@@ -680,11 +702,71 @@ def test_make_backend_needs_a_sender() -> None:
 
 def test_a_training_called_off_reads_in_german(renderer: Renderer) -> None:
     rendered = renderer.render("training_cancelled", CONTEXTS["training_cancelled"])
-    assert rendered.subject == "Fortbildung abgesagt: Reflexion I am 02.09.2026"
+    assert rendered.subject == (
+        "Fortbildung abgesagt: Reflexion I am 02.09.2026 – Kita Pusteblume (Gotha)"
+    )
     assert "am 2. September 2026 in Erfurt findet nicht statt" in rendered.text
-    assert "Ihre Anmeldung für die Einrichtung „Kita Pusteblume“" in rendered.text
+    assert "Die Anmeldung Ihrer Einrichtung „Kita Pusteblume“ (Gotha)" in rendered.text
     assert "Grund: Referentin erkrankt" in rendered.text
     waiting = renderer.render(
         "training_cancelled", {**CONTEXTS["training_cancelled"], "waiting": True}
     )
-    assert "Ihr Platz auf der Warteliste ist damit hinfällig." in waiting.text
+    assert "Der Platz Ihrer Einrichtung „Kita Pusteblume“ (Gotha) auf der Warteliste ist damit" in (
+        waiting.text
+    )
+
+
+# The sender's display name and Reply-To
+
+NAMED_SENDER = "ThEKiZ Koordination <koordination@example.org>"
+
+
+def test_the_sender_arrives_with_its_display_name_and_reply_to() -> None:
+    """Through a real SMTP server: the envelope carries the address alone, the headers
+    the name, and answers go to the configured Reply-To."""
+    reply_to = "Fachstelle Thüringen <fachstelle@example.org>"
+    with RecordingServer() as server:
+        backend = SmtpBackend(server.settings(), NAMED_SENDER, reply_to)
+        outcomes = backend.deliver([mail(1)], NOW, HELD)
+    assert outcomes == [Outcome(1, DeliveryStatus.SENT)]
+    [received] = server.received
+    assert received.sender == "koordination@example.org"
+    message = parse(received.content)
+    assert message["From"] == NAMED_SENDER
+    assert message["From"].addresses[0].display_name == "ThEKiZ Koordination"
+    assert message["Reply-To"].addresses[0] == Address(
+        "Fachstelle Thüringen", addr_spec="fachstelle@example.org"
+    )
+    assert received.content.isascii()  # the name with an umlaut is RFC 2047-encoded
+
+
+def test_without_reply_to_there_is_no_such_header() -> None:
+    message = parse(bytes(build_message(mail(1), NAMED_SENDER, NOW)))
+    assert message["Reply-To"] is None
+    assert message["From"] == NAMED_SENDER
+
+
+@pytest.mark.parametrize(
+    "sender",
+    [
+        f"Evil{EVIL} <koordination@example.org>",
+        "ThEKiZ <koordination@example.org>, b@example.org",
+        'Ein "Name" <koordination@example.org>',
+        "ThEKiZ <kein-at>",
+    ],
+)
+def test_a_named_sender_cannot_smuggle_headers_or_addresses(sender: str) -> None:
+    with pytest.raises(InvalidInput, match="Absender"):
+        build_message(mail(1), sender, NOW)
+
+
+def test_a_named_sender_may_have_an_address_that_is_not_ascii() -> None:
+    built = build_message(mail(1), "Fachstelle Thüringen <fachstelle@kita-mühlhausen.example>", NOW)
+    assert built.needs_smtputf8
+    assert built.sender == "fachstelle@kita-mühlhausen.example"
+    head = bytes(built).split(b"\r\n\r\n")[0].decode("utf-8").split("\r\n")
+    [sender] = [line.removeprefix("From: ") for line in head if line.startswith("From: ")]
+    name, address = sender.rsplit(" ", 1)
+    assert address == "<fachstelle@kita-mühlhausen.example>"
+    assert name.isascii()
+    assert str(make_header(decode_header(name))) == "Fachstelle Thüringen"

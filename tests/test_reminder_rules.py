@@ -206,7 +206,7 @@ def test_renewal_is_announced_eleven_months_into_the_year(
     assert [(r.due_at.date(), r.recipient, r.status) for r in rows] == [
         (date(2026, 1, 4), "fachstelle@example.org", OutboxStatus.SENT),
     ]
-    assert "Programmjahr endet bald" in rows[0].subject
+    assert "Programmjahr in der Stufe Vertiefungsbegleitung endet bald" in rows[0].subject
     clock.set(morning(date(2026, 1, 20)))
     service.lifecycle.advance(centre, "renew")
     run_days(service, clock, date(2026, 12, 19), 3)  # the renewed year: 20 Jan + 335 days

@@ -106,7 +106,11 @@ def test_calling_a_training_off(service: Service) -> None:
     mails = [r for r in service.outbox.rows() if r.rule == "training_cancelled"]
     assert len(mails) == 3
     assert all(r.status == OutboxStatus.PENDING for r in mails)
-    assert mails[0].subject == f"Fortbildung abgesagt: {training.title} am 02.09.2026"
+    assert mails[0].centre_id is not None
+    centre, _ = service.registry.centre(mails[0].centre_id)
+    assert mails[0].subject == (
+        f"Fortbildung abgesagt: {training.title} am 02.09.2026 – {centre.title}"
+    )
     assert service.trainings.find()[0][0].cancelled == "Referentin erkrankt"
     with pytest.raises(Refused):
         service.trainings.cancel(1, "nochmals")

@@ -150,7 +150,7 @@ def test_reading_a_mail(web: TestClient, service: Service) -> None:
     page = web.get(f"/outbox/{mail.id}").text
     assert mail.subject in page
     assert "p@example.org (Einrichtung)" in page
-    assert "die Einrichtung „Kita Pusteblume“ (Jena) ist seit dem" in page
+    assert "Ihre Einrichtung „Kita Pusteblume“ (Jena) ist seit dem" in page  # the centre's wording
     assert web.get("/outbox/999").status_code == 404
 
 

@@ -165,9 +165,10 @@ def test_the_monthly_overview_lists_the_worklist_whole(
     for name in ("unrecorded", "eligible", "budget", "failed", "upcoming"):
         assert len(context[name]) == getattr(work, name).total, name  # type: ignore[arg-type]
     assert context["budget"] == [
-        {"centre": "Kita Sonne", "centre_id": work.budget.items[0].centre.id, "percent": 120}
+        {"centre": "Kita Sonne (Jena)", "centre_id": work.budget.items[0].centre.id, "percent": 120}
     ]
     assert context["failed"][0] == {  # type: ignore[index]
+        "id": work.failed.items[0].id,
         "recipient": "f@example.org",
         "subject": "Nachricht 0",
         "error": "Postfach voll",

@@ -163,7 +163,9 @@ class Outbox:
             first = calendar.next_working_day(month)
             due = at(first, self.workflow.send_at)
             if due < TICK_BEFORE:
-                rendered = renderer.render(OVERVIEW_RULE, overview_sample(first))
+                rendered = renderer.render(
+                    OVERVIEW_RULE, overview_sample(first), Recipient.OFFICE.value
+                )
                 mails.append(
                     NewMail(
                         f"{OVERVIEW_RULE}:{first:%Y-%m}",
@@ -180,7 +182,9 @@ class Outbox:
         settings = DigestSettings()
         for year in range(HISTORY_START.year, TODAY.year):
             sent = date(year + 1, *settings.send_on)
-            rendered = renderer.render(DIGEST_RULE, {"year": year, "today": sent})
+            rendered = renderer.render(
+                DIGEST_RULE, {"year": year, "today": sent}, Recipient.MINISTRY.value
+            )
             files = digest_paths(settings.dir, year)
             mails.append(
                 NewMail(

@@ -168,6 +168,9 @@ class StayReminders:
                     "training_kind": self.workflow.training_kinds[expected.kind],
                     "deadline": deadline,
                     "coach": coach,
+                    # the next offerings with free seats as of the tick: the history does not
+                    # keep the catalogue as it was then (see tests/test_bench_history.py)
+                    "offers": [],
                 }
                 subject = f"c{stay.centre.id}:{expected.kind}:{deadline.isoformat()}"
                 yield Occurrence(tick, rule, subject, occurrence, context)

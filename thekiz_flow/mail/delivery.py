@@ -69,15 +69,17 @@ def make_backend(settings: MailSettings) -> Backend:
     if settings.sender is None:
         raise ConfigError("mail.sender: Pflichtangabe fehlt für den Versand")
     if settings.backend == "smtp":
-        return SmtpBackend(settings.smtp, settings.sender)
+        return SmtpBackend(settings.smtp, settings.sender, settings.reply_to)
     if settings.backend == "file":
-        return FileBackend(settings.file.dir, settings.sender)
+        return FileBackend(settings.file.dir, settings.sender, settings.reply_to)
     raise ConfigError(f"mail.backend: unbekannter Versandweg {settings.backend!r}")
 
 
-def _build(mail: Mail, sender: str, now: datetime) -> OutgoingMessage | Outcome:
+def _build(
+    mail: Mail, sender: str, reply_to: str | None, now: datetime
+) -> OutgoingMessage | Outcome:
     try:
-        return build_message(mail, sender, now)
+        return build_message(mail, sender, now, reply_to)
     except InvalidInput as error:
         return Outcome(mail.id, DeliveryStatus.FAILED, str(error))
 
@@ -85,9 +87,10 @@ def _build(mail: Mail, sender: str, now: datetime) -> OutgoingMessage | Outcome:
 class FileBackend:
     """Writes each message to ``<directory>/<message-id>.eml``, atomically; for trying out."""
 
-    def __init__(self, directory: Path, sender: str) -> None:
+    def __init__(self, directory: Path, sender: str, reply_to: str | None = None) -> None:
         self._directory = directory
         self._sender = sender
+        self._reply_to = reply_to
 
     def deliver(self, mails: Sequence[Mail], now: datetime, lease: Lease) -> list[Outcome]:
         written = (self._write(mail, now, lease) for mail in mails)
@@ -100,7 +103,7 @@ class FileBackend:
 
     def _write(self, mail: Mail, now: datetime, lease: Lease) -> Outcome | None:
         """A file is written at once: only whether the claim is still held counts."""
-        message = _build(mail, self._sender, now)
+        message = _build(mail, self._sender, self._reply_to, now)
         if isinstance(message, Outcome):
             return message
         if lease.deadline(mail) is None:
@@ -115,9 +118,10 @@ class FileBackend:
 class SmtpBackend:
     """Sends a batch over one SMTP connection (aiosmtplib), opened again at most once."""
 
-    def __init__(self, settings: SmtpSettings, sender: str) -> None:
+    def __init__(self, settings: SmtpSettings, sender: str, reply_to: str | None = None) -> None:
         self._settings = settings
         self._sender = sender
+        self._reply_to = reply_to
 
     def deliver(self, mails: Sequence[Mail], now: datetime, lease: Lease) -> list[Outcome]:
         if not mails:
@@ -143,7 +147,7 @@ class SmtpBackend:
         self, connection: _Connection, mail: Mail, now: datetime, lease: Lease
     ) -> Outcome | None:
         """The mail's outcome; None: its claim is no longer held, it was not sent."""
-        message = _build(mail, self._sender, now)
+        message = _build(mail, self._sender, self._reply_to, now)
         if isinstance(message, Outcome):
             return message
         deadline = lease.deadline(mail)

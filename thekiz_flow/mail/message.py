@@ -14,27 +14,23 @@ from __future__ import annotations
 import base64
 import binascii
 import mimetypes
-import re
 import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from email.errors import HeaderParseError
 from email.header import Header
-from email.headerregistry import Address
 from email.message import MIMEPart
 from email.policy import SMTP
 from email.utils import format_datetime
-from functools import lru_cache
 from pathlib import Path
 
+from thekiz_flow.core.addresses import envelope_address as _envelope_address
+from thekiz_flow.core.addresses import named_address
 from thekiz_flow.core.errors import InvalidInput
 from thekiz_flow.core.model import Mail
 
 CRLF = b"\r\n"
 MAX_LINE = 78  # longer lines are encoded (RFC 5322 2.1.1)
-_ATOM = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+"
-_DOT_ATOMS = re.compile(rf"{_ATOM}(?:\.{_ATOM})*@{_ATOM}(?:\.{_ATOM})*")  # RFC 5322 3.4.1
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,16 +50,25 @@ class OutgoingMessage:
         return not (self.sender + self.recipient).isascii()
 
 
-def build_message(mail: Mail, sender: str, now: datetime) -> OutgoingMessage:
-    """The message for one outbox row; InvalidInput for a bad address or an unreadable file."""
-    envelope_from = _envelope_address(sender, "Absender")
+def build_message(
+    mail: Mail, sender: str, now: datetime, reply_to: str | None = None
+) -> OutgoingMessage:
+    """The message for one outbox row; InvalidInput for a bad address or an unreadable file.
+
+    ``sender`` and ``reply_to`` are an address, or a display name with the address in angle
+    brackets ("ThEKiZ Koordination <koordination@example.org>"); the envelope carries the
+    address alone.
+    """
+    from_header, envelope_from = named_address(sender, "Absender")
     envelope_to = _envelope_address(mail.recipient, "Empfänger")
+    answer = () if reply_to is None else (f"Reply-To: {named_address(reply_to, 'Antwort an')[0]}",)
     body = _multipart("alternative", [_text(mail.text, "plain"), _text(mail.html, "html")])
     if mail.attachments:
         body = _multipart("mixed", [body, *(_attachment(Path(p)) for p in mail.attachments)])
     head = "\r\n".join(
         (
-            f"From: {envelope_from}",
+            f"From: {from_header}",
+            *answer,
             f"To: {envelope_to}",
             _subject(mail.subject),
             f"Date: {format_datetime(now)}",
@@ -74,25 +79,6 @@ def build_message(mail: Mail, sender: str, now: datetime) -> OutgoingMessage:
         )
     )
     return OutgoingMessage(envelope_from, envelope_to, head.encode("utf-8") + body)
-
-
-def _envelope_address(value: str, role: str) -> str:
-    """The address of a sender or recipient as the envelope and the header carry it."""
-    if _DOT_ATOMS.fullmatch(value):
-        return value  # the common case, and what Address would make of it, without its parser
-    return single_address(value, role).addr_spec
-
-
-@lru_cache(maxsize=1024)  # the sender is parsed once, not per message
-def single_address(value: str, role: str) -> Address:
-    """Exactly one address, nothing else: no display name smuggled in, no CR or LF."""
-    try:
-        address = Address(addr_spec=value)
-    except (ValueError, IndexError, HeaderParseError) as error:
-        raise InvalidInput(None, f"{role}: ungültige Adresse {value!r}") from error
-    if not address.username or not address.domain:
-        raise InvalidInput(None, f"{role}: ungültige Adresse {value!r}")
-    return address
 
 
 def _subject(subject: str) -> str:

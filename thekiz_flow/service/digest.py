@@ -152,7 +152,9 @@ class DigestService:
         """The digest to the ministry through the outbox, once per year; True if new."""
         self.require_year_over(year)
         now = self.rt.clock.now()
-        rendered = self.rt.renderer.render(DIGEST_RULE, {"year": year, "today": self.rt.today()})
+        rendered = self.rt.renderer.render(
+            DIGEST_RULE, {"year": year, "today": self.rt.today()}, Recipient.MINISTRY.value
+        )
         recipient = self.rt.mail.ministry or ""
         mail = NewMail(
             f"{DIGEST_RULE}:{year}",
@@ -202,7 +204,7 @@ class DigestService:
         if not self.rt.mail.office:
             return 0
         context = self.overview_context(today)
-        rendered = self.rt.renderer.render(OVERVIEW_RULE, context)
+        rendered = self.rt.renderer.render(OVERVIEW_RULE, context, Recipient.OFFICE.value)
         mail = NewMail(
             key,
             OVERVIEW_RULE,
@@ -226,7 +228,7 @@ class DigestService:
                 {
                     "date": d.activity.date,
                     "kind": KIND_NAMES[d.activity.kind],
-                    "centre": d.centre.name,
+                    "centre": d.centre.title,
                     "centre_id": d.centre.id,
                 }
                 for d in work.upcoming.items
@@ -234,22 +236,27 @@ class DigestService:
             "unrecorded": [
                 {
                     "date": d.activity.date,
-                    "centre": d.centre.name,
+                    "centre": d.centre.title,
                     "centre_id": d.centre.id,
                     "coach": d.coach,
                 }
                 for d in work.unrecorded.items
             ],
             "eligible": [
-                {"centre": e.centre.name, "centre_id": e.centre.id, "trigger": e.trigger}
+                {"centre": e.centre.title, "centre_id": e.centre.id, "trigger": e.trigger}
                 for e in work.eligible.items
             ],
             "budget": [
-                {"centre": w.centre.name, "centre_id": w.centre.id, "percent": w.percent}
+                {"centre": w.centre.title, "centre_id": w.centre.id, "percent": w.percent}
                 for w in work.budget.items
             ],
             "failed": [
-                {"recipient": r.recipient, "subject": r.subject, "error": r.last_error or ""}
+                {
+                    "id": r.id,
+                    "recipient": r.recipient,
+                    "subject": r.subject,
+                    "error": r.last_error or "",
+                }
                 for r in work.failed.items
             ],
         }

@@ -214,7 +214,7 @@ class OperationsService:
             "threshold": self.settings.watchdog_failed_mails,
             "days": FAILED_WINDOW.days,
         }
-        rendered = self.rt.renderer.render(WATCHDOG_RULE, context)
+        rendered = self.rt.renderer.render(WATCHDOG_RULE, context, Recipient.OFFICE.value)
         return NewMail(
             f"{WATCHDOG_RULE}:{key}",
             WATCHDOG_RULE,

@@ -182,8 +182,13 @@ class OutboxService:
         """One mail to the office per message that failed for good (never about itself)."""
         if claim.mail.key.startswith(f"{NOTICE_RULE}:") or not self.rt.mail.office:
             return
-        context = {"recipient": claim.mail.recipient, "subject": claim.mail.subject, "error": error}
-        rendered = self.rt.renderer.render(NOTICE_RULE, context)
+        context = {
+            "recipient": claim.mail.recipient,
+            "subject": claim.mail.subject,
+            "error": error,
+            "outbox_id": claim.mail.id,
+        }
+        rendered = self.rt.renderer.render(NOTICE_RULE, context, Recipient.OFFICE.value)
         notice = NewMail(
             f"{NOTICE_RULE}:{claim.mail.id}",
             NOTICE_RULE,

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from thekiz_flow.core.budget import BudgetYear, budget_year
 from thekiz_flow.core.enums import Follows, Judgement, OutboxStatus
-from thekiz_flow.core.model import ReminderRule
+from thekiz_flow.core.model import ReminderRule, Training
 from thekiz_flow.core.occurrences import (
     Coaches,
     activity_dues,
@@ -26,6 +26,16 @@ from thekiz_flow.core.reminders import Due, Window
 from thekiz_flow.service.runtime import Runtime
 from thekiz_flow.store.activities import chunks
 from thekiz_flow.store.repository import Repository
+
+MAX_OFFERS = 5  # the next offerings a training-deadline mail lists
+
+
+@dataclass(frozen=True)
+class Offer:
+    """An offering a centre may still enrol in, with its free seats."""
+
+    training: Training
+    free: int
 
 
 @dataclass
@@ -161,10 +171,22 @@ class ReminderService:
             kind = search.expected.kind
             found = g.repo.centres_lacking_training(search.stage, kind, search.first, search.last)
             enrolments = g.repo.trainings.of_centres([c.id for c in found]) if found else {}
-            dues += deadline_dues(
+            found_dues = deadline_dues(
                 g.window, rule, self.rt.workflow, search.expected, found, enrolments, g.coaches
             )
+            if found_dues:
+                offers = self._offers(g.repo, kind, g.window.today)
+                dues += [replace(d, context={**d.context, "offers": offers}) for d in found_dues]
         return dues
+
+    @staticmethod
+    def _offers(repo: Repository, kind: str, today: date) -> list[Offer]:
+        """The next offerings of a training kind from tomorrow on with a free seat, by date."""
+        store = repo.trainings
+        found = [t for t in store.find(kind, today + timedelta(days=1)) if t.cancelled is None]
+        counts = store.counts([t.id for t in found])
+        offers = [Offer(t, t.capacity - counts.get(t.id, (0, 0))[0]) for t in found]
+        return [o for o in offers if o.free > 0][:MAX_OFFERS]
 
     # ------------------------------------------------------------ rows
     def _mail(self, due: Due, now: datetime) -> NewMail:

@@ -39,13 +39,14 @@ from thekiz_flow.workflow.config import DigestSettings, MailSettings
 class Shared:
     """What is built once from the workflow and shared by every runtime acting for it."""
 
-    def __init__(self, workflow: Workflow) -> None:
+    def __init__(self, workflow: Workflow, base_url: str | None = None) -> None:
         self.schema_checked = False
         self.workflow = workflow
+        self.base_url = base_url  # the web pages the mails link to
 
     @cached_property
     def renderer(self) -> Renderer:
-        return Renderer(self.workflow.templates_dir)
+        return Renderer(self.workflow.templates_dir, self.base_url)
 
     @cached_property
     def calendar(self) -> WorkCalendar:
@@ -84,7 +85,7 @@ class Runtime:
         self.mail = mail or MailSettings()
         self.delivery = backend  # None: the one [mail] backend names
         self.digest = digest or DigestSettings()
-        self.shared = Shared(workflow)
+        self.shared = Shared(workflow, self.mail.base_url)
 
     def acting_as(self, actor: str) -> Runtime:
         """This runtime for another person (the audit trail's actor), e.g. per web request;
@@ -181,7 +182,7 @@ class Runtime:
                 OutboxStatus.FAILED,
                 problem,
             )
-        rendered = self.renderer.render(template, context)
+        rendered = self.renderer.render(template, context, role.value)
         return NewMail(
             key,
             rule,

@@ -11,12 +11,13 @@ from __future__ import annotations
 import re
 import secrets
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from thekiz_flow.core.errors import ConfigError
+from thekiz_flow.core.addresses import named_address
+from thekiz_flow.core.errors import ConfigError, InvalidInput
 from thekiz_flow.core.validate import EMAIL
 from thekiz_flow.workflow.paths import DEFAULT_DATABASE_URL, DEFAULT_WORKFLOW
 from thekiz_flow.workflow.tomlread import TomlTable, load_toml
@@ -47,13 +48,15 @@ class FileMailSettings:
 @dataclass(frozen=True)
 class MailSettings:
     backend: str = "file"
-    sender: str | None = None
+    sender: str | None = None  # an address, or "Name <address>"
     office: str | None = None
     ministry: str | None = None
     smtp: SmtpSettings = SmtpSettings()
     file: FileMailSettings = FileMailSettings()
     batch_size: int = 50  # messages per claim and SMTP connection
     lease_seconds: int = 600  # a claim neither renewed nor settled by then is taken again
+    reply_to: str | None = None  # where answers go ("Reply-To"); None: to the sender
+    base_url: str | None = None  # [web] base_url: the mails link to the web pages there
 
 
 @dataclass(frozen=True)
@@ -123,6 +126,7 @@ def load_settings(explicit: Path | None, environ: Mapping[str, str]) -> Settings
     mail = _mail(root.table("mail"), base, environ)
     digest = _digest(root.table("digest"), base)
     web = _web(root.table("web"), environ)
+    mail = replace(mail, base_url=web.base_url)
     operations = _operations(root, environ)
     root.finish()
     if environ.get(ENV_DATABASE_URL):
@@ -150,11 +154,28 @@ def _address(table: TomlTable, name: str) -> str | None:
     return value
 
 
+def _named_address(table: TomlTable, name: str) -> str | None:
+    """An address, or a display name with the address in angle brackets."""
+    value = table.opt_text(name)
+    if value is None:
+        return None
+    try:
+        named_address(value, name)
+    except InvalidInput:
+        table.fail(
+            name,
+            f"ungültige E-Mail-Adresse {value!r} "
+            "(z. B. koordination@example.org oder ThEKiZ Koordination <koordination@example.org>)",
+        )
+    return value.strip()
+
+
 def _mail(table: TomlTable, base: Path, environ: Mapping[str, str]) -> MailSettings:
     backend = table.text("backend", "file")
     if backend not in ("smtp", "file"):
         table.fail("backend", f"unbekannter Versandweg {backend!r} (möglich: smtp, file)")
-    sender, office = _address(table, "sender"), _address(table, "office")
+    sender, office = _named_address(table, "sender"), _address(table, "office")
+    reply_to = _named_address(table, "reply_to")
     ministry = _address(table, "ministry")
     smtp_table = table.table("smtp")
     smtp = SmtpSettings(
@@ -174,7 +195,7 @@ def _mail(table: TomlTable, base: Path, environ: Mapping[str, str]) -> MailSetti
     batch = table.integer("batch_size", 50, minimum=1, maximum=1000)
     lease = table.integer("lease_seconds", 600, minimum=2, maximum=86400)
     table.finish()
-    return MailSettings(backend, sender, office, ministry, smtp, file, batch, lease)
+    return MailSettings(backend, sender, office, ministry, smtp, file, batch, lease, reply_to)
 
 
 def _digest(table: TomlTable, base: Path) -> DigestSettings:
