@@ -168,6 +168,20 @@ CASES = [
         )
         for role in ("centre", "office")
     ),
+    *(
+        Case(
+            "stage_reverted",
+            role,
+            _context(
+                centre=CENTRE,
+                coach=COACH,
+                stage=STAGES["basisbegleitung"],
+                withdrawn_stage=STAGES["vertiefungsbegleitung"],
+                effective=date(2026, 1, 15),
+            ),
+        )
+        for role in ("centre", "coach")
+    ),
     Case(
         "training_cancelled",
         "centre",

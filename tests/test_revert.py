@@ -143,13 +143,14 @@ def test_a_centre_told_of_the_change_hears_of_the_revert(
     assert sorted(r.role for r in reverted) == [Recipient.CENTRE, Recipient.COACH]
     centre_mail = next(r for r in reverted if r.role == Recipient.CENTRE)
     assert centre_mail.subject == (
-        "Stufenwechsel zurückgenommen: Kita Pusteblume ist wieder in der Stufe Basisbegleitung"
+        "Stufenwechsel zurückgenommen: Kita Pusteblume (Jena) ist wieder in der Stufe "
+        "Basisbegleitung"
     )
     _, message = service.outbox.message(centre_mail.id)
-    assert "in die Stufe Vertiefungsbegleitung zum 1. Juni 2026 wurde zurückgenommen" in (
+    assert "in die Stufe Vertiefungsbegleitung zum 1. Juni 2026 ist zurückgenommen" in (
         message.text
     )
-    assert "Begründung: zu früh" in message.text
+    assert "zu früh" not in message.text  # the office's reason stays internal
     assert "Planung ist angepasst" not in message.text
     coach_mail = next(r for r in reverted if r.role == Recipient.COACH)
     assert "Planung ist angepasst" in service.outbox.message(coach_mail.id)[1].text

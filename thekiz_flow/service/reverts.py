@@ -197,7 +197,7 @@ class RevertService:
         wanted = [Recipient.CENTRE] if told else []
         if centre.coach_id is not None and (done.cancelled or done.planned):
             wanted.append(Recipient.COACH)
-        mails = [self._mail(repo, centre, change, role, done.entry.reason) for role in wanted]
+        mails = [self._mail(repo, centre, change, role) for role in wanted]
         repo.outbox.add(mails, done.entry.recorded_at)
         done.mailed = wanted
 
@@ -207,8 +207,8 @@ class RevertService:
         centre: Centre,
         change: StageChange,
         role: Recipient,
-        reason: str | None,
     ) -> NewMail:
+        """The notice of the withdrawal to ``role`` (the office's reason stays internal)."""
         names = self.rt.workflow.stages
         coach = None if centre.coach_id is None else repo.coach(centre.coach_id)
         context = {
@@ -217,8 +217,6 @@ class RevertService:
             "stage": names[centre.stage],
             "withdrawn_stage": names[change.to_stage],
             "effective": change.effective,
-            "reason": reason,
-            "for_coach": role == Recipient.COACH,
         }
         key = f"{TEMPLATE}:{change.id}:{role}"
         return self.rt.compose(key, TEMPLATE, TEMPLATE, role, context, self.rt.clock.now())
