@@ -252,3 +252,66 @@ def test_a_focus_without_a_style_fails(page: Page) -> None:
     field.evaluate("input => input.style.setProperty('outline', 'none', 'important')")
     with pytest.raises(AssertionError, match="focus not visible"):
         assert_focus_shown(page)
+
+
+def test_the_office_cancels_a_site_visit(page: Page, site: e2e.Site) -> None:
+    visit = min(
+        site.service.overview.activities(
+            ActivityFilter(kind=ActivityKind.SITE_VISIT, status=ActivityStatus.PLANNED)
+        ),
+        key=lambda v: v.date,
+    )
+    sign_in(page, "office")
+    page.goto("/visits")
+    row = page.locator("tr").filter(has=page.locator("td:first-child", has_text=f"{visit.id}"))
+    details = row.locator("details").filter(has=page.locator("summary", has_text="absagen"))
+    tab_to(page, details.locator("summary"))
+    page.keyboard.press("Enter")
+    expect(details).to_have_attribute("open", "")
+    tab_to(page, details.get_by_label("Grund"))
+    page.keyboard.type("Kita geschlossen")
+    confirm = details.get_by_role("checkbox")
+    tab_to(page, confirm)
+    assert_focus_shown(page)
+    page.keyboard.press("Space")
+    expect(confirm).to_be_checked()
+    tab_to(page, details.get_by_role("button", name="Besuch absagen"))
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("status")).to_contain_text("abgesagt.")
+    cancelled = site.service.overview.activities(
+        ActivityFilter(kind=ActivityKind.SITE_VISIT, status=ActivityStatus.CANCELLED)
+    )
+    assert visit.id in {a.id for a in cancelled}
+
+
+def test_the_office_sets_closure_days(page: Page, site: e2e.Site) -> None:
+    day = same_day_and_month(TODAY)
+    sign_in(page, "office")
+    page.goto(f"/centres/{site.centres['puste']}")
+    tab_to(page, page.locator("summary", has_text="Schließtage eintragen"), limit=TABS * 2)
+    page.keyboard.press("Enter")
+    first = page.get_by_label("Erster Schließtag")
+    tab_to(page, first)
+    assert_focus_shown(page)
+    page.keyboard.type(f"{day:%d%m%Y}")
+    tab_to(page, page.get_by_label("Letzter Schließtag"))
+    page.keyboard.type(f"{day:%d%m%Y}")
+    tab_to(page, page.get_by_label("Anlass"))
+    page.keyboard.type("Betriebsausflug")
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("status")).to_contain_text(f"{day:%d.%m.%Y}")
+    expect(page.get_by_text("Betriebsausflug").first).to_be_visible()
+
+
+def test_the_office_resets_a_user_s_password(page: Page) -> None:
+    sign_in(page, "office")
+    follow(page, page.locator("header nav").get_by_role("link", name="Zugänge"))
+    follow(page, page.get_by_role("link", name=USERS["coach"]))
+    new = page.get_by_label("Neues Passwort", exact=True)
+    tab_to(page, new)
+    assert_focus_shown(page)
+    page.keyboard.type("ein-neues-Passwort-42")
+    tab_to(page, page.get_by_label("Neues Passwort wiederholen"))
+    page.keyboard.type("ein-neues-Passwort-42")
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("status")).to_contain_text(USERS["coach"])
