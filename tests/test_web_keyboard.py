@@ -315,3 +315,23 @@ def test_the_office_resets_a_user_s_password(page: Page) -> None:
     page.keyboard.type("ein-neues-Passwort-42")
     page.keyboard.press("Enter")
     expect(page.get_by_role("status")).to_contain_text(USERS["coach"])
+
+
+def test_the_office_reads_a_sent_mail(page: Page, site: e2e.Site) -> None:
+    mails(site.service, 1)
+    sent = max(site.service.outbox.rows(OutboxStatus.SENT), key=lambda r: r.id)
+    sign_in(page, "office")
+    follow(page, page.locator("header nav").get_by_role("link", name="Postausgang"))
+    follow(page, page.get_by_role("link", name=sent.subject, exact=True))
+    expect(page.get_by_role("heading", level=1)).to_have_text(f"Nachricht {sent.id}")
+
+
+def test_the_office_exports_the_centre_list(page: Page) -> None:
+    sign_in(page, "office")
+    follow(page, page.locator("header nav").get_by_role("link", name="Einrichtungen"))
+    link = page.get_by_role("link", name="CSV für Excel")
+    tab_to(page, link)
+    assert_focus_shown(page)
+    with page.expect_download() as download:
+        page.keyboard.press("Enter")
+    assert download.value.suggested_filename.endswith(".csv")
