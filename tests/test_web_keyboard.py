@@ -1,5 +1,5 @@
-"""The office's tasks with the keyboard alone (WCAG 2.1.1, 2.1.2, 2.4.7): Tab, Shift+Tab,
-Enter, Space, the arrow keys and typing; no test here clicks or fills a field.
+"""The office's tasks with the keyboard alone (WCAG 2.1.1, 2.1.2, 2.4.7): Tab, Enter,
+Space, the arrow keys and typing; no test here clicks or fills a field.
 
 Each step tabs to the element it needs (``tab_to``): an element Tab never reaches (out of
 the tab order, or behind a keyboard trap) fails the test with what had the focus instead.
@@ -56,11 +56,11 @@ def _focused(page: Page) -> str:
     return found
 
 
-def tab_to(page: Page, target: Locator, limit: int = TABS, back: bool = False) -> None:
-    """Press Tab (Shift+Tab if ``back``) until ``target`` has the focus; fail if it never
-    does: an element out of the tab order or a keyboard trap on the way."""
+def tab_to(page: Page, target: Locator, limit: int = TABS) -> None:
+    """Press Tab until ``target`` has the focus; fail if it never does: an element out of
+    the tab order or a keyboard trap on the way."""
     expect(target).to_be_attached()
-    key = "Shift+Tab" if back else "Tab"
+    key = "Tab"
     seen = []
     for _ in range(limit):
         page.keyboard.press(key)
