@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 from datetime import date
 
@@ -467,3 +468,24 @@ def test_a_refused_edit_keeps_the_form_and_writes_nothing(
     assert dump(database_url) == before
     data = {**data, "weekday": "keiner"}
     assert web.post("/centres/999/edit", data={"csrf_token": token, **data}).status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("role", "sections"),
+    [
+        ("office", ["verlauf", "termine", "schliesstage", "stufe-aendern", "prozessbegleitung"]),
+        ("coach", ["verlauf", "termine", "schliesstage"]),
+    ],
+)
+def test_the_centre_page_links_to_its_sections(
+    web: TestClient, service: Service, role: str, sections: list[str]
+) -> None:
+    """A long page: its sections one link away, for keyboard users too."""
+    ids = programme(service)
+    login(web, role)
+    html = web.get(f"/centres/{ids['puste']}").text
+    nav = re.search(r'<nav class="sections"[^>]*>(.*?)</nav>', html, re.S)
+    assert nav is not None
+    assert re.findall(r'href="#([^"]+)"', nav.group(1)) == sections
+    for section in sections:
+        assert html.count(f'id="{section}"') == 1, section
