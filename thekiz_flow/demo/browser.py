@@ -24,7 +24,6 @@ if TYPE_CHECKING:  # a development dependency: loaded only where a browser runs
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
     "--headless",
-    "--lang=de-DE",  # date fields as TT.MM.JJJJ, as a German browser shows them
     "--no-sandbox",
     "--disable-gpu",
     "--disable-quic",
