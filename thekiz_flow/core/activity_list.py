@@ -59,7 +59,7 @@ SORT_NAMES = {
 }
 DIRECTION_NAMES = {Direction.ASC: "aufsteigend", Direction.DESC: "absteigend"}
 DUE_NAMES = {
-    Due.ALL: "nicht erfasste und anstehende",
+    Due.ALL: "alle",  # with "nur nicht erfasste" and "nur anstehende" beside it: both
     Due.UNRECORDED: "nur nicht erfasste",
     Due.UPCOMING: "nur anstehende",
 }
