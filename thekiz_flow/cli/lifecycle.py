@@ -14,6 +14,7 @@ from thekiz_flow.cli.registry import on_option
 from thekiz_flow.core import german
 from thekiz_flow.core.corrections import Action, Correction, sentence
 from thekiz_flow.core.errors import Refused
+from thekiz_flow.core.labels import trigger_name
 from thekiz_flow.core.model import StageChange
 from thekiz_flow.workflow.definitions import load_workflow
 from thekiz_flow.workflow.graph import mermaid
@@ -198,7 +199,7 @@ def history(app: App, centre_id: int, as_json: bool) -> None:
     rows = [
         (
             german.short_date(c.effective),
-            f"{c.trigger} (zurückgenommen)" if c.id in reverted else c.trigger,
+            trigger_name(c.trigger) + (" (zurückgenommen)" if c.id in reverted else ""),
             stages[c.from_stage].name,
             stages[c.to_stage].name,
             c.actor,
