@@ -46,6 +46,11 @@ def test_lifecycle_through_the_cli(ready: Run) -> None:
         ("deepen", True, "buero"),
     ]
     assert trail[1]["reason"] == "Sonderfall Landkreis"
+    noted = ready("advance", "1", "pause", "--centre-note", "Bis bald!", "--reason", "Umbau")
+    assert noted.code == 0
+    paused = json.loads(ready("history", "1", "--json").out)[-1]
+    assert (paused["reason"], paused["centre_note"]) == ("Umbau", "Bis bald!")
+    assert "Bis bald!" in ready("history", "1").out
     assert set(trail[0]) >= {"centre", "from", "to", "effective", "recorded_at"}
 
 
@@ -166,6 +171,7 @@ EXIT_2 = [
     (["advance", "1", "deepen"], "'deepen' ist in der Stufe Interessent nicht möglich"),
     (["advance", "1", "befoerdern"], "unbekannter Auslöser 'befoerdern'"),
     (["advance", "2", "admit", "--force"], "--force braucht eine Begründung"),
+    (["advance", "1", "admit", "--centre-note", "x" * 2001], "--centre-note: höchstens 2000"),
     (["advance", "1", "admit", "--on", "2099-01-01"], "liegt in der Zukunft"),
     (["advance", "1", "admit", "--on", "2023-12-31"], "liegt vor dem Beginn der aktuellen Stufe"),
     (["advance", "1", "admit", "--on", "morgen"], "ungültiges Datum"),

@@ -65,6 +65,7 @@ OFFERS = [
     Offer(Training(34, "reflexion", "Reflexion III", date(2026, 5, 20), "Jena", 15), 6),
 ]
 STAGES = WORKFLOW.stages
+NOTE = "Die nächste Begleitung vereinbart Frau Beispiel mit Ihnen im Februar."
 
 
 @dataclass(frozen=True)
@@ -164,7 +165,24 @@ CASES = [
                 to_stage=STAGES["vertiefungsbegleitung"],
                 effective=date(2026, 1, 15),
                 reason="Leitung nach Rücksprache mit dem Träger einverstanden",
+                centre_note=None,
             ),
+        )
+        for role in ("centre", "office")
+    ),
+    *(
+        Case(
+            "stage_changed",
+            role,
+            _context(
+                centre=CENTRE,
+                from_stage=STAGES["basisbegleitung"],
+                to_stage=STAGES["vertiefungsbegleitung"],
+                effective=date(2026, 1, 15),
+                reason="Leitung nach Rücksprache mit dem Träger einverstanden",
+                centre_note=NOTE,
+            ),
+            "hinweis",
         )
         for role in ("centre", "office")
     ),
@@ -353,12 +371,23 @@ def test_links_go_to_the_page_of_the_action_or_are_words(case: Case) -> None:
 
 
 def test_the_centre_never_reads_the_offices_reason() -> None:
-    [centre, office] = [c for c in CASES if c.name == "stage_changed"]
+    [centre, office] = [c for c in CASES if c.name == "stage_changed" and not c.variant]
     reason = str(centre.context["reason"])
     for part in (render(centre, BASE_URL).text, render(centre, BASE_URL).html):
         assert reason not in part
         assert "Begründung" not in part
     assert reason in render(office, BASE_URL).text
+
+
+def test_the_centre_reads_the_note_for_it_but_never_the_reason() -> None:
+    [centre, office] = [c for c in CASES if c.id.startswith("stage_changed") and c.variant]
+    reason = str(centre.context["reason"])
+    for part in (render(centre, BASE_URL).text, render(centre, BASE_URL).html):
+        assert NOTE in part
+        assert reason not in part
+    told = render(office, BASE_URL).text
+    assert reason in told
+    assert f"Hinweis an die Einrichtung (steht in ihrer E-Mail): {NOTE}" in told
 
 
 def test_the_office_is_not_asked_to_report_to_itself() -> None:

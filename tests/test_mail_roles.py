@@ -12,6 +12,7 @@ from sqlalchemy import Engine
 from tests.conftest import BERLIN
 from tests.test_reminder_rules import admitted, run_days
 from thekiz_flow.core.clock import FrozenClock
+from thekiz_flow.core.errors import InvalidInput
 from thekiz_flow.core.model import Workflow
 from thekiz_flow.service import Service
 from thekiz_flow.workflow.config import MailSettings
@@ -53,6 +54,38 @@ def test_the_offices_reason_never_reaches_the_centre(linked: Service, clock: Fro
     assert REASON in by_role["office"].text
     assert f"{BASE_URL}/centres/{centre}" in by_role["office"].text
     assert "Kita A (Gera)" in by_role["centre"].subject
+
+
+NOTE = "Bitte reichen Sie den Förderbescheid bis Ende des Monats nach."
+
+
+def test_the_note_for_the_centre_goes_to_the_centre_and_is_kept(
+    linked: Service, clock: FrozenClock
+) -> None:
+    centre = admitted(linked, clock, date(2025, 1, 6))
+    change = linked.lifecycle.advance(centre, "pause", reason=REASON, note=NOTE)
+    by_role = {
+        row.role.value: linked.outbox.message(row.id)[1]
+        for row in linked.outbox.rows()
+        if row.key.startswith(f"stage_changed:{change.id}:")
+    }
+    told = by_role["centre"].text + by_role["centre"].html
+    assert NOTE in told
+    assert REASON not in told
+    assert NOTE in by_role["office"].text
+    assert linked.lifecycle.history(centre)[-1].centre_note == NOTE
+
+
+def test_a_note_with_a_line_break_is_refused_and_nothing_is_written(
+    linked: Service, clock: FrozenClock
+) -> None:
+    centre = admitted(linked, clock, date(2025, 1, 6))
+    before = len(linked.outbox.rows())
+    with pytest.raises(InvalidInput) as refused:
+        linked.lifecycle.advance(centre, "pause", note="erste Zeile\nzweite Zeile")
+    assert refused.value.field == "centre_note"
+    assert len(linked.outbox.rows()) == before
+    assert len(linked.lifecycle.history(centre)) == 1
 
 
 def test_the_links_follow_the_configured_address(linked: Service, clock: FrozenClock) -> None:

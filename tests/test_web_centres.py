@@ -311,6 +311,36 @@ def test_the_office_forces_a_stage_change_with_a_reason(web: TestClient, service
     assert (change.forced, change.reason, change.actor) == (True, "Sonderfall", USERS["office"])
 
 
+def test_the_confirmation_says_the_note_goes_to_the_centre_and_the_reason_stays(
+    web: TestClient, service: Service
+) -> None:
+    ids = programme(service)
+    token = login(web, "office")
+    note = "Wir melden uns nach dem Umbau bei Ihnen."
+    data = {"csrf_token": token, "trigger": "pause", "reason": "Umbau", "centre_note": note}
+    asked = web.post(f"/centres/{ids['puste']}/advance", data=data)
+    assert f"Die Einrichtung erhält eine E-Mail mit Ihrem Hinweis: „{note}“." in asked.text
+    assert "Die Begründung bleibt intern" in asked.text
+    assert f'name="centre_note" value="{note}"' in asked.text  # carried to the confirmation
+    done = web.post(f"/centres/{ids['puste']}/advance", data={**data, "confirmed": "ja"})
+    assert f"<td>{note}</td>" in done.text
+    assert service.lifecycle.history(ids["puste"])[-1].centre_note == note
+
+
+def test_a_too_long_note_is_refused_beside_its_field(
+    web: TestClient, service: Service, database_url: str
+) -> None:
+    ids = programme(service)
+    token = login(web, "office")
+    before = dump(database_url)
+    data = {"csrf_token": token, "trigger": "pause", "centre_note": "x" * 2001}
+    refused = web.post(f"/centres/{ids['puste']}/advance", data=data)
+    assert refused.status_code == 400
+    assert 'id="centre_note-error"' in refused.text
+    assert "höchstens 2000 Zeichen" in refused.text
+    assert dump(database_url) == before
+
+
 def test_a_paused_centre_offers_its_way_back(web: TestClient, service: Service) -> None:
     ids = programme(service)
     token = login(web, "office")

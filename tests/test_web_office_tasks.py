@@ -260,7 +260,7 @@ def test_a_stage_change_of_several_centres(
     web: TestClient, service: Service, database_url: str
 ) -> None:
     programme(service)  # centre 1 admitted with a coach, 2 with a coach, 3 without
-    data = {"trigger": "admit", "centre": ["2", "3"]}
+    data = {"trigger": "admit", "centre": ["2", "3"], "centre_note": "Willkommen!"}
     assert_action_guarded(web, database_url, "/centres/advance", {"trigger": "admit"}, ("coach",))
     token = login(web, "office")
     listing = web.get("/centres").text
@@ -275,7 +275,9 @@ def test_a_stage_change_of_several_centres(
     assert "1 Einrichtungen gewechselt, 1 übersprungen." in done.text
     assert "Kita Löwenzahn</a>: Interessent → Basisbegleitung ab" in done.text
     assert "keine Prozessbegleitung zugeordnet" in done.text
-    assert [c.to_stage for c in service.lifecycle.history(2)] == ["basisbegleitung"]
+    assert [(c.to_stage, c.centre_note) for c in service.lifecycle.history(2)] == [
+        ("basisbegleitung", "Willkommen!")
+    ]
 
 
 def test_a_batch_of_a_whole_stage_and_its_refusals(

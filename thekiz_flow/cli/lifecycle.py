@@ -25,7 +25,11 @@ from thekiz_flow.workflow.graph import mermaid
 @click.argument("trigger")
 @click.option("--all-in-stage", "in_stage", help="Alle Einrichtungen dieser Stufe (statt Nummern).")
 @click.option("--on", "on", help="Wirksam ab (JJJJ-MM-TT), Voreinstellung heute.")
-@click.option("--reason", help="Begründung (Pflicht mit --force).")
+@click.option("--reason", help="Begründung (Pflicht mit --force); bleibt intern.")
+@click.option(
+    "--centre-note",
+    help="Hinweis für die Einrichtung: steht in ihrer E-Mail (die Begründung nie).",
+)
 @click.option(
     "--force", is_flag=True, help="Unerfüllte Bedingungen übergehen (Koordinierungsstelle)."
 )
@@ -37,6 +41,7 @@ def advance(
     in_stage: str | None,
     on: str | None,
     reason: str | None,
+    centre_note: str | None,
     force: bool,
 ) -> None:
     """Stufenwechsel: admit, deepen, renew, consult, pause, resume, withdraw.
@@ -48,7 +53,13 @@ def advance(
     if not centre_ids and in_stage is None:
         raise _missing(trigger)
     report = app.service.lifecycle.advance_many(
-        list(centre_ids), trigger, on_option(on), reason, force, in_stage=in_stage
+        list(centre_ids),
+        trigger,
+        on_option(on),
+        reason,
+        force,
+        in_stage=in_stage,
+        note=centre_note,
     )
     if not report.changes and len(report.skipped) == 1:
         raise report.skipped[0].error
@@ -157,6 +168,7 @@ def _change_json(change: StageChange, reverted: bool) -> dict[str, object]:
         "recorded_at": change.recorded_at,
         "actor": change.actor,
         "reason": change.reason,
+        "centre_note": change.centre_note,
         "forced": change.forced,
         "reverted": reverted,
     }
@@ -205,12 +217,13 @@ def history(app: App, centre_id: int, as_json: bool) -> None:
             c.actor,
             "ja" if c.forced else "",
             c.reason or "",
+            c.centre_note or "",
         )
         for c in changes
     ]
     print_table(
         f"Verlauf der Einrichtung {centre_id}",
-        ["wirksam", "Schritt", "von", "nach", "durch", "erzwungen", "Begründung"],
+        ["wirksam", "Schritt", "von", "nach", "durch", "erzwungen", "Begründung", "Hinweis"],
         rows,
     )
     if corrected:

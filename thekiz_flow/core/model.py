@@ -199,9 +199,10 @@ class StageChange:
     effective: date
     recorded_at: datetime
     actor: str
-    reason: str | None = None
+    reason: str | None = None  # internal: never in a mail to the centre
     forced: bool = False
     id: int | None = None
+    centre_note: str | None = None  # what the office tells the centre with the change
 
 
 @dataclass(frozen=True)

@@ -78,10 +78,14 @@ class Preview:
             lines.append("Keine geplanten Termine werden abgesagt.")
         centres = sum(role == Recipient.CENTRE for role, _ in e.notices)
         office = sum(role == Recipient.OFFICE for role, _ in e.notices)
+        first = self.report.changes[0] if self.report.changes else None
+        note = f" mit Ihrem Hinweis: „{first.centre_note}“" if first and first.centre_note else ""
         if centres == 1:
-            lines.append("Die Einrichtung erhält eine E-Mail.")
+            lines.append(f"Die Einrichtung erhält eine E-Mail{note}.")
         elif centres:
-            lines.append(f"{centres} Einrichtungen erhalten eine E-Mail.")
+            lines.append(f"{centres} Einrichtungen erhalten eine E-Mail{note}.")
+        if centres and first and first.reason:
+            lines.append("Die Begründung bleibt intern; keine Einrichtung erhält sie.")
         if office:
             lines.append("Die Fachstelle erhält eine Nachricht.")
         return lines
@@ -97,6 +101,7 @@ class _Request:
     actor: str
     reason: str | None
     force: bool
+    note: str | None  # for the centre's mail
 
     def move(self, centre: Centre, verdict: Verdict) -> tuple[StageChange, Centre, str | None]:
         """(change, centre before, stage to remember), as the repository records them."""
@@ -110,6 +115,7 @@ class _Request:
             self.actor,
             self.reason,
             forced=self.force and not verdict.allowed,
+            centre_note=self.note,
         )
         return change, centre, centre.stage if self.transition.remember else None
 
@@ -167,9 +173,14 @@ class LifecycleService:
         on: date | None = None,
         reason: str | None = None,
         force: bool = False,
+        *,
+        note: str | None = None,
     ) -> StageChange:
-        """Fire a trigger: new stage, audit row and the new plan, in one transaction."""
-        report = self.advance_many([centre_id], trigger, on, reason, force)
+        """Fire a trigger: new stage, audit row and the new plan, in one transaction.
+
+        ``reason`` stays internal (the audit trail, the office's notice); ``note`` is the
+        office's word to the centre, which its mail carries."""
+        report = self.advance_many([centre_id], trigger, on, reason, force, note=note)
         if report.skipped:
             raise report.skipped[0].error
         return report.changes[0]
@@ -183,6 +194,7 @@ class LifecycleService:
         force: bool = False,
         *,
         in_stage: str | None = None,
+        note: str | None = None,
     ) -> BatchReport:
         """Fire a trigger for many centres (or every centre in ``in_stage``) in one transaction.
 
@@ -194,7 +206,7 @@ class LifecycleService:
         input (an unknown trigger or centre, a day in the future, --force without --reason,
         nothing selected) is refused before anything is written.
         """
-        request, stage = self._request(trigger, on, reason, force, in_stage)
+        request, stage = self._request(trigger, on, reason, force, in_stage, note)
         with self.rt.unit() as repo:
             return self._advance(repo, centre_ids, request, stage, Effects())
 
@@ -207,12 +219,13 @@ class LifecycleService:
         force: bool = False,
         *,
         in_stage: str | None = None,
+        note: str | None = None,
     ) -> Preview:
         """What :meth:`advance_many` would do with the same input, nothing written: the
         changes and the centres skipped (with the reasons), the sessions and visits
         cancelled, the training places given up and who is told. The same checks refuse
         bad input."""
-        request, stage = self._request(trigger, on, reason, force, in_stage)
+        request, stage = self._request(trigger, on, reason, force, in_stage, note)
         effects = Effects()
         with self.rt.trial() as repo:
             report = self._advance(repo, centre_ids, request, stage, effects)
@@ -225,14 +238,16 @@ class LifecycleService:
         reason: str | None,
         force: bool,
         in_stage: str | None,
+        note: str | None,
     ) -> tuple[_Request, str | None]:
         day = self.rt.on(on)
         why = validate.text("reason", reason, required=False, limit=2000)
+        told = validate.text("centre_note", note, required=False, limit=2000)
         if force and why is None:
             raise InvalidInput("reason", "{force} braucht eine Begründung", ("force",))
         transition = self.rt.rules.known(trigger)
         stage = None if in_stage is None else self.rt.stage_id(in_stage, "all_in_stage")
-        request = _Request(transition, day, self.rt.clock.now(), self.rt.actor, why, force)
+        request = _Request(transition, day, self.rt.clock.now(), self.rt.actor, why, force, told)
         return request, stage
 
     def _advance(
@@ -391,6 +406,7 @@ class LifecycleService:
             "to_stage": names[change.to_stage],
             "effective": change.effective,
             "reason": change.reason,
+            "centre_note": change.centre_note,
         }
         return [
             self.rt.compose(

@@ -83,6 +83,7 @@ def _change(row: Row[Any]) -> StageChange:
         row.reason,
         row.forced,
         row.id,
+        row.centre_note,
     )
 
 
@@ -102,6 +103,7 @@ def change_values(c: StageChange) -> dict[str, object]:
         "actor": c.actor,
         "reason": c.reason,
         "forced": c.forced,
+        "centre_note": c.centre_note,
     }
 
 

@@ -104,8 +104,9 @@ stage_changes = Table(
     Column("effective", Date, nullable=False),
     Column("recorded_at", UTCDateTime, nullable=False),
     Column("actor", String(200), nullable=False),
-    Column("reason", Text),
+    Column("reason", Text),  # the office's, internal
     Column("forced", Boolean, nullable=False),
+    Column("centre_note", Text),  # the office's words to the centre, sent in its mail
     Index(None, "centre_id", "id"),
     Index(None, "effective"),
 )

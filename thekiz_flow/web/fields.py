@@ -27,6 +27,7 @@ LABELS: dict[Field, str] = {
     "current": "Aktuelles Passwort",
     "date": "Datum",
     "days": "Tage",
+    "centre_note": "Hinweis für die Einrichtung",
     "district": "Kreis",
     "due": "Auswahl",
     "email": "E-Mail",

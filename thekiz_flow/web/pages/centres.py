@@ -156,7 +156,8 @@ def _detail(
     )
 
 
-TYPED = ("trigger", "on", "reason", "force", "coach")  # the fields of the page's forms
+# the fields of the page's forms
+TYPED = ("trigger", "on", "reason", "centre_note", "force", "coach")
 
 
 def _triggers(service: Service, centre: Centre) -> list[tuple[str, str]]:
@@ -185,7 +186,7 @@ def advance(ctx: Context) -> Response:
         asked = stages_page.Asked.of(ctx)
         args = (asked.trigger, asked.on, asked.reason, asked.force)
         if not stages_page.confirmed(ctx):  # first what it will do, then the change
-            preview = ctx.service.lifecycle.preview([centre_id], *args)
+            preview = ctx.service.lifecycle.preview([centre_id], *args, note=asked.note)
             if preview.report.skipped:
                 raise preview.report.skipped[0].error
             centre, _ = ctx.service.registry.centre(centre_id)
@@ -197,7 +198,7 @@ def advance(ctx: Context) -> Response:
                 centre_path(centre_id),
                 {centre.id: centre.name},
             )
-        done = ctx.service.lifecycle.advance(centre_id, *args)
+        done = ctx.service.lifecycle.advance(centre_id, *args, note=asked.note)
         stages = ctx.service.workflow.stages
         forced = " (erzwungen)" if done.forced else ""
         return ctx.redirect(

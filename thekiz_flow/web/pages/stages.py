@@ -31,7 +31,7 @@ from thekiz_flow.web.state import NavItem
 
 BATCH = "/centres/advance"
 CONFIRMED = "ja"  # the value of the hidden field ``confirmed`` of a confirmation
-ADVANCE_FIELDS = ("trigger", "on", "reason", "force")
+ADVANCE_FIELDS = ("trigger", "on", "reason", "centre_note", "force")
 _QUOTED = re.compile(r"'([a-z_]+)'")
 _LISTED = re.compile(r"\((möglich|bekannt): ([^)]*)\)")
 
@@ -73,6 +73,7 @@ class Asked:
     on: date | None
     reason: str | None
     force: bool
+    note: str | None  # for the centre's mail
     typed: dict[str, str]  # as typed, for the confirmation's hidden fields
 
     @classmethod
@@ -83,6 +84,7 @@ class Asked:
             day("on", typed["on"]),
             typed["reason"] or None,
             typed["force"] == "1",
+            typed["centre_note"] or None,
             typed,
         )
 
@@ -202,7 +204,7 @@ def batch(ctx: Context) -> Response:
         lifecycle = ctx.service.lifecycle
         args = (asked.trigger, asked.on, asked.reason, asked.force)
         if not confirmed(ctx):
-            preview = lifecycle.preview(ids, *args, in_stage=in_stage)
+            preview = lifecycle.preview(ids, *args, in_stage=in_stage, note=asked.note)
             affected = [c.centre_id for c in preview.report.changes] + [
                 s.centre_id for s in preview.report.skipped
             ]
@@ -219,7 +221,7 @@ def batch(ctx: Context) -> Response:
             if in_stage is not None:
                 hidden.append(("all_in_stage", in_stage))
             return confirmation(ctx, BATCH, preview, hidden, "/centres", names)
-        report = lifecycle.advance_many(ids, *args, in_stage=in_stage)
+        report = lifecycle.advance_many(ids, *args, in_stage=in_stage, note=asked.note)
         affected = [c.centre_id for c in report.changes] + [s.centre_id for s in report.skipped]
         names = _names(ctx, affected)
         stages = ctx.service.workflow.stages
