@@ -37,6 +37,9 @@ def test_lifecycle_through_the_cli(ready: Run) -> None:
         "stage_since": "2024-02-01",
     }
     assert shown["next"]["trigger"] == "deepen"
+    for said in (ready("centre", "show", "1").out, ready("eligible").out):
+        assert "Wechsel in die Vertiefungsbegleitung" in said
+        assert "deepen" not in said  # the step's German name, never its id
     forced = ready("advance", "1", "deepen", "--force", "--reason", "Sonderfall Landkreis")
     assert forced.code == 0
     assert "(erzwungen)" in forced.out

@@ -9,7 +9,9 @@ from pathlib import Path
 import pytest
 
 from thekiz_flow.core.errors import WorkflowError
+from thekiz_flow.core.labels import mail_kind_name
 from thekiz_flow.core.model import REMEMBERED, Workflow
+from thekiz_flow.mail.render import Renderer
 from thekiz_flow.workflow.definitions import load_workflow
 from thekiz_flow.workflow.graph import mermaid
 from thekiz_flow.workflow.paths import DEFAULT_WORKFLOW, SHIPPED_TEMPLATES
@@ -142,6 +144,8 @@ BROKEN = [
         "transitions.admit.forward",
         "true oder false",
     ),
+    ('label = "Pausieren"\n', "", "transitions.pause.label", "Pflichtangabe fehlt"),
+    ('label = "Verlängerung fällig"\n', 'label = " "\n', "reminders[8].label", "nicht leerer"),
 ]
 
 
@@ -162,6 +166,26 @@ def test_missing_templates_are_reported(tmp_path: Path) -> None:
     path = write(tmp_path, SHIPPED, templates=False)
     with pytest.raises(WorkflowError, match=r"transitions\.admit\.notify: Vorlage 'stage_changed'"):
         load_workflow(path)
+
+
+def test_the_names_people_read_come_from_the_file(tmp_path: Path) -> None:
+    renamed = SHIPPED.replace('label = "Pausieren"', 'label = "Ruhen lassen"', 1)
+    workflow = load_workflow(write(tmp_path, renamed.replace("Verlängerung fällig", "Jahr um")))
+    assert workflow.step_name("pause") == "Ruhen lassen"
+    assert mail_kind_name(workflow, "renewal_due") == "Jahr um"
+    assert mail_kind_name(workflow, "stage_changed") == "Stufenwechsel"  # the service's own
+    centre = {"id": 3, "name": "Kita A", "district": "Gera", "title": "Kita A (Gera)"}
+    mail = Renderer(workflow.templates_dir, workflow.step_name).render(
+        "eligible",
+        {
+            "centre": centre,
+            "trigger": "pause",
+            "stage": workflow.stage("basisbegleitung"),
+            "next_stage": workflow.stage("pausiert"),
+        },
+        "office",
+    )
+    assert "„Ruhen lassen“" in mail.text
 
 
 def test_not_toml_and_missing_file(tmp_path: Path) -> None:

@@ -45,7 +45,8 @@ from thekiz_flow.mail.delivery import (
 from thekiz_flow.mail.message import build_message
 from thekiz_flow.mail.render import Renderer
 from thekiz_flow.workflow.config import FileMailSettings, MailSettings, SmtpSettings
-from thekiz_flow.workflow.paths import SHIPPED_TEMPLATES
+from thekiz_flow.workflow.definitions import load_workflow
+from thekiz_flow.workflow.paths import DEFAULT_WORKFLOW, SHIPPED_TEMPLATES
 
 TEMPLATES = SHIPPED_TEMPLATES
 NOW = datetime(2026, 1, 15, 7, 0, tzinfo=ZoneInfo("Europe/Berlin"))
@@ -87,6 +88,7 @@ CONTEXTS: dict[str, dict[str, object]] = {
         "to_stage": {"name": "Vertiefungsbegleitung"},
         "effective": date(2026, 1, 15),
         "reason": "Vorerfahrung als Familienzentrum",
+        "centre_note": None,
     },
     "stage_reverted": {
         "centre": CENTRE,
@@ -196,7 +198,7 @@ def parse(content: bytes) -> EmailMessage:
 
 @pytest.fixture(scope="module")
 def renderer() -> Renderer:
-    return Renderer(TEMPLATES)
+    return Renderer(TEMPLATES, load_workflow(DEFAULT_WORKFLOW).step_name)
 
 
 # Rendering
@@ -282,7 +284,7 @@ def test_a_template_without_subject_is_refused(tmp_path: Path) -> None:
     (tmp_path / "mail" / "bare.txt.j2").write_text("Guten Tag\n", encoding="utf-8")
     (tmp_path / "mail" / "bare.html.j2").write_text("<p>Guten Tag</p>\n", encoding="utf-8")
     with pytest.raises(WorkflowError, match="kein Betreff"):
-        Renderer(tmp_path).render("bare", {})
+        Renderer(tmp_path, str).render("bare", {})
 
 
 def test_the_subject_is_one_line_whatever_the_centre_is_called(renderer: Renderer) -> None:

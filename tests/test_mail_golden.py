@@ -296,7 +296,8 @@ SIGNING_IN = ("office", "coach", "ministry")  # the roles with a sign-in to the 
 
 
 def render(case: Case, base_url: str | None) -> Rendered:
-    return Renderer(SHIPPED_TEMPLATES, base_url).render(case.name, case.context, case.role)
+    renderer = Renderer(SHIPPED_TEMPLATES, WORKFLOW.step_name, base_url)
+    return renderer.render(case.name, case.context, case.role)
 
 
 def as_file(rendered: Rendered, part: str) -> str:

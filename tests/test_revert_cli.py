@@ -10,7 +10,6 @@ import pytest
 
 from tests.cli_helpers import Run, dump
 from tests.conftest import BERLIN
-from thekiz_flow.core.labels import trigger_name
 
 pytestmark = pytest.mark.backends("sqlite", "postgresql")
 
@@ -48,7 +47,7 @@ def test_the_latest_change_is_reverted_and_shown_in_the_history(deepened: Run) -
     assert shown["stage"] == "basisbegleitung"
 
     text = deepened("history", "1").out
-    assert f"{trigger_name('deepen')} (zurückgenommen)" in text
+    assert "Wechsel in die Vertiefungsbegleitung (zurückgenommen)" in text
     assert "deepen" not in text  # the step's German name, never its id
     assert (
         f"{short(TODAY)} Stufenwechsel 2 zurückgenommen: Stufe Vertiefungsbegleitung → "

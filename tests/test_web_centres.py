@@ -15,7 +15,6 @@ from tests.web_helpers import USERS, assert_action_guarded, login
 from thekiz_flow.core import paging
 from thekiz_flow.core.enums import ActivityKind, ActivityStatus
 from thekiz_flow.core.german import euro
-from thekiz_flow.core.labels import trigger_name
 from thekiz_flow.core.model import ActivityFilter, CentreInput
 from thekiz_flow.service import Service
 
@@ -148,7 +147,7 @@ def test_the_office_sees_a_centre(web: TestClient, service: Service) -> None:
     step = service.lifecycle.next_step(ids["puste"])
     assert step is not None
     assert step.missing
-    assert trigger_name(step.trigger) in text
+    assert service.workflow.step_name(step.trigger) in text
     assert all(item in text for item in (*step.missing, *step.recommendations))
     (budget,) = service.overview.budgets(ids["puste"])  # admitted this year
     assert budget == service.overview.budget(ids["puste"])

@@ -14,7 +14,6 @@ from thekiz_flow.cli.registry import on_option
 from thekiz_flow.core import german
 from thekiz_flow.core.corrections import Action, Correction, sentence
 from thekiz_flow.core.errors import Refused
-from thekiz_flow.core.labels import trigger_name
 from thekiz_flow.core.model import StageChange
 from thekiz_flow.workflow.definitions import load_workflow
 from thekiz_flow.workflow.graph import mermaid
@@ -146,7 +145,7 @@ def eligible(app: App, on: str | None, as_json: bool) -> None:
             e.centre.id,
             e.centre.name,
             stages[e.centre.stage].name,
-            e.trigger,
+            app.workflow.step_name(e.trigger),
             "ja" if e.eligible else "nein",
             "; ".join(e.missing),
             "; ".join(e.recommendations),
@@ -211,7 +210,7 @@ def history(app: App, centre_id: int, as_json: bool) -> None:
     rows = [
         (
             german.short_date(c.effective),
-            trigger_name(c.trigger) + (" (zurückgenommen)" if c.id in reverted else ""),
+            app.workflow.step_name(c.trigger) + (" (zurückgenommen)" if c.id in reverted else ""),
             stages[c.from_stage].name,
             stages[c.to_stage].name,
             c.actor,

@@ -116,10 +116,11 @@ def reminders_preview(app: App, days: str, as_json: bool) -> None:
         return
     zone = app.settings.timezone
     rows = [
-        (german.date_time(d.occurrence, zone), d.rule.id, to, subject) for d, to, subject in planned
+        (german.date_time(d.occurrence, zone), d.rule.label, to, subject)
+        for d, to, subject in planned
     ]
     print_table(
         f"Erinnerungen der nächsten {count} Tage ({len(rows)})",
-        ["wann", "Regel", "an", "Betreff"],
+        ["wann", "Art", "an", "Betreff"],
         rows,
     )

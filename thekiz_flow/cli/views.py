@@ -39,11 +39,11 @@ def step_json(step: Eligibility | None) -> dict[str, object] | None:
     }
 
 
-def _step_lines(step: Eligibility | None) -> list[str]:
+def _step_lines(step: Eligibility | None, name: str) -> list[str]:
     if step is None:
         return []
     state = "möglich" if step.eligible else "noch nicht möglich"
-    lines = [f"  Nächster Schritt:  {step.trigger} ({state})"]
+    lines = [f"  Nächster Schritt:  {name} ({state})"]
     lines += [f"    – fehlt: {m}" for m in step.missing]
     lines += [f"    – {r}" for r in step.recommendations]
     return lines
@@ -79,7 +79,7 @@ def centre_show(app: App, centre_id: int, as_json: bool) -> None:
         f"  Träger:            {found.carrier or '–'}",
         f"  Prozessbegleitung: {its_coach.name if its_coach else '–'}",
         f"  Stufe:             {stage.name} seit {german.short_date(found.stage_since)}",
-        *_step_lines(step),
+        *_step_lines(step, app.workflow.step_name(step.trigger) if step else ""),
         f"  Budget {budget.year}:       {german.euro_plain(budget.budget)}; "
         f"ausgegeben {german.euro_plain(budget.spent)}, "
         f"verplant {german.euro_plain(budget.committed)}, frei {german.euro_plain(budget.rest)}",

@@ -1,6 +1,7 @@
 """German names of activity kinds, statuses, roles, steps and enrolments, as people read them."""
 
 from thekiz_flow.core.enums import ActivityKind, ActivityStatus, OutboxStatus, Recipient, Role
+from thekiz_flow.core.model import Workflow
 
 KIND_NAMES = {
     ActivityKind.COACHING: "Begleittermin",
@@ -38,45 +39,28 @@ RECIPIENT_NAMES = {
     Recipient.OFFICE: ROLE_NAMES[Role.OFFICE],
     Recipient.MINISTRY: ROLE_NAMES[Role.MINISTRY],
 }
-#: What a message of the outbox is, by the rule that wrote it: the reminders of
-#: workflows/thekiz.toml and the messages of the service itself.
-MAIL_KIND_NAMES = {
-    "session_upcoming": "Hinweis auf einen Begleittermin",
-    "session_unrecorded": "Begleittermin nicht erfasst",
-    "session_unrecorded_office": "Begleittermin nicht erfasst (an die Fachstelle)",
-    "visit_upcoming": "Hinweis auf einen Einrichtungsbesuch",
-    "training_deadline": "Anmeldefrist einer Fortbildung",
-    "training_cancelled": "Absage einer Fortbildung",
-    "eligible": "nächster Schritt möglich",
-    "budget_80": "Budget zu 80 % verbraucht",
-    "budget_100": "Budget verbraucht",
-    "renewal_due": "Verlängerung fällig",
+#: The messages of the service itself, by the name it writes them under; the reminders
+#: are named by their `label` in the workflow file.
+SERVICE_MAIL_NAMES = {
     "stage_changed": "Stufenwechsel",
+    "stage_reverted": "Stufenwechsel zurückgenommen",
+    "training_cancelled": "Absage einer Fortbildung",
     "delivery_failed": "Versand fehlgeschlagen",
     "digest": "Jahresbericht",
     "overview": "Monatsübersicht",
+    "watchdog": "Störung des Betriebs",
 }
-OTHER_MAIL = "sonstige Nachricht"  # a rule of another workflow, not named above
+OTHER_MAIL = "sonstige Nachricht"  # a rule no longer in the workflow file
 
 
-def mail_kind_name(rule: str) -> str:
-    return MAIL_KIND_NAMES.get(rule, OTHER_MAIL)
+def mail_kinds(workflow: Workflow) -> dict[str, str]:
+    """Each kind of mail by the rule that writes it, in German: the workflow file's
+    reminders by their `label`, then the service's own messages."""
+    return {**{rule.id: rule.label for rule in workflow.reminders}, **SERVICE_MAIL_NAMES}
 
 
-# The triggers of workflows/thekiz.toml; another workflow's triggers show as they are named.
-TRIGGER_NAMES = {
-    "admit": "Aufnahme in die Basisbegleitung",
-    "deepen": "Wechsel in die Vertiefungsbegleitung",
-    "renew": "Verlängerung der Vertiefungsbegleitung",
-    "consult": "Wechsel zur Konsultationseinrichtung",
-    "pause": "Pausieren",
-    "resume": "Fortsetzen",
-    "withdraw": "Ausscheiden",
-}
-
-
-def trigger_name(trigger: str) -> str:
-    return TRIGGER_NAMES.get(trigger, trigger)
+def mail_kind_name(workflow: Workflow, rule: str) -> str:
+    return mail_kinds(workflow).get(rule, OTHER_MAIL)
 
 
 #: Where a centre's enrolment in a training stands, by the status of the enrolment.

@@ -87,6 +87,7 @@ class Transition:
     remember: bool = False
     guards: tuple[GuardSpec, ...] = ()
     notify: str | None = None
+    label: str = ""  # its German name (the workflow file's `label`), as people read it
 
     @property
     def returns(self) -> bool:
@@ -111,6 +112,7 @@ class ReminderRule:
     late_days: int = 3
     percent: int | None = None  # for follows = "budget"
     stage: str | None = None  # for follows = "stage_start": only the start of this stage
+    label: str = ""  # what its mail is, in German (the workflow file's `label`)
 
     def offsets(self) -> list[int]:
         """Days after the event of each occurrence (negative: before)."""
@@ -136,6 +138,11 @@ class Workflow:
 
     def stage(self, stage_id: str) -> Stage:
         return self.stages[stage_id]
+
+    def step_name(self, trigger: str) -> str:
+        """A step's German name from the workflow file: "Wechsel in die Vertiefungsbegleitung"."""
+        transition = self.transitions.get(trigger)
+        return transition.label if transition is not None and transition.label else trigger
 
     def forward_from(self, stage_id: str) -> Transition | None:
         """The next step in the programme from this stage, if there is one."""

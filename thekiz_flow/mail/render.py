@@ -7,12 +7,12 @@ autoescaped. A mail for one role (centre, coach, office) is written from
 own wording. Every variable a template names must be in the context (StrictUndefined);
 every template also sees ``role`` (the recipient's role, "" if none), ``base_url`` (the web
 pages' address, None when not configured: then a mail says in words where to go) and the
-filter ``trigger_name`` (a step's German name).
+filter ``trigger_name`` (a step's German name, from the workflow file).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -28,7 +28,6 @@ from jinja2 import (
 
 from thekiz_flow.core.errors import WorkflowError
 from thekiz_flow.core.german import GERMAN_FILTERS
-from thekiz_flow.core.labels import trigger_name
 
 
 @dataclass(frozen=True)
@@ -41,7 +40,12 @@ class Rendered:
 class Renderer:
     """Renders the mail templates below ``templates_dir`` (the workflow's templates directory)."""
 
-    def __init__(self, templates_dir: Path, base_url: str | None = None) -> None:
+    def __init__(
+        self,
+        templates_dir: Path,
+        step_name: Callable[[str], str],
+        base_url: str | None = None,
+    ) -> None:
         self._env = Environment(
             loader=FileSystemLoader(templates_dir),
             undefined=StrictUndefined,
@@ -50,7 +54,7 @@ class Renderer:
             auto_reload=False,  # the templates do not change while the process runs
         )
         self._env.filters.update(GERMAN_FILTERS)
-        self._env.filters["trigger_name"] = trigger_name
+        self._env.filters["trigger_name"] = step_name  # the workflow's German names
         self._env.globals["base_url"] = base_url
         self._templates: dict[tuple[str, str, str], Template] = {}
 

@@ -17,7 +17,7 @@ from thekiz_flow.core import paging, validate
 from thekiz_flow.core.budget import MonthLoad, coach_load
 from thekiz_flow.core.enums import OutboxStatus, Recipient, Role
 from thekiz_flow.core.errors import Field, InvalidInput
-from thekiz_flow.core.labels import MAIL_KIND_NAMES
+from thekiz_flow.core.labels import mail_kinds
 from thekiz_flow.core.lists import (
     NO,
     YES,
@@ -140,7 +140,7 @@ class ListService:
         checked = OutboxQuery(
             status=_option("status", search.status, OutboxStatus, "unbekannter Stand"),
             role=_option("role", search.role, Recipient, "unbekannter Empfänger"),
-            rule=_option("kind", search.kind, MAIL_KIND_NAMES, "unbekannte Art"),
+            rule=_option("kind", search.kind, mail_kinds(self.rt.workflow), "unbekannte Art"),
             text=validate.text("text", search.text, required=False),
             due_from=None if first is None else self._midnight(first),
             due_before=None if last is None else self._midnight(last + timedelta(days=1)),

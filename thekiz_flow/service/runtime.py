@@ -23,6 +23,7 @@ from thekiz_flow.core.derived import derived_dates
 from thekiz_flow.core.enums import OutboxStatus, Recipient
 from thekiz_flow.core.errors import Field, InvalidInput, NotFound
 from thekiz_flow.core.ids import id_in_range, unknown
+from thekiz_flow.core.labels import mail_kind_name
 from thekiz_flow.core.model import Centre, Coach, StageChange, Workflow
 from thekiz_flow.core.outbox import NewMail
 from thekiz_flow.core.planning import plan_stamp
@@ -46,7 +47,7 @@ class Shared:
 
     @cached_property
     def renderer(self) -> Renderer:
-        return Renderer(self.workflow.templates_dir, self.base_url)
+        return Renderer(self.workflow.templates_dir, self.workflow.step_name, self.base_url)
 
     @cached_property
     def calendar(self) -> WorkCalendar:
@@ -174,7 +175,7 @@ class Runtime:
                 rule,
                 role,
                 recipient,
-                f"nicht zustellbar: {rule}",
+                f"nicht zustellbar: {mail_kind_name(self.workflow, rule)}",
                 "",
                 "",
                 due_at,

@@ -206,6 +206,7 @@ def _transition(trigger: str, table: TomlTable, stages: dict[str, Stage]) -> Tra
         remember=table.flag("remember", False),
         guards=tuple(_guard(g) for g in table.table_list("guards")),
         notify=table.opt_text("notify"),
+        label=table.text("label"),
     )
     table.finish()
     return transition

@@ -20,7 +20,7 @@ from thekiz_flow.core import german, validate
 from thekiz_flow.core.calendar import WEEKDAYS as WEEKDAY_NAMES
 from thekiz_flow.core.enums import Role
 from thekiz_flow.core.errors import InvalidInput
-from thekiz_flow.core.labels import KIND_NAMES, STATUS_NAMES, trigger_name
+from thekiz_flow.core.labels import KIND_NAMES, STATUS_NAMES
 from thekiz_flow.core.model import (
     NO_COACH,
     ActivityFilter,
@@ -98,7 +98,7 @@ def centre_list(ctx: Context) -> Response:
         },
         own=_own_coach(ctx),
         may_add=ctx.user.role == Role.OFFICE,
-        batch_triggers=[(t, trigger_name(t)) for t in service.workflow.transitions],
+        batch_triggers=[(t, service.workflow.step_name(t)) for t in service.workflow.transitions],
     )
 
 
@@ -135,7 +135,7 @@ def _detail(
         reverted=service.reverts.reverted(centre.id),
         activities=service.overview.activities(ActivityFilter(centre_id=centre.id)),
         planning=centre_planning(service, centre),
-        trigger_name=trigger_name,
+        trigger_name=service.workflow.step_name,
         kind_names=KIND_NAMES,
         status_names=STATUS_NAMES,
         own=coach is not None and coach.id == _own_coach(ctx),
@@ -168,7 +168,7 @@ def _triggers(service: Service, centre: Centre) -> list[tuple[str, str]]:
         transition = service.workflow.transitions[trigger]
         dest = centre.resume_stage if transition.returns else transition.dest
         arrow = f" (→ {stages[dest].name})" if dest is not None else ""
-        options.append((trigger, trigger_name(trigger) + arrow))
+        options.append((trigger, service.workflow.step_name(trigger) + arrow))
     return options
 
 

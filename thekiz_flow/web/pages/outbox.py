@@ -6,6 +6,7 @@ the reminders the next days would send."""
 from __future__ import annotations
 
 from datetime import datetime
+from functools import partial
 from urllib.parse import urlencode
 
 from starlette.responses import Response
@@ -15,10 +16,10 @@ from thekiz_flow.core import german, validate
 from thekiz_flow.core.enums import OutboxStatus, Role
 from thekiz_flow.core.errors import InvalidInput
 from thekiz_flow.core.labels import (
-    MAIL_KIND_NAMES,
     OUTBOX_STATUS_NAMES,
     RECIPIENT_NAMES,
     mail_kind_name,
+    mail_kinds,
 )
 from thekiz_flow.core.lists import OutboxSearch, OutboxSort
 from thekiz_flow.core.outbox import OutboxRow
@@ -72,13 +73,15 @@ def outbox(ctx: Context) -> Response:
             errors=errors,
             statuses=OUTBOX_STATUS_NAMES,
             recipients=RECIPIENT_NAMES,
-            kind_name=mail_kind_name,
+            kind_name=partial(mail_kind_name, ctx.service.workflow),
             options={
                 "status": [
                     (s, f"{name} ({counts.get(s, 0)})") for s, name in OUTBOX_STATUS_NAMES.items()
                 ],
                 "role": list(RECIPIENT_NAMES.items()),
-                "kind": sorted(MAIL_KIND_NAMES.items(), key=lambda item: item[1].casefold()),
+                "kind": sorted(
+                    mail_kinds(ctx.service.workflow).items(), key=lambda item: item[1].casefold()
+                ),
                 "sort": list(SORT_NAMES.items()),
             },
             total=sum(counts.values()),
@@ -100,7 +103,7 @@ def _export(ctx: Context) -> Export:
             r.id,
             local(r.due_at),
             OUTBOX_STATUS_NAMES[r.status],
-            mail_kind_name(r.rule),
+            mail_kind_name(ctx.service.workflow, r.rule),
             RECIPIENT_NAMES[r.role],
             r.recipient,
             r.subject,

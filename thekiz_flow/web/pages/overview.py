@@ -18,7 +18,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from thekiz_flow.core.enums import Role
-from thekiz_flow.core.labels import KIND_NAMES, trigger_name
+from thekiz_flow.core.labels import KIND_NAMES
 from thekiz_flow.core.model import Workflow
 from thekiz_flow.service.overview import GROUPS, VISITS_AHEAD
 from thekiz_flow.web.auth import ALL, READERS, here, landing, may_record_for
@@ -71,7 +71,7 @@ def _office(ctx: Context) -> Response:
         digests_changed=service.digest_changes.changed_years(),
         stages=stage_table(service.workflow, service.registry.stage_counts()),
         stage_names={s.id: s.name for s in service.workflow.stages.values()},
-        trigger_name=trigger_name,
+        trigger_name=ctx.service.workflow.step_name,
         kind_names=KIND_NAMES,
         visits_until=today + VISITS_AHEAD,
         whole=WHOLE,

@@ -21,7 +21,6 @@ from starlette.routing import Route
 from thekiz_flow.core import german, validate
 from thekiz_flow.core.enums import Role
 from thekiz_flow.core.errors import InvalidInput
-from thekiz_flow.core.labels import trigger_name
 from thekiz_flow.core.model import Workflow
 from thekiz_flow.service.lifecycle import BatchReport, Preview
 from thekiz_flow.service.reverts import Reverted
@@ -43,14 +42,11 @@ def german_steps(message: str, workflow: Workflow) -> str:
     def quoted(found: re.Match[str]) -> str:
         trigger = found.group(1)
         if trigger in workflow.transitions:
-            return f"„{trigger_name(trigger)}“"
+            return f"„{workflow.step_name(trigger)}“"
         return found.group(0)
 
     def listed(found: re.Match[str]) -> str:
-        names = [
-            trigger_name(t.strip()) if t.strip() in workflow.transitions else t.strip()
-            for t in found.group(2).split(",")
-        ]
+        names = [workflow.step_name(t.strip()) for t in found.group(2).split(",")]
         return f"({found.group(1)}: {', '.join(names)})"
 
     return _LISTED.sub(listed, _QUOTED.sub(quoted, message))
@@ -102,7 +98,8 @@ def summary(ctx: Context, preview: Preview) -> tuple[str, list[str]]:
     arrows = ", ".join(f"{stages[a].name} → {stages[b].name}" for a, b in moves)
     forced = " (erzwungen)" if any(c.forced for c in changes) else ""
     heading = (
-        f"{trigger_name(first.trigger)}: {arrows} ab {german.short_date(first.effective)}{forced}"
+        f"{ctx.service.workflow.step_name(first.trigger)}: {arrows} "
+        f"ab {german.short_date(first.effective)}{forced}"
     )
     return heading, preview.lines()
 
@@ -174,7 +171,7 @@ def _batch_page(ctx: Context, errors: Errors) -> Response:
         typed={name: ctx.text(name) for name in (*ADVANCE_FIELDS, "all_in_stage")},
         selected=_selected(ctx),
         names=_names(ctx, _selected(ctx)),
-        triggers=[(t, trigger_name(t)) for t in service.workflow.transitions],
+        triggers=[(t, service.workflow.step_name(t)) for t in service.workflow.transitions],
         stages=[(s.id, s.name) for s in stages.values()],
     )
 
