@@ -365,7 +365,7 @@ def test_links_go_to_the_page_of_the_action_or_are_words(case: Case) -> None:
     for link in links:
         assert link.startswith(f"{BASE_URL}/"), link
         assert re.fullmatch(
-            rf"{BASE_URL}/(centres/\d+|visits\?text=\d+&month=\d{{4}}-\d\d|trainings(/\d+)?"
+            rf"{BASE_URL}/(centres/\d+|sessions/\d+|visits\?text=\d+&month=\d{{4}}-\d\d|trainings(/\d+)?"
             r"|outbox(/\d+|\?status=failed)|digests)",
             link,
         ), link

@@ -217,6 +217,28 @@ def test_cancelling_a_session(web: TestClient, service: Service, database_url: s
     assert (cancelled.id, cancelled.reason) == (session.id, "Leitung erkrankt")
 
 
+def test_a_session_s_own_page_is_where_the_mail_leads(web: TestClient, service: Service) -> None:
+    mine, other = programme(service)
+    session = next(s for s in planned(service, mine) if s.date < TODAY)
+    path = f"/sessions/{session.id}"
+    assert str(web.get(path).url).endswith(f"/login?next=%2Fsessions%2F{session.id}")
+    token = login(web, "coach")
+    page = web.get(path)
+    assert page.status_code == 200
+    assert f"Begleittermin am {session.date.day}." in page.text
+    assert "Kita Pusteblume (Jena)" in page.text
+    for form in ("record", "move", "cancel"):  # open, one click from the mail
+        assert f'action="/sessions/{session.id}/{form}"' in page.text
+    data = {"date": session.date.isoformat(), "hours": "3", "csrf_token": token, "back": path}
+    done = web.post(f"{path}/record", data=data)
+    assert str(done.url).endswith(path)
+    assert "Dieser Termin ist gehalten." in done.text
+    assert f'action="/sessions/{session.id}/record"' not in done.text
+    elsewhere = web.get(f"/sessions/{planned(service, other)[0].id}")
+    assert elsewhere.status_code == 403
+    assert web.get("/sessions/999999").status_code == 404
+
+
 @pytest.mark.parametrize("name", ["record", "move", "cancel"])
 def test_a_coach_may_not_act_for_another_coach_s_centre(
     web: TestClient, service: Service, database_url: str, name: str

@@ -6,6 +6,7 @@ office asks (``web/activity_lists.py``); a coach sees their own at first. It dow
 CSV or XLSX (``/sessions/export.csv``, ``.xlsx``). Each session has the forms of
 ``web/_session_actions.html.j2``: record it as held, move it, cancel it. The office may do
 so for every session, a coach only for the sessions of the centres they accompany.
+``/sessions/<id>`` is one session with these forms open, where a coach's mails lead.
 ``/sessions/request`` plans a session on request (what a Konsultationseinrichtung needs),
 ``/sessions/unplanned`` records one held that was never planned (the CLI's
 ``session done E<n>``); their centre is found by name (``web/centre_choice.py``), a coach
@@ -24,6 +25,7 @@ from thekiz_flow.core import german, validate
 from thekiz_flow.core.enums import ActivityKind, Role
 from thekiz_flow.core.errors import InvalidInput
 from thekiz_flow.core.ids import parse_id
+from thekiz_flow.core.labels import STATUS_NAMES
 from thekiz_flow.core.model import Activity, Centre
 from thekiz_flow.core.users import User
 from thekiz_flow.web.activity_lists import PlannedList, exporter, show
@@ -170,6 +172,28 @@ def _session_of(ctx: Context) -> tuple[Activity, Centre]:
     return session, centre
 
 
+@page(Role.OFFICE, Role.COACH)
+def session_page(ctx: Context) -> Response:
+    """One session, with its forms open: where a coach's mail leads (record, move, cancel)."""
+    session, centre = _session_of(ctx)
+    _, coach = ctx.service.registry.centre(centre.id)
+    stages = ctx.service.workflow.stages
+    return ctx.render(
+        "web/session.html.j2",
+        title=f"Begleittermin am {german.short_date(session.date)}: {centre.title}",
+        activity=session,
+        centre=centre,
+        coach=coach,
+        stage=stages[session.stage].name if session.stage in stages else session.stage,
+        state=STATUS_NAMES[session.status],
+        back=session_path(session.id),
+    )
+
+
+def session_path(activity_id: int) -> str:
+    return f"{SESSIONS}/{activity_id}"
+
+
 def back_to(ctx: Context, default: str = SESSIONS) -> str:
     """Where a form came from (its ``back`` field), to return to after the action."""
     return safe_next(ctx.text("back")) or default
@@ -247,6 +271,7 @@ routes = [
     Route(f"{SESSIONS}/request", request_session, methods=["POST"]),
     Route(f"{SESSIONS}/unplanned", unplanned_form, methods=["GET"]),
     Route(f"{SESSIONS}/unplanned", record_unplanned, methods=["POST"]),
+    Route(f"{SESSIONS}/{{activity_id:id}}", session_page, methods=["GET"]),
     _session_route("record", record),
     _session_route("move", move),
     _session_route("cancel", cancel),
