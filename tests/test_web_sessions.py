@@ -217,6 +217,30 @@ def test_cancelling_a_session(web: TestClient, service: Service, database_url: s
     assert (cancelled.id, cancelled.reason) == (session.id, "Leitung erkrankt")
 
 
+def test_a_note_keeps_its_lines_and_refuses_other_control_characters(
+    web: TestClient, service: Service, database_url: str
+) -> None:
+    mine, _ = programme(service)
+    first, second = [s for s in planned(service, mine) if s.date < TODAY][:2]
+    token = login(web, "coach")
+    typed = "Thema: Elterncafé\r\nNächstes Mal: Netzwerkkarte  \r\n"
+    data = {"date": first.date.isoformat(), "hours": "2", "note": typed, "csrf_token": token}
+    done = web.post(f"/sessions/{first.id}/record", data={**data, "back": f"/sessions/{first.id}"})
+    assert done.status_code == 200
+    (held,) = service.overview.activities(
+        ActivityFilter(centre_id=mine, status=ActivityStatus.HELD, kind=ActivityKind.COACHING)
+    )
+    assert held.note == "Thema: Elterncafé\nNächstes Mal: Netzwerkkarte"
+    assert '<td class="note">Thema: Elterncafé\nNächstes Mal: Netzwerkkarte</td>' in done.text
+    before = dump(database_url)
+    bad = {**data, "date": second.date.isoformat(), "note": "Glocke\x07"}
+    refused = web.post(f"/sessions/{second.id}/record", data=bad)
+    assert refused.status_code == 400
+    assert 'id="note-error"' in refused.text
+    assert "enthält Steuerzeichen" in refused.text
+    assert dump(database_url) == before
+
+
 def test_a_session_s_own_page_is_where_the_mail_leads(web: TestClient, service: Service) -> None:
     mine, other = programme(service)
     session = next(s for s in planned(service, mine) if s.date < TODAY)

@@ -28,6 +28,21 @@ def text(field: Field, value: str | None, *, required: bool = True, limit: int =
         return None
     if _CONTROL.search(value):
         raise InvalidInput(field, "enthält Steuerzeichen (z. B. einen Zeilenumbruch)")
+    return _within(field, value, limit)
+
+
+def lines(field: Field, value: str | None, *, limit: int = 2000) -> str | None:
+    """Optional text of several lines (a note typed into a text area): each line break kept
+    as LF, whatever the browser sent; other control characters are refused."""
+    value = "\n".join(line.rstrip() for line in (value or "").strip().splitlines())
+    if not value:
+        return None
+    if _CONTROL.search(value.replace("\n", "")):
+        raise InvalidInput(field, "enthält Steuerzeichen")
+    return _within(field, value, limit)
+
+
+def _within(field: Field, value: str, limit: int) -> str:
     if len(value) > limit:
         raise InvalidInput(field, f"höchstens {limit} Zeichen, nicht {len(value)}")
     return value

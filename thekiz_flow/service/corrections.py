@@ -100,7 +100,7 @@ class CorrectionService:
         if hours is not None:
             values["hours"] = validate.amount("hours", hours, maximum=MAX_HOURS)
         if note is not None:
-            values["note"] = validate.text("note", note, required=False, limit=2000)
+            values["note"] = validate.lines("note", note)
         if rate is not None:
             values["rate"] = validate.amount("rate", rate, maximum=MAX_RATE, unit="€")
         if not values:

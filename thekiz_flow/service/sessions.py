@@ -128,7 +128,7 @@ class SessionService:
         """A session held: the planned one (by its number, or the centre's of that month)."""
         self.past(day)
         amount = validate.amount("hours", hours, maximum=MAX_HOURS)
-        text = validate.text("note", note, required=False, limit=2000)
+        text = validate.lines("note", note)
         with self.rt.unit() as repo:
             session, stage = self._session_for(repo, ref, day)
             coach_id = session.coach_id
@@ -266,7 +266,7 @@ class SessionService:
     def record_visit(self, centre_id: int, day: date, note: str | None = None) -> Activity:
         """The office's site visit held: the planned one of that stage, or a new one."""
         self.past(day)
-        text = validate.text("note", note, required=False, limit=2000)
+        text = validate.lines("note", note)
         with self.rt.unit() as repo:
             centre = self.rt.centre(repo, centre_id)
             stage = self.stage_held(repo, centre, day, ActivityKind.SITE_VISIT)
