@@ -171,7 +171,7 @@ def test_the_office_changes_a_centre_s_stage(page: Page, site: Site) -> None:
     expect(page.get_by_role("row", name=re.compile("^Stufe"))).to_contain_text("Interessent")
     form = page.locator(f"form[action='/centres/{centre}/advance']")
     form.get_by_label("Schritt").select_option("admit")
-    form.get_by_label("Begründung", exact=True).fill("Vertrag unterschrieben")
+    form.get_by_label("Begründung (nur intern)", exact=True).fill("Vertrag unterschrieben")
     form.get_by_role("button", name="Stufe ändern").click()
     expect(page.get_by_text("Die Einrichtung erhält eine E-Mail.")).to_be_visible()
     page.get_by_role("button", name="Stufenwechsel bestätigen").click()

@@ -51,19 +51,19 @@ def test_a_stage_change_is_confirmed_and_a_refusal_shows_its_reason(page: Page, 
     page.goto(f"/centres/{haus}")
     form = page.locator(f"form[action='/centres/{haus}/advance']")
     form.get_by_label("Schritt").select_option("admit")
-    form.get_by_label("Begründung", exact=True).fill("Vertrag da")
+    form.get_by_label("Begründung (nur intern)", exact=True).fill("Vertrag da")
     form.get_by_role("button", name="Stufe ändern").click()
     expect(page.get_by_role("alert")).to_have_text(
         "„Aufnahme in die Basisbegleitung“ abgelehnt: keine Prozessbegleitung zugeordnet"
     )
-    expect(form.get_by_label("Begründung", exact=True)).to_have_value("Vertrag da")
+    expect(form.get_by_label("Begründung (nur intern)", exact=True)).to_have_value("Vertrag da")
     assert site.service.lifecycle.history(haus) == []
 
     puste = site.centres["puste"]  # admitted with sessions planned
     page.goto(f"/centres/{puste}")
     form = page.locator(f"form[action='/centres/{puste}/advance']")
     form.get_by_label("Schritt").select_option("pause")
-    form.get_by_label("Begründung", exact=True).fill("Umbau")
+    form.get_by_label("Begründung (nur intern)", exact=True).fill("Umbau")
     form.get_by_role("button", name="Stufe ändern").click()
     expect(page.get_by_role("heading", name="Stufenwechsel bestätigen")).to_be_visible()
     expect(

@@ -113,7 +113,7 @@ def test_the_office_advances_a_centre_after_the_confirmation(page: Page, site: e
             break
         page.keyboard.press("ArrowDown")
     expect(step).to_have_value("admit")
-    tab_to(page, form.get_by_label("Begründung", exact=True))
+    tab_to(page, form.get_by_label("Begründung (nur intern)", exact=True))
     page.keyboard.type("Vertrag per Tastatur")
     page.keyboard.press("Enter")
     expect(page.get_by_role("heading", level=1)).to_have_text("Stufenwechsel bestätigen")
