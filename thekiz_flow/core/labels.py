@@ -53,6 +53,8 @@ MAIL_KIND_NAMES = {
     "renewal_due": "Verlängerung fällig",
     "stage_changed": "Stufenwechsel",
     "delivery_failed": "Versand fehlgeschlagen",
+    "invitation": "Kalendereinladung zu einem Begleittermin",
+    "invitation_cancelled": "Kalenderabsage eines Begleittermins",
     "digest": "Jahresbericht",
     "overview": "Monatsübersicht",
 }

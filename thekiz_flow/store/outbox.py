@@ -56,6 +56,7 @@ def row_values(mail: NewMail, now: datetime) -> dict[str, object]:
         "body_text": mail.text,
         "body_html": mail.html,
         "attachments": "\n".join(mail.attachments),
+        "calendar": mail.calendar,
         "status": mail.status,
         "due_at": mail.due_at,
         "next_attempt_at": mail.due_at,
@@ -87,7 +88,14 @@ def _row(row: Row[Any]) -> OutboxRow:
 def _mail(row: Row[Any]) -> Mail:
     attachments = tuple(p for p in (row.attachments or "").splitlines() if p)
     return Mail(
-        row.id, row.key, row.recipient, row.subject, row.body_text, row.body_html, attachments
+        row.id,
+        row.key,
+        row.recipient,
+        row.subject,
+        row.body_text,
+        row.body_html,
+        attachments,
+        row.calendar,
     )
 
 
@@ -289,6 +297,12 @@ class OutboxStore:
         or failed."""
         c = outbox.c
         stmt = select(outbox).where(c.centre_id == centre_id, c.role == role, c.status.in_(UNSENT))
+        return [_row(r) for r in self.conn.execute(stmt.order_by(c.id))]
+
+    def unsent_of_rules(self, rules: Sequence[str]) -> list[OutboxRow]:
+        """The messages these rules wrote that were not sent: pending, being sent or failed."""
+        c = outbox.c
+        stmt = select(outbox).where(c.status.in_(UNSENT), c.rule.in_(rules))
         return [_row(r) for r in self.conn.execute(stmt.order_by(c.id))]
 
     def withdraw(self, rows: Sequence[OutboxRow], reason: str) -> int:
