@@ -61,7 +61,7 @@ class Invitation:
 
     @property
     def sequence(self) -> int:
-        return int(self.event["SEQUENCE"])
+        return int(str(self.event["SEQUENCE"]))
 
 
 def invitations(service: Service) -> list[Invitation]:
@@ -95,8 +95,14 @@ def calendar_parts(content: bytes) -> tuple[Message, Message]:
     [inline] = [p for p in parts if p.get_content_type() == "text/calendar"]
     [attached] = [p for p in parts if p.get_filename() == "termin.ics"]
     alternative = next(p for p in parts if p.get_content_type() == "multipart/alternative")
-    assert inline in alternative.get_payload()  # type: ignore[operator]
+    assert inline in alternative.get_payload()
     return inline, attached
+
+
+def payload(part: Message) -> bytes:
+    data = part.get_payload(decode=True)
+    assert isinstance(data, bytes)
+    return data
 
 
 def test_each_session_in_the_coming_weeks_is_an_invitation_as_the_feed_has_it(
@@ -115,7 +121,7 @@ def test_each_session_in_the_coming_weeks_is_an_invitation_as_the_feed_has_it(
     for invitation, session in zip(found, planned, strict=True):
         assert invitation.method == "REQUEST"
         assert invitation.status == OutboxStatus.SENT
-        assert invitation.sequence == int(listed[invitation.uid]["SEQUENCE"])
+        assert invitation.sequence == int(str(listed[invitation.uid]["SEQUENCE"]))
         assert invitation.event.decoded("DTSTART") == session.date  # all day, as in the feed
         assert invitation.event.decoded("DTSTART") == listed[invitation.uid].decoded("DTSTART")
         assert str(invitation.event["STATUS"]) == "CONFIRMED"
@@ -143,7 +149,7 @@ def test_the_message_carries_the_invitation_inline_and_as_a_file(
     assert inline.get_content_disposition() is None  # inline: the client shows its buttons
     assert attached.get_content_disposition() == "attachment"
     for part in (inline, attached):
-        calendar = Calendar.from_ical(part.get_payload(decode=True))
+        calendar = Calendar.from_ical(payload(part))
         assert str(calendar["METHOD"]) == "REQUEST"
         assert str(calendar.walk("VEVENT")[0]["UID"]) == first.uid
 
@@ -179,10 +185,10 @@ def test_a_moved_session_is_a_new_request_with_a_higher_sequence(
     *_, again = invitations(service)
     assert (again.uid, again.method) == (first.uid, "REQUEST")  # no CANCEL: RFC 5546 3.2.2
     assert again.sequence > first.sequence
-    assert again.sequence == int(feed(service, MAX)[again.uid]["SEQUENCE"])
+    assert again.sequence == int(str(feed(service, MAX)[again.uid]["SEQUENCE"]))
     assert again.event.decoded("DTSTART") == moved.date
     assert "verschoben" in again.mail.subject
-    assert "vom " in again.mail.text and "verschoben" in again.mail.text
+    assert f"vom {session.date.day}. " in again.mail.text
 
 
 def test_a_newer_invitation_withdraws_an_older_one_not_yet_sent(
@@ -221,7 +227,7 @@ def test_a_cancelled_session_is_a_cancel(service: Service, clock: FrozenClock, h
     [cancel] = [i for i in cancels if i.uid == request.uid]
     assert str(cancel.event["STATUS"]) == "CANCELLED"
     assert cancel.sequence > request.sequence
-    assert cancel.sequence == int(feed(service, MAX)[cancel.uid]["SEQUENCE"])
+    assert cancel.sequence == int(str(feed(service, MAX)[cancel.uid]["SEQUENCE"]))
     assert cancel.mail.recipient == MAX
     assert "abgesagt" in cancel.mail.subject
     if how == "cancelled":
@@ -242,7 +248,7 @@ def test_a_voided_session_is_a_cancel(service: Service, clock: FrozenClock) -> N
     service.ticks.tick()
     [cancel] = [i for i in invitations(service) if i.method == "CANCEL"]
     assert cancel.uid == uid(session)
-    assert cancel.sequence == int(feed(service, MAX)[cancel.uid]["SEQUENCE"])
+    assert cancel.sequence == int(str(feed(service, MAX)[cancel.uid]["SEQUENCE"]))
 
 
 def test_a_handed_over_session_is_cancelled_for_one_coach_and_requested_of_the_other(
@@ -264,9 +270,7 @@ def test_a_handed_over_session_is_cancelled_for_one_coach_and_requested_of_the_o
     assert str(cancel.event["ATTENDEE"]) == f"mailto:{MAX}"
 
 
-def test_a_session_is_invited_when_its_day_comes_near(
-    service: Service, clock: FrozenClock
-) -> None:
+def test_a_session_is_invited_when_its_day_comes_near(service: Service, clock: FrozenClock) -> None:
     centre = programme(service)
     service.ticks.tick()
     first = len(invitations(service))
@@ -299,7 +303,7 @@ def test_the_coach_receives_the_invitation_over_smtp(
     received = {}
     for message in (r for r in server.received if r.recipients == (MAX,)):
         inline, _ = calendar_parts(message.content)
-        calendar = Calendar.from_ical(inline.get_payload(decode=True))
+        calendar = Calendar.from_ical(payload(inline))
         received[str(calendar.walk("VEVENT")[0]["UID"])] = message.content, calendar
     first, calendar = received[uid(session)]
     event = calendar.walk("VEVENT")[0]

@@ -78,9 +78,7 @@ def invitation(
     item = _event(event, workflow, now)
     item.add("organizer", _address(*organizer))
     who = _address(*attendee)
-    who.params.update(
-        {"ROLE": "REQ-PARTICIPANT", "PARTSTAT": "NEEDS-ACTION", "RSVP": "FALSE"}
-    )
+    who.params.update({"ROLE": "REQ-PARTICIPANT", "PARTSTAT": "NEEDS-ACTION", "RSVP": "FALSE"})
     item.add("attendee", who)
     calendar.add_component(item)
     data: bytes = calendar.to_ical()

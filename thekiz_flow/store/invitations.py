@@ -48,7 +48,9 @@ class InvitationStore:
                 a.status == ActivityStatus.PLANNED,
                 a.coach_id.is_not(None),
                 or_(
-                    and_(a.date >= first, a.date <= last, or_(i.activity_id.is_(None), i.cancelled)),
+                    and_(
+                        a.date >= first, a.date <= last, or_(i.activity_id.is_(None), i.cancelled)
+                    ),
                     and_(invited, i.day != a.date),
                 ),
             )
@@ -88,7 +90,8 @@ class InvitationStore:
         stmt = stmt.on_conflict_do_update(
             index_elements=["activity_id", "coach_id"],
             set_={
-                name: stmt.excluded[name] for name in ("revision", "day", "cancelled", "recorded_at")
+                name: stmt.excluded[name]
+                for name in ("revision", "day", "cancelled", "recorded_at")
             },
         )
         self.conn.execute(stmt, rows)
