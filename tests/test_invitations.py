@@ -4,6 +4,7 @@ cancelled, voided or handed over; each once, whatever ticks run."""
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date, timedelta
 from email import message_from_bytes
@@ -16,6 +17,7 @@ from sqlalchemy import Engine
 
 from tests.conftest import BERLIN, TODAY
 from tests.smtp_servers import RecordingServer
+from tests.test_reassign import waiting_or_done
 from thekiz_flow.core.clock import FrozenClock, noon
 from thekiz_flow.core.enums import ActivityKind, ActivityStatus, OutboxStatus
 from thekiz_flow.core.model import Activity, ActivityFilter, CentreInput, Mail, Workflow
@@ -314,3 +316,18 @@ def test_the_coach_receives_the_invitation_over_smtp(
     text = message_from_bytes(first, policy=default).get_body(("plain",))
     assert text is not None
     assert f"https://thekiz.example.org/centres/{centre}" in text.get_content()
+
+
+@pytest.mark.backends("postgresql")
+def test_a_tick_waits_for_another_writing_invitations(
+    service: Service, clock: FrozenClock
+) -> None:
+    """Two ticks at once: the second waits for the first's lock, then finds nothing owed."""
+    programme(service)
+    with ThreadPoolExecutor(1) as pool, service.runtime.unit() as repo:
+        written = service.ticks.invitations.invite(repo, clock.now())  # still uncommitted
+        other = pool.submit(service.ticks.tick)
+        assert waiting_or_done(service.runtime.engine, other), "the second tick did not wait"
+    assert written > 0
+    assert other.result().invitations == 0
+    assert len(invitations(service)) == written

@@ -55,8 +55,9 @@ class InvitationService:
     def invite(self, repo: Repository, now: datetime) -> int:
         """Write the invitations owed as of ``now`` to the outbox; how many were new.
 
-        Runs in the caller's transaction, which must hold the reminders' lock
-        (``OutboxStore.lock_reminders``), as a tick's does."""
+        In the caller's transaction, under the reminders' lock (a tick's holds it already):
+        a second tick waits, then finds nothing owed."""
+        repo.outbox.lock_reminders()
         sender = self.rt.mail.sender or self.rt.mail.office
         if sender is None:  # no one to invite from: nothing is recorded either
             return 0
