@@ -319,9 +319,7 @@ def test_the_coach_receives_the_invitation_over_smtp(
 
 
 @pytest.mark.backends("postgresql")
-def test_a_tick_waits_for_another_writing_invitations(
-    service: Service, clock: FrozenClock
-) -> None:
+def test_a_tick_waits_for_another_writing_invitations(service: Service, clock: FrozenClock) -> None:
     """Two ticks at once: the second waits for the first's lock, then finds nothing owed."""
     programme(service)
     with ThreadPoolExecutor(1) as pool, service.runtime.unit() as repo:
