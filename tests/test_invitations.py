@@ -108,9 +108,10 @@ def payload(part: Message) -> bytes:
 
 
 def test_each_session_in_the_coming_weeks_is_an_invitation_as_the_feed_has_it(
-    service: Service,
+    service: Service, clock: FrozenClock
 ) -> None:
     centre = programme(service)
+    clock.set(clock.now() + timedelta(minutes=5))  # the sessions were recorded before
     report = service.ticks.tick()
     planned = [s for s in sessions(service, centre) if s.date <= TODAY + AHEAD]
     later = [s for s in sessions(service, centre) if s.date > TODAY + AHEAD]
@@ -127,6 +128,7 @@ def test_each_session_in_the_coming_weeks_is_an_invitation_as_the_feed_has_it(
         assert invitation.event.decoded("DTSTART") == session.date  # all day, as in the feed
         assert invitation.event.decoded("DTSTART") == listed[invitation.uid].decoded("DTSTART")
         assert str(invitation.event["STATUS"]) == "CONFIRMED"
+        assert invitation.event.decoded("DTSTAMP") == clock.now()  # when it was made
         assert str(invitation.event["ORGANIZER"]) == f"mailto:{SENDER}"
         attendee = invitation.event["ATTENDEE"]
         assert str(attendee) == f"mailto:{MAX}"

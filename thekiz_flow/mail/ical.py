@@ -57,7 +57,7 @@ def calendar_feed(
     calendar = _calendar("PUBLISH")
     calendar.add("x-wr-calname", name)
     for event in events:
-        calendar.add_component(_event(event, workflow, now))
+        calendar.add_component(_event(event, workflow, event.recorded_at or now))
     data: bytes = calendar.to_ical()
     return data
 
@@ -71,7 +71,7 @@ def invitation(
     now: datetime,
 ) -> str:
     """The iTIP message ``method`` (REQUEST or CANCEL) of ``event`` from the ``organizer``
-    to the ``attendee``, each (name, address); ``now`` stamps an event never recorded."""
+    to the ``attendee``, each (name, address), made ``now`` (its DTSTAMP, RFC 5546 2.1.5)."""
     if method == CANCEL:
         event = replace(event, status=ActivityStatus.CANCELLED)
     calendar = _calendar(method)
@@ -94,12 +94,12 @@ def _calendar(method: str) -> Calendar:
     return calendar
 
 
-def _event(event: FeedEvent, workflow: Workflow, now: datetime) -> Event:
-    """The event as the feed and every invitation carry it."""
+def _event(event: FeedEvent, workflow: Workflow, stamp: datetime) -> Event:
+    """The event as the feed and every invitation carry it, stamped ``stamp``."""
     item = Event()
     item.add("uid", uid(event))
     item.add("sequence", event.revision)
-    item.add("dtstamp", event.recorded_at or now)
+    item.add("dtstamp", stamp)
     item.add("dtstart", event.day)
     item.add("dtend", event.day + timedelta(days=1))
     item.add("summary", summary(event))
