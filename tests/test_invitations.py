@@ -14,10 +14,12 @@ from email.policy import default
 import pytest
 from icalendar import Calendar, Component
 from sqlalchemy import Engine
+from starlette.testclient import TestClient
 
 from tests.conftest import BERLIN, TODAY
 from tests.smtp_servers import RecordingServer
 from tests.test_reassign import waiting_or_done
+from tests.web_helpers import login
 from thekiz_flow.core.clock import FrozenClock, noon
 from thekiz_flow.core.enums import ActivityKind, ActivityStatus, OutboxStatus
 from thekiz_flow.core.model import Activity, ActivityFilter, CentreInput, Mail, Workflow
@@ -331,3 +333,21 @@ def test_a_tick_waits_for_another_writing_invitations(service: Service, clock: F
     assert written > 0
     assert other.result().invitations == 0
     assert len(invitations(service)) == written
+
+
+def test_the_office_sees_that_a_mail_carries_an_invitation(
+    web: TestClient, service: Service, clock: FrozenClock
+) -> None:
+    centre = programme(service)
+    service.ticks.tick()
+    service.sessions.cancel(sessions(service, centre)[0].id, "Leitung erkrankt")
+    service.ticks.tick()
+    login(web, "office")
+    request, cancel = (
+        next(i for i in invitations(service) if i.method == method)
+        for method in ("REQUEST", "CANCEL")
+    )
+    page = web.get(f"/outbox/{request.mail.id}").text
+    assert "<th>Kalender</th><td>Einladung des Termins (termin.ics)</td>" in page
+    page = web.get(f"/outbox/{cancel.mail.id}").text
+    assert "<th>Kalender</th><td>Absage des Termins (termin.ics)</td>" in page
