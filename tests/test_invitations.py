@@ -351,3 +351,19 @@ def test_the_office_sees_that_a_mail_carries_an_invitation(
     assert "<th>Kalender</th><td>Einladung des Termins (termin.ics)</td>" in page
     page = web.get(f"/outbox/{cancel.mail.id}").text
     assert "<th>Kalender</th><td>Absage des Termins (termin.ics)</td>" in page
+
+
+def test_a_handover_leaves_the_invitations_to_the_former_coach_alone(
+    service: Service, clock: FrozenClock
+) -> None:
+    """A handover withdraws the former coach's reminders, not a CANCEL still to be sent: the
+    record says it was written, so nothing would write it again."""
+    centre = programme(service)
+    service.ticks.tick()
+    session = sessions(service, centre)[0]
+    service.sessions.cancel(session.id, "Leitung erkrankt")
+    with service.runtime.unit() as repo:  # written, not sent yet
+        service.ticks.invitations.invite(repo, clock.now())
+    service.registry.assign_coach(centre, ERIKA)
+    [cancel] = [i for i in invitations(service) if i.method == "CANCEL"]
+    assert (cancel.uid, cancel.status) == (uid(session), OutboxStatus.PENDING)

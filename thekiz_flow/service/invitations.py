@@ -40,6 +40,7 @@ from thekiz_flow.store.repository import Repository
 AHEAD = timedelta(weeks=8)  # how far ahead a planned session is sent as an invitation
 RULE = "invitation"
 CANCEL_RULE = "invitation_cancelled"
+INVITATION_RULES = (RULE, CANCEL_RULE)
 
 
 def key(owed: OwedInvitation) -> str:
@@ -125,7 +126,7 @@ class InvitationService:
         sessions = {k.rsplit(":", 2)[0] for k in keys}  # invitation:<activity>:<coach>
         older = [
             row
-            for row in repo.outbox.unsent_of_rules((RULE, CANCEL_RULE))
+            for row in repo.outbox.unsent_of_rules(INVITATION_RULES)
             if row.key.rsplit(":", 2)[0] in sessions and row.key not in keys
         ]
         repo.outbox.withdraw(older, "durch eine neuere Kalendereinladung ersetzt")
