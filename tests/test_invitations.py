@@ -367,3 +367,22 @@ def test_a_handover_leaves_the_invitations_to_the_former_coach_alone(
     service.registry.assign_coach(centre, ERIKA)
     [cancel] = [i for i in invitations(service) if i.method == "CANCEL"]
     assert (cancel.uid, cancel.status) == (uid(session), OutboxStatus.PENDING)
+
+
+def test_a_session_cancelled_before_its_invitation_went_out_sends_no_cancel(
+    service: Service, clock: FrozenClock
+) -> None:
+    """The REQUEST still waits (the server was down): it is withdrawn, and the coach, who
+    never had the session in their calendar, gets no CANCEL for it."""
+    centre = programme(service)
+    with service.runtime.unit() as repo:
+        service.ticks.invitations.invite(repo, clock.now())
+    session = sessions(service, centre)[0]
+    service.sessions.cancel(session.id, "Leitung erkrankt")
+    with service.runtime.unit() as repo:
+        assert service.ticks.invitations.invite(repo, clock.now()) == 0
+    mine = [(i.method, i.status) for i in invitations(service) if i.uid == uid(session)]
+    assert mine == [("REQUEST", OutboxStatus.WITHDRAWN)]
+    with service.runtime.unit() as repo:  # and nothing is owed for it any more
+        owed = repo.invitations.owed(TODAY, TODAY + AHEAD)
+    assert [o for o in owed if o.activity.id == session.id] == []

@@ -20,7 +20,8 @@ writes neither mail nor record, a second tick finds nothing owed, two ticks at o
 take the reminders' lock in turn, and the outbox key (session, coach, revision, method)
 is written once. A newer invitation withdraws an older one of the same session and coach
 that has not gone out yet; one already under way is harmless, since a calendar ignores a
-message with a lower SEQUENCE than the one it holds.
+message with a lower SEQUENCE than the one it holds. A CANCEL goes only where a REQUEST
+may have arrived. A handover leaves the invitations alone (they are each coach's own).
 """
 
 from __future__ import annotations
@@ -49,6 +50,11 @@ def key(owed: OwedInvitation) -> str:
     return f"{RULE}:{owed.activity.id}:{owed.coach_id}:{owed.revision}:{method.lower()}"
 
 
+def session_of(outbox_key: str) -> str:
+    """``invitation:<activity>:<coach>``: the session and coach an invitation's key is for."""
+    return outbox_key.rsplit(":", 2)[0]
+
+
 class InvitationService:
     def __init__(self, rt: Runtime) -> None:
         self.rt = rt
@@ -69,14 +75,26 @@ class InvitationService:
             return 0
         centres = repo.centres_by_id(o.activity.centre_id for o in owed)
         coaches = {coach.id: coach for coach in repo.coaches()}
+        self._withdraw_older(repo, {key(o) for o in owed})
+        reached = self._reached(repo, [o for o in owed if o.cancel])
         mails = [
             self._mail(o, centres[o.activity.centre_id], coaches[o.coach_id], organizer, now)
             for o in owed
+            if not o.cancel or session_of(key(o)) in reached
         ]
-        self._withdraw_older(repo, {m.key for m in mails})
         added = repo.outbox.add(mails, now)
         repo.invitations.record(owed, now)
         return added
+
+    @staticmethod
+    def _reached(repo: Repository, cancels: list[OwedInvitation]) -> set[str]:
+        """Of the sessions and coaches owed a CANCEL, those a REQUEST may have reached
+        (sent, being sent, or ambiguous): the others need none, their REQUESTs were
+        withdrawn or failed before any server took them."""
+        if not cancels:
+            return set()
+        centre_ids = {o.activity.centre_id for o in cancels}
+        return {session_of(k) for k in repo.outbox.reached((RULE,), centre_ids)}
 
     def _mail(
         self,
@@ -123,10 +141,10 @@ class InvitationService:
     @staticmethod
     def _withdraw_older(repo: Repository, keys: set[str]) -> None:
         """Withdraw the invitations not sent yet that these (newer) ones replace."""
-        sessions = {k.rsplit(":", 2)[0] for k in keys}  # invitation:<activity>:<coach>
+        sessions = {session_of(k) for k in keys}
         older = [
             row
             for row in repo.outbox.unsent_of_rules(INVITATION_RULES)
-            if row.key.rsplit(":", 2)[0] in sessions and row.key not in keys
+            if session_of(row.key) in sessions and row.key not in keys
         ]
         repo.outbox.withdraw(older, "durch eine neuere Kalendereinladung ersetzt")

@@ -305,6 +305,19 @@ class OutboxStore:
         stmt = select(outbox).where(c.status.in_(UNSENT), c.rule.in_(rules))
         return [_row(r) for r in self.conn.execute(stmt.order_by(c.id))]
 
+    def reached(self, rules: Sequence[str], centre_ids: Iterable[int]) -> set[str]:
+        """The keys of these rules' messages about these centres that a server may have
+        taken: sent, being sent, or ambiguous (withdrawn or failed while being sent)."""
+        c = outbox.c
+        maybe = or_(c.status.in_((OutboxStatus.SENT, OutboxStatus.SENDING)), c.ambiguous)
+        found: set[str] = set()
+        ordered = sorted(set(centre_ids))
+        for start in range(0, len(ordered), 500):
+            chunk = ordered[start : start + 500]
+            stmt = select(c.key).where(c.rule.in_(rules), c.centre_id.in_(chunk), maybe)
+            found.update(self.conn.execute(stmt).scalars())
+        return found
+
     def withdraw(self, rows: Sequence[OutboxRow], reason: str) -> int:
         """Withdraw these messages if they are still unsent; returns how many were.
 
