@@ -113,7 +113,9 @@ def test_the_tolerance_is_five_minutes(
     admitted(office, clock, wall)
     clock.set(wall.now() + timedelta(minutes=minutes))
     if acts:
-        assert office.ticks.tick().mail.sent == 3  # the admission's two mails, the monthly overview
+        done = office.ticks.tick()
+        # the admission's two mails, the monthly overview, an invitation per coming session
+        assert done.mail.sent == 3 + done.invitations
     else:
         with pytest.raises(Refused):
             office.ticks.tick()

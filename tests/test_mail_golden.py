@@ -92,6 +92,41 @@ CASES = [
         "coach",
         _context(centre=CENTRE, coach=COACH, activity=SESSION, number=1),
     ),
+    *(
+        Case(
+            "invitation",
+            "coach",
+            _context(
+                centre=CENTRE,
+                coach=COACH,
+                activity=SESSION,
+                moved_from=moved_from,
+                reason=None,
+                handed_over=False,
+            ),
+            "verschoben" if moved_from else "",
+        )
+        for moved_from in (None, date(2026, 1, 14))
+    ),
+    *(
+        Case(
+            "invitation_cancelled",
+            "coach",
+            _context(
+                centre=CENTRE,
+                coach=COACH,
+                activity=SESSION,
+                moved_from=None,
+                reason=reason,
+                handed_over=handed_over,
+            ),
+            "uebergeben" if handed_over else "",
+        )
+        for reason, handed_over in (
+            ("Leitung erkrankt", False),
+            ("an eine andere Prozessbegleitung übergeben", True),
+        )
+    ),
     Case(
         "session_unrecorded",
         "coach",

@@ -58,3 +58,12 @@ def single_address(value: str, role: str) -> Address:
     if not address.username or not address.domain:
         raise InvalidInput(None, f"{role}: ungültige Adresse {value!r}")
     return address
+
+
+def name_and_address(value: str, role: str) -> tuple[str, str]:
+    """(display name, address) of an address with an optional display name ("" if none)."""
+    found = _NAMED.fullmatch(value.strip())
+    if found is None:
+        return "", envelope_address(value.strip(), role)
+    name = found["name"].strip().removeprefix('"').removesuffix('"').strip()
+    return name, single_address(found["address"], role).addr_spec

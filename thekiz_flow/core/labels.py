@@ -46,6 +46,8 @@ SERVICE_MAIL_NAMES = {
     "stage_reverted": "Stufenwechsel zurückgenommen",
     "training_cancelled": "Absage einer Fortbildung",
     "delivery_failed": "Versand fehlgeschlagen",
+    "invitation": "Kalendereinladung zu einem Begleittermin",
+    "invitation_cancelled": "Kalenderabsage eines Begleittermins",
     "digest": "Jahresbericht",
     "overview": "Monatsübersicht",
     "watchdog": "Störung des Betriebs",

@@ -431,6 +431,7 @@ class Mail:
     text: str
     html: str
     attachments: tuple[str, ...] = ()  # file paths
+    calendar: str | None = None  # an iCalendar invitation (METHOD:REQUEST or CANCEL)
 
     @property
     def message_id(self) -> str:

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 from thekiz_flow.core.enums import OutboxStatus, Recipient
-from thekiz_flow.core.model import Mail
+from thekiz_flow.core.model import Activity, Mail
 
 
 @dataclass(frozen=True)
@@ -59,3 +59,16 @@ class NewMail:
     status: OutboxStatus = OutboxStatus.PENDING
     problem: str | None = None
     attachments: tuple[str, ...] = ()
+    calendar: str | None = None  # an iCalendar invitation, as it is sent
+
+
+@dataclass(frozen=True)
+class OwedInvitation:
+    """A calendar invitation a coach is owed for a session: a REQUEST (new, or the session
+    moved from ``invited_day``) or, when ``cancel``, a CANCEL of the one they were sent."""
+
+    activity: Activity
+    revision: int  # the activity's, its SEQUENCE
+    coach_id: int
+    cancel: bool
+    invited_day: date | None  # the day of the last invitation sent, None: none yet

@@ -7,6 +7,12 @@ are made here from values that cannot hold a line break. Unless an address is no
 message is 7-bit clean for any server: each body is UTF-8, 7bit when it is ASCII with short
 lines, else quoted-printable or base64, whichever is shorter. Attachments (rare) are made by
 ``email``'s SMTP policy.
+
+A calendar invitation goes as mail clients send and expect one (Google Calendar's own
+layout, which Outlook, Gmail, Apple Mail and Thunderbird all read): a third alternative
+``text/calendar; method=...`` beside the text and the HTML, which a client shows with its
+buttons to add the event, and the same bytes once more as an ``.ics`` attachment for a
+client that shows only attachments.
 """
 
 from __future__ import annotations
@@ -14,6 +20,7 @@ from __future__ import annotations
 import base64
 import binascii
 import mimetypes
+import re
 import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -31,6 +38,8 @@ from thekiz_flow.core.model import Mail
 
 CRLF = b"\r\n"
 MAX_LINE = 78  # longer lines are encoded (RFC 5322 2.1.1)
+CALENDAR_FILE = "termin.ics"
+_METHOD = re.compile(r"^METHOD:([A-Z-]+)\r?$", re.MULTILINE)
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,9 +71,16 @@ def build_message(
     from_header, envelope_from = named_address(sender, "Absender")
     envelope_to = _envelope_address(mail.recipient, "Empfänger")
     answer = () if reply_to is None else (f"Reply-To: {named_address(reply_to, 'Antwort an')[0]}",)
-    body = _multipart("alternative", [_text(mail.text, "plain"), _text(mail.html, "html")])
-    if mail.attachments:
-        body = _multipart("mixed", [body, *(_attachment(Path(p)) for p in mail.attachments)])
+    texts = [_text(mail.text, "plain"), _text(mail.html, "html")]
+    files = [_attachment(Path(p)) for p in mail.attachments]
+    if mail.calendar is not None:
+        method = _calendar_method(mail.calendar)
+        texts.append(_text(mail.calendar, f"calendar; method={method}"))
+        disposition = f'attachment; filename="{CALENDAR_FILE}"'
+        files.append(_part(mail.calendar, f'application/ics; name="{CALENDAR_FILE}"', disposition))
+    body = _multipart("alternative", texts)
+    if files:
+        body = _multipart("mixed", [body, *files])
     head = "\r\n".join(
         (
             f"From: {from_header}",
@@ -103,14 +119,29 @@ def _fold(name: str, value: str) -> str:
 
 def _text(text: str, subtype: str) -> bytes:
     """A text part in UTF-8, each line ended by CRLF (the last one too)."""
+    return _part(text, f'text/{subtype}; charset="utf-8"')
+
+
+def _part(text: str, content_type: str, disposition: str | None = None) -> bytes:
+    """A part of ``content_type`` holding ``text`` in UTF-8, each line ended by CRLF."""
     lines = text.encode("utf-8").splitlines()
     data = CRLF.join(lines) + CRLF
     if data.isascii() and max(map(len, lines), default=0) <= MAX_LINE:
         encoding, payload = "7bit", data
     else:
         encoding, payload = _shorter_encoding(data)
-    head = f'Content-Type: text/{subtype}; charset="utf-8"\r\nContent-Transfer-Encoding: {encoding}'
+    head = f"Content-Type: {content_type}\r\nContent-Transfer-Encoding: {encoding}"
+    if disposition is not None:
+        head += f"\r\nContent-Disposition: {disposition}"
     return head.encode("ascii") + CRLF + CRLF + payload
+
+
+def _calendar_method(calendar: str) -> str:
+    """The iTIP method (REQUEST, CANCEL) the calendar's METHOD line names."""
+    found = _METHOD.search(calendar)
+    if found is None:
+        raise InvalidInput(None, "Kalendereinladung ohne METHOD")
+    return found[1]
 
 
 def _shorter_encoding(data: bytes) -> tuple[str, bytes]:

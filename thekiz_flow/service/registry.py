@@ -32,6 +32,7 @@ from thekiz_flow.core.rates import Rate, in_force
 from thekiz_flow.core.reminders import activity_of
 from thekiz_flow.service.corrections import MAX_RATE, audit
 from thekiz_flow.service.csvfiles import decoded, parse_centres, read_centres
+from thekiz_flow.service.invitations import INVITATION_RULES
 from thekiz_flow.service.planning import PlanningService
 from thekiz_flow.service.runtime import Runtime
 from thekiz_flow.store.repository import Repository
@@ -468,12 +469,14 @@ class RegistryService:
 
     def _withdraw_reminders(self, repo: Repository, centre: Centre, moved: list[Activity]) -> int:
         """Withdraw the coach's unsent mails about the centre: about an activity handed over,
-        or about the centre itself (a training deadline, say)."""
+        or about the centre itself (a training deadline, say). Not the calendar invitations:
+        each is for its coach, and the tick sends the former one a CANCEL of their own."""
         handed = {a.id for a in moved}
         store = repo.outbox
         stale = [
             row
             for row in store.unsent(centre.id, Recipient.COACH)
-            if (activity := activity_of(row.key)) is None or activity in handed
+            if row.rule not in INVITATION_RULES
+            and ((activity := activity_of(row.key)) is None or activity in handed)
         ]
         return store.withdraw(stale, WITHDRAWN_REASON)

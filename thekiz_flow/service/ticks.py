@@ -9,6 +9,7 @@ from thekiz_flow.core import german
 from thekiz_flow.core.clock import TOLERANCE
 from thekiz_flow.core.errors import Refused
 from thekiz_flow.service.digest import DigestService
+from thekiz_flow.service.invitations import InvitationService
 from thekiz_flow.service.outbox import DispatchReport, OutboxService
 from thekiz_flow.service.planning import PlanningService, PlanReport
 from thekiz_flow.service.reminders import ReminderReport, ReminderService
@@ -21,6 +22,7 @@ class TickReport:
     reminders: ReminderReport = field(default_factory=ReminderReport)
     mail: DispatchReport = field(default_factory=DispatchReport)
     periodic: int = 0  # the yearly digest and the monthly overview, when due
+    invitations: int = 0  # calendar invitations and cancellations written
 
     def add(self, other: TickReport) -> None:
         self.plan.add_report(other.plan)
@@ -29,12 +31,14 @@ class TickReport:
         self.reminders.new += other.reminders.new
         self.mail.add(other.mail)
         self.periodic += other.periodic
+        self.invitations += other.invitations
 
     def summary(self) -> str:
         return (
             f"{self.plan.centres} Einrichtungen geplant ({self.plan.inserted} neu, "
             f"{self.plan.updated} geändert, {self.plan.cancelled} abgesagt); "
             f"{self.reminders.new} neue Erinnerungen ({self.reminders.missed} versäumt); "
+            f"{self.invitations} Kalendereinladungen; "
             f"{self.mail.sent} E-Mails versandt, {self.mail.retried} später erneut, "
             f"{self.mail.failed} fehlgeschlagen"
         )
@@ -50,6 +54,7 @@ class TickService:
         digest: DigestService,
     ) -> None:
         self.rt = rt
+        self.invitations = InvitationService(rt)
         self.planning = planning
         self.reminders = reminders
         self.outbox = outbox
@@ -73,9 +78,10 @@ class TickService:
         plan = self.planning.plan_pending(now.astimezone(self.rt.zone).date())
         with self.rt.unit() as repo:
             repo.rates.bring_current(now.astimezone(self.rt.zone).date())
-            reminders = self.reminders.remind(repo, now)
+            reminders = self.reminders.remind(repo, now)  # holds the reminders' lock
+            invitations = self.invitations.invite(repo, now)
         periodic = self.digest.periodic(now)
-        return TickReport(plan, reminders, self.outbox.dispatch(), periodic)
+        return TickReport(plan, reminders, self.outbox.dispatch(), periodic, invitations)
 
     def acting_now(self) -> datetime:
         """The time this tick acts for: the clock rule of the tick, in one place.

@@ -27,7 +27,9 @@ from thekiz_flow.store.centre_query import like_pattern
 from thekiz_flow.store.tables import activities, centres, coaches, outbox, trainings, users
 
 #: The columns of the outbox a list shows: no bodies, no attachments.
-OUTBOX_LISTED = [c for c in outbox.c if c.name not in ("body_text", "body_html", "attachments")]
+OUTBOX_LISTED = [
+    c for c in outbox.c if c.name not in ("body_text", "body_html", "attachments", "calendar")
+]
 
 
 def paged(

@@ -56,6 +56,7 @@ def row_values(mail: NewMail, now: datetime) -> dict[str, object]:
         "body_text": mail.text,
         "body_html": mail.html,
         "attachments": "\n".join(mail.attachments),
+        "calendar": mail.calendar,
         "status": mail.status,
         "due_at": mail.due_at,
         "next_attempt_at": mail.due_at,
@@ -87,7 +88,14 @@ def _row(row: Row[Any]) -> OutboxRow:
 def _mail(row: Row[Any]) -> Mail:
     attachments = tuple(p for p in (row.attachments or "").splitlines() if p)
     return Mail(
-        row.id, row.key, row.recipient, row.subject, row.body_text, row.body_html, attachments
+        row.id,
+        row.key,
+        row.recipient,
+        row.subject,
+        row.body_text,
+        row.body_html,
+        attachments,
+        row.calendar,
     )
 
 
@@ -290,6 +298,25 @@ class OutboxStore:
         c = outbox.c
         stmt = select(outbox).where(c.centre_id == centre_id, c.role == role, c.status.in_(UNSENT))
         return [_row(r) for r in self.conn.execute(stmt.order_by(c.id))]
+
+    def unsent_of_rules(self, rules: Sequence[str]) -> list[OutboxRow]:
+        """The messages these rules wrote that were not sent: pending, being sent or failed."""
+        c = outbox.c
+        stmt = select(outbox).where(c.status.in_(UNSENT), c.rule.in_(rules))
+        return [_row(r) for r in self.conn.execute(stmt.order_by(c.id))]
+
+    def reached(self, rules: Sequence[str], centre_ids: Iterable[int]) -> set[str]:
+        """The keys of these rules' messages about these centres that a server may have
+        taken: sent, being sent, or ambiguous (withdrawn or failed while being sent)."""
+        c = outbox.c
+        maybe = or_(c.status.in_((OutboxStatus.SENT, OutboxStatus.SENDING)), c.ambiguous)
+        found: set[str] = set()
+        ordered = sorted(set(centre_ids))
+        for start in range(0, len(ordered), 500):
+            chunk = ordered[start : start + 500]
+            stmt = select(c.key).where(c.rule.in_(rules), c.centre_id.in_(chunk), maybe)
+            found.update(self.conn.execute(stmt).scalars())
+        return found
 
     def withdraw(self, rows: Sequence[OutboxRow], reason: str) -> int:
         """Withdraw these messages if they are still unsent; returns how many were.

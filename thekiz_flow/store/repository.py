@@ -30,6 +30,7 @@ from thekiz_flow.store.centre_query import order, where
 from thekiz_flow.store.corrections import CorrectionStore, withdrawn
 from thekiz_flow.store.digest_queries import DigestQueries
 from thekiz_flow.store.feeds import FeedStore
+from thekiz_flow.store.invitations import InvitationStore
 from thekiz_flow.store.list_queries import coach_order, coach_where, coaches_with_centres, paged
 from thekiz_flow.store.operations import HealthStore
 from thekiz_flow.store.outbox import OutboxStore
@@ -158,6 +159,10 @@ class Repository:
     @cached_property
     def feeds(self) -> FeedStore:
         return FeedStore(self.conn)
+
+    @cached_property
+    def invitations(self) -> InvitationStore:
+        return InvitationStore(self.conn)
 
     @cached_property
     def digest(self) -> DigestQueries:

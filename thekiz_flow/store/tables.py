@@ -231,6 +231,22 @@ handovers = Table(
     Index(None, "coach_id", "recorded_at"),  # a coach's feed: what was taken recently
 )
 
+# The calendar invitations a coach was sent (RFC 5546), one row per session and coach: the
+# activity's revision and day the last one (a REQUEST, or a CANCEL when ``cancelled``) was
+# written to the outbox with. The tick compares them with the session as it is now. No
+# foreign key: a row outlives nothing it must not.
+invitations = Table(
+    "invitations",
+    metadata,
+    Column("activity_id", Integer, primary_key=True),
+    Column("coach_id", Integer, primary_key=True),
+    Column("revision", Integer, nullable=False),
+    Column("day", Date, nullable=False),
+    Column("cancelled", Boolean, nullable=False),
+    Column("recorded_at", UTCDateTime, nullable=False),
+    Index(None, "cancelled", "activity_id"),  # what a CANCEL may still be owed for
+)
+
 closures = Table(
     "closures",
     metadata,
@@ -270,6 +286,7 @@ outbox = Table(
     Column("body_text", Text, nullable=False),
     Column("body_html", Text, nullable=False),
     Column("attachments", Text, nullable=False, server_default=""),  # one path per line
+    Column("calendar", Text),  # an iCalendar invitation (RFC 5546) the message carries
     Column("status", String(20), nullable=False),
     Column("due_at", UTCDateTime, nullable=False),
     Column("next_attempt_at", UTCDateTime, nullable=False),
