@@ -319,7 +319,7 @@ def test_the_coach_receives_the_invitation_over_smtp(
     assert event.decoded("DTSTART") == session.date
     text = message_from_bytes(first, policy=default).get_body(("plain",))
     assert text is not None
-    assert f"https://thekiz.example.org/centres/{centre}" in text.get_content()
+    assert f"https://thekiz.example.org/sessions/{session.id}" in text.get_content()
 
 
 @pytest.mark.backends("postgresql")
