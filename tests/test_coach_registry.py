@@ -155,9 +155,9 @@ def test_an_uploaded_file_with_a_bad_row_imports_nothing(
         "Zeile 3, Feld „email“: ungültige E-Mail-Adresse 'kaputt'"
     )
     assert dump(database_url) == before
+    mac = "name;district;email\nKita Löwe;Gera;a@example.org\n".encode("mac_roman")
     with pytest.raises(InvalidInput, match=r"liste\.csv: Zeile 2: Zeichenkodierung nicht sicher"):
-        data = "name;district;email\nKita Löwe;Gera;a@example.org\n".encode("mac_roman")
-        service.registry.import_centre_file("liste.csv", data)
+        service.registry.import_centre_file("liste.csv", mac)
     fixed = CSV.replace("kaputt", "zwei@example.org")
     ids = service.registry.import_centre_file("liste.csv", b"\xef\xbb\xbf" + fixed.encode())
     assert len(ids) == 3

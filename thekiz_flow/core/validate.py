@@ -57,10 +57,10 @@ def amount(field: Field, value: str, *, maximum: Decimal, unit: str = "") -> Dec
     The range is the safety net of the German-first reading: ``62.500`` € is 62500 €, refused."""
     found = number(field, value, unit=unit)
     typed = value.strip()
-    read = format(found, "f").replace(".", ",")
     if found <= 0 or found > maximum:
         limit = format(maximum, "f").replace(".", ",")
-        shown = typed if read in typed else f"{typed} (gelesen als {read})"
+        thousands = re.fullmatch(r"[^,]*[0-9]\.[0-9]{3}[^,]*", typed)  # 62.500: German first
+        shown = f"{typed} (gelesen als {found})" if thousands else typed
         raise InvalidInput(field, f"muss größer als 0 und höchstens {limit} sein, nicht {shown}")
     if found != found.quantize(Decimal("0.01")):
         hint = " (Tausender bitte mit Punkt: 1.234)" if re.search(r",[0-9]{3}$", typed) else ""
