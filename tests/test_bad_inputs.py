@@ -157,7 +157,7 @@ def test_a_rate_that_is_no_plain_number(run: Run, rate: str) -> None:
     added = run("coach", "add", "--name=Erika Beispiel", "--email=e@example.org", f"--rate={rate}")
     assert (added.code, added.err) == (
         2,
-        f"Fehler: --rate: keine Zahl: {rate!r} (z. B. 3, 2,5 oder 1.234,50)\n",
+        f"Fehler: --rate: keine Zahl: {rate!r} (z. B. „2,5“ oder „1.234,50“)\n",
     )
 
 

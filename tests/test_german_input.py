@@ -90,8 +90,8 @@ def test_a_number_read_german_first(typed: str, read: str) -> None:
         ("1.234.56", "keine Zahl: '1.234.56' (Tausender in Dreiergruppen, z. B. 1.234,50)"),
         ("1,2,3", "keine Zahl: '1,2,3' (Tausender in Dreiergruppen, z. B. 1.234,50)"),
         ("1.234,5,6", "keine Zahl: '1.234,5,6' (Tausender in Dreiergruppen, z. B. 1.234,50)"),
-        ("62,50 $", "keine Zahl: '62,50 $' (z. B. 3, 2,5 oder 1.234,50)"),
-        ("1e3", "keine Zahl: '1e3' (z. B. 3, 2,5 oder 1.234,50)"),
+        ("62,50 $", "keine Zahl: '62,50 $' (z. B. „2,5“ oder „1.234,50“)"),
+        ("1e3", "keine Zahl: '1e3' (z. B. „2,5“ oder „1.234,50“)"),
         (
             "1,234",
             "höchstens zwei Nachkommastellen, nicht 1,234 (Tausender bitte mit Punkt: 1.234)",

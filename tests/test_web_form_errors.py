@@ -68,7 +68,7 @@ FORMS = [
         "/sessions/{session}/record",
         {"date": "2026-06-01", "hours": "viel", "note": "Notiz bleibt"},
         "hours",
-        "Stunden: keine Zahl: &#39;viel&#39; (z. B. 3, 2,5 oder 1.234,50)",
+        "Stunden: keine Zahl: &#39;viel&#39; (z. B. „2,5“ oder „1.234,50“)",
         'value="viel"',
     ),
     Form(

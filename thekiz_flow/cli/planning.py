@@ -110,7 +110,7 @@ def session() -> None:
 @session.command("done")
 @click.argument("ref", metavar="ID_OR_CENTRE")
 @click.option("--date", "day", required=True, help="Tag des Termins (TT.MM.JJJJ oder JJJJ-MM-TT).")
-@click.option("--hours", required=True, help="Stunden, z. B. 3, 2,5 oder 2.5.")
+@click.option("--hours", required=True, help="Stunden, z. B. „3“ oder „2,5“.")
 @click.option("--note", help="Notiz.")
 @pass_app
 def session_done(app: App, ref: str, day: str, hours: str, note: str | None) -> None:

@@ -38,9 +38,7 @@ def coach() -> None:
 @coach.command("add")
 @click.option("--name", required=True, help="Vor- und Nachname.")
 @click.option("--email", required=True, help="E-Mail-Adresse.")
-@click.option(
-    "--rate", required=True, help='Honorar in EUR je Stunde, z. B. 65, 62,50 oder "62,50 €".'
-)
+@click.option("--rate", required=True, help="Honorar in EUR je Stunde, z. B. „65“ oder „62,50 €“.")
 @pass_app
 def coach_add(app: App, name: str, email: str, rate: str) -> None:
     """Prozessbegleitung anlegen; gibt ihre Nummer aus."""

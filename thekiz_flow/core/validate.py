@@ -85,7 +85,7 @@ def number(field: Field, value: str, *, unit: str = "") -> Decimal:
     text = _without_unit(value.strip(), unit)
     sign, text = ("-", text[1:]) if text.startswith("-") else ("", text)
     if not _DIGITS.fullmatch(text):
-        raise InvalidInput(field, f"keine Zahl: {value!r} (z. B. 3, 2,5 oder 1.234,50)")
+        raise InvalidInput(field, f"keine Zahl: {value!r} (z. B. „2,5“ oder „1.234,50“)")
     marks = [c for c in text if c in ".,"]
     if not marks:
         return Decimal(sign + text)
