@@ -192,13 +192,18 @@ def test_english_headers_and_commas_still_import(service: Service) -> None:
         ),
         (
             "Name;Kreis;E-Mail\nKita Süd;Gera;a@example.org\n".encode("utf-16"),
-            "liste.csv: eine UTF-16-Datei; bitte in Excel als „CSV UTF-8 (durch "
-            "Trennzeichen getrennt)“ speichern",
+            "liste.csv: eine UTF-16-Datei (oder keine Textdatei); bitte in Excel als „CSV "
+            "UTF-8 (durch Trennzeichen getrennt)“ speichern",
+        ),
+        (
+            b"PK\x03\x04\x14\x00",
+            "liste.csv: eine Excel-Arbeitsmappe, keine CSV-Datei; bitte in Excel als „CSV "
+            "UTF-8 (durch Trennzeichen getrennt)“ speichern",
         ),
         (b"Name;Kreis;Mail;Kreis\n", "liste.csv: Zeile 1: die Spalte „Kreis“ steht doppelt"),
         (b"Name;Kreis\n", "liste.csv: Zeile 1: die Spalte „E-Mail“ fehlt"),
     ],
-    ids=["mac roman", "dos", "utf-16", "twice", "missing"],
+    ids=["mac roman", "dos", "utf-16", "xlsx", "twice", "missing"],
 )
 def test_a_file_that_cannot_be_read_for_sure_is_refused(
     service: Service, database_url: str, data: bytes, message: str

@@ -261,9 +261,9 @@ def import_file(tmp_path: Path, *lines: str) -> Path:
     [
         (
             "Kita A,Jena,a@example.org,pausiert,2026-01-05,",
-            "Zeile 3, Feld „resume_stage“: fehlt; eine Einrichtung in der Stufe Pausiert braucht die "
-            "Stufe, in der sie fortgesetzt wird (basisbegleitung, vertiefungsbegleitung, "
-            "konsultationseinrichtung)",
+            "Zeile 3, Feld „resume_stage“: fehlt; eine Einrichtung in der Stufe Pausiert "
+            "braucht die Stufe, in der sie fortgesetzt wird (basisbegleitung, "
+            "vertiefungsbegleitung, konsultationseinrichtung)",
         ),
         (
             "Kita A,Jena,a@example.org,pausiert,2026-01-05,basis",

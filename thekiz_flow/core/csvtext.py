@@ -50,8 +50,10 @@ Cell = str | int | Decimal | date | None
 
 def decoded(source: str, data: bytes) -> str:
     """The text of a file's bytes (see the module); ``source`` names the file in messages."""
+    if data.startswith(b"PK\x03\x04"):
+        raise InvalidInput(None, f"{source}: eine Excel-Arbeitsmappe, keine CSV-Datei; {SAVE_AS}")
     if data.startswith((b"\xff\xfe", b"\xfe\xff")) or b"\x00" in data:
-        raise InvalidInput(None, f"{source}: eine UTF-16-Datei; {SAVE_AS}")
+        raise InvalidInput(None, f"{source}: eine UTF-16-Datei (oder keine Textdatei); {SAVE_AS}")
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
