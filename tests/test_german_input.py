@@ -144,6 +144,7 @@ def coaches(service: Service) -> None:
     [EXCEL.encode("cp1252"), b"\xef\xbb\xbf" + EXCEL.encode(), EXCEL.encode()],
     ids=["windows-1252", "utf-8 with bom", "utf-8"],
 )
+@pytest.mark.backends("sqlite", "postgresql")
 def test_a_centre_file_saved_by_german_excel_imports(service: Service, data: bytes) -> None:
     coaches(service)
     assert len(service.registry.import_centre_file("liste.csv", data)) == 2
@@ -215,6 +216,7 @@ def test_a_file_that_cannot_be_read_for_sure_is_refused(
     assert dump(database_url) == before
 
 
+@pytest.mark.backends("sqlite", "postgresql")
 def test_a_coach_by_name_only_where_unique(service: Service, database_url: str) -> None:
     coaches(service)
     service.registry.add_coach("Lena Sommer", "lena.zwei@example.org", "60")

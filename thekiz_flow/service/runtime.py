@@ -143,9 +143,11 @@ class Runtime:
     def stage_id(self, value: str, field: Field = "stage") -> str:
         """The stage ``value`` names: by its id or its German name (``Basisbegleitung``)."""
         stages = self.workflow.stages
+        wanted = " ".join(value.split()).casefold()
         by_name = {s.name.casefold(): s.id for s in stages.values()}
-        found = by_name.get(" ".join(value.split()).casefold())
-        return found or validate.choice(field, value, list(stages), "unbekannte Stufe")
+        if wanted in by_name and wanted not in {s.casefold() for s in stages}:
+            return by_name[wanted]
+        return validate.choice(field, value, list(stages), "unbekannte Stufe")
 
     def district(self, value: str, field: Field = "district") -> str:
         return validate.choice(field, value, self.workflow.districts, "unbekannter Kreis")

@@ -57,9 +57,11 @@ class TrainingService:
     def _kind(self, field: Field, value: str) -> str:
         """A kind by its id (``reflexion``) or German name (``Reflexionsfortbildung``)."""
         kinds = self.rt.workflow.training_kinds
+        wanted = " ".join(value.split()).casefold()
         by_name = {name.casefold(): kind for kind, name in kinds.items()}
-        found = by_name.get(" ".join(value.split()).casefold())
-        return found or validate.choice(field, value, list(kinds), "unbekannte Fortbildungsart")
+        if wanted in by_name and wanted not in {k.casefold() for k in kinds}:
+            return by_name[wanted]
+        return validate.choice(field, value, list(kinds), "unbekannte Fortbildungsart")
 
     def _new_training(self, given: TrainingInput) -> NewTraining:
         """The training's fields are its CSV columns."""
