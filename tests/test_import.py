@@ -53,8 +53,13 @@ def rows(draw: st.DrawFn) -> tuple[list[dict[str, str]], bool]:
     return result, all_good
 
 
-GERMAN = {"name": "Name", "district": "Kreis", "email": "E-Mail", "stage": "Stufe"}
-GERMAN["stage_since"] = "seit"
+GERMAN = {
+    "name": "Name",
+    "district": "Kreis",
+    "email": "E-Mail",
+    "stage": "Stufe",
+    "stage_since": "seit",
+}
 
 
 def to_csv(records: list[dict[str, str]], delimiter: str, german: bool) -> str:
