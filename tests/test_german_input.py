@@ -383,3 +383,30 @@ def test_the_import_page_takes_a_german_excel_file(
     )
     assert "1 Einrichtungen importiert" in done.text
     assert [c.name for c in service.registry.centres()] == ["Kita Süd"]
+
+
+def test_the_catalogue_takes_a_german_excel_file(
+    web: TestClient, service: Service, database_url: str
+) -> None:
+    token = login(web, "office")
+    before = dump(database_url)
+    bad = "Art;Titel;Datum;Ort;Plätze\nFachtag;Fachtag Süd;15.09.27;Weißensee;80\n"
+    files = {"file": ("fortbildungen.csv", bad.encode("cp1252"), "text/csv")}
+    refused = web.post("/trainings/import", data={"csrf_token": token}, files=files)
+    assert refused.status_code == 400
+    assert (
+        "fortbildungen.csv: nichts importiert, 1 Fehler: Zeile 2, Feld „Datum“: ungültiges "
+        "Datum &#39;15.09.27&#39; (Format TT.MM.JJJJ oder JJJJ-MM-TT)"
+    ) in refused.text
+    assert dump(database_url) == before
+    good = bad.replace("15.09.27", "15.09.2027").encode("cp1252")
+    files = {"file": ("fortbildungen.csv", good, "text/csv")}
+    done = web.post("/trainings/import", data={"csrf_token": token}, files=files)
+    assert "1 Fortbildungen importiert." in done.text
+    ((training, _, _),) = service.trainings.find()
+    assert (training.kind, training.title, training.date, training.place) == (
+        "fachtag",
+        "Fachtag Süd",
+        date(2027, 9, 15),
+        "Weißensee",
+    )
