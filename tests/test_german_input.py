@@ -162,6 +162,21 @@ def test_a_centre_file_saved_by_german_excel_imports(service: Service, data: byt
     assert (sonne.stage, sonne.coach_id) == ("interessent", 2)
 
 
+def test_columns_without_a_name_stay_empty(service: Service, database_url: str) -> None:
+    """Excel writes a separator for each formatted empty column, in every line."""
+    data = b"Name;Kreis;E-Mail;;\r\nKita Eins;Jena;eins@example.org;;\r\n;;;;\r\n"
+    assert len(service.registry.import_centre_file("liste.csv", data)) == 1
+    before = dump(database_url)
+    with pytest.raises(RowsRefused) as refused:
+        service.registry.import_centre_file(
+            "liste.csv", data.replace(b"Eins", b"Zwei").replace(b"org;;", b"org;;x")
+        )
+    assert refused.value.problems == [
+        RowProblem(2, None, "ein Wert in einer Spalte ohne Namen in Zeile 1")
+    ]
+    assert dump(database_url) == before
+
+
 def test_english_headers_and_commas_still_import(service: Service) -> None:
     coaches(service)
     data = (

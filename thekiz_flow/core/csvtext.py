@@ -108,11 +108,16 @@ def columns(
     aliases: Mapping[str, Sequence[str]],
     required: Sequence[str],
 ) -> list[str]:
-    """The key of each column of ``header`` (its names in ``aliases``, the key itself too)."""
+    """The key of each column of ``header`` (its names in ``aliases``, the key itself too);
+    ``""`` for a column without a name (Excel writes ``Name;Kreis;E-Mail;;`` for a sheet
+    with formatted empty columns)."""
     lookup = {folded(key): key for key in aliases}
     lookup.update({folded(name): key for key, names in aliases.items() for name in names})
     keys: list[str] = []
     for cell in header:
+        if not cell.strip():
+            keys.append("")
+            continue
         key = lookup.get(folded(cell))
         if key is None:
             offered = ", ".join(names[0] for names in aliases.values())

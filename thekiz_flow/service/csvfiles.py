@@ -93,14 +93,17 @@ def parse_rows(
             if any(cell.strip() for cell in record):
                 if len(record) != len(header):
                     problems.append((line, f"{len(record)} statt {len(header)} Spalten"))
+                elif any(v.strip() for k, v in zip(header, record, strict=True) if not k):
+                    problems.append((line, "ein Wert in einer Spalte ohne Namen in Zeile 1"))
                 else:
-                    rows.append((line, dict(zip(header, record, strict=True))))
+                    cells = zip(header, record, strict=True)
+                    rows.append((line, {key: value for key, value in cells if key}))
             line = reader.line_num + 1
     except csv.Error as exc:
         raise InvalidInput(
             None, f"{source}: Zeile {reader.line_num}: kein gültiges CSV ({exc})"
         ) from None
-    headers = {key: cell.strip() for key, cell in zip(header, written, strict=True)}
+    headers = {key: cell.strip() for key, cell in zip(header, written, strict=True) if key}
     return Table(rows, problems, headers, names)
 
 
