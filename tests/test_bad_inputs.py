@@ -103,23 +103,24 @@ def test_run_starts_when_a_tick_can_run(run: Run, monkeypatch: pytest.MonkeyPatc
 
 
 # ------------------------------------------------------------------ hours and rates
-NOT_NUMBERS = ["1e1", "٣", "inf", "nan", "NaN", "1_0", "0x1", "2,5,0", "1.000,50", ",5", "3 Std"]
+NOT_NUMBERS = ["1e1", "٣", "inf", "nan", "NaN", "1_0", "0x1", "2,5,0", "1.23,4", ",5", "3 Std"]
 NOT_POSITIVE = ["0", "-2", "0,00"]
+TOO_MANY = ["1.000,50", "2.500"]  # read German first: 1000,50 and 2500 hours
 
 
-@pytest.mark.parametrize("hours", NOT_NUMBERS + NOT_POSITIVE)
+@pytest.mark.parametrize("hours", NOT_NUMBERS + NOT_POSITIVE + TOO_MANY)
 def test_hours_are_plain_decimal_numbers(ready: Run, database_url: str, hours: str) -> None:
     assert ready("advance", "1", "admit").code == 0
     before = dump(database_url)
     result = ready("session", "done", "E1", f"--date={date.today()}", f"--hours={hours}")
     assert (result.code, result.out, result.err.count("\n")) == (2, "", 1)
-    expected = "keine Zahl" if hours in NOT_NUMBERS else "muss größer als 0"
+    expected = "keine Zahl" if hours in NOT_NUMBERS else "muss größer als 0 und höchstens 12"
     assert f"Fehler: --hours: {expected}" in result.err
     assert dump(database_url) == before
 
 
 @pytest.mark.parametrize(
-    ("hours", "stored"), [("3", 3), ("2,5", 2.5), ("2.5", 2.5), (" 1,25 ", 1.25)]
+    ("hours", "stored"), [("3", 3), ("2,5", 2.5), ("2.5", 2.5), (" 1,25 ", 1.25), ("1,5", 1.5)]
 )
 def test_hours_with_a_comma_or_a_point(ready: Run, hours: str, stored: float) -> None:
     assert ready("advance", "1", "admit").code == 0
@@ -130,7 +131,18 @@ def test_hours_with_a_comma_or_a_point(ready: Run, hours: str, stored: float) ->
 
 
 @pytest.mark.parametrize(
-    ("rate", "stored"), [("62,50", 62.5), ("62.50 €", 62.5), ("70€", 70), ("65", 65)]
+    ("rate", "stored"),
+    [
+        ("62,50", 62.5),
+        ("62.50 €", 62.5),
+        ("70€", 70),
+        ("65", 65),
+        ("62,50 €", 62.5),
+        ("€ 62,50", 62.5),
+        ("62,50 EUR", 62.5),
+        ("1.000,00 €", 1000),
+        ("1.000", 1000),
+    ],
 )
 def test_a_rate_like_hours_and_with_a_euro_sign(run: Run, rate: str, stored: float) -> None:
     assert run("init").code == 0
@@ -145,7 +157,7 @@ def test_a_rate_that_is_no_plain_number(run: Run, rate: str) -> None:
     added = run("coach", "add", "--name=Erika Beispiel", "--email=e@example.org", f"--rate={rate}")
     assert (added.code, added.err) == (
         2,
-        f"Fehler: --rate: keine Zahl: {rate!r} (z. B. 3 oder 2,5)\n",
+        f"Fehler: --rate: keine Zahl: {rate!r} (z. B. „2,5“ oder „1.234,50“)\n",
     )
 
 

@@ -163,7 +163,7 @@ EXIT_2 = [
         ],
         "ungültiges Datum '2024-13-01'",
     ),
-    (["centre", "import", "bad.csv"], "Zeile 3: district: unbekannter Kreis"),
+    (["centre", "import", "bad.csv"], "Zeile 3, Feld „district“: unbekannter Kreis"),
     (["centre", "import", "missing.csv"], "Datei nicht gefunden"),
     (["centre", "list", "--stage", "basis"], "unbekannte Stufe 'basis'"),
     (["centre", "list", "--district", "Bayern"], "unbekannter Kreis 'Bayern'"),
@@ -179,7 +179,7 @@ EXIT_2 = [
     (["advance", "1", "admit", "--on", "2023-12-31"], "liegt vor dem Beginn der aktuellen Stufe"),
     (["advance", "1", "admit", "--on", "morgen"], "ungültiges Datum"),
     (["history", "7"], "keine Einrichtung mit der Nummer 7"),
-    (["eligible", "--on", "31.12.2025"], "ungültiges Datum"),
+    (["eligible", "--on", "31.12.25"], "ungültiges Datum"),
     (["centre", "add", "--nmae", "K"], "unbekannte Option --nmae; meinten Sie"),
     (["centre", "delete", "1"], "unbekannter Befehl 'delete'"),
     (["advance", "1"], "Angabe fehlt: TRIGGER"),
@@ -268,8 +268,8 @@ def test_import_reports_every_bad_row_and_imports_none(ready: Run, tmp_path: Pat
     assert result.code == 2
     for line in (
         "nichts importiert, 4 Fehler",
-        "Zeile 3: email",
-        "Zeile 4: stage",
+        "Zeile 3, Feld „email“: ungültige E-Mail-Adresse 'kaputt'",
+        "Zeile 4, Feld „stage“: unbekannte Stufe 'vertiefung'",
         "Zeile 5: 'Kita Eins' doppelt (wie Zeile 2)",
         "Zeile 6: 2 statt 6 Spalten",
     ):

@@ -148,14 +148,16 @@ def test_an_uploaded_file_with_a_bad_row_imports_nothing(
     with pytest.raises(RowsRefused) as refused:
         service.registry.import_centre_file("liste.csv", CSV.encode())
     assert refused.value.problems == [
-        RowProblem(3, "email", "ungültige E-Mail-Adresse 'kaputt'"),
+        RowProblem(3, "email", "ungültige E-Mail-Adresse 'kaputt'"),  # the file's column
     ]
     assert str(refused.value) == (
-        "liste.csv: nichts importiert, 1 Fehler: Zeile 3: email: ungültige E-Mail-Adresse 'kaputt'"
+        "liste.csv: nichts importiert, 1 Fehler: "
+        "Zeile 3, Feld „email“: ungültige E-Mail-Adresse 'kaputt'"
     )
     assert dump(database_url) == before
-    with pytest.raises(InvalidInput, match=r"liste\.csv: keine UTF-8-Datei"):
-        service.registry.import_centre_file("liste.csv", "Kita Größe".encode("cp1252"))
+    mac = "name;district;email\nKita Löwe;Gera;a@example.org\n".encode("mac_roman")
+    with pytest.raises(InvalidInput, match=r"liste\.csv: Zeile 2: Zeichenkodierung nicht sicher"):
+        service.registry.import_centre_file("liste.csv", mac)
     fixed = CSV.replace("kaputt", "zwei@example.org")
     ids = service.registry.import_centre_file("liste.csv", b"\xef\xbb\xbf" + fixed.encode())
     assert len(ids) == 3

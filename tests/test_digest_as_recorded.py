@@ -69,7 +69,7 @@ def test_the_cli_writes_the_digest_as_recorded_on_a_day(ready: Run, tmp_path: Pa
     refused = ready("digest", "2025", "--send", "--as-recorded-on", "2026-01-15")
     assert refused.code == 2
     assert "--as-recorded-on: nicht zusammen mit --send" in refused.err
-    wrong = ready("digest", "2025", "--as-recorded-on", "15.01.2026")
+    wrong = ready("digest", "2025", "--as-recorded-on", "15.01.26")
     assert (wrong.code, wrong.err.startswith("Fehler: --as-recorded-on: ungültiges Datum")) == (
         2,
         True,

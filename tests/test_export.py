@@ -8,7 +8,8 @@ from decimal import Decimal
 
 from openpyxl import load_workbook
 
-from thekiz_flow.web.export import Export, csv_bytes, download, german_field, xlsx_bytes
+from thekiz_flow.core.csvtext import field as german_field
+from thekiz_flow.web.export import Export, csv_bytes, download, xlsx_bytes
 
 TABLE = Export(
     "liste",

@@ -261,22 +261,22 @@ def import_file(tmp_path: Path, *lines: str) -> Path:
     [
         (
             "Kita A,Jena,a@example.org,pausiert,2026-01-05,",
-            "Zeile 3: resume_stage: fehlt; eine Einrichtung in der Stufe Pausiert braucht die "
-            "Stufe, in der sie fortgesetzt wird (basisbegleitung, vertiefungsbegleitung, "
-            "konsultationseinrichtung)",
+            "Zeile 3, Feld „resume_stage“: fehlt; eine Einrichtung in der Stufe Pausiert "
+            "braucht die Stufe, in der sie fortgesetzt wird (basisbegleitung, "
+            "vertiefungsbegleitung, konsultationseinrichtung)",
         ),
         (
             "Kita A,Jena,a@example.org,pausiert,2026-01-05,basis",
-            "Zeile 3: resume_stage: keine Stufe zum Fortsetzen 'basis' (möglich: "
+            "Zeile 3, Feld „resume_stage“: keine Stufe zum Fortsetzen 'basis' (möglich: "
             "basisbegleitung, vertiefungsbegleitung, konsultationseinrichtung)",
         ),
         (
             "Kita A,Jena,a@example.org,pausiert,2026-01-05,ausgeschieden",
-            "Zeile 3: resume_stage: keine Stufe zum Fortsetzen 'ausgeschieden'",
+            "Zeile 3, Feld „resume_stage“: keine Stufe zum Fortsetzen 'ausgeschieden'",
         ),
         (
             "Kita A,Jena,a@example.org,basisbegleitung,2026-01-05,vertiefungsbegleitung",
-            "Zeile 3: resume_stage: nur in der Stufe Pausiert",
+            "Zeile 3, Feld „resume_stage“: nur in der Stufe Pausiert",
         ),
     ],
 )
@@ -354,7 +354,7 @@ def test_cli_imports_a_paused_centre_that_resumes(ready: Run, tmp_path: Path) ->
     path = import_file(tmp_path, "Kita C,Gera,c@example.org,pausiert,2024-05-06,")
     refused = ready("centre", "import", str(path))
     assert refused.code == 2
-    assert "Zeile 2: resume_stage: fehlt" in refused.err
+    assert "Zeile 2, Feld „resume_stage“: fehlt" in refused.err
     path = import_file(tmp_path, "Kita C,Gera,c@example.org,pausiert,2024-05-06,basisbegleitung")
     assert ready("centre", "import", str(path)).out == "1 Einrichtungen importiert (Nr. 3–3).\n"
     assert ready("centre", "assign", "3", "--coach", "1").code == 0

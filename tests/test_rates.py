@@ -108,7 +108,7 @@ def test_a_held_session_s_rate_is_corrected(service: Service, clock: FrozenClock
 
 def test_the_cli_edits_a_rate_from_a_day(ready: Run, database_url: str) -> None:
     before = dump(database_url)
-    wrong = ready("coach", "edit", "1", "--rate", "70", "--from", "01.08.2030")
+    wrong = ready("coach", "edit", "1", "--rate", "70", "--from", "01.08.30")
     assert (wrong.code, wrong.out) == (2, "")
     assert wrong.err.startswith("Fehler: --from: ungültiges Datum")
     alone = ready("coach", "edit", "1", "--from", "2030-08-01")

@@ -350,7 +350,7 @@ def test_the_command_line_hands_over(ready: Run) -> None:
     unknown = ready("centre", "edit", "1", "--coach", "99")
     assert (unknown.code, unknown.err) == (
         2,
-        "Fehler: --coach: keine Prozessbegleitung '99' (Nummer oder E-Mail)\n",
+        "Fehler: --coach: keine Prozessbegleitung '99' (Nummer, E-Mail oder Name)\n",
     )
 
 

@@ -158,7 +158,7 @@ def test_refusals(service: Service, clock: FrozenClock) -> None:
     [
         ("kind", "fachkraf", "kind: unbekannte Fortbildungsart 'fachkraf'; meinten Sie"),
         ("title", " ", "title: darf nicht leer sein"),
-        ("date", "01.09.2026", "date: ungültiges Datum '01.09.2026'"),
+        ("date", "01.09.26", "date: ungültiges Datum '01.09.26'"),
         ("place", "", "place: darf nicht leer sein"),
         ("capacity", "0", "capacity: ganze Zahl von 1 bis 1000, nicht '0'"),
         ("capacity", "1001", "capacity: ganze Zahl von 1 bis 1000"),
@@ -208,7 +208,7 @@ def test_import_is_all_or_nothing_with_line_numbers(service: Service, tmp_path: 
         f"{bad}: nichts importiert, 4 Fehler: "
         "Zeile 3: 'Auftakt Team' doppelt (wie Zeile 2); "
         "Zeile 4: 'Reflexion I' (reflexion) am 10.09.2026 gibt es schon; "
-        "Zeile 5: date: ungültiges Datum '2026-13-01' (Format JJJJ-MM-TT); "
+        "Zeile 5, Feld „date“: ungültiges Datum '2026-13-01': diesen Tag gibt es nicht; "
         "Zeile 6: 2 statt 5 Spalten"
     )
     assert len(service.trainings.find()) == 1

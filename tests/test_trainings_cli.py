@@ -72,7 +72,7 @@ EXIT_2 = [
         "Kita Regenbogen (Weimarer Land) ist zur Fortbildung 1 nicht angemeldet",
     ),
     (["training", "cancel", "1", "1"], "Angabe fehlt: --reason"),
-    (["training", "import", "bad.csv"], "Zeile 2: capacity: ganze Zahl"),
+    (["training", "import", "bad.csv"], "Zeile 2, Feld „capacity“: ganze Zahl"),
     (["training", "show", "x"], "TRAINING: ungültige Nummer 'x'"),
 ]
 

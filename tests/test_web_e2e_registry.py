@@ -123,7 +123,7 @@ def test_an_import_with_a_bad_row_imports_nothing(page: Page, site: Site, tmp_pa
     page.get_by_role("button", name="Importieren").click()
     alert = page.get_by_role("alert")
     expect(alert).to_contain_text("neue.csv: nichts importiert, 1 Fehler")
-    expect(alert).to_contain_text("Zeile 3, Spalte „email“ (E-Mail): ungültige E-Mail-Adresse")
+    expect(alert).to_contain_text("Zeile 3, Feld „email“: ungültige E-Mail-Adresse")
     assert site.service.registry.find_centres(CentreSearch()).total == before
     bad.write_text(bad.read_text("utf-8").replace("fuchs-at-example", "fuchs@example.org"), "utf-8")
     page.get_by_label("CSV-Datei").set_input_files(bad)

@@ -127,7 +127,7 @@ def test_the_catalogue_exports_what_it_shows(web: TestClient, service: Service) 
 @pytest.mark.parametrize(
     ("params", "field", "message"),
     [
-        ({"first": "1.9.2026"}, "first", "ungültiges Datum &#39;1.9.2026&#39;"),
+        ({"first": "1.9.26"}, "first", "ungültiges Datum &#39;1.9.26&#39;"),
         ({"first": "2026-09-02", "last": "2026-09-01"}, "last", "liegt vor dem ersten Tag"),
         ({"free": "viele"}, "free", "unbekannte Auswahl"),
         ({"cancelled": "egal", "text": "Reflex"}, "cancelled", "unbekannte Auswahl"),

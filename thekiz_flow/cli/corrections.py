@@ -13,10 +13,10 @@ from thekiz_flow.core.corrections import fields_text
 
 @session.command("correct")
 @click.argument("activity_id", metavar="ACTIVITY", type=Id("activity"))
-@click.option("--date", "day", help="Richtiger Tag (JJJJ-MM-TT).")
-@click.option("--hours", help="Richtige Stunden, z. B. 3 oder 2,5.")
+@click.option("--date", "day", help="Richtiger Tag (TT.MM.JJJJ oder JJJJ-MM-TT).")
+@click.option("--hours", help="Richtige Stunden, z. B. „3“ oder „2,5“.")
 @click.option("--note", help='Richtige Notiz ("" entfernt sie).')
-@click.option("--rate", help="Richtiges Honorar in EUR je Stunde, z. B. 65 oder 62,50.")
+@click.option("--rate", help="Richtiges Honorar in EUR je Stunde, z. B. „65“ oder „62,50 €“.")
 @click.option("--reason", required=True, help="Grund der Korrektur.")
 @pass_app
 def session_correct(

@@ -27,7 +27,10 @@ from thekiz_flow.service.digest_changes import SentChanges
     "--as-recorded-on",
     "as_recorded_on",
     metavar="DATUM",
-    help="Wie am Ende dieses Tages erfasst (JJJJ-MM-TT); später Korrigiertes zählt nicht.",
+    help=(
+        "Wie am Ende dieses Tages erfasst (TT.MM.JJJJ oder JJJJ-MM-TT); "
+        "später Korrigiertes zählt nicht."
+    ),
 )
 @click.option(
     "--changes-since-sent",

@@ -11,7 +11,9 @@ from thekiz_flow.service.feeds import feed_path
 
 
 @coach.command("feed")
-@click.option("--coach", "coach_ref", required=True, help="Prozessbegleitung (Nummer oder E-Mail).")
+@click.option(
+    "--coach", "coach_ref", required=True, help="Prozessbegleitung (Nummer, E-Mail oder Name)."
+)
 @click.option("--revoke", is_flag=True, help="Den Link widerrufen, statt einen neuen anzulegen.")
 @pass_app
 def coach_feed(app: App, coach_ref: str, revoke: bool) -> None:

@@ -23,7 +23,7 @@ from thekiz_flow.workflow.graph import mermaid
 @click.argument("centre_ids", nargs=-1, metavar="[NUMMER]...", type=Id("centre"))
 @click.argument("trigger")
 @click.option("--all-in-stage", "in_stage", help="Alle Einrichtungen dieser Stufe (statt Nummern).")
-@click.option("--on", "on", help="Wirksam ab (JJJJ-MM-TT), Voreinstellung heute.")
+@click.option("--on", "on", help="Wirksam ab (TT.MM.JJJJ oder JJJJ-MM-TT), Voreinstellung heute.")
 @click.option("--reason", help="Begründung (Pflicht mit --force); bleibt intern.")
 @click.option(
     "--centre-note",
@@ -118,7 +118,7 @@ def _missing(trigger: str) -> click.MissingParameter:
 
 
 @cli.command()
-@click.option("--on", "on", help="Stichtag (JJJJ-MM-TT), Voreinstellung heute.")
+@click.option("--on", "on", help="Stichtag (TT.MM.JJJJ oder JJJJ-MM-TT), Voreinstellung heute.")
 @click.option("--json", "as_json", is_flag=True, help="Ausgabe als JSON.")
 @pass_app
 def eligible(app: App, on: str | None, as_json: bool) -> None:

@@ -50,7 +50,9 @@ ACTIVITY_HEADERS = ["Nr.", "Einr.", "Art", "Datum", "Status", "Std.", "PB", "Not
 
 @cli.command("plan")
 @click.option("--centre", "centre_id", type=Id("centre"), help="Nur diese Einrichtung.")
-@click.option("--on", "on", help="Planen wie am (JJJJ-MM-TT), Voreinstellung heute.")
+@click.option(
+    "--on", "on", help="Planen wie am (TT.MM.JJJJ oder JJJJ-MM-TT), Voreinstellung heute."
+)
 @pass_app
 def plan_command(app: App, centre_id: int | None, on: str | None) -> None:
     """Termine planen (wiederholbar: ändert nur, was nicht mehr stimmt)."""
@@ -66,8 +68,8 @@ def plan_command(app: App, centre_id: int | None, on: str | None) -> None:
 @click.option("--coach", "coach_id", type=Id("coach"), help="Nur diese Prozessbegleitung (Nummer).")
 @click.option("--kind", help="coaching, training oder site_visit.")
 @click.option("--status", help="planned, held, cancelled oder waiting.")
-@click.option("--from", "first", help="Ab (JJJJ-MM-TT).")
-@click.option("--to", "last", help="Bis (JJJJ-MM-TT).")
+@click.option("--from", "first", help="Ab (TT.MM.JJJJ oder JJJJ-MM-TT).")
+@click.option("--to", "last", help="Bis (TT.MM.JJJJ oder JJJJ-MM-TT).")
 @click.option("--json", "as_json", is_flag=True, help="Ausgabe als JSON.")
 @pass_app
 def activities(
@@ -107,8 +109,8 @@ def session() -> None:
 
 @session.command("done")
 @click.argument("ref", metavar="ID_OR_CENTRE")
-@click.option("--date", "day", required=True, help="Tag des Termins (JJJJ-MM-TT).")
-@click.option("--hours", required=True, help="Stunden, z. B. 3 oder 2,5.")
+@click.option("--date", "day", required=True, help="Tag des Termins (TT.MM.JJJJ oder JJJJ-MM-TT).")
+@click.option("--hours", required=True, help="Stunden, z. B. „3“ oder „2,5“.")
 @click.option("--note", help="Notiz.")
 @pass_app
 def session_done(app: App, ref: str, day: str, hours: str, note: str | None) -> None:
@@ -122,7 +124,7 @@ def session_done(app: App, ref: str, day: str, hours: str, note: str | None) -> 
 
 @session.command("move")
 @click.argument("activity_id", metavar="ACTIVITY", type=Id("activity"))
-@click.option("--date", "day", required=True, help="Neuer Tag (JJJJ-MM-TT).")
+@click.option("--date", "day", required=True, help="Neuer Tag (TT.MM.JJJJ oder JJJJ-MM-TT).")
 @click.option("--reason", help="Grund der Verschiebung.")
 @pass_app
 def session_move(app: App, activity_id: int, day: str, reason: str | None) -> None:
@@ -143,7 +145,7 @@ def session_cancel(app: App, activity_id: int, reason: str) -> None:
 
 @session.command("request")
 @click.argument("centre_id", metavar="CENTRE", type=Id("centre"))
-@click.option("--date", "day", required=True, help="Gewünschter Tag (JJJJ-MM-TT).")
+@click.option("--date", "day", required=True, help="Gewünschter Tag (TT.MM.JJJJ oder JJJJ-MM-TT).")
 @click.option("--hours", help="Geplante Stunden (Voreinstellung der Stufe).")
 @pass_app
 def session_request(app: App, centre_id: int, day: str, hours: str | None) -> None:
@@ -159,7 +161,7 @@ def visit() -> None:
 
 @visit.command("done")
 @click.argument("centre_id", metavar="CENTRE", type=Id("centre"))
-@click.option("--date", "day", required=True, help="Tag des Besuchs (JJJJ-MM-TT).")
+@click.option("--date", "day", required=True, help="Tag des Besuchs (TT.MM.JJJJ oder JJJJ-MM-TT).")
 @click.option("--note", help="Notiz.")
 @pass_app
 def visit_done(app: App, centre_id: int, day: str, note: str | None) -> None:
@@ -183,8 +185,12 @@ def centre_weekday(app: App, centre_id: int, weekday: str) -> None:
 
 @centre.command("closure")
 @click.argument("centre_id", metavar="ID", type=Id("centre"))
-@click.option("--from", "first", required=True, help="Erster Schließtag (JJJJ-MM-TT).")
-@click.option("--to", "last", required=True, help="Letzter Schließtag (JJJJ-MM-TT).")
+@click.option(
+    "--from", "first", required=True, help="Erster Schließtag (TT.MM.JJJJ oder JJJJ-MM-TT)."
+)
+@click.option(
+    "--to", "last", required=True, help="Letzter Schließtag (TT.MM.JJJJ oder JJJJ-MM-TT)."
+)
 @click.option("--note", help="Anlass.")
 @pass_app
 def centre_closure(app: App, centre_id: int, first: str, last: str, note: str | None) -> None:

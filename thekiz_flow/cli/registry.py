@@ -38,7 +38,7 @@ def coach() -> None:
 @coach.command("add")
 @click.option("--name", required=True, help="Vor- und Nachname.")
 @click.option("--email", required=True, help="E-Mail-Adresse.")
-@click.option("--rate", required=True, help="Honorar in EUR je Stunde, z. B. 65 oder 62,50.")
+@click.option("--rate", required=True, help="Honorar in EUR je Stunde, z. B. „65“ oder „62,50 €“.")
 @pass_app
 def coach_add(app: App, name: str, email: str, rate: str) -> None:
     """Prozessbegleitung anlegen; gibt ihre Nummer aus."""
@@ -54,7 +54,10 @@ def coach_add(app: App, name: str, email: str, rate: str) -> None:
     "--from",
     "valid_from",
     metavar="DATUM",
-    help="Das neue Honorar gilt für Termine ab diesem Tag (JJJJ-MM-TT; sonst ab heute).",
+    help=(
+        "Das neue Honorar gilt für Termine ab diesem Tag "
+        "(TT.MM.JJJJ oder JJJJ-MM-TT; sonst ab heute)."
+    ),
 )
 @click.option("--reason", help="Grund der Änderung (steht im Protokoll).")
 @pass_app
@@ -129,8 +132,8 @@ def centre() -> None:
 @click.option("--district", required=True, help="Landkreis oder kreisfreie Stadt.")
 @click.option("--email", required=True, help="E-Mail der Leitung oder Koordination.")
 @click.option("--carrier", help="Träger.")
-@click.option("--coach", "coach_ref", help="Prozessbegleitung (Nummer oder E-Mail).")
-@click.option("--on", "on", help="Datum der Aufnahme als Interessent (JJJJ-MM-TT).")
+@click.option("--coach", "coach_ref", help="Prozessbegleitung (Nummer, E-Mail oder Name).")
+@click.option("--on", "on", help="Datum der Aufnahme als Interessent (TT.MM.JJJJ oder JJJJ-MM-TT).")
 @pass_app
 def centre_add(
     app: App,
@@ -150,7 +153,15 @@ def centre_add(
 @click.argument("file", type=click.Path(path_type=Path, dir_okay=False))
 @pass_app
 def centre_import(app: App, file: Path) -> None:
-    """Einrichtungen aus einer CSV-Datei anlegen: alle oder keine."""
+    """Einrichtungen aus einer CSV-Datei anlegen: alle oder keine.
+
+    Die Datei, wie Excel sie speichert: UTF-8 (mit oder ohne BOM) oder Windows-1252,
+    Semikolon oder Komma als Trenner, in der ersten Zeile die Spalten, deutsch oder
+    englisch: Name (name), Kreis (district), E-Mail (email); wahlweise Träger (carrier),
+    Prozessbegleitung (coach: Nummer, E-Mail oder eindeutiger Name), Stufe (stage),
+    seit (stage_since: TT.MM.JJJJ oder JJJJ-MM-TT), fortgesetzt in (resume_stage).
+    Jeder Fehler wird mit Zeile und Feld genannt; dann wird nichts importiert.
+    """
     ids = app.service.registry.import_centres(file)
     click.echo(
         f"{len(ids)} Einrichtungen importiert (Nr. {ids[0]}–{ids[-1]})."
@@ -198,7 +209,7 @@ def centre_list(app: App, stage: str | None, district: str | None, as_json: bool
     "--coach",
     "coach_ref",
     required=True,
-    help='Prozessbegleitung (Nummer oder E-Mail; "keine" nimmt sie weg).',
+    help='Prozessbegleitung (Nummer, E-Mail oder Name; "keine" nimmt sie weg).',
 )
 @pass_app
 def centre_assign(app: App, centre_id: int, coach_ref: str) -> None:
@@ -214,7 +225,9 @@ def centre_assign(app: App, centre_id: int, coach_ref: str) -> None:
 @click.option("--email", help="Neue E-Mail der Leitung oder Koordination.")
 @click.option("--carrier", help='Neuer Träger ("" entfernt ihn).')
 @click.option("--weekday", help="Bevorzugter Wochentag: mo, di, mi, do, fr oder keiner.")
-@click.option("--coach", "coach_ref", help='Neue Prozessbegleitung (Nummer oder E-Mail; "keine").')
+@click.option(
+    "--coach", "coach_ref", help='Neue Prozessbegleitung (Nummer, E-Mail oder Name; "keine").'
+)
 @pass_app
 def centre_edit(
     app: App,

@@ -118,8 +118,8 @@ def german_seconds(seconds: float) -> str:
 
 
 @cli.command()
-@click.option("--from", "first", required=True, help="Erster Tag (JJJJ-MM-TT).")
-@click.option("--to", "last", required=True, help="Letzter Tag (JJJJ-MM-TT).")
+@click.option("--from", "first", required=True, help="Erster Tag (TT.MM.JJJJ oder JJJJ-MM-TT).")
+@click.option("--to", "last", required=True, help="Letzter Tag (TT.MM.JJJJ oder JJJJ-MM-TT).")
 @click.option(
     "--copy",
     "copy",

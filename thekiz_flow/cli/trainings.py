@@ -24,7 +24,7 @@ def training_group() -> None:
 @training_group.command("add")
 @click.option("--kind", required=True, help="Art, z. B. fachkraft, reflexion, auftakt.")
 @click.option("--title", required=True, help="Titel des Angebots.")
-@click.option("--date", "day", required=True, help="Datum (JJJJ-MM-TT).")
+@click.option("--date", "day", required=True, help="Datum (TT.MM.JJJJ oder JJJJ-MM-TT).")
 @click.option("--place", required=True, help="Ort.")
 @click.option("--capacity", required=True, help="Plätze (1 bis 1000).")
 @pass_app
@@ -48,7 +48,7 @@ def _training_json(training: Training, enrolled: int, waiting: int) -> dict[str,
 
 @training_group.command("list")
 @click.option("--kind", help="Nur diese Art.")
-@click.option("--from", "first", help="Erst ab diesem Datum (JJJJ-MM-TT).")
+@click.option("--from", "first", help="Erst ab diesem Datum (TT.MM.JJJJ oder JJJJ-MM-TT).")
 @click.option("--json", "as_json", is_flag=True, help="Ausgabe als JSON.")
 @pass_app
 def training_list(app: App, kind: str | None, first: str | None, as_json: bool) -> None:
@@ -79,7 +79,12 @@ def training_list(app: App, kind: str | None, first: str | None, as_json: bool) 
 @click.argument("file", type=click.Path(path_type=Path, dir_okay=False))
 @pass_app
 def training_import(app: App, file: Path) -> None:
-    """Angebote aus einer CSV-Datei (kind,title,date,place,capacity): alle oder keine."""
+    """Angebote aus einer CSV-Datei anlegen: alle oder keine.
+
+    Die Datei wie bei "centre import" (UTF-8 oder Windows-1252, Semikolon oder Komma),
+    mit den Spalten Art (kind: Name oder Kennung), Titel (title), Datum (date:
+    TT.MM.JJJJ oder JJJJ-MM-TT), Ort (place), Plätze (capacity).
+    """
     ids = app.service.trainings.import_trainings(file)
     click.echo(
         f"{len(ids)} Fortbildungen importiert (Nr. {ids[0]}–{ids[-1]})."
@@ -104,7 +109,9 @@ def training_enrol(app: App, training: int, centre: int) -> None:
 @training_group.command("attended")
 @click.argument("training", type=Id("training"))
 @click.argument("centre", type=Id("centre"))
-@click.option("--on", "on", help="Tag der Teilnahme (JJJJ-MM-TT), Voreinstellung heute.")
+@click.option(
+    "--on", "on", help="Tag der Teilnahme (TT.MM.JJJJ oder JJJJ-MM-TT), Voreinstellung heute."
+)
 @pass_app
 def training_attended(app: App, training: int, centre: int, on: str | None) -> None:
     """Vermerken, dass eine angemeldete Einrichtung teilgenommen hat."""

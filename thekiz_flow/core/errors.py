@@ -74,11 +74,17 @@ class RowProblem:
     """What is wrong in one line of an import file, and in which column (None: the row)."""
 
     line: int
-    field: Field | None
+    field: str | None  # the column, as the file names it (or by its German name)
     message: str  # worded with the column names
 
     def described(self) -> str:
-        return self.message if self.field is None else f"{self.field}: {self.message}"
+        """``Zeile 4, Feld „Kreis“: unbekannter Kreis 'Erfurd'``."""
+        where = (
+            f"Zeile {self.line}"
+            if self.field is None
+            else f"Zeile {self.line}, Feld „{self.field}“"
+        )
+        return f"{where}: {self.message}"
 
 
 class RowsRefused(InvalidInput):
@@ -86,7 +92,7 @@ class RowsRefused(InvalidInput):
 
     def __init__(self, source: str, problems: list[RowProblem]) -> None:
         self.problems = sorted(problems, key=lambda p: (p.line, p.described()))
-        listed = "; ".join(f"Zeile {p.line}: {p.described()}" for p in self.problems)
+        listed = "; ".join(p.described() for p in self.problems)
         super().__init__(
             None, f"{source}: nichts importiert, {len(self.problems)} Fehler: {listed}"
         )

@@ -14,7 +14,12 @@ from thekiz_flow.core.errors import Field, InvalidInput
 
 EMAIL = re.compile(r"^[^@\s<>,;\"]+@[^@\s<>,;\"]+$")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
-_DECIMAL = re.compile(r"-?[0-9]+(?:[.,][0-9]+)?")  # a sign only to say "more than 0"
+_DIGITS = re.compile(r"[0-9](?:[0-9.,]*[0-9])?")  # a number's digits and separators
+_GROUP_START = re.compile(r"[1-9][0-9]{0,2}")  # what may stand before a thousands separator
+_GERMAN_DAY = re.compile(r"(?P<day>[0-9]{1,2})\.(?P<month>[0-9]{1,2})\.(?P<year>[0-9]{4})")
+_ISO_DAY = re.compile(r"(?P<year>[0-9]{4})-(?P<month>[0-9]{2})-(?P<day>[0-9]{2})")
+#: The formats of a day, as messages and help texts name them.
+DAY_FORMATS = "TT.MM.JJJJ oder JJJJ-MM-TT"
 WEEKDAYS = {"mo": 0, "di": 1, "mi": 2, "do": 3, "fr": 4}  # a centre's preferred session day
 NO_WEEKDAY = "keiner"
 S = TypeVar("S", bound=str)  # a string, or a member of a StrEnum
@@ -62,27 +67,94 @@ def email(field: Field, value: str | None) -> str:
 
 
 def amount(field: Field, value: str, *, maximum: Decimal, unit: str = "") -> Decimal:
-    """Hours or money as people type them: ``3``, ``2,5`` or ``2.5`` (ASCII digits, one
-    decimal comma or point, at most two decimals), more than 0; ``unit`` may follow (``€``).
-    Nothing else Python reads as a number: no ``1e1``, ``٣``, ``inf``, ``1_0``."""
-    text = value.strip()
-    if unit:
-        text = text.removesuffix(unit).rstrip()
-    if not _DECIMAL.fullmatch(text):
-        raise InvalidInput(field, f"keine Zahl: {value!r} (z. B. 3 oder 2,5)")
-    number = Decimal(text.replace(",", "."))
-    if number <= 0 or number > maximum:
-        raise InvalidInput(field, f"muss größer als 0 und höchstens {maximum} sein, nicht {value}")
-    if number != number.quantize(Decimal("0.01")):
-        raise InvalidInput(field, f"höchstens zwei Nachkommastellen, nicht {value}")
-    return number
+    """Hours or money as people type them (:func:`number`), more than 0 and at most
+    ``maximum``, with at most two decimals; ``unit`` (``€``) may stand before or after it.
+    The range is the safety net of the German-first reading: ``62.500`` € is 62500 €, refused."""
+    found = number(field, value, unit=unit)
+    typed = value.strip()
+    if found <= 0 or found > maximum:
+        limit = format(maximum, "f").replace(".", ",")
+        thousands = re.fullmatch(r"[^,]*[0-9]\.[0-9]{3}[^,]*", typed)  # 62.500: German first
+        shown = f"{typed} (gelesen als {found})" if thousands else typed
+        raise InvalidInput(field, f"muss größer als 0 und höchstens {limit} sein, nicht {shown}")
+    if found != found.quantize(Decimal("0.01")):
+        hint = " (Tausender bitte mit Punkt: 1.234)" if re.search(r",[0-9]{3}$", typed) else ""
+        raise InvalidInput(field, f"höchstens zwei Nachkommastellen, nicht {typed}{hint}")
+    return found
+
+
+def number(field: Field, value: str, *, unit: str = "") -> Decimal:
+    """A number as the office writes it, read German first (README, "Dates and amounts"):
+
+    - a comma is the decimal mark: ``62,5``, ``62,50``, ``1,234`` (one point two three four);
+    - a point before groups of exactly three digits is the thousands separator: ``1.234``
+      (1234), ``1.234.567``, ``1.234,50``;
+    - English only where the German reading is impossible: a point before one, two or more
+      than three digits is the decimal mark (``62.50``, ``2.5``); with both marks the last
+      is the decimal mark (``1,234.50``); several commas group thousands (``1,234,567``);
+    - anything else is refused: ``1.23,45``, ``1,2,3``, ``1e3``, ``٣``, ``inf``, ``1_0``;
+    - ``unit`` may precede or follow, with or without a space (``62,50 €``, ``€ 62,50``);
+      for ``€`` also ``EUR``. A leading ``-`` is read (a range check then says "more than 0").
+
+    :func:`thekiz_flow.core.german.number` and ``euro`` write what this reads back."""
+    text = _without_unit(value.strip(), unit)
+    sign, text = ("-", text[1:]) if text.startswith("-") else ("", text)
+    if not _DIGITS.fullmatch(text):
+        raise InvalidInput(field, f"keine Zahl: {value!r} (z. B. „2,5“ oder „1.234,50“)")
+    marks = [c for c in text if c in ".,"]
+    if not marks:
+        return Decimal(sign + text)
+    last = marks[-1]
+    whole, _, fraction = text.rpartition(last)
+    if len(set(marks)) == 2:  # 1.234,50 or 1,234.50: the last mark is the decimal mark
+        separator = "," if last == "." else "."
+    elif last == "," and len(marks) == 1:  # 62,50 and 1,234: the German decimal comma
+        return Decimal(f"{sign}{whole}.{fraction}")
+    elif _grouped(text, last):  # 1.234 and 1.234.567 (German), 1,234,567 (English)
+        whole, fraction, separator = text, "", last
+    elif last == "." and len(marks) == 1:  # 62.50, 2.5, 0.125: a decimal point
+        return Decimal(f"{sign}{whole}.{fraction}")
+    else:
+        separator = ""
+    if not separator or not _grouped(whole, separator):
+        raise InvalidInput(
+            field, f"keine Zahl: {value!r} (Tausender in Dreiergruppen, z. B. 1.234,50)"
+        )
+    digits = whole.replace(separator, "")
+    return Decimal(f"{sign}{digits}.{fraction}" if fraction else sign + digits)
+
+
+def _grouped(whole: str, separator: str) -> bool:
+    """``1.234`` or ``12,345,678``: one to three digits (not 0), then groups of three."""
+    head, *groups = whole.split(separator)
+    return (
+        bool(groups)
+        and bool(_GROUP_START.fullmatch(head))
+        and all(len(g) == 3 and g.isdigit() for g in groups)
+    )
+
+
+def _without_unit(text: str, unit: str) -> str:
+    for sign in (unit, "EUR") if unit == "€" else (unit,) if unit else ():
+        if text.upper().endswith(sign.upper()):
+            return text[: -len(sign)].strip()
+        if text.upper().startswith(sign.upper()):
+            return text[len(sign) :].strip()
+    return text
 
 
 def day(field: Field, value: str) -> date:
+    """A day as ``TT.MM.JJJJ`` (also ``T.M.JJJJ``: German Excel, the office) or ``JJJJ-MM-TT``
+    (ISO: the browser's date fields, scripts), with a year of four digits. Nothing else: no
+    ``15.03.25`` (which century?), no ``03/15/2025``, no ISO week dates."""
+    text = value.strip()
+    found = _GERMAN_DAY.fullmatch(text) or _ISO_DAY.fullmatch(text)
+    if found is None:
+        raise InvalidInput(field, f"ungültiges Datum {value!r} (Format {DAY_FORMATS})")
     try:
-        return date.fromisoformat(value.strip())
+        return date(int(found["year"]), int(found["month"]), int(found["day"]))
     except ValueError:
-        raise InvalidInput(field, f"ungültiges Datum {value!r} (Format JJJJ-MM-TT)") from None
+        raise InvalidInput(field, f"ungültiges Datum {value!r}: diesen Tag gibt es nicht") from None
 
 
 def identifier(field: Field, value: str) -> int:

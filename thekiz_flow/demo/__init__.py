@@ -26,9 +26,7 @@ from rich.console import Console
 from thekiz_flow.core import german
 from thekiz_flow.core.clock import Clock, FrozenClock
 from thekiz_flow.demo.data import (
-    CENTRE_COLUMNS,
     COACHES,
-    TRAINING_COLUMNS,
     centre_rows,
     training_rows,
     write_csv,
@@ -38,6 +36,7 @@ from thekiz_flow.demo.people import People
 from thekiz_flow.demo.report import centres_table, mail_table, sessions_table
 from thekiz_flow.demo.sink import MailSink
 from thekiz_flow.service import Service
+from thekiz_flow.service.csvfiles import CENTRE_COLUMNS, TRAINING_COLUMNS
 from thekiz_flow.service.simulation import SIMULATED_HOUR, simulate_days
 from thekiz_flow.store.engine import make_engine
 from thekiz_flow.store.migrate import upgrade
@@ -80,10 +79,12 @@ def populate(service: Service, rng: random.Random, until: date) -> int:
         service.registry.add_coach(name, email, rate)
     trainings = DEMO_DIR / "trainings.csv"
     years = range(START.year, until.year + 1)
-    write_csv(trainings, TRAINING_COLUMNS, training_rows(years, rng))
+    workflow = service.workflow
+    names = {**workflow.training_kinds, **{s.id: s.name for s in workflow.stages.values()}}
+    write_csv(trainings, TRAINING_COLUMNS, training_rows(years, rng), names)
     service.trainings.import_trainings(trainings)
     centres = DEMO_DIR / "centres.csv"
-    write_csv(centres, CENTRE_COLUMNS, centre_rows(service.workflow.districts, rng))
+    write_csv(centres, CENTRE_COLUMNS, centre_rows(workflow.districts, rng), names)
     return len(service.registry.import_centres(centres))
 
 

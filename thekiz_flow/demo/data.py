@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-import csv
 import random
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import date, timedelta
 from pathlib import Path
+
+from thekiz_flow.core import csvtext
+from thekiz_flow.core.csvtext import Cell
 
 # Invented people: (name, e-mail, hourly rate in EUR).
 COACHES: tuple[tuple[str, str, str], ...] = (
@@ -68,7 +70,6 @@ START_STATE: tuple[tuple[str, float, date, date], ...] = (
     ("vertiefungsbegleitung", 0.28, date(2024, 1, 8), date(2024, 12, 2)),
     ("konsultationseinrichtung", 0.18, date(2023, 3, 6), date(2024, 10, 7)),
 )
-CENTRE_COLUMNS = ["name", "district", "email", "carrier", "coach", "stage", "stage_since"]
 
 
 def _start_state(rng: random.Random) -> tuple[str, str]:
@@ -113,7 +114,6 @@ TRAININGS: tuple[tuple[str, str, int, int], ...] = (
     ("fachtag", "Fachtag ThEKiZ", 1, 80),
 )
 PLACES = ("Erfurt", "Jena", "Gera", "Weimar", "Gotha", "Suhl", "Nordhausen")
-TRAINING_COLUMNS = ["kind", "title", "date", "place", "capacity"]
 
 
 def training_rows(years: Sequence[int], rng: random.Random) -> list[dict[str, str]]:
@@ -138,8 +138,25 @@ def training_rows(years: Sequence[int], rng: random.Random) -> list[dict[str, st
     return rows
 
 
-def write_csv(path: Path, columns: list[str], rows: list[dict[str, str]]) -> None:
-    with path.open("w", encoding="utf-8", newline="") as handle:
-        writer = csv.DictWriter(handle, fieldnames=columns)
-        writer.writeheader()
-        writer.writerows(rows)
+def write_csv(
+    path: Path,
+    columns: Mapping[str, Sequence[str]],
+    rows: list[dict[str, str]],
+    names: Mapping[str, str],
+) -> None:
+    """The rows as the office's German Excel saves them (the import reads them so): German
+    column titles, days as TT.MM.JJJJ, stages and kinds of training by their German
+    ``names``, the coach by name."""
+    coaches = {email: name for name, email, _ in COACHES}
+
+    def cell(key: str, value: str) -> Cell:
+        if key in ("date", "stage_since") and value:
+            return date.fromisoformat(value)
+        if key in ("stage", "kind"):
+            return names.get(value, value)
+        return coaches.get(value, value) if key == "coach" else value
+
+    titles = [columns[key][0] for key in columns if key in rows[0]]
+    keys = [key for key in columns if key in rows[0]]
+    body = [[cell(key, row[key]) for key in keys] for row in rows]
+    path.write_bytes(csvtext.csv_bytes(titles, body))

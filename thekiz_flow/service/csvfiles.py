@@ -1,8 +1,10 @@
-"""The import files: UTF-8, comma or semicolon separated, a header in the first line.
+"""The import files: centres and trainings, read by :mod:`thekiz_flow.core.csvtext`.
 
-Centres: name, district, email (required); carrier, coach, stage, stage_since, resume_stage
-(optional).
-Trainings: kind, title, date, place, capacity (all required).
+UTF-8 (with or without a byte order mark) or Windows-1252; semicolon, comma or tab
+separated; a header in the first line, each column by its German or English name.
+
+Centres: Name, Kreis, E-Mail (required); Träger, Prozessbegleitung, Stufe, seit,
+fortgesetzt in (optional). Trainings: Art, Titel, Datum, Ort, Plätze (all required).
 A row that cannot be read is a problem with its line number, not a reason to stop reading:
 the caller reports every problem at once and imports nothing.
 """
@@ -10,103 +12,110 @@ the caller reports every problem at once and imports nothing.
 from __future__ import annotations
 
 import csv
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
-from thekiz_flow.core.errors import InvalidInput
+from thekiz_flow.core import csvtext
+from thekiz_flow.core.errors import Field, InvalidInput
 from thekiz_flow.core.model import CentreInput, TrainingInput
 
+#: Each column's names: the German one first (shown in messages), then the English one
+#: (its key) and others the office may write.
+CENTRE_COLUMNS: dict[Field, tuple[str, ...]] = {
+    "name": ("Name", "name"),
+    "district": ("Kreis", "district", "Landkreis"),
+    "email": ("E-Mail", "email", "E-Mail-Adresse", "Mail"),
+    "carrier": ("Träger", "carrier", "Traeger"),
+    "coach": ("Prozessbegleitung", "coach"),
+    "stage": ("Stufe", "stage"),
+    "stage_since": ("seit", "stage_since", "Stufe seit", "in der Stufe seit"),
+    "resume_stage": ("fortgesetzt in", "resume_stage", "fortsetzen in"),
+}
 CENTRE_REQUIRED = ("name", "district", "email")
 CENTRE_OPTIONAL = ("carrier", "coach", "stage", "stage_since", "resume_stage")
-TRAINING_COLUMNS = ("kind", "title", "date", "place", "capacity")
+TRAINING_COLUMNS: dict[Field, tuple[str, ...]] = {
+    "kind": ("Art", "kind", "Fortbildungsart"),
+    "title": ("Titel", "title"),
+    "date": ("Datum", "date"),
+    "place": ("Ort", "place"),
+    "capacity": ("Plätze", "capacity", "Plaetze", "Kapazität"),
+}
 
-Rows = list[tuple[int, dict[str, str]]]
 Problems = list[tuple[int, str]]
 
 
-def read_text(path: Path) -> str:
+@dataclass(frozen=True)
+class Table:
+    """An import file's rows, each with its line number, and the lines that are no row."""
+
+    rows: list[tuple[int, dict[Field, str]]]
+    unreadable: Problems
+    headers: dict[Field, str]  # each column's name as the file writes it
+    names: Mapping[Field, Sequence[str]]  # each column's names, the German one first
+
+    def column(self, key: Field | None) -> str | None:
+        """How a message names the column ``key``: as the file does, or by its German name."""
+        if key is None:
+            return None
+        return self.headers.get(key) or (self.names[key][0] if key in self.names else key)
+
+    def quoted(self, key: Field) -> str:
+        """The column ``key`` in a message's text: ``„Stufe“``."""
+        return f"„{self.column(key)}“"
+
+
+def read_bytes(path: Path) -> bytes:
     try:
-        return path.read_text(encoding="utf-8-sig")
+        return path.read_bytes()
     except FileNotFoundError:
         raise InvalidInput(None, f"{path}: Datei nicht gefunden") from None
-    except UnicodeDecodeError:
-        raise InvalidInput(None, f"{path}: keine UTF-8-Datei") from None
     except OSError as exc:
         raise InvalidInput(None, f"{path}: Datei nicht lesbar ({exc.strerror})") from None
 
 
-def decoded(source: str, data: bytes) -> str:
-    """The text of an uploaded file (UTF-8, with or without a byte order mark)."""
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise InvalidInput(None, f"{source}: keine UTF-8-Datei") from None
-
-
-def _header(
-    path: Path | str, header: list[str], required: Sequence[str], optional: Sequence[str]
-) -> list[str]:
-    names = [h.strip().lower() for h in header]
-    known = (*required, *optional)
-    unknown = [h for h in names if h not in known]
-    if unknown:
-        listed = ", ".join(known)
-        raise InvalidInput(
-            None, f"{path}: Zeile 1: unbekannte Spalte {unknown[0]!r} (möglich: {listed})"
-        )
-    missing = [r for r in required if r not in names]
-    if missing:
-        raise InvalidInput(None, f"{path}: Zeile 1: Spalte {missing[0]!r} fehlt")
-    if len(set(names)) != len(names):
-        raise InvalidInput(None, f"{path}: Zeile 1: eine Spalte steht doppelt")
-    return names
-
-
-def read_rows(
-    path: Path, required: Sequence[str], optional: Sequence[str] = ()
-) -> tuple[Rows, Problems]:
-    """Each row as a dict of its columns, with its line number; and the unreadable rows."""
-    return parse_rows(read_text(path), path, required, optional)
-
-
 def parse_rows(
-    text: str, path: Path | str, required: Sequence[str], optional: Sequence[str] = ()
-) -> tuple[Rows, Problems]:
-    """``read_rows`` of a file's text; ``path`` names the file in the messages."""
-    lines = text.splitlines(keepends=True)
+    data: bytes, source: str, names: Mapping[Field, Sequence[str]], required: Sequence[Field]
+) -> Table:
+    """The rows of a file's bytes; ``source`` names the file in the messages."""
+    lines = csvtext.decoded(source, data).splitlines(keepends=True)
     if not lines:
-        raise InvalidInput(None, f"{path}: die Datei ist leer")
-    delimiter = ";" if lines[0].count(";") > lines[0].count(",") else ","
-    reader = csv.reader(lines, delimiter=delimiter, strict=True)
-    rows: Rows = []
+        raise InvalidInput(None, f"{source}: die Datei ist leer")
+    every = [name for aliases in names.values() for name in aliases]
+    reader = csv.reader(lines, delimiter=csvtext.separator(lines[0], every), strict=True)
+    rows: list[tuple[int, dict[Field, str]]] = []
     problems: Problems = []
     try:
-        header = _header(path, next(reader), required, optional)
+        written = next(reader)
+        header = csvtext.columns(source, written, names, required)
         line = reader.line_num + 1
         for record in reader:
             if any(cell.strip() for cell in record):
                 if len(record) != len(header):
                     problems.append((line, f"{len(record)} statt {len(header)} Spalten"))
+                elif any(v.strip() for k, v in zip(header, record, strict=True) if not k):
+                    problems.append((line, "ein Wert in einer Spalte ohne Namen in Zeile 1"))
                 else:
-                    rows.append((line, dict(zip(header, record, strict=True))))
+                    cells = zip(header, record, strict=True)
+                    rows.append((line, {key: value for key, value in cells if key}))
             line = reader.line_num + 1
     except csv.Error as exc:
         raise InvalidInput(
-            None, f"{path}: Zeile {reader.line_num}: kein gültiges CSV ({exc})"
+            None, f"{source}: Zeile {reader.line_num}: kein gültiges CSV ({exc})"
         ) from None
-    return rows, problems
+    headers = {key: cell.strip() for key, cell in zip(header, written, strict=True) if key}
+    return Table(rows, problems, headers, names)
 
 
-def read_centres(path: Path) -> tuple[list[tuple[int, CentreInput]], Problems]:
-    return parse_centres(read_text(path), path)
+def parse_centres(data: bytes, source: str) -> tuple[list[tuple[int, CentreInput]], Table]:
+    table = parse_rows(data, source, CENTRE_COLUMNS, CENTRE_REQUIRED)
+    given = [
+        (line, CentreInput(**{key: row.get(key) for key in CENTRE_COLUMNS}))
+        for line, row in table.rows
+    ]
+    return given, table
 
 
-def parse_centres(text: str, path: Path | str) -> tuple[list[tuple[int, CentreInput]], Problems]:
-    rows, problems = parse_rows(text, path, CENTRE_REQUIRED, CENTRE_OPTIONAL)
-    fields = (*CENTRE_REQUIRED, *CENTRE_OPTIONAL)
-    return [(n, CentreInput(**{k: r.get(k) for k in fields})) for n, r in rows], problems
-
-
-def read_trainings(path: Path) -> tuple[list[tuple[int, TrainingInput]], Problems]:
-    rows, problems = read_rows(path, TRAINING_COLUMNS)
-    return [(n, TrainingInput(**r)) for n, r in rows], problems
+def parse_trainings(data: bytes, source: str) -> tuple[list[tuple[int, TrainingInput]], Table]:
+    table = parse_rows(data, source, TRAINING_COLUMNS, tuple(TRAINING_COLUMNS))
+    return [(line, TrainingInput(**row)) for line, row in table.rows], table

@@ -31,7 +31,7 @@ from thekiz_flow.core.planning import PlanChanges
 from thekiz_flow.core.rates import Rate, in_force
 from thekiz_flow.core.reminders import activity_of
 from thekiz_flow.service.corrections import MAX_RATE, audit
-from thekiz_flow.service.csvfiles import decoded, parse_centres, read_centres
+from thekiz_flow.service.csvfiles import Table, parse_centres, read_bytes
 from thekiz_flow.service.invitations import INVITATION_RULES
 from thekiz_flow.service.planning import PlanningService
 from thekiz_flow.service.runtime import Runtime
@@ -287,19 +287,16 @@ class RegistryService:
             return self._store_centres(repo, [row])[0]
 
     def import_centres(self, path: Path) -> list[int]:
-        """All rows or none: every bad row is reported with its line number."""
-        return self._import(read_centres(path), str(path))
+        """All rows or none: every bad row is reported with its line number and column."""
+        return self.import_centre_file(str(path), read_bytes(path))
 
     def import_centre_file(self, name: str, data: bytes) -> list[int]:
-        """``import_centres`` of an uploaded file: ``name`` names it in the messages."""
+        """``import_centres`` of a file's bytes: ``name`` names it in the messages."""
         source = name or "Datei"
-        return self._import(parse_centres(decoded(source, data), source), source)
+        return self._import(*parse_centres(data, source), source)
 
-    def _import(
-        self, read: tuple[list[tuple[int, CentreInput]], list[tuple[int, str]]], source: str
-    ) -> list[int]:
-        given, unreadable = read
-        problems = [RowProblem(line, None, message) for line, message in unreadable]
+    def _import(self, given: list[tuple[int, CentreInput]], table: Table, source: str) -> list[int]:
+        problems = [RowProblem(line, None, message) for line, message in table.unreadable]
         today = self.rt.today()
         with self.rt.unit() as repo:
             checked: list[tuple[int, NewCentre]] = []
@@ -308,7 +305,8 @@ class RegistryService:
                 try:
                     row = self._new_centre(repo, item, today)
                 except (InvalidInput, NotFound) as exc:
-                    problems.append(RowProblem(line, exc.field, exc.worded()))
+                    column = table.column(exc.field)
+                    problems.append(RowProblem(line, column, exc.worded(table.quoted)))
                     continue
                 key = (row.name.casefold(), row.district)
                 if key in first_line:

@@ -142,7 +142,13 @@ class Runtime:
         return on
 
     def stage_id(self, value: str, field: Field = "stage") -> str:
-        return validate.choice(field, value, list(self.workflow.stages), "unbekannte Stufe")
+        """The stage ``value`` names: by its id or its German name (``Basisbegleitung``)."""
+        stages = self.workflow.stages
+        wanted = " ".join(value.split()).casefold()
+        by_name = {s.name.casefold(): s.id for s in stages.values()}
+        if wanted in by_name and wanted not in {s.casefold() for s in stages}:
+            return by_name[wanted]
+        return validate.choice(field, value, list(stages), "unbekannte Stufe")
 
     def district(self, value: str, field: Field = "district") -> str:
         return validate.choice(field, value, self.workflow.districts, "unbekannter Kreis")
@@ -219,13 +225,25 @@ class Runtime:
     def coach(
         self, repo: Repository, ref: str, field: Field = "coach", lock: bool = False
     ) -> Coach:
-        """The coach ``ref`` names (number or e-mail address); ``lock``: their row locked."""
+        """The coach ``ref`` names: their number, e-mail address or name (where only one coach
+        has it; ignoring case and spaces); ``lock``: their row locked."""
         text = ref.strip()
         if text.isascii() and text.isdigit():
             number = validate.identifier(field, text)
             found = repo.coach(number, lock) if id_in_range(number) else None
-        else:
+        elif "@" in text:
             found = repo.coach_by_email(text, lock)
+        else:
+            wanted = " ".join(text.split()).casefold()
+            named = [c for c in repo.coaches() if " ".join(c.name.split()).casefold() == wanted]
+            if len(named) > 1:
+                listed = ", ".join(f"Nr. {c.id} {c.email}" for c in named)
+                raise InvalidInput(
+                    field,
+                    f"mehrdeutig: {len(named)} Prozessbegleitungen heißen {text!r} ({listed}); "
+                    "bitte Nummer oder E-Mail angeben",
+                )
+            found = repo.coach(named[0].id, lock) if named else None
         if found is None:
-            raise NotFound(f"keine Prozessbegleitung {ref!r} (Nummer oder E-Mail)", field)
+            raise NotFound(f"keine Prozessbegleitung {ref!r} (Nummer, E-Mail oder Name)", field)
         return found

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from thekiz_flow.core import german, validate
 from thekiz_flow.core.enums import ActivityStatus, Recipient
-from thekiz_flow.core.errors import Field, InvalidInput, NotFound, Refused
+from thekiz_flow.core.errors import Field, InvalidInput, NotFound, Refused, RowProblem, RowsRefused
 from thekiz_flow.core.ids import unknown
 from thekiz_flow.core.model import (
     Activity,
@@ -18,7 +18,7 @@ from thekiz_flow.core.model import (
     Training,
     TrainingInput,
 )
-from thekiz_flow.service.csvfiles import read_trainings
+from thekiz_flow.service.csvfiles import Table, parse_trainings, read_bytes
 from thekiz_flow.service.runtime import Runtime
 from thekiz_flow.store.repository import Repository
 from thekiz_flow.store.trainings import TrainingStore
@@ -55,8 +55,13 @@ class TrainingService:
         self.rt = rt
 
     def _kind(self, field: Field, value: str) -> str:
-        kinds = list(self.rt.workflow.training_kinds)
-        return validate.choice(field, value, kinds, "unbekannte Fortbildungsart")
+        """A kind by its id (``reflexion``) or German name (``Reflexionsfortbildung``)."""
+        kinds = self.rt.workflow.training_kinds
+        wanted = " ".join(value.split()).casefold()
+        by_name = {name.casefold(): kind for kind, name in kinds.items()}
+        if wanted in by_name and wanted not in {k.casefold() for k in kinds}:
+            return by_name[wanted]
+        return validate.choice(field, value, list(kinds), "unbekannte Fortbildungsart")
 
     def _new_training(self, given: TrainingInput) -> NewTraining:
         """The training's fields are its CSV columns."""
@@ -80,7 +85,7 @@ class TrainingService:
             return store.add(row, self.rt.clock.now())
 
     def _check_rows(
-        self, given: Sequence[tuple[int, TrainingInput]], problems: list[tuple[int, str]]
+        self, given: Sequence[tuple[int, TrainingInput]], table: Table, problems: list[RowProblem]
     ) -> list[tuple[int, NewTraining]]:
         """The rows that are good on their own; the problems of the others go to ``problems``."""
         checked: list[tuple[int, NewTraining]] = []
@@ -89,33 +94,39 @@ class TrainingService:
             try:
                 row = self._new_training(item)
             except InvalidInput as exc:
-                problems.append((line, exc.described()))
+                problems.append(RowProblem(line, table.column(exc.field), exc.worded(table.quoted)))
                 continue
             if _key(row) in first_line:
-                problems.append(
-                    (line, f"{row.title!r} doppelt (wie Zeile {first_line[_key(row)]})")
-                )
+                duplicate = f"{row.title!r} doppelt (wie Zeile {first_line[_key(row)]})"
+                problems.append(RowProblem(line, None, duplicate))
             first_line.setdefault(_key(row), line)
             checked.append((line, row))
         return checked
 
     def import_trainings(self, path: Path) -> list[int]:
-        """All rows or none: every bad row is reported with its line number."""
-        given, problems = read_trainings(path)
-        checked = self._check_rows(given, problems)
+        """All rows or none: every bad row is reported with its line number and column."""
+        return self.import_training_file(str(path), read_bytes(path))
+
+    def import_training_file(self, name: str, data: bytes) -> list[int]:
+        """``import_trainings`` of a file's bytes: ``name`` names it in the messages."""
+        source = name or "Datei"
+        given, table = parse_trainings(data, source)
+        problems = [RowProblem(line, None, message) for line, message in table.unreadable]
+        checked = self._check_rows(given, table, problems)
         with self.rt.unit() as repo:
             store = repo.trainings
             taken = store.taken(_key(r) for _, r in checked)
             problems += [
-                (line, f"{r.title!r} ({r.kind}) am {german.short_date(r.date)} gibt es schon")
+                RowProblem(
+                    line,
+                    None,
+                    f"{r.title!r} ({r.kind}) am {german.short_date(r.date)} gibt es schon",
+                )
                 for line, r in checked
                 if _key(r) in taken
             ]
             if problems:
-                listed = "; ".join(f"Zeile {line}: {message}" for line, message in sorted(problems))
-                raise InvalidInput(
-                    None, f"{path}: nichts importiert, {len(problems)} Fehler: {listed}"
-                )
+                raise RowsRefused(source, problems)
             return store.add_many([r for _, r in checked], self.rt.clock.now())
 
     def update(

@@ -15,14 +15,13 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from thekiz_flow.core.enums import Role
-from thekiz_flow.core.errors import InvalidInput, RowProblem, RowsRefused
+from thekiz_flow.core.errors import InvalidInput, RowsRefused
 from thekiz_flow.core.model import CentreSearch
 from thekiz_flow.digest.tables import Kind
-from thekiz_flow.service.csvfiles import CENTRE_OPTIONAL, CENTRE_REQUIRED
+from thekiz_flow.service.csvfiles import CENTRE_COLUMNS, CENTRE_OPTIONAL, CENTRE_REQUIRED
 from thekiz_flow.web.auth import READERS
 from thekiz_flow.web.endpoints import Context, action, page
 from thekiz_flow.web.export import Export, export_routes
-from thekiz_flow.web.fields import label
 from thekiz_flow.web.state import NavItem
 
 IMPORT = "/centres/import"
@@ -69,15 +68,6 @@ def _export(ctx: Context) -> Export:
     return Export(name, titles, kinds, rows)
 
 
-def _problem(problem: RowProblem) -> str:
-    """``Zeile 3, Spalte „email“ (E-Mail): ungültige E-Mail-Adresse 'x'``."""
-    if problem.field is None:
-        return f"Zeile {problem.line}: {problem.message}"
-    named = label(problem.field)
-    column = f"„{problem.field}“" + (f" ({named})" if named != problem.field else "")
-    return f"Zeile {problem.line}, Spalte {column}: {problem.message}"
-
-
 def _form(
     ctx: Context, error: str = "", problems: list[str] | None = None, status: int = 200
 ) -> Response:
@@ -87,8 +77,8 @@ def _form(
         title="Einrichtungen importieren",
         error=error,
         problems=problems or [],
-        required=CENTRE_REQUIRED,
-        optional=CENTRE_OPTIONAL,
+        required=[CENTRE_COLUMNS[key] for key in CENTRE_REQUIRED],
+        optional=[CENTRE_COLUMNS[key] for key in CENTRE_OPTIONAL],
         stages=ctx.service.workflow.stages.values(),
     )
 
@@ -114,7 +104,7 @@ def import_file(ctx: Context) -> Response:
             f"{refused.source}: nichts importiert, {len(refused.problems)} Fehler – bitte "
             "korrigieren und die ganze Datei erneut hochladen."
         )
-        return _form(ctx, summary, [_problem(p) for p in refused.problems], 400)
+        return _form(ctx, summary, [p.described() for p in refused.problems], 400)
     except InvalidInput as invalid:
         return _form(ctx, f"Datei: {invalid.worded()}", status=400)
     if not ids:

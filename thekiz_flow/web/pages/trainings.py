@@ -11,7 +11,6 @@ after a confirmation that says how many centres are told.
 from __future__ import annotations
 
 import re
-import tempfile
 from collections import Counter
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -106,15 +105,7 @@ def import_file(ctx: Context) -> Response:
             upload.file.close()
         if len(data) > MAX_UPLOAD:
             raise InvalidInput("file", f"die Datei ist größer als {MAX_UPLOAD // 1_000_000} MB")
-        name = _upload_name(upload)
-        with tempfile.TemporaryDirectory() as folder:
-            path = Path(folder) / name
-            path.write_bytes(data)
-            try:
-                made = ctx.service.trainings.import_trainings(path)
-            except InvalidInput as refused:  # the message names the file, not our folder
-                message = refused.message.replace(str(path), name)
-                raise InvalidInput(refused.field, message, refused.refers) from None
+        made = ctx.service.trainings.import_training_file(_upload_name(upload), data)
         return ctx.redirect(TRAININGS, f"{len(made)} Fortbildungen importiert.")
 
     return beside_fields(change, lambda errors: catalogue_page(ctx, import_errors=errors))
