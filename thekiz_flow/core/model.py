@@ -111,6 +111,7 @@ class ReminderRule:
     late_days: int = 3
     percent: int | None = None  # for follows = "budget"
     stage: str | None = None  # for follows = "stage_start": only the start of this stage
+    any_day: bool = False  # sent on any day; else a non-working day's mail waits for the next
 
     def offsets(self) -> list[int]:
         """Days after the event of each occurrence (negative: before)."""

@@ -190,8 +190,9 @@ class ReminderService:
 
     # ------------------------------------------------------------ rows
     def _mail(self, due: Due, now: datetime) -> NewMail:
+        rule = due.rule
         mail = self.rt.compose(
-            due.key, due.rule.id, due.rule.template, due.role, due.context, due.occurrence
+            due.key, rule.id, rule.template, due.role, due.context, due.occurrence, rule.any_day
         )
         return (
             replace(mail, status=OutboxStatus.MISSED) if due.verdict == Judgement.MISSED else mail

@@ -68,6 +68,7 @@ def _rule(table: TomlTable, catch_up: CatchUp, late_days: int) -> ReminderRule:
         late_days=table.integer("late_days", late_days, minimum=0, maximum=60),
         percent=percent,
         stage=stage,
+        any_day=table.flag("any_day", False),
     )
     if rule.times > 1 and rule.every_days == 0:
         table.fail("every_days", "muss mit times > 1 größer als 0 sein")
