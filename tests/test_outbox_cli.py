@@ -70,6 +70,21 @@ def test_outbox_list_retry_and_send(
         assert outbox(ready)[refused]["status"] == "pending"
         assert ready("outbox", "send").out == "1 versandt, 0 später erneut, 0 fehlgeschlagen.\n"
     assert outbox(ready)[refused]["status"] == "sent"
+    shown = ready("outbox", "show", str(refused))
+    assert (shown.code, shown.err) == (0, "")
+    assert shown.out.startswith(f"Nachricht {refused}: versandt\nan: unbekannt@example.org")
+    assert "Verlauf (2)" in shown.out
+    assert "abgelehnt" in shown.out and "550 5.1.1 Mailbox unbekannt" in shown.out
+    assert "angenommen" in shown.out and "250 " in shown.out
+    assert shown.out.endswith(f"Guten Tag, Nachricht {refused - ids[0] + 1}.\n")
+    detail = json.loads(ready("outbox", "show", str(refused), "--json").out)
+    assert [(h["attempt"], h["outcome"], h["code"]) for h in detail["history"]] == [
+        (1, "failed", 550),
+        (2, "sent", 250),
+    ]
+    assert detail["history"][0]["reply"] == "5.1.1 Mailbox unbekannt"
+    assert detail["text"] == f"Guten Tag, Nachricht {refused - ids[0] + 1}.\n"
+    assert ready("outbox", "show", "999").code == 2
     engine = make_engine(database_url)
     try:
         found = rows(engine)

@@ -35,8 +35,9 @@ def simulate_days(
     each_day: Callable[[date], object] | None = None,
 ) -> TickReport:
     """Tick every day from ``start`` to ``end`` at the reminders' send time (the workflow's
-    ``send_at``, local time), so a mail due then is sent then; then ``each_day``, and send
-    what it wrote (the notices of the day go out the same day, as with `run`)."""
+    ``send_at``, local time), so a mail due then is sent then; then ``each_day``, and a
+    tick once more at the same time: what the day brought (a stage change's notice, a
+    budget crossed) is sent that day, as `run`'s ticks every few minutes would."""
     total = TickReport()
     days = (end - start).days + 1
     with Progress(transient=True) as progress:
@@ -47,7 +48,7 @@ def simulate_days(
             total.add(service.ticks.tick())
             if each_day is not None:
                 each_day(day)
-                total.mail.add(service.outbox.dispatch())
+                total.add(service.ticks.tick())
             progress.advance(task)
     return total
 

@@ -15,6 +15,7 @@ from thekiz_flow.core import german, validate
 from thekiz_flow.core.enums import OutboxStatus, Role
 from thekiz_flow.core.errors import InvalidInput
 from thekiz_flow.core.labels import (
+    ATTEMPT_NAMES,
     MAIL_KIND_NAMES,
     OUTBOX_STATUS_NAMES,
     RECIPIENT_NAMES,
@@ -130,6 +131,8 @@ def message(ctx: Context) -> Response:
         title=f"Nachricht {row.id}",
         row=row,
         mail=mail,
+        attempts=ctx.service.outbox.attempts(row.id),
+        outcomes=ATTEMPT_NAMES,
         statuses=OUTBOX_STATUS_NAMES,
         recipients=RECIPIENT_NAMES,
         here=here(ctx.request),
