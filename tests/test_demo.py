@@ -11,8 +11,8 @@ import pytest
 from starlette.testclient import TestClient
 
 from tests.cli_helpers import main
-from tests.web_helpers import CHEAP_HASHER, csrf_token
 from tests.conftest import BERLIN
+from tests.web_helpers import CHEAP_HASHER, csrf_token
 from thekiz_flow.core.calendar import WorkCalendar
 from thekiz_flow.core.enums import OutboxStatus
 from thekiz_flow.core.errors import ConfigError

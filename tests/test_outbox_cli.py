@@ -74,8 +74,8 @@ def test_outbox_list_retry_and_send(
     assert (shown.code, shown.err) == (0, "")
     assert shown.out.startswith(f"Nachricht {refused}: versandt\nan: unbekannt@example.org")
     assert "Verlauf (2)" in shown.out
-    assert "abgelehnt" in shown.out and "550 5.1.1 Mailbox unbekannt" in shown.out
-    assert "angenommen" in shown.out and "250 " in shown.out
+    for part in ("abgelehnt", "550 5.1.1 Mailbox unbekannt", "angenommen", "250 "):
+        assert part in shown.out
     assert shown.out.endswith(f"Guten Tag, Nachricht {refused - ids[0] + 1}.\n")
     detail = json.loads(ready("outbox", "show", str(refused), "--json").out)
     assert [(h["attempt"], h["outcome"], h["code"]) for h in detail["history"]] == [

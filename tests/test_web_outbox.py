@@ -163,14 +163,25 @@ def test_a_message_page_shows_its_text_its_html_safely_and_its_history(
         repo.outbox.add([mail], now)
         (claim,) = repo.outbox.claim(now, timedelta(minutes=1), 1)
         repo.outbox.record_attempts(
-            [Attempt(claim.mail.id, 1, now, DeliveryStatus.RETRY, "kita@example.org", 451, "Bitte später")]
+            [
+                Attempt(
+                    claim.mail.id,
+                    1,
+                    now,
+                    DeliveryStatus.RETRY,
+                    "kita@example.org",
+                    451,
+                    "Bitte später",
+                )
+            ]
         )
     login(web, "office")
     page = web.get(f"/outbox/{claim.mail.id}")
     assert page.status_code == 200
     text = page.text
     assert '<h2 id="verlauf">Verlauf</h2>' in text
-    assert "vorläufig nicht zugestellt" in text and "451 Bitte später" in text
+    assert "vorläufig nicht zugestellt" in text
+    assert "451 Bitte später" in text
     assert '<pre class="mail">Guten Tag\n</pre>' in text
     (frame,) = re.findall(r"<iframe[^>]*>", text)
     assert 'sandbox=""' in frame  # no script, no same origin, no forms

@@ -366,7 +366,8 @@ def test_a_retry_rendered_anew_keeps_the_key_and_takes_the_new_text(unit: Unit) 
         assert not repo.outbox.retry(ids["test:2"], NOW, again)  # pending: not retried
         assert repo.outbox.retry(ids["test:1"], NOW + timedelta(hours=1), again)
         row, mail = repo.outbox.get(ids["test:1"]), repo.outbox.text(ids["test:1"])
-    assert row is not None and mail is not None
+    assert row is not None
+    assert mail is not None
     assert (row.status, row.attempts, row.key) == (OutboxStatus.PENDING, 1, "test:1")
     assert (mail.recipient, mail.subject, mail.text, mail.html) == (
         "neu@example.org",

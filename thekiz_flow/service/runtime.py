@@ -169,7 +169,6 @@ class Runtime:
         the same local time (`send_time`), unless ``any_day``. It keeps its template and
         context, so a retry renders it anew (`render_again`)."""
         centre = context["centre"]
-        coach = context.get("coach")
         assert isinstance(centre, Centre)
         due = self.send_time(due_at, any_day)
         mail = self._render(key, rule, template, role, context, centre, due)
@@ -240,9 +239,7 @@ class Runtime:
         they are now (the centre's and coach's current name and address, the office's
         configured address). :class:`Refused` (German) if it can no longer be rendered:
         the centre, the coach or the template is gone, or there is no address."""
-        resolver = mailcontext.Resolver(
-            repo.centre, repo.coach, self.workflow.stages.get, classes
-        )
+        resolver = mailcontext.Resolver(repo.centre, repo.coach, self.workflow.stages.get, classes)
         try:
             context = mailcontext.decode(recipe.context, resolver)
         except mailcontext.Gone as error:

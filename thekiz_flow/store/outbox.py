@@ -31,9 +31,9 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects import postgresql, sqlite
 
+from thekiz_flow.core.enums import DeliveryStatus, OutboxStatus, Recipient
 from thekiz_flow.core.lists import OutboxQuery
 from thekiz_flow.core.model import Mail
-from thekiz_flow.core.enums import DeliveryStatus, OutboxStatus, Recipient
 from thekiz_flow.core.outbox import Attempt, Claim, NewMail, OutboxRow, Recipe, Retry
 from thekiz_flow.store.list_queries import OUTBOX_LISTED, outbox_order, outbox_where, paged
 from thekiz_flow.store.tables import OUTBOX_KEY_LENGTH, outbox, outbox_attempts, state
