@@ -143,3 +143,16 @@ def test_no_reminder_of_the_default_workflow_goes_on_a_day_off(workflow: Workflo
 def test_a_monday_mail_stays_on_monday(service: Service) -> None:
     monday = local(date(2026, 3, 23), 8)
     assert service.runtime.send_time(monday - timedelta(days=2)) == monday
+
+
+def test_the_preview_says_when_a_mail_would_go_out(service: Service, clock: FrozenClock) -> None:
+    clock.set(local(date(2026, 3, 18), 9))
+    coach = service.registry.add_coach("Lena Sommer", "lena@example.org", "65")
+    centre = service.registry.add_centre(
+        CentreInput("Kita Sonnenschein", "Gera", "kita@example.org", coach=str(coach))
+    )
+    service.lifecycle.advance(centre, "admit")
+    planned = service.reminders.preview(7)
+    when = {d.rule.id: d.occurrence for d, _, _ in planned}
+    assert when["session_unrecorded"] == local(date(2026, 3, 23), 8)  # not Saturday the 21st
+    assert [d.occurrence for d, _, _ in planned] == sorted(d.occurrence for d, _, _ in planned)
