@@ -267,7 +267,8 @@ class OutboxService:
                 try:
                     again = self.rt.render_again(repo, row.key, recipe, CONTEXT_CLASSES)
                 except Refused as error:
-                    raise Refused(f"Nachricht {outbox_id}: {error}") from error
+                    why = f"Nachricht {outbox_id} {error}; sie wird nicht erneut versandt"
+                    raise Refused(why) from error
             store.retry(outbox_id, self.rt.clock.now(), again)
             found = store.get(outbox_id)
             assert found is not None

@@ -237,13 +237,14 @@ class Runtime:
     ) -> NewMail:
         """A stored mail rendered anew from its template and context, for its recipient as
         they are now (the centre's and coach's current name and address, the office's
-        configured address). :class:`Refused` (German) if it can no longer be rendered:
-        the centre, the coach or the template is gone, or there is no address."""
+        configured address). :class:`Refused` (German, to follow "Nachricht N") if it can
+        no longer be rendered: the centre, the coach or the template is gone, or there is
+        no address."""
         resolver = mailcontext.Resolver(repo.centre, repo.coach, self.workflow.stages.get, classes)
         try:
             context = mailcontext.decode(recipe.context, resolver)
         except mailcontext.Gone as error:
-            raise Refused(f"{error}; die Nachricht lässt sich nicht neu erstellen") from error
+            raise Refused(f"lässt sich nicht neu erstellen: {error}") from error
         centre = context.get("centre")
         now = self.clock.now()
         try:
@@ -254,10 +255,9 @@ class Runtime:
             else:
                 mail = self._render_for(key, recipe, context, now)
         except WorkflowError as error:
-            raise Refused(f"{error}; die Nachricht lässt sich nicht neu erstellen") from error
+            raise Refused(f"lässt sich nicht neu erstellen: {error}") from error
         if mail.problem is not None or not mail.recipient:
-            why = mail.problem or "keine Adresse"
-            raise Refused(f"Die Nachricht hat keinen Empfänger ({why}); nicht erneut versandt")
+            raise Refused(f"hat keinen Empfänger ({mail.problem or 'keine Adresse'})")
         return mail
 
     def _render_for(
