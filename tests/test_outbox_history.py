@@ -22,6 +22,7 @@ from thekiz_flow.core.outbox import OutboxRow
 from thekiz_flow.service import Service
 from thekiz_flow.store.tables import outbox
 
+pytestmark = pytest.mark.backends("sqlite", "postgresql")
 OLD, NEW = "alt@example.org", "neu@example.org"
 MONDAY = datetime.combine(date(2026, 3, 16), time(10), BERLIN)
 
