@@ -11,13 +11,20 @@ import pytest
 from starlette.testclient import TestClient
 
 from tests.cli_helpers import main
+from tests.conftest import BERLIN
 from tests.web_helpers import CHEAP_HASHER, csrf_token
+from thekiz_flow.core.calendar import WorkCalendar
+from thekiz_flow.core.enums import OutboxStatus
 from thekiz_flow.core.errors import ConfigError
 from thekiz_flow.service import Service
 from thekiz_flow.service import users as service_users
+from thekiz_flow.store.engine import make_engine
+from thekiz_flow.store.outbox import OutboxStore
 from thekiz_flow.store.simulation import SystemClock
 from thekiz_flow.web import create_app
 from thekiz_flow.workflow.config import ENV_SECRET_KEY, Settings
+from thekiz_flow.workflow.definitions import load_workflow
+from thekiz_flow.workflow.paths import DEFAULT_WORKFLOW
 
 
 def test_demo_builds_a_programme(
@@ -45,6 +52,29 @@ def test_demo_builds_a_programme(
         forced += [c for c in json.loads(capsys.readouterr().out) if c["forced"]]
     assert forced
     assert all(c["reason"] for c in forced)
+    assert_sent_as_the_rules_say(Path("var/demo/thekiz-flow.db"))
+
+
+def assert_sent_as_the_rules_say(database: Path) -> None:
+    """Every mail of the demo went at the reminders' send time (08:00 in Erfurt), on a
+    working day (the default rules let none go on another day), never before it was due."""
+    workflow = load_workflow(DEFAULT_WORKFLOW)
+    calendar = WorkCalendar.of(workflow)
+    engine = make_engine(f"sqlite:///{database}")
+    try:
+        with engine.connect() as connection:
+            sent = OutboxStore(connection).find(OutboxStatus.SENT)
+    finally:
+        engine.dispose()
+    assert len(sent) > 1000
+    for row in sent:
+        assert row.sent_at is not None
+        when = row.sent_at.astimezone(BERLIN)
+        assert (row.key, when.time()) == (row.key, workflow.send_at)
+        assert calendar.is_working_day(when.date()), row.key
+        assert row.sent_at >= row.due_at
+    on_time = sum(row.sent_at == row.due_at for row in sent)
+    assert on_time > 0.95 * len(sent)  # the rest became known after their day (late_days)
 
 
 def test_the_demo_s_flag_serves_after_the_demo(

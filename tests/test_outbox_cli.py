@@ -9,10 +9,14 @@ from pathlib import Path
 import pytest
 
 from tests.cli_helpers import Result, Run, dump
+from tests.conftest import BERLIN
 from tests.outbox_helpers import OFFICE, add_pending, message_id, rows, write_config
 from tests.smtp_servers import RefusingServer, free_port
+from thekiz_flow.core.calendar import WorkCalendar
 from thekiz_flow.service.outbox import NOTICE_RULE
 from thekiz_flow.store.engine import make_engine
+from thekiz_flow.workflow.definitions import load_workflow
+from thekiz_flow.workflow.paths import DEFAULT_WORKFLOW
 
 KEYS = {"id", "key", "to", "subject", "status", "attempts", "last_error"}
 
@@ -70,6 +74,21 @@ def test_outbox_list_retry_and_send(
         assert outbox(ready)[refused]["status"] == "pending"
         assert ready("outbox", "send").out == "1 versandt, 0 später erneut, 0 fehlgeschlagen.\n"
     assert outbox(ready)[refused]["status"] == "sent"
+    shown = ready("outbox", "show", str(refused))
+    assert (shown.code, shown.err) == (0, "")
+    assert shown.out.startswith(f"Nachricht {refused}: versandt\nan: unbekannt@example.org")
+    assert "Verlauf (2)" in shown.out
+    for part in ("abgelehnt", "550 5.1.1 Mailbox unbekannt", "angenommen", "250 "):
+        assert part in shown.out
+    assert shown.out.endswith(f"Guten Tag, Nachricht {refused - ids[0] + 1}.\n")
+    detail = json.loads(ready("outbox", "show", str(refused), "--json").out)
+    assert [(h["attempt"], h["outcome"], h["code"]) for h in detail["history"]] == [
+        (1, "failed", 550),
+        (2, "sent", 250),
+    ]
+    assert detail["history"][0]["reply"] == "5.1.1 Mailbox unbekannt"
+    assert detail["text"] == f"Guten Tag, Nachricht {refused - ids[0] + 1}.\n"
+    assert ready("outbox", "show", "999").code == 2
     engine = make_engine(database_url)
     try:
         found = rows(engine)
@@ -141,10 +160,15 @@ def test_reminders_preview_lists_what_is_ahead_and_writes_nothing(
     ahead = json.loads(result.out)
     assert ahead
     now = datetime.now(UTC)
+    # an occurrence of the next 30 days goes out then, or on the next working day
+    calendar = WorkCalendar.of(load_workflow(DEFAULT_WORKFLOW))
+    last = calendar.next_working_day((now + timedelta(days=30)).astimezone(BERLIN).date())
     for entry in ahead:
         assert set(entry) >= {"rule", "to", "when", "subject"}
-        assert now - timedelta(minutes=5) < datetime.fromisoformat(entry["when"])
-        assert datetime.fromisoformat(entry["when"]) <= now + timedelta(days=30)
+        when = datetime.fromisoformat(entry["when"])
+        assert now - timedelta(minutes=5) < when
+        assert when.astimezone(BERLIN).date() <= last
+        assert calendar.is_working_day(when.astimezone(BERLIN).date())
         assert entry["subject"]
     assert {e["to"] for e in ahead} <= {"lena@example.org", "pusteblume@example.org", OFFICE}
     assert dump(database_url) == before

@@ -226,25 +226,37 @@ def test_three_days_of_downtime_are_caught_up_exactly_once(
             again = service.ticks.tick()
             assert (again.reminders.new, again.mail.sent) == (0, 0)
         assert server.message_ids == received
-    found = reminders(engine, workflow)
-    assert sorted(found) == keys
-    assert all(row.due_at > last_tick for row in found.values())
-    late = timedelta(days={r.id: r for r in workflow.reminders}["session_unrecorded"].late_days)
-    for row in found.values():  # within late_days of the tick: sent; older: recorded as missed
-        assert row.status == (
-            OutboxStatus.SENT if row.due_at >= at(22, 18) - late else OutboxStatus.MISSED
-        )
-    assert [found[k].status for k in keys] == [
-        OutboxStatus.MISSED,
-        OutboxStatus.SENT,
-        OutboxStatus.SENT,
-    ]
-    assert found[keys[0]].attempts == 0
-    assert report.mail.sent == len(received) - before
-    assert [m for m in received if m in {message_id(r) for r in found.values()}] == [
-        message_id(found[k]) for k in keys[1:]
-    ]
-    assert_each_sent_row_received_once(engine, server)
+        found = reminders(engine, workflow)
+        assert sorted(found) == keys
+        assert all(row.due_at > last_tick for row in found.values())
+        late = timedelta(days={r.id: r for r in workflow.reminders}["session_unrecorded"].late_days)
+        for row in found.values():  # within late_days: sent (or waits for a working day)
+            assert row.status == (
+                OutboxStatus.MISSED
+                if row.due_at < at(22, 18) - late
+                else OutboxStatus.PENDING
+                if row.due_at > at(22, 18)
+                else OutboxStatus.SENT
+            )
+        # the 21st is a Saturday: its reminder waits for Monday 08:00, then goes once
+        assert [found[k].status for k in keys] == [
+            OutboxStatus.MISSED,
+            OutboxStatus.SENT,
+            OutboxStatus.PENDING,
+        ]
+        assert found[keys[2]].due_at == at(23, 8)
+        assert found[keys[0]].attempts == 0
+        assert report.mail.sent == len(received) - before
+        assert [m for m in received if m in {message_id(r) for r in found.values()}] == [
+            message_id(found[keys[1]])
+        ]
+        for moment in (at(23, 8), at(23, 8)):  # a tick at the hour, and once more
+            clock.set(moment)
+            service.ticks.tick()
+        found = reminders(engine, workflow)
+        assert found[keys[2]].status == OutboxStatus.SENT
+        assert found[keys[2]].sent_at == at(23, 8)
+        assert_each_sent_row_received_once(engine, server)
 
 
 def test_a_tick_asks_for_the_existing_keys_once_not_once_per_reminder(
@@ -275,7 +287,9 @@ def test_a_repeated_tick_sends_nothing_twice(
         keys = unrecorded_keys(service, three_admitted_centres(service, clock))
         clock.set(at(21, 9))
         assert service.ticks.tick().reminders.new == 3
-        assert [r.status for r in reminders(engine, workflow).values()] == [OutboxStatus.SENT] * 3
+        found = [r.status for r in reminders(engine, workflow).values()]
+        sent, pending = OutboxStatus.SENT, OutboxStatus.PENDING
+        assert found == [sent, sent, pending]  # the 21st is a Saturday: Monday's
         before, received = dump(database_url), list(server.message_ids)
         other = smtp_service(engine, workflow, FrozenClock(clock.now()), server.port)
         for ticking in (service, service, other):

@@ -201,10 +201,10 @@ def test_renewal_is_announced_eleven_months_into_the_year(
     service.lifecycle.advance(
         centre, "deepen", force=True, reason="Test"
     )  # a Vertiefung year from 3 Feb
-    run_days(service, clock, date(2026, 1, 2), 3)  # 3 Feb 2025 + 335 days = 4 Jan 2026
+    run_days(service, clock, date(2026, 1, 2), 4)  # 3 Feb 2025 + 335 days = 4 Jan 2026
     rows = [r for r in service.outbox.rows() if r.rule == "renewal_due"]
-    assert [(r.due_at.date(), r.recipient, r.status) for r in rows] == [
-        (date(2026, 1, 4), "fachstelle@example.org", OutboxStatus.SENT),
+    assert [(r.due_at.date(), r.recipient, r.status) for r in rows] == [  # a Sunday: Monday
+        (date(2026, 1, 5), "fachstelle@example.org", OutboxStatus.SENT),
     ]
     assert "Programmjahr in der Stufe Vertiefungsbegleitung endet bald" in rows[0].subject
     clock.set(morning(date(2026, 1, 20)))

@@ -13,8 +13,8 @@ from tests.cli_helpers import dump
 from tests.test_web_overview import programme
 from tests.web_helpers import assert_action_guarded, login
 from thekiz_flow.core import paging
-from thekiz_flow.core.enums import OutboxStatus, Recipient
-from thekiz_flow.core.outbox import NewMail
+from thekiz_flow.core.enums import DeliveryStatus, OutboxStatus, Recipient
+from thekiz_flow.core.outbox import Attempt, NewMail
 from thekiz_flow.service import Service
 
 _ROW = re.compile(r"<tr>\s*<td>(\d+)</td>")
@@ -149,3 +149,50 @@ def test_a_refused_retry_is_a_german_page_and_writes_nothing(
     assert missing.status_code == 404
     assert "keine Nachricht mit der Nummer 999" in missing.text
     assert dump(database_url) == before
+
+
+def test_a_message_page_shows_its_text_its_html_safely_and_its_history(
+    web: TestClient, service: Service
+) -> None:
+    now = service.runtime.clock.now()
+    html = '<p>Guten Tag</p><script>alert("x")</script><img src=x onerror="alert(1)">'
+    mail = NewMail(
+        "test:html", "test", Recipient.CENTRE, "kita@example.org", "Hallo", "Guten Tag\n", html, now
+    )
+    with service.runtime.unit() as repo:
+        repo.outbox.add([mail], now)
+        (claim,) = repo.outbox.claim(now, timedelta(minutes=1), 1)
+        repo.outbox.record_attempts(
+            [
+                Attempt(
+                    claim.mail.id,
+                    1,
+                    now,
+                    DeliveryStatus.RETRY,
+                    "kita@example.org",
+                    451,
+                    "Bitte später",
+                )
+            ]
+        )
+    login(web, "office")
+    page = web.get(f"/outbox/{claim.mail.id}")
+    assert page.status_code == 200
+    text = page.text
+    assert '<h2 id="verlauf">Verlauf</h2>' in text
+    assert "vorläufig nicht zugestellt" in text
+    assert "451 Bitte später" in text
+    assert '<pre class="mail">Guten Tag\n</pre>' in text
+    (frame,) = re.findall(r"<iframe[^>]*>", text)
+    assert 'sandbox=""' in frame  # no script, no same origin, no forms
+    assert "<script" not in text.split("<iframe", 1)[1].split("</iframe>", 1)[0]
+    assert "&lt;script&gt;" in frame
+    listed = web.get("/outbox").text
+    assert f'href="/outbox/{claim.mail.id}#verlauf"' in listed
+
+
+def test_a_message_not_yet_tried_says_so(web: TestClient, service: Service) -> None:
+    mails(service, 1, OutboxStatus.PENDING)
+    (row,) = service.outbox.rows()
+    login(web, "office")
+    assert "Noch kein Versuch, die Nachricht zu senden." in web.get(f"/outbox/{row.id}").text

@@ -11,9 +11,9 @@ from sqlalchemy import Engine
 
 from tests.outbox_helpers import add_pending, leases, rows
 from tests.store.helpers import Unit, centre
-from thekiz_flow.core.enums import OutboxStatus, Recipient
+from thekiz_flow.core.enums import DeliveryStatus, OutboxStatus, Recipient
 from thekiz_flow.core.lists import OutboxQuery
-from thekiz_flow.core.outbox import Claim, NewMail, Retry
+from thekiz_flow.core.outbox import Attempt, Claim, NewMail, Recipe, Retry
 from thekiz_flow.store.outbox import ADD_CHUNK
 from thekiz_flow.store.repository import Repository
 
@@ -330,3 +330,49 @@ def test_the_messages_of_a_status_are_counted(unit: Unit) -> None:
         assert repo.outbox.count(OutboxStatus.PENDING) == 3
         assert repo.outbox.count(OutboxStatus.FAILED) == 2
         assert repo.outbox.count(OutboxStatus.SENT) == 0
+
+
+def test_each_attempt_is_recorded_once_with_the_servers_answer(unit: Unit) -> None:
+    with unit() as repo:
+        repo.outbox.add([new_mail(1)], NOW)
+        (first,) = repo.outbox.claim(NOW, timedelta(minutes=1), 10)
+    later = NOW + timedelta(minutes=5)
+    attempts = [
+        Attempt(first.mail.id, 1, NOW, DeliveryStatus.RETRY, "a@example.org", 451, "Später"),
+        Attempt(first.mail.id, 2, later, DeliveryStatus.SENT, "b@example.org", 250, "2.0.0 OK"),
+    ]
+    with unit() as repo:
+        repo.outbox.record_attempts(attempts[1:])
+        repo.outbox.record_attempts(attempts[:1])
+        repo.outbox.record_attempts([replace(attempts[0], reply="noch einmal")])  # the same
+        repo.outbox.record_attempts([])
+    with unit() as repo:
+        assert repo.outbox.attempts(first.mail.id) == attempts
+        assert repo.outbox.attempts(first.mail.id + 1) == []
+
+
+def test_a_retry_rendered_anew_keeps_the_key_and_takes_the_new_text(unit: Unit) -> None:
+    kept = replace(new_mail(1), template="stage_changed", context='{"year": 2026}')
+    with unit() as repo:
+        repo.outbox.add([kept, new_mail(2)], NOW)
+        ids = {row.key: row.id for row in repo.outbox.find()}
+        (claim,) = repo.outbox.claim(NOW, timedelta(minutes=1), 1)
+        assert repo.outbox.mark_failed(claim, "SMTP 550: unbekannt")
+        recipe = repo.outbox.recipe(ids["test:1"])
+        assert repo.outbox.recipe(ids["test:2"]) is None  # stored without one
+    assert recipe == Recipe("test", "stage_changed", Recipient.OFFICE, None, '{"year": 2026}')
+    again = replace(kept, recipient="neu@example.org", subject="Neu", text="neu\n", html="<p>")
+    with unit() as repo:
+        assert not repo.outbox.retry(ids["test:2"], NOW, again)  # pending: not retried
+        assert repo.outbox.retry(ids["test:1"], NOW + timedelta(hours=1), again)
+        row, mail = repo.outbox.get(ids["test:1"]), repo.outbox.text(ids["test:1"])
+    assert row is not None
+    assert mail is not None
+    assert (row.status, row.attempts, row.key) == (OutboxStatus.PENDING, 1, "test:1")
+    assert (mail.recipient, mail.subject, mail.text, mail.html) == (
+        "neu@example.org",
+        "Neu",
+        "neu\n",
+        "<p>",
+    )
+    assert mail.message_id == replace(claim.mail, recipient="x").message_id  # the same mail

@@ -9,7 +9,7 @@ from thekiz_flow.cli.output import print_json, print_table
 from thekiz_flow.core import german, validate
 from thekiz_flow.core.enums import OutboxStatus
 from thekiz_flow.core.errors import InvalidInput
-from thekiz_flow.core.labels import OUTBOX_STATUS_NAMES
+from thekiz_flow.core.labels import ATTEMPT_NAMES, OUTBOX_STATUS_NAMES, RECIPIENT_NAMES
 from thekiz_flow.core.outbox import OutboxRow
 
 
@@ -72,6 +72,57 @@ def outbox_retry(app: App, outbox_id: int) -> None:
     """Eine fehlgeschlagene E-Mail beim nächsten Durchlauf erneut senden."""
     row = app.service.outbox.retry(outbox_id)
     click.echo(f"Nachricht {row.id} an {row.recipient} wird erneut versandt.")
+
+
+@outbox.command("show")
+@click.argument("outbox_id", metavar="ID", type=Id("outbox"))
+@click.option("--json", "as_json", is_flag=True, help="Ausgabe als JSON.")
+@pass_app
+def outbox_show(app: App, outbox_id: int, as_json: bool) -> None:
+    """Eine E-Mail: ihr Stand, ihr Verlauf (jeder Versuch mit der Antwort des Servers)
+    und ihr Text."""
+    row, mail = app.service.outbox.message(outbox_id)
+    attempts = app.service.outbox.attempts(outbox_id)
+    if as_json:
+        history = [
+            {
+                "attempt": a.attempt,
+                "at": a.at,
+                "outcome": a.outcome,
+                "to": a.recipient,
+                "code": a.code,
+                "reply": a.reply,
+            }
+            for a in attempts
+        ]
+        print_json({**outbox_json(row), "text": mail.text, "html": mail.html, "history": history})
+        return
+    zone = app.settings.timezone
+    click.echo(f"Nachricht {row.id}: {OUTBOX_STATUS_NAMES[row.status]}")
+    click.echo(f"an: {mail.recipient or '(keine Adresse)'} ({RECIPIENT_NAMES[row.role]})")
+    click.echo(f"Betreff: {mail.subject}")
+    click.echo(f"fällig: {german.date_time(row.due_at, zone)}")
+    if row.sent_at is not None:
+        click.echo(f"versandt: {german.date_time(row.sent_at, zone)}")
+    if row.last_error:
+        click.echo(f"Fehler: {row.last_error}")
+    history_rows = [
+        (
+            a.attempt,
+            german.date_time(a.at, zone),
+            ATTEMPT_NAMES[a.outcome],
+            a.recipient,
+            f"{a.code} {a.reply or ''}".strip() if a.code else a.reply or "",
+        )
+        for a in attempts
+    ]
+    if history_rows:
+        headers = ["Versuch", "Zeit", "Ergebnis", "an", "Antwort des Servers"]
+        print_table(f"Verlauf ({len(history_rows)})", headers, history_rows)
+    else:
+        click.echo("Verlauf: noch kein Versuch")
+    click.echo("")
+    click.echo(mail.text or "(kein Text)", nl=not mail.text.endswith("\n"))
 
 
 @outbox.command("send")

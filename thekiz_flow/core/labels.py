@@ -1,6 +1,13 @@
 """German names of activity kinds, statuses, roles, steps and enrolments, as people read them."""
 
-from thekiz_flow.core.enums import ActivityKind, ActivityStatus, OutboxStatus, Recipient, Role
+from thekiz_flow.core.enums import (
+    ActivityKind,
+    ActivityStatus,
+    DeliveryStatus,
+    OutboxStatus,
+    Recipient,
+    Role,
+)
 from thekiz_flow.core.model import Workflow
 
 KIND_NAMES = {
@@ -26,6 +33,12 @@ OUTBOX_STATUS_NAMES = {
     OutboxStatus.FAILED: "fehlgeschlagen",
     OutboxStatus.MISSED: "versäumt",
     OutboxStatus.WITHDRAWN: "zurückgezogen",
+}
+# The outcome of one attempt to send, as the outbox's history names it.
+ATTEMPT_NAMES = {
+    DeliveryStatus.SENT: "angenommen",
+    DeliveryStatus.RETRY: "vorläufig nicht zugestellt",
+    DeliveryStatus.FAILED: "abgelehnt",
 }
 ROLE_NAMES = {
     Role.OFFICE: "Fachstelle",

@@ -113,6 +113,7 @@ class ReminderRule:
     percent: int | None = None  # for follows = "budget"
     stage: str | None = None  # for follows = "stage_start": only the start of this stage
     label: str = ""  # what its mail is, in German (the workflow file's `label`)
+    any_day: bool = False  # sent on any day; else a non-working day's mail waits for the next
 
     def offsets(self) -> list[int]:
         """Days after the event of each occurrence (negative: before)."""

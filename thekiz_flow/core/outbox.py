@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from thekiz_flow.core.enums import OutboxStatus, Recipient
+from thekiz_flow.core.enums import DeliveryStatus, OutboxStatus, Recipient
 from thekiz_flow.core.model import Activity, Mail
 
 
@@ -60,6 +60,8 @@ class NewMail:
     problem: str | None = None
     attachments: tuple[str, ...] = ()
     calendar: str | None = None  # an iCalendar invitation, as it is sent
+    template: str | None = None  # with ``context``: what renders it again (a retry)
+    context: str | None = None  # JSON, see `core.mailcontext`
 
 
 @dataclass(frozen=True)
@@ -72,3 +74,28 @@ class OwedInvitation:
     coach_id: int
     cancel: bool
     invited_day: date | None  # the day of the last invitation sent, None: none yet
+
+
+@dataclass(frozen=True)
+class Recipe:
+    """What renders a stored message again: its template, role, centre and context."""
+
+    rule: str
+    template: str
+    role: Recipient
+    centre_id: int | None
+    context: str
+
+
+@dataclass(frozen=True)
+class Attempt:
+    """One attempt to send a message: when, its number, its outcome and the server's answer
+    (``code`` and ``reply``), or the error when there was none."""
+
+    outbox_id: int
+    attempt: int
+    at: datetime
+    outcome: DeliveryStatus
+    recipient: str
+    code: int | None
+    reply: str | None

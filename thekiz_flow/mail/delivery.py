@@ -19,7 +19,7 @@ import math
 import re
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Protocol
@@ -44,6 +44,7 @@ from thekiz_flow.workflow.files import write_atomically
 LOST = "Verbindung verloren"
 LEASE_OVER = "Versand abgebrochen: die Sendefrist ist abgelaufen"
 AFTER_DATA = "Verbindung abgebrochen nach DATA (Zustellung ungewiss)"
+SMTP_OK = 250  # the reply code of a message accepted (the answer to DATA)
 
 
 @dataclass(frozen=True)
@@ -52,6 +53,10 @@ class Outcome:
     status: DeliveryStatus
     error: str | None = None
     ambiguous: bool = False  # the server may have accepted it: a resend may be a duplicate
+    # What the SMTP server answered, if it did: for the outbox's history, not part of
+    # the outcome (two outcomes are equal whatever the server's words were).
+    code: int | None = field(default=None, compare=False)
+    reply: str | None = field(default=None, compare=False)
 
 
 class Lease(Protocol):
@@ -232,7 +237,7 @@ class _Connection:
         if not self._client.is_connected and not await self._reopen():
             return Outcome(mail_id, DeliveryStatus.RETRY, LOST)
         try:
-            await self._client.sendmail(
+            _, reply = await self._client.sendmail(
                 message.sender,
                 [message.recipient],
                 message.content,
@@ -254,7 +259,7 @@ class _Connection:
             return Outcome(
                 mail_id, DeliveryStatus.RETRY, f"Verbindung abgebrochen: {_describe(error)}"
             )
-        return Outcome(mail_id, DeliveryStatus.SENT)
+        return Outcome(mail_id, DeliveryStatus.SENT, code=SMTP_OK, reply=reply)
 
     async def close(self) -> None:
         if self._client.is_connected:
@@ -272,7 +277,8 @@ class _Connection:
 def _answered(mail_id: int, error: SMTPResponseException) -> Outcome:
     permanent = 500 <= error.code < 600
     status = DeliveryStatus.FAILED if permanent else DeliveryStatus.RETRY
-    return Outcome(mail_id, status, f"SMTP {error.code}: {error.message}")
+    text = f"SMTP {error.code}: {error.message}"
+    return Outcome(mail_id, status, text, code=error.code, reply=error.message)
 
 
 def _describe(error: Exception) -> str:

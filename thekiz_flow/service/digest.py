@@ -7,7 +7,7 @@ from dataclasses import replace
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
 
-from thekiz_flow.core import german
+from thekiz_flow.core import german, mailcontext
 from thekiz_flow.core.corrections import Correction, Subject, as_before
 from thekiz_flow.core.enums import OutboxStatus, Recipient
 from thekiz_flow.core.errors import InvalidInput, NotFound, Refused
@@ -152,9 +152,8 @@ class DigestService:
         """The digest to the ministry through the outbox, once per year; True if new."""
         self.require_year_over(year)
         now = self.rt.clock.now()
-        rendered = self.rt.renderer.render(
-            DIGEST_RULE, {"year": year, "today": self.rt.today()}, Recipient.MINISTRY.value
-        )
+        context = {"year": year, "today": self.rt.today()}
+        rendered = self.rt.renderer.render(DIGEST_RULE, context, Recipient.MINISTRY.value)
         recipient = self.rt.mail.ministry or ""
         mail = NewMail(
             f"{DIGEST_RULE}:{year}",
@@ -164,8 +163,10 @@ class DigestService:
             rendered.subject,
             rendered.text,
             rendered.html,
-            now,
+            self.rt.send_time(now),
             attachments=(str(files.html), str(files.csv), str(files.xlsx)),
+            template=DIGEST_RULE,
+            context=mailcontext.encode(context),
         )
         if not recipient:
             mail = replace(mail, status=OutboxStatus.FAILED, problem="[mail] ministry fehlt")
@@ -213,7 +214,9 @@ class DigestService:
             rendered.subject,
             rendered.text,
             rendered.html,
-            due,
+            self.rt.send_time(due),
+            template=OVERVIEW_RULE,
+            context=mailcontext.encode(context),
         )
         with self.rt.unit() as repo:
             return repo.outbox.add([mail], self.rt.clock.now())

@@ -22,7 +22,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.exc import SQLAlchemyError
 
-from thekiz_flow.core import german
+from thekiz_flow.core import german, mailcontext
 from thekiz_flow.core.enums import OutboxStatus, Recipient
 from thekiz_flow.core.errors import ThekizError, UserError
 from thekiz_flow.core.outbox import NewMail
@@ -38,6 +38,7 @@ TICK_STARTED, TICK_OK, TICK_FAILED = "tick_started", "tick_ok", "tick_failed"
 FAILING_SINCE = "tick_failing_since"  # the first failure since the last successful tick
 TICKS_ALARM, MAILS_ALARM = "watchdog_ticks", "watchdog_mails"
 WATCHDOG_RULE = "watchdog"
+WATCHDOG_ANY_DAY = True  # the office's own alert: it goes at any time, weekends too
 FAILED_WINDOW = timedelta(days=7)  # failed mails counted: those due in the last 7 days
 SIGN_IN_WINDOW = timedelta(minutes=15)
 
@@ -223,5 +224,7 @@ class OperationsService:
             rendered.subject,
             rendered.text,
             rendered.html,
-            now,
+            self.rt.send_time(now, any_day=WATCHDOG_ANY_DAY),
+            template=WATCHDOG_RULE,
+            context=mailcontext.encode(context),
         )

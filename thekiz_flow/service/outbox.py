@@ -20,18 +20,23 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import cached_property
 
+from thekiz_flow.core import mailcontext
 from thekiz_flow.core.enums import DeliveryStatus, OutboxStatus, Recipient
-from thekiz_flow.core.errors import InvalidInput
+from thekiz_flow.core.errors import InvalidInput, Refused
 from thekiz_flow.core.ids import unknown
 from thekiz_flow.core.labels import OUTBOX_STATUS_NAMES
-from thekiz_flow.core.model import Mail
-from thekiz_flow.core.outbox import Claim, NewMail, OutboxRow, Retry
+from thekiz_flow.core.model import Activity, Mail, Training
+from thekiz_flow.core.outbox import Attempt, Claim, NewMail, OutboxRow, Retry
 from thekiz_flow.mail.delivery import Backend, Outcome, make_backend
+from thekiz_flow.service.reminders import Offer
 from thekiz_flow.service.runtime import Runtime
 from thekiz_flow.store.outbox import OutboxStore
 
 MAX_ATTEMPTS = 8  # per round: a manual retry of a failed message starts another round
 NOTICE_RULE = "delivery_failed"
+NOTICE_ANY_DAY = True  # the office's own alert: it goes at any time, weekends too
+# the dataclasses a mail's context may hold besides centres, coaches and stages
+CONTEXT_CLASSES: dict[str, type] = {"Activity": Activity, "Training": Training, "Offer": Offer}
 CLOCK_SKEW = 0.5  # seconds the clocks of dispatchers sharing a database may be apart
 
 
@@ -100,6 +105,13 @@ class Hold:
         self._until = started + self._lease - CLOCK_SKEW
 
 
+def _attempt(claim: Claim, outcome: Outcome, now: datetime) -> Attempt:
+    """The history's line of one attempt: the server's answer, else the error."""
+    reply = outcome.reply if outcome.code is not None else outcome.error
+    mail = claim.mail
+    return Attempt(mail.id, claim.attempt, now, outcome.status, mail.recipient, outcome.code, reply)
+
+
 class OutboxService:
     def __init__(self, rt: Runtime) -> None:
         self.rt = rt
@@ -163,6 +175,7 @@ class OutboxService:
                 retries.append(Retry(claim, outcome.error or "", when, outcome.ambiguous))
             else:
                 failures.append((claim, outcome))
+        store.record_attempts([_attempt(by_id[o.mail_id], o, now) for o in outcomes])
         report = DispatchReport(store.mark_sent(sent, now), store.mark_retry(retries))
         for claim, outcome in failures:
             report.failed += self._fail(store, claim, outcome, now)
@@ -197,7 +210,9 @@ class OutboxService:
             rendered.subject,
             rendered.text,
             rendered.html,
-            now,
+            self.rt.send_time(now, any_day=NOTICE_ANY_DAY),
+            template=NOTICE_RULE,
+            context=mailcontext.encode(context),
         )
         store.add([notice], now)
 
@@ -224,26 +239,42 @@ class OutboxService:
         return row, mail
 
     def retry(self, outbox_id: int) -> OutboxRow:
-        """Send a failed message again at the next dispatch."""
+        """Send a failed message again at the next dispatch, rendered anew for its
+        recipient as they are now (a corrected address or name); the same logical mail:
+        its key and Message-ID stay. A message that can no longer be rendered (its centre
+        or template is gone, it has no address) is refused and left as it is."""
         with self.rt.unit() as repo:
             store = repo.outbox
             row = store.get(outbox_id)
             if row is None:
                 raise unknown("outbox", outbox_id)
-            if row.status != OutboxStatus.FAILED or not row.recipient:
+            recipe = store.recipe(outbox_id)
+            if row.status != OutboxStatus.FAILED or (recipe is None and not row.recipient):
                 why = (
-                    "hat keine Adresse"
-                    if not row.recipient
-                    else "ist bereits versandt"
+                    "ist bereits versandt"
                     if row.status == OutboxStatus.SENT
                     else f"hat den Stand „{OUTBOX_STATUS_NAMES[row.status]}“"
+                    if row.status != OutboxStatus.FAILED
+                    else "hat keine Adresse"
                 )
                 raise InvalidInput(
                     None,
                     f"Nachricht {outbox_id} {why}; nur fehlgeschlagene mit "
                     "Adresse werden erneut versandt",
                 )
-            store.retry(outbox_id, self.rt.clock.now())
+            again = None
+            if recipe is not None:
+                try:
+                    again = self.rt.render_again(repo, row.key, recipe, CONTEXT_CLASSES)
+                except Refused as error:
+                    why = f"Nachricht {outbox_id} {error}; sie wird nicht erneut versandt"
+                    raise Refused(why) from error
+            store.retry(outbox_id, self.rt.clock.now(), again)
             found = store.get(outbox_id)
             assert found is not None
             return found
+
+    def attempts(self, outbox_id: int) -> list[Attempt]:
+        """A message's history: each attempt to send it, the first first."""
+        with self.rt.unit() as repo:
+            return repo.outbox.attempts(outbox_id)

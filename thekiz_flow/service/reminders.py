@@ -95,7 +95,10 @@ class ReminderService:
         return report
 
     def preview(self, days: int) -> list[tuple[Due, str, str]]:
-        """What the next ``days`` would send, to whom and when; nothing is written."""
+        """What the next ``days`` would send, to whom and when; nothing is written.
+
+        Each due's ``occurrence`` is the time the mail would go out: on a working day
+        (`Runtime.send_time`), as the outbox would have it due."""
         now = self.rt.clock.now()
         window = Window(
             now + timedelta(days=days), now, self.rt.zone, self.rt.workflow.send_at, preview=True
@@ -104,10 +107,11 @@ class ReminderService:
             dues = self._gather(repo, window)
             known = repo.outbox.existing({d.key for d in dues})
         result = []
-        for due in sorted((d for d in dues if d.key not in known), key=lambda d: d.occurrence):
+        for due in (d for d in dues if d.key not in known):
             mail = self._mail(due, now)
-            result.append((due, mail.recipient or f"({mail.problem})", mail.subject))
-        return result
+            sent = replace(due, occurrence=mail.due_at)
+            result.append((sent, mail.recipient or f"({mail.problem})", mail.subject))
+        return sorted(result, key=lambda planned: planned[0].occurrence)
 
     # ------------------------------------------------------------ gatherers
     # Each reads what its rule follows; `core.occurrences` decides what is due.
@@ -190,8 +194,9 @@ class ReminderService:
 
     # ------------------------------------------------------------ rows
     def _mail(self, due: Due, now: datetime) -> NewMail:
+        rule = due.rule
         mail = self.rt.compose(
-            due.key, due.rule.id, due.rule.template, due.role, due.context, due.occurrence
+            due.key, rule.id, rule.template, due.role, due.context, due.occurrence, rule.any_day
         )
         return (
             replace(mail, status=OutboxStatus.MISSED) if due.verdict == Judgement.MISSED else mail

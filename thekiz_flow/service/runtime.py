@@ -10,22 +10,23 @@ from __future__ import annotations
 import copy
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from dataclasses import replace
 from datetime import date, datetime
 from functools import cached_property
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Engine
 
-from thekiz_flow.core import german, validate
+from thekiz_flow.core import german, mailcontext, validate
 from thekiz_flow.core.calendar import WorkCalendar
 from thekiz_flow.core.clock import Clock, local_today
 from thekiz_flow.core.derived import derived_dates
 from thekiz_flow.core.enums import OutboxStatus, Recipient
-from thekiz_flow.core.errors import Field, InvalidInput, NotFound
+from thekiz_flow.core.errors import Field, InvalidInput, NotFound, Refused, WorkflowError
 from thekiz_flow.core.ids import id_in_range, unknown
 from thekiz_flow.core.labels import mail_kind_name
 from thekiz_flow.core.model import Centre, Coach, StageChange, Workflow
-from thekiz_flow.core.outbox import NewMail
+from thekiz_flow.core.outbox import NewMail, Recipe
 from thekiz_flow.core.planning import plan_stamp
 from thekiz_flow.core.recipients import address
 from thekiz_flow.core.rules import Lifecycle
@@ -167,11 +168,34 @@ class Runtime:
         role: Recipient,
         context: Mapping[str, object],
         due_at: datetime,
+        any_day: bool = False,
     ) -> NewMail:
-        """A mail for one role of a centre, rendered; or kept as failed if it has no address."""
+        """A mail for one role of a centre, rendered; or kept as failed if it has no address.
+
+        It is due at ``due_at`` if that is a working day, else on the next working day at
+        the same local time (`send_time`), unless ``any_day``. It keeps its template and
+        context, so a retry renders it anew (`render_again`)."""
         centre = context["centre"]
-        coach = context.get("coach")
         assert isinstance(centre, Centre)
+        due = self.send_time(due_at, any_day)
+        mail = self._render(key, rule, template, role, context, centre, due)
+        try:
+            kept = mailcontext.encode(context)
+        except TypeError:  # pragma: no cover - every context of the package can be kept
+            return mail
+        return replace(mail, template=template, context=kept)
+
+    def _render(
+        self,
+        key: str,
+        rule: str,
+        template: str,
+        role: Recipient,
+        context: Mapping[str, object],
+        centre: Centre,
+        due_at: datetime,
+    ) -> NewMail:
+        coach = context.get("coach")
         recipient, problem = address(
             role, centre, coach if isinstance(coach, Coach) else None, self.mail.office
         )
@@ -200,6 +224,67 @@ class Runtime:
             rendered.html,
             due_at,
             centre.id,
+        )
+
+    def send_time(self, due_at: datetime, any_day: bool = False) -> datetime:
+        """When a mail due at ``due_at`` goes out: then, on a working day (local date,
+        `WorkCalendar`: weekends, holidays, closure days) or if its rule lets it go on
+        ``any_day`` (the office's own alerts); else on the next working day at the same
+        local time."""
+        if any_day:
+            return due_at
+        local = due_at.astimezone(self.zone)
+        day = self.calendar.next_working_day(local.date())
+        if day == local.date():
+            return due_at
+        return datetime.combine(day, local.time(), self.zone)
+
+    def render_again(
+        self, repo: Repository, key: str, recipe: Recipe, classes: Mapping[str, type]
+    ) -> NewMail:
+        """A stored mail rendered anew from its template and context, for its recipient as
+        they are now (the centre's and coach's current name and address, the office's
+        configured address). :class:`Refused` (German, to follow "Nachricht N") if it can
+        no longer be rendered: the centre, the coach or the template is gone, or there is
+        no address."""
+        resolver = mailcontext.Resolver(repo.centre, repo.coach, self.workflow.stages.get, classes)
+        try:
+            context = mailcontext.decode(recipe.context, resolver)
+        except mailcontext.Gone as error:
+            raise Refused(f"lässt sich nicht neu erstellen: {error}") from error
+        centre = context.get("centre")
+        now = self.clock.now()
+        try:
+            if isinstance(centre, Centre):
+                mail = self._render(
+                    key, recipe.rule, recipe.template, recipe.role, context, centre, now
+                )
+            else:
+                mail = self._render_for(key, recipe, context, now)
+        except WorkflowError as error:
+            raise Refused(f"lässt sich nicht neu erstellen: {error}") from error
+        if mail.problem is not None or not mail.recipient:
+            raise Refused(f"hat keinen Empfänger ({mail.problem or 'keine Adresse'})")
+        return mail
+
+    def _render_for(
+        self, key: str, recipe: Recipe, context: Mapping[str, object], now: datetime
+    ) -> NewMail:
+        """A mail about no centre (to the office or the ministry), rendered anew."""
+        recipient = {
+            Recipient.OFFICE: self.mail.office,
+            Recipient.MINISTRY: self.mail.ministry,
+        }.get(recipe.role)
+        rendered = self.renderer.render(recipe.template, context, recipe.role.value)
+        return NewMail(
+            key,
+            recipe.rule,
+            recipe.role,
+            recipient or "",
+            rendered.subject,
+            rendered.text,
+            rendered.html,
+            now,
         )
 
     def refresh(self, repo: Repository, centre_id: int) -> None:

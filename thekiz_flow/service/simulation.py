@@ -24,7 +24,7 @@ from thekiz_flow.store.migrate import require_current
 from thekiz_flow.store.repository import Repository
 from thekiz_flow.store.simulation import copy_sqlite
 
-SIMULATED_HOUR = time(7)
+SIMULATED_HOUR = time(8)  # a simulation's clock before its first day: the usual send_at
 
 
 def simulate_days(
@@ -34,17 +34,21 @@ def simulate_days(
     end: date,
     each_day: Callable[[date], object] | None = None,
 ) -> TickReport:
-    """Tick every day from ``start`` to ``end`` at 07:00 local time; then ``each_day``."""
+    """Tick every day from ``start`` to ``end`` at the reminders' send time (the workflow's
+    ``send_at``, local time), so a mail due then is sent then; then ``each_day``, and a
+    tick once more at the same time: what the day brought (a stage change's notice, a
+    budget crossed) is sent that day, as `run`'s ticks every few minutes would."""
     total = TickReport()
     days = (end - start).days + 1
     with Progress(transient=True) as progress:
         task = progress.add_task("Simulation", total=days)
         for offset in range(days):
             day = start + timedelta(days=offset)
-            clock.set(datetime.combine(day, SIMULATED_HOUR, service.zone))
+            clock.set(datetime.combine(day, service.workflow.send_at, service.zone))
             total.add(service.ticks.tick())
             if each_day is not None:
                 each_day(day)
+                total.add(service.ticks.tick())
             progress.advance(task)
     return total
 

@@ -31,12 +31,12 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects import postgresql, sqlite
 
-from thekiz_flow.core.enums import OutboxStatus, Recipient
+from thekiz_flow.core.enums import DeliveryStatus, OutboxStatus, Recipient
 from thekiz_flow.core.lists import OutboxQuery
 from thekiz_flow.core.model import Mail
-from thekiz_flow.core.outbox import Claim, NewMail, OutboxRow, Retry
+from thekiz_flow.core.outbox import Attempt, Claim, NewMail, OutboxRow, Recipe, Retry
 from thekiz_flow.store.list_queries import OUTBOX_LISTED, outbox_order, outbox_where, paged
-from thekiz_flow.store.tables import OUTBOX_KEY_LENGTH, outbox, state
+from thekiz_flow.store.tables import OUTBOX_KEY_LENGTH, outbox, outbox_attempts, state
 
 # Mails per INSERT of ``OutboxStore.add``: all it holds at once. Larger chunks were no faster.
 ADD_CHUNK = 100
@@ -63,6 +63,8 @@ def row_values(mail: NewMail, now: datetime) -> dict[str, object]:
         "attempts": 0,
         "last_error": mail.problem,
         "created_at": now,
+        "template": mail.template,
+        "context": mail.context,
     }
 
 
@@ -267,16 +269,73 @@ class OutboxStore:
         stmt = select(outbox.c.status, func.count()).group_by(outbox.c.status)
         return {OutboxStatus(status): int(n) for status, n in self.conn.execute(stmt)}
 
-    def retry(self, outbox_id: int, now: datetime) -> bool:
-        """A failed message goes out again at the next dispatch.
+    def retry(self, outbox_id: int, now: datetime, mail: NewMail | None = None) -> bool:
+        """A failed message goes out again at the next dispatch; rendered anew as ``mail``
+        (its recipient, subject and texts) if given. Its key, and so its Message-ID, stay.
 
         The attempt count is never reset: it is the fencing token of every claim.
         """
         stmt = update(outbox).where(
             outbox.c.id == outbox_id, outbox.c.status == OutboxStatus.FAILED
         )
-        values = {"status": OutboxStatus.PENDING, "next_attempt_at": now}
+        values: dict[str, object] = {"status": OutboxStatus.PENDING, "next_attempt_at": now}
+        if mail is not None:
+            values |= {
+                "recipient": mail.recipient,
+                "subject": mail.subject[:300],
+                "body_text": mail.text,
+                "body_html": mail.html,
+            }
         return self.conn.execute(stmt.values(**values)).rowcount == 1
+
+    def recipe(self, outbox_id: int) -> Recipe | None:
+        """What renders the message again; None if it was stored without (older messages,
+        the office's own notices)."""
+        c = outbox.c
+        stmt = select(c.rule, c.template, c.role, c.centre_id, c.context).where(c.id == outbox_id)
+        row = self.conn.execute(stmt).first()
+        if row is None or row.template is None or row.context is None:
+            return None
+        return Recipe(row.rule, row.template, Recipient(row.role), row.centre_id, row.context)
+
+    def record_attempts(self, attempts: Sequence[Attempt]) -> None:
+        """Write each attempt once (by message and attempt number: a repeat changes nothing)."""
+        if not attempts:
+            return
+        dialect = postgresql if self.conn.dialect.name == "postgresql" else sqlite
+        stmt = dialect.insert(outbox_attempts).on_conflict_do_nothing(
+            index_elements=["outbox_id", "attempt"]
+        )
+        rows = [
+            {
+                "outbox_id": a.outbox_id,
+                "attempt": a.attempt,
+                "at": a.at,
+                "outcome": a.outcome,
+                "recipient": a.recipient,
+                "code": a.code,
+                "reply": a.reply,
+            }
+            for a in attempts
+        ]
+        self.conn.execute(stmt, rows)
+
+    def attempts(self, outbox_id: int) -> list[Attempt]:
+        """A message's attempts, the first first."""
+        c = outbox_attempts.c
+        stmt = select(outbox_attempts).where(c.outbox_id == outbox_id).order_by(c.attempt)
+        return [
+            Attempt(
+                r.outbox_id,
+                r.attempt,
+                r.at,
+                DeliveryStatus(r.outcome),
+                r.recipient,
+                r.code,
+                r.reply,
+            )
+            for r in self.conn.execute(stmt)
+        ]
 
     def last_tick(self) -> datetime | None:
         row = self.conn.execute(select(state.c.at).where(state.c.name == "last_tick")).first()

@@ -296,9 +296,28 @@ outbox = Table(
     Column("ambiguous", Boolean, nullable=False, server_default=false()),
     Column("sent_at", UTCDateTime),
     Column("created_at", UTCDateTime, nullable=False),
+    # what renders the mail again (a retry after a correction): its template and context
+    # (`core.mailcontext`); None for a mail that is not rendered again
+    Column("template", String(60)),
+    Column("context", Text),
     Index(None, "status", "next_attempt_at"),
     Index(None, "status", "id"),  # the outbox page: a status's newest first
     Index(None, "centre_id"),
+)
+
+# Each attempt to send an outbox message, with what the server answered.
+outbox_attempts = Table(
+    "outbox_attempts",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("outbox_id", Integer, ForeignKey("outbox.id"), nullable=False),
+    Column("attempt", Integer, nullable=False),  # the claim's attempt number (its fence)
+    Column("at", UTCDateTime, nullable=False),
+    Column("outcome", String(20), nullable=False),  # DeliveryStatus
+    Column("recipient", String(320), nullable=False),
+    Column("code", SmallInteger),  # the SMTP server's reply code, if it answered
+    Column("reply", Text),  # its reply text, or the error
+    UniqueConstraint("outbox_id", "attempt"),
 )
 
 # Who may sign in to the web pages; a coach's user is linked to the coach.

@@ -69,6 +69,7 @@ def _rule(table: TomlTable, catch_up: CatchUp, late_days: int) -> ReminderRule:
         percent=percent,
         stage=stage,
         label=table.text("label"),
+        any_day=table.flag("any_day", False),
     )
     if rule.times > 1 and rule.every_days == 0:
         table.fail("every_days", "muss mit times > 1 größer als 0 sein")

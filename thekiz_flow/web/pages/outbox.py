@@ -16,6 +16,7 @@ from thekiz_flow.core import german, validate
 from thekiz_flow.core.enums import OutboxStatus, Role
 from thekiz_flow.core.errors import InvalidInput
 from thekiz_flow.core.labels import (
+    ATTEMPT_NAMES,
     OUTBOX_STATUS_NAMES,
     RECIPIENT_NAMES,
     mail_kind_name,
@@ -133,6 +134,8 @@ def message(ctx: Context) -> Response:
         title=f"Nachricht {row.id}",
         row=row,
         mail=mail,
+        attempts=ctx.service.outbox.attempts(row.id),
+        outcomes=ATTEMPT_NAMES,
         statuses=OUTBOX_STATUS_NAMES,
         recipients=RECIPIENT_NAMES,
         here=here(ctx.request),

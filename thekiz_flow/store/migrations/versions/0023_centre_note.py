@@ -2,14 +2,14 @@
 with the change, beside the reason, which stays internal
 
 Revision ID: 0023
-Revises: 0018
+Revises: 0019
 """
 
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0023"
-down_revision = "0018"
+down_revision = "0019"
 branch_labels = None
 depends_on = None
 
