@@ -33,7 +33,7 @@ from thekiz_flow.mail.render import Renderer
 from thekiz_flow.store.migrate import require_current
 from thekiz_flow.store.repository import Repository
 from thekiz_flow.store.simulation import RealClock
-from thekiz_flow.workflow.config import DigestSettings, MailSettings
+from thekiz_flow.workflow.config import DigestSettings, MailSettings, PrivacySettings
 
 
 class Shared:
@@ -71,6 +71,7 @@ class Runtime:
         backend: Backend | None = None,
         digest: DigestSettings | None = None,
         wall: Clock | None = None,
+        privacy: PrivacySettings | None = None,
     ) -> None:
         """``clock`` is the time the service acts for (frozen for ``tick --now`` and
         simulations); ``wall`` the real time it may not act beyond (default: the system
@@ -85,6 +86,7 @@ class Runtime:
         self.mail = mail or MailSettings()
         self.delivery = backend  # None: the one [mail] backend names
         self.digest = digest or DigestSettings()
+        self.privacy = privacy or PrivacySettings()
         self.shared = Shared(workflow, self.mail.base_url)
 
     def acting_as(self, actor: str) -> Runtime:

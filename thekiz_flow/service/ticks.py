@@ -11,6 +11,7 @@ from thekiz_flow.core.errors import Refused
 from thekiz_flow.service.digest import DigestService
 from thekiz_flow.service.outbox import DispatchReport, OutboxService
 from thekiz_flow.service.planning import PlanningService, PlanReport
+from thekiz_flow.service.privacy import PrivacyService, RetentionReport
 from thekiz_flow.service.reminders import ReminderReport, ReminderService
 from thekiz_flow.service.runtime import Runtime
 
@@ -21,6 +22,7 @@ class TickReport:
     reminders: ReminderReport = field(default_factory=ReminderReport)
     mail: DispatchReport = field(default_factory=DispatchReport)
     periodic: int = 0  # the yearly digest and the monthly overview, when due
+    retention: RetentionReport | None = None  # once a day: what [privacy] had removed
 
     def add(self, other: TickReport) -> None:
         self.plan.add_report(other.plan)
@@ -29,6 +31,7 @@ class TickReport:
         self.reminders.new += other.reminders.new
         self.mail.add(other.mail)
         self.periodic += other.periodic
+        self.retention = other.retention or self.retention
 
     def summary(self) -> str:
         return (
@@ -37,6 +40,10 @@ class TickReport:
             f"{self.reminders.new} neue Erinnerungen ({self.reminders.missed} versäumt); "
             f"{self.mail.sent} E-Mails versandt, {self.mail.retried} später erneut, "
             f"{self.mail.failed} fehlgeschlagen"
+        ) + (
+            f"; Datenschutz: {self.retention.summary()}"
+            if self.retention and self.retention.total
+            else ""
         )
 
 
@@ -48,12 +55,14 @@ class TickService:
         reminders: ReminderService,
         outbox: OutboxService,
         digest: DigestService,
+        privacy: PrivacyService | None = None,
     ) -> None:
         self.rt = rt
         self.planning = planning
         self.reminders = reminders
         self.outbox = outbox
         self.digest = digest
+        self.privacy = privacy or PrivacyService(rt)
 
     def check_ready(self) -> None:
         """What every tick needs, or the error that it lacks: the mail backend ([mail]
@@ -75,7 +84,8 @@ class TickService:
             repo.rates.bring_current(now.astimezone(self.rt.zone).date())
             reminders = self.reminders.remind(repo, now)
         periodic = self.digest.periodic(now)
-        return TickReport(plan, reminders, self.outbox.dispatch(), periodic)
+        retention = self.privacy.daily(now)
+        return TickReport(plan, reminders, self.outbox.dispatch(), periodic, retention)
 
     def acting_now(self) -> datetime:
         """The time this tick acts for: the clock rule of the tick, in one place.
