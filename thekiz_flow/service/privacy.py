@@ -16,16 +16,28 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Sequence
+import re
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from decimal import Decimal
 from html import escape
 from pathlib import Path
+from typing import Any
 
 from thekiz_flow.core import german
 from thekiz_flow.core.errors import InvalidInput, NotFound, Refused
-from thekiz_flow.core.labels import OUTBOX_STATUS_NAMES, STATUS_NAMES, mail_kind_name
+from thekiz_flow.core.labels import (
+    KIND_NAMES,
+    OUTBOX_STATUS_NAMES,
+    RECIPIENT_NAMES,
+    ROLE_NAMES,
+    STATUS_NAMES,
+    mail_kind_name,
+    trigger_name,
+)
 from thekiz_flow.core.privacy_map import (
+    ACTIONS,
     COLUMN_LABELS,
     DATA_MAP,
     SUBJECT_NAMES,
@@ -41,6 +53,8 @@ RETENTION_MARK = "privacy_retention"  # the state row: when retention last ran
 STAGE_COLUMNS = ("stage", "from_stage", "to_stage", "resume_stage")
 ERASED_COACH = "gelöschte Prozessbegleitung {}"
 ERASED_USER = "gelöschtes Benutzerkonto %d"
+DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+MOMENT = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}")
 
 
 @dataclass(frozen=True)
@@ -196,21 +210,32 @@ class PrivacyService:
         return _page(f"Auskunft {export.label}", "\n".join(body))
 
     def _readable(self, column: str, value: object) -> str:
+        """A value of the export as a German reader reads it (names, not ids)."""
         if value is None or value == "":
             return "–"
         if isinstance(value, bool):
             return "ja" if value else "nein"
         text = str(value)
         stages = self.rt.workflow.stages
+        named = {
+            "trigger": lambda: trigger_name(text),
+            "rule": lambda: mail_kind_name(text),
+            "action": lambda: ACTIONS.get(text, text),
+            "subject": lambda: _member_name(SUBJECT_NAMES, text),
+            "kind": lambda: _member_name(KIND_NAMES, text),
+            "role": lambda: _member_name({**ROLE_NAMES, **RECIPIENT_NAMES}, text),
+            "status": lambda: _member_name({**STATUS_NAMES, **OUTBOX_STATUS_NAMES}, text),
+        }
         if column in STAGE_COLUMNS and text in stages:
             return stages[text].name
-        if column == "status":
-            for names in (STATUS_NAMES, OUTBOX_STATUS_NAMES):
-                for member, name in names.items():
-                    if member.value == text:
-                        return name
-        if column == "rule":
-            return mail_kind_name(text)
+        if column in named:
+            return named[column]()
+        if column in ("rate", "hours"):
+            return german.number(Decimal(text))
+        if isinstance(value, str) and DATE.match(value):
+            return german.short_date(date.fromisoformat(value))
+        if isinstance(value, str) and MOMENT.match(value):
+            return german.date_time(datetime.fromisoformat(value), self.rt.zone)
         return text
 
     # ------------------------------------------------------------------ erasure
@@ -358,6 +383,14 @@ class PrivacyService:
         ):
             return None
         return self.retention(apply=True)
+
+
+def _member_name(names: Mapping[Any, str], text: str) -> str:
+    """The German name of the enum member whose value is ``text`` (else ``text``)."""
+    for member, name in names.items():
+        if str(member) == text:
+            return name
+    return text
 
 
 def _months_before(moment: datetime, months: int) -> datetime:

@@ -122,10 +122,10 @@ class Runtime:
     def trial(self) -> Iterator[Repository]:
         """A transaction that is always rolled back: to see what a change would do."""
         with self.engine.connect() as connection:
+            transaction = connection.begin()  # before the check, which would begin one itself
             if not self.shared.schema_checked:
                 require_current(connection)
                 self.shared.schema_checked = True
-            transaction = connection.begin()
             try:
                 yield Repository(connection, self.clock.now())
             finally:
