@@ -112,6 +112,7 @@ def add_mails(engine: Engine, now: datetime) -> None:
             )
 
 
+@pytest.mark.backends("sqlite", "postgresql")
 def test_the_export_holds_every_classified_column_of_the_coach_and_nothing_of_others(
     service: Service, clock: FrozenClock, engine: Engine, cheap: None
 ) -> None:
@@ -161,6 +162,7 @@ def test_the_export_of_a_centre_and_of_a_user_hold_only_theirs(
     assert "olga@example.org" not in json.dumps(user.as_json())
 
 
+@pytest.mark.backends("sqlite", "postgresql")
 def test_erasing_a_coach_keeps_the_figures_of_the_digest(
     service: Service, clock: FrozenClock, engine: Engine, cheap: None, tmp_path: Path
 ) -> None:

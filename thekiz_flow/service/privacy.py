@@ -45,7 +45,6 @@ from thekiz_flow.core.privacy_map import (
     register,
 )
 from thekiz_flow.service.runtime import Runtime
-from thekiz_flow.store.operations import HealthStore
 from thekiz_flow.store.privacy import Erased, Keys, PrivacyStore
 from thekiz_flow.store.repository import Repository
 
@@ -160,7 +159,7 @@ class PrivacyService:
         given = [(s, v) for s, v in ((Subject.COACH, coach), (Subject.CENTRE, centre)) if v]
         if user:
             with self.rt.unit() as repo:
-                number = PrivacyStore(repo.conn).user_id(user.strip())
+                number = repo.privacy.user_id(user.strip())
             if number is None:
                 raise NotFound(f"kein Benutzerkonto {user.strip()!r}", "user")
             given.append((Subject.USER, number))
@@ -186,7 +185,7 @@ class PrivacyService:
         """Everything stored about the person; the export itself is recorded."""
         now = self.rt.clock.now()
         with self.rt.unit() as repo:
-            store = PrivacyStore(repo.conn)
+            store = repo.privacy
             tables = store.export(subject, self._keys(store, subject, number))
             store.record(now, self.rt.actor, "export", subject.value, number)
         label = f"{SUBJECT_NAMES[subject]} {number}"
@@ -243,7 +242,7 @@ class PrivacyService:
         """What an erasure of the person will do, in German sentences (for a confirmation);
         refused as it would be."""
         with self.rt.unit() as repo:
-            store = PrivacyStore(repo.conn)
+            store = repo.privacy
             self._keys(store, subject, number)
             self._refuse(store, subject, number)
         if subject is Subject.COACH:
@@ -286,7 +285,7 @@ class PrivacyService:
         """Erase the person; logged before it commits, and recorded."""
         now = self.rt.clock.now()
         with self.rt.unit() as repo:
-            store = PrivacyStore(repo.conn)
+            store = repo.privacy
             self._keys(store, subject, number)
             self._refuse(store, subject, number)
             done = self._apply(store, subject, number)
@@ -335,7 +334,7 @@ class PrivacyService:
         entries = self.logged()
         done = Erased()
         with self.rt.unit() as repo:
-            store = PrivacyStore(repo.conn)
+            store = repo.privacy
             for entry in entries:
                 done.merge(self._apply(store, entry.subject, entry.number))
         return len(entries), done
@@ -350,14 +349,14 @@ class PrivacyService:
                 return self._retain(repo, now)
         with self.rt.unit() as repo:
             report = self._retain(repo, now)
-            HealthStore(repo.conn).set_mark(RETENTION_MARK, now)
+            repo.health.set_mark(RETENTION_MARK, now)
             if report.centres:
                 self._append_log([LogEntry(Subject.CENTRE, n) for n in report.centres], now)
         return report
 
     def _retain(self, repo: Repository, now: datetime) -> RetentionReport:
         settings = self.rt.privacy
-        store = PrivacyStore(repo.conn)
+        store = repo.privacy
         report = RetentionReport()
         report.mail_bodies = store.clear_mail_bodies(
             _months_before(now, settings.mail_bodies_months)
@@ -376,7 +375,7 @@ class PrivacyService:
     def daily(self, now: datetime) -> RetentionReport | None:
         """Retention, if it has not run yet on the local day of ``now`` (for the tick)."""
         with self.rt.unit() as repo:
-            last = HealthStore(repo.conn).mark(RETENTION_MARK)
+            last = repo.health.mark(RETENTION_MARK)
         if (
             last is not None
             and last.astimezone(self.rt.zone).date() >= now.astimezone(self.rt.zone).date()
