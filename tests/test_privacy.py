@@ -250,7 +250,7 @@ def test_the_erased_stay_erased_after_a_restore(
     assert ready("backup", str(backup)).code == 0
     refused = ready("privacy", "erase", "--coach", "1", "--yes")
     assert refused.code == 2
-    assert "begleitet noch 1 Einrichtungen" in refused.err
+    assert "begleitet noch 1 Einrichtung" in refused.err
     erased = ready("privacy", "erase", "--coach", "2", "--yes")
     assert erased.code == 0, erased
     assert "gelöschte Prozessbegleitung 2" in erased.out

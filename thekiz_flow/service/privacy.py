@@ -76,6 +76,13 @@ class Export:
         }
 
 
+@dataclass(frozen=True)
+class Section:
+    title: str
+    headings: list[str]
+    rows: list[list[str]]
+
+
 @dataclass
 class RetentionReport:
     mail_bodies: int = 0
@@ -191,22 +198,33 @@ class PrivacyService:
         label = f"{SUBJECT_NAMES[subject]} {number}"
         return Export(subject, number, label, now, tables)
 
+    def export_sections(self, export: Export) -> list[Section]:
+        """The export as a reader reads it: per table its German title, headings, rows."""
+        sections = []
+        for name, rows in export.tables.items():
+            if rows:
+                headings = [COLUMN_LABELS.get(c, c) for c in rows[0]]
+                cells = [[self._readable(c, v) for c, v in row.items()] for row in rows]
+                sections.append(Section(DATA_MAP[name].title, headings, cells))
+        return sections
+
     def export_html(self, export: Export) -> str:
         body = [
             f"<h1>Auskunft über gespeicherte Daten: {escape(export.label)}</h1>",
-            "<p>Alle Angaben, die thekiz-flow über diese Person speichert (Art. 15 DSGVO), "
-            f"Stand {escape(german.date_time(export.made_at, self.rt.zone))}.</p>",
+            f"<p>{escape(self.export_intro(export))}</p>",
         ]
-        for name, rows in export.tables.items():
-            if not rows:
-                continue
-            body.append(f"<h2>{escape(DATA_MAP[name].title)}</h2>")
-            headings = [COLUMN_LABELS.get(c, c) for c in rows[0]]
-            cells = [[self._readable(c, v) for c, v in row.items()] for row in rows]
-            body.append(_html_table(headings, cells))
+        for section in self.export_sections(export):
+            body.append(f"<h2>{escape(section.title)}</h2>")
+            body.append(_html_table(section.headings, section.rows))
         if not any(export.tables.values()):
             body.append("<p>Keine Daten gespeichert.</p>")
         return _page(f"Auskunft {export.label}", "\n".join(body))
+
+    def export_intro(self, export: Export) -> str:
+        return (
+            "Alle Angaben, die thekiz-flow über diese Person speichert (Art. 15 DSGVO), Stand "
+            f"{german.date_time(export.made_at, self.rt.zone)}."
+        )
 
     def _readable(self, column: str, value: object) -> str:
         """A value of the export as a German reader reads it (names, not ids)."""
@@ -270,7 +288,8 @@ class PrivacyService:
             held = store.coach_centres(number)
             if held:
                 raise Refused(
-                    f"Prozessbegleitung {number} begleitet noch {len(held)} Einrichtungen "
+                    f"Prozessbegleitung {number} begleitet noch {len(held)} "
+                    f"{'Einrichtung' if len(held) == 1 else 'Einrichtungen'} "
                     f"({', '.join(held[:3])}); erst einer anderen Prozessbegleitung zuordnen"
                 )
         if subject is Subject.CENTRE:
