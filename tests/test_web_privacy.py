@@ -23,7 +23,7 @@ def test_the_office_sees_a_coachs_data_and_downloads_it(web: TestClient) -> None
     assert (chosen.status_code, chosen.headers["location"]) == (303, "/privacy/coach/1")
     shown = web.get("/privacy/coach/1")
     assert shown.status_code == 200
-    assert "Auskunft: Prozessbegleitung 1" in shown.text
+    assert "Auskunft: Prozessbegleitung 1 (Lena Sommer)" in shown.text
     assert "Lena Sommer" in shown.text
     assert "lena@example.org" in shown.text
     assert "buero@example.org" not in shown.text.split("<main", 1)[-1].split("</main>")[0]
@@ -51,7 +51,7 @@ def test_an_erasure_needs_a_confirmation_naming_what_will_happen(
         "Name und E-Mail-Adresse werden ersetzt durch „gelöschte Prozessbegleitung 1“"
         in confirm.text
     )
-    assert "Ja, Prozessbegleitung 1 endgültig löschen" in confirm.text
+    assert "Ja, Prozessbegleitung 1 (Lena Sommer) endgültig löschen" in confirm.text
     unconfirmed = web.post("/privacy/coach/1/erase", data={"csrf_token": token})
     assert unconfirmed.status_code == 400
     beside = re.search(r'<p class="field-error" id="confirm-error">([^<]*)</p>', unconfirmed.text)
@@ -82,3 +82,17 @@ def test_only_the_office_sees_the_privacy_pages(web: TestClient) -> None:
     login(web, "coach")
     assert web.get("/privacy").status_code == 403
     assert web.get("/privacy/coach/1").status_code == 403
+
+
+def test_the_office_does_not_erase_its_own_account(web: TestClient, service: Service) -> None:
+    token = login(web, "office")
+    confirm = web.get("/privacy/user/1/erase")
+    assert "Nicht möglich: Den eigenen Zugang löschen Sie hier nicht" in confirm.text
+    refused = web.post("/privacy/user/1/erase", data={"csrf_token": token, "confirm": "ja"})
+    assert refused.status_code == 400
+    assert [u.email for u in service.users.all()][0] == "buero@example.org"
+    other = web.get("/privacy/user/3/erase")
+    assert "Benutzerkonto 3 (ministerium@example.org) löschen" in other.text
+    done = web.post("/privacy/user/3/erase", data={"csrf_token": token, "confirm": "ja"})
+    assert "Benutzerkonto 3 gelöscht" in done.text
+    assert "ministerium@example.org" not in [u.email for u in service.users.all()]

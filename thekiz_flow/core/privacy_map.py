@@ -534,9 +534,28 @@ COLUMN_LABELS = {
     "succeeded": "erfolgreich",
 }
 
-ACTIONS = {"export": "Auskunft", "erase": "Löschung"}
+# Columns for the programme's own bookkeeping (keys, derived dates, delivery state): in the
+# JSON of an export, not in its readable page.
+TECHNICAL = frozenset(
+    {"key", "plan_stamp", "revision", "lease_until", "next_attempt_at", "episode_start"}
+    | {"next_step_on", "attempts", "ambiguous", "body_html"}
+)
+
+ACTIONS = {
+    "export": "Auskunft",
+    "erase": "Löschung",
+    "corrected": "korrigiert",
+    "voided": "als Irrtum abgesagt",
+    "edited": "geändert",
+}
 SUBJECT_NAMES = {
     Subject.COACH: "Prozessbegleitung",
     Subject.CENTRE: "Einrichtung",
     Subject.USER: "Benutzerkonto",
+}
+# What a correction is of (corrections.subject), as a reader names it.
+CORRECTION_SUBJECTS = {
+    **{str(subject): name for subject, name in SUBJECT_NAMES.items()},
+    "activity": "Termin",
+    "stage_change": "Stufenwechsel",
 }

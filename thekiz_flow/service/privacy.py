@@ -39,8 +39,11 @@ from thekiz_flow.core.labels import (
 from thekiz_flow.core.privacy_map import (
     ACTIONS,
     COLUMN_LABELS,
+    CORRECTION_SUBJECTS,
     DATA_MAP,
     SUBJECT_NAMES,
+    TECHNICAL,
+    Key,
     Subject,
     register,
 )
@@ -187,6 +190,20 @@ class PrivacyService:
             raise NotFound(f"keine {SUBJECT_NAMES[subject]} mit der Nummer {number}", subject.value)
         return keys
 
+    def describe(self, subject: Subject, number: int) -> str:
+        """ "Prozessbegleitung 7 (Lena Sommer)": the person as the office knows them now."""
+        with self.rt.unit() as repo:
+            keys = self._keys(repo.privacy, subject, number)
+            if subject is Subject.COACH:
+                coach = repo.coach(number)
+                known = coach.name if coach is not None else ""
+            elif subject is Subject.CENTRE:
+                centre = repo.centre(number)
+                known = centre.name if centre is not None else ""
+            else:
+                known = str(keys[Key.EMAIL][0])
+        return f"{SUBJECT_NAMES[subject]} {number}" + (f" ({known})" if known else "")
+
     # ------------------------------------------------------------------ export
     def export(self, subject: Subject, number: int) -> Export:
         """Everything stored about the person; the export itself is recorded."""
@@ -203,8 +220,9 @@ class PrivacyService:
         sections = []
         for name, rows in export.tables.items():
             if rows:
-                headings = [COLUMN_LABELS.get(c, c) for c in rows[0]]
-                cells = [[self._readable(c, v) for c, v in row.items()] for row in rows]
+                shown = [c for c in rows[0] if c not in TECHNICAL]
+                headings = [COLUMN_LABELS.get(c, c) for c in shown]
+                cells = [[self._readable(c, row[c]) for c in shown] for row in rows]
                 sections.append(Section(DATA_MAP[name].title, headings, cells))
         return sections
 
@@ -238,7 +256,7 @@ class PrivacyService:
             "trigger": lambda: trigger_name(text),
             "rule": lambda: mail_kind_name(text),
             "action": lambda: ACTIONS.get(text, text),
-            "subject": lambda: _member_name(SUBJECT_NAMES, text),
+            "subject": lambda: _member_name(CORRECTION_SUBJECTS, text),
             "kind": lambda: _member_name(KIND_NAMES, text),
             "role": lambda: _member_name({**ROLE_NAMES, **RECIPIENT_NAMES}, text),
             "status": lambda: _member_name({**STATUS_NAMES, **OUTBOX_STATUS_NAMES}, text),

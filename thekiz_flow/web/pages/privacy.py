@@ -23,6 +23,7 @@ from thekiz_flow.web.state import NavItem
 
 PATH = "/privacy"
 UNCONFIRMED = "Häkchen setzen: die Löschung lässt sich nicht zurücknehmen"
+OWN = "Den eigenen Zugang löschen Sie hier nicht; das übernimmt eine andere Person der Fachstelle."
 KINDS = {Subject.COACH: "coach", Subject.CENTRE: "centre", Subject.USER: "user"}
 
 
@@ -64,6 +65,7 @@ def _export_page(subject: Subject) -> Route:
         return ctx.render(
             "web/privacy_export.html.j2",
             title=f"Auskunft {done.label}",
+            label=service.describe(subject, number),
             export=done,
             intro=service.export_intro(done),
             sections=service.export_sections(done),
@@ -88,11 +90,13 @@ def _json_download(subject: Subject) -> Route:
 
 
 def _confirm_page(ctx: Context, subject: Subject, number: int, errors: Errors) -> Response:
-    label = f"{SUBJECT_NAMES[subject]} {number}"
+    label = ctx.service.privacy.describe(subject, number)
     try:
         lines, refusal = ctx.service.privacy.erase_check(subject, number), None
     except Refused as exc:
-        lines, refusal = [], str(exc)
+        lines, refusal = [], f"{exc}."
+    if subject is Subject.USER and number == ctx.user.id:
+        lines, refusal = [], OWN
     return ctx.render(
         "web/privacy_erase.html.j2",
         400 if errors else 200,
@@ -115,6 +119,8 @@ def _erase_routes(subject: Subject) -> list[Route]:
         number = _person(ctx, subject)
 
         def change() -> Response:
+            if subject is Subject.USER and number == ctx.user.id:
+                raise InvalidInput(None, OWN)
             if ctx.text("confirm") != "ja":
                 raise InvalidInput("confirm", UNCONFIRMED)
             ctx.service.privacy.erase(subject, number)
