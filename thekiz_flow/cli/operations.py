@@ -50,7 +50,8 @@ def backup(app: App, file: Path) -> None:
 @pass_app
 def restore(app: App, file: Path, force: bool) -> None:
     """Die Datenbank aus der Sicherung FILE wiederherstellen (vorher `run` und `serve`
-    anhalten); eine Datenbank mit Daten nur mit --force."""
+    anhalten); eine Datenbank mit Daten nur mit --force. Danach wird das Löschprotokoll
+    erneut angewandt: wer seither gelöscht wurde, bleibt gelöscht."""
     maintenance.restore(app.engine, file, force)
     click.echo(f"Wiederhergestellt aus {file}.")
     if maintenance.is_current(app.engine):
