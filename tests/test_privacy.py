@@ -13,6 +13,7 @@ from sqlalchemy import Engine, insert, select
 from tests.cli_helpers import Run
 from tests.conftest import BERLIN
 from tests.web_helpers import CHEAP_HASHER
+from thekiz_flow.cli.runtime import tick_fields
 from thekiz_flow.core.clock import FrozenClock
 from thekiz_flow.core.enums import ActivityKind
 from thekiz_flow.core.errors import Refused
@@ -129,7 +130,19 @@ def test_the_export_holds_every_classified_column_of_the_coach_and_nothing_of_ot
     assert "Paul Winterberg" in text
     assert "paul@example.org" in text
     assert "Umbau" in text  # the stage change he recorded, with its reason
-    for other in ("Olga", "olga@", "a@example.org", "b@example.org", "c@example.org", "fachst"):
+    recorded = [row["actor"] for row in done.tables["stage_changes"]]
+    assert recorded == ["paul@example.org"]  # what his account recorded
+    assert {row["actor"] for row in done.tables["coach_rates"]} == {None}  # by the office
+    assert [row["succeeded"] for row in done.tables["sign_in_attempts"]] == [True, False]
+    for other in (
+        "Olga",
+        "olga@",
+        "a@example.org",
+        "b@example.org",
+        "c@example.org",
+        "fachst",
+        '"test"',
+    ):
         assert other not in text, other
     for table, column in SECRETS:
         assert all(column not in row for row in done.tables.get(table, []))
@@ -141,6 +154,8 @@ def test_the_export_holds_every_classified_column_of_the_coach_and_nothing_of_ot
     with engine.connect() as connection:  # the export itself is recorded
         events = connection.execute(select(privacy_events)).all()
     assert [(e.action, e.subject, e.subject_id) for e in events] == [("export", "coach", paul)]
+    again = service.privacy.export(Subject.COACH, paul)  # the person sees their exports
+    assert [row["action"] for row in again.tables["privacy_events"]] == ["export"]
 
 
 def test_the_export_of_a_centre_and_of_a_user_hold_only_theirs(
@@ -385,6 +400,9 @@ def test_retention_removes_exactly_what_is_due(
 def test_the_tick_applies_retention_once_a_day(service: Service, clock: FrozenClock) -> None:
     first = service.ticks.tick()
     assert first.retention is not None
-    assert service.ticks.tick().retention is None  # the same day
+    assert tick_fields(first)["retention_mail_bodies"] == 0
+    second = service.ticks.tick()
+    assert second.retention is None  # the same day
+    assert "retention_mail_bodies" not in tick_fields(second)
     clock.set(clock.now() + timedelta(days=1))
     assert service.ticks.tick().retention is not None

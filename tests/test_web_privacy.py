@@ -90,7 +90,7 @@ def test_the_office_does_not_erase_its_own_account(web: TestClient, service: Ser
     assert "Nicht möglich: Den eigenen Zugang löschen Sie hier nicht" in confirm.text
     refused = web.post("/privacy/user/1/erase", data={"csrf_token": token, "confirm": "ja"})
     assert refused.status_code == 400
-    assert [u.email for u in service.users.all()][0] == "buero@example.org"
+    assert "buero@example.org" in [u.email for u in service.users.all()]
     other = web.get("/privacy/user/3/erase")
     assert "Benutzerkonto 3 (ministerium@example.org) löschen" in other.text
     done = web.post("/privacy/user/3/erase", data={"csrf_token": token, "confirm": "ja"})

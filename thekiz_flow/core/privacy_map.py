@@ -389,7 +389,12 @@ DATA_MAP: dict[str, TableMap] = {
             "subject": NOT_PERSONAL,
             "subject_id": NOT_PERSONAL,
         },
-        (Link("actor", Key.ACTOR),),
+        (
+            Link("actor", Key.ACTOR),
+            Link("subject_id", Key.COACH_ID, ("subject", "coach")),
+            Link("subject_id", Key.CENTRE_ID, ("subject", "centre")),
+            Link("subject_id", Key.USER_ID, ("subject", "user")),
+        ),
         purpose="Nachweis der Auskünfte und Löschungen (nur Nummern der Betroffenen)",
     ),
 }

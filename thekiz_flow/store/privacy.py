@@ -119,7 +119,13 @@ class PrivacyStore:
     # ------------------------------------------------------------------ export
     def export(self, subject: Subject, keys: Keys) -> dict[str, list[dict[str, object]]]:
         """Every row the data map links to the person, with the columns that are theirs
-        (or of no one); secrets never. Table name -> rows."""
+        (or of no one); secrets never. Table name -> rows.
+
+        A coach's export also holds what their user accounts recorded: a column of users'
+        data (who recorded something) shows the value only where it is the person's own
+        address, never another user's."""
+        own = {str(v).lower() for v in (*keys.get(Key.EMAIL, []), *keys.get(Key.ACTOR, []))}
+        theirs = {subject, Subject.ANYONE} | ({Subject.USER} if keys.get(Key.USER_ID) else set())
         found: dict[str, list[dict[str, object]]] = {}
         for name, entry in DATA_MAP.items():
             table = _table(name)
@@ -137,15 +143,23 @@ class PrivacyStore:
                 for column, kind in entry.columns.items()
                 if (name, column) not in SECRETS
                 and column in table.c
-                and (
-                    not isinstance(kind, Personal)
-                    or subject in kind.whose
-                    or Subject.ANYONE in kind.whose
-                )
+                and (not isinstance(kind, Personal) or kind.whose & theirs)
             ]
+            masked = {
+                column
+                for column in shown
+                if isinstance(kind := entry.columns[column], Personal)
+                and not kind.whose & {subject, Subject.ANYONE}
+            }
             stmt = select(*(table.c[c] for c in shown)).where(or_(*conditions))
             rows = self.conn.execute(stmt.order_by(table.c[entry.order], *table.primary_key))
-            found[name] = [{c: _plain(v) for c, v in row._mapping.items()} for row in rows]
+            found[name] = [
+                {
+                    c: (None if c in masked and str(v).lower() not in own else _plain(v))
+                    for c, v in row._mapping.items()
+                }
+                for row in rows
+            ]
         return found
 
     @staticmethod
