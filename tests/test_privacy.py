@@ -406,3 +406,29 @@ def test_the_tick_applies_retention_once_a_day(service: Service, clock: FrozenCl
     assert "retention_mail_bodies" not in tick_fields(second)
     clock.set(clock.now() + timedelta(days=1))
     assert service.ticks.tick().retention is not None
+
+
+def test_the_export_on_the_command_line_as_json_and_a_german_page(
+    ready: Run, tmp_path: Path
+) -> None:
+    page = tmp_path / "auskunft.html"
+    done = ready("privacy", "export", "--coach", "1", "--html", str(page))
+    assert done.code == 0, done
+    exported = json.loads(done.out)
+    assert exported["betroffene_person"] == {"art": "Prozessbegleitung", "nummer": 1}
+    assert exported["daten"]["coaches"]["zeilen"][0]["name"] == "Lena Sommer"
+    assert "pusteblume@example.org" not in done.out  # the centre's address is not hers
+    html = page.read_text("utf-8")
+    assert "<h1>Auskunft über gespeicherte Daten: Prozessbegleitung 1</h1>" in html
+    assert "Lena Sommer" in html
+    again = ready("privacy", "export", "--coach", "1", "--html", str(page))
+    assert again.code == 2
+    assert "gibt es schon" in again.err
+
+
+def test_preview_and_retention_on_the_command_line(ready: Run) -> None:
+    preview = ready("privacy", "preview")
+    assert preview.code == 0
+    assert preview.out.splitlines()[0] == "Texte versandter E-Mails geleert: 0"
+    applied = ready("privacy", "retention")
+    assert applied.out == preview.out
