@@ -457,7 +457,8 @@ def register(values: Mapping[str, object]) -> list[RegisterLine]:
         for column, kind in entry.columns.items():
             if isinstance(kind, Personal):
                 whose = ", ".join(SUBJECT_LABELS[s] for s in Subject if s in kind.whose)
-                line.columns.append((column, whose, kind.purpose, kind.retention.format(**values)))
+                retention = kind.retention.format(**values)
+                line.columns.append((column_label(table, column), whose, kind.purpose, retention))
         if line.columns:
             lines.append(line)
     return lines
@@ -538,6 +539,21 @@ COLUMN_LABELS = {
     "client": "Rechner",
     "succeeded": "erfolgreich",
 }
+
+# Where a column's name means something else in one table.
+TABLE_COLUMN_LABELS = {
+    ("outbox", "subject"): "Betreff",
+    ("privacy_events", "subject"): "betroffen",
+    ("privacy_events", "actor"): "durch",
+    ("privacy_events", "subject_id"): "Nummer der Person",
+    ("sign_in_attempts", "at"): "Zeitpunkt",
+}
+
+
+def column_label(table: str, column: str) -> str:
+    """The German heading of a column in an export."""
+    return TABLE_COLUMN_LABELS.get((table, column)) or COLUMN_LABELS.get(column, column)
+
 
 # Columns for the programme's own bookkeeping (keys, derived dates, delivery state): in the
 # JSON of an export, not in its readable page.

@@ -38,13 +38,13 @@ from thekiz_flow.core.labels import (
 )
 from thekiz_flow.core.privacy_map import (
     ACTIONS,
-    COLUMN_LABELS,
     CORRECTION_SUBJECTS,
     DATA_MAP,
     SUBJECT_NAMES,
     TECHNICAL,
     Key,
     Subject,
+    column_label,
     register,
 )
 from thekiz_flow.service.runtime import Runtime
@@ -140,8 +140,7 @@ class PrivacyService:
         for line in register(self.rt.privacy.values()):
             out += [f"## {line.title}", "", line.purpose, ""]
             out += ["| Angabe | Betroffene | Zweck | Aufbewahrung |", "| --- | --- | --- | --- |"]
-            for column, whose, purpose, retention in line.columns:
-                label = COLUMN_LABELS.get(column, column)
+            for label, whose, purpose, retention in line.columns:
                 out.append(f"| {label} | {whose} | {purpose} | {retention} |")
             out.append("")
         return "\n".join(out)
@@ -154,11 +153,8 @@ class PrivacyService:
         ]
         for line in register(self.rt.privacy.values()):
             body.append(f"<h2>{escape(line.title)}</h2><p>{escape(line.purpose)}</p>")
-            rows = [
-                (COLUMN_LABELS.get(c, c), whose, purpose, retention)
-                for c, whose, purpose, retention in line.columns
-            ]
-            body.append(_html_table(["Angabe", "Betroffene", "Zweck", "Aufbewahrung"], rows))
+            headings = ["Angabe", "Betroffene", "Zweck", "Aufbewahrung"]
+            body.append(_html_table(headings, line.columns))
         return _page("Verzeichnis von Verarbeitungstätigkeiten", "\n".join(body))
 
     # ------------------------------------------------------------------ finding
@@ -221,8 +217,8 @@ class PrivacyService:
         for name, rows in export.tables.items():
             if rows:
                 shown = [c for c in rows[0] if c not in TECHNICAL]
-                headings = [COLUMN_LABELS.get(c, c) for c in shown]
-                cells = [[self._readable(c, row[c]) for c in shown] for row in rows]
+                headings = [column_label(name, c) for c in shown]
+                cells = [[self._readable(name, c, row[c]) for c in shown] for row in rows]
                 sections.append(Section(DATA_MAP[name].title, headings, cells))
         return sections
 
@@ -244,7 +240,7 @@ class PrivacyService:
             f"{german.date_time(export.made_at, self.rt.zone)}."
         )
 
-    def _readable(self, column: str, value: object) -> str:
+    def _readable(self, table: str, column: str, value: object) -> str:
         """A value of the export as a German reader reads it (names, not ids)."""
         if value is None or value == "":
             return "–"
@@ -263,7 +259,7 @@ class PrivacyService:
         }
         if column in STAGE_COLUMNS and text in stages:
             return stages[text].name
-        if column in named:
+        if column in named and (table, column) != ("outbox", "subject"):
             return named[column]()
         if column in ("rate", "hours"):
             return german.number(Decimal(text))

@@ -16,7 +16,7 @@ from starlette.routing import Route
 
 from thekiz_flow.core.enums import Role
 from thekiz_flow.core.errors import InvalidInput, Refused
-from thekiz_flow.core.privacy_map import COLUMN_LABELS, SUBJECT_NAMES, Subject, register
+from thekiz_flow.core.privacy_map import SUBJECT_NAMES, Subject, register
 from thekiz_flow.web.endpoints import Context, action, page
 from thekiz_flow.web.fields import Errors, beside_fields
 from thekiz_flow.web.state import NavItem
@@ -140,7 +140,6 @@ def register_page(ctx: Context) -> Response:
         "web/privacy_register.html.j2",
         title="Verzeichnis von Verarbeitungstätigkeiten",
         lines=lines,
-        labels=COLUMN_LABELS,
     )
 
 
