@@ -66,11 +66,13 @@ def test_an_erasure_needs_a_confirmation_naming_what_will_happen(
 
 
 def test_a_coach_with_centres_is_not_offered_for_erasure(web: TestClient, service: Service) -> None:
-    service.registry.add_centre(CentreInput("Kita A", "Jena", "a@example.org", coach="1"))
+    for name in ("Kita A", "Kita B", "Kita C", "Kita D", "Kita E"):
+        service.registry.add_centre(CentreInput(name, "Jena", "a@example.org", coach="1"))
     token = login(web, "office")
     confirm = web.get("/privacy/coach/1/erase")
     assert (
-        "Nicht möglich: Prozessbegleitung 1 begleitet noch 1 Einrichtung (Kita A)" in confirm.text
+        "Nicht möglich: Prozessbegleitung 1 begleitet noch 5 Einrichtungen (Kita A, Kita B, Kita C "
+        "und 2 weitere); erst einer anderen Prozessbegleitung zuordnen." in confirm.text
     )
     assert "Endgültig löschen" not in confirm.text
     refused = web.post("/privacy/coach/1/erase", data={"csrf_token": token, "confirm": "ja"})

@@ -300,11 +300,13 @@ class PrivacyService:
     def _refuse(self, store: PrivacyStore, subject: Subject, number: int) -> None:
         if subject is Subject.COACH:
             held = store.coach_centres(number)
+            more = f" und {len(held) - 3} weitere" if len(held) > 3 else ""
             if held:
                 raise Refused(
                     f"Prozessbegleitung {number} begleitet noch {len(held)} "
                     f"{'Einrichtung' if len(held) == 1 else 'Einrichtungen'} "
-                    f"({', '.join(held[:3])}); erst einer anderen Prozessbegleitung zuordnen"
+                    f"({', '.join(held[:3])}{more}); erst einer anderen Prozessbegleitung "
+                    "zuordnen"
                 )
         if subject is Subject.CENTRE:
             stage = store.centre_stage(number)
