@@ -98,7 +98,7 @@ def add_mails(engine: Engine, now: datetime) -> None:
                     rule="session_upcoming",
                     role=role,
                     recipient=recipient,
-                    subject=f"Hinweis an {recipient}",
+                    subject=f"Hinweis {number}",
                     body_text=f"Hallo {recipient}",
                     body_html=f"<p>Hallo {recipient}</p>",
                     attachments="",
@@ -183,7 +183,8 @@ def test_erasing_a_coach_keeps_the_figures_of_the_digest(
 ) -> None:
     paul, olga, _first, _second = programme(service, clock)
     service.registry.assign_coach(3, str(olga))
-    add_mails(engine, clock.now())
+    sent = clock.now()
+    add_mails(engine, sent)
     clock.set(at(date(2026, 1, 10)))
     before = service.digest.build(2025)
     sessions = service.overview.activities(ActivityFilter(kind=ActivityKind.COACHING))
@@ -219,7 +220,7 @@ def test_erasing_a_coach_keeps_the_figures_of_the_digest(
             select(outbox).where(outbox.c.key.like("test-%")).order_by(outbox.c.id)
         ).all()
         assert (mails[0].body_text, mails[0].body_html) == ("", "")
-        assert mails[0].subject == "Hinweis an paul@example.org"  # date and subject stay
+        assert (mails[0].subject, mails[0].sent_at) == ("Hinweis 0", sent)  # they stay
         assert [m.body_text for m in mails[1:]] == [
             f"Hallo {r}"
             for r in (
@@ -432,3 +433,34 @@ def test_preview_and_retention_on_the_command_line(ready: Run) -> None:
     assert preview.out.splitlines()[0] == "Texte versandter E-Mails geleert: 0"
     applied = ready("privacy", "retention")
     assert applied.out == preview.out
+
+
+def test_a_withdrawn_centre_and_a_user_are_erased(
+    service: Service, clock: FrozenClock, engine: Engine, cheap: None
+) -> None:
+    _paul, _olga, first, second = programme(service, clock)
+    add_mails(engine, clock.now())
+    service.lifecycle.advance(second, "withdraw")
+    done = service.privacy.erase(Subject.CENTRE, second)
+    assert done.counts["Kontaktadresse ersetzt"] == 1
+    with engine.connect() as connection:
+        emails = dict(connection.execute(select(centres.c.id, centres.c.email)).all())
+        bodies = dict(connection.execute(select(outbox.c.key, outbox.c.body_text)).all())
+    assert emails[second] == f"einrichtung-{second}@geloescht.invalid"
+    assert emails[first] == "a@example.org"
+    assert bodies["test-3"] == ""  # the mail to b@example.org
+    assert bodies["test-2"] == "Hallo a@example.org"
+    exported = json.dumps(service.privacy.export(Subject.CENTRE, second).as_json())
+    assert "b@example.org" not in exported, exported
+    subject, number = service.privacy.subject_of(user="buero@example.org")
+    service.privacy.erase(subject, number)
+    with engine.connect() as connection:
+        left = connection.execute(select(users.c.email).order_by(users.c.id)).scalars().all()
+    assert left == ["paul@example.org", "olga@example.org"]
+    assert [(e.subject, e.number) for e in service.privacy.logged()] == [
+        (Subject.CENTRE, second),
+        (Subject.USER, number),
+    ]
+    again = service.privacy.replay()  # nothing came back: nothing changes
+    assert again == (2, again[1])
+    assert again[1].counts == {}

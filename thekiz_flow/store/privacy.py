@@ -246,7 +246,7 @@ class PrivacyStore:
         return done
 
     def _clear_mails(self, addresses: Iterable[str], placeholder: str) -> int:
-        wanted = [a.lower() for a in addresses]
+        wanted = [a.lower() for a in addresses if not is_erased(a)]  # not once more
         if not wanted:
             return 0
         stmt = (
