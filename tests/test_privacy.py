@@ -464,3 +464,24 @@ def test_a_withdrawn_centre_and_a_user_are_erased(
     again = service.privacy.replay()  # nothing came back: nothing changes
     assert again == (2, again[1])
     assert again[1].counts == {}
+
+
+def test_a_simulation_copys_retention_writes_no_erasure_log(
+    service: Service, clock: FrozenClock, engine: Engine
+) -> None:
+    service.ticks.mark_simulation()
+    with engine.begin() as connection:
+        connection.execute(
+            insert(centres).values(
+                id=1,
+                name="Kita Lange",
+                district="Jena",
+                email="k1@example.org",
+                stage="ausgeschieden",
+                stage_since=date(2020, 1, 1),
+                registered=date(2019, 1, 1),
+                created_at=clock.now(),
+            )
+        )
+    assert service.privacy.retention(apply=True).centres == [1]
+    assert service.privacy.logged() == []

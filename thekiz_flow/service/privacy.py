@@ -6,7 +6,8 @@
   after it left the programme (a final stage).
 - The erasure log: a file outside the database (``[privacy] erasure_log``), one line per
   erasure with numbers only. It is written before the erasure commits, and replayed after a
-  restore (`replay`), so a backup does not bring the erased back.
+  restore (`replay`), so a backup does not bring the erased back. A simulation copy's
+  erasures (its ticks run ahead of time) are not logged: they are no real erasures.
 - Retention: what is older than ``[privacy]`` allows is removed once a day by the tick;
   `retention(apply=False)` tells what the next run would remove.
 - Every export and erasure is recorded (who, when, whose number) in ``privacy_events``.
@@ -325,7 +326,8 @@ class PrivacyService:
             self._refuse(store, subject, number)
             done = self._apply(store, subject, number)
             store.record(now, self.rt.actor, "erase", subject.value, number)
-            self._append_log([LogEntry(subject, number)], now)
+            if not repo.simulation.marked():  # a simulation copy's erasures stay in it
+                self._append_log([LogEntry(subject, number)], now)
         return done
 
     @staticmethod
@@ -385,7 +387,7 @@ class PrivacyService:
         with self.rt.unit() as repo:
             report = self._retain(repo, now)
             repo.health.set_mark(RETENTION_MARK, now)
-            if report.centres:
+            if report.centres and not repo.simulation.marked():  # a copy's: not the log's
                 self._append_log([LogEntry(Subject.CENTRE, n) for n in report.centres], now)
         return report
 
