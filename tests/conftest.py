@@ -20,7 +20,7 @@ from thekiz_flow.service import Service
 from thekiz_flow.service import users as service_users
 from thekiz_flow.store.engine import make_engine
 from thekiz_flow.web import endpoints
-from thekiz_flow.workflow.config import FileMailSettings, MailSettings
+from thekiz_flow.workflow.config import FileMailSettings, MailSettings, PrivacySettings
 from thekiz_flow.workflow.definitions import load_workflow
 from thekiz_flow.workflow.paths import DEFAULT_WORKFLOW
 
@@ -110,9 +110,23 @@ def mail(tmp_path: Path) -> MailSettings:
 
 
 @pytest.fixture
-def service(engine: Engine, workflow: Workflow, clock: FrozenClock, mail: MailSettings) -> Service:
+def privacy(tmp_path: Path) -> PrivacySettings:
+    """[privacy] with the erasure log in the test's own folder."""
+    return PrivacySettings(erasure_log=tmp_path / "erasures.log")
+
+
+@pytest.fixture
+def service(
+    engine: Engine,
+    workflow: Workflow,
+    clock: FrozenClock,
+    mail: MailSettings,
+    privacy: PrivacySettings,
+) -> Service:
     # The frozen clock is the real time too: a test's ticks act for no time beyond it.
-    return Service(engine, workflow, clock, BERLIN, actor="test", mail=mail, wall=clock)
+    return Service(
+        engine, workflow, clock, BERLIN, actor="test", mail=mail, wall=clock, privacy=privacy
+    )
 
 
 def cli(

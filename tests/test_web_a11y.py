@@ -42,7 +42,7 @@ WCAG_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 WIDTHS = {"desktop": (1280, 900), "phone": (390, 844)}
 ROLES = ("office", "coach", "ministry", None)  # None: signed out
 # Routes that answer calendar apps, not people: no page links to them.
-NOT_PAGES = {"/feeds/{token}.ics"}
+NOT_PAGES = {"/feeds/{token}.ics", "/privacy/show"}  # a file; a form's redirect
 UNKNOWN = "/gibt-es-nicht"  # the page of an unknown address
 SEPTEMBER = date(2026, 9, 10)
 

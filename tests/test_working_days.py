@@ -123,7 +123,8 @@ def test_a_rule_may_send_on_any_day(
 
 def rule_table(extra: str) -> TomlTable:
     text = (
-        '[[reminders]]\nid = "r"\nlabel = "Schritt möglich"\nfollows = "eligible"\nrecipients = ["office"]\n'
+        '[[reminders]]\nid = "r"\nlabel = "Schritt möglich"\nfollows = "eligible"\n'
+        'recipients = ["office"]\n'
         f'template = "eligible"\n{extra}'
     )
     return TomlTable(tomllib.loads(text), "workflow.toml", WorkflowError)

@@ -70,6 +70,7 @@ class App:
             settings.mail,
             backend,
             settings.digest,
+            privacy=settings.privacy,
         )
 
     def close(self) -> None:

@@ -8,6 +8,7 @@ import click
 
 from thekiz_flow.cli.app import App, cli, pass_app
 from thekiz_flow.cli.output import print_table
+from thekiz_flow.cli.privacy import echo_replay
 from thekiz_flow.core import german
 from thekiz_flow.service import Service, maintenance
 from thekiz_flow.service.operations import OperationsService
@@ -49,9 +50,14 @@ def backup(app: App, file: Path) -> None:
 @pass_app
 def restore(app: App, file: Path, force: bool) -> None:
     """Die Datenbank aus der Sicherung FILE wiederherstellen (vorher `run` und `serve`
-    anhalten); eine Datenbank mit Daten nur mit --force."""
+    anhalten); eine Datenbank mit Daten nur mit --force. Danach wird das Löschprotokoll
+    erneut angewandt: wer seither gelöscht wurde, bleibt gelöscht."""
     maintenance.restore(app.engine, file, force)
-    click.echo(f"Wiederhergestellt aus {file}. Danach: thekiz-flow init")
+    click.echo(f"Wiederhergestellt aus {file}.")
+    if maintenance.is_current(app.engine):
+        echo_replay(app)  # the erased stay erased
+    else:
+        click.echo("Danach: thekiz-flow init, dann thekiz-flow privacy replay")
 
 
 @cli.command()

@@ -9,6 +9,7 @@ import click
 
 from thekiz_flow.cli.app import App, Id, cli, pass_app
 from thekiz_flow.cli.output import print_json, print_table
+from thekiz_flow.cli.privacy import echo_replay
 from thekiz_flow.core import german, validate
 from thekiz_flow.core.model import Centre, CentreEdit, CentreInput, Coach
 from thekiz_flow.store.migrate import upgrade
@@ -27,6 +28,8 @@ def init(app: App) -> None:
         click.echo(f"Datenbank ist aktuell (Schema {after}).")
     else:
         click.echo(f"Datenbank eingerichtet: Schema {before or '–'} → {after}.")
+    if before is not None and before != after and app.service.privacy.logged():
+        echo_replay(app)  # a restored older backup: the erased stay erased
 
 
 # ----------------------------------------------------------------- coaches

@@ -18,6 +18,7 @@ from thekiz_flow.core.errors import InvalidInput, UserError
 from thekiz_flow.mail.delivery import FileBackend
 from thekiz_flow.service import Service
 from thekiz_flow.service.operations import OperationsService
+from thekiz_flow.service.privacy import RetentionReport
 from thekiz_flow.service.simulation import SIMULATED_HOUR, simulate_days, simulation_engine
 from thekiz_flow.service.ticks import TickReport
 
@@ -110,6 +111,17 @@ def tick_fields(report: TickReport) -> dict[str, object]:
         "mails_sent": report.mail.sent,
         "mails_retried": report.mail.retried,
         "mails_failed": report.mail.failed,
+        **(_retention_fields(report.retention) if report.retention else {}),
+    }
+
+
+def _retention_fields(done: RetentionReport) -> dict[str, object]:
+    """What the day's retention removed ([privacy]), in the tick that applied it."""
+    return {
+        "retention_mail_bodies": done.mail_bodies,
+        "retention_sign_ins": done.sign_ins,
+        "retention_privacy_events": done.events,
+        "retention_centres": len(done.centres),
     }
 
 

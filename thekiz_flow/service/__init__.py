@@ -26,6 +26,7 @@ from thekiz_flow.service.lists import ListService
 from thekiz_flow.service.outbox import OutboxService
 from thekiz_flow.service.overview import OverviewService
 from thekiz_flow.service.planning import PlanningService
+from thekiz_flow.service.privacy import PrivacyService
 from thekiz_flow.service.registry import RegistryService
 from thekiz_flow.service.reminders import ReminderService
 from thekiz_flow.service.reverts import RevertService
@@ -34,7 +35,7 @@ from thekiz_flow.service.sessions import SessionService
 from thekiz_flow.service.ticks import TickService
 from thekiz_flow.service.trainings import TrainingService
 from thekiz_flow.service.users import UserService
-from thekiz_flow.workflow.config import DigestSettings, MailSettings
+from thekiz_flow.workflow.config import DigestSettings, MailSettings, PrivacySettings
 
 
 class Service:
@@ -51,11 +52,14 @@ class Service:
         backend: Backend | None = None,
         digest: DigestSettings | None = None,
         wall: Clock | None = None,
+        privacy: PrivacySettings | None = None,
     ) -> None:
         """``clock`` is the time the service acts for (frozen for ``tick --now`` and
         simulations); ``wall`` the real time it may not act beyond (default: the system
         clock, checked against the database server's clock)."""
-        self._compose(Runtime(engine, workflow, clock, zone, actor, mail, backend, digest, wall))
+        self._compose(
+            Runtime(engine, workflow, clock, zone, actor, mail, backend, digest, wall, privacy)
+        )
 
     def _compose(self, runtime: Runtime) -> None:
         self.runtime = runtime
@@ -72,7 +76,10 @@ class Service:
         self.overview = OverviewService(runtime, self.lifecycle)
         self.digest = DigestService(runtime, self.overview)
         self.digest_changes = DigestChangeService(runtime, self.digest, self.corrections)
-        self.ticks = TickService(runtime, self.planning, self.reminders, self.outbox, self.digest)
+        self.privacy = PrivacyService(runtime)
+        self.ticks = TickService(
+            runtime, self.planning, self.reminders, self.outbox, self.digest, self.privacy
+        )
         self.users = UserService(runtime)
         self.feeds = FeedService(runtime)
 

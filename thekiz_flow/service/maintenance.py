@@ -25,7 +25,13 @@ from sqlalchemy.engine import URL
 
 from thekiz_flow.core.errors import InvalidInput, Refused, ThekizError
 from thekiz_flow.store.engine import make_engine
-from thekiz_flow.store.migrate import require_current, require_known, upgrade
+from thekiz_flow.store.migrate import (
+    current_revision,
+    head_revision,
+    require_current,
+    require_known,
+    upgrade,
+)
 from thekiz_flow.store.operations import (
     backup_sqlite,
     checksums,
@@ -126,6 +132,12 @@ def restore(engine: Engine, source: Path, force: bool) -> None:
     command = [_tool("pg_restore", how), "--clean", "--if-exists", "--no-owner"]
     command += ["--single-transaction", "--exit-on-error"]
     _run([*command, *args, str(source)], environment, "pg_restore")
+
+
+def is_current(engine: Engine) -> bool:
+    """Whether the database has the schema of this code (after a restore: no `init` due)."""
+    with engine.connect() as connection:
+        return current_revision(connection) == head_revision()
 
 
 def transfer(source: Engine, target_url: str) -> Transferred:

@@ -35,7 +35,7 @@ from thekiz_flow.mail.render import Renderer
 from thekiz_flow.store.migrate import require_current
 from thekiz_flow.store.repository import Repository
 from thekiz_flow.store.simulation import RealClock
-from thekiz_flow.workflow.config import DigestSettings, MailSettings
+from thekiz_flow.workflow.config import DigestSettings, MailSettings, PrivacySettings
 
 
 class Shared:
@@ -73,6 +73,7 @@ class Runtime:
         backend: Backend | None = None,
         digest: DigestSettings | None = None,
         wall: Clock | None = None,
+        privacy: PrivacySettings | None = None,
     ) -> None:
         """``clock`` is the time the service acts for (frozen for ``tick --now`` and
         simulations); ``wall`` the real time it may not act beyond (default: the system
@@ -87,6 +88,7 @@ class Runtime:
         self.mail = mail or MailSettings()
         self.delivery = backend  # None: the one [mail] backend names
         self.digest = digest or DigestSettings()
+        self.privacy = privacy or PrivacySettings()
         self.shared = Shared(workflow, self.mail.base_url)
 
     def acting_as(self, actor: str) -> Runtime:
@@ -122,10 +124,10 @@ class Runtime:
     def trial(self) -> Iterator[Repository]:
         """A transaction that is always rolled back: to see what a change would do."""
         with self.engine.connect() as connection:
+            transaction = connection.begin()  # before the check, which would begin one itself
             if not self.shared.schema_checked:
                 require_current(connection)
                 self.shared.schema_checked = True
-            transaction = connection.begin()
             try:
                 yield Repository(connection, self.clock.now())
             finally:

@@ -12,6 +12,7 @@ from thekiz_flow.service.digest import DigestService
 from thekiz_flow.service.invitations import InvitationService
 from thekiz_flow.service.outbox import DispatchReport, OutboxService
 from thekiz_flow.service.planning import PlanningService, PlanReport
+from thekiz_flow.service.privacy import PrivacyService, RetentionReport
 from thekiz_flow.service.reminders import ReminderReport, ReminderService
 from thekiz_flow.service.runtime import Runtime
 
@@ -23,6 +24,7 @@ class TickReport:
     mail: DispatchReport = field(default_factory=DispatchReport)
     periodic: int = 0  # the yearly digest and the monthly overview, when due
     invitations: int = 0  # calendar invitations and cancellations written
+    retention: RetentionReport | None = None  # once a day: what [privacy] had removed
 
     def add(self, other: TickReport) -> None:
         self.plan.add_report(other.plan)
@@ -32,6 +34,7 @@ class TickReport:
         self.mail.add(other.mail)
         self.periodic += other.periodic
         self.invitations += other.invitations
+        self.retention = other.retention or self.retention
 
     def summary(self) -> str:
         return (
@@ -41,6 +44,10 @@ class TickReport:
             f"{self.invitations} Kalendereinladungen; "
             f"{self.mail.sent} E-Mails versandt, {self.mail.retried} später erneut, "
             f"{self.mail.failed} fehlgeschlagen"
+        ) + (
+            f"; Datenschutz: {self.retention.summary()}"
+            if self.retention and self.retention.total
+            else ""
         )
 
 
@@ -52,6 +59,7 @@ class TickService:
         reminders: ReminderService,
         outbox: OutboxService,
         digest: DigestService,
+        privacy: PrivacyService | None = None,
     ) -> None:
         self.rt = rt
         self.invitations = InvitationService(rt)
@@ -59,6 +67,7 @@ class TickService:
         self.reminders = reminders
         self.outbox = outbox
         self.digest = digest
+        self.privacy = privacy or PrivacyService(rt)
 
     def check_ready(self) -> None:
         """What every tick needs, or the error that it lacks: the mail backend ([mail]
@@ -81,7 +90,8 @@ class TickService:
             reminders = self.reminders.remind(repo, now)  # holds the reminders' lock
             invitations = self.invitations.invite(repo, now)
         periodic = self.digest.periodic(now)
-        return TickReport(plan, reminders, self.outbox.dispatch(), periodic, invitations)
+        retention = self.privacy.daily(now)
+        return TickReport(plan, reminders, self.outbox.dispatch(), periodic, invitations, retention)
 
     def acting_now(self) -> datetime:
         """The time this tick acts for: the clock rule of the tick, in one place.

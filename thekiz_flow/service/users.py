@@ -52,7 +52,6 @@ SESSION_TTL = timedelta(hours=12)  # a session ends after this long unused
 TOUCH_EVERY = timedelta(minutes=5)  # how often a session's last use is written
 MAX_FAILURES = 5  # failed sign-ins within WINDOW, per e-mail address and per client
 WINDOW = timedelta(minutes=15)
-KEEP_ATTEMPTS = timedelta(days=30)  # sign-ins are kept this long (without passwords)
 WRONG_CURRENT = "stimmt nicht"
 # The fields of a password: one given, or a signed-in user's new and current one.
 PASSWORD, NEW_PASSWORD, CURRENT_PASSWORD = "password", "new", "current"
@@ -216,7 +215,7 @@ class UserService:
         secret = secrets.token_urlsafe(32)
         now = self.rt.clock.now()
         with self.rt.unit() as repo:
-            repo.sign_ins.purge(now - KEEP_ATTEMPTS)
+            repo.sign_ins.purge(now - timedelta(days=self.rt.privacy.sign_ins_days))  # [privacy]
             sessions = repo.web_sessions
             sessions.purge(now)
             sessions.add(_digest(secret), user.id, secrets.token_urlsafe(32), now, SESSION_TTL)

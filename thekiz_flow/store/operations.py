@@ -91,7 +91,7 @@ class HealthStore:
         return int(self.conn.execute(stmt).scalar_one())
 
     def sign_in_failures(self, since: datetime | None = None) -> int:
-        """Failed sign-ins kept (for 30 days), or those since ``since``."""
+        """Failed sign-ins kept ([privacy] sign_ins_days), or those since ``since``."""
         stmt = select(func.count()).select_from(sign_in_attempts)
         stmt = stmt.where(sign_in_attempts.c.succeeded.is_(False))
         if since is not None:

@@ -34,6 +34,7 @@ from thekiz_flow.store.invitations import InvitationStore
 from thekiz_flow.store.list_queries import coach_order, coach_where, coaches_with_centres, paged
 from thekiz_flow.store.operations import HealthStore
 from thekiz_flow.store.outbox import OutboxStore
+from thekiz_flow.store.privacy import PrivacyStore
 from thekiz_flow.store.rates import RateStore, SendStore
 from thekiz_flow.store.simulation import SimulationMark
 from thekiz_flow.store.tables import (
@@ -171,6 +172,11 @@ class Repository:
     def digest_as_recorded(self, before: datetime) -> DigestQueries:
         """The digest's queries of what was recorded before the moment ``before``."""
         return DigestQueries(self.conn, before)
+
+    @cached_property
+    def privacy(self) -> PrivacyStore:
+        """One person's data by the data map: export, erasure; retention."""
+        return PrivacyStore(self.conn)
 
     @cached_property
     def health(self) -> HealthStore:

@@ -371,6 +371,19 @@ calendar_feeds = Table(
     Column("created_at", UTCDateTime, nullable=False),
 )
 
+# Who exported or erased whose data, and when (Art. 15 and 17 DSGVO): the person by their
+# number only. Kept for [privacy] audit_days.
+privacy_events = Table(
+    "privacy_events",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("at", UTCDateTime, nullable=False, index=True),
+    Column("actor", String(200), nullable=False),
+    Column("action", String(20), nullable=False),  # export, erase
+    Column("subject", String(20), nullable=False),  # coach, centre, user
+    Column("subject_id", Integer, nullable=False),
+)
+
 # Small facts the service keeps between runs, e.g. when the last tick ran.
 state = Table(
     "state",

@@ -87,6 +87,26 @@ class OperationsSettings:
 
 
 @dataclass(frozen=True)
+class PrivacySettings:
+    """Data protection: how long each kind of personal data is kept, and the erasure log."""
+
+    mail_bodies_months: int = 12  # the text of a mail, after it was sent (or failed)
+    sign_ins_days: int = 30  # sign-ins and failed attempts (never a password)
+    audit_days: int = 1095  # who exported or erased whose data
+    withdrawn_centre_years: int = 3  # a withdrawn centre's contact address, after it left
+    erasure_log: Path = Path("var/erasures.log")  # numbers only; replayed after a restore
+
+    def values(self) -> dict[str, object]:
+        """The retention settings by name, for the texts of the data map."""
+        return {
+            "mail_bodies_months": self.mail_bodies_months,
+            "sign_ins_days": self.sign_ins_days,
+            "audit_days": self.audit_days,
+            "withdrawn_centre_years": self.withdrawn_centre_years,
+        }
+
+
+@dataclass(frozen=True)
 class Settings:
     database_url: str = DEFAULT_DATABASE_URL
     workflow_path: Path = DEFAULT_WORKFLOW
@@ -97,6 +117,7 @@ class Settings:
     source: Path | None = None
     web: WebSettings = WebSettings()
     operations: OperationsSettings = OperationsSettings()
+    privacy: PrivacySettings = PrivacySettings()
 
 
 def find_config(explicit: Path | None, environ: Mapping[str, str]) -> Path | None:
@@ -128,10 +149,25 @@ def load_settings(explicit: Path | None, environ: Mapping[str, str]) -> Settings
     web = _web(root.table("web"), environ)
     mail = replace(mail, base_url=web.base_url)
     operations = _operations(root, environ)
+    privacy = _privacy(root.table("privacy"), base)
     root.finish()
     if environ.get(ENV_DATABASE_URL):
         url = environ[ENV_DATABASE_URL]
-    return Settings(url, workflow_path, timezone, mail, tick_seconds, digest, path, web, operations)
+    return Settings(
+        url, workflow_path, timezone, mail, tick_seconds, digest, path, web, operations, privacy
+    )
+
+
+def _privacy(table: TomlTable, base: Path) -> PrivacySettings:
+    settings = PrivacySettings(
+        mail_bodies_months=table.integer("mail_bodies_months", 12, minimum=1, maximum=120),
+        sign_ins_days=table.integer("sign_ins_days", 30, minimum=1, maximum=3650),
+        audit_days=table.integer("audit_days", 1095, minimum=30, maximum=3650),
+        withdrawn_centre_years=table.integer("withdrawn_centre_years", 3, minimum=1, maximum=30),
+        erasure_log=_path(base, table.text("erasure_log", "var/erasures.log")),
+    )
+    table.finish()
+    return settings
 
 
 def _path(base: Path, value: str) -> Path:

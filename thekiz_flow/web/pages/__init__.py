@@ -21,6 +21,7 @@ from thekiz_flow.web.pages import (
     outbox,
     overview,
     planning,
+    privacy,
     sessions,
     stages,
     trainings,
@@ -46,6 +47,7 @@ AREAS = (
     digests,
     feeds,
     users,
+    privacy,
     account,
 )
 

@@ -2,14 +2,14 @@
 with the change, beside the reason, which stays internal
 
 Revision ID: 0023
-Revises: 0019
+Revises: 0022
 """
 
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0023"
-down_revision = "0019"
+down_revision = "0022"
 branch_labels = None
 depends_on = None
 

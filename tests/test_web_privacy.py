@@ -1,0 +1,100 @@
+"""The office's data protection pages: a person's data, its download, an erasure after a
+confirmation naming what will happen, and the register."""
+
+from __future__ import annotations
+
+import json
+import re
+
+from starlette.testclient import TestClient
+
+from tests.web_helpers import assert_action_guarded, login
+from thekiz_flow.core.model import CentreInput
+from thekiz_flow.service import Service
+
+
+def test_the_office_sees_a_coachs_data_and_downloads_it(web: TestClient) -> None:
+    login(web, "office")
+    index = web.get("/privacy")
+    assert index.status_code == 200
+    assert "Lena Sommer (Nr. 1)" in index.text
+    assert "Texte versandter E-Mails geleert: 0" in index.text
+    chosen = web.get("/privacy/show", params={"coach": "1"}, follow_redirects=False)
+    assert (chosen.status_code, chosen.headers["location"]) == (303, "/privacy/coach/1")
+    shown = web.get("/privacy/coach/1")
+    assert shown.status_code == 200
+    assert "Auskunft: Prozessbegleitung 1 (Lena Sommer)" in shown.text
+    assert "Lena Sommer" in shown.text
+    assert "lena@example.org" in shown.text
+    assert "buero@example.org" not in shown.text.split("<main", 1)[-1].split("</main>")[0]
+    download = web.get("/privacy/coach/1/json")
+    assert download.headers["content-type"].startswith("application/json")
+    assert "auskunft-coach-1.json" in download.headers["content-disposition"]
+    rows = json.loads(download.text)["daten"]["coaches"]["zeilen"]
+    assert rows[0]["name"] == "Lena Sommer"
+    assert web.get("/privacy/show", params={}).status_code == 400
+    assert web.get("/privacy/coach/99").status_code == 404
+    register = web.get("/privacy/register")
+    assert "Verzeichnis von Verarbeitungstätigkeiten (Art. 30 DSGVO)" in register.text
+    assert "12 Monate nach dem Versand" in register.text
+
+
+def test_an_erasure_needs_a_confirmation_naming_what_will_happen(
+    web: TestClient, database_url: str, service: Service
+) -> None:
+    assert_action_guarded(
+        web, database_url, "/privacy/coach/1/erase", {"confirm": "ja"}, ("coach", "ministry")
+    )
+    token = login(web, "office")
+    confirm = web.get("/privacy/coach/1/erase")
+    assert (
+        "Name und E-Mail-Adresse werden ersetzt durch „gelöschte Prozessbegleitung 1“"
+        in confirm.text
+    )
+    assert "Ja, Prozessbegleitung 1 (Lena Sommer) endgültig löschen" in confirm.text
+    unconfirmed = web.post("/privacy/coach/1/erase", data={"csrf_token": token})
+    assert unconfirmed.status_code == 400
+    beside = re.search(r'<p class="field-error" id="confirm-error">([^<]*)</p>', unconfirmed.text)
+    assert beside is not None
+    assert "Häkchen setzen" in beside.group(1)
+    assert service.registry.coach(1)[0].name == "Lena Sommer"
+    done = web.post("/privacy/coach/1/erase", data={"csrf_token": token, "confirm": "ja"})
+    assert done.status_code == 200
+    assert "Prozessbegleitung 1 gelöscht; im Löschprotokoll vermerkt." in done.text
+    assert service.registry.coach(1)[0].name == "gelöschte Prozessbegleitung 1"
+    assert [(e.subject.value, e.number) for e in service.privacy.logged()] == [("coach", 1)]
+
+
+def test_a_coach_with_centres_is_not_offered_for_erasure(web: TestClient, service: Service) -> None:
+    for name in ("Kita A", "Kita B", "Kita C", "Kita D", "Kita E"):
+        service.registry.add_centre(CentreInput(name, "Jena", "a@example.org", coach="1"))
+    token = login(web, "office")
+    confirm = web.get("/privacy/coach/1/erase")
+    assert (
+        "Nicht möglich: Prozessbegleitung 1 begleitet noch 5 Einrichtungen (Kita A, Kita B, Kita C "
+        "und 2 weitere); erst einer anderen Prozessbegleitung zuordnen." in confirm.text
+    )
+    assert "Endgültig löschen" not in confirm.text
+    refused = web.post("/privacy/coach/1/erase", data={"csrf_token": token, "confirm": "ja"})
+    assert refused.status_code == 400
+    assert service.registry.coach(1)[0].name == "Lena Sommer"
+
+
+def test_only_the_office_sees_the_privacy_pages(web: TestClient) -> None:
+    login(web, "coach")
+    assert web.get("/privacy").status_code == 403
+    assert web.get("/privacy/coach/1").status_code == 403
+
+
+def test_the_office_does_not_erase_its_own_account(web: TestClient, service: Service) -> None:
+    token = login(web, "office")
+    confirm = web.get("/privacy/user/1/erase")
+    assert "Nicht möglich: Den eigenen Zugang löschen Sie hier nicht" in confirm.text
+    refused = web.post("/privacy/user/1/erase", data={"csrf_token": token, "confirm": "ja"})
+    assert refused.status_code == 400
+    assert "buero@example.org" in [u.email for u in service.users.all()]
+    other = web.get("/privacy/user/3/erase")
+    assert "Benutzerkonto 3 (ministerium@example.org) löschen" in other.text
+    done = web.post("/privacy/user/3/erase", data={"csrf_token": token, "confirm": "ja"})
+    assert "Benutzerkonto 3 gelöscht" in done.text
+    assert "ministerium@example.org" not in [u.email for u in service.users.all()]
