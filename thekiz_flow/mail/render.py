@@ -8,15 +8,22 @@ own wording. Every variable a template names must be in the context (StrictUndef
 every template also sees ``role`` (the recipient's role, "" if none), ``base_url`` (the web
 pages' address, None when not configured: then a mail says in words where to go) and the
 filter ``trigger_name`` (a step's German name).
+
+The office may override any of them: a file of the same name (``NAME.ROLE.txt.j2``, flat,
+no ``mail/`` folder) in the ``[mail] templates_dir`` wins over the packaged one. Overrides
+are read again when they change, appear or disappear (the packaged templates never change
+while the process runs). Templates are code the office edits, so they run sandboxed
+(`jinja2.sandbox.SandboxedEnvironment`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 from jinja2 import (
+    BaseLoader,
     Environment,
     FileSystemLoader,
     StrictUndefined,
@@ -25,10 +32,14 @@ from jinja2 import (
     TemplateNotFound,
     select_autoescape,
 )
+from jinja2.sandbox import SandboxedEnvironment
 
 from thekiz_flow.core.errors import WorkflowError
 from thekiz_flow.core.german import GERMAN_FILTERS
 from thekiz_flow.core.labels import trigger_name
+
+PARTS = ("txt", "html")
+_MAIL = "mail/"
 
 
 @dataclass(frozen=True)
@@ -38,44 +49,106 @@ class Rendered:
     html: str
 
 
-class Renderer:
-    """Renders the mail templates below ``templates_dir`` (the workflow's templates directory)."""
+def file_name(name: str, part: str, role: str = "") -> str:
+    """The file of a template's part for a role ("" for the common one): ``NAME.ROLE.txt.j2``."""
+    return ".".join(p for p in (name, role, part, "j2") if p)
 
-    def __init__(self, templates_dir: Path, base_url: str | None = None) -> None:
-        self._env = Environment(
-            loader=FileSystemLoader(templates_dir),
-            undefined=StrictUndefined,
-            autoescape=select_autoescape(enabled_extensions=("html.j2",), default=False),
-            keep_trailing_newline=True,
-            auto_reload=False,  # the templates do not change while the process runs
-        )
-        self._env.filters.update(GERMAN_FILTERS)
-        self._env.filters["trigger_name"] = trigger_name
-        self._env.globals["base_url"] = base_url
-        self._templates: dict[tuple[str, str, str], Template] = {}
+
+class OverrideLoader(BaseLoader):
+    """``mail/FILE`` from the overrides directory if it holds FILE, else from the packaged
+    templates. A template found either way is out of date once an override appears, changes
+    or goes, so a saved or reset override takes effect without a restart."""
+
+    def __init__(self, templates_dir: Path, overrides: Path | None) -> None:
+        self.packaged = FileSystemLoader(templates_dir)
+        self.overrides = overrides
+
+    def override_path(self, template: str) -> Path | None:
+        if self.overrides is None or not template.startswith(_MAIL):
+            return None
+        return self.overrides / template.removeprefix(_MAIL)
+
+    def get_source(
+        self, environment: Environment, template: str
+    ) -> tuple[str, str | None, Callable[[], bool] | None]:
+        path = self.override_path(template)
+        stamp = _stamp(path)
+        if path is not None and stamp is not None:
+            source = path.read_text(encoding="utf-8")
+            return source, str(path), lambda: _stamp(path) == stamp
+        source, filename, uptodate = self.packaged.get_source(environment, template)
+
+        def fresh() -> bool:
+            return (uptodate is None or uptodate()) and _stamp(path) is None
+
+        return source, filename, fresh
+
+
+def _stamp(path: Path | None) -> tuple[int, int] | None:
+    """When a file last changed and its size, None if there is none."""
+    if path is None:
+        return None
+    try:
+        found = path.stat()
+    except OSError:
+        return None
+    return found.st_mtime_ns, found.st_size
+
+
+def mail_environment(loader: BaseLoader, base_url: str | None) -> Environment:
+    """The sandboxed environment every mail is rendered in (and every edit is checked in)."""
+    env = SandboxedEnvironment(
+        loader=loader,
+        undefined=StrictUndefined,
+        autoescape=select_autoescape(enabled_extensions=("html.j2",), default=False),
+        keep_trailing_newline=True,
+        auto_reload=True,  # an override may change while the process runs
+    )
+    env.filters.update(GERMAN_FILTERS)
+    env.filters["trigger_name"] = trigger_name
+    env.globals["base_url"] = base_url
+    return env
+
+
+def render_with(
+    env: Environment, name: str, context: Mapping[str, object], role: str = ""
+) -> Rendered:
+    """Render template ``name`` for ``role`` in ``env``; a missing template or variable, or
+    an empty subject, raises WorkflowError (its cause is Jinja's error)."""
+    values = {"role": role, **context}
+    try:
+        module = _select(env, name, "txt", role).make_module(values)
+        html = _select(env, name, "html", role).render(values)
+    except TemplateNotFound as error:
+        raise WorkflowError(f"Mail-Vorlage {name!r} fehlt ({error.name})") from error
+    except TemplateError as error:
+        raise WorkflowError(f"Mail-Vorlage {name!r}: {error}") from error
+    subject = " ".join(str(getattr(module, "subject", "")).split())
+    if not subject:
+        raise WorkflowError(f"Mail-Vorlage {name!r}: kein Betreff ({{% set subject %}})")
+    return Rendered(subject, str(module), html)
+
+
+def _select(env: Environment, name: str, part: str, role: str) -> Template:
+    names = [_MAIL + file_name(name, part, role)] if role else []
+    names.append(_MAIL + file_name(name, part))
+    return env.select_template(names)
+
+
+class Renderer:
+    """Renders the mail templates below ``templates_dir`` (the workflow's templates
+    directory), each overridden by a file of the same name in ``overrides`` if there is one."""
+
+    def __init__(
+        self, templates_dir: Path, base_url: str | None = None, overrides: Path | None = None
+    ) -> None:
+        self.templates_dir = templates_dir
+        self.overrides = overrides
+        self.base_url = base_url
+        self.loader = OverrideLoader(templates_dir, overrides)
+        self._env = mail_environment(self.loader, base_url)
 
     def render(self, name: str, context: Mapping[str, object], role: str = "") -> Rendered:
         """Render template ``name`` for a recipient's ``role`` (its own wording if there is
         one); a missing template or variable raises WorkflowError."""
-        values = {"role": role, **context}
-        try:
-            module = self._template(name, "txt", role).make_module(values)
-            html = self._template(name, "html", role).render(values)
-        except TemplateNotFound as error:
-            raise WorkflowError(f"Mail-Vorlage {name!r} fehlt ({error.name})") from error
-        except TemplateError as error:
-            raise WorkflowError(f"Mail-Vorlage {name!r}: {error}") from error
-        subject = " ".join(str(getattr(module, "subject", "")).split())
-        if not subject:
-            raise WorkflowError(f"Mail-Vorlage {name!r}: kein Betreff ({{% set subject %}})")
-        return Rendered(subject, str(module), html)
-
-    def _template(self, name: str, part: str, role: str) -> Template:
-        """The compiled template, the role's own if it has one, looked up once per key."""
-        key = (name, part, role)
-        template = self._templates.get(key)
-        if template is None:
-            names = [f"mail/{name}.{role}.{part}.j2"] if role else []
-            names.append(f"mail/{name}.{part}.j2")
-            template = self._templates[key] = self._env.select_template(names)
-        return template
+        return render_with(self._env, name, context, role)

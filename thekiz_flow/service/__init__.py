@@ -23,6 +23,7 @@ from thekiz_flow.service.digest_changes import DigestChangeService
 from thekiz_flow.service.feeds import FeedService
 from thekiz_flow.service.lifecycle import Eligibility, LifecycleService
 from thekiz_flow.service.lists import ListService
+from thekiz_flow.service.mail_templates import MailTemplateService
 from thekiz_flow.service.outbox import OutboxService
 from thekiz_flow.service.overview import OverviewService
 from thekiz_flow.service.planning import PlanningService
@@ -74,6 +75,7 @@ class Service:
         self.digest_changes = DigestChangeService(runtime, self.digest, self.corrections)
         self.ticks = TickService(runtime, self.planning, self.reminders, self.outbox, self.digest)
         self.users = UserService(runtime)
+        self.mail_templates = MailTemplateService(runtime, self.reminders, self.digest)
         self.feeds = FeedService(runtime)
 
     def acting_as(self, actor: str) -> Service:

@@ -8,10 +8,12 @@ explicitly; `thekiz_flow.service.Service` holds them all.
 from __future__ import annotations
 
 import copy
+import logging
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import date, datetime
 from functools import cached_property
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Engine
@@ -21,7 +23,7 @@ from thekiz_flow.core.calendar import WorkCalendar
 from thekiz_flow.core.clock import Clock, local_today
 from thekiz_flow.core.derived import derived_dates
 from thekiz_flow.core.enums import OutboxStatus, Recipient
-from thekiz_flow.core.errors import Field, InvalidInput, NotFound
+from thekiz_flow.core.errors import Field, InvalidInput, NotFound, WorkflowError
 from thekiz_flow.core.ids import id_in_range, unknown
 from thekiz_flow.core.model import Centre, Coach, StageChange, Workflow
 from thekiz_flow.core.outbox import NewMail
@@ -35,18 +37,23 @@ from thekiz_flow.store.repository import Repository
 from thekiz_flow.store.simulation import RealClock
 from thekiz_flow.workflow.config import DigestSettings, MailSettings
 
+_log = logging.getLogger("thekiz_flow.mail")
+
 
 class Shared:
     """What is built once from the workflow and shared by every runtime acting for it."""
 
-    def __init__(self, workflow: Workflow, base_url: str | None = None) -> None:
+    def __init__(
+        self, workflow: Workflow, base_url: str | None = None, overrides: Path | None = None
+    ) -> None:
         self.schema_checked = False
         self.workflow = workflow
         self.base_url = base_url  # the web pages the mails link to
+        self.overrides = overrides  # [mail] templates_dir: the office's own wording
 
     @cached_property
     def renderer(self) -> Renderer:
-        return Renderer(self.workflow.templates_dir, self.base_url)
+        return Renderer(self.workflow.templates_dir, self.base_url, self.overrides)
 
     @cached_property
     def calendar(self) -> WorkCalendar:
@@ -85,7 +92,7 @@ class Runtime:
         self.mail = mail or MailSettings()
         self.delivery = backend  # None: the one [mail] backend names
         self.digest = digest or DigestSettings()
-        self.shared = Shared(workflow, self.mail.base_url)
+        self.shared = Shared(workflow, self.mail.base_url, self.mail.templates_dir)
 
     def acting_as(self, actor: str) -> Runtime:
         """This runtime for another person (the audit trail's actor), e.g. per web request;
@@ -161,13 +168,21 @@ class Runtime:
         context: Mapping[str, object],
         due_at: datetime,
     ) -> NewMail:
-        """A mail for one role of a centre, rendered; or kept as failed if it has no address."""
+        """A mail for one role of a centre, rendered; or kept as failed if it has no address
+        or its template does not render (an override of the office's edited by hand: the
+        failure is logged and shown in the outbox, the other mails go out)."""
         centre = context["centre"]
         coach = context.get("coach")
         assert isinstance(centre, Centre)
         recipient, problem = address(
             role, centre, coach if isinstance(coach, Coach) else None, self.mail.office
         )
+        if problem is None:
+            try:
+                rendered = self.renderer.render(template, context, role.value)
+            except WorkflowError as error:
+                problem = f"{error} – bitte die Mailvorlage korrigieren"
+                _log.error("Mail %s nicht erstellt: %s", key, error)
         if problem is not None:  # visible in the outbox, never rendered with a gap
             return NewMail(
                 key,
@@ -182,7 +197,6 @@ class Runtime:
                 OutboxStatus.FAILED,
                 problem,
             )
-        rendered = self.renderer.render(template, context, role.value)
         return NewMail(
             key,
             rule,

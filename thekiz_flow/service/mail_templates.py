@@ -1,0 +1,374 @@
+"""The office's own wording of the mails: list, preview, save and reset the overrides.
+
+An override is a file of the packaged template's name in ``[mail] templates_dir``
+(`thekiz_flow.mail.render`). Saving checks it first: it must compile and render (sandboxed,
+every variable defined) with the context the mail would have for a real case from the
+database (made-up data only where there is none); a refused edit writes nothing. A file is
+written atomically (a temporary file, then renamed), and who changed or reset which
+template when is appended to ``aenderungen.log`` in that directory.
+
+Should an override break anyway (edited by hand), the mails it writes are kept in the
+outbox as failed with the reason (`Runtime.compose`); ``thekiz-flow templates check`` finds
+it before.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import tempfile
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+
+from thekiz_flow.core import german
+from thekiz_flow.core.enums import ActivityKind, Follows, Recipient
+from thekiz_flow.core.errors import InvalidInput, NotFound, Refused
+from thekiz_flow.core.labels import KIND_NAMES, RECIPIENT_NAMES, mail_kind_name, trigger_name
+from thekiz_flow.core.model import ReminderRule, Workflow
+from thekiz_flow.mail.edit import EditRefused, Variant, check_edit, packaged_source, variants
+from thekiz_flow.mail.render import PARTS, Rendered
+from thekiz_flow.service.digest import DigestService
+from thekiz_flow.service.lifecycle import NOTIFIED
+from thekiz_flow.service.mail_samples import sample_context
+from thekiz_flow.service.reminders import ReminderService
+from thekiz_flow.service.runtime import Runtime
+
+CHANGES = "aenderungen.log"  # who changed which template when, one line each
+MAX_CHARS = 100_000  # of one part
+AROUND_DAYS = 60  # real cases of a reminder are looked for this many days back and ahead
+NOT_CONFIGURED = (
+    "Mailvorlagen können nur bearbeitet werden, wenn die Administration ein Verzeichnis "
+    "dafür einrichtet: in der Konfiguration unter [mail] templates_dir = "
+    '"var/mail-templates" (ein Verzeichnis, in das der Dienst schreiben darf), danach den '
+    "Dienst neu starten."
+)
+#: The mails the service writes itself (not a reminder or a stage change of the workflow):
+#: when they go out and to whom.
+OWN_MAILS: dict[str, tuple[str, tuple[Recipient, ...]]] = {
+    "stage_reverted": (
+        "wenn die Fachstelle einen Stufenwechsel zurücknimmt", (Recipient.CENTRE, Recipient.COACH)
+    ),
+    "training_cancelled": ("wenn die Fachstelle eine Fortbildung absagt", (Recipient.CENTRE,)),
+    "delivery_failed": ("wenn eine Mail nicht zugestellt werden kann", (Recipient.OFFICE,)),
+    "overview": ("Monatsübersicht: zu Beginn jedes Monats", (Recipient.OFFICE,)),
+    "digest": ("Jahresbericht, wenn die Fachstelle ihn versendet", (Recipient.MINISTRY,)),
+    "watchdog": (
+        "Wächter: wenn die Erinnerungen stocken oder viele Mails fehlschlagen", (Recipient.OFFICE,)
+    ),
+}  # fmt: skip
+_log = logging.getLogger("thekiz_flow.templates")
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One template on the list: when it is sent, to whom, and whether the office's own."""
+
+    variant: Variant
+    occasions: tuple[str, ...]
+    readers: str  # "Fachstelle", "Einrichtung, Prozessbegleitung"
+    overridden: bool
+    changed: str | None  # "03.12.2026 16:50 von fachstelle@example.org"
+
+
+@dataclass(frozen=True)
+class Preview:
+    rendered: Rendered | None
+    errors: Mapping[str, str]  # by part ("txt", "html"), if it does not render
+    source: str  # what data it shows, in German
+    sample: bool  # made-up data: the database holds no case
+
+
+class TemplateRefused(InvalidInput):
+    """An edit that does not render: the German message per part."""
+
+    def __init__(self, errors: Mapping[str, str]) -> None:
+        part = next(iter(errors))
+        super().__init__(part, errors[part])
+        self.errors = dict(errors)
+
+
+class MailTemplateService:
+    def __init__(self, rt: Runtime, reminders: ReminderService, digest: DigestService) -> None:
+        self.rt = rt
+        self.reminders = reminders
+        self.digest = digest
+
+    @property
+    def directory(self) -> Path | None:
+        return self.rt.mail.templates_dir
+
+    @property
+    def packaged(self) -> Path:
+        return self.rt.workflow.templates_dir
+
+    # ------------------------------------------------------------ reading
+    def entries(self) -> list[Entry]:
+        changes = self._changes()
+        found = variants(self.packaged)
+        return [
+            Entry(
+                v,
+                self._occasions(v.name),
+                ", ".join(RECIPIENT_NAMES[r] for r in self._readers(v, found)),
+                self.overridden(v),
+                changes.get(v.key),
+            )
+            for v in found
+        ]
+
+    def variant(self, name: str, role: str) -> Variant:
+        wanted = Variant(name, role)
+        if wanted not in variants(self.packaged):
+            raise NotFound("Diese Mailvorlage gibt es nicht.")
+        return wanted
+
+    def overridden(self, variant: Variant) -> bool:
+        return any(path.is_file() for path in self._override_paths(variant))
+
+    def sources(self, variant: Variant) -> dict[str, str]:
+        """The wording in force: the office's own, else the packaged."""
+        result = {}
+        for part, path in zip(PARTS, self._override_paths(variant), strict=True):
+            if path.is_file():
+                result[part] = path.read_text(encoding="utf-8")
+            else:
+                result[part] = packaged_source(self.packaged, variant, part)
+        return result
+
+    def default_sources(self, variant: Variant) -> dict[str, str]:
+        return {part: packaged_source(self.packaged, variant, part) for part in PARTS}
+
+    # ------------------------------------------------------------ preview, check
+    def preview(self, variant: Variant, sources: Mapping[str, str] | None = None) -> Preview:
+        """The mail as ``sources`` (default: the wording in force) would write it for a real
+        case; with the faults per part if it does not render."""
+        edited = _clean(sources if sources is not None else self.sources(variant))
+        role = self._preview_role(variant)
+        context, source, sample = self._context(variant.name, role)
+        try:
+            rendered = check_edit(self.rt.renderer, variant, edited, context, role)
+        except EditRefused as refused:
+            return Preview(None, refused.errors, source, sample)
+        return Preview(rendered, {}, source, sample)
+
+    def check_overrides(self) -> list[tuple[str, str]]:
+        """Every override file that would not render, or matches no template: (file, why)."""
+        directory = self.directory
+        if directory is None or not directory.is_dir():
+            return []
+        known = {v.file(part): v for v in variants(self.packaged) for part in PARTS}
+        problems: list[tuple[str, str]] = []
+        checked: set[Variant] = set()
+        for path in sorted(directory.glob("*.j2")):
+            variant = known.get(path.name)
+            if variant is None:
+                problems.append((path.name, "zu keiner Mailvorlage gehörig (Dateiname prüfen)"))
+            elif variant not in checked:
+                checked.add(variant)
+                found = self.preview(variant)
+                problems += [(variant.file(p), why) for p, why in found.errors.items()]
+        return problems
+
+    # ------------------------------------------------------------ changing
+    def save(self, variant: Variant, sources: Mapping[str, str]) -> Rendered:
+        """Check the edit and write it as the office's own wording; refused, nothing is written."""
+        directory = self._require_directory()
+        edited = _clean(sources)
+        for part in PARTS:
+            if len(edited.get(part, "")) > MAX_CHARS:
+                raise InvalidInput(part, f"zu lang (höchstens {MAX_CHARS} Zeichen)")
+        found = self.preview(variant, edited)
+        if found.rendered is None:
+            raise TemplateRefused(found.errors)
+        directory.mkdir(parents=True, exist_ok=True)
+        for part, path in zip(PARTS, self._override_paths(variant), strict=True):
+            _write_atomically(path, edited[part])
+        self._record(variant, "geändert")
+        return found.rendered
+
+    def reset(self, variant: Variant) -> bool:
+        """Delete the office's own wording: the packaged one is in force again. True if there
+        was one."""
+        self._require_directory()
+        removed = False
+        for path in self._override_paths(variant):
+            if path.is_file():
+                path.unlink()
+                removed = True
+        if removed:
+            self._record(variant, "auf Standard zurückgesetzt")
+        return removed
+
+    # ------------------------------------------------------------ helpers
+    def _require_directory(self) -> Path:
+        if self.directory is None:
+            raise Refused(NOT_CONFIGURED)
+        return self.directory
+
+    def _override_paths(self, variant: Variant) -> list[Path]:
+        if self.directory is None:
+            return []
+        return [self.directory / variant.file(part) for part in PARTS]
+
+    def _record(self, variant: Variant, what: str) -> None:
+        directory = self._require_directory()
+        now = self.rt.clock.now()
+        line = f"{now.isoformat()}\t{variant.key}\t{what}\t{self.rt.actor}\n"
+        with (directory / CHANGES).open("a", encoding="utf-8") as log:
+            log.write(line)
+        _log.info("Mailvorlage %s %s von %s", variant.file("txt"), what, self.rt.actor)
+
+    def _changes(self) -> dict[str, str]:
+        """The last change of each template: "03.12.2026 16:50 geändert von …"."""
+        if self.directory is None or not (self.directory / CHANGES).is_file():
+            return {}
+        last: dict[str, str] = {}
+        for line in (self.directory / CHANGES).read_text(encoding="utf-8").splitlines():
+            parts = line.split("\t")
+            if len(parts) == 4:
+                when, key, what, actor = parts
+                try:
+                    stamp = german.date_time(_parse(when), self.rt.zone)
+                except ValueError:
+                    continue
+                last[key] = f"{stamp} {what} von {actor}"
+        return last
+
+    def _rules(self, name: str) -> list[ReminderRule]:
+        return [rule for rule in self.rt.workflow.reminders if rule.template == name]
+
+    def _all_readers(self, name: str) -> list[Recipient]:
+        readers = [r for rule in self._rules(name) for r in rule.recipients]
+        if any(t.notify == name for t in self.rt.workflow.transitions.values()):
+            readers += NOTIFIED
+        readers += OWN_MAILS.get(name, ("", ()))[1]
+        return list(dict.fromkeys(readers))
+
+    def _readers(self, variant: Variant, found: list[Variant]) -> list[Recipient]:
+        """Who gets this wording: the variant's role, or every reader without their own."""
+        readers = self._all_readers(variant.name)
+        if variant.role:
+            return [r for r in readers if r.value == variant.role]
+        own = {v.role for v in found if v.name == variant.name and v.role}
+        return [r for r in readers if r.value not in own]
+
+    def _preview_role(self, variant: Variant) -> str:
+        if variant.role:
+            return variant.role
+        readers = self._readers(variant, variants(self.packaged))
+        return readers[0].value if readers else ""
+
+    def _occasions(self, name: str) -> tuple[str, ...]:
+        occasions = [
+            f"{mail_kind_name(r.id)}: {_timing(r, self.rt.workflow)}" for r in self._rules(name)
+        ]
+        triggers = [t.trigger for t in self.rt.workflow.transitions.values() if t.notify == name]
+        if triggers:
+            steps = ", ".join(trigger_name(t) for t in triggers)
+            occasions.append(f"bei jedem Stufenwechsel ({steps})")
+        if name in OWN_MAILS:
+            occasions.append(OWN_MAILS[name][0])
+        return tuple(occasions)
+
+    def _context(self, name: str, role: str) -> tuple[dict[str, object], str, bool]:
+        """The context of a real case of mail ``name`` for ``role`` and what it is; else
+        made-up data."""
+        found = self._real_context(name, role)
+        if found is not None:
+            return found[0], found[1], False
+        sample = sample_context(name, self.rt.workflow, self.rt.today())
+        if sample is None:
+            raise NotFound("Für diese Mailvorlage gibt es keine Beispieldaten.")
+        return sample, "Beispieldaten: in der Datenbank gibt es noch keinen passenden Fall.", True
+
+    def _real_context(self, name: str, role: str) -> tuple[dict[str, object], str] | None:
+        today = self.rt.today()
+        if name == "digest":
+            return {"year": today.year - 1, "today": today}, f"Jahresbericht {today.year - 1}"
+        if name == "overview":
+            return self.digest.overview_context(
+                today
+            ), f"Monatsübersicht vom {german.short_date(today)}"
+        with self.rt.trial() as repo:
+            if name in {t.notify for t in self.rt.workflow.transitions.values()}:
+                changes = repo.changes_between(today - timedelta(days=730), today)
+                mine = [
+                    c for c in changes if self.rt.workflow.transitions[c.trigger].notify == name
+                ]
+                if not mine:
+                    return None
+                change = max(mine, key=lambda c: (c.recorded_at, c.id or 0))
+                centre = repo.centre(change.centre_id)
+                if centre is None:
+                    return None
+                stages = self.rt.workflow.stages
+                context: dict[str, object] = {
+                    "centre": centre,
+                    "from_stage": stages[change.from_stage],
+                    "to_stage": stages[change.to_stage],
+                    "effective": change.effective,
+                    "reason": change.reason,
+                }
+                return context, (
+                    f"Stufenwechsel von {centre.title} am {german.short_date(change.effective)}"
+                )
+            if not self._rules(name):
+                return None
+            dues = [
+                d
+                for d in self.reminders.around(repo, AROUND_DAYS)
+                if d.rule.template == name and (not role or d.role.value == role)
+            ]
+        if not dues:
+            return None
+        now = self.rt.clock.now()
+        due = min(dues, key=lambda d: abs(d.occurrence - now))
+        title = getattr(due.context.get("centre"), "title", "")
+        day = german.short_date(due.occurrence.astimezone(self.rt.zone).date())
+        return dict(due.context), f"{mail_kind_name(due.rule.id)} für {title} vom {day}"
+
+
+def _timing(rule: ReminderRule, workflow: Workflow) -> str:
+    days = abs(rule.offset_days)
+    when = "vor" if rule.offset_days < 0 else "nach"
+    readers = ", ".join(RECIPIENT_NAMES[r] for r in rule.recipients)
+    if rule.follows == Follows.ACTIVITY:
+        kind = KIND_NAMES[rule.kind or ActivityKind.COACHING]
+        text = f"{days} Tage {when} einem {kind}" if days else f"am Tag eines {kind}s"
+        if rule.times > 1:
+            text += f", bis zu {rule.times}-mal im Abstand von {rule.every_days} Tagen"
+    elif rule.follows == Follows.STAGE_START:
+        stage = workflow.stages.get(rule.stage or "")
+        text = f"{days} Tage nach Beginn der Stufe" + (f" {stage.name}" if stage else "")
+    elif rule.follows == Follows.ELIGIBLE:
+        text = "am Tag, ab dem der nächste Schritt möglich ist"
+    elif rule.follows == Follows.BUDGET:
+        text = f"wenn {rule.percent} % des Jahresbudgets verbraucht sind"
+    else:
+        text = f"{days} Tage vor der Frist einer erwarteten Fortbildung"
+    return f"{text}; an {readers}"
+
+
+def _clean(sources: Mapping[str, str]) -> dict[str, str]:
+    """Line ends as the files have them (a browser sends CR LF)."""
+    return {part: sources.get(part, "").replace("\r\n", "\n").replace("\r", "\n") for part in PARTS}
+
+
+def _write_atomically(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` so that a reader sees the old file or the new, never part."""
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8", newline="") as file:
+            file.write(text)
+            file.flush()
+            os.fsync(file.fileno())
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+def _parse(text: str) -> datetime:
+    return datetime.fromisoformat(text)
