@@ -38,6 +38,7 @@ from thekiz_flow.service.runtime import Runtime
 CHANGES = "aenderungen.log"  # who changed which template when, one line each
 MAX_CHARS = 100_000  # of one part
 AROUND_DAYS = 60  # real cases of a reminder are looked for this many days back and ahead
+CHANGE_DAYS = 3660  # the latest stage change of these many days shows a stage-change mail
 NOT_CONFIGURED = (
     "Mailvorlagen können nur bearbeitet werden, wenn die Administration ein Verzeichnis "
     "dafür einrichtet: in der Konfiguration unter [mail] templates_dir = "
@@ -78,6 +79,7 @@ class Preview:
     errors: Mapping[str, str]  # by part ("txt", "html"), if it does not render
     source: str  # what data it shows, in German
     sample: bool  # made-up data: the database holds no case
+    variables: tuple[str, ...] = ()  # what the template may name
 
 
 class TemplateRefused(InvalidInput):
@@ -129,12 +131,10 @@ class MailTemplateService:
 
     def sources(self, variant: Variant) -> dict[str, str]:
         """The wording in force: the office's own, else the packaged."""
-        result = {}
-        for part, path in zip(PARTS, self._override_paths(variant), strict=True):
+        result = self.default_sources(variant)
+        for part, path in zip(PARTS, self._override_paths(variant), strict=False):  # none: []
             if path.is_file():
                 result[part] = path.read_text(encoding="utf-8")
-            else:
-                result[part] = packaged_source(self.packaged, variant, part)
         return result
 
     def default_sources(self, variant: Variant) -> dict[str, str]:
@@ -147,11 +147,12 @@ class MailTemplateService:
         edited = _clean(sources if sources is not None else self.sources(variant))
         role = self._preview_role(variant)
         context, source, sample = self._context(variant.name, role)
+        names = tuple(sorted(["role", "base_url", *context]))
         try:
             rendered = check_edit(self.rt.renderer, variant, edited, context, role)
         except EditRefused as refused:
-            return Preview(None, refused.errors, source, sample)
-        return Preview(rendered, {}, source, sample)
+            return Preview(None, refused.errors, source, sample, names)
+        return Preview(rendered, {}, source, sample, names)
 
     def check_overrides(self) -> list[tuple[str, str]]:
         """Every override file that would not render, or matches no template: (file, why)."""
@@ -293,7 +294,7 @@ class MailTemplateService:
             ), f"Monatsübersicht vom {german.short_date(today)}"
         with self.rt.trial() as repo:
             if name in {t.notify for t in self.rt.workflow.transitions.values()}:
-                changes = repo.changes_between(today - timedelta(days=730), today)
+                changes = repo.changes_between(today - timedelta(days=CHANGE_DAYS), today)
                 mine = [
                     c for c in changes if self.rt.workflow.transitions[c.trigger].notify == name
                 ]
