@@ -292,7 +292,7 @@ class MailTemplateService:
             return self.digest.overview_context(
                 today
             ), f"Monatsübersicht vom {german.short_date(today)}"
-        with self.rt.trial() as repo:
+        with self.rt.unit() as repo:  # reads only
             if name in {t.notify for t in self.rt.workflow.transitions.values()}:
                 changes = repo.changes_between(today - timedelta(days=CHANGE_DAYS), today)
                 mine = [
