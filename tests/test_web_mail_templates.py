@@ -129,7 +129,8 @@ def test_saving_writes_the_override_and_the_mails_use_it(
         ]
         texts = {row.role: repo.outbox.text(row.id) for row in rows}
     centre_mail, office_mail = texts[Recipient.CENTRE], texts[Recipient.OFFICE]
-    assert centre_mail is not None and office_mail is not None
+    assert centre_mail is not None
+    assert office_mail is not None
     assert "Liebes Team" in centre_mail.text
     assert "Liebes Team" not in office_mail.text  # the office's own wording is another file
 
