@@ -95,14 +95,15 @@ def _stamp(path: Path | None) -> tuple[int, int] | None:
     return found.st_mtime_ns, found.st_size
 
 
-def mail_environment(loader: BaseLoader, base_url: str | None) -> Environment:
-    """The sandboxed environment every mail is rendered in (and every edit is checked in)."""
+def mail_environment(loader: BaseLoader, base_url: str | None, reload: bool = True) -> Environment:
+    """The sandboxed environment every mail is rendered in (and every edit is checked in);
+    ``reload``: look whether a template changed before each use (for overrides)."""
     env = SandboxedEnvironment(
         loader=loader,
         undefined=StrictUndefined,
         autoescape=select_autoescape(enabled_extensions=("html.j2",), default=False),
         keep_trailing_newline=True,
-        auto_reload=True,  # an override may change while the process runs
+        auto_reload=reload,
     )
     env.filters.update(GERMAN_FILTERS)
     env.filters["trigger_name"] = trigger_name
@@ -146,7 +147,8 @@ class Renderer:
         self.overrides = overrides
         self.base_url = base_url
         self.loader = OverrideLoader(templates_dir, overrides)
-        self._env = mail_environment(self.loader, base_url)
+        # the packaged templates do not change while the process runs; overrides may
+        self._env = mail_environment(self.loader, base_url, reload=overrides is not None)
 
     def render(self, name: str, context: Mapping[str, object], role: str = "") -> Rendered:
         """Render template ``name`` for a recipient's ``role`` (its own wording if there is

@@ -83,12 +83,13 @@ class Preview:
 
 
 class TemplateRefused(InvalidInput):
-    """An edit that does not render: the German message per part."""
+    """An edit that does not render: the German message per part, and its preview."""
 
-    def __init__(self, errors: Mapping[str, str]) -> None:
-        part = next(iter(errors))
-        super().__init__(part, errors[part])
-        self.errors = dict(errors)
+    def __init__(self, preview: Preview) -> None:
+        part = next(iter(preview.errors))
+        super().__init__(part, preview.errors[part])
+        self.errors = dict(preview.errors)
+        self.preview = preview
 
 
 class MailTemplateService:
@@ -182,7 +183,7 @@ class MailTemplateService:
                 raise InvalidInput(part, f"zu lang (höchstens {MAX_CHARS} Zeichen)")
         found = self.preview(variant, edited)
         if found.rendered is None:
-            raise TemplateRefused(found.errors)
+            raise TemplateRefused(found)
         directory.mkdir(parents=True, exist_ok=True)
         for part, path in zip(PARTS, self._override_paths(variant), strict=True):
             _write_atomically(path, edited[part])

@@ -110,8 +110,7 @@ def save(ctx: Context) -> Response:
         try:
             service.save(variant, sources)
         except TemplateRefused as refused:
-            found = service.preview(variant, sources)
-            return _editor(ctx, variant, sources, found, refused.errors)
+            return _editor(ctx, variant, sources, refused.preview, refused.errors)
         return ctx.redirect(f"{PATH}/{variant.key}", "Mailvorlage gespeichert.")
 
     def again(errors: Errors) -> Response:
