@@ -49,14 +49,22 @@ NOT_CONFIGURED = (
 #: when they go out and to whom.
 OWN_MAILS: dict[str, tuple[str, tuple[Recipient, ...]]] = {
     "stage_reverted": (
-        "wenn die Fachstelle einen Stufenwechsel zurücknimmt", (Recipient.CENTRE, Recipient.COACH)
+        "Rücknahme eines Stufenwechsels: wenn die Fachstelle einen Stufenwechsel zurücknimmt",
+        (Recipient.CENTRE, Recipient.COACH),
     ),
-    "training_cancelled": ("wenn die Fachstelle eine Fortbildung absagt", (Recipient.CENTRE,)),
-    "delivery_failed": ("wenn eine Mail nicht zugestellt werden kann", (Recipient.OFFICE,)),
+    "training_cancelled": (
+        "Absage einer Fortbildung: wenn die Fachstelle eine Fortbildung absagt",
+        (Recipient.CENTRE,),
+    ),
+    "delivery_failed": (
+        "Versand fehlgeschlagen: wenn eine Mail nicht zugestellt werden kann",
+        (Recipient.OFFICE,),
+    ),
     "overview": ("Monatsübersicht: zu Beginn jedes Monats", (Recipient.OFFICE,)),
-    "digest": ("Jahresbericht, wenn die Fachstelle ihn versendet", (Recipient.MINISTRY,)),
+    "digest": ("Jahresbericht: wenn die Fachstelle ihn versendet", (Recipient.MINISTRY,)),
     "watchdog": (
-        "Wächter: wenn die Erinnerungen stocken oder viele Mails fehlschlagen", (Recipient.OFFICE,)
+        "Wächter: wenn die Erinnerungen stocken oder viele Mails fehlschlagen",
+        (Recipient.OFFICE,),
     ),
 }  # fmt: skip
 _log = logging.getLogger("thekiz_flow.templates")
@@ -269,7 +277,7 @@ class MailTemplateService:
         triggers = [t.trigger for t in self.rt.workflow.transitions.values() if t.notify == name]
         if triggers:
             steps = ", ".join(trigger_name(t) for t in triggers)
-            occasions.append(f"bei jedem Stufenwechsel ({steps})")
+            occasions.append(f"{mail_kind_name('stage_changed')}: bei jedem Schritt ({steps})")
         if name in OWN_MAILS:
             occasions.append(OWN_MAILS[name][0])
         return tuple(occasions)
@@ -296,9 +304,10 @@ class MailTemplateService:
         with self.rt.unit() as repo:  # reads only
             if name in {t.notify for t in self.rt.workflow.transitions.values()}:
                 changes = repo.changes_between(today - timedelta(days=CHANGE_DAYS), today)
-                mine = [
-                    c for c in changes if self.rt.workflow.transitions[c.trigger].notify == name
-                ]
+                notifying = {
+                    t.trigger for t in self.rt.workflow.transitions.values() if t.notify == name
+                }  # not the centre's registration or import, which are no step
+                mine = [c for c in changes if c.trigger in notifying]
                 if not mine:
                     return None
                 change = max(mine, key=lambda c: (c.recorded_at, c.id or 0))
@@ -329,13 +338,12 @@ class MailTemplateService:
         due = min(dues, key=lambda d: abs(d.occurrence - now))
         title = getattr(due.context.get("centre"), "title", "")
         day = german.short_date(due.occurrence.astimezone(self.rt.zone).date())
-        return dict(due.context), f"{mail_kind_name(due.rule.id)} für {title} vom {day}"
+        return dict(due.context), f"{mail_kind_name(due.rule.id)} für {title}, fällig am {day}"
 
 
 def _timing(rule: ReminderRule, workflow: Workflow) -> str:
     days = abs(rule.offset_days)
     when = "vor" if rule.offset_days < 0 else "nach"
-    readers = ", ".join(RECIPIENT_NAMES[r] for r in rule.recipients)
     if rule.follows == Follows.ACTIVITY:
         kind = KIND_NAMES[rule.kind or ActivityKind.COACHING]
         text = f"{days} Tage {when} einem {kind}" if days else f"am Tag eines {kind}s"
@@ -350,7 +358,7 @@ def _timing(rule: ReminderRule, workflow: Workflow) -> str:
         text = f"wenn {rule.percent} % des Jahresbudgets verbraucht sind"
     else:
         text = f"{days} Tage vor der Frist einer erwarteten Fortbildung"
-    return f"{text}; an {readers}"
+    return text
 
 
 def _clean(sources: Mapping[str, str]) -> dict[str, str]:

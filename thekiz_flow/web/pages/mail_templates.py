@@ -38,7 +38,8 @@ def _variant(ctx: Context) -> Variant:
 
 def _heading(ctx: Context, variant: Variant) -> str:
     entry = next(e for e in ctx.service.mail_templates.entries() if e.variant == variant)
-    return f"{entry.occasions[0] if entry.occasions else variant.name} – an {entry.readers}"
+    what = entry.occasions[0].partition(":")[0] if entry.occasions else variant.name
+    return f"{what} – an {entry.readers}" if entry.readers else what
 
 
 @page(Role.OFFICE)
