@@ -117,6 +117,7 @@ def test_saving_writes_the_override_and_the_mails_use_it(
     saved = web.post(PAGE, data=data, follow_redirects=False)
     assert saved.status_code == 303
     assert (overrides / "stage_changed.txt.j2").read_text(encoding="utf-8") == edited_text()
+    assert not (overrides / "stage_changed.html.j2").exists()  # unchanged: the packaged one
     assert not list(overrides.glob(".*.tmp"))
     page = web.get(saved.headers["location"])
     assert "Mailvorlage gespeichert." in page.text
@@ -191,6 +192,7 @@ def test_resetting_deletes_the_override_after_a_confirmation(
     assert unconfirmed.status_code == 400
     assert "bitte bestätigen Sie das Zurücksetzen" in unconfirmed.text
     assert (overrides / "stage_changed.txt.j2").exists()
+    (overrides / "stage_changed.html.j2").write_text("<p>Hallo</p>\n", encoding="utf-8")
     done = web.post(PAGE + "/reset", data={"csrf_token": token, "confirm": "ja"})
     assert "Die Standardfassung gilt wieder." in done.text
     assert not (overrides / "stage_changed.txt.j2").exists()
@@ -212,3 +214,19 @@ def test_without_a_directory_the_page_says_how_to_set_it_up(
     refused = web.post(PAGE, data=data)
     assert refused.status_code == 400
     assert not overrides.exists()
+
+
+def test_saving_the_packaged_wording_again_ends_the_override(
+    web: TestClient, overrides: Path
+) -> None:
+    overrides.mkdir()
+    (overrides / "stage_changed.txt.j2").write_text(edited_text(), encoding="utf-8")
+    token = login(web, "office")
+    data = {
+        "txt": packaged("stage_changed.txt.j2").replace("\n", "\r\n"),  # as a browser sends it
+        "html": packaged("stage_changed.html.j2"),
+        "csrf_token": token,
+    }
+    assert web.post(PAGE, data=data, follow_redirects=False).status_code == 303
+    assert not (overrides / "stage_changed.txt.j2").exists()
+    assert "eigene Fassung</strong>" not in web.get("/mail-templates").text

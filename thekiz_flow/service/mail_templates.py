@@ -183,7 +183,8 @@ class MailTemplateService:
 
     # ------------------------------------------------------------ changing
     def save(self, variant: Variant, sources: Mapping[str, str]) -> Rendered:
-        """Check the edit and write it as the office's own wording; refused, nothing is written."""
+        """Check the edit and write it as the office's own wording (each part that differs
+        from the packaged one); refused, nothing is written."""
         directory = self._require_directory()
         edited = _clean(sources)
         for part in PARTS:
@@ -193,8 +194,12 @@ class MailTemplateService:
         if found.rendered is None:
             raise TemplateRefused(found)
         directory.mkdir(parents=True, exist_ok=True)
+        default = self.default_sources(variant)
         for part, path in zip(PARTS, self._override_paths(variant), strict=True):
-            _write_atomically(path, edited[part])
+            if edited[part] != default[part]:
+                _write_atomically(path, edited[part])
+            else:  # unchanged: the packaged part stays in force, with its later updates
+                path.unlink(missing_ok=True)
         self._record(variant, "geändert")
         return found.rendered
 
