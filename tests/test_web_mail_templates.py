@@ -71,6 +71,7 @@ def test_an_unknown_template_is_not_found(web: TestClient, overrides: Path) -> N
     assert web.get("/mail-templates/stage_changed.ministry").status_code == 404
 
 
+@pytest.mark.backends("sqlite", "postgresql")
 def test_the_preview_shows_a_real_case(web: TestClient, service: Service, overrides: Path) -> None:
     later = CentreInput(
         "Kita Regenbogen",
@@ -230,3 +231,17 @@ def test_saving_the_packaged_wording_again_ends_the_override(
     assert web.post(PAGE, data=data, follow_redirects=False).status_code == 303
     assert not (overrides / "stage_changed.txt.j2").exists()
     assert "eigene Fassung</strong>" not in web.get("/mail-templates").text
+
+
+@pytest.mark.backends("sqlite", "postgresql")
+def test_a_reminder_s_preview_is_the_occurrence_closest_to_today(
+    web: TestClient, overrides: Path
+) -> None:
+    login(web, "office")
+    page = web.get("/mail-templates/visit_upcoming")  # the centre's wording
+    assert page.status_code == 200
+    assert (
+        "Hinweis auf einen Einrichtungsbesuch für Kita Pusteblume (Jena), fällig am 15.06.2026"
+        in (page.text)
+    )
+    assert "Beispieldaten" not in page.text
