@@ -83,7 +83,8 @@ def test_a_broken_override_fails_its_mails_visibly_and_stops_no_other(
         rows = {r.role: r for r in repo.outbox.find() if r.rule == "stage_changed"}
     assert rows[Recipient.CENTRE].status == OutboxStatus.FAILED
     assert rows[Recipient.CENTRE].last_error == (
-        "Mail-Vorlage 'stage_changed': 'nosuch' is undefined – bitte die Mailvorlage korrigieren"
+        "Mail-Vorlage 'stage_changed': unbekannte Variable „nosuch“ "
+        "– bitte die Mailvorlage korrigieren"
     )
     assert rows[Recipient.OFFICE].status == OutboxStatus.PENDING  # its own, intact wording
 

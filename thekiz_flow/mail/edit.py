@@ -23,7 +23,14 @@ from jinja2 import (
 from jinja2.exceptions import SecurityError
 
 from thekiz_flow.core.errors import WorkflowError
-from thekiz_flow.mail.render import PARTS, Rendered, Renderer, file_name, mail_environment
+from thekiz_flow.mail.render import (
+    PARTS,
+    Rendered,
+    Renderer,
+    described,
+    file_name,
+    mail_environment,
+)
 from thekiz_flow.mail.render import render_with as _render_with
 
 _MAIL = "mail/"
@@ -119,16 +126,13 @@ def _line(error: BaseException, file: str) -> int | None:
 
 def _explain(error: Exception, line: int | None, context: Mapping[str, object]) -> str:
     at = f"Zeile {line}: " if line is not None else ""
-    if isinstance(error, UndefinedError):
-        text = str(error)
-        known = ", ".join(sorted(["role", "base_url", *context]))
-        if (found := re.search(r"'([^']+)' is undefined", text)) is not None:
-            return f"{at}unbekannte Variable „{found[1]}“ (verfügbar: {known})"
-        if (found := re.search(r"has no attribute '([^']+)'", text)) is not None:
-            return f"{at}unbekanntes Feld „{found[1]}“"
-        return f"{at}undefinierter Wert ({text})"
-    if isinstance(error, SecurityError):
-        return f"{at}in Mail-Vorlagen nicht erlaubt ({error})"
     if isinstance(error, WorkflowError) and "kein Betreff" in str(error):
         return "kein Betreff: die Textfassung braucht {% set subject %}…{% endset %}"
-    return f"{at}Fehler beim Erstellen der Mail ({error})"
+    if not isinstance(error, TemplateError):
+        return f"{at}Fehler beim Erstellen der Mail ({error})"
+    text = described(error)
+    if isinstance(error, UndefinedError) and "Variable" in text:
+        text += f" (verfügbar: {', '.join(sorted(['role', 'base_url', *context]))})"
+    elif not isinstance(error, (UndefinedError, SecurityError)):
+        text = f"Fehler beim Erstellen der Mail ({text})"
+    return at + text

@@ -18,6 +18,7 @@ while the process runs). Templates are code the office edits, so they run sandbo
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,8 +31,10 @@ from jinja2 import (
     Template,
     TemplateError,
     TemplateNotFound,
+    UndefinedError,
     select_autoescape,
 )
+from jinja2.exceptions import SecurityError
 from jinja2.sandbox import SandboxedEnvironment
 
 from thekiz_flow.core.errors import WorkflowError
@@ -123,11 +126,25 @@ def render_with(
     except TemplateNotFound as error:
         raise WorkflowError(f"Mail-Vorlage {name!r} fehlt ({error.name})") from error
     except TemplateError as error:
-        raise WorkflowError(f"Mail-Vorlage {name!r}: {error}") from error
+        raise WorkflowError(f"Mail-Vorlage {name!r}: {described(error)}") from error
     subject = " ".join(str(getattr(module, "subject", "")).split())
     if not subject:
         raise WorkflowError(f"Mail-Vorlage {name!r}: kein Betreff ({{% set subject %}})")
     return Rendered(subject, str(module), html)
+
+
+def described(error: TemplateError) -> str:
+    """A template's fault in German: an unknown variable or field by its name."""
+    text = str(error)
+    if isinstance(error, UndefinedError):
+        if (found := re.search(r"'([^']+)' is undefined", text)) is not None:
+            return f"unbekannte Variable „{found[1]}“"
+        if (found := re.search(r"has no attribute '([^']+)'", text)) is not None:
+            return f"unbekanntes Feld „{found[1]}“"
+        return f"undefinierter Wert ({text})"
+    if isinstance(error, SecurityError):
+        return f"in Mail-Vorlagen nicht erlaubt ({text})"
+    return text
 
 
 def _select(env: Environment, name: str, part: str, role: str) -> Template:
