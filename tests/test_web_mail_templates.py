@@ -163,7 +163,9 @@ def test_saving_refuses_a_syntax_error_beside_the_html_field(
     data = {"txt": edited_text(), "html": "<p>{% if centre %}</p>\n", "csrf_token": token}
     page = web.post(PAGE, data=data)
     assert page.status_code == 400
-    assert 'id="html-error">Zeile 1: Syntaxfehler' in page.text
+    assert 'id="html-error">Zeile 1: Syntaxfehler: der Block „if“ wird nicht geschlossen' in (
+        page.text
+    )
     assert not overrides.exists() or not list(overrides.iterdir())
 
 

@@ -112,8 +112,27 @@ def check_edit(
         raise EditRefused({"txt": _explain(error, None, context)}) from error
 
 
+#: Jinja's most frequent syntax errors, in German: (pattern, wording with its groups).
+_SYNTAX = (
+    (
+        r"innermost block that needs to be closed is '(\w+)'",
+        "der Block „{0}“ wird nicht geschlossen",
+    ),
+    (r"^Unexpected end of template", "die Vorlage endet mitten in einem Befehl"),
+    (r"^Encountered unknown tag '(\w+)'", "unbekannter Befehl „{0}“"),
+    (r"^unexpected 'end of print statement'", "unerwartetes „}}“: es fehlt ein Ausdruck"),
+    (r"^unexpected 'end of statement block'", "unerwartetes „%}“: es fehlt ein Ausdruck"),
+    (r"^unexpected '(.+)'$", "unerwartetes „{0}“"),
+    (r"^Expected an expression", "hier fehlt ein Ausdruck"),
+)
+
+
 def _syntax(error: TemplateSyntaxError) -> str:
-    return f"Zeile {error.lineno}: Syntaxfehler ({error.message})"
+    detail = error.message or ""
+    for pattern, wording in _SYNTAX:
+        if (found := re.search(pattern, detail)) is not None:
+            return f"Zeile {error.lineno}: Syntaxfehler: {wording.format(*found.groups())}"
+    return f"Zeile {error.lineno}: Syntaxfehler ({detail})"
 
 
 def _line(error: BaseException, file: str) -> int | None:
