@@ -110,3 +110,9 @@ def test_templates_check_finds_a_broken_override(ready: Run, tmp_path: Path) -> 
     assert "stage_changed.html.j2: Zeile 1: unbekanntes Feld „leitung“" in broken.err
     assert "stage_chnaged.txt.j2: zu keiner Mailvorlage gehörig (Dateiname prüfen)" in broken.err
     assert "Fehler: 2 fehlerhafte Mailvorlage(n) in" in broken.err
+    (folder / "stage_changed.html.j2").unlink()
+    (folder / "stage_chnaged.txt.j2").unlink()
+    (folder / "_layout.html.j2").write_text("{{ gruss }}\n{% block body %}{% endblock %}\n")
+    shared = ready("templates", "check")
+    assert shared.code == 2
+    assert "eligible.html.j2: _layout.html.j2, Zeile 1: unbekannte Variable „gruss“" in shared.err

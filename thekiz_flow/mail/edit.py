@@ -103,13 +103,13 @@ def check_edit(
         except TemplateSyntaxError as error:
             errors[part] = _syntax(error)
         except TemplateError as error:  # render() gives the template's lines in the traceback
-            errors[part] = _explain(error, _line(error, variant.file(part)), context)
+            errors[part] = _explain(error, _where(error, variant.file(part)), context)
     if errors:
         raise EditRefused(errors)
     try:
         return _render_with(env, variant.name, context, role)
     except WorkflowError as error:  # no subject
-        raise EditRefused({"txt": _explain(error, None, context)}) from error
+        raise EditRefused({"txt": _explain(error, "", context)}) from error
 
 
 #: Jinja's most frequent syntax errors, in German: (pattern, wording with its groups).
@@ -135,16 +135,17 @@ def _syntax(error: TemplateSyntaxError) -> str:
     return f"Zeile {error.lineno}: Syntaxfehler ({detail})"
 
 
-def _line(error: BaseException, file: str) -> int | None:
-    """The line of the edited template ``file`` the error was raised in."""
+def _where(error: BaseException, file: str) -> str:
+    """Where in the templates the error was raised: "Zeile 3: " in the edited one, else
+    "_layout.html.j2, Zeile 1: " (a shared piece it uses); "" if no template line is known."""
     for frame in reversed(traceback.extract_tb(error.__traceback__)):
-        if frame.filename == _MAIL + file:
-            return frame.lineno
-    return None
+        name = frame.filename.replace("\\", "/").rsplit("/", 1)[-1]
+        if name.endswith(".j2") and frame.lineno is not None:
+            return f"Zeile {frame.lineno}: " if name == file else f"{name}, Zeile {frame.lineno}: "
+    return ""
 
 
-def _explain(error: Exception, line: int | None, context: Mapping[str, object]) -> str:
-    at = f"Zeile {line}: " if line is not None else ""
+def _explain(error: Exception, at: str, context: Mapping[str, object]) -> str:
     if isinstance(error, WorkflowError) and "kein Betreff" in str(error):
         return "kein Betreff: die Textfassung braucht {% set subject %}…{% endset %}"
     if not isinstance(error, TemplateError):

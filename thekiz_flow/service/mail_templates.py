@@ -164,21 +164,24 @@ class MailTemplateService:
         return Preview(rendered, {}, source, sample, names)
 
     def check_overrides(self) -> list[tuple[str, str]]:
-        """Every override file that would not render, or matches no template: (file, why)."""
+        """Every override file that would not render, or matches no template: (file, why).
+        An override of a shared piece (``_layout.html.j2``) is checked with every mail."""
         directory = self.directory
         if directory is None or not directory.is_dir():
             return []
-        known = {v.file(part): v for v in variants(self.packaged) for part in PARTS}
+        found = variants(self.packaged)
+        known = {v.file(part): [v] for v in found for part in PARTS}
+        shared = {p.name for p in (self.packaged / "mail").glob("_*.j2")}
         problems: list[tuple[str, str]] = []
         checked: set[Variant] = set()
         for path in sorted(directory.glob("*.j2")):
-            variant = known.get(path.name)
-            if variant is None:
+            using = found if path.name in shared else known.get(path.name)
+            if using is None:
                 problems.append((path.name, "zu keiner Mailvorlage gehörig (Dateiname prüfen)"))
-            elif variant not in checked:
+            for variant in (v for v in using or [] if v not in checked):
                 checked.add(variant)
-                found = self.preview(variant)
-                problems += [(variant.file(p), why) for p, why in found.errors.items()]
+                errors = self.preview(variant).errors
+                problems += [(variant.file(part), why) for part, why in errors.items()]
         return problems
 
     # ------------------------------------------------------------ changing
