@@ -33,6 +33,7 @@ from thekiz_flow.core.enums import ActivityStatus
 from thekiz_flow.core.model import ActivityFilter, CentreInput, Workflow
 from thekiz_flow.demo.crawl import Found, crawl, page_routes
 from thekiz_flow.service import Service
+from thekiz_flow.workflow.paths import SHIPPED_TEMPLATES
 
 pytestmark = pytest.mark.browser
 
@@ -59,6 +60,11 @@ def site(
     run on both backends in the e2e modules."""
     folder = tmp_path_factory.mktemp("a11y")
     with e2e.serving(databases, SQLITE, folder, workflow) as served_site:
+        own = folder / "mail-templates"  # an override of the office's: its reset page is linked
+        own.mkdir()
+        for part in ("txt", "html"):
+            packaged = SHIPPED_TEMPLATES / "mail" / f"eligible.{part}.j2"
+            (own / packaged.name).write_text(packaged.read_text(encoding="utf-8"), encoding="utf-8")
         yield served_site
 
 

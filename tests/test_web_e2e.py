@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -75,7 +75,8 @@ def serving(
     digest: DigestSettings | None = None,
 ) -> Iterator[Site]:
     """The pages served on a free loopback port, over a fresh database on ``backend`` with
-    demo-like data; mail (and digests, if given) in ``folder``."""
+    demo-like data; mail (and digests, if given) in ``folder``, the office's own mail
+    templates in ``folder``/mail-templates."""
     with (
         databases.database(backend, folder) as url,
         pytest.MonkeyPatch.context() as patch,
@@ -83,7 +84,7 @@ def serving(
         patch.setattr(service_users, "HASHER", CHEAP_HASHER)
         engine = make_engine(url)
         clock = FrozenClock(noon(TODAY, BERLIN))
-        mail = file_mail(folder / "mail")
+        mail = replace(file_mail(folder / "mail"), templates_dir=folder / "mail-templates")
         service = Service(engine, workflow, clock, BERLIN, "test", mail, digest=digest)
         add_users(service)
         centres = programme(service)

@@ -55,13 +55,15 @@ DIGESTS = DigestSettings(DEMO_DIR, (1, 15))
 
 
 def mail_settings(port: int) -> MailSettings:
-    """SMTP to the local sink; fictional addresses of the office and the ministry."""
+    """SMTP to the local sink; fictional addresses of the office and the ministry; the
+    office's own mail templates in var/demo/mail-templates."""
     return MailSettings(
         backend="smtp",
         sender="thekiz-flow@example.org",
         office="fachstelle@example.org",
         ministry="ministerium@example.org",
         smtp=SmtpSettings(host="127.0.0.1", port=port),
+        templates_dir=DEMO_DIR / "mail-templates",
     )
 
 

@@ -111,9 +111,8 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as folder:
         database = Path(folder) / "thekiz-flow.db"
         copy_sqlite(DEMO_DATABASE, database)
-        service = build_service(
-            SystemClock(), MailSettings(), f"sqlite:///{database}"
-        )  # sends none
+        mail = MailSettings(templates_dir=Path(folder) / "mail-templates")  # sends none
+        service = build_service(SystemClock(), mail, f"sqlite:///{database}")
         site = prepare(service, {})
         with served(site.app) as url, sync_playwright() as playwright:
             browser = launch_chromium(playwright)

@@ -23,6 +23,7 @@ from thekiz_flow.service.digest_changes import DigestChangeService
 from thekiz_flow.service.feeds import FeedService
 from thekiz_flow.service.lifecycle import Eligibility, LifecycleService
 from thekiz_flow.service.lists import ListService
+from thekiz_flow.service.mail_templates import MailTemplateService
 from thekiz_flow.service.outbox import OutboxService
 from thekiz_flow.service.overview import OverviewService
 from thekiz_flow.service.planning import PlanningService
@@ -81,6 +82,7 @@ class Service:
             runtime, self.planning, self.reminders, self.outbox, self.digest, self.privacy
         )
         self.users = UserService(runtime)
+        self.mail_templates = MailTemplateService(runtime, self.reminders, self.digest)
         self.feeds = FeedService(runtime)
 
     def acting_as(self, actor: str) -> Service:

@@ -113,6 +113,19 @@ class ReminderService:
             result.append((sent, mail.recipient or f"({mail.problem})", mail.subject))
         return sorted(result, key=lambda planned: planned[0].occurrence)
 
+    def around(self, repo: Repository, days: int) -> list[Due]:
+        """Every occurrence from ``days`` before to ``days`` after now, sent or not: real
+        cases for the preview of a mail template; nothing is written."""
+        now = self.rt.clock.now()
+        window = Window(
+            now + timedelta(days=days),
+            now - timedelta(days=days),
+            self.rt.zone,
+            self.rt.workflow.send_at,
+            preview=True,
+        )
+        return self._gather(repo, window)
+
     # ------------------------------------------------------------ gatherers
     # Each reads what its rule follows; `core.occurrences` decides what is due.
     def _activities(self, g: Gathering, rule: ReminderRule) -> list[Due]:

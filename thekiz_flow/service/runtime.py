@@ -8,11 +8,13 @@ explicitly; `thekiz_flow.service.Service` holds them all.
 from __future__ import annotations
 
 import copy
+import logging
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import replace
 from datetime import date, datetime
 from functools import cached_property
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Engine
@@ -37,18 +39,25 @@ from thekiz_flow.store.repository import Repository
 from thekiz_flow.store.simulation import RealClock
 from thekiz_flow.workflow.config import DigestSettings, MailSettings, PrivacySettings
 
+_log = logging.getLogger("thekiz_flow.mail")
+
 
 class Shared:
     """What is built once from the workflow and shared by every runtime acting for it."""
 
-    def __init__(self, workflow: Workflow, base_url: str | None = None) -> None:
+    def __init__(
+        self, workflow: Workflow, base_url: str | None = None, overrides: Path | None = None
+    ) -> None:
         self.schema_checked = False
         self.workflow = workflow
         self.base_url = base_url  # the web pages the mails link to
+        self.overrides = overrides  # [mail] templates_dir: the office's own wording
 
     @cached_property
     def renderer(self) -> Renderer:
-        return Renderer(self.workflow.templates_dir, self.workflow.step_name, self.base_url)
+        return Renderer(
+            self.workflow.templates_dir, self.workflow.step_name, self.base_url, self.overrides
+        )
 
     @cached_property
     def calendar(self) -> WorkCalendar:
@@ -89,7 +98,7 @@ class Runtime:
         self.delivery = backend  # None: the one [mail] backend names
         self.digest = digest or DigestSettings()
         self.privacy = privacy or PrivacySettings()
-        self.shared = Shared(workflow, self.mail.base_url)
+        self.shared = Shared(workflow, self.mail.base_url, self.mail.templates_dir)
 
     def acting_as(self, actor: str) -> Runtime:
         """This runtime for another person (the audit trail's actor), e.g. per web request;
@@ -172,7 +181,9 @@ class Runtime:
         due_at: datetime,
         any_day: bool = False,
     ) -> NewMail:
-        """A mail for one role of a centre, rendered; or kept as failed if it has no address.
+        """A mail for one role of a centre, rendered; or kept as failed if it has no address
+        or its template does not render (an override of the office's edited by hand: the
+        failure is logged and shown in the outbox, the other mails go out).
 
         It is due at ``due_at`` if that is a working day, else on the next working day at
         the same local time (`send_time`), unless ``any_day``. It keeps its template and
@@ -201,6 +212,12 @@ class Runtime:
         recipient, problem = address(
             role, centre, coach if isinstance(coach, Coach) else None, self.mail.office
         )
+        if problem is None:
+            try:
+                rendered = self.renderer.render(template, context, role.value)
+            except WorkflowError as error:
+                problem = f"{error} – bitte die Mailvorlage korrigieren"
+                _log.error("Mail %s nicht erstellt: %s", key, error)
         if problem is not None:  # visible in the outbox, never rendered with a gap
             return NewMail(
                 key,
@@ -215,7 +232,6 @@ class Runtime:
                 OutboxStatus.FAILED,
                 problem,
             )
-        rendered = self.renderer.render(template, context, role.value)
         return NewMail(
             key,
             rule,

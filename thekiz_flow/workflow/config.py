@@ -57,6 +57,7 @@ class MailSettings:
     lease_seconds: int = 600  # a claim neither renewed nor settled by then is taken again
     reply_to: str | None = None  # where answers go ("Reply-To"); None: to the sender
     base_url: str | None = None  # [web] base_url: the mails link to the web pages there
+    templates_dir: Path | None = None  # the office's own mail templates (override the packaged)
 
 
 @dataclass(frozen=True)
@@ -230,8 +231,20 @@ def _mail(table: TomlTable, base: Path, environ: Mapping[str, str]) -> MailSetti
     file_table.finish()
     batch = table.integer("batch_size", 50, minimum=1, maximum=1000)
     lease = table.integer("lease_seconds", 600, minimum=2, maximum=86400)
+    templates = table.opt_text("templates_dir")
     table.finish()
-    return MailSettings(backend, sender, office, ministry, smtp, file, batch, lease, reply_to)
+    return MailSettings(
+        backend,
+        sender,
+        office,
+        ministry,
+        smtp,
+        file,
+        batch,
+        lease,
+        reply_to,
+        templates_dir=None if templates is None else _path(base, templates),
+    )
 
 
 def _digest(table: TomlTable, base: Path) -> DigestSettings:
