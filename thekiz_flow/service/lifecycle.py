@@ -13,7 +13,14 @@ from thekiz_flow.core.errors import InvalidInput, NotFound, Refused, UserError
 from thekiz_flow.core.history import episode_start, facts_as_of
 from thekiz_flow.core.ids import unknown
 from thekiz_flow.core.labels import HELD_NOUNS
-from thekiz_flow.core.model import Centre, CentreFacts, StageChange, Transition, Verdict
+from thekiz_flow.core.model import (
+    Centre,
+    CentreFacts,
+    StageChange,
+    Transition,
+    Verdict,
+    Workflow,
+)
 from thekiz_flow.core.outbox import NewMail
 from thekiz_flow.core.recommend import describe_unmet, unmet_trainings
 from thekiz_flow.service.planning import PlanningService, Trail
@@ -118,6 +125,19 @@ class _Request:
             centre_note=self.note,
         )
         return change, centre, centre.stage if self.transition.remember else None
+
+
+def change_context(workflow: Workflow, change: StageChange, centre: Centre) -> dict[str, object]:
+    """What the mail of a stage change is written from (its ``notify`` template)."""
+    names = workflow.stages
+    return {
+        "centre": centre,
+        "from_stage": names[change.from_stage],
+        "to_stage": names[change.to_stage],
+        "effective": change.effective,
+        "reason": change.reason,
+        "centre_note": change.centre_note,
+    }
 
 
 @dataclass(frozen=True)
@@ -399,15 +419,7 @@ class LifecycleService:
         template = self.rt.workflow.transitions[change.trigger].notify
         if template is None or change.id is None:
             return []
-        names = self.rt.workflow.stages
-        context = {
-            "centre": centre,
-            "from_stage": names[change.from_stage],
-            "to_stage": names[change.to_stage],
-            "effective": change.effective,
-            "reason": change.reason,
-            "centre_note": change.centre_note,
-        }
+        context = change_context(self.rt.workflow, change, centre)
         return [
             self.rt.compose(
                 f"{template}:{change.id}:{role}",

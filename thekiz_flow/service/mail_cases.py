@@ -18,7 +18,7 @@ from thekiz_flow.core.labels import KIND_NAMES, mail_kind_name
 from thekiz_flow.core.model import ReminderRule, Workflow
 from thekiz_flow.mail.edit import Variant, variants
 from thekiz_flow.service.digest import DigestService
-from thekiz_flow.service.lifecycle import NOTIFIED
+from thekiz_flow.service.lifecycle import NOTIFIED, change_context
 from thekiz_flow.service.mail_samples import sample_context
 from thekiz_flow.service.reminders import ReminderService
 from thekiz_flow.service.runtime import Runtime
@@ -39,6 +39,15 @@ OWN_MAILS: dict[str, tuple[str, tuple[Recipient, ...]]] = {
     "delivery_failed": (
         "Versand fehlgeschlagen: wenn eine Mail nicht zugestellt werden kann",
         (Recipient.OFFICE,),
+    ),
+    "invitation": (
+        "Kalendereinladung: für jeden Begleittermin der nächsten acht Wochen, neu bei einer"
+        " Verschiebung",
+        (Recipient.COACH,),
+    ),
+    "invitation_cancelled": (
+        "Kalenderabsage: wenn ein eingeladener Begleittermin abgesagt oder abgegeben wird",
+        (Recipient.COACH,),
     ),
     "overview": ("Monatsübersicht: zu Beginn jedes Monats", (Recipient.OFFICE,)),
     "digest": ("Jahresbericht: wenn die Fachstelle ihn versendet", (Recipient.MINISTRY,)),
@@ -128,14 +137,7 @@ class MailCases:
                 centre = repo.centre(change.centre_id)
                 if centre is None:
                     return None
-                stages = self.rt.workflow.stages
-                context: dict[str, object] = {
-                    "centre": centre,
-                    "from_stage": stages[change.from_stage],
-                    "to_stage": stages[change.to_stage],
-                    "effective": change.effective,
-                    "reason": change.reason,
-                }
+                context = change_context(self.rt.workflow, change, centre)
                 return context, (
                     f"Stufenwechsel von {centre.title} am {german.short_date(change.effective)}"
                 )

@@ -61,6 +61,7 @@ def sample_context(name: str, workflow: Workflow, today: date) -> dict[str, obje
         "stage_changed": {
             "centre": centre, "from_stage": first, "to_stage": second, "effective": today,
             "reason": "Beispielbegründung",
+            "centre_note": "Beispielhinweis an die Einrichtung",
         },
         "stage_reverted": {
             "centre": centre, "coach": coach, "stage": first, "withdrawn_stage": second,
@@ -71,6 +72,14 @@ def sample_context(name: str, workflow: Workflow, today: date) -> dict[str, obje
             "reason": "Die Referentin ist erkrankt.", "waiting": False,
         },
         "delivery_failed": {**failed, "outbox_id": 1},
+        "invitation": {
+            "centre": centre, "coach": coach, "activity": session, "moved_from": None,
+            "reason": None, "handed_over": False,
+        },
+        "invitation_cancelled": {
+            "centre": centre, "coach": coach, "activity": session, "moved_from": None,
+            "reason": "Die Einrichtung hat wegen Krankheit abgesagt.", "handed_over": False,
+        },
         "overview": {
             "month": today, "today": today,
             "upcoming": [{"date": soon, "kind": "Besuch", "centre": centre.title, "centre_id": 0}],
