@@ -30,7 +30,7 @@ from jinja2 import (
 from thekiz_flow.core.errors import WorkflowError
 from thekiz_flow.core.german import GERMAN_FILTERS
 from thekiz_flow.digest.charts import digest_charts
-from thekiz_flow.digest.csvfile import centres_table, csv_text
+from thekiz_flow.digest.csvfile import centres_table, csv_bytes
 from thekiz_flow.digest.model import Digest
 from thekiz_flow.digest.tables import share, stage_ids, stage_names, summary_tables
 from thekiz_flow.digest.workbook import workbook_bytes
@@ -39,7 +39,7 @@ from thekiz_flow.workflow.files import write_atomically
 __all__ = [
     "DigestFiles",
     "Summary",
-    "csv_text",
+    "csv_bytes",
     "digest_paths",
     "html_context",
     "render_html",
@@ -83,7 +83,7 @@ def write_digest(digest: Digest, folder: Path, templates_dir: Path) -> DigestFil
     """Render all three files first, then write each atomically into ``folder``."""
     contents = (
         render_html(digest, templates_dir).encode("utf-8"),
-        csv_text(digest).encode("utf-8"),
+        csv_bytes(digest),
         workbook_bytes(digest),
     )
     files = digest_paths(folder, digest.year)

@@ -13,7 +13,7 @@ from thekiz_flow.core.enums import OutboxStatus, Recipient
 from thekiz_flow.core.errors import InvalidInput, NotFound, Refused
 from thekiz_flow.core.labels import KIND_NAMES
 from thekiz_flow.core.outbox import NewMail
-from thekiz_flow.core.tallies import CentreRow
+from thekiz_flow.core.tallies import CentreRow, shortest_gap
 from thekiz_flow.digest.aggregate import YearInput, build_digest_in_parts
 from thekiz_flow.digest.files import DigestFiles, digest_paths, write_digest
 from thekiz_flow.digest.model import Digest
@@ -54,7 +54,7 @@ class DigestService:
             trainings = {t.id: t for t in repo.trainings.find()}
             histories = ByCentre(queries.histories(last))
             tallies = ByCentre(queries.tallies(first, last))
-            pairs = ByCentre(queries.pairs(first, last))
+            pairs = ByCentre(queries.pairs(first, last, shortest_gap(self.rt.workflow)))
             visits = ByCentre(queries.visits(last))
             for start in range(0, max(len(centres), 1), PART):
                 part = centres[start : start + PART]

@@ -5,14 +5,10 @@ Any list page can export what it shows: it describes its table as an :class:`Exp
 :func:`export_routes`; the page links to them with the ``export_links`` macro of
 ``web/_lists.html.j2``, passing its filters and order.
 
-The CSV is written so that Excel opens it correctly in German by a double click:
-
-- UTF-8 with a byte order mark (without it Excel reads the file as Windows-1252),
-- a semicolon between fields (the list separator of German Windows), lines ending in CRLF,
-  fields quoted where needed,
-- numbers with a decimal comma and no thousands separator (``62,50``), dates as
-  ``TT.MM.JJJJ``; a text that Excel would run as a formula gets a single quote in front
-  (:mod:`thekiz_flow.digest.cells`).
+The CSV is written so that Excel opens it correctly in German by a double click, as the
+digest's CSV is (:func:`thekiz_flow.digest.cells.german_csv`: UTF-8 with a byte order mark,
+semicolons, decimal commas, dates as ``TT.MM.JJJJ``; a text that Excel would run as a
+formula gets a single quote in front).
 
 The workbook keeps numbers and dates as such, with German-looking formats, every text a
 text cell; row 1 is the bold header.
@@ -20,7 +16,6 @@ text cell; row 1 is the bold header.
 
 from __future__ import annotations
 
-import csv
 import io
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -34,12 +29,12 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from thekiz_flow.core.enums import Role
-from thekiz_flow.digest.cells import append_row, csv_field
+from thekiz_flow.digest.cells import BOM, SEPARATOR, append_row, german_csv, german_field
 from thekiz_flow.digest.tables import Cell, Kind
 from thekiz_flow.web.endpoints import Context, page
 
-BOM = "\ufeff"
-SEPARATOR = ";"
+__all__ = ["BOM", "SEPARATOR", "Export", "csv_bytes", "download", "german_field", "xlsx_bytes"]
+
 CSV_TYPE = "text/csv; charset=utf-8"
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 FORMATS: dict[Kind, str] = {
@@ -63,22 +58,9 @@ class Export:
     rows: Sequence[Sequence[Cell]]
 
 
-def german_field(value: Cell) -> str:
-    """A value as a field of a CSV for German Excel."""
-    if isinstance(value, date):
-        return value.strftime("%d.%m.%Y")
-    if isinstance(value, Decimal):
-        return csv_field(value).replace(".", ",")
-    return csv_field(value)
-
-
 def csv_bytes(table: Export) -> bytes:
     """The table as a CSV that German Excel opens correctly (see the module)."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, delimiter=SEPARATOR, lineterminator="\r\n")
-    writer.writerow([german_field(title) for title in table.titles])
-    writer.writerows([german_field(value) for value in row] for row in table.rows)
-    return (BOM + buffer.getvalue()).encode("utf-8")
+    return german_csv(table.titles, table.rows)
 
 
 def xlsx_bytes(table: Export) -> bytes:
