@@ -352,6 +352,11 @@ def _gap(year: _Year, data: YearInput, centre: Member) -> Gap | None:
     return longest
 
 
+def _cadence(workflow: Workflow, stage: str) -> int:
+    coaching = workflow.stage(stage).coaching
+    return 0 if coaching is None else coaching.every_months
+
+
 def stage_names_of(workflow: Workflow) -> dict[str, str]:
     return {stage.id: stage.name for stage in workflow.stages.values()}
 
@@ -449,6 +454,10 @@ def build_digest(workflow: Workflow, data: YearInput) -> Digest:
         site_visits_outstanding=_outstanding(year, data, known, end),
         trainings=_trainings(workflow, data),
         gaps=tuple(g for g in gaps if g is not None),
+        gap_rules=tuple(
+            (workflow.stage(s).name, _cadence(workflow, s), limit)
+            for s, limit in year.limits.items()
+        ),
         centres=tuple(
             _centre_row(
                 data, c, stages[c.id], sessions[c.id], budget_by_centre[c.id], workflow.initial

@@ -34,6 +34,7 @@ CENTRE_TITLES = tuple(
     "Nr.|Einrichtung|Kreis|Stufe 1. Januar|Stufe 31. Dezember|Termine gehalten|Stunden|Kosten|"
     "Budget (anteilig)|Vor-Ort-Besuch|Fortbildungen besucht".split("|")
 )
+DISTRICT_TITLE = CENTRE_TITLES[2]
 CSV_KINDS: tuple[Kind, ...] = (
     ("int",) + ("text",) * 4 + ("int", "number", "euro", "euro", "text", "int")
 )

@@ -93,6 +93,8 @@ class Digest:
     trainings: tuple[TrainingFigures, ...]
     gaps: tuple[Gap, ...]
     centres: tuple[CentreYear, ...] = field(default_factory=tuple)
+    # the gap rule per stage with one: (German name, cadence in months, days allowed)
+    gap_rules: tuple[tuple[str, int, int], ...] = ()
 
     @property
     def total_cost(self) -> Decimal:

@@ -111,7 +111,7 @@ class DigestService:
     def write(
         self, year: int, folder: Path | None = None, as_recorded_on: date | None = None
     ) -> DigestFiles:
-        """digest-YEAR.html, .csv and .xlsx in ``folder`` (default: [digest] dir)."""
+        """digest-YEAR.html, .pdf, .csv and .xlsx in ``folder`` (default: [digest] dir)."""
         return write_digest(
             self.build(year, as_recorded_on),
             folder or self.rt.digest.dir,
@@ -132,8 +132,7 @@ class DigestService:
             raise NotFound(f"Für {year} gibt es keinen Jahresbericht.")
         files = digest_paths(self.rt.digest.dir, year)
         ended = datetime(year + 1, 1, 1, tzinfo=self.rt.zone).timestamp()
-        paths = (files.html, files.csv, files.xlsx)
-        if all(p.is_file() and p.stat().st_mtime >= ended for p in paths):
+        if all(p.is_file() and p.stat().st_mtime >= ended for p in files.all()):
             return files
         return self.write(year)
 
@@ -165,7 +164,7 @@ class DigestService:
             rendered.text,
             rendered.html,
             now,
-            attachments=(str(files.html), str(files.csv), str(files.xlsx)),
+            attachments=tuple(str(path) for path in (files.pdf, files.html, files.csv, files.xlsx)),
         )
         if not recipient:
             mail = replace(mail, status=OutboxStatus.FAILED, problem="[mail] ministry fehlt")
