@@ -85,8 +85,8 @@ def test_names_from_the_cli_the_web_form_and_an_import_stay_text(
     assert result.code == 0, result
     written = tmp_path / "berichte"
     text = (written / "digest-2024.csv").read_text(encoding="utf-8-sig")
-    rows = csv.DictReader(io.StringIO(text, newline=""), delimiter=";")
-    names = [row["Einrichtung"] for row in rows]
+    table = csv.DictReader(io.StringIO(text, newline=""), delimiter=";")
+    names = [row["Einrichtung"] for row in table]
     assert sorted(names) == sorted(["'" + name for name in TYPED])
     sheet = load_workbook(written / "digest-2024.xlsx")["Einrichtungen"]
     cells = {row[1].value: row[1].data_type for row in sheet.iter_rows(min_row=2)}

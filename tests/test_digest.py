@@ -180,7 +180,9 @@ def test_visits_trainings_and_gaps(digest: Digest) -> None:
         Gap(1, "Kita 1", "Jena", date(2025, 9, 17), date(2025, 12, 31), 105, "Basisbegleitung"),
         # the session of May was cancelled: one missed in a monthly rhythm
         Gap(2, "Kita 2", "Gera", date(2025, 4, 2), date(2025, 6, 1), 60, "Basisbegleitung"),
-        Gap(3, "Kita 3", "Suhl", date(2025, 1, 1), date(2025, 12, 31), 364, "Vertiefungsbegleitung"),
+        Gap(
+            3, "Kita 3", "Suhl", date(2025, 1, 1), date(2025, 12, 31), 364, "Vertiefungsbegleitung"
+        ),
     )
 
 

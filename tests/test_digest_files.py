@@ -139,10 +139,15 @@ DIGEST = Digest(
     ),
     gaps=(
         Gap(
-            3, "Kita Regenbogen", "Suhl", date(2025, 6, 18), date(2025, 12, 31), 196,
+            3,
+            "Kita Regenbogen",
+            "Suhl",
+            date(2025, 6, 18),
+            date(2025, 12, 31),
+            196,
             "Vertiefungsbegleitung",
         ),
-    ),  # fmt: skip
+    ),
     centres=(
         _centre(1, EVIL, "Gotha", BASIS, VERTIEFUNG, 10, "25.5", "1593.75", "3958.33", True, 2),
         _centre(2, "Kita Löwenzahn", "Jena", BASIS, BASIS, 11, "33", "2062.5", "5000", False, 1),
@@ -264,7 +269,15 @@ def test_the_report_has_every_table_with_its_caption_and_numbers() -> None:
         f"1 | {EVIL} | Basisbegleitung | Vertiefungsbegleitung | 10 | 25,5 | 1.593,75 € "
         "| 3.958,33 € | ja | 2"
     )
-    assert [row[0] for row in tables["centres"].rows] == ["Nr.", "Gotha", "1", "Jena", "2", "Suhl", "3"]
+    assert [row[0] for row in tables["centres"].rows] == [
+        "Nr.",
+        "Gotha",
+        "1",
+        "Jena",
+        "2",
+        "Suhl",
+        "3",
+    ]
 
 
 def test_a_stage_by_need_shows_its_cost_and_no_budget() -> None:

@@ -114,7 +114,9 @@ def test_every_table_fits_the_screen_and_the_page(
 @pytest.mark.browser
 def test_the_check_sees_a_table_too_wide(browser: Browser, tmp_path: Path) -> None:
     """The measure above can fail: a report whose cells may not wrap overflows."""
-    html = render_html(WIDE, TEMPLATES).replace("</style>", "td, th { white-space: nowrap; }</style>")
+    html = render_html(WIDE, TEMPLATES).replace(
+        "</style>", "td, th { white-space: nowrap; }</style>"
+    )
     report = tmp_path / "digest.html"
     report.write_text(html.replace("\xad", ""), encoding="utf-8")
     page = browser.new_page(viewport={"width": A4_CONTENT_PX, "height": 900})
@@ -124,4 +126,3 @@ def test_the_check_sees_a_table_too_wide(browser: Browser, tmp_path: Path) -> No
         assert "centres" in page.evaluate(OVERFLOWING)
     finally:
         page.close()
-

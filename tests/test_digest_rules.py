@@ -33,9 +33,17 @@ def _centre(ident: int, registered: date = date(2023, 1, 2)) -> Centre:
 def _held(centre_id: int, days: list[date], stage: str) -> list[Activity]:
     return [
         Activity(
-            n, centre_id, ActivityKind.COACHING, f"s{centre_id}-{n}", stage, day,
-            ActivityStatus.HELD, Decimal(3), 1, Decimal(60),
-        )  # fmt: skip
+            n,
+            centre_id,
+            ActivityKind.COACHING,
+            f"s{centre_id}-{n}",
+            stage,
+            day,
+            ActivityStatus.HELD,
+            Decimal(3),
+            1,
+            Decimal(60),
+        )
         for n, day in enumerate(days)
     ]
 
@@ -126,9 +134,7 @@ def test_a_year_accrues_the_full_amount(workflow: Workflow) -> None:
     assert accrued_budget(workflow, [B] * 12) == Decimal("5000.00")
     assert accrued_budget(workflow, [V] * 12) == Decimal("2500.00")
     # January to May of 5.000 € and June to December of 2.500 €, each to the cent
-    assert accrued_budget(workflow, [B] * 5 + [V] * 7) == Decimal("2083.33") + Decimal(
-        "1458.33"
-    )
+    assert accrued_budget(workflow, [B] * 5 + [V] * 7) == Decimal("2083.33") + Decimal("1458.33")
     # a second half year in the Basisbegleitung: exactly half
     assert accrued_budget(workflow, [None] * 6 + [B] * 6) == Decimal("2500.00")
 

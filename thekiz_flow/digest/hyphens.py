@@ -16,7 +16,7 @@ import pyphen
 
 SOFT_HYPHEN = "\u00ad"
 LONGEST = 12  # letters: shorter words stay whole
-WORD = re.compile(r"\w{%d,}" % (LONGEST + 1))
+WORD = re.compile(rf"\w{{{LONGEST + 1},}}")
 
 
 @lru_cache(maxsize=1)

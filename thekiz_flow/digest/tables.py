@@ -254,7 +254,8 @@ def gaps_table(digest: Digest) -> Table:
     )
     return Table(
         "gaps",
-        f"Einrichtungen mit ausgefallenem Begleittermin (Lücke im Rhythmus der Stufe) {digest.year}",
+        "Einrichtungen mit ausgefallenem Begleittermin (Lücke im Rhythmus der Stufe) "
+        f"{digest.year}",
         "Lücken",
         _columns("Nr.:int | Einrichtung | Kreis | Stufe | von:date | bis:date | Tage:int"),
         rows,

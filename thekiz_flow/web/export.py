@@ -20,7 +20,6 @@ import io
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
-from decimal import Decimal
 
 from openpyxl import Workbook
 from openpyxl.styles import Font
