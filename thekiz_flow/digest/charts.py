@@ -84,10 +84,13 @@ def _legend(series: Sequence[Series]) -> list[str]:
     return parts
 
 
+TEXT_COLOUR = "#1d2731"  # the report's text colour, as an attribute (see bar_chart)
+
+
 def _text(x: float, y: float, text: str, anchor: str) -> str:
     return (
         f'<text x="{x:.1f}" y="{y:.1f}" text-anchor="{anchor}"'
-        f' dominant-baseline="central">{escape(text)}</text>'
+        f' dominant-baseline="central" fill="{TEXT_COLOUR}">{escape(text)}</text>'
     )
 
 
