@@ -14,7 +14,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Literal, get_args
 
-from thekiz_flow.core.labels import trigger_name
+from thekiz_flow.core.labels import TRIGGER_NAMES, trigger_name
 from thekiz_flow.digest.model import Digest, SessionFigures
 
 Kind = Literal["text", "int", "number", "euro", "percent", "date"]
@@ -132,9 +132,11 @@ def changes_table(digest: Digest) -> Table:
         ("Pausierungen", None, digest.pauses),
         ("Austritte", None, digest.withdrawals),
     ]
-    rows += [
-        ("Stufenwechsel", trigger_name(trigger), n)
-        for trigger, n in digest.changes_by_trigger.items()
+    changes = digest.changes_by_trigger
+    rows += [  # in the order of the programme's steps, whatever order they were counted in
+        ("Stufenwechsel", trigger_name(trigger), changes[trigger])
+        for trigger in ordered(TRIGGER_NAMES, changes)
+        if trigger in changes
     ]
     return Table(
         "changes",
