@@ -32,6 +32,8 @@ from bench.common import (
 from thekiz_flow.core.enums import Recipient
 from thekiz_flow.core.model import Centre
 
+BENCH_SHORTEST_GAP = 45  # days: the shortest gap of workflows/thekiz.toml (core.tallies)
+
 
 def _timing(timing: Timing, **extra: Any) -> dict[str, Any]:
     return {
@@ -117,7 +119,7 @@ def digest_reads(probe: Probe, url: str, year: int) -> dict[str, Any]:
             rows = len(reads.members())
             for query in (
                 reads.tallies(first, last),
-                reads.pairs(first, last),
+                reads.pairs(first, last, BENCH_SHORTEST_GAP),
                 reads.histories(last),
                 reads.visits(last),
             ):

@@ -208,7 +208,7 @@ def test_transfer_to_postgresql_gives_the_same_digest(
     assert run_on_empty("digest", "2025", "--out", str(tmp_path / "postgresql")).code == 0
     centres = (tmp_path / "sqlite" / "digest-2025.csv").read_text(encoding="utf-8").splitlines()
     assert len(centres) > 60  # a row per centre of the demonstration
-    for kind in ("html", "csv", "xlsx"):
+    for kind in ("html", "csv", "xlsx", "pdf"):
         name = f"digest-2025.{kind}"
         assert (tmp_path / "sqlite" / name).read_bytes() == (
             tmp_path / "postgresql" / name

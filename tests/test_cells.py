@@ -13,10 +13,10 @@ from openpyxl import load_workbook
 from starlette.testclient import TestClient
 
 from tests.cli_helpers import Run
-from tests.test_digest_files import DIGEST
+from tests.test_digest_files import DIGEST, csv_text
 from tests.web_helpers import login
-from thekiz_flow.digest.cells import csv_field
-from thekiz_flow.digest.files import csv_text, workbook_bytes
+from thekiz_flow.core.csvtext import field as csv_field
+from thekiz_flow.digest.files import workbook_bytes
 from thekiz_flow.digest.model import Gap
 from thekiz_flow.digest.tables import Cell
 
@@ -39,7 +39,7 @@ def test_a_csv_field_quotes_what_a_spreadsheet_would_run() -> None:
     assert [csv_field(v) for v in harmless] == [
         "x=1",
         "Kita -2",
-        "-2.50",
+        "-2,50",
         "-2",
         "",
     ]
@@ -53,7 +53,7 @@ def test_the_digest_files_keep_such_texts_text() -> None:
     )
     gap = Gap(1, FORMULA, "Gotha", date(2025, 6, 18), date(2025, 12, 31), 196)
     digest = replace(DIGEST, centres=centres, gaps=(gap,))
-    rows = list(csv.reader(io.StringIO(csv_text(digest), newline="")))
+    rows = list(csv.reader(io.StringIO(csv_text(digest), newline=""), delimiter=";"))
     assert [row[1] for row in rows[1:]] == ["'" + name for name in names]
     book = load_workbook(io.BytesIO(workbook_bytes(digest)))
     cells = [row[1] for row in book["Einrichtungen"].iter_rows(min_row=2)]
@@ -84,8 +84,9 @@ def test_names_from_the_cli_the_web_form_and_an_import_stay_text(
     result = run("digest", "2024", "--out", "berichte")
     assert result.code == 0, result
     written = tmp_path / "berichte"
-    text = (written / "digest-2024.csv").read_text(encoding="utf-8")
-    names = [row["name"] for row in csv.DictReader(io.StringIO(text, newline=""))]
+    text = (written / "digest-2024.csv").read_text(encoding="utf-8-sig")
+    table = csv.DictReader(io.StringIO(text, newline=""), delimiter=";")
+    names = [row["Einrichtung"] for row in table]
     assert sorted(names) == sorted(["'" + name for name in TYPED])
     sheet = load_workbook(written / "digest-2024.xlsx")["Einrichtungen"]
     cells = {row[1].value: row[1].data_type for row in sheet.iter_rows(min_row=2)}

@@ -14,7 +14,7 @@ import pytest
 from tests.cli_helpers import Run, dump
 
 
-def test_digest_writes_three_files_and_sends_once(ready: Run, tmp_path: Path) -> None:
+def test_digest_writes_four_files_and_sends_once(ready: Run, tmp_path: Path) -> None:
     (tmp_path / "config.toml").write_text(
         "[mail]\nsender = 'thekiz-flow@example.org'\noffice = 'fachstelle@example.org'\n"
         "ministry = 'ministerium@example.org'\n",
@@ -24,12 +24,18 @@ def test_digest_writes_three_files_and_sends_once(ready: Run, tmp_path: Path) ->
     result = ready("digest", "2024", "--out", "berichte")
     assert result.code == 0, result
     paths = [Path(line) for line in result.out.splitlines()]
-    assert [p.name for p in paths] == ["digest-2024.html", "digest-2024.csv", "digest-2024.xlsx"]
+    assert [p.name for p in paths] == [
+        "digest-2024.html",
+        "digest-2024.csv",
+        "digest-2024.xlsx",
+        "digest-2024.pdf",
+    ]
     assert all((tmp_path / p).is_file() for p in paths)
-    rows = list(csv.DictReader((tmp_path / paths[1]).read_text(encoding="utf-8").splitlines()))
-    assert [(r["name"], r["stage_end"]) for r in rows] == [
-        ("Kita Pusteblume", "basisbegleitung"),
-        ("Kita Regenbogen", "interessent"),
+    text = (tmp_path / paths[1]).read_text(encoding="utf-8-sig")
+    rows = list(csv.DictReader(text.splitlines(), delimiter=";"))
+    assert [(r["Einrichtung"], r["Stufe 31. Dezember"]) for r in rows] == [
+        ("Kita Pusteblume", "Basisbegleitung"),
+        ("Kita Regenbogen", "Interessent"),
     ]
     sent = ready("digest", "2024", "--out", "berichte", "--send")
     assert "in den Postausgang gestellt" in sent.out
@@ -45,7 +51,7 @@ def test_digest_writes_three_files_and_sends_once(ready: Run, tmp_path: Path) ->
     message = digests[0]
     assert isinstance(message, EmailMessage)
     names = sorted(str(part.get_filename()) for part in message.iter_attachments())
-    assert names == ["digest-2024.csv", "digest-2024.html", "digest-2024.xlsx"]
+    assert names == ["digest-2024.csv", "digest-2024.html", "digest-2024.pdf", "digest-2024.xlsx"]
 
 
 @pytest.mark.parametrize(

@@ -18,7 +18,7 @@ from thekiz_flow.core.errors import WorkflowError
 from thekiz_flow.digest.charts import Series, bar_chart
 from thekiz_flow.digest.files import (
     DigestFiles,
-    csv_text,
+    csv_bytes,
     html_context,
     render_html,
     render_template,
@@ -58,10 +58,19 @@ SHEETS = [
     "Einrichtungen",
 ]
 CSV_HEADER = (
-    "id,name,district,stage_start,stage_end,sessions_held,hours,cost,budget,"
-    "site_visit_held,trainings_attended"
+    "Nr.;Einrichtung;Kreis;Stufe 1. Januar;Stufe 31. Dezember;Termine gehalten;Stunden;Kosten;"
+    "Budget (anteilig);Vor-Ort-Besuch;Fortbildungen besucht"
 )
 NBSP = "\xa0"
+SOFT_HYPHEN = "\xad"
+BOM = "\ufeff"
+
+
+def csv_text(digest: Digest) -> str:
+    """digest-YEAR.csv as text, without its byte order mark."""
+    data = csv_bytes(digest)
+    assert data.startswith(BOM.encode("utf-8"))
+    return data.decode("utf-8").removeprefix(BOM)
 
 
 def _centre(
@@ -128,7 +137,17 @@ DIGEST = Digest(
         TrainingFigures("Reflexionsfortbildung", 3, 2),
         TrainingFigures("Fachkraft ThEKiZ Weiterbildung", 1, 1),
     ),
-    gaps=(Gap(3, "Kita Regenbogen", "Suhl", date(2025, 6, 18), date(2025, 12, 31), 196),),
+    gaps=(
+        Gap(
+            3,
+            "Kita Regenbogen",
+            "Suhl",
+            date(2025, 6, 18),
+            date(2025, 12, 31),
+            196,
+            "Vertiefungsbegleitung",
+        ),
+    ),
     centres=(
         _centre(1, EVIL, "Gotha", BASIS, VERTIEFUNG, 10, "25.5", "1593.75", "3958.33", True, 2),
         _centre(2, "Kita Löwenzahn", "Jena", BASIS, BASIS, 11, "33", "2062.5", "5000", False, 1),
@@ -194,7 +213,8 @@ class Tables(HTMLParser):
     def handle_endtag(self, tag: str) -> None:
         if self._text is None or tag not in ("caption", "td", "th"):
             return
-        text = " ".join("".join(self._text).replace(NBSP, " ").split())
+        shown = "".join(self._text).replace(NBSP, " ").replace(SOFT_HYPHEN, "")
+        text = " ".join(shown.split())
         if tag == "caption":
             self._table.caption = text
         else:
@@ -223,7 +243,8 @@ def test_the_report_has_every_table_with_its_caption_and_numbers() -> None:
     assert tables["districts-start"].row("Gotha") == "Gotha | 1 | 0 | 0 | 1"
     assert tables["districts-end"].row("Suhl") == "Suhl | 0 | 0 | 1 | 1"
     assert tables["changes"].row("Pausierungen") == "Pausierungen | – | 1"
-    assert ["Stufenwechsel", "deepen", "1"] in tables["changes"].rows
+    assert ["Stufenwechsel", "Wechsel in die Vertiefungsbegleitung", "1"] in tables["changes"].rows
+    assert "deepen" not in str(tables["changes"].rows)
     assert tables["sessions-stage"].row("Insgesamt") == "Insgesamt | 1 | 24 | 3 | 66 | 4.125,00 €"
     assert tables["sessions-district"].row("Gotha") == "Gotha | 0 | 10 | 1 | 25,5 | 1.593,75 €"
     budget = tables["budget"]
@@ -231,21 +252,35 @@ def test_the_report_has_every_table_with_its_caption_and_numbers() -> None:
         "Stufe",
         "Basisbegleitung",
         "Vertiefungsbegleitung",
-        "Insgesamt",
+        "Stufen mit Budget",
     ]  # the zero budget of "Pausiert" makes no row
-    assert budget.row("Insgesamt") == "Insgesamt | 4.125,00 € | 10.208,33 € | 40,4 % | 6.083,33 €"
+    assert budget.row("Stufen mit Budget") == (
+        "Stufen mit Budget | 4.125,00 € | 10.208,33 € | 40,4 % | 6.083,33 €"
+    )
     assert tables["visits"].row("ausstehend") == "ausstehend | 2"
     assert (
         tables["trainings"].row("Reflexionsfortbildung") == "Reflexionsfortbildung | 3 | 2 | 66,7 %"
     )
-    assert tables["gaps"].row("3") == "3 | Kita Regenbogen | Suhl | 18.06.2025 | 31.12.2025 | 196"
+    assert tables["gaps"].row("3") == (
+        "3 | Kita Regenbogen | Suhl | Vertiefungsbegleitung | 18.06.2025 | 31.12.2025 | 196"
+    )
+    # the centres by district, each district a heading row over its centres
     assert tables["centres"].row("1") == (
-        f"1 | {EVIL} | Gotha | Basisbegleitung | Vertiefungsbegleitung | 10 | 25,5 | 1.593,75 € "
+        f"1 | {EVIL} | Basisbegleitung | Vertiefungsbegleitung | 10 | 25,5 | 1.593,75 € "
         "| 3.958,33 € | ja | 2"
     )
+    assert [row[0] for row in tables["centres"].rows] == [
+        "Nr.",
+        "Gotha",
+        "1",
+        "Jena",
+        "2",
+        "Suhl",
+        "3",
+    ]
 
 
-def test_a_stage_by_need_shows_its_cost_without_share_or_rest() -> None:
+def test_a_stage_by_need_shows_its_cost_and_no_budget() -> None:
     consult = SessionFigures(0, 2, 0, Decimal(4), Decimal("250.00"))
     digest = replace(
         DIGEST,
@@ -256,7 +291,14 @@ def test_a_stage_by_need_shows_its_cost_without_share_or_rest() -> None:
 
     assert (
         budget.row("Konsultationseinrichtung")
-        == "Konsultationseinrichtung | 250,00 € | 0,00 € | – | –"
+        == "Konsultationseinrichtung | 250,00 € | kein Budget | – | –"
+    )
+    # the share compares the stages with a budget only; all costs stand below
+    assert budget.row("Stufen mit Budget") == (
+        "Stufen mit Budget | 4.125,00 € | 10.208,33 € | 40,4 % | 6.083,33 €"
+    )
+    assert budget.row("Insgesamt (mit Stufen ohne Budget)") == (
+        "Insgesamt (mit Stufen ohne Budget) | 4.375,00 € | – | – | –"
     )
 
 
@@ -293,44 +335,55 @@ def test_an_empty_year_renders_without_errors() -> None:
     assert tables["gaps"].rows[1:] == [["Keine Einträge."]]
     assert tables["budget"].rows[1:] == [
         ["Keine Einträge."],
-        ["Insgesamt", "0,00 €", "0,00 €", "–", "0,00 €"],
+        ["Stufen mit Budget", "0,00 €", "0,00 €", "–", "0,00 €"],
     ]
     assert "ausgeschöpft" not in html
     assert csv_text(EMPTY) == CSV_HEADER + "\r\n"
     assert load_workbook(io.BytesIO(workbook_bytes(EMPTY))).sheetnames == SHEETS
 
 
-def test_the_csv_has_one_quoted_row_per_centre() -> None:
+def test_the_csv_opens_in_german_excel() -> None:
+    data = csv_bytes(DIGEST)
     text = csv_text(DIGEST)
-    rows = list(csv.DictReader(io.StringIO(text, newline="")))
+    rows = list(csv.DictReader(io.StringIO(text, newline=""), delimiter=";"))
 
+    assert data.startswith(b"\xef\xbb\xbf")  # UTF-8 with a byte order mark
     assert text.splitlines()[0] == CSV_HEADER
+    assert text.endswith("\r\n")
     assert '"Kita <b>&""Quote"", Komma"' in text
-    assert [row["name"] for row in rows] == [EVIL, "Kita Löwenzahn", "Kita Regenbogen"]
+    assert [row["Einrichtung"] for row in rows] == [EVIL, "Kita Löwenzahn", "Kita Regenbogen"]
     assert rows[0] == {
-        "id": "1",
-        "name": EVIL,
-        "district": "Gotha",
-        "stage_start": BASIS,
-        "stage_end": VERTIEFUNG,
-        "sessions_held": "10",
-        "hours": "25.5",
-        "cost": "1593.75",
-        "budget": "3958.33",
-        "site_visit_held": "ja",
-        "trainings_attended": "2",
+        "Nr.": "1",
+        "Einrichtung": EVIL,
+        "Kreis": "Gotha",
+        "Stufe 1. Januar": "Basisbegleitung",
+        "Stufe 31. Dezember": "Vertiefungsbegleitung",
+        "Termine gehalten": "10",
+        "Stunden": "25,5",
+        "Kosten": "1593,75",
+        "Budget (anteilig)": "3958,33",
+        "Vor-Ort-Besuch": "ja",
+        "Fortbildungen besucht": "2",
     }
-    assert (rows[1]["cost"], rows[1]["budget"], rows[1]["site_visit_held"]) == (
-        "2062.50",
-        "5000.00",
+    assert (rows[1]["Kosten"], rows[1]["Budget (anteilig)"], rows[1]["Vor-Ort-Besuch"]) == (
+        "2062,50",
+        "5000,00",
         "nein",
     )
+    for stage_id in (BASIS, VERTIEFUNG, PAUSIERT):
+        assert stage_id not in text
+
+
+def test_a_centre_without_a_budget_says_so_in_the_csv() -> None:
+    centre = replace(DIGEST.centres[0], budget=None)
+    text = csv_text(replace(DIGEST, centres=(centre,)))
+    assert text.splitlines()[1].split(";")[8] == "kein Budget"
 
 
 def _number_or_text(value: str) -> object:
     for kind in (int, Decimal):
         try:
-            return kind(value)
+            return kind(value.replace(",", "."))
         except (ValueError, ArithmeticError):
             pass
     return value
@@ -343,7 +396,7 @@ def test_the_workbook_has_every_sheet_and_the_csv_as_einrichtungen() -> None:
     assert all(len(name) <= 31 for name in book.sheetnames)
     assert book.properties.created == datetime(2026, 1, 1)
     centres = [list(row) for row in book["Einrichtungen"].iter_rows(values_only=True)]
-    expected = list(csv.reader(io.StringIO(csv_text(DIGEST), newline="")))
+    expected = list(csv.reader(io.StringIO(csv_text(DIGEST), newline=""), delimiter=";"))
     assert centres[0] == expected[0]
     assert [[_number_or_text(str(v)) for v in row] for row in centres[1:]] == [
         [_number_or_text(v) for v in row] for row in expected[1:]
@@ -355,7 +408,7 @@ def test_the_workbook_has_every_sheet_and_the_csv_as_einrichtungen() -> None:
     assert budget["B4"].value == pytest.approx(4125.0)
     assert budget["D4"].value == pytest.approx(4125 / 10208.33, abs=1e-6)
     assert budget["D4"].number_format == "0.0%"
-    assert book["Lücken"]["D2"].value == datetime(2025, 6, 18)
+    assert book["Lücken"]["E2"].value == datetime(2025, 6, 18)
     assert book["Einrichtungen"].column_dimensions["B"].width > len(EVIL)
 
 
@@ -365,19 +418,24 @@ def test_the_same_digest_gives_the_same_files() -> None:
     assert workbook_bytes(DIGEST) == workbook_bytes(DIGEST)
 
 
-def test_write_digest_writes_the_three_files(tmp_path: Path) -> None:
+def test_write_digest_writes_the_four_files(tmp_path: Path) -> None:
     folder = tmp_path / "berichte"
     files = write_digest(DIGEST, folder, TEMPLATES)
 
     assert files == DigestFiles(
-        folder / "digest-2025.html", folder / "digest-2025.csv", folder / "digest-2025.xlsx"
+        folder / "digest-2025.html",
+        folder / "digest-2025.csv",
+        folder / "digest-2025.xlsx",
+        folder / "digest-2025.pdf",
     )
     assert files.html.read_text(encoding="utf-8") == render_html(DIGEST, TEMPLATES)
-    assert files.csv.read_bytes() == csv_text(DIGEST).encode("utf-8")
+    assert files.csv.read_bytes() == csv_bytes(DIGEST)
     assert files.xlsx.read_bytes() == workbook_bytes(DIGEST)
+    assert files.pdf.read_bytes().startswith(b"%PDF-")
     assert sorted(path.name for path in folder.iterdir()) == [
         "digest-2025.csv",
         "digest-2025.html",
+        "digest-2025.pdf",
         "digest-2025.xlsx",
     ]
 
@@ -387,7 +445,7 @@ def test_concurrent_writers_leave_whole_files(tmp_path: Path) -> None:
 
     def write() -> None:
         try:
-            for _ in range(3):
+            for _ in range(2):
                 write_digest(DIGEST, tmp_path, TEMPLATES)
         except BaseException as error:  # pragma: no cover - reported below
             errors.append(error)
@@ -400,7 +458,7 @@ def test_concurrent_writers_leave_whole_files(tmp_path: Path) -> None:
 
     assert errors == []
     assert (tmp_path / "digest-2025.xlsx").read_bytes() == workbook_bytes(DIGEST)
-    assert len(list(tmp_path.iterdir())) == 3  # no temporary file left behind
+    assert len(list(tmp_path.iterdir())) == 4  # no temporary file left behind
 
 
 def test_a_missing_value_is_an_error_not_an_empty_cell() -> None:

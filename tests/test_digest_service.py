@@ -106,9 +106,11 @@ def test_sent_once_a_year_with_two_ticks_and_two_workers(
     digests = [p for p in sent if b"Jahresbericht ThEKiZ 2025" in p.read_bytes()]
     assert len(digests) == 1
     assert b"digest-2025.xlsx" in digests[0].read_bytes()
+    assert b"digest-2025.pdf" in digests[0].read_bytes()
     assert sorted(p.name for p in (tmp_path / "digests").iterdir()) == [
         "digest-2025.csv",
         "digest-2025.html",
+        "digest-2025.pdf",
         "digest-2025.xlsx",
     ]
 

@@ -43,12 +43,18 @@ def test_the_digests_per_role(web: TestClient, folder: Path, role: str, status: 
         for year in (2025, 2024):
             assert f"<td>{year}</td>" in page.text
             assert f'href="/digests/{year}.xlsx"' in page.text
+            assert f'href="/digests/{year}.pdf"' in page.text
         assert "2023" not in page.text
 
 
 @pytest.mark.parametrize(
     ("suffix", "content_type"),
-    [("html", "text/html; charset=utf-8"), ("csv", "text/csv; charset=utf-8"), ("xlsx", XLSX)],
+    [
+        ("pdf", "application/pdf"),
+        ("html", "text/html; charset=utf-8"),
+        ("csv", "text/csv; charset=utf-8"),
+        ("xlsx", XLSX),
+    ],
 )
 def test_a_digest_is_the_service_s_file_as_a_download(
     web: TestClient, service: Service, folder: Path, tmp_path: Path, suffix: str, content_type: str
@@ -67,7 +73,7 @@ def test_a_digest_is_the_service_s_file_as_a_download(
 
 def test_a_complete_year_s_files_are_served_as_they_are(web: TestClient, folder: Path) -> None:
     after_the_year = datetime(2026, 1, 2, tzinfo=BERLIN)
-    for suffix in ("html", "csv", "xlsx"):
+    for suffix in ("html", "csv", "xlsx", "pdf"):
         written_at(folder / f"digest-2025.{suffix}", after_the_year)
     login(web, "office")
     assert web.get("/digests/2025.csv").text == "geschrieben"
@@ -80,7 +86,7 @@ def test_files_written_before_the_year_ended_are_written_again(
         (2025, datetime(2025, 12, 31, 23, tzinfo=BERLIN)),
         (2026, datetime.now(BERLIN)),
     ):
-        for suffix in ("html", "csv", "xlsx"):
+        for suffix in ("html", "csv", "xlsx", "pdf"):
             written_at(folder / f"digest-{year}.{suffix}", when)
     login(web, "office")
     for year in (2025, 2026):  # the current year is provisional: always written anew
@@ -89,7 +95,7 @@ def test_files_written_before_the_year_ended_are_written_again(
         assert fresh == (folder / f"digest-{year}.csv").read_bytes()
 
 
-@pytest.mark.parametrize("path", ["/digests/2023.csv", "/digests/2027.xlsx", "/digests/2025.pdf"])
+@pytest.mark.parametrize("path", ["/digests/2023.csv", "/digests/2027.xlsx", "/digests/2025.docx"])
 def test_unknown_years_and_formats_are_not_found(web: TestClient, folder: Path, path: str) -> None:
     login(web, "ministry")
     response = web.get(path)
@@ -97,7 +103,7 @@ def test_unknown_years_and_formats_are_not_found(web: TestClient, folder: Path, 
     year = path[9:13]
     assert (
         f"Für {year} gibt es keinen Jahresbericht." in response.text
-        or "nicht als pdf" in response.text
+        or "nicht als docx" in response.text
     )
     assert not (folder / f"digest-{year}.csv").exists()
 

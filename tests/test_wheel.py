@@ -114,8 +114,8 @@ def test_installed_wheel_runs_outside_the_source_tree(venv: Path, tmp_path: Path
     assert output(flow, "workflow", "check", cwd=tmp_path)
     assert output(flow, "tick", cwd=tmp_path).startswith("Durchlauf: ")
     written = output(flow, "digest", "2025", "--out", "x", "--send", cwd=tmp_path).splitlines()
-    assert written[:3] == [f"x/digest-2025.{ext}" for ext in ("html", "csv", "xlsx")]
-    assert "Jahresbericht 2025 in den Postausgang gestellt; 1 E-Mails versandt." in written[3]
+    assert written[:4] == [f"x/digest-2025.{ext}" for ext in ("html", "csv", "xlsx", "pdf")]
+    assert "Jahresbericht 2025 in den Postausgang gestellt; 1 E-Mails versandt." in written[4]
     assert "<svg" in (tmp_path / "x" / "digest-2025.html").read_text(encoding="utf-8")
     mails = [
         message_from_bytes(path.read_bytes(), policy=default)

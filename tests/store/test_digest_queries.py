@@ -11,7 +11,6 @@ from sqlalchemy import Engine, insert
 from tests.digest_helpers import pairs, tallies
 from thekiz_flow.core.enums import ActivityKind, ActivityStatus
 from thekiz_flow.core.model import ActivityFilter, NewCentre, NewTraining, StageChange
-from thekiz_flow.core.tallies import SHORTEST_GAP_DAYS
 from thekiz_flow.service import Service
 from thekiz_flow.store.digest_queries import ByCentre
 from thekiz_flow.store.repository import Repository
@@ -19,6 +18,7 @@ from thekiz_flow.store.tables import activities
 
 NOW = datetime(2026, 1, 2, tzinfo=UTC)
 FIRST, LAST = date(2025, 1, 1), date(2025, 12, 31)
+SHORTEST = 45  # days: the shortest gap of workflows/thekiz.toml (core.tallies.shortest_gap)
 B, V = "basisbegleitung", "vertiefungsbegleitung"
 
 
@@ -95,14 +95,14 @@ def test_counts_and_pairs_are_those_of_the_activities_one_by_one(engine: Engine)
         repo = Repository(connection)
         stored = repo.activities.find(ActivityFilter(first=FIRST, last=LAST))
         counted = ByCentre(repo.digest.tallies(FIRST, LAST)).upto(max(centres))
-        paired = ByCentre(repo.digest.pairs(FIRST, LAST)).upto(max(centres))
+        paired = ByCentre(repo.digest.pairs(FIRST, LAST, SHORTEST)).upto(max(centres))
     assert {i: set(t) for i, t in counted.items()} == {
         i: set(t) for i, t in tallies(stored).items()
     }
     assert sum(t.number for ts in counted.values() for t in ts) == len(stored)
     every = pairs(stored)
     for centre_id in centres:
-        apart = {p for p in every.get(centre_id, []) if (p[1] - p[0]).days >= SHORTEST_GAP_DAYS}
+        apart = {p for p in every.get(centre_id, []) if (p[1] - p[0]).days > SHORTEST}
         assert apart <= set(paired.get(centre_id, [])) <= set(every.get(centre_id, []))
     assert any(apart for apart in paired.values())
 

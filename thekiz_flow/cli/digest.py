@@ -64,7 +64,7 @@ def digest(
     if send:
         app.service.digest.require_year_over(number)
     files = app.service.digest.write(number, folder, day)
-    for path in (files.html, files.csv, files.xlsx):
+    for path in files.all():
         click.echo(str(path))
     if send:
         new = app.service.digest.send(number, files)

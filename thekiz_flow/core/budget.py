@@ -1,8 +1,13 @@
 """Budget and load arithmetic: pure functions of the history and the activities.
 
 A stage's yearly budget accrues per month: each calendar month counts with the stage in
-force on its 15th (so a change on or before the 15th counts for that month). The cost of
-a session is its hours times the coach's rate recorded with it.
+force on its 15th (so a change on or before the 15th counts for that month). The months
+share the yearly amount in whole cents so that they add up to it exactly: month ``m`` gets
+the yearly amount prorated to the end of month ``m`` less that prorated to the end of the
+month before, each rounded to the cent (5.000 € a year: 416,67 €, 416,66 €, 416,67 €, …,
+together 5.000,00 €). Any run of months so gets its pro-rata share to within a cent, a
+whole year exactly. The cost of a session is its hours times the coach's rate recorded
+with it.
 """
 
 from __future__ import annotations
@@ -10,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from functools import lru_cache
 from typing import Protocol
 
@@ -46,13 +51,34 @@ def monthly_stages(history: Sequence[Change], initial: str, year: int) -> list[s
     return stages_on(history, initial, mid_months(year))
 
 
-def accrued_budget(workflow: Workflow, stages: Iterable[str]) -> Decimal:
+MONTHS = 12
+
+
+@lru_cache(maxsize=256)
+def monthly_shares(yearly: Decimal) -> tuple[Decimal, ...]:
+    """The twelve months' shares of ``yearly`` in whole cents, adding up to it exactly (see
+    the module)."""
+    prorated = [
+        (yearly * month / MONTHS).quantize(CENT, rounding=ROUND_HALF_UP)
+        for month in range(MONTHS + 1)
+    ]
+    return tuple(prorated[m + 1] - prorated[m] for m in range(MONTHS))
+
+
+def accrued_budget(workflow: Workflow, stages: Sequence[str | None]) -> Decimal:
+    """The budget the months accrue: ``stages`` holds the stage of each month from January
+    on (None: a month that does not count, such as one before the centre was registered)."""
     total = Decimal(0)
-    for stage_id in stages:
-        yearly = workflow.stage(stage_id).budget_per_year
+    for month, stage_id in enumerate(stages):
+        yearly = None if stage_id is None else workflow.stage(stage_id).budget_per_year
         if yearly is not None:
-            total += yearly / 12
-    return total.quantize(CENT)
+            total += monthly_shares(yearly)[month]
+    return total
+
+
+def has_budget(workflow: Workflow, stages: Iterable[str | None]) -> bool:
+    """Whether any of the months' stages has a yearly budget (the others are by need)."""
+    return any(s is not None and workflow.stage(s).budget_per_year is not None for s in stages)
 
 
 def cost(activity: Activity) -> Decimal:

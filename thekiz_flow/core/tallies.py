@@ -1,6 +1,14 @@
 """What the store counts for the digest: a centre's activities of a year alike in all but
-their date (:class:`Tally`), and its held sessions in a row (:class:`Pair`) that may lie more
-than two months apart; and what it reads of each centre (:class:`CentreRow`)."""
+their date (:class:`Tally`), and its held sessions in a row (:class:`Pair`) that may lie far
+enough apart to be a gap; and what it reads of each centre (:class:`CentreRow`).
+
+The gap rule follows each stage's own rhythm: a stage with a cadence of ``n`` months
+(``coaching.every_months``) expects a session every ``n * 30`` days; a stretch without a
+held session is a gap when it is longer than that plus half of it (``n * 45`` days: more
+than 45 days in a monthly stage, more than 90 days in a stage with a session every two
+months), that is when at least one session was missed, while a session held a couple of
+weeks late is not. A stage on request (cadence 0) has no gap rule.
+"""
 
 from __future__ import annotations
 
@@ -8,14 +16,37 @@ from datetime import date
 from decimal import Decimal
 from typing import NamedTuple
 
-from dateutil.relativedelta import relativedelta
-
 from thekiz_flow.core.budget import session_cost
 from thekiz_flow.core.enums import ActivityKind, ActivityStatus
+from thekiz_flow.core.model import Workflow
 
-GAP = relativedelta(months=2)
-SHORTEST_GAP_DAYS = 59  # two months are never shorter: sessions closer are never a gap
-LONGEST_GAP_DAYS = 62  # nor longer
+DAYS_PER_MONTH = 30  # a cadence month, as the gap rule counts it
+TOLERANCE = 0.5  # of the cadence: a session may be this late before it counts as missed
+
+
+def gap_limit(every_months: int) -> int | None:
+    """The most days a stage with a session every ``every_months`` months may go without a
+    held session; None for a stage on request (see the module)."""
+    if every_months <= 0:
+        return None
+    return round(every_months * DAYS_PER_MONTH * (1 + TOLERANCE))
+
+
+def gap_limits(workflow: Workflow) -> dict[str, int]:
+    """The stages with a gap rule and their limit in days, in the workflow's order."""
+    limits = {}
+    for stage in workflow.stages.values():
+        limit = None if stage.coaching is None else gap_limit(stage.coaching.every_months)
+        if limit is not None:
+            limits[stage.id] = limit
+    return limits
+
+
+def shortest_gap(workflow: Workflow) -> int:
+    """Days held sessions in a row must lie apart to possibly be a gap: the smallest limit
+    (sessions closer are never a gap in any stage; without a stage with a gap rule, none
+    is)."""
+    return min(gap_limits(workflow).values(), default=366)
 
 
 class CentreRow(NamedTuple):

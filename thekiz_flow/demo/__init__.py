@@ -155,7 +155,8 @@ def run(sink: MailSink) -> int:
     )
     files = service.digest.write(DIGEST_YEAR)
     console.print(
-        f"Jahresbericht {DIGEST_YEAR}: {files.html} (dazu {files.csv.name}, {files.xlsx.name})",
+        f"Jahresbericht {DIGEST_YEAR}: {files.html} "
+        f"(dazu {files.pdf.name}, {files.csv.name}, {files.xlsx.name})",
         markup=False,
         highlight=False,
         soft_wrap=True,

@@ -6,8 +6,10 @@ coach's rate recorded with them. Nothing reads a centre's current stage, so a di
 a year produced later reads the same.
 
 The year's activities arrive counted (:class:`Tally`), not one by one, and the held
-sessions as the pairs in a row that may lie more than two months apart: the store counts
-and pairs them, the figures here stay exact.
+sessions as the pairs in a row that lie far enough apart to be a gap: the store counts and
+pairs them, the figures here stay exact. A gap follows the rhythm of the stage in force
+(:mod:`thekiz_flow.core.tallies`): more days without a held session than the stage's
+cadence and half of it, counted from the last session or the start of the stay or year.
 """
 
 from __future__ import annotations
@@ -23,11 +25,11 @@ from typing import NamedTuple, Protocol, TypeVar
 
 from dateutil.relativedelta import relativedelta
 
-from thekiz_flow.core.budget import accrued_budget, mid_months, stages_on
+from thekiz_flow.core.budget import accrued_budget, has_budget, mid_months, stages_on
 from thekiz_flow.core.enums import ActivityKind, ActivityStatus
 from thekiz_flow.core.history import Change, stay_start
 from thekiz_flow.core.model import Training, Workflow
-from thekiz_flow.core.tallies import GAP, LONGEST_GAP_DAYS, SHORTEST_GAP_DAYS, Pair, Tally
+from thekiz_flow.core.tallies import Pair, Tally, gap_limits
 from thekiz_flow.digest.model import (
     CentreYear,
     Digest,
@@ -69,7 +71,7 @@ class YearInput:
     histories: Mapping[int, Sequence[Change]]
     tallies: Mapping[int, Sequence[Tally]]  # per centre: its activities dated in the year
     # per centre: held sessions of the year in a row; at least every pair more than
-    # SHORTEST_GAP_DAYS apart (closer pairs may be left out)
+    # tallies.shortest_gap(workflow) days apart (closer pairs may be left out)
     pairs: Mapping[int, Sequence[Pair]]
     visits: Mapping[int, Sequence[tuple[date, str]]]  # all held site visits
     trainings: Mapping[int, Training]
@@ -89,14 +91,6 @@ class YearInput:
     def all_tallies(self) -> Iterator[Tally]:
         """The tallies of all centres."""
         return (t for tallies in self.tallies.values() for t in tallies)
-
-
-def _apart(first: date, last: date) -> bool:
-    """Whether ``last`` lies more than two months after ``first`` (by the calendar)."""
-    days = (last - first).days
-    if SHORTEST_GAP_DAYS <= days <= LONGEST_GAP_DAYS:
-        return last > first + GAP
-    return days > LONGEST_GAP_DAYS
 
 
 def _count(tallies: Iterable[Tally], kind: ActivityKind, *statuses: ActivityStatus) -> int:
@@ -140,29 +134,32 @@ class _Year:
     first: date
     last: date
     days: tuple[date, ...]  # 1 January, each month's 15th, 31 December
-    regular: frozenset[str]  # the stages that plan regular sessions
-    # accrued budget per sequence of monthly stages: the centre's, and each stage's share
-    budgets: dict[tuple[str, ...], tuple[Decimal, dict[str, Decimal]]] = field(default_factory=dict)
+    limits: dict[str, int]  # the stages with a gap rule: days without a held session allowed
+    # accrued budget per sequence of monthly stages: the centre's (None: no month in a stage
+    # with a budget), and each stage's share
+    budgets: dict[tuple[str | None, ...], tuple[Decimal | None, dict[str, Decimal]]] = field(
+        default_factory=dict
+    )
 
     @classmethod
     def of(cls, workflow: Workflow, year: int) -> _Year:
         first, last = date(year, 1, 1), date(year, 12, 31)
-        regular = frozenset(
-            s.id
-            for s in workflow.stages.values()
-            if s.coaching is not None and s.coaching.every_months > 0
-        )
-        return cls(workflow, first, last, (first, *mid_months(year), last), regular)
+        days = (first, *mid_months(year), last)
+        return cls(workflow, first, last, days, gap_limits(workflow))
 
-    def budget(self, months: tuple[str, ...]) -> tuple[Decimal, dict[str, Decimal]]:
-        """Accrued over ``months``: in all, and per stage."""
+    def budget(self, months: tuple[str | None, ...]) -> tuple[Decimal | None, dict[str, Decimal]]:
+        """Accrued over ``months`` (January to December, None where a month does not count):
+        in all (None without a month in a stage with a budget), and per stage with a budget.
+        The stages' shares add up to the whole exactly."""
         known = self.budgets.get(months)
         if known is None:
             by_stage = {
-                stage: accrued_budget(self.workflow, [s for s in months if s == stage])
-                for stage in set(months)
+                stage: accrued_budget(self.workflow, [s if s == stage else None for s in months])
+                for stage in {s for s in months if s is not None}
+                if has_budget(self.workflow, [stage])
             }
-            known = self.budgets[months] = accrued_budget(self.workflow, months), by_stage
+            total = sum(by_stage.values(), Decimal(0)) if by_stage else None
+            known = self.budgets[months] = total, by_stage
         return known
 
 
@@ -171,7 +168,7 @@ class _Stages(NamedTuple):
 
     start: str | None  # on 1 January
     end: str | None  # on 31 December
-    months: tuple[str, ...]  # on the 15th of each month
+    months: tuple[str | None, ...]  # on the 15th of each month; None before registration
 
 
 def _stages(year: _Year, data: YearInput, centre: Member) -> _Stages:
@@ -180,7 +177,7 @@ def _stages(year: _Year, data: YearInput, centre: Member) -> _Stages:
     if registered is None or registered <= year.first:
         return _Stages(stages[0], stages[-1], tuple(stages[1:-1]))
     known = [s if registered <= day else None for s, day in zip(stages, year.days, strict=True)]
-    return _Stages(known[0], known[-1], tuple(s for s in known[1:-1] if s is not None))
+    return _Stages(known[0], known[-1], tuple(known[1:-1]))
 
 
 def _census(
@@ -210,10 +207,11 @@ def _changes(workflow: Workflow, data: YearInput) -> tuple[int, dict[str, int], 
 
 def _budgets(
     year: _Year, stages: Mapping[int, _Stages]
-) -> tuple[dict[str, Decimal], dict[int, Decimal]]:
-    """Accrued budget per stage (months counted on their 15th) and per centre."""
+) -> tuple[dict[str, Decimal], dict[int, Decimal | None]]:
+    """Accrued budget per stage with a budget (months counted on their 15th) and per centre
+    (None: none of its months was in a stage with a budget)."""
     by_stage: dict[str, Decimal] = {}
-    by_centre: dict[int, Decimal] = {}
+    by_centre: dict[int, Decimal | None] = {}
     for centre_id, centre_stages in stages.items():
         by_centre[centre_id], shares = year.budget(centre_stages.months)
         for stage, amount in shares.items():
@@ -246,37 +244,54 @@ def _outstanding(
     return missing
 
 
-def _coaching_periods(
-    year: _Year, history: Sequence[Change], registered: date | None
-) -> list[tuple[date, date]]:
-    """The stretches of the year in stages that plan regular sessions, merged."""
+class _Segment(NamedTuple):
+    """A stretch of the year in one stage with a gap rule, and its limit in days."""
+
+    start: date
+    end: date
+    stage: str
+    limit: int
+
+
+def _segments(year: _Year, history: Sequence[Change], registered: date | None) -> list[_Segment]:
+    """The stretches of the year in stages with a gap rule, each in one stage."""
     first = max(year.first, registered or year.first)
     if first > year.last:
         return []
     starts = [first, *sorted({c.effective for c in history if first < c.effective <= year.last})]
     ends = [*(day - ONE_DAY for day in starts[1:]), year.last]
     stages = stages_on(history, year.workflow.initial, starts)
-    periods: list[tuple[date, date]] = []
+    segments: list[_Segment] = []
     for start, end, stage in zip(starts, ends, stages, strict=True):
-        if stage not in year.regular:
+        if stage not in year.limits:
             continue
-        if periods and periods[-1][1] + ONE_DAY == start:
-            periods[-1] = (periods[-1][0], end)
+        if segments and segments[-1].end + ONE_DAY == start and segments[-1].stage == stage:
+            segments[-1] = segments[-1]._replace(end=end)
         else:
-            periods.append((start, end))
+            segments.append(_Segment(start, end, stage, year.limits[stage]))
+    return segments
+
+
+def _periods(segments: Sequence[_Segment]) -> list[Pair]:
+    """The segments merged where one follows the other without a day between."""
+    periods: list[Pair] = []
+    for segment in segments:
+        if periods and periods[-1][1] + ONE_DAY == segment.start:
+            periods[-1] = (periods[-1][0], segment.end)
+        else:
+            periods.append((segment.start, segment.end))
     return periods
 
 
 def held_runs(first: date, last: date, pairs: Iterable[Pair]) -> list[Pair]:
-    """The stretches from the ``first`` to the ``last`` held session in which no two sessions
-    in a row lie more than two months apart. ``pairs`` are sessions in a row, at least every
-    pair that lies further apart (closer pairs change nothing)."""
+    """The stretches from the ``first`` to the ``last`` held session split at ``pairs``:
+    sessions in a row, at least every pair that lies far enough apart to be a gap (closer
+    pairs split a run into runs whose stretch between is no gap either)."""
     runs = []
     start = first
     for earlier, later in sorted(pairs):
-        if _apart(earlier, later):
-            runs.append((start, earlier))
-            start = later
+        runs.append((start, earlier))
+        start = later
     runs.append((start, last))
     return runs
 
@@ -296,7 +311,7 @@ def _runs(data: YearInput, centre_id: int) -> list[Pair]:
 def _uncovered(start: date, end: date, runs: Sequence[Pair]) -> Iterator[Pair]:
     """The stretches from ``start`` to ``end`` between the runs of held sessions: each from
     the start or a run's last session to the next run's first session or the end. Inside a
-    run no two sessions in a row lie more than two months apart, nor do its sessions and
+    run no two sessions in a row lie far enough apart to be a gap, nor do its sessions and
     ``start`` or ``end`` falling into it."""
     day = start
     for first, last in runs:
@@ -306,20 +321,44 @@ def _uncovered(start: date, end: date, runs: Sequence[Pair]) -> Iterator[Pair]:
     yield day, end
 
 
+def _rule(segments: Sequence[_Segment], first: date, last: date) -> _Segment:
+    """The segment whose rule a stretch inside the merged segments follows: of the stages in
+    force over the stretch, the one with the longest limit (a stretch across a change of stage
+    is measured by the more lenient rhythm)."""
+    return max(
+        (s for s in segments if s.start <= last and s.end >= first),
+        key=lambda s: s.limit,
+    )
+
+
 def _gap(year: _Year, data: YearInput, centre: Member) -> Gap | None:
-    """The longest stretch without a held session longer than two months, if any."""
-    periods = _coaching_periods(year, data.histories.get(centre.id, ()), centre.registered)
-    if not periods:
+    """The longest stretch without a held session longer than its stage's limit, if any."""
+    segments = _segments(year, data.histories.get(centre.id, ()), centre.registered)
+    if not segments:
         return None
     longest: Gap | None = None
     runs = _runs(data, centre.id)
-    for start, end in periods:
+    names = stage_names_of(year.workflow)
+    for start, end in _periods(segments):
         for first, last in _uncovered(start, end, runs):
-            if _apart(first, last) and (longest is None or (last - first).days > longest.days):
+            days = (last - first).days
+            if days <= min(s.limit for s in segments) or (longest and days <= longest.days):
+                continue
+            rule = _rule(segments, first, last)
+            if days > rule.limit:
                 longest = Gap(
-                    centre.id, centre.name, centre.district, first, last, (last - first).days
+                    centre.id, centre.name, centre.district, first, last, days, names[rule.stage]
                 )
     return longest
+
+
+def _cadence(workflow: Workflow, stage: str) -> int:
+    coaching = workflow.stage(stage).coaching
+    return 0 if coaching is None else coaching.every_months
+
+
+def stage_names_of(workflow: Workflow) -> dict[str, str]:
+    return {stage.id: stage.name for stage in workflow.stages.values()}
 
 
 def _training_kind(data: YearInput, seat: Tally) -> str | None:
@@ -359,7 +398,7 @@ def _centre_row(
     centre: Member,
     stages: _Stages,
     sessions: SessionFigures,
-    budget: Decimal,
+    budget: Decimal | None,
     initial: str,
 ) -> CentreYear:
     mine = data.tallies.get(centre.id, ())
@@ -399,6 +438,7 @@ def build_digest(workflow: Workflow, data: YearInput) -> Digest:
     return Digest(
         year=data.year,
         stages=tuple((s.id, s.name) for s in workflow.stages.values()),
+        steps=tuple((t, workflow.step_name(t)) for t in workflow.transitions),
         districts=workflow.districts,
         stage_start=dict(stage_start),
         stage_end=dict(stage_end),
@@ -415,6 +455,10 @@ def build_digest(workflow: Workflow, data: YearInput) -> Digest:
         site_visits_outstanding=_outstanding(year, data, known, end),
         trainings=_trainings(workflow, data),
         gaps=tuple(g for g in gaps if g is not None),
+        gap_rules=tuple(
+            (workflow.stage(s).name, _cadence(workflow, s), limit)
+            for s, limit in year.limits.items()
+        ),
         centres=tuple(
             _centre_row(
                 data, c, stages[c.id], sessions[c.id], budget_by_centre[c.id], workflow.initial

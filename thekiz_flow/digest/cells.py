@@ -6,30 +6,21 @@ gets a single quote in front in a CSV (``'=HYPERLINK(...)``), which the spreadsh
 as text. In a workbook every text is a text cell (type ``s``), whatever it starts with;
 openpyxl would otherwise store a text starting with ``=`` as a formula.
 Numbers stay numbers: -2 is a number; the name "-2" is a text.
+
+Every CSV the project writes goes through one writer, :func:`thekiz_flow.core.csvtext.csv_bytes`
+(German Excel: UTF-8 with a byte order mark, semicolons, decimal commas, ``TT.MM.JJJJ``),
+which quotes such a text too.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from decimal import Decimal
 
 from openpyxl.worksheet.worksheet import Worksheet
 
 from thekiz_flow.digest.tables import Cell
 
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 TEXT = "s"  # openpyxl's data type of a text cell
-
-
-def csv_field(value: Cell) -> str:
-    """A value as a CSV field: a formula-like text quoted, decimals without exponent."""
-    if value is None:
-        return ""
-    if isinstance(value, str):
-        return "'" + value if value.startswith(FORMULA_STARTS) else value
-    if isinstance(value, Decimal):
-        return format(value, "f")
-    return str(value)
 
 
 def append_row(sheet: Worksheet, row: Iterable[Cell]) -> None:

@@ -47,6 +47,9 @@ def bar_chart(
     height = top + group * len(labels)
     parts = [
         f'<svg class="chart" viewBox="0 0 {WIDTH} {height}" width="{WIDTH}" height="{height}"'
+        # the text's size and font as attributes too: a PDF renderer may not apply the page's
+        # CSS inside an SVG
+        f' font-size="12" font-family="DejaVu Sans, Arial, sans-serif"'
         f' role="img" aria-label="{escape(title)}">',
         f"<title>{escape(title)}</title>",
     ]
@@ -81,10 +84,13 @@ def _legend(series: Sequence[Series]) -> list[str]:
     return parts
 
 
+TEXT_COLOUR = "#1d2731"  # the report's text colour, as an attribute (see bar_chart)
+
+
 def _text(x: float, y: float, text: str, anchor: str) -> str:
     return (
         f'<text x="{x:.1f}" y="{y:.1f}" text-anchor="{anchor}"'
-        f' dominant-baseline="central">{escape(text)}</text>'
+        f' dominant-baseline="central" fill="{TEXT_COLOUR}">{escape(text)}</text>'
     )
 
 
@@ -98,7 +104,7 @@ def digest_charts(digest: Digest) -> dict[str, Markup]:
         [Series("Einrichtungen", tuple(digest.stage_end.get(s, 0) for s in stages), "#3b6ea5")],
         german.number,
     )
-    with_budget = budget_stages(digest)
+    with_budget = [s for s in budget_stages(digest) if s in digest.budget_by_stage]
     costs = tuple(digest.sessions_by_stage.get(s, SessionFigures()).cost for s in with_budget)
     budgets = tuple(digest.budget_by_stage.get(s, Decimal(0)) for s in with_budget)
     budget = bar_chart(

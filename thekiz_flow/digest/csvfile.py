@@ -1,57 +1,50 @@
 """The per-centre rows: digest-YEAR.csv, the report's table "centres", the sheet "Einrichtungen".
 
-digest-YEAR.csv has one row per centre, for programs rather than people:
+digest-YEAR.csv has one row per centre and opens in German Excel by a double click
+(:func:`thekiz_flow.core.csvtext.csv_bytes`, the one writer of every CSV):
 
-- UTF-8 without a byte order mark, comma-separated, lines ending in CRLF (RFC 4180), fields
-  quoted by the csv module where needed (a name with a comma or a quote);
-- the header ``id,name,district,stage_start,stage_end,sessions_held,hours,cost,budget,
-  site_visit_held,trainings_attended``;
-- stages by their ids as stored (``basisbegleitung``), as ``--json`` and the import do;
-- numbers with a dot as the decimal mark and no thousands separator (``1250.50``), money
-  to the cent, hours as recorded;
-- ``site_visit_held`` as ``ja`` or ``nein``: the word the office reads in the workbook and
-  the report, rather than ``true``/``1``, which a German spreadsheet may turn into
-  ``WAHR`` or a number;
+- UTF-8 with a byte order mark, semicolons between fields, lines ending in CRLF, fields
+  quoted where needed (a name with a semicolon or a quote);
+- the German headers of the report's table (``Nr.;Einrichtung;Kreis;Stufe 1. Januar;…``);
+- stages by their German names from the workflow file (``Basisbegleitung``);
+- numbers with a decimal comma and no thousands separator (``1250,50``), money to the
+  cent, hours as recorded; ``kein Budget`` where none of the centre's months was in a stage
+  with a budget;
+- the site visit as ``ja`` or ``nein``;
 - a text that a spreadsheet would run as a formula (it starts with ``=``, ``+``, ``-``,
   ``@``, a tab or a carriage return) with a single quote in front: ``'=HYPERLINK(...)``
-  (:mod:`thekiz_flow.digest.cells`).
+  (:mod:`thekiz_flow.core.csvtext`).
 
-The worksheet "Einrichtungen" holds the same rows and columns, with numbers as numbers
-and every text as a text cell.
+The worksheet "Einrichtungen" and the report hold the same rows and columns, with numbers
+as numbers and every text as a text cell.
 """
 
 from __future__ import annotations
 
-import csv
-import io
 from decimal import Decimal
 
-from thekiz_flow.digest.cells import csv_field
+from thekiz_flow.core import csvtext
 from thekiz_flow.digest.model import CentreYear, Digest
-from thekiz_flow.digest.tables import Column, Kind, Row, Table, stage_names
+from thekiz_flow.digest.tables import NO_BUDGET, Column, Kind, Row, Table, stage_names
 
 CENT = Decimal("0.01")
 
-#: The columns of digest-YEAR.csv and of the worksheet "Einrichtungen".
-CSV_HEADER = tuple(
-    "id,name,district,stage_start,stage_end,sessions_held,hours,cost,budget,"
-    "site_visit_held,trainings_attended".split(",")
-)
-#: The same columns in the report.
+#: The columns of digest-YEAR.csv, of the worksheet "Einrichtungen" and of the report.
 CENTRE_TITLES = tuple(
     "Nr.|Einrichtung|Kreis|Stufe 1. Januar|Stufe 31. Dezember|Termine gehalten|Stunden|Kosten|"
     "Budget (anteilig)|Vor-Ort-Besuch|Fortbildungen besucht".split("|")
 )
+DISTRICT_TITLE = CENTRE_TITLES[2]
 CSV_KINDS: tuple[Kind, ...] = (
     ("int",) + ("text",) * 4 + ("int", "number", "euro", "euro", "text", "int")
 )
 
 
 def centres_table(digest: Digest) -> Table:
-    """The per-centre table of the report: the CSV's rows with German headers and stage names."""
+    """The per-centre table: German headers and stage names, money to the cent."""
     names = stage_names(digest)
     rows = []
-    for record in map(centre_record, digest.centres):
+    for record in (centre_record(centre) for centre in digest.centres):
         start, end = (names.get(str(stage), str(stage)) for stage in record[3:5])
         rows.append((*record[:3], start, end, *record[5:]))
     columns = tuple(Column(t, k) for t, k in zip(CENTRE_TITLES, CSV_KINDS, strict=True))
@@ -60,7 +53,7 @@ def centres_table(digest: Digest) -> Table:
 
 
 def centre_record(centre: CentreYear) -> Row:
-    """One row of digest-YEAR.csv as values: stage ids as stored, money to the cent."""
+    """One centre's values with the stage ids as stored, money to the cent."""
     return (
         centre.id,
         centre.name,
@@ -70,16 +63,13 @@ def centre_record(centre: CentreYear) -> Row:
         centre.sessions_held,
         centre.hours,
         centre.cost.quantize(CENT),
-        centre.budget.quantize(CENT),
+        NO_BUDGET if centre.budget is None else centre.budget.quantize(CENT),
         "ja" if centre.site_visit_held else "nein",
         centre.trainings_attended,
     )
 
 
-def csv_text(digest: Digest) -> str:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(CSV_HEADER)
-    for centre in digest.centres:
-        writer.writerow(csv_field(value) for value in centre_record(centre))
-    return buffer.getvalue()
+def csv_bytes(digest: Digest) -> bytes:
+    """digest-YEAR.csv (see the module)."""
+    table = centres_table(digest)
+    return csvtext.csv_bytes([column.title for column in table.columns], table.rows)

@@ -24,7 +24,7 @@ class CentreYear:
     sessions_held: int
     hours: Decimal
     cost: Decimal
-    budget: Decimal  # accrued over the year's months
+    budget: Decimal | None  # accrued over the year's months; None: no month with a budget
     site_visit_held: bool
     trainings_attended: int
 
@@ -50,7 +50,8 @@ def add_figures(a: SessionFigures, b: SessionFigures) -> SessionFigures:
 
 @dataclass(frozen=True)
 class Gap:
-    """A centre in an active stage with no held session for more than two months."""
+    """A centre in a stage with regular sessions and none held for longer than the stage's
+    rhythm allows (:mod:`thekiz_flow.core.tallies`): at least one session missed."""
 
     centre_id: int
     name: str
@@ -58,6 +59,7 @@ class Gap:
     first: date  # the last session before the gap, or the start of the stay
     last: date  # the next session, or the end of the year
     days: int
+    stage: str = ""  # the German name of the stage whose rhythm the stretch exceeds
 
 
 @dataclass(frozen=True)
@@ -84,16 +86,29 @@ class Digest:
     withdrawals: int
     sessions_by_stage: dict[str, SessionFigures]
     sessions_by_district: dict[str, SessionFigures]
-    budget_by_stage: dict[str, Decimal]  # accrued budgets of the months in each stage
+    # accrued budgets of the months in each stage with a budget (a stage by need is absent)
+    budget_by_stage: dict[str, Decimal]
     site_visits_held: int
     site_visits_outstanding: int  # planned in the year and not held, or due and missing
     trainings: tuple[TrainingFigures, ...]
     gaps: tuple[Gap, ...]
     centres: tuple[CentreYear, ...] = field(default_factory=tuple)
+    # the gap rule per stage with one: (German name, cadence in months, days allowed)
+    gap_rules: tuple[tuple[str, int, int], ...] = ()
+    # the programme's steps: (trigger, German name from the workflow file), in its order
+    steps: tuple[tuple[str, str], ...] = ()
 
     @property
     def total_cost(self) -> Decimal:
         return sum((f.cost for f in self.sessions_by_stage.values()), Decimal(0))
+
+    @property
+    def budgeted_cost(self) -> Decimal:
+        """The cost of the sessions held in stages with a budget."""
+        return sum(
+            (f.cost for s, f in self.sessions_by_stage.items() if s in self.budget_by_stage),
+            Decimal(0),
+        )
 
     @property
     def total_budget(self) -> Decimal:

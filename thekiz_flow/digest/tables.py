@@ -17,10 +17,12 @@ from typing import Literal, get_args
 from thekiz_flow.digest.model import Digest, SessionFigures
 
 Kind = Literal["text", "int", "number", "euro", "percent", "date"]
+# a cell of a number column may hold a text instead (NO_BUDGET): shown as it is
 Cell = str | int | Decimal | date | None
 Row = tuple[Cell, ...]
 
 TOTAL = "Insgesamt"
+NO_BUDGET = "kein Budget"  # a stage by need (budget_per_year not set): no budget to keep
 
 
 @dataclass(frozen=True)
@@ -129,7 +131,13 @@ def changes_table(digest: Digest) -> Table:
         ("Pausierungen", None, digest.pauses),
         ("Austritte", None, digest.withdrawals),
     ]
-    rows += [("Stufenwechsel", trigger, n) for trigger, n in digest.changes_by_trigger.items()]
+    changes = digest.changes_by_trigger
+    names = dict(digest.steps)
+    rows += [  # in the order of the programme's steps, whatever order they were counted in
+        ("Stufenwechsel", names.get(trigger, trigger), changes[trigger])
+        for trigger in ordered(names, changes)
+        if trigger in changes
+    ]
     return Table(
         "changes",
         f"Aufnahmen, Pausierungen, Austritte und alle Stufenwechsel nach Übergang {digest.year}",
@@ -195,17 +203,22 @@ def budget_table(digest: Digest) -> Table:
     rows: list[Row] = []
     for stage in budget_stages(digest):
         cost = digest.sessions_by_stage.get(stage, SessionFigures()).cost
-        budget = digest.budget_by_stage.get(stage, Decimal(0))
-        rest = budget - cost if budget else None  # a stage by need has no budget to keep
-        rows.append((names.get(stage, stage), cost, budget, share(cost, budget), rest))
-    cost, budget = digest.total_cost, digest.total_budget
+        if stage not in digest.budget_by_stage:  # a stage by need: no budget to keep
+            rows.append((names.get(stage, stage), cost, NO_BUDGET, None, None))
+            continue
+        budget = digest.budget_by_stage[stage]
+        rows.append((names.get(stage, stage), cost, budget, share(cost, budget), budget - cost))
+    cost, budget = digest.budgeted_cost, digest.total_budget
+    totals: list[Row] = [("Stufen mit Budget", cost, budget, share(cost, budget), budget - cost)]
+    if digest.total_cost != cost:
+        totals.append((f"{TOTAL} (mit Stufen ohne Budget)", digest.total_cost, None, None, None))
     return Table(
         "budget",
         f"Kosten der Begleitung und anteilige Stufenbudgets {digest.year}",
         "Budget",
         _columns("Stufe | Kosten:euro | Budget (anteilig):euro | Anteil:percent | Rest:euro"),
         tuple(rows),
-        ((TOTAL, cost, budget, share(cost, budget), budget - cost),),
+        tuple(totals),
     )
 
 
@@ -238,12 +251,15 @@ def trainings_table(digest: Digest) -> Table:
 
 
 def gaps_table(digest: Digest) -> Table:
-    rows = tuple((g.centre_id, g.name, g.district, g.first, g.last, g.days) for g in digest.gaps)
+    rows = tuple(
+        (g.centre_id, g.name, g.district, g.stage, g.first, g.last, g.days) for g in digest.gaps
+    )
     return Table(
         "gaps",
-        f"Einrichtungen ohne Begleittermin für mehr als zwei Monate {digest.year}",
+        "Einrichtungen mit ausgefallenem Begleittermin (Lücke im Rhythmus der Stufe) "
+        f"{digest.year}",
         "Lücken",
-        _columns("Nr.:int | Einrichtung | Kreis | von:date | bis:date | Tage:int"),
+        _columns("Nr.:int | Einrichtung | Kreis | Stufe | von:date | bis:date | Tage:int"),
         rows,
     )
 

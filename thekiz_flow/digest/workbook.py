@@ -3,8 +3,8 @@
 Row 1 of every sheet is the bold header, totals follow the rows in bold; numbers are numbers
 with a German-looking number format, every text is a text cell, never a formula
 (:mod:`thekiz_flow.digest.cells`). The sheet "Einrichtungen" holds exactly the rows and
-columns of digest-YEAR.csv (same header names, stage ids, ``ja``/``nein``), so the two can
-be compared. The same digest gives the same bytes: the workbook's properties carry 1 January
+columns of digest-YEAR.csv (same German headers and stage names, ``ja``/``nein``), so the
+two can be compared. The same digest gives the same bytes: the workbook's properties carry 1 January
 of the following year, and the archive's entries that date too.
 """
 
@@ -22,7 +22,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from openpyxl.writer.excel import ExcelWriter
 
 from thekiz_flow.digest.cells import append_row
-from thekiz_flow.digest.csvfile import CSV_HEADER, CSV_KINDS, centre_record
+from thekiz_flow.digest.csvfile import centres_table
 from thekiz_flow.digest.model import Digest
 from thekiz_flow.digest.tables import Kind, Row, summary_tables
 
@@ -42,12 +42,10 @@ def workbook_bytes(digest: Digest) -> bytes:
     book = Workbook()
     for sheet in book.worksheets:
         book.remove(sheet)
-    for table in summary_tables(digest):
+    for table in (*summary_tables(digest), centres_table(digest)):
         kinds = [column.kind for column in table.columns]
         titles = [column.title for column in table.columns]
         _fill(book.create_sheet(table.sheet), titles, kinds, table.rows, table.totals)
-    records = tuple(centre_record(centre) for centre in digest.centres)
-    _fill(book.create_sheet("Einrichtungen"), CSV_HEADER, CSV_KINDS, records, ())
     fixed = datetime(digest.year + 1, 1, 1)
     book.properties.created = fixed
     book.properties.modified = fixed

@@ -13,7 +13,7 @@ from thekiz_flow.core.enums import OutboxStatus, Recipient
 from thekiz_flow.core.errors import InvalidInput, NotFound, Refused
 from thekiz_flow.core.labels import KIND_NAMES
 from thekiz_flow.core.outbox import NewMail
-from thekiz_flow.core.tallies import CentreRow
+from thekiz_flow.core.tallies import CentreRow, shortest_gap
 from thekiz_flow.digest.aggregate import YearInput, build_digest_in_parts
 from thekiz_flow.digest.files import DigestFiles, digest_paths, write_digest
 from thekiz_flow.digest.model import Digest
@@ -54,7 +54,7 @@ class DigestService:
             trainings = {t.id: t for t in repo.trainings.find()}
             histories = ByCentre(queries.histories(last))
             tallies = ByCentre(queries.tallies(first, last))
-            pairs = ByCentre(queries.pairs(first, last))
+            pairs = ByCentre(queries.pairs(first, last, shortest_gap(self.rt.workflow)))
             visits = ByCentre(queries.visits(last))
             for start in range(0, max(len(centres), 1), PART):
                 part = centres[start : start + PART]
@@ -111,7 +111,7 @@ class DigestService:
     def write(
         self, year: int, folder: Path | None = None, as_recorded_on: date | None = None
     ) -> DigestFiles:
-        """digest-YEAR.html, .csv and .xlsx in ``folder`` (default: [digest] dir)."""
+        """digest-YEAR.html, .pdf, .csv and .xlsx in ``folder`` (default: [digest] dir)."""
         return write_digest(
             self.build(year, as_recorded_on),
             folder or self.rt.digest.dir,
@@ -132,8 +132,7 @@ class DigestService:
             raise NotFound(f"Für {year} gibt es keinen Jahresbericht.")
         files = digest_paths(self.rt.digest.dir, year)
         ended = datetime(year + 1, 1, 1, tzinfo=self.rt.zone).timestamp()
-        paths = (files.html, files.csv, files.xlsx)
-        if all(p.is_file() and p.stat().st_mtime >= ended for p in paths):
+        if all(p.is_file() and p.stat().st_mtime >= ended for p in files.all()):
             return files
         return self.write(year)
 
@@ -164,7 +163,7 @@ class DigestService:
             rendered.text,
             rendered.html,
             self.rt.send_time(now),
-            attachments=(str(files.html), str(files.csv), str(files.xlsx)),
+            attachments=tuple(str(path) for path in (files.pdf, files.html, files.csv, files.xlsx)),
             template=DIGEST_RULE,
             context=mailcontext.encode(context),
         )

@@ -14,6 +14,7 @@ from datetime import date, datetime, timedelta
 from thekiz_flow.core import german
 from thekiz_flow.core.errors import Refused
 from thekiz_flow.digest.model import CentreYear
+from thekiz_flow.digest.tables import NO_BUDGET
 from thekiz_flow.service.corrections import CorrectionService, Entry
 from thekiz_flow.service.digest import DigestService
 from thekiz_flow.service.runtime import Runtime
@@ -125,6 +126,8 @@ class DigestChangeService:
             return self.rt.workflow.stages[value].name
         if name == "hours":
             return german.hours(value)
+        if name == "budget" and value is None:
+            return NO_BUDGET
         if name in ("cost", "budget"):
             return german.euro_plain(value)
         if name == "site_visit_held":

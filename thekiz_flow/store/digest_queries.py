@@ -3,7 +3,8 @@ database, the audit trail and the held site visits, each in one query ordered by
 
 Python sees no single activity: one GROUP BY counts them per centre into tallies, and a
 window function (LAG) pairs each centre's held sessions in a row, of which only the pairs
-that may lie more than two months apart leave the database. Both come ordered by centre,
+that lie far enough apart to be a gap in some stage leave the database
+(:func:`thekiz_flow.core.tallies.shortest_gap`). Both come ordered by centre,
 so the digest takes them a part of the centres at a time (:class:`ByCentre`), as it takes
 the stage changes and site visits up to the year's end. Of these and of the centres only
 the columns it reads leave the database, as tuples, fetched a batch at a time.
@@ -23,7 +24,7 @@ from sqlalchemy import ColumnElement, Connection, Date, Select, Subquery, Table,
 
 from thekiz_flow.core.enums import ActivityKind, ActivityStatus
 from thekiz_flow.core.history import Step
-from thekiz_flow.core.tallies import SHORTEST_GAP_DAYS, CentreRow, Pair, Tally
+from thekiz_flow.core.tallies import CentreRow, Pair, Tally
 from thekiz_flow.store.activities import KIND_OF, STATUS_OF
 from thekiz_flow.store.corrections import withdrawn
 from thekiz_flow.store.tables import activities, centres, stage_changes
@@ -66,9 +67,9 @@ class DigestQueries:
         for centre_id, kind, stage, status, *values in self.conn.execute(_batched(stmt)):
             yield centre_id, Tally(KIND_OF[kind], stage, STATUS_OF[status], *values)
 
-    def pairs(self, first: date, last: date) -> Iterator[tuple[int, Pair]]:
-        """Held sessions dated from ``first`` to ``last`` in a row that may lie more than two
-        months apart (every pair that does): (centre id, (earlier, later)) by centre."""
+    def pairs(self, first: date, last: date, shortest: int) -> Iterator[tuple[int, Pair]]:
+        """Held sessions dated from ``first`` to ``last`` in a row that lie more than
+        ``shortest`` days apart: (centre id, (earlier, later)) by centre."""
         c = self.acts.c
         earlier = func.lag(c.date, type_=Date).over(partition_by=c.centre_id, order_by=c.date)
         held = (
@@ -83,7 +84,7 @@ class DigestQueries:
         days = _days_between(self.conn, held.c.earlier, held.c.later)
         stmt = (
             select(held.c.centre_id, held.c.earlier, held.c.later)
-            .where(days >= SHORTEST_GAP_DAYS)
+            .where(days > shortest)
             .order_by(held.c.centre_id, held.c.later)
         )
         for centre_id, before, after in self.conn.execute(_batched(stmt)):

@@ -1,4 +1,4 @@
-"""The yearly digests: every year with history as HTML, CSV and Excel to download.
+"""The yearly digests: every year with history as PDF, HTML, CSV and Excel to download.
 
 The files are the ones ``thekiz-flow digest`` writes into [digest] dir: a complete year's
 are served as they are, the current (provisional) year's are written anew for each download.
@@ -24,6 +24,7 @@ ROLES = (Role.OFFICE, Role.MINISTRY)
 UNCONFIRMED = "bitte bestätigen Sie den Versand"
 # suffix: (what the page calls it, the content type)
 FORMATS = {
+    "pdf": ("PDF", "application/pdf"),
     "html": ("HTML", "text/html; charset=utf-8"),
     "csv": ("CSV", "text/csv; charset=utf-8"),
     "xlsx": ("Excel", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
