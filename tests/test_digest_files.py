@@ -108,6 +108,11 @@ DIGEST = Digest(
         (VERTIEFUNG, "Vertiefungsbegleitung"),
         (PAUSIERT, "Pausiert"),
     ),
+    steps=(
+        ("admit", "Aufnahme in die Basisbegleitung"),
+        ("deepen", "Wechsel in die Vertiefungsbegleitung"),
+        ("pause", "Pausieren"),
+    ),
     districts=("Gotha", "Jena", "Suhl"),
     stage_start={BASIS: 2, VERTIEFUNG: 1},
     stage_end={BASIS: 1, VERTIEFUNG: 1, PAUSIERT: 1},

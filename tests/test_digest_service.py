@@ -68,6 +68,18 @@ def test_the_digest_of_a_year_does_not_change_later(
         assert early_file.read_bytes() == late_file.read_bytes()
 
 
+def test_the_digest_names_each_step_as_the_workflow_file_does(
+    service: Service, clock: FrozenClock, tmp_path: Path
+) -> None:
+    programme(service, clock)
+    clock.set(at(date(2026, 1, 10)))
+    files = service.digest.write(2025, tmp_path)
+    report = files.html.read_text(encoding="utf-8").replace("\xad", "")  # soft hyphens
+    for trigger in ("deepen", "pause"):
+        assert f'<td class="text">{service.workflow.step_name(trigger)}</td>' in report
+        assert f">{trigger}<" not in report
+
+
 def test_a_mid_year_change_counts_each_month_in_its_stage(
     service: Service, clock: FrozenClock
 ) -> None:
