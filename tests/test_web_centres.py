@@ -350,6 +350,26 @@ def test_a_paused_centre_offers_its_way_back(web: TestClient, service: Service) 
     assert 'value="deepen"' not in paused.text
 
 
+def test_a_year_without_a_budget_says_so(web: TestClient, service: Service) -> None:
+    centre = programme(service)["loewe"]
+    steps = (
+        ("admit", date(2024, 1, 8)),
+        ("deepen", date(2024, 6, 3)),
+        ("consult", date(2025, 1, 6)),
+    )
+    for step, on in steps:  # since 2025 a Konsultationseinrichtung: coaching by need
+        service.lifecycle.advance(centre, step, on=on, force=True, reason="Sonderfall")
+    budget = service.overview.budget(centre)  # 2026
+    assert (budget.budgeted, budget.budget) == (False, 0)
+    login(web, "office")
+    text = web.get(f"/centres/{centre}").text
+    row = text[text.index('<th scope="row">2026</th>') :].split("</tr>")[0]
+    assert '<td class="num">kein Budget</td>' in row
+    assert row.endswith('<td class="num">–</td>')  # nothing "frei" of no budget
+    earlier = text[text.index('<th scope="row">2024</th>') :].split("</tr>")[0]
+    assert "kein Budget" not in earlier
+
+
 # -------------------------------------------------------------------- coach
 def test_assigning_a_coach(web: TestClient, service: Service, database_url: str) -> None:
     ids = programme(service)

@@ -25,6 +25,7 @@ def budget_json(budget: YearBudget) -> dict[str, object]:
         "spent": budget.spent,
         "committed": budget.committed,
         "rest": budget.rest,
+        "budgeted": budget.budgeted,
     }
 
 
@@ -37,6 +38,16 @@ def step_json(step: Eligibility | None) -> dict[str, object] | None:
         "missing": list(step.missing),
         "recommendations": list(step.recommendations),
     }
+
+
+def _budget_line(budget: YearBudget) -> str:
+    spent = (
+        f"ausgegeben {german.euro_plain(budget.spent)}, "
+        f"verplant {german.euro_plain(budget.committed)}"
+    )
+    if not budget.budgeted:
+        return f"kein Budget (Begleitung nach Bedarf); {spent}"
+    return f"{german.euro_plain(budget.budget)}; {spent}, frei {german.euro_plain(budget.rest)}"
 
 
 def _step_lines(step: Eligibility | None, name: str) -> list[str]:
@@ -80,9 +91,7 @@ def centre_show(app: App, centre_id: int, as_json: bool) -> None:
         f"  Prozessbegleitung: {its_coach.name if its_coach else '–'}",
         f"  Stufe:             {stage.name} seit {german.short_date(found.stage_since)}",
         *_step_lines(step, app.workflow.step_name(step.trigger) if step else ""),
-        f"  Budget {budget.year}:       {german.euro_plain(budget.budget)}; "
-        f"ausgegeben {german.euro_plain(budget.spent)}, "
-        f"verplant {german.euro_plain(budget.committed)}, frei {german.euro_plain(budget.rest)}",
+        f"  Budget {budget.year}:       {_budget_line(budget)}",
         "  Nächste Termine:" + ("" if upcoming else " keine"),
         *(f"    {german.short_date(a.date)}  {KIND_NAMES[a.kind]} (Nr. {a.id})" for a in upcoming),
     ]

@@ -101,6 +101,7 @@ class YearBudget:
     budget: Decimal
     spent: Decimal  # held sessions
     committed: Decimal  # planned sessions
+    budgeted: bool = True  # False: no month of the year in a stage with a budget (by need)
 
     @property
     def rest(self) -> Decimal:
@@ -116,11 +117,13 @@ def year_budget(
     workflow: Workflow, history: Sequence[StageChange], activities: Iterable[Activity], year: int
 ) -> YearBudget:
     in_year = [a for a in activities if a.date.year == year]
+    stages = monthly_stages(history, workflow.initial, year)
     return YearBudget(
         year,
-        year_allowance(workflow, history, year),
+        accrued_budget(workflow, stages),
         sum((cost(a) for a in in_year if a.status == ActivityStatus.HELD), Decimal(0)),
         sum((cost(a) for a in in_year if a.status == ActivityStatus.PLANNED), Decimal(0)),
+        has_budget(workflow, stages),
     )
 
 
