@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 from datetime import date
+from decimal import Decimal
 
 import pytest
 from starlette.testclient import TestClient
@@ -360,7 +361,7 @@ def test_a_year_without_a_budget_says_so(web: TestClient, service: Service) -> N
     for step, on in steps:  # since 2025 a Konsultationseinrichtung: coaching by need
         service.lifecycle.advance(centre, step, on=on, force=True, reason="Sonderfall")
     budget = service.overview.budget(centre)  # 2026
-    assert (budget.budgeted, budget.budget) == (False, 0)
+    assert (budget.budgeted, budget.budget) == (False, Decimal(0))
     login(web, "office")
     text = web.get(f"/centres/{centre}").text
     row = text[text.index('<th scope="row">2026</th>') :].split("</tr>")[0]
