@@ -31,6 +31,7 @@ from thekiz_flow.service.reminders import ReminderService
 from thekiz_flow.service.reverts import RevertService
 from thekiz_flow.service.runtime import Runtime
 from thekiz_flow.service.sessions import SessionService
+from thekiz_flow.service.statements import StatementService
 from thekiz_flow.service.ticks import TickService
 from thekiz_flow.service.trainings import TrainingService
 from thekiz_flow.service.users import UserService
@@ -75,6 +76,7 @@ class Service:
         self.ticks = TickService(runtime, self.planning, self.reminders, self.outbox, self.digest)
         self.users = UserService(runtime)
         self.feeds = FeedService(runtime)
+        self.statements = StatementService(runtime)
 
     def acting_as(self, actor: str) -> Service:
         """This service for another person (the audit trail's actor), e.g. per web request.

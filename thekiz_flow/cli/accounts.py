@@ -1,0 +1,71 @@
+"""Money on the command line: a coach's monthly fee statement."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from thekiz_flow.accounts.statement import (
+    edition_text,
+    file_name,
+    statement_pdf,
+    statement_xlsx,
+)
+from thekiz_flow.cli.app import App, cli, pass_app
+from thekiz_flow.cli.output import print_table
+from thekiz_flow.core import german
+from thekiz_flow.core.statements import parse_month
+from thekiz_flow.workflow.files import write_atomically
+
+
+@cli.command()
+@click.option("--coach", required=True, help="Prozessbegleitung (Nummer oder E-Mail).")
+@click.option("--month", required=True, help="Monat (JJJJ-MM), z. B. 2026-03.")
+@click.option(
+    "--out",
+    "folder",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=Path("."),
+    show_default=True,
+    help="Verzeichnis für PDF und Excel-Datei.",
+)
+@pass_app
+def statement(app: App, coach: str, month: str, folder: Path) -> None:
+    """Honorarabrechnung einer Prozessbegleitung für einen Monat: PDF und Excel."""
+    found = app.service.statements.statement(coach, parse_month("month", month))
+    print_table(
+        f"{found.number}: {found.coach}, {found.month.name}",
+        ["Datum", "Einrichtung", "Landkreis", "Stunden", "Satz", "Betrag"],
+        [
+            (
+                german.short_date(line.day),
+                line.centre,
+                line.district,
+                german.hours(line.hours),
+                german.euro_plain(line.rate),
+                german.euro_plain(line.amount),
+            )
+            for line in found.lines
+        ],
+    )
+    for district in found.districts:
+        click.echo(
+            f"{district.district}: {district.sessions} Termine, {german.hours(district.hours)} "
+            f"Stunden, {german.euro_plain(district.amount)}"
+        )
+    click.echo(
+        f"Insgesamt: {len(found.lines)} Termine, {german.hours(found.hours)} Stunden, "
+        f"{german.euro_plain(found.total)}"
+    )
+    click.echo(f"Fassung: {edition_text(found)}; Prüfsumme {found.checksum}")
+    for text in found.corrections:
+        click.echo(f"Berichtigung: {text}")
+    folder.mkdir(parents=True, exist_ok=True)
+    files = (
+        (folder / file_name(found, "pdf"), statement_pdf(found, app.workflow.templates_dir)),
+        (folder / file_name(found, "xlsx"), statement_xlsx(found)),
+    )
+    for path, data in files:
+        write_atomically(path, data, mode=0o644)
+        click.echo(str(path))
