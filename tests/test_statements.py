@@ -55,7 +55,7 @@ def test_a_statement_bills_each_session_at_the_rate_of_its_day(
     rows = [(line.day, line.district, line.hours, line.rate, line.amount) for line in found.lines]
     assert rows == [
         (date(2026, 3, 4), "Jena", Decimal("2"), Decimal("65"), Decimal("130.00")),
-        # 2,25 h × 62,50 € = 140,625 €: half a cent rounds up
+        # 2,25 h * 62,50 € = 140,625 €: half a cent rounds up
         (date(2026, 3, 18), "Gotha", Decimal("2.25"), Decimal("62.5"), Decimal("140.63")),
     ]
     assert [(d.district, d.sessions, d.hours, d.amount) for d in found.districts] == [
@@ -63,9 +63,11 @@ def test_a_statement_bills_each_session_at_the_rate_of_its_day(
         ("Jena", 1, Decimal("2"), Decimal("130.00")),
     ]
     assert (found.hours, found.total) == (Decimal("4.25"), Decimal("270.63"))
-    assert not found.corrected and not found.provisional and found.edition == 1
+    assert not found.corrected
+    assert not found.provisional
+    assert found.edition == 1
     april = service.statements.statement("lena@example.org", Month(2026, 4))
-    assert [line.amount for line in april.lines] == [Decimal("187.50")]  # 3 h × 62,50 €
+    assert [line.amount for line in april.lines] == [Decimal("187.50")]  # 3 h * 62,50 €
     assert service.statements.statement("2", MARCH).lines == ()
 
 
@@ -83,14 +85,15 @@ def test_the_same_month_gives_the_same_document(service: Service, clock: FrozenC
 def test_a_correction_after_the_month_makes_a_corrected_edition(
     service: Service, clock: FrozenClock
 ) -> None:
-    jena, _ = programme(service, clock)
+    _jena, _ = programme(service, clock)
     first = service.statements.statement("1", MARCH)
     march_4 = next(line for line in first.lines if line.day == date(2026, 3, 4))
     clock.set(noon(date(2026, 6, 20), BERLIN))
     service.corrections.correct_session(march_4.activity_id, "Abgelesen: 1,5 h", hours="1,5")
     corrected = service.statements.statement("1", MARCH)
-    assert corrected.total == Decimal("238.13")  # 1,5 × 65 + 140,63
-    assert corrected.corrected and corrected.edition == 2
+    assert corrected.total == Decimal("238.13")  # 1,5 * 65 + 140,63
+    assert corrected.corrected
+    assert corrected.edition == 2
     assert corrected.checksum != first.checksum
     assert corrected.corrections == (
         "20.06.2026 Begleittermin vom 04.03. korrigiert: Stunden 2,0 → 1,5 "
@@ -110,7 +113,8 @@ def test_a_session_moved_out_of_the_month_is_named_as_a_correction(
     service.corrections.correct_session(march_18.activity_id, "Tippfehler", day=date(2026, 4, 1))
     moved = service.statements.statement("1", MARCH)
     assert moved.total == Decimal("130.00")
-    assert len(moved.corrections) == 1 and "Datum 18.03.2026 → 01.04.2026" in moved.corrections[0]
+    assert len(moved.corrections) == 1
+    assert "Datum 18.03.2026 → 01.04.2026" in moved.corrections[0]
 
 
 def test_a_correction_within_the_month_is_part_of_the_first_edition(
@@ -126,10 +130,13 @@ def test_a_correction_within_the_month_is_part_of_the_first_edition(
     held = service.sessions.record(f"E{centre}", date(2026, 3, 4), "2")
     service.corrections.correct_session(held.id, "Tippfehler", hours="3")
     during = service.statements.statement("1", MARCH)
-    assert during.provisional and not during.corrected
+    assert during.provisional
+    assert not during.corrected
     clock.set(noon(TODAY, BERLIN))
     after = service.statements.statement("1", MARCH)
-    assert not after.provisional and not after.corrected and after.edition == 1
+    assert not after.provisional
+    assert not after.corrected
+    assert after.edition == 1
     assert after.total == Decimal("195.00")
 
 

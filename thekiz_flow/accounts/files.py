@@ -21,7 +21,7 @@ from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 from openpyxl.writer.excel import ExcelWriter
 
-from thekiz_flow.core.german import GERMAN_FILTERS, hours
+from thekiz_flow.core.german import GERMAN_FILTERS
 from thekiz_flow.digest.cells import append_row
 from thekiz_flow.digest.tables import Row, Table
 from thekiz_flow.digest.workbook import FORMATS
@@ -96,7 +96,6 @@ def render_html(template: str, context: dict[str, object], templates_dir: Path) 
         keep_trailing_newline=True,
     )
     environment.filters.update(GERMAN_FILTERS)
-    environment.filters["hours"] = hours
     return environment.get_template(f"accounts/{template}").render(context)
 
 

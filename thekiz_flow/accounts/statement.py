@@ -41,8 +41,12 @@ def statement_tables(statement: Statement) -> tuple[Table, ...]:
         "landkreise",
         "Summen je Landkreis",
         "Landkreise",
-        (Column("Landkreis"), Column("Termine", "int"), Column("Stunden", "number"),
-         Column("Betrag", "euro")),
+        (
+            Column("Landkreis"),
+            Column("Termine", "int"),
+            Column("Stunden", "number"),
+            Column("Betrag", "euro"),
+        ),
         tuple((d.district, d.sessions, d.hours, d.amount) for d in statement.districts),
         ((TOTAL, len(statement.lines), statement.hours, statement.total),),
     )

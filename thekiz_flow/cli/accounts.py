@@ -42,7 +42,7 @@ def statement(app: App, coach: str, month: str, folder: Path) -> None:
                 german.short_date(line.day),
                 line.centre,
                 line.district,
-                german.hours(line.hours),
+                german.number(line.hours),
                 german.euro_plain(line.rate),
                 german.euro_plain(line.amount),
             )
@@ -51,11 +51,11 @@ def statement(app: App, coach: str, month: str, folder: Path) -> None:
     )
     for district in found.districts:
         click.echo(
-            f"{district.district}: {district.sessions} Termine, {german.hours(district.hours)} "
+            f"{district.district}: {sessions(district.sessions)}, {german.number(district.hours)} "
             f"Stunden, {german.euro_plain(district.amount)}"
         )
     click.echo(
-        f"Insgesamt: {len(found.lines)} Termine, {german.hours(found.hours)} Stunden, "
+        f"Insgesamt: {sessions(len(found.lines))}, {german.number(found.hours)} Stunden, "
         f"{german.euro_plain(found.total)}"
     )
     click.echo(f"Fassung: {edition_text(found)}; Prüfsumme {found.checksum}")
@@ -69,3 +69,8 @@ def statement(app: App, coach: str, month: str, folder: Path) -> None:
     for path, data in files:
         write_atomically(path, data, mode=0o644)
         click.echo(str(path))
+
+
+def sessions(count: int) -> str:
+    """1 Termin, 2 Termine"""
+    return f"{count} Termin" if count == 1 else f"{count} Termine"
