@@ -12,7 +12,6 @@ from thekiz_flow.core.model import ActivityFilter
 from thekiz_flow.core.rates import in_force
 from thekiz_flow.core.statements import Line, Month, Statement, amount, build
 from thekiz_flow.service.runtime import Runtime
-from thekiz_flow.store.accounts import AccountQueries
 
 
 class StatementService:
@@ -44,9 +43,7 @@ class StatementService:
             centres = repo.centres_by_id({a.centre_id for a in held})
             history = repo.rates.of_coach(coach.id)
             since = self.month_over(month)
-            later = AccountQueries(repo.conn).session_corrections(
-                coach.id, month.first, month.last, since
-            )
+            later = repo.accounts.session_corrections(coach.id, month.first, month.last, since)
         lines = []
         for activity in held:
             rate = activity.rate
