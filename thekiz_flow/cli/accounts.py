@@ -1,4 +1,4 @@
-"""Money on the command line: a coach's monthly fee statement."""
+"""Money on the command line: a coach's monthly fee statement, the districts' accounts."""
 
 from __future__ import annotations
 
@@ -6,6 +6,8 @@ from pathlib import Path
 
 import click
 
+from thekiz_flow.accounts.districts import file_name as report_file
+from thekiz_flow.accounts.districts import report_pdf, report_xlsx, title
 from thekiz_flow.accounts.statement import (
     edition_text,
     file_name,
@@ -14,7 +16,7 @@ from thekiz_flow.accounts.statement import (
 )
 from thekiz_flow.cli.app import App, cli, pass_app
 from thekiz_flow.cli.output import print_table
-from thekiz_flow.core import german
+from thekiz_flow.core import german, validate
 from thekiz_flow.core.statements import parse_month
 from thekiz_flow.workflow.files import write_atomically
 
@@ -74,3 +76,61 @@ def statement(app: App, coach: str, month: str, folder: Path) -> None:
 def sessions(count: int) -> str:
     """1 Termin, 2 Termine"""
     return f"{count} Termin" if count == 1 else f"{count} Termine"
+
+
+@cli.command("district-report")
+@click.argument("year", metavar="YEAR")
+@click.option("--district", help="Nur dieser Landkreis (sonst alle mit Einrichtungen).")
+@click.option(
+    "--out",
+    "folder",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=Path("."),
+    show_default=True,
+    help="Verzeichnis für PDF und Excel-Datei.",
+)
+@pass_app
+def district_report(app: App, year: str, district: str | None, folder: Path) -> None:
+    """Verwendungsnachweis YEAR je Landkreis: Einrichtungen, Stufen, Stunden, Kosten,
+    anteiliges Budget und Rest; PDF und Excel."""
+    number = validate.identifier("year", year)
+    report = app.service.districts.report(number, district)
+    print_table(
+        title(report) + (" (vorläufig)" if report.provisional else ""),
+        ["Landkreis", "Einrichtungen", "Termine", "Stunden", "Kosten", "Budget anteilig", "Rest"],
+        [
+            (
+                d.name,
+                len(d.centres),
+                d.sessions,
+                german.number(d.hours),
+                german.euro_plain(d.cost),
+                german.euro_plain(d.budget),
+                german.euro_plain(d.rest),
+            )
+            for d in report.districts
+        ]
+        + [
+            (
+                "Insgesamt",
+                report.centres,
+                report.sessions,
+                german.number(report.hours),
+                german.euro_plain(report.cost),
+                german.euro_plain(report.budget),
+                german.euro_plain(report.rest),
+            )
+        ],
+    )
+    chosen = report.districts[0].name if district is not None and report.districts else None
+    folder.mkdir(parents=True, exist_ok=True)
+    files = (
+        (
+            folder / report_file(report, "pdf", chosen),
+            report_pdf(report, app.workflow.templates_dir),
+        ),
+        (folder / report_file(report, "xlsx", chosen), report_xlsx(report)),
+    )
+    for path, data in files:
+        write_atomically(path, data, mode=0o644)
+        click.echo(str(path))

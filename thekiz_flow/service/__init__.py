@@ -20,6 +20,7 @@ from thekiz_flow.mail.delivery import Backend
 from thekiz_flow.service.corrections import CorrectionService
 from thekiz_flow.service.digest import DigestService
 from thekiz_flow.service.digest_changes import DigestChangeService
+from thekiz_flow.service.districts import DistrictService
 from thekiz_flow.service.feeds import FeedService
 from thekiz_flow.service.lifecycle import Eligibility, LifecycleService
 from thekiz_flow.service.lists import ListService
@@ -77,6 +78,7 @@ class Service:
         self.users = UserService(runtime)
         self.feeds = FeedService(runtime)
         self.statements = StatementService(runtime)
+        self.districts = DistrictService(runtime, self.digest)
 
     def acting_as(self, actor: str) -> Service:
         """This service for another person (the audit trail's actor), e.g. per web request.
