@@ -63,11 +63,15 @@ def test_each_district_s_centres_hours_cost_budget_and_rest(
     assert (regenbogen.stage_start, regenbogen.stage_end) == ("Interessent", "Pausiert")
     assert regenbogen.changes == ("ab 02.07.2025 Basisbegleitung", "ab 01.10.2025 Pausiert")
     # July to September in Basisbegleitung: 3 x 5.000 € / 12
-    assert (regenbogen.sessions, regenbogen.hours, regenbogen.cost) == (1, 3, Decimal("195"))
+    assert (regenbogen.sessions, regenbogen.hours, regenbogen.cost) == (
+        1,
+        Decimal(3),
+        Decimal("195"),
+    )
     assert (regenbogen.budget, regenbogen.rest) == (Decimal("1250.00"), Decimal("1055.00"))
     assert [c.name for c in jena.centres] == ["Kita Pusteblume", "Kita Sonnenschein"]
     # July to December: 6 x 5.000 € / 12; 2 h x 65 €
-    assert (jena.sessions, jena.hours, jena.cost) == (1, 2, Decimal("130"))
+    assert (jena.sessions, jena.hours, jena.cost) == (1, Decimal(2), Decimal("130"))
     assert (jena.budget, jena.rest) == (Decimal("2500.00"), Decimal("2370.00"))
     assert jena.centres[1].stage_end == "Interessent"
     assert (report.budget, report.cost, report.rest) == (
