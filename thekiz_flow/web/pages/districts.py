@@ -86,4 +86,4 @@ routes = [
     Route(PATH, districts, methods=["GET"]),
     Route(PATH + "/{year:year}.{suffix:str}", download, methods=["GET"]),
 ]
-nav = [NavItem(PATH, "Landkreise", ROLES)]
+nav: list[NavItem] = []  # reached from the yearly digests' page
