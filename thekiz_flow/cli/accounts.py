@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from pathlib import Path
 
 import click
 
 from thekiz_flow.accounts.districts import file_name as report_file
 from thekiz_flow.accounts.districts import report_pdf, report_xlsx, title
+from thekiz_flow.accounts.forecast import forecast_xlsx, year_rows
 from thekiz_flow.accounts.statement import (
     edition_text,
     file_name,
@@ -17,6 +19,8 @@ from thekiz_flow.accounts.statement import (
 from thekiz_flow.cli.app import App, cli, pass_app
 from thekiz_flow.cli.output import print_table
 from thekiz_flow.core import german, validate
+from thekiz_flow.core.errors import InvalidInput
+from thekiz_flow.core.forecast import ASSUMPTIONS, Scenario
 from thekiz_flow.core.statements import parse_month
 from thekiz_flow.workflow.files import write_atomically
 
@@ -134,3 +138,88 @@ def district_report(app: App, year: str, district: str | None, folder: Path) -> 
     for path, data in files:
         write_atomically(path, data, mode=0o644)
         click.echo(str(path))
+
+
+def _scenarios(new_per_year: str | None, districts: str | None) -> list[Scenario]:
+    """5,10,20 and Gotha:2,Jena:1 as scenarios (default: 10 new centres a year)."""
+    found = []
+    for part in (new_per_year or ("" if districts else "10")).split(","):
+        if part.strip():
+            found.append(Scenario(validate.identifier("new_per_year", part)))
+    if districts:
+        quotas = []
+        for part in districts.split(","):
+            name, sep, count = part.rpartition(":")
+            if not sep or not name.strip():
+                raise InvalidInput(
+                    "districts", f"{part.strip()!r}: Landkreis:Anzahl erwartet, z. B. Gotha:2"
+                )
+            quotas.append((name.strip(), validate.identifier("districts", count)))
+        found.append(Scenario(sum(n for _, n in quotas), tuple(quotas)))
+    return found
+
+
+@cli.command("forecast")
+@click.option("--years", default="3", show_default=True, help="Jahre der Prognose.")
+@click.option(
+    "--new-per-year", "new_per_year", help="Neue Einrichtungen je Jahr, z. B. 10 oder 5,10,20."
+)
+@click.option("--from", "start", metavar="DATUM", help="Beginn (JJJJ-MM-TT; sonst nächster Monat).")
+@click.option("--districts", help="Neue je Jahr und Landkreis, z. B. Gotha:2,Jena:1.")
+@click.option("--rate", help="Stundensatz neuer Einrichtungen (sonst der Durchschnitt).")
+@click.option(
+    "--out",
+    "out",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Excel-Datei der Prognose (alle Szenarien nebeneinander).",
+)
+@pass_app
+def forecast_command(
+    app: App,
+    years: str,
+    new_per_year: str | None,
+    start: str | None,
+    districts: str | None,
+    rate: str | None,
+    out: Path | None,
+) -> None:
+    """Prognose: Einrichtungen je Stufe, Termine, Stunden, Kosten, Budget und nötige
+    Prozessbegleitungen, Monat für Monat; schreibt nichts in die Datenbank."""
+    count = validate.identifier("years", years)
+    scenarios = _scenarios(new_per_year, districts)
+    first = None if start is None else validate.day("from", start)
+    amount = None if rate is None else validate.amount("rate", rate, maximum=Decimal(1000))
+    found = app.service.forecast.forecasts(count, scenarios, first, amount)
+    for one in found:
+        print_table(
+            f"Prognose: {one.scenario.name}",
+            [
+                "Jahr",
+                "Einrichtungen",
+                "Termine",
+                "Stunden",
+                "Kosten",
+                "Budget",
+                "PB nötig",
+                "PB da",
+            ],
+            [
+                (
+                    row.year,
+                    row.centres,
+                    row.sessions,
+                    german.number(row.hours),
+                    german.euro_plain(row.cost),
+                    german.euro_plain(row.budget),
+                    row.needed,
+                    row.coaches,
+                )
+                for row in year_rows(one)
+            ],
+        )
+    click.echo(f"Stundensatz neuer Einrichtungen: {german.euro_plain(found[0].assumed_rate)}")
+    for text in ASSUMPTIONS:
+        click.echo(f"Annahme: {text}")
+    if out is not None:
+        write_atomically(out, forecast_xlsx(found), mode=0o644)
+        click.echo(str(out))

@@ -22,6 +22,7 @@ from thekiz_flow.service.digest import DigestService
 from thekiz_flow.service.digest_changes import DigestChangeService
 from thekiz_flow.service.districts import DistrictService
 from thekiz_flow.service.feeds import FeedService
+from thekiz_flow.service.forecast import ForecastService
 from thekiz_flow.service.lifecycle import Eligibility, LifecycleService
 from thekiz_flow.service.lists import ListService
 from thekiz_flow.service.outbox import OutboxService
@@ -79,6 +80,7 @@ class Service:
         self.feeds = FeedService(runtime)
         self.statements = StatementService(runtime)
         self.districts = DistrictService(runtime, self.digest)
+        self.forecast = ForecastService(runtime)
 
     def acting_as(self, actor: str) -> Service:
         """This service for another person (the audit trail's actor), e.g. per web request.

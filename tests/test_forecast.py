@@ -1,0 +1,121 @@
+"""The programme forecast: hand-computed figures of a small programme under the live rules
+(minimum durations, the planner, the working-day calendar); nothing is written."""
+
+from __future__ import annotations
+
+import io
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from openpyxl import load_workbook
+
+from tests.cli_helpers import Run, dump
+from tests.conftest import BERLIN
+from thekiz_flow.accounts.forecast import forecast_xlsx
+from thekiz_flow.core.calendar import WorkCalendar
+from thekiz_flow.core.clock import FrozenClock, noon
+from thekiz_flow.core.errors import InvalidInput
+from thekiz_flow.core.forecast import Scenario, admissions, timeline
+from thekiz_flow.core.model import CentreInput
+from thekiz_flow.service import Service
+
+pytestmark = pytest.mark.backends("sqlite", "postgresql")
+
+START = date(2027, 1, 1)
+
+
+def test_the_stages_follow_the_minimum_durations(service: Service) -> None:
+    workflow = service.workflow
+    stays = timeline(workflow, "basisbegleitung", date(2026, 3, 2), date(2030, 1, 1))
+    assert stays == [
+        ("basisbegleitung", date(2026, 3, 2), date(2028, 3, 2)),  # deepen: 24 months
+        ("vertiefungsbegleitung", date(2028, 3, 2), date(2029, 3, 2)),  # consult: 12
+        ("konsultationseinrichtung", date(2029, 3, 2), date(2030, 1, 1)),
+    ]
+    assert timeline(workflow, "interessent", date(2026, 1, 5), date(2027, 1, 1)) == [
+        ("interessent", date(2026, 1, 5), date(2027, 1, 1))
+    ]
+
+
+def test_admissions_spread_over_the_months_and_districts(service: Service) -> None:
+    calendar = service.runtime.calendar
+    found = admissions(Scenario(6), START, 12, ("Gotha", "Jena"), calendar)
+    # 6 a year: every second month, on its first working day (4 January 2027, a Monday)
+    assert [d for d, _ in found] == [
+        date(2027, 2, 1),
+        date(2027, 4, 1),
+        date(2027, 6, 1),
+        date(2027, 8, 2),
+        date(2027, 10, 1),
+        date(2027, 12, 1),
+    ]
+    assert [n for _, n in found] == ["Gotha", "Jena"] * 3
+    given = admissions(Scenario(0, (("Gotha", 1),)), START, 24, ("Gotha",), calendar)
+    assert [d for d, _ in given] == [date(2027, 12, 1), date(2028, 12, 1)]
+    assert isinstance(calendar, WorkCalendar)
+
+
+def test_a_small_programme_by_hand(service: Service, clock: FrozenClock, database_url: str) -> None:
+    """One centre in Jena in Basisbegleitung since 1 December 2026, coach at 60 €; no new
+    admissions; 2027 forecast."""
+    clock.set(noon(date(2026, 12, 1), BERLIN))
+    service.registry.add_coach("Lena Sommer", "lena@example.org", "60")
+    centre = service.registry.add_centre(
+        CentreInput("Kita Pusteblume", "jena", "k@example.org", coach="1"), date(2026, 12, 1)
+    )
+    service.lifecycle.advance(centre, "admit", on=date(2026, 12, 1))
+    before = dump(database_url)
+    (found,) = service.forecast.forecasts(1, [Scenario(0)], START)
+    assert dump(database_url) == before  # nothing written
+    year = found.year(2027)
+    # Basisbegleitung all year: a session of 3 hours each month, 12 x 3 h x 60 €;
+    # budget 12 x 5.000 € / 12 (a twelfth to the cent each month: 416,67 €)
+    assert (year.centres, year.sessions, year.hours) == (1, 12, Decimal(36))
+    assert year.cost == Decimal("2160.00")
+    assert year.budget == Decimal("5000.04")
+    assert found.coaches_needed(date(2027, 5, 1)) == 1  # 3 h of at most 40
+    assert found.coaches == 1
+    (more,) = service.forecast.forecasts(1, [Scenario(12)], START, Decimal("50"))
+    # 12 new, one on the first working day of each month, each with its first session in
+    # its month of admission: 12 + 11 + ... + 1 = 78 sessions of 3 h at 50 €
+    assert more.year(2027).sessions - year.sessions == 78
+    assert more.year(2027).cost - year.cost == Decimal(78 * 3 * 50)
+    assert more.year(2027).centres == 13
+    book = load_workbook(io.BytesIO(forecast_xlsx([found, more])))
+    assert book.sheetnames[0] == "Vergleich"
+    rows = list(book["Vergleich"].iter_rows(values_only=True))
+    assert rows[2][0] == "12 neue je Jahr"
+    assert rows[2][-2] == 78 * 3 * 50  # cost against scenario 1
+
+
+def test_bad_input_is_refused(service: Service) -> None:
+    with pytest.raises(InvalidInput, match="zwischen 1 und 10"):
+        service.forecast.forecasts(0, [Scenario(1)])
+    with pytest.raises(InvalidInput, match="unbekannter Kreis"):
+        service.forecast.forecasts(1, [Scenario(1, (("Atlantis", 1),))])
+
+
+def test_the_command(ready: Run, tmp_path: Path) -> None:
+    result = ready(
+        "forecast",
+        "--years",
+        "2",
+        "--new-per-year",
+        "5,10",
+        "--districts",
+        "Gotha:2,jena:1",
+        "--out",
+        "prognose.xlsx",
+    )
+    assert result.code == 0, result
+    assert "Prognose: 5 neue je Jahr" in result.out
+    assert "Prognose: Gotha 2, Jena 1 je Jahr" in result.out
+    assert "Annahme: Jede Einrichtung geht nach der Mindestdauer" in result.out
+    book = load_workbook(tmp_path / "prognose.xlsx")
+    assert "S3 Monate" in book.sheetnames
+    bad = ready("forecast", "--districts", "Gotha")
+    assert bad.code == 2
+    assert bad.err.startswith("Fehler: --districts: 'Gotha': Landkreis:Anzahl erwartet")
+    assert ready("forecast", "--years", "x").err.startswith("Fehler: --years: ungültige Nummer")
