@@ -10,9 +10,11 @@ from pathlib import Path
 
 import pytest
 from openpyxl import load_workbook
+from starlette.testclient import TestClient
 
 from tests.cli_helpers import Run, dump
 from tests.conftest import BERLIN
+from tests.web_helpers import login
 from thekiz_flow.accounts.forecast import forecast_xlsx
 from thekiz_flow.core.calendar import WorkCalendar
 from thekiz_flow.core.clock import FrozenClock, noon
@@ -119,3 +121,22 @@ def test_the_command(ready: Run, tmp_path: Path) -> None:
     assert bad.code == 2
     assert bad.err.startswith("Fehler: --districts: 'Gotha': Landkreis:Anzahl erwartet")
     assert ready("forecast", "--years", "x").err.startswith("Fehler: --years: ungültige Nummer")
+
+
+def test_the_page_for_the_office_and_the_ministry(web: TestClient, service: Service) -> None:
+    login(web, "ministry")
+    page = web.get("/forecast", params={"years": "2", "new_per_year": "5,10"})
+    assert page.status_code == 200
+    assert "Szenario 2: 10 neue je Jahr" in page.text
+    assert '<svg class="chart"' in page.text
+    book = web.get("/forecast.xlsx", params={"years": "2", "new_per_year": "5,10"})
+    assert load_workbook(io.BytesIO(book.content)).sheetnames[:3] == [
+        "Vergleich",
+        "S1 Monate",
+        "S1 Landkreise",
+    ]
+    bad = web.get("/forecast", params={"years": "0"})
+    assert bad.status_code == 400
+    assert 'id="years-error"' in bad.text
+    login(web, "coach")
+    assert web.get("/forecast").status_code == 403

@@ -19,8 +19,7 @@ from thekiz_flow.accounts.statement import (
 from thekiz_flow.cli.app import App, cli, pass_app
 from thekiz_flow.cli.output import print_table
 from thekiz_flow.core import german, validate
-from thekiz_flow.core.errors import InvalidInput
-from thekiz_flow.core.forecast import ASSUMPTIONS, Scenario
+from thekiz_flow.core.forecast import ASSUMPTIONS, parse_scenarios
 from thekiz_flow.core.statements import parse_month
 from thekiz_flow.workflow.files import write_atomically
 
@@ -140,25 +139,6 @@ def district_report(app: App, year: str, district: str | None, folder: Path) -> 
         click.echo(str(path))
 
 
-def _scenarios(new_per_year: str | None, districts: str | None) -> list[Scenario]:
-    """5,10,20 and Gotha:2,Jena:1 as scenarios (default: 10 new centres a year)."""
-    found = []
-    for part in (new_per_year or ("" if districts else "10")).split(","):
-        if part.strip():
-            found.append(Scenario(validate.identifier("new_per_year", part)))
-    if districts:
-        quotas = []
-        for part in districts.split(","):
-            name, sep, count = part.rpartition(":")
-            if not sep or not name.strip():
-                raise InvalidInput(
-                    "districts", f"{part.strip()!r}: Landkreis:Anzahl erwartet, z. B. Gotha:2"
-                )
-            quotas.append((name.strip(), validate.identifier("districts", count)))
-        found.append(Scenario(sum(n for _, n in quotas), tuple(quotas)))
-    return found
-
-
 @cli.command("forecast")
 @click.option("--years", default="3", show_default=True, help="Jahre der Prognose.")
 @click.option(
@@ -186,7 +166,7 @@ def forecast_command(
     """Prognose: Einrichtungen je Stufe, Termine, Stunden, Kosten, Budget und nötige
     Prozessbegleitungen, Monat für Monat; schreibt nichts in die Datenbank."""
     count = validate.identifier("years", years)
-    scenarios = _scenarios(new_per_year, districts)
+    scenarios = parse_scenarios(new_per_year, districts)
     first = None if start is None else validate.day("from", start)
     amount = None if rate is None else validate.amount("rate", rate, maximum=Decimal(1000))
     found = app.service.forecast.forecasts(count, scenarios, first, amount)

@@ -20,9 +20,11 @@ from decimal import ROUND_CEILING, Decimal
 
 from dateutil.relativedelta import relativedelta
 
+from thekiz_flow.core import validate
 from thekiz_flow.core.budget import MID_MONTH, accrued_budget, session_cost
 from thekiz_flow.core.calendar import WorkCalendar
 from thekiz_flow.core.enums import ActivityKind
+from thekiz_flow.core.errors import InvalidInput
 from thekiz_flow.core.model import Centre, Workflow
 from thekiz_flow.core.planning import PlanInput, add_months, plan
 
@@ -263,3 +265,22 @@ def _stay(
         cells[key] = _plus(
             cells[key], Cell(sessions=1, hours=hours, cost=session_cost(hours, seed.rate))
         )
+
+
+def parse_scenarios(new_per_year: str | None, districts: str | None) -> list[Scenario]:
+    """5,10,20 and Gotha:2,Jena:1 as scenarios (default: 10 new centres a year)."""
+    found = []
+    for part in (new_per_year or ("" if districts else "10")).split(","):
+        if part.strip():
+            found.append(Scenario(validate.identifier("new_per_year", part)))
+    if districts:
+        quotas = []
+        for part in districts.split(","):
+            name, sep, count = part.rpartition(":")
+            if not sep or not name.strip():
+                raise InvalidInput(
+                    "districts", f"{part.strip()!r}: Landkreis:Anzahl erwartet, z. B. Gotha:2"
+                )
+            quotas.append((name.strip(), validate.identifier("districts", count)))
+        found.append(Scenario(sum(n for _, n in quotas), tuple(quotas)))
+    return found
