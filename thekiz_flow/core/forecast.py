@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import ROUND_CEILING, Decimal
 
@@ -34,6 +34,9 @@ ASSUMPTIONS = (
     "alle weiteren Voraussetzungen gelten als erfüllt.",
     "Begleittermine wie geplant, mit den vorgesehenen Stunden; keine Absagen.",
     "Neue Einrichtungen werden am ersten Arbeitstag eines Monats aufgenommen.",
+    "Begleitung auf Anfrage (Stufen ohne festen Takt): so viele Stunden je Einrichtung und "
+    "Monat wie in den 12 Monaten vor Beginn der Prognose; sie zählen zu Stunden und Kosten, "
+    "nicht zu den Terminen.",
 )
 
 
@@ -54,9 +57,12 @@ class Scenario:
 
     per_year: int
     districts: tuple[tuple[str, int], ...] = ()
+    admitted: tuple[tuple[date, str], ...] = ()  # (day, district): as they really were
 
     @property
     def name(self) -> str:
+        if self.admitted:
+            return f"{len(self.admitted)} aufgenommen wie erfasst"
         if self.districts:
             return ", ".join(f"{d} {n}" for d, n in self.districts) + " je Jahr"
         return f"{self.per_year} neue je Jahr"
@@ -92,6 +98,7 @@ class Forecast:
     max_hours: Decimal  # of a coach a month
     coaches: int  # there are now
     assumed_rate: Decimal  # of the new centres' sessions
+    on_request: Mapping[str, Decimal] = field(default_factory=dict)  # hours a centre-month
 
     def month(self, month: date) -> Cell:
         return _sum(c for (m, _, _), c in self.cells.items() if m == month)
@@ -173,7 +180,10 @@ def timeline(
 def admissions(
     scenario: Scenario, start: date, months: int, districts: Sequence[str], calendar: WorkCalendar
 ) -> list[tuple[date, str]]:
-    """(day, district) of each new admission: per year, spread evenly over its months."""
+    """(day, district) of each new admission: per year, spread evenly over its months (or
+    as the scenario lists them)."""
+    if scenario.admitted:
+        return list(scenario.admitted)
     quotas = list(scenario.districts) or [("", scenario.per_year)]
     found: list[tuple[date, str]] = []
     turn = 0
@@ -201,6 +211,7 @@ def forecast(
     months: int,
     coaches: int,
     assumed_rate: Decimal,
+    on_request: Mapping[str, Decimal] | None = None,
 ) -> Forecast:
     """The forecast of ``months`` months from the month of ``start``."""
     first = start.replace(day=1)
@@ -222,7 +233,10 @@ def forecast(
     cells: dict[tuple[date, str, str], Cell] = defaultdict(Cell)
     for seed in everyone:
         for stage_id, since, until in timeline(workflow, seed.stage, seed.since, end):
-            _stay(workflow, calendar, seed, stage_id, since, until, first, end, cells)
+            _stay(workflow, calendar, seed, (stage_id, since, until), (first, end), cells)
+            extra = (on_request or {}).get(stage_id)
+            if extra:
+                _on_request(seed, (stage_id, since, until), (first, end), extra, cells)
     return Forecast(
         scenario,
         month_list,
@@ -231,29 +245,51 @@ def forecast(
         workflow.coach_max_hours_per_month,
         coaches,
         assumed_rate,
+        dict(on_request or {}),
     )
+
+
+Stay = tuple[str, date, date]  # stage, first day, day after the last
+
+
+def _mid_months(stay: Stay, window: tuple[date, date]) -> Iterable[date]:
+    """The months of the window whose 15th falls in the stay."""
+    _, since, until = stay
+    first, end = window
+    month = max(first, since.replace(day=1))
+    while month < end and month <= until:
+        if since <= month.replace(day=MID_MONTH) < until:
+            yield month
+        month = add_months(month, 1)
+
+
+def _on_request(
+    seed: Seed,
+    stay: Stay,
+    window: tuple[date, date],
+    hours: Decimal,
+    cells: dict[tuple[date, str, str], Cell],
+) -> None:
+    """Coaching on request: ``hours`` in each month of the stay."""
+    for month in _mid_months(stay, window):
+        key = (month, seed.district, stay[0])
+        cells[key] = _plus(cells[key], Cell(hours=hours, cost=session_cost(hours, seed.rate)))
 
 
 def _stay(
     workflow: Workflow,
     calendar: WorkCalendar,
     seed: Seed,
-    stage_id: str,
-    since: date,
-    until: date,
-    first: date,
-    end: date,
+    stay: Stay,
+    window: tuple[date, date],
     cells: dict[tuple[date, str, str], Cell],
 ) -> None:
     """Add one stay's months (centre, budget) and planned sessions to ``cells``."""
-    month = max(first, since.replace(day=1))
-    while month < end and month < until.replace(day=1) + relativedelta(months=1):
-        mid = month.replace(day=MID_MONTH)
-        if since <= mid < until:
-            key = (month, seed.district, stage_id)
-            budget = accrued_budget(workflow, [stage_id])
-            cells[key] = _plus(cells[key], Cell(centres=1, budget=budget))
-        month = add_months(month, 1)
+    stage_id, since, until = stay
+    first, end = window
+    for month in _mid_months(stay, window):
+        key = (month, seed.district, stage_id)
+        cells[key] = _plus(cells[key], Cell(centres=1, budget=accrued_budget(workflow, [stage_id])))
     centre = Centre(0, "", seed.district, "", None, None, stage_id, since)
     for planned in plan(workflow, PlanInput(centre, (), (), since), calendar):
         if planned.kind != ActivityKind.COACHING or not (first <= planned.date < end):

@@ -71,15 +71,12 @@ def forecast(ctx: Context) -> Response:
     except UserError as refused:
         errors[refused.field or "years"] = described(refused)
     tables: list[tuple[Forecast, list[YearRow]]] = [(f, year_rows(f)) for f in found]
-    charts = (
-        [
-            _chart("Kosten der Begleitung je Jahr", found, "cost", _euro),
-            _chart("Anteiliges Budget je Jahr", found, "budget", _euro),
-            _chart("Prozessbegleitungen nötig (höchstens im Monat)", found, "needed", _count),
-        ]
-        if found
-        else []
+    wanted = (
+        ("Kosten der Begleitung je Jahr", "cost", _euro),
+        ("Anteiliges Budget je Jahr", "budget", _euro),
+        ("Prozessbegleitungen nötig (höchstens in einem Monat)", "needed", _count),
     )
+    charts = [(name, _chart(name, found, value, fmt)) for name, value, fmt in wanted if found]
     return ctx.render(
         "web/forecast.html.j2",
         400 if errors else 200,
