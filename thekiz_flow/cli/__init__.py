@@ -21,6 +21,7 @@ from thekiz_flow.core.errors import ThekizError, UserError
 # Importing the command modules registers their commands on `cli`.
 from thekiz_flow.cli import digest, lifecycle, mail, planning, registry, runtime, views  # noqa: F401  isort: skip
 from thekiz_flow.cli import corrections, feeds, operations, privacy, templates, trainings, web  # noqa: F401  isort: skip
+from thekiz_flow.cli import accounts  # noqa: F401  isort: skip
 
 __all__ = ["App", "cli", "exit_code", "main"]
 

@@ -20,7 +20,9 @@ from thekiz_flow.mail.delivery import Backend
 from thekiz_flow.service.corrections import CorrectionService
 from thekiz_flow.service.digest import DigestService
 from thekiz_flow.service.digest_changes import DigestChangeService
+from thekiz_flow.service.districts import DistrictService
 from thekiz_flow.service.feeds import FeedService
+from thekiz_flow.service.forecast import ForecastService
 from thekiz_flow.service.lifecycle import Eligibility, LifecycleService
 from thekiz_flow.service.lists import ListService
 from thekiz_flow.service.mail_templates import MailTemplateService
@@ -33,6 +35,7 @@ from thekiz_flow.service.reminders import ReminderService
 from thekiz_flow.service.reverts import RevertService
 from thekiz_flow.service.runtime import Runtime
 from thekiz_flow.service.sessions import SessionService
+from thekiz_flow.service.statements import StatementService
 from thekiz_flow.service.ticks import TickService
 from thekiz_flow.service.trainings import TrainingService
 from thekiz_flow.service.users import UserService
@@ -84,6 +87,9 @@ class Service:
         self.users = UserService(runtime)
         self.mail_templates = MailTemplateService(runtime, self.reminders, self.digest)
         self.feeds = FeedService(runtime)
+        self.statements = StatementService(runtime)
+        self.districts = DistrictService(runtime, self.digest)
+        self.forecast = ForecastService(runtime)
 
     def acting_as(self, actor: str) -> Service:
         """This service for another person (the audit trail's actor), e.g. per web request.

@@ -17,7 +17,7 @@ def _fields(text: str) -> Fields:
     return loaded
 
 
-def _correction(row: Row[Any]) -> Correction:
+def correction_from_row(row: Row[Any]) -> Correction:
     return Correction(
         Subject(row.subject),
         row.subject_id,
@@ -69,16 +69,16 @@ class CorrectionStore:
     def of_centre(self, centre_id: int) -> list[Correction]:
         """A centre's record's corrections, in the order recorded."""
         stmt = select(corrections).where(corrections.c.centre_id == centre_id)
-        return [_correction(r) for r in self.conn.execute(stmt.order_by(corrections.c.id))]
+        return [correction_from_row(r) for r in self.conn.execute(stmt.order_by(corrections.c.id))]
 
     def of_subject(self, subject: Subject, subject_id: int) -> list[Correction]:
         """The corrections of one activity, coach, centre or stage change, in order."""
         c = corrections.c
         stmt = select(corrections).where(c.subject == subject, c.subject_id == subject_id)
-        return [_correction(r) for r in self.conn.execute(stmt.order_by(c.id))]
+        return [correction_from_row(r) for r in self.conn.execute(stmt.order_by(c.id))]
 
     def since(self, subject: Subject, moment: datetime) -> list[Correction]:
         """The corrections of a kind of subject recorded at or after ``moment``, in order."""
         c = corrections.c
         stmt = select(corrections).where(c.subject == subject, c.recorded_at >= moment)
-        return [_correction(r) for r in self.conn.execute(stmt.order_by(c.id))]
+        return [correction_from_row(r) for r in self.conn.execute(stmt.order_by(c.id))]

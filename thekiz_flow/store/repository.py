@@ -25,6 +25,7 @@ from thekiz_flow.core.model import (
     NewCentre,
     StageChange,
 )
+from thekiz_flow.store.accounts import AccountQueries
 from thekiz_flow.store.activities import ActivityStore, activity_from_row, chunks
 from thekiz_flow.store.centre_query import order, where
 from thekiz_flow.store.corrections import CorrectionStore, withdrawn
@@ -125,6 +126,11 @@ class Repository:
     @cached_property
     def corrections(self) -> CorrectionStore:
         return CorrectionStore(self.conn)
+
+    @cached_property
+    def accounts(self) -> AccountQueries:
+        """The queries of fee statements and district accounts."""
+        return AccountQueries(self.conn)
 
     @cached_property
     def rates(self) -> RateStore:

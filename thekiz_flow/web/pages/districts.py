@@ -1,0 +1,89 @@
+"""The districts' accounts of a year (Verwendungsnachweis): for the office and the ministry,
+every district with centres or one of them, as a page, PDF and workbook (as
+``thekiz-flow district-report`` writes them)."""
+
+from __future__ import annotations
+
+from starlette.responses import Response
+from starlette.routing import Route
+
+from thekiz_flow.accounts.districts import (
+    DistrictReport,
+    file_name,
+    report_pdf,
+    report_xlsx,
+    title,
+)
+from thekiz_flow.accounts.files import PDF_TYPE, XLSX_TYPE
+from thekiz_flow.core import validate
+from thekiz_flow.core.enums import Role
+from thekiz_flow.core.errors import NotFound, UserError
+from thekiz_flow.web.endpoints import Context, page
+from thekiz_flow.web.fields import described
+from thekiz_flow.web.state import NavItem
+
+PATH = "/districts"
+ROLES = (Role.OFFICE, Role.MINISTRY)
+FORMATS = {"pdf": ("PDF", PDF_TYPE), "xlsx": ("Excel", XLSX_TYPE)}
+
+
+@page(*ROLES)
+def districts(ctx: Context) -> Response:
+    params = ctx.request.query_params
+    this_year = ctx.service.runtime.today().year
+    year_text = params.get("year", "").strip() or str(this_year - 1)
+    district = params.get("district", "").strip() or None
+    errors: dict[str, str] = {}
+    report: DistrictReport | None = None
+    try:
+        year = validate.identifier("year", year_text)
+        report = ctx.service.districts.report(year, district)
+    except UserError as refused:
+        if isinstance(refused, NotFound) and refused.field is None:
+            raise
+        errors[refused.field or "year"] = described(refused)
+    query = "" if district is None else f"?district={district}"
+    return ctx.render(
+        "web/districts.html.j2",
+        400 if errors else 200,
+        title="Verwendungsnachweise",
+        years=list(range(this_year, this_year - 6, -1)),
+        year_text=year_text,
+        district_options=[(d, d) for d in ctx.service.workflow.districts],
+        office=ctx.user.role == Role.OFFICE,
+        district=district or "",
+        r=report,
+        heading=None if report is None else title(report),
+        query=query,
+        formats=FORMATS,
+        errors=errors,
+    )
+
+
+@page(*ROLES)
+def download(ctx: Context) -> Response:
+    year: int = ctx.request.path_params["year"]
+    suffix: str = ctx.request.path_params["suffix"]
+    if suffix not in FORMATS:
+        raise NotFound("Den Verwendungsnachweis gibt es als PDF oder Excel-Datei.")
+    district = ctx.request.query_params.get("district", "").strip() or None
+    report = ctx.service.districts.report(year, district)
+    if suffix == "pdf":
+        data = report_pdf(report, ctx.service.workflow.templates_dir)
+    else:
+        data = report_xlsx(report)
+    chosen = report.districts[0].name if district is not None and report.districts else None
+    return Response(
+        data,
+        media_type=FORMATS[suffix][1],
+        headers={
+            "Content-Disposition": f'attachment; filename="{file_name(report, suffix, chosen)}"'
+        },
+    )
+
+
+routes = [
+    Route(PATH, districts, methods=["GET"]),
+    Route(PATH + "/{year:year}.{suffix:str}", download, methods=["GET"]),
+]
+nav: list[NavItem] = []  # reached from the yearly digests' page
