@@ -15,16 +15,15 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from pathlib import Path
 
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from openpyxl import Workbook
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 from openpyxl.writer.excel import ExcelWriter
 
-from thekiz_flow.core.german import GERMAN_FILTERS
 from thekiz_flow.digest.cells import append_row
+from thekiz_flow.digest.files import report_environment
 from thekiz_flow.digest.tables import Row, Table
-from thekiz_flow.digest.workbook import FORMATS
+from thekiz_flow.digest.workbook import FORMATS, with_fixed_dates
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 PDF_TYPE = "application/pdf"
@@ -63,7 +62,7 @@ def workbook_bytes(tables: Sequence[Table], title: str, fixed: datetime) -> byte
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         ExcelWriter(book, archive).save()  # save_workbook would stamp the time of writing
-    return _dated(buffer.getvalue(), fixed)
+    return with_fixed_dates(buffer.getvalue(), fixed)
 
 
 def _shown(value: object) -> str:
@@ -74,29 +73,9 @@ def _shown(value: object) -> str:
     return str(value) if isinstance(value, str | int) else f"{value} €"
 
 
-def _dated(data: bytes, when: datetime) -> bytes:
-    """The same archive with every entry dated ``when``."""
-    buffer = io.BytesIO()
-    source = zipfile.ZipFile(io.BytesIO(data))
-    with source, zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as target:
-        for info in source.infolist():
-            entry = zipfile.ZipInfo(info.filename, date_time=when.timetuple()[:6])
-            entry.compress_type = zipfile.ZIP_DEFLATED
-            entry.external_attr = info.external_attr
-            target.writestr(entry, source.read(info))
-    return buffer.getvalue()
-
-
 def render_html(template: str, context: dict[str, object], templates_dir: Path) -> str:
     """``templates/accounts/TEMPLATE`` rendered (StrictUndefined, autoescaped, German filters)."""
-    environment = Environment(
-        loader=FileSystemLoader(templates_dir),
-        undefined=StrictUndefined,
-        autoescape=select_autoescape(enabled_extensions=("html.j2",), default=False),
-        keep_trailing_newline=True,
-    )
-    environment.filters.update(GERMAN_FILTERS)
-    return environment.get_template(f"accounts/{template}").render(context)
+    return report_environment(templates_dir).get_template(f"accounts/{template}").render(context)
 
 
 def pdf_bytes(html: str, identifier: str) -> bytes:

@@ -188,14 +188,16 @@ def render_html(digest: Digest, templates_dir: Path) -> str:
 def render_template(context: dict[str, object], templates_dir: Path) -> str:
     """The report for ``context``; a missing template or value raises WorkflowError."""
     try:
-        return _environment(templates_dir).get_template(TEMPLATE).render(context)
+        return report_environment(templates_dir).get_template(TEMPLATE).render(context)
     except TemplateNotFound as error:
         raise WorkflowError(f"Vorlage des Jahresberichts fehlt ({error.name})") from error
     except TemplateError as error:
         raise WorkflowError(f"Vorlage des Jahresberichts {TEMPLATE!r}: {error}") from error
 
 
-def _environment(templates_dir: Path) -> Environment:
+def report_environment(templates_dir: Path) -> Environment:
+    """The environment of the report pages (digest, accounts): StrictUndefined, autoescaped
+    HTML, the German filters and ``hyphenated``."""
     environment = Environment(
         loader=FileSystemLoader(templates_dir),
         undefined=StrictUndefined,

@@ -51,7 +51,7 @@ def workbook_bytes(digest: Digest) -> bytes:
     book.properties.modified = fixed
     book.properties.creator = "thekiz-flow"
     book.properties.title = f"Jahresbericht ThEKiZ {digest.year}"
-    return _with_fixed_dates(_save(book), fixed)
+    return with_fixed_dates(_save(book), fixed)
 
 
 def _fill(
@@ -101,7 +101,7 @@ def _save(book: Workbook) -> bytes:
     return buffer.getvalue()
 
 
-def _with_fixed_dates(data: bytes, when: datetime) -> bytes:
+def with_fixed_dates(data: bytes, when: datetime) -> bytes:
     """The same archive with every entry dated ``when`` instead of the time of writing."""
     buffer = io.BytesIO()
     source = zipfile.ZipFile(io.BytesIO(data))
