@@ -8,7 +8,14 @@ from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from typing import Generic, TypeVar
 
-from thekiz_flow.core.budget import MonthLoad, YearBudget, budget_year, coach_load, year_budget
+from thekiz_flow.core.budget import (
+    MonthLoad,
+    YearBudget,
+    budget_year,
+    coach_load,
+    load_last_day,
+    year_budget,
+)
 from thekiz_flow.core.enums import ActivityKind, ActivityStatus, OutboxStatus
 from thekiz_flow.core.ids import unknown
 from thekiz_flow.core.model import Activity, ActivityFilter, Centre, Coach, Training
@@ -151,8 +158,13 @@ class OverviewService:
             coach = repo.coach(coach_id)
             if coach is None:
                 raise unknown("coach", coach_id)
-            sessions = repo.activities.find(ActivityFilter(coach_id=coach.id, first=start))
-            centres = sum(1 for c in repo.centres() if c.coach_id == coach.id)
+            last = load_last_day(start, LOAD_MONTHS)
+            sessions = repo.activities.find(
+                ActivityFilter(
+                    coach_id=coach.id, kind=ActivityKind.COACHING, first=start, last=last
+                )
+            )
+            centres = repo.centre_count_of_coach(coach.id)
         maximum = self.rt.workflow.coach_max_hours_per_month
         return CoachReport(coach, centres, coach_load(sessions, start, LOAD_MONTHS, maximum))
 
@@ -170,7 +182,7 @@ class OverviewService:
         def cut(group: str) -> int | None:
             return None if group in whole else limit
 
-        eligible = [e for e in self.lifecycle.eligible(today) if e.eligible]
+        eligible = self.lifecycle.allowed(today, cut("eligible"))
         with self.rt.unit() as repo:
             unrecorded = repo.activities.first(
                 ActivityFilter(
@@ -204,7 +216,7 @@ class OverviewService:
             today,
             dated[0],
             dated[1],
-            listed(eligible, cut("eligible")),
+            Listed(*eligible),
             listed(trainings, cut("trainings")),
             listed(budget, cut("budget")),
             Listed(failed, failed_total),

@@ -206,6 +206,11 @@ class Repository:
         """New values of a coach's columns (name, email, rate, active)."""
         self.conn.execute(update(coaches).where(coaches.c.id == coach_id).values(**values))
 
+    def centre_count_of_coach(self, coach_id: int) -> int:
+        """How many centres a coach is assigned to (one COUNT by the coach's index)."""
+        stmt = select(func.count()).select_from(centres).where(centres.c.coach_id == coach_id)
+        return int(self.conn.execute(stmt).scalar_one())
+
     def centres_of_coach(self, coach_id: int) -> list[Centre]:
         """The centres a coach is assigned to, by name."""
         stmt = select(centres).where(centres.c.coach_id == coach_id)
@@ -293,6 +298,21 @@ class Repository:
         """Centres whose next step becomes allowed between ``first`` and ``last``."""
         stmt = select(centres).where(centres.c.next_step_on.between(first, last))
         return [_centre(r) for r in self.conn.execute(stmt.order_by(centres.c.id))]
+
+    def centres_allowed_by(
+        self, day: date, stages: Sequence[str], limit: int | None = None
+    ) -> tuple[list[Centre], int]:
+        """The first ``limit`` (None: all) centres in ``stages`` whose next step is allowed on
+        ``day`` or earlier, as their derived ``next_step_on`` tells (by its index), in the
+        order of their ids; and how many there are (a COUNT)."""
+        c = centres.c
+        wanted = (c.next_step_on <= day, c.stage.in_(stages))
+        stmt = select(centres).where(*wanted).order_by(c.id)
+        found = [_centre(r) for r in self.conn.execute(stmt.limit(limit))]
+        if limit is None or len(found) < limit:
+            return found, len(found)
+        count = select(func.count()).select_from(centres).where(*wanted)
+        return found, int(self.conn.execute(count).scalar_one())
 
     def centres_lacking_training(
         self, stage: str, kind: str, first: date, last: date
