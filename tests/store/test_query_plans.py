@@ -1,16 +1,20 @@
-"""SQLite's query plans of a tick's lookups: each searches by an index (SQLite only)."""
+"""Query plans: a tick's lookups search by an index (SQLite), and no page or tick reads a
+whole table of activities, outbox or centres (SQLite and PostgreSQL)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import date
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import event
+import pytest
+from sqlalchemy import Connection, Engine, event
 
 from tests.store.helpers import NOW
 from thekiz_flow.core.enums import ActivityKind, ActivityStatus
+from thekiz_flow.core.enums import CentreSort
+from thekiz_flow.core.model import CentreQuery
 from thekiz_flow.store.engine import make_engine
 from thekiz_flow.store.migrate import upgrade
 from thekiz_flow.store.repository import Repository
@@ -86,5 +90,100 @@ def test_a_ticks_lookups_use_an_index_on_sqlite(tmp_path: Path) -> None:
             "SEARCH centres USING INDEX ix_centres_plan_stamp (plan_stamp=?)",
             "SEARCH centres USING INDEX ix_centres_plan_stamp (plan_stamp<?)",
             "SEARCH centres USING INDEX ix_centres_plan_stamp (plan_stamp>?)",
+        ],
+    }
+
+
+# What pages and ticks read, beside the tick's lookups above: none may read a whole table of
+# activities, outbox or centres (a COUNT over a filter is fine, it reads an index's range).
+HOT_TABLES = ("activities", "outbox", "centres")
+
+
+def _page_lookups(repo: Repository) -> dict[str, Callable[[], object]]:
+    day = date(2026, 4, 1)
+    stages = ["interessent", "basisbegleitung", "vertiefungsbegleitung"]
+    return {
+        "coach_count": lambda: repo.centre_count_of_coach(1),
+        "coach_centres": lambda: repo.centres_of_coach(1),
+        "allowed": lambda: repo.centres_allowed_by(day, stages, 10),
+        "spent": lambda: repo.spent_in_year(2026, stages),
+        "coach_loads": lambda: repo.activities.of_coaches(
+            [1, 2], ActivityKind.COACHING, day, day
+        ),
+        "feed": lambda: repo.feeds.events(1, day, NOW),
+        "centres_by_name": lambda: repo.find_centres(CentreQuery(offset=0, limit=50)),
+        "centres_by_district": lambda: repo.find_centres(
+            CentreQuery(sort=CentreSort.DISTRICT, offset=0, limit=50)
+        ),
+        "centres_of_a_district": lambda: repo.find_centres(
+            CentreQuery(district="Jena", offset=0, limit=50)
+        ),
+    }
+
+
+def _statements(
+    engine: Engine, lookups: Callable[[Repository], dict[str, Callable[[], object]]]
+) -> Iterator[tuple[str, str, Any, Connection]]:
+    """(lookup, SQL, parameters, connection) of every statement the lookups run."""
+    seen: list[tuple[str, Any]] = []
+
+    def remember(*args: object) -> None:
+        seen.append((str(args[2]), args[3]))
+
+    with engine.connect() as connection:
+        repo = Repository(connection)
+        event.listen(connection, "before_cursor_execute", remember)
+        for name, lookup in lookups(repo).items():
+            seen.clear()
+            lookup()
+            ran = list(seen)
+            event.remove(connection, "before_cursor_execute", remember)
+            for sql, params in ran:
+                yield name, sql, params, connection
+            event.listen(connection, "before_cursor_execute", remember)
+
+
+def test_no_page_or_tick_reads_a_whole_table(engine: Engine) -> None:
+    """The plans of the pages' reads: every table of HOT_TABLES searched by an index, on
+    SQLite (EXPLAIN QUERY PLAN: no SCAN without an index) and on PostgreSQL (EXPLAIN with
+    sequential scans made dear, as on a large table: no Seq Scan)."""
+    postgres = engine.dialect.name == "postgresql"
+    scans: dict[str, list[str]] = {}
+    for name, sql, params, connection in _statements(engine, _page_lookups):
+        if postgres:
+            connection.exec_driver_sql("SET enable_seqscan = off")
+            lines = [r[0] for r in connection.exec_driver_sql(f"EXPLAIN {sql}", params)]
+            bad = [line for line in lines if any(f"Seq Scan on {t}" in line for t in HOT_TABLES)]
+        else:
+            lines = [r[3] for r in connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {sql}", params)]
+            bad = [
+                line
+                for line in lines
+                if any(line.startswith(f"SCAN {t}") for t in HOT_TABLES)
+                and "INDEX" not in line
+            ]
+        if bad:
+            scans.setdefault(name, []).extend(bad)
+    assert scans == {}
+
+
+def test_the_centre_list_pages_by_its_order_index_on_sqlite(tmp_path: Path) -> None:
+    """A page of the centre list by name (or district and name) reads the index in its order
+    and stops after the page: no sort of every centre."""
+    engine = make_engine(f"sqlite:///{tmp_path / 'plans.db'}")
+    upgrade(engine)
+    plans: dict[str, list[str]] = {}
+    try:
+        for name, sql, params, connection in _statements(engine, _page_lookups):
+            if name.startswith("centres_") and "count(" not in sql:
+                rows = connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {sql}", params)
+                plans[name] = [r[3] for r in rows]
+    finally:
+        engine.dispose()
+    assert plans == {
+        "centres_by_name": ["SCAN centres USING INDEX ix_centres_lower_name"],
+        "centres_by_district": ["SCAN centres USING INDEX ix_centres_district_lower_name"],
+        "centres_of_a_district": [
+            "SEARCH centres USING INDEX ix_centres_district_lower_name (district=?)"
         ],
     }

@@ -12,6 +12,7 @@ from typing import Any, TypeVar
 
 from sqlalchemy import Connection, Row, Select, bindparam, func, insert, or_, select, update
 
+from thekiz_flow.core.budget import session_cost
 from thekiz_flow.core.enums import ActivityKind, ActivityStatus
 from thekiz_flow.core.history import Step
 from thekiz_flow.core.lists import CoachQuery
@@ -559,6 +560,27 @@ class Repository:
             c.kind == ActivityKind.COACHING, c.status == ActivityStatus.HELD, c.recorded_at >= since
         )
         return [(centre_id, day) for centre_id, day in self.conn.execute(stmt)]
+
+    def spent_in_year(self, year: int, stages: Sequence[str]) -> dict[int, Decimal]:
+        """What the coaching sessions held in ``year`` cost, by centre, for the centres now in
+        ``stages`` that spent anything: one GROUP BY over the year's held sessions (each
+        distinct hours and rate costed once, to the cent, as `budget.session_cost` does)."""
+        a, c = activities.c, centres.c
+        stmt = (
+            select(a.centre_id, a.hours, a.rate, func.count())
+            .join(centres, c.id == a.centre_id)
+            .where(
+                a.kind == ActivityKind.COACHING,
+                a.status == ActivityStatus.HELD,
+                a.date.between(date(year, 1, 1), date(year, 12, 31)),
+                c.stage.in_(stages),
+            )
+            .group_by(a.centre_id, a.hours, a.rate)
+        )
+        spent: dict[int, Decimal] = defaultdict(Decimal)
+        for centre_id, hours, rate, count in self.conn.execute(stmt):
+            spent[centre_id] += session_cost(hours, rate) * count
+        return {i: amount for i, amount in spent.items() if amount > 0}
 
     def held_sessions(self, centre_ids: Sequence[int], year: int) -> dict[int, list[HeldSession]]:
         """The coaching sessions these centres held in ``year``, by centre: only what their
