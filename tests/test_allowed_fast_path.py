@@ -18,9 +18,8 @@ from tests.conftest import BERLIN, file_mail
 from tests.databases import Databases
 from thekiz_flow.core.clock import FrozenClock, noon
 from thekiz_flow.core.errors import UserError
-from thekiz_flow.core.model import CentreInput, Workflow
+from thekiz_flow.core.model import NO_COACH, CentreInput, Workflow
 from thekiz_flow.service import Service
-from thekiz_flow.service.registry import NO_COACH
 from thekiz_flow.store.engine import make_engine
 
 pytestmark = pytest.mark.backends("sqlite", "postgresql")
@@ -59,7 +58,7 @@ def apply(service: Service, clock: FrozenClock, centres: list[int], step: Step) 
         if kind == "coach":
             service.registry.assign_coach(centre, "1" if second else NO_COACH)
         elif kind == "advance":
-            trigger, force = second  # type: ignore[misc]
+            trigger, force = str(second[0]), bool(second[1])  # type: ignore[index]
             service.lifecycle.advance(
                 centre, trigger, force=force, reason="Ausnahme" if force else None
             )

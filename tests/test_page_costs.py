@@ -49,7 +49,8 @@ def test_a_coachs_report_counts_their_centres_without_reading_any(
         report = service.overview.coach_report(1)
     assert report.centres == 3
     reading = [sql for sql in seen if "FROM centres" in sql]
-    assert reading and all("count(" in sql for sql in reading), reading
+    assert reading
+    assert all("count(" in sql for sql in reading), reading
 
 
 def test_the_coaches_list_reads_every_coachs_load_in_one_query(

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import Engine, func, select
 
 from bench.child import Probe
-from bench.common import NOW, say, service
+from bench.common import engine_for, say, service
 from bench.report import Figure, ratio
 
 if TYPE_CHECKING:
@@ -91,7 +91,7 @@ def pages(probe: Probe, url: str) -> dict[str, Any]:
     from thekiz_flow.web import create_app
     from thekiz_flow.workflow.config import Settings
 
-    svc = service(__import__("bench.common", fromlist=["engine_for"]).engine_for(url))
+    svc = service(engine_for(url))
     engine = svc.runtime.engine
     data = _data(engine)
     for email, role in ((OFFICE, "office"), (data.coach_email, "coach")):
@@ -121,7 +121,11 @@ def pages(probe: Probe, url: str) -> dict[str, Any]:
             seconds, size = _median(get)
             found[name] = {"seconds": seconds, "bytes": size}
         for name, args in COMMANDS.items():
-            seconds, size = _median(lambda args=args: _command(url, args))
+
+            def command(args: list[str] = args) -> int:
+                return _command(url, args)
+
+            seconds, size = _median(command)
             found[name] = {"seconds": seconds, "bytes": size}
     return {"seconds": sum(f["seconds"] for f in found.values()), "pages": found}
 
@@ -158,14 +162,15 @@ def measure(run: SizeRun) -> None:
             continue
         run.results.add(
             Figure(
-                f"{name}_vs_{base_size}",
+                name,
                 run.size,
                 figures["seconds"],
                 before["seconds"],
                 "s",
                 ratio(figures["seconds"], before["seconds"]),
-                note=f"median of {REPEATS}; {figures['bytes'] / 1024:.0f} KB "
-                f"(at {base_size:,}: {before['bytes'] / 1024:.0f} KB)",
+                note=f"against {base_size:,} centres; median of {REPEATS}; "
+                f"{figures['bytes'] / 1024:.0f} KB (at {base_size:,}: "
+                f"{before['bytes'] / 1024:.0f} KB)",
             )
         )
     say(f"  pages at {run.size:,} against {base_size:,}: see the table")

@@ -8,12 +8,10 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-import pytest
 from sqlalchemy import Connection, Engine, event
 
 from tests.store.helpers import NOW
-from thekiz_flow.core.enums import ActivityKind, ActivityStatus
-from thekiz_flow.core.enums import CentreSort
+from thekiz_flow.core.enums import ActivityKind, ActivityStatus, CentreSort
 from thekiz_flow.core.model import CentreQuery
 from thekiz_flow.store.engine import make_engine
 from thekiz_flow.store.migrate import upgrade
@@ -107,9 +105,7 @@ def _page_lookups(repo: Repository) -> dict[str, Callable[[], object]]:
         "coach_centres": lambda: repo.centres_of_coach(1),
         "allowed": lambda: repo.centres_allowed_by(day, stages, 10),
         "spent": lambda: repo.spent_in_year(2026, stages),
-        "coach_loads": lambda: repo.activities.of_coaches(
-            [1, 2], ActivityKind.COACHING, day, day
-        ),
+        "coach_loads": lambda: repo.activities.of_coaches([1, 2], ActivityKind.COACHING, day, day),
         "feed": lambda: repo.feeds.events(1, day, NOW),
         "centres_by_name": lambda: repo.find_centres(CentreQuery(offset=0, limit=50)),
         "centres_by_district": lambda: repo.find_centres(
@@ -159,8 +155,7 @@ def test_no_page_or_tick_reads_a_whole_table(engine: Engine) -> None:
             bad = [
                 line
                 for line in lines
-                if any(line.startswith(f"SCAN {t}") for t in HOT_TABLES)
-                and "INDEX" not in line
+                if any(line.startswith(f"SCAN {t}") for t in HOT_TABLES) and "INDEX" not in line
             ]
         if bad:
             scans.setdefault(name, []).extend(bad)

@@ -434,7 +434,9 @@ class LifecycleService:
         )
         return [step for step in steps if step is not None]
 
-    def allowed(self, on: date | None = None, limit: int | None = None) -> tuple[list[Eligibility], int]:
+    def allowed(
+        self, on: date | None = None, limit: int | None = None
+    ) -> tuple[list[Eligibility], int]:
         """The first ``limit`` (None: all) centres that may take their next step on ``on``
         (default today), in the order of ``eligible``, and how many may in all.
 

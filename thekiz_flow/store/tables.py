@@ -96,7 +96,9 @@ centres = Table(
 )
 # The centre list's orders: by name, and by district then name (each page a short range).
 Index("ix_centres_lower_name", func.lower(centres.c.name), centres.c.id)
-Index("ix_centres_district_lower_name", centres.c.district, func.lower(centres.c.name), centres.c.id)
+Index(
+    "ix_centres_district_lower_name", centres.c.district, func.lower(centres.c.name), centres.c.id
+)
 
 stage_changes = Table(
     "stage_changes",
