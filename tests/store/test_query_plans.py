@@ -162,20 +162,26 @@ def test_no_page_or_tick_reads_a_whole_table(engine: Engine) -> None:
     assert scans == {}
 
 
-def test_the_centre_list_pages_by_its_order_index_on_sqlite(tmp_path: Path) -> None:
+def test_pages_read_by_the_index_they_need_on_sqlite(tmp_path: Path) -> None:
     """A page of the centre list by name (or district and name) reads the index in its order
-    and stops after the page: no sort of every centre."""
+    and stops after the page: no sort of every centre; the coaches' loads are read by coach
+    and date, not by kind (every coach's sessions)."""
     engine = make_engine(f"sqlite:///{tmp_path / 'plans.db'}")
     upgrade(engine)
     plans: dict[str, list[str]] = {}
     try:
         for name, sql, params, connection in _statements(engine, _page_lookups):
-            if name.startswith("centres_") and "count(" not in sql:
+            if (name.startswith("centres_") or name == "coach_loads") and "count(" not in sql:
                 rows = connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {sql}", params)
                 plans[name] = [r[3] for r in rows]
     finally:
         engine.dispose()
     assert plans == {
+        "coach_loads": [
+            "SEARCH activities USING INDEX ix_activities_coach_id_date "
+            "(coach_id=? AND date>? AND date<?)",
+            "USE TEMP B-TREE FOR ORDER BY",
+        ],
         "centres_by_name": ["SCAN centres USING INDEX ix_centres_lower_name"],
         "centres_by_district": ["SCAN centres USING INDEX ix_centres_district_lower_name"],
         "centres_of_a_district": [

@@ -159,10 +159,9 @@ class OverviewService:
             if coach is None:
                 raise unknown("coach", coach_id)
             last = load_last_day(start, LOAD_MONTHS)
+            # by coach and date (its index); coach_load keeps the coaching sessions
             sessions = repo.activities.find(
-                ActivityFilter(
-                    coach_id=coach.id, kind=ActivityKind.COACHING, first=start, last=last
-                )
+                ActivityFilter(coach_id=coach.id, first=start, last=last)
             )
             centres = repo.centre_count_of_coach(coach.id)
         maximum = self.rt.workflow.coach_max_hours_per_month
