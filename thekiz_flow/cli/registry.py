@@ -9,6 +9,7 @@ import click
 
 from thekiz_flow.cli.app import App, Id, cli, pass_app
 from thekiz_flow.cli.output import print_json, print_table
+from thekiz_flow.cli.paging import echo_caption, paged, paging_options
 from thekiz_flow.core import german, validate
 from thekiz_flow.core.model import Centre, CentreEdit, CentreInput, Coach
 from thekiz_flow.store.migrate import upgrade
@@ -177,19 +178,28 @@ def centre_json(centre: Centre, coach: Coach | None = None) -> dict[str, object]
 @click.option("--stage", help="Nur diese Stufe.")
 @click.option("--district", help="Nur dieser Kreis.")
 @click.option("--json", "as_json", is_flag=True, help="Ausgabe als JSON.")
+@paging_options
 @pass_app
-def centre_list(app: App, stage: str | None, district: str | None, as_json: bool) -> None:
+def centre_list(
+    app: App,
+    stage: str | None,
+    district: str | None,
+    as_json: bool,
+    limit: str | None,
+    page: str | None,
+) -> None:
     """Einrichtungen, wahlweise nach Stufe und Kreis gefiltert."""
-    centres = app.service.registry.centres(stage, district)
+    found = paged(app.service.registry.centres(stage, district), limit, page)
+    echo_caption(found)
     if as_json:
-        print_json([centre_json(c) for c in centres])
+        print_json([centre_json(c) for c in found.rows])
         return
     names = app.workflow.stages
     rows = [
         (c.id, c.name, c.district, names[c.stage].name, german.short_date(c.stage_since))
-        for c in centres
+        for c in found.rows
     ]
-    print_table(f"Einrichtungen ({len(rows)})", ["Nr.", "Name", "Kreis", "Stufe", "seit"], rows)
+    print_table(f"Einrichtungen ({found.total})", ["Nr.", "Name", "Kreis", "Stufe", "seit"], rows)
 
 
 @centre.command("assign")
