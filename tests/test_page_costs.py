@@ -81,3 +81,29 @@ def test_the_start_page_checks_only_the_centres_it_shows(
     assert [e.centre.id for e in work.eligible.items] == ready[:3]
     assert work.eligible.total == 7
     assert checked == ready[:3]
+
+
+def test_a_page_of_eligible_reads_only_its_centres(
+    service: Service, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    service.registry.add_coach("Lena Sommer", "lena@example.org", "65")
+    ids = centres(service, 7)
+    every = service.lifecycle.eligible()
+    checked: list[int] = []
+    step = LifecycleService._step
+
+    def counted(self: LifecycleService, facts: object, enrolments: object) -> object:
+        checked.append(facts.centre.id)  # type: ignore[attr-defined]
+        return step(self, facts, enrolments)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(LifecycleService, "_step", counted)
+    assert service.lifecycle.eligible_page(None, 2, 3) == (every[2:5], 7)
+    assert checked == ids[2:5]
+
+
+def test_a_page_of_centres_is_read_by_the_store(service: Service, engine: Engine) -> None:
+    centres(service, 5, None)
+    with statements(engine) as seen:
+        page, total = service.registry.centre_page(None, None, 1, 2)
+    assert ([c.name for c in page], total) == (["Kita None 1", "Kita None 2"], 5)
+    assert any("LIMIT" in sql for sql in seen)

@@ -48,22 +48,33 @@ class Paged:
         )
 
 
-def paged(rows: Sequence[T], limit: str | None, page: str | None) -> Paged:
-    """The page of ``rows`` that ``--limit`` and ``--page`` ask for (every row without
-    ``--limit``); ``--page`` alone is refused."""
+def window(limit: str | None, page: str | None) -> tuple[int, int | None]:
+    """(offset, limit) of the rows ``--limit`` and ``--page`` ask for ((0, None): every row);
+    ``--page`` alone is refused."""
     if limit is None:
         if page is not None:
             raise InvalidInput("page", "nur zusammen mit --limit")
-        return Paged(list(rows), len(rows), 1 if rows else 0)
+        return 0, None
     size = validate.identifier("limit", limit)
     if size < 1:
         raise InvalidInput("limit", "mindestens 1")
     number = min(validate.identifier("page", page or "1"), MAX_ID)
     if number < 1:
         raise InvalidInput("page", "mindestens 1")
-    start = (number - 1) * size
-    shown = list(rows[start : start + size])
-    return Paged(shown, len(rows), start + 1 if shown else 0)
+    return (number - 1) * size, size
+
+
+def found(rows: Sequence[T], total: int, offset: int) -> Paged:
+    """A page the store read (``rows`` from ``offset`` on), of ``total`` rows."""
+    return Paged(list(rows), total, offset + 1 if rows else 0)
+
+
+def paged(rows: Sequence[T], limit: str | None, page: str | None) -> Paged:
+    """The page of ``rows`` that ``--limit`` and ``--page`` ask for (every row without
+    ``--limit``), cut here from all of them."""
+    offset, size = window(limit, page)
+    end = None if size is None else offset + size
+    return found(rows[offset:end], len(rows), offset)
 
 
 def echo_caption(found: Paged) -> None:

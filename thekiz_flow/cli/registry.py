@@ -9,7 +9,7 @@ import click
 
 from thekiz_flow.cli.app import App, Id, cli, pass_app
 from thekiz_flow.cli.output import print_json, print_table
-from thekiz_flow.cli.paging import echo_caption, paged, paging_options
+from thekiz_flow.cli.paging import echo_caption, found, paging_options, window
 from thekiz_flow.core import german, validate
 from thekiz_flow.core.model import Centre, CentreEdit, CentreInput, Coach
 from thekiz_flow.store.migrate import upgrade
@@ -189,17 +189,19 @@ def centre_list(
     page: str | None,
 ) -> None:
     """Einrichtungen, wahlweise nach Stufe und Kreis gefiltert."""
-    found = paged(app.service.registry.centres(stage, district), limit, page)
-    echo_caption(found)
+    offset, size = window(limit, page)
+    listed = found(*app.service.registry.centre_page(stage, district, offset, size), offset)
+    echo_caption(listed)
     if as_json:
-        print_json([centre_json(c) for c in found.rows])
+        print_json([centre_json(c) for c in listed.rows])
         return
     names = app.workflow.stages
     rows = [
         (c.id, c.name, c.district, names[c.stage].name, german.short_date(c.stage_since))
-        for c in found.rows
+        for c in listed.rows
     ]
-    print_table(f"Einrichtungen ({found.total})", ["Nr.", "Name", "Kreis", "Stufe", "seit"], rows)
+    headers = ["Nr.", "Name", "Kreis", "Stufe", "seit"]
+    print_table(f"Einrichtungen ({listed.total})", headers, rows)
 
 
 @centre.command("assign")

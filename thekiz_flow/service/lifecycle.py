@@ -8,12 +8,19 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 
 from thekiz_flow.core import german, validate
-from thekiz_flow.core.enums import ActivityKind, ActivityStatus, Recipient
+from thekiz_flow.core.enums import ActivityKind, ActivityStatus, CentreSort, Recipient
 from thekiz_flow.core.errors import InvalidInput, NotFound, Refused, UserError
 from thekiz_flow.core.history import episode_start, facts_as_of
 from thekiz_flow.core.ids import unknown
 from thekiz_flow.core.labels import HELD_NOUNS
-from thekiz_flow.core.model import Centre, CentreFacts, StageChange, Transition, Verdict
+from thekiz_flow.core.model import (
+    Centre,
+    CentreFacts,
+    CentreQuery,
+    StageChange,
+    Transition,
+    Verdict,
+)
 from thekiz_flow.core.outbox import NewMail
 from thekiz_flow.core.recommend import describe_unmet, unmet_trainings
 from thekiz_flow.service.planning import PlanningService, Trail
@@ -433,6 +440,28 @@ class LifecycleService:
             for c in centres
         )
         return [step for step in steps if step is not None]
+
+    def eligible_page(
+        self, on: date | None, offset: int, limit: int | None
+    ) -> tuple[list[Eligibility], int]:
+        """``limit`` entries of ``eligible`` from ``offset`` on (None: all), and how many it
+        has: only the page's centres are read and checked."""
+        day = on or self.rt.today()
+        stages = [s for s in self.rt.workflow.stages if self.rt.workflow.forward_from(s)]
+        query = CentreQuery(among=stages, sort=CentreSort.ID, offset=offset, limit=limit)
+        with self.rt.unit() as repo:
+            centres, total = repo.find_centres(query)
+            ids = [c.id for c in centres]
+            histories, visits = repo.histories(ids), repo.site_visits(ids)
+            enrolments = repo.trainings.of_centres(ids)
+        steps = (
+            self._step(
+                facts_as_of(c, histories.get(c.id, []), visits.get(c.id, []), day),
+                enrolments.get(c.id, []),
+            )
+            for c in centres
+        )
+        return [step for step in steps if step is not None], total
 
     def allowed(
         self, on: date | None = None, limit: int | None = None

@@ -331,6 +331,19 @@ class RegistryService:
         with self.rt.unit() as repo:
             return repo.centres(stage_id, district_name)
 
+    def centre_page(
+        self, stage: str | None, district: str | None, offset: int, limit: int | None
+    ) -> tuple[list[Centre], int]:
+        """``limit`` centres from ``offset`` on (None: all), by number, as ``centres`` lists
+        them, read and counted by the store; and how many there are."""
+        stage_id = None if stage is None else self.rt.stage_id(stage)
+        district_name = None if district is None else self.rt.district(district)
+        query = CentreQuery(
+            stage=stage_id, district=district_name, sort=CentreSort.ID, offset=offset, limit=limit
+        )
+        with self.rt.unit() as repo:
+            return repo.find_centres(query)
+
     def find_centres(self, search: CentreSearch) -> CentrePage:
         """One page of the centres that match, found and ordered by the database."""
         page = paging.page_number(search.page)
