@@ -1,8 +1,8 @@
 """A property: the centres that may take their next step, found by their stored
 ``next_step_on`` (``LifecycleService.allowed``, the start page's list), are exactly those the
 per-centre rules find by reading every centre's history (``eligible``), whatever the
-programme went through: admissions, coaches assigned and taken away, site visits held,
-stage changes forced or withdrawn, pauses, time passing."""
+programme went through: admissions, coaches assigned and taken away, site visits held and
+cancelled as a mistake, stage changes forced or withdrawn, pauses, time passing."""
 
 from __future__ import annotations
 
@@ -17,8 +17,9 @@ from hypothesis import strategies as st
 from tests.conftest import BERLIN, file_mail
 from tests.databases import Databases
 from thekiz_flow.core.clock import FrozenClock, noon
+from thekiz_flow.core.enums import ActivityKind, ActivityStatus
 from thekiz_flow.core.errors import UserError
-from thekiz_flow.core.model import NO_COACH, CentreInput, Workflow
+from thekiz_flow.core.model import NO_COACH, ActivityFilter, CentreInput, Workflow
 from thekiz_flow.service import Service
 from thekiz_flow.store.engine import make_engine
 
@@ -33,6 +34,7 @@ STEP = st.one_of(
     st.tuples(st.just("advance"), CENTRE, st.tuples(TRIGGER, st.booleans())),
     st.tuples(st.just("visit"), CENTRE, st.integers(min_value=1, max_value=60)),
     st.tuples(st.just("revert"), CENTRE, st.just(0)),
+    st.tuples(st.just("void"), CENTRE, st.just(0)),
     st.tuples(st.just("wait"), st.integers(min_value=1, max_value=400), st.just(0)),
 )
 Step = tuple[str, object, object]
@@ -66,10 +68,17 @@ def apply(service: Service, clock: FrozenClock, centres: list[int], step: Step) 
             service.sessions.record_visit(centre, today - timedelta(days=int(str(second))))
         elif kind == "revert":
             service.reverts.revert(centre, "versehentlich")
+        elif kind == "void":  # the latest site visit held, cancelled as a mistake
+            held = ActivityFilter(
+                centre_id=centre, kind=ActivityKind.SITE_VISIT, status=ActivityStatus.HELD
+            )
+            visits = service.overview.activities(held)
+            if visits:
+                service.corrections.void_visit(visits[-1].id, "doppelt erfasst")
 
 
 @settings(
-    max_examples=25,
+    max_examples=60,
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
