@@ -195,6 +195,11 @@ class Repository:
     def coaches(self) -> list[Coach]:
         return [_coach(r) for r in self.conn.execute(select(coaches).order_by(coaches.c.id))]
 
+    def coaches_by_id(self, coach_ids: Iterable[int]) -> dict[int, Coach]:
+        """These coaches by id (a page's few)."""
+        stmt = select(coaches).where(coaches.c.id.in_(sorted(set(coach_ids))))
+        return {row.id: _coach(row) for row in self.conn.execute(stmt)}
+
     def find_coaches(self, query: CoachQuery) -> tuple[list[tuple[Coach, int]], int]:
         """One page of the coaches the query finds, each with their number of centres, in
         its order, and how many it finds."""
