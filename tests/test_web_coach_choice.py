@@ -33,9 +33,7 @@ def test_the_choice_offers_a_few_coaches_and_the_search_finds_the_others(
 ) -> None:
     first = coach_options(many.get(path).text)
     assert first == [f"Coach {n:02}" for n in range(1, CHOICES + 1)]
-    assert coach_options(many.get(path, params={"coach_search": "coach27@"}).text) == [
-        "Coach 27"
-    ]
+    assert coach_options(many.get(path, params={"coach_search": "coach27@"}).text) == ["Coach 27"]
     assert 'name="coach_search"' in many.get(path).text
 
 
