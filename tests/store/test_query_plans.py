@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import Connection, Engine, event
 
 from tests.store.helpers import NOW
+from thekiz_flow.core.activity_list import ActivityQuery
 from thekiz_flow.core.enums import ActivityKind, ActivityStatus, CentreSort
 from thekiz_flow.core.model import CentreQuery
 from thekiz_flow.store.engine import make_engine
@@ -107,6 +108,9 @@ def _page_lookups(repo: Repository) -> dict[str, Callable[[], object]]:
         "spent": lambda: repo.spent_in_year(2026, stages),
         "coach_loads": lambda: repo.activities.of_coaches([1, 2], ActivityKind.COACHING, day, day),
         "feed": lambda: repo.feeds.events(1, day, NOW),
+        "coach_sessions": lambda: repo.activities.listed(
+            ActivityQuery(ActivityKind.COACHING, coach_id=1, last=day, offset=0, limit=50)
+        ),
         "centres_by_name": lambda: repo.find_centres(CentreQuery(offset=0, limit=50)),
         "centres_by_district": lambda: repo.find_centres(
             CentreQuery(sort=CentreSort.DISTRICT, offset=0, limit=50)
@@ -162,7 +166,14 @@ def test_no_page_or_tick_reads_a_whole_table(engine: Engine) -> None:
     assert scans == {}
 
 
-PINNED = ("coach_loads", "feed", "centres_by_name", "centres_by_district", "centres_of_a_district")
+PINNED = (
+    "coach_loads",
+    "coach_sessions",
+    "feed",
+    "centres_by_name",
+    "centres_by_district",
+    "centres_of_a_district",
+)
 
 
 def test_pages_read_by_the_index_they_need_on_sqlite(tmp_path: Path) -> None:
@@ -185,6 +196,14 @@ def test_pages_read_by_the_index_they_need_on_sqlite(tmp_path: Path) -> None:
                 "SEARCH activities USING INDEX ix_activities_coach_id_date "
                 "(coach_id=? AND date>? AND date<?)",
                 "USE TEMP B-TREE FOR ORDER BY",
+            ]
+        ],
+        "coach_sessions": [
+            [  # a coach's planned sessions up to a day, by date: only theirs are read
+                "SEARCH activities USING INDEX ix_activities_coach_id_kind_status_date "
+                "(coach_id=? AND kind=? AND status=? AND date<?)",
+                "SEARCH centres USING INTEGER PRIMARY KEY (rowid=?)",
+                "SEARCH coaches USING INTEGER PRIMARY KEY (rowid=?) LEFT-JOIN",
             ]
         ],
         "feed": [

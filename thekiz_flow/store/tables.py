@@ -143,6 +143,7 @@ activities = Table(
     Index(None, "kind", "status", "recorded_at"),  # what was just recorded (budget reminders)
     Index(None, "date"),
     Index(None, "coach_id", "date"),
+    Index(None, "coach_id", "kind", "status", "date"),  # a coach's planned sessions, by date
     Index(None, "training_id", "status"),
 )
 
