@@ -3,7 +3,7 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
-SIZES  ?= 70,6000,60000
+SIZES  ?= 600,6000,60000
 
 .PHONY: demo test check lint typecheck layers clean bench screenshot chromium wheel
 

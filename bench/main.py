@@ -22,7 +22,7 @@ STEPS_EXTRA = 6  # APScheduler and outbox, each timed and traced; PostgreSQL 1 a
 
 def parse(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="bench/run.py", description=__doc__)
-    parser.add_argument("--sizes", default="70,6000,60000", help="centres per programme")
+    parser.add_argument("--sizes", default="600,6000,60000", help="centres per programme")
     parser.add_argument(
         "--minutes",
         type=float,

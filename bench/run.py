@@ -1,6 +1,6 @@
 """`make bench`: synthetic programmes of N centres, every figure a ratio measured in one run.
 
-    .venv/bin/python bench/run.py --sizes 70,6000,60000
+    .venv/bin/python bench/run.py --sizes 600,6000,60000
 
 Prints a table (size, figure, ours, baseline, ratio, target, met?) and writes
 bench/results.json after every figure (ratios at the largest size run; raw timings, peak

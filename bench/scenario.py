@@ -32,7 +32,7 @@ from sqlalchemy import Engine, delete, insert, select, text
 from bench import child
 from bench.child import Outcome
 from bench.common import BERLIN, NOW, raw_sqlite, say, sqlite_url, workflow
-from bench.measures import digest, dispatch, planning, stage_batch, summary, tick
+from bench.measures import digest, dispatch, pages, planning, stage_batch, summary, tick
 from bench.report import Figure, Results, ratio
 from bench.sink import Sink
 from thekiz_flow.store.engine import make_engine
@@ -52,6 +52,7 @@ class Budgets:
     stage: float = 150
     apscheduler: float = 180
     postgres: float = 240
+    pages: float = 600
 
     def scaled(self, factor: float) -> Budgets:
         return Budgets(**{k: v * factor for k, v in self.__dict__.items()})
@@ -170,6 +171,7 @@ class SizeRun:
         self.step("history", lambda: tick.history(self))
         full = tick.tick_pass(self, "history")
         tick.tick_figures(self, empty, full)
+        self.step("pages", lambda: pages.measure(self))
         self.step("digest", lambda: digest.measure(self))
         self.step("dispatch", lambda: dispatch.measure(self))
         self.step("stage_batch", lambda: stage_batch.measure(self))

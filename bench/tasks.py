@@ -29,6 +29,7 @@ from bench.common import (
     service,
     sqlite_path,
 )
+from bench.measures.pages import pages as pages  # the pages' task, beside its figures
 from thekiz_flow.core.enums import Recipient
 from thekiz_flow.core.model import Centre
 

@@ -191,3 +191,48 @@ def test_a_coach_s_sessions_to_record_and_to_come(service: Service, clock: Froze
     assert day.last == TODAY + timedelta(days=30)
     (lena,) = [c for c in service.registry.coaches() if c.name == "Lena Sommer"]
     assert service.overview.coach_day(lena.id, TODAY).unrecorded.total == 0
+
+
+def test_budget_warnings_of_centres_that_changed_stage_in_the_year(
+    service: Service, clock: FrozenClock
+) -> None:
+    """A centre in its stage since before the year's first mid-month has a whole year of its
+    budget; the others' budgets come from their trails (admitted in April: nine months; a
+    pause in February: no budget that month; a change withdrawn counts for nothing). Each
+    warning is what the centre's own budget says."""
+    clock.set(noon(date(2025, 3, 3), BERLIN))
+    dear = str(service.registry.add_coach("Paul Winter", "paul@example.org", "1000"))
+
+    def admitted(name: str, on: date) -> int:
+        clock.set(noon(on, BERLIN))
+        centre = service.registry.add_centre(
+            CentreInput(name, "Jena", "k@example.org", coach=dear), on
+        )
+        service.lifecycle.advance(centre, "admit", on=on)
+        return centre
+
+    paused = admitted("Kita Pause", date(2025, 3, 3))
+    clock.set(noon(date(2026, 2, 2), BERLIN))
+    service.lifecycle.advance(paused, "pause", on=date(2026, 2, 2))
+    clock.set(noon(date(2026, 3, 2), BERLIN))
+    service.lifecycle.advance(paused, "resume", on=date(2026, 3, 2))
+    april = admitted("Kita April", date(2026, 4, 1))
+    withdrawn = admitted("Kita Zurück", date(2026, 4, 1))
+    clock.set(noon(date(2026, 4, 2), BERLIN))
+    service.lifecycle.advance(withdrawn, "pause", on=date(2026, 4, 2))
+    service.reverts.revert(withdrawn, "versehentlich")
+    clock.set(noon(TODAY, BERLIN))
+    for centre, count in ((paused, 1), (april, 1), (withdrawn, 2)):
+        due = [s for s in sessions(service, centre) if s.date.year == TODAY.year]
+        for session in [s for s in due if s.date < TODAY][:count]:
+            service.sessions.record(str(session.id), session.date, "3")
+    work = service.overview.worklist(TODAY)
+    expected = []
+    for centre in (paused, april, withdrawn):
+        figures = service.overview.budget(centre)
+        assert figures.spent > 0, centre
+        if figures.budget > 0 and figures.spent * 100 >= figures.budget * BUDGET_WARNING:
+            expected.append((centre, int(figures.spent * 100 / figures.budget)))
+    found = [(w.centre.id, w.percent) for w in work.budget.items]
+    assert found == sorted(expected, key=lambda w: (-w[1], w[0]))
+    assert len(found) == 2  # April: 3,000 of 3,750 EUR, 80 %; the other: 6,000 of 3,750

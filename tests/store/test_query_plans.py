@@ -1,16 +1,19 @@
-"""SQLite's query plans of a tick's lookups: each searches by an index (SQLite only)."""
+"""Query plans: a tick's lookups search by an index (SQLite), and no page or tick reads a
+whole table of activities, outbox or centres (SQLite and PostgreSQL)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import date
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import event
+from sqlalchemy import Connection, Engine, event
 
 from tests.store.helpers import NOW
-from thekiz_flow.core.enums import ActivityKind, ActivityStatus
+from thekiz_flow.core.activity_list import ActivityQuery
+from thekiz_flow.core.enums import ActivityKind, ActivityStatus, CentreSort
+from thekiz_flow.core.model import CentreQuery
 from thekiz_flow.store.engine import make_engine
 from thekiz_flow.store.migrate import upgrade
 from thekiz_flow.store.repository import Repository
@@ -86,5 +89,145 @@ def test_a_ticks_lookups_use_an_index_on_sqlite(tmp_path: Path) -> None:
             "SEARCH centres USING INDEX ix_centres_plan_stamp (plan_stamp=?)",
             "SEARCH centres USING INDEX ix_centres_plan_stamp (plan_stamp<?)",
             "SEARCH centres USING INDEX ix_centres_plan_stamp (plan_stamp>?)",
+        ],
+    }
+
+
+# What pages and ticks read, beside the tick's lookups above: none may read a whole table of
+# activities, outbox or centres (a COUNT over a filter is fine, it reads an index's range).
+HOT_TABLES = ("activities", "outbox", "centres")
+
+
+def _page_lookups(repo: Repository) -> dict[str, Callable[[], object]]:
+    day = date(2026, 4, 1)
+    stages = ["interessent", "basisbegleitung", "vertiefungsbegleitung"]
+    return {
+        "coach_count": lambda: repo.centre_count_of_coach(1),
+        "coach_centres": lambda: repo.centres_of_coach(1),
+        "allowed": lambda: repo.centres_allowed_by(day, stages, 10),
+        "spent": lambda: repo.spent_in_year(2026, stages),
+        "coach_loads": lambda: repo.activities.of_coaches([1, 2], ActivityKind.COACHING, day, day),
+        "feed": lambda: repo.feeds.events(1, day, NOW),
+        "coach_sessions": lambda: repo.activities.listed(
+            ActivityQuery(ActivityKind.COACHING, coach_id=1, last=day, offset=0, limit=50)
+        ),
+        "centres_by_name": lambda: repo.find_centres(CentreQuery(offset=0, limit=50)),
+        "centres_by_district": lambda: repo.find_centres(
+            CentreQuery(sort=CentreSort.DISTRICT, offset=0, limit=50)
+        ),
+        "centres_of_a_district": lambda: repo.find_centres(
+            CentreQuery(district="Jena", offset=0, limit=50)
+        ),
+    }
+
+
+def _statements(
+    engine: Engine, lookups: Callable[[Repository], dict[str, Callable[[], object]]]
+) -> Iterator[tuple[str, str, Any, Connection]]:
+    """(lookup, SQL, parameters, connection) of every statement the lookups run."""
+    seen: list[tuple[str, Any]] = []
+
+    def remember(*args: object) -> None:
+        seen.append((str(args[2]), args[3]))
+
+    with engine.connect() as connection:
+        repo = Repository(connection)
+        event.listen(connection, "before_cursor_execute", remember)
+        for name, lookup in lookups(repo).items():
+            seen.clear()
+            lookup()
+            ran = list(seen)
+            event.remove(connection, "before_cursor_execute", remember)
+            for sql, params in ran:
+                yield name, sql, params, connection
+            event.listen(connection, "before_cursor_execute", remember)
+
+
+def test_no_page_or_tick_reads_a_whole_table(engine: Engine) -> None:
+    """The plans of the pages' reads: every table of HOT_TABLES searched by an index, on
+    SQLite (EXPLAIN QUERY PLAN: no SCAN without an index) and on PostgreSQL (EXPLAIN with
+    sequential scans made dear, as on a large table: no Seq Scan)."""
+    postgres = engine.dialect.name == "postgresql"
+    scans: dict[str, list[str]] = {}
+    for name, sql, params, connection in _statements(engine, _page_lookups):
+        if postgres:
+            connection.exec_driver_sql("SET enable_seqscan = off")
+            lines = [r[0] for r in connection.exec_driver_sql(f"EXPLAIN {sql}", params)]
+            bad = [line for line in lines if any(f"Seq Scan on {t}" in line for t in HOT_TABLES)]
+        else:
+            lines = [r[3] for r in connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {sql}", params)]
+            bad = [
+                line
+                for line in lines
+                if any(line.startswith(f"SCAN {t}") for t in HOT_TABLES) and "INDEX" not in line
+            ]
+        if bad:
+            scans.setdefault(name, []).extend(bad)
+    assert scans == {}
+
+
+PINNED = (
+    "coach_loads",
+    "coach_sessions",
+    "feed",
+    "centres_by_name",
+    "centres_by_district",
+    "centres_of_a_district",
+)
+
+
+def test_pages_read_by_the_index_they_need_on_sqlite(tmp_path: Path) -> None:
+    """A page of the centre list by name (or district and name) reads the index in its order
+    and stops after the page: no sort of every centre; the coaches' loads are read by coach
+    and date, not by kind (every coach's sessions)."""
+    engine = make_engine(f"sqlite:///{tmp_path / 'plans.db'}")
+    upgrade(engine)
+    plans: dict[str, list[list[str]]] = {}
+    try:
+        for name, sql, params, connection in _statements(engine, _page_lookups):
+            if name in PINNED and "count(" not in sql:
+                rows = connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {sql}", params)
+                plans.setdefault(name, []).append([r[3] for r in rows])
+    finally:
+        engine.dispose()
+    assert plans == {
+        "coach_loads": [
+            [
+                "SEARCH activities USING INDEX ix_activities_coach_id_date "
+                "(coach_id=? AND date>? AND date<?)",
+                "USE TEMP B-TREE FOR ORDER BY",
+            ]
+        ],
+        "coach_sessions": [
+            [  # a coach's planned sessions up to a day, by date: only theirs are read
+                "SEARCH activities USING INDEX ix_activities_coach_id_kind_status_date "
+                "(coach_id=? AND kind=? AND status=? AND date<?)",
+                "SEARCH centres USING INTEGER PRIMARY KEY (rowid=?)",
+                "SEARCH coaches USING INTEGER PRIMARY KEY (rowid=?) LEFT-JOIN",
+            ]
+        ],
+        "feed": [
+            [  # the coach's sessions
+                "SEARCH activities USING INDEX ix_activities_coach_id_date (coach_id=? AND date>?)",
+                "SEARCH centres USING INTEGER PRIMARY KEY (rowid=?)",
+            ],
+            [  # the site visits of the coach's centres
+                "SEARCH activities USING INDEX ix_activities_kind_centre_id_status_date "
+                "(kind=? AND centre_id=?)",
+                "LIST SUBQUERY 1",
+                "SEARCH centres USING COVERING INDEX ix_centres_coach_id (coach_id=?)",
+                "SEARCH centres USING INTEGER PRIMARY KEY (rowid=?)",
+            ],
+            [  # what the coach handed over
+                "SEARCH handovers USING INDEX ix_handovers_coach_id_recorded_at "
+                "(coach_id=? AND recorded_at>?)",
+                "SEARCH activities USING INTEGER PRIMARY KEY (rowid=?)",
+                "SEARCH centres USING INTEGER PRIMARY KEY (rowid=?)",
+            ],
+        ],
+        "centres_by_name": [["SCAN centres USING INDEX ix_centres_lower_name"]],
+        "centres_by_district": [["SCAN centres USING INDEX ix_centres_district_lower_name"]],
+        "centres_of_a_district": [
+            ["SEARCH centres USING INDEX ix_centres_district_lower_name (district=?)"]
         ],
     }

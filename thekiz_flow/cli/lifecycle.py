@@ -10,6 +10,7 @@ import click
 from thekiz_flow.cli.app import App, Id, cli, pass_app
 from thekiz_flow.cli.fields import described
 from thekiz_flow.cli.output import print_json, print_table
+from thekiz_flow.cli.paging import echo_caption, found, paging_options, window
 from thekiz_flow.cli.registry import on_option
 from thekiz_flow.core import german
 from thekiz_flow.core.corrections import Action, Correction, sentence
@@ -120,10 +121,14 @@ def _missing(trigger: str) -> click.MissingParameter:
 @cli.command()
 @click.option("--on", "on", help="Stichtag (TT.MM.JJJJ oder JJJJ-MM-TT), Voreinstellung heute.")
 @click.option("--json", "as_json", is_flag=True, help="Ausgabe als JSON.")
+@paging_options
 @pass_app
-def eligible(app: App, on: str | None, as_json: bool) -> None:
+def eligible(app: App, on: str | None, as_json: bool, limit: str | None, page: str | None) -> None:
     """Für jede Einrichtung: der nächste Schritt und was dafür noch fehlt."""
-    results = app.service.lifecycle.eligible(on_option(on))
+    offset, size = window(limit, page)
+    page_of = found(*app.service.lifecycle.eligible_page(on_option(on), offset, size), offset)
+    echo_caption(page_of)
+    results = page_of.rows
     if as_json:
         print_json(
             [

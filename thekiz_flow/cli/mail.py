@@ -6,6 +6,7 @@ import click
 
 from thekiz_flow.cli.app import App, Id, cli, pass_app
 from thekiz_flow.cli.output import print_json, print_table
+from thekiz_flow.cli.paging import echo_caption, paged, paging_options
 from thekiz_flow.core import german, validate
 from thekiz_flow.core.enums import OutboxStatus
 from thekiz_flow.core.errors import InvalidInput
@@ -143,13 +144,18 @@ def reminders() -> None:
 @reminders.command("preview")
 @click.option("--days", default="30", help="So viele Tage voraus (Voreinstellung 30).")
 @click.option("--json", "as_json", is_flag=True, help="Ausgabe als JSON.")
+@paging_options
 @pass_app
-def reminders_preview(app: App, days: str, as_json: bool) -> None:
+def reminders_preview(
+    app: App, days: str, as_json: bool, limit: str | None, page: str | None
+) -> None:
     """Was in den nächsten Tagen an wen versandt würde, ohne etwas zu versenden."""
     count = validate.identifier("days", days)
     if not 1 <= count <= 366:
         raise InvalidInput("days", "zwischen 1 und 366")
-    planned = app.service.reminders.preview(count)
+    found = paged(app.service.reminders.preview(count), limit, page)
+    echo_caption(found)
+    planned = found.rows
     if as_json:
         print_json(
             [
@@ -171,7 +177,7 @@ def reminders_preview(app: App, days: str, as_json: bool) -> None:
         for d, to, subject in planned
     ]
     print_table(
-        f"Erinnerungen der nächsten {count} Tage ({len(rows)})",
+        f"Erinnerungen der nächsten {count} Tage ({found.total})",
         ["wann", "Art", "an", "Betreff"],
         rows,
     )

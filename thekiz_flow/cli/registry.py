@@ -9,6 +9,7 @@ import click
 
 from thekiz_flow.cli.app import App, Id, cli, pass_app
 from thekiz_flow.cli.output import print_json, print_table
+from thekiz_flow.cli.paging import echo_caption, found, paging_options, window
 from thekiz_flow.cli.privacy import echo_replay
 from thekiz_flow.core import german, validate
 from thekiz_flow.core.model import Centre, CentreEdit, CentreInput, Coach
@@ -191,19 +192,30 @@ def centre_json(centre: Centre, coach: Coach | None = None) -> dict[str, object]
 @click.option("--stage", help="Nur diese Stufe.")
 @click.option("--district", help="Nur dieser Kreis.")
 @click.option("--json", "as_json", is_flag=True, help="Ausgabe als JSON.")
+@paging_options
 @pass_app
-def centre_list(app: App, stage: str | None, district: str | None, as_json: bool) -> None:
+def centre_list(
+    app: App,
+    stage: str | None,
+    district: str | None,
+    as_json: bool,
+    limit: str | None,
+    page: str | None,
+) -> None:
     """Einrichtungen, wahlweise nach Stufe und Kreis gefiltert."""
-    centres = app.service.registry.centres(stage, district)
+    offset, size = window(limit, page)
+    listed = found(*app.service.registry.centre_page(stage, district, offset, size), offset)
+    echo_caption(listed)
     if as_json:
-        print_json([centre_json(c) for c in centres])
+        print_json([centre_json(c) for c in listed.rows])
         return
     names = app.workflow.stages
     rows = [
         (c.id, c.name, c.district, names[c.stage].name, german.short_date(c.stage_since))
-        for c in centres
+        for c in listed.rows
     ]
-    print_table(f"Einrichtungen ({len(rows)})", ["Nr.", "Name", "Kreis", "Stufe", "seit"], rows)
+    headers = ["Nr.", "Name", "Kreis", "Stufe", "seit"]
+    print_table(f"Einrichtungen ({listed.total})", headers, rows)
 
 
 @centre.command("assign")

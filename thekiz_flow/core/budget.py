@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from functools import lru_cache
 from typing import Protocol
@@ -133,6 +133,11 @@ class MonthLoad:
     planned: Decimal
     held: Decimal
     over: bool
+
+
+def load_last_day(first_month: date, months: int) -> date:
+    """The last day of ``months`` months from ``first_month`` (the window of a coach's load)."""
+    return first_month.replace(day=1) + relativedelta(months=months) - timedelta(days=1)
 
 
 def coach_load(

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 
 from thekiz_flow.core import german, validate
-from thekiz_flow.core.enums import ActivityKind, ActivityStatus, Recipient
+from thekiz_flow.core.enums import ActivityKind, ActivityStatus, CentreSort, Recipient
 from thekiz_flow.core.errors import InvalidInput, NotFound, Refused, UserError
 from thekiz_flow.core.history import episode_start, facts_as_of
 from thekiz_flow.core.ids import unknown
@@ -16,6 +16,7 @@ from thekiz_flow.core.labels import HELD_NOUNS
 from thekiz_flow.core.model import (
     Centre,
     CentreFacts,
+    CentreQuery,
     StageChange,
     Transition,
     Verdict,
@@ -461,6 +462,58 @@ class LifecycleService:
             for c in centres
         )
         return [step for step in steps if step is not None]
+
+    def eligible_page(
+        self, on: date | None, offset: int, limit: int | None
+    ) -> tuple[list[Eligibility], int]:
+        """``limit`` entries of ``eligible`` from ``offset`` on (None: all), and how many it
+        has: only the page's centres are read and checked."""
+        day = on or self.rt.today()
+        stages = [s for s in self.rt.workflow.stages if self.rt.workflow.forward_from(s)]
+        query = CentreQuery(among=stages, sort=CentreSort.ID, offset=offset, limit=limit)
+        with self.rt.unit() as repo:
+            centres, total = repo.find_centres(query)
+            ids = [c.id for c in centres]
+            histories, visits = repo.histories(ids), repo.site_visits(ids)
+            enrolments = repo.trainings.of_centres(ids)
+        steps = (
+            self._step(
+                facts_as_of(c, histories.get(c.id, []), visits.get(c.id, []), day),
+                enrolments.get(c.id, []),
+            )
+            for c in centres
+        )
+        return [step for step in steps if step is not None], total
+
+    def allowed(
+        self, on: date | None = None, limit: int | None = None
+    ) -> tuple[list[Eligibility], int]:
+        """The first ``limit`` (None: all) centres that may take their next step on ``on``
+        (default today), in the order of ``eligible``, and how many may in all.
+
+        Reads the centres by their stored ``next_step_on`` (its index) and counts them in
+        SQL; only the centres shown are checked against the rules (for what they still need
+        and the trainings they should take). ``next_step_on`` is kept at every event that
+        moves it (`Runtime.refresh`), as of the day it was written and never earlier than that
+        day: for a day before today every centre's history is read instead."""
+        day = on or self.rt.today()
+        if day < self.rt.today():
+            found = [e for e in self.eligible(day) if e.eligible]
+            return (found if limit is None else found[:limit]), len(found)
+        stages = [s for s in self.rt.workflow.stages if self.rt.workflow.forward_from(s)]
+        with self.rt.unit() as repo:
+            centres, total = repo.centres_allowed_by(day, stages, limit)
+            ids = [c.id for c in centres]
+            histories, visits = repo.histories(ids), repo.site_visits(ids)
+            enrolments = repo.trainings.of_centres(ids)
+        steps = (
+            self._step(
+                facts_as_of(c, histories.get(c.id, []), visits.get(c.id, []), day),
+                enrolments.get(c.id, []),
+            )
+            for c in centres
+        )
+        return [step for step in steps if step is not None], total
 
     def next_step(self, centre_id: int, on: date | None = None) -> Eligibility | None:
         """The centre's next step in the programme, if it has one, and what it still needs."""

@@ -14,8 +14,8 @@ from datetime import date, datetime, time, timedelta
 from typing import TypeVar
 
 from thekiz_flow.core import paging, validate
-from thekiz_flow.core.budget import MonthLoad, coach_load
-from thekiz_flow.core.enums import OutboxStatus, Recipient, Role
+from thekiz_flow.core.budget import MonthLoad, coach_load, load_last_day
+from thekiz_flow.core.enums import ActivityKind, OutboxStatus, Recipient, Role
 from thekiz_flow.core.errors import Field, InvalidInput
 from thekiz_flow.core.labels import mail_kinds
 from thekiz_flow.core.lists import (
@@ -34,7 +34,7 @@ from thekiz_flow.core.lists import (
     UserSearch,
     UserSort,
 )
-from thekiz_flow.core.model import ActivityFilter, Coach, Training
+from thekiz_flow.core.model import Coach, Training
 from thekiz_flow.core.outbox import OutboxRow
 from thekiz_flow.core.paging import Page
 from thekiz_flow.core.users import User
@@ -158,11 +158,15 @@ class ListService:
         found = self._page(search.page, _coach_query(search), _coaches)
         start = self.rt.today().replace(day=1)
         maximum = self.rt.workflow.coach_max_hours_per_month
-        rows = []
+        last = load_last_day(start, months)
         with self.rt.unit() as repo:
-            for coach, centres in found.items:
-                sessions = repo.activities.find(ActivityFilter(coach_id=coach.id, first=start))
-                rows.append(CoachRow(coach, centres, coach_load(sessions, start, months, maximum)))
+            sessions = repo.activities.of_coaches(
+                [coach.id for coach, _ in found.items], ActivityKind.COACHING, start, last
+            )
+        rows = [
+            CoachRow(coach, centres, coach_load(sessions[coach.id], start, months, maximum))
+            for coach, centres in found.items
+        ]
         return Page(rows, found.total, found.page, found.pages)
 
     def all_coaches(self, search: CoachSearch) -> list[tuple[Coach, int]]:

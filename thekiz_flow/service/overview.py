@@ -8,7 +8,14 @@ from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from typing import Generic, TypeVar
 
-from thekiz_flow.core.budget import MonthLoad, YearBudget, budget_year, coach_load, year_budget
+from thekiz_flow.core.budget import (
+    MonthLoad,
+    YearBudget,
+    coach_load,
+    load_last_day,
+    year_allowance,
+    year_budget,
+)
 from thekiz_flow.core.enums import ActivityKind, ActivityStatus, OutboxStatus
 from thekiz_flow.core.ids import unknown
 from thekiz_flow.core.model import Activity, ActivityFilter, Centre, Coach, Training
@@ -151,8 +158,12 @@ class OverviewService:
             coach = repo.coach(coach_id)
             if coach is None:
                 raise unknown("coach", coach_id)
-            sessions = repo.activities.find(ActivityFilter(coach_id=coach.id, first=start))
-            centres = sum(1 for c in repo.centres() if c.coach_id == coach.id)
+            last = load_last_day(start, LOAD_MONTHS)
+            # by coach and date (its index); coach_load keeps the coaching sessions
+            sessions = repo.activities.find(
+                ActivityFilter(coach_id=coach.id, first=start, last=last)
+            )
+            centres = repo.centre_count_of_coach(coach.id)
         maximum = self.rt.workflow.coach_max_hours_per_month
         return CoachReport(coach, centres, coach_load(sessions, start, LOAD_MONTHS, maximum))
 
@@ -170,7 +181,7 @@ class OverviewService:
         def cut(group: str) -> int | None:
             return None if group in whole else limit
 
-        eligible = [e for e in self.lifecycle.eligible(today) if e.eligible]
+        eligible = self.lifecycle.allowed(today, cut("eligible"))
         with self.rt.unit() as repo:
             unrecorded = repo.activities.first(
                 ActivityFilter(
@@ -204,7 +215,7 @@ class OverviewService:
             today,
             dated[0],
             dated[1],
-            listed(eligible, cut("eligible")),
+            Listed(*eligible),
             listed(trainings, cut("trainings")),
             listed(budget, cut("budget")),
             Listed(failed, failed_total),
@@ -239,18 +250,19 @@ class OverviewService:
 
     def _budget_warnings(self, repo: Repository, year: int) -> list[BudgetWarning]:
         """Active centres that spent BUDGET_WARNING percent of the year's budget or more, the
-        most first: their audit trails and held sessions read a chunk of centres at a time."""
+        most first. What each spent comes from one GROUP BY; only the centres that spent
+        anything have their audit trail read (for the budget their year accrues)."""
         active = [s.id for s in self.rt.workflow.stages.values() if s.active]
-        centres = {c.id: c for s in active for c in repo.centres(s)}
-        warnings = []
-        for ids in chunks(sorted(centres)):
-            histories, held = repo.steps(ids), repo.held_sessions(ids, year)
-            for centre in (centres[i] for i in ids):
-                history = histories.get(centre.id, [])
-                figures = budget_year(self.rt.workflow, centre.id, year, history, held[centre.id])
-                if figures.budget > 0 and figures.spent * 100 >= figures.budget * BUDGET_WARNING:
-                    percent = int(figures.spent * 100 / figures.budget)
-                    warnings.append(BudgetWarning(centre, percent))
+        spent = repo.spent_in_year(year, active)
+        percents = {}
+        for ids in chunks(sorted(spent)):
+            histories = repo.steps(ids)
+            for centre_id in ids:
+                budget = year_allowance(self.rt.workflow, histories.get(centre_id, []), year)
+                if budget > 0 and spent[centre_id] * 100 >= budget * BUDGET_WARNING:
+                    percents[centre_id] = int(spent[centre_id] * 100 / budget)
+        centres = repo.centres_by_id(percents)
+        warnings = [BudgetWarning(centres[i], percent) for i, percent in percents.items()]
         return sorted(warnings, key=lambda w: (-w.percent, w.centre.id))
 
     def coach_day(self, coach_id: int, today: date, limit: int | None = None) -> CoachDay:

@@ -13,6 +13,7 @@ from thekiz_flow.core.corrections import Action, Subject
 from thekiz_flow.core.enums import ActivityKind, ActivityStatus, CentreSort, Recipient
 from thekiz_flow.core.errors import Field, InvalidInput, NotFound, RowProblem, RowsRefused
 from thekiz_flow.core.ids import id_in_range, unknown
+from thekiz_flow.core.lists import CoachQuery
 from thekiz_flow.core.model import (
     NO_COACH,
     Activity,
@@ -84,6 +85,18 @@ class RegistryService:
         """Every coach, or only those offered for a centre (not deactivated)."""
         with self.rt.unit() as repo:
             return [c for c in repo.coaches() if c.active or not active_only]
+
+    def coaches_by_id(self, coach_ids: Sequence[int]) -> dict[int, Coach]:
+        """The coaches of those numbers (a page's few), by number."""
+        with self.rt.unit() as repo:
+            return repo.coaches_by_id(coach_ids)
+
+    def coach_choices(self, text: str, limit: int) -> list[Coach]:
+        """The first ``limit`` coaches whose name or e-mail address contains ``text`` (every
+        coach for blank), by name: one page, read by the store."""
+        query = CoachQuery(text=text.strip() or None, offset=0, limit=limit)
+        with self.rt.unit() as repo:
+            return [coach for coach, _ in repo.find_coaches(query)[0]]
 
     def coach(self, coach_id: int) -> tuple[Coach, list[Centre]]:
         """A coach and the centres assigned to them."""
@@ -329,6 +342,19 @@ class RegistryService:
         district_name = None if district is None else self.rt.district(district)
         with self.rt.unit() as repo:
             return repo.centres(stage_id, district_name)
+
+    def centre_page(
+        self, stage: str | None, district: str | None, offset: int, limit: int | None
+    ) -> tuple[list[Centre], int]:
+        """``limit`` centres from ``offset`` on (None: all), by number, as ``centres`` lists
+        them, read and counted by the store; and how many there are."""
+        stage_id = None if stage is None else self.rt.stage_id(stage)
+        district_name = None if district is None else self.rt.district(district)
+        query = CentreQuery(
+            stage=stage_id, district=district_name, sort=CentreSort.ID, offset=offset, limit=limit
+        )
+        with self.rt.unit() as repo:
+            return repo.find_centres(query)
 
     def find_centres(self, search: CentreSearch) -> CentrePage:
         """One page of the centres that match, found and ordered by the database."""

@@ -177,6 +177,22 @@ class ActivityStore:
         stmt = filtered(select(activities), where).order_by(activities.c.date, activities.c.id)
         return [activity_from_row(r) for r in self.conn.execute(stmt)]
 
+    def of_coaches(
+        self, coach_ids: Sequence[int], kind: ActivityKind, first: date, last: date
+    ) -> dict[int, list[Activity]]:
+        """The activities of a kind of these coaches from ``first`` to ``last``, by coach:
+        one query by the index on coach and date (the kind is picked here: in the query it
+        would lead SQLite to an index by kind, every coach's rows)."""
+        found: dict[int, list[Activity]] = {i: [] for i in coach_ids}
+        if not coach_ids:
+            return found
+        c = activities.c
+        stmt = select(activities).where(c.coach_id.in_(coach_ids), c.date.between(first, last))
+        for row in self.conn.execute(stmt.order_by(c.date, c.id)):
+            if row.kind == kind:
+                found[row.coach_id].append(activity_from_row(row))
+        return found
+
     def first(self, where: ActivityFilter, limit: int | None) -> tuple[list[Activity], int]:
         """The first ``limit`` activities ``where`` finds, by date (every one for None), and
         how many it finds in all: a list cut short, with its length."""

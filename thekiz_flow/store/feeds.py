@@ -68,7 +68,10 @@ class FeedStore:
             and_(
                 a.kind == ActivityKind.COACHING, a.coach_id == coach_id
             ),  # the (coach_id, date) index
-            and_(a.kind == ActivityKind.SITE_VISIT, centres.c.coach_id == coach_id),
+            and_(  # by the coach's centres (their index), then their visits (by centre)
+                a.kind == ActivityKind.SITE_VISIT,
+                a.centre_id.in_(select(centres.c.id).where(centres.c.coach_id == coach_id)),
+            ),
         )
         found: list[FeedEvent] = []
         for mine in wanted:

@@ -121,8 +121,8 @@ def outbox_order(sort: OutboxSort) -> list[ColumnElement[Any]]:
 
 # ------------------------------------------------------------------ coaches
 def coaches_with_centres() -> tuple[Select[Any], ColumnElement[int]]:
-    """Every coach with their number of centres (one pass over the centres, which have no
-    index by coach), and that number's column for an order."""
+    """Every coach with their number of centres (one pass over the centres' index by coach),
+    and that number's column for an order."""
     per_coach = (
         select(centres.c.coach_id, func.count().label("assigned"))
         .where(centres.c.coach_id.is_not(None))

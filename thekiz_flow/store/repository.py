@@ -12,6 +12,7 @@ from typing import Any, TypeVar
 
 from sqlalchemy import Connection, Row, Select, bindparam, func, insert, or_, select, update
 
+from thekiz_flow.core.budget import session_cost
 from thekiz_flow.core.enums import ActivityKind, ActivityStatus
 from thekiz_flow.core.history import Step
 from thekiz_flow.core.lists import CoachQuery
@@ -213,6 +214,11 @@ class Repository:
     def coaches(self) -> list[Coach]:
         return [_coach(r) for r in self.conn.execute(select(coaches).order_by(coaches.c.id))]
 
+    def coaches_by_id(self, coach_ids: Iterable[int]) -> dict[int, Coach]:
+        """These coaches by id (a page's few)."""
+        stmt = select(coaches).where(coaches.c.id.in_(sorted(set(coach_ids))))
+        return {row.id: _coach(row) for row in self.conn.execute(stmt)}
+
     def find_coaches(self, query: CoachQuery) -> tuple[list[tuple[Coach, int]], int]:
         """One page of the coaches the query finds, each with their number of centres, in
         its order, and how many it finds."""
@@ -224,6 +230,11 @@ class Repository:
     def update_coach(self, coach_id: int, values: Mapping[str, object]) -> None:
         """New values of a coach's columns (name, email, rate, active)."""
         self.conn.execute(update(coaches).where(coaches.c.id == coach_id).values(**values))
+
+    def centre_count_of_coach(self, coach_id: int) -> int:
+        """How many centres a coach is assigned to (one COUNT by the coach's index)."""
+        stmt = select(func.count()).select_from(centres).where(centres.c.coach_id == coach_id)
+        return int(self.conn.execute(stmt).scalar_one())
 
     def centres_of_coach(self, coach_id: int) -> list[Centre]:
         """The centres a coach is assigned to, by name."""
@@ -312,6 +323,21 @@ class Repository:
         """Centres whose next step becomes allowed between ``first`` and ``last``."""
         stmt = select(centres).where(centres.c.next_step_on.between(first, last))
         return [_centre(r) for r in self.conn.execute(stmt.order_by(centres.c.id))]
+
+    def centres_allowed_by(
+        self, day: date, stages: Sequence[str], limit: int | None = None
+    ) -> tuple[list[Centre], int]:
+        """The first ``limit`` (None: all) centres in ``stages`` whose next step is allowed on
+        ``day`` or earlier, as their derived ``next_step_on`` tells (by its index), in the
+        order of their ids; and how many there are (a COUNT)."""
+        c = centres.c
+        wanted = (c.next_step_on <= day, c.stage.in_(stages))
+        stmt = select(centres).where(*wanted).order_by(c.id)
+        found = [_centre(r) for r in self.conn.execute(stmt.limit(limit))]
+        if limit is None or len(found) < limit:
+            return found, len(found)
+        count = select(func.count()).select_from(centres).where(*wanted)
+        return found, int(self.conn.execute(count).scalar_one())
 
     def centres_lacking_training(
         self, stage: str, kind: str, first: date, last: date
@@ -558,6 +584,27 @@ class Repository:
             c.kind == ActivityKind.COACHING, c.status == ActivityStatus.HELD, c.recorded_at >= since
         )
         return [(centre_id, day) for centre_id, day in self.conn.execute(stmt)]
+
+    def spent_in_year(self, year: int, stages: Sequence[str]) -> dict[int, Decimal]:
+        """What the coaching sessions held in ``year`` cost, by centre, for the centres now in
+        ``stages`` that spent anything: one GROUP BY over the year's held sessions (each
+        distinct hours and rate costed once, to the cent, as `budget.session_cost` does)."""
+        a, c = activities.c, centres.c
+        stmt = (
+            select(a.centre_id, a.hours, a.rate, func.count())
+            .join(centres, c.id == a.centre_id)
+            .where(
+                a.kind == ActivityKind.COACHING,
+                a.status == ActivityStatus.HELD,
+                a.date.between(date(year, 1, 1), date(year, 12, 31)),
+                c.stage.in_(stages),
+            )
+            .group_by(a.centre_id, a.hours, a.rate)
+        )
+        spent: dict[int, Decimal] = defaultdict(Decimal)
+        for centre_id, hours, rate, count in self.conn.execute(stmt):
+            spent[centre_id] += session_cost(hours, rate) * count
+        return {i: amount for i, amount in spent.items() if amount > 0}
 
     def held_sessions(self, centre_ids: Sequence[int], year: int) -> dict[int, list[HeldSession]]:
         """The coaching sessions these centres held in ``year``, by centre: only what their

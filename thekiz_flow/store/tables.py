@@ -20,6 +20,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    func,
 )
 from sqlalchemy.sql.expression import false, true
 from sqlalchemy.types import TypeDecorator
@@ -91,6 +92,12 @@ centres = Table(
     Index(None, "stage", "episode_start"),  # whose stay in a stage began on some days
     Index(None, "next_step_on"),
     Index(None, "plan_stamp"),  # the centres not yet planned with the current rules
+    Index(None, "coach_id"),  # a coach's centres: their count, their page, their feed
+)
+# The centre list's orders: by name, and by district then name (each page a short range).
+Index("ix_centres_lower_name", func.lower(centres.c.name), centres.c.id)
+Index(
+    "ix_centres_district_lower_name", centres.c.district, func.lower(centres.c.name), centres.c.id
 )
 
 stage_changes = Table(
@@ -137,6 +144,7 @@ activities = Table(
     Index(None, "kind", "status", "recorded_at"),  # what was just recorded (budget reminders)
     Index(None, "date"),
     Index(None, "coach_id", "date"),
+    Index(None, "coach_id", "kind", "status", "date"),  # a coach's planned sessions, by date
     Index(None, "training_id", "status"),
 )
 

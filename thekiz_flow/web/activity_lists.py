@@ -29,6 +29,7 @@ from thekiz_flow.core.model import NO_COACH
 from thekiz_flow.core.paging import Page
 from thekiz_flow.digest.tables import Cell, Kind
 from thekiz_flow.web.auth import here
+from thekiz_flow.web.coach_choice import coach_options, coach_search
 from thekiz_flow.web.endpoints import Context
 from thekiz_flow.web.export import Export
 from thekiz_flow.web.fields import Errors, beside_fields
@@ -92,7 +93,8 @@ def show(ctx: Context, listed: PlannedList, **extra: object) -> Response:
             last=period(month, today)[1],
             today=today,
             stages={s.id: s.name for s in service.workflow.stages.values()},
-            options=_options(ctx),
+            options=_options(ctx, search.coach),
+            coach_search=coach_search(ctx),
             back=here(ctx.request),
             errors=errors,
             **extra,
@@ -104,10 +106,9 @@ def show(ctx: Context, listed: PlannedList, **extra: object) -> Response:
     )
 
 
-def _options(ctx: Context) -> dict[str, list[tuple[str, str]]]:
-    coaches = ctx.service.registry.coaches()
+def _options(ctx: Context, coach: str) -> dict[str, list[tuple[str, str]]]:
     return {
-        "coach": [*((str(c.id), c.name) for c in coaches), NO_COACH_OPTION],
+        "coach": [*coach_options(ctx, coach), NO_COACH_OPTION],
         "district": [(d, d) for d in ctx.service.workflow.districts],
         "due": [(d.value, name) for d, name in DUE_NAMES.items()],
         "sort": [(s.value, name) for s, name in SORT_NAMES.items()],

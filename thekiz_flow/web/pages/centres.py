@@ -31,6 +31,7 @@ from thekiz_flow.core.model import (
 )
 from thekiz_flow.service import Service
 from thekiz_flow.web.auth import READERS, may_record_for
+from thekiz_flow.web.coach_choice import coach_options, coach_search
 from thekiz_flow.web.endpoints import Context, action, page
 from thekiz_flow.web.fields import Errors, beside_fields
 from thekiz_flow.web.pages import stages as stages_page
@@ -80,7 +81,9 @@ def centre_list(ctx: Context) -> Response:
     search = CentreSearch(**given)
     service = ctx.service
     found = service.registry.find_centres(search)
-    coaches = service.registry.coaches()
+    coaches = service.registry.coaches_by_id(
+        [c.coach_id for c in found.centres if c.coach_id is not None]
+    )
     query = {f.name: getattr(search, f.name) for f in fields(CentreSearch) if f.name != "page"}
     return ctx.render(
         "web/centres.html.j2",
@@ -89,11 +92,12 @@ def centre_list(ctx: Context) -> Response:
         search=search,
         query=query,
         stages=service.workflow.stages,
-        coaches={c.id: c for c in coaches},
+        coaches=coaches,
+        coach_search=coach_search(ctx),
         options={
             "stage": [(s.id, s.name) for s in service.workflow.stages.values()],
             "district": [(d, d) for d in service.workflow.districts],
-            "coach": [*((c.id, c.name) for c in coaches), NO_COACH_OPTION],
+            "coach": [*coach_options(ctx, search.coach), NO_COACH_OPTION],
             "sort": list(SORT_NAMES.items()),
         },
         own=_own_coach(ctx),

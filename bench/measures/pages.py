@@ -1,0 +1,176 @@
+"""What people click: every page (signed in as the office, and as a coach for the coach's
+pages) and the interactive commands, each timed on the size's generated history.
+
+A page's figure is its median time at a size against its median at the smallest size of the
+same run (``bench/run.py --sizes 600,6000,60000``): a page that costs what it shows takes
+about as long at 60,000 centres as at 600. The requests go through the whole web stack
+(Starlette's TestClient: routing, session cookie, templates), in one process per size.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import os
+import statistics
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import Engine, func, select
+
+from bench.child import Probe
+from bench.common import engine_for, say, service
+from bench.report import Figure, ratio
+
+if TYPE_CHECKING:
+    from bench.scenario import SizeRun
+
+REPEATS = 5  # requests per page (the median counts); the first one warms caches up
+PASSWORD = "ein-langes-Passwort-fuer-den-bench"
+OFFICE = "buero-bench@example.org"
+SECRET = "b" * 32
+# name -> (role, path); {coach}, {centre}, {token} are filled in from the size's data
+PAGES: dict[str, tuple[str, str]] = {
+    "page_start_office": ("office", "/"),
+    "page_coaches": ("office", "/coaches"),
+    "page_coach": ("office", "/coaches/{coach}"),
+    "page_centres": ("office", "/centres"),
+    "page_centre": ("office", "/centres/{centre}"),
+    "page_sessions": ("office", "/sessions"),
+    "page_visits": ("office", "/visits"),
+    "page_trainings": ("office", "/trainings"),
+    "page_calendar": ("office", "/calendar"),
+    "page_start_coach": ("coach", "/"),
+    "page_sessions_coach": ("coach", "/sessions"),
+    "page_feed": ("feed", "/feeds/{token}.ics"),
+}
+# name -> the command's arguments
+COMMANDS: dict[str, list[str]] = {
+    "command_centre_list": ["centre", "list", "--json"],
+    "command_eligible": ["eligible", "--json"],
+    "command_reminders_preview": ["reminders", "preview", "--json"],
+}
+
+
+@dataclass(frozen=True)
+class Data:
+    coach: int
+    coach_email: str
+    centre: int
+
+
+def _data(engine: Engine) -> Data:
+    from thekiz_flow.store.tables import centres, coaches
+
+    with engine.connect() as conn:
+        coach_id, email = conn.execute(
+            select(coaches.c.id, coaches.c.email).order_by(coaches.c.id).limit(1)
+        ).one()
+        centre = conn.execute(select(func.min(centres.c.id))).scalar_one()
+    return Data(int(coach_id), str(email), int(centre))
+
+
+def _median(work: Callable[[], int]) -> tuple[float, int]:
+    """Median seconds of REPEATS runs after one warm-up, and the size of the answer."""
+    size = work()
+    seconds = []
+    for _ in range(REPEATS):
+        started = time.perf_counter()
+        size = work()
+        seconds.append(time.perf_counter() - started)
+    return statistics.median(seconds), size
+
+
+def pages(probe: Probe, url: str) -> dict[str, Any]:
+    """Every page of ``PAGES`` and command of ``COMMANDS``: median seconds and bytes."""
+    from starlette.testclient import TestClient
+
+    from thekiz_flow.core.errors import InvalidInput
+    from thekiz_flow.web import create_app
+    from thekiz_flow.workflow.config import Settings
+
+    svc = service(engine_for(url))
+    engine = svc.runtime.engine
+    data = _data(engine)
+    for email, role in ((OFFICE, "office"), (data.coach_email, "coach")):
+        with contextlib.suppress(InvalidInput):  # a database measured before has them
+            svc.users.add(email, role, PASSWORD)
+    _, token = svc.feeds.create(str(data.coach))
+    app = create_app(Settings(), svc.acting_as, SECRET)
+    clients = {}
+    for role, email in (("office", OFFICE), ("coach", data.coach_email)):
+        client = TestClient(app, base_url="https://testserver")
+        page = client.get("/login").text
+        csrf = page.split('name="csrf_token" value="', 1)[1].split('"', 1)[0]
+        client.post("/login", data={"email": email, "password": PASSWORD, "csrf_token": csrf})
+        clients[role] = client
+    clients["feed"] = TestClient(app, base_url="https://testserver")
+    found: dict[str, Any] = {}
+    with probe.timed():
+        for name, (role, path) in PAGES.items():
+            target = path.format(coach=data.coach, centre=data.centre, token=token)
+
+            def get(client: TestClient = clients[role], target: str = target) -> int:
+                response = client.get(target)
+                if response.status_code != 200:
+                    raise RuntimeError(f"{target}: HTTP {response.status_code}")
+                return len(response.content)
+
+            seconds, size = _median(get)
+            found[name] = {"seconds": seconds, "bytes": size}
+        for name, args in COMMANDS.items():
+
+            def command(args: list[str] = args) -> int:
+                return _command(url, args)
+
+            seconds, size = _median(command)
+            found[name] = {"seconds": seconds, "bytes": size}
+    return {"seconds": sum(f["seconds"] for f in found.values()), "pages": found}
+
+
+def _command(url: str, args: list[str]) -> int:
+    """One command of the CLI, in process, on ``url`` (the real day); bytes printed."""
+    from thekiz_flow.cli import main
+
+    os.environ["THEKIZ_FLOW_DATABASE_URL"] = url
+    os.environ["THEKIZ_FLOW_ACTOR"] = "fachstelle"
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        code = main(args)
+    if code != 0:
+        raise RuntimeError(f"{' '.join(args)}: exit code {code}")
+    return len(out.getvalue().encode())
+
+
+def measure(run: SizeRun) -> None:
+    """This size's pages and commands; figures against the smallest size of the run."""
+    outcome = run.run_task("pages", "pages", run.allowance.budget(run.budgets.pages), url=run.url)
+    if not outcome.ok:
+        return
+    found: dict[str, dict[str, float]] = outcome.data["pages"]
+    run.results.note(run.size, "pages", found)
+    smallest = run.results.page_base
+    if smallest is None:
+        run.results.page_base = (run.size, found)
+        return
+    base_size, base = smallest
+    for name, figures in found.items():
+        before = base.get(name)
+        if before is None:
+            continue
+        run.results.add(
+            Figure(
+                name,
+                run.size,
+                figures["seconds"],
+                before["seconds"],
+                "s",
+                ratio(figures["seconds"], before["seconds"]),
+                note=f"against {base_size:,} centres; median of {REPEATS}; "
+                f"{figures['bytes'] / 1024:.0f} KB (at {base_size:,}: "
+                f"{before['bytes'] / 1024:.0f} KB)",
+            )
+        )
+    say(f"  pages at {run.size:,} against {base_size:,}: see the table")

@@ -1,0 +1,109 @@
+"""What a page costs: the coach's report counts the coach's centres in SQL, the start page
+checks the rules only for the centres it shows, the coaches list reads its loads at once."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import pytest
+from sqlalchemy import Engine, event
+
+from thekiz_flow.core.lists import CoachSearch
+from thekiz_flow.core.model import CentreInput
+from thekiz_flow.service import Service
+from thekiz_flow.service.lifecycle import LifecycleService
+
+
+@contextmanager
+def statements(engine: Engine) -> Iterator[list[str]]:
+    seen: list[str] = []
+
+    def remember(*args: object) -> None:
+        seen.append(str(args[2]))
+
+    event.listen(engine, "before_cursor_execute", remember)
+    try:
+        yield seen
+    finally:
+        event.remove(engine, "before_cursor_execute", remember)
+
+
+def centres(service: Service, count: int, coach: str | None = "1") -> list[int]:
+    return [
+        service.registry.add_centre(
+            CentreInput(f"Kita {coach} {n}", "jena", "k@example.org", coach=coach)
+        )
+        for n in range(count)
+    ]
+
+
+def test_a_coachs_report_counts_their_centres_without_reading_any(
+    service: Service, engine: Engine
+) -> None:
+    service.registry.add_coach("Lena Sommer", "lena@example.org", "65")
+    service.registry.add_coach("Paul Winter", "paul@example.org", "70")
+    centres(service, 3)
+    centres(service, 2, "2")
+    with statements(engine) as seen:
+        report = service.overview.coach_report(1)
+    assert report.centres == 3
+    reading = [sql for sql in seen if "FROM centres" in sql]
+    assert reading
+    assert all("count(" in sql for sql in reading), reading
+
+
+def test_the_coaches_list_reads_every_coachs_load_in_one_query(
+    service: Service, engine: Engine
+) -> None:
+    for n in range(5):
+        service.registry.add_coach(f"Coach {n}", f"c{n}@example.org", "65")
+    with statements(engine) as seen:
+        found = service.lists.coaches(CoachSearch(), 3)
+    assert len(found.items) == 5
+    assert len([sql for sql in seen if "FROM activities" in sql]) == 1
+
+
+def test_the_start_page_checks_only_the_centres_it_shows(
+    service: Service, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    service.registry.add_coach("Lena Sommer", "lena@example.org", "65")
+    ready = centres(service, 7)  # interested, with a coach: each may be admitted
+    checked: list[int] = []
+    step = LifecycleService._step
+
+    def counted(self: LifecycleService, facts: object, enrolments: object) -> object:
+        checked.append(facts.centre.id)  # type: ignore[attr-defined]
+        return step(self, facts, enrolments)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(LifecycleService, "_step", counted)
+    work = service.overview.worklist(service.runtime.today(), 3)
+    assert [e.centre.id for e in work.eligible.items] == ready[:3]
+    assert work.eligible.total == 7
+    assert checked == ready[:3]
+
+
+def test_a_page_of_eligible_reads_only_its_centres(
+    service: Service, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    service.registry.add_coach("Lena Sommer", "lena@example.org", "65")
+    ids = centres(service, 7)
+    every = service.lifecycle.eligible()
+    checked: list[int] = []
+    step = LifecycleService._step
+
+    def counted(self: LifecycleService, facts: object, enrolments: object) -> object:
+        checked.append(facts.centre.id)  # type: ignore[attr-defined]
+        return step(self, facts, enrolments)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(LifecycleService, "_step", counted)
+    assert service.lifecycle.eligible_page(None, 2, 3) == (every[2:5], 7)
+    assert checked == ids[2:5]
+
+
+def test_a_page_of_centres_is_read_by_the_store(service: Service, engine: Engine) -> None:
+    centres(service, 5, None)
+    with statements(engine) as seen:
+        page, total = service.registry.centre_page(None, None, 1, 2)
+    assert ([c.name for c in page], total) == (["Kita None 1", "Kita None 2"], 5)
+    assert any("LIMIT" in sql for sql in seen)
