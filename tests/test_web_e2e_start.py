@@ -98,4 +98,4 @@ def test_the_ministry_downloads_a_digest_from_their_start_page(
     saved = tmp_path / download.suggested_filename
     download.save_as(saved)
     assert saved.read_bytes() == site.service.digest.files(year).csv.read_bytes()
-    assert "Kita Pusteblume,Jena," in saved.read_text(encoding="utf-8-sig")
+    assert "Kita Pusteblume;Jena;" in saved.read_text(encoding="utf-8-sig")  # German Excel
