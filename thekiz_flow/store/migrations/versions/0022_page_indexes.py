@@ -3,15 +3,15 @@ the site visits of a coach's calendar feed), and by lower-case name alone and af
 district (the centre list's orders, each page a short range of an index); a coach's
 activities of a kind and status by date (the coach's start page and lists)
 
-Revision ID: 0025
-Revises: 0023
+Revision ID: 0022
+Revises: 0021
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0025"
-down_revision = "0023"
+revision = "0022"
+down_revision = "0021"
 branch_labels = None
 depends_on = None
 

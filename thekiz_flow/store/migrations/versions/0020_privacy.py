@@ -1,6 +1,6 @@
 """privacy: who exported or erased whose data (the person by number only)
 
-Revision ID: 0022
+Revision ID: 0020
 Revises: 0019
 """
 
@@ -9,7 +9,7 @@ from alembic import op
 
 from thekiz_flow.store.tables import UTCDateTime
 
-revision = "0022"
+revision = "0020"
 down_revision = "0019"
 branch_labels = None
 depends_on = None
