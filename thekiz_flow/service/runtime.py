@@ -207,7 +207,10 @@ class Runtime:
         context: Mapping[str, object],
         centre: Centre,
         due_at: datetime,
+        strict: bool = False,
     ) -> NewMail:
+        """The mail, or kept as failed (no address; a template that does not render, unless
+        ``strict``: then its WorkflowError is raised)."""
         coach = context.get("coach")
         recipient, problem = address(
             role, centre, coach if isinstance(coach, Coach) else None, self.mail.office
@@ -216,6 +219,8 @@ class Runtime:
             try:
                 rendered = self.renderer.render(template, context, role.value)
             except WorkflowError as error:
+                if strict:
+                    raise
                 problem = f"{error} – bitte die Mailvorlage korrigieren"
                 _log.error("Mail %s nicht erstellt: %s", key, error)
         if problem is not None:  # visible in the outbox, never rendered with a gap
@@ -275,7 +280,7 @@ class Runtime:
         try:
             if isinstance(centre, Centre):
                 mail = self._render(
-                    key, recipe.rule, recipe.template, recipe.role, context, centre, now
+                    key, recipe.rule, recipe.template, recipe.role, context, centre, now, True
                 )
             else:
                 mail = self._render_for(key, recipe, context, now)
