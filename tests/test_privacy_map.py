@@ -3,7 +3,7 @@ those: a new column must be declared personal (whose, why, how long) or not pers
 
 from __future__ import annotations
 
-from thekiz_flow.core.privacy_map import DATA_MAP, Personal, register, unclassified
+from thekiz_flow.core.privacy_map import DATA_MAP, Personal, column_label, register, unclassified
 from thekiz_flow.store.tables import metadata
 
 SETTINGS = {
@@ -59,3 +59,14 @@ def test_every_retention_text_fills_in() -> None:
         isinstance(kind, Personal) for entry in DATA_MAP.values() for kind in entry.columns.values()
     )
     assert sum(len(line.columns) for line in lines) == personal
+
+
+def test_every_column_of_the_map_has_a_german_label() -> None:
+    """The register and the export name each column in German, never by its id."""
+    unlabelled = [
+        f"{table}.{column}"
+        for table, entry in DATA_MAP.items()
+        for column in entry.columns
+        if column_label(table, column) == column
+    ]
+    assert unlabelled == []

@@ -572,6 +572,21 @@ COLUMN_LABELS = {
     "at": "Zeitpunkt",
     "client": "Rechner",
     "succeeded": "erfolgreich",
+    "centre_note": "Hinweis an die Einrichtung",
+    "calendar": "Kalendereinladung",
+    "template": "Vorlage",
+    "context": "Angaben der E-Mail",
+    "outbox_id": "Nachricht (Nr.)",
+    "attempt": "Versuch",
+    "outcome": "Ergebnis",
+    "code": "Antwort-Code",
+    "reply": "Antwort des Servers",
+    "day": "Tag",
+    "cancelled": "abgesagt",
+    "password_hash": "Passwort (Hashwert)",
+    "token_hash": "Zugangsschlüssel (Hashwert)",
+    "user_id": "Benutzerkonto (Nr.)",
+    "csrf_token": "Formularschutz",
 }
 
 # Where a column's name means something else in one table.
