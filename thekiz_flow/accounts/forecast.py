@@ -8,7 +8,7 @@ from decimal import Decimal
 from typing import NamedTuple
 
 from thekiz_flow.accounts.files import workbook_bytes
-from thekiz_flow.core.forecast import ASSUMPTIONS, Forecast
+from thekiz_flow.core.forecast import Forecast
 from thekiz_flow.digest.tables import Column, Row, Table
 
 MONEY = (
@@ -151,7 +151,7 @@ def notes(forecasts: Sequence[Forecast]) -> Table:
         ("Stundensatz neuer Einrichtungen", f"{first.assumed_rate} €"),
         ("Höchststunden je Prozessbegleitung und Monat", str(first.max_hours)),
         *((f"Szenario {i}", f.scenario.name) for i, f in enumerate(forecasts, start=1)),
-        *(("Annahme", text) for text in ASSUMPTIONS),
+        *(("Annahme", text) for text in first.assumptions),
     ]
     return Table(
         "annahmen", "Annahmen", "Annahmen", (Column("Angabe"), Column("Wert")), tuple(rows)

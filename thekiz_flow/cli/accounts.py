@@ -19,7 +19,7 @@ from thekiz_flow.accounts.statement import (
 from thekiz_flow.cli.app import App, cli, pass_app
 from thekiz_flow.cli.output import print_table
 from thekiz_flow.core import german, validate
-from thekiz_flow.core.forecast import ASSUMPTIONS, parse_scenarios
+from thekiz_flow.core.forecast import parse_scenarios
 from thekiz_flow.core.statements import parse_month
 from thekiz_flow.workflow.files import write_atomically
 
@@ -198,7 +198,7 @@ def forecast_command(
             ],
         )
     click.echo(f"Stundensatz neuer Einrichtungen: {german.euro_plain(found[0].assumed_rate)}")
-    for text in ASSUMPTIONS:
+    for text in found[0].assumptions:
         click.echo(f"Annahme: {text}")
     if out is not None:
         write_atomically(out, forecast_xlsx(found), mode=0o644)

@@ -3,7 +3,12 @@ and coaches needed, month by month, from today's centres and so many new admissi
 
 It uses the live system's rules, not a copy: each centre takes the workflow's forward
 steps (``forward = true``) as soon as their ``min_months_in_stage`` guard allows (the
-minimum durations; every other guard is taken as met), the planner
+minimum durations; every other guard is taken as met, and a step already due before the
+start is taken at the start). A stage with a renewal (a transition from the stage to
+itself, guarded by ``min_months_in_programme_year``) runs in programme years: at the end
+of each the centre renews (a new programme year, with new sessions from the planner) or
+takes its forward step, in the share the history before the start shows
+(:class:`Renewal`). The planner
 (:func:`thekiz_flow.core.planning.plan`) dates its sessions on the working-day calendar,
 the budget accrues as in the digest (:func:`thekiz_flow.core.budget.accrued_budget`, the
 stage on each month's 15th) and a session costs hours times rate to the cent
@@ -12,15 +17,17 @@ stage on each month's 15th) and a session costs hours times rate to the cent
 
 from __future__ import annotations
 
+import heapq
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import ROUND_CEILING, Decimal
+from fractions import Fraction
 
 from dateutil.relativedelta import relativedelta
 
-from thekiz_flow.core import validate
+from thekiz_flow.core import german, validate
 from thekiz_flow.core.budget import MID_MONTH, accrued_budget, session_cost
 from thekiz_flow.core.calendar import WorkCalendar
 from thekiz_flow.core.enums import ActivityKind
@@ -29,15 +36,41 @@ from thekiz_flow.core.model import Centre, Workflow
 from thekiz_flow.core.planning import PlanInput, add_months, plan
 
 MIN_MONTHS = "min_months_in_stage"
+MIN_YEAR_MONTHS = "min_months_in_programme_year"
 ASSUMPTIONS = (
-    "Jede Einrichtung geht nach der Mindestdauer ihrer Stufe in die nächste Stufe über; "
-    "alle weiteren Voraussetzungen gelten als erfüllt.",
+    "Jede Einrichtung geht nach der Mindestdauer ihrer Stufe in die nächste Stufe über "
+    "(außer sie verlängert ihre Stufe, siehe unten); alle weiteren Voraussetzungen gelten "
+    "als erfüllt. War die Mindestdauer schon vor Beginn der Prognose erreicht, folgt der "
+    "Schritt zu Beginn.",
     "Begleittermine wie geplant, mit den vorgesehenen Stunden; keine Absagen.",
     "Neue Einrichtungen werden am ersten Arbeitstag eines Monats aufgenommen.",
-    "Begleitung auf Anfrage (Stufen ohne festen Takt): so viele Stunden je Einrichtung und "
-    "Monat wie in den 12 Monaten vor Beginn der Prognose; sie zählen zu Stunden und Kosten, "
-    "nicht zu den Terminen.",
+    "Begleitung auf Anfrage (Stufen ohne festen Takt) zählt zu Stunden und Kosten, nicht "
+    "zu den Terminen.",
 )
+
+
+@dataclass(frozen=True)
+class Renewal:
+    """How a stage with a renewal ends its programme years: ``renewed`` and ``forward``
+    counted in the history before the start. ``share`` renews, by Laplace's rule of
+    succession, (renewed + 1) / (renewed + forward + 2): half of them while the history
+    has none (both steps are the office's choice at the same moment), close to the
+    recorded share once it has many."""
+
+    renewed: int = 0
+    forward: int = 0
+
+    @property
+    def share(self) -> Fraction:
+        return Fraction(self.renewed + 1, self.renewed + self.forward + 2)
+
+
+@dataclass(frozen=True)
+class Estimate:
+    """Coaching on request: ``hours`` a centre-month, and how they were found (German)."""
+
+    hours: Decimal
+    basis: str
 
 
 @dataclass(frozen=True)
@@ -46,8 +79,9 @@ class Seed:
 
     district: str
     stage: str
-    since: date
+    since: date  # the stay in the stage began (a renewal does not begin one)
     rate: Decimal  # the hourly rate of its sessions
+    year_start: date | None = None  # its current programme year began (None: ``since``)
 
 
 @dataclass(frozen=True)
@@ -98,7 +132,8 @@ class Forecast:
     max_hours: Decimal  # of a coach a month
     coaches: int  # there are now
     assumed_rate: Decimal  # of the new centres' sessions
-    on_request: Mapping[str, Decimal] = field(default_factory=dict)  # hours a centre-month
+    on_request: Mapping[str, Estimate] = field(default_factory=dict)
+    assumptions: tuple[str, ...] = ASSUMPTIONS  # German, the general ones and this data's
 
     def month(self, month: date) -> Cell:
         return _sum(c for (m, _, _), c in self.cells.items() if m == month)
@@ -158,23 +193,112 @@ def forward_steps(workflow: Workflow) -> dict[str, tuple[str, int]]:
     return steps
 
 
-def timeline(
-    workflow: Workflow, stage: str, since: date, until: date
-) -> list[tuple[str, date, date]]:
-    """The stays (stage, first day, day after the last) from ``since`` to ``until`` under
-    the minimum durations; the initial stage is left only by an admission."""
-    steps = forward_steps(workflow)
-    stays = []
-    while since < until:
+def renewals(workflow: Workflow) -> dict[str, int]:
+    """Each renewable stage's programme year in months: a renewal starts a new one at its
+    end, the stage's coaching year (``for_months``), and not before its
+    ``min_months_in_programme_year`` guard allows."""
+    found: dict[str, int] = {}
+    for transition in workflow.transitions.values():
+        if transition.returns or transition.dest not in transition.sources:
+            continue
+        guard = next(
+            (
+                int(g.params.get("months", 0))
+                for g in transition.guards
+                if g.name == MIN_YEAR_MONTHS
+            ),
+            0,
+        )
+        rule = workflow.stages[transition.dest].coaching
+        year = max(guard, rule.for_months if rule is not None else 0)
+        if year > 0:
+            found[transition.dest] = year
+    return found
+
+
+@dataclass(order=True)
+class _Way:
+    """A centre on its way: in ``stage`` since ``entry``, its programme year since ``year``;
+    ``due`` is the day of its next step (``end``: none)."""
+
+    due: date
+    index: int
+    stage: str = field(compare=False)
+    entry: date = field(compare=False)
+    year: date = field(compare=False)
+
+
+def timelines(
+    workflow: Workflow,
+    seeds: Sequence[Seed],
+    start: date,
+    end: date,
+    shares: Mapping[str, Fraction] | None = None,
+) -> list[tuple[int, Stay]]:
+    """The stays (seed index, (stage, first day, day after the last)) up to ``end``.
+
+    Forward steps follow the minimum durations (a step due before ``start`` is taken on
+    ``start``); the initial stage is left only by an admission. A renewable stage ends a
+    programme year after :func:`renewals`; there the centre renews or, if its forward step
+    is allowed by then, steps forward. Of these choices, taken in the order of their days
+    (and of the seeds), the share ``shares[stage]`` (default: all) renew, rounded as they
+    come: the n-th renews if it brings the renewed to round(n x share).
+    """
+    steps, years = forward_steps(workflow), renewals(workflow)
+    counts: dict[str, list[int]] = defaultdict(lambda: [0, 0])  # choices, renewals
+    found: list[tuple[int, Stay]] = []
+    queue: list[_Way] = []
+
+    def go(index: int, stage: str, entry: date, year: date) -> None:
         step = steps.get(stage) if stage != workflow.initial else None
-        end = until
-        if step is not None and step[1] > 0:
-            end = min(until, since + relativedelta(months=step[1]))
-        stays.append((stage, since, end))
-        if step is None or end >= until:
-            break
-        stage, since = step[0], end
-    return stays
+        due = end
+        if stage in years:
+            due = year + relativedelta(months=years[stage])
+        elif step is not None and step[1] > 0:
+            due = entry + relativedelta(months=step[1])
+        heapq.heappush(queue, _Way(min(max(due, start), end), index, stage, entry, year))
+
+    for index, seed in enumerate(seeds):
+        go(index, seed.stage, seed.since, seed.year_start or seed.since)
+    while queue:
+        way = heapq.heappop(queue)
+        found.append((way.index, (way.stage, way.year, way.due)))
+        if way.due >= end:
+            continue
+        step = steps.get(way.stage)
+        if way.stage in years:
+            allowed = step is not None and way.entry + relativedelta(months=step[1]) <= way.due
+            if not allowed or _renews(counts[way.stage], (shares or {}).get(way.stage)):
+                go(way.index, way.stage, way.entry, way.due)
+                continue
+        if step is not None:
+            go(way.index, step[0], way.due, way.due)
+    return sorted(found, key=lambda item: (item[0], item[1][1]))
+
+
+def _renews(count: list[int], share: Fraction | None) -> bool:
+    """Whether the next choice renews, ``count`` = [choices, renewals] so far (updated)."""
+    share = Fraction(1) if share is None else share
+    count[0] += 1
+    if int(count[0] * share + Fraction(1, 2)) > count[1]:
+        count[1] += 1
+        return True
+    return False
+
+
+def timeline(
+    workflow: Workflow,
+    stage: str,
+    since: date,
+    until: date,
+    share: Fraction = Fraction(0),
+    year_start: date | None = None,
+) -> list[tuple[str, date, date]]:
+    """One centre's stays from ``since`` to ``until`` (:func:`timelines`); by default it
+    never renews a stage."""
+    seed = Seed("", stage, since, Decimal(0), year_start)
+    shares = dict.fromkeys(renewals(workflow), share)
+    return [stay for _, stay in timelines(workflow, [seed], since, until, shares)]
 
 
 def admissions(
@@ -211,7 +335,8 @@ def forecast(
     months: int,
     coaches: int,
     assumed_rate: Decimal,
-    on_request: Mapping[str, Decimal] | None = None,
+    on_request: Mapping[str, Estimate] | None = None,
+    renewed: Mapping[str, Renewal] | None = None,
 ) -> Forecast:
     """The forecast of ``months`` months from the month of ``start``."""
     first = start.replace(day=1)
@@ -230,13 +355,15 @@ def forecast(
         Seed(district, admit, day, assumed_rate)
         for day, district in admissions(scenario, start, months, workflow.districts, calendar)
     ]
+    renewal = {stage: (renewed or {}).get(stage, Renewal()) for stage in renewals(workflow)}
+    shares = {stage: r.share for stage, r in renewal.items()}
     cells: dict[tuple[date, str, str], Cell] = defaultdict(Cell)
-    for seed in everyone:
-        for stage_id, since, until in timeline(workflow, seed.stage, seed.since, end):
-            _stay(workflow, calendar, seed, (stage_id, since, until), (first, end), cells)
-            extra = (on_request or {}).get(stage_id)
-            if extra:
-                _on_request(seed, (stage_id, since, until), (first, end), extra, cells)
+    for index, stay in timelines(workflow, everyone, first, end, shares):
+        seed = everyone[index]
+        _stay(workflow, calendar, seed, stay, (first, end), cells)
+        extra = (on_request or {}).get(stay[0])
+        if extra is not None and extra.hours:
+            _on_request(seed, stay, (first, end), extra.hours, cells)
     return Forecast(
         scenario,
         month_list,
@@ -246,7 +373,46 @@ def forecast(
         coaches,
         assumed_rate,
         dict(on_request or {}),
+        (*ASSUMPTIONS, *_renewal_texts(workflow, renewal), *_request_texts(workflow, on_request)),
     )
+
+
+def _percent(share: Fraction) -> str:
+    return german.number((Decimal(share.numerator * 100) / share.denominator).quantize(Decimal(1)))
+
+
+def _renewal_texts(workflow: Workflow, renewal: Mapping[str, Renewal]) -> list[str]:
+    texts = []
+    years = renewals(workflow)
+    for stage_id, found in renewal.items():
+        name = workflow.stage(stage_id).name
+        step = forward_steps(workflow).get(stage_id)
+        after = (
+            f", sonst folgt der Wechsel zur Stufe {workflow.stage(step[0]).name}" if step else ""
+        )
+        total = found.renewed + found.forward
+        why = (
+            f"vor Beginn der Prognose wurden {found.renewed} von {total} beendeten "
+            "Programmjahren verlängert"
+            if total
+            else "vor Beginn der Prognose wurde noch kein Programmjahr verlängert oder "
+            "beendet"
+        )
+        texts.append(
+            f"{name}: nach jedem Programmjahr ({years[stage_id]} Monate) werden "
+            f"{_percent(found.share)} % verlängert, mit einem neuen Programmjahr und neuen "
+            f"Terminen{after}. Grundlage: {why}; geschätzt wird der Anteil als (verlängerte "
+            "+ 1) / (beendete + 2), ohne Verlauf also die Hälfte."
+        )
+    return texts
+
+
+def _request_texts(workflow: Workflow, on_request: Mapping[str, Estimate] | None) -> list[str]:
+    return [
+        f"{workflow.stage(stage_id).name} (Begleitung auf Anfrage): "
+        f"{german.number(estimate.hours)} Stunden je Einrichtung und Monat, {estimate.basis}."
+        for stage_id, estimate in (on_request or {}).items()
+    ]
 
 
 Stay = tuple[str, date, date]  # stage, first day, day after the last

@@ -3,16 +3,26 @@ once, computed in memory, nothing written."""
 
 from __future__ import annotations
 
-from collections import Counter, defaultdict
-from collections.abc import Sequence
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, timedelta
 from decimal import Decimal
 
+from thekiz_flow.core import german
 from thekiz_flow.core.budget import CENT, MID_MONTH, session_cost
 from thekiz_flow.core.enums import ActivityKind, ActivityStatus
 from thekiz_flow.core.errors import InvalidInput
-from thekiz_flow.core.forecast import Forecast, Scenario, Seed, forecast
-from thekiz_flow.core.history import stay_on
+from thekiz_flow.core.forecast import (
+    Estimate,
+    Forecast,
+    Renewal,
+    Scenario,
+    Seed,
+    forecast,
+    forward_steps,
+    renewals,
+)
+from thekiz_flow.core.history import stay_on, stay_start
 from thekiz_flow.core.model import ActivityFilter, Centre, StageChange
 from thekiz_flow.core.planning import add_months
 from thekiz_flow.service.runtime import Runtime
@@ -50,7 +60,9 @@ class ForecastService:
         with self.rt.unit() as repo:
             coaches = [c for c in repo.coaches() if c.active]
             centres = repo.centres()
+            history = _histories(repo.changes_between(date(1, 1, 1), today))
             on_request = self._on_request(repo, centres, today)
+        renewed = self._renewals(history, today + timedelta(days=1))
         rates = {c.id: c.rate for c in coaches}
         assumed = rate
         if assumed is None:
@@ -62,6 +74,7 @@ class ForecastService:
                 c.stage,
                 c.episode_start or c.stage_since,
                 rates.get(c.coach_id, assumed) if c.coach_id is not None else assumed,
+                stay_start(workflow, c.stage, c.stage_since, history[c.id], renewals=True),
             )
             for c in centres
             if not workflow.stage(c.stage).final
@@ -77,50 +90,103 @@ class ForecastService:
                 len(coaches),
                 assumed,
                 on_request,
+                renewed,
             )
             for scenario in scenarios
         ]
 
+    def _renewals(
+        self, history: Mapping[int, Sequence[StageChange]], start: date
+    ) -> dict[str, Renewal]:
+        """Per renewable stage, the programme years renewed and left forward before
+        ``start``."""
+        workflow = self.rt.workflow
+        steps = forward_steps(workflow)
+        found: dict[str, Renewal] = {}
+        for stage in renewals(workflow):
+            step = steps.get(stage)
+            changes = [c for mine in history.values() for c in mine if c.effective < start]
+            renewed = sum(1 for c in changes if c.from_stage == c.to_stage == stage)
+            forward = sum(
+                1
+                for c in changes
+                if step is not None and c.from_stage == stage and c.to_stage == step[0]
+            )
+            found[stage] = Renewal(renewed, forward)
+        return found
+
     def _on_request(
         self, repo: Repository, centres: Sequence[Centre], day: date
-    ) -> dict[str, Decimal]:
-        """Hours of coaching a centre-month in each stage without a cadence (on request),
-        in the 12 months before ``day``: held hours over the months centres were in it."""
+    ) -> dict[str, Estimate]:
+        """Hours of coaching a centre-month in each stage without a cadence (on request):
+        held hours over the months centres were in it, in the 12 months before ``day``; if
+        these have none, in all the history before it; if that has none either, a session
+        of the stage's hours as often as the stage before it plans them."""
         workflow = self.rt.workflow
-        stages = {
+        stages = [
             sid
             for sid, stage in workflow.stages.items()
             if stage.coaching is not None and stage.coaching.every_months == 0
-        }
-        first = add_months(day.replace(day=1), -12)
-        mids = [add_months(first, k).replace(day=MID_MONTH) for k in range(12)]
-        history: dict[int, list[StageChange]] = defaultdict(list)
-        for change in sorted(
-            repo.changes_between(date(1, 1, 1), day - timedelta(days=1)),
-            key=lambda c: (c.effective, c.id or 0),
-        ):
-            history[change.centre_id].append(change)
-        months: Counter[str] = Counter()
-        for centre in centres:
-            for mid in mids:
-                if (centre.registered or centre.stage_since) <= mid:
-                    months[stay_on(history[centre.id], workflow.initial, mid)[0]] += 1
+        ]
+        if not stages:
+            return {}
+        changes = repo.changes_between(date(1, 1, 1), day - timedelta(days=1))
+        history = _histories(changes)
+        first_year = add_months(day.replace(day=1), -12)
+        known = [c.registered or c.stage_since for c in centres] + [c.effective for c in changes]
+        first_ever = min([first_year, *(d.replace(day=1) for d in known)])
         held = repo.activities.find(
             ActivityFilter(
                 kind=ActivityKind.COACHING,
                 status=ActivityStatus.HELD,
-                first=first,
+                first=first_ever,
                 last=day - timedelta(days=1),
             )
         )
-        hours: dict[str, Decimal] = defaultdict(Decimal)
-        for activity in held:
-            hours[activity.stage] += activity.hours or Decimal(0)
-        return {
-            stage: (hours[stage] / months[stage]).quantize(CENT)
-            for stage in sorted(stages)
-            if months[stage]
-        }
+        found: dict[str, Estimate] = {}
+        for stage in stages:
+            for first, basis in (
+                (first_year, "wie in den 12 Monaten vor Beginn der Prognose"),
+                (
+                    first_ever,
+                    "wie im gesamten Verlauf vor Beginn der Prognose (in den 12 Monaten davor "
+                    "keine Stunden)",
+                ),
+            ):
+                hours = sum(
+                    (a.hours or Decimal(0) for a in held if a.stage == stage and a.date >= first),
+                    Decimal(0),
+                )
+                months = _months_in(workflow.initial, centres, history, stage, first, day)
+                if hours and months:
+                    found[stage] = Estimate((hours / months).quantize(CENT), basis)
+                    break
+            else:
+                found[stage] = self._assumed_request(stage)
+        return found
+
+    def _assumed_request(self, stage: str) -> Estimate:
+        """No hours on record: a session of the stage's hours as often as the stage whose
+        forward step leads to it plans them (once a month if there is none)."""
+        workflow = self.rt.workflow
+        rule = workflow.stage(stage).coaching
+        hours = rule.hours if rule is not None else Decimal(0)
+        before = next(
+            (s for s, (dest, _) in forward_steps(workflow).items() if dest == stage), None
+        )
+        every = 1
+        text = "einmal im Monat"
+        earlier = workflow.stage(before).coaching if before is not None else None
+        if before is not None and earlier is not None and earlier.every_months:
+            every = earlier.every_months
+            text = f"so oft wie in der Stufe davor, {workflow.stage(before).name}: " + (
+                "jeden Monat" if every == 1 else f"alle {every} Monate"
+            )
+        return Estimate(
+            (hours / every).quantize(CENT),
+            "da vor Beginn der Prognose keine Stunden dieser Stufe erfasst sind, angenommen: "
+            f"ein Termin von {german.number(hours)} Stunden {text} (eher zu viel als zu wenig)",
+        )
 
     def backtest(self, start: date, months: int = 12) -> tuple[Forecast, Decimal, Decimal]:
         """The forecast as it would have been made on ``start`` (the centres and stages of
@@ -141,9 +207,8 @@ class ForecastService:
                     last=end - timedelta(days=1),
                 )
             )
-        history: dict[int, list[StageChange]] = defaultdict(list)
-        for change in sorted(changes, key=lambda c: (c.effective, c.id or 0)):
-            history[change.centre_id].append(change)
+        history = _histories(changes)
+        renewed = self._renewals(history, start)
         rates = {c.id: c.rate for c in coaches}
         known = list(rates.values())
         assumed = (sum(known, Decimal(0)) / len(known)).quantize(CENT) if known else Decimal(0)
@@ -161,7 +226,17 @@ class ForecastService:
             if workflow.stage(stage).final:
                 continue
             rate = rates.get(centre.coach_id, assumed) if centre.coach_id else assumed
-            seeds.append(Seed(centre.district, stage, since or centre.registered or start, rate))
+            before = [c for c in mine if c.effective <= day_before]
+            since = since or centre.registered or start
+            seeds.append(
+                Seed(
+                    centre.district,
+                    stage,
+                    stay_start(workflow, stage, since, before),
+                    rate,
+                    stay_start(workflow, stage, since, before, renewals=True),
+                )
+            )
         scenario = Scenario(len(admitted), admitted=tuple(sorted(admitted)))
         found = forecast(
             workflow,
@@ -173,7 +248,37 @@ class ForecastService:
             len(coaches),
             assumed,
             on_request,
+            renewed,
         )
         hours = sum((a.hours or Decimal(0) for a in held), Decimal(0))
         cost = sum((session_cost(a.hours, a.rate) for a in held), Decimal(0))
         return found, hours, cost
+
+
+def _histories(changes: Iterable[StageChange]) -> dict[int, list[StageChange]]:
+    """Each centre's stage changes, in the order they took effect."""
+    history: dict[int, list[StageChange]] = defaultdict(list)
+    for change in sorted(changes, key=lambda c: (c.effective, c.id or 0)):
+        history[change.centre_id].append(change)
+    return history
+
+
+def _months_in(
+    initial: str,
+    centres: Sequence[Centre],
+    history: Mapping[int, Sequence[StageChange]],
+    stage: str,
+    first: date,
+    day: date,
+) -> int:
+    """Centre-months (by their 15th) in ``stage`` from the month of ``first`` to before
+    ``day``."""
+    count = 0
+    month = first.replace(day=1)
+    while month.replace(day=MID_MONTH) < day:
+        mid = month.replace(day=MID_MONTH)
+        for centre in centres:
+            if (centre.registered or centre.stage_since) <= mid:
+                count += stay_on(history.get(centre.id, ()), initial, mid)[0] == stage
+        month = add_months(month, 1)
+    return count

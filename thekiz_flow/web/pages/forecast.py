@@ -86,7 +86,7 @@ def forecast(ctx: Context) -> Response:
         tables=tables,
         charts=charts,
         first=found[0] if found else None,
-        assumptions=ASSUMPTIONS,
+        assumptions=found[0].assumptions if found else ASSUMPTIONS,
         download=f"{PATH}.xlsx?{urlencode(values)}",
     )
 
