@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
+import io
 from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -44,6 +47,31 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
 @pytest.fixture(scope="session")
 def workflow() -> Workflow:
     return load_workflow(DEFAULT_WORKFLOW)
+
+
+@dataclass(frozen=True)
+class Demo:
+    """The demonstration as `make demo` builds it, in ``folder``, with what it printed."""
+
+    folder: Path
+    output: str
+
+    @property
+    def url(self) -> str:
+        return f"sqlite:///{self.folder / 'var/demo/thekiz-flow.db'}"
+
+
+@pytest.fixture(scope="session")
+def demo_build(tmp_path_factory: pytest.TempPathFactory) -> Demo:
+    """The demonstration, built once per session (it takes a while): read it, never change it."""
+    from thekiz_flow import demo
+
+    folder = tmp_path_factory.mktemp("demo")
+    printed = io.StringIO()
+    with pytest.MonkeyPatch.context() as patch, contextlib.redirect_stdout(printed):
+        patch.chdir(folder)
+        assert demo.main() == 0
+    return Demo(folder, printed.getvalue())
 
 
 @pytest.fixture(scope="session")

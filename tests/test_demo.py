@@ -11,7 +11,7 @@ import pytest
 from starlette.testclient import TestClient
 
 from tests.cli_helpers import main
-from tests.conftest import BERLIN
+from tests.conftest import BERLIN, Demo
 from tests.web_helpers import CHEAP_HASHER, csrf_token
 from thekiz_flow.core.calendar import WorkCalendar
 from thekiz_flow.core.enums import OutboxStatus
@@ -28,13 +28,10 @@ from thekiz_flow.workflow.paths import DEFAULT_WORKFLOW
 
 
 def test_demo_builds_a_programme(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    demo_build: Demo, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from thekiz_flow import demo
-
-    monkeypatch.chdir(tmp_path)
-    assert demo.main() == 0
-    out = capsys.readouterr().out
+    monkeypatch.chdir(demo_build.folder)
+    out = demo_build.output
     assert "Gesamt" in out
     assert "Stufenwechsel" in out
     monkeypatch.setenv("THEKIZ_FLOW_DATABASE_URL", "sqlite:///var/demo/thekiz-flow.db")

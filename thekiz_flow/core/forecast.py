@@ -385,24 +385,21 @@ def _renewal_texts(workflow: Workflow, renewal: Mapping[str, Renewal]) -> list[s
     texts = []
     years = renewals(workflow)
     for stage_id, found in renewal.items():
-        name = workflow.stage(stage_id).name
         step = forward_steps(workflow).get(stage_id)
-        after = (
-            f", sonst folgt der Wechsel zur Stufe {workflow.stage(step[0]).name}" if step else ""
-        )
+        rest = f"; die übrigen wechseln zur Stufe {workflow.stage(step[0]).name}" if step else ""
         total = found.renewed + found.forward
         why = (
-            f"vor Beginn der Prognose wurden {found.renewed} von {total} beendeten "
-            "Programmjahren verlängert"
+            f"von {german.number(total)} abgelaufenen Programmjahren vor Beginn der Prognose "
+            f"wurden {german.number(found.renewed)} verlängert"
             if total
-            else "vor Beginn der Prognose wurde noch kein Programmjahr verlängert oder "
-            "beendet"
+            else "vor Beginn der Prognose ist noch kein Programmjahr abgelaufen"
         )
         texts.append(
-            f"{name}: nach jedem Programmjahr ({years[stage_id]} Monate) werden "
-            f"{_percent(found.share)} % verlängert, mit einem neuen Programmjahr und neuen "
-            f"Terminen{after}. Grundlage: {why}; geschätzt wird der Anteil als (verlängerte "
-            "+ 1) / (beendete + 2), ohne Verlauf also die Hälfte."
+            f"{workflow.stage(stage_id).name}: Am Ende jedes Programmjahres "
+            f"({years[stage_id]} Monate) verlängern {_percent(found.share)} % der "
+            f"Einrichtungen, mit einem neuen Programmjahr und neuen Terminen{rest}. "
+            f"Grundlage: {why}; der Anteil wird als (verlängerte + 1) / (abgelaufene + 2) "
+            "geschätzt, ohne Verlauf also die Hälfte."
         )
     return texts
 
