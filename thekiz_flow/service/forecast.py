@@ -157,8 +157,10 @@ class ForecastService:
                     (a.hours or Decimal(0) for a in held if a.stage == stage and a.date >= first),
                     Decimal(0),
                 )
+                if not hours:
+                    continue
                 months = _months_in(workflow.initial, centres, history, stage, first, day)
-                if hours and months:
+                if months:
                     found[stage] = Estimate((hours / months).quantize(CENT), basis)
                     break
             else:
