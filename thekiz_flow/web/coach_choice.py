@@ -38,7 +38,7 @@ def coach_options(
     """(number, name) of the coaches the search finds (only those not deactivated if
     ``active_only``; labelled with their e-mail address if ``with_email``), the one
     ``chosen`` first if it is not among them."""
-    return coach_choice(ctx, chosen, active_only, with_email).options
+    return coach_choice(ctx, chosen, active_only=active_only, with_email=with_email).options
 
 
 @dataclass(frozen=True)
@@ -52,18 +52,21 @@ class CoachChoice:
 
 
 def coach_choice(
-    ctx: Context, chosen: str, active_only: bool = False, with_email: bool = False
+    ctx: Context, *chosen: str, active_only: bool = False, with_email: bool = False
 ) -> CoachChoice:
-    """The choice of coach: what the search finds (see ``coach_options``)."""
+    """The choice of coach: what the search finds (see ``coach_options``), and first the
+    coaches ``chosen`` (a form's current one, what a refused form had) that it does not."""
     search = coach_search(ctx)
     found, total = ctx.service.registry.coach_choices(search, CHOICES, active_only)
     options = [(str(c.id), coach_label(c, with_email)) for c in found]
-    more = total - len(found)
-    if chosen.strip() and chosen.strip() not in {value for value, _ in options}:
+    kept: list[tuple[str, str]] = []
+    for given in dict.fromkeys(c.strip() for c in chosen if c.strip()):
+        if given in {value for value, _ in options}:
+            continue
         try:
-            coach, _ = ctx.service.registry.coach(parse_id("coach", "coach", chosen))
+            coach, _ = ctx.service.registry.coach(parse_id("coach", "coach", given))
         except UserError:  # not a number, or no coach's: the field says so itself
-            return CoachChoice(options, search, more, bool(found))
+            continue
         if coach.active or not active_only:
-            options.insert(0, (str(coach.id), coach_label(coach, with_email)))
-    return CoachChoice(options, search, more, bool(found))
+            kept.append((str(coach.id), coach_label(coach, with_email)))
+    return CoachChoice([*kept, *options], search, total - len(found), bool(found))

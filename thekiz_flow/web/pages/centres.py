@@ -147,7 +147,7 @@ def _detail(
         may_record=may_record_for(ctx.user, centre.coach_id),
         triggers=_triggers(service, centre) if office else [],
         coach_choice=coach_choice(
-            ctx, ctx.text("coach") or str(centre.coach_id or ""), active_only=True
+            ctx, str(centre.coach_id or ""), ctx.text("coach"), active_only=True
         )
         if office
         else None,
