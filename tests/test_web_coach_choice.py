@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 import pytest
 from starlette.testclient import TestClient
@@ -59,11 +60,19 @@ def a_centre(service: Service) -> int:
     return service.registry.add_centre(CentreInput("Kita Sonne", "jena", "s@example.org"), None)
 
 
-FORMS = {  # the path of the page (a centre's: {centre}), a coach's label on it
-    "centre": ("/centres/{centre}", lambda n: f"Coach {n:02}"),
-    "new centre": ("/centres/new", lambda n: f"Coach {n:02}"),
-    "new user": ("/users/new", lambda n: f"Coach {n:02} (coach{n}@example.org)"),
-    "calendar": ("/calendar", lambda n: f"Coach {n:02}"),
+def by_name(n: int) -> str:
+    return f"Coach {n:02}"
+
+
+def with_email(n: int) -> str:
+    return f"Coach {n:02} (coach{n}@example.org)"
+
+
+FORMS: dict[str, tuple[str, Callable[[int], str]]] = {  # a page ({centre}), a coach's label
+    "centre": ("/centres/{centre}", by_name),
+    "new centre": ("/centres/new", by_name),
+    "new user": ("/users/new", with_email),
+    "calendar": ("/calendar", by_name),
 }
 
 
