@@ -1,7 +1,7 @@
 """The office's page of the users: add one, re-enable or disable one, set a new password.
 
 A new user gets a role and a first password (given twice); a coach's user is linked to the
-coach picked by name.
+coach found by a search of their name or e-mail address (``web/coach_choice.py``).
 
 Disabling and a new password end every session of that user (the service does it, as for
 the command line). Disabling and re-enabling need a ticked confirmation. The office's own
