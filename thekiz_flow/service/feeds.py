@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 from thekiz_flow.core.errors import NotFound, Refused
@@ -48,10 +49,11 @@ class FeedService:
                 raise Refused(f"{coach.name} hat keinen Kalender-Link")
         return coach
 
-    def issued(self) -> dict[int, datetime]:
-        """When each coach's link was made, by coach (coaches without one are missing)."""
+    def issued(self, coach_ids: Sequence[int] | None = None) -> dict[int, datetime]:
+        """When each coach's link was made (of those coaches, if given), by coach (coaches
+        without one are missing)."""
         with self.rt.unit() as repo:
-            return repo.feeds.created()
+            return repo.feeds.created(coach_ids)
 
     def calendar(self, token: str) -> bytes:
         """The iCalendar of the link with ``token``: its coach's sessions and site visits

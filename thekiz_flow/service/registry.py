@@ -91,12 +91,21 @@ class RegistryService:
         with self.rt.unit() as repo:
             return repo.coaches_by_id(coach_ids)
 
-    def coach_choices(self, text: str, limit: int) -> list[Coach]:
+    def coach_choices(
+        self, text: str, limit: int, active_only: bool = False
+    ) -> tuple[list[Coach], int]:
         """The first ``limit`` coaches whose name or e-mail address contains ``text`` (every
-        coach for blank), by name: one page, read by the store."""
-        query = CoachQuery(text=text.strip() or None, offset=0, limit=limit)
+        coach for blank), by name, only those not deactivated if ``active_only``, and how
+        many it finds: one page, read by the store."""
+        query = CoachQuery(
+            active=True if active_only else None,
+            text=text.strip() or None,
+            offset=0,
+            limit=limit,
+        )
         with self.rt.unit() as repo:
-            return [coach for coach, _ in repo.find_coaches(query)[0]]
+            found, total = repo.find_coaches(query)
+            return [coach for coach, _ in found], total
 
     def coach(self, coach_id: int) -> tuple[Coach, list[Centre]]:
         """A coach and the centres assigned to them."""
@@ -438,6 +447,11 @@ class RegistryService:
             centre = self.rt.centre(repo, centre_id)
             coach = None if centre.coach_id is None else repo.coach(centre.coach_id)
             return centre, coach
+
+    def centres_by_id(self, centre_ids: Sequence[int]) -> dict[int, Centre]:
+        """The centres of those numbers (a page's few), by number."""
+        with self.rt.unit() as repo:
+            return repo.centres_by_id(centre_ids)
 
     def centre_names(self, centre_ids: Sequence[int]) -> dict[int, str]:
         """The names of the centres of those numbers that exist."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import replace
 from datetime import date, datetime
 from decimal import Decimal
@@ -54,9 +55,11 @@ class FeedStore:
         found = self.conn.execute(stmt).scalar()
         return None if found is None else int(found)
 
-    def created(self) -> dict[int, datetime]:
-        """When each coach's link was made, by coach."""
+    def created(self, coach_ids: Iterable[int] | None = None) -> dict[int, datetime]:
+        """When each coach's link was made (of those coaches, if given), by coach."""
         stmt = select(calendar_feeds.c.coach_id, calendar_feeds.c.created_at)
+        if coach_ids is not None:
+            stmt = stmt.where(calendar_feeds.c.coach_id.in_(list(coach_ids)))
         return {row.coach_id: row.created_at for row in self.conn.execute(stmt)}
 
     def events(self, coach_id: int, first: date, cancelled_since: datetime) -> list[FeedEvent]:

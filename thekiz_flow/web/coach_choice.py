@@ -1,15 +1,21 @@
-"""Picking a coach in a list's filter by a search, never from an `<option>` list of every
-coach (a programme of 60,000 centres has thousands of coaches).
+"""Picking a coach by a search, never from an `<option>` list of every coach (a programme
+of 60,000 centres has thousands of coaches): in a list's filter, on a centre's page, in
+the forms of a new centre and a new user, on the calendar.
 
-Beside the filter's choice of coach stands a search field (``coach_search``: a part of the
-name or e-mail address); the choice offers the first ``CHOICES`` coaches it finds, by name
-(without a search: the first ones by name), and always the coach chosen already.
+Beside the choice of coach stands a search field (``coach_search``: a part of the name or
+e-mail address, sent by GET, so it works without JavaScript); the choice offers the first
+``CHOICES`` coaches it finds, by name (without a search: the first ones by name), and
+always the coach chosen already. A form sent by POST carries its search along (hidden), so
+that a refused form offers the same coaches again.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from thekiz_flow.core.errors import UserError
 from thekiz_flow.core.ids import parse_id
+from thekiz_flow.core.model import Coach
 from thekiz_flow.web.endpoints import Context
 
 COACH_SEARCH = "coach_search"  # the search field's name
@@ -17,18 +23,50 @@ CHOICES = 20  # coaches offered at a time
 
 
 def coach_search(ctx: Context) -> str:
-    return ctx.request.query_params.get(COACH_SEARCH, "").strip()
+    """The search of the address, or of a refused form."""
+    given = ctx.request.query_params.get(COACH_SEARCH) or ctx.text(COACH_SEARCH)
+    return given.strip()
 
 
-def coach_options(ctx: Context, chosen: str) -> list[tuple[str, str]]:
-    """(number, name) of the coaches the search finds, the one ``chosen`` first if it is
-    not among them."""
-    found = ctx.service.registry.coach_choices(coach_search(ctx), CHOICES)
-    options = [(str(c.id), c.name) for c in found]
-    if chosen.strip() and chosen.strip() not in {value for value, _ in options}:
+def coach_label(coach: Coach, with_email: bool = False) -> str:
+    return f"{coach.name} ({coach.email})" if with_email else coach.name
+
+
+def coach_options(
+    ctx: Context, chosen: str, active_only: bool = False, with_email: bool = False
+) -> list[tuple[str, str]]:
+    """(number, name) of the coaches the search finds (only those not deactivated if
+    ``active_only``; labelled with their e-mail address if ``with_email``), the one
+    ``chosen`` first if it is not among them."""
+    return coach_choice(ctx, chosen, active_only=active_only, with_email=with_email).options
+
+
+@dataclass(frozen=True)
+class CoachChoice:
+    """For a template: the choices, the search, how many more it finds than offered."""
+
+    options: list[tuple[str, str]]
+    search: str
+    more: int
+    found: bool  # whether the search finds any coach
+
+
+def coach_choice(
+    ctx: Context, *chosen: str, active_only: bool = False, with_email: bool = False
+) -> CoachChoice:
+    """The choice of coach: what the search finds (see ``coach_options``), and first the
+    coaches ``chosen`` (a form's current one, what a refused form had) that it does not."""
+    search = coach_search(ctx)
+    found, total = ctx.service.registry.coach_choices(search, CHOICES, active_only)
+    options = [(str(c.id), coach_label(c, with_email)) for c in found]
+    kept: list[tuple[str, str]] = []
+    for given in dict.fromkeys(c.strip() for c in chosen if c.strip()):
+        if given in {value for value, _ in options}:
+            continue
         try:
-            coach, _ = ctx.service.registry.coach(parse_id("coach", "coach", chosen))
-        except UserError:  # not a number, or no coach's: the filter says so itself
-            return options
-        options.insert(0, (str(coach.id), coach.name))
-    return options
+            coach, _ = ctx.service.registry.coach(parse_id("coach", "coach", given))
+        except UserError:  # not a number, or no coach's: the field says so itself
+            continue
+        if coach.active or not active_only:
+            kept.append((str(coach.id), coach_label(coach, with_email)))
+    return CoachChoice([*kept, *options], search, total - len(found), bool(found))

@@ -2,9 +2,10 @@
 
 ``/calendar?month=2026-03&coach=1&district=Jena`` shows the month's planned and held
 sessions and visits (of the coach's centres, of the district's centres) and the trainings
-of the catalogue, each linking to its page. A coach sees their own at first (as on the
-sessions page); the office everyone's. Wide screens get a grid of weeks, a phone the days
-that have something, one below the other (site.css).
+of the catalogue, each linking to its page. It reads only the month's activities and
+their centres; the coach is chosen by a search (``web/coach_choice.py``). A coach sees
+their own at first (as on the sessions page); the office everyone's. Wide screens get a
+grid of weeks, a phone the days that have something, one below the other (site.css).
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from thekiz_flow.core.errors import InvalidInput
 from thekiz_flow.core.model import Activity, ActivityFilter, Centre
 from thekiz_flow.service import Service
 from thekiz_flow.web.auth import READERS
+from thekiz_flow.web.coach_choice import COACH_SEARCH, coach_choice, coach_search
 from thekiz_flow.web.endpoints import Context, page
 from thekiz_flow.web.pages.sessions import coach_filter
 from thekiz_flow.web.state import NavItem
@@ -93,9 +95,12 @@ def _entry(activity: Activity, centre: Centre, coach_names: dict[int, str]) -> E
     return Entry("coaching", "Begleittermin", f"{place}{', ' + coach if coach else ''}", link, held)
 
 
-def _link(month: date, coach: int | None, district: str | None) -> str:
-    """The calendar of another month with the same filters ("" for a coach: everyone's)."""
+def _link(month: date, coach: int | None, district: str | None, search: str = "") -> str:
+    """The calendar of another month with the same filters ("" for a coach: everyone's)
+    and the same search of a coach."""
     query = {"month": month.strftime("%Y-%m"), "coach": coach or "", "district": district or ""}
+    if search:
+        query[COACH_SEARCH] = search
     return f"{CALENDAR}?{urlencode(query)}"
 
 
@@ -107,12 +112,14 @@ def calendar(ctx: Context) -> Response:
     first = month_start(given) if given else today.replace(day=1)
     coach = coach_filter(ctx.user, params.get("coach"))
     district = _district(service, params.get("district", ""))
+    search = coach_search(ctx)
     days = month_days(first)
-    centres = {c.id: c for c in service.registry.centres()}
-    coaches = service.registry.coaches()
-    coach_names = {c.id: c.name for c in coaches}
     entries: dict[date, list[Entry]] = defaultdict(list)
     found = service.overview.activities(ActivityFilter(first=first, last=days[-1]))
+    # only the centres and coaches of the month's sessions and visits
+    centres = service.registry.centres_by_id(sorted({a.centre_id for a in found}))
+    named = sorted({a.coach_id for a in found if a.coach_id is not None})
+    coach_names = {i: c.name for i, c in service.registry.coaches_by_id(named).items()}
     for activity in sorted(found, key=lambda a: (a.date, a.kind != ActivityKind.SITE_VISIT)):
         centre = centres[activity.centre_id]
         if activity.kind != ActivityKind.TRAINING and _shown(activity, centre, coach, district):
@@ -142,14 +149,14 @@ def calendar(ctx: Context) -> Response:
         lead=first.weekday(),  # empty cells before the 1st in the grid
         heads=WEEKDAY_HEADS,
         count=sum(len(d.entries) for d in month),
-        coaches=coaches,
+        coach_choice=coach_choice(ctx, "" if coach is None else str(coach)),
         chosen_coach=coach,
         districts=service.workflow.districts,
         chosen_district=district,
         before=before,
         after=after,
-        before_link=_link(before, coach, district),
-        after_link=_link(after, coach, district),
+        before_link=_link(before, coach, district, search),
+        after_link=_link(after, coach, district, search),
     )
 
 

@@ -31,7 +31,7 @@ from thekiz_flow.core.model import (
 )
 from thekiz_flow.service import Service
 from thekiz_flow.web.auth import READERS, may_record_for
-from thekiz_flow.web.coach_choice import coach_options, coach_search
+from thekiz_flow.web.coach_choice import coach_choice, coach_options, coach_search
 from thekiz_flow.web.endpoints import Context, action, page
 from thekiz_flow.web.fields import Errors, beside_fields
 from thekiz_flow.web.pages import stages as stages_page
@@ -146,12 +146,12 @@ def _detail(
         office=office,
         may_record=may_record_for(ctx.user, centre.coach_id),
         triggers=_triggers(service, centre) if office else [],
-        coach_options=[
-            *((c.id, c.name) for c in service.registry.coaches(active_only=True)),
-            NO_COACH_OPTION,
-        ]
+        coach_choice=coach_choice(
+            ctx, str(centre.coach_id or ""), ctx.text("coach"), active_only=True
+        )
         if office
-        else [],
+        else None,
+        no_coach_option=NO_COACH_OPTION,
         handover=service.registry.planned_handover(centre.id) if office and coach else [],
         advance_errors=advance_errors or {},
         assign_errors=assign_errors or {},
@@ -287,9 +287,9 @@ def _form(
         centre=centre,
         values=values,
         districts=[(d, d) for d in service.workflow.districts],
-        coaches=[(c.id, c.name) for c in service.registry.coaches(active_only=True)]
+        coach_choice=coach_choice(ctx, values.get("coach", ""), active_only=True)
         if centre is None
-        else [],
+        else None,
         weekdays=WEEKDAY_CHOICES,
         errors=errors or {},
     )

@@ -16,6 +16,7 @@ from starlette.routing import Route
 from thekiz_flow.core.enums import Role
 from thekiz_flow.core.model import Coach
 from thekiz_flow.service.feeds import feed_path
+from thekiz_flow.web.coach_choice import CHOICES, coach_search
 from thekiz_flow.web.endpoints import Context, action, page
 from thekiz_flow.web.errors import Forbidden
 from thekiz_flow.web.state import NavItem, web_state
@@ -27,15 +28,27 @@ CALENDAR = "text/calendar; charset=utf-8"
 
 
 def _page(ctx: Context, new: tuple[Coach, str] | None = None) -> Response:
-    coaches = ctx.service.registry.coaches()
-    if ctx.user.role != Role.OFFICE:
-        coaches = [c for c in coaches if c.id == ctx.user.coach_id]
-    created = ctx.service.feeds.issued()
+    """The office's: the coaches the search finds (a few at a time), the one whose link was
+    just made among them; a coach's: their own."""
+    search = coach_search(ctx)
+    more = 0
+    if ctx.user.role == Role.OFFICE:
+        coaches, total = ctx.service.registry.coach_choices(search, CHOICES)
+        more = total - len(coaches)
+    else:
+        own = ctx.service.registry.coaches_by_id([ctx.user.coach_id or 0])
+        coaches = list(own.values())
+    if new is not None and new[0].id not in {c.id for c in coaches}:
+        coaches.insert(0, new[0])
+    created = ctx.service.feeds.issued([c.id for c in coaches])
     return ctx.render(
         "web/feeds.html.j2",
         title="Kalender-Abos",
         rows=[(coach, created.get(coach.id)) for coach in coaches],
         new=new,
+        office=ctx.user.role == Role.OFFICE,
+        search=search,
+        more=more,
     )
 
 

@@ -91,7 +91,7 @@ def _coach(ctx: Context) -> Response:
         "web/coach_start.html.j2",
         title="Übersicht",
         day=day,
-        feed=None if coach_id is None else service.feeds.issued().get(coach_id),
+        feed=None if coach_id is None else service.feeds.issued([coach_id]).get(coach_id),
         may_act={d.activity.id for d in shown if may_record_for(ctx.user, d.centre.coach_id)},
         whole=WHOLE,
         back=here(ctx.request),

@@ -1,7 +1,7 @@
 """The office's page of the users: add one, re-enable or disable one, set a new password.
 
 A new user gets a role and a first password (given twice); a coach's user is linked to the
-coach picked by name.
+coach found by a search of their name or e-mail address (``web/coach_choice.py``).
 
 Disabling and a new password end every session of that user (the service does it, as for
 the command line). Disabling and re-enabling need a ticked confirmation. The office's own
@@ -22,6 +22,7 @@ from thekiz_flow.core.paging import Page
 from thekiz_flow.core.users import User
 from thekiz_flow.digest.tables import Kind
 from thekiz_flow.service.users import MIN_PASSWORD, NEW_PASSWORD, PASSWORD
+from thekiz_flow.web.coach_choice import coach_choice
 from thekiz_flow.web.endpoints import Context, action, page
 from thekiz_flow.web.export import Export, export_routes
 from thekiz_flow.web.fields import Errors, beside_fields
@@ -124,14 +125,13 @@ def _state(account: User) -> str:
 
 
 def _new_form(ctx: Context, typed: dict[str, str], errors: Errors | None = None) -> Response:
-    coaches = ctx.service.registry.coaches(active_only=True)
     return ctx.render(
         "web/user_form.html.j2",
         400 if errors else 200,
         title="Neuer Zugang",
         values=typed,
         roles=list(ROLE_NAMES.items()),
-        coaches=[(c.id, f"{c.name} ({c.email})") for c in coaches],
+        coach_choice=coach_choice(ctx, typed.get("coach", ""), active_only=True, with_email=True),
         errors=errors or {},
         min_length=MIN_PASSWORD,
     )
