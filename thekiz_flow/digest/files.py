@@ -61,6 +61,9 @@ __all__ = [
 ]
 
 TEMPLATE = "digest/digest.html.j2"
+# Beyond this many centres the per-centre table is only in the CSV and the workbook: the
+# HTML and the PDF say where it is (a table of thousands of rows is read in a spreadsheet).
+HTML_CENTRE_ROWS = 300
 
 
 SUFFIXES = ("html", "csv", "xlsx", "pdf")
@@ -149,7 +152,11 @@ def html_context(digest: Digest) -> dict[str, object]:
         "summary": summary(digest),
         "centres_total": sum(digest.stage_end.values()),
         "tables": summary_tables(digest),
-        "centres": by_district(digest, centres_table(digest)),
+        "centres": by_district(digest, centres_table(digest))
+        if len(digest.centres) <= HTML_CENTRE_ROWS
+        else None,
+        "centre_rows": len(digest.centres),
+        "centre_files": (f"digest-{digest.year}.xlsx", f"digest-{digest.year}.csv"),
         "charts": digest_charts(digest),
         "gap_rules": digest.gap_rules,
         "no_budget": [name for stage, name in digest.stages if stage in _unbudgeted(digest)],
