@@ -288,7 +288,9 @@ def test_the_report_has_every_table_with_its_caption_and_numbers() -> None:
 
 def _many_centres(count: int) -> Digest:
     one = DIGEST.centres[0]
-    return replace(DIGEST, centres=tuple(replace(one, id=i, name=f"Kita {i}") for i in range(count)))
+    return replace(
+        DIGEST, centres=tuple(replace(one, id=i, name=f"Kita {i}") for i in range(count))
+    )
 
 
 def test_up_to_the_limit_every_centre_has_its_row_in_the_report() -> None:
@@ -305,7 +307,8 @@ def test_beyond_the_limit_the_report_says_where_the_per_centre_table_is() -> Non
     assert "centres" not in _parse(html).tables
     assert "Kita 7" not in html
     assert f"umfasst {HTML_ROWS + 1} Einrichtungen" in " ".join(html.split())
-    assert "digest-2025.xlsx" in html and "digest-2025.csv" in html
+    assert "digest-2025.xlsx" in html
+    assert "digest-2025.csv" in html
     assert csv_text(digest).count("Kita ") == HTML_ROWS + 1
 
 

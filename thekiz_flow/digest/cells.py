@@ -28,8 +28,8 @@ def append_row(sheet: Worksheet, row: Iterable[Cell]) -> None:
     """A row at the end of ``sheet``: texts as text cells, numbers and dates as they are.
     The cells are made here, so no row is looked up again (a lookup scans the whole sheet)."""
     cells = []
-    for value in row:
-        cell = SheetCell(sheet, value=value)
+    for column, value in enumerate(row, start=1):
+        cell = SheetCell(sheet, row=1, column=column, value=value)  # append sets its row
         if isinstance(value, str):
             cell.data_type = TEXT
         cells.append(cell)
