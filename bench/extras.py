@@ -3,6 +3,7 @@ and several dispatcher processes sharing one PostgreSQL database."""
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import subprocess
@@ -29,11 +30,6 @@ from thekiz_flow.store.tables import outbox
 SENT_LINE = re.compile(r"^(\d+) versandt, (\d+) später erneut, (\d+) fehlgeschlagen\.$", re.M)
 ALTERNATIVE = ("apscheduler_jobs", "outbox_rows")
 TRACED_BUDGET = 2.0  # a traced run's budget, in timed budgets
-MEMORY_NOTE = (
-    "peak RSS growth during the operation, each in a fresh process: all the memory the "
-    "machine gives it, SQLite's page cache included, which tracemalloc does not see; the "
-    "Python heap's peak (tracemalloc, a run of its own) is under details 'traced'"
-)
 
 
 def alternative(folder: Path, results: Results, budget: float, count: int) -> None:
@@ -72,22 +68,55 @@ def alternative(folder: Path, results: Results, budget: float, count: int) -> No
             details=details,
         )
     )
-    memory = (aps.data.get("peak_growth_mb"), ours.data.get("peak_growth_mb"))
+
+
+def holding(folder: Path, results: Results, budget: float, count: int) -> None:
+    """The whole process's peak memory while ``count`` reminders wait: APScheduler 3 holding
+    them as jobs in its default MemoryJobStore against a thekiz-flow process running a tick
+    while its outbox holds them (``bench/holding.py``; each a fresh process of its own)."""
+    say(f"holding {count:,} pending reminders: APScheduler MemoryJobStore vs the outbox")
+    url = sqlite_url(folder / "holding.db")
+    setup = child.run("outbox_rows", budget, count=count, url=url)
+    aps = _holding(["apscheduler", str(count)], budget)
+    ours = _holding(["outbox", str(count), url], budget) if setup.ok else None
+    theirs_mb = aps.get("peak_mb") if aps else None
+    ours_mb = ours.get("peak_mb") if ours else None
+    status = "ok" if theirs_mb and ours_mb else "error: a side did not finish"
     results.add(
         Figure(
-            "apscheduler_vs_outbox_memory",
+            "apscheduler_memory_vs_outbox",
             None,
-            memory[0],
-            memory[1],
+            theirs_mb,
+            ours_mb,
             "MB",
-            None
-            if memory[0] is None or memory[1] is None
-            else ratio(memory[0], max(memory[1], 0.1)),
+            ratio(theirs_mb, ours_mb) if theirs_mb and ours_mb else None,
             status,
-            note=MEMORY_NOTE,
-            details=details,
+            note=f"whole process peak RSS (VmHWM): {count:,} date-trigger jobs held in "
+            "APScheduler's MemoryJobStore (a process importing APScheduler alone) vs a "
+            "thekiz-flow process running one tick while its outbox holds as many pending "
+            "reminders (the package's imports included)",
+            details={"apscheduler": aps, "outbox": ours, "setup": setup.describe()},
         )
     )
+
+
+def _holding(args: list[str], budget: float) -> dict[str, Any] | None:
+    root = Path(__file__).resolve().parent.parent
+    try:
+        done = subprocess.run(
+            [sys.executable, "-m", "bench.holding", *args],
+            cwd=root,
+            capture_output=True,
+            text=True,
+            timeout=max(budget, 10),
+            check=True,
+        )
+    except (subprocess.SubprocessError, OSError) as error:
+        say(f"  holding {args[0]}: {error}")
+        return None
+    result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
+    say(f"  holding {args[0]}: peak RSS {result['peak_mb']:.1f} MB, {result['held']:,} held")
+    return result
 
 
 def _side(task: str, budget: float, count: int, folder: Path, traced: bool) -> child.Outcome:

@@ -17,7 +17,7 @@ from bench.sink import Sink
 
 FIGURES = ("planning", "tick", "tick_empty", "digest", "dispatch", "stage_batch")
 STEPS_PER_SIZE = 20  # measured child processes per size
-STEPS_EXTRA = 6  # APScheduler and outbox, each timed and traced; PostgreSQL 1 and 4
+STEPS_EXTRA = 7  # APScheduler and outbox, each timed and traced; holding; PostgreSQL 1 and 4
 
 
 def parse(argv: list[str] | None) -> argparse.Namespace:
@@ -36,6 +36,9 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--mails", type=int, default=2000, help="messages for dispatch")
     parser.add_argument("--batch-size", type=int, default=50, help="messages per connection")
     parser.add_argument("--jobs", type=int, default=10_000, help="reminders for APScheduler")
+    parser.add_argument(
+        "--holding", type=int, default=100_000, help="pending reminders held for the memory figure"
+    )
     parser.add_argument("--pg-messages", type=int, default=20_000)
     parser.add_argument(
         "--profile",
@@ -46,6 +49,9 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--profiler", choices=("cprofile", "pyinstrument"), default="cprofile")
     parser.add_argument("--workdir", type=Path, default=None, help="where the databases go")
     parser.add_argument("--keep", action="store_true", help="keep the database files")
+    parser.add_argument(
+        "--skip", default="", help="steps not run at any size (comma separated, e.g. pages)"
+    )
     parser.add_argument("--no-extras", action="store_true", help="skip APScheduler/PostgreSQL")
     return parser.parse_args(argv)
 
@@ -75,7 +81,7 @@ def main(argv: list[str] | None = None) -> int:
             for size in sizes:
                 folder = root / f"n{size}"
                 folder.mkdir()
-                SizeRun(
+                run = SizeRun(
                     size,
                     folder,
                     results,
@@ -86,7 +92,9 @@ def main(argv: list[str] | None = None) -> int:
                     args.profiler,
                     args.mails,
                     args.batch_size,
-                ).run()
+                )
+                run.skip = {s.strip() for s in args.skip.split(",") if s.strip()}
+                run.run()
                 print("\n" + results.table(size) + "\n", flush=True)
                 if not args.keep:
                     shutil.rmtree(folder, ignore_errors=True)
@@ -96,6 +104,7 @@ def main(argv: list[str] | None = None) -> int:
                 # one step for the four runs of the alternative, each run given this budget
                 budget = allowance.budget(budgets.apscheduler, keep=3)
                 extras.alternative(folder, results, budget, args.jobs)
+                extras.holding(folder, results, budget, args.holding)
                 if pg_url:
                     extras.postgres(
                         pg_url,

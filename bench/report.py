@@ -17,12 +17,12 @@ RESULTS = Path(__file__).resolve().parent / "results.json"
 
 # name: (comparison, target) — ratio = ours / baseline unless said otherwise; None: report only.
 TARGETS: dict[str, tuple[str, float] | None] = {
-    "planning_vs_executemany": ("<=", 3.0),
-    "tick_history_vs_empty": ("<=", 1.5),
-    "dispatch_vs_raw": (">=", 0.7),
-    "apscheduler_vs_outbox_time": (">=", 20.0),
-    "apscheduler_vs_outbox_memory": (">=", 10.0),
-    "digest_vs_groupby": ("<=", 3.0),
+    "planning_vs_executemany": ("<=", 1.5),
+    "tick_history_vs_empty": ("<=", 1.2),
+    "dispatch_vs_raw": (">=", 0.9),
+    "apscheduler_vs_outbox_time": (">=", 50.0),
+    "apscheduler_memory_vs_outbox": (">=", 10.0),
+    "digest_vs_groupby": ("<=", 5.0),
     "digest_reads_vs_groupby": None,
     "tick_memory_history_vs_empty": None,
     "stage_batch_vs_raw": None,

@@ -107,6 +107,7 @@ class SizeRun:
         self.k = max(20, size // 30)
         self.k_ids: list[int] = []
         self.engine: Engine = make_engine(self.url)
+        self.skip: set[str] = set()  # steps not run (``--skip``)
 
     # ------------------------------------------------------------------ helpers
     def run_task(self, figure: str, task: str, budget: float, **params: Any) -> Outcome:
@@ -130,6 +131,9 @@ class SizeRun:
         return outcome
 
     def step(self, name: str, work: Callable[[], None]) -> None:
+        if name in self.skip:
+            say(f"  step {name}: skipped")
+            return
         try:
             work()
         except Exception as error:  # one broken step must not cost the others

@@ -17,6 +17,7 @@ from openpyxl import load_workbook
 from thekiz_flow.core.errors import WorkflowError
 from thekiz_flow.digest.charts import Series, bar_chart
 from thekiz_flow.digest.files import (
+    HTML_ROWS,
     DigestFiles,
     csv_bytes,
     html_context,
@@ -283,6 +284,45 @@ def test_the_report_has_every_table_with_its_caption_and_numbers() -> None:
         "Suhl",
         "3",
     ]
+
+
+def _many_centres(count: int) -> Digest:
+    one = DIGEST.centres[0]
+    return replace(
+        DIGEST, centres=tuple(replace(one, id=i, name=f"Kita {i}") for i in range(count))
+    )
+
+
+def test_up_to_the_limit_every_centre_has_its_row_in_the_report() -> None:
+    tables = _parse(render_html(_many_centres(HTML_ROWS), TEMPLATES)).tables
+
+    names = [row[1] for row in tables["centres"].rows if len(row) > 1]
+    assert names[1:] == [f"Kita {i}" for i in range(HTML_ROWS)]
+
+
+def test_beyond_the_limit_the_report_says_where_the_per_centre_table_is() -> None:
+    digest = _many_centres(HTML_ROWS + 1)
+    html = render_html(digest, TEMPLATES)
+
+    assert "centres" not in _parse(html).tables
+    assert "Kita 7" not in html
+    assert f"umfasst {HTML_ROWS + 1} Einrichtungen" in " ".join(html.split())
+    assert "digest-2025.xlsx" in html
+    assert "digest-2025.csv" in html
+    assert csv_text(digest).count("Kita ") == HTML_ROWS + 1
+
+
+def test_beyond_the_limit_the_report_says_which_sheet_holds_the_gaps() -> None:
+    gap = DIGEST.gaps[0]
+    many = tuple(replace(gap, centre_id=i, name=f"Kita {i}") for i in range(HTML_ROWS + 1))
+    html = render_html(replace(DIGEST, gaps=many), TEMPLATES)
+    text = " ".join(html.split())
+
+    assert "gaps" not in _parse(html).tables
+    assert f"umfasst {HTML_ROWS + 1} Zeilen" in text
+    assert "im Blatt „Lücken“ der Datei digest-2025.xlsx" in text
+    assert "Als Lücke gilt" in text  # the rule stays
+    assert "gaps" in _parse(render_html(replace(DIGEST, gaps=many[:HTML_ROWS]), TEMPLATES)).tables
 
 
 def test_a_stage_by_need_shows_its_cost_and_no_budget() -> None:

@@ -69,6 +69,7 @@ def measure(run: SizeRun) -> None:
         [(status, reason, recorded, aid) for aid, status, reason, recorded in touched],
     )
     connection.execute("DELETE FROM stage_changes WHERE id > ?", top_change)
+    connection.execute("DELETE FROM outbox_attempts WHERE outbox_id > ?", top_mail)
     connection.execute("DELETE FROM outbox WHERE id > ?", top_mail)
     connection.execute("COMMIT")
     connection.close()

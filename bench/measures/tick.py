@@ -104,13 +104,13 @@ def tick_pass(run: SizeRun, label: str) -> tuple[Outcome, Outcome] | None:
             )
         )
         if attempt < TICK_ATTEMPTS - 1:
-            run.execute(("DELETE FROM outbox WHERE id > ?", (before,)))
+            run.execute(*_drop_mails(before))
             _last_tick(run, PREVIOUS_TICK)
     done = [a for a in attempts if a.seconds is not None]
     measured = min(done, key=lambda a: a.seconds or 0.0) if done else attempts[-1]
     measured.data["all_seconds"] = [a.seconds for a in attempts]
     if label == "empty":  # the history run repeats it: back to the state before
-        run.execute(("DELETE FROM outbox WHERE id > ?", (marker,)))
+        run.execute(*_drop_mails(marker))
         _move(run, False)
     run.results.note(
         run.size,
@@ -170,3 +170,11 @@ def history(run: SizeRun) -> None:
     if report.unfilled_columns:
         say(f"  warning: columns the generator left NULL: {report.unfilled_columns}")
     run.results.note(run.size, "history", data)
+
+
+def _drop_mails(after: int) -> tuple[tuple[str, tuple[object, ...]], ...]:
+    """The statements that delete the mails after ``after`` and their attempts."""
+    return (
+        ("DELETE FROM outbox_attempts WHERE outbox_id > ?", (after,)),
+        ("DELETE FROM outbox WHERE id > ?", (after,)),
+    )

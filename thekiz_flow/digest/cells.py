@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from openpyxl.cell.cell import Cell as SheetCell
 from openpyxl.worksheet.worksheet import Worksheet
 
 from thekiz_flow.digest.tables import Cell
@@ -24,8 +25,12 @@ TEXT = "s"  # openpyxl's data type of a text cell
 
 
 def append_row(sheet: Worksheet, row: Iterable[Cell]) -> None:
-    """A row at the end of ``sheet``: texts as text cells, numbers and dates as they are."""
-    sheet.append(list(row))
-    for cell in sheet[sheet.max_row]:
-        if isinstance(cell.value, str):
+    """A row at the end of ``sheet``: texts as text cells, numbers and dates as they are.
+    The cells are made here, so no row is looked up again (a lookup scans the whole sheet)."""
+    cells = []
+    for column, value in enumerate(row, start=1):
+        cell = SheetCell(sheet, row=1, column=column, value=value)  # append sets its row
+        if isinstance(value, str):
             cell.data_type = TEXT
+        cells.append(cell)
+    sheet.append(cells)

@@ -61,6 +61,10 @@ __all__ = [
 ]
 
 TEMPLATE = "digest/digest.html.j2"
+# A table of more rows (the per-centre table, the gaps) is only in the CSV and the workbook:
+# the HTML and the PDF say where it is (thousands of rows are read in a spreadsheet, and a
+# PDF of them takes minutes and a gigabyte to lay out).
+HTML_ROWS = 300
 
 
 SUFFIXES = ("html", "csv", "xlsx", "pdf")
@@ -149,7 +153,12 @@ def html_context(digest: Digest) -> dict[str, object]:
         "summary": summary(digest),
         "centres_total": sum(digest.stage_end.values()),
         "tables": summary_tables(digest),
-        "centres": by_district(digest, centres_table(digest)),
+        "centres": by_district(digest, centres_table(digest))
+        if len(digest.centres) <= HTML_ROWS
+        else None,
+        "centre_rows": len(digest.centres),
+        "html_rows": HTML_ROWS,
+        "centre_files": (f"digest-{digest.year}.xlsx", f"digest-{digest.year}.csv"),
         "charts": digest_charts(digest),
         "gap_rules": digest.gap_rules,
         "no_budget": [name for stage, name in digest.stages if stage in _unbudgeted(digest)],
