@@ -23,11 +23,8 @@ from thekiz_flow.core.forecast import parse_scenarios
 from thekiz_flow.core.statements import parse_month
 from thekiz_flow.workflow.files import write_atomically
 
-
-@cli.command()
-@click.option("--coach", required=True, help="Prozessbegleitung (Nummer oder E-Mail).")
-@click.option("--month", required=True, help="Monat (JJJJ-MM), z. B. 2026-03.")
-@click.option(
+#: Where a document's PDF and workbook are written (statement, district-report).
+OUT_FOLDER = click.option(
     "--out",
     "folder",
     type=click.Path(path_type=Path, file_okay=False),
@@ -35,6 +32,12 @@ from thekiz_flow.workflow.files import write_atomically
     show_default=True,
     help="Verzeichnis für PDF und Excel-Datei.",
 )
+
+
+@cli.command()
+@click.option("--coach", required=True, help="Prozessbegleitung (Nummer oder E-Mail).")
+@click.option("--month", required=True, help="Monat (JJJJ-MM), z. B. 2026-03.")
+@OUT_FOLDER
 @pass_app
 def statement(app: App, coach: str, month: str, folder: Path) -> None:
     """Honorarabrechnung einer Prozessbegleitung für einen Monat: PDF und Excel."""
@@ -84,14 +87,7 @@ def sessions(count: int) -> str:
 @cli.command("district-report")
 @click.argument("year", metavar="YEAR")
 @click.option("--district", help="Nur dieser Landkreis (sonst alle mit Einrichtungen).")
-@click.option(
-    "--out",
-    "folder",
-    type=click.Path(path_type=Path, file_okay=False),
-    default=Path("."),
-    show_default=True,
-    help="Verzeichnis für PDF und Excel-Datei.",
-)
+@OUT_FOLDER
 @pass_app
 def district_report(app: App, year: str, district: str | None, folder: Path) -> None:
     """Verwendungsnachweis YEAR je Landkreis: Einrichtungen, Stufen, Stunden, Kosten,

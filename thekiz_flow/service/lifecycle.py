@@ -447,21 +447,31 @@ class LifecycleService:
             facts.centre, transition.trigger, verdict.allowed, verdict.missing, advice
         )
 
-    def eligible(self, on: date | None = None) -> list[Eligibility]:
-        """For each centre with a next step: whether it may take it, and what is missing."""
-        day = on or self.rt.today()
-        with self.rt.unit() as repo:
-            centres = [c for c in repo.centres() if self.rt.workflow.forward_from(c.stage)]
-            histories, visits = repo.histories(), repo.site_visits()
-            enrolments = repo.trainings.of_centres()
+    def _steps(
+        self,
+        centres: Sequence[Centre],
+        trail: Trail,
+        enrolments: Mapping[int, Sequence[tuple[str, str, date]]],
+        day: date,
+    ) -> list[Eligibility]:
+        """Each centre's next step on ``day``, checked against the rules from its trail."""
         steps = (
             self._step(
-                facts_as_of(c, histories.get(c.id, []), visits.get(c.id, []), day),
+                facts_as_of(c, trail.history(c.id), trail.visits_of(c.id), day),
                 enrolments.get(c.id, []),
             )
             for c in centres
         )
         return [step for step in steps if step is not None]
+
+    def eligible(self, on: date | None = None) -> list[Eligibility]:
+        """For each centre with a next step: whether it may take it, and what is missing."""
+        day = on or self.rt.today()
+        with self.rt.unit() as repo:
+            centres = [c for c in repo.centres() if self.rt.workflow.forward_from(c.stage)]
+            trail = Trail.read(repo, None)  # every centre's, in one read each
+            enrolments = repo.trainings.of_centres()
+        return self._steps(centres, trail, enrolments, day)
 
     def eligible_page(
         self, on: date | None, offset: int, limit: int | None
@@ -474,16 +484,8 @@ class LifecycleService:
         with self.rt.unit() as repo:
             centres, total = repo.find_centres(query)
             ids = [c.id for c in centres]
-            histories, visits = repo.histories(ids), repo.site_visits(ids)
-            enrolments = repo.trainings.of_centres(ids)
-        steps = (
-            self._step(
-                facts_as_of(c, histories.get(c.id, []), visits.get(c.id, []), day),
-                enrolments.get(c.id, []),
-            )
-            for c in centres
-        )
-        return [step for step in steps if step is not None], total
+            trail, enrolments = Trail.read(repo, ids), repo.trainings.of_centres(ids)
+        return self._steps(centres, trail, enrolments, day), total
 
     def allowed(
         self, on: date | None = None, limit: int | None = None
@@ -504,16 +506,8 @@ class LifecycleService:
         with self.rt.unit() as repo:
             centres, total = repo.centres_allowed_by(day, stages, limit)
             ids = [c.id for c in centres]
-            histories, visits = repo.histories(ids), repo.site_visits(ids)
-            enrolments = repo.trainings.of_centres(ids)
-        steps = (
-            self._step(
-                facts_as_of(c, histories.get(c.id, []), visits.get(c.id, []), day),
-                enrolments.get(c.id, []),
-            )
-            for c in centres
-        )
-        return [step for step in steps if step is not None], total
+            trail, enrolments = Trail.read(repo, ids), repo.trainings.of_centres(ids)
+        return self._steps(centres, trail, enrolments, day), total
 
     def next_step(self, centre_id: int, on: date | None = None) -> Eligibility | None:
         """The centre's next step in the programme, if it has one, and what it still needs."""

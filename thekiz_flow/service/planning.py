@@ -33,7 +33,8 @@ class Trail:
     visits: dict[int, list[tuple[date, str]]]
 
     @classmethod
-    def read(cls, repo: Repository, centre_ids: Sequence[int]) -> Trail:
+    def read(cls, repo: Repository, centre_ids: Sequence[int] | None) -> Trail:
+        """These centres' trails (None: every centre's)."""
         return cls(repo.histories(centre_ids), repo.site_visits(centre_ids))
 
     def history(self, centre_id: int) -> list[StageChange]:

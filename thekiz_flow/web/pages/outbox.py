@@ -17,6 +17,7 @@ from thekiz_flow.core.enums import OutboxStatus, Role
 from thekiz_flow.core.errors import InvalidInput
 from thekiz_flow.core.labels import (
     ATTEMPT_NAMES,
+    OTHER_MAIL,
     OUTBOX_STATUS_NAMES,
     RECIPIENT_NAMES,
     mail_kind_name,
@@ -95,6 +96,7 @@ def outbox(ctx: Context) -> Response:
 def _export(ctx: Context) -> Export:
     found = ctx.service.lists.all_outbox(search_of(ctx, OutboxSearch))
     zone = ctx.service.zone
+    names = mail_kinds(ctx.service.workflow)  # once, not for every row
 
     def local(moment: datetime | None) -> str | None:
         return None if moment is None else german.date_time(moment, zone)
@@ -104,7 +106,7 @@ def _export(ctx: Context) -> Export:
             r.id,
             local(r.due_at),
             OUTBOX_STATUS_NAMES[r.status],
-            mail_kind_name(ctx.service.workflow, r.rule),
+            names.get(r.rule, OTHER_MAIL),
             RECIPIENT_NAMES[r.role],
             r.recipient,
             r.subject,
