@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -431,3 +431,13 @@ def test_the_office_is_not_asked_to_report_to_itself() -> None:
     assert "antworten Sie bitte auf diese E-Mail" in render(centre, BASE_URL).text
     assert "antworten Sie" not in render(office, BASE_URL).text
     assert "melden Sie sich bitte bei uns" not in render(office, BASE_URL).text
+
+
+def test_a_budget_mail_says_how_far_past_its_threshold_the_centre_is() -> None:
+    """Both thresholds can be crossed at once (a session of 630 € against two months' share
+    of the year): the mail gives the share really spent, not only the threshold."""
+    [case] = [c for c in CASES if c.name == "budget_threshold"]
+    over = replace(case, context={**case.context, "budget": Decimal("416.67"), "spent": 630})
+    rendered = render(over, BASE_URL)
+    for part in (rendered.text, rendered.html):
+        assert "151,2\xa0% des bis jetzt angefallenen Jahresbudgets" in part
