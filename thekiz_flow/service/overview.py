@@ -6,14 +6,17 @@ from __future__ import annotations
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
+from decimal import Decimal
 from typing import Generic, TypeVar
 
 from thekiz_flow.core.budget import (
     MonthLoad,
     YearBudget,
+    accrued_budget,
     coach_load,
     load_last_day,
-    year_allowance,
+    mid_months,
+    stages_on,
     year_budget,
 )
 from thekiz_flow.core.enums import ActivityKind, ActivityStatus, OutboxStatus
@@ -22,7 +25,6 @@ from thekiz_flow.core.model import Activity, ActivityFilter, Centre, Coach, Trai
 from thekiz_flow.core.outbox import OutboxRow
 from thekiz_flow.service.lifecycle import Eligibility, LifecycleService
 from thekiz_flow.service.runtime import Runtime
-from thekiz_flow.store.activities import chunks
 from thekiz_flow.store.repository import Repository
 
 LOAD_MONTHS = 12
@@ -225,9 +227,12 @@ class OverviewService:
     def _dated(
         self, repo: Repository, found: Sequence[tuple[list[Activity], int]]
     ) -> list[Listed[Dated]]:
-        """Lists of activities with their centres and coaches' names (read once for all)."""
-        centres = repo.centres_by_id(sorted({a.centre_id for items, _ in found for a in items}))
-        coaches = {c.id: c.name for c in repo.coaches()}
+        """Lists of activities with their centres and coaches' names: only the centres and
+        coaches shown, read once for all lists."""
+        shown = [a for items, _ in found for a in items]
+        centres = repo.centres_by_id({a.centre_id for a in shown})
+        found_coaches = repo.coaches_by_id({a.coach_id for a in shown if a.coach_id})
+        coaches = {i: c.name for i, c in found_coaches.items()}
         return [
             Listed(
                 [Dated(a, centres[a.centre_id], coaches.get(a.coach_id or 0, "–")) for a in items],
@@ -250,17 +255,25 @@ class OverviewService:
 
     def _budget_warnings(self, repo: Repository, year: int) -> list[BudgetWarning]:
         """Active centres that spent BUDGET_WARNING percent of the year's budget or more, the
-        most first. What each spent comes from one GROUP BY; only the centres that spent
-        anything have their audit trail read (for the budget their year accrues)."""
-        active = [s.id for s in self.rt.workflow.stages.values() if s.active]
+        most first. What each spent comes from one GROUP BY; the budget its year accrues (as
+        `budget.year_allowance` figures it) from the part of its audit trail that decides
+        the year's months (`Repository.trails_from` the first mid-month): a row or two per
+        centre that spent anything, not its whole trail."""
+        workflow = self.rt.workflow
+        active = [s.id for s in workflow.stages.values() if s.active]
         spent = repo.spent_in_year(year, active)
+        days = mid_months(year)
+        trails = repo.trails_from(sorted(spent), days[0])
+        accrued: dict[tuple[str, ...], Decimal] = {}  # centres share a few runs of stages
         percents = {}
-        for ids in chunks(sorted(spent)):
-            histories = repo.steps(ids)
-            for centre_id in ids:
-                budget = year_allowance(self.rt.workflow, histories.get(centre_id, []), year)
-                if budget > 0 and spent[centre_id] * 100 >= budget * BUDGET_WARNING:
-                    percents[centre_id] = int(spent[centre_id] * 100 / budget)
+        for centre_id, amount in spent.items():
+            # year_allowance, its accrued budget figured once for each run of stages
+            stages = tuple(stages_on(trails.get(centre_id, []), workflow.initial, days))
+            if stages not in accrued:
+                accrued[stages] = accrued_budget(workflow, stages)
+            budget = accrued[stages]
+            if budget > 0 and amount * 100 >= budget * BUDGET_WARNING:
+                percents[centre_id] = int(amount * 100 / budget)
         centres = repo.centres_by_id(percents)
         warnings = [BudgetWarning(centres[i], percent) for i, percent in percents.items()]
         return sorted(warnings, key=lambda w: (-w.percent, w.centre.id))

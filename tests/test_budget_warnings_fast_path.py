@@ -1,0 +1,220 @@
+"""A property: the start page's budget warnings (``OverviewService.worklist``, read
+set-based: the budget of a centre whose audit trail ended before the year's first mid-month
+from one row per centre, the others from their trails) are exactly those the per-centre rule
+finds, reading every active centre's trail (``budget.year_allowance``) and its sessions: the
+same centres, the same percents, in the same order. The programmes are random rows: audit
+trails recorded in any order of their effective days (around the year's first mid-month, some
+reverted), held and other sessions of the year and of the years beside it."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from sqlalchemy import Engine, insert
+
+from tests.conftest import BERLIN, file_mail
+from tests.databases import Databases
+from thekiz_flow.core.budget import cost, year_allowance
+from thekiz_flow.core.clock import FrozenClock, noon
+from thekiz_flow.core.corrections import Action, Subject
+from thekiz_flow.core.enums import ActivityKind, ActivityStatus
+from thekiz_flow.core.model import Workflow
+from thekiz_flow.service import Service
+from thekiz_flow.service.overview import BUDGET_WARNING, BudgetWarning
+from thekiz_flow.store.engine import make_engine
+from thekiz_flow.store.tables import activities, centres, coaches, corrections, stage_changes
+
+pytestmark = pytest.mark.backends("sqlite", "postgresql")
+
+YEAR = 2025
+TODAY = date(YEAR, 6, 17)
+MID_JANUARY = date(YEAR, 1, 15)
+MOMENT = datetime(YEAR, 6, 1, tzinfo=UTC)
+STAGES = [
+    "interessent",
+    "basisbegleitung",
+    "vertiefungsbegleitung",
+    "konsultationseinrichtung",
+    "pausiert",
+    "ausgeschieden",
+]
+# effective days near the first mid-month of the year (on it, a day either side), in the
+# years before and after, and in other months of the year
+DAY = st.one_of(
+    st.integers(min_value=-2, max_value=2).map(lambda d: MID_JANUARY + timedelta(days=d)),
+    st.integers(min_value=-800, max_value=400).map(lambda d: MID_JANUARY + timedelta(days=d)),
+)
+CHANGE = st.tuples(st.sampled_from(STAGES), DAY, st.booleans())  # to stage, effective, reverted
+SESSION = st.tuples(
+    st.sampled_from([ActivityStatus.HELD, ActivityStatus.HELD, ActivityStatus.PLANNED]),
+    st.sampled_from([ActivityKind.COACHING, ActivityKind.COACHING, ActivityKind.SITE_VISIT]),
+    st.integers(min_value=-40, max_value=400).map(lambda d: date(YEAR, 1, 1) + timedelta(days=d)),
+    st.sampled_from([Decimal("0.5"), Decimal("1.25"), Decimal("2"), Decimal("3.75"), Decimal(8)]),
+    st.sampled_from([Decimal(65), Decimal("99.99"), Decimal("450.5"), Decimal("933.33")]),
+)
+CENTRE = st.tuples(
+    st.sampled_from(STAGES),
+    st.lists(CHANGE, max_size=5),
+    st.lists(SESSION, max_size=8),
+)
+Programme = list[
+    tuple[str, list[tuple[str, date, bool]], list[tuple[str, str, date, Decimal, Decimal]]]
+]
+
+
+def fill(engine: Engine, programme: Programme) -> None:
+    """The programme's rows as they stand in the database, whatever recorded them."""
+    with engine.begin() as conn:
+        conn.execute(
+            insert(coaches).values(
+                name="Lena Sommer", email="lena@example.org", rate=65, created_at=MOMENT
+            )
+        )
+        for number, (stage, trail, sessions) in enumerate(programme):
+            centre_id = conn.execute(
+                insert(centres)
+                .values(
+                    name=f"Kita {number}",
+                    district="jena",
+                    email="k@example.org",
+                    stage=stage,
+                    stage_since=date(YEAR - 3, 1, 1),
+                    registered=date(YEAR - 3, 1, 1),
+                    created_at=MOMENT,
+                )
+                .returning(centres.c.id)
+            ).scalar_one()
+            before = "interessent"
+            for to_stage, effective, reverted in trail:
+                change_id = conn.execute(
+                    insert(stage_changes)
+                    .values(
+                        centre_id=centre_id,
+                        trigger="admit",
+                        from_stage=before,
+                        to_stage=to_stage,
+                        effective=effective,
+                        recorded_at=MOMENT,
+                        actor="test",
+                        forced=False,
+                    )
+                    .returning(stage_changes.c.id)
+                ).scalar_one()
+                before = to_stage
+                if reverted:
+                    conn.execute(
+                        insert(corrections).values(
+                            subject=Subject.STAGE_CHANGE,
+                            subject_id=change_id,
+                            centre_id=centre_id,
+                            action=Action.REVERTED,
+                            actor="test",
+                            recorded_at=MOMENT,
+                            before="{}",
+                            after="{}",
+                        )
+                    )
+            for n, (status, kind, day, hours, rate) in enumerate(sessions):
+                conn.execute(
+                    insert(activities).values(
+                        centre_id=centre_id,
+                        kind=kind,
+                        key=f"s{n}",
+                        stage=stage,
+                        date=day,
+                        status=status,
+                        hours=hours,
+                        rate=rate,
+                        coach_id=1,
+                    )
+                )
+
+
+def by_the_rule(service: Service, workflow: Workflow) -> list[tuple[int, int]]:
+    """(centre, percent) of every warning, each active centre's trail and sessions read."""
+    active = {s.id for s in workflow.stages.values() if s.active}
+    found = []
+    with service.runtime.unit() as repo:
+        for centre in repo.centres():
+            if centre.stage not in active:
+                continue
+            budget = year_allowance(workflow, repo.steps([centre.id]).get(centre.id, []), YEAR)
+            spent = sum(
+                (
+                    cost(a)
+                    for a in repo.activities.of_centre(centre.id)
+                    if a.status == ActivityStatus.HELD and a.date.year == YEAR
+                ),
+                Decimal(0),
+            )
+            if budget > 0 and spent * 100 >= budget * BUDGET_WARNING:
+                found.append((centre.id, int(spent * 100 / budget)))
+    return sorted(found, key=lambda f: (-f[1], f[0]))
+
+
+def shown(warnings: list[BudgetWarning]) -> list[tuple[int, int]]:
+    return [(w.centre.id, w.percent) for w in warnings]
+
+
+@settings(
+    max_examples=80,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(programme=st.lists(CENTRE, min_size=1, max_size=6))
+def test_the_start_pages_budget_warnings_are_the_per_centre_rules(
+    programme: Programme,
+    databases: Databases,
+    backend: str,
+    workflow: Workflow,
+    tmp_path: Path,
+) -> None:
+    folder = tmp_path / uuid.uuid4().hex
+    with databases.database(backend, folder) as url:
+        engine = make_engine(url)
+        try:
+            fill(engine, programme)
+            clock = FrozenClock(noon(TODAY, BERLIN))
+            service = Service(
+                engine, workflow, clock, BERLIN, actor="test", mail=file_mail(folder / "mail")
+            )
+            expected = by_the_rule(service, workflow)
+            work = service.overview.worklist(TODAY)
+            assert shown(work.budget.items) == expected
+            assert work.budget.total == len(expected)
+            first = service.overview.worklist(TODAY, 2).budget
+            assert (shown(first.items), first.total) == (expected[:2], len(expected))
+        finally:
+            engine.dispose()
+
+
+def test_a_trail_that_ends_on_the_first_mid_month_counts_every_month_in_its_last_stage(
+    databases: Databases, workflow: Workflow, tmp_path: Path
+) -> None:
+    """The boundary of the set-based reading: a change effective on 15 January counts for
+    January (the year's whole budget of the new stage), one on the 16th does not."""
+    held = (ActivityStatus.HELD, ActivityKind.COACHING, date(YEAR, 3, 3), Decimal(8), Decimal(250))
+    programme: Programme = [
+        ("vertiefungsbegleitung", [("vertiefungsbegleitung", MID_JANUARY, False)], [held]),
+        ("vertiefungsbegleitung", [("vertiefungsbegleitung", date(YEAR, 1, 16), False)], [held]),
+    ]
+    with databases.database("sqlite", tmp_path) as url:
+        engine = make_engine(url)
+        try:
+            fill(engine, programme)
+            clock = FrozenClock(noon(TODAY, BERLIN))
+            service = Service(
+                engine, workflow, clock, BERLIN, actor="test", mail=file_mail(tmp_path / "mail")
+            )
+            warnings = shown(service.overview.worklist(TODAY).budget.items)
+            assert warnings == by_the_rule(service, workflow)
+        finally:
+            engine.dispose()
+    # 2.000 € of 2.500 €, and of 2.291,67 € (January counts as an applicant's, no budget)
+    assert warnings == [(2, 87), (1, 80)]
