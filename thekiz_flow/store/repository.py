@@ -539,7 +539,7 @@ class Repository:
                 .group_by(later.c.centre_id)
                 .subquery()
             )
-            stmt = (
+            stmt: Select[Any] = (
                 select(c.centre_id, c.trigger, c.from_stage, c.to_stage, c.effective)
                 .join(later, later.c.centre_id == c.centre_id)
                 .outerjoin(before, before.c.centre_id == c.centre_id)
