@@ -106,6 +106,7 @@ def _page_lookups(repo: Repository) -> dict[str, Callable[[], object]]:
         "coach_centres": lambda: repo.centres_of_coach(1),
         "allowed": lambda: repo.centres_allowed_by(day, stages, 10),
         "spent": lambda: repo.spent_in_year(2026, stages),
+        "open_trainings": lambda: repo.trainings.coming(day, day),
         "coach_loads": lambda: repo.activities.of_coaches([1, 2], ActivityKind.COACHING, day, day),
         "feed": lambda: repo.feeds.events(1, day, NOW),
         "coach_sessions": lambda: repo.activities.listed(
@@ -231,3 +232,24 @@ def test_pages_read_by_the_index_they_need_on_sqlite(tmp_path: Path) -> None:
             ["SEARCH centres USING INDEX ix_centres_district_lower_name (district=?)"]
         ],
     }
+
+
+def test_the_start_pages_stage_table_counts_from_an_index_alone(tmp_path: Path) -> None:
+    """The centres per stage and district are counted from the index by stage and district
+    (SQLite): no centre's row is read."""
+    engine = make_engine(f"sqlite:///{tmp_path / 'plans.db'}")
+    upgrade(engine)
+    statements: list[tuple[str, Any]] = []
+
+    def remember(*args: object) -> None:
+        if "FROM centres" in str(args[2]):
+            statements.append((str(args[2]), args[3]))
+
+    with engine.connect() as connection:
+        event.listen(connection, "before_cursor_execute", remember)
+        Repository(connection).stage_counts()
+        event.remove(connection, "before_cursor_execute", remember)
+        ((sql, params),) = statements
+        plan = [row[3] for row in connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {sql}", params)]
+    engine.dispose()
+    assert plan == ["SCAN centres USING COVERING INDEX ix_centres_stage_district"]

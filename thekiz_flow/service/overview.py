@@ -176,8 +176,10 @@ class OverviewService:
         """What needs attention on ``today``: each group's first ``limit`` items (None: all)
         and its length; the groups named in ``whole`` (of ``GROUPS``) uncut.
 
-        Costs what it shows, plus one pass over the active centres' year for the budget and
-        the eligibility of the centres with a next step: set-based reads, none per centre.
+        Costs what it shows (eligibility by the stored ``next_step_on``, only the centres
+        and coaches shown read), plus one pass over the active centres' year for the budget:
+        what each spent and the part of its trail that decides its year's budget, set-based
+        reads, none per centre.
         """
 
         def cut(group: str) -> int | None:
@@ -242,8 +244,9 @@ class OverviewService:
         ]
 
     def _open_trainings(self, repo: Repository, today: date) -> list[OpenTraining]:
-        """Trainings from today on with free seats within SEATS_AHEAD, or with a waiting list."""
-        coming = repo.trainings.find(first=today)
+        """Trainings from today on with free seats within SEATS_AHEAD, or with a waiting list:
+        only those within SEATS_AHEAD or with a waiting list are read and counted."""
+        coming = repo.trainings.coming(today, today + SEATS_AHEAD)
         counts = repo.trainings.counts([t.id for t in coming])
         result = []
         for training in coming:

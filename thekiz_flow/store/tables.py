@@ -89,6 +89,7 @@ centres = Table(
     Column("created_at", UTCDateTime, nullable=False),
     UniqueConstraint("name", "district"),
     Index(None, "stage"),
+    Index(None, "stage", "district"),  # the centres per stage and district, counted
     Index(None, "stage", "episode_start"),  # whose stay in a stage began on some days
     Index(None, "next_step_on"),
     Index(None, "plan_stamp"),  # the centres not yet planned with the current rules

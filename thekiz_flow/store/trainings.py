@@ -12,7 +12,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Connection, Row, delete, func, insert, select, update
+from sqlalchemy import Connection, Row, delete, func, insert, or_, select, update
 
 from thekiz_flow.core.enums import ActivityKind, ActivityStatus
 from thekiz_flow.core.lists import TrainingQuery
@@ -73,6 +73,22 @@ class TrainingStore:
             stmt = stmt.where(trainings.c.kind == kind)
         if first is not None:
             stmt = stmt.where(trainings.c.date >= first)
+        return [_training(r) for r in self.conn.execute(stmt)]
+
+    def coming(self, first: date, soon: date) -> list[Training]:
+        """Offerings from ``first`` on that are ``soon`` or earlier, or have a waiting list:
+        by date. What the start page's group of open trainings is chosen from, without
+        reading every coming offering (an offering's waiting list is looked up by the index
+        by training and status)."""
+        t, a = trainings.c, activities.c
+        waiting = (
+            select(a.id).where(a.training_id == t.id, a.status == ActivityStatus.WAITING).exists()
+        )
+        stmt = (
+            select(trainings)
+            .where(t.date >= first, or_(t.date <= soon, waiting))
+            .order_by(t.date, t.id)
+        )
         return [_training(r) for r in self.conn.execute(stmt)]
 
     def search(self, query: TrainingQuery) -> tuple[list[Training], int]:
