@@ -44,22 +44,37 @@ STAGES = [
     "pausiert",
     "ausgeschieden",
 ]
-# effective days near the first mid-month of the year (on it, a day either side), in the
-# years before and after, and in other months of the year
+# effective days on the year's first mid-month or a day either side, on days before, in
+# and after the year, and anywhere in three years
 DAY = st.one_of(
     st.integers(min_value=-2, max_value=2).map(lambda d: MID_JANUARY + timedelta(days=d)),
+    st.sampled_from(
+        [
+            date(YEAR - 2, 6, 1),
+            date(YEAR - 1, 12, 31),
+            date(YEAR, 1, 1),
+            date(YEAR, 3, 15),
+            date(YEAR, 6, 1),
+            date(YEAR, 9, 16),
+            date(YEAR + 1, 2, 1),
+        ]
+    ),
     st.integers(min_value=-800, max_value=400).map(lambda d: MID_JANUARY + timedelta(days=d)),
 )
-CHANGE = st.tuples(st.sampled_from(STAGES), DAY, st.booleans())  # to stage, effective, reverted
+# to stage, effective, reverted (one in four)
+CHANGE = st.tuples(st.sampled_from(STAGES), DAY, st.sampled_from([False, False, False, True]))
 SESSION = st.tuples(
-    st.sampled_from([ActivityStatus.HELD, ActivityStatus.HELD, ActivityStatus.PLANNED]),
-    st.sampled_from([ActivityKind.COACHING, ActivityKind.COACHING, ActivityKind.SITE_VISIT]),
-    st.integers(min_value=-40, max_value=400).map(lambda d: date(YEAR, 1, 1) + timedelta(days=d)),
+    st.sampled_from([ActivityStatus.HELD] * 3 + [ActivityStatus.PLANNED]),
+    st.sampled_from([ActivityKind.COACHING] * 3 + [ActivityKind.SITE_VISIT]),
+    st.one_of(
+        st.integers(min_value=0, max_value=364).map(lambda d: date(YEAR, 1, 1) + timedelta(days=d)),
+        st.sampled_from([date(YEAR - 1, 12, 31), date(YEAR + 1, 1, 1)]),
+    ),
     st.sampled_from([Decimal("0.5"), Decimal("1.25"), Decimal("2"), Decimal("3.75"), Decimal(8)]),
     st.sampled_from([Decimal(65), Decimal("99.99"), Decimal("450.5"), Decimal("933.33")]),
 )
 CENTRE = st.tuples(
-    st.sampled_from(STAGES),
+    st.sampled_from(STAGES[1:4] * 2 + STAGES),  # mostly active: only they are warned about
     st.lists(CHANGE, max_size=5),
     st.lists(SESSION, max_size=8),
 )
@@ -163,7 +178,7 @@ def shown(warnings: list[BudgetWarning]) -> list[tuple[int, int]]:
 
 
 @settings(
-    max_examples=80,
+    max_examples=150,
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
