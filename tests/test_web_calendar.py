@@ -63,7 +63,7 @@ def of_day(service: Service, day: date) -> list[tuple[ActivityKind, int, int]]:
 def day_cell(page: str, day: date) -> str:
     """The grid's cell of a day."""
     cells = page.split('<li class="day')[1:]
-    (cell,) = [c for c in cells if f"{day:%d.%m.}</h2>" in c or f"{day:%d.%m.} <span" in c]
+    (cell,) = [c for c in cells if re.search(rf"<h2[^>]*>.*?{day:%d\.%m\.}.*?</h2>", c)]
     return cell
 
 
@@ -93,6 +93,7 @@ def test_a_busy_day_shows_a_few_and_links_to_the_whole_day(
     assert link is not None
     whole = link.group(1).replace("&amp;", "&")
     assert whole == "/calendar/2026-07-15?coach=&district="
+    assert f'<h2 class="day-head"><a href="{link.group(1)}">' in cell  # the day's heading too
     monkeypatch.setattr(paging, "PAGE_SIZE", 3)
     first = web.get(whole)
     assert first.status_code == 200

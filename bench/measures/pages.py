@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import Engine, func, select
 
 from bench.child import Probe
-from bench.common import engine_for, say, service
+from bench.common import TODAY, engine_for, say, service
 from bench.report import Figure, ratio
 
 if TYPE_CHECKING:
@@ -69,17 +69,20 @@ class Data:
 
 
 def _data(engine: Engine) -> Data:
-    """A typical coach (the one with the median number of centres: the generator gives the
-    first coaches more, and their pages would measure a larger load, not the page) and the
-    first centre."""
-    from thekiz_flow.store.tables import centres, coaches
+    """A typical coach and the first centre. The coach is the one with the median number
+    of sessions from the feed's first day on (the generator gives some coaches more
+    centres, and more sessions per centre in some stages: their feed and pages would
+    measure a larger load, not the page); ties by number."""
+    from thekiz_flow.service.feeds import PAST
+    from thekiz_flow.store.tables import activities, centres, coaches
 
+    a = activities.c
     with engine.connect() as conn:
         loads = conn.execute(
-            select(centres.c.coach_id)
-            .where(centres.c.coach_id.is_not(None))
-            .group_by(centres.c.coach_id)
-            .order_by(func.count(), centres.c.coach_id)
+            select(a.coach_id)
+            .where(a.coach_id.is_not(None), a.date >= TODAY - PAST)
+            .group_by(a.coach_id)
+            .order_by(func.count(), a.coach_id)
         ).all()
         typical = loads[len(loads) // 2][0]
         coach_id, email = conn.execute(

@@ -67,7 +67,7 @@ class Day:
     today: bool
     total: int = 0  # its entries, shown or not
     counts: str = ""  # "1.234 Begleittermine · 56 Besuche", when not all are shown
-    link: str = ""  # the whole day
+    link: str = ""  # the whole day (its heading links there), if it has anything
 
     @property
     def more(self) -> int:
@@ -174,7 +174,7 @@ def calendar(ctx: Context) -> Response:
                 day == today,
                 total,
                 counts_text({} if dated is None else dated.counts, len(events)) if more else "",
-                day_link(day, coach, district, search) if more else "",
+                day_link(day, coach, district, search) if total else "",
             )
         )
     before, after = neighbours(first)
