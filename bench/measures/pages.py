@@ -192,7 +192,8 @@ def measure(run: SizeRun) -> None:
         )
         if name in WHOLE_LISTS:  # an export: linear if its time per KB stays
             ours, then = per_kb(figures), per_kb(before)
-            note = f"{figures['seconds']:.3f} s at {run.size:,}, {before['seconds']:.3f} s; {note}"
+            whole = f"{figures['seconds']:.3f} s (at {base_size:,}: {before['seconds']:.3f} s)"
+            note = f"{whole}; {note}"
             run.results.add(
                 Figure(name + PER_KB, run.size, ours, then, "s/KB", ratio(ours, then), note=note)
             )
