@@ -9,7 +9,6 @@ with the programme: the counts are grouped in SQL, the few of each day read by a
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
 
 from thekiz_flow.core import paging
 from thekiz_flow.core.activity_list import CalendarDay, CalendarQuery, ListedActivity
@@ -47,8 +46,3 @@ class CalendarService:
             found = repo.calendar.day(query, paging.offset(number), paging.size())
             trainings = repo.trainings.dated(query.first, query.first)
         return Page.of(found, total, number), trainings
-
-
-def one_day(query: CalendarQuery, day: date) -> CalendarQuery:
-    """``query`` narrowed to one day."""
-    return CalendarQuery(day, day, query.coach_id, query.district)
