@@ -4,10 +4,12 @@ in all of them; bad values refused with the option named."""
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import pytest
 
 from tests.cli_helpers import Run
+from thekiz_flow.service.runtime import Runtime
 
 
 @pytest.fixture
@@ -66,3 +68,27 @@ def test_bad_paging_is_refused_naming_the_option(
         result = three(*command, *args)
         assert (result.code, result.out) == (2, ""), command
         assert result.err == f"Fehler: {message}\n", command
+
+
+def test_a_page_of_the_reminders_is_the_whole_preview_cut_and_renders_only_its_mails(
+    ready: Run, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert ready("advance", "1", "admit").code == 0
+    whole = json.loads(ready("reminders", "preview", "--days", "60", "--json").out)
+    assert len(whole) > 3
+    rendered: list[str] = []
+    compose = Runtime.compose
+
+    def counted(self: Runtime, key: str, *args: Any, **kwargs: Any) -> Any:
+        rendered.append(key)
+        return compose(self, key, *args, **kwargs)
+
+    monkeypatch.setattr(Runtime, "compose", counted)
+    pages = []
+    for number in range(1, len(whole) // 2 + 2):
+        args = ("--days", "60", "--json", "--limit", "2", "--page", str(number))
+        result = ready("reminders", "preview", *args)
+        assert result.code == 0
+        pages += json.loads(result.out)
+    assert pages == whole
+    assert len(rendered) == len(whole)  # each page rendered its own mails only

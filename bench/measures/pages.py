@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import Engine, func, select
 
 from bench.child import Probe
-from bench.common import engine_for, say, service
+from bench.common import TODAY, engine_for, say, service
 from bench.report import Figure, ratio
 
 if TYPE_CHECKING:
@@ -46,12 +46,19 @@ PAGES: dict[str, tuple[str, str]] = {
     "page_sessions_coach": ("coach", "/sessions"),
     "page_feed": ("feed", "/feeds/{token}.ics"),
 }
-# name -> the command's arguments
+# name -> the command's arguments: a page of 50 rows (bounded), and the whole list (an
+# export: its figure is the time per KB printed, which stays flat if it is linear)
+PAGE_ROWS = "50"
 COMMANDS: dict[str, list[str]] = {
+    "command_centre_list_page": ["centre", "list", "--json", "--limit", PAGE_ROWS],
+    "command_eligible_page": ["eligible", "--json", "--limit", PAGE_ROWS],
+    "command_reminders_preview_page": ["reminders", "preview", "--json", "--limit", PAGE_ROWS],
     "command_centre_list": ["centre", "list", "--json"],
     "command_eligible": ["eligible", "--json"],
     "command_reminders_preview": ["reminders", "preview", "--json"],
 }
+PER_KB = "_per_kb"  # the suffix of a whole list's figure: seconds per KB printed
+WHOLE_LISTS = ("command_centre_list", "command_eligible", "command_reminders_preview")
 
 
 @dataclass(frozen=True)
@@ -62,11 +69,24 @@ class Data:
 
 
 def _data(engine: Engine) -> Data:
-    from thekiz_flow.store.tables import centres, coaches
+    """A typical coach and the first centre. The coach is the one with the median number
+    of sessions from the feed's first day on (the generator gives some coaches more
+    centres, and more sessions per centre in some stages: their feed and pages would
+    measure a larger load, not the page); ties by number."""
+    from thekiz_flow.service.feeds import PAST
+    from thekiz_flow.store.tables import activities, centres, coaches
 
+    a = activities.c
     with engine.connect() as conn:
+        loads = conn.execute(
+            select(a.coach_id)
+            .where(a.coach_id.is_not(None), a.date >= TODAY - PAST)
+            .group_by(a.coach_id)
+            .order_by(func.count(), a.coach_id)
+        ).all()
+        typical = loads[len(loads) // 2][0]
         coach_id, email = conn.execute(
-            select(coaches.c.id, coaches.c.email).order_by(coaches.c.id).limit(1)
+            select(coaches.c.id, coaches.c.email).where(coaches.c.id == typical)
         ).one()
         centre = conn.execute(select(func.min(centres.c.id))).scalar_one()
     return Data(int(coach_id), str(email), int(centre))
@@ -144,6 +164,11 @@ def _command(url: str, args: list[str]) -> int:
     return len(out.getvalue().encode())
 
 
+def per_kb(figures: dict[str, float]) -> float:
+    """Seconds per KB printed (a whole list's cost per what it shows)."""
+    return figures["seconds"] / max(figures["bytes"] / 1024, 1e-9)
+
+
 def measure(run: SizeRun) -> None:
     """This size's pages and commands; figures against the smallest size of the run."""
     outcome = run.run_task("pages", "pages", run.allowance.budget(run.budgets.pages), url=run.url)
@@ -160,6 +185,19 @@ def measure(run: SizeRun) -> None:
         before = base.get(name)
         if before is None:
             continue
+        note = (
+            f"against {base_size:,} centres; median of {REPEATS}; "
+            f"{figures['bytes'] / 1024:.0f} KB (at {base_size:,}: "
+            f"{before['bytes'] / 1024:.0f} KB)"
+        )
+        if name in WHOLE_LISTS:  # an export: linear if its time per KB stays
+            ours, then = per_kb(figures), per_kb(before)
+            whole = f"{figures['seconds']:.3f} s (at {base_size:,}: {before['seconds']:.3f} s)"
+            note = f"{whole}; {note}"
+            run.results.add(
+                Figure(name + PER_KB, run.size, ours, then, "s/KB", ratio(ours, then), note=note)
+            )
+            continue
         run.results.add(
             Figure(
                 name,
@@ -168,9 +206,7 @@ def measure(run: SizeRun) -> None:
                 before["seconds"],
                 "s",
                 ratio(figures["seconds"], before["seconds"]),
-                note=f"against {base_size:,} centres; median of {REPEATS}; "
-                f"{figures['bytes'] / 1024:.0f} KB (at {base_size:,}: "
-                f"{before['bytes'] / 1024:.0f} KB)",
+                note=note,
             )
         )
     say(f"  pages at {run.size:,} against {base_size:,}: see the table")

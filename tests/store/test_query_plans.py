@@ -4,14 +4,14 @@ whole table of activities, outbox or centres (SQLite and PostgreSQL)."""
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Connection, Engine, event
 
 from tests.store.helpers import NOW
-from thekiz_flow.core.activity_list import ActivityQuery
+from thekiz_flow.core.activity_list import ActivityQuery, CalendarQuery
 from thekiz_flow.core.enums import ActivityKind, ActivityStatus, CentreSort
 from thekiz_flow.core.model import CentreQuery
 from thekiz_flow.store.engine import make_engine
@@ -119,6 +119,14 @@ def _page_lookups(repo: Repository) -> dict[str, Callable[[], object]]:
         "centres_of_a_district": lambda: repo.find_centres(
             CentreQuery(district="Jena", offset=0, limit=50)
         ),
+        "calendar": lambda: repo.calendar.days(CalendarQuery(day, day + timedelta(days=29)), 3),
+        "calendar_of_a_coach": lambda: repo.calendar.days(
+            CalendarQuery(day, day + timedelta(days=29), coach_id=1), 3
+        ),
+        "calendar_of_a_district": lambda: repo.calendar.days(
+            CalendarQuery(day, day + timedelta(days=29), district="Jena"), 3
+        ),
+        "calendar_day": lambda: repo.calendar.day(CalendarQuery(day, day, coach_id=1), 0, 50),
     }
 
 
@@ -253,3 +261,49 @@ def test_the_start_pages_stage_table_counts_from_an_index_alone(tmp_path: Path) 
         plan = [row[3] for row in connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {sql}", params)]
     engine.dispose()
     assert plan == ["SCAN centres USING COVERING INDEX ix_centres_stage_district"]
+
+
+
+def test_the_calendar_reads_a_range_per_kind_and_a_few_rows_per_day_on_sqlite(
+    tmp_path: Path,
+) -> None:
+    """A month of the calendar counts each kind and status on a range of an index (the
+    index alone), and takes the first few of each day from the same index by an equality
+    on the day, in its order: no sort, no scan, whatever the filters."""
+    engine = make_engine(f"sqlite:///{tmp_path / 'plans.db'}")
+    upgrade(engine)
+    plans: dict[str, set[str]] = {}
+    sorts = []
+    try:
+        for name, sql, params, connection in _statements(engine, _page_lookups):
+            if name.startswith("calendar") and name != "calendar_day":
+                rows = connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {sql}", params)
+                lines = [r[3] for r in rows]
+                sorts += [line for line in lines if "TEMP B-TREE" in line]
+                plans.setdefault(name, set()).update(
+                    line for line in lines if "activities" in line or " z " in f"{line} "
+                )
+    finally:
+        engine.dispose()
+    assert sorts == []
+    index = "ix_activities_kind_status_date"
+    of_coach = "ix_activities_coach_id_kind_status_date"
+    assert plans == {
+        "calendar": {
+            f"SEARCH activities USING COVERING INDEX {index} "
+            "(kind=? AND status=? AND date>? AND date<?)",
+            f"SEARCH z USING COVERING INDEX {index} (kind=? AND status=? AND date=?)",
+        },
+        "calendar_of_a_coach": {  # sessions by their coach, visits by their centre's
+            f"SEARCH activities USING COVERING INDEX {of_coach} "
+            "(coach_id=? AND kind=? AND status=? AND date>? AND date<?)",
+            f"SEARCH z USING COVERING INDEX {of_coach} "
+            "(coach_id=? AND kind=? AND status=? AND date=?)",
+            f"SEARCH activities USING INDEX {index} (kind=? AND status=? AND date>? AND date<?)",
+            f"SEARCH z USING INDEX {index} (kind=? AND status=? AND date=?)",
+        },
+        "calendar_of_a_district": {
+            f"SEARCH activities USING INDEX {index} (kind=? AND status=? AND date>? AND date<?)",
+            f"SEARCH z USING INDEX {index} (kind=? AND status=? AND date=?)",
+        },
+    }

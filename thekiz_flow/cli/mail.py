@@ -6,7 +6,8 @@ import click
 
 from thekiz_flow.cli.app import App, Id, cli, pass_app
 from thekiz_flow.cli.output import print_json, print_table
-from thekiz_flow.cli.paging import echo_caption, paged, paging_options
+from thekiz_flow.cli.paging import echo_caption, paging_options, window
+from thekiz_flow.cli.paging import found as found_page
 from thekiz_flow.core import german, validate
 from thekiz_flow.core.enums import OutboxStatus
 from thekiz_flow.core.errors import InvalidInput
@@ -153,7 +154,8 @@ def reminders_preview(
     count = validate.identifier("days", days)
     if not 1 <= count <= 366:
         raise InvalidInput("days", "zwischen 1 und 366")
-    found = paged(app.service.reminders.preview(count), limit, page)
+    offset, size = window(limit, page)
+    found = found_page(*app.service.reminders.preview_page(count, offset, size), offset)
     echo_caption(found)
     planned = found.rows
     if as_json:

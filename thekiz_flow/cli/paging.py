@@ -69,14 +69,6 @@ def found(rows: Sequence[T], total: int, offset: int) -> Paged:
     return Paged(list(rows), total, offset + 1 if rows else 0)
 
 
-def paged(rows: Sequence[T], limit: str | None, page: str | None) -> Paged:
-    """The page of ``rows`` that ``--limit`` and ``--page`` ask for (every row without
-    ``--limit``), cut here from all of them."""
-    offset, size = window(limit, page)
-    end = None if size is None else offset + size
-    return found(rows[offset:end], len(rows), offset)
-
-
 def echo_caption(found: Paged) -> None:
     """The page's caption on its own line (on stderr: ``--json`` stays a JSON list)."""
     if found.caption:

@@ -154,3 +154,35 @@ def due_days(month: date | None, due: Due, today: date) -> tuple[date | None, da
 def due_name(day: date, today: date) -> str:
     """A planned activity's state as a list shows it: not recorded or upcoming."""
     return UNRECORDED if day < today else UPCOMING
+
+
+#: What the calendar shows of the activities, in a day's order: site visits, then coaching
+#: sessions; planned and held ones (cancelled ones are not in the calendar).
+CALENDAR_KINDS = (ActivityKind.SITE_VISIT, ActivityKind.COACHING)
+CALENDAR_STATUSES = (ActivityStatus.PLANNED, ActivityStatus.HELD)
+
+
+@dataclass(frozen=True)
+class CalendarQuery:
+    """Which activities the calendar shows: the sessions and site visits of ``CALENDAR_KINDS``
+    and ``CALENDAR_STATUSES`` dated from ``first`` to ``last``; of a coach (their sessions
+    and the visits of the centres they accompany) and of a district's centres, if given."""
+
+    first: date
+    last: date
+    coach_id: int | None = None
+    district: str | None = None
+
+
+@dataclass(frozen=True)
+class CalendarDay:
+    """One day of the calendar as the store reads it: how many activities of each kind it
+    has, and the first few of them (site visits first, then by number)."""
+
+    day: date
+    counts: dict[ActivityKind, int]
+    shown: list[ListedActivity]
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts.values())

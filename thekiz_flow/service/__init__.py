@@ -17,6 +17,7 @@ from sqlalchemy import Engine
 from thekiz_flow.core.clock import Clock
 from thekiz_flow.core.model import Workflow
 from thekiz_flow.mail.delivery import Backend
+from thekiz_flow.service.calendar import CalendarService
 from thekiz_flow.service.corrections import CorrectionService
 from thekiz_flow.service.digest import DigestService
 from thekiz_flow.service.digest_changes import DigestChangeService
@@ -90,6 +91,7 @@ class Service:
         self.statements = StatementService(runtime)
         self.districts = DistrictService(runtime, self.digest)
         self.forecast = ForecastService(runtime)
+        self.calendar = CalendarService(runtime)
 
     def acting_as(self, actor: str) -> Service:
         """This service for another person (the audit trail's actor), e.g. per web request.

@@ -99,6 +99,14 @@ class ReminderService:
 
         Each due's ``occurrence`` is the time the mail would go out: on a working day
         (`Runtime.send_time`), as the outbox would have it due."""
+        return self.preview_page(days, 0, None)[0]
+
+    def preview_page(
+        self, days: int, offset: int, limit: int | None
+    ) -> tuple[list[tuple[Due, str, str]], int]:
+        """``limit`` rows of ``preview`` from ``offset`` on (None: all), and how many it has:
+        every due is found and ordered by when it goes out, only the page's mails are
+        rendered."""
         now = self.rt.clock.now()
         window = Window(
             now + timedelta(days=days), now, self.rt.zone, self.rt.workflow.send_at, preview=True
@@ -106,12 +114,16 @@ class ReminderService:
         with self.rt.unit() as repo:
             dues = self._gather(repo, window)
             known = repo.outbox.existing({d.key for d in dues})
+        fresh = [d for d in dues if d.key not in known]
+        sending = [self.rt.send_time(d.occurrence, d.rule.any_day) for d in fresh]
+        order = sorted(range(len(fresh)), key=sending.__getitem__)  # stable: as gathered
+        end = None if limit is None else offset + limit
         result = []
-        for due in (d for d in dues if d.key not in known):
-            mail = self._mail(due, now)
-            sent = replace(due, occurrence=mail.due_at)
+        for at in order[offset:end]:
+            mail = self._mail(fresh[at], now)
+            sent = replace(fresh[at], occurrence=mail.due_at)
             result.append((sent, mail.recipient or f"({mail.problem})", mail.subject))
-        return sorted(result, key=lambda planned: planned[0].occurrence)
+        return result, len(fresh)
 
     def around(self, repo: Repository, days: int) -> list[Due]:
         """Every occurrence from ``days`` before to ``days`` after now, sent or not: real

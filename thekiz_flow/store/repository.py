@@ -39,6 +39,7 @@ from thekiz_flow.core.model import (
 )
 from thekiz_flow.store.accounts import AccountQueries
 from thekiz_flow.store.activities import ActivityStore, activity_from_row, chunks
+from thekiz_flow.store.calendar_query import CalendarStore
 from thekiz_flow.store.centre_query import order, where
 from thekiz_flow.store.corrections import CorrectionStore, withdrawn
 from thekiz_flow.store.digest_queries import DigestQueries
@@ -134,6 +135,11 @@ class Repository:
     @cached_property
     def activities(self) -> ActivityStore:
         return ActivityStore(self.conn, self._now)
+
+    @cached_property
+    def calendar(self) -> CalendarStore:
+        """The calendar's counts and first few activities of each day."""
+        return CalendarStore(self.conn)
 
     @cached_property
     def corrections(self) -> CorrectionStore:

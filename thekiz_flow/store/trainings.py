@@ -91,6 +91,13 @@ class TrainingStore:
         )
         return [_training(r) for r in self.conn.execute(stmt)]
 
+    def dated(self, first: date, last: date) -> list[Training]:
+        """The offerings from ``first`` to ``last``, by date (the catalogue's, not a
+        centre's: a few a month)."""
+        t = trainings.c
+        stmt = select(trainings).where(t.date.between(first, last)).order_by(t.date, t.id)
+        return [_training(r) for r in self.conn.execute(stmt)]
+
     def search(self, query: TrainingQuery) -> tuple[list[Training], int]:
         """One page of the catalogue the query finds, in its order, and how many it finds."""
         stmt = training_where(query, select(trainings))
