@@ -117,13 +117,10 @@ def digest_reads(probe: Probe, url: str, year: int) -> dict[str, Any]:
         conn.execute(select(1)).all()
         reads = Repository(conn).digest
         with probe.timed() as timing:
-            rows = len(reads.members())
-            for query in (
-                reads.tallies(first, last),
-                reads.pairs(first, last, BENCH_SHORTEST_GAP),
-                reads.histories(last),
-                reads.visits(last),
-            ):
+            rows = len(reads.members()) + len(reads.training_kinds())
+            for _, (tallies, pairs) in reads.counted(first, last, BENCH_SHORTEST_GAP):
+                rows += len(tallies) + len(pairs)
+            for query in (reads.histories(last), reads.visits(last)):
                 rows += sum(1 for _ in query)
     return _timing(timing, rows=rows)
 

@@ -94,8 +94,9 @@ def test_counts_and_pairs_are_those_of_the_activities_one_by_one(engine: Engine)
     with engine.connect() as connection:
         repo = Repository(connection)
         stored = repo.activities.find(ActivityFilter(first=FIRST, last=LAST))
-        counted = ByCentre(repo.digest.tallies(FIRST, LAST)).upto(max(centres))
-        paired = ByCentre(repo.digest.pairs(FIRST, LAST, SHORTEST)).upto(max(centres))
+        year = dict(repo.digest.counted(FIRST, LAST, SHORTEST))
+        counted = {i: tallies for i, (tallies, _) in year.items()}
+        paired = {i: pairs for i, (_, pairs) in year.items()}
     assert {i: set(t) for i, t in counted.items()} == {
         i: set(t) for i, t in tallies(stored).items()
     }
