@@ -120,8 +120,8 @@ def digest_reads(probe: Probe, url: str, year: int) -> dict[str, Any]:
             rows = len(reads.members()) + len(reads.training_kinds())
             for _, (tallies, pairs) in reads.counted(first, last, BENCH_SHORTEST_GAP):
                 rows += len(tallies) + len(pairs)
-            for query in (reads.histories(last), reads.visits(last)):
-                rows += sum(1 for _ in query)
+            rows += sum(len(steps) for _, steps in reads.histories(last))
+            rows += sum(len(visits) for _, visits in reads.visits(last))
     return _timing(timing, rows=rows)
 
 

@@ -109,7 +109,7 @@ def test_counts_and_pairs_are_those_of_the_activities_one_by_one(engine: Engine)
 
 
 def test_rows_are_handed_out_a_part_of_the_centres_at_a_time() -> None:
-    rows = ByCentre([(1, "a"), (1, "b"), (3, "c"), (7, "d")])
+    rows = ByCentre([(1, ["a", "b"]), (3, ["c"]), (7, ["d"])])
     assert rows.upto(2) == {1: ["a", "b"]}
     assert rows.upto(5) == {3: ["c"]}
     assert rows.upto(6) == {}

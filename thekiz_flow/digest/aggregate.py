@@ -392,10 +392,11 @@ def _gap(year: _Year, data: YearInput, centre: Member, held: Pair | None) -> Gap
     longest: Gap | None = None
     runs = [] if held is None else held_runs(*held, data.pairs.get(centre.id, ()))
     names = year.names
+    shortest = min(s.limit for s in segments)
     for start, end in _periods(segments):
         for first, last in _uncovered(start, end, runs):
             days = (last - first).days
-            if days <= min(s.limit for s in segments) or (longest and days <= longest.days):
+            if days <= shortest or (longest and days <= longest.days):
                 continue
             rule = _rule(segments, first, last)
             if days > rule.limit:

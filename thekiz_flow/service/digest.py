@@ -58,13 +58,13 @@ class DigestService:
             for start in range(0, max(len(centres), 1), PART):
                 part = centres[start : start + PART]
                 upto = part[-1].id if part else 0
-                year_of = counted.upto(upto)  # one (tallies, pairs) per centre
+                year_of = counted.upto(upto)
                 yield YearInput(
                     year,
                     part,
                     histories.upto(upto),
-                    {i: rows[0][0] for i, rows in year_of.items()},
-                    {i: rows[0][1] for i, rows in year_of.items() if rows[0][1]},
+                    {i: tallies for i, (tallies, _) in year_of.items()},
+                    {i: pairs for i, (_, pairs) in year_of.items() if pairs},
                     visits.upto(upto),
                     trainings,
                 )

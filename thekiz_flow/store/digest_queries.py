@@ -19,9 +19,10 @@ exactly.
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from datetime import date, datetime
+from itertools import chain, groupby
+from operator import itemgetter
 from typing import Any, Generic, TypeVar
 
 from sqlalchemy import ColumnElement, Connection, Select, Subquery, Table, select, type_coerce
@@ -56,7 +57,7 @@ class DigestQueries:
         stmt = select(c.id, c.name, c.district, c.stage_since, c.registered).order_by(c.id)
         if self.before is not None:
             stmt = stmt.where(c.created_at < self.before)
-        return [CentreRow(*row) for row in self.conn.execute(stmt)]
+        return [CentreRow(*row) for row in self.conn.execute(stmt).all()]
 
     def training_kinds(self) -> dict[int, str]:
         """The kind of each training, by id."""
@@ -112,9 +113,9 @@ class DigestQueries:
         if current is not None:
             yield current, (_tallies(groups, day, hours, rate), pairs)
 
-    def histories(self, last: date) -> Iterator[tuple[int, Step]]:
+    def histories(self, last: date) -> Iterator[tuple[int, list[Step]]]:
         """Stage changes effective up to ``last`` and not reverted (as recorded), in the order
-        recorded: (centre id, step) by centre."""
+        recorded: (centre id, its steps) by centre."""
         c = stage_changes.c
         stmt = (
             select(c.centre_id, c.trigger, c.from_stage, c.to_stage, self._stored(c.effective))
@@ -124,12 +125,11 @@ class DigestQueries:
         if self.before is not None:
             stmt = stmt.where(c.recorded_at < self.before)
         day = self._values(c.effective)
-        for part in self.conn.execute(_batched(stmt)).partitions():
-            for centre_id, trigger, from_stage, to_stage, effective in part:
-                yield centre_id, Step(trigger, from_stage, to_stage, day(effective))
+        for centre_id, rows in self._by_centre(stmt):
+            yield centre_id, [Step(t, was, to, day(when)) for _, t, was, to, when in rows]
 
-    def visits(self, last: date) -> Iterator[tuple[int, tuple[date, str]]]:
-        """Site visits held up to ``last``: (centre id, (date, stage)) by centre."""
+    def visits(self, last: date) -> Iterator[tuple[int, list[tuple[date, str]]]]:
+        """Site visits held up to ``last``: (centre id, its (date, stage)) by centre."""
         c = self.acts.c
         stmt = (
             select(c.centre_id, self._stored(c.date), c.stage)
@@ -139,9 +139,13 @@ class DigestQueries:
             .order_by(c.centre_id)
         )
         day = self._values(c.date)
-        for part in self.conn.execute(_batched(stmt)).partitions():
-            for centre_id, when, stage in part:
-                yield centre_id, (day(when), stage)
+        for centre_id, rows in self._by_centre(stmt):
+            yield centre_id, [(day(when), stage) for _, when, stage in rows]
+
+    def _by_centre(self, stmt: Select[Any]) -> Iterator[tuple[int, Iterator[Any]]]:
+        """The rows of ``stmt``, ordered by the centre id in their first column, by centre."""
+        rows = chain.from_iterable(self.conn.execute(_batched(stmt)).partitions())
+        return groupby(rows, key=itemgetter(0))
 
     def _stored(self, column: ColumnElement[Any]) -> ColumnElement[Any]:
         """``column`` as the database hands it over: on SQLite without the conversion per row
@@ -197,18 +201,19 @@ def _batched(stmt: S) -> S:
 
 
 class ByCentre(Generic[T]):
-    """(centre id, row) pairs ordered by centre id, handed out a part of the centres at a time."""
+    """(centre id, what it has) pairs ordered by centre id, one per centre, handed out a part
+    of the centres at a time."""
 
     def __init__(self, rows: Iterable[tuple[int, T]]) -> None:
         self._rows = iter(rows)
         self._next = next(self._rows, None)
 
-    def upto(self, last_id: int) -> dict[int, list[T]]:
-        """The rows not yet handed out of the centres up to ``last_id``, by centre."""
-        taken: dict[int, list[T]] = defaultdict(list)
+    def upto(self, last_id: int) -> dict[int, T]:
+        """What the centres up to ``last_id`` have, not yet handed out, by centre."""
+        taken: dict[int, T] = {}
         following, rows = self._next, self._rows
         while following is not None and following[0] <= last_id:
-            taken[following[0]].append(following[1])
+            taken[following[0]] = following[1]
             following = next(rows, None)
         self._next = following
-        return dict(taken)
+        return taken
