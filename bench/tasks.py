@@ -108,7 +108,9 @@ def digest(probe: Probe, url: str, year: int) -> dict[str, Any]:
 
 def digest_reads(probe: Probe, url: str, year: int) -> dict[str, Any]:
     """What the digest reads, alone: its queries (``store.digest_queries``), every row fetched
-    as the digest fetches it and dropped; nothing is built of them."""
+    as the digest fetches it (the year's activities counted and paired on the way into
+    tallies and pairs) and dropped; no figure is built of them. ``rows``: the centres, the
+    trainings, the tallies and pairs, the stage changes and the site visits handed over."""
     from thekiz_flow.store.repository import Repository
 
     engine = engine_for(url)
