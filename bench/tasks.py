@@ -108,7 +108,9 @@ def digest(probe: Probe, url: str, year: int) -> dict[str, Any]:
 
 def digest_reads(probe: Probe, url: str, year: int) -> dict[str, Any]:
     """What the digest reads, alone: its queries (``store.digest_queries``), every row fetched
-    as the digest fetches it and dropped; nothing is built of them."""
+    as the digest fetches it (the year's activities counted and paired on the way into
+    tallies and pairs) and dropped; no figure is built of them. ``rows``: the centres, the
+    trainings, the tallies and pairs, the stage changes and the site visits handed over."""
     from thekiz_flow.store.repository import Repository
 
     engine = engine_for(url)
@@ -117,14 +119,11 @@ def digest_reads(probe: Probe, url: str, year: int) -> dict[str, Any]:
         conn.execute(select(1)).all()
         reads = Repository(conn).digest
         with probe.timed() as timing:
-            rows = len(reads.members())
-            for query in (
-                reads.tallies(first, last),
-                reads.pairs(first, last, BENCH_SHORTEST_GAP),
-                reads.histories(last),
-                reads.visits(last),
-            ):
-                rows += sum(1 for _ in query)
+            rows = len(reads.members()) + len(reads.training_kinds())
+            for _, (tallies, pairs) in reads.counted(first, last, BENCH_SHORTEST_GAP):
+                rows += len(tallies) + len(pairs)
+            rows += sum(len(steps) for _, steps in reads.histories(last))
+            rows += sum(len(visits) for _, visits in reads.visits(last))
     return _timing(timing, rows=rows)
 
 

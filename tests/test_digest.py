@@ -14,7 +14,7 @@ from tests.digest_helpers import pairs, tallies
 from thekiz_flow.core.budget import stages_on
 from thekiz_flow.core.enums import ActivityKind, ActivityStatus
 from thekiz_flow.core.history import stay_on
-from thekiz_flow.core.model import Activity, Centre, StageChange, Training, Workflow
+from thekiz_flow.core.model import Activity, Centre, StageChange, Workflow
 from thekiz_flow.core.tallies import shortest_gap
 from thekiz_flow.digest.aggregate import YearInput, build_digest, build_digest_in_parts, held_runs
 from thekiz_flow.digest.model import CentreYear, Digest, Gap, SessionFigures
@@ -126,7 +126,7 @@ def data() -> YearInput:
         tallies(activities),
         pairs(activities),
         {3: [(date(2025, 2, 10), V)]},
-        {1: Training(1, "reflexion", "Reflexion I", date(2025, 5, 20), "Erfurt", 10)},
+        {1: "reflexion"},
     )
 
 

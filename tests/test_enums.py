@@ -131,7 +131,7 @@ def test_rows_written_with_the_old_strings_read_back_as_members(engine: Engine) 
         mail = OutboxStore(conn).get(1)
         counts = OutboxStore(conn).counts()
         user = UserStore(conn).get(1)
-        [(_, tally)] = DigestQueries(conn).tallies(date(2026, 1, 1), date(2026, 12, 31))
+        [(_, ([tally], _))] = DigestQueries(conn).counted(date(2026, 1, 1), date(2026, 12, 31), 45)
     assert activity is not None
     assert mail is not None
     assert user is not None

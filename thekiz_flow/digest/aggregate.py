@@ -15,20 +15,20 @@ cadence and half of it, counted from the last session or the start of the stay o
 from __future__ import annotations
 
 import operator
-from collections import Counter, defaultdict
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from decimal import Decimal
 from functools import cached_property, lru_cache, reduce
-from typing import NamedTuple, Protocol, TypeVar
+from typing import Any, NamedTuple, Protocol, TypeVar
 
 from dateutil.relativedelta import relativedelta
 
 from thekiz_flow.core.budget import accrued_budget, has_budget, mid_months, stages_on
 from thekiz_flow.core.enums import ActivityKind, ActivityStatus
 from thekiz_flow.core.history import Change, stay_start
-from thekiz_flow.core.model import Training, Workflow
+from thekiz_flow.core.model import Workflow
 from thekiz_flow.core.tallies import Pair, Tally, gap_limits
 from thekiz_flow.digest.model import (
     CentreYear,
@@ -74,7 +74,7 @@ class YearInput:
     # tallies.shortest_gap(workflow) days apart (closer pairs may be left out)
     pairs: Mapping[int, Sequence[Pair]]
     visits: Mapping[int, Sequence[tuple[date, str]]]  # all held site visits
-    trainings: Mapping[int, Training]
+    trainings: Mapping[int, str]  # the kind of each training, by id
 
     @cached_property
     def first(self) -> date:
@@ -93,37 +93,100 @@ class YearInput:
         return (t for tallies in self.tallies.values() for t in tallies)
 
 
-def _count(tallies: Iterable[Tally], kind: ActivityKind, *statuses: ActivityStatus) -> int:
-    return sum(t.number for t in tallies if t.kind == kind and t.status in statuses)
+ZERO = Decimal(0)
 
 
-def _figures(sessions: Iterable[Tally]) -> SessionFigures:
-    counts = dict.fromkeys(
-        (ActivityStatus.PLANNED, ActivityStatus.HELD, ActivityStatus.CANCELLED), 0
+class _Counted(NamedTuple):
+    """What a centre's tallies come to."""
+
+    sessions: SessionFigures
+    held: Pair | None  # its first and its last held session
+    site_visits: int  # held
+    trainings: int  # attended
+
+
+NOTHING = _Counted(SessionFigures(), None, 0, 0)
+
+
+@dataclass
+class _Counts:
+    """What all the centres' tallies come to, counted in one pass."""
+
+    centres: dict[int, _Counted] = field(default_factory=dict)
+    # per stage: planned, held, cancelled, hours and cost (of the held) of its sessions
+    stages: dict[str, list[Any]] = field(default_factory=dict)
+    site_visits: int = 0  # held
+    seats: dict[str, list[int]] = field(default_factory=dict)  # per kind: enrolled, attended
+
+    def sessions_by_stage(self, workflow: Workflow) -> dict[str, SessionFigures]:
+        return {s: SessionFigures(*self.stages[s]) for s in workflow.stages if s in self.stages}
+
+
+def _count_all(data: YearInput) -> _Counts:
+    """The tallies of all centres counted: per centre, per stage, per kind of training."""
+    coaching, site_visit, training = (
+        ActivityKind.COACHING,
+        ActivityKind.SITE_VISIT,
+        ActivityKind.TRAINING,
     )
-    hours = cost = Decimal(0)
-    for tally in sessions:
-        if tally.status in counts:
-            counts[tally.status] += tally.number
-        if tally.status == ActivityStatus.HELD:
-            hours += tally.total_hours
-            cost += tally.total_cost
-    return SessionFigures(
-        counts[ActivityStatus.PLANNED],
-        counts[ActivityStatus.HELD],
-        counts[ActivityStatus.CANCELLED],
-        hours,
-        cost,
+    planned_, held_, cancelled_ = (
+        ActivityStatus.PLANNED,
+        ActivityStatus.HELD,
+        ActivityStatus.CANCELLED,
     )
-
-
-def _group(items: Iterable[V], key: Callable[[V], K | None]) -> dict[K, list[V]]:
-    groups: dict[K, list[V]] = defaultdict(list)
-    for item in items:
-        group = key(item)
-        if group is not None:
-            groups[group].append(item)
-    return groups
+    counts = _Counts()
+    by_stage, seats, kinds = counts.stages, counts.seats, data.trainings
+    for centre_id, tallies in data.tallies.items():
+        planned = held = cancelled = visits = attended = 0
+        hours = cost = ZERO
+        first: date | None = None
+        last: date | None = None
+        for tally in tallies:
+            kind, status, number = tally.kind, tally.status, tally.number
+            if kind == coaching:
+                stage = by_stage.get(tally.stage)
+                if stage is None:
+                    stage = by_stage[tally.stage] = [0, 0, 0, ZERO, ZERO]
+                if status == held_:
+                    spent_hours, spent = tally.total_hours, tally.total_cost
+                    held += number
+                    hours += spent_hours
+                    cost += spent
+                    stage[1] += number
+                    stage[3] += spent_hours
+                    stage[4] += spent
+                    if first is None or tally.first < first:
+                        first = tally.first
+                    if last is None or tally.last > last:
+                        last = tally.last
+                elif status == planned_:
+                    planned += number
+                    stage[0] += number
+                elif status == cancelled_:
+                    cancelled += number
+                    stage[2] += number
+            elif kind == site_visit:
+                if status == held_:
+                    visits += number
+            elif kind == training:
+                if status == held_:
+                    attended += number
+                offered = None if tally.training_id is None else kinds.get(tally.training_id)
+                if offered is not None and status in (planned_, held_):
+                    seat = seats.get(offered)
+                    if seat is None:
+                        seat = seats[offered] = [0, 0]
+                    seat[0] += number
+                    if status == held_:
+                        seat[1] += number
+        counts.centres[centre_id] = _Counted(
+            SessionFigures(planned, held, cancelled, hours, cost),
+            None if first is None or last is None else (first, last),
+            visits,
+            attended,
+        )
+        counts.site_visits += visits
+    return counts
 
 
 @dataclass(frozen=True)
@@ -135,6 +198,7 @@ class _Year:
     last: date
     days: tuple[date, ...]  # 1 January, each month's 15th, 31 December
     limits: dict[str, int]  # the stages with a gap rule: days without a held session allowed
+    names: dict[str, str]  # the stages' German names
     # accrued budget per sequence of monthly stages: the centre's (None: no month in a stage
     # with a budget), and each stage's share
     budgets: dict[tuple[str | None, ...], tuple[Decimal | None, dict[str, Decimal]]] = field(
@@ -145,7 +209,7 @@ class _Year:
     def of(cls, workflow: Workflow, year: int) -> _Year:
         first, last = date(year, 1, 1), date(year, 12, 31)
         days = (first, *mid_months(year), last)
-        return cls(workflow, first, last, days, gap_limits(workflow))
+        return cls(workflow, first, last, days, gap_limits(workflow), stage_names_of(workflow))
 
     def budget(self, months: tuple[str | None, ...]) -> tuple[Decimal | None, dict[str, Decimal]]:
         """Accrued over ``months`` (January to December, None where a month does not count):
@@ -296,18 +360,6 @@ def held_runs(first: date, last: date, pairs: Iterable[Pair]) -> list[Pair]:
     return runs
 
 
-def _runs(data: YearInput, centre_id: int) -> list[Pair]:
-    held = [
-        t
-        for t in data.tallies.get(centre_id, ())
-        if t.kind == ActivityKind.COACHING and t.status == ActivityStatus.HELD
-    ]
-    if not held:
-        return []
-    first, last = min(t.first for t in held), max(t.last for t in held)
-    return held_runs(first, last, data.pairs.get(centre_id, ()))
-
-
 def _uncovered(start: date, end: date, runs: Sequence[Pair]) -> Iterator[Pair]:
     """The stretches from ``start`` to ``end`` between the runs of held sessions: each from
     the start or a run's last session to the next run's first session or the end. Inside a
@@ -331,18 +383,20 @@ def _rule(segments: Sequence[_Segment], first: date, last: date) -> _Segment:
     )
 
 
-def _gap(year: _Year, data: YearInput, centre: Member) -> Gap | None:
-    """The longest stretch without a held session longer than its stage's limit, if any."""
+def _gap(year: _Year, data: YearInput, centre: Member, held: Pair | None) -> Gap | None:
+    """The longest stretch without a held session longer than its stage's limit, if any
+    (``held``: the first and the last held session of the year)."""
     segments = _segments(year, data.histories.get(centre.id, ()), centre.registered)
     if not segments:
         return None
     longest: Gap | None = None
-    runs = _runs(data, centre.id)
-    names = stage_names_of(year.workflow)
+    runs = [] if held is None else held_runs(*held, data.pairs.get(centre.id, ()))
+    names = year.names
+    shortest = min(s.limit for s in segments)
     for start, end in _periods(segments):
         for first, last in _uncovered(start, end, runs):
             days = (last - first).days
-            if days <= min(s.limit for s in segments) or (longest and days <= longest.days):
+            if days <= shortest or (longest and days <= longest.days):
                 continue
             rule = _rule(segments, first, last)
             if days > rule.limit:
@@ -361,26 +415,11 @@ def stage_names_of(workflow: Workflow) -> dict[str, str]:
     return {stage.id: stage.name for stage in workflow.stages.values()}
 
 
-def _training_kind(data: YearInput, seat: Tally) -> str | None:
-    training = None if seat.training_id is None else data.trainings.get(seat.training_id)
-    return None if training is None else training.kind
-
-
-def _trainings(workflow: Workflow, data: YearInput) -> tuple[TrainingFigures, ...]:
-    by_kind = _group(
-        (t for t in data.all_tallies() if t.kind == ActivityKind.TRAINING),
-        lambda seat: _training_kind(data, seat),
+def _trainings(workflow: Workflow, counts: _Counts) -> tuple[TrainingFigures, ...]:
+    return tuple(
+        TrainingFigures(name, *counts.seats.get(kind, (0, 0)))
+        for kind, name in workflow.training_kinds.items()
     )
-    figures = []
-    for kind, name in workflow.training_kinds.items():
-        mine = by_kind.get(kind, [])
-        enrolled = _count(mine, ActivityKind.TRAINING, ActivityStatus.PLANNED, ActivityStatus.HELD)
-        figures.append(
-            TrainingFigures(
-                name, enrolled, _count(mine, ActivityKind.TRAINING, ActivityStatus.HELD)
-            )
-        )
-    return tuple(figures)
 
 
 def _sessions_by_district(
@@ -394,14 +433,9 @@ def _sessions_by_district(
 
 
 def _centre_row(
-    data: YearInput,
-    centre: Member,
-    stages: _Stages,
-    sessions: SessionFigures,
-    budget: Decimal | None,
-    initial: str,
+    centre: Member, stages: _Stages, counted: _Counted, budget: Decimal | None, initial: str
 ) -> CentreYear:
-    mine = data.tallies.get(centre.id, ())
+    sessions = counted.sessions
     return CentreYear(
         centre.id,
         centre.name,
@@ -412,8 +446,8 @@ def _centre_row(
         sessions.hours,
         sessions.cost,
         budget,
-        _count(mine, ActivityKind.SITE_VISIT, ActivityStatus.HELD) > 0,
-        _count(mine, ActivityKind.TRAINING, ActivityStatus.HELD),
+        counted.site_visits > 0,
+        counted.trainings,
     )
 
 
@@ -426,15 +460,11 @@ def build_digest(workflow: Workflow, data: YearInput) -> Digest:
     stage_start, district_start = _census(start, known)
     stage_end, district_end = _census(end, known)
     admissions, by_trigger, pauses, withdrawals = _changes(workflow, data)
-    by_stage = _group(
-        (t for t in data.all_tallies() if t.kind == ActivityKind.COACHING), lambda t: t.stage
-    )
-    sessions = {
-        c.id: _figures(t for t in data.tallies.get(c.id, ()) if t.kind == ActivityKind.COACHING)
-        for c in known
-    }
+    counts = _count_all(data)
+    counted = {c.id: counts.centres.get(c.id, NOTHING) for c in known}
+    sessions = {i: figures.sessions for i, figures in counted.items()}
     budget_by_stage, budget_by_centre = _budgets(year, stages)
-    gaps = (_gap(year, data, c) for c in known)
+    gaps = (_gap(year, data, c, counted[c.id].held) for c in known)
     return Digest(
         year=data.year,
         stages=tuple((s.id, s.name) for s in workflow.stages.values()),
@@ -448,21 +478,19 @@ def build_digest(workflow: Workflow, data: YearInput) -> Digest:
         changes_by_trigger=by_trigger,
         pauses=pauses,
         withdrawals=withdrawals,
-        sessions_by_stage={s: _figures(by_stage[s]) for s in workflow.stages if s in by_stage},
+        sessions_by_stage=counts.sessions_by_stage(workflow),
         sessions_by_district=_sessions_by_district(workflow, known, sessions),
         budget_by_stage=budget_by_stage,
-        site_visits_held=_count(data.all_tallies(), ActivityKind.SITE_VISIT, ActivityStatus.HELD),
+        site_visits_held=counts.site_visits,
         site_visits_outstanding=_outstanding(year, data, known, end),
-        trainings=_trainings(workflow, data),
+        trainings=_trainings(workflow, counts),
         gaps=tuple(g for g in gaps if g is not None),
         gap_rules=tuple(
             (workflow.stage(s).name, _cadence(workflow, s), limit)
             for s, limit in year.limits.items()
         ),
         centres=tuple(
-            _centre_row(
-                data, c, stages[c.id], sessions[c.id], budget_by_centre[c.id], workflow.initial
-            )
+            _centre_row(c, stages[c.id], counted[c.id], budget_by_centre[c.id], workflow.initial)
             for c in known
         ),
     )

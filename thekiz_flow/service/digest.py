@@ -42,8 +42,8 @@ class DigestService:
 
     def _parts(self, year: int, before: datetime | None = None) -> Iterator[YearInput]:
         """The year's data a part of the centres at a time (inside one transaction): the
-        activities counted and paired by the database in one pass each, they and the stage
-        changes and site visits read in one query each, ordered by centre. Given ``before``:
+        activities counted and paired in one scan, the stage changes and site visits read in
+        one query each, ordered by centre. Given ``before``:
         as it was recorded before that moment."""
         first, last = date(year, 1, 1), date(year, 12, 31)
         with self.rt.unit() as repo:
@@ -51,20 +51,20 @@ class DigestService:
             centres = queries.members()
             if before is not None:
                 centres = self._names_then(repo, centres, before)
-            trainings = {t.id: t for t in repo.trainings.find()}
+            trainings = queries.training_kinds()
             histories = ByCentre(queries.histories(last))
-            tallies = ByCentre(queries.tallies(first, last))
-            pairs = ByCentre(queries.pairs(first, last, shortest_gap(self.rt.workflow)))
+            counted = ByCentre(queries.counted(first, last, shortest_gap(self.rt.workflow)))
             visits = ByCentre(queries.visits(last))
             for start in range(0, max(len(centres), 1), PART):
                 part = centres[start : start + PART]
                 upto = part[-1].id if part else 0
+                year_of = counted.upto(upto)
                 yield YearInput(
                     year,
                     part,
                     histories.upto(upto),
-                    tallies.upto(upto),
-                    pairs.upto(upto),
+                    {i: tallies for i, (tallies, _) in year_of.items()},
+                    {i: pairs for i, (_, pairs) in year_of.items() if pairs},
                     visits.upto(upto),
                     trainings,
                 )
