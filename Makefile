@@ -17,12 +17,16 @@ $(STAMP): pyproject.toml
 demo: $(STAMP)
 	$(BIN)/python -m thekiz_flow.demo $(if $(SERVE),--serve)
 
-# The browser tests and the screenshots drive the system's Chromium (Debian's package).
+# The browser tests and the screenshots drive the system's Chromium (Debian's package);
+# the PDFs (WeasyPrint) need Pango and HarfBuzz's font subsetting.
+SYSTEM_PACKAGES := chromium libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0
 chromium:
-	@command -v chromium >/dev/null 2>&1 || { \
-	  echo "Chromium fehlt: wird mit apt-get installiert"; \
+	@missing=$$(for p in $(SYSTEM_PACKAGES); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'ok installed' || echo $$p; done); \
+	[ -z "$$missing" ] || { \
+	  echo "Es fehlen Systempakete: $$missing (werden mit apt-get installiert)"; \
 	  sudo=$$([ "$$(id -u)" -eq 0 ] || echo sudo); \
-	  $$sudo apt-get update && $$sudo apt-get install -y --no-install-recommends chromium; }
+	  $$sudo apt-get update && $$sudo apt-get install -y --no-install-recommends $$missing; }
 
 test: $(STAMP) chromium
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import io
+from dataclasses import replace
 from datetime import date
 from decimal import Decimal
 from fractions import Fraction
@@ -20,12 +21,14 @@ from thekiz_flow.accounts.forecast import forecast_xlsx
 from thekiz_flow.core.calendar import WorkCalendar
 from thekiz_flow.core.clock import FrozenClock, noon
 from thekiz_flow.core.enums import ActivityKind
-from thekiz_flow.core.errors import InvalidInput
+from thekiz_flow.core.errors import InvalidInput, WorkflowError
 from thekiz_flow.core.forecast import Renewal, Scenario, Seed, admissions, timeline, timelines
-from thekiz_flow.core.model import ActivityFilter, CentreInput
+from thekiz_flow.core.model import ActivityFilter, CentreInput, Workflow
 from thekiz_flow.service import Service
 from thekiz_flow.store.engine import make_engine
 from thekiz_flow.store.simulation import SystemClock
+from thekiz_flow.workflow.definitions import load_workflow
+from thekiz_flow.workflow.paths import DEFAULT_WORKFLOW
 
 pytestmark = pytest.mark.backends("sqlite", "postgresql")
 
@@ -205,13 +208,63 @@ def test_a_vertiefungsbegleitung_without_history_renews_by_half(
     assert any("noch kein Programmjahr abgelaufen" in text for text in found.assumptions)
 
 
+def _without_estimate(service: Service, clock: FrozenClock) -> Service:
+    """The service under a workflow whose Konsultationseinrichtung has no
+    ``requests_per_year`` (the office gave no estimate)."""
+    workflow: Workflow = service.workflow
+    stage = workflow.stages["konsultationseinrichtung"]
+    assert stage.coaching is not None
+    coaching = replace(stage.coaching, requests_per_year=None)
+    stages = {**workflow.stages, stage.id: replace(stage, coaching=coaching)}
+    return Service(
+        service.runtime.engine, replace(workflow, stages=stages), clock, BERLIN, actor="test"
+    )
+
+
+def _consulting_since(service: Service, day: date) -> int:
+    """A Konsultationseinrichtung in Jena since ``day``, its coach at 60 €."""
+    service.registry.add_coach("Lena Sommer", "lena@example.org", "60")
+    centre = service.registry.add_centre(
+        CentreInput("Kita Pusteblume", "jena", "k@example.org", coach="1"), day
+    )
+    for trigger in ("admit", "deepen", "consult"):
+        service.lifecycle.advance(centre, trigger, reason="Test", force=True)
+    return centre
+
+
+def test_coaching_on_request_as_the_office_expects_it(service: Service, clock: FrozenClock) -> None:
+    """Nothing on record: the workflow file's estimate, 3 sessions a year of 3 hours =
+    0,75 h a centre-month; 12 x 0,75 h x 60 € in 2027."""
+    clock.set(noon(date(2026, 12, 1), BERLIN))
+    _consulting_since(service, date(2026, 12, 1))
+    (found,) = service.forecast.forecasts(1, [Scenario(0)], START)
+    estimate = found.on_request["konsultationseinrichtung"]
+    assert estimate.hours == Decimal("0.75")
+    assert "3 Termine je Einrichtung und Jahr zu je 3 Stunden" in estimate.basis
+    year = found.year(2027)
+    assert (year.sessions, year.hours, year.cost) == (0, Decimal(9), Decimal("540.00"))
+
+
+def test_the_estimate_must_be_for_coaching_on_request(tmp_path: Path) -> None:
+    text = DEFAULT_WORKFLOW.read_text(encoding="utf-8").replace(
+        "every_months = 2, for_months = 12, hours = 3,",
+        "every_months = 2, for_months = 12, requests_per_year = 4, hours = 3,",
+    )
+    assert "requests_per_year = 4" in text
+    (tmp_path / "wf.toml").write_text(text, encoding="utf-8")
+    with pytest.raises(WorkflowError, match=r"requests_per_year.*nur für Begleitung auf Anfrage"):
+        load_workflow(tmp_path / "wf.toml")
+
+
 def test_coaching_on_request_without_hours_in_the_year_before(
     service: Service, clock: FrozenClock
 ) -> None:
     """A Konsultationseinrichtung since 2 January 2024 with two sessions on request of 3
-    hours in 2024, none in 2025: from 2026 on, 6 h over its 24 months in the stage =
-    0,25 h a month, 12 x 0,25 h x 60 € in 2026. A second one, with nothing on record,
-    gets a session of 3 h every 2 months (as in Vertiefungsbegleitung): 1,5 h a month."""
+    hours in 2024, none in 2025, and no estimate of the office: from 2026 on, 6 h over its
+    24 months in the stage = 0,25 h a month, 12 x 0,25 h x 60 € in 2026. A second one,
+    with nothing on record, gets a session of 3 h every 2 months (as in
+    Vertiefungsbegleitung): 1,5 h a month."""
+    service = _without_estimate(service, clock)
     clock.set(noon(date(2024, 1, 2), BERLIN))
     service.registry.add_coach("Lena Sommer", "lena@example.org", "60")
     centre = service.registry.add_centre(
@@ -235,6 +288,7 @@ def test_coaching_on_request_without_hours_in_the_year_before(
 
 
 def test_coaching_on_request_with_nothing_on_record(service: Service, clock: FrozenClock) -> None:
+    service = _without_estimate(service, clock)
     clock.set(noon(date(2026, 12, 1), BERLIN))
     service.registry.add_coach("Lena Sommer", "lena@example.org", "60")
     centre = service.registry.add_centre(
@@ -306,22 +360,16 @@ def test_the_page_for_the_office_and_the_ministry(web: TestClient, service: Serv
 
 
 @pytest.mark.backends("sqlite")
-@pytest.mark.xfail(
-    strict=True,
-    reason="Demo, forecast from 1 January 2025 with the admissions recorded in 2025: 1,470 "
-    "hours instead of 1,221 (+20.4 %), cost 100,460.10 EUR instead of 83,719.25 EUR "
-    "(+20.0 %). Basisbegleitung 723 h (694 recorded), Vertiefungsbegleitung 435 h (416.5), "
-    "Konsultationseinrichtung 312 h (110.5): the demo has no hours before 2025, so coaching "
-    "on request is the stated upper estimate (a session of 3 hours every 2 months, as in "
-    "Vertiefungsbegleitung), where the demo's centres asked for 0.77 hours a centre-month.",
-)
 def test_the_forecast_of_2025_comes_within_ten_percent_of_the_demo(
     demo_build: Demo, service: Service
 ) -> None:
+    """Measured: 1.314 h against the 1.221 recorded (+7,6 %), 89.663,52 € against
+    83.719,25 € (+7,1 %); the Konsultationseinrichtungen at the office's estimate of 3
+    requests a year (156 h against 110,5), the demo having no hours before 2025."""
     demo_service = Service(
         make_engine(demo_build.url), service.workflow, SystemClock(), service.zone, "test"
     )
     found, hours, cost = demo_service.forecast.backtest(date(2025, 1, 1))
     year = found.year(2025)
-    assert abs(year.hours - hours) <= hours / 10, (year.hours, hours)
-    assert abs(year.cost - cost) <= cost / 10, (year.cost, cost)
+    off = {"hours": year.hours / hours - 1, "cost": year.cost / cost - 1}
+    assert all(abs(share) <= Decimal("0.1") for share in off.values()), (off, year, hours, cost)

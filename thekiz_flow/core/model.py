@@ -33,6 +33,9 @@ class CoachingRule:
     hours: Decimal
     hours_min: Decimal
     hours_max: Decimal
+    # on request only: the sessions a centre is expected to ask for a year (the office's
+    # estimate, which the forecast assumes while no hours are on record); None: not set
+    requests_per_year: Decimal | None = None
 
 
 @dataclass(frozen=True)

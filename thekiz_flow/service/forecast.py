@@ -120,8 +120,10 @@ class ForecastService:
     ) -> dict[str, Estimate]:
         """Hours of coaching a centre-month in each stage without a cadence (on request):
         held hours over the months centres were in it, in the 12 months before ``day``; if
-        these have none, in all the history before it; if that has none either, a session
-        of the stage's hours as often as the stage before it plans them."""
+        these have none, the office's estimate in the workflow file (``requests_per_year``
+        sessions of the stage's hours); without one, all the history before ``day``; if that
+        has none either, a session of the stage's hours as often as the stage before it
+        plans them."""
         workflow = self.rt.workflow
         stages = [
             sid
@@ -143,29 +145,43 @@ class ForecastService:
                 last=day - timedelta(days=1),
             )
         )
+
+        def recorded(stage: str, first: date, basis: str) -> Estimate | None:
+            hours = sum(
+                (a.hours or Decimal(0) for a in held if a.stage == stage and a.date >= first),
+                Decimal(0),
+            )
+            months = hours and _months_in(workflow.initial, centres, history, stage, first, day)
+            return Estimate((hours / months).quantize(CENT), basis) if months else None
+
         found: dict[str, Estimate] = {}
         for stage in stages:
-            for first, basis in (
-                (first_year, "wie in den 12 Monaten vor Beginn der Prognose"),
-                (
+            found[stage] = (
+                recorded(stage, first_year, "wie in den 12 Monaten vor Beginn der Prognose")
+                or self._expected_request(stage)
+                or recorded(
+                    stage,
                     first_ever,
                     "wie im gesamten Verlauf vor Beginn der Prognose (in den 12 Monaten davor "
                     "keine Stunden)",
-                ),
-            ):
-                hours = sum(
-                    (a.hours or Decimal(0) for a in held if a.stage == stage and a.date >= first),
-                    Decimal(0),
                 )
-                if not hours:
-                    continue
-                months = _months_in(workflow.initial, centres, history, stage, first, day)
-                if months:
-                    found[stage] = Estimate((hours / months).quantize(CENT), basis)
-                    break
-            else:
-                found[stage] = self._assumed_request(stage)
+                or self._assumed_request(stage)
+            )
         return found
+
+    def _expected_request(self, stage: str) -> Estimate | None:
+        """The office's estimate in the workflow file: ``requests_per_year`` sessions of the
+        stage's hours a year, spread over its months (None: not set)."""
+        rule = self.rt.workflow.stage(stage).coaching
+        if rule is None or rule.requests_per_year is None:
+            return None
+        return Estimate(
+            (rule.hours * rule.requests_per_year / 12).quantize(CENT),
+            "da in den 12 Monaten vor Beginn der Prognose keine Stunden dieser Stufe erfasst "
+            "sind, wie von der Fachstelle im Ablauf angenommen: "
+            f"{german.number(rule.requests_per_year)} Termine je Einrichtung und Jahr zu je "
+            f"{german.number(rule.hours)} Stunden",
+        )
 
     def _assumed_request(self, stage: str) -> Estimate:
         """No hours on record: a session of the stage's hours as often as the stage whose

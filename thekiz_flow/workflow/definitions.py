@@ -159,9 +159,17 @@ def _coaching(table: TomlTable) -> CoachingRule:
         hours=table.number("hours", minimum=0),
         hours_min=table.number("hours_min", minimum=0),
         hours_max=table.number("hours_max", minimum=0),
+        requests_per_year=(
+            table.number("requests_per_year", minimum=0) if table.has("requests_per_year") else None
+        ),
     )
     if not rule.hours_min <= rule.hours <= rule.hours_max:
         table.fail("hours", f"{rule.hours} liegt nicht zwischen hours_min und hours_max")
+    if rule.requests_per_year is not None and rule.every_months:
+        table.fail(
+            "requests_per_year",
+            "gilt nur für Begleitung auf Anfrage (every_months = 0)",
+        )
     table.finish()
     return rule
 
