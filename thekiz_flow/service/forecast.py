@@ -178,7 +178,7 @@ class ForecastService:
         return Estimate(
             (rule.hours * rule.requests_per_year / 12).quantize(CENT),
             "da in den 12 Monaten vor Beginn der Prognose keine Stunden dieser Stufe erfasst "
-            "sind, wie von der Fachstelle im Ablauf angenommen: "
+            "sind, wie von der Fachstelle in der Programmdefinition angenommen: "
             f"{german.number(rule.requests_per_year)} Termine je Einrichtung und Jahr zu je "
             f"{german.number(rule.hours)} Stunden",
         )
