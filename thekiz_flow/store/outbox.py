@@ -158,11 +158,19 @@ class OutboxStore:
     def claim(self, now: datetime, lease: timedelta, limit: int) -> list[Claim]:
         """Take up to ``limit`` due messages: status sending, a lease, one more attempt."""
         c = outbox.c
-        ids_stmt = select(c.id).where(self._due(now)).order_by(c.next_attempt_at, c.id)
-        ids_stmt = ids_stmt.limit(limit)
-        if self.conn.dialect.name == "postgresql":
-            ids_stmt = ids_stmt.with_for_update(skip_locked=True)
-        ids = list(self.conn.execute(ids_stmt).scalars())
+        # The pending and the expired leases apart, each in its index's order and limited:
+        # one statement with OR would sort every due row to take the first few.
+        found: list[tuple[datetime, int]] = []
+        for due in (
+            and_(c.status == OutboxStatus.PENDING, c.next_attempt_at <= now),
+            and_(c.status == OutboxStatus.SENDING, c.lease_until < now),
+        ):
+            query = select(c.next_attempt_at, c.id).where(due)
+            query = query.order_by(c.next_attempt_at, c.id).limit(limit)
+            if self.conn.dialect.name == "postgresql":
+                query = query.with_for_update(skip_locked=True)
+            found.extend((row.next_attempt_at, row.id) for row in self.conn.execute(query))
+        ids = [i for _, i in sorted(found)[:limit]]
         if not ids:
             return []
         stmt = (
@@ -195,9 +203,19 @@ class OutboxStore:
         return set(self.conn.execute(stmt.returning(c.id)).scalars())
 
     def mark_sent(self, claims: Sequence[Claim], now: datetime) -> int:
-        """Sent; how many were still held by these claims (the rest was taken over)."""
-        rows = [_fence(claim) for claim in claims]
-        return self._fenced(rows, status=OutboxStatus.SENT, sent_at=now, last_error=None)
+        """Sent; how many were still held by these claims (the rest was taken over).
+
+        One UPDATE for the whole batch, each row fenced by its claim's attempt."""
+        if not claims:
+            return 0
+        c = outbox.c
+        held = tuple_(c.id, c.attempts).in_([(claim.mail.id, claim.attempt) for claim in claims])
+        stmt = (
+            update(outbox)
+            .where(c.status == OutboxStatus.SENDING, held)
+            .values(status=OutboxStatus.SENT, sent_at=now, last_error=None, lease_until=None)
+        )
+        return int(self.conn.execute(stmt).rowcount)
 
     def mark_retry(self, retries: Sequence[Retry]) -> int:
         """Pending again, each at its next attempt; how many were still held by their claims."""
