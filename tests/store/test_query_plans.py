@@ -263,7 +263,6 @@ def test_the_start_pages_stage_table_counts_from_an_index_alone(tmp_path: Path) 
     assert plan == ["SCAN centres USING COVERING INDEX ix_centres_stage_district"]
 
 
-
 def test_the_calendar_reads_a_range_per_kind_and_a_few_rows_per_day_on_sqlite(
     tmp_path: Path,
 ) -> None:
