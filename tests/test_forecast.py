@@ -22,7 +22,15 @@ from thekiz_flow.core.calendar import WorkCalendar
 from thekiz_flow.core.clock import FrozenClock, noon
 from thekiz_flow.core.enums import ActivityKind
 from thekiz_flow.core.errors import InvalidInput, WorkflowError
-from thekiz_flow.core.forecast import Renewal, Scenario, Seed, admissions, timeline, timelines
+from thekiz_flow.core.forecast import (
+    Renewal,
+    Scenario,
+    Seed,
+    admissions,
+    parse_scenarios,
+    timeline,
+    timelines,
+)
 from thekiz_flow.core.model import ActivityFilter, CentreInput, Workflow
 from thekiz_flow.service import Service
 from thekiz_flow.store.engine import make_engine
@@ -316,6 +324,18 @@ def test_bad_input_is_refused(service: Service) -> None:
         service.forecast.forecasts(1, [Scenario(1, (("Atlantis", 1),))])
 
 
+def test_a_scenario_too_large_to_compute_is_refused() -> None:
+    """The page computes while the reader waits: at most 200 new centres a year and three
+    scenarios side by side."""
+    assert [s.per_year for s in parse_scenarios("5,200", None)] == [5, 200]
+    with pytest.raises(InvalidInput, match="1000000 neue je Jahr, höchstens 200"):
+        parse_scenarios("5,1000000", None)
+    with pytest.raises(InvalidInput, match="zusammen 201 neue je Jahr"):
+        parse_scenarios(None, "Gotha:200,Jena:1")
+    with pytest.raises(InvalidInput, match="4 Szenarien, höchstens 3"):
+        parse_scenarios("1,2,3", "Gotha:1")
+
+
 def test_the_command(ready: Run, tmp_path: Path) -> None:
     result = ready(
         "forecast",
@@ -355,6 +375,9 @@ def test_the_page_for_the_office_and_the_ministry(web: TestClient, service: Serv
     bad = web.get("/forecast", params={"years": "0"})
     assert bad.status_code == 400
     assert 'id="years-error"' in bad.text
+    huge = web.get("/forecast", params={"years": "10", "new_per_year": "1000000"})
+    assert huge.status_code == 400
+    assert "höchstens 200" in huge.text
     login(web, "coach")
     assert web.get("/forecast").status_code == 403
 

@@ -118,11 +118,19 @@ def test_what_german_writes_the_parser_reads_back(value: Decimal) -> None:
     assert validate.number("x", csvtext.field(value)) == value
 
 
-@given(st.dates(min_value=date(1000, 1, 1)))
+@given(
+    st.dates(min_value=date(validate.FIRST_YEAR, 1, 1), max_value=date(validate.LAST_YEAR, 12, 31))
+)
 def test_what_german_writes_as_a_day_the_parser_reads_back(value: date) -> None:
     assert validate.day("x", german.short_date(value)) == value
     assert validate.day("x", csvtext.field(value)) == value
     assert validate.day("x", value.isoformat()) == value
+
+
+@pytest.mark.parametrize("text", ["31.12.1899", "1899-12-31", "01.01.3000", "9999-12-31"])
+def test_a_day_outside_the_years_is_refused(text: str) -> None:
+    with pytest.raises(InvalidInput, match="Jahr nicht zwischen 1900 und 2999"):
+        validate.day("Tag", text)
 
 
 # ------------------------------------------------------------------ the files

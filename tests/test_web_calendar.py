@@ -138,3 +138,20 @@ def test_a_day_that_is_not_one_is_refused(web: TestClient, service: Service) -> 
     assert web.get("/calendar/morgen").status_code == 400
     assert web.get("/calendar/2026-07-15", params={"district": "Atlantis"}).status_code == 400
     assert web.get("/calendar/2026-07-15").status_code == 200
+
+
+def test_a_day_or_month_at_the_edge_of_time_is_refused_not_an_error(web: TestClient) -> None:
+    """A day next to the calendar's limits has no day after it, a month no month after it:
+    refused beside the field (400), never a server error."""
+    login(web, "office")
+    for path, params in (
+        ("/calendar/9999-12-31", {}),
+        ("/calendar/0001-01-01", {}),
+        ("/calendar", {"month": "9999-12"}),
+        ("/calendar", {"month": "0001-01"}),
+        ("/sessions", {"month": "9999-12"}),
+        ("/visits", {"month": "9999-12"}),
+    ):
+        answer = web.get(path, params=params)
+        assert answer.status_code == 400, (path, params, answer.status_code)
+        assert "Jahr nicht zwischen 1900 und 2999" in answer.text

@@ -15,6 +15,7 @@ from datetime import date, datetime, timedelta
 from enum import StrEnum
 from typing import TypeVar
 
+from thekiz_flow.core import validate
 from thekiz_flow.core.enums import ActivityKind, ActivityStatus
 from thekiz_flow.core.errors import Field, InvalidInput
 from thekiz_flow.core.model import Activity
@@ -127,9 +128,16 @@ def chosen(field: Field, value: str, names: Mapping[E, str], unknown: str) -> E:
 def month_start(value: str) -> date:
     """The first day of a month given as JJJJ-MM (the value of an ``<input type="month">``)."""
     try:
-        return datetime.strptime(value.strip(), "%Y-%m").date()
+        first = datetime.strptime(value.strip(), "%Y-%m").date()
     except ValueError:
         raise InvalidInput("month", f"ungültiger Monat {value!r} (Format JJJJ-MM)") from None
+    if not validate.FIRST_YEAR <= first.year <= validate.LAST_YEAR:
+        raise InvalidInput(
+            "month",
+            f"ungültiger Monat {value!r}: Jahr nicht zwischen {validate.FIRST_YEAR} und "
+            f"{validate.LAST_YEAR}",
+        )
+    return first
 
 
 def period(month: date | None, today: date) -> tuple[date | None, date]:

@@ -31,11 +31,13 @@ from thekiz_flow.core import german, validate
 from thekiz_flow.core.budget import MID_MONTH, accrued_budget, session_cost
 from thekiz_flow.core.calendar import WorkCalendar
 from thekiz_flow.core.enums import ActivityKind
-from thekiz_flow.core.errors import InvalidInput
+from thekiz_flow.core.errors import Field, InvalidInput
 from thekiz_flow.core.model import Centre, Workflow
 from thekiz_flow.core.planning import PlanInput, add_months, plan
 
 MIN_MONTHS = "min_months_in_stage"
+MAX_NEW_PER_YEAR = 200  # admissions a year a scenario may assume
+MAX_SCENARIOS = 3  # side by side
 MIN_YEAR_MONTHS = "min_months_in_programme_year"
 ASSUMPTIONS = (
     "Jede Einrichtung geht nach der Mindestdauer ihrer Stufe in die nächste Stufe über "
@@ -471,7 +473,7 @@ def parse_scenarios(new_per_year: str | None, districts: str | None) -> list[Sce
     found = []
     for part in (new_per_year or ("" if districts else "10")).split(","):
         if part.strip():
-            found.append(Scenario(validate.identifier("new_per_year", part)))
+            found.append(Scenario(_admissions_a_year("new_per_year", part)))
     if districts:
         quotas = []
         for part in districts.split(","):
@@ -480,6 +482,23 @@ def parse_scenarios(new_per_year: str | None, districts: str | None) -> list[Sce
                 raise InvalidInput(
                     "districts", f"{part.strip()!r}: Landkreis:Anzahl erwartet, z. B. Gotha:2"
                 )
-            quotas.append((name.strip(), validate.identifier("districts", count)))
-        found.append(Scenario(sum(n for _, n in quotas), tuple(quotas)))
+            quotas.append((name.strip(), _admissions_a_year("districts", count)))
+        total = sum(n for _, n in quotas)
+        if total > MAX_NEW_PER_YEAR:
+            raise InvalidInput(
+                "districts", f"zusammen {total} neue je Jahr, höchstens {MAX_NEW_PER_YEAR}"
+            )
+        found.append(Scenario(total, tuple(quotas)))
+    if len(found) > MAX_SCENARIOS:
+        raise InvalidInput(
+            "new_per_year", f"{len(found)} Szenarien, höchstens {MAX_SCENARIOS} nebeneinander"
+        )
     return found
+
+
+def _admissions_a_year(field: Field, value: str) -> int:
+    """New centres a year: a whole number up to ``MAX_NEW_PER_YEAR``."""
+    count = validate.identifier(field, value)
+    if count > MAX_NEW_PER_YEAR:
+        raise InvalidInput(field, f"{count} neue je Jahr, höchstens {MAX_NEW_PER_YEAR}")
+    return count

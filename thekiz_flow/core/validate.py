@@ -16,6 +16,8 @@ EMAIL = re.compile(r"^[^@\s<>,;\"]+@[^@\s<>,;\"]+$")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 _DIGITS = re.compile(r"[0-9](?:[0-9.,]*[0-9])?")  # a number's digits and separators
 _GROUP_START = re.compile(r"[1-9][0-9]{0,2}")  # what may stand before a thousands separator
+# the years a day may lie in: days near date's limits would overflow a month or a day on
+FIRST_YEAR, LAST_YEAR = 1900, 2999
 _GERMAN_DAY = re.compile(r"(?P<day>[0-9]{1,2})\.(?P<month>[0-9]{1,2})\.(?P<year>[0-9]{4})")
 _ISO_DAY = re.compile(r"(?P<year>[0-9]{4})-(?P<month>[0-9]{2})-(?P<day>[0-9]{2})")
 #: The formats of a day, as messages and help texts name them.
@@ -151,6 +153,10 @@ def day(field: Field, value: str) -> date:
     found = _GERMAN_DAY.fullmatch(text) or _ISO_DAY.fullmatch(text)
     if found is None:
         raise InvalidInput(field, f"ungültiges Datum {value!r} (Format {DAY_FORMATS})")
+    if not FIRST_YEAR <= int(found["year"]) <= LAST_YEAR:
+        raise InvalidInput(
+            field, f"ungültiges Datum {value!r}: Jahr nicht zwischen {FIRST_YEAR} und {LAST_YEAR}"
+        )
     try:
         return date(int(found["year"]), int(found["month"]), int(found["day"]))
     except ValueError:
