@@ -378,6 +378,7 @@ def test_the_page_for_the_office_and_the_ministry(web: TestClient, service: Serv
     huge = web.get("/forecast", params={"years": "10", "new_per_year": "1000000"})
     assert huge.status_code == 400
     assert "höchstens 200" in huge.text
+    assert 'id="new_per_year-error"' in huge.text
     login(web, "coach")
     assert web.get("/forecast").status_code == 403
 
