@@ -88,10 +88,6 @@ class YearInput:
         """The centres the programme knew by the end of the year."""
         return [c for c in self.centres if c.registered is None or c.registered <= self.last]
 
-    def all_tallies(self) -> Iterator[Tally]:
-        """The tallies of all centres."""
-        return (t for tallies in self.tallies.values() for t in tallies)
-
 
 ZERO = Decimal(0)
 
