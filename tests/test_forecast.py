@@ -379,6 +379,8 @@ def test_the_page_for_the_office_and_the_ministry(web: TestClient, service: Serv
     assert huge.status_code == 400
     assert "höchstens 200" in huge.text
     assert 'id="new_per_year-error"' in huge.text
+    assert "Neue je Jahr: 1000000 neue je Jahr, höchstens 200" in huge.text
+    assert "new_per_year:" not in huge.text
     login(web, "coach")
     assert web.get("/forecast").status_code == 403
 

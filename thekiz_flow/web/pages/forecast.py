@@ -18,12 +18,20 @@ from thekiz_flow.core.errors import UserError
 from thekiz_flow.core.forecast import ASSUMPTIONS, Forecast, parse_scenarios
 from thekiz_flow.digest.charts import Number, Series, bar_chart
 from thekiz_flow.web.endpoints import Context, page
-from thekiz_flow.web.fields import described
+from thekiz_flow.web.fields import label
 from thekiz_flow.web.state import NavItem
 
 PATH = "/forecast"
 ROLES = (Role.OFFICE, Role.MINISTRY)
 FIELDS = ("years", "new_per_year", "from", "districts", "rate")
+# the form's own names of its fields (``from`` elsewhere is a closure's first day)
+LABELS = {
+    "years": "Jahre",
+    "new_per_year": "Neue je Jahr",
+    "from": "Beginn",
+    "districts": "je Landkreis",
+    "rate": "Stundensatz neuer Einrichtungen",
+}
 DEFAULTS = {"years": "3", "new_per_year": "5,10,20"}
 COLOURS = ("#1f5f8b", "#c77c0e", "#3b8b4b", "#7a4d8c")
 
@@ -69,7 +77,9 @@ def forecast(ctx: Context) -> Response:
     try:
         found = _forecasts(ctx, values)
     except UserError as refused:
-        errors[refused.field or "years"] = described(refused)
+        errors[refused.field or "years"] = refused.described(
+            lambda field: LABELS.get(field) or label(field)
+        )
     tables: list[tuple[Forecast, list[YearRow]]] = [(f, year_rows(f)) for f in found]
     wanted = (
         ("Kosten der Begleitung je Jahr", "cost", _euro),
