@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
@@ -24,6 +26,12 @@ Run = Callable[..., Result]
 
 # What signing in and out writes, beside whatever a test does: not compared.
 SIGN_IN_TABLES = {"web_sessions", "sign_in_attempts"}
+
+
+def berlin_today() -> date:
+    """Today as the command line dates it (the programme's Berlin time; between 23:00 and
+    midnight UTC the machine's own date is a day behind)."""
+    return datetime.now(ZoneInfo("Europe/Berlin")).date()
 
 
 def dump(url: str) -> dict[str, list[tuple[object, ...]]]:

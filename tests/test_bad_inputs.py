@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import json
-from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
 from starlette.testclient import TestClient
 
-from tests.cli_helpers import Run, dump
+from tests.cli_helpers import Run, berlin_today, dump
 from tests.conftest import CLI_CONFIG, TODAY
 from tests.test_web_sessions import planned, programme
 from tests.web_helpers import login
@@ -112,7 +111,7 @@ TOO_MANY = ["1.000,50", "2.500"]  # read German first: 1000,50 and 2500 hours
 def test_hours_are_plain_decimal_numbers(ready: Run, database_url: str, hours: str) -> None:
     assert ready("advance", "1", "admit").code == 0
     before = dump(database_url)
-    result = ready("session", "done", "E1", f"--date={date.today()}", f"--hours={hours}")
+    result = ready("session", "done", "E1", f"--date={berlin_today()}", f"--hours={hours}")
     assert (result.code, result.out, result.err.count("\n")) == (2, "", 1)
     expected = "keine Zahl" if hours in NOT_NUMBERS else "muss größer als 0 und höchstens 12"
     assert f"Fehler: --hours: {expected}" in result.err
@@ -124,7 +123,7 @@ def test_hours_are_plain_decimal_numbers(ready: Run, database_url: str, hours: s
 )
 def test_hours_with_a_comma_or_a_point(ready: Run, hours: str, stored: float) -> None:
     assert ready("advance", "1", "admit").code == 0
-    day = date.today().isoformat()
+    day = berlin_today().isoformat()
     assert ready("session", "done", "E1", f"--date={day}", f"--hours={hours}").code == 0
     held = json.loads(ready("activities", "--status=held", "--json").out)
     assert [h["hours"] for h in held] == [stored]

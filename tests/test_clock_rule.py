@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import Engine
 
-from tests.cli_helpers import Run, dump
+from tests.cli_helpers import Run, berlin_today, dump
 from tests.conftest import BERLIN
 from thekiz_flow.core.clock import FrozenClock
 from thekiz_flow.core.enums import ActivityKind, OutboxStatus
@@ -202,7 +202,7 @@ def test_tick_now_in_the_future_exits_2(
 
 
 def test_simulate_refuses_the_configured_database(admitted_now: Run, database_url: str) -> None:
-    today = date.today()
+    today = berlin_today()
     before = dump(database_url)
     result = admitted_now("simulate", "--from", f"{today}", "--to", f"{today + timedelta(60)}")
     assert result.code == 2, result
@@ -215,7 +215,7 @@ def test_simulate_refuses_the_configured_database(admitted_now: Run, database_ur
 def test_simulate_on_a_copy_leaves_the_configured_database_alone(
     admitted_now: Run, database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    today = date.today()
+    today = berlin_today()
     days = ("--from", f"{today}", "--to", f"{today + timedelta(60)}")
     before = dump(database_url)
     result = admitted_now("simulate", *days, "--copy", "var/sim.db")
@@ -250,7 +250,7 @@ def test_on_a_copy_simulate_and_tick_may_run_ahead(
 ) -> None:
     if database_url.startswith("postgresql"):
         pytest.skip("only a SQLite database is copied")
-    today = date.today()
+    today = berlin_today()
     assert (
         admitted_now("simulate", "--from", f"{today}", "--to", f"{today}", "--copy", "s.db").code
         == 0

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from tests.cli_helpers import Run, dump
+from tests.cli_helpers import Run, berlin_today, dump
 from tests.conftest import BERLIN
 from tests.test_reassign import waiting_or_done
 from thekiz_flow.core.clock import FrozenClock, noon
@@ -178,7 +178,7 @@ def test_the_export_holds_every_page(service: Service) -> None:
 
 def test_the_command_line_changes_and_deactivates_a_coach(ready: Run) -> None:
     changed = ready("coach", "edit", "1", "--rate", "62,50")
-    today = date.today().strftime("%d.%m.%Y")
+    today = berlin_today().strftime("%d.%m.%Y")
     assert changed.out == (
         "Prozessbegleitung 1 geändert: Lena Sommer (lena@example.org), 62,50 €/Std.\n"
         f"Honorar 62,50 €/Std. gilt für Termine ab {today}.\n"

@@ -8,12 +8,12 @@ from datetime import date, datetime, timedelta
 
 import pytest
 
-from tests.cli_helpers import Run, dump
+from tests.cli_helpers import Run, berlin_today, dump
 from tests.conftest import BERLIN
 
 pytestmark = pytest.mark.backends("sqlite", "postgresql")
 
-TODAY = date.today()
+TODAY = berlin_today()
 ADMITTED = TODAY - timedelta(days=70)
 HELD = ADMITTED + timedelta(days=7)  # a day in the programme, in the past
 

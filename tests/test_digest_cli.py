@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import csv
-from datetime import date
 from email import message_from_bytes
 from email.message import EmailMessage
 from email.policy import default
@@ -11,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.cli_helpers import Run, dump
+from tests.cli_helpers import Run, berlin_today, dump
 
 
 def test_digest_writes_four_files_and_sends_once(ready: Run, tmp_path: Path) -> None:
@@ -73,7 +72,7 @@ def test_digest_refuses_bad_years(
 
 
 def test_the_digest_of_a_year_not_yet_over_is_not_sent(ready: Run, database_url: str) -> None:
-    this_year = str(date.today().year)
+    this_year = str(berlin_today().year)
     before = dump(database_url)
     result = ready("digest", this_year, "--out", "berichte", "--send")
     assert (result.code, result.err) == (

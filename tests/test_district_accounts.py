@@ -12,7 +12,7 @@ import pytest
 from openpyxl import load_workbook
 from starlette.testclient import TestClient
 
-from tests.cli_helpers import Run
+from tests.cli_helpers import Run, berlin_today
 from tests.conftest import BERLIN, TODAY
 from tests.web_helpers import login
 from thekiz_flow.accounts.districts import report_pdf, report_xlsx
@@ -119,7 +119,7 @@ def test_a_bad_year_or_district_is_refused(service: Service) -> None:
 
 
 def test_the_command_writes_both_files(ready: Run, tmp_path: Path) -> None:
-    year = str(date.today().year)
+    year = str(berlin_today().year)
     result = ready("district-report", year, "--out", "files")
     assert result.code == 0, result
     assert "Verwendungsnachweis Prozessbegleitung" in result.out

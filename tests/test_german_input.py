@@ -15,7 +15,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from starlette.testclient import TestClient
 
-from tests.cli_helpers import Run, dump
+from tests.cli_helpers import Run, berlin_today, dump
 from tests.conftest import TODAY
 from tests.test_web_sessions import planned, programme
 from tests.web_helpers import login
@@ -319,11 +319,11 @@ def test_the_command_line_reads_german_dates_and_amounts(ready: Run, database_ur
     added = ready("coach", "add", "--name=Jonas Winter", "--email=j@example.org", "--rate=62,50 €")
     assert added.code == 0, added
     assert ready("advance", "1", "admit", "--on", "01.02.2024").code == 0
-    day = german.short_date(date.today())
+    day = german.short_date(berlin_today())
     held = ready("session", "done", "E1", "--date", day, "--hours", "2,5")
     assert held.code == 0, held
     (session,) = json.loads(ready("activities", "--status=held", "--json").out)
-    assert (session["date"], session["hours"]) == (date.today().isoformat(), 2.5)
+    assert (session["date"], session["hours"]) == (berlin_today().isoformat(), 2.5)
     rates = {c["name"]: c["rate"] for c in json.loads(ready("coach", "list", "--json").out)}
     assert rates["Jonas Winter"] == 62.5
     before = dump(database_url)

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from starlette.testclient import TestClient
 
-from tests.cli_helpers import Run, dump
+from tests.cli_helpers import Run, berlin_today, dump
 from tests.conftest import BERLIN, TODAY
 from tests.web_helpers import login
 from thekiz_flow.core.clock import FrozenClock, noon
@@ -327,7 +327,7 @@ def test_cli_refuses_a_session_before_the_programme(ready: Run, database_url: st
         assert (result.code, result.out) == (2, ""), args
         assert result.err == (
             "Fehler: Am 01.01.1990 war Kita Pusteblume (Jena) noch nicht im Programm "
-            f"(Basisbegleitung seit {date.today():%d.%m.%Y})\n"
+            f"(Basisbegleitung seit {berlin_today():%d.%m.%Y})\n"
         )
     assert dump(database_url) == before
 

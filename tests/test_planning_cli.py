@@ -7,9 +7,9 @@ from datetime import date, timedelta
 
 import pytest
 
-from tests.cli_helpers import Run, dump
+from tests.cli_helpers import Run, berlin_today, dump
 
-TODAY = date.today()
+TODAY = berlin_today()
 
 
 @pytest.fixture

@@ -10,11 +10,11 @@ from pathlib import Path
 import pytest
 from openpyxl import load_workbook
 
-from tests.cli_helpers import Run
+from tests.cli_helpers import Run, berlin_today
 
 pytestmark = pytest.mark.backends("sqlite", "postgresql")
 
-TODAY = date.today()
+TODAY = berlin_today()
 ADMITTED = TODAY - timedelta(days=70)
 HELD = ADMITTED + timedelta(days=7)
 
