@@ -153,40 +153,39 @@ class ReminderService:
     def _streams(self, repo: Repository, window: Window, wanted: int | None) -> list[Stream]:
         """Per rule (an ``activity`` rule: per repetition), in the rules' order: its dues not
         yet in the outbox, by when they go out (as gathered if at the same time), and how many.
-
-        An activity rule's occurrence grows with the activity's date, so its dues are read by
-        date, ``wanted`` activities at a time (None: all at once), and counted set-based."""
+        An ``activity`` rule's are read ``wanted`` activities at a time (`_activity_stream`)."""
         g = self._gathering(repo, window)
         streams: list[Stream] = []
         for rule in self.rt.workflow.reminders:
-            if rule.follows != Follows.ACTIVITY:
+            if rule.follows == Follows.ACTIVITY:
+                for days in activity_days(window, rule):
+                    streams.append(self._activity_stream(g, rule, days, wanted))
+            else:
                 dues = self._fresh(repo, self._gatherer(rule)(g, rule))
                 streams.append(Stream(iter(sorted(dues, key=self._sending)), len(dues)))
-                continue
-            assert rule.kind is not None
-            statuses = activity_statuses(rule)
-            for days in activity_days(window, rule):
-                count, known = repo.activities_counted(rule.kind, statuses, days)
-                found = self._dated(g, rule, days, wanted)
-                streams.append(Stream(found, count * len(days.roles) - known))
         return streams
 
-    def _dated(
+    def _activity_stream(
         self, g: Gathering, rule: ReminderRule, days: ActivityDays, batch: int | None
-    ) -> Iterator[Due]:
-        """The dues of one repetition of an ``activity`` rule not yet in the outbox, by date:
-        ``batch`` activities read at a time, the next ones only when these are used up."""
-        assert rule.kind is not None
-        statuses = activity_statuses(rule)
-        after = None
-        while True:
-            found = g.repo.activities_dated(
-                rule.kind, statuses, days.first, days.last, after, batch
-            )
-            yield from self._fresh(g.repo, self._activity_dues(g, rule, days.number, found))
-            if batch is None or len(found) < batch:
-                return
-            after = (found[-1].date, found[-1].id)
+    ) -> Stream:
+        """The dues of one repetition of an ``activity`` rule not yet in the outbox: by the
+        activities' date and id (its occurrence grows with the date), ``batch`` activities
+        read at a time (None: all at once), the next ones only when these are used up; how
+        many there are is counted in the database."""
+        kind, statuses = rule.kind, activity_statuses(rule)
+        assert kind is not None
+        count, known = g.repo.activities_counted(kind, statuses, days)
+
+        def dues() -> Iterator[Due]:
+            after = None
+            while True:
+                found = g.repo.activities_dated(kind, statuses, days.first, days.last, after, batch)
+                yield from self._fresh(g.repo, self._activity_dues(g, rule, days.number, found))
+                if batch is None or len(found) < batch:
+                    return
+                after = (found[-1].date, found[-1].id)
+
+        return Stream(dues(), count * len(days.roles) - known)
 
     @staticmethod
     def _fresh(repo: Repository, dues: list[Due]) -> list[Due]:
