@@ -25,6 +25,7 @@ from thekiz_flow.core.model import (
 from thekiz_flow.core.occurrences import (
     Crossing,
     DeadlineSearch,
+    activity_days,
     activity_dues,
     activity_statuses,
     budget_crossings,
@@ -413,3 +414,32 @@ def test_a_deadline_outside_the_window_is_not_due(workflow: Workflow, start: str
     found = [centre(1, since=start, episode_start=stay)]
     auftakt = TrainingRule("auftakt", 3)
     assert deadline_dues(window(), deadline, workflow, auftakt, found, {}, COACHES) == []
+
+
+def test_the_days_of_an_activity_rule_are_those_whose_occurrence_is_judged(
+    workflow: Workflow,
+) -> None:
+    """Per repetition the activity dates whose occurrence a window judges, as one range; the
+    keys the database builds from them are the keys of the dues."""
+    unrecorded = rules(workflow)["session_unrecorded"]  # 3, 10 and 17 days after
+    w = Window(at("2026-03-10T09:00"), at("2026-03-01T09:00"), BERLIN, time(8), preview=True)
+    found = activity_days(w, unrecorded)
+    # the 1st at 08:00 is before the window's start: from the 2nd (its 08:00) to the 10th
+    assert [(d.number, d.first, d.last) for d in found] == [
+        (0, date(2026, 2, 27), date(2026, 3, 7)),
+        (1, date(2026, 2, 20), date(2026, 2, 28)),
+        (2, date(2026, 2, 13), date(2026, 2, 21)),
+    ]
+    second = found[1]
+    dated = [session(41, "2026-02-20"), session(42, "2026-02-28")]
+    dues = activity_dues(w, unrecorded, second.number, dated, {1: centre(1)}, COACHES)
+    built = [
+        f"{second.head}{a.id}:{second.labels[a.date]}:{role}"
+        for a in dated
+        for role in second.roles
+    ]
+    assert built == [d.key for d in dues]
+    either_side = [session(43, "2026-02-19"), session(44, "2026-03-01")]
+    assert activity_dues(w, unrecorded, 1, either_side, {1: centre(1)}, COACHES) == []
+    late = Window(at("2026-03-10T07:00"), at("2026-03-09T09:00"), BERLIN, time(8), preview=True)
+    assert activity_days(late, unrecorded) == []  # no 08:00 between 09:00 and 07:00 next day

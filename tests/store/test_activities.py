@@ -7,8 +7,10 @@ from datetime import date
 from decimal import Decimal
 
 from tests.store.helpers import NOW, B, Unit, activity, centre
-from thekiz_flow.core.enums import ActivityKind, ActivityStatus
+from thekiz_flow.core.enums import ActivityKind, ActivityStatus, Recipient
 from thekiz_flow.core.model import ActivityFilter, NewTraining, PlannedActivity
+from thekiz_flow.core.occurrences import ActivityDays
+from thekiz_flow.core.outbox import NewMail
 
 
 def test_bulk_insert_stores_what_a_single_insert_stores(unit: Unit) -> None:
@@ -193,6 +195,56 @@ def test_the_reminders_lookups(unit: Unit) -> None:
             (second, date(2025, 12, 31)),
             (second, date(2026, 1, 1)),
         ]
+
+
+def test_the_preview_reads_the_activities_of_some_days_a_few_at_a_time_and_counts_them(
+    unit: Unit,
+) -> None:
+    """By date and id, the first few after the last one read; how many there are, and how
+    many of their keys (one per role: head, id, the label of the date, role) the outbox
+    holds."""
+    first, last = date(2026, 4, 1), date(2026, 4, 3)
+    planned = (ActivityStatus.PLANNED,)
+    with unit() as repo:
+        (centre_id,) = repo.add_centres([centre()], NOW)
+
+        def session(key: str, day: date, status: ActivityStatus = ActivityStatus.PLANNED) -> int:
+            made = PlannedActivity(key, ActivityKind.COACHING, B, day)
+            return repo.activities.insert_one(centre_id, made, status, {}).id
+
+        third = session("c", last)
+        one, two = session("a", first), session("b", first)
+        session("held", date(2026, 4, 2), ActivityStatus.HELD)
+        later = session("later", date(2026, 4, 4))
+        ids = [one, two, third]
+        days = ActivityDays(
+            0,
+            first,
+            last,
+            (Recipient.COACH, Recipient.OFFICE),
+            "r:a",
+            {first: "2026-04-04", date(2026, 4, 2): "2026-04-05", last: "2026-04-06"},
+        )
+        known = [
+            f"r:a{one}:2026-04-04:coach",
+            f"r:a{third}:2026-04-06:office",
+            f"r:a{two}:2026-04-05:coach",  # not the label of its date
+            f"r:a{later}:2026-04-07:coach",  # after the days
+            f"q:a{one}:2026-04-04:coach",  # another rule
+        ]
+        mail = NewMail("", "r", Recipient.COACH, "pb@example.org", "Betreff", "Text", "", NOW)
+        assert repo.outbox.add([replace(mail, key=key) for key in known], NOW) == len(known)
+    with unit() as repo:
+        kind = ActivityKind.COACHING
+        read = [a.id for a in repo.activities_dated(kind, planned, first, last, None, 2)]
+        assert read == [one, two]
+        after = (first, two)
+        assert [a.id for a in repo.activities_dated(kind, planned, first, last, after, 2)] == [
+            third
+        ]
+        assert [a.id for a in repo.activities_dated(kind, planned, first, last)] == ids
+        assert repo.activities_counted(kind, planned, days) == (3, 2)
+        assert repo.activities_counted(ActivityKind.SITE_VISIT, planned, days) == (0, 0)
 
 
 def test_centres_lacking_a_training_since_their_stay_began(unit: Unit) -> None:

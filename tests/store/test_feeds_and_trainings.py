@@ -139,3 +139,43 @@ def test_enrolments_seats_and_the_waiting_list(unit: Unit) -> None:
             ids[3]: [("auftakt", ActivityStatus.WAITING, date(2026, 5, 4))],
         }
         assert store.fill_seats({made: 1}) == []  # both seats are taken
+
+
+def test_the_next_offerings_with_a_free_seat(unit: Unit) -> None:
+    """What a training-deadline mail offers: from a day on, by date, not called off, with
+    fewer planned or held enrolments than seats (a waiting place takes none); the first few."""
+    day = date(2026, 6, 1)
+
+    def auftakt(title: str, when: date, seats: int, kind: str = "auftakt") -> NewTraining:
+        return NewTraining(kind, title, when, "Jena", seats)
+
+    with unit() as repo:
+        ids = repo.add_centres([centre(f"Kita {n}", stage=B) for n in range(3)], NOW)
+        _, full, off, other, waiting, held, free = repo.trainings.add_many(
+            [
+                auftakt("Vorher", day - timedelta(days=1), 5),
+                auftakt("Voll", day, 1),
+                auftakt("Abgesagt", day, 5),
+                auftakt("Fachtag", day, 5, kind="fachtag"),
+                auftakt("Warteliste", day + timedelta(days=1), 1),
+                auftakt("Gehalten", day + timedelta(days=2), 2),
+                auftakt("Frei", day + timedelta(days=3), 3),
+            ],
+            NOW,
+        )
+        store = repo.trainings
+
+        def enrol(training_id: int, centre_id: int, status: ActivityStatus) -> None:
+            training = store.get(training_id)
+            assert training is not None
+            store.enrol(training, centre_id, B, status)
+
+        enrol(full, ids[0], ActivityStatus.PLANNED)
+        enrol(waiting, ids[0], ActivityStatus.WAITING)
+        enrol(held, ids[1], ActivityStatus.HELD)
+        store.cancel(off, "zu wenige Anmeldungen", "test", NOW)
+    with unit() as repo:
+        offered = [(t.id, seats) for t, seats in repo.trainings.offered("auftakt", day, 5)]
+        assert offered == [(waiting, 1), (held, 1), (free, 3)]
+        assert [t.id for t, _ in repo.trainings.offered("auftakt", day, 2)] == [waiting, held]
+        assert [t.id for t, _ in repo.trainings.offered("fachtag", day, 5)] == [other]

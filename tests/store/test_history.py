@@ -116,6 +116,9 @@ def test_histories_and_site_visits_by_centre(unit: Unit) -> None:
         assert repo.site_visits([first]) == {}
         between = repo.changes_between(date(2025, 2, 2), date(2025, 2, 28))
         assert [(c.centre_id, c.trigger) for c in between] == [(first, "withdraw")]
+        february = (date(2025, 2, 1), date(2025, 2, 28))
+        led = repo.changes_between(*february, to_stage="basisbegleitung")
+        assert [(c.centre_id, c.trigger) for c in led] == [(second, "admit")]
 
 
 def test_held_from_counts_the_sessions_and_visits_held_since_a_day(unit: Unit) -> None:

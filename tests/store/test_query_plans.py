@@ -12,8 +12,9 @@ from sqlalchemy import Connection, Engine, event
 
 from tests.store.helpers import NOW
 from thekiz_flow.core.activity_list import ActivityQuery, CalendarQuery
-from thekiz_flow.core.enums import ActivityKind, ActivityStatus, CentreSort
+from thekiz_flow.core.enums import ActivityKind, ActivityStatus, CentreSort, Recipient
 from thekiz_flow.core.model import CentreQuery
+from thekiz_flow.core.occurrences import ActivityDays
 from thekiz_flow.store.engine import make_engine
 from thekiz_flow.store.migrate import upgrade
 from thekiz_flow.store.repository import Repository
@@ -96,10 +97,20 @@ def test_a_ticks_lookups_use_an_index_on_sqlite(tmp_path: Path) -> None:
 # What pages and ticks read, beside the tick's lookups above: none may read a whole table of
 # activities, outbox or centres (a COUNT over a filter is fine, it reads an index's range).
 HOT_TABLES = ("activities", "outbox", "centres", "budget_percents")
+# the coaching sessions of two days a reminder follows, 3 days on, for the coach and the office
+PREVIEW_DAYS = ActivityDays(
+    0,
+    date(2026, 4, 1),
+    date(2026, 4, 2),
+    (Recipient.COACH, Recipient.OFFICE),
+    "session_unrecorded:a",
+    {date(2026, 4, 1): "2026-04-04", date(2026, 4, 2): "2026-04-05"},
+)
 
 
 def _page_lookups(repo: Repository) -> dict[str, Callable[[], object]]:
     day = date(2026, 4, 1)
+    month = timedelta(days=29)
     stages = ["interessent", "basisbegleitung", "vertiefungsbegleitung"]
     return {
         "coach_count": lambda: repo.centre_count_of_coach(1),
@@ -129,6 +140,13 @@ def _page_lookups(repo: Repository) -> dict[str, Callable[[], object]]:
             CalendarQuery(day, day + timedelta(days=29), district="Jena"), 3
         ),
         "calendar_day": lambda: repo.calendar.day(CalendarQuery(day, day, coach_id=1), 0, 50),
+        "preview_page": lambda: repo.activities_dated(
+            ActivityKind.COACHING, (ActivityStatus.PLANNED,), day, day + month, (day, 7), 50
+        ),
+        "preview_count": lambda: repo.activities_counted(
+            ActivityKind.COACHING, (ActivityStatus.PLANNED,), PREVIEW_DAYS
+        ),
+        "training_offers": lambda: repo.trainings.offered("auftakt", day, 5),
     }
 
 
@@ -247,6 +265,36 @@ def test_pages_read_by_the_index_they_need_on_sqlite(tmp_path: Path) -> None:
         "centres_by_district": [["SCAN centres USING INDEX ix_centres_district_lower_name"]],
         "centres_of_a_district": [
             ["SEARCH centres USING INDEX ix_centres_district_lower_name (district=?)"]
+        ],
+    }
+
+
+def test_a_page_of_the_reminder_preview_reads_by_date_and_counts_by_index_on_sqlite(
+    tmp_path: Path,
+) -> None:
+    """A page of the preview reads an activity rule's sessions in the index's order by date
+    from the last one read, and stops after the page (no sort); its count reads the index
+    alone and looks each key up in the outbox's index of keys."""
+    engine = make_engine(f"sqlite:///{tmp_path / 'plans.db'}")
+    upgrade(engine)
+    plans: dict[str, list[str]] = {}
+    try:
+        for name, sql, params, connection in _statements(engine, _page_lookups):
+            if name.startswith("preview"):
+                rows = connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {sql}", params)
+                plans[name] = [r[3] for r in rows]
+    finally:
+        engine.dispose()
+    index = "ix_activities_kind_status_date (kind=? AND status=? AND date>? AND date<?)"
+    key = "SEARCH outbox USING COVERING INDEX sqlite_autoindex_outbox_1 (key=?)"
+    assert plans == {
+        "preview_page": [f"SEARCH activities USING INDEX {index}"],
+        "preview_count": [
+            f"SEARCH activities USING COVERING INDEX {index}",
+            "CORRELATED SCALAR SUBQUERY 1",
+            key,
+            "CORRELATED SCALAR SUBQUERY 2",
+            key,
         ],
     }
 

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from thekiz_flow.core.budget import BudgetYear, crossing
-from thekiz_flow.core.enums import ActivityStatus, Follows, Stop
+from thekiz_flow.core.enums import ActivityStatus, Follows, Recipient, Stop
 from thekiz_flow.core.history import facts_as_of
 from thekiz_flow.core.model import (
     Activity,
@@ -28,7 +28,13 @@ from thekiz_flow.core.model import (
     Workflow,
 )
 from thekiz_flow.core.recommend import stay_starts_for_deadlines, unmet_trainings
-from thekiz_flow.core.reminders import Due, Window, activity_subject, due_for
+from thekiz_flow.core.reminders import (
+    Due,
+    Window,
+    activity_key_head,
+    activity_subject,
+    due_for,
+)
 from thekiz_flow.core.rules import Lifecycle
 
 Coaches = Mapping[int, Coach]
@@ -80,6 +86,37 @@ def activity_dues(
         subject = activity_subject(activity.id)
         dues += due_for(window, rule, subject, centre.id, window.at(day), context)
     return dues
+
+
+@dataclass(frozen=True)
+class ActivityDays:
+    """The activities repetition ``number`` of an ``activity`` rule follows in a window: those
+    dated ``first`` to ``last``, each with one due per role of ``roles``. Their keys as the
+    database builds them from an activity's id and date: ``head`` + id + ``":"`` + the label
+    ``labels`` gives its date + ``":"`` + role (`key_of`)."""
+
+    number: int
+    first: date
+    last: date
+    roles: tuple[Recipient, ...]
+    head: str
+    labels: Mapping[date, str]
+
+
+def activity_days(window: Window, rule: ReminderRule) -> list[ActivityDays]:
+    """Per repetition of an ``activity`` rule, the dates of the activities whose occurrence
+    (as `activity_dues` makes it) the window judges: one range, as the occurrence follows
+    the date; a repetition none of whose days is judged is left out."""
+    found: list[ActivityDays] = []
+    for number, first, last in window.anchor_days(rule):
+        shift = timedelta(days=rule.offsets()[number])
+        span = (first + timedelta(days=n) for n in range((last - first).days + 1))
+        days = [d for d in span if window.judge(rule, window.at(d + shift)) is not None]
+        if days:
+            labels = {day: (day + shift).isoformat() for day in days}
+            head = activity_key_head(rule)
+            found.append(ActivityDays(number, days[0], days[-1], rule.recipients, head, labels))
+    return found
 
 
 # --------------------------------------------------------------- stage_start

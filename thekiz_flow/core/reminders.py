@@ -101,6 +101,12 @@ def activity_subject(activity_id: int) -> str:
     return f"a{activity_id}"
 
 
+def activity_key_head(rule: ReminderRule) -> str:
+    """What the key of every occurrence of ``rule`` about an activity begins with, before the
+    activity's id (``key_of`` with ``activity_subject``)."""
+    return f"{rule.id}:a"
+
+
 def activity_of(key: str) -> int | None:
     """The activity a reminder's key names (see ``key_of``), or None if it names none."""
     parts = key.split(":")

@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import heapq
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
+from itertools import islice
 
 from thekiz_flow.core.budget import BudgetYear, budget_year
 from thekiz_flow.core.enums import Follows, Judgement, OutboxStatus
-from thekiz_flow.core.model import ReminderRule, Training
+from thekiz_flow.core.model import Activity, ReminderRule, Training
 from thekiz_flow.core.occurrences import (
+    ActivityDays,
     Coaches,
+    activity_days,
     activity_dues,
     activity_statuses,
     budget_crossings,
@@ -36,6 +41,14 @@ class Offer:
 
     training: Training
     free: int
+
+
+@dataclass(frozen=True)
+class Stream:
+    """A rule's dues not yet in the outbox, by when they go out; and how many there are."""
+
+    dues: Iterator[Due]
+    total: int
 
 
 @dataclass
@@ -66,17 +79,23 @@ class ReminderService:
     def _gather(self, repo: Repository, window: Window) -> list[Due]:
         """Every occurrence of every rule that this tick must send or record as missed."""
         dues: list[Due] = []
-        gathering = Gathering(repo, window, {coach.id: coach for coach in repo.coaches()})
+        gathering = self._gathering(repo, window)
         for rule in self.rt.workflow.reminders:
-            gatherer = {
-                Follows.ACTIVITY: self._activities,
-                Follows.STAGE_START: self._stage_starts,
-                Follows.ELIGIBLE: self._eligible,
-                Follows.BUDGET: self._budget,
-                Follows.TRAINING_DEADLINE: self._deadlines,
-            }[rule.follows]
-            dues += gatherer(gathering, rule)
+            dues += self._gatherer(rule)(gathering, rule)
         return dues
+
+    @staticmethod
+    def _gathering(repo: Repository, window: Window) -> Gathering:
+        return Gathering(repo, window, {coach.id: coach for coach in repo.coaches()})
+
+    def _gatherer(self, rule: ReminderRule) -> Callable[[Gathering, ReminderRule], list[Due]]:
+        return {
+            Follows.ACTIVITY: self._activities,
+            Follows.STAGE_START: self._stage_starts,
+            Follows.ELIGIBLE: self._eligible,
+            Follows.BUDGET: self._budget,
+            Follows.TRAINING_DEADLINE: self._deadlines,
+        }[rule.follows]
 
     def remind(self, repo: Repository, now: datetime) -> ReminderReport:
         """Materialise what is due as outbox rows (each key once) and move the tick mark."""
@@ -104,26 +123,75 @@ class ReminderService:
     def preview_page(
         self, days: int, offset: int, limit: int | None
     ) -> tuple[list[tuple[Due, str, str]], int]:
-        """``limit`` rows of ``preview`` from ``offset`` on (None: all), and how many it has:
-        every due is found and ordered by when it goes out, only the page's mails are
-        rendered."""
+        """``limit`` rows of ``preview`` from ``offset`` on (None: all), and how many it has.
+
+        Each rule's dues not yet in the outbox come in the order they go out (`_streams`),
+        merged as one sorted list of all of them would be (by when each goes out, else as
+        gathered); only the page's mails are rendered. The dues of an ``activity`` rule are
+        read a page at a time and counted in the database, so a page of a large programme
+        reads about what it shows; the other rules' few dues are gathered whole."""
         now = self.rt.clock.now()
         window = Window(
             now + timedelta(days=days), now, self.rt.zone, self.rt.workflow.send_at, preview=True
         )
-        with self.rt.unit() as repo:
-            dues = self._gather(repo, window)
-            known = repo.outbox.existing({d.key for d in dues})
-        fresh = [d for d in dues if d.key not in known]
-        sending = [self.rt.send_time(d.occurrence, d.rule.any_day) for d in fresh]
-        order = sorted(range(len(fresh)), key=sending.__getitem__)  # stable: as gathered
         end = None if limit is None else offset + limit
+        with self.rt.unit() as repo:
+            streams = self._streams(repo, window, end)
+            merged = heapq.merge(*(s.dues for s in streams), key=self._sending)
+            page = list(islice(merged, offset, end))
+            total = sum(s.total for s in streams)
         result = []
-        for at in order[offset:end]:
-            mail = self._mail(fresh[at], now)
-            sent = replace(fresh[at], occurrence=mail.due_at)
+        for due in page:
+            mail = self._mail(due, now)
+            sent = replace(due, occurrence=mail.due_at)
             result.append((sent, mail.recipient or f"({mail.problem})", mail.subject))
-        return result, len(fresh)
+        return result, total
+
+    def _sending(self, due: Due) -> datetime:
+        return self.rt.send_time(due.occurrence, due.rule.any_day)
+
+    def _streams(self, repo: Repository, window: Window, wanted: int | None) -> list[Stream]:
+        """Per rule (an ``activity`` rule: per repetition), in the rules' order: its dues not
+        yet in the outbox, by when they go out (as gathered if at the same time), and how many.
+        An ``activity`` rule's are read ``wanted`` activities at a time (`_activity_stream`)."""
+        g = self._gathering(repo, window)
+        streams: list[Stream] = []
+        for rule in self.rt.workflow.reminders:
+            if rule.follows == Follows.ACTIVITY:
+                for days in activity_days(window, rule):
+                    streams.append(self._activity_stream(g, rule, days, wanted))
+            else:
+                dues = self._fresh(repo, self._gatherer(rule)(g, rule))
+                streams.append(Stream(iter(sorted(dues, key=self._sending)), len(dues)))
+        return streams
+
+    def _activity_stream(
+        self, g: Gathering, rule: ReminderRule, days: ActivityDays, batch: int | None
+    ) -> Stream:
+        """The dues of one repetition of an ``activity`` rule not yet in the outbox: by the
+        activities' date and id (its occurrence grows with the date), ``batch`` activities
+        read at a time (None: all at once), the next ones only when these are used up; how
+        many there are is counted in the database."""
+        kind, statuses = rule.kind, activity_statuses(rule)
+        assert kind is not None
+        count, known = g.repo.activities_counted(kind, statuses, days)
+
+        def dues() -> Iterator[Due]:
+            after = None
+            while True:
+                found = g.repo.activities_dated(kind, statuses, days.first, days.last, after, batch)
+                yield from self._fresh(g.repo, self._activity_dues(g, rule, days.number, found))
+                if batch is None or len(found) < batch:
+                    return
+                after = (found[-1].date, found[-1].id)
+
+        return Stream(dues(), count * len(days.roles) - known)
+
+    @staticmethod
+    def _fresh(repo: Repository, dues: list[Due]) -> list[Due]:
+        """The dues whose key the outbox does not hold yet, in their order."""
+        known = repo.outbox.existing({d.key for d in dues})
+        return [d for d in dues if d.key not in known]
 
     def around(self, repo: Repository, days: int) -> list[Due]:
         """Every occurrence from ``days`` before to ``days`` after now, sent or not: real
@@ -146,14 +214,20 @@ class ReminderService:
         dues: list[Due] = []
         for number, first, last in g.window.anchor_days(rule):
             found = g.repo.activities_dated(rule.kind, statuses, first, last)
-            centres = g.repo.centres_by_id([a.centre_id for a in found])
-            dues += activity_dues(g.window, rule, number, found, centres, g.coaches)
+            dues += self._activity_dues(g, rule, number, found)
         return dues
+
+    @staticmethod
+    def _activity_dues(
+        g: Gathering, rule: ReminderRule, number: int, found: list[Activity]
+    ) -> list[Due]:
+        centres = g.repo.centres_by_id([a.centre_id for a in found])
+        return activity_dues(g.window, rule, number, found, centres, g.coaches)
 
     def _stage_starts(self, g: Gathering, rule: ReminderRule) -> list[Due]:
         """Stage changes (a renewal starts a programme year too) whose day plus offset is due."""
         ((_, first, last),) = g.window.anchor_days(rule)
-        changes = g.repo.changes_between(first, last)
+        changes = g.repo.changes_between(first, last, rule.stage)
         centres = g.repo.centres_by_id([c.centre_id for c in changes])
         return stage_start_dues(g.window, rule, self.rt.workflow, changes, centres, g.coaches)
 
@@ -211,11 +285,8 @@ class ReminderService:
     @staticmethod
     def _offers(repo: Repository, kind: str, today: date) -> list[Offer]:
         """The next offerings of a training kind from tomorrow on with a free seat, by date."""
-        store = repo.trainings
-        found = [t for t in store.find(kind, today + timedelta(days=1)) if t.cancelled is None]
-        counts = store.counts([t.id for t in found])
-        offers = [Offer(t, t.capacity - counts.get(t.id, (0, 0))[0]) for t in found]
-        return [o for o in offers if o.free > 0][:MAX_OFFERS]
+        offered = repo.trainings.offered(kind, today + timedelta(days=1), MAX_OFFERS)
+        return [Offer(training, free) for training, free in offered]
 
     # ------------------------------------------------------------ rows
     def _mail(self, due: Due, now: datetime) -> NewMail:

@@ -14,10 +14,13 @@ from sqlalchemy import (
     Connection,
     Row,
     Select,
+    String,
     bindparam,
     case,
+    cast,
     func,
     insert,
+    literal,
     or_,
     select,
     update,
@@ -37,6 +40,7 @@ from thekiz_flow.core.model import (
     NewCentre,
     StageChange,
 )
+from thekiz_flow.core.occurrences import ActivityDays
 from thekiz_flow.store.accounts import AccountQueries
 from thekiz_flow.store.activities import ActivityStore, activity_from_row, chunks
 from thekiz_flow.store.budget_percents import BudgetPercents
@@ -57,6 +61,7 @@ from thekiz_flow.store.tables import (
     centres,
     closures,
     coaches,
+    outbox,
     stage_changes,
     trainings,
 )
@@ -385,10 +390,15 @@ class Repository:
         )
         return [_centre(r) for r in self.conn.execute(stmt.order_by(c.id))]
 
-    def changes_between(self, first: date, last: date) -> list[StageChange]:
-        """Stage changes in force (not reverted) effective from ``first`` to ``last``."""
+    def changes_between(
+        self, first: date, last: date, to_stage: str | None = None
+    ) -> list[StageChange]:
+        """Stage changes in force (not reverted) effective from ``first`` to ``last`` (that
+        lead to ``to_stage``, if given)."""
         c = stage_changes.c
         stmt = select(stage_changes).where(c.effective.between(first, last), ~withdrawn(c.id))
+        if to_stage is not None:
+            stmt = stmt.where(c.to_stage == to_stage)
         return [_change(r) for r in self.conn.execute(stmt.order_by(c.id))]
 
     def closures_of(self, centre_ids: Sequence[int]) -> dict[int, list[tuple[date, date]]]:
@@ -626,15 +636,40 @@ class Repository:
         statuses: Sequence[ActivityStatus],
         first: date,
         last: date,
+        after: tuple[date, int] | None = None,
+        limit: int | None = None,
     ) -> list[Activity]:
-        """Activities of ``kind`` in one of ``statuses`` dated ``first`` to ``last``, by date."""
+        """Activities of ``kind`` in one of ``statuses`` dated ``first`` to ``last``, by date
+        and id: the first ``limit`` (None: all) after the activity ``after`` (date, id)."""
         c = activities.c
-        stmt = (
-            select(activities)
-            .where(c.kind == kind, c.status.in_(statuses), c.date.between(first, last))
-            .order_by(c.date, c.id)
-        )
+        stmt = select(activities).where(c.kind == kind, c.status.in_(statuses))
+        if after is None:
+            stmt = stmt.where(c.date.between(first, last))
+        else:
+            day, number = after
+            stmt = stmt.where(c.date.between(day, last), or_(c.date > day, c.id > number))
+        stmt = stmt.order_by(c.date, c.id).limit(limit)
         return [activity_from_row(r) for r in self.conn.execute(stmt)]
+
+    def activities_counted(
+        self, kind: ActivityKind, statuses: Sequence[ActivityStatus], days: ActivityDays
+    ) -> tuple[int, int]:
+        """How many activities of ``kind`` in one of ``statuses`` are dated ``days.first`` to
+        ``days.last``, and how many of their keys (`ActivityDays`: one per role) the outbox
+        holds. One statement: a COUNT on the index by kind, status and date, each key looked
+        up by the outbox's index of keys."""
+        c = activities.c
+        label = case(dict(days.labels), value=c.date)
+        head = literal(days.head) + cast(c.id, String) + ":" + label + ":"
+        held = [
+            func.count(case((select(outbox.c.key).where(outbox.c.key == head + role).exists(), 1)))
+            for role in days.roles
+        ]
+        stmt = select(func.count(), *held).where(
+            c.kind == kind, c.status.in_(statuses), c.date.between(days.first, days.last)
+        )
+        total, *known = self.conn.execute(stmt).one()
+        return int(total), sum(int(n) for n in known)
 
     def recently_held(self, since: datetime) -> list[tuple[int, date]]:
         """Coaching sessions recorded as held since ``since``: (centre id, date)."""

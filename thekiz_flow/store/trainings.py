@@ -75,6 +75,30 @@ class TrainingStore:
             stmt = stmt.where(trainings.c.date >= first)
         return [_training(r) for r in self.conn.execute(stmt)]
 
+    def offered(self, kind: str, first: date, limit: int) -> list[tuple[Training, int]]:
+        """The first ``limit`` offerings of ``kind`` from ``first`` on, not called off, with a
+        free seat (fewer enrolled, i.e. planned or held, than its capacity), by date: each
+        with its free seats. Each offering's enrolments are counted by the index by training
+        and status, in date order until ``limit`` are found."""
+        t, a = trainings.c, activities.c
+        enrolled = (
+            select(func.count())
+            .where(
+                a.training_id == t.id,
+                a.status.in_((ActivityStatus.PLANNED, ActivityStatus.HELD)),
+            )
+            .scalar_subquery()
+        )
+        stmt = (
+            select(trainings, (t.capacity - enrolled).label("free"))
+            .where(
+                t.kind == kind, t.date >= first, t.cancel_reason.is_(None), t.capacity > enrolled
+            )
+            .order_by(t.date, t.id)
+            .limit(limit)
+        )
+        return [(_training(row), int(row.free)) for row in self.conn.execute(stmt)]
+
     def coming(self, first: date, soon: date) -> list[Training]:
         """Offerings from ``first`` on that are ``soon`` or earlier, or have a waiting list:
         by date. What the start page's group of open trainings is chosen from, without

@@ -1,0 +1,156 @@
+"""The reminder preview a page at a time (``ReminderService.preview_page``: each rule's dues
+in the order they go out, activities read by date a page at a time, counted in the database)
+gives exactly the rows and the total of the whole preview as it was made before, by gathering
+every due of every rule, dropping those the outbox holds and sorting all of them by when they
+go out; and a page reads about what it shows."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+import pytest
+
+from tests.conftest import BERLIN
+from thekiz_flow.core.clock import FrozenClock
+from thekiz_flow.core.enums import Follows
+from thekiz_flow.core.model import CentreInput
+from thekiz_flow.core.reminders import Due, Window
+from thekiz_flow.service import Service
+from thekiz_flow.store.repository import Repository
+
+NOW = datetime(2026, 3, 25, 9, 0, tzinfo=BERLIN)  # a Wednesday; Easter and 1 May ahead
+Row = tuple[Due, str, str]
+SOME_TOLD = ("session_unrecorded", "session_upcoming", "training_deadline")  # some in the outbox
+
+
+def whole_preview(service: Service, days: int) -> tuple[list[Row], list[Due], set[str]]:
+    """The preview as it was made before pages: every due of every rule gathered, those the
+    outbox holds dropped, all sorted by when they go out (as gathered at the same time), each
+    rendered. Also every due gathered and the keys the outbox holds."""
+    reminders, rt = service.reminders, service.runtime
+    now = rt.clock.now()
+    window = Window(now + timedelta(days=days), now, rt.zone, rt.workflow.send_at, preview=True)
+    with rt.unit() as repo:
+        dues = reminders._gather(repo, window)
+        known = repo.outbox.existing({d.key for d in dues})
+    fresh = [d for d in dues if d.key not in known]
+    fresh.sort(key=lambda d: rt.send_time(d.occurrence, d.rule.any_day))
+    rows = []
+    for due in fresh:
+        mail = reminders._mail(due, now)
+        sent = replace(due, occurrence=mail.due_at)
+        rows.append((sent, mail.recipient or f"({mail.problem})", mail.subject))
+    return rows, dues, known
+
+
+def at(day: date, hour: int = 9) -> datetime:
+    return datetime.combine(day, time(hour), BERLIN)
+
+
+@pytest.fixture
+def programme(service: Service, clock: FrozenClock) -> Service:
+    """Centres admitted on days over two years (their sessions planned then and left
+    unrecorded), one eligible to deepen, one due for renewal, some due to take a training
+    up; the trainings offered. In the outbox already: what a tick after Easter materialises,
+    and every third due of some rules."""
+    clock.set(at(date(2024, 1, 8)))
+    coach = str(service.registry.add_coach("Lena Sommer", "lena@example.org", "65"))
+    admitted = [
+        date(2024, 1, 8),  # deepened on 15 May 2025: its renewal is due on 15 April
+        date(2024, 4, 15),  # a site visit held: may deepen from 15 April
+        date(2025, 6, 2),  # takes Fachkraft up by 2 June: due on Saturday 2 May
+        date(2025, 10, 6),
+        date(2025, 11, 5),
+        date(2025, 12, 3),
+        date(2026, 1, 26),  # Auftakt by 26 April
+        date(2026, 2, 2),
+        date(2026, 3, 4),
+        date(2026, 3, 11),
+    ]
+    centres = []
+    for number, day in enumerate(admitted):
+        clock.set(at(day))
+        given = CentreInput(f"Kita {number}", "jena", f"kita{number}@example.org", coach=coach)
+        centre = service.registry.add_centre(given, day)
+        service.lifecycle.advance(centre, "admit", on=day)
+        centres.append(centre)
+    clock.set(at(date(2024, 9, 10)))
+    service.sessions.record_visit(centres[1], date(2024, 9, 10))
+    clock.set(at(date(2025, 5, 15)))
+    service.lifecycle.advance(centres[0], "deepen", force=True, reason="Ausnahme")
+    clock.set(NOW)
+    for kind, when, seats in (
+        ("auftakt", "2026-04-20", "1"),
+        ("auftakt", "2026-05-18", "12"),
+        ("fachkraft", "2026-05-06", "10"),
+    ):
+        service.trainings.add(kind, f"{kind} {when}", when, "Erfurt", seats)
+    with service.runtime.unit() as repo:
+        service.reminders.remind(repo, at(date(2026, 4, 7)))  # after Easter Monday
+    _, gathered, _ = whole_preview(service, 45)
+    told = [d for n, d in enumerate(gathered) if n % 3 == 1 and d.rule.id in SOME_TOLD]
+    with service.runtime.unit() as repo:
+        repo.outbox.add([service.reminders._mail(d, NOW) for d in told], NOW)  # as if sent
+    return service
+
+
+@pytest.mark.parametrize("days", [45, 14])
+def test_every_page_is_the_whole_preview_cut(programme: Service, days: int) -> None:
+    rt = programme.runtime
+    whole, gathered, known = whole_preview(programme, days)
+    total = len(whole)
+    assert total > 15
+    moved = [d for d in gathered if rt.send_time(d.occurrence) != d.occurrence]
+    assert moved  # weekends and holidays
+    assert any(d.key in known for d in gathered)
+    assert programme.reminders.preview(days) == whole
+    for offset, limit in [(0, 1), (0, 7), (3, 5), (11, 13), (total - 2, 10), (total, 5), (0, None)]:
+        end = None if limit is None else offset + limit
+        found = programme.reminders.preview_page(days, offset, limit)
+        assert found == (whole[offset:end], total), (offset, limit)
+
+
+def test_the_programme_has_every_kind_of_due_and_ties(programme: Service) -> None:
+    """What the comparison above covers: each rule the programme gives, dues of different
+    rules going out at the same time, and dues already in the outbox."""
+    whole, gathered, known = whole_preview(programme, 45)
+    rules = {d.rule.id for d, _, _ in whole}
+    assert rules >= {
+        "session_upcoming",
+        "session_unrecorded",
+        "session_unrecorded_office",
+        "visit_upcoming",
+        "training_deadline",
+        "eligible",
+        "renewal_due",
+    }
+    times: dict[datetime, set[str]] = {}
+    for due, _, _ in whole:
+        times.setdefault(due.occurrence, set()).add(due.rule.id)
+    assert any(len(ids) > 1 for ids in times.values())
+    assert {d.rule.id for d in gathered if d.key in known} == set(SOME_TOLD)
+
+
+def test_a_page_reads_about_what_it_shows(
+    programme: Service, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A page of two reads a batch of at most two activities per repetition of a rule (one
+    more where the outbox holds some of them), not every activity of the days ahead."""
+    read: list[int] = []
+    dated = Repository.activities_dated
+
+    def counted(self: Repository, *args: Any, **kwargs: Any) -> Any:
+        found = dated(self, *args, **kwargs)
+        read.append(len(found))
+        return found
+
+    whole, _, _ = whole_preview(programme, 45)
+    reminders = programme.runtime.workflow.reminders
+    repetitions = sum(len(r.offsets()) for r in reminders if r.follows == Follows.ACTIVITY)
+    monkeypatch.setattr(Repository, "activities_dated", counted)
+    assert programme.reminders.preview_page(45, 0, 2) == (whole[:2], len(whole))
+    assert max(read) <= 2
+    assert len(read) <= 2 * repetitions
+    assert sum(read) < len([d for d, _, _ in whole if d.rule.follows == Follows.ACTIVITY]) / 3
