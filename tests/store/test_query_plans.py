@@ -13,7 +13,8 @@ from sqlalchemy import Connection, Engine, event
 from tests.store.helpers import NOW
 from thekiz_flow.core.activity_list import ActivityQuery, CalendarQuery
 from thekiz_flow.core.enums import ActivityKind, ActivityStatus, CentreSort, Recipient
-from thekiz_flow.core.model import CentreQuery
+from thekiz_flow.core.lists import CoachQuery
+from thekiz_flow.core.model import ActivityFilter, CentreQuery
 from thekiz_flow.core.occurrences import ActivityDays
 from thekiz_flow.store.engine import make_engine
 from thekiz_flow.store.migrate import upgrade
@@ -119,6 +120,10 @@ def _page_lookups(repo: Repository) -> dict[str, Callable[[], object]]:
         "spent": lambda: repo.spent_in_year(2026, stages),
         "spent_of_centres": lambda: repo.spent_in_year(2026, stages, [1, 2]),
         "budget_warnings": lambda: repo.budget_percents.highest(80, 10),
+        "coach_page": lambda: repo.find_coaches(CoachQuery(offset=0, limit=20)),
+        "upcoming": lambda: repo.activities.first(
+            ActivityFilter(status=ActivityStatus.PLANNED, first=day, last=day + month), 1
+        ),
         "open_trainings": lambda: repo.trainings.coming(day, day),
         "coach_loads": lambda: repo.activities.of_coaches([1, 2], ActivityKind.COACHING, day, day),
         "feed": lambda: repo.feeds.events(1, day, NOW),
@@ -196,7 +201,10 @@ def test_no_page_or_tick_reads_a_whole_table(engine: Engine) -> None:
 
 
 PINNED = (
+    "allowed",
     "budget_warnings",
+    "coach_page",
+    "upcoming",
     "coach_loads",
     "coach_sessions",
     "feed",
@@ -221,6 +229,20 @@ def test_pages_read_by_the_index_they_need_on_sqlite(tmp_path: Path) -> None:
     finally:
         engine.dispose()
     assert plans == {
+        "allowed": [  # the centres of the stages whose next step is allowed, by the index
+            [
+                "SEARCH centres USING INDEX ix_centres_stage_next_step_on "
+                "(stage=? AND next_step_on<?)",
+                "USE TEMP B-TREE FOR ORDER BY",
+            ]
+        ],
+        "coach_page": [["SCAN coaches USING INDEX ix_coaches_lower_name"]],  # in order
+        "upcoming": [  # what is planned in the next days, of any kind
+            [
+                "SEARCH activities USING INDEX ix_activities_status_date "
+                "(status=? AND date>? AND date<?)"
+            ]
+        ],
         "budget_warnings": [  # the most first: the first rows of the index, no sort
             [
                 "SEARCH budget_percents USING COVERING INDEX ix_budget_percents_percent_desc "

@@ -145,18 +145,28 @@ def coach_where(query: CoachQuery, stmt: Select[Any]) -> Select[Any]:
     return stmt
 
 
-def coach_order(sort: CoachSort, assigned: ColumnElement[int]) -> list[ColumnElement[Any]]:
+LOAD_SORTS = (CoachSort.CENTRES, CoachSort.CENTRES_DESC)  # orders by the number of centres
+
+
+def coach_order(
+    sort: CoachSort, assigned: ColumnElement[int] | None = None
+) -> list[ColumnElement[Any]]:
+    """The order of ``sort``; ``assigned``, the number of centres, for the LOAD_SORTS."""
     c = coaches.c
     name = func.lower(c.name)
-    first: dict[CoachSort, list[ColumnElement[Any]]] = {
-        CoachSort.NAME: [name],
-        CoachSort.NAME_DESC: [name.desc()],
-        CoachSort.RATE: [c.rate, name],
-        CoachSort.RATE_DESC: [c.rate.desc(), name],
-        CoachSort.CENTRES: [assigned, name],
-        CoachSort.CENTRES_DESC: [assigned.desc(), name],
-    }
-    return [*first[sort], c.id]
+    first: list[ColumnElement[Any]]
+    if sort in LOAD_SORTS:
+        assert assigned is not None
+        first = [assigned if sort == CoachSort.CENTRES else assigned.desc(), name]
+    else:
+        orders: dict[CoachSort, list[ColumnElement[Any]]] = {
+            CoachSort.NAME: [name],
+            CoachSort.NAME_DESC: [name.desc()],
+            CoachSort.RATE: [c.rate, name],
+            CoachSort.RATE_DESC: [c.rate.desc(), name],
+        }
+        first = orders[sort]
+    return [*first, c.id]
 
 
 # -------------------------------------------------------------------- users

@@ -50,7 +50,12 @@ from thekiz_flow.store.corrections import CorrectionStore, withdrawn
 from thekiz_flow.store.digest_queries import DigestQueries
 from thekiz_flow.store.feeds import FeedStore
 from thekiz_flow.store.invitations import InvitationStore
-from thekiz_flow.store.list_queries import coach_order, coach_where, coaches_with_centres, paged
+from thekiz_flow.store.list_queries import (
+    LOAD_SORTS,
+    coach_order,
+    coach_where,
+    coaches_with_centres,
+)
 from thekiz_flow.store.operations import HealthStore
 from thekiz_flow.store.outbox import OutboxStore
 from thekiz_flow.store.privacy import PrivacyStore
@@ -249,11 +254,30 @@ class Repository:
 
     def find_coaches(self, query: CoachQuery) -> tuple[list[tuple[Coach, int]], int]:
         """One page of the coaches the query finds, each with their number of centres, in
-        its order, and how many it finds."""
-        listed, assigned = coaches_with_centres()
-        order = coach_order(query.sort, assigned)
-        rows, total = paged(self.conn, coach_where(query, listed), order, query.offset, query.limit)
-        return [(_coach(r), int(r.assigned)) for r in rows], total
+        its order, and how many it finds. Only an order by that number counts every coach's
+        centres; otherwise just the page's coaches' are counted (by the coach's index)."""
+        found = coach_where(query, select(coaches))
+        if query.sort in LOAD_SORTS:
+            listed, assigned = coaches_with_centres()
+            stmt, order = coach_where(query, listed), coach_order(query.sort, assigned)
+        else:
+            stmt, order = found, coach_order(query.sort)
+        rows = self.conn.execute(stmt.order_by(*order).offset(query.offset).limit(query.limit))
+        page = [(_coach(r), r) for r in rows]
+        if query.sort in LOAD_SORTS:
+            counts = {coach.id: int(r.assigned) for coach, r in page}
+        else:
+            counts = self.centre_counts_of_coaches([coach.id for coach, _ in page])
+        total = self.conn.execute(select(func.count()).select_from(found.subquery()))
+        return [(coach, counts.get(coach.id, 0)) for coach, _ in page], int(total.scalar_one())
+
+    def centre_counts_of_coaches(self, coach_ids: Sequence[int]) -> dict[int, int]:
+        """How many centres each of these coaches is assigned to (those with any)."""
+        c = centres.c
+        stmt = (
+            select(c.coach_id, func.count()).where(c.coach_id.in_(coach_ids)).group_by(c.coach_id)
+        )
+        return {int(coach_id): int(n) for coach_id, n in self.conn.execute(stmt)}
 
     def update_coach(self, coach_id: int, values: Mapping[str, object]) -> None:
         """New values of a coach's columns (name, email, rate, active)."""

@@ -92,11 +92,13 @@ centres = Table(
     Index(None, "stage", "district"),  # the centres per stage and district, counted
     Index(None, "stage", "episode_start"),  # whose stay in a stage began on some days
     Index(None, "next_step_on"),
+    Index(None, "stage", "next_step_on"),  # whose next step is allowed: counted from the index
     Index(None, "plan_stamp"),  # the centres not yet planned with the current rules
     Index(None, "coach_id"),  # a coach's centres: their count, their page, their feed
 )
 # The centre list's orders: by name, and by district then name (each page a short range).
 Index("ix_centres_lower_name", func.lower(centres.c.name), centres.c.id)
+Index("ix_coaches_lower_name", func.lower(coaches.c.name), coaches.c.id)  # the coaches by name
 Index(
     "ix_centres_district_lower_name", centres.c.district, func.lower(centres.c.name), centres.c.id
 )
@@ -144,6 +146,7 @@ activities = Table(
     Index(None, "kind", "status", "date"),  # what is due on some days (reminders, overviews)
     Index(None, "kind", "status", "recorded_at"),  # what was just recorded (budget reminders)
     Index(None, "date"),
+    Index(None, "status", "date"),  # planned ones of some days, any kind: counted from the index
     Index(None, "coach_id", "date"),
     Index(None, "coach_id", "kind", "status", "date"),  # a coach's planned sessions, by date
     Index(None, "training_id", "status"),
@@ -280,6 +283,7 @@ trainings = Table(
     Column("cancelled_by", String(200)),
     Column("cancel_reason", Text),
     UniqueConstraint("kind", "title", "date"),
+    Index(None, "date"),  # the coming ones
 )
 
 outbox = Table(
