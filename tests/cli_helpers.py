@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from thekiz_flow.cli import main
 from thekiz_flow.store.engine import make_engine
-from thekiz_flow.store.tables import metadata
+from thekiz_flow.store.operations import TABLES
 
 
 @dataclass(frozen=True)
@@ -35,14 +35,14 @@ def berlin_today() -> date:
 
 
 def dump(url: str) -> dict[str, list[tuple[object, ...]]]:
-    """Every row of every table but the sign-ins': to show that a refused command or
-    action wrote nothing."""
+    """Every row of every table but the sign-ins' and the figures kept from the others (a
+    page refreshes them): to show that a refused command or action wrote nothing."""
     engine = make_engine(url)
     try:
         with engine.connect() as connection:
             return {
                 table.name: [tuple(r) for r in connection.execute(select(table))]
-                for table in metadata.sorted_tables
+                for table in TABLES
                 if table.name not in SIGN_IN_TABLES
             }
     finally:

@@ -4,7 +4,8 @@ from one row per centre, the others from their trails) are exactly those the per
 finds, reading every active centre's trail (``budget.year_allowance``) and its sessions: the
 same centres, the same percents, in the same order. The programmes are random rows: audit
 trails recorded in any order of their effective days (around the year's first mid-month, some
-reverted), held and other sessions of the year and of the years beside it."""
+reverted), held and other sessions of the year and of the years beside it; and the same
+after random writes to those rows, the percents being kept on write."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import Engine, insert
+from sqlalchemy import Engine, delete, insert, select, update
 
 from tests.conftest import BERLIN, file_mail
 from tests.databases import Databases
@@ -78,6 +79,17 @@ CENTRE = st.tuples(
     st.lists(CHANGE, max_size=5),
     st.lists(SESSION, max_size=8),
 )
+# writes after the first reading, each to a centre (by number) and one of its rows: a session's
+# hours changed, a session held, a held session added, a session deleted, a stage change recorded, one reverted, the
+# centre's stage set
+EDIT = st.tuples(
+    st.sampled_from(["hours", "held", "add", "delete", "change", "revert", "stage"]),
+    st.integers(min_value=0, max_value=5),
+    st.integers(min_value=0, max_value=7),
+    DAY,
+    st.sampled_from(STAGES),
+)
+Edit = tuple[str, int, int, date, str]
 Programme = list[
     tuple[str, list[tuple[str, date, bool]], list[tuple[str, str, date, Decimal, Decimal]]]
 ]
@@ -151,6 +163,66 @@ def fill(engine: Engine, programme: Programme) -> None:
                 )
 
 
+def change(engine: Engine, edits: list[Edit], centre_count: int) -> None:
+    """The edits, written to the tables directly (as any writer would)."""
+    a, c = activities.c, stage_changes.c
+    with engine.begin() as conn:
+        for what, number, row, day, stage in edits:
+            centre_id = number % centre_count + 1
+            sessions = list(conn.execute(select(a.id).where(a.centre_id == centre_id)).scalars())
+            changes = list(conn.execute(select(c.id).where(c.centre_id == centre_id)).scalars())
+            session = sessions[row % len(sessions)] if sessions else None
+            if what == "hours" and session:
+                conn.execute(update(activities).where(a.id == session).values(hours=row + 1))
+            elif what == "held" and session:
+                held = {"status": ActivityStatus.HELD, "kind": ActivityKind.COACHING}
+                conn.execute(update(activities).where(a.id == session).values(**held))
+            elif what == "add":
+                conn.execute(
+                    insert(activities).values(
+                        centre_id=centre_id,
+                        kind=ActivityKind.COACHING,
+                        key=f"added{len(sessions)}",
+                        stage=stage,
+                        date=day,
+                        status=ActivityStatus.HELD,
+                        hours=row + 1,
+                        rate=Decimal(250),
+                        coach_id=1,
+                    )
+                )
+            elif what == "delete" and session:
+                conn.execute(delete(activities).where(a.id == session))
+            elif what == "change":
+                conn.execute(
+                    insert(stage_changes).values(
+                        centre_id=centre_id,
+                        trigger="admit",
+                        from_stage="interessent",
+                        to_stage=stage,
+                        effective=day,
+                        recorded_at=MOMENT,
+                        actor="test",
+                        forced=False,
+                    )
+                )
+            elif what == "revert" and changes:
+                conn.execute(
+                    insert(corrections).values(
+                        subject=Subject.STAGE_CHANGE,
+                        subject_id=changes[row % len(changes)],
+                        centre_id=centre_id,
+                        action=Action.REVERTED,
+                        actor="test",
+                        recorded_at=MOMENT,
+                        before="{}",
+                        after="{}",
+                    )
+                )
+            elif what == "stage":
+                conn.execute(update(centres).where(centres.c.id == centre_id).values(stage=stage))
+
+
 def by_the_rule(service: Service, workflow: Workflow) -> list[tuple[int, int]]:
     """(centre, percent) of every warning, each active centre's trail and sessions read."""
     active = {s.id for s in workflow.stages.values() if s.active}
@@ -178,13 +250,17 @@ def shown(warnings: list[BudgetWarning]) -> list[tuple[int, int]]:
 
 
 @settings(
-    max_examples=150,
+    max_examples=100,
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
-@given(programme=st.lists(CENTRE, min_size=1, max_size=6))
+@given(
+    programme=st.lists(CENTRE, min_size=1, max_size=6),
+    edits=st.lists(EDIT, max_size=4),
+)
 def test_the_start_pages_budget_warnings_are_the_per_centre_rules(
     programme: Programme,
+    edits: list[Edit],
     databases: Databases,
     backend: str,
     workflow: Workflow,
@@ -205,6 +281,11 @@ def test_the_start_pages_budget_warnings_are_the_per_centre_rules(
             assert work.budget.total == len(expected)
             first = service.overview.worklist(TODAY, 2).budget
             assert (shown(first.items), first.total) == (expected[:2], len(expected))
+            # kept on write: after any writes the next reading is the rules' again
+            change(engine, edits, len(programme))
+            assert shown(service.overview.worklist(TODAY).budget.items) == by_the_rule(
+                service, workflow
+            )
         finally:
             engine.dispose()
 
@@ -233,3 +314,49 @@ def test_a_trail_that_ends_on_the_first_mid_month_counts_every_month_in_its_last
             engine.dispose()
     # 2.000 € of 2.500 €, and of 2.291,67 € (January counts as an applicant's, no budget)
     assert warnings == [(2, 87), (1, 80)]
+
+
+@pytest.mark.parametrize(
+    "edit",
+    [
+        ("hours", 0, 0, MID_JANUARY, "basisbegleitung"),  # 8 hours become 1
+        ("held", 0, 1, MID_JANUARY, "basisbegleitung"),  # the planned session held
+        ("add", 0, 3, date(YEAR, 5, 5), "basisbegleitung"),  # 4 hours more
+        ("delete", 0, 0, MID_JANUARY, "basisbegleitung"),
+        ("change", 0, 0, date(YEAR, 1, 1), "konsultationseinrichtung"),  # no budget
+        ("revert", 0, 0, MID_JANUARY, "basisbegleitung"),  # back to an applicant's year
+        ("stage", 0, 0, MID_JANUARY, "pausiert"),  # no longer active
+    ],
+    ids=lambda edit: str(edit[0]),
+)
+def test_each_kind_of_write_is_figured_in_at_the_next_reading(
+    edit: Edit, databases: Databases, backend: str, workflow: Workflow, tmp_path: Path
+) -> None:
+    """Every write that can change a percent marks its centre (migration 0024's triggers),
+    on both backends: the reading after it differs from the one before, as the rule does."""
+    held = (ActivityStatus.HELD, ActivityKind.COACHING, date(YEAR, 3, 3), Decimal(8), Decimal(250))
+    planned = (
+        ActivityStatus.PLANNED,
+        ActivityKind.COACHING,
+        date(YEAR, 4, 1),
+        Decimal(2),
+        Decimal(100),
+    )
+    trail = [("vertiefungsbegleitung", date(YEAR - 1, 6, 1), False)]
+    programme: Programme = [("vertiefungsbegleitung", trail, [held, planned])]
+    with databases.database(backend, tmp_path) as url:
+        engine = make_engine(url)
+        try:
+            fill(engine, programme)
+            clock = FrozenClock(noon(TODAY, BERLIN))
+            service = Service(
+                engine, workflow, clock, BERLIN, actor="test", mail=file_mail(tmp_path / "mail")
+            )
+            before = shown(service.overview.worklist(TODAY).budget.items)
+            change(engine, [edit], 1)
+            after = shown(service.overview.worklist(TODAY).budget.items)
+            expected = by_the_rule(service, workflow)
+        finally:
+            engine.dispose()
+    assert before == [(1, 80)]  # 2.000 € of 2.500 €
+    assert after == expected != before

@@ -95,7 +95,7 @@ def test_a_ticks_lookups_use_an_index_on_sqlite(tmp_path: Path) -> None:
 
 # What pages and ticks read, beside the tick's lookups above: none may read a whole table of
 # activities, outbox or centres (a COUNT over a filter is fine, it reads an index's range).
-HOT_TABLES = ("activities", "outbox", "centres")
+HOT_TABLES = ("activities", "outbox", "centres", "budget_percents")
 
 
 def _page_lookups(repo: Repository) -> dict[str, Callable[[], object]]:
@@ -106,6 +106,8 @@ def _page_lookups(repo: Repository) -> dict[str, Callable[[], object]]:
         "coach_centres": lambda: repo.centres_of_coach(1),
         "allowed": lambda: repo.centres_allowed_by(day, stages, 10),
         "spent": lambda: repo.spent_in_year(2026, stages),
+        "spent_of_centres": lambda: repo.spent_in_year(2026, stages, [1, 2]),
+        "budget_warnings": lambda: repo.budget_percents.highest(80, 10),
         "open_trainings": lambda: repo.trainings.coming(day, day),
         "coach_loads": lambda: repo.activities.of_coaches([1, 2], ActivityKind.COACHING, day, day),
         "feed": lambda: repo.feeds.events(1, day, NOW),
@@ -176,6 +178,7 @@ def test_no_page_or_tick_reads_a_whole_table(engine: Engine) -> None:
 
 
 PINNED = (
+    "budget_warnings",
     "coach_loads",
     "coach_sessions",
     "feed",
@@ -200,6 +203,11 @@ def test_pages_read_by_the_index_they_need_on_sqlite(tmp_path: Path) -> None:
     finally:
         engine.dispose()
     assert plans == {
+        "budget_warnings": [  # the most first: the first rows of the index, no sort
+            [
+                "SEARCH budget_percents USING COVERING INDEX ix_budget_percents_percent_desc (percent>?)"
+            ]
+        ],
         "coach_loads": [
             [
                 "SEARCH activities USING INDEX ix_activities_coach_id_date "

@@ -413,6 +413,22 @@ DATA_MAP: dict[str, TableMap] = {
         order="name",
         purpose="Zeitpunkte des Dienstes (z. B. letzter Durchlauf)",
     ),
+    "budget_percents": TableMap(
+        "Budgetanteile des Jahres",
+        {"centre_id": NOT_PERSONAL, "percent": NOT_PERSONAL},
+        order="centre_id",
+        purpose="Anteil des Jahresbudgets, den eine Einrichtung verbraucht hat (Warnungen)",
+    ),
+    "budget_stale": TableMap(
+        "Neu zu berechnende Budgetanteile",
+        {"id": NOT_PERSONAL, "centre_id": NOT_PERSONAL},
+        purpose="Einrichtungen, deren Budgetanteil nach einer Änderung neu berechnet wird",
+    ),
+    "budget_state": TableMap(
+        "Stand der Budgetanteile",
+        {"id": NOT_PERSONAL, "rules": NOT_PERSONAL},
+        purpose="Jahr und Regeln, nach denen die Budgetanteile berechnet sind",
+    ),
     "privacy_events": TableMap(
         "Auskünfte und Löschungen",
         {
@@ -582,6 +598,8 @@ COLUMN_LABELS = {
     "code": "Antwort-Code",
     "reply": "Antwort des Servers",
     "day": "Tag",
+    "percent": "Anteil (%)",
+    "rules": "Regeln",
     "cancelled": "abgesagt",
     "password_hash": "Passwort (Hashwert)",
     "token_hash": "Zugangsschlüssel (Hashwert)",

@@ -6,23 +6,20 @@ from __future__ import annotations
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
-from decimal import Decimal
 from typing import Generic, TypeVar
 
 from thekiz_flow.core.budget import (
     MonthLoad,
     YearBudget,
-    accrued_budget,
     coach_load,
     load_last_day,
-    mid_months,
-    stages_on,
     year_budget,
 )
 from thekiz_flow.core.enums import ActivityKind, ActivityStatus, OutboxStatus
 from thekiz_flow.core.ids import unknown
 from thekiz_flow.core.model import Activity, ActivityFilter, Centre, Coach, Training
 from thekiz_flow.core.outbox import OutboxRow
+from thekiz_flow.service.budget_watch import BudgetWatch
 from thekiz_flow.service.lifecycle import Eligibility, LifecycleService
 from thekiz_flow.service.runtime import Runtime
 from thekiz_flow.store.repository import Repository
@@ -122,6 +119,7 @@ class OverviewService:
     def __init__(self, rt: Runtime, lifecycle: LifecycleService) -> None:
         self.rt = rt
         self.lifecycle = lifecycle
+        self.budget_watch = BudgetWatch(rt.workflow)
 
     def activities(self, where: ActivityFilter) -> list[Activity]:
         with self.rt.unit() as repo:
@@ -176,10 +174,9 @@ class OverviewService:
         """What needs attention on ``today``: each group's first ``limit`` items (None: all)
         and its length; the groups named in ``whole`` (of ``GROUPS``) uncut.
 
-        Costs what it shows (eligibility by the stored ``next_step_on``, only the centres
-        and coaches shown read), plus one pass over the active centres' year for the budget:
-        what each spent and the part of its trail that decides its year's budget, set-based
-        reads, none per centre.
+        Costs what it shows: eligibility by the stored ``next_step_on``, the budget warnings
+        by the percents kept on write (`BudgetWatch`: after writes, the centres they touched
+        are figured again first), only the centres and coaches shown read.
         """
 
         def cut(group: str) -> int | None:
@@ -214,14 +211,14 @@ class OverviewService:
                 len(failed) if failed_limit is None else repo.outbox.count(OutboxStatus.FAILED)
             )
             trainings = self._open_trainings(repo, today)
-            budget = self._budget_warnings(repo, today.year)
+            budget = self._budget_warnings(repo, today.year, cut("budget"))
         return Worklist(
             today,
             dated[0],
             dated[1],
             Listed(*eligible),
             listed(trainings, cut("trainings")),
-            listed(budget, cut("budget")),
+            budget,
             Listed(failed, failed_total),
             dated[2],
         )
@@ -256,30 +253,14 @@ class OverviewService:
                 result.append(OpenTraining(training, enrolled, waiting))
         return result
 
-    def _budget_warnings(self, repo: Repository, year: int) -> list[BudgetWarning]:
-        """Active centres that spent BUDGET_WARNING percent of the year's budget or more, the
-        most first. What each spent comes from one GROUP BY; the budget its year accrues (as
-        `budget.year_allowance` figures it) from the part of its audit trail that decides
-        the year's months (`Repository.trails_from` the first mid-month): a row or two per
-        centre that spent anything, not its whole trail."""
-        workflow = self.rt.workflow
-        active = [s.id for s in workflow.stages.values() if s.active]
-        spent = repo.spent_in_year(year, active)
-        days = mid_months(year)
-        trails = repo.trails_from(sorted(spent), days[0])
-        accrued: dict[tuple[str, ...], Decimal] = {}  # centres share a few runs of stages
-        percents = {}
-        for centre_id, amount in spent.items():
-            # year_allowance, its accrued budget figured once for each run of stages
-            stages = tuple(stages_on(trails.get(centre_id, []), workflow.initial, days))
-            if stages not in accrued:
-                accrued[stages] = accrued_budget(workflow, stages)
-            budget = accrued[stages]
-            if budget > 0 and amount * 100 >= budget * BUDGET_WARNING:
-                percents[centre_id] = int(amount * 100 / budget)
-        centres = repo.centres_by_id(percents)
-        warnings = [BudgetWarning(centres[i], percent) for i, percent in percents.items()]
-        return sorted(warnings, key=lambda w: (-w.percent, w.centre.id))
+    def _budget_warnings(
+        self, repo: Repository, year: int, limit: int | None
+    ) -> Listed[BudgetWarning]:
+        """The first ``limit`` active centres that spent BUDGET_WARNING percent of the year's
+        budget or more, the most first, and how many: from the percents kept on write."""
+        found, total = self.budget_watch.highest(repo, year, BUDGET_WARNING, limit)
+        centres = repo.centres_by_id([i for i, _ in found])
+        return Listed([BudgetWarning(centres[i], percent) for i, percent in found], total)
 
     def coach_day(self, coach_id: int, today: date, limit: int | None = None) -> CoachDay:
         """A coach's planned sessions: those before ``today`` (still to record) and those of

@@ -32,10 +32,11 @@ from sqlalchemy import (
 from sqlalchemy.dialects import postgresql, sqlite
 
 from thekiz_flow.core.enums import OutboxStatus
-from thekiz_flow.store.tables import metadata, outbox, sign_in_attempts, state
+from thekiz_flow.store.tables import DERIVED, metadata, outbox, sign_in_attempts, state
 
 COPY_CHUNK = 1000  # rows read and written at a time by a transfer
-TABLES: tuple[Table, ...] = tuple(metadata.sorted_tables)  # every table, in dependency order
+# every table but the figures derived from the others, in dependency order
+TABLES: tuple[Table, ...] = tuple(t for t in metadata.sorted_tables if t not in DERIVED)
 
 
 class HealthStore:

@@ -39,6 +39,7 @@ from thekiz_flow.core.model import (
 )
 from thekiz_flow.store.accounts import AccountQueries
 from thekiz_flow.store.activities import ActivityStore, activity_from_row, chunks
+from thekiz_flow.store.budget_percents import BudgetPercents
 from thekiz_flow.store.calendar_query import CalendarStore
 from thekiz_flow.store.centre_query import order, where
 from thekiz_flow.store.corrections import CorrectionStore, withdrawn
@@ -135,6 +136,11 @@ class Repository:
     @cached_property
     def activities(self) -> ActivityStore:
         return ActivityStore(self.conn, self._now)
+
+    @cached_property
+    def budget_percents(self) -> BudgetPercents:
+        """The year's budget percents kept on write."""
+        return BudgetPercents(self.conn)
 
     @cached_property
     def calendar(self) -> CalendarStore:
@@ -638,10 +644,13 @@ class Repository:
         )
         return [(centre_id, day) for centre_id, day in self.conn.execute(stmt)]
 
-    def spent_in_year(self, year: int, stages: Sequence[str]) -> dict[int, Decimal]:
+    def spent_in_year(
+        self, year: int, stages: Sequence[str], centre_ids: Sequence[int] | None = None
+    ) -> dict[int, Decimal]:
         """What the coaching sessions held in ``year`` cost, by centre, for the centres now in
-        ``stages`` that spent anything: one GROUP BY over the year's held sessions (each
-        distinct hours and rate costed once, to the cent, as `budget.session_cost` does)."""
+        ``stages`` (of ``centre_ids``; None: of all) that spent anything: a GROUP BY over the
+        year's held sessions (each distinct hours and rate costed once, to the cent, as
+        `budget.session_cost` does), of a chunk of the centres at a time if named."""
         a, c = activities.c, centres.c
         stmt = (
             select(a.centre_id, a.hours, a.rate, func.count())
@@ -654,9 +663,15 @@ class Repository:
             )
             .group_by(a.centre_id, a.hours, a.rate)
         )
+        parts = (
+            [stmt]
+            if centre_ids is None
+            else [stmt.where(a.centre_id.in_(chunk)) for chunk in chunks(centre_ids)]
+        )
         spent: dict[int, Decimal] = defaultdict(Decimal)
-        for centre_id, hours, rate, count in self.conn.execute(stmt):
-            spent[centre_id] += session_cost(hours, rate) * count
+        for part in parts:
+            for centre_id, hours, rate, count in self.conn.execute(part):
+                spent[centre_id] += session_cost(hours, rate) * count
         return {i: amount for i, amount in spent.items() if amount > 0}
 
     def held_sessions(self, centre_ids: Sequence[int], year: int) -> dict[int, list[HeldSession]]:

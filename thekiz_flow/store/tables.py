@@ -400,3 +400,32 @@ state = Table(
     Column("name", String(60), primary_key=True),
     Column("at", UTCDateTime, nullable=False),
 )
+
+# Figures kept on write, rebuilt from the tables above (not copied by a transfer): each
+# centre's share of its year's budget spent, in whole percent, for the centres in an active
+# stage with a budget that spent anything (``budget_percents``); the year and rules they were
+# figured for (``budget_state``, one row); and the centres whose figure is stale
+# (``budget_stale``), marked by triggers (migration 0024) on every write that can change it.
+budget_percents = Table(
+    "budget_percents",
+    metadata,
+    Column("centre_id", Integer, primary_key=True),
+    Column("percent", Integer, nullable=False),
+)
+# the most first, ties by number: a page of warnings reads the index in its order
+Index(
+    "ix_budget_percents_percent_desc", budget_percents.c.percent.desc(), budget_percents.c.centre_id
+)
+budget_stale = Table(
+    "budget_stale",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("centre_id", Integer, nullable=False),
+)
+budget_state = Table(
+    "budget_state",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("rules", String(80), nullable=False),
+)
+DERIVED = (budget_percents, budget_stale, budget_state)
