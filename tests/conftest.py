@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import io
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -19,6 +20,7 @@ from tests.databases import POSTGRESQL, SQLITE, Databases
 from tests.web_helpers import CHEAP_HASHER, add_users, web_client
 from thekiz_flow.core.clock import FrozenClock, noon
 from thekiz_flow.core.model import Workflow
+from thekiz_flow.digest import files as digest_files
 from thekiz_flow.service import Service
 from thekiz_flow.service import users as service_users
 from thekiz_flow.store.engine import make_engine
@@ -42,6 +44,27 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
         return  # SQLite, or no database at all
     params = [BACKENDS[name] for name in marker.args]
     metafunc.parametrize("backend", params, indirect=True)
+
+
+# The digest's PDF of each HTML (by its SHA-256), laid out once per session: WeasyPrint
+# takes seconds a report, and the same HTML gives the same bytes (tests/test_digest_print.py
+# shows it on the function itself, which this leaves alone). The as-recorded property tests
+# write a digest dozens of times, most of them twice with the same HTML.
+_PDFS: dict[str, bytes] = {}
+
+
+@pytest.fixture(autouse=True)
+def pdf_once_per_html(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every digest written in a test gets its PDF from ``_PDFS`` or lays it out there."""
+    laid_out = digest_files.pdf_bytes
+
+    def pdf_bytes(html: str) -> bytes:
+        key = hashlib.sha256(html.encode("utf-8")).hexdigest()
+        if key not in _PDFS:
+            _PDFS[key] = laid_out(html)
+        return _PDFS[key]
+
+    monkeypatch.setattr(digest_files, "pdf_bytes", pdf_bytes)
 
 
 @pytest.fixture(scope="session")
