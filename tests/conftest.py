@@ -5,6 +5,8 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import io
+import os
+import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
@@ -36,6 +38,23 @@ TODAY = date(2026, 6, 15)
 # ``@pytest.mark.backends(...)``. The store's contract (tests/store/) runs on both; elsewhere
 # only what PostgreSQL does its own way (locks, concurrent claims, the server's clock) does.
 BACKENDS = {SQLITE: SQLITE, POSTGRESQL: pytest.param(POSTGRESQL, marks=pytest.mark.postgres)}
+
+
+# SQLite syncs every commit to the disk, and the tests commit tens of thousands of times:
+# on a RAM disk (Linux's /dev/shm, if it has room) the same files cost no disk waits.
+# Pytest's own variable for the root of tmp_path; set outside, it stays as it is.
+RAM_DISK = Path("/dev/shm")
+RAM_DISK_ROOM = 2**30  # bytes free at least: the demo, the wheel and a session's databases
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    if (
+        "PYTEST_DEBUG_TEMPROOT" not in os.environ
+        and RAM_DISK.is_dir()
+        and os.access(RAM_DISK, os.W_OK)
+        and shutil.disk_usage(RAM_DISK).free >= RAM_DISK_ROOM
+    ):
+        os.environ["PYTEST_DEBUG_TEMPROOT"] = str(RAM_DISK)
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
