@@ -18,6 +18,7 @@ from sqlalchemy import Engine
 from starlette.testclient import TestClient
 
 from tests.cli_helpers import Result, Run, main
+from tests.compiled import SharedBytecode, sharing_bytecode
 from tests.databases import POSTGRESQL, SQLITE, Databases
 from tests.web_helpers import CHEAP_HASHER, add_users, web_client
 from thekiz_flow.core.clock import FrozenClock, noon
@@ -26,7 +27,9 @@ from thekiz_flow.digest import files as digest_files
 from thekiz_flow.service import Service
 from thekiz_flow.service import users as service_users
 from thekiz_flow.store.engine import make_engine
+from thekiz_flow.web import app as web_app
 from thekiz_flow.web import endpoints
+from thekiz_flow.web import render as web_render
 from thekiz_flow.workflow.config import FileMailSettings, MailSettings, PrivacySettings
 from thekiz_flow.workflow.definitions import load_workflow
 from thekiz_flow.workflow.paths import DEFAULT_WORKFLOW
@@ -84,6 +87,17 @@ def pdf_once_per_html(monkeypatch: pytest.MonkeyPatch) -> None:
         return _PDFS[key]
 
     monkeypatch.setattr(digest_files, "pdf_bytes", pdf_bytes)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def templates_compiled_once() -> Iterator[None]:
+    """The pages' and the reports' templates compiled once per session (tests/compiled.py)."""
+    with pytest.MonkeyPatch.context() as patch:
+        pages = sharing_bytecode(web_render.environment, SharedBytecode())
+        reports = sharing_bytecode(digest_files.report_environment, SharedBytecode())
+        patch.setattr(web_app, "environment", pages)
+        patch.setattr(digest_files, "report_environment", reports)
+        yield
 
 
 @pytest.fixture(scope="session")
