@@ -24,6 +24,7 @@ from tests.web_helpers import CHEAP_HASHER, add_users, web_client
 from thekiz_flow.core.clock import FrozenClock, noon
 from thekiz_flow.core.model import Workflow
 from thekiz_flow.digest import files as digest_files
+from thekiz_flow.mail import render as mail_render
 from thekiz_flow.service import Service
 from thekiz_flow.service import users as service_users
 from thekiz_flow.store.engine import make_engine
@@ -91,12 +92,15 @@ def pdf_once_per_html(monkeypatch: pytest.MonkeyPatch) -> None:
 
 @pytest.fixture(scope="session", autouse=True)
 def templates_compiled_once() -> Iterator[None]:
-    """The pages' and the reports' templates compiled once per session (tests/compiled.py)."""
+    """The pages', the reports' and the mails' templates compiled once per session
+    (tests/compiled.py)."""
     with pytest.MonkeyPatch.context() as patch:
         pages = sharing_bytecode(web_render.environment, SharedBytecode())
         reports = sharing_bytecode(digest_files.report_environment, SharedBytecode())
+        mails = sharing_bytecode(mail_render.mail_environment, SharedBytecode())
         patch.setattr(web_app, "environment", pages)
         patch.setattr(digest_files, "report_environment", reports)
+        patch.setattr(mail_render, "mail_environment", mails)
         yield
 
 
