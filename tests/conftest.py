@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import io
+import os
+import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
@@ -15,14 +18,19 @@ from sqlalchemy import Engine
 from starlette.testclient import TestClient
 
 from tests.cli_helpers import Result, Run, main
+from tests.compiled import SharedBytecode, sharing_bytecode
 from tests.databases import POSTGRESQL, SQLITE, Databases
 from tests.web_helpers import CHEAP_HASHER, add_users, web_client
 from thekiz_flow.core.clock import FrozenClock, noon
 from thekiz_flow.core.model import Workflow
+from thekiz_flow.digest import files as digest_files
+from thekiz_flow.mail import render as mail_render
 from thekiz_flow.service import Service
 from thekiz_flow.service import users as service_users
 from thekiz_flow.store.engine import make_engine
+from thekiz_flow.web import app as web_app
 from thekiz_flow.web import endpoints
+from thekiz_flow.web import render as web_render
 from thekiz_flow.workflow.config import FileMailSettings, MailSettings, PrivacySettings
 from thekiz_flow.workflow.definitions import load_workflow
 from thekiz_flow.workflow.paths import DEFAULT_WORKFLOW
@@ -36,12 +44,64 @@ TODAY = date(2026, 6, 15)
 BACKENDS = {SQLITE: SQLITE, POSTGRESQL: pytest.param(POSTGRESQL, marks=pytest.mark.postgres)}
 
 
+# SQLite syncs every commit to the disk, and the tests commit tens of thousands of times:
+# on a RAM disk (Linux's /dev/shm, if it has room) the same files cost no disk waits.
+# Pytest's own variable for the root of tmp_path; set outside, it stays as it is.
+RAM_DISK = Path("/dev/shm")
+RAM_DISK_ROOM = 2**30  # bytes free at least: the demo, the wheel and a session's databases
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    if (
+        "PYTEST_DEBUG_TEMPROOT" not in os.environ
+        and RAM_DISK.is_dir()
+        and os.access(RAM_DISK, os.W_OK)
+        and shutil.disk_usage(RAM_DISK).free >= RAM_DISK_ROOM
+    ):
+        os.environ["PYTEST_DEBUG_TEMPROOT"] = str(RAM_DISK)
+
+
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     marker = metafunc.definition.get_closest_marker("backends")
     if marker is None or "backend" not in metafunc.fixturenames:
         return  # SQLite, or no database at all
     params = [BACKENDS[name] for name in marker.args]
     metafunc.parametrize("backend", params, indirect=True)
+
+
+# The digest's PDF of each HTML (by its SHA-256), laid out once per session: WeasyPrint
+# takes seconds a report, and the same HTML gives the same bytes (tests/test_digest_print.py
+# shows it on the function itself, which this leaves alone). The as-recorded property tests
+# write a digest dozens of times, most of them twice with the same HTML.
+_PDFS: dict[str, bytes] = {}
+
+
+@pytest.fixture(autouse=True)
+def pdf_once_per_html(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every digest written in a test gets its PDF from ``_PDFS`` or lays it out there."""
+    laid_out = digest_files.pdf_bytes
+
+    def pdf_bytes(html: str) -> bytes:
+        key = hashlib.sha256(html.encode("utf-8")).hexdigest()
+        if key not in _PDFS:
+            _PDFS[key] = laid_out(html)
+        return _PDFS[key]
+
+    monkeypatch.setattr(digest_files, "pdf_bytes", pdf_bytes)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def templates_compiled_once() -> Iterator[None]:
+    """The pages', the reports' and the mails' templates compiled once per session
+    (tests/compiled.py)."""
+    with pytest.MonkeyPatch.context() as patch:
+        pages = sharing_bytecode(web_render.environment, SharedBytecode())
+        reports = sharing_bytecode(digest_files.report_environment, SharedBytecode())
+        mails = sharing_bytecode(mail_render.mail_environment, SharedBytecode())
+        patch.setattr(web_app, "environment", pages)
+        patch.setattr(digest_files, "report_environment", reports)
+        patch.setattr(mail_render, "mail_environment", mails)
+        yield
 
 
 @pytest.fixture(scope="session")

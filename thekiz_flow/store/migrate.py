@@ -50,10 +50,11 @@ def upgrade(engine: Engine) -> tuple[str | None, str | None]:
             before = current_revision(connection)
             connection.commit()  # alembic begins each step's transaction itself
             require_known(before)
-            config = alembic_config(connection)
-            config.attributes["on_version_apply"] = [_after_step]
-            command.upgrade(config, "head")
-            connection.commit()
+            if before != head_revision():  # at head alembic would load every step to do none
+                config = alembic_config(connection)
+                config.attributes["on_version_apply"] = [_after_step]
+                command.upgrade(config, "head")
+                connection.commit()
             after = current_revision(connection)
             connection.commit()
         finally:
@@ -71,9 +72,12 @@ def _after_step(ctx: MigrationContext, **_: object) -> None:
         raise RuntimeError("migration left a broken foreign key")
 
 
-def known_revisions() -> set[str]:
+@cache
+def known_revisions() -> frozenset[str]:
+    """The revisions of the migrations shipped with this code (read once: alembic loads
+    every migration's module to list them, and every command checks the schema)."""
     script = ScriptDirectory.from_config(alembic_config())
-    return {revision.revision for revision in script.walk_revisions()}
+    return frozenset(revision.revision for revision in script.walk_revisions())
 
 
 def require_known(current: str | None) -> None:
