@@ -15,6 +15,7 @@ cadence and half of it, counted from the last session or the start of the stay o
 from __future__ import annotations
 
 import operator
+from calendar import monthrange
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -22,8 +23,6 @@ from datetime import date, timedelta
 from decimal import Decimal
 from functools import cached_property, lru_cache, reduce
 from typing import Any, NamedTuple, Protocol, TypeVar
-
-from dateutil.relativedelta import relativedelta
 
 from thekiz_flow.core.budget import accrued_budget, has_budget, mid_months, stages_on
 from thekiz_flow.core.enums import ActivityKind, ActivityStatus
@@ -281,7 +280,11 @@ def _budgets(
 
 @lru_cache(maxsize=4096)
 def _months_after(day: date, months: int) -> date:
-    return day + relativedelta(months=months)
+    """``day`` plus ``months`` months, the day kept or cut to the month's last (as
+    ``relativedelta(months=months)`` adds them, without its cost on a first call)."""
+    years, month = divmod(day.month - 1 + months, 12)
+    year, month = day.year + years, month + 1
+    return date(year, month, min(day.day, monthrange(year, month)[1]))
 
 
 def _outstanding(
