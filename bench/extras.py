@@ -25,7 +25,7 @@ from thekiz_flow.core.outbox import NewMail
 from thekiz_flow.store.engine import make_engine
 from thekiz_flow.store.migrate import upgrade
 from thekiz_flow.store.outbox import OutboxStore
-from thekiz_flow.store.tables import outbox
+from thekiz_flow.store.tables import outbox, outbox_attempts
 
 SENT_LINE = re.compile(r"^(\d+) versandt, (\d+) später erneut, (\d+) fehlgeschlagen\.$", re.M)
 ALTERNATIVE = ("apscheduler_jobs", "outbox_rows")
@@ -221,7 +221,8 @@ def _dispatchers(
 
     assert isinstance(engine, Engine)
     due = datetime.now(UTC) - timedelta(minutes=1)
-    with engine.begin() as conn:
+    with engine.begin() as conn:  # the previous run's messages, their attempts first
+        conn.execute(outbox_attempts.delete())
         conn.execute(outbox.delete())
     for start in range(0, count, 5000):
         mails = [
