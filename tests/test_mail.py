@@ -633,6 +633,32 @@ def test_a_bad_recipient_fails_without_disturbing_the_batch() -> None:
     assert [r.recipients for r in server.received] == [("person2@example.org",)]
 
 
+class Asked(Held):
+    """Notes, each time a mail's lease is asked, how many messages the server had by then."""
+
+    def __init__(self, server: RecordingServer) -> None:
+        super().__init__()
+        self.server = server
+        self.asked: list[tuple[int, int]] = []
+
+    def deadline(self, mail: Mail) -> float | None:
+        self.asked.append((mail.id, len(self.server.received)))
+        return super().deadline(mail)
+
+
+def test_each_lease_is_asked_after_the_mail_before_was_answered() -> None:
+    """The next mail is built while the one before is on the wire, but whether it may go out
+    is asked only once that one is answered: a lease running out between them still counts."""
+    mails = [mail(1), mail(2, f"person@example.org{EVIL}"), mail(3), mail(4)]
+    with RecordingServer() as server:
+        lease = Asked(server)
+        outcomes = SmtpBackend(server.settings(), SENDER).deliver(mails, NOW, lease)
+    assert [o.mail_id for o in outcomes] == [1, 2, 3, 4]
+    assert [o.status for o in outcomes] == ["sent", "failed", "sent", "sent"]
+    assert lease.asked == [(1, 0), (3, 1), (4, 2)]  # the unbuildable mail 2 is not asked
+    assert server.message_ids == [mails[n].message_id for n in (0, 2, 3)]
+
+
 class AsciiServer(RecordingServer):
     """A server without SMTPUTF8."""
 
