@@ -124,6 +124,13 @@ def _page_lookups(repo: Repository) -> dict[str, Callable[[], object]]:
         "upcoming": lambda: repo.activities.first(
             ActivityFilter(status=ActivityStatus.PLANNED, first=day, last=day + month), 1
         ),
+        "centre_activities": lambda: repo.activities.of_centre(1),
+        "centre_planned": lambda: repo.activities.find(  # what goes to a centre's next coach
+            ActivityFilter(centre_id=1, status=ActivityStatus.PLANNED, first=day)
+        ),
+        "coach_planned": lambda: repo.activities.find(
+            ActivityFilter(coach_id=1, status=ActivityStatus.PLANNED, first=day)
+        ),
         "open_trainings": lambda: repo.trainings.coming(day, day),
         "coach_loads": lambda: repo.activities.of_coaches([1, 2], ActivityKind.COACHING, day, day),
         "feed": lambda: repo.feeds.events(1, day, NOW),
@@ -202,6 +209,9 @@ def test_no_page_or_tick_reads_a_whole_table(engine: Engine) -> None:
 
 PINNED = (
     "allowed",
+    "centre_activities",
+    "centre_planned",
+    "coach_planned",
     "budget_warnings",
     "coach_page",
     "upcoming",
@@ -234,6 +244,24 @@ def test_pages_read_by_the_index_they_need_on_sqlite(tmp_path: Path) -> None:
                 "SEARCH centres USING INDEX ix_centres_stage_next_step_on "
                 "(stage=? AND next_step_on<?)",
                 "USE TEMP B-TREE FOR ORDER BY",
+            ]
+        ],
+        "centre_activities": [  # the centre page's: that centre's, by the index
+            [
+                "SEARCH activities USING INDEX ix_activities_kind_centre_id_status_date "
+                "(kind=? AND centre_id=?)"
+            ]
+        ],
+        "centre_planned": [  # not every centre's planned ones from the day on
+            [
+                "SEARCH activities USING INDEX ix_activities_kind_centre_id_status_date "
+                "(kind=? AND centre_id=? AND status=? AND date>?)"
+            ]
+        ],
+        "coach_planned": [
+            [
+                "SEARCH activities USING INDEX ix_activities_coach_id_kind_status_date "
+                "(coach_id=? AND kind=? AND status=? AND date>?)"
             ]
         ],
         "coach_page": [["SCAN coaches USING INDEX ix_coaches_lower_name"]],  # in order

@@ -129,6 +129,11 @@ def _by_date(activity: Activity) -> tuple[date, int]:
     return activity.date, activity.id
 
 
+def _of_one(where: ActivityFilter) -> bool:
+    """Whether ``where`` finds one centre's or one coach's activities (a few hundred)."""
+    return where.centre_id is not None or where.coach_id is not None
+
+
 def filtered(
     stmt: Select[Any], where: ActivityFilter, c: ReadOnlyColumnCollection[str, Any] | None = None
 ) -> Select[Any]:
@@ -143,6 +148,10 @@ def filtered(
     ):
         if value is not None:
             stmt = stmt.where(column == value)
+    if where.kind is None and _of_one(where):
+        # every kind, named: SQLite's planner then searches an index by kind and the centre
+        # (or coach), status and date (see `ActivityStore.find`)
+        stmt = stmt.where(c.kind.in_(list(ActivityKind)))
     if where.first is not None:
         stmt = stmt.where(c.date >= where.first)
     if where.last is not None:
@@ -174,7 +183,16 @@ class ActivityStore:
         return min((moment for moment in found if moment is not None), default=None)
 
     def find(self, where: ActivityFilter) -> list[Activity]:
-        stmt = filtered(select(activities), where).order_by(activities.c.date, activities.c.id)
+        """The activities ``where`` finds, by date.
+
+        One centre's or coach's are few and sorted here: asked to sort, SQLite's planner
+        (without statistics) would rather read the index by status and date in its order,
+        every centre's planned activities from the first day on, than a centre's few rows."""
+        stmt = filtered(select(activities), where)
+        if _of_one(where):
+            found = [activity_from_row(r) for r in self.conn.execute(stmt)]
+            return sorted(found, key=lambda activity: (activity.date, activity.id))
+        stmt = stmt.order_by(activities.c.date, activities.c.id)
         return [activity_from_row(r) for r in self.conn.execute(stmt)]
 
     def of_coaches(
@@ -196,9 +214,9 @@ class ActivityStore:
     def first(self, where: ActivityFilter, limit: int | None) -> tuple[list[Activity], int]:
         """The first ``limit`` activities ``where`` finds, by date (every one for None), and
         how many it finds in all: a list cut short, with its length."""
-        if limit is None:
+        if limit is None or _of_one(where):
             found = self.find(where)
-            return found, len(found)
+            return found[:limit], len(found)
         stmt = filtered(select(activities), where).order_by(activities.c.date, activities.c.id)
         shown = [activity_from_row(r) for r in self.conn.execute(stmt.limit(limit))]
         if len(shown) < limit:
