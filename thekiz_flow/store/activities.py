@@ -191,7 +191,7 @@ class ActivityStore:
         stmt = filtered(select(activities), where)
         if _of_one(where):
             found = [activity_from_row(r) for r in self.conn.execute(stmt)]
-            return sorted(found, key=lambda activity: (activity.date, activity.id))
+            return sorted(found, key=_by_date)
         stmt = stmt.order_by(activities.c.date, activities.c.id)
         return [activity_from_row(r) for r in self.conn.execute(stmt)]
 
