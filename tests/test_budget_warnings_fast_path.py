@@ -10,6 +10,8 @@ after random writes to those rows, the percents being kept on write."""
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -249,6 +251,22 @@ def shown(warnings: list[BudgetWarning]) -> list[tuple[int, int]]:
     return [(w.centre.id, w.percent) for w in warnings]
 
 
+@contextmanager
+def serving(
+    databases: Databases, backend: str, folder: Path, workflow: Workflow, programme: Programme
+) -> Iterator[tuple[Engine, Service]]:
+    """A database of ``backend`` holding ``programme``, and a service on it at noon today."""
+    with databases.database(backend, folder) as url:
+        engine = make_engine(url)
+        try:
+            fill(engine, programme)
+            clock = FrozenClock(noon(TODAY, BERLIN))
+            mail = file_mail(folder / "mail")
+            yield engine, Service(engine, workflow, clock, BERLIN, actor="test", mail=mail)
+        finally:
+            engine.dispose()
+
+
 @settings(
     max_examples=100,
     deadline=None,
@@ -267,27 +285,18 @@ def test_the_start_pages_budget_warnings_are_the_per_centre_rules(
     tmp_path: Path,
 ) -> None:
     folder = tmp_path / uuid.uuid4().hex
-    with databases.database(backend, folder) as url:
-        engine = make_engine(url)
-        try:
-            fill(engine, programme)
-            clock = FrozenClock(noon(TODAY, BERLIN))
-            service = Service(
-                engine, workflow, clock, BERLIN, actor="test", mail=file_mail(folder / "mail")
-            )
-            expected = by_the_rule(service, workflow)
-            work = service.overview.worklist(TODAY)
-            assert shown(work.budget.items) == expected
-            assert work.budget.total == len(expected)
-            first = service.overview.worklist(TODAY, 2).budget
-            assert (shown(first.items), first.total) == (expected[:2], len(expected))
-            # kept on write: after any writes the next reading is the rules' again
-            change(engine, edits, len(programme))
-            assert shown(service.overview.worklist(TODAY).budget.items) == by_the_rule(
-                service, workflow
-            )
-        finally:
-            engine.dispose()
+    with serving(databases, backend, folder, workflow, programme) as (engine, service):
+        expected = by_the_rule(service, workflow)
+        work = service.overview.worklist(TODAY)
+        assert shown(work.budget.items) == expected
+        assert work.budget.total == len(expected)
+        first = service.overview.worklist(TODAY, 2).budget
+        assert (shown(first.items), first.total) == (expected[:2], len(expected))
+        # kept on write: after any writes the next reading is the rules' again
+        change(engine, edits, len(programme))
+        assert shown(service.overview.worklist(TODAY).budget.items) == by_the_rule(
+            service, workflow
+        )
 
 
 def test_a_trail_that_ends_on_the_first_mid_month_counts_every_month_in_its_last_stage(
@@ -300,18 +309,9 @@ def test_a_trail_that_ends_on_the_first_mid_month_counts_every_month_in_its_last
         ("vertiefungsbegleitung", [("vertiefungsbegleitung", MID_JANUARY, False)], [held]),
         ("vertiefungsbegleitung", [("vertiefungsbegleitung", date(YEAR, 1, 16), False)], [held]),
     ]
-    with databases.database("sqlite", tmp_path) as url:
-        engine = make_engine(url)
-        try:
-            fill(engine, programme)
-            clock = FrozenClock(noon(TODAY, BERLIN))
-            service = Service(
-                engine, workflow, clock, BERLIN, actor="test", mail=file_mail(tmp_path / "mail")
-            )
-            warnings = shown(service.overview.worklist(TODAY).budget.items)
-            assert warnings == by_the_rule(service, workflow)
-        finally:
-            engine.dispose()
+    with serving(databases, "sqlite", tmp_path, workflow, programme) as (_, service):
+        warnings = shown(service.overview.worklist(TODAY).budget.items)
+        assert warnings == by_the_rule(service, workflow)
     # 2.000 € of 2.500 €, and of 2.291,67 € (January counts as an applicant's, no budget)
     assert warnings == [(2, 87), (1, 80)]
 
@@ -344,19 +344,10 @@ def test_each_kind_of_write_is_figured_in_at_the_next_reading(
     )
     trail = [("vertiefungsbegleitung", date(YEAR - 1, 6, 1), False)]
     programme: Programme = [("vertiefungsbegleitung", trail, [held, planned])]
-    with databases.database(backend, tmp_path) as url:
-        engine = make_engine(url)
-        try:
-            fill(engine, programme)
-            clock = FrozenClock(noon(TODAY, BERLIN))
-            service = Service(
-                engine, workflow, clock, BERLIN, actor="test", mail=file_mail(tmp_path / "mail")
-            )
-            before = shown(service.overview.worklist(TODAY).budget.items)
-            change(engine, [edit], 1)
-            after = shown(service.overview.worklist(TODAY).budget.items)
-            expected = by_the_rule(service, workflow)
-        finally:
-            engine.dispose()
+    with serving(databases, backend, tmp_path, workflow, programme) as (engine, service):
+        before = shown(service.overview.worklist(TODAY).budget.items)
+        change(engine, [edit], 1)
+        after = shown(service.overview.worklist(TODAY).budget.items)
+        expected = by_the_rule(service, workflow)
     assert before == [(1, 80)]  # 2.000 € of 2.500 €
     assert after == expected != before
