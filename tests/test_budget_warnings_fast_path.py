@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import Engine, delete, insert, select, update
+from sqlalchemy import Engine, Insert, delete, insert, select, update
 
 from tests.conftest import BERLIN, file_mail
 from tests.databases import Databases
@@ -97,6 +97,20 @@ Programme = list[
 ]
 
 
+def revert(change_id: int, centre_id: int) -> Insert:
+    """The correction that reverts a stage change, as undoing one records it."""
+    return insert(corrections).values(
+        subject=Subject.STAGE_CHANGE,
+        subject_id=change_id,
+        centre_id=centre_id,
+        action=Action.REVERTED,
+        actor="test",
+        recorded_at=MOMENT,
+        before="{}",
+        after="{}",
+    )
+
+
 def fill(engine: Engine, programme: Programme) -> None:
     """The programme's rows as they stand in the database, whatever recorded them."""
     with engine.begin() as conn:
@@ -137,18 +151,7 @@ def fill(engine: Engine, programme: Programme) -> None:
                 ).scalar_one()
                 before = to_stage
                 if reverted:
-                    conn.execute(
-                        insert(corrections).values(
-                            subject=Subject.STAGE_CHANGE,
-                            subject_id=change_id,
-                            centre_id=centre_id,
-                            action=Action.REVERTED,
-                            actor="test",
-                            recorded_at=MOMENT,
-                            before="{}",
-                            after="{}",
-                        )
-                    )
+                    conn.execute(revert(change_id, centre_id))
             for n, (status, kind, day, hours, rate) in enumerate(sessions):
                 conn.execute(
                     insert(activities).values(
@@ -209,18 +212,7 @@ def change(engine: Engine, edits: list[Edit], centre_count: int) -> None:
                     )
                 )
             elif what == "revert" and changes:
-                conn.execute(
-                    insert(corrections).values(
-                        subject=Subject.STAGE_CHANGE,
-                        subject_id=changes[row % len(changes)],
-                        centre_id=centre_id,
-                        action=Action.REVERTED,
-                        actor="test",
-                        recorded_at=MOMENT,
-                        before="{}",
-                        after="{}",
-                    )
-                )
+                conn.execute(revert(changes[row % len(changes)], centre_id))
             elif what == "stage":
                 conn.execute(update(centres).where(centres.c.id == centre_id).values(stage=stage))
 
