@@ -159,6 +159,11 @@ def filtered(
     return stmt
 
 
+def _dated(where: ActivityFilter) -> Select[Any]:
+    """The activities ``where`` finds, by date and id."""
+    return filtered(select(activities), where).order_by(activities.c.date, activities.c.id)
+
+
 class ActivityStore:
     """``now``, when given, is written as ``recorded_at`` with every change, as
     ``created_at`` with every new activity and as the moment of the undo log's rows (every
@@ -188,12 +193,10 @@ class ActivityStore:
         One centre's or coach's are few and sorted here: asked to sort, SQLite's planner
         (without statistics) would rather read the index by status and date in its order,
         every centre's planned activities from the first day on, than a centre's few rows."""
-        stmt = filtered(select(activities), where)
         if _of_one(where):
-            found = [activity_from_row(r) for r in self.conn.execute(stmt)]
-            return sorted(found, key=_by_date)
-        stmt = stmt.order_by(activities.c.date, activities.c.id)
-        return [activity_from_row(r) for r in self.conn.execute(stmt)]
+            found = self.conn.execute(filtered(select(activities), where))
+            return sorted((activity_from_row(r) for r in found), key=_by_date)
+        return [activity_from_row(r) for r in self.conn.execute(_dated(where))]
 
     def of_coaches(
         self, coach_ids: Sequence[int], kind: ActivityKind, first: date, last: date
@@ -217,8 +220,7 @@ class ActivityStore:
         if limit is None or _of_one(where):
             found = self.find(where)
             return found[:limit], len(found)
-        stmt = filtered(select(activities), where).order_by(activities.c.date, activities.c.id)
-        shown = [activity_from_row(r) for r in self.conn.execute(stmt.limit(limit))]
+        shown = [activity_from_row(r) for r in self.conn.execute(_dated(where).limit(limit))]
         if len(shown) < limit:
             return shown, len(shown)
         total = self.conn.execute(filtered(select(func.count()).select_from(activities), where))
