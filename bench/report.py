@@ -47,6 +47,7 @@ BOUNDED_PAGES = (
     "page_sessions_coach",
     "page_feed",
     "page_calendar",
+    "page_reminders",
     "command_centre_list_page",
     "command_eligible_page",
     "command_reminders_preview_page",

@@ -4,8 +4,11 @@ changes of several centres: errors beside their fields, confirmations first, acc
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
+from html import escape
 from pathlib import Path
+from typing import Any
 
 import pytest
 from starlette.testclient import TestClient
@@ -14,9 +17,11 @@ from tests.cli_helpers import dump
 from tests.test_web_overview import programme
 from tests.test_web_trainings import programme as catalogue
 from tests.web_helpers import assert_action_guarded, login
+from thekiz_flow.core import paging
 from thekiz_flow.core.enums import ActivityStatus, OutboxStatus
 from thekiz_flow.core.model import CentreInput
 from thekiz_flow.service import Service
+from thekiz_flow.service.reminders import ReminderService
 from thekiz_flow.web.pages.stages import german_steps
 from thekiz_flow.web.pages.trainings import call_off_effects
 from thekiz_flow.workflow.config import DigestSettings
@@ -206,6 +211,50 @@ def test_the_reminder_preview(web: TestClient, service: Service, database_url: s
     assert wrong.status_code == 400
     assert "Tage: zwischen 1 und 366" in wrong.text
     assert 'value="999"' in wrong.text
+
+
+def test_the_reminder_preview_a_page_at_a_time(
+    web: TestClient, service: Service, database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A page shows its rows and how many there are in all; only the page's mails are
+    rendered; its links keep the days asked for."""
+    monkeypatch.setattr(paging, "PAGE_SIZE", 2)
+    for n, name in enumerate(("Kita Sonne", "Kita Mond")):
+        centre = service.registry.add_centre(
+            CentreInput(name, "jena", f"k{n}@example.org", coach="1"), date(2026, 6, 1)
+        )
+        service.lifecycle.advance(centre, "admit", on=date(2026, 6, 1))
+    expected = service.reminders.preview(60)
+    assert len(expected) > 4
+    login(web, "office")
+    rendered: list[str] = []
+    monkeypatch.setattr(ReminderService, "_mail", _counted(ReminderService._mail, rendered))
+    first = web.get("/outbox/reminders", params={"days": "60"})
+    assert first.status_code == 200
+    assert f"Die nächsten 60 Tage ({len(expected)})" in first.text
+    assert len(rendered) == 2
+    pages = -(-len(expected) // 2)
+    assert f"Seite 1 von {pages}" in first.text
+    assert 'href="?days=60&amp;page=2"' in first.text
+    second = web.get("/outbox/reminders", params={"days": "60", "page": "2"})
+    rows = second.text.split("<tbody>")[1].split("</tbody>")[0]
+    assert rows.count("<tr>") == 2
+    for _, _, subject in expected[2:4]:
+        assert escape(subject) in rows
+    beyond = web.get("/outbox/reminders", params={"days": "60", "page": str(pages + 1)})
+    assert f"Die Liste hat nur {pages} Seiten." in beyond.text
+    wrong = web.get("/outbox/reminders", params={"days": "60", "page": "zwei"})
+    assert wrong.status_code == 400
+    assert "Seite:" in wrong.text
+    assert "<tbody>" not in wrong.text
+
+
+def _counted(function: Callable[..., Any], calls: list[str]) -> Callable[..., Any]:
+    def counting(*args: Any, **kwargs: Any) -> Any:
+        calls.append("rendered")
+        return function(*args, **kwargs)
+
+    return counting
 
 
 # -------------------------------------------------------------------- digest

@@ -12,7 +12,7 @@ from urllib.parse import urlencode
 from starlette.responses import Response
 from starlette.routing import Route
 
-from thekiz_flow.core import german, validate
+from thekiz_flow.core import german, paging, validate
 from thekiz_flow.core.enums import OutboxStatus, Role
 from thekiz_flow.core.errors import InvalidInput
 from thekiz_flow.core.labels import (
@@ -26,6 +26,7 @@ from thekiz_flow.core.labels import (
 from thekiz_flow.core.lists import OutboxSearch, OutboxSort
 from thekiz_flow.core.outbox import OutboxRow
 from thekiz_flow.core.paging import Page
+from thekiz_flow.core.reminders import Due
 from thekiz_flow.digest.tables import Kind
 from thekiz_flow.web.auth import here, safe_next
 from thekiz_flow.web.endpoints import Context, action, page
@@ -183,20 +184,27 @@ def _days(value: str) -> int:
 
 @page(Role.OFFICE)
 def reminders(ctx: Context) -> Response:
-    typed = ctx.request.query_params.get("days", str(DAYS))
+    """What the reminder rules would send in the next days, a page at a time (only the
+    page's mails are rendered), with how many in all."""
+    params = ctx.request.query_params
+    typed = params.get("days", str(DAYS))
     errors: dict[str, str] = {}
-    planned = []
+    found: Page[tuple[Due, str, str]] | None = None
     count = DAYS
     try:
         count = _days(typed)
-        planned = ctx.service.reminders.preview(count)
+        number = paging.page_number(params.get("page", ""))
+        rows, total = ctx.service.reminders.preview_page(
+            count, paging.offset(number), paging.size()
+        )
+        found = Page.of(rows, total, number)
     except InvalidInput as refused:
         errors[refused.field or ""] = described(refused)
     return ctx.render(
         "web/reminders.html.j2",
         400 if errors else 200,
         title="Erinnerungsvorschau",
-        planned=planned,
+        found=found,
         days=count,
         typed=typed,
         errors=errors,
