@@ -384,5 +384,5 @@ def test_a_session_cancelled_before_its_invitation_went_out_sends_no_cancel(
     mine = [(i.method, i.status) for i in invitations(service) if i.uid == uid(session)]
     assert mine == [("REQUEST", OutboxStatus.WITHDRAWN)]
     with service.runtime.unit() as repo:  # and nothing is owed for it any more
-        owed = repo.invitations.owed(TODAY, TODAY + AHEAD)
+        owed = repo.invitations.take_owed(TODAY, TODAY + AHEAD)
     assert [o for o in owed if o.activity.id == session.id] == []

@@ -429,6 +429,16 @@ DATA_MAP: dict[str, TableMap] = {
         {"id": NOT_PERSONAL, "rules": NOT_PERSONAL},
         purpose="Jahr und Regeln, nach denen die Budgetanteile berechnet sind",
     ),
+    "invitation_marks": TableMap(
+        "Geänderte Begleittermine für Kalendereinladungen",
+        {"id": NOT_PERSONAL, "activity_id": NOT_PERSONAL},
+        purpose="Begleittermine, deren Kalendereinladung der nächste Durchlauf prüft",
+    ),
+    "invitation_state": TableMap(
+        "Stand der Kalendereinladungen",
+        {"id": NOT_PERSONAL, "since": NOT_PERSONAL, "through": NOT_PERSONAL},
+        purpose="Welche Tage der letzte Durchlauf für Kalendereinladungen geprüft hat",
+    ),
     "privacy_events": TableMap(
         "Auskünfte und Löschungen",
         {
@@ -600,6 +610,8 @@ COLUMN_LABELS = {
     "day": "Tag",
     "percent": "Anteil (%)",
     "rules": "Regeln",
+    "since": "Erster geprüfter Tag",
+    "through": "Letzter geprüfter Tag",
     "cancelled": "abgesagt",
     "password_hash": "Passwort (Hashwert)",
     "token_hash": "Zugangsschlüssel (Hashwert)",

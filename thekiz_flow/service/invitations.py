@@ -3,7 +3,9 @@ invitation (RFC 5546) in a mail, so it appears in and follows their calendar.
 
 A tick rule, not a hook in every place that plans, moves, cancels, voids or hands over a
 session: the tick compares each session as it is now with the last invitation its coach was
-written (``invitations``) and writes what is owed, in one transaction with that record:
+written (``invitations``) and writes what is owed, in one transaction with that record (the
+sessions written since the last tick, marked by triggers, and those that came into the
+window; see `store.invitations`):
 
 - a REQUEST for a planned session dated in the next ``AHEAD`` (so a stage planned two
   years ahead does not arrive as two dozen mails at once; the rest follow as their day
@@ -70,7 +72,7 @@ class InvitationService:
             return 0
         organizer = name_and_address(sender, "Absender")
         today = now.astimezone(self.rt.zone).date()
-        owed = repo.invitations.owed(today, today + AHEAD)
+        owed = repo.invitations.take_owed(today, today + AHEAD)
         if not owed:
             return 0
         centres = repo.centres_by_id(o.activity.centre_id for o in owed)

@@ -432,4 +432,21 @@ budget_state = Table(
     Column("id", Integer, primary_key=True),
     Column("rules", String(80), nullable=False),
 )
-DERIVED = (budget_percents, budget_stale, budget_state)
+# The coaching sessions written since the last tick looked at the invitations
+# (``invitation_marks``, by triggers: migration 0026), and the first and last day of the
+# invitations' window it looked at (``invitation_state``, one row; None: never, the next tick
+# reads every session).
+invitation_marks = Table(
+    "invitation_marks",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("activity_id", Integer, nullable=False),
+)
+invitation_state = Table(
+    "invitation_state",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("since", Date),
+    Column("through", Date),
+)
+DERIVED = (budget_percents, budget_stale, budget_state, invitation_marks, invitation_state)

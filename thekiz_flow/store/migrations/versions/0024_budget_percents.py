@@ -5,8 +5,8 @@ change it: a held coaching session written, changed or deleted, a stage change, 
 of a centre's record, a centre's stage set
 
 A later migration that rebuilds one of these tables on SQLite (a batch operation) drops its
-triggers with it and must create them again; `tests/store/test_budget_marks.py` checks that
-the head has every one of them.
+triggers with it and must create them again; `tests/test_budget_warnings_fast_path.py` checks
+that each kind of write is still marked.
 
 Revision ID: 0024
 Revises: 0023
