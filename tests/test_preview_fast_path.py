@@ -15,9 +15,10 @@ import pytest
 from tests.conftest import BERLIN
 from thekiz_flow.core.clock import FrozenClock
 from thekiz_flow.core.enums import Follows
-from thekiz_flow.core.model import CentreInput
+from thekiz_flow.core.model import CentreInput, Coach
 from thekiz_flow.core.reminders import Due, Window
 from thekiz_flow.service import Service
+from thekiz_flow.store.outbox import OutboxStore
 from thekiz_flow.store.repository import Repository
 
 NOW = datetime(2026, 3, 25, 9, 0, tzinfo=BERLIN)  # a Wednesday; Easter and 1 May ahead
@@ -54,7 +55,8 @@ def programme(service: Service, clock: FrozenClock) -> Service:
     """Centres admitted on days over two years (their sessions planned then and left
     unrecorded), one eligible to deepen, one due for renewal, some due to take a training
     up; the trainings offered. In the outbox already: what a tick after Easter materialises,
-    and every third due of some rules."""
+    and every third due of some rules, written as a tick would have (the tick mark after
+    them: the clock went back since)."""
     clock.set(at(date(2024, 1, 8)))
     coach = str(service.registry.add_coach("Lena Sommer", "lena@example.org", "65"))
     admitted = [
@@ -91,8 +93,9 @@ def programme(service: Service, clock: FrozenClock) -> Service:
         service.reminders.remind(repo, at(date(2026, 4, 7)))  # after Easter Monday
     _, gathered, _ = whole_preview(service, 45)
     told = [d for n, d in enumerate(gathered) if n % 3 == 1 and d.rule.id in SOME_TOLD]
-    with service.runtime.unit() as repo:
-        repo.outbox.add([service.reminders._mail(d, NOW) for d in told], NOW)  # as if sent
+    with service.runtime.unit() as repo:  # as if sent: a tick writes what is due by its time
+        repo.outbox.add([service.reminders._mail(d, NOW) for d in told], NOW)
+        repo.outbox.set_last_tick(max(d.occurrence for d in told))
     return service
 
 
@@ -154,3 +157,56 @@ def test_a_page_reads_about_what_it_shows(
     assert max(read) <= 2
     assert len(read) <= 2 * repetitions
     assert sum(read) < len([d for d, _, _ in whole if d.rule.follows == Follows.ACTIVITY]) / 3
+
+
+def test_a_tick_that_commits_while_the_preview_counts_is_counted(
+    programme: Service, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The preview looks the outbox's keys up only for the days up to the tick mark's. On
+    PostgreSQL a tick may commit between reading the mark and counting: its keys, of later
+    days, would be counted as not written. The preview then reads the mark again, finds it
+    moved and counts once more."""
+    whole, _, _ = whole_preview(programme, 45)
+    with programme.runtime.unit() as repo:
+        mark = repo.outbox.last_tick()
+    assert mark is not None
+    reads = []
+    real = OutboxStore.last_tick
+
+    def ticked_meanwhile(self: OutboxStore) -> datetime | None:
+        reads.append(1)  # the first read is from before the tick that wrote the keys
+        return mark - timedelta(days=30) if len(reads) == 1 else real(self)
+
+    monkeypatch.setattr(OutboxStore, "last_tick", ticked_meanwhile)
+    assert programme.reminders.preview_page(45, 0, 3) == (whole[:3], len(whole))
+    assert len(reads) == 4  # before and after the first count, before and after the second
+
+
+def test_the_preview_and_a_tick_read_only_the_coaches_their_mails_name(
+    programme: Service, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Not every coach of the programme (thousands in a large one): the coaches of the
+    dues found, once each."""
+    for n in range(3):
+        programme.registry.add_coach(f"Frei {n}", f"frei{n}@example.org", "60")
+    whole, _, _ = whole_preview(programme, 45)
+    coaches = [d.context.get("coach") for d, _, _ in whole]
+    named = {c.id for c in coaches if isinstance(c, Coach)}
+    asked: list[set[int]] = []
+    by_id = Repository.coaches_by_id
+
+    def recorded(self: Repository, coach_ids: Any) -> Any:
+        asked.append(set(coach_ids))
+        return by_id(self, asked[-1])
+
+    def everyone(self: Repository) -> Any:
+        raise AssertionError("every coach read")
+
+    monkeypatch.setattr(Repository, "coaches_by_id", recorded)
+    monkeypatch.setattr(Repository, "coaches", everyone)
+    assert programme.reminders.preview(45) == whole
+    assert named
+    assert set().union(*asked) == named
+    assert sum(len(ids) for ids in asked) == len(named)  # each once
+    with programme.runtime.unit() as repo:
+        programme.reminders.remind(repo, programme.runtime.clock.now())

@@ -156,7 +156,7 @@ def _page_lookups(repo: Repository) -> dict[str, Callable[[], object]]:
             ActivityKind.COACHING, (ActivityStatus.PLANNED,), day, day + month, (day, 7), 50
         ),
         "preview_count": lambda: repo.activities_counted(
-            ActivityKind.COACHING, (ActivityStatus.PLANNED,), PREVIEW_DAYS
+            ActivityKind.COACHING, (ActivityStatus.PLANNED,), PREVIEW_DAYS, date(2026, 4, 5)
         ),
         "training_offers": lambda: repo.trainings.offered("auftakt", day, 5),
     }

@@ -76,7 +76,7 @@ class InvitationService:
         if not owed:
             return 0
         centres = repo.centres_by_id(o.activity.centre_id for o in owed)
-        coaches = {coach.id: coach for coach in repo.coaches()}
+        coaches = repo.coaches_by_id(o.coach_id for o in owed)
         self._withdraw_older(repo, {key(o) for o in owed})
         reached = self._reached(repo, [o for o in owed if o.cancel])
         mails = [

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import heapq
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass, replace
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from itertools import islice
 
 from thekiz_flow.core.budget import BudgetYear, budget_year
 from thekiz_flow.core.enums import Follows, Judgement, OutboxStatus
-from thekiz_flow.core.model import Activity, ReminderRule, Training
+from thekiz_flow.core.model import Activity, Coach, ReminderRule, Training
 from thekiz_flow.core.occurrences import (
     ActivityDays,
     Coaches,
@@ -64,8 +64,15 @@ class Gathering:
 
     repo: Repository
     window: Window
-    coaches: Coaches
+    coaches: dict[int, Coach] = field(default_factory=dict)  # those read so far, by id
     budget_years: list[BudgetYear] | None = None  # read by the first budget rule
+
+    def coaches_of(self, ids: Iterable[int | None]) -> Coaches:
+        """The coaches read so far, with these (read now if not yet): not every coach."""
+        wanted = {i for i in ids if i is not None} - self.coaches.keys()
+        if wanted:
+            self.coaches.update(self.repo.coaches_by_id(wanted))
+        return self.coaches
 
 
 class ReminderService:
@@ -86,7 +93,7 @@ class ReminderService:
 
     @staticmethod
     def _gathering(repo: Repository, window: Window) -> Gathering:
-        return Gathering(repo, window, {coach.id: coach for coach in repo.coaches()})
+        return Gathering(repo, window)
 
     def _gatherer(self, rule: ReminderRule) -> Callable[[Gathering, ReminderRule], list[Due]]:
         return {
@@ -136,7 +143,11 @@ class ReminderService:
         )
         end = None if limit is None else offset + limit
         with self.rt.unit() as repo:
-            streams = self._streams(repo, window, end)
+            while True:  # a tick that commits meanwhile is counted again (its keys are read)
+                written = self._written(repo)
+                streams = self._streams(repo, window, end, written)
+                if self._written(repo) == written:
+                    break
             merged = heapq.merge(*(s.dues for s in streams), key=self._sending)
             page = list(islice(merged, offset, end))
             total = sum(s.total for s in streams)
@@ -147,34 +158,51 @@ class ReminderService:
             result.append((sent, mail.recipient or f"({mail.problem})", mail.subject))
         return result, total
 
+    def _written(self, repo: Repository) -> date | None:
+        """The last day an occurrence the outbox holds a key of can fall on (None: no tick
+        ran, there is none). A tick writes an occurrence once it is due, at or before the
+        tick's time, and moves the tick mark to that time, forward only, in the same
+        transaction; a day more for a changed time zone."""
+        last = repo.outbox.last_tick()
+        return None if last is None else last.astimezone(self.rt.zone).date() + timedelta(days=1)
+
     def _sending(self, due: Due) -> datetime:
         return self.rt.send_time(due.occurrence, due.rule.any_day)
 
-    def _streams(self, repo: Repository, window: Window, wanted: int | None) -> list[Stream]:
+    def _streams(
+        self, repo: Repository, window: Window, wanted: int | None, written: date | None
+    ) -> list[Stream]:
         """Per rule (an ``activity`` rule: per repetition), in the rules' order: its dues not
         yet in the outbox, by when they go out (as gathered if at the same time), and how many.
-        An ``activity`` rule's are read ``wanted`` activities at a time (`_activity_stream`)."""
+        An ``activity`` rule's are read ``wanted`` activities at a time (`_activity_stream`);
+        ``written``: see `_written`."""
         g = self._gathering(repo, window)
         streams: list[Stream] = []
         for rule in self.rt.workflow.reminders:
             if rule.follows == Follows.ACTIVITY:
                 for days in activity_days(window, rule):
-                    streams.append(self._activity_stream(g, rule, days, wanted))
+                    streams.append(self._activity_stream(g, rule, days, wanted, written))
             else:
                 dues = self._fresh(repo, self._gatherer(rule)(g, rule))
                 streams.append(Stream(iter(sorted(dues, key=self._sending)), len(dues)))
         return streams
 
     def _activity_stream(
-        self, g: Gathering, rule: ReminderRule, days: ActivityDays, batch: int | None
+        self,
+        g: Gathering,
+        rule: ReminderRule,
+        days: ActivityDays,
+        batch: int | None,
+        written: date | None,
     ) -> Stream:
         """The dues of one repetition of an ``activity`` rule not yet in the outbox: by the
         activities' date and id (its occurrence grows with the date), ``batch`` activities
         read at a time (None: all at once), the next ones only when these are used up; how
-        many there are is counted in the database."""
+        many there are is counted in the database, the outbox's keys looked up only for the
+        occurrences up to ``written`` (the others cannot be there)."""
         kind, statuses = rule.kind, activity_statuses(rule)
         assert kind is not None
-        count, known = g.repo.activities_counted(kind, statuses, days)
+        count, known = g.repo.activities_counted(kind, statuses, days, written)
 
         def dues() -> Iterator[Due]:
             after = None
@@ -222,14 +250,18 @@ class ReminderService:
         g: Gathering, rule: ReminderRule, number: int, found: list[Activity]
     ) -> list[Due]:
         centres = g.repo.centres_by_id([a.centre_id for a in found])
-        return activity_dues(g.window, rule, number, found, centres, g.coaches)
+        coaches = g.coaches_of(
+            a.coach_id or (c.coach_id if (c := centres.get(a.centre_id)) else None) for a in found
+        )
+        return activity_dues(g.window, rule, number, found, centres, coaches)
 
     def _stage_starts(self, g: Gathering, rule: ReminderRule) -> list[Due]:
         """Stage changes (a renewal starts a programme year too) whose day plus offset is due."""
         ((_, first, last),) = g.window.anchor_days(rule)
         changes = g.repo.changes_between(first, last, rule.stage)
         centres = g.repo.centres_by_id([c.centre_id for c in changes])
-        return stage_start_dues(g.window, rule, self.rt.workflow, changes, centres, g.coaches)
+        coaches = g.coaches_of(c.coach_id for c in centres.values())
+        return stage_start_dues(g.window, rule, self.rt.workflow, changes, centres, coaches)
 
     def _eligible(self, g: Gathering, rule: ReminderRule) -> list[Due]:
         """Centres whose next step became allowed (`next_step_on`) in this tick's days."""
@@ -274,8 +306,9 @@ class ReminderService:
             kind = search.expected.kind
             found = g.repo.centres_lacking_training(search.stage, kind, search.first, search.last)
             enrolments = g.repo.trainings.of_centres([c.id for c in found]) if found else {}
+            coaches = g.coaches_of(c.coach_id for c in found)
             found_dues = deadline_dues(
-                g.window, rule, self.rt.workflow, search.expected, found, enrolments, g.coaches
+                g.window, rule, self.rt.workflow, search.expected, found, enrolments, coaches
             )
             if found_dues:
                 offers = self._offers(g.repo, kind, g.window.today)

@@ -15,6 +15,7 @@ from sqlalchemy import (
     Row,
     Select,
     String,
+    and_,
     bindparam,
     case,
     cast,
@@ -676,23 +677,41 @@ class Repository:
         return [activity_from_row(r) for r in self.conn.execute(stmt)]
 
     def activities_counted(
-        self, kind: ActivityKind, statuses: Sequence[ActivityStatus], days: ActivityDays
+        self,
+        kind: ActivityKind,
+        statuses: Sequence[ActivityStatus],
+        days: ActivityDays,
+        written: date | None,
     ) -> tuple[int, int]:
         """How many activities of ``kind`` in one of ``statuses`` are dated ``days.first`` to
         ``days.last``, and how many of their keys (`ActivityDays`: one per role) the outbox
-        holds. One statement: a COUNT on the index by kind, status and date, each key looked
-        up by the outbox's index of keys."""
+        holds, of those whose key names a day up to ``written`` (None: none can be there).
+        One statement: a COUNT on the index by kind, status and date; the keys of the
+        activities up to ``written`` looked up by the outbox's index of keys."""
         c = activities.c
+        stmt = select(func.count()).where(
+            c.kind == kind, c.status.in_(statuses), c.date.between(days.first, days.last)
+        )
+        keyed = [d for d, label in days.labels.items() if written and label <= written.isoformat()]
+        if not keyed:
+            return int(self.conn.execute(stmt).scalar_one()), 0
         label = case(dict(days.labels), value=c.date)
         head = literal(days.head) + cast(c.id, String) + ":" + label + ":"
         held = [
-            func.count(case((select(outbox.c.key).where(outbox.c.key == head + role).exists(), 1)))
+            func.count(
+                case(
+                    (
+                        and_(
+                            c.date <= max(keyed),
+                            select(outbox.c.key).where(outbox.c.key == head + role).exists(),
+                        ),
+                        1,
+                    )
+                )
+            )
             for role in days.roles
         ]
-        stmt = select(func.count(), *held).where(
-            c.kind == kind, c.status.in_(statuses), c.date.between(days.first, days.last)
-        )
-        total, *known = self.conn.execute(stmt).one()
+        total, *known = self.conn.execute(stmt.add_columns(*held)).one()
         return int(total), sum(int(n) for n in known)
 
     def recently_held(self, since: datetime) -> list[tuple[int, date]]:
