@@ -15,7 +15,6 @@ from sqlalchemy import (
     Row,
     Select,
     String,
-    and_,
     bindparam,
     case,
     cast,
@@ -697,16 +696,12 @@ class Repository:
             return int(self.conn.execute(stmt).scalar_one()), 0
         label = case(dict(days.labels), value=c.date)
         head = literal(days.head) + cast(c.id, String) + ":" + label + ":"
+        later = c.date > max(keyed)  # tested first: CASE keeps the order, AND need not
         held = [
             func.count(
                 case(
-                    (
-                        and_(
-                            c.date <= max(keyed),
-                            select(outbox.c.key).where(outbox.c.key == head + role).exists(),
-                        ),
-                        1,
-                    )
+                    (later, None),
+                    (select(outbox.c.key).where(outbox.c.key == head + role).exists(), 1),
                 )
             )
             for role in days.roles
