@@ -108,7 +108,7 @@ def test_every_page_is_the_whole_preview_cut(programme: Service, days: int) -> N
     moved = [d for d in gathered if rt.send_time(d.occurrence) != d.occurrence]
     assert moved  # weekends and holidays
     assert any(d.key in known for d in gathered)
-    assert programme.reminders.preview(days) == whole
+    assert programme.reminders.preview_page(days, 0, None)[0] == whole
     for offset, limit in [(0, 1), (0, 7), (3, 5), (11, 13), (total - 2, 10), (total, 5), (0, None)]:
         end = None if limit is None else offset + limit
         found = programme.reminders.preview_page(days, offset, limit)
@@ -204,7 +204,7 @@ def test_the_preview_and_a_tick_read_only_the_coaches_their_mails_name(
 
     monkeypatch.setattr(Repository, "coaches_by_id", recorded)
     monkeypatch.setattr(Repository, "coaches", everyone)
-    assert programme.reminders.preview(45) == whole
+    assert programme.reminders.preview_page(45, 0, None)[0] == whole
     assert named
     assert set().union(*asked) == named
     assert sum(len(ids) for ids in asked) == len(named)  # each once

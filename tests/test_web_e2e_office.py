@@ -79,7 +79,7 @@ def test_a_stage_change_is_confirmed_and_a_refusal_shows_its_reason(page: Page, 
 
 
 def test_the_office_previews_the_reminders(page: Page, site: Site) -> None:
-    expected = site.service.reminders.preview(30)
+    expected = site.service.reminders.preview_page(30, 0, None)[0]
     assert expected
     sign_in(page, "office")
     page.get_by_role("link", name="Postausgang").first.click()

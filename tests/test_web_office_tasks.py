@@ -199,7 +199,7 @@ def test_the_reminder_preview(web: TestClient, service: Service, database_url: s
     assert web.get("/outbox/reminders").status_code == 403
     login(web, "office")
     before = dump(database_url)
-    expected = service.reminders.preview(60)
+    expected = service.reminders.preview_page(60, 0, None)[0]
     assert expected
     page = web.get("/outbox/reminders", params={"days": "60"})
     assert page.status_code == 200
@@ -224,7 +224,7 @@ def test_the_reminder_preview_a_page_at_a_time(
             CentreInput(name, "jena", f"k{n}@example.org", coach="1"), date(2026, 6, 1)
         )
         service.lifecycle.advance(centre, "admit", on=date(2026, 6, 1))
-    expected = service.reminders.preview(60)
+    expected = service.reminders.preview_page(60, 0, None)[0]
     assert len(expected) > 4
     login(web, "office")
     rendered: list[str] = []

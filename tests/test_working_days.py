@@ -153,7 +153,7 @@ def test_the_preview_says_when_a_mail_would_go_out(service: Service, clock: Froz
         CentreInput("Kita Sonnenschein", "Gera", "kita@example.org", coach=str(coach))
     )
     service.lifecycle.advance(centre, "admit")
-    planned = service.reminders.preview(7)
+    planned = service.reminders.preview_page(7, 0, None)[0]
     when = {d.rule.id: d.occurrence for d, _, _ in planned}
     assert when["session_unrecorded"] == local(date(2026, 3, 23), 8)  # not Saturday the 21st
     assert [d.occurrence for d, _, _ in planned] == sorted(d.occurrence for d, _, _ in planned)

@@ -120,23 +120,19 @@ class ReminderService:
         store.set_last_tick(now)
         return report
 
-    def preview(self, days: int) -> list[tuple[Due, str, str]]:
-        """What the next ``days`` would send, to whom and when; nothing is written.
-
-        Each due's ``occurrence`` is the time the mail would go out: on a working day
-        (`Runtime.send_time`), as the outbox would have it due."""
-        return self.preview_page(days, 0, None)[0]
-
     def preview_page(
         self, days: int, offset: int, limit: int | None
     ) -> tuple[list[tuple[Due, str, str]], int]:
-        """``limit`` rows of ``preview`` from ``offset`` on (None: all), and how many it has.
+        """What the next ``days`` would send, to whom and when, ``limit`` rows from
+        ``offset`` on (None: all), and how many there are; nothing is written.
 
-        Each rule's dues not yet in the outbox come in the order they go out (`_streams`),
-        merged as one sorted list of all of them would be (by when each goes out, else as
-        gathered); only the page's mails are rendered. The dues of an ``activity`` rule are
-        read a page at a time and counted in the database, so a page of a large programme
-        reads about what it shows; the other rules' few dues are gathered whole."""
+        Each due's ``occurrence`` is the time the mail would go out: on a working day
+        (`Runtime.send_time`), as the outbox would have it due. Each rule's dues not yet in
+        the outbox come in the order they go out (`_streams`), merged as one sorted list of
+        all of them would be (by when each goes out, else as gathered); only the page's
+        mails are rendered. The dues of an ``activity`` rule are read a page at a time and
+        counted in the database, so a page of a large programme reads about what it shows;
+        the other rules' dues are gathered whole."""
         now = self.rt.clock.now()
         window = Window(
             now + timedelta(days=days), now, self.rt.zone, self.rt.workflow.send_at, preview=True

@@ -62,13 +62,13 @@ class InvitationStore:
         ).one()
         newest = self.conn.execute(select(func.max(invitation_marks.c.id))).scalar_one_or_none()
         if looked.since is None or looked.through is None:
-            owed = self._owed(first, last, None, None)
+            owed = self._find(first, last, None, None)
         else:
             unseen = (
                 (first, min(last, looked.since - DAY)),
                 (max(first, looked.through + DAY), last),
             )
-            owed = self._owed(first, last, [(a, b) for a, b in unseen if a <= b], newest)
+            owed = self._find(first, last, [(a, b) for a, b in unseen if a <= b], newest)
         if newest is not None:
             self.conn.execute(delete(invitation_marks).where(invitation_marks.c.id <= newest))
         self.conn.execute(
@@ -78,7 +78,7 @@ class InvitationStore:
         )
         return owed
 
-    def _owed(
+    def _find(
         self, first: date, last: date, unseen: list[tuple[date, date]] | None, newest: int | None
     ) -> list[OwedInvitation]:
         """The REQUESTs for the uninvited planned sessions of the ``unseen`` days of the
