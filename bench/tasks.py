@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 import pickle
 from collections.abc import Iterator, Sequence
-from dataclasses import replace
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -319,12 +318,22 @@ def outbox_rows(probe: Probe, url: str, count: int) -> dict[str, Any]:
 
     def rows() -> Iterator[NewMail]:
         for n, key, centre_id, _ in _reminders(count):
-            yield replace(
-                sample,
-                key=key,
-                recipient=f"begleitung{n % 400 + 1}@example.org",
-                subject=f"{sample.subject} ({centre_id})",
-                due_at=NOW + timedelta(days=1, minutes=n % 5000),
+            yield NewMail(  # as ``compose`` makes it: the constructor, not ``replace``
+                key,
+                sample.rule,
+                sample.role,
+                f"begleitung{n % 400 + 1}@example.org",
+                f"{sample.subject} ({centre_id})",
+                sample.text,
+                sample.html,
+                NOW + timedelta(days=1, minutes=n % 5000),
+                sample.centre_id,
+                sample.status,
+                sample.problem,
+                sample.attachments,
+                sample.calendar,
+                sample.template,
+                sample.context,
             )
 
     with probe.timed() as timing, engine.begin() as conn:

@@ -6,16 +6,18 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, insert
 
 from tests.outbox_helpers import add_pending, leases, rows
 from tests.store.helpers import Unit, centre
 from thekiz_flow.core.enums import DeliveryStatus, OutboxStatus, Recipient
 from thekiz_flow.core.lists import OutboxQuery
 from thekiz_flow.core.outbox import Attempt, Claim, NewMail, Recipe, Retry
-from thekiz_flow.store.outbox import ADD_CHUNK
+from thekiz_flow.store.outbox import ADD_CHUNK, row_values
 from thekiz_flow.store.repository import Repository
+from thekiz_flow.store.tables import outbox
 
 NOW = datetime(2026, 6, 15, 8, 0, tzinfo=UTC)
 
@@ -124,6 +126,23 @@ def test_a_row_as_written(unit: Unit) -> None:
     )
     assert (first.last_error, first.ambiguous, first.sent_at) == (None, False, None)
     assert (failed.status, failed.last_error) == (OutboxStatus.FAILED, "fehlt")
+
+
+def test_a_row_is_stored_as_sqlalchemy_itself_would_store_it(unit: Unit, engine: Engine) -> None:
+    """``add`` binds its values for the driver's executemany itself: the stored form of every
+    column (times in UTC and as text on SQLite, roles and statuses by value) is the one a
+    plain SQLAlchemy INSERT of the same row gives, so comparisons in SQL hold for both."""
+    summer = NOW.astimezone(ZoneInfo("Europe/Berlin")) + timedelta(microseconds=5)
+    with unit() as repo:
+        repo.outbox.add([replace(new_mail(1), due_at=summer)], summer)
+    with engine.begin() as conn:
+        conn.execute(insert(outbox), row_values(replace(new_mail(2), due_at=summer), summer))
+        raw = conn.exec_driver_sql(
+            "SELECT key, role, status, due_at, next_attempt_at, created_at, attempts, calendar "
+            "FROM outbox ORDER BY key"
+        ).all()
+    assert [row[1:] for row in raw[:1]] == [row[1:] for row in raw[1:]]
+    assert [row[0] for row in raw] == ["test:1", "test:2"]
 
 
 def test_pages_of_the_newest_first(unit: Unit) -> None:

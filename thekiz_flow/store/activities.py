@@ -9,10 +9,8 @@ from typing import Any
 
 from sqlalchemy import (
     Connection,
-    Dialect,
     Row,
     Select,
-    Table,
     bindparam,
     delete,
     func,
@@ -22,13 +20,12 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.sql.base import ReadOnlyColumnCollection
-from sqlalchemy.sql.compiler import SQLCompiler
-from sqlalchemy.types import TypeEngine
 
 from thekiz_flow.core.activity_list import ActivityQuery, ListedActivity
 from thekiz_flow.core.enums import ActivityKind, ActivityStatus
 from thekiz_flow.core.model import Activity, ActivityFilter, PlannedActivity
 from thekiz_flow.store import activity_query
+from thekiz_flow.store.bulk import by_row, insert_rows
 from thekiz_flow.store.tables import activities, activity_undo, handovers
 from thekiz_flow.store.undo import as_recorded, remember, remember_ids
 
@@ -43,43 +40,6 @@ STATUS_OF = {status.value: status for status in ActivityStatus}
 
 def chunks(ids: Sequence[int]) -> list[Sequence[int]]:
     return [ids[start : start + CHUNK] for start in range(0, len(ids), CHUNK)]
-
-
-def bound(type_: TypeEngine[Any], dialect: Dialect, values: Sequence[object]) -> Sequence[object]:
-    """A column's values as the driver takes them: its bind processor runs once per distinct
-    value (equal values are bound alike, which holds for the types of these columns)."""
-    process = type_.dialect_impl(dialect).bind_processor(dialect)
-    if process is None:
-        return values
-    distinct = {value: process(value) for value in set(values)}
-    return [distinct[value] for value in values]
-
-
-def insert_rows(conn: Connection, table: Table, columns: dict[str, Sequence[object]]) -> None:
-    """INSERT many rows, given column by column, with the driver's executemany.
-
-    The statement is compiled once and the values are bound a column at a time, instead of
-    SQLAlchemy's processing of every parameter of every row.
-    """
-    dialect = conn.dialect
-    compiled = insert(table).compile(
-        dialect=dialect, column_keys=list(columns), for_executemany=True
-    )
-    assert isinstance(compiled, SQLCompiler)
-    bound_columns = {
-        name: bound(table.c[name].type, dialect, values) for name, values in columns.items()
-    }
-    if compiled.positional:  # e.g. SQLite's "?": tuples in the statement's order
-        order = compiled.positiontup or ()
-        params: list[Any] = list(zip(*(bound_columns[name] for name in order), strict=True))
-    else:  # e.g. psycopg's "%(name)s": one mapping per row
-        params = by_row(bound_columns)
-    conn.exec_driver_sql(compiled.string, params)
-
-
-def by_row(columns: dict[str, Sequence[object]]) -> list[dict[str, object]]:
-    """Values given column by column as one mapping per row."""
-    return [dict(zip(columns, row, strict=True)) for row in zip(*columns.values(), strict=True)]
 
 
 def activity_from_row(row: Row[Any]) -> Activity:
@@ -289,7 +249,7 @@ class ActivityStore:
         """Insert the planned activities of many centres (centre, its activities) at once."""
         columns = self._columns(planned, status, rates)
         if columns["centre_id"]:
-            insert_rows(self.conn, activities, columns)
+            insert_rows(self.conn, insert(activities), columns)
 
     def update_many(self, items: Sequence[tuple[int, dict[str, object]]]) -> None:
         """Set other values on many activities; one executemany per set of columns."""

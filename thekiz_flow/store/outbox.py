@@ -35,6 +35,7 @@ from thekiz_flow.core.enums import DeliveryStatus, OutboxStatus, Recipient
 from thekiz_flow.core.lists import OutboxQuery
 from thekiz_flow.core.model import Mail
 from thekiz_flow.core.outbox import Attempt, Claim, NewMail, OutboxRow, Recipe, Retry
+from thekiz_flow.store.bulk import BulkInsert
 from thekiz_flow.store.list_queries import OUTBOX_LISTED, outbox_order, outbox_where, paged
 from thekiz_flow.store.tables import OUTBOX_KEY_LENGTH, outbox, outbox_attempts, state
 
@@ -44,28 +45,39 @@ UNSENT = (OutboxStatus.PENDING, OutboxStatus.SENDING, OutboxStatus.FAILED)  # wh
 REMINDERS_LOCK = 0x7468656B697A  # PostgreSQL's advisory lock of writing reminders ("thekiz")
 
 
+# The columns of a new row, in the order of ``_new_row``.
+NEW_COLUMNS = (
+    "key rule centre_id role recipient subject body_text body_html attachments calendar status "
+    "due_at next_attempt_at attempts last_error created_at template context"
+).split()
+
+
+def _new_row(mail: NewMail, now: datetime) -> tuple[object, ...]:
+    return (
+        mail.key,
+        mail.rule,
+        mail.centre_id,
+        str(mail.role),
+        mail.recipient,
+        mail.subject[:300],
+        mail.text,
+        mail.html,
+        "\n".join(mail.attachments),
+        mail.calendar,
+        str(mail.status),
+        mail.due_at,
+        mail.due_at,
+        0,
+        mail.problem,
+        now,
+        mail.template,
+        mail.context,
+    )
+
+
 def row_values(mail: NewMail, now: datetime) -> dict[str, object]:
     """The columns of a new row for ``mail``."""
-    return {
-        "key": mail.key,
-        "rule": mail.rule,
-        "centre_id": mail.centre_id,
-        "role": mail.role,
-        "recipient": mail.recipient,
-        "subject": mail.subject[:300],
-        "body_text": mail.text,
-        "body_html": mail.html,
-        "attachments": "\n".join(mail.attachments),
-        "calendar": mail.calendar,
-        "status": mail.status,
-        "due_at": mail.due_at,
-        "next_attempt_at": mail.due_at,
-        "attempts": 0,
-        "last_error": mail.problem,
-        "created_at": now,
-        "template": mail.template,
-        "context": mail.context,
-    }
+    return dict(zip(NEW_COLUMNS, _new_row(mail, now), strict=True))
 
 
 def _row(row: Row[Any]) -> OutboxRow:
@@ -122,11 +134,13 @@ class OutboxStore:
         """
         dialect = postgresql if self.conn.dialect.name == "postgresql" else sqlite
         insert = dialect.insert(outbox).on_conflict_do_nothing(index_elements=["key"])
-        stmt = insert.returning(outbox.c.id)
+        write = BulkInsert(self.conn, insert, NEW_COLUMNS)
         pending = iter(mails)
         added = 0
-        while rows := [row_values(mail, now) for mail in islice(pending, ADD_CHUNK)]:
-            added += len(self.conn.execute(stmt, rows).all())
+        while rows := [_new_row(mail, now) for mail in islice(pending, ADD_CHUNK)]:
+            columns = dict(zip(NEW_COLUMNS, zip(*rows, strict=True), strict=True))
+            columns["next_attempt_at"] = columns["due_at"]  # the same values, bound once
+            added += write(columns)
         return added
 
     def existing(self, keys: set[str]) -> set[str]:
