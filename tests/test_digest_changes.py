@@ -15,6 +15,7 @@ from tests.conftest import BERLIN, TODAY
 from tests.test_corrections import later
 from tests.web_helpers import login
 from thekiz_flow.core.clock import FrozenClock, noon
+from thekiz_flow.core.enums import OutboxStatus
 from thekiz_flow.core.errors import Refused
 from thekiz_flow.core.model import Activity, CentreInput
 from thekiz_flow.service import Service
@@ -126,3 +127,17 @@ def test_the_office_sees_the_changes_since_sent(
     assert page.status_code == 200
     assert "<td>Stunden</td><td>2,0</td><td>1,5</td>" in page.text
     assert "(Grund: falsch abgelesen), von " in page.text
+
+
+def test_without_a_ministry_address_the_digest_waits_and_says_what_is_missing(
+    service: Service, sent: tuple[int, Activity]
+) -> None:
+    """The office reads the reason in the outbox: what is missing, in German, and the setting
+    that supplies it."""
+    assert service.runtime.mail.ministry is None
+    (row,) = [r for r in service.outbox.rows() if r.rule == "digest"]
+    assert (row.status, row.recipient, row.last_error) == (
+        OutboxStatus.FAILED,
+        "",
+        "keine Adresse des Ministeriums eingerichtet, Einstellung [mail] ministry",
+    )

@@ -178,7 +178,7 @@ CONTEXTS: dict[str, dict[str, object]] = {
                 "id": 5,
                 "recipient": "",
                 "subject": "nicht zustellbar",
-                "error": "[mail] office fehlt",
+                "error": "keine Adresse der Fachstelle eingerichtet, Einstellung [mail] office",
             }
         ],
     },

@@ -3,6 +3,7 @@ every attempt is kept with the SMTP server's answer (a real aiosmtpd server on l
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 from datetime import date, datetime, time, timedelta
 from email import message_from_bytes
@@ -145,7 +146,10 @@ def test_a_mail_without_an_address_goes_once_the_address_is_known(
         admitted(before)
         (office,) = [r for r in before.outbox.rows() if r.role == Recipient.OFFICE]
         assert (office.status, office.recipient) == (OutboxStatus.FAILED, "")
-        unsent = r"hat keinen Empfänger \(\[mail\] office fehlt\); sie wird nicht erneut"
+        unsent = re.escape(
+            "hat keinen Empfänger (keine Adresse der Fachstelle eingerichtet, Einstellung "
+            "[mail] office); sie wird nicht erneut"
+        )
         with pytest.raises(Refused, match=unsent):
             before.outbox.retry(office.id)
         service = smtp_service(engine, workflow, clock, server.port)

@@ -30,7 +30,10 @@ def test_a_centre_is_reached_without_coach_or_office() -> None:
 
 @pytest.mark.parametrize("office", [None, ""])
 def test_without_an_office_address_the_reason_names_the_setting(office: str | None) -> None:
-    assert address(Recipient.OFFICE, CENTRE, COACH, office) == ("", "[mail] office fehlt")
+    assert address(Recipient.OFFICE, CENTRE, COACH, office) == (
+        "",
+        "keine Adresse der Fachstelle eingerichtet, Einstellung [mail] office",
+    )
 
 
 def test_without_a_coach_the_reason_says_so() -> None:

@@ -10,6 +10,7 @@ from tests.conftest import BERLIN
 from thekiz_flow.core.clock import FrozenClock
 from thekiz_flow.core.enums import ActivityKind, OutboxStatus
 from thekiz_flow.core.model import ActivityFilter, CentreInput
+from thekiz_flow.core.recipients import NO_OFFICE
 from thekiz_flow.service import Service
 
 
@@ -174,7 +175,7 @@ def test_missing_office_address_is_kept_visible(service: Service, clock: FrozenC
     )
     run_days(service, clock, visit.date - timedelta(days=14), 1)
     office = [r for r in service.outbox.rows() if r.rule == "visit_upcoming" and r.role == "office"]
-    assert [(r.status, r.last_error) for r in office] == [("failed", "[mail] office fehlt")]
+    assert [(r.status, r.last_error) for r in office] == [("failed", NO_OFFICE)]
     assert not [r for r in service.outbox.rows() if r.status == OutboxStatus.PENDING]
 
 

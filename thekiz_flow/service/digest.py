@@ -13,6 +13,7 @@ from thekiz_flow.core.enums import OutboxStatus, Recipient
 from thekiz_flow.core.errors import InvalidInput, NotFound, Refused
 from thekiz_flow.core.labels import KIND_NAMES
 from thekiz_flow.core.outbox import NewMail
+from thekiz_flow.core.recipients import NO_MINISTRY
 from thekiz_flow.core.tallies import CentreRow, shortest_gap
 from thekiz_flow.digest.aggregate import YearInput, build_digest_in_parts
 from thekiz_flow.digest.files import DigestFiles, digest_paths, write_digest
@@ -168,7 +169,7 @@ class DigestService:
             context=mailcontext.encode(context),
         )
         if not recipient:
-            mail = replace(mail, status=OutboxStatus.FAILED, problem="[mail] ministry fehlt")
+            mail = replace(mail, status=OutboxStatus.FAILED, problem=NO_MINISTRY)
         with self.rt.unit() as repo:
             new = repo.outbox.add([mail], now) == 1
             if new:  # the digest sent is the digest as recorded now
