@@ -167,6 +167,68 @@ def test_a_new_centre_with_a_coach_found_by_the_search(
     assert service.registry.centre(centre)[0].coach_id == 26
 
 
+def field_value(html: str, name: str) -> str:
+    found = re.search(rf'<input type="[a-z]+" name="{name}" value="([^"]*)"', html)
+    assert found is not None, name
+    return found.group(1)
+
+
+def test_searching_a_coach_in_the_new_centre_form_keeps_what_was_typed(
+    many: TestClient, database_url: str
+) -> None:
+    """The search is inside the form: its button sends what was typed along, and the form
+    comes back with it and the coaches found, nothing written (the required fields may
+    still be empty)."""
+    token = csrf_token(many.get("/centres/new").text)
+    typed = {"name": "Kita Mond", "district": "Gera", "email": "", "carrier": "Stadt Gera"}
+    before = dump(database_url)
+    found = many.post(
+        "/centres/new",
+        data={
+            "csrf_token": token,
+            **typed,
+            "on": "",
+            "coach_search": "coach25@",
+            "find_coach": "1",
+        },
+    )
+    assert found.status_code == 200
+    assert dump(database_url) == before
+    assert coach_options(found.text) == ["Coach 25"]
+    assert [field_value(found.text, n) for n in ("name", "email", "carrier", "coach_search")] == [
+        "Kita Mond",
+        "",
+        "Stadt Gera",
+        "coach25@",
+    ]
+    assert re.search(r'<option value="Gera" selected>', found.text)
+    assert 'class="field-error"' not in found.text
+    assert re.search(r'<button[^>]*name="find_coach"[^>]*formnovalidate', found.text)
+
+
+def test_searching_a_coach_in_the_new_user_form_keeps_what_was_typed(
+    many: TestClient, service: Service
+) -> None:
+    token = csrf_token(many.get("/users/new").text)
+    before = service.users.all()
+    found = many.post(
+        "/users/new",
+        data={
+            "csrf_token": token,
+            "email": "zugang@example.org",
+            "role": "coach",
+            "coach": "",
+            "coach_search": "coach23@",
+            "find_coach": "1",
+        },
+    )
+    assert found.status_code == 200
+    assert service.users.all() == before
+    assert coach_options(found.text) == ["Coach 23 (coach23@example.org)"]
+    assert field_value(found.text, "email") == "zugang@example.org"
+    assert re.search(r'<option value="coach" selected>', found.text)
+
+
 def test_a_coach_user_linked_to_a_coach_found_by_the_search(
     many: TestClient, service: Service
 ) -> None:

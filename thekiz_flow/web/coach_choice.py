@@ -6,7 +6,8 @@ Beside the choice of coach stands a search field (``coach_search``: a part of th
 e-mail address, sent by GET, so it works without JavaScript); the choice offers the first
 ``CHOICES`` coaches it finds, by name (without a search: the first ones by name), and
 always the coach chosen already. A form sent by POST carries its search along (hidden), so
-that a refused form offers the same coaches again.
+that a refused form offers the same coaches again. The forms of a new centre and a new user
+have the search inside (`finding_coach`): searching keeps what was typed in the others.
 """
 
 from __future__ import annotations
@@ -19,6 +20,15 @@ from thekiz_flow.core.model import Coach
 from thekiz_flow.web.endpoints import Context
 
 COACH_SEARCH = "coach_search"  # the search field's name
+FIND_COACH = "find_coach"  # the search's button inside a form sent by POST
+
+
+def finding_coach(ctx: Context) -> bool:
+    """Whether a form was sent by its coach search's button: to come back with the coaches
+    found and what was typed, nothing written."""
+    return bool(ctx.text(FIND_COACH))
+
+
 CHOICES = 20  # coaches offered at a time
 
 
