@@ -24,7 +24,6 @@ from thekiz_flow.core.model import (
 )
 from thekiz_flow.core.occurrences import (
     Crossing,
-    DeadlineSearch,
     activity_days,
     activity_dues,
     activity_statuses,
@@ -33,7 +32,6 @@ from thekiz_flow.core.occurrences import (
     budget_since,
     by_year,
     deadline_dues,
-    deadline_searches,
     eligible_dues,
     stage_start_dues,
 )
@@ -340,26 +338,6 @@ def test_budget_alerts_name_centre_and_year(workflow: Workflow) -> None:
 
 
 # --------------------------------------------------------- training_deadline
-def test_deadline_searches_name_the_stays_whose_deadlines_fall_in_the_window(
-    workflow: Workflow,
-) -> None:
-    deadline = rules(workflow)["training_deadline"]  # 30 days before
-    # occurrences from 7 to 10 March: deadlines from 6 to 9 April
-    searches = deadline_searches(window(), deadline, workflow)
-    assert searches[0] == DeadlineSearch(
-        "basisbegleitung", TrainingRule("auftakt", 3), date(2026, 1, 6), date(2026, 1, 9)
-    )
-    assert [(s.stage, s.expected.kind) for s in searches] == [
-        (stage.id, expected.kind)
-        for stage in workflow.stages.values()
-        if stage.active
-        for expected in stage.trainings
-    ]
-    assert {(s.first, s.last) for s in searches if s.expected.within_months == 12} == {
-        (date(2025, 4, 6), date(2025, 4, 9))
-    }
-
-
 def test_an_expected_training_not_taken_up_is_due_before_its_deadline(
     workflow: Workflow,
 ) -> None:

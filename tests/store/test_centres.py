@@ -11,6 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from tests.store.helpers import NOW, Unit, centre
 from thekiz_flow.core.enums import CentreSort
 from thekiz_flow.core.model import CentreQuery, Closure, Coach
+from thekiz_flow.store import due_query
 
 
 def test_coaches_round_trip(unit: Unit) -> None:
@@ -103,8 +104,10 @@ def test_a_centre_s_changes_and_closures(unit: Unit) -> None:
             2,
         )
         assert (found.episode_start, found.next_step_on) == (date(2025, 3, 1), date(2026, 4, 1))
-        assert [c.id for c in repo.centres_stepping(date(2026, 3, 1), date(2026, 4, 1))] == [one]
-        assert repo.centres_stepping(date(2026, 4, 2), date(2026, 5, 1)) == []
+        stepping = due_query.stepping(date(2026, 3, 1), date(2026, 4, 1))
+        assert [c.id for c in repo.centres_paged(stepping, None, None)] == [one]
+        later = due_query.stepping(date(2026, 4, 2), date(2026, 5, 1))
+        assert repo.centres_paged(later, None, None) == []
         assert repo.centre(other).episode_start == date(2025, 2, 1)  # type: ignore[union-attr]  # stored above
         assert repo.closures(one) == [
             Closure(early, one, date(2025, 4, 14), date(2025, 4, 17), None),

@@ -3,6 +3,7 @@ whole table of activities, outbox or centres (SQLite and PostgreSQL)."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator
 from datetime import date, timedelta
 from pathlib import Path
@@ -16,6 +17,7 @@ from thekiz_flow.core.enums import ActivityKind, ActivityStatus, CentreSort, Rec
 from thekiz_flow.core.lists import CoachQuery
 from thekiz_flow.core.model import ActivityFilter, CentreQuery
 from thekiz_flow.core.occurrences import ActivityDays
+from thekiz_flow.store import due_query
 from thekiz_flow.store.engine import make_engine
 from thekiz_flow.store.migrate import upgrade
 from thekiz_flow.store.repository import Repository
@@ -44,8 +46,8 @@ def test_a_ticks_lookups_use_an_index_on_sqlite(tmp_path: Path) -> None:
             "recently_held": lambda: repo.recently_held(NOW),
             "site_visits": lambda: repo.site_visits([1, 2]),
             "enrolments": lambda: repo.trainings.of_centres([1, 2]),
-            "lacking_training": lambda: repo.centres_lacking_training(
-                "basisbegleitung", "auftakt", day, day
+            "lacking_training": lambda: repo.centres_paged(
+                due_query.lacking_training("basisbegleitung", "auftakt", day, day), None, None
             ),
             "to_plan": lambda: repo.centres_to_plan(["basisbegleitung"], "stamp"),
         }
@@ -159,6 +161,37 @@ def _page_lookups(repo: Repository) -> dict[str, Callable[[], object]]:
             ActivityKind.COACHING, (ActivityStatus.PLANNED,), PREVIEW_DAYS, date(2026, 4, 5)
         ),
         "training_offers": lambda: repo.trainings.offered("auftakt", day, 5),
+        "preview_stage_starts": lambda: repo.changes_paged(
+            due_query.stage_starts(day, day + month, "vertiefungsbegleitung"), (day, 7), 50
+        ),
+        "preview_stage_starts_count": lambda: repo.counted(
+            due_query.stage_starts(day, day + month, None)
+        ),
+        "preview_stepping": lambda: repo.centres_paged(
+            due_query.stepping(day, day + month), (day, 7), 50
+        ),
+        "preview_stepping_count": lambda: repo.counted(due_query.stepping(day, day + month)),
+        "preview_lacking_training": lambda: repo.centres_paged(
+            due_query.lacking_training("basisbegleitung", "auftakt", day, day + month), (day, 7), 50
+        ),
+        "preview_lacking_training_count": lambda: repo.counted(
+            due_query.lacking_training("basisbegleitung", "auftakt", day, day + month)
+        ),
+        "preview_stage_starts_told": lambda: repo.told(
+            due_query.stage_starts(day, day, None),
+            due_query.stage_start_keys("renewal_due", {day: "2027-03-02"}),
+            ["office"],
+        ),
+        "preview_stepping_told": lambda: repo.told(
+            due_query.stepping(day, day),
+            due_query.stepping_keys("eligible", {"basisbegleitung": "deepen"}),
+            ["office", "coach"],
+        ),
+        "preview_lacking_training_told": lambda: repo.told(
+            due_query.lacking_training("basisbegleitung", "auftakt", day, day),
+            due_query.deadline_keys("training_deadline", "auftakt", {day: "x"}, {day: "y"}),
+            ["centre"],
+        ),
     }
 
 
@@ -324,7 +357,10 @@ def test_a_page_of_the_reminder_preview_reads_by_date_and_counts_by_index_on_sql
 ) -> None:
     """A page of the preview reads an activity rule's sessions in the index's order by date
     from the last one read, and stops after the page (no sort); its count reads the index
-    alone and looks each key up in the outbox's index of keys."""
+    alone and looks each key up in the outbox's index of keys. So do the rules that follow a
+    stage change (by its day, each centre by its key), a next step (by its day) or a training
+    deadline (by stage and the day the stay began), and the count of their keys the outbox
+    holds, each looked up by its index of keys."""
     engine = make_engine(f"sqlite:///{tmp_path / 'plans.db'}")
     upgrade(engine)
     plans: dict[str, list[str]] = {}
@@ -332,20 +368,44 @@ def test_a_page_of_the_reminder_preview_reads_by_date_and_counts_by_index_on_sql
         for name, sql, params, connection in _statements(engine, _page_lookups):
             if name.startswith("preview"):
                 rows = connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {sql}", params)
-                plans[name] = [r[3] for r in rows]
+                plans[name] = [re.sub(r"SUBQUERY \d+", "SUBQUERY", r[3]) for r in rows]
     finally:
         engine.dispose()
     index = "ix_activities_kind_status_date (kind=? AND status=? AND date>? AND date<?)"
     key = "SEARCH outbox USING COVERING INDEX sqlite_autoindex_outbox_1 (key=?)"
+    changes = [
+        "SEARCH stage_changes USING INDEX ix_stage_changes_effective (effective>? AND effective<?)",
+        "CORRELATED SCALAR SUBQUERY",
+        "SEARCH corrections USING INDEX ix_corrections_subject_subject_id "
+        "(subject=? AND subject_id=?)",
+        "CORRELATED SCALAR SUBQUERY",
+        "SEARCH centres USING INTEGER PRIMARY KEY (rowid=?)",
+    ]
+    stepping = "ix_centres_next_step_on (next_step_on>? AND next_step_on<?)"
+    stays = "ix_centres_stage_episode_start (stage=? AND episode_start>? AND episode_start<?)"
+    taken = [
+        "CORRELATED SCALAR SUBQUERY",
+        "SEARCH activities USING INDEX ix_activities_kind_centre_id_status_date "
+        "(kind=? AND centre_id=? AND status=?)",
+        "SEARCH trainings USING INTEGER PRIMARY KEY (rowid=?)",
+    ]
+    lookup = ["CORRELATED SCALAR SUBQUERY", key]  # a key looked up in the outbox
     assert plans == {
-        "preview_page": [f"SEARCH activities USING INDEX {index}"],
-        "preview_count": [
-            f"SEARCH activities USING COVERING INDEX {index}",
-            "CORRELATED SCALAR SUBQUERY 1",
-            key,
-            "CORRELATED SCALAR SUBQUERY 2",
-            key,
+        "preview_stage_starts_told": [*changes, *lookup],
+        "preview_stepping_told": [f"SEARCH centres USING INDEX {stepping}", *lookup, *lookup],
+        "preview_lacking_training_told": [
+            f"SEARCH centres USING COVERING INDEX {stays}",
+            *taken,
+            *lookup,
         ],
+        "preview_stage_starts": changes,
+        "preview_stage_starts_count": changes,
+        "preview_stepping": [f"SEARCH centres USING INDEX {stepping}"],
+        "preview_stepping_count": [f"SEARCH centres USING COVERING INDEX {stepping}"],
+        "preview_lacking_training": [f"SEARCH centres USING INDEX {stays}", *taken],
+        "preview_lacking_training_count": [f"SEARCH centres USING COVERING INDEX {stays}", *taken],
+        "preview_page": [f"SEARCH activities USING INDEX {index}"],
+        "preview_count": [f"SEARCH activities USING COVERING INDEX {index}", *lookup, *lookup],
     }
 
 

@@ -27,7 +27,7 @@ from thekiz_flow.core.model import (
     TrainingRule,
     Workflow,
 )
-from thekiz_flow.core.recommend import stay_starts_for_deadlines, unmet_trainings
+from thekiz_flow.core.recommend import unmet_trainings
 from thekiz_flow.core.reminders import (
     Due,
     Window,
@@ -103,19 +103,31 @@ class ActivityDays:
     labels: Mapping[date, str]
 
 
+def judged_days(window: Window, rule: ReminderRule, number: int = 0) -> tuple[date, date] | None:
+    """The first and the last day of the events that repetition ``number`` of ``rule``
+    follows whose occurrence, at the rule's time on the day plus its offset, the window
+    judges: one stretch, as the occurrence follows the day. None if no such day."""
+    _, start, last = window.anchor_days(rule)[number]
+    shift = timedelta(days=rule.offsets()[number])
+    span = (start + timedelta(days=n) for n in range((last - start).days + 1))
+    days = [d for d in span if window.judge(rule, window.at(d + shift)) is not None]
+    return (days[0], days[-1]) if days else None
+
+
 def activity_days(window: Window, rule: ReminderRule) -> list[ActivityDays]:
     """Per repetition of an ``activity`` rule, the dates of the activities whose occurrence
-    (as `activity_dues` makes it) the window judges: one range, as the occurrence follows
-    the date; a repetition none of whose days is judged is left out."""
+    (as `activity_dues` makes it) the window judges (`judged_days`); a repetition none of
+    whose days is judged is left out."""
     found: list[ActivityDays] = []
-    for number, first, last in window.anchor_days(rule):
-        shift = timedelta(days=rule.offsets()[number])
-        span = (first + timedelta(days=n) for n in range((last - first).days + 1))
-        days = [d for d in span if window.judge(rule, window.at(d + shift)) is not None]
-        if days:
+    for number, offset in enumerate(rule.offsets()):
+        span = judged_days(window, rule, number)
+        if span is not None:
+            first, last = span
+            shift = timedelta(days=offset)
+            days = (first + timedelta(days=n) for n in range((last - first).days + 1))
             labels = {day: (day + shift).isoformat() for day in days}
             head = activity_key_head(rule)
-            found.append(ActivityDays(number, days[0], days[-1], rule.recipients, head, labels))
+            found.append(ActivityDays(number, first, last, rule.recipients, head, labels))
     return found
 
 
@@ -281,33 +293,6 @@ def budget_dues(
 
 
 # --------------------------------------------------------- training_deadline
-@dataclass(frozen=True)
-class DeadlineSearch:
-    """Centres to look for: in ``stage``, with a stay that began from ``first`` to ``last``,
-    and no planned or held enrolment in a training of ``expected.kind`` in it."""
-
-    stage: str
-    expected: TrainingRule
-    first: date
-    last: date
-
-
-def deadline_searches(
-    window: Window, rule: ReminderRule, workflow: Workflow
-) -> list[DeadlineSearch]:
-    """What a ``training_deadline`` rule reads: per training an active stage expects, the days
-    a stay may have begun for its deadline to fall on the rule's anchor days
-    (`Window.anchor_days`); trainings no such day leads to are left out."""
-    ((_, first, last),) = window.anchor_days(rule)
-    searches: list[DeadlineSearch] = []
-    for stage in (s for s in workflow.stages.values() if s.active):
-        for expected in stage.trainings:
-            starts = stay_starts_for_deadlines(first, last, expected.within_months)
-            if starts is not None:
-                searches.append(DeadlineSearch(stage.id, expected, *starts))
-    return searches
-
-
 def deadline_dues(
     window: Window,
     rule: ReminderRule,

@@ -33,10 +33,16 @@ def unmet_trainings(
         if status in (ActivityStatus.PLANNED, ActivityStatus.HELD) and day >= stage_start
     }
     return [
-        (rule.kind, stage_start + relativedelta(months=rule.within_months))
+        (rule.kind, deadline_of(stage_start, rule.within_months))
         for rule in workflow.stage(stage_id).trainings
         if rule.kind not in met
     ]
+
+
+def deadline_of(stage_start: date, months: int) -> date:
+    """The last day to take a training up that a stay begun on ``stage_start`` expects
+    within ``months`` (the month's last day where the month is shorter)."""
+    return stage_start + relativedelta(months=months)
 
 
 def stay_starts_for_deadlines(first: date, last: date, months: int) -> tuple[date, date] | None:

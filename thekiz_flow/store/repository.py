@@ -11,6 +11,7 @@ from functools import cached_property
 from typing import Any, TypeVar
 
 from sqlalchemy import (
+    ColumnElement,
     Connection,
     Row,
     Select,
@@ -48,6 +49,7 @@ from thekiz_flow.store.calendar_query import CalendarStore
 from thekiz_flow.store.centre_query import order, where
 from thekiz_flow.store.corrections import CorrectionStore, withdrawn
 from thekiz_flow.store.digest_queries import DigestQueries
+from thekiz_flow.store.due_query import After, Paged
 from thekiz_flow.store.feeds import FeedStore
 from thekiz_flow.store.invitations import InvitationStore
 from thekiz_flow.store.list_queries import (
@@ -68,7 +70,6 @@ from thekiz_flow.store.tables import (
     coaches,
     outbox,
     stage_changes,
-    trainings,
 )
 from thekiz_flow.store.trainings import TrainingStore
 from thekiz_flow.store.users import AttemptStore, SessionStore, UserStore
@@ -371,11 +372,6 @@ class Repository:
         stmt = update(centres).where(centres.c.id == centre_id)
         self.conn.execute(stmt.values(episode_start=episode_start, next_step_on=next_step_on))
 
-    def centres_stepping(self, first: date, last: date) -> list[Centre]:
-        """Centres whose next step becomes allowed between ``first`` and ``last``."""
-        stmt = select(centres).where(centres.c.next_step_on.between(first, last))
-        return [_centre(r) for r in self.conn.execute(stmt.order_by(centres.c.id))]
-
     def centres_allowed_by(
         self, day: date, stages: Sequence[str], limit: int | None = None
     ) -> tuple[list[Centre], int]:
@@ -391,28 +387,24 @@ class Repository:
         count = select(func.count()).select_from(centres).where(*wanted)
         return found, int(self.conn.execute(count).scalar_one())
 
-    def centres_lacking_training(
-        self, stage: str, kind: str, first: date, last: date
-    ) -> list[Centre]:
-        """Centres in ``stage`` whose current stay began from ``first`` to ``last`` and that
-        have no planned or held enrolment in a training of ``kind`` dated in that stay (what
-        `recommend.unmet_trainings` counts as taken up)."""
-        a, t, c = activities.c, trainings.c, centres.c
-        taken = (
-            select(a.id)
-            .join(trainings, t.id == a.training_id)
-            .where(
-                a.kind == ActivityKind.TRAINING,
-                a.centre_id == c.id,
-                a.status.in_((ActivityStatus.PLANNED, ActivityStatus.HELD)),
-                t.kind == kind,
-                t.date >= c.episode_start,
-            )
-        )
-        stmt = select(centres).where(
-            c.stage == stage, c.episode_start.between(first, last), ~taken.exists()
-        )
-        return [_centre(r) for r in self.conn.execute(stmt.order_by(c.id))]
+    def centres_paged(self, paged: Paged, after: After | None, limit: int | None) -> list[Centre]:
+        """The centres of a query of `due_query`, a page at a time (see `Paged.page`)."""
+        return [_centre(r) for r in self.conn.execute(paged.page(after, limit))]
+
+    def changes_paged(
+        self, paged: Paged, after: After | None, limit: int | None
+    ) -> list[StageChange]:
+        """The stage changes of a query of `due_query`, a page at a time."""
+        return [_change(r) for r in self.conn.execute(paged.page(after, limit))]
+
+    def counted(self, paged: Paged) -> int:
+        """How many rows a query of `due_query` has."""
+        return int(self.conn.execute(paged.count()).scalar_one())
+
+    def told(self, paged: Paged, head: ColumnElement[str], roles: Sequence[str]) -> int:
+        """How many keys of the rows of a query of `due_query` the outbox holds (see
+        `Paged.told`)."""
+        return sum(int(n) for n in self.conn.execute(paged.told(head, roles)).one())
 
     def changes_between(
         self, first: date, last: date, to_stage: str | None = None
