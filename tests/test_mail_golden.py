@@ -19,7 +19,7 @@ import pytest
 from thekiz_flow.core.enums import ActivityKind, ActivityStatus
 from thekiz_flow.core.model import Activity, Centre, Coach, Training, Workflow
 from thekiz_flow.mail.render import Rendered, Renderer
-from thekiz_flow.service.reminders import Offer
+from thekiz_flow.service.reminder_sources import Offer
 from thekiz_flow.workflow.definitions import load_workflow
 from thekiz_flow.workflow.paths import DEFAULT_WORKFLOW, SHIPPED_TEMPLATES
 

@@ -12,7 +12,7 @@ from thekiz_flow.core import mailcontext
 from thekiz_flow.core.enums import ActivityKind, ActivityStatus
 from thekiz_flow.core.model import Activity, Centre, Coach, Training, Workflow
 from thekiz_flow.service.outbox import CONTEXT_CLASSES
-from thekiz_flow.service.reminders import Offer
+from thekiz_flow.service.reminder_sources import Offer
 
 CENTRE = Centre(
     7, "Kita Sonnenschein", "Gera", "alt@example.org", None, 3, "basis", date(2026, 1, 5)

@@ -10,7 +10,7 @@ from decimal import Decimal
 
 from thekiz_flow.core.enums import ActivityKind, ActivityStatus
 from thekiz_flow.core.model import Activity, Centre, Coach, Training, Workflow
-from thekiz_flow.service.reminders import Offer
+from thekiz_flow.service.reminder_sources import Offer
 
 
 def sample_context(name: str, workflow: Workflow, today: date) -> dict[str, object] | None:

@@ -28,7 +28,7 @@ from thekiz_flow.core.labels import OUTBOX_STATUS_NAMES
 from thekiz_flow.core.model import Activity, Mail, Training
 from thekiz_flow.core.outbox import Attempt, Claim, NewMail, OutboxRow, Retry
 from thekiz_flow.mail.delivery import Backend, Outcome, make_backend
-from thekiz_flow.service.reminders import Offer
+from thekiz_flow.service.reminder_sources import Offer
 from thekiz_flow.service.runtime import Runtime
 from thekiz_flow.store.outbox import OutboxStore
 
