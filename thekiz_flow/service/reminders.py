@@ -210,7 +210,7 @@ class ReminderService:
         whole = batch is None or len(rows) < batch
         total = (len(rows) if whole else g.repo.counted(paged)) * len(rule.recipients)
         upto = None if written is None else min(last, written - timedelta(days=source.offset))
-        if upto is not None and upto >= first:
+        if rows and upto is not None and upto >= first:  # no rows: none the outbox holds
             total -= source.told(first, upto)
 
         def dues() -> Iterator[Due]:
