@@ -7,6 +7,8 @@ cancelled as a mistake, stage changes forced or withdrawn, pauses, time passing.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -77,11 +79,35 @@ def apply(service: Service, clock: FrozenClock, centres: list[int], step: Step) 
                 service.corrections.void_visit(visits[-1].id, "doppelt erfasst")
 
 
-@settings(
-    max_examples=60,
-    deadline=None,
-    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
-)
+def examples(count: int) -> settings:
+    """Hypothesis's settings of a property over whole programmes: ``count`` examples, each
+    slow (no deadline), on a database fixture shared by all of them."""
+    return settings(
+        max_examples=count,
+        deadline=None,
+        suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+    )
+
+
+@contextmanager
+def fresh_programme(
+    databases: Databases, backend: str, workflow: Workflow, folder: Path
+) -> Iterator[tuple[Service, FrozenClock]]:
+    """A service on a new database of ``backend``, its clock at noon on ``START``, with one
+    coach (number 1)."""
+    with databases.database(backend, folder) as url:
+        engine = make_engine(url)
+        try:
+            clock = FrozenClock(noon(START, BERLIN))
+            mail = file_mail(folder / "mail")
+            service = Service(engine, workflow, clock, BERLIN, "test", mail=mail, wall=clock)
+            service.registry.add_coach("Lena Sommer", "lena@example.org", "65")
+            yield service, clock
+        finally:
+            engine.dispose()
+
+
+@examples(60)
 @given(
     steps=st.lists(STEP, min_size=1, max_size=25),
     ahead=st.integers(min_value=0, max_value=900),
@@ -95,36 +121,21 @@ def test_the_fast_path_finds_exactly_the_centres_the_rules_allow(
     tmp_path: Path,
 ) -> None:
     folder = tmp_path / uuid.uuid4().hex
-    with databases.database(backend, folder) as url:
-        engine = make_engine(url)
-        try:
-            clock = FrozenClock(noon(START, BERLIN))
-            service = Service(
-                engine,
-                workflow,
-                clock,
-                BERLIN,
-                actor="test",
-                mail=file_mail(folder / "mail"),
-                wall=clock,
-            )
-            service.registry.add_coach("Lena Sommer", "lena@example.org", "65")
-            centres: list[int] = []
-            for step in steps:
-                try:
-                    apply(service, clock, centres, step)
-                except UserError:
-                    pass
-            today = clock.now().date()
-            for day in (today, today + timedelta(days=ahead)):
-                rules = [(e.centre.id, e.trigger) for e in service.lifecycle.eligible(day)]
-                found, total = service.lifecycle.allowed(day)
-                expected = [e for e in service.lifecycle.eligible(day) if e.eligible]
-                assert (found, total) == (expected, len(expected)), (day, rules)
-                first, counted = service.lifecycle.allowed(day, 2)
-                assert (first, counted) == (found[:2], total)
-        finally:
-            engine.dispose()
+    with fresh_programme(databases, backend, workflow, folder) as (service, clock):
+        centres: list[int] = []
+        for step in steps:
+            try:
+                apply(service, clock, centres, step)
+            except UserError:
+                pass
+        today = clock.now().date()
+        for day in (today, today + timedelta(days=ahead)):
+            rules = [(e.centre.id, e.trigger) for e in service.lifecycle.eligible(day)]
+            found, total = service.lifecycle.allowed(day)
+            expected = [e for e in service.lifecycle.eligible(day) if e.eligible]
+            assert (found, total) == (expected, len(expected)), (day, rules)
+            first, counted = service.lifecycle.allowed(day, 2)
+            assert (first, counted) == (found[:2], total)
 
 
 def test_a_day_before_today_is_checked_for_every_centre(service: Service) -> None:

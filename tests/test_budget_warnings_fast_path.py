@@ -17,12 +17,13 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 from sqlalchemy import Engine, Insert, delete, insert, select, update
 
 from tests.conftest import BERLIN, file_mail
 from tests.databases import Databases
+from tests.test_allowed_fast_path import examples
 from thekiz_flow.core.budget import cost, year_allowance
 from thekiz_flow.core.clock import FrozenClock, noon
 from thekiz_flow.core.corrections import Action, Subject
@@ -259,11 +260,7 @@ def serving(
             engine.dispose()
 
 
-@settings(
-    max_examples=100,
-    deadline=None,
-    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
-)
+@examples(100)
 @given(
     programme=st.lists(CENTRE, min_size=1, max_size=6),
     edits=st.lists(EDIT, max_size=4),

@@ -12,12 +12,20 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, example, given, settings
+from hypothesis import example, given
 from hypothesis import strategies as st
 
-from tests.conftest import BERLIN, file_mail
+from tests.conftest import BERLIN
 from tests.databases import Databases
-from tests.test_allowed_fast_path import CENTRE, START, STEP, Step, apply
+from tests.test_allowed_fast_path import (
+    CENTRE,
+    START,
+    STEP,
+    Step,
+    apply,
+    examples,
+    fresh_programme,
+)
 from thekiz_flow.core.clock import FrozenClock, noon
 from thekiz_flow.core.enums import Follows
 from thekiz_flow.core.errors import UserError
@@ -25,7 +33,6 @@ from thekiz_flow.core.model import CentreInput, Workflow
 from thekiz_flow.core.occurrences import deadline_dues, eligible_dues, stage_start_dues
 from thekiz_flow.core.reminders import Due, Window
 from thekiz_flow.service import Service
-from thekiz_flow.store.engine import make_engine
 
 pytestmark = pytest.mark.backends("sqlite", "postgresql")
 
@@ -123,11 +130,7 @@ def train(service: Service, clock: FrozenClock, centres: list[int], step: Step) 
     service.trainings.enrol(training, centres[int(str(which)) % len(centres)])
 
 
-@settings(
-    max_examples=40,
-    deadline=None,
-    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
-)
+@examples(40)
 @given(
     stays=st.lists(STAY, min_size=1, max_size=4),
     steps=st.lists(st.one_of(STEP, TRAINING), max_size=20),
@@ -175,46 +178,31 @@ def test_the_preview_of_these_rules_is_what_the_per_centre_rules_give(
     tmp_path: Path,
 ) -> None:
     folder = tmp_path / uuid.uuid4().hex
-    with databases.database(backend, folder) as url:
-        engine = make_engine(url)
-        try:
-            clock = FrozenClock(noon(START, BERLIN))
-            service = Service(
-                engine,
-                workflow,
-                clock,
-                BERLIN,
-                actor="test",
-                mail=file_mail(folder / "mail"),
-                wall=clock,
-            )
-            service.registry.add_coach("Lena Sommer", "lena@example.org", "65")
-            centres = admitted(service, clock, stays)
-            for step in steps:
-                try:
-                    if step[0] == "train":
-                        train(service, clock, centres, step)
-                    else:
-                        apply(service, clock, centres, step)
-                except UserError:
-                    pass
-            rt, reminders = service.runtime, service.reminders
-            now = clock.now()
-            window = Window(now + timedelta(days=days), now, rt.zone, rt.workflow.send_at, True)
-            expected = every_due(service, window)
-            written = expected[::told]  # in the outbox already, as a tick writes them
-            if written:
-                with rt.unit() as repo:
-                    repo.outbox.add([reminders._mail(d, now) for d in written], now)
-                    repo.outbox.set_last_tick(max(d.occurrence for d in written))
-            rows, total = reminders.preview_page(days, 0, None)
-            assert total == len(rows)
-            shown = sorted(due.key for due, _, _ in rows if due.rule.follows in SOURCED)
-            assert shown == sorted({d.key for d in expected} - {d.key for d in written})
-            offset, limit = page
-            assert reminders.preview_page(days, offset, limit) == (
-                rows[offset : offset + limit],
-                total,
-            )
-        finally:
-            engine.dispose()
+    with fresh_programme(databases, backend, workflow, folder) as (service, clock):
+        centres = admitted(service, clock, stays)
+        for step in steps:
+            try:
+                if step[0] == "train":
+                    train(service, clock, centres, step)
+                else:
+                    apply(service, clock, centres, step)
+            except UserError:
+                pass
+        rt, reminders = service.runtime, service.reminders
+        now = clock.now()
+        window = Window(now + timedelta(days=days), now, rt.zone, rt.workflow.send_at, True)
+        expected = every_due(service, window)
+        written = expected[::told]  # in the outbox already, as a tick writes them
+        if written:
+            with rt.unit() as repo:
+                repo.outbox.add([reminders._mail(d, now) for d in written], now)
+                repo.outbox.set_last_tick(max(d.occurrence for d in written))
+        rows, total = reminders.preview_page(days, 0, None)
+        assert total == len(rows)
+        shown = sorted(due.key for due, _, _ in rows if due.rule.follows in SOURCED)
+        assert shown == sorted({d.key for d in expected} - {d.key for d in written})
+        offset, limit = page
+        assert reminders.preview_page(days, offset, limit) == (
+            rows[offset : offset + limit],
+            total,
+        )
