@@ -11,7 +11,7 @@ templates show. The helpers before them say what to read.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -103,14 +103,20 @@ class ActivityDays:
     labels: Mapping[date, str]
 
 
+def each_day(first: date, last: date) -> Iterator[date]:
+    """Every day from ``first`` to ``last``."""
+    return (first + timedelta(days=n) for n in range((last - first).days + 1))
+
+
 def judged_days(window: Window, rule: ReminderRule, number: int = 0) -> tuple[date, date] | None:
     """The first and the last day of the events that repetition ``number`` of ``rule``
     follows whose occurrence, at the rule's time on the day plus its offset, the window
     judges: one stretch, as the occurrence follows the day. None if no such day."""
     _, start, last = window.anchor_days(rule)[number]
     shift = timedelta(days=rule.offsets()[number])
-    span = (start + timedelta(days=n) for n in range((last - start).days + 1))
-    days = [d for d in span if window.judge(rule, window.at(d + shift)) is not None]
+    days = [
+        d for d in each_day(start, last) if window.judge(rule, window.at(d + shift)) is not None
+    ]
     return (days[0], days[-1]) if days else None
 
 
@@ -124,8 +130,7 @@ def activity_days(window: Window, rule: ReminderRule) -> list[ActivityDays]:
         if span is not None:
             first, last = span
             shift = timedelta(days=offset)
-            days = (first + timedelta(days=n) for n in range((last - first).days + 1))
-            labels = {day: (day + shift).isoformat() for day in days}
+            labels = {day: (day + shift).isoformat() for day in each_day(first, last)}
             head = activity_key_head(rule)
             found.append(ActivityDays(number, first, last, rule.recipients, head, labels))
     return found

@@ -5,7 +5,7 @@ source whole; the preview a page at a time, counted in the database (`ReminderSe
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from typing import Any, Generic, TypeVar
@@ -16,6 +16,7 @@ from thekiz_flow.core.model import Centre, Coach, ReminderRule, StageChange, Tra
 from thekiz_flow.core.occurrences import (
     Coaches,
     deadline_dues,
+    each_day,
     eligible_dues,
     stage_start_dues,
 )
@@ -61,9 +62,8 @@ class Gathering:
 class Source(Generic[T]):
     """Where some dues of a rule that follows a stage change, a next step or a training
     deadline come from (`store.due_query`): rows of type T by the day their occurrence
-    follows, ``offset`` days later, and id; read a page at a time."""
+    follows (the rule's ``offset_days`` later) and id; read a page at a time."""
 
-    offset: int
     paged: Callable[[date, date], Paged | None]  # the rows of those days (None: none can be)
     read: Callable[[Paged, After | None, int | None], list[T]]
     cursor: Callable[[T], After]  # a row's day and id
@@ -101,13 +101,12 @@ class Sources:
             return stage_start_dues(g.window, rule, self.rt.workflow, changes, centres, coaches)
 
         def told(first: date, last: date) -> int:
-            labels = {day: (day + shift).isoformat() for day in _days(first, last)}
+            labels = {day: (day + shift).isoformat() for day in each_day(first, last)}
             keys = due_query.stage_start_keys(rule.id, labels)
             return g.repo.told(due_query.stage_starts(first, last, rule.stage), keys, roles)
 
-        shift, roles = timedelta(days=rule.offset_days), [str(r) for r in rule.recipients]
+        shift, roles = timedelta(days=rule.offset_days), _roles(rule)
         return Source(
-            rule.offset_days,
             lambda first, last: due_query.stage_starts(first, last, rule.stage),
             g.repo.changes_paged,
             _change_cursor,
@@ -136,9 +135,9 @@ class Sources:
             workflow = self.rt.workflow
             steps = {s: t.trigger for s in workflow.stages if (t := workflow.forward_from(s))}
             keys = due_query.stepping_keys(rule.id, steps)
-            return g.repo.told(found, keys, [str(r) for r in rule.recipients])
+            return g.repo.told(found, keys, _roles(rule))
 
-        return Source(rule.offset_days, paged, g.repo.centres_paged, _stepping_cursor, dues, told)
+        return Source(paged, g.repo.centres_paged, _stepping_cursor, dues, told)
 
     def _deadlines(
         self, g: Gathering, rule: ReminderRule, stage: str, expected: TrainingRule
@@ -166,20 +165,21 @@ class Sources:
             return [replace(d, context={**d.context, "offers": listed}) for d in made]
 
         def told(first: date, last: date) -> int:
-            found, starts = paged(first, last), stay_starts_for_deadlines(first, last, months)
-            if found is None or starts is None:
+            starts = stay_starts_for_deadlines(first, last, months)
+            if starts is None:
                 return 0
-            deadlines = {start: deadline_of(start, months) for start in _days(*starts)}
+            deadlines = {start: deadline_of(start, months) for start in each_day(*starts)}
             keys = due_query.deadline_keys(
                 rule.id,
                 expected.kind,
                 {start: day.isoformat() for start, day in deadlines.items()},
                 {start: (day + shift).isoformat() for start, day in deadlines.items()},
             )
-            return g.repo.told(found, keys, [str(r) for r in rule.recipients])
+            found = due_query.lacking_training(stage, expected.kind, *starts)
+            return g.repo.told(found, keys, _roles(rule))
 
         months, shift = expected.within_months, timedelta(days=rule.offset_days)
-        return Source(rule.offset_days, paged, g.repo.centres_paged, _episode_cursor, dues, told)
+        return Source(paged, g.repo.centres_paged, _episode_cursor, dues, told)
 
 
 def offers(repo: Repository, kind: str, today: date) -> list[Offer]:
@@ -203,5 +203,5 @@ def _episode_cursor(centre: Centre) -> After:
     return centre.episode_start, centre.id
 
 
-def _days(first: date, last: date) -> Iterator[date]:
-    return (first + timedelta(days=n) for n in range((last - first).days + 1))
+def _roles(rule: ReminderRule) -> list[str]:
+    return [str(role) for role in rule.recipients]

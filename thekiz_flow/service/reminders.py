@@ -209,7 +209,7 @@ class ReminderService:
         rows = source.read(paged, None, batch)
         whole = batch is None or len(rows) < batch
         total = (len(rows) if whole else g.repo.counted(paged)) * len(rule.recipients)
-        upto = None if written is None else min(last, written - timedelta(days=source.offset))
+        upto = None if written is None else min(last, written - timedelta(days=rule.offset_days))
         if rows and upto is not None and upto >= first:  # no rows: none the outbox holds
             total -= source.told(first, upto)
 
