@@ -108,6 +108,41 @@ def test_counts_and_pairs_are_those_of_the_activities_one_by_one(engine: Engine)
     assert any(apart for apart in paired.values())
 
 
+def test_of_the_site_visits_the_last_held_in_each_stage_up_to_the_year_end(
+    engine: Engine,
+) -> None:
+    """What the digest asks of the visits (was a stay's visit held by the year's end?) is
+    answered by the last one held in each stage; visits planned, cancelled or later are not."""
+    rng = random.Random(7)
+    with engine.begin() as connection:
+        centres = _centres(Repository(connection), 5)
+    rows = [
+        _row(
+            rng.choice(centres),
+            f"v{n}",
+            date(2022, 1, 1) + timedelta(days=rng.randrange(1600)),
+            rng.choice([ActivityStatus.PLANNED, ActivityStatus.HELD, ActivityStatus.CANCELLED]),
+            kind=ActivityKind.SITE_VISIT,
+            stage=rng.choice([B, V]),
+        )
+        for n in range(200)
+    ]
+    _store(engine, rows)
+    expected: dict[int, dict[str, date]] = {}
+    for row in rows:
+        day, stage, centre = row["date"], str(row["stage"]), row["centre_id"]
+        assert isinstance(day, date)
+        assert isinstance(centre, int)
+        if row["status"] == ActivityStatus.HELD and day <= LAST:
+            last = expected.setdefault(centre, {})
+            last[stage] = max(day, last.get(stage, day))
+    with engine.connect() as connection:
+        found = list(Repository(connection).digest.visits(LAST))
+    assert [centre for centre, _ in found] == sorted(expected)
+    assert {centre: {s: d for d, s in visits} for centre, visits in found} == expected
+    assert all(len(visits) == len({s for _, s in visits}) for _, visits in found)
+
+
 def test_rows_are_handed_out_a_part_of_the_centres_at_a_time() -> None:
     rows = ByCentre([(1, ["a", "b"]), (3, ["c"]), (7, ["d"])])
     assert rows.upto(2) == {1: ["a", "b"]}

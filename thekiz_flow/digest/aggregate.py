@@ -72,7 +72,8 @@ class YearInput:
     # per centre: held sessions of the year in a row; at least every pair more than
     # tallies.shortest_gap(workflow) days apart (closer pairs may be left out)
     pairs: Mapping[int, Sequence[Pair]]
-    visits: Mapping[int, Sequence[tuple[date, str]]]  # all held site visits
+    # per centre: held site visits up to the year's end, at least the last in each stage
+    visits: Mapping[int, Sequence[tuple[date, str]]]
     trainings: Mapping[int, str]  # the kind of each training, by id
 
     @cached_property

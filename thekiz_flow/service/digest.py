@@ -18,6 +18,7 @@ from thekiz_flow.core.tallies import CentreRow, shortest_gap
 from thekiz_flow.digest.aggregate import YearInput, build_digest_in_parts
 from thekiz_flow.digest.files import DigestFiles, digest_paths, write_digest
 from thekiz_flow.digest.model import Digest
+from thekiz_flow.service.collecting import fewer_collections
 from thekiz_flow.service.overview import OverviewService
 from thekiz_flow.service.runtime import Runtime
 from thekiz_flow.store.digest_queries import ByCentre
@@ -103,11 +104,15 @@ class DigestService:
         """The digest of a year (as recorded at the end of ``as_recorded_on``; default: as
         recorded now), built a part of the centres at a time."""
         before = self.recorded_before(as_recorded_on)
-        return build_digest_in_parts(self.rt.workflow, self._parts(self._year(year), before))
+        return self._built(self._year(year), before)
 
     def build_as_of(self, year: int, moment: datetime) -> Digest:
         """The digest of a year as recorded before ``moment`` (e.g. as it was sent)."""
-        return build_digest_in_parts(self.rt.workflow, self._parts(self._year(year), moment))
+        return self._built(self._year(year), moment)
+
+    def _built(self, year: int, before: datetime | None) -> Digest:
+        with fewer_collections():  # it reads and keeps its rows a part at a time
+            return build_digest_in_parts(self.rt.workflow, self._parts(year, before))
 
     def write(
         self, year: int, folder: Path | None = None, as_recorded_on: date | None = None

@@ -25,7 +25,16 @@ from itertools import chain, groupby
 from operator import itemgetter
 from typing import Any, Generic, TypeVar
 
-from sqlalchemy import ColumnElement, Connection, Select, Subquery, Table, select, type_coerce
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    Select,
+    Subquery,
+    Table,
+    func,
+    select,
+    type_coerce,
+)
 from sqlalchemy.types import NullType
 
 from thekiz_flow.core.enums import ActivityKind, ActivityStatus
@@ -129,13 +138,15 @@ class DigestQueries:
             yield centre_id, [Step(t, was, to, day(when)) for _, t, was, to, when in rows]
 
     def visits(self, last: date) -> Iterator[tuple[int, list[tuple[date, str]]]]:
-        """Site visits held up to ``last``: (centre id, its (date, stage)) by centre."""
+        """The last site visit held up to ``last`` in each stage: (centre id, its (date,
+        stage)) by centre. (Whether a stay's visit was held needs no other.)"""
         c = self.acts.c
         stmt = (
-            select(c.centre_id, self._stored(c.date), c.stage)
+            select(c.centre_id, self._stored(func.max(c.date)), c.stage)
             .where(
                 c.kind == ActivityKind.SITE_VISIT, c.status == ActivityStatus.HELD, c.date <= last
             )
+            .group_by(c.centre_id, c.stage)
             .order_by(c.centre_id)
         )
         day = self._values(c.date)
