@@ -206,6 +206,45 @@ def test_searching_a_coach_in_the_new_centre_form_keeps_what_was_typed(
     assert re.search(r'<button[^>]*name="find_coach"[^>]*formnovalidate', found.text)
 
 
+def search_in_new_centre_form(client: TestClient, search: str, coach: str = "") -> str:
+    token = csrf_token(client.get("/centres/new").text)
+    data = {"csrf_token": token, "name": "Kita Mond", "district": "Gera", "email": ""}
+    sent = client.post(
+        "/centres/new", data={**data, "coach": coach, "coach_search": search, "find_coach": "1"}
+    )
+    assert sent.status_code == 200
+    return sent.text
+
+
+def chosen_coach(html: str) -> str | None:
+    found = re.search(r'<select[^>]*name="coach".*?</select>', html, re.S)
+    assert found is not None
+    chosen = re.search(r'<option value="(\d+)" selected>', found.group(0))
+    return None if chosen is None else chosen.group(1)
+
+
+def test_a_search_that_finds_one_coach_chooses_it_and_says_so(
+    many: TestClient, service: Service
+) -> None:
+    page = search_in_new_centre_form(many, "coach25@")
+    coach = next(c for c in service.registry.coaches() if c.email == "coach25@example.org")
+    assert chosen_coach(page) == str(coach.id)
+    assert "Eine Prozessbegleitung gefunden für „coach25@“: sie ist ausgewählt." in page
+    # a coach chosen before stays chosen: the search only offers the one it found
+    other = next(c for c in service.registry.coaches() if c.email == "coach3@example.org")
+    page = search_in_new_centre_form(many, "coach25@", str(other.id))
+    assert chosen_coach(page) == str(other.id)
+    assert "Eine Prozessbegleitung gefunden für „coach25@“." in page
+
+
+def test_a_search_that_finds_several_says_how_many_and_chooses_none(many: TestClient) -> None:
+    page = search_in_new_centre_form(many, "coach2")  # Coach 02, 20 to 29
+    assert chosen_coach(page) is None
+    assert "11 gefunden für „coach2“: bitte oben eine wählen." in page
+    page = search_in_new_centre_form(many, "Coach")
+    assert f"30 gefunden für „Coach“, die ersten {CHOICES} stehen zur Wahl: bitte genauer" in page
+
+
 def test_searching_a_coach_in_the_new_user_form_keeps_what_was_typed(
     many: TestClient, service: Service
 ) -> None:

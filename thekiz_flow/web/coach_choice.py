@@ -7,7 +7,8 @@ e-mail address, sent by GET, so it works without JavaScript); the choice offers 
 ``CHOICES`` coaches it finds, by name (without a search: the first ones by name), and
 always the coach chosen already. A form sent by POST carries its search along (hidden), so
 that a refused form offers the same coaches again. The forms of a new centre and a new user
-have the search inside (`finding_coach`): searching keeps what was typed in the others.
+have the search inside (`finding_coach`): searching keeps what was typed in the others, and
+a search that finds exactly one coach chooses it (`found_one`).
 """
 
 from __future__ import annotations
@@ -53,12 +54,18 @@ def coach_options(
 
 @dataclass(frozen=True)
 class CoachChoice:
-    """For a template: the choices, the search, how many more it finds than offered."""
+    """For a template: the choices, the search, how many more it finds than offered, and
+    which of the choices it found."""
 
     options: list[tuple[str, str]]
     search: str
     more: int
-    found: bool  # whether the search finds any coach
+    matched: tuple[str, ...]  # the numbers of the coaches it finds that are offered
+
+    @property
+    def found(self) -> bool:
+        """Whether the search finds any coach."""
+        return bool(self.matched)
 
 
 def coach_choice(
@@ -79,4 +86,15 @@ def coach_choice(
             continue
         if coach.active or not active_only:
             kept.append((str(coach.id), coach_label(coach, with_email)))
-    return CoachChoice([*kept, *options], search, total - len(found), bool(found))
+    matched = tuple(value for value, _ in options)
+    return CoachChoice([*kept, *options], search, total - len(found), matched)
+
+
+def found_one(ctx: Context, typed: dict[str, str], active_only: bool = True) -> dict[str, str]:
+    """What was typed in a form sent by its coach search (`finding_coach`): with the one
+    coach the search finds chosen, if it finds exactly one and none was chosen yet."""
+    search = coach_search(ctx)
+    if not search or typed.get("coach"):
+        return typed
+    found, total = ctx.service.registry.coach_choices(search, 1, active_only)
+    return {**typed, "coach": str(found[0].id)} if total == 1 else typed

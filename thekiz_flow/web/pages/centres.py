@@ -31,7 +31,13 @@ from thekiz_flow.core.model import (
 )
 from thekiz_flow.service import Service
 from thekiz_flow.web.auth import READERS, may_record_for
-from thekiz_flow.web.coach_choice import coach_choice, coach_options, coach_search, finding_coach
+from thekiz_flow.web.coach_choice import (
+    coach_choice,
+    coach_options,
+    coach_search,
+    finding_coach,
+    found_one,
+)
 from thekiz_flow.web.endpoints import Context, action, page
 from thekiz_flow.web.fields import Errors, beside_fields
 from thekiz_flow.web.pages import stages as stages_page
@@ -304,7 +310,7 @@ def new_form(ctx: Context) -> Response:
 def add(ctx: Context) -> Response:
     typed = {name: ctx.text(name) for name in NEW_FIELDS}
     if finding_coach(ctx):
-        return _form(ctx, typed)
+        return _form(ctx, found_one(ctx, typed))
     given = CentreInput(
         typed["name"],
         typed["district"],

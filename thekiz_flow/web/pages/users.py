@@ -22,7 +22,7 @@ from thekiz_flow.core.paging import Page
 from thekiz_flow.core.users import User
 from thekiz_flow.digest.tables import Kind
 from thekiz_flow.service.users import MIN_PASSWORD, NEW_PASSWORD, PASSWORD
-from thekiz_flow.web.coach_choice import coach_choice, finding_coach
+from thekiz_flow.web.coach_choice import coach_choice, finding_coach, found_one
 from thekiz_flow.web.endpoints import Context, action, page
 from thekiz_flow.web.export import Export, export_routes
 from thekiz_flow.web.fields import Errors, beside_fields
@@ -146,7 +146,7 @@ def new_form(ctx: Context) -> Response:
 def add(ctx: Context) -> Response:
     typed = {name: ctx.text(name) for name in NEW_FIELDS}
     if finding_coach(ctx):
-        return _new_form(ctx, typed)
+        return _new_form(ctx, found_one(ctx, typed))
 
     def change() -> Response:
         password = ctx.text(PASSWORD)
