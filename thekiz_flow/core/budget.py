@@ -88,7 +88,6 @@ def cost(activity: Activity) -> Decimal:
 
 
 @lru_cache(maxsize=1024)  # sessions repeat a few (hours, rate) pairs
-@lru_cache(maxsize=1024)  # a programme has few distinct hours and rates
 def session_cost(hours: Decimal | None, rate: Decimal | None) -> Decimal:
     """A session's hours times the coach's rate, to the cent; 0 without either."""
     if hours is None or rate is None:
