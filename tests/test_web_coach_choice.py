@@ -264,6 +264,8 @@ def test_searching_a_coach_in_the_new_user_form_keeps_what_was_typed(
     assert found.status_code == 200
     assert service.users.all() == before
     assert coach_options(found.text) == ["Coach 23 (coach23@example.org)"]
+    coach = next(c for c in service.registry.coaches() if c.email == "coach23@example.org")
+    assert chosen_coach(found.text) == str(coach.id)  # the one found is chosen
     assert field_value(found.text, "email") == "zugang@example.org"
     assert re.search(r'<option value="coach" selected>', found.text)
 
