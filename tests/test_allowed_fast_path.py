@@ -89,12 +89,19 @@ def examples(count: int) -> settings:
     )
 
 
+def example_folder(tmp_path: Path) -> Path:
+    """A new folder under ``tmp_path`` for one example of a property test (they share the
+    test's ``tmp_path``)."""
+    return tmp_path / uuid.uuid4().hex
+
+
 @contextmanager
 def fresh_programme(
-    databases: Databases, backend: str, workflow: Workflow, folder: Path
+    databases: Databases, backend: str, workflow: Workflow, tmp_path: Path
 ) -> Iterator[tuple[Service, FrozenClock]]:
-    """A service on a new database of ``backend``, its clock at noon on ``START``, with one
-    coach (number 1)."""
+    """A service on a new database of ``backend`` (in a folder of its own under ``tmp_path``:
+    one per example), its clock at noon on ``START``, with one coach (number 1)."""
+    folder = example_folder(tmp_path)
     with databases.database(backend, folder) as url:
         engine = make_engine(url)
         try:
@@ -120,8 +127,7 @@ def test_the_fast_path_finds_exactly_the_centres_the_rules_allow(
     workflow: Workflow,
     tmp_path: Path,
 ) -> None:
-    folder = tmp_path / uuid.uuid4().hex
-    with fresh_programme(databases, backend, workflow, folder) as (service, clock):
+    with fresh_programme(databases, backend, workflow, tmp_path) as (service, clock):
         centres: list[int] = []
         for step in steps:
             try:

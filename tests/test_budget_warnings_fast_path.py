@@ -9,7 +9,6 @@ after random writes to those rows, the percents being kept on write."""
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
@@ -23,7 +22,7 @@ from sqlalchemy import Engine, Insert, delete, insert, select, update
 
 from tests.conftest import BERLIN, file_mail
 from tests.databases import Databases
-from tests.test_allowed_fast_path import examples
+from tests.test_allowed_fast_path import example_folder, examples
 from thekiz_flow.core.budget import cost, year_allowance
 from thekiz_flow.core.clock import FrozenClock, noon
 from thekiz_flow.core.corrections import Action, Subject
@@ -273,7 +272,7 @@ def test_the_start_pages_budget_warnings_are_the_per_centre_rules(
     workflow: Workflow,
     tmp_path: Path,
 ) -> None:
-    folder = tmp_path / uuid.uuid4().hex
+    folder = example_folder(tmp_path)
     with serving(databases, backend, folder, workflow, programme) as (engine, service):
         expected = by_the_rule(service, workflow)
         work = service.overview.worklist(TODAY)

@@ -177,8 +177,7 @@ def test_the_preview_of_these_rules_is_what_the_per_centre_rules_give(
     workflow: Workflow,
     tmp_path: Path,
 ) -> None:
-    folder = tmp_path / uuid.uuid4().hex
-    with fresh_programme(databases, backend, workflow, folder) as (service, clock):
+    with fresh_programme(databases, backend, workflow, tmp_path) as (service, clock):
         centres = admitted(service, clock, stays)
         for step in steps:
             try:
