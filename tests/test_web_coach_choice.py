@@ -234,7 +234,7 @@ def test_a_search_that_finds_one_coach_chooses_it_and_says_so(
     other = next(c for c in service.registry.coaches() if c.email == "coach3@example.org")
     page = search_in_new_centre_form(many, "coach25@", str(other.id))
     assert chosen_coach(page) == str(other.id)
-    assert "Eine Prozessbegleitung gefunden für „coach25@“." in page
+    assert "Eine Prozessbegleitung gefunden für „coach25@“: Coach 25, bitte oben wählen." in page
 
 
 def test_a_search_that_finds_several_says_how_many_and_chooses_none(many: TestClient) -> None:
