@@ -6,11 +6,14 @@ go out; and a page reads about what it shows."""
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
 import pytest
+from sqlalchemy import delete, event
 
 from tests.conftest import BERLIN
 from thekiz_flow.core.clock import FrozenClock
@@ -18,11 +21,13 @@ from thekiz_flow.core.enums import Follows
 from thekiz_flow.core.model import CentreInput, Coach
 from thekiz_flow.core.reminders import Due, Window
 from thekiz_flow.service import Service
-from thekiz_flow.store.outbox import OutboxStore
+from thekiz_flow.store.outbox import WRITTEN_THROUGH, OutboxStore
 from thekiz_flow.store.repository import Repository
+from thekiz_flow.store.tables import state
 
 NOW = datetime(2026, 3, 25, 9, 0, tzinfo=BERLIN)  # a Wednesday; Easter and 1 May ahead
 Row = tuple[Due, str, str]
+KEY_LOOKUP = re.compile(r'EXISTS \(SELECT outbox\."?key"?')  # a key looked up per row
 SOME_TOLD = ("session_unrecorded", "session_upcoming", "training_deadline")  # some in the outbox
 
 
@@ -95,7 +100,8 @@ def programme(service: Service, clock: FrozenClock) -> Service:
     told = [d for n, d in enumerate(gathered) if n % 3 == 1 and d.rule.id in SOME_TOLD]
     with service.runtime.unit() as repo:  # as if sent: a tick writes what is due by its time
         repo.outbox.add([service.reminders._mail(d, NOW) for d in told], NOW)
-        repo.outbox.set_last_tick(max(d.occurrence for d in told))
+        last = max(d.occurrence for d in told)
+        repo.outbox.set_last_tick(last, last.astimezone(BERLIN).date())
     return service
 
 
@@ -162,24 +168,87 @@ def test_a_page_reads_about_what_it_shows(
 def test_a_tick_that_commits_while_the_preview_counts_is_counted(
     programme: Service, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """The preview looks the outbox's keys up only for the days up to the tick mark's. On
-    PostgreSQL a tick may commit between reading the mark and counting: its keys, of later
-    days, would be counted as not written. The preview then reads the mark again, finds it
-    moved and counts once more."""
+    """The preview looks the outbox's keys up only for the days up to the last one a tick
+    noted. On PostgreSQL a tick may commit between reading that day and counting: its keys,
+    of later days, would be counted as not written. The preview then reads the day again,
+    finds it moved and counts once more."""
     whole, _, _ = whole_preview(programme, 45)
     with programme.runtime.unit() as repo:
-        mark = repo.outbox.last_tick()
+        mark = repo.outbox.written_through()
     assert mark is not None
     reads = []
-    real = OutboxStore.last_tick
+    real = OutboxStore.written_through
 
-    def ticked_meanwhile(self: OutboxStore) -> datetime | None:
+    def ticked_meanwhile(self: OutboxStore) -> date | None:
         reads.append(1)  # the first read is from before the tick that wrote the keys
         return mark - timedelta(days=30) if len(reads) == 1 else real(self)
 
-    monkeypatch.setattr(OutboxStore, "last_tick", ticked_meanwhile)
+    monkeypatch.setattr(OutboxStore, "written_through", ticked_meanwhile)
     assert programme.reminders.preview_page(45, 0, 3) == (whole[:3], len(whole))
     assert len(reads) == 4  # before and after the first count, before and after the second
+
+
+def outbox_lookups(service: Service, work: Callable[[], object]) -> list[str]:
+    """The statements ``work`` runs that look the outbox's keys up one row at a time."""
+    statements: list[str] = []
+
+    def seen(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        if KEY_LOOKUP.search(statement):
+            statements.append(statement)
+
+    engine = service.runtime.engine
+    event.listen(engine, "before_cursor_execute", seen)
+    try:
+        work()
+    finally:
+        event.remove(engine, "before_cursor_execute", seen)
+    return statements
+
+
+def test_after_a_tick_the_preview_looks_up_no_key_of_the_days_after_it(
+    programme: Service, clock: FrozenClock
+) -> None:
+    """A tick notes the last day of the occurrences it wrote (forward only). The preview looks
+    the outbox's keys up only for the days up to it: after a tick, for none of the days it
+    shows (on a large programme a day's dues are thousands of lookups)."""
+    later = at(date(2026, 5, 13))  # a Wednesday, after every due the fixture wrote
+    clock.set(later)
+    with programme.runtime.unit() as repo:
+        report = programme.reminders.remind(repo, later)
+        noted = repo.outbox.written_through()
+    assert report.new
+    assert noted is not None
+    assert noted <= later.date()  # the last day of what it wrote, not the one after
+    whole, _, _ = whole_preview(programme, 45)
+    assert len(whole) > 10
+    found: list[object] = []
+    assert not outbox_lookups(
+        programme, lambda: found.append(programme.reminders.preview_page(45, 0, 10))
+    )
+    assert found == [(whole[:10], len(whole))]
+
+
+def test_before_a_tick_noted_a_day_the_day_after_the_tick_marks_counts(
+    programme: Service,
+) -> None:
+    """A database whose ticks noted no day (an earlier version's): the keys of the days up to
+    the day after the tick mark's are looked up, as before; the next tick notes that day if
+    it wrote nothing later."""
+    rt = programme.runtime
+    with rt.engine.begin() as connection:  # as an earlier version left it
+        connection.execute(delete(state).where(state.c.name == WRITTEN_THROUGH))
+    with rt.unit() as repo:
+        mark = repo.outbox.last_tick()
+    assert mark is not None
+    whole, _, known = whole_preview(programme, 45)
+    assert known
+    assert outbox_lookups(programme, lambda: programme.reminders.preview_page(45, 0, 5)), (
+        "the keys of the days up to the mark's are looked up"
+    )
+    assert programme.reminders.preview_page(45, 0, None) == (whole, len(whole))
+    with rt.unit() as repo:
+        programme.reminders.remind(repo, rt.clock.now())  # the clock is behind the mark
+        assert repo.outbox.written_through() == mark.astimezone(BERLIN).date() + timedelta(1)
 
 
 def test_the_preview_and_a_tick_read_only_the_coaches_their_mails_name(

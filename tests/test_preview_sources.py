@@ -195,7 +195,8 @@ def test_the_preview_of_these_rules_is_what_the_per_centre_rules_give(
         if written:
             with rt.unit() as repo:
                 repo.outbox.add([reminders._mail(d, now) for d in written], now)
-                repo.outbox.set_last_tick(max(d.occurrence for d in written))
+                last = max(d.occurrence for d in written)
+                repo.outbox.set_last_tick(last, last.astimezone(rt.zone).date())
         rows, total = reminders.preview_page(days, 0, None)
         assert total == len(rows)
         shown = sorted(due.key for due, _, _ in rows if due.rule.follows in SOURCED)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import replace
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Engine, insert
@@ -338,6 +338,27 @@ def test_the_tick_mark_only_moves_forward(unit: Unit) -> None:
         repo.outbox.set_last_tick(NOW + timedelta(hours=1))
     with unit() as repo:
         assert repo.outbox.last_tick() == NOW + timedelta(hours=1)
+
+
+def test_the_last_day_written_moves_forward_only_with_the_tick_mark(unit: Unit) -> None:
+    """A tick notes the last day of the occurrences it wrote beside its time; an older tick's
+    day never moves it back, and a tick that wrote nothing leaves it."""
+    with unit() as repo:
+        assert repo.outbox.written_through() is None
+        repo.outbox.lock_reminders()
+        repo.outbox.set_last_tick(NOW)
+        assert repo.outbox.written_through() is None
+        repo.outbox.set_last_tick(NOW, date(2026, 3, 2))
+    with unit() as repo:
+        repo.outbox.lock_reminders()
+        repo.outbox.set_last_tick(NOW + timedelta(hours=1), date(2026, 3, 1))
+        assert repo.outbox.written_through() == date(2026, 3, 2)
+        repo.outbox.set_last_tick(NOW + timedelta(hours=2))
+        assert repo.outbox.written_through() == date(2026, 3, 2)
+        repo.outbox.set_last_tick(NOW + timedelta(hours=3), date(2026, 3, 3))
+    with unit() as repo:
+        assert repo.outbox.written_through() == date(2026, 3, 3)
+        assert repo.outbox.last_tick() == NOW + timedelta(hours=3)
 
 
 def test_the_messages_of_a_status_are_counted(unit: Unit) -> None:

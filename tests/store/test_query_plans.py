@@ -64,12 +64,13 @@ def test_a_ticks_lookups_use_an_index_on_sqlite(tmp_path: Path) -> None:
             ]
     engine.dispose()
     search = "SEARCH activities USING INDEX"
+    covering = "SEARCH activities USING COVERING INDEX"  # the rows are not read
     assert plans == {
         "activities_dated": [
             f"{search} ix_activities_kind_status_date (kind=? AND status=? AND date>? AND date<?)"
         ],
         "held_sessions": [
-            f"{search} ix_activities_kind_centre_id_status_date "
+            f"{search} ix_activities_kind_centre_id_status_date_training_id "
             "(kind=? AND centre_id=? AND status=? AND date>? AND date<?)"
         ],
         "recently_held": [
@@ -77,16 +78,17 @@ def test_a_ticks_lookups_use_an_index_on_sqlite(tmp_path: Path) -> None:
             "(kind=? AND status=? AND recorded_at>?)"
         ],
         "site_visits": [
-            f"{search} ix_activities_kind_centre_id_status_date "
+            f"{search} ix_activities_kind_centre_id_status_date_training_id "
             "(kind=? AND centre_id=? AND status=?)"
         ],
         "enrolments": [
-            f"{search} ix_activities_kind_centre_id_status_date (kind=? AND centre_id=?)"
+            f"{covering} ix_activities_kind_centre_id_status_date_training_id "
+            "(kind=? AND centre_id=?)"
         ],
         "lacking_training": [
             "SEARCH centres USING INDEX ix_centres_stage_episode_start "
             "(stage=? AND episode_start>? AND episode_start<?)",
-            f"{search} ix_activities_kind_centre_id_status_date "
+            f"{covering} ix_activities_kind_centre_id_status_date_training_id "
             "(kind=? AND centre_id=? AND status=?)",
         ],
         "to_plan": [
@@ -281,13 +283,15 @@ def test_pages_read_by_the_index_they_need_on_sqlite(tmp_path: Path) -> None:
         ],
         "centre_activities": [  # the centre page's: that centre's, by the index
             [
-                "SEARCH activities USING INDEX ix_activities_kind_centre_id_status_date "
+                "SEARCH activities USING INDEX "
+                "ix_activities_kind_centre_id_status_date_training_id "
                 "(kind=? AND centre_id=?)"
             ]
         ],
         "centre_planned": [  # not every centre's planned ones from the day on
             [
-                "SEARCH activities USING INDEX ix_activities_kind_centre_id_status_date "
+                "SEARCH activities USING INDEX "
+                "ix_activities_kind_centre_id_status_date_training_id "
                 "(kind=? AND centre_id=? AND status=? AND date>?)"
             ]
         ],
@@ -331,7 +335,8 @@ def test_pages_read_by_the_index_they_need_on_sqlite(tmp_path: Path) -> None:
                 "SEARCH centres USING INTEGER PRIMARY KEY (rowid=?)",
             ],
             [  # the site visits of the coach's centres
-                "SEARCH activities USING INDEX ix_activities_kind_centre_id_status_date "
+                "SEARCH activities USING INDEX "
+                "ix_activities_kind_centre_id_status_date_training_id "
                 "(kind=? AND centre_id=?)",
                 "LIST SUBQUERY 1",
                 "SEARCH centres USING COVERING INDEX ix_centres_coach_id (coach_id=?)",
@@ -383,9 +388,10 @@ def test_a_page_of_the_reminder_preview_reads_by_date_and_counts_by_index_on_sql
     ]
     stepping = "ix_centres_next_step_on (next_step_on>? AND next_step_on<?)"
     stays = "ix_centres_stage_episode_start (stage=? AND episode_start>? AND episode_start<?)"
-    taken = [
+    taken = [  # from the index alone: its training, not the enrolment's row
         "CORRELATED SCALAR SUBQUERY",
-        "SEARCH activities USING INDEX ix_activities_kind_centre_id_status_date "
+        "SEARCH activities USING COVERING INDEX "
+        "ix_activities_kind_centre_id_status_date_training_id "
         "(kind=? AND centre_id=? AND status=?)",
         "SEARCH trainings USING INTEGER PRIMARY KEY (rowid=?)",
     ]

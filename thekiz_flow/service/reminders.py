@@ -84,12 +84,15 @@ class ReminderService:
         known = store.existing({d.key for d in dues})
         fresh = [d for d in dues if d.key not in known]
         mails = (self._mail(due, now) for due in fresh)  # rendered as they are inserted
+        through = max([self._day(d) for d in fresh], default=None)
+        written = self._written(repo)  # before any day was noted: the tick mark's day after
         report = ReminderReport(
             due=len(dues),
             missed=sum(d.verdict == Judgement.MISSED for d in fresh),
             new=store.add(mails, now),
         )
-        store.set_last_tick(now)
+        days = [day for day in (through, written) if day is not None]
+        store.set_last_tick(now, max(days, default=None))
         return report
 
     def preview_page(
@@ -128,11 +131,19 @@ class ReminderService:
 
     def _written(self, repo: Repository) -> date | None:
         """The last day an occurrence the outbox holds a key of can fall on (None: no tick
-        ran, there is none). A tick writes an occurrence once it is due, at or before the
-        tick's time, and moves the tick mark to that time, forward only, in the same
-        transaction; a day more for a changed time zone."""
+        ran, there is none): what the ticks noted (`remind`), each the last day of the
+        occurrences it wrote, forward only, in the transaction that wrote them. Before any
+        tick noted one: the day after the tick mark's (a tick writes an occurrence once it is
+        due, at or before the tick's time; a day more for a changed time zone)."""
+        noted = repo.outbox.written_through()
+        if noted is not None:
+            return noted
         last = repo.outbox.last_tick()
         return None if last is None else last.astimezone(self.rt.zone).date() + timedelta(days=1)
+
+    def _day(self, due: Due) -> date:
+        """The local day a due's occurrence falls on (`Window.at`): what `_written` counts."""
+        return due.occurrence.astimezone(self.rt.zone).date()
 
     def _sending(self, due: Due) -> datetime:
         return self.rt.send_time(due.occurrence, due.rule.any_day)

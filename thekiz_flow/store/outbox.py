@@ -11,7 +11,7 @@ neither extend it nor overwrite the one that took over.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from datetime import datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from itertools import islice
 from typing import Any
 
@@ -42,6 +42,10 @@ from thekiz_flow.store.tables import OUTBOX_KEY_LENGTH, outbox, outbox_attempts,
 # Mails per INSERT of ``OutboxStore.add``: all it holds at once. Larger chunks were no faster.
 ADD_CHUNK = 100
 UNSENT = (OutboxStatus.PENDING, OutboxStatus.SENDING, OutboxStatus.FAILED)  # what may be withdrawn
+# the marks of the reminders written (rows of ``state``): the last tick's time, and the last
+# day an occurrence it or a tick before wrote falls on
+LAST_TICK = "last_tick"
+WRITTEN_THROUGH = "reminders_written_through"
 REMINDERS_LOCK = 0x7468656B697A  # PostgreSQL's advisory lock of writing reminders ("thekiz")
 
 
@@ -370,17 +374,32 @@ class OutboxStore:
         ]
 
     def last_tick(self) -> datetime | None:
-        row = self.conn.execute(select(state.c.at).where(state.c.name == "last_tick")).first()
+        return self._mark(LAST_TICK)
+
+    def written_through(self) -> date | None:
+        """The last day an occurrence of a reminder a tick wrote falls on (the day its key
+        names), if noted (`set_last_tick`)."""
+        noted = self._mark(WRITTEN_THROUGH)
+        return None if noted is None else noted.date()
+
+    def set_last_tick(self, at: datetime, through: date | None = None) -> None:
+        """Move the mark forward only: a slower, older tick never moves it back. ``through``:
+        the last day an occurrence the tick wrote falls on; noted as the mark is, forward
+        only (a day is kept as its midnight UTC)."""
+        self._move(LAST_TICK, at)
+        if through is not None:
+            self._move(WRITTEN_THROUGH, datetime.combine(through, time(0), UTC))
+
+    def _mark(self, name: str) -> datetime | None:
+        row = self.conn.execute(select(state.c.at).where(state.c.name == name)).first()
         return None if row is None else row.at
 
-    def set_last_tick(self, at: datetime) -> None:
-        """Move the mark forward only: a slower, older tick never moves it back."""
-        previous = self.last_tick()
-        if previous is None:
+    def _move(self, name: str, at: datetime) -> None:
+        if self._mark(name) is None:
             dialect = postgresql if self.conn.dialect.name == "postgresql" else sqlite
             stmt = dialect.insert(state).on_conflict_do_nothing(index_elements=["name"])
-            self.conn.execute(stmt.values(name="last_tick", at=at))
-        stmt2 = update(state).where(state.c.name == "last_tick", state.c.at < at)
+            self.conn.execute(stmt.values(name=name, at=at))
+        stmt2 = update(state).where(state.c.name == name, state.c.at < at)
         self.conn.execute(stmt2.values(at=at))
 
     def unsent(self, centre_id: int, role: Recipient) -> list[OutboxRow]:

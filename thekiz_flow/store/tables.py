@@ -142,7 +142,8 @@ activities = Table(
     Column("revision", Integer, nullable=False, server_default="0"),  # one more per change
     Column("created_at", UTCDateTime),  # None: stored before this was kept (always existed)
     UniqueConstraint("centre_id", "key"),
-    Index(None, "kind", "centre_id", "status", "date"),  # a kind of some centres' activities
+    # a kind of some centres' activities; with the training (has a centre taken one up?)
+    Index(None, "kind", "centre_id", "status", "date", "training_id"),
     Index(None, "kind", "status", "date"),  # what is due on some days (reminders, overviews)
     Index(None, "kind", "status", "recorded_at"),  # what was just recorded (budget reminders)
     Index(None, "date"),
