@@ -21,6 +21,7 @@ from thekiz_flow.core.enums import Follows
 from thekiz_flow.core.model import CentreInput, Coach
 from thekiz_flow.core.reminders import Due, Window
 from thekiz_flow.service import Service
+from thekiz_flow.service.reminders import FIRST_PART, ReminderService
 from thekiz_flow.store.outbox import WRITTEN_THROUGH, OutboxStore
 from thekiz_flow.store.repository import Repository
 from thekiz_flow.store.tables import state
@@ -163,6 +164,34 @@ def test_a_page_reads_about_what_it_shows(
     assert max(read) <= 2
     assert len(read) <= 2 * repetitions
     assert sum(read) < len([d for d, _, _ in whole if d.rule.follows == Follows.ACTIVITY]) / 3
+
+
+def test_a_page_makes_the_dues_of_the_rows_it_takes(
+    programme: Service, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each stream makes its dues part by part (`parts`: 8 rows, then 16, ...) as the page
+    takes them, not of every row it read: a page of a large programme reads 50 rows of each
+    rule and shows 50 mails of all of them."""
+    read: list[int] = []
+    made: list[int] = []
+    dated, activity_dues = Repository.activities_dated, ReminderService._activity_dues
+
+    def reading(self: Repository, *args: Any, **kwargs: Any) -> Any:
+        found = dated(self, *args, **kwargs)
+        read.append(len(found))
+        return found
+
+    def making(g: Any, rule: Any, number: int, found: Any) -> Any:
+        made.append(len(found))
+        return activity_dues(g, rule, number, found)
+
+    whole, _, _ = whole_preview(programme, 45)
+    monkeypatch.setattr(Repository, "activities_dated", reading)
+    monkeypatch.setattr(ReminderService, "_activity_dues", staticmethod(making))
+    assert programme.reminders.preview_page(45, 0, 20) == (whole[:20], len(whole))
+    assert max(read) > FIRST_PART  # a rule with more rows than a first part
+    assert max(made) <= FIRST_PART * 2
+    assert sum(made) < sum(read)
 
 
 def test_a_tick_that_commits_while_the_preview_counts_is_counted(

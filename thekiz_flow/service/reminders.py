@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from itertools import islice
-from typing import Any
+from typing import Any, TypeVar
 
 from thekiz_flow.core.budget import BudgetYear, budget_year
 from thekiz_flow.core.enums import Follows, Judgement, OutboxStatus
@@ -29,6 +29,21 @@ from thekiz_flow.service.reminder_sources import Gathering, Source, Sources
 from thekiz_flow.service.runtime import Runtime
 from thekiz_flow.store.activities import chunks
 from thekiz_flow.store.repository import Repository
+
+FIRST_PART = 8  # the rows a stream makes its first dues of (`parts`)
+T = TypeVar("T")
+
+
+def parts(rows: list[T]) -> Iterator[list[T]]:
+    """``rows`` in parts that double in size, the first of FIRST_PART: a stream makes the dues
+    of its rows part by part, as the page takes them. Merging the streams asks each for its
+    first due, and most give only a few to a page: a large programme's page no longer makes
+    the dues of every row each stream read (each part's centres, coaches and enrolments are
+    read together)."""
+    start, size = 0, FIRST_PART
+    while start < len(rows):
+        yield rows[start : start + size]
+        start, size = start + size, size * 2
 
 
 @dataclass(frozen=True)
@@ -84,15 +99,16 @@ class ReminderService:
         known = store.existing({d.key for d in dues})
         fresh = [d for d in dues if d.key not in known]
         mails = (self._mail(due, now) for due in fresh)  # rendered as they are inserted
-        through = max([self._day(d) for d in fresh], default=None)
-        written = self._written(repo)  # before any day was noted: the tick mark's day after
+        # the last day written: of this tick's occurrences and the ticks' before (if none
+        # noted one yet, the day after the tick mark's: `_written`)
+        days = [self._day(d) for d in fresh]
+        before = self._written(repo)
         report = ReminderReport(
             due=len(dues),
             missed=sum(d.verdict == Judgement.MISSED for d in fresh),
             new=store.add(mails, now),
         )
-        days = [day for day in (through, written) if day is not None]
-        store.set_last_tick(now, max(days, default=None))
+        store.set_last_tick(now, max(days + ([] if before is None else [before]), default=None))
         return report
 
     def preview_page(
@@ -192,7 +208,8 @@ class ReminderService:
             after = None
             while True:
                 found = g.repo.activities_dated(kind, statuses, days.first, days.last, after, batch)
-                yield from self._fresh(g.repo, self._activity_dues(g, rule, days.number, found))
+                for part in parts(found):
+                    yield from self._fresh(g.repo, self._activity_dues(g, rule, days.number, part))
                 if batch is None or len(found) < batch:
                     return
                 after = (found[-1].date, found[-1].id)
@@ -227,7 +244,8 @@ class ReminderService:
         def dues() -> Iterator[Due]:
             found = rows
             while True:
-                yield from self._fresh(g.repo, source.dues(found))
+                for part in parts(found):
+                    yield from self._fresh(g.repo, source.dues(part))
                 if whole or len(found) < (batch or 0):
                     return
                 found = source.read(paged, source.cursor(found[-1]), batch)

@@ -377,8 +377,8 @@ class OutboxStore:
         return self._mark(LAST_TICK)
 
     def written_through(self) -> date | None:
-        """The last day an occurrence of a reminder a tick wrote falls on (the day its key
-        names), if noted (`set_last_tick`)."""
+        """The last (local) day an occurrence of a reminder a tick wrote falls on, if noted
+        (`set_last_tick`)."""
         noted = self._mark(WRITTEN_THROUGH)
         return None if noted is None else noted.date()
 
