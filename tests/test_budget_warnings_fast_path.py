@@ -16,7 +16,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 from sqlalchemy import Engine, Insert, delete, insert, select, update
 
@@ -172,7 +172,7 @@ def change(engine: Engine, edits: list[Edit], centre_count: int) -> None:
     """The edits, written to the tables directly (as any writer would)."""
     a, c = activities.c, stage_changes.c
     with engine.begin() as conn:
-        for what, number, row, day, stage in edits:
+        for edit, (what, number, row, day, stage) in enumerate(edits):
             centre_id = number % centre_count + 1
             sessions = list(conn.execute(select(a.id).where(a.centre_id == centre_id)).scalars())
             changes = list(conn.execute(select(c.id).where(c.centre_id == centre_id)).scalars())
@@ -187,7 +187,7 @@ def change(engine: Engine, edits: list[Edit], centre_count: int) -> None:
                     insert(activities).values(
                         centre_id=centre_id,
                         kind=ActivityKind.COACHING,
-                        key=f"added{len(sessions)}",
+                        key=f"added{edit}",  # the edit's: a centre's keys are unique
                         stage=stage,
                         date=day,
                         status=ActivityStatus.HELD,
@@ -263,6 +263,28 @@ def serving(
 @given(
     programme=st.lists(CENTRE, min_size=1, max_size=6),
     edits=st.lists(EDIT, max_size=4),
+)
+@example(  # sessions added and deleted: each added one has a key of its own
+    programme=[
+        (
+            "basisbegleitung",
+            [],
+            [
+                (
+                    ActivityStatus.HELD,
+                    ActivityKind.COACHING,
+                    date(YEAR, 1, 2),
+                    Decimal(2),
+                    Decimal(65),
+                )
+            ],
+        )
+    ],
+    edits=[  # which is deleted depends on the order the rows are read in: the first, then the
+        # second; either way one of the centre's sessions is added twice by its count's key
+        (what, 0, row, date(YEAR, 1, 15), "interessent")
+        for what, row in (("add", 0), ("delete", 0), ("add", 0), ("delete", 1), ("add", 0))
+    ],
 )
 def test_the_start_pages_budget_warnings_are_the_per_centre_rules(
     programme: Programme,
