@@ -8,13 +8,14 @@ from datetime import date, datetime, timedelta
 from datetime import time as dtime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import delete, insert
+from sqlalchemy import delete
 
 from bench.child import Outcome
 from bench.common import BERLIN, NOW, PREVIOUS_TICK, TICK_BEFORE, say, service
 from bench.measures import stored, summary
 from bench.report import Figure, ratio
 from bench.synth import HistoryGenerator
+from thekiz_flow.store.outbox import LAST_TICK, WRITTEN_THROUGH, OutboxStore
 from thekiz_flow.store.tables import activities, state
 
 if TYPE_CHECKING:
@@ -72,9 +73,11 @@ def _move(run: SizeRun, moved: bool) -> None:
 
 
 def _last_tick(run: SizeRun, moment: datetime) -> None:
+    """The marks as a tick at ``moment`` leaves them: its time, and the last day an occurrence
+    written falls on (at most the moment's day: the generator writes those due by then)."""
     with run.engine.begin() as conn:
-        conn.execute(delete(state).where(state.c.name == "last_tick"))
-        conn.execute(insert(state).values(name="last_tick", at=moment))
+        conn.execute(delete(state).where(state.c.name.in_((LAST_TICK, WRITTEN_THROUGH))))
+        OutboxStore(conn).set_last_tick(moment, moment.astimezone(BERLIN).date())
 
 
 def tick_pass(run: SizeRun, label: str) -> tuple[Outcome, Outcome] | None:
