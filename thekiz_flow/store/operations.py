@@ -29,9 +29,9 @@ from sqlalchemy import (
     text,
     update,
 )
-from sqlalchemy.dialects import postgresql, sqlite
 
 from thekiz_flow.core.enums import OutboxStatus
+from thekiz_flow.store import marks
 from thekiz_flow.store.tables import DERIVED, metadata, outbox, sign_in_attempts, state
 
 COPY_CHUNK = 1000  # rows read and written at a time by a transfer
@@ -49,14 +49,13 @@ class HealthStore:
         self.conn.execute(select(1)).one()
 
     def mark(self, name: str) -> datetime | None:
-        row = self.conn.execute(select(state.c.at).where(state.c.name == name)).first()
-        return None if row is None else row.at
+        return marks.read(self.conn, name)
 
     def set_mark(self, name: str, at: datetime) -> None:
         """Set the mark ``name`` to ``at`` (the last writer wins)."""
         if self.conn.execute(update(state).where(state.c.name == name).values(at=at)).rowcount:
             return
-        self.conn.execute(_insert_ignoring(self.conn).values(name=name, at=at))
+        marks.add(self.conn, name, at)
 
     def mark_once(self, name: str, at: datetime) -> datetime:
         """The mark ``name``: set to ``at`` unless it is set already; whichever holds.
@@ -64,7 +63,7 @@ class HealthStore:
         Two processes setting it at once both get the value of the first (PostgreSQL's
         second insert waits for the first to commit, then does nothing and reads it).
         """
-        self.conn.execute(_insert_ignoring(self.conn).values(name=name, at=at))
+        marks.add(self.conn, name, at)
         found = self.mark(name)
         assert found is not None
         return found
@@ -98,12 +97,6 @@ class HealthStore:
         if since is not None:
             stmt = stmt.where(sign_in_attempts.c.at >= since)
         return int(self.conn.execute(stmt).scalar_one())
-
-
-def _insert_ignoring(connection: Connection) -> postgresql.Insert | sqlite.Insert:
-    if connection.dialect.name == "postgresql":
-        return postgresql.insert(state).on_conflict_do_nothing(index_elements=["name"])
-    return sqlite.insert(state).on_conflict_do_nothing(index_elements=["name"])
 
 
 # ---------------------------------------------------------------------- whole databases

@@ -35,9 +35,10 @@ from thekiz_flow.core.enums import DeliveryStatus, OutboxStatus, Recipient
 from thekiz_flow.core.lists import OutboxQuery
 from thekiz_flow.core.model import Mail
 from thekiz_flow.core.outbox import Attempt, Claim, NewMail, OutboxRow, Recipe, Retry
+from thekiz_flow.store import marks
 from thekiz_flow.store.bulk import BulkInsert
 from thekiz_flow.store.list_queries import OUTBOX_LISTED, outbox_order, outbox_where, paged
-from thekiz_flow.store.tables import OUTBOX_KEY_LENGTH, outbox, outbox_attempts, state
+from thekiz_flow.store.tables import OUTBOX_KEY_LENGTH, outbox, outbox_attempts
 
 # Mails per INSERT of ``OutboxStore.add``: all it holds at once. Larger chunks were no faster.
 ADD_CHUNK = 100
@@ -374,33 +375,21 @@ class OutboxStore:
         ]
 
     def last_tick(self) -> datetime | None:
-        return self._mark(LAST_TICK)
+        return marks.read(self.conn, LAST_TICK)
 
     def written_through(self) -> date | None:
         """The last (local) day an occurrence of a reminder a tick wrote falls on, if noted
         (`set_last_tick`)."""
-        noted = self._mark(WRITTEN_THROUGH)
+        noted = marks.read(self.conn, WRITTEN_THROUGH)
         return None if noted is None else noted.date()
 
     def set_last_tick(self, at: datetime, through: date | None = None) -> None:
         """Move the mark forward only: a slower, older tick never moves it back. ``through``:
         the last day an occurrence the tick wrote falls on; noted as the mark is, forward
         only (a day is kept as its midnight UTC)."""
-        self._move(LAST_TICK, at)
+        marks.move_forward(self.conn, LAST_TICK, at)
         if through is not None:
-            self._move(WRITTEN_THROUGH, datetime.combine(through, time(0), UTC))
-
-    def _mark(self, name: str) -> datetime | None:
-        row = self.conn.execute(select(state.c.at).where(state.c.name == name)).first()
-        return None if row is None else row.at
-
-    def _move(self, name: str, at: datetime) -> None:
-        if self._mark(name) is None:
-            dialect = postgresql if self.conn.dialect.name == "postgresql" else sqlite
-            stmt = dialect.insert(state).on_conflict_do_nothing(index_elements=["name"])
-            self.conn.execute(stmt.values(name=name, at=at))
-        stmt2 = update(state).where(state.c.name == name, state.c.at < at)
-        self.conn.execute(stmt2.values(at=at))
+            marks.move_forward(self.conn, WRITTEN_THROUGH, datetime.combine(through, time(0), UTC))
 
     def unsent(self, centre_id: int, role: Recipient) -> list[OutboxRow]:
         """The messages to ``role`` about a centre that were not sent: pending, being sent

@@ -14,10 +14,10 @@ from contextlib import closing
 from datetime import UTC, datetime
 from pathlib import Path
 
-from sqlalchemy import Connection, Engine, func, insert, select
+from sqlalchemy import Connection, Engine, func, select
 
 from thekiz_flow.core.clock import Clock
-from thekiz_flow.store.tables import state
+from thekiz_flow.store import marks
 
 SIMULATION = "simulation"
 
@@ -34,13 +34,11 @@ class SimulationMark:
         self.conn = connection
 
     def marked(self) -> bool:
-        stmt = select(state.c.name).where(state.c.name == SIMULATION)
-        return self.conn.execute(stmt).first() is not None
+        return marks.read(self.conn, SIMULATION) is not None
 
     def mark(self, at: datetime) -> None:
         """Mark this database as a simulation (``at``: when it became one); once."""
-        if not self.marked():
-            self.conn.execute(insert(state).values(name=SIMULATION, at=at))
+        marks.add(self.conn, SIMULATION, at)
 
 
 def copy_sqlite(source: Path, target: Path) -> None:
