@@ -109,6 +109,9 @@ def test_the_centre_page_offers_its_coach_and_says_how_many_more(
     none = many.get(f"/centres/{centre}", params={"coach_search": "niemand"}).text
     assert "Keine Prozessbegleitung gefunden für „niemand“" in none
     assert option_labels(none) == ["Coach 29", "ohne Prozessbegleitung"]
+    own = many.get(f"/centres/{centre}", params={"coach_search": "coach29@"}).text
+    assert re.search(r'<option value="30" selected>Coach 29</option>', own)
+    assert "Eine Prozessbegleitung gefunden für „coach29@“: sie ist ausgewählt." in own
 
 
 def test_a_deactivated_coach_is_not_offered_for_a_centre(
