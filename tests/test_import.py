@@ -117,3 +117,20 @@ def test_random_rows_never_half_import(
         assert counts(engine) == (before[0] + len(records), before[1] + staged)
     finally:
         engine.dispose()
+
+
+def test_the_step_of_an_imported_stage_has_a_german_name(service: Service, tmp_path: Path) -> None:
+    """No internal id reaches a reader: the change that records an imported centre's stage is
+    named "Übernahme beim Import" wherever steps are named (the centre page, `history`)."""
+    row = {
+        "name": "Kita Auen",
+        "district": "Jena",
+        "email": "a@example.org",
+        "stage": "basisbegleitung",
+        "stage_since": "2025-01-06",
+    }
+    path = tmp_path / "kitas.csv"
+    path.write_text(to_csv([row], ";", True), encoding="utf-8")
+    (centre,) = service.registry.import_centres(path)
+    (change,) = service.lifecycle.history(centre)
+    assert service.workflow.step_name(change.trigger) == "Übernahme beim Import"

@@ -123,6 +123,11 @@ class ReminderRule:
         return [self.offset_days + n * self.every_days for n in range(self.times)]
 
 
+# the step that records the stage a centre was imported in (not a step of the workflow file)
+IMPORT_TRIGGER = "import"
+IMPORT_STEP_NAME = "Übernahme beim Import"
+
+
 @dataclass(frozen=True)
 class Workflow:
     name: str
@@ -144,7 +149,10 @@ class Workflow:
         return self.stages[stage_id]
 
     def step_name(self, trigger: str) -> str:
-        """A step's German name from the workflow file: "Wechsel in die Vertiefungsbegleitung"."""
+        """A step's German name from the workflow file: "Wechsel in die Vertiefungsbegleitung";
+        the stage a centre was imported in is "Übernahme beim Import"."""
+        if trigger == IMPORT_TRIGGER:
+            return IMPORT_STEP_NAME
         transition = self.transitions.get(trigger)
         return transition.label if transition is not None and transition.label else trigger
 

@@ -15,6 +15,7 @@ from thekiz_flow.core.errors import Field, InvalidInput, NotFound, RowProblem, R
 from thekiz_flow.core.ids import id_in_range, unknown
 from thekiz_flow.core.lists import CoachQuery
 from thekiz_flow.core.model import (
+    IMPORT_TRIGGER,
     NO_COACH,
     Activity,
     ActivityFilter,
@@ -282,7 +283,7 @@ class RegistryService:
         imported = [
             StageChange(
                 i,
-                "import",
+                IMPORT_TRIGGER,
                 self.rt.workflow.initial,
                 r.stage,
                 r.stage_since,
