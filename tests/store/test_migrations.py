@@ -86,6 +86,9 @@ def test_a_populated_first_schema_upgrades_to_head(old_engine: Engine) -> None:
         created = connection.execute(text("SELECT created_at FROM activities")).scalars().all()
         kept = connection.execute(text("SELECT count(*) FROM activity_undo")).scalar()
         audited = connection.execute(text("SELECT count(*) FROM corrections")).scalar()
+        counted = connection.execute(text("SELECT stage, district, centres FROM centre_counts"))
+        counts = sorted(tuple(row) for row in counted)
+        changes = connection.execute(text("SELECT count(*) FROM centre_count_changes")).scalar()
     assert {k: str(v) for k, v in registered.items()} == {
         1: str(date(2024, 3, 1)),
         2: str(date(2026, 11, 22)),
@@ -94,6 +97,8 @@ def test_a_populated_first_schema_upgrades_to_head(old_engine: Engine) -> None:
     assert revisions == [0]  # unchanged since it was recorded
     assert created == [None]  # when it was stored is unknown: it always existed
     assert (kept, audited) == (0, 0)
+    assert counts == [("basisbegleitung", "Jena", 1), ("interessent", "Jena", 1)]
+    assert changes == 0
     assert upgrade(old_engine)[0] == head_revision()
 
 

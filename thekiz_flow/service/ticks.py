@@ -86,6 +86,8 @@ class TickService:
         now = self.acting_now()
         plan = self.planning.plan_pending(now.astimezone(self.rt.zone).date())
         with self.rt.unit() as repo:
+            repo.centre_counts.fold()  # the centres per stage and district: changes added up
+        with self.rt.unit() as repo:
             repo.rates.bring_current(now.astimezone(self.rt.zone).date())
             reminders = self.reminders.remind(repo, now)  # holds the reminders' lock
             invitations = self.invitations.invite(repo, now)

@@ -46,6 +46,7 @@ from thekiz_flow.store.accounts import AccountQueries
 from thekiz_flow.store.activities import ActivityStore, activity_from_row, chunks
 from thekiz_flow.store.budget_percents import BudgetPercents
 from thekiz_flow.store.calendar_query import CalendarStore
+from thekiz_flow.store.centre_counts import CentreCounts
 from thekiz_flow.store.centre_query import order, where
 from thekiz_flow.store.corrections import CorrectionStore, withdrawn
 from thekiz_flow.store.digest_queries import DigestQueries
@@ -147,6 +148,11 @@ class Repository:
     @cached_property
     def activities(self) -> ActivityStore:
         return ActivityStore(self.conn, self._now)
+
+    @cached_property
+    def centre_counts(self) -> CentreCounts:
+        """The centres per stage and district, kept on write."""
+        return CentreCounts(self.conn)
 
     @cached_property
     def budget_percents(self) -> BudgetPercents:
@@ -466,11 +472,8 @@ class Repository:
         self.conn.execute(stmt)
 
     def stage_counts(self) -> list[tuple[str, str, int]]:
-        """(stage, district, number of centres)."""
-        stmt = select(centres.c.stage, centres.c.district, func.count()).group_by(
-            centres.c.stage, centres.c.district
-        )
-        return [(s, d, int(n)) for s, d, n in self.conn.execute(stmt)]
+        """(stage, district, number of centres): the counts kept on write."""
+        return self.centre_counts.counts()
 
     def first_registered(self) -> date | None:
         """The day the programme first knew a centre: where its history begins."""

@@ -89,7 +89,6 @@ centres = Table(
     Column("created_at", UTCDateTime, nullable=False),
     UniqueConstraint("name", "district"),
     Index(None, "stage"),
-    Index(None, "stage", "district"),  # the centres per stage and district, counted
     Index(None, "stage", "episode_start"),  # whose stay in a stage began on some days
     Index(None, "next_step_on"),
     Index(None, "stage", "next_step_on"),  # whose next step is allowed: counted from the index
@@ -432,6 +431,24 @@ budget_state = Table(
     metadata,
     Column("id", Integer, primary_key=True),
     Column("rules", String(80), nullable=False),
+)
+# The centres per stage and district as of the last fold (``centre_counts``) and the
+# changes since (``centre_count_changes``: +1 and -1, appended by triggers on centres,
+# migration 0028); a count is the two added up (`store/centre_counts.py`).
+centre_counts = Table(
+    "centre_counts",
+    metadata,
+    Column("stage", String(40), primary_key=True),
+    Column("district", String(60), primary_key=True),
+    Column("centres", Integer, nullable=False),
+)
+centre_count_changes = Table(
+    "centre_count_changes",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("stage", String(40), nullable=False),
+    Column("district", String(60), nullable=False),
+    Column("delta", Integer, nullable=False),
 )
 # The coaching sessions written since the last tick looked at the invitations
 # (``invitation_marks``, by triggers: migration 0026), and the first and last day of the
