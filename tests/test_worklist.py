@@ -154,6 +154,24 @@ def test_trainings_with_free_seats_soon_or_a_waiting_list(
     found = {(o.training.id, o.free, o.waiting) for o in work.trainings.items}
     assert found == {(free_soon, 2, 0), (waiting_later, 0, 1)}
     assert free_later not in {o.training.id for o in work.trainings.items}
+    assert work.trainings.total == 2
+    first = service.overview.worklist(TODAY, 1).trainings
+    assert (first.items, first.total) == (work.trainings.items[:1], 2)
+
+
+def test_a_training_called_off_has_no_seats_to_fill(service: Service, clock: FrozenClock) -> None:
+    """Its seats are free again, its waiting list cancelled: not a training to fill."""
+    ids = programme(service, clock)
+    soon = TODAY + timedelta(days=7)
+    add = service.trainings.add
+    called_off = add("reflexion", "Reflexion abgesagt", soon.isoformat(), "Jena", "1")
+    kept = add("reflexion", "Reflexion", soon.isoformat(), "Gera", "3")
+    for key in ("spent", "saving"):
+        service.trainings.enrol(called_off, ids[key])
+    service.trainings.cancel(called_off, "Referentin erkrankt")
+    work = service.overview.worklist(TODAY)
+    assert [(o.training.id, o.free) for o in work.trainings.items] == [(kept, 3)]
+    assert work.trainings.total == 1
 
 
 def test_the_monthly_overview_lists_the_worklist_whole(

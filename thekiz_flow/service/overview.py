@@ -46,11 +46,6 @@ class Listed(Generic[T]):
         return self.total > len(self.items)
 
 
-def listed(items: Sequence[T], limit: int | None) -> Listed[T]:
-    """A list cut to ``limit`` items (None: all of them)."""
-    return Listed(list(items if limit is None else items[:limit]), len(items))
-
-
 @dataclass(frozen=True)
 class Dated:
     """A planned activity with its centre and the name of its coach ("–" if none)."""
@@ -210,14 +205,14 @@ class OverviewService:
             failed_total = (
                 len(failed) if failed_limit is None else repo.outbox.count(OutboxStatus.FAILED)
             )
-            trainings = self._open_trainings(repo, today)
+            trainings = self._open_trainings(repo, today, cut("trainings"))
             budget = self._budget_warnings(repo, today.year, cut("budget"))
         return Worklist(
             today,
             dated[0],
             dated[1],
             Listed(*eligible),
-            listed(trainings, cut("trainings")),
+            trainings,
             budget,
             Listed(failed, failed_total),
             dated[2],
@@ -240,18 +235,13 @@ class OverviewService:
             for items, total in found
         ]
 
-    def _open_trainings(self, repo: Repository, today: date) -> list[OpenTraining]:
-        """Trainings from today on with free seats within SEATS_AHEAD, or with a waiting list:
-        only those within SEATS_AHEAD or with a waiting list are read and counted."""
-        coming = repo.trainings.coming(today, today + SEATS_AHEAD)
-        counts = repo.trainings.counts([t.id for t in coming])
-        result = []
-        for training in coming:
-            enrolled, waiting = counts.get(training.id, (0, 0))
-            soon = training.date <= today + SEATS_AHEAD
-            if waiting or (soon and enrolled < training.capacity):
-                result.append(OpenTraining(training, enrolled, waiting))
-        return result
+    def _open_trainings(
+        self, repo: Repository, today: date, limit: int | None
+    ) -> Listed[OpenTraining]:
+        """The first ``limit`` trainings from today on, not called off, with free seats within
+        SEATS_AHEAD or with a waiting list, and how many: counted in the database."""
+        found, total = repo.trainings.open_seats(today, today + SEATS_AHEAD, limit)
+        return Listed([OpenTraining(t, enrolled, waiting) for t, enrolled, waiting in found], total)
 
     def _budget_warnings(
         self, repo: Repository, year: int, limit: int | None

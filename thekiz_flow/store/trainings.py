@@ -99,21 +99,56 @@ class TrainingStore:
         )
         return [(_training(row), int(row.free)) for row in self.conn.execute(stmt)]
 
-    def coming(self, first: date, soon: date) -> list[Training]:
-        """Offerings from ``first`` on that are ``soon`` or earlier, or have a waiting list:
-        by date. What the start page's group of open trainings is chosen from, without
-        reading every coming offering (an offering's waiting list is looked up by the index
-        by training and status)."""
+    def open_seats(
+        self, first: date, soon: date, limit: int | None
+    ) -> tuple[list[tuple[Training, int, int]], int]:
+        """The first ``limit`` (None: all) offerings from ``first`` on, not called off, that
+        have a waiting list, or are ``soon`` or earlier and have a free seat: by date, each
+        with its enrolled (planned or held) and waiting; and how many there are.
+
+        One statement. The candidates are the offerings up to ``soon`` (the index by date)
+        and those of the waiting places from ``first`` on (the index by kind, status and
+        date: a waiting place is dated as its offering); their enrolments are counted once
+        each (the counts materialized) by the index by training and status, and only the rows
+        shown leave the database."""
         t, a = trainings.c, activities.c
-        waiting = (
-            select(a.id).where(a.training_id == t.id, a.status == ActivityStatus.WAITING).exists()
+
+        def counted(*statuses: ActivityStatus) -> Any:
+            return (
+                select(func.count())
+                .where(a.training_id == t.id, a.status.in_(statuses))
+                .scalar_subquery()
+            )
+
+        waited = select(a.training_id).where(
+            a.kind == ActivityKind.TRAINING, a.status == ActivityStatus.WAITING, a.date >= first
         )
-        stmt = (
-            select(trainings)
-            .where(t.date >= first, or_(t.date <= soon, waiting))
-            .order_by(t.date, t.id)
+        seats = (
+            select(
+                trainings,
+                counted(ActivityStatus.PLANNED, ActivityStatus.HELD).label("enrolled"),
+                counted(ActivityStatus.WAITING).label("waiting"),
+            )
+            .where(
+                t.cancel_reason.is_(None),
+                or_(t.date.between(first, soon), t.id.in_(waited.scalar_subquery())),
+            )
+            .cte("seats")
+            .prefix_with("MATERIALIZED")
         )
-        return [_training(r) for r in self.conn.execute(stmt)]
+        s = seats.c
+        found = or_(s.waiting > 0, (s.date <= soon) & (s.enrolled < s.capacity))
+        stmt = select(seats, func.count().over().label("total")).where(found).order_by(s.date, s.id)
+        if limit is not None:
+            stmt = stmt.limit(limit)
+        rows = self.conn.execute(stmt).all()
+        if rows:
+            shown = [(_training(r), int(r.enrolled), int(r.waiting)) for r in rows]
+            return shown, int(rows[0].total)
+        if limit == 0:  # none asked for: how many there are
+            counted_all = select(func.count()).select_from(seats).where(found)
+            return [], int(self.conn.execute(counted_all).scalar_one())
+        return [], 0
 
     def dated(self, first: date, last: date) -> list[Training]:
         """The offerings from ``first`` to ``last``, by date (the catalogue's, not a
