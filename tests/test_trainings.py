@@ -14,9 +14,9 @@ from sqlalchemy import Engine, event
 
 from tests.conftest import BERLIN
 from thekiz_flow.core.clock import FrozenClock, noon
-from thekiz_flow.core.enums import ActivityStatus
+from thekiz_flow.core.enums import ActivityKind, ActivityStatus
 from thekiz_flow.core.errors import InvalidInput, NotFound
-from thekiz_flow.core.model import CentreInput, Workflow
+from thekiz_flow.core.model import ActivityFilter, CentreInput, Workflow
 from thekiz_flow.core.recommend import describe_unmet, unmet_trainings
 from thekiz_flow.service import Service
 from thekiz_flow.store.engine import make_engine
@@ -69,6 +69,25 @@ def test_capacity_and_waiting_list(service: Service) -> None:
     assert service.trainings.cancel_enrolment(training, four, "Termin passt nicht") is None
     assert states(service, training)[-1] == (one, ActivityStatus.WAITING, 1)
     assert [(n, w) for _, n, w in service.trainings.find()] == [(2, 1)]
+
+
+def test_an_enrolment_is_dated_as_its_training(service: Service) -> None:
+    """Enrolled, on the waiting list, moved up, and after the training moved: the reminders
+    of a training deadline find a stay's enrolments by their own date (`lacking_training`)."""
+    one, two, three = centres(service, 3)
+    training = offering(service, capacity=2)
+    for centre in (one, two, three):
+        service.trainings.enrol(training, centre)
+    later = date(2026, 10, 1)
+    service.trainings.update(training, "Reflexion I", later.isoformat(), "Erfurt", "2")
+    service.trainings.cancel_enrolment(training, one, "Termin passt nicht")
+    enrolments = service.overview.activities(ActivityFilter(kind=ActivityKind.TRAINING))
+    assert {(a.centre_id, a.status) for a in enrolments} == {
+        (one, ActivityStatus.CANCELLED),
+        (two, ActivityStatus.PLANNED),
+        (three, ActivityStatus.PLANNED),  # moved up from the waiting list
+    }
+    assert {a.date for a in enrolments} == {later}
 
 
 @pytest.mark.backends("sqlite", "postgresql")  # the row locks of each

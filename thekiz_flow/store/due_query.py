@@ -151,18 +151,22 @@ def stepping(first: date, last: date) -> Paged:
 def lacking_training(stage: str, kind: str, first: date, last: date) -> Paged:
     """Centres in ``stage`` whose current stay began from ``first`` to ``last`` and that have
     no planned or held enrolment in a training of ``kind`` dated in that stay (what
-    `recommend.unmet_trainings` counts as taken up)."""
+    `recommend.unmet_trainings` counts as taken up). An enrolment is dated as its training
+    (`TrainingStore.enrol`, `update`): the centre's enrolments of the stay are a range of the
+    index by kind, centre, status and date, and only their trainings are looked up (by their
+    number: a nested EXISTS, so that no plan reads the trainings of the kind first)."""
     a, t, c = activities.c, trainings.c, centres.c
-    taken = (
-        select(a.id)
-        .join(trainings, t.id == a.training_id)
-        .where(
-            a.kind == ActivityKind.TRAINING,
-            a.centre_id == c.id,
-            a.status.in_((ActivityStatus.PLANNED, ActivityStatus.HELD)),
-            t.kind == kind,
-            t.date >= c.episode_start,
-        )
+    of_kind = (
+        select(t.id)
+        .where(t.id == a.training_id, t.kind == kind, t.date >= c.episode_start)
+        .correlate(activities, centres)
+    )
+    taken = select(a.id).where(
+        a.kind == ActivityKind.TRAINING,
+        a.centre_id == c.id,
+        a.status.in_((ActivityStatus.PLANNED, ActivityStatus.HELD)),
+        a.date >= c.episode_start,
+        of_kind.exists(),
     )
     query = select(centres).where(
         c.stage == stage, c.episode_start.between(first, last), ~taken.exists()

@@ -118,6 +118,9 @@ stage_changes = Table(
     Column("centre_note", Text),  # the office's words to the centre, sent in its mail
     Index(None, "centre_id", "id"),
     Index(None, "effective"),
+    # the changes to a stage of some days, in order: whether each is withdrawn and still in
+    # force is looked up from the index alone
+    Index(None, "to_stage", "effective", "id", "centre_id"),
 )
 
 activities = Table(
@@ -284,6 +287,7 @@ trainings = Table(
     Column("cancel_reason", Text),
     UniqueConstraint("kind", "title", "date"),
     Index(None, "date"),  # the coming ones
+    Index(None, "kind", "date"),  # the next ones of a kind with a free seat
 )
 
 outbox = Table(
