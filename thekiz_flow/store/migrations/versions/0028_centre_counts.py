@@ -6,7 +6,7 @@ counting every centre; the index by stage and district, kept for that count alon
 The triggers only append: no writer waits for another's counter. A fold (the tick)
 adds the changes up into the counts and deletes them. A later migration that rebuilds
 centres on SQLite (a batch operation) drops its triggers with it and must create them
-again; `tests/store/test_centre_counts.py` checks that the head has them.
+again; `tests/test_centre_counts.py` checks that the head has them.
 
 Revision ID: 0028
 Revises: 0027
