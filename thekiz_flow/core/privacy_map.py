@@ -429,6 +429,23 @@ DATA_MAP: dict[str, TableMap] = {
         {"id": NOT_PERSONAL, "rules": NOT_PERSONAL},
         purpose="Jahr und Regeln, nach denen die Budgetanteile berechnet sind",
     ),
+    "centre_counts": TableMap(
+        "Einrichtungen je Stufe und Kreis",
+        {"stage": NOT_PERSONAL, "district": NOT_PERSONAL, "centres": NOT_PERSONAL},
+        order="stage",
+        purpose="Anzahl der Einrichtungen je Stufe und Kreis (Übersicht), Stand der letzten "
+        "Zusammenfassung",
+    ),
+    "centre_count_changes": TableMap(
+        "Änderungen der Einrichtungszahlen",
+        {
+            "id": NOT_PERSONAL,
+            "stage": NOT_PERSONAL,
+            "district": NOT_PERSONAL,
+            "delta": NOT_PERSONAL,
+        },
+        purpose="Zu- und Abgänge je Stufe und Kreis seit der letzten Zusammenfassung",
+    ),
     "invitation_marks": TableMap(
         "Geänderte Begleittermine für Kalendereinladungen",
         {"id": NOT_PERSONAL, "activity_id": NOT_PERSONAL},
@@ -609,6 +626,8 @@ COLUMN_LABELS = {
     "reply": "Antwort des Servers",
     "day": "Tag",
     "percent": "Anteil (%)",
+    "centres": "Einrichtungen",
+    "delta": "Zu- oder Abgang",
     "rules": "Regeln",
     "since": "Erster geprüfter Tag",
     "through": "Letzter geprüfter Tag",

@@ -471,4 +471,12 @@ invitation_state = Table(
     Column("since", Date),
     Column("through", Date),
 )
-DERIVED = (budget_percents, budget_stale, budget_state, invitation_marks, invitation_state)
+DERIVED = (
+    budget_percents,
+    budget_stale,
+    budget_state,
+    centre_counts,
+    centre_count_changes,
+    invitation_marks,
+    invitation_state,
+)
