@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+from datetime import datetime
 from email import message_from_bytes
 from email.message import EmailMessage
 from email.policy import default
@@ -11,9 +12,22 @@ from pathlib import Path
 import pytest
 
 from tests.cli_helpers import Run, berlin_today, dump
+from tests.conftest import BERLIN
+from thekiz_flow.core.clock import FrozenClock
+
+WEDNESDAY = datetime(2026, 12, 2, 10, 0, tzinfo=BERLIN)
+SATURDAY = datetime(2026, 12, 5, 10, 0, tzinfo=BERLIN)
 
 
-def test_digest_writes_four_files_and_sends_once(ready: Run, tmp_path: Path) -> None:
+def at(moment: datetime, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The command line's clock stands at ``moment``."""
+    monkeypatch.setattr("thekiz_flow.cli.app.SystemClock", lambda: FrozenClock(moment))
+
+
+def test_digest_writes_four_files_and_sends_once(
+    ready: Run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    at(WEDNESDAY, monkeypatch)
     (tmp_path / "config.toml").write_text(
         "[mail]\nsender = 'thekiz-flow@example.org'\noffice = 'fachstelle@example.org'\n"
         "ministry = 'ministerium@example.org'\n",
@@ -51,6 +65,27 @@ def test_digest_writes_four_files_and_sends_once(ready: Run, tmp_path: Path) -> 
     assert isinstance(message, EmailMessage)
     names = sorted(str(part.get_filename()) for part in message.iter_attachments())
     assert names == ["digest-2024.csv", "digest-2024.html", "digest-2024.pdf", "digest-2024.xlsx"]
+
+
+def test_a_digest_sent_on_a_weekend_says_when_it_goes_out(
+    ready: Run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """It waits in the outbox for the next working day, as every mail to the ministry."""
+    (tmp_path / "config.toml").write_text(
+        "[mail]\nsender = 'thekiz-flow@example.org'\nministry = 'ministerium@example.org'\n",
+        encoding="utf-8",
+    )
+    at(SATURDAY, monkeypatch)
+    sent = ready("digest", "2024", "--out", "berichte", "--send")
+    assert sent.code == 0, sent
+    assert sent.out.splitlines()[-1] == (
+        "Jahresbericht 2024 in den Postausgang gestellt; 0 E-Mails versandt. Der Jahresbericht "
+        "geht am 07.12.2026 10:00 an das Ministerium (nächster Arbeitstag)."
+    )
+    assert not list((tmp_path / "var" / "mail").glob("*.eml"))
+    at(SATURDAY.replace(day=7), monkeypatch)  # Monday: a dispatch sends it
+    assert ready("outbox", "send").code == 0
+    assert len(list((tmp_path / "var" / "mail").glob("*.eml"))) == 1
 
 
 @pytest.mark.parametrize(

@@ -69,8 +69,7 @@ def digest(
     if send:
         new = app.service.digest.send(number, files)
         report = app.service.outbox.dispatch()
-        state = "in den Postausgang gestellt" if new else "war schon im Postausgang"
-        click.echo(f"Jahresbericht {number} {state}; {report.sent} E-Mails versandt.")
+        click.echo(app.service.digest.sent_note(number, new, report.sent))
 
 
 def changes_text(changes: SentChanges, zone: ZoneInfo) -> str:

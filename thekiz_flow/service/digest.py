@@ -181,6 +181,25 @@ class DigestService:
                 repo.digest_sends.add(year, now, self.rt.actor)
             return new
 
+    def sent_note(self, year: int, new: bool, sent: int) -> str:
+        """What the office reads after `send` and a dispatch that sent ``sent`` mails: that
+        the digest of ``year`` went into the outbox (or was there already), and, while it
+        waits there for a working day (a weekend, a holiday, a closure day), when it goes
+        out."""
+        state = "in den Postausgang gestellt" if new else "war schon im Postausgang"
+        note = f"Jahresbericht {year} {state}; {sent} E-Mails versandt."
+        key = f"{DIGEST_RULE}:{year}"
+        with self.rt.unit() as repo:
+            waiting = [
+                row
+                for row in repo.outbox.unsent_of_rules([DIGEST_RULE])
+                if row.key == key and row.status == OutboxStatus.PENDING
+            ]
+        if waiting and waiting[0].next_attempt_at > self.rt.clock.now():
+            when = german.date_time(waiting[0].next_attempt_at, self.rt.zone)
+            note += f" Der Jahresbericht geht am {when} an das Ministerium (nächster Arbeitstag)."
+        return note
+
     def periodic(self, now: datetime) -> int:
         """The yearly digest and the monthly overview when their day has come; how many new."""
         today = now.astimezone(self.rt.zone).date()

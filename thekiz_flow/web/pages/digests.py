@@ -104,10 +104,7 @@ def send(ctx: Context) -> Response:
         if not digest.send(year, digest.write(year)):
             raise _already(year)
         report = ctx.service.outbox.dispatch()
-        return ctx.redirect(
-            PATH,
-            f"Jahresbericht {year} in den Postausgang gestellt; {report.sent} E-Mails versandt.",
-        )
+        return ctx.redirect(PATH, digest.sent_note(year, True, report.sent))
 
     return beside_fields(change, lambda errors: _send_page(ctx, errors))
 
