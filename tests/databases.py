@@ -163,3 +163,13 @@ def without_schema(dumped: str, schema: str) -> str:
     script = "\n".join(lines).replace(f"{schema}.", "")
     assert schema not in script, "the template's name is left in its schema"
     return script
+
+
+def trigger_names(engine: Engine, prefix: str) -> set[str]:
+    """The triggers of the database whose names begin with ``prefix``."""
+    if engine.dialect.name == "postgresql":
+        query = "SELECT tgname FROM pg_trigger WHERE tgname LIKE :names"
+    else:
+        query = "SELECT name FROM sqlite_master WHERE type = 'trigger' AND name LIKE :names"
+    with engine.connect() as conn:
+        return set(conn.execute(text(query), {"names": f"{prefix}%"}).scalars())

@@ -13,7 +13,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from sqlalchemy import Connection, Engine, delete, func, select, text, update
 
-from tests.databases import Databases
+from tests.databases import Databases, trigger_names
 from tests.store.helpers import NOW, centre
 from tests.test_allowed_fast_path import example_folder, examples
 from thekiz_flow.core.model import CentreInput
@@ -116,14 +116,7 @@ def test_the_counts_are_every_centre_counted_whatever_was_written_and_folded(
 
 def test_the_head_has_the_counting_triggers(engine: Engine) -> None:
     """A later migration that rebuilds centres on SQLite drops its triggers with it."""
-    if engine.dialect.name == "postgresql":
-        query = "SELECT tgname FROM pg_trigger WHERE tgname LIKE 'centre_count%'"
-    else:
-        query = (
-            "SELECT name FROM sqlite_master WHERE type = 'trigger' AND name LIKE 'centre_count%'"
-        )
-    with engine.connect() as conn:
-        names = set(conn.execute(text(query)).scalars())
+    names = trigger_names(engine, "centre_count")
     assert names == {"centre_count_insert", "centre_count_update", "centre_count_delete"}
 
 

@@ -11,8 +11,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine, event, text, update
+from sqlalchemy import Engine, event, update
 
+from tests.databases import trigger_names
 from tests.test_invitations import ERIKA, MAX, programme, sessions
 from thekiz_flow.core.clock import FrozenClock
 from thekiz_flow.core.enums import ActivityStatus
@@ -117,14 +118,7 @@ def test_a_tick_after_the_clock_went_back_invites_the_days_it_skipped(
 
 def test_the_head_has_the_marking_triggers(engine: Engine) -> None:
     """A later migration that rebuilds activities on SQLite drops its triggers with it."""
-    if engine.dialect.name == "postgresql":
-        query = "SELECT tgname FROM pg_trigger WHERE tgname LIKE 'invitation_mark%'"
-    else:
-        query = (
-            "SELECT name FROM sqlite_master WHERE type = 'trigger' AND name LIKE 'invitation_mark%'"
-        )
-    with engine.connect() as conn:
-        names = set(conn.execute(text(query)).scalars())
+    names = trigger_names(engine, "invitation_mark")
     assert names == {"invitation_mark_insert", "invitation_mark_update"}
 
 
