@@ -79,8 +79,8 @@ def test_a_digest_sent_on_a_weekend_says_when_it_goes_out(
     sent = ready("digest", "2024", "--out", "berichte", "--send")
     assert sent.code == 0, sent
     assert sent.out.splitlines()[-1] == (
-        "Jahresbericht 2024 in den Postausgang gestellt; 0 E-Mails versandt. Der Jahresbericht "
-        "geht am 07.12.2026 10:00 an das Ministerium (nächster Arbeitstag)."
+        "Jahresbericht 2024 in den Postausgang gestellt; er geht am 07.12.2026 10:00 an das "
+        "Ministerium (nächster Arbeitstag)."
     )
     assert not list((tmp_path / "var" / "mail").glob("*.eml"))
     at(SATURDAY.replace(day=7), monkeypatch)  # Monday: a dispatch sends it

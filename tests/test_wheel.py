@@ -132,8 +132,7 @@ def test_installed_wheel_runs_outside_the_source_tree(venv: Path, tmp_path: Path
         assert "Jahresbericht ThEKiZ 2025" in subjects
     else:
         assert written[4].startswith(
-            "Jahresbericht 2025 in den Postausgang gestellt; 0 E-Mails versandt. Der "
-            f"Jahresbericht geht am {working:%d.%m.%Y} "
+            f"Jahresbericht 2025 in den Postausgang gestellt; er geht am {working:%d.%m.%Y} "
         )
         assert "Jahresbericht ThEKiZ 2025" not in subjects
     assert output(flow, "backup", "sicherung.db", cwd=tmp_path) == "Gesichert: sicherung.db"

@@ -187,7 +187,6 @@ class DigestService:
         waits there for a working day (a weekend, a holiday, a closure day), when it goes
         out."""
         state = "in den Postausgang gestellt" if new else "war schon im Postausgang"
-        note = f"Jahresbericht {year} {state}; {sent} E-Mails versandt."
         key = f"{DIGEST_RULE}:{year}"
         with self.rt.unit() as repo:
             waiting = [
@@ -195,10 +194,14 @@ class DigestService:
                 for row in repo.outbox.unsent_of_rules([DIGEST_RULE])
                 if row.key == key and row.status == OutboxStatus.PENDING
             ]
-        if waiting and waiting[0].next_attempt_at > self.rt.clock.now():
-            when = german.date_time(waiting[0].next_attempt_at, self.rt.zone)
-            note += f" Der Jahresbericht geht am {when} an das Ministerium (nächster Arbeitstag)."
-        return note
+        if not waiting or waiting[0].next_attempt_at <= self.rt.clock.now():
+            return f"Jahresbericht {year} {state}; {sent} E-Mails versandt."
+        when = german.date_time(waiting[0].next_attempt_at, self.rt.zone)
+        others = f" {sent} andere E-Mails versandt." if sent else ""
+        return (
+            f"Jahresbericht {year} {state}; er geht am {when} an das Ministerium "
+            f"(nächster Arbeitstag).{others}"
+        )
 
     def periodic(self, now: datetime) -> int:
         """The yearly digest and the monthly overview when their day has come; how many new."""
