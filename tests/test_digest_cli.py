@@ -67,6 +67,19 @@ def test_digest_writes_four_files_and_sends_once(
     assert names == ["digest-2024.csv", "digest-2024.html", "digest-2024.pdf", "digest-2024.xlsx"]
 
 
+def test_a_digest_is_not_queued_when_mail_cannot_be_sent(
+    ready: Run, tmp_path: Path, database_url: str
+) -> None:
+    (tmp_path / "config.toml").write_text(
+        "[mail]\nministry = 'ministerium@example.org'\n", encoding="utf-8"
+    )
+    before = dump(database_url)
+    refused = ready("digest", "2024", "--send")
+    assert refused.code == 2, refused
+    assert "Pflichtangabe fehlt für den Versand" in refused.err
+    assert dump(database_url) == before
+
+
 def test_a_digest_sent_on_a_weekend_says_when_it_goes_out(
     ready: Run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -5,6 +5,7 @@ changes of several centres: errors beside their fields, confirmations first, acc
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import date
 from html import escape
 from pathlib import Path
@@ -288,6 +289,20 @@ def test_sending_the_digest_by_hand(
     this_year = web.get("/digests/2026/send")  # today is in 2026
     assert this_year.status_code == 400
     assert "geht erst nach dem Ende des Jahres" in this_year.text
+
+
+def test_a_digest_is_not_queued_when_mail_cannot_be_sent(
+    web: TestClient, service: Service, digests: Path
+) -> None:
+    """Without a sender the page says so, and the digest does not wait in the outbox (the
+    office would read "bereits versandt" the next time)."""
+    service.runtime.mail = replace(service.runtime.mail, sender=None)
+    token = login(web, "office")
+    refused = web.post("/digests/2025/send", data={"csrf_token": token, "confirm": "ja"})
+    assert refused.status_code == 400
+    assert "Pflichtangabe fehlt für den Versand" in refused.text
+    assert not service.digest.sent(2025)
+    assert not [r for r in service.outbox.rows() if r.rule == "digest"]
 
 
 # --------------------------------------------------------------- stage batch

@@ -63,6 +63,7 @@ def digest(
         raise InvalidInput("as_recorded_on", "nicht zusammen mit {send}", ("send",))
     if send:
         app.service.digest.require_year_over(number)
+        app.service.outbox.require_backend()  # before the digest waits in the outbox
     files = app.service.digest.write(number, folder, day)
     for path in files.all():
         click.echo(str(path))

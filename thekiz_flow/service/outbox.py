@@ -120,6 +120,11 @@ class OutboxService:
     def backend(self) -> Backend:
         return self.rt.delivery or make_backend(self.rt.mail)
 
+    def require_backend(self) -> None:
+        """Nothing, or the error that [mail] cannot send (no sender, say): asked before
+        anything is put into the outbox to be sent at once."""
+        self.backend  # noqa: B018  # made (and cached) here, or its error raised
+
     def dispatch(self, batches: int | None = None) -> DispatchReport:
         """Send what is due, batch by batch, until nothing is due (or ``batches`` ran).
 

@@ -72,7 +72,7 @@ class TickService:
     def check_ready(self) -> None:
         """What every tick needs, or the error that it lacks: the mail backend ([mail]
         sender) and a current database schema. Nothing is written."""
-        self.outbox.backend  # noqa: B018
+        self.outbox.require_backend()
         with self.rt.unit():
             pass
 

@@ -101,6 +101,7 @@ def send(ctx: Context) -> Response:
         digest.require_year_over(year)
         if digest.sent(year):
             raise _already(year)
+        ctx.service.outbox.require_backend()  # before the digest waits in the outbox
         if not digest.send(year, digest.write(year)):
             raise _already(year)
         report = ctx.service.outbox.dispatch()
