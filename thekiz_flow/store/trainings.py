@@ -102,9 +102,10 @@ class TrainingStore:
     def open_seats(
         self, first: date, soon: date, limit: int | None
     ) -> tuple[list[tuple[Training, int, int]], int]:
-        """The first ``limit`` (None: all) offerings from ``first`` on, not called off, that
-        have a waiting list, or are ``soon`` or earlier and have a free seat: by date, each
-        with its enrolled (planned or held) and waiting; and how many there are.
+        """The first ``limit`` (at least one; None: all) offerings from ``first`` on, not
+        called off, that have a waiting list, or are ``soon`` or earlier and have a free
+        seat: by date, each with its enrolled (planned or held) and waiting; and how many
+        there are.
 
         One statement. The candidates are the offerings up to ``soon`` (the index by date)
         and those of the waiting places from ``first`` on (the index by kind, status and
@@ -142,13 +143,8 @@ class TrainingStore:
         if limit is not None:
             stmt = stmt.limit(limit)
         rows = self.conn.execute(stmt).all()
-        if rows:
-            shown = [(_training(r), int(r.enrolled), int(r.waiting)) for r in rows]
-            return shown, int(rows[0].total)
-        if limit == 0:  # none asked for: how many there are
-            counted_all = select(func.count()).select_from(seats).where(found)
-            return [], int(self.conn.execute(counted_all).scalar_one())
-        return [], 0
+        shown = [(_training(r), int(r.enrolled), int(r.waiting)) for r in rows]
+        return shown, int(rows[0].total) if rows else 0
 
     def dated(self, first: date, last: date) -> list[Training]:
         """The offerings from ``first`` to ``last``, by date (the catalogue's, not a
