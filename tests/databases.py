@@ -165,11 +165,18 @@ def without_schema(dumped: str, schema: str) -> str:
     return script
 
 
-def trigger_names(engine: Engine, prefix: str) -> set[str]:
-    """The triggers of the database whose names begin with ``prefix``."""
+def trigger_names(engine: Engine, table: str, prefix: str) -> set[str]:
+    """The triggers on ``table`` (of the test's own schema) whose names begin with
+    ``prefix``."""
     if engine.dialect.name == "postgresql":
-        query = "SELECT tgname FROM pg_trigger WHERE tgname LIKE :names"
+        query = (
+            "SELECT tgname FROM pg_trigger "
+            "WHERE tgrelid = CAST(:table AS regclass) AND tgname LIKE :names"
+        )
     else:
-        query = "SELECT name FROM sqlite_master WHERE type = 'trigger' AND name LIKE :names"
+        query = (
+            "SELECT name FROM sqlite_master "
+            "WHERE type = 'trigger' AND tbl_name = :table AND name LIKE :names"
+        )
     with engine.connect() as conn:
-        return set(conn.execute(text(query), {"names": f"{prefix}%"}).scalars())
+        return set(conn.execute(text(query), {"table": table, "names": f"{prefix}%"}).scalars())

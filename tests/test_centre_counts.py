@@ -116,7 +116,7 @@ def test_the_counts_are_every_centre_counted_whatever_was_written_and_folded(
 
 def test_the_head_has_the_counting_triggers(engine: Engine) -> None:
     """A later migration that rebuilds centres on SQLite drops its triggers with it."""
-    names = trigger_names(engine, "centre_count")
+    names = trigger_names(engine, "centres", "centre_count")
     assert names == {"centre_count_insert", "centre_count_update", "centre_count_delete"}
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 from dataclasses import replace
 from datetime import date, datetime, time
 from decimal import Decimal
@@ -10,6 +11,7 @@ from pathlib import Path
 from sqlalchemy import Engine
 
 from tests.conftest import BERLIN
+from tests.outbox_helpers import smtp_mail
 from thekiz_flow.core.clock import FrozenClock
 from thekiz_flow.core.enums import ActivityKind, OutboxStatus
 from thekiz_flow.core.model import ActivityFilter, CentreInput, Workflow
@@ -137,3 +139,27 @@ def test_the_monthly_overview_goes_to_the_office_once(service: Service, clock: F
         ("overview:2026-03", date(2026, 3, 2), OutboxStatus.SENT),
     ]
     assert rows[0].subject == "Monatsübersicht ThEKiZ März 2026"
+
+
+def test_a_digest_the_mail_server_refused_is_announced_as_failed_not_as_waiting(
+    engine: Engine, workflow: Workflow, clock: FrozenClock, tmp_path: Path
+) -> None:
+    """On a working day the digest goes out at once; refused, it is tried again later:
+    the office reads that it failed, not that it waits for a working day."""
+    listening = socket.socket()
+    listening.bind(("127.0.0.1", 0))
+    port = listening.getsockname()[1]
+    listening.close()  # nobody answers there
+    mail = replace(smtp_mail(port), ministry="ministerium@example.org")
+    service = Service(engine, workflow, clock, BERLIN, actor="test", mail=mail, wall=clock)
+    service.runtime.digest = DigestSettings(dir=tmp_path / "digests")
+    new = service.digest.send(2025, service.digest.write(2025))
+    report = service.outbox.dispatch()
+    assert (report.sent, report.retried) == (0, 1)
+    note = service.digest.sent_note(2025, new, report.sent)
+    assert note.startswith(
+        "Jahresbericht 2025 in den Postausgang gestellt; der Versand ist fehlgeschlagen "
+        "(Keine Verbindung zu 127.0.0.1:"
+    )
+    assert "nächster Versuch am 15.06.2026 12:02." in note
+    assert "Arbeitstag" not in note

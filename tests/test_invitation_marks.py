@@ -118,7 +118,7 @@ def test_a_tick_after_the_clock_went_back_invites_the_days_it_skipped(
 
 def test_the_head_has_the_marking_triggers(engine: Engine) -> None:
     """A later migration that rebuilds activities on SQLite drops its triggers with it."""
-    names = trigger_names(engine, "invitation_mark")
+    names = trigger_names(engine, "activities", "invitation_mark")
     assert names == {"invitation_mark_insert", "invitation_mark_update"}
 
 

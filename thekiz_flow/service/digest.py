@@ -196,8 +196,14 @@ class DigestService:
             ]
         if not waiting or waiting[0].next_attempt_at <= self.rt.clock.now():
             return f"Jahresbericht {year} {state}; {sent} E-Mails versandt."
-        when = german.date_time(waiting[0].next_attempt_at, self.rt.zone)
+        row = waiting[0]
+        when = german.date_time(row.next_attempt_at, self.rt.zone)
         others = f" {sent} andere E-Mails versandt." if sent else ""
+        if row.attempts or row.last_error:  # tried and refused: tried again later
+            return (
+                f"Jahresbericht {year} {state}; der Versand ist fehlgeschlagen "
+                f"({row.last_error or 'ohne Angabe'}), nächster Versuch am {when}.{others}"
+            )
         return (
             f"Jahresbericht {year} {state}; er geht am {when} an das Ministerium "
             f"(nächster Arbeitstag).{others}"
