@@ -120,6 +120,9 @@ class SessionStore:
         self.conn.execute(delete(web_sessions).where(web_sessions.c.expires_at <= now))
 
 
+SIGN_IN_LOCKS = 0x7369676E  # PostgreSQL's advisory locks of sign-in attempts ("sign"), by key
+
+
 class AttemptStore:
     """Sign-ins tried: by e-mail address and by client address, with their outcome."""
 
@@ -127,7 +130,18 @@ class AttemptStore:
         self.conn = connection
 
     def add(self, email: str, client: str, now: datetime) -> int:
-        """A sign-in begun; it counts as failed until it succeeds."""
+        """A sign-in begun; it counts as failed until it succeeds.
+
+        An attempt counts the earlier ones by their numbers, once it is committed. On
+        PostgreSQL a number is drawn when the row is written, so a later attempt could commit
+        and count before an earlier one is visible. The attempts of one e-mail address or one
+        client are therefore written one at a time (transaction-scoped advisory locks on
+        both, in one order): each commits before the next is numbered. SQLite writes one
+        transaction at a time anyway."""
+        if self.conn.dialect.name == "postgresql":
+            for key in sorted({f"email:{email}", f"client:{client}"}):
+                lock = func.pg_advisory_xact_lock(SIGN_IN_LOCKS, func.hashtext(key))
+                self.conn.execute(select(lock))
         stmt = insert(sign_in_attempts).values(at=now, email=email, client=client, succeeded=False)
         return int(self.conn.execute(stmt.returning(sign_in_attempts.c.id)).scalar_one())
 
