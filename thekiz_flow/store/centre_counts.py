@@ -14,9 +14,9 @@ from __future__ import annotations
 from collections import Counter
 
 from sqlalchemy import Connection, delete, func, select, union_all
-from sqlalchemy.dialects import postgresql, sqlite
 
 from thekiz_flow.store.tables import centre_count_changes, centre_counts
+from thekiz_flow.store.upsert import insert_into
 
 
 class CentreCounts:
@@ -47,11 +47,10 @@ class CentreCounts:
         sums: Counter[tuple[str, str]] = Counter()
         for stage, district, delta in taken:
             sums[stage, district] += delta
-        dialect = postgresql if self.conn.dialect.name == "postgresql" else sqlite
         for (stage, district), delta in sorted(sums.items()):
             if delta == 0:
                 continue
-            stmt = dialect.insert(centre_counts).values(
+            stmt = insert_into(self.conn, centre_counts).values(
                 stage=stage, district=district, centres=delta
             )
             self.conn.execute(

@@ -19,12 +19,12 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Connection, Row, Select, and_, delete, func, not_, or_, select, text, update
-from sqlalchemy.dialects import postgresql, sqlite
 
 from thekiz_flow.core.enums import ActivityKind, ActivityStatus
 from thekiz_flow.core.outbox import OwedInvitation
 from thekiz_flow.store.activities import activity_from_row
 from thekiz_flow.store.tables import activities, invitation_marks, invitation_state, invitations
+from thekiz_flow.store.upsert import insert_into
 
 DAY = timedelta(days=1)
 
@@ -153,8 +153,7 @@ class InvitationStore:
         ]
         if not rows:
             return
-        dialect = postgresql if self.conn.dialect.name == "postgresql" else sqlite
-        stmt = dialect.insert(invitations)
+        stmt = insert_into(self.conn, invitations)
         stmt = stmt.on_conflict_do_update(
             index_elements=["activity_id", "coach_id"],
             set_={

@@ -7,9 +7,9 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import Connection, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 
 from thekiz_flow.store.tables import state
+from thekiz_flow.store.upsert import insert_into
 
 
 def read(connection: Connection, name: str) -> datetime | None:
@@ -19,11 +19,7 @@ def read(connection: Connection, name: str) -> datetime | None:
 
 def add(connection: Connection, name: str, at: datetime) -> None:
     """The mark ``name`` at ``at``, unless it is set already (then nothing changes)."""
-    stmt: postgresql.Insert | sqlite.Insert
-    if connection.dialect.name == "postgresql":
-        stmt = postgresql.insert(state).on_conflict_do_nothing(index_elements=["name"])
-    else:
-        stmt = sqlite.insert(state).on_conflict_do_nothing(index_elements=["name"])
+    stmt = insert_into(connection, state).on_conflict_do_nothing(index_elements=["name"])
     connection.execute(stmt.values(name=name, at=at))
 
 

@@ -29,7 +29,6 @@ from sqlalchemy import (
     tuple_,
     update,
 )
-from sqlalchemy.dialects import postgresql, sqlite
 
 from thekiz_flow.core.enums import DeliveryStatus, OutboxStatus, Recipient
 from thekiz_flow.core.lists import OutboxQuery
@@ -39,6 +38,7 @@ from thekiz_flow.store import marks
 from thekiz_flow.store.bulk import BulkInsert
 from thekiz_flow.store.list_queries import OUTBOX_LISTED, outbox_order, outbox_where, paged
 from thekiz_flow.store.tables import OUTBOX_KEY_LENGTH, outbox, outbox_attempts
+from thekiz_flow.store.upsert import insert_into
 
 # Mails per INSERT of ``OutboxStore.add``: all it holds at once. Larger chunks were no faster.
 ADD_CHUNK = 100
@@ -137,8 +137,7 @@ class OutboxStore:
         The mails are taken ``ADD_CHUNK`` at a time, so a generator of many rendered mails
         never has to be held whole (neither the mails nor their parameter rows).
         """
-        dialect = postgresql if self.conn.dialect.name == "postgresql" else sqlite
-        insert = dialect.insert(outbox).on_conflict_do_nothing(index_elements=["key"])
+        insert = insert_into(self.conn, outbox).on_conflict_do_nothing(index_elements=["key"])
         write = BulkInsert(self.conn, insert, NEW_COLUMNS)
         pending = iter(mails)
         added = 0
@@ -339,8 +338,7 @@ class OutboxStore:
         """Write each attempt once (by message and attempt number: a repeat changes nothing)."""
         if not attempts:
             return
-        dialect = postgresql if self.conn.dialect.name == "postgresql" else sqlite
-        stmt = dialect.insert(outbox_attempts).on_conflict_do_nothing(
+        stmt = insert_into(self.conn, outbox_attempts).on_conflict_do_nothing(
             index_elements=["outbox_id", "attempt"]
         )
         rows = [

@@ -12,7 +12,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Connection, Row, delete, func, insert, or_, select, update
+from sqlalchemy import Connection, Row, ScalarSelect, delete, func, insert, or_, select, update
 
 from thekiz_flow.core.enums import ActivityKind, ActivityStatus
 from thekiz_flow.core.lists import TrainingQuery
@@ -31,6 +31,14 @@ def _training(row: Row[Any]) -> Training:
     return Training(
         row.id, row.kind, row.title, row.date, row.place, row.capacity, row.cancel_reason
     )
+
+
+def _enrolments(*statuses: ActivityStatus) -> ScalarSelect[int]:
+    """How many enrolments in ``statuses`` the training of the enclosing query has (the
+    index by training and status)."""
+    a = activities.c
+    counted = select(func.count()).where(a.training_id == trainings.c.id, a.status.in_(statuses))
+    return counted.scalar_subquery()
 
 
 class TrainingStore:
@@ -80,15 +88,8 @@ class TrainingStore:
         free seat (fewer enrolled, i.e. planned or held, than its capacity), by date: each
         with its free seats. Each offering's enrolments are counted by the index by training
         and status, in date order until ``limit`` are found."""
-        t, a = trainings.c, activities.c
-        enrolled = (
-            select(func.count())
-            .where(
-                a.training_id == t.id,
-                a.status.in_((ActivityStatus.PLANNED, ActivityStatus.HELD)),
-            )
-            .scalar_subquery()
-        )
+        t = trainings.c
+        enrolled = _enrolments(ActivityStatus.PLANNED, ActivityStatus.HELD)
         stmt = (
             select(trainings, (t.capacity - enrolled).label("free"))
             .where(
@@ -113,22 +114,14 @@ class TrainingStore:
         each (the counts materialized) by the index by training and status, and only the rows
         shown leave the database."""
         t, a = trainings.c, activities.c
-
-        def counted(*statuses: ActivityStatus) -> Any:
-            return (
-                select(func.count())
-                .where(a.training_id == t.id, a.status.in_(statuses))
-                .scalar_subquery()
-            )
-
         waited = select(a.training_id).where(
             a.kind == ActivityKind.TRAINING, a.status == ActivityStatus.WAITING, a.date >= first
         )
         seats = (
             select(
                 trainings,
-                counted(ActivityStatus.PLANNED, ActivityStatus.HELD).label("enrolled"),
-                counted(ActivityStatus.WAITING).label("waiting"),
+                _enrolments(ActivityStatus.PLANNED, ActivityStatus.HELD).label("enrolled"),
+                _enrolments(ActivityStatus.WAITING).label("waiting"),
             )
             .where(
                 t.cancel_reason.is_(None),
