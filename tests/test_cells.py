@@ -48,7 +48,7 @@ def test_a_csv_field_quotes_what_a_spreadsheet_would_run() -> None:
 def test_the_digest_files_keep_such_texts_text() -> None:
     names = [*TYPED, *CONTROL]
     centres = tuple(
-        replace(DIGEST.centres[0], id=n, name=name, cost=Decimal("-1.5"))
+        DIGEST.centres[0]._replace(id=n, name=name, cost=Decimal("-1.5"))
         for n, name in enumerate(names, start=1)
     )
     gap = Gap(1, FORMULA, "Gotha", date(2025, 6, 18), date(2025, 12, 31), 196)

@@ -289,7 +289,7 @@ def test_the_report_has_every_table_with_its_caption_and_numbers() -> None:
 def _many_centres(count: int) -> Digest:
     one = DIGEST.centres[0]
     return replace(
-        DIGEST, centres=tuple(replace(one, id=i, name=f"Kita {i}") for i in range(count))
+        DIGEST, centres=tuple(one._replace(id=i, name=f"Kita {i}") for i in range(count))
     )
 
 
@@ -420,7 +420,7 @@ def test_the_csv_opens_in_german_excel() -> None:
 
 
 def test_a_centre_without_a_budget_says_so_in_the_csv() -> None:
-    centre = replace(DIGEST.centres[0], budget=None)
+    centre = DIGEST.centres[0]._replace(budget=None)
     text = csv_text(replace(DIGEST, centres=(centre,)))
     assert text.splitlines()[1].split(";")[8] == "kein Budget"
 

@@ -77,9 +77,9 @@ def test_a_ticks_lookups_use_an_index_on_sqlite(tmp_path: Path) -> None:
             f"{search} ix_activities_kind_status_recorded_at "
             "(kind=? AND status=? AND recorded_at>?)"
         ],
-        "site_visits": [
-            f"{search} ix_activities_kind_centre_id_status_date_training_id "
-            "(kind=? AND centre_id=? AND status=?)"
+        "site_visits": [  # the last held in each stage: from the index alone
+            f"{covering} ix_activities_kind_status_centre_id_stage_date "
+            "(kind=? AND status=? AND centre_id=?)"
         ],
         "enrolments": [
             f"{covering} ix_activities_kind_centre_id_status_date_training_id "
@@ -534,3 +534,28 @@ def test_the_calendar_reads_a_range_per_kind_and_a_few_rows_per_day_on_sqlite(
             f"SEARCH z USING INDEX {index} (kind=? AND status=? AND date=?)",
         },
     }
+
+
+def test_the_digest_reads_the_held_site_visits_from_an_index_alone(engine: Engine) -> None:
+    """The last held site visit of each centre in each stage, over every year, comes from
+    the index by kind, status, centre and stage, in its order: not from the rows of every
+    year (SQLite: a covering index and no sort; PostgreSQL: an index-only scan)."""
+    name = "ix_activities_kind_status_centre_id_stage_date"
+    postgres = engine.dialect.name == "postgresql"
+    plans = []
+    for _, sql, params, connection in _statements(
+        engine, lambda repo: {"visits": lambda: list(repo.digest.visits(date(2026, 12, 31)))}
+    ):
+        if "FROM activities" not in sql:
+            continue  # the transaction's start
+        if postgres:
+            connection.exec_driver_sql("SET enable_seqscan = off")
+            plans.append([r[0] for r in connection.exec_driver_sql(f"EXPLAIN {sql}", params)])
+        else:
+            rows = connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {sql}", params)
+            plans.append([r[3] for r in rows])
+    (plan,) = plans
+    if postgres:
+        assert any(f"Index Only Scan using {name} on activities" in line for line in plan), plan
+    else:
+        assert plan == [f"SEARCH activities USING COVERING INDEX {name} (kind=? AND status=?)"]

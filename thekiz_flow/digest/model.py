@@ -10,10 +10,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
+from typing import NamedTuple
 
 
-@dataclass(frozen=True)
-class CentreYear:
+class CentreYear(NamedTuple):  # a tuple: one per centre, made cheaply
     """One centre in the year: one row of digest-YEAR.csv."""
 
     id: int
@@ -29,8 +29,7 @@ class CentreYear:
     trainings_attended: int
 
 
-@dataclass(frozen=True)
-class SessionFigures:
+class SessionFigures(NamedTuple):  # a tuple: one per centre, made cheaply
     planned: int = 0  # still planned (not recorded) at the time of the digest
     held: int = 0
     cancelled: int = 0

@@ -13,14 +13,16 @@ batch at a time.
 
 On SQLite, dates arrive as ISO text and hours and rates as floating point: the digest
 groups by the values as stored and converts them (the column type's own conversion) once
-per tally, and dates only where it reads them. It multiplies hours and rates and rounds them itself,
-exactly.
+per value a query hands over, and dates only where it reads them. It multiplies hours and
+rates and rounds them itself, exactly. The held site visits come from an index alone (kind,
+status, centre, stage, date), in the order of the centres and their stages.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
 from datetime import date, datetime
+from functools import cache
 from itertools import chain, groupby
 from operator import itemgetter
 from typing import Any, Generic, TypeVar
@@ -63,10 +65,16 @@ class DigestQueries:
     def members(self) -> list[CentreRow]:
         """All centres by id, only what the digest reads of them."""
         c = centres.c
-        stmt = select(c.id, c.name, c.district, c.stage_since, c.registered).order_by(c.id)
+        stored = self._stored
+        stmt = select(c.id, c.name, c.district, stored(c.stage_since), stored(c.registered))
+        stmt = stmt.order_by(c.id)
         if self.before is not None:
             stmt = stmt.where(c.created_at < self.before)
-        return [CentreRow(*row) for row in self.conn.execute(stmt).all()]
+        day = self._values(c.stage_since)
+        return [
+            CentreRow(id_, name, district, day(since), None if known is None else day(known))
+            for id_, name, district, since, known in self.conn.execute(stmt)
+        ]
 
     def training_kinds(self) -> dict[int, str]:
         """The kind of each training, by id."""
@@ -147,7 +155,7 @@ class DigestQueries:
                 c.kind == ActivityKind.SITE_VISIT, c.status == ActivityStatus.HELD, c.date <= last
             )
             .group_by(c.centre_id, c.stage)
-            .order_by(c.centre_id)
+            .order_by(c.centre_id, c.stage)
         )
         day = self._values(c.date)
         for centre_id, rows in self._by_centre(stmt):
@@ -165,12 +173,13 @@ class DigestQueries:
 
     def _values(self, column: ColumnElement[Any]) -> Callable[[Any], Any]:
         """How a value of ``column`` read :meth:`_stored` becomes what the column's type
-        makes of it: on SQLite that type's own conversion, elsewhere as it is."""
+        makes of it: on SQLite that type's own conversion, once per value (a query's dates,
+        hours and rates repeat a few hundred values), elsewhere as it is."""
         if not _sqlite(self.conn):
             return _same
         dialect = self.conn.dialect
         convert = column.type.dialect_impl(dialect).result_processor(dialect, None)
-        return _same if convert is None else convert
+        return _same if convert is None else cache(convert)
 
 
 def _same(value: T) -> T:

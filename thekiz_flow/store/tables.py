@@ -147,6 +147,8 @@ activities = Table(
     # a kind of some centres' activities; with the training (has a centre taken one up?)
     Index(None, "kind", "centre_id", "status", "date", "training_id"),
     Index(None, "kind", "status", "date"),  # what is due on some days (reminders, overviews)
+    # the digest's last held site visit of each centre in each stage: from the index alone
+    Index(None, "kind", "status", "centre_id", "stage", "date"),
     Index(None, "kind", "status", "recorded_at"),  # what was just recorded (budget reminders)
     Index(None, "date"),
     Index(None, "status", "date"),  # planned ones of some days, any kind: counted from the index
