@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import socket
 from dataclasses import replace
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from pathlib import Path
 
@@ -13,8 +13,9 @@ from sqlalchemy import Engine
 from tests.conftest import BERLIN
 from tests.outbox_helpers import smtp_mail
 from thekiz_flow.core.clock import FrozenClock
-from thekiz_flow.core.enums import ActivityKind, OutboxStatus
+from thekiz_flow.core.enums import ActivityKind, OutboxStatus, Recipient
 from thekiz_flow.core.model import ActivityFilter, CentreInput, Workflow
+from thekiz_flow.core.outbox import OutboxRow
 from thekiz_flow.service import Service
 from thekiz_flow.workflow.config import DigestSettings, MailSettings
 
@@ -163,3 +164,38 @@ def test_a_digest_the_mail_server_refused_is_announced_as_failed_not_as_waiting(
     )
     assert "nächster Versuch am 15.06.2026 12:02." in note
     assert "Arbeitstag" not in note
+
+
+def test_what_became_of_an_unsent_digest_is_told_in_german(service: Service) -> None:
+    """Each state of a digest's mail not sent: waiting for a working day, due now, refused
+    and to be tried again, being sent, failed for good."""
+    now = service.runtime.clock.now()
+    later = now + timedelta(days=2)
+    row = OutboxRow(
+        1,
+        "digest:2025",
+        "digest",
+        None,
+        Recipient.MINISTRY,
+        "m@example.org",
+        "Bericht",
+        OutboxStatus.PENDING,
+        0,
+        later,
+        later,
+        None,
+        False,
+        None,
+    )
+    state = service.digest.mail_state
+    assert state(row, now) == "er geht am 17.06.2026 12:00 an das Ministerium (nächster Arbeitstag)"
+    assert state(replace(row, next_attempt_at=now), now) == (
+        "er geht mit dem nächsten Versand an das Ministerium"
+    )
+    refused = replace(row, attempts=1, last_error="SMTP 451: später")
+    assert state(refused, now) == (
+        "der Versand ist fehlgeschlagen (SMTP 451: später), nächster Versuch am 17.06.2026 12:00"
+    )
+    assert state(replace(row, status=OutboxStatus.SENDING), now) == "er wird gerade versandt"
+    failed = replace(row, status=OutboxStatus.FAILED, attempts=5, last_error="SMTP 550: unbekannt")
+    assert state(failed, now) == "der Versand ist endgültig fehlgeschlagen (SMTP 550: unbekannt)"

@@ -15,10 +15,12 @@ import pytest
 from starlette.testclient import TestClient
 
 from tests.cli_helpers import dump
+from tests.conftest import BERLIN
 from tests.test_web_overview import programme
 from tests.test_web_trainings import programme as catalogue
 from tests.web_helpers import assert_action_guarded, login
-from thekiz_flow.core import paging
+from thekiz_flow.core import german, paging
+from thekiz_flow.core.clock import FrozenClock, noon
 from thekiz_flow.core.enums import ActivityStatus, OutboxStatus
 from thekiz_flow.core.model import CentreInput
 from thekiz_flow.service import Service
@@ -303,6 +305,57 @@ def test_a_digest_is_not_queued_when_mail_cannot_be_sent(
     assert "Pflichtangabe fehlt für den Versand" in refused.text
     assert not service.digest.sent(2025)
     assert not [r for r in service.outbox.rows() if r.rule == "digest"]
+
+
+def test_the_digests_page_tells_a_digest_waiting_in_the_outbox_from_a_sent_one(
+    web: TestClient, service: Service, clock: FrozenClock, digests: Path
+) -> None:
+    """Sent on a Saturday, the digest waits in the outbox for Monday: the page says when it
+    goes out and links to the message, not "gesendet"; once it went out, it says so."""
+    service.runtime.mail = replace(service.runtime.mail, ministry="ministerium@example.org")
+    clock.set(noon(date(2026, 6, 13), BERLIN))  # a Saturday
+    token = login(web, "office")
+    queued = web.post("/digests/2025/send", data={"csrf_token": token, "confirm": "ja"})
+    assert "Jahresbericht 2025 in den Postausgang gestellt" in queued.text
+    (mail,) = [r for r in service.outbox.rows() if r.rule == "digest"]
+    assert mail.status == OutboxStatus.PENDING
+    when = german.date_time(mail.next_attempt_at, BERLIN)
+    waiting = _digest_cell(web, 2025)
+    assert f"im Postausgang: er geht am {when} an das Ministerium (nächster Arbeitstag)" in waiting
+    assert f'href="/outbox/{mail.id}"' in waiting
+    assert "Stand wie erfasst am 13.06.2026" in waiting
+    assert "gesendet" not in waiting
+    clock.set(mail.next_attempt_at)
+    service.outbox.dispatch()
+    assert [r.status for r in service.outbox.rows() if r.rule == "digest"] == [OutboxStatus.SENT]
+    login(web, "office")  # two days on: signed in again
+    sent = _digest_cell(web, 2025)
+    assert "gesendet wie erfasst am 13.06.2026" in sent
+    assert "im Postausgang" not in sent
+
+
+def test_the_digests_page_says_a_digest_without_an_address_was_not_delivered(
+    web: TestClient, service: Service, digests: Path
+) -> None:
+    """Without the ministry's address the digest's mail fails at once: the page says so and
+    links to the message (where it is sent again), not "gesendet"."""
+    service.runtime.mail = replace(service.runtime.mail, ministry=None)
+    token = login(web, "office")
+    web.post("/digests/2025/send", data={"csrf_token": token, "confirm": "ja"})
+    (mail,) = [r for r in service.outbox.rows() if r.rule == "digest"]
+    assert mail.status == OutboxStatus.FAILED
+    failed = _digest_cell(web, 2025)
+    assert "im Postausgang: der Versand ist endgültig fehlgeschlagen (" in failed
+    assert f'href="/outbox/{mail.id}"' in failed
+    assert "gesendet" not in failed
+
+
+def _digest_cell(web: TestClient, year: int) -> str:
+    """The digests page's cell of ``year`` for the ministry."""
+    page = web.get("/digests")
+    assert page.status_code == 200
+    row = page.text.split(f"<td>{year}", 1)[1].split("</tr>", 1)[0]
+    return row.rsplit("<td>", 1)[1]
 
 
 # --------------------------------------------------------------- stage batch

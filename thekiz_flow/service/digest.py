@@ -12,7 +12,7 @@ from thekiz_flow.core.corrections import Correction, Subject, as_before
 from thekiz_flow.core.enums import OutboxStatus, Recipient
 from thekiz_flow.core.errors import InvalidInput, NotFound, Refused
 from thekiz_flow.core.labels import KIND_NAMES
-from thekiz_flow.core.outbox import NewMail
+from thekiz_flow.core.outbox import NewMail, OutboxRow
 from thekiz_flow.core.recipients import NO_MINISTRY
 from thekiz_flow.core.tallies import CentreRow, shortest_gap
 from thekiz_flow.digest.aggregate import YearInput, build_digest_in_parts
@@ -184,30 +184,36 @@ class DigestService:
     def sent_note(self, year: int, new: bool, sent: int) -> str:
         """What the office reads after `send` and a dispatch that sent ``sent`` mails: that
         the digest of ``year`` went into the outbox (or was there already), and, while it
-        waits there for a working day (a weekend, a holiday, a closure day), when it goes
-        out."""
+        waits there for a working day (a weekend, a holiday, a closure day) or for a next
+        attempt, when it goes out."""
         state = "in den Postausgang gestellt" if new else "war schon im Postausgang"
-        key = f"{DIGEST_RULE}:{year}"
-        with self.rt.unit() as repo:
-            waiting = [
-                row
-                for row in repo.outbox.unsent_of_rules([DIGEST_RULE])
-                if row.key == key and row.status == OutboxStatus.PENDING
-            ]
-        if not waiting or waiting[0].next_attempt_at <= self.rt.clock.now():
+        row = self.unsent_mails().get(year)
+        now = self.rt.clock.now()
+        if row is None or (row.status == OutboxStatus.PENDING and row.next_attempt_at <= now):
             return f"Jahresbericht {year} {state}; {sent} E-Mails versandt."
-        row = waiting[0]
-        when = german.date_time(row.next_attempt_at, self.rt.zone)
         others = f" {sent} andere E-Mails versandt." if sent else ""
+        return f"Jahresbericht {year} {state}; {self.mail_state(row, now)}.{others}"
+
+    def unsent_mails(self) -> dict[int, OutboxRow]:
+        """The digests in the outbox not sent (waiting, being sent or failed), by year."""
+        with self.rt.unit() as repo:
+            rows = repo.outbox.unsent_of_rules([DIGEST_RULE])
+        years = {r.key.removeprefix(f"{DIGEST_RULE}:"): r for r in rows}
+        return {int(year): row for year, row in years.items() if year.isdigit()}
+
+    def mail_state(self, row: OutboxRow, now: datetime) -> str:
+        """What became of an unsent digest's mail, in German: when it goes out, or why not."""
+        when = german.date_time(row.next_attempt_at, self.rt.zone)
+        error = row.last_error or "ohne Angabe"
+        if row.status == OutboxStatus.FAILED:
+            return f"der Versand ist endgültig fehlgeschlagen ({error})"
+        if row.status == OutboxStatus.SENDING:
+            return "er wird gerade versandt"
         if row.attempts or row.last_error:  # tried and refused: tried again later
-            return (
-                f"Jahresbericht {year} {state}; der Versand ist fehlgeschlagen "
-                f"({row.last_error or 'ohne Angabe'}), nächster Versuch am {when}.{others}"
-            )
-        return (
-            f"Jahresbericht {year} {state}; er geht am {when} an das Ministerium "
-            f"(nächster Arbeitstag).{others}"
-        )
+            return f"der Versand ist fehlgeschlagen ({error}), nächster Versuch am {when}"
+        if row.next_attempt_at > now:
+            return f"er geht am {when} an das Ministerium (nächster Arbeitstag)"
+        return "er geht mit dem nächsten Versand an das Ministerium"
 
     def periodic(self, now: datetime) -> int:
         """The yearly digest and the monthly overview when their day has come; how many new."""

@@ -35,14 +35,18 @@ FORMATS = {
 def digests(ctx: Context) -> Response:
     this_year = ctx.service.runtime.today().year
     office = ctx.user.role == Role.OFFICE
+    digest = ctx.service.digest
+    now = ctx.service.runtime.clock.now()
+    unsent = digest.unsent_mails() if office else {}
     return ctx.render(
         "web/digests.html.j2",
         title="Jahresberichte",
-        years=sorted(ctx.service.digest.years(), reverse=True),
+        years=sorted(digest.years(), reverse=True),
         this_year=this_year,
         formats=FORMATS,
         office=office,
         sent=ctx.service.digest_changes.sent_years() if office else {},
+        unsent={year: (row.id, digest.mail_state(row, now)) for year, row in unsent.items()},
     )
 
 
