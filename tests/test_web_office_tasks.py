@@ -338,7 +338,8 @@ def test_the_digests_page_says_a_digest_without_an_address_was_not_delivered(
     web: TestClient, service: Service, digests: Path
 ) -> None:
     """Without the ministry's address the digest's mail fails at once: the page says so and
-    links to the message (where it is sent again), not "gesendet"."""
+    links to the message, not "gesendet". With the address set, the message is sent again
+    from there, and the page says it went out."""
     service.runtime.mail = replace(service.runtime.mail, ministry=None)
     token = login(web, "office")
     web.post("/digests/2025/send", data={"csrf_token": token, "confirm": "ja"})
@@ -348,6 +349,16 @@ def test_the_digests_page_says_a_digest_without_an_address_was_not_delivered(
     assert "im Postausgang: der Versand ist endgültig fehlgeschlagen (" in failed
     assert f'href="/outbox/{mail.id}"' in failed
     assert "gesendet" not in failed
+    service.runtime.mail = replace(service.runtime.mail, ministry="ministerium@example.org")
+    message = web.get(f"/outbox/{mail.id}").text
+    assert f'action="/outbox/{mail.id}/retry"' in message
+    again = web.post(f"/outbox/{mail.id}/retry", data={"csrf_token": token})
+    assert again.status_code == 200
+    assert "wird erneut versandt" in again.text
+    service.outbox.dispatch()
+    (resent,) = [r for r in service.outbox.rows() if r.rule == "digest"]
+    assert (resent.status, resent.recipient) == (OutboxStatus.SENT, "ministerium@example.org")
+    assert "gesendet wie erfasst am" in _digest_cell(web, 2025)
 
 
 def _digest_cell(web: TestClient, year: int) -> str:
