@@ -48,6 +48,7 @@ BOUNDED_PAGES = (
     "page_feed",
     "page_calendar",
     "page_reminders",
+    "page_outbox",
     "command_centre_list_page",
     "command_eligible_page",
     "command_reminders_preview_page",

@@ -1,18 +1,26 @@
 """What a page costs: the coach's report counts the coach's centres in SQL, the start page
-checks the rules only for the centres it shows, the coaches list reads its loads at once."""
+checks the rules only for the centres it shows, the coaches list reads its loads at once,
+the outbox page reads its counts kept on write."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 
 import pytest
 from sqlalchemy import Engine, event
 
-from thekiz_flow.core.lists import CoachSearch
+from tests.store.helpers import NOW
+from tests.test_outbox_counts import mails
+from thekiz_flow.core.enums import OutboxStatus
+from thekiz_flow.core.lists import CoachSearch, OutboxSearch
 from thekiz_flow.core.model import CentreInput
 from thekiz_flow.service import Service
 from thekiz_flow.service.lifecycle import LifecycleService
+from thekiz_flow.store.repository import Repository
+
+COUNTING_OUTBOX = re.compile(r"count\(.*FROM outbox\b(?!_)", re.S)  # not its counts' tables
 
 
 @contextmanager
@@ -107,3 +115,23 @@ def test_a_page_of_centres_is_read_by_the_store(service: Service, engine: Engine
         page, total = service.registry.centre_page(None, None, 1, 2)
     assert ([c.name for c in page], total) == (["Kita None 1", "Kita None 2"], 5)
     assert any("LIMIT" in sql for sql in seen)
+
+
+def test_the_outbox_page_counts_its_messages_without_counting_the_outbox(
+    service: Service, engine: Engine
+) -> None:
+    """The counts per status and the total of the whole list (or of one status) come from
+    the counts kept on write; a search by anything else counts what it finds."""
+    with engine.begin() as conn:
+        Repository(conn, NOW).outbox.add(mails(3, False, 0) + mails(2, True, 3), NOW)
+    with statements(engine) as seen:
+        counts = service.outbox.counts()
+        every = service.lists.outbox(OutboxSearch())
+        missed = service.lists.outbox(OutboxSearch(status=OutboxStatus.MISSED))
+    assert counts == {OutboxStatus.PENDING: 3, OutboxStatus.MISSED: 2}
+    assert (every.total, len(every.items), missed.total, len(missed.items)) == (5, 5, 2, 2)
+    assert [sql for sql in seen if COUNTING_OUTBOX.search(sql)] == []
+    with statements(engine) as seen:
+        found = service.lists.outbox(OutboxSearch(text="coach4@"))
+    assert (found.total, [row.recipient for row in found.items]) == (1, ["coach4@example.org"])
+    assert [sql for sql in seen if COUNTING_OUTBOX.search(sql)]

@@ -43,6 +43,7 @@ PAGES: dict[str, tuple[str, str]] = {
     "page_trainings": ("office", "/trainings"),
     "page_calendar": ("office", "/calendar"),
     "page_reminders": ("office", "/outbox/reminders"),
+    "page_outbox": ("office", "/outbox"),
     "page_start_coach": ("coach", "/"),
     "page_sessions_coach": ("coach", "/sessions"),
     "page_feed": ("feed", "/feeds/{token}.ics"),

@@ -456,6 +456,17 @@ DATA_MAP: dict[str, TableMap] = {
         {"id": NOT_PERSONAL, "since": NOT_PERSONAL, "through": NOT_PERSONAL},
         purpose="Welche Tage der letzte Durchlauf für Kalendereinladungen geprüft hat",
     ),
+    "outbox_counts": TableMap(
+        "Nachrichten je Stand",
+        {"status": NOT_PERSONAL, "messages": NOT_PERSONAL},
+        order="status",
+        purpose="Anzahl der Nachrichten im Postausgang je Stand, Stand der letzten Zusammenfassung",
+    ),
+    "outbox_count_changes": TableMap(
+        "Änderungen der Nachrichtenzahlen",
+        {"id": NOT_PERSONAL, "status": NOT_PERSONAL, "delta": NOT_PERSONAL},
+        purpose="Zu- und Abgänge je Stand des Postausgangs seit der letzten Zusammenfassung",
+    ),
     "privacy_events": TableMap(
         "Auskünfte und Löschungen",
         {
@@ -627,6 +638,7 @@ COLUMN_LABELS = {
     "day": "Tag",
     "percent": "Anteil (%)",
     "centres": "Einrichtungen",
+    "messages": "Nachrichten",
     "delta": "Zu- oder Abgang",
     "rules": "Regeln",
     "since": "Erster geprüfter Tag",

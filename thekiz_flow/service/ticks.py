@@ -86,7 +86,10 @@ class TickService:
         now = self.acting_now()
         plan = self.planning.plan_pending(now.astimezone(self.rt.zone).date())
         with self.rt.unit() as repo:
-            repo.centre_counts.fold()  # the centres per stage and district: changes added up
+            # the counts kept on write (centres per stage and district, messages per
+            # status): their changes added up
+            repo.centre_counts.fold()
+            repo.outbox.fold_counts()
         with self.rt.unit() as repo:
             repo.rates.bring_current(now.astimezone(self.rt.zone).date())
             reminders = self.reminders.remind(repo, now)  # holds the reminders' lock

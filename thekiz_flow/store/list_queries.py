@@ -38,11 +38,15 @@ def paged(
     order: list[ColumnElement[Any]],
     offset: int,
     limit: int | None,
+    total: int | None = None,
 ) -> tuple[list[Any], int]:
-    """The rows of ``stmt`` on one page, in ``order``, and how many rows it finds."""
-    total = conn.execute(select(func.count()).select_from(stmt.order_by(None).subquery()))
+    """The rows of ``stmt`` on one page, in ``order``, and how many rows it finds (counted,
+    unless ``total`` says so already)."""
+    if total is None:
+        counted = select(func.count()).select_from(stmt.order_by(None).subquery())
+        total = int(conn.execute(counted).scalar_one())
     rows = conn.execute(stmt.order_by(*order).offset(offset).limit(limit)).all()
-    return list(rows), int(total.scalar_one())
+    return list(rows), total
 
 
 def _contains(text: str, *columns: ColumnElement[Any]) -> ColumnElement[bool]:

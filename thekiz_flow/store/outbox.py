@@ -36,8 +36,15 @@ from thekiz_flow.core.model import Mail
 from thekiz_flow.core.outbox import Attempt, Claim, NewMail, OutboxRow, Recipe, Retry
 from thekiz_flow.store import marks
 from thekiz_flow.store.bulk import BulkInsert
+from thekiz_flow.store.kept_counts import KeptCounts
 from thekiz_flow.store.list_queries import OUTBOX_LISTED, outbox_order, outbox_where, paged
-from thekiz_flow.store.tables import OUTBOX_KEY_LENGTH, outbox, outbox_attempts
+from thekiz_flow.store.tables import (
+    OUTBOX_KEY_LENGTH,
+    outbox,
+    outbox_attempts,
+    outbox_count_changes,
+    outbox_counts,
+)
 from thekiz_flow.store.upsert import insert_into
 
 # Mails per INSERT of ``OutboxStore.add``: all it holds at once. Larger chunks were no faster.
@@ -115,6 +122,13 @@ def _mail(row: Row[Any]) -> Mail:
         row.body_html,
         attachments,
         row.calendar,
+    )
+
+
+def _status_alone(query: OutboxQuery) -> bool:
+    """The query finds the messages of a status (or all), by no other filter."""
+    return query == OutboxQuery(
+        query.status, sort=query.sort, offset=query.offset, limit=query.limit
     )
 
 
@@ -292,7 +306,12 @@ class OutboxStore:
         """One page of the messages the query finds (without their texts), in its order,
         and how many it finds."""
         stmt = outbox_where(query, select(*OUTBOX_LISTED))
-        rows, total = paged(self.conn, stmt, outbox_order(query.sort), query.offset, query.limit)
+        known = None  # by status alone (or all): how many, from the counts kept on write
+        if _status_alone(query):
+            counts = self.counts()
+            known = sum(counts.values()) if query.status is None else counts.get(query.status, 0)
+        order = outbox_order(query.sort)
+        rows, total = paged(self.conn, stmt, order, query.offset, query.limit, known)
         return [_row(r) for r in rows], total
 
     def count(self, status: OutboxStatus) -> int:
@@ -300,10 +319,17 @@ class OutboxStore:
         stmt = select(func.count()).select_from(outbox).where(outbox.c.status == status)
         return int(self.conn.execute(stmt).scalar_one())
 
+    @property
+    def _kept(self) -> KeptCounts:
+        return KeptCounts(self.conn, outbox_counts, outbox_count_changes, "messages")
+
     def counts(self) -> dict[OutboxStatus, int]:
-        """How many messages there are of each status."""
-        stmt = select(outbox.c.status, func.count()).group_by(outbox.c.status)
-        return {OutboxStatus(status): int(n) for status, n in self.conn.execute(stmt)}
+        """How many messages there are of each status: the counts kept on write."""
+        return {OutboxStatus(status): n for status, n in self._kept.counts()}
+
+    def fold_counts(self) -> int:
+        """Add the changes of the counts per status up (`KeptCounts.fold`)."""
+        return self._kept.fold()
 
     def retry(self, outbox_id: int, now: datetime, mail: NewMail | None = None) -> bool:
         """A failed message goes out again at the next dispatch; rendered anew as ``mail``

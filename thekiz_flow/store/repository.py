@@ -46,13 +46,13 @@ from thekiz_flow.store.accounts import AccountQueries
 from thekiz_flow.store.activities import ActivityStore, activity_from_row, chunks
 from thekiz_flow.store.budget_percents import BudgetPercents
 from thekiz_flow.store.calendar_query import CalendarStore
-from thekiz_flow.store.centre_counts import CentreCounts
 from thekiz_flow.store.centre_query import order, where
 from thekiz_flow.store.corrections import CorrectionStore, withdrawn
 from thekiz_flow.store.digest_queries import DigestQueries
 from thekiz_flow.store.due_query import After, Paged
 from thekiz_flow.store.feeds import FeedStore
 from thekiz_flow.store.invitations import InvitationStore
+from thekiz_flow.store.kept_counts import KeptCounts
 from thekiz_flow.store.list_queries import (
     LOAD_SORTS,
     coach_order,
@@ -66,6 +66,8 @@ from thekiz_flow.store.rates import RateStore, SendStore
 from thekiz_flow.store.simulation import SimulationMark
 from thekiz_flow.store.tables import (
     activities,
+    centre_count_changes,
+    centre_counts,
     centres,
     closures,
     coaches,
@@ -150,9 +152,9 @@ class Repository:
         return ActivityStore(self.conn, self._now)
 
     @cached_property
-    def centre_counts(self) -> CentreCounts:
+    def centre_counts(self) -> KeptCounts:
         """The centres per stage and district, kept on write."""
-        return CentreCounts(self.conn)
+        return KeptCounts(self.conn, centre_counts, centre_count_changes, "centres")
 
     @cached_property
     def budget_percents(self) -> BudgetPercents:
@@ -473,7 +475,7 @@ class Repository:
 
     def stage_counts(self) -> list[tuple[str, str, int]]:
         """(stage, district, number of centres): the counts kept on write."""
-        return self.centre_counts.counts()
+        return [(str(s), str(d), n) for s, d, n in self.centre_counts.counts()]
 
     def first_registered(self) -> date | None:
         """The day the programme first knew a centre: where its history begins."""

@@ -440,7 +440,7 @@ budget_state = Table(
 )
 # The centres per stage and district as of the last fold (``centre_counts``) and the
 # changes since (``centre_count_changes``: +1 and -1, appended by triggers on centres,
-# migration 0028); a count is the two added up (`store/centre_counts.py`).
+# migration 0028); a count is the two added up (`store/kept_counts.py`).
 centre_counts = Table(
     "centre_counts",
     metadata,
@@ -454,6 +454,22 @@ centre_count_changes = Table(
     Column("id", Integer, primary_key=True),
     Column("stage", String(40), nullable=False),
     Column("district", String(60), nullable=False),
+    Column("delta", Integer, nullable=False),
+)
+# The messages per status as of the last fold (``outbox_counts``) and the changes since
+# (``outbox_count_changes``: +1 and -1, appended by triggers on outbox, migration 0031);
+# a count is the two added up (`store/kept_counts.py`).
+outbox_counts = Table(
+    "outbox_counts",
+    metadata,
+    Column("status", String(20), primary_key=True),
+    Column("messages", Integer, nullable=False),
+)
+outbox_count_changes = Table(
+    "outbox_count_changes",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("status", String(20), nullable=False),
     Column("delta", Integer, nullable=False),
 )
 # The coaching sessions written since the last tick looked at the invitations
@@ -481,4 +497,6 @@ DERIVED = (
     centre_count_changes,
     invitation_marks,
     invitation_state,
+    outbox_counts,
+    outbox_count_changes,
 )
