@@ -17,7 +17,7 @@ def test_the_office_sees_a_coachs_data_and_downloads_it(web: TestClient) -> None
     login(web, "office")
     index = web.get("/privacy")
     assert index.status_code == 200
-    assert "Lena Sommer (Nr. 1)" in index.text
+    assert "Lena Sommer (lena@example.org)" in index.text
     assert "Texte versandter E-Mails geleert: 0" in index.text
     chosen = web.get("/privacy/show", params={"coach": "1"}, follow_redirects=False)
     assert (chosen.status_code, chosen.headers["location"]) == (303, "/privacy/coach/1")
@@ -98,3 +98,21 @@ def test_the_office_does_not_erase_its_own_account(web: TestClient, service: Ser
     done = web.post("/privacy/user/3/erase", data={"csrf_token": token, "confirm": "ja"})
     assert "Benutzerkonto 3 gelöscht" in done.text
     assert "ministerium@example.org" not in [u.email for u in service.users.all()]
+
+
+def test_the_privacy_page_finds_a_centre_by_a_search_never_listing_every_one(
+    web: TestClient, service: Service
+) -> None:
+    for n in range(1, 24):
+        service.registry.add_centre(CentreInput(f"Kita Nummer {n:02}", "jena", f"k{n}@example.org"))
+    login(web, "office")
+    index = web.get("/privacy")
+    offered = re.findall(r'<option value="(\d+)">Kita Nummer', index.text)
+    assert 0 < len(offered) < 23
+    assert f"{23 - len(offered)} weitere gefunden: bitte genauer suchen." in index.text
+    found = web.get("/privacy", params={"text": "Nummer 17"})
+    assert re.findall(r'<option value="\d+">(Kita Nummer [^<]*)</option>', found.text) == [
+        "Kita Nummer 17 (Jena)"
+    ]
+    none = web.get("/privacy", params={"text": "Sonnenschein"})
+    assert "Keine Einrichtung gefunden für „Sonnenschein“: bitte anders suchen." in none.text

@@ -380,9 +380,9 @@ class PrivacyService:
         """Remove what is older than ``[privacy]`` allows (``apply``), or only tell what
         would be removed."""
         now = self.rt.clock.now()
-        if not apply:
-            with self.rt.trial() as repo:
-                return self._retain(repo, now)
+        if not apply:  # counted, nothing written: no more than a page may cost
+            with self.rt.unit() as repo:
+                return self._retain(repo, now, apply=False)
         with self.rt.unit() as repo:
             report = self._retain(repo, now)
             repo.health.set_mark(RETENTION_MARK, now)
@@ -390,21 +390,23 @@ class PrivacyService:
                 self._append_log([LogEntry(Subject.CENTRE, n) for n in report.centres], now)
         return report
 
-    def _retain(self, repo: Repository, now: datetime) -> RetentionReport:
+    def _retain(self, repo: Repository, now: datetime, apply: bool = True) -> RetentionReport:
+        """Remove what is older than allowed, or (not ``apply``) count what would be."""
         settings = self.rt.privacy
         store = repo.privacy
         report = RetentionReport()
         report.mail_bodies = store.clear_mail_bodies(
-            _months_before(now, settings.mail_bodies_months)
+            _months_before(now, settings.mail_bodies_months), apply
         )
-        report.sign_ins = store.purge_sign_ins(now - timedelta(days=settings.sign_ins_days))
-        report.events = store.purge_events(now - timedelta(days=settings.audit_days))
+        report.sign_ins = store.purge_sign_ins(now - timedelta(days=settings.sign_ins_days), apply)
+        report.events = store.purge_events(now - timedelta(days=settings.audit_days), apply)
         final = [sid for sid, stage in self.rt.workflow.stages.items() if stage.final]
         today = now.astimezone(self.rt.zone).date()
         left_before = _years_before(today, settings.withdrawn_centre_years)
         for number in store.withdrawn_centres(final, left_before):
-            store.erase_centre(number)
-            store.record(now, self.rt.actor, "erase", Subject.CENTRE.value, number)
+            if apply:
+                store.erase_centre(number)
+                store.record(now, self.rt.actor, "erase", Subject.CENTRE.value, number)
             report.centres.append(number)
         return report
 

@@ -297,33 +297,46 @@ class PrivacyStore:
             )
         )
 
-    def clear_mail_bodies(self, before: datetime) -> int:
-        """Bodies of mails settled (sent, failed, ...) before ``before`` emptied."""
+    def clear_mail_bodies(self, before: datetime, apply: bool = True) -> int:
+        """Bodies of mails settled (sent, failed, ...) before ``before`` emptied; how many
+        (not ``apply``: how many would be, nothing written)."""
         moment = func.coalesce(outbox.c.sent_at, outbox.c.created_at)
+        held = (
+            outbox.c.status.in_([s.value for s in SETTLED]),
+            moment < before,
+            or_(
+                outbox.c.body_text != "",
+                outbox.c.body_html != "",
+                outbox.c.attachments != "",
+                outbox.c.calendar.is_not(None),
+                outbox.c.context.is_not(None),
+            ),
+        )
+        if not apply:
+            return self._count(outbox, held)
         stmt = (
             update(outbox)
-            .where(outbox.c.status.in_([s.value for s in SETTLED]), moment < before)
-            .where(
-                or_(
-                    outbox.c.body_text != "",
-                    outbox.c.body_html != "",
-                    outbox.c.attachments != "",
-                    outbox.c.calendar.is_not(None),
-                    outbox.c.context.is_not(None),
-                )
-            )
+            .where(*held)
             .values(body_text="", body_html="", attachments="", calendar=None, context=None)
         )
         return self.conn.execute(stmt).rowcount
 
-    def purge_sign_ins(self, before: datetime) -> int:
-        stmt = delete(sign_in_attempts).where(sign_in_attempts.c.at < before)
-        return self.conn.execute(stmt).rowcount
+    def purge_sign_ins(self, before: datetime, apply: bool = True) -> int:
+        """Sign-ins and failed attempts before ``before`` deleted; how many (see above)."""
+        return self._purge(sign_in_attempts, sign_in_attempts.c.at < before, apply)
 
-    def purge_events(self, before: datetime) -> int:
-        return self.conn.execute(
-            delete(privacy_events).where(privacy_events.c.at < before)
-        ).rowcount
+    def purge_events(self, before: datetime, apply: bool = True) -> int:
+        """Entries of disclosures and erasures before ``before`` deleted; how many."""
+        return self._purge(privacy_events, privacy_events.c.at < before, apply)
+
+    def _purge(self, table: Table, old: ColumnElement[bool], apply: bool) -> int:
+        if not apply:
+            return self._count(table, (old,))
+        return self.conn.execute(delete(table).where(old)).rowcount
+
+    def _count(self, table: Table, where: tuple[ColumnElement[bool], ...]) -> int:
+        stmt = select(func.count()).select_from(table).where(*where)
+        return int(self.conn.execute(stmt).scalar_one())
 
     def purge_sessions(self, now: datetime) -> int:
         return self.conn.execute(

@@ -17,6 +17,8 @@ from starlette.routing import Route
 from thekiz_flow.core.enums import Role
 from thekiz_flow.core.errors import InvalidInput, Refused
 from thekiz_flow.core.privacy_map import SUBJECT_NAMES, Subject, register
+from thekiz_flow.web.centre_choice import SEARCH, centre_choices
+from thekiz_flow.web.coach_choice import coach_choice
 from thekiz_flow.web.endpoints import Context, action, page
 from thekiz_flow.web.fields import Errors, beside_fields
 from thekiz_flow.web.state import NavItem
@@ -34,14 +36,26 @@ def _person(ctx: Context, subject: Subject) -> int:
 
 @page(Role.OFFICE)
 def index(ctx: Context) -> Response:
+    """The person is found by a search (a coach, a centre: never a list of every one); what
+    the next retention run would remove is counted, nothing written."""
     service = ctx.service
-    return ctx.render(
-        "web/privacy.html.j2",
-        title="Datenschutz",
-        coaches=[(c.id, f"{c.name} (Nr. {c.id})") for c in service.registry.coaches()],
-        centres=[(c.id, f"{c.name} (Nr. {c.id})") for c in service.registry.centres()],
-        users=[(u.id, u.email) for u in service.users.all()],
-        retention=service.privacy.retention(apply=False).lines(),
+    search = ctx.request.query_params.get(SEARCH, "")
+
+    def shown(errors: Errors, centres: dict[str, object]) -> Response:
+        return ctx.render(
+            "web/privacy.html.j2",
+            400 if errors else 200,
+            title="Datenschutz",
+            coach=coach_choice(ctx, with_email=True),
+            errors=errors,
+            users=[(u.id, u.email) for u in service.users.all()],
+            retention=service.privacy.retention(apply=False).lines(),
+            **centres,
+        )
+
+    return beside_fields(
+        lambda: shown({}, centre_choices(ctx, search)),
+        lambda refused: shown(refused, centre_choices(ctx, "") | {"search": search}),
     )
 
 
