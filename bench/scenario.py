@@ -52,7 +52,7 @@ class Budgets:
     stage: float = 150
     apscheduler: float = 180
     postgres: float = 240
-    pages: float = 600
+    pages: float = 1200
 
     def scaled(self, factor: float) -> Budgets:
         return Budgets(**{k: v * factor for k, v in self.__dict__.items()})

@@ -1,5 +1,8 @@
 """What people click: every page (signed in as the office, and as a coach for the coach's
-pages) and the interactive commands, each timed on the size's generated history.
+pages) and the interactive commands, each timed on the size's generated history. The pages
+named in ``PAGES`` come first; every other page of the office is found by following the
+links from the start page (one address per route, files left out), so that no page is
+left out of the table.
 
 A page's figure is its median time at a size against its median at the smallest size of the
 same run (``bench/run.py --sizes 600,6000,60000``): a page that costs what it shows takes
@@ -10,8 +13,10 @@ about as long at 60,000 centres as at 600. The requests go through the whole web
 from __future__ import annotations
 
 import contextlib
+import html
 import io
 import os
+import re
 import statistics
 import time
 from collections.abc import Callable
@@ -22,12 +27,16 @@ from sqlalchemy import Engine, func, select
 
 from bench.child import Probe
 from bench.common import TODAY, engine_for, say, service
-from bench.report import Figure, ratio
+from bench.report import PAGE_PREFIX, Figure, ratio
 
 if TYPE_CHECKING:
+    from starlette.testclient import TestClient
+
     from bench.scenario import SizeRun
 
 REPEATS = 5  # requests per page (the median counts); the first one warms caches up
+SLOW = 2.0  # seconds: a page whose first request takes longer is measured by that one
+HREF = re.compile(r'href="(/[^"#]*)"')
 PASSWORD = "ein-langes-Passwort-fuer-den-bench"
 OFFICE = "buero-bench@example.org"
 SECRET = "b" * 32
@@ -96,7 +105,13 @@ def _data(engine: Engine) -> Data:
 
 def _median(work: Callable[[], int]) -> tuple[float, int]:
     """Median seconds of REPEATS runs after one warm-up, and the size of the answer."""
-    size = work()
+    work()
+    return _repeated(work)
+
+
+def _repeated(work: Callable[[], int]) -> tuple[float, int]:
+    """Median seconds of REPEATS runs, and the size of the answer."""
+    size = 0
     seconds = []
     for _ in range(REPEATS):
         started = time.perf_counter()
@@ -106,7 +121,8 @@ def _median(work: Callable[[], int]) -> tuple[float, int]:
 
 
 def pages(probe: Probe, url: str) -> dict[str, Any]:
-    """Every page of ``PAGES`` and command of ``COMMANDS``: median seconds and bytes."""
+    """Every page of ``PAGES``, every other page of the office (`_crawled`) and every command
+    of ``COMMANDS``: median seconds and bytes."""
     from starlette.testclient import TestClient
 
     from thekiz_flow.core.errors import InvalidInput
@@ -142,6 +158,11 @@ def pages(probe: Probe, url: str) -> dict[str, Any]:
 
             seconds, size = _median(get)
             found[name] = {"seconds": seconds, "bytes": size}
+        known = {
+            path.format(coach=data.coach, centre=data.centre, token=token)
+            for _, path in PAGES.values()
+        }
+        found.update(_crawled(clients["office"], known))
         for name, args in COMMANDS.items():
 
             def command(args: list[str] = args) -> int:
@@ -150,6 +171,46 @@ def pages(probe: Probe, url: str) -> dict[str, Any]:
             seconds, size = _median(command)
             found[name] = {"seconds": seconds, "bytes": size}
     return {"seconds": sum(f["seconds"] for f in found.values()), "pages": found}
+
+
+def _crawled(client: TestClient, known: set[str]) -> dict[str, dict[str, float]]:
+    """Every other page of the office: one address per route of the app that answers GET
+    with a page, found by following the links from the start page (as `demo/crawl.py`
+    finds them for the screenshots), files left out; each measured as ``_median`` does, the
+    crawl's request its warm-up, but by that request alone if it took longer than SLOW."""
+    from thekiz_flow.demo.crawl import name_of, page_routes, route_of
+
+    routes = page_routes()
+    measured = {route_of(address, routes) for address in known}  # their links followed
+    queue, done = ["/"], set()
+    found: dict[str, dict[str, float]] = {}
+    while queue:
+        address = html.unescape(queue.pop(0))
+        route = route_of(address, routes)
+        if route is None or route in done or _file(route):
+            continue
+        done.add(route)
+        started = time.perf_counter()
+        response = client.get(address)
+        first = time.perf_counter() - started
+        if response.status_code != 200 or "text/html" not in response.headers["content-type"]:
+            continue
+        queue.extend(link for link in HREF.findall(response.text) if not link.startswith("//"))
+        if route in measured:
+            continue
+
+        def get(address: str = address) -> int:
+            return len(client.get(address).content)
+
+        seconds, size = (first, len(response.content)) if first > SLOW else _repeated(get)
+        found[PAGE_PREFIX + name_of(route)] = {"seconds": seconds, "bytes": size}
+    return found
+
+
+def _file(route: str) -> bool:
+    """A route that answers with a file (a download, an export): "/centres/export.csv",
+    "/digests/{year:year}.{suffix}", "/privacy/coach/{coach_id:id}/json"."""
+    return "." in route.rsplit("/", 1)[-1] or route.endswith("/json")
 
 
 def _command(url: str, args: list[str]) -> int:
