@@ -203,7 +203,12 @@ def _crawled(client: TestClient, known: set[str]) -> dict[str, dict[str, float]]
             return len(client.get(address).content)
 
         seconds, size = (first, len(response.content)) if first > SLOW else _repeated(get)
-        found[PAGE_PREFIX + name_of(route)] = {"seconds": seconds, "bytes": size}
+        requests = 1 if first > SLOW else REPEATS
+        found[PAGE_PREFIX + name_of(route)] = {
+            "seconds": seconds,
+            "bytes": size,
+            "requests": requests,
+        }
     return found
 
 
@@ -225,6 +230,11 @@ def _command(url: str, args: list[str]) -> int:
     if code != 0:
         raise RuntimeError(f"{' '.join(args)}: exit code {code}")
     return len(out.getvalue().encode())
+
+
+def _measured(figures: dict[str, float]) -> str:
+    requests = int(figures.get("requests", REPEATS))
+    return f"one request (slower than {SLOW:g} s)" if requests == 1 else f"median of {requests}"
 
 
 def per_kb(figures: dict[str, float]) -> float:
@@ -249,7 +259,7 @@ def measure(run: SizeRun) -> None:
         if before is None:
             continue
         note = (
-            f"against {base_size:,} centres; median of {REPEATS}; "
+            f"against {base_size:,} centres; {_measured(figures)}; "
             f"{figures['bytes'] / 1024:.0f} KB (at {base_size:,}: "
             f"{before['bytes'] / 1024:.0f} KB)"
         )
