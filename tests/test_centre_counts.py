@@ -1,5 +1,5 @@
 """The centres per stage and district kept on write (the start page's table,
-`store/centre_counts.py`): whatever is written to centres, and whenever it is folded, the
+`store/kept_counts.py`): whatever is written to centres, and whenever it is folded, the
 counts are those of one GROUP BY over every centre."""
 
 from __future__ import annotations

@@ -4,8 +4,6 @@ whenever it is folded, the counts are those of one GROUP BY over every message."
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import timedelta
 
 import pytest
@@ -16,10 +14,10 @@ from sqlalchemy import Connection, Engine, delete, func, select, update
 from tests.databases import Databases, trigger_names
 from tests.store.helpers import NOW
 from tests.test_allowed_fast_path import example_folder, examples
+from tests.test_centre_counts import database
 from thekiz_flow.core.enums import OutboxStatus, Recipient
 from thekiz_flow.core.outbox import Claim, NewMail, Retry
 from thekiz_flow.service import Service
-from thekiz_flow.store.engine import make_engine
 from thekiz_flow.store.repository import Repository
 from thekiz_flow.store.tables import outbox, outbox_count_changes
 
@@ -100,16 +98,6 @@ def apply(conn: Connection, operation: tuple[object, ...], added: list[int]) -> 
         conn.execute(delete(outbox).where(outbox.c.id == first))
     elif what == "subject":
         conn.execute(update(outbox).values(subject="Neuer Betreff"))
-
-
-@contextmanager
-def database(databases: Databases, backend: str, folder: object) -> Iterator[Engine]:
-    with databases.database(backend, folder) as url:  # type: ignore[arg-type]
-        engine = make_engine(url)
-        try:
-            yield engine
-        finally:
-            engine.dispose()
 
 
 @examples(60)

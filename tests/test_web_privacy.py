@@ -116,3 +116,14 @@ def test_the_privacy_page_finds_a_centre_by_a_search_never_listing_every_one(
     ]
     none = web.get("/privacy", params={"text": "Sonnenschein"})
     assert "Keine Einrichtung gefunden für „Sonnenschein“: bitte anders suchen." in none.text
+
+
+def test_a_coach_search_with_a_control_character_is_refused_not_a_server_error(
+    web: TestClient,
+) -> None:
+    """PostgreSQL refuses a NUL byte in a query: the search is refused before (400, German)."""
+    login(web, "office")
+    for path in ("/privacy", "/centres", "/calendar"):
+        page = web.get(path, params={"coach_search": "Lena\x00"})
+        assert page.status_code == 400, path
+        assert "Prozessbegleitung suchen: enthält Steuerzeichen" in page.text, path

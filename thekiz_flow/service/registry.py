@@ -97,10 +97,11 @@ class RegistryService:
     ) -> tuple[list[Coach], int]:
         """The first ``limit`` coaches whose name or e-mail address contains ``text`` (every
         coach for blank), by name, only those not deactivated if ``active_only``, and how
-        many it finds: one page, read by the store."""
+        many it finds: one page, read by the store. A search with control characters or
+        longer than 200 characters is refused (``coach_search``)."""
         query = CoachQuery(
             active=True if active_only else None,
-            text=text.strip() or None,
+            text=validate.text("coach_search", text, required=False),
             offset=0,
             limit=limit,
         )

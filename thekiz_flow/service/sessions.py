@@ -343,9 +343,9 @@ class SessionService:
     def centre_choices(
         self, text: str, coach_id: int | None = None, kind: ActivityKind | None = None
     ) -> tuple[list[Centre], int]:
-        """The first ``CHOICES`` centres, by name, whose name (or number) contains ``text``
-        ("": every one), of the coach if given, in a stage with activities of ``kind`` if
-        given; and how many there are in all."""
+        """The first ``CHOICES`` centres, by name, whose name, district or e-mail address
+        contains ``text`` ("": every one), of the coach if given, in a stage with activities
+        of ``kind`` if given; and how many there are in all."""
         stages = self.rt.workflow.stages.values()
         query = CentreQuery(
             coach_id=coach_id,

@@ -1,8 +1,9 @@
 """Picking a centre in a form by its name: a search, and the centres it finds as choices.
 
 A form of a new session or visit never lists every centre (the office has tens of
-thousands): a search field (``text``, a part of the name or the number) reloads the form
-with the first ``CHOICES`` centres it finds, by name, as "Name (Kreis)" to choose from.
+thousands): a search field (``text``, a part of the name, district or e-mail address)
+reloads the form with the first ``CHOICES`` centres it finds, by name, as "Name (Kreis)"
+to choose from.
 Only the user's centres are offered (a coach's own). The search of the form travels with
 it (a hidden ``text``), so that a refused form offers the same centres again.
 """

@@ -23,6 +23,7 @@ LABELS: dict[Field, str] = {
     "carrier": "Träger",
     "centre": "Einrichtung",
     "coach": "Prozessbegleitung",
+    "coach_search": "Prozessbegleitung suchen",
     "confirm": "Bitte bestätigen",
     "current": "Aktuelles Passwort",
     "date": "Datum",
