@@ -5,7 +5,7 @@ counts are those of one GROUP BY over every centre."""
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 import pytest
@@ -99,19 +99,31 @@ def test_the_counts_are_every_centre_counted_whatever_was_written_and_folded(
     backend: str,
     tmp_path: object,
 ) -> None:
-    added: list[int] = []
     with database(databases, backend, example_folder(tmp_path)) as engine:  # type: ignore[arg-type]
-        for operations, commit in transactions:
-            with engine.connect() as conn:
-                with conn.begin() as transaction:
-                    for operation in operations:
-                        apply(conn, operation, added)
-                    # within the writing transaction too: its own changes counted
-                    assert sorted(Repository(conn).stage_counts()) == grouped(conn)
-                    if not commit:
-                        transaction.rollback()
-            with engine.connect() as conn:
-                assert sorted(Repository(conn).stage_counts()) == grouped(conn)
+        replay(engine, transactions, apply, lambda c: sorted(Repository(c).stage_counts()), grouped)
+
+
+def replay(
+    engine: Engine,
+    transactions: list[tuple[list[tuple[object, ...]], bool]],
+    write: Callable[[Connection, tuple[object, ...], list[int]], None],
+    kept: Callable[[Connection], object],
+    counted: Callable[[Connection], object],
+) -> None:
+    """Each transaction's operations written, then committed or rolled back: after each, and
+    inside the writing transaction too (its own changes counted), the ``kept`` counts are
+    what ``counted`` counts."""
+    added: list[int] = []
+    for operations, commit in transactions:
+        with engine.connect() as conn:
+            with conn.begin() as transaction:
+                for operation in operations:
+                    write(conn, operation, added)
+                assert kept(conn) == counted(conn)
+                if not commit:
+                    transaction.rollback()
+        with engine.connect() as conn:
+            assert kept(conn) == counted(conn)
 
 
 def test_the_head_has_the_counting_triggers(engine: Engine) -> None:

@@ -14,7 +14,7 @@ from sqlalchemy import Connection, Engine, delete, func, select, update
 from tests.databases import Databases, trigger_names
 from tests.store.helpers import NOW
 from tests.test_allowed_fast_path import example_folder, examples
-from tests.test_centre_counts import database
+from tests.test_centre_counts import database, replay
 from thekiz_flow.core.enums import OutboxStatus, Recipient
 from thekiz_flow.core.outbox import Claim, NewMail, Retry
 from thekiz_flow.service import Service
@@ -108,19 +108,8 @@ def test_the_counts_are_every_message_counted_whatever_was_written_and_folded(
     backend: str,
     tmp_path: object,
 ) -> None:
-    added: list[int] = []
     with database(databases, backend, example_folder(tmp_path)) as engine:  # type: ignore[arg-type]
-        for operations, commit in transactions:
-            with engine.connect() as conn:
-                with conn.begin() as transaction:
-                    for operation in operations:
-                        apply(conn, operation, added)
-                    # within the writing transaction too: its own changes counted
-                    assert Repository(conn).outbox.counts() == grouped(conn)
-                    if not commit:
-                        transaction.rollback()
-            with engine.connect() as conn:
-                assert Repository(conn).outbox.counts() == grouped(conn)
+        replay(engine, transactions, apply, lambda c: Repository(c).outbox.counts(), grouped)
 
 
 def test_the_head_has_the_counting_triggers(engine: Engine) -> None:

@@ -17,13 +17,7 @@ def measure(run: SizeRun) -> None:
     from pages the other read into the cache, nor pays alone for reading them first."""
     say(f"digest {DIGEST_YEAR}")
     bases, digests = [_groupby(run)], [_digest(run)]
-    reads = run.run_task(
-        "digest_reads",
-        "digest_reads",
-        run.allowance.budget(run.budgets.digest),
-        url=run.url,
-        year=DIGEST_YEAR,
-    )
+    reads = _task(run, "digest_reads", "digest_reads", run.budgets.digest)
     bases.append(_groupby(run))
     digests.append(_digest(run))
     base, ours = _better(bases), _better(digests)
@@ -55,20 +49,13 @@ def _better(runs: list[Outcome]) -> Outcome:
 
 
 def _digest(run: SizeRun) -> Outcome:
-    return run.run_task(
-        "digest",
-        "digest",
-        run.allowance.budget(run.budgets.digest),
-        url=run.url,
-        year=DIGEST_YEAR,
-    )
+    return _task(run, "digest", "digest", run.budgets.digest)
 
 
 def _groupby(run: SizeRun) -> Outcome:
-    return run.run_task(
-        "digest_groupby",
-        "groupby",
-        run.allowance.budget(run.budgets.raw),
-        url=run.url,
-        year=DIGEST_YEAR,
-    )
+    return _task(run, "digest_groupby", "groupby", run.budgets.raw)
+
+
+def _task(run: SizeRun, name: str, task: str, budget: float) -> Outcome:
+    """One of this measure's tasks on the year of the digest."""
+    return run.run_task(name, task, run.allowance.budget(budget), url=run.url, year=DIGEST_YEAR)
