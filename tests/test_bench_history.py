@@ -15,7 +15,7 @@ from __future__ import annotations
 from datetime import datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import Engine, delete, insert, select
+from sqlalchemy import Engine, delete, func, insert, select
 
 from bench.common import BERLIN, TICK_BEFORE, service
 from bench.synth import HistoryGenerator
@@ -23,6 +23,7 @@ from thekiz_flow.core.enums import ActivityStatus
 from thekiz_flow.core.model import Workflow
 from thekiz_flow.core.reminders import activity_of
 from thekiz_flow.store.tables import (
+    MAIL_HELD,
     activities,
     centres,
     outbox,
@@ -113,3 +114,18 @@ def test_service_ticks_replay_the_histories_reminders(engine: Engine, workflow: 
         assert row["status"] == was["status"] == "sent", key
     gone = [k for k in set(held) - set(made) if not _moved_on(engine, workflow, held[k])]
     assert not gone, f"held but not made again: {sorted(gone)[:5]}"
+
+
+def test_the_history_s_older_mails_hold_no_texts_as_retention_leaves_them(
+    engine: Engine, workflow: Workflow
+) -> None:
+    """The ticks' daily retention would have emptied the texts of the mails settled more than
+    a year before: the history holds them so, and the next retention finds nothing to do."""
+    HistoryGenerator(engine, workflow, SIZE).generate()
+    assert service(engine).privacy.retention(apply=False).mail_bodies == 0
+    with engine.connect() as conn:
+        held, emptied = (
+            conn.execute(select(func.count()).select_from(outbox).where(where)).scalar_one()
+            for where in (MAIL_HELD, ~MAIL_HELD)
+        )
+    assert 0 < held < emptied

@@ -16,6 +16,7 @@ from tests.cli_helpers import Run, berlin_today
 from tests.conftest import BERLIN, TODAY
 from tests.web_helpers import login
 from thekiz_flow.accounts.districts import report_pdf, report_xlsx
+from thekiz_flow.core import paging
 from thekiz_flow.core.clock import FrozenClock, noon
 from thekiz_flow.core.errors import InvalidInput
 from thekiz_flow.core.model import CentreInput
@@ -150,3 +151,29 @@ def test_the_page_for_the_office_only(
     assert web.get("/districts", params={"year": "20x5"}).status_code == 400
     login(web, "coach")
     assert web.get("/districts").status_code == 403
+
+
+def test_the_page_shows_the_districts_totals_and_a_district_s_centres_a_page_at_a_time(
+    web: TestClient, service: Service, clock: FrozenClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every district's totals on the first page, never every centre; a district's centres
+    on its own page, one page of them at a time, with the district's totals."""
+    programme(service, clock)
+    monkeypatch.setattr(paging, "PAGE_SIZE", 1)
+    login(web, "office")
+    overview = web.get("/districts", params={"year": "2025"}).text
+    assert "Kita" not in overview
+    assert 'href="?year=2025&amp;district=Jena#einrichtungen">Jena</a>' in overview
+    first = web.get("/districts", params={"year": "2025", "district": "Jena"})
+    assert first.status_code == 200
+    assert "Kita Pusteblume" in first.text
+    assert "Kita Sonnenschein" not in first.text
+    assert "(2, Seite 1 von 2)" in first.text
+    assert "2.370,00\xa0€" in first.text  # Jena's rest, of both pages
+    assert "Gotha" not in first.text.split('id="uebersicht"', 1)[1]
+    second = web.get("/districts", params={"year": "2025", "district": "Jena", "page": "2"})
+    assert "Kita Sonnenschein" in second.text
+    assert "Kita Pusteblume" not in second.text
+    bad = web.get("/districts", params={"year": "2025", "district": "Jena", "page": "x"})
+    assert bad.status_code == 400
+    assert '<p class="error" role="alert">Seite: ' in bad.text

@@ -32,7 +32,7 @@ def many(web: TestClient, service: Service) -> TestClient:
     return web
 
 
-@pytest.mark.parametrize("path", ["/centres", "/sessions", "/visits"])
+@pytest.mark.parametrize("path", ["/centres", "/sessions", "/visits", "/statements"])
 def test_the_choice_offers_a_few_coaches_and_the_search_finds_the_others(
     many: TestClient, path: str
 ) -> None:

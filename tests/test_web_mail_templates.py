@@ -4,6 +4,7 @@ going back to the packaged wording."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
@@ -15,13 +16,19 @@ from starlette.testclient import TestClient
 from tests.conftest import file_mail
 from tests.test_web_overview import ON, programme
 from tests.web_helpers import login
+from thekiz_flow.core.clock import FrozenClock
 from thekiz_flow.core.enums import Recipient
-from thekiz_flow.core.model import CentreInput
+from thekiz_flow.core.model import CentreInput, ReminderRule
+from thekiz_flow.core.reminders import Due
 from thekiz_flow.service import Service
+from thekiz_flow.service.reminders import ReminderService
+from thekiz_flow.store.repository import Repository
 from thekiz_flow.workflow.config import MailSettings
 from thekiz_flow.workflow.paths import SHIPPED_TEMPLATES
 
 PACKAGED = SHIPPED_TEMPLATES / "mail"
+Rules = Iterable[ReminderRule] | None
+Dues = list[Due]
 PAGE = "/mail-templates/stage_changed"  # the centre's wording (the office has its own)
 
 
@@ -247,3 +254,30 @@ def test_a_reminder_s_preview_is_the_occurrence_closest_to_today(
         in (page.text)
     )
     assert "Beispieldaten" not in page.text
+
+
+def test_a_reminder_s_preview_looks_at_the_nearest_days_first(
+    web: TestClient, service: Service, overrides: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A case within a day of today is found by reading that day alone, not two months of
+    every reminder; with none near, the wider spans find the nearest."""
+    spans: list[tuple[float, list[str]]] = []
+    around = ReminderService.around
+
+    def spied(self: ReminderService, repo: Repository, days: float, rules: Rules = None) -> Dues:
+        spans.append((days, [r.id for r in rules or ()]))
+        return around(self, repo, days, rules)
+
+    monkeypatch.setattr(ReminderService, "around", spied)
+    login(web, "office")
+    page = web.get("/mail-templates/visit_upcoming")
+    assert "fällig am 15.06.2026" in page.text
+    assert spans == [(1, ["visit_upcoming"])]
+    spans.clear()
+    clock = service.runtime.clock
+    assert isinstance(clock, FrozenClock)
+    clock.advance(timedelta(days=5))
+    login(web, "office")  # the sign-in of five days ago has expired
+    later = web.get("/mail-templates/visit_upcoming")
+    assert "fällig am 15.06.2026" in later.text, later.text
+    assert [days for days, _ in spans] == [1, 7]

@@ -3,8 +3,9 @@
 Which occurrences were due is the core's verdict (``Window.judge`` through ``due_for``, the
 workflow's reminder rules with their offsets and recipients, ``key_of``); the mails are the
 service's own (its notices of a stage change, its composition of a reminder: addresses,
-subjects and bodies rendered from the real templates). The ticks are taken to have run
-without a gap: an occurrence is judged by the first tick that saw its event, at the
+subjects and bodies rendered from the real templates; the texts of those settled more than
+a year before emptied, as the ticks' daily retention leaves them). The ticks are taken to
+have run without a gap: an occurrence is judged by the first tick that saw its event, at the
 occurrence or, for an event written later, right after it was written.
 """
 
@@ -15,7 +16,7 @@ from datetime import date, datetime, time, timedelta
 
 from dateutil.relativedelta import relativedelta
 
-from bench.common import BERLIN, HISTORY_START, TICK_BEFORE, TODAY
+from bench.common import BERLIN, HISTORY_START, NOW, TICK_BEFORE, TODAY
 from bench.synth.calendar import CachedCalendar, at
 from bench.synth.keeper import Keeper
 from bench.synth.records import Act, Life
@@ -27,9 +28,14 @@ from thekiz_flow.core.reminders import Window, activity_subject, due_for
 from thekiz_flow.digest.files import digest_paths
 from thekiz_flow.service.digest import DIGEST_RULE, OVERVIEW_RULE
 from thekiz_flow.store.outbox import row_values
-from thekiz_flow.workflow.config import DigestSettings
+from thekiz_flow.store.privacy import CLEARED
+from thekiz_flow.workflow.config import DigestSettings, PrivacySettings
 
 DELIVERY = timedelta(seconds=40)  # from a mail's row to its delivery
+#: The texts of the mails settled before this day are empty: the daily retention of the ticks
+#: (``[privacy] mail_bodies_months``, its default) emptied them, as it does in a programme
+#: that ran these ten years.
+TEXTS_KEPT_FROM = NOW - relativedelta(months=PrivacySettings().mail_bodies_months)
 
 
 def sent_row(mail: NewMail, created: datetime) -> dict[str, object]:
@@ -41,6 +47,8 @@ def sent_row(mail: NewMail, created: datetime) -> dict[str, object]:
     else:
         row.update(sent_at=None)
     row.update(lease_until=None, ambiguous=False)
+    if (row["sent_at"] or created) < TEXTS_KEPT_FROM:  # the ticks' daily retention emptied it
+        row.update(CLEARED)
     return row
 
 

@@ -17,6 +17,7 @@ from thekiz_flow.core.enums import ActivityKind, ActivityStatus, CentreSort, Rec
 from thekiz_flow.core.lists import CoachQuery
 from thekiz_flow.core.model import ActivityFilter, CentreQuery
 from thekiz_flow.core.occurrences import ActivityDays
+from thekiz_flow.core.privacy_map import Key, Subject
 from thekiz_flow.store import due_query
 from thekiz_flow.store.engine import make_engine
 from thekiz_flow.store.migrate import upgrade
@@ -148,6 +149,9 @@ def _page_lookups(repo: Repository) -> dict[str, Callable[[], object]]:
         "centres_of_a_district": lambda: repo.find_centres(
             CentreQuery(district="Jena", offset=0, limit=50)
         ),
+        "centres_with_sessions": lambda: repo.find_centres(  # a new session's choice of centre
+            CentreQuery(among=stages[1:], offset=0, limit=20)
+        ),
         "calendar": lambda: repo.calendar.days(CalendarQuery(day, day + timedelta(days=29)), 3),
         "calendar_of_a_coach": lambda: repo.calendar.days(
             CalendarQuery(day, day + timedelta(days=29), coach_id=1), 3
@@ -192,6 +196,11 @@ def _page_lookups(repo: Repository) -> dict[str, Callable[[], object]]:
             due_query.stepping_keys("eligible", {"basisbegleitung": "deepen"}),
             ["office", "coach"],
         ),
+        "person_data": lambda: repo.privacy.export(  # a centre's: its mails by address
+            Subject.CENTRE, {Key.CENTRE_ID: [1], Key.EMAIL: ["Kita@example.org"]}
+        ),
+        "retention_count": lambda: repo.privacy.clear_mail_bodies(NOW, apply=False),
+        "retention": lambda: repo.privacy.clear_mail_bodies(NOW),  # rolled back
         "preview_lacking_training_told": lambda: repo.told(
             due_query.lacking_training("basisbegleitung", "auftakt", day, day),
             due_query.deadline_keys("training_deadline", "auftakt", {day: "x"}, {day: "y"}),
@@ -259,6 +268,7 @@ PINNED = (
     "centres_by_name",
     "centres_by_district",
     "centres_of_a_district",
+    "centres_with_sessions",
 )
 COUNTING = ("training_offers", "open_trainings")  # their rows carry counts: pinned whole
 
@@ -358,6 +368,7 @@ def test_pages_read_by_the_index_they_need_on_sqlite(tmp_path: Path) -> None:
         "centres_of_a_district": [
             ["SEARCH centres USING INDEX ix_centres_district_lower_name (district=?)"]
         ],
+        "centres_with_sessions": [["SCAN centres USING INDEX ix_centres_lower_name"]],
         "training_offers": [  # the coming ones of the kind in date order, not every one made
             [
                 "SEARCH trainings USING INDEX ix_trainings_kind_date (kind=? AND date>?)",
@@ -559,3 +570,36 @@ def test_the_digest_reads_the_held_site_visits_from_an_index_alone(engine: Engin
         assert any(f"Index Only Scan using {name} on activities" in line for line in plan), plan
     else:
         assert plan == [f"SEARCH activities USING COVERING INDEX {name} (kind=? AND status=?)"]
+
+
+# The privacy pages' reads and retention's: each by the index that holds just what they need.
+PRIVACY_INDEXES = {
+    "person_data": ("ix_outbox_lower_recipient", "ix_outbox_attempts_lower_recipient"),
+    "retention_count": ("ix_outbox_held",),
+    "retention": ("ix_outbox_held",),
+}
+
+
+def test_a_person_s_mails_and_the_mails_to_empty_are_read_by_their_indexes(
+    engine: Engine,
+) -> None:
+    """A person's mails are found by their address in lower case, not by reading every mail;
+    the mails retention empties next by when they settled, among the few still holding their
+    texts (a partial index the query's condition matches, on SQLite and on PostgreSQL), not
+    among every settled mail of ten years."""
+    postgres = engine.dialect.name == "postgresql"
+    found: dict[str, str] = {}
+    for name, sql, params, connection in _statements(engine, _page_lookups):
+        if name not in PRIVACY_INDEXES or not any(t in sql for t in ("outbox", "attempts")):
+            continue
+        if postgres:
+            connection.exec_driver_sql("SET enable_seqscan = off")
+            lines = [r[0] for r in connection.exec_driver_sql(f"EXPLAIN {sql}", params)]
+        else:
+            lines = [r[3] for r in connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {sql}", params)]
+        found[name] = found.get(name, "") + "\n".join(lines)
+    used = {
+        name: tuple(index for index in wanted if index in found.get(name, ""))
+        for name, wanted in PRIVACY_INDEXES.items()
+    }
+    assert used == PRIVACY_INDEXES, found

@@ -3,8 +3,8 @@
 A mail's occasions are worded from the workflow's reminder rules and steps and the German
 names of `core.labels`, never their ids. A preview's case comes from the database: the
 latest stage change for a stage-change mail, the reminder's occurrence closest to today
-(`ReminderService.around`), this month's overview; made-up data (`mail_samples`) only where
-there is none, and the preview says so.
+(`ReminderService.around`, the days nearest today first), this month's overview; made-up
+data (`mail_samples`) only where there is none, and the preview says so.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from thekiz_flow.core.enums import ActivityKind, Follows, Recipient
 from thekiz_flow.core.errors import NotFound
 from thekiz_flow.core.labels import KIND_NAMES, mail_kind_name
 from thekiz_flow.core.model import ReminderRule, Workflow
+from thekiz_flow.core.reminders import Due
 from thekiz_flow.mail.edit import Variant, variants
 from thekiz_flow.service.digest import DigestService
 from thekiz_flow.service.lifecycle import NOTIFIED, change_context
@@ -23,7 +24,9 @@ from thekiz_flow.service.mail_samples import sample_context
 from thekiz_flow.service.reminders import ReminderService
 from thekiz_flow.service.runtime import Runtime
 
-AROUND_DAYS = 60  # real cases of a reminder are looked for this many days back and ahead
+#: Real cases of a reminder are looked for this many days back and ahead, a wider span only
+#: if the narrower has none.
+AROUND_DAYS = (1, 7, 60)
 CHANGE_DAYS = 3660  # the latest stage change of these many days shows a stage-change mail
 #: The mails the service writes itself (not a reminder or a stage change of the workflow):
 #: when they go out and to whom.
@@ -141,13 +144,16 @@ class MailCases:
                 return context, (
                     f"Stufenwechsel von {centre.title} am {german.short_date(change.effective)}"
                 )
-            if not self._rules(name):
-                return None
-            dues = [
-                d
-                for d in self.reminders.around(repo, AROUND_DAYS)
-                if d.rule.template == name and (not role or d.role.value == role)
-            ]
+            rules = self._rules(name)
+            dues: list[Due] = []
+            for days in AROUND_DAYS:  # the nearest first: a few days' cases, not months'
+                dues = [
+                    d
+                    for d in self.reminders.around(repo, days, rules)
+                    if not role or d.role.value == role
+                ]
+                if dues:  # none outside these days is nearer than one inside
+                    break
         if not dues:
             return None
         now = self.rt.clock.now()

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import heapq
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from itertools import islice
@@ -70,11 +70,14 @@ class ReminderService:
         last = repo.outbox.last_tick()
         return Window(now, last, self.rt.zone, self.rt.workflow.send_at)
 
-    def _gather(self, repo: Repository, window: Window) -> list[Due]:
-        """Every occurrence of every rule that this tick must send or record as missed."""
+    def _gather(
+        self, repo: Repository, window: Window, rules: Iterable[ReminderRule] | None = None
+    ) -> list[Due]:
+        """Every occurrence of every rule (of ``rules`` if given) that this tick must send or
+        record as missed."""
         dues: list[Due] = []
         gathering = self._gathering(repo, window)
-        for rule in self.rt.workflow.reminders:
+        for rule in self.rt.workflow.reminders if rules is None else rules:
             dues += self._gatherer(rule)(gathering, rule)
         return dues
 
@@ -258,9 +261,12 @@ class ReminderService:
         known = repo.outbox.existing({d.key for d in dues})
         return [d for d in dues if d.key not in known]
 
-    def around(self, repo: Repository, days: int) -> list[Due]:
-        """Every occurrence from ``days`` before to ``days`` after now, sent or not: real
-        cases for the preview of a mail template; nothing is written."""
+    def around(
+        self, repo: Repository, days: float, rules: Iterable[ReminderRule] | None = None
+    ) -> list[Due]:
+        """Every occurrence (of ``rules`` if given) from ``days`` before to ``days`` after
+        now, sent or not: real cases for the preview of a mail template; nothing is
+        written."""
         now = self.rt.clock.now()
         window = Window(
             now + timedelta(days=days),
@@ -269,7 +275,7 @@ class ReminderService:
             self.rt.workflow.send_at,
             preview=True,
         )
-        return self._gather(repo, window)
+        return self._gather(repo, window, rules)
 
     # ------------------------------------------------------------ gatherers
     # Each reads what its rule follows; `core.occurrences` decides what is due.

@@ -20,6 +20,8 @@ from sqlalchemy import ColumnElement, Connection, Table, and_, delete, func, or_
 from thekiz_flow.core.enums import OutboxStatus
 from thekiz_flow.core.privacy_map import DATA_MAP, SECRETS, Key, Personal, Subject
 from thekiz_flow.store.tables import (
+    MAIL_HELD,
+    MAIL_SETTLED_AT,
     calendar_feeds,
     centres,
     coaches,
@@ -35,6 +37,15 @@ from thekiz_flow.store.tables import (
 
 ERASED_DOMAIN = "geloescht.invalid"  # RFC 2606: no mail can reach it
 SETTLED = (OutboxStatus.SENT, OutboxStatus.FAILED, OutboxStatus.MISSED, OutboxStatus.WITHDRAWN)
+
+#: A message's texts emptied (by retention, by an erasure); its date and subject stay.
+CLEARED: dict[str, str | None] = {
+    "body_text": "",
+    "body_html": "",
+    "attachments": "",
+    "calendar": None,
+    "context": None,
+}
 
 Keys = dict[Key, list[Any]]
 
@@ -259,15 +270,7 @@ class PrivacyStore:
         stmt = (
             update(outbox)
             .where(func.lower(outbox.c.recipient).in_(wanted))
-            .values(
-                recipient=placeholder,
-                body_text="",
-                body_html="",
-                attachments="",
-                last_error=None,
-                calendar=None,
-                context=None,
-            )
+            .values({**CLEARED, "recipient": placeholder, "last_error": None})
         )
         return self.conn.execute(stmt).rowcount
 
@@ -300,26 +303,14 @@ class PrivacyStore:
     def clear_mail_bodies(self, before: datetime, apply: bool = True) -> int:
         """Bodies of mails settled (sent, failed, ...) before ``before`` emptied; how many
         (not ``apply``: how many would be, nothing written)."""
-        moment = func.coalesce(outbox.c.sent_at, outbox.c.created_at)
         held = (
+            MAIL_HELD,  # first: the partial index's condition (`tables.ix_outbox_held`)
+            MAIL_SETTLED_AT < before,
             outbox.c.status.in_([s.value for s in SETTLED]),
-            moment < before,
-            or_(
-                outbox.c.body_text != "",
-                outbox.c.body_html != "",
-                outbox.c.attachments != "",
-                outbox.c.calendar.is_not(None),
-                outbox.c.context.is_not(None),
-            ),
         )
         if not apply:
             return self._count(outbox, held)
-        stmt = (
-            update(outbox)
-            .where(*held)
-            .values(body_text="", body_html="", attachments="", calendar=None, context=None)
-        )
-        return self.conn.execute(stmt).rowcount
+        return self.conn.execute(update(outbox).where(*held).values(CLEARED)).rowcount
 
     def purge_sign_ins(self, before: datetime, apply: bool = True) -> int:
         """Sign-ins and failed attempts before ``before`` deleted; how many (see above)."""

@@ -46,7 +46,7 @@ from thekiz_flow.store.accounts import AccountQueries
 from thekiz_flow.store.activities import ActivityStore, activity_from_row, chunks
 from thekiz_flow.store.budget_percents import BudgetPercents
 from thekiz_flow.store.calendar_query import CalendarStore
-from thekiz_flow.store.centre_query import order, where
+from thekiz_flow.store.centre_query import among_by_name, order, where
 from thekiz_flow.store.corrections import CorrectionStore, withdrawn
 from thekiz_flow.store.digest_queries import DigestQueries
 from thekiz_flow.store.due_query import After, Paged
@@ -347,7 +347,15 @@ class Repository:
     def find_centres(self, query: CentreQuery) -> tuple[list[Centre], int]:
         """One page of the centres the query finds, in its order, and how many it finds."""
         total = self.conn.execute(where(query, select(func.count()).select_from(centres)))
-        stmt = where(query, select(centres)).order_by(*order(query))
+        stmt = select(centres)
+        among = among_by_name(query)
+        if among is not None:
+            # by the stage's index, SQLite would read every centre of the stages and sort them
+            # all; the stage as an expression (no index has it) leaves it the index of names,
+            # read in order up to the page
+            stmt = stmt.where(centres.c.stage.concat("").in_(among))
+            query = replace(query, among=None)
+        stmt = where(query, stmt).order_by(*order(query))
         stmt = stmt.offset(query.offset).limit(query.limit)
         return [_centre(r) for r in self.conn.execute(stmt)], int(total.scalar_one())
 

@@ -21,6 +21,8 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     func,
+    literal_column,
+    or_,
 )
 from sqlalchemy.sql.expression import false, true
 from sqlalchemy.types import TypeDecorator
@@ -323,6 +325,28 @@ outbox = Table(
     Index(None, "status", "id"),  # the outbox page: a status's newest first
     Index(None, "centre_id"),
 )
+#: A message still holding its texts (retention empties them once it is settled long enough);
+#: literal values, so that both databases match the partial index below to the query.
+MAIL_HELD = or_(
+    outbox.c.body_text != literal_column("''"),
+    outbox.c.body_html != literal_column("''"),
+    outbox.c.attachments != literal_column("''"),
+    outbox.c.calendar.is_not(None),
+    outbox.c.context.is_not(None),
+)
+#: When a message settled (its sending, or its writing if it was never sent).
+MAIL_SETTLED_AT = func.coalesce(outbox.c.sent_at, outbox.c.created_at)
+# The messages still holding their texts, by status and when they settled: what retention
+# empties next (a few days' mails, however many years the outbox holds).
+Index(
+    "ix_outbox_held",
+    outbox.c.status,
+    MAIL_SETTLED_AT,
+    sqlite_where=MAIL_HELD,
+    postgresql_where=MAIL_HELD,
+)
+# A person's mails (their data, its erasure): by address, whatever its case.
+Index("ix_outbox_lower_recipient", func.lower(outbox.c.recipient))
 
 # Each attempt to send an outbox message, with what the server answered.
 outbox_attempts = Table(
@@ -338,6 +362,7 @@ outbox_attempts = Table(
     Column("reply", Text),  # its reply text, or the error
     UniqueConstraint("outbox_id", "attempt"),
 )
+Index("ix_outbox_attempts_lower_recipient", func.lower(outbox_attempts.c.recipient))
 
 # Who may sign in to the web pages; a coach's user is linked to the coach.
 users = Table(

@@ -1,13 +1,17 @@
 """The districts' accounts of a year (Verwendungsnachweis): for the office and the ministry,
 every district with centres or one of them, as a page, PDF and workbook (as
-``thekiz-flow district-report`` writes them)."""
+``thekiz-flow district-report`` writes them). The page shows every district's totals; a
+district's centres on its own page, ``PAGE_SIZE`` at a time (the files hold them all)."""
 
 from __future__ import annotations
+
+from urllib.parse import urlencode
 
 from starlette.responses import Response
 from starlette.routing import Route
 
 from thekiz_flow.accounts.districts import (
+    CentreAccount,
     DistrictReport,
     file_name,
     report_pdf,
@@ -15,9 +19,10 @@ from thekiz_flow.accounts.districts import (
     title,
 )
 from thekiz_flow.accounts.files import PDF_TYPE, XLSX_TYPE
-from thekiz_flow.core import validate
+from thekiz_flow.core import paging, validate
 from thekiz_flow.core.enums import Role
 from thekiz_flow.core.errors import NotFound, UserError
+from thekiz_flow.core.paging import Page
 from thekiz_flow.web.endpoints import Context, page
 from thekiz_flow.web.fields import described
 from thekiz_flow.web.state import NavItem
@@ -35,14 +40,19 @@ def districts(ctx: Context) -> Response:
     district = params.get("district", "").strip() or None
     errors: dict[str, str] = {}
     report: DistrictReport | None = None
+    rows: Page[CentreAccount] | None = None
     try:
         year = validate.identifier("year", year_text)
+        number = paging.page_number(params.get("page", ""))
         report = ctx.service.districts.report(year, district)
+        if district is not None and report.districts:  # its centres, a page at a time
+            found = report.districts[0].centres
+            start = paging.offset(number)
+            rows = Page.of(list(found[start : start + paging.size()]), len(found), number)
     except UserError as refused:
         if isinstance(refused, NotFound) and refused.field is None:
             raise
         errors[refused.field or "year"] = described(refused)
-    query = "" if district is None else f"?district={district}"
     return ctx.render(
         "web/districts.html.j2",
         400 if errors else 200,
@@ -53,8 +63,10 @@ def districts(ctx: Context) -> Response:
         office=ctx.user.role == Role.OFFICE,
         district=district or "",
         r=report,
+        rows=rows,
         heading=None if report is None else title(report),
-        query=query,
+        download_query="" if district is None else "?" + urlencode({"district": district}),
+        query={"year": year_text} | ({} if district is None else {"district": district}),
         formats=FORMATS,
         errors=errors,
     )

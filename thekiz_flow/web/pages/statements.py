@@ -18,6 +18,7 @@ from thekiz_flow.core.enums import Role
 from thekiz_flow.core.errors import NotFound, UserError
 from thekiz_flow.core.statements import Month, Statement, parse_month
 from thekiz_flow.web.auth import READERS
+from thekiz_flow.web.coach_choice import CoachChoice, coach_choice
 from thekiz_flow.web.endpoints import Context, page
 from thekiz_flow.web.errors import Forbidden
 from thekiz_flow.web.fields import described
@@ -43,9 +44,6 @@ def _own(ctx: Context, coach_id: int) -> None:
 def statements(ctx: Context) -> Response:
     params = ctx.request.query_params
     office = ctx.user.role == Role.OFFICE
-    coaches = ctx.service.registry.coaches()
-    if not office:
-        coaches = [c for c in coaches if c.id == ctx.user.coach_id]
     errors: dict[str, str] = {}
     month_text = params.get("month", "").strip()
     month = _last_month(ctx)
@@ -55,7 +53,12 @@ def statements(ctx: Context) -> Response:
     except UserError as refused:
         errors["month"] = described(refused)
     wanted = params.get("coach", "").strip()
-    chosen = wanted or (str(coaches[0].id) if coaches else "")
+    choice: CoachChoice | None = None
+    if office:  # a search, never a list of every coach
+        choice = coach_choice(ctx, wanted)
+        chosen = wanted or (choice.options[0][0] if choice.options else "")
+    else:
+        chosen = wanted or str(ctx.user.coach_id or "")
     if chosen and not office and chosen != str(ctx.user.coach_id):
         raise Forbidden(NOT_YOURS)
     found: Statement | None = None
@@ -69,7 +72,7 @@ def statements(ctx: Context) -> Response:
         400 if errors else 200,
         title="Honorarabrechnungen",
         office=office,
-        coaches=[(c.id, c.name) for c in coaches],
+        coach=choice,
         chosen=chosen,
         month_text=month_text or month.key,
         s=found,
