@@ -42,12 +42,11 @@ def sent_row(mail: NewMail, created: datetime) -> dict[str, object]:
     """The outbox row of a mail added at ``created`` and delivered by the next dispatch (a mail
     without an address stays failed, as the service keeps it); its id is set by the caller."""
     row = row_values(mail, created)
-    if mail.status == OutboxStatus.PENDING:
-        row.update(status=OutboxStatus.SENT, attempts=1, sent_at=created + DELIVERY)
-    else:
-        row.update(sent_at=None)
-    row.update(lease_until=None, ambiguous=False)
-    if (row["sent_at"] or created) < TEXTS_KEPT_FROM:  # the ticks' daily retention emptied it
+    sent = created + DELIVERY if mail.status == OutboxStatus.PENDING else None
+    if sent is not None:
+        row.update(status=OutboxStatus.SENT, attempts=1)
+    row.update(sent_at=sent, lease_until=None, ambiguous=False)
+    if (sent or created) < TEXTS_KEPT_FROM:  # the ticks' daily retention emptied it
         row.update(CLEARED)
     return row
 
