@@ -298,3 +298,24 @@ def test_a_coach_records_a_session_with_the_keyboard_alone(
         if a.id == session.id
     ]
     assert (held.id, held.hours, held.note) == (session.id, Decimal("1.5"), "nur mit der Tastatur")
+
+
+def test_a_table_s_sums_on_a_phone_name_their_columns(browser: Browser, data: e2e.Site) -> None:
+    """On a phone a row is a card whose cells name their columns: the footer's sums too,
+    while the cell spanning columns ("Insgesamt im Landkreis") names the row itself."""
+    context = new_context(browser, data.url, "phone")
+    page = context.new_page()
+    try:
+        e2e.sign_in(page, "office")
+        year = data.service.runtime.today().year
+        page.goto(f"/districts?year={year}&district=Jena")
+        footer = page.locator("#einrichtungen + .table tfoot tr")
+        labels = footer.locator("th").evaluate_all("cells => cells.map(c => c.dataset.label)")
+        assert labels == [None, "Termine", "Stunden", "Kosten", "Budget anteilig", "Rest"]
+        phone = WIDTHS["phone"][0]
+        for cell in footer.locator("th").all():  # each within the phone's width, none cut off
+            box = cell.bounding_box()
+            assert box is not None
+            assert 0 <= box["x"] <= box["x"] + box["width"] <= phone
+    finally:
+        context.close()

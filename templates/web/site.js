@@ -7,8 +7,8 @@ document.addEventListener("focusin", (event) => {
   }
 });
 
-// Tables: each body cell gets its column's header as data-label, which site.css shows on
-// a phone where a row becomes a card; the stage table (class "counts") keeps its columns.
+// Tables: each body and footer cell gets its column's header as data-label, which site.css
+// shows on a phone where a row becomes a card; the stage table (class "counts") keeps its columns.
 // A table's box that still scrolls sideways is made reachable by keyboard and named.
 function cardTables() {
   for (const table of document.querySelectorAll("table")) {
@@ -16,9 +16,11 @@ function cardTables() {
     if (!headers.length || table.classList.contains("counts")) continue;
     table.classList.add("cards");
     for (const row of table.querySelectorAll("tbody tr, tfoot tr")) {
-      [...row.cells].forEach((cell, i) => {
-        if (headers[i]) cell.dataset.label = headers[i];
-      });
+      let column = 0; // a cell spanning columns (a footer's "Insgesamt") names its row itself
+      for (const cell of row.cells) {
+        if (cell.colSpan === 1 && headers[column]) cell.dataset.label = headers[column];
+        column += cell.colSpan;
+      }
     }
   }
 }

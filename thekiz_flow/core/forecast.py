@@ -339,8 +339,10 @@ def forecast(
     assumed_rate: Decimal,
     on_request: Mapping[str, Estimate] | None = None,
     renewed: Mapping[str, Renewal] | None = None,
+    plans: StayPlans | None = None,
 ) -> Forecast:
-    """The forecast of ``months`` months from the month of ``start``."""
+    """The forecast of ``months`` months from the month of ``start`` (``plans``: the stays
+    planned by the forecasts before, of the same centres)."""
     first = start.replace(day=1)
     month_list = tuple(add_months(first, k) for k in range(months))
     end = add_months(first, months)
@@ -359,17 +361,23 @@ def forecast(
     ]
     renewal = {stage: (renewed or {}).get(stage, Renewal()) for stage in renewals(workflow)}
     shares = {stage: r.share for stage, r in renewal.items()}
-    cells: dict[tuple[date, str, str], Cell] = defaultdict(Cell)
+    stays = plans or StayPlans(workflow, calendar)
+    window = (first, end)
+    sums: dict[tuple[date, str, str], _Sums] = defaultdict(_Sums)
     for index, stay in timelines(workflow, everyone, first, end, shares):
         seed = everyone[index]
-        _stay(workflow, calendar, seed, stay, (first, end), cells)
+        stays.add(seed, stay, window, sums)
         extra = (on_request or {}).get(stay[0])
-        if extra is not None and extra.hours:
-            _on_request(seed, stay, (first, end), extra.hours, cells)
+        if extra is not None and extra.hours:  # coaching on request: so many hours a month
+            cost = session_cost(extra.hours, seed.rate)
+            for month in stays.months(stay, window):
+                found = sums[(month, seed.district, stay[0])]
+                found.hours += extra.hours
+                found.cost += cost
     return Forecast(
         scenario,
         month_list,
-        dict(cells),
+        {key: found.cell() for key, found in sums.items()},
         tuple((s.id, s.name) for s in workflow.stages.values()),
         workflow.coach_max_hours_per_month,
         coaches,
@@ -415,9 +423,10 @@ def _request_texts(workflow: Workflow, on_request: Mapping[str, Estimate] | None
 
 
 Stay = tuple[str, date, date]  # stage, first day, day after the last
+Window = tuple[date, date]  # the forecast's first month's first day, the day after its last
 
 
-def _mid_months(stay: Stay, window: tuple[date, date]) -> Iterable[date]:
+def _mid_months(stay: Stay, window: Window) -> Iterable[date]:
     """The months of the window whose 15th falls in the stay."""
     _, since, until = stay
     first, end = window
@@ -428,44 +437,77 @@ def _mid_months(stay: Stay, window: tuple[date, date]) -> Iterable[date]:
         month = add_months(month, 1)
 
 
-def _on_request(
-    seed: Seed,
-    stay: Stay,
-    window: tuple[date, date],
-    hours: Decimal,
-    cells: dict[tuple[date, str, str], Cell],
-) -> None:
-    """Coaching on request: ``hours`` in each month of the stay."""
-    for month in _mid_months(stay, window):
-        key = (month, seed.district, stay[0])
-        cells[key] = _plus(cells[key], Cell(hours=hours, cost=session_cost(hours, seed.rate)))
+@dataclass
+class _Sums:
+    """The figures of a month, district and stage, added up (a `Cell` once complete)."""
+
+    centres: int = 0
+    sessions: int = 0
+    hours: Decimal = Decimal(0)
+    cost: Decimal = Decimal(0)
+    budget: Decimal = Decimal(0)
+
+    def cell(self) -> Cell:
+        return Cell(self.centres, self.sessions, self.hours, self.cost, self.budget)
 
 
-def _stay(
-    workflow: Workflow,
-    calendar: WorkCalendar,
-    seed: Seed,
-    stay: Stay,
-    window: tuple[date, date],
-    cells: dict[tuple[date, str, str], Cell],
-) -> None:
-    """Add one stay's months (centre, budget) and planned sessions to ``cells``."""
-    stage_id, since, until = stay
-    first, end = window
-    for month in _mid_months(stay, window):
-        key = (month, seed.district, stage_id)
-        cells[key] = _plus(cells[key], Cell(centres=1, budget=accrued_budget(workflow, [stage_id])))
-    centre = Centre(0, "", seed.district, "", None, None, stage_id, since)
-    for planned in plan(workflow, PlanInput(centre, (), (), since), calendar):
-        if planned.kind != ActivityKind.COACHING or not (first <= planned.date < end):
-            continue
-        if not since <= planned.date < until:
-            continue
-        hours = planned.hours or Decimal(0)
-        key = (planned.date.replace(day=1), seed.district, stage_id)
-        cells[key] = _plus(
-            cells[key], Cell(sessions=1, hours=hours, cost=session_cost(hours, seed.rate))
-        )
+class StayPlans:
+    """What a stay brings to a window of months: the months it counts in (by their 15th) and
+    its planned sessions' (month, hours). Many centres share a stay (a stage from the same
+    day to the same day), and the scenarios of one forecast share the centres of today: each
+    stay is planned once, not once per centre and scenario."""
+
+    def __init__(self, workflow: Workflow, calendar: WorkCalendar) -> None:
+        self.workflow = workflow
+        self.calendar = calendar
+        self._months: dict[tuple[Stay, Window], tuple[date, ...]] = {}
+        self._sessions: dict[tuple[Stay, Window], tuple[tuple[date, Decimal], ...]] = {}
+        self._budgets: dict[str, Decimal] = {}
+
+    def months(self, stay: Stay, window: Window) -> tuple[date, ...]:
+        key = (stay, window)
+        if key not in self._months:
+            self._months[key] = tuple(_mid_months(stay, window))
+        return self._months[key]
+
+    def sessions(self, stay: Stay, window: Window) -> tuple[tuple[date, Decimal], ...]:
+        """The first of the month and the hours of each coaching session planned in the
+        stay, within the window."""
+        key = (stay, window)
+        if key not in self._sessions:
+            stage_id, since, until = stay
+            first, end = window
+            centre = Centre(0, "", "", "", None, None, stage_id, since)
+            self._sessions[key] = tuple(
+                (planned.date.replace(day=1), planned.hours or Decimal(0))
+                for planned in plan(self.workflow, PlanInput(centre, (), (), since), self.calendar)
+                if planned.kind == ActivityKind.COACHING
+                and first <= planned.date < end
+                and since <= planned.date < until
+            )
+        return self._sessions[key]
+
+    def budget(self, stage_id: str) -> Decimal:
+        """A month's share of the stage's budget."""
+        if stage_id not in self._budgets:
+            self._budgets[stage_id] = accrued_budget(self.workflow, [stage_id])
+        return self._budgets[stage_id]
+
+    def add(
+        self, seed: Seed, stay: Stay, window: Window, sums: dict[tuple[date, str, str], _Sums]
+    ) -> None:
+        """Add one centre's stay: its months (centre, budget) and its planned sessions."""
+        stage_id = stay[0]
+        budget = self.budget(stage_id)
+        for month in self.months(stay, window):
+            found = sums[(month, seed.district, stage_id)]
+            found.centres += 1
+            found.budget += budget
+        for month, hours in self.sessions(stay, window):
+            found = sums[(month, seed.district, stage_id)]
+            found.sessions += 1
+            found.hours += hours
+            found.cost += session_cost(hours, seed.rate)
 
 
 def parse_scenarios(new_per_year: str | None, districts: str | None) -> list[Scenario]:

@@ -18,6 +18,7 @@ from thekiz_flow.core.forecast import (
     Renewal,
     Scenario,
     Seed,
+    StayPlans,
     forecast,
     forward_steps,
     renewals,
@@ -60,8 +61,9 @@ class ForecastService:
         with self.rt.unit() as repo:
             coaches = [c for c in repo.coaches() if c.active]
             centres = repo.centres()
-            history = _histories(repo.changes_between(date(1, 1, 1), today))
-            on_request = self._on_request(repo, centres, today)
+            changes = repo.changes_between(date(1, 1, 1), today)
+            history = _histories(changes)
+            on_request = self._on_request(repo, centres, today, changes)
         renewed = self._renewals(history, today + timedelta(days=1))
         rates = {c.id: c.rate for c in coaches}
         assumed = rate
@@ -79,6 +81,7 @@ class ForecastService:
             for c in centres
             if not workflow.stage(c.stage).final
         ]
+        plans = StayPlans(workflow, self.rt.calendar)  # the scenarios share today's centres
         return [
             forecast(
                 workflow,
@@ -91,6 +94,7 @@ class ForecastService:
                 assumed,
                 on_request,
                 renewed,
+                plans,
             )
             for scenario in scenarios
         ]
@@ -116,14 +120,18 @@ class ForecastService:
         return found
 
     def _on_request(
-        self, repo: Repository, centres: Sequence[Centre], day: date
+        self,
+        repo: Repository,
+        centres: Sequence[Centre],
+        day: date,
+        changes: Sequence[StageChange] | None = None,
     ) -> dict[str, Estimate]:
         """Hours of coaching a centre-month in each stage without a cadence (on request):
         held hours over the months centres were in it, in the 12 months before ``day``; if
         these have none, the office's estimate in the workflow file (``requests_per_year``
         sessions of the stage's hours); without one, all the history before ``day``; if that
         has none either, a session of the stage's hours as often as the stage before it
-        plans them."""
+        plans them. ``changes``: the stage changes, if they were read already."""
         workflow = self.rt.workflow
         stages = [
             sid
@@ -132,25 +140,19 @@ class ForecastService:
         ]
         if not stages:
             return {}
-        changes = repo.changes_between(date(1, 1, 1), day - timedelta(days=1))
+        if changes is None:  # read here unless given (those up to ``day`` or later)
+            changes = repo.changes_between(date(1, 1, 1), day - timedelta(days=1))
+        changes = [c for c in changes if c.effective < day]
         history = _histories(changes)
         first_year = add_months(day.replace(day=1), -12)
         known = [c.registered or c.stage_since for c in centres] + [c.effective for c in changes]
         first_ever = min([first_year, *(d.replace(day=1) for d in known)])
-        held = repo.activities.find(
-            ActivityFilter(
-                kind=ActivityKind.COACHING,
-                status=ActivityStatus.HELD,
-                first=first_ever,
-                last=day - timedelta(days=1),
-            )
-        )
+        held: dict[date, dict[str, Decimal]] = {}  # from a day on: hours by stage, summed
 
         def recorded(stage: str, first: date, basis: str) -> Estimate | None:
-            hours = sum(
-                (a.hours or Decimal(0) for a in held if a.stage == stage and a.date >= first),
-                Decimal(0),
-            )
+            if first not in held:
+                held[first] = repo.held_hours(stages, first, day - timedelta(days=1))
+            hours = held[first].get(stage, Decimal(0))
             months = hours and _months_in(workflow.initial, centres, history, stage, first, day)
             return Estimate((hours / months).quantize(CENT), basis) if months else None
 

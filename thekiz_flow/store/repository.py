@@ -722,6 +722,25 @@ class Repository:
         )
         return [(centre_id, day) for centre_id, day in self.conn.execute(stmt)]
 
+    def held_hours(self, stages: Sequence[str], first: date, last: date) -> dict[str, Decimal]:
+        """Hours of the coaching sessions held from ``first`` to ``last`` in one of
+        ``stages``, by stage: a GROUP BY (each distinct number of hours summed once, exactly)."""
+        a = activities.c
+        stmt = (
+            select(a.stage, a.hours, func.count())
+            .where(
+                a.kind == ActivityKind.COACHING,
+                a.status == ActivityStatus.HELD,
+                a.date.between(first, last),
+                a.stage.in_(stages),
+            )
+            .group_by(a.stage, a.hours)
+        )
+        held: dict[str, Decimal] = defaultdict(Decimal)
+        for stage, hours, count in self.conn.execute(stmt):
+            held[stage] += (hours or Decimal(0)) * count
+        return dict(held)
+
     def spent_in_year(
         self, year: int, stages: Sequence[str], centre_ids: Sequence[int] | None = None
     ) -> dict[int, Decimal]:
