@@ -249,8 +249,8 @@ class PrivacyStore:
         for table_name, entry in DATA_MAP.items():
             table = _table(table_name)
             for link in entry.links if table is not None else ():
-                if link.key is Key.ACTOR and table is not None:
-                    stmt = update(table).where(table.c[link.column] == email)
+                if link.key is Key.ACTOR and table is not None:  # as the export finds them
+                    stmt = update(table).where(func.lower(table.c[link.column]) == email.lower())
                     renamed = self.conn.execute(stmt.values({link.column: name}))
                     done.add("Einträge umbenannt", renamed.rowcount)
         self.conn.execute(delete(users).where(users.c.id == user_id))

@@ -124,6 +124,7 @@ stage_changes = Table(
     # force is looked up from the index alone
     Index(None, "to_stage", "effective", "id", "centre_id"),
 )
+Index("ix_stage_changes_lower_actor", func.lower(stage_changes.c.actor))  # an account's acts
 
 activities = Table(
     "activities",
@@ -264,6 +265,7 @@ invitations = Table(
     Column("cancelled", Boolean, nullable=False),
     Column("recorded_at", UTCDateTime, nullable=False),
     Index(None, "cancelled", "activity_id"),  # what a CANCEL may still be owed for
+    Index(None, "coach_id"),  # a coach's (their data)
 )
 
 closures = Table(
