@@ -8,7 +8,7 @@ from datetime import date, datetime, time, timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, insert, select
+from sqlalchemy import Engine, insert, select, update
 
 from tests.cli_helpers import Run
 from tests.conftest import BERLIN
@@ -517,3 +517,24 @@ def test_a_simulation_copys_retention_writes_no_erasure_log(
         )
     assert service.privacy.retention(apply=True).centres == [1]
     assert service.privacy.logged() == []
+
+
+def test_an_account_s_acts_are_renamed_as_its_data_shows_them_whatever_their_case(
+    service: Service, clock: FrozenClock, engine: Engine, cheap: None
+) -> None:
+    """The export finds an account's acts by its address in any case; its erasure renames
+    the same ones, so that no act keeps the address."""
+    programme(service, clock)
+    with engine.begin() as connection:
+        connection.execute(
+            update(stage_changes)
+            .where(stage_changes.c.actor == "paul@example.org")
+            .values(actor="Paul@Example.org")
+        )
+    subject, number = service.privacy.subject_of(user="paul@example.org")
+    shown = service.privacy.export(subject, number).as_json()
+    assert "Paul@Example.org" in json.dumps(shown)
+    service.privacy.erase(subject, number)
+    with engine.connect() as connection:
+        actors = connection.execute(select(stage_changes.c.actor)).scalars().all()
+    assert not [a for a in actors if "paul" in a.lower()], actors
