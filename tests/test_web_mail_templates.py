@@ -13,7 +13,7 @@ import pytest
 from markupsafe import escape
 from starlette.testclient import TestClient
 
-from tests.conftest import file_mail
+from tests.conftest import TODAY, file_mail
 from tests.test_web_overview import ON, programme
 from tests.web_helpers import login
 from thekiz_flow.core.clock import FrozenClock
@@ -22,6 +22,7 @@ from thekiz_flow.core.model import CentreInput, ReminderRule
 from thekiz_flow.core.reminders import Due
 from thekiz_flow.service import Service
 from thekiz_flow.service.reminders import ReminderService
+from thekiz_flow.store.budget_percents import BudgetPercents
 from thekiz_flow.store.repository import Repository
 from thekiz_flow.workflow.config import MailSettings
 from thekiz_flow.workflow.paths import SHIPPED_TEMPLATES
@@ -281,3 +282,27 @@ def test_a_reminder_s_preview_looks_at_the_nearest_days_first(
     later = web.get("/mail-templates/visit_upcoming")
     assert "fällig am 15.06.2026" in later.text, later.text
     assert [days for days, _ in spans] == [1, 7]
+
+
+def test_a_budget_rule_s_preview_is_a_real_crossing_of_a_centre_just_over_it(
+    web: TestClient, service: Service, overrides: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Of a budget rule, the real case is a crossing of one of the few centres whose
+    spending is just over the rule's percentage (kept on write), not of every centre."""
+    (centre,) = [c.id for c in service.registry.centres() if c.name == "Kita Pusteblume"]
+    for days in range(1, 9):  # 64 hours this year: more than 80 % of its budget so far
+        service.sessions.record(f"E{centre}", TODAY - timedelta(days=days), "8")
+    login(web, "office")
+    web.get("/")  # the start page figures the percents again
+    read: list[int] = []
+    just_over = BudgetPercents.just_over
+
+    def spied(self: BudgetPercents, at_least: int, limit: int) -> list[int]:
+        found = just_over(self, at_least, limit)
+        read.extend(found)
+        return found
+
+    monkeypatch.setattr(BudgetPercents, "just_over", spied)
+    page = web.get("/mail-templates/budget_threshold")
+    assert "Budget zu 80 % verbraucht für Kita Pusteblume (Jena)" in page.text, page.text
+    assert read == [centre]

@@ -3,8 +3,9 @@
 A mail's occasions are worded from the workflow's reminder rules and steps and the German
 names of `core.labels`, never their ids. A preview's case comes from the database: the
 latest stage change for a stage-change mail, the reminder's occurrence closest to today
-(`ReminderService.around`, the days nearest today first), this month's overview; made-up
-data (`mail_samples`) only where there is none, and the preview says so.
+(`ReminderService.around`, the days nearest today first; of a budget rule, among the
+centres just over its percentage: `ReminderService.budget_cases`), this month's overview;
+made-up data (`mail_samples`) only where there is none, and the preview says so.
 """
 
 from __future__ import annotations
@@ -94,6 +95,11 @@ class MailCases:
         readers = self.readers(variant, variants(self.rt.workflow.templates_dir))
         return readers[0].value if readers else ""
 
+    @staticmethod
+    def _for(role: str, dues: list[Due]) -> list[Due]:
+        """The dues of ``role`` ("": of anyone)."""
+        return [d for d in dues if not role or d.role.value == role]
+
     def occasions(self, name: str) -> tuple[str, ...]:
         workflow = self.rt.workflow
         occasions = [
@@ -145,14 +151,12 @@ class MailCases:
                     f"Stufenwechsel von {centre.title} am {german.short_date(change.effective)}"
                 )
             rules = self._rules(name)
-            dues: list[Due] = []
-            for days in AROUND_DAYS:  # the nearest first: a few days' cases, not months'
-                dues = [
-                    d
-                    for d in self.reminders.around(repo, days, rules)
-                    if not role or d.role.value == role
-                ]
-                if dues:  # none outside these days is nearer than one inside
+            timed = [r for r in rules if r.follows != Follows.BUDGET]
+            dues = self._for(role, self.reminders.budget_cases(repo, rules))
+            for days in AROUND_DAYS if timed else ():  # the nearest days first
+                nearby = self._for(role, self.reminders.around(repo, days, timed))
+                if nearby:  # none outside these days is nearer than one inside
+                    dues += nearby
                     break
         if not dues:
             return None

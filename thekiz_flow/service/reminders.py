@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import heapq
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from itertools import islice
 from typing import Any, TypeVar
 
@@ -29,6 +29,8 @@ from thekiz_flow.service.reminder_sources import Gathering, Source, Sources
 from thekiz_flow.service.runtime import Runtime
 from thekiz_flow.store.activities import chunks
 from thekiz_flow.store.repository import Repository
+
+CASES = 20  # centres whose budget crossings a mail template's preview looks at
 
 FIRST_PART = 8  # the rows a stream makes its first dues of (`parts`)
 T = TypeVar("T")
@@ -325,11 +327,36 @@ class ReminderService:
         years: list[BudgetYear] = []
         for year, centres in by_year(repo.recently_held(since)).items():
             for chunk in chunks(sorted(centres)):  # a chunk's sessions at a time in memory
-                histories = repo.steps(chunk)
-                for centre_id, held in repo.held_sessions(chunk, year).items():
-                    history = histories.get(centre_id, [])
-                    years.append(budget_year(self.rt.workflow, centre_id, year, history, held))
+                years += self._years_of(repo, chunk, year)
         return sorted(years, key=lambda y: (y.centre_id, y.year))
+
+    def _years_of(self, repo: Repository, centre_ids: Sequence[int], year: int) -> list[BudgetYear]:
+        """The budget year ``year`` of each of these centres that held a session in it."""
+        histories = repo.steps(centre_ids)
+        return [
+            budget_year(self.rt.workflow, centre_id, year, histories.get(centre_id, []), held)
+            for centre_id, held in repo.held_sessions(centre_ids, year).items()
+        ]
+
+    def budget_cases(self, repo: Repository, rules: Iterable[ReminderRule]) -> list[Due]:
+        """Real cases of the budget rules for the preview of a mail template: this year's
+        crossings of the `CASES` centres whose spending is just over a rule's percentage (the
+        last to have reached it, as a rule: the percents kept on write, read by their index),
+        not every centre's; nothing is written."""
+        now = self.rt.clock.now()
+        today = now.astimezone(self.rt.zone).date()
+        new_year = datetime.combine(date(today.year, 1, 1), time(0), self.rt.zone)
+        window = Window(now, new_year, self.rt.zone, self.rt.workflow.send_at, preview=True)
+        dues: list[Due] = []
+        for rule in rules:
+            if rule.follows != Follows.BUDGET or rule.percent is None:
+                continue
+            near = repo.budget_percents.just_over(rule.percent, CASES)
+            years = self._years_of(repo, sorted(near), today.year)
+            crossings = budget_crossings(window, rule, years)
+            centres = repo.centres_by_id([c.year.centre_id for c in crossings])
+            dues += budget_dues(window, rule, crossings, centres)
+        return dues
 
     # ------------------------------------------------------------ rows
     def _mail(self, due: Due, now: datetime) -> NewMail:

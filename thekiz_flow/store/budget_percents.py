@@ -63,6 +63,18 @@ class BudgetPercents:
             self.conn.execute(delete(budget_stale).where(budget_stale.c.id <= last))
         self.conn.execute(update(budget_state).where(budget_state.c.id == 1).values(rules=rules))
 
+    def just_over(self, at_least: int, limit: int) -> list[int]:
+        """The first ``limit`` centres at ``at_least`` percent or more, the least first (the
+        last to have reached it, as a rule): the index's range read backwards."""
+        p = budget_percents.c
+        stmt = (
+            select(p.centre_id)
+            .where(p.percent >= at_least)
+            .order_by(p.percent, p.centre_id.desc())
+            .limit(limit)
+        )
+        return list(self.conn.execute(stmt).scalars())
+
     def highest(self, at_least: int, limit: int | None) -> tuple[list[tuple[int, int]], int]:
         """(centre, percent) of the first ``limit`` centres at ``at_least`` percent or more,
         the most first (None: all), and how many there are: a range of the index."""
