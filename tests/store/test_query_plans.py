@@ -207,6 +207,7 @@ def _page_lookups(repo: Repository) -> dict[str, Callable[[], object]]:
             Subject.COACH, {Key.COACH_ID: [1], Key.EMAIL: ["lena@example.org"]}
         ),
         "retention_count": lambda: repo.privacy.clear_mail_bodies(NOW, apply=False),
+        "first_registered": repo.first_registered,  # the digests' first year
         "retention": lambda: repo.privacy.clear_mail_bodies(NOW),  # rolled back
         "preview_lacking_training_told": lambda: repo.told(
             due_query.lacking_training("basisbegleitung", "auftakt", day, day),
@@ -579,11 +580,13 @@ def test_the_digest_reads_the_held_site_visits_from_an_index_alone(engine: Engin
         assert plan == [f"SEARCH activities USING COVERING INDEX {name} (kind=? AND status=?)"]
 
 
-# The privacy pages' reads and retention's: each by the index that holds just what they need.
+# The privacy pages' reads and retention's, and the digests' first year: each by the index
+# that holds just what they need.
 PRIVACY_INDEXES = {
     "person_data": ("ix_outbox_lower_recipient", "ix_outbox_attempts_lower_recipient"),
     "account_data": ("ix_stage_changes_lower_actor",),
     "coach_data": ("ix_invitations_coach_id", "ix_outbox_lower_recipient"),
+    "first_registered": ("ix_centres_registered",),
     "retention_count": ("ix_outbox_held",),
     "retention": ("ix_outbox_held",),
 }

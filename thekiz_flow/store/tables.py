@@ -96,6 +96,7 @@ centres = Table(
     Index(None, "stage", "next_step_on"),  # whose next step is allowed: counted from the index
     Index(None, "plan_stamp"),  # the centres not yet planned with the current rules
     Index(None, "coach_id"),  # a coach's centres: their count, their page, their feed
+    Index(None, "registered"),  # the first day the programme knew a centre (the digests')
 )
 # The centre list's orders: by name, and by district then name (each page a short range).
 Index("ix_centres_lower_name", func.lower(centres.c.name), centres.c.id)
