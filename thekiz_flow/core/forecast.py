@@ -18,14 +18,14 @@ stage on each month's 15th) and a session costs hours times rate to the cent
 from __future__ import annotations
 
 import heapq
+from calendar import monthrange
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import ROUND_CEILING, Decimal
 from fractions import Fraction
-
-from dateutil.relativedelta import relativedelta
+from typing import NamedTuple
 
 from thekiz_flow.core import german, validate
 from thekiz_flow.core.budget import MID_MONTH, accrued_budget, session_cost
@@ -218,16 +218,24 @@ def renewals(workflow: Workflow) -> dict[str, int]:
     return found
 
 
-@dataclass(order=True)
-class _Way:
+class _Way(NamedTuple):
     """A centre on its way: in ``stage`` since ``entry``, its programme year since ``year``;
-    ``due`` is the day of its next step (``end``: none)."""
+    ``due`` is the day of its next step (``end``: none). Ordered by ``due``, then by the
+    ``seed`` (a seed is on one way at a time: the order never reaches the rest)."""
 
     due: date
-    index: int
-    stage: str = field(compare=False)
-    entry: date = field(compare=False)
-    year: date = field(compare=False)
+    seed: int  # its index
+    stage: str
+    entry: date
+    year: date
+
+
+def _months_after(day: date, months: int) -> date:
+    """``day`` so many months later; the month's last day if it has fewer (as relativedelta,
+    cheaper)."""
+    years, month = divmod(day.month - 1 + months, 12)
+    year = day.year + years
+    return date(year, month + 1, min(day.day, monthrange(year, month + 1)[1]))
 
 
 def timelines(
@@ -255,26 +263,26 @@ def timelines(
         step = steps.get(stage) if stage != workflow.initial else None
         due = end
         if stage in years:
-            due = year + relativedelta(months=years[stage])
+            due = _months_after(year, years[stage])
         elif step is not None and step[1] > 0:
-            due = entry + relativedelta(months=step[1])
+            due = _months_after(entry, step[1])
         heapq.heappush(queue, _Way(min(max(due, start), end), index, stage, entry, year))
 
     for index, seed in enumerate(seeds):
         go(index, seed.stage, seed.since, seed.year_start or seed.since)
     while queue:
         way = heapq.heappop(queue)
-        found.append((way.index, (way.stage, way.year, way.due)))
+        found.append((way.seed, (way.stage, way.year, way.due)))
         if way.due >= end:
             continue
         step = steps.get(way.stage)
         if way.stage in years:
-            allowed = step is not None and way.entry + relativedelta(months=step[1]) <= way.due
+            allowed = step is not None and _months_after(way.entry, step[1]) <= way.due
             if not allowed or _renews(counts[way.stage], (shares or {}).get(way.stage)):
-                go(way.index, way.stage, way.entry, way.due)
+                go(way.seed, way.stage, way.entry, way.due)
                 continue
         if step is not None:
-            go(way.index, step[0], way.due, way.due)
+            go(way.seed, step[0], way.due, way.due)
     return sorted(found, key=lambda item: (item[0], item[1][1]))
 
 
