@@ -11,6 +11,7 @@ from starlette.testclient import TestClient
 from tests.web_helpers import assert_action_guarded, login
 from thekiz_flow.core.model import CentreInput
 from thekiz_flow.service import Service
+from thekiz_flow.web.coach_choice import CHOICES
 
 
 def test_the_office_sees_a_coachs_data_and_downloads_it(web: TestClient) -> None:
@@ -127,3 +128,26 @@ def test_a_coach_search_with_a_control_character_is_refused_not_a_server_error(
         page = web.get(path, params={"coach_search": "Lena\x00"})
         assert page.status_code == 400, path
         assert "Prozessbegleitung suchen: enthält Steuerzeichen" in page.text, path
+
+
+def test_the_privacy_page_finds_an_account_by_a_search_never_listing_every_one(
+    web: TestClient, service: Service
+) -> None:
+    for n in range(1, 26):
+        service.users.add(f"konto{n:02}@example.org", "office", "ein langes Passwort")
+    login(web, "office")
+    accounts = r'<option value="(\d+)">([^<]+@example.org)</option>'
+    index = web.get("/privacy")
+    offered = re.findall(accounts, index.text.split('name="user"', 1)[1])
+    every = len(service.users.all())  # the 25 and the fixture's, one per role
+    assert len(offered) == CHOICES < every
+    assert f"{every - CHOICES} weitere gefunden: bitte genauer suchen." in index.text
+    found = web.get("/privacy", params={"user_search": "konto17@"})
+    shown = re.findall(accounts, found.text.split('name="user"', 1)[1])
+    assert [email for _, email in shown] == ["konto17@example.org"]
+    assert 'name="user_search" value="konto17@"' in found.text  # the other searches keep it
+    none = web.get("/privacy", params={"user_search": "niemand"})
+    assert "Kein Zugang gefunden für „niemand“: bitte anders suchen." in none.text
+    bad = web.get("/privacy", params={"user_search": "konto\x00"})
+    assert bad.status_code == 400
+    assert 'id="user_search-error">Zugang suchen: enthält Steuerzeichen' in bad.text

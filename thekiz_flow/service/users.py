@@ -33,6 +33,7 @@ from sqlalchemy import Engine
 from thekiz_flow.core import validate
 from thekiz_flow.core.enums import Role
 from thekiz_flow.core.errors import Busy, Field, InvalidInput, NotFound, Refused, Throttled
+from thekiz_flow.core.lists import UserQuery
 from thekiz_flow.core.users import User, WebSession
 from thekiz_flow.service.runtime import Runtime
 from thekiz_flow.store.repository import Repository
@@ -166,6 +167,14 @@ class UserService:
     def all(self) -> list[User]:
         with self.rt.unit() as repo:
             return repo.users.all()
+
+    def choices(self, text: str, limit: int) -> tuple[list[User], int]:
+        """The first ``limit`` accounts whose address contains ``text`` (every one for
+        blank), by address, and how many it finds. A search with control characters or
+        longer than 200 characters is refused (``user_search``)."""
+        found = validate.text("user_search", text, required=False)
+        with self.rt.unit() as repo:
+            return repo.users.search(UserQuery(text=found, offset=0, limit=limit))
 
     def disable(self, email: str) -> User:
         """No more sign-ins; the user's sessions end."""

@@ -24,6 +24,7 @@ LABELS: dict[Field, str] = {
     "centre": "Einrichtung",
     "coach": "Prozessbegleitung",
     "coach_search": "Prozessbegleitung suchen",
+    "user_search": "Zugang suchen",
     "confirm": "Bitte bestätigen",
     "current": "Aktuelles Passwort",
     "date": "Datum",

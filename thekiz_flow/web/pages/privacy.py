@@ -18,12 +18,13 @@ from thekiz_flow.core.enums import Role
 from thekiz_flow.core.errors import InvalidInput, Refused
 from thekiz_flow.core.privacy_map import SUBJECT_NAMES, Subject, register
 from thekiz_flow.web.centre_choice import SEARCH, centre_choices
-from thekiz_flow.web.coach_choice import coach_choice
+from thekiz_flow.web.coach_choice import CHOICES, coach_choice
 from thekiz_flow.web.endpoints import Context, action, page
 from thekiz_flow.web.fields import Errors, beside_fields
 from thekiz_flow.web.state import NavItem
 
 PATH = "/privacy"
+USER_SEARCH = "user_search"  # the search field of the accounts
 UNCONFIRMED = "Häkchen setzen: die Löschung lässt sich nicht zurücknehmen"
 OWN = "Den eigenen Zugang löschen Sie hier nicht; das übernimmt eine andere Person der Fachstelle."
 KINDS = {Subject.COACH: "coach", Subject.CENTRE: "centre", Subject.USER: "user"}
@@ -36,26 +37,31 @@ def _person(ctx: Context, subject: Subject) -> int:
 
 @page(Role.OFFICE)
 def index(ctx: Context) -> Response:
-    """The person is found by a search (a coach, a centre: never a list of every one); what
-    the next retention run would remove is counted, nothing written."""
+    """The person is found by a search (a coach, a centre, an account: never a list of
+    every one); what the next retention run would remove is counted, nothing written."""
     service = ctx.service
     search = ctx.request.query_params.get(SEARCH, "")
+    user_search = ctx.request.query_params.get(USER_SEARCH, "").strip()
 
-    def shown(errors: Errors, centres: dict[str, object]) -> Response:
+    def accounts(text: str) -> dict[str, object]:
+        found, total = service.users.choices(text, CHOICES)
+        return {"users": [(u.id, u.email) for u in found], "more_users": total - len(found)}
+
+    def shown(errors: Errors, choices: dict[str, object]) -> Response:
         return ctx.render(
             "web/privacy.html.j2",
             400 if errors else 200,
             title="Datenschutz",
             coach=coach_choice(ctx, with_email=True),
             errors=errors,
-            users=[(u.id, u.email) for u in service.users.all()],
+            user_search=user_search,
             retention=service.privacy.retention(apply=False).lines(),
-            **centres,
+            **choices,
         )
 
     return beside_fields(
-        lambda: shown({}, centre_choices(ctx, search)),
-        lambda refused: shown(refused, centre_choices(ctx, "") | {"search": search}),
+        lambda: shown({}, centre_choices(ctx, search) | accounts(user_search)),
+        lambda refused: shown(refused, centre_choices(ctx, "") | accounts("") | {"search": search}),
     )
 
 
