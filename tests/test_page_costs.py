@@ -10,9 +10,11 @@ from contextlib import contextmanager
 
 import pytest
 from sqlalchemy import Engine, event
+from starlette.testclient import TestClient
 
 from tests.store.helpers import NOW
 from tests.test_outbox_counts import mails
+from tests.web_helpers import login
 from thekiz_flow.core.enums import OutboxStatus
 from thekiz_flow.core.lists import CoachSearch, OutboxSearch
 from thekiz_flow.core.model import CentreInput
@@ -147,3 +149,15 @@ def test_the_retention_preview_counts_and_writes_nothing(service: Service, engin
 
 
 WRITES = {"INSERT", "UPDATE", "DELETE"}
+
+
+def test_an_account_s_page_reads_that_account_not_every_one(
+    web: TestClient, engine: Engine
+) -> None:
+    login(web, "office")
+    with statements(engine) as seen:
+        page = web.get("/users/2")
+    assert page.status_code == 200
+    reads = [sql for sql in seen if re.search(r"FROM users\b", sql)]
+    assert reads
+    assert all("WHERE" in sql for sql in reads), reads

@@ -168,6 +168,11 @@ class UserService:
         with self.rt.unit() as repo:
             return repo.users.all()
 
+    def get(self, user_id: int) -> User | None:
+        """The account with this number, if there is one."""
+        with self.rt.unit() as repo:
+            return repo.users.get(user_id)
+
     def choices(self, text: str, limit: int) -> tuple[list[User], int]:
         """The first ``limit`` accounts whose address contains ``text`` (every one for
         blank), by address, and how many it finds. A search with control characters or

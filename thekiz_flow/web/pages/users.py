@@ -56,7 +56,7 @@ OWN = "Den eigenen Zugang ändern Sie hier nicht, sondern unter „Mein Zugang�
 def _account(ctx: Context) -> User:
     """The user of the address: another one than the signed-in office."""
     user_id: int = ctx.request.path_params["user_id"]
-    found = next((u for u in ctx.service.users.all() if u.id == user_id), None)
+    found = ctx.service.users.get(user_id)
     if found is None:
         raise unknown("user", user_id)
     return found
