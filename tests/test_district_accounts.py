@@ -174,6 +174,9 @@ def test_the_page_shows_the_districts_totals_and_a_district_s_centres_a_page_at_
     second = web.get("/districts", params={"year": "2025", "district": "Jena", "page": "2"})
     assert "Kita Sonnenschein" in second.text
     assert "Kita Pusteblume" not in second.text
+    beyond = web.get("/districts", params={"year": "2025", "district": "jena", "page": "7"})
+    assert '<option value="Jena" selected>' in beyond.text  # as the workflow spells it
+    assert 'href="?year=2025&amp;district=Jena&amp;page=2">« zur letzten Seite</a>' in beyond.text
     bad = web.get("/districts", params={"year": "2025", "district": "Jena", "page": "x"})
     assert bad.status_code == 400
     assert '<p class="error" role="alert">Seite: ' in bad.text

@@ -3,8 +3,11 @@ already holds data from the first schema to the newest."""
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Iterator
+from contextlib import closing
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -162,3 +165,28 @@ def test_a_database_newer_than_the_code_is_refused(engine: Engine) -> None:
         upgrade(engine)
     with engine.connect() as connection, pytest.raises(NotInitialised, match="aktualisieren"):
         require_current(connection)
+
+
+def test_init_rebuilds_the_lower_case_indexes_another_program_wrote(tmp_path: Path) -> None:
+    """The sqlite3 shell folds ASCII letters only: a mail it wrote to "ÄNNE@…" got a key the
+    application's lower() never looks up, so its erasure would miss it. `init` rebuilds
+    these indexes with the application's lower()."""
+    path = tmp_path / "t.db"
+    engine = make_engine(f"sqlite:///{path}")
+    upgrade(engine)
+    with closing(sqlite3.connect(path)) as shell:  # no application function: the built-in
+        shell.execute(
+            "INSERT INTO outbox (key, rule, role, recipient, subject, body_text, body_html,"
+            " status, due_at, next_attempt_at, created_at) VALUES ('k', 'r', 'centre',"
+            " 'ÄNNE@Example.org', 's', 'geheim', '', 'sent', '2026-01-01', '2026-01-01',"
+            " '2026-01-01')"
+        )
+        shell.commit()
+    wanted = text("SELECT count(*) FROM outbox WHERE lower(recipient) = 'änne@example.org'")
+    with engine.connect() as connection:
+        assert connection.execute(wanted).scalar() == 0  # the index misleads the query
+    upgrade(engine)
+    with engine.connect() as connection:
+        assert connection.execute(wanted).scalar() == 1
+        assert connection.exec_driver_sql("PRAGMA integrity_check").scalar() == "ok"
+    engine.dispose()

@@ -25,6 +25,7 @@ from thekiz_flow.core.occurrences import (
 )
 from thekiz_flow.core.outbox import NewMail
 from thekiz_flow.core.reminders import Due, Window
+from thekiz_flow.service.budget_watch import BudgetWatch
 from thekiz_flow.service.reminder_sources import Gathering, Source, Sources
 from thekiz_flow.service.runtime import Runtime
 from thekiz_flow.store.activities import chunks
@@ -341,16 +342,19 @@ class ReminderService:
     def budget_cases(self, repo: Repository, rules: Iterable[ReminderRule]) -> list[Due]:
         """Real cases of the budget rules for the preview of a mail template: this year's
         crossings of the `CASES` centres whose spending is just over a rule's percentage (the
-        last to have reached it, as a rule: the percents kept on write, read by their index),
-        not every centre's; nothing is written."""
+        last to have reached it, as a rule: the percents kept on write, figured again first for
+        the centres written since, read by their index), not every centre's; nothing else is
+        written."""
         now = self.rt.clock.now()
         today = now.astimezone(self.rt.zone).date()
         new_year = datetime.combine(date(today.year, 1, 1), time(0), self.rt.zone)
         window = Window(now, new_year, self.rt.zone, self.rt.workflow.send_at, preview=True)
+        watch = BudgetWatch(self.rt.workflow)
         dues: list[Due] = []
         for rule in rules:
             if rule.follows != Follows.BUDGET or rule.percent is None:
                 continue
+            watch.refresh(repo, today.year)  # what was recorded since it was last figured
             near = repo.budget_percents.just_over(rule.percent, CASES)
             years = self._years_of(repo, sorted(near), today.year)
             crossings = budget_crossings(window, rule, years)

@@ -46,6 +46,7 @@ def districts(ctx: Context) -> Response:
         number = paging.page_number(params.get("page", ""))
         report = ctx.service.districts.report(year, district)
         if district is not None and report.districts:  # its centres, a page at a time
+            district = report.districts[0].name  # as the workflow spells it ("jena": Jena)
             found = report.districts[0].centres
             start = paging.offset(number)
             rows = Page.of(list(found[start : start + paging.size()]), len(found), number)
