@@ -21,6 +21,7 @@ from thekiz_flow.core.model import ActivityFilter, CentreInput
 from thekiz_flow.core.privacy_map import SECRETS, Subject, personal_columns
 from thekiz_flow.service import Service
 from thekiz_flow.service import users as service_users
+from thekiz_flow.service.privacy import RetentionReport
 from thekiz_flow.store.tables import (
     activities,
     centres,
@@ -538,3 +539,16 @@ def test_an_account_s_acts_are_renamed_as_its_data_shows_them_whatever_their_cas
     with engine.connect() as connection:
         actors = connection.execute(select(stage_changes.c.actor)).scalars().all()
     assert not [a for a in actors if "paul" in a.lower()], actors
+
+
+def test_a_retention_report_names_the_first_centres_and_counts_the_rest() -> None:
+    """Thousands of centres to erase are counted, not all named (the privacy page's preview
+    stays the size of a page)."""
+    report = RetentionReport(mail_bodies=1234, centres=list(range(1, 26)))
+    first = ", ".join(str(n) for n in range(1, 21))
+    assert report.lines() == [
+        "Texte versandter E-Mails geleert: 1.234",
+        "Anmeldungen und Fehlversuche gelöscht: 0",
+        "Einträge zu Auskünften und Löschungen gelöscht: 0",
+        f"Kontaktadressen ausgeschiedener Einrichtungen gelöscht: 25 (Nr. {first} und 5 weitere)",
+    ]

@@ -86,6 +86,9 @@ class Section:
     rows: list[list[str]]
 
 
+LISTED = 20  # the centres whose numbers a report of retention names
+
+
 @dataclass
 class RetentionReport:
     mail_bodies: int = 0
@@ -98,12 +101,17 @@ class RetentionReport:
         return self.mail_bodies + self.sign_ins + self.events + len(self.centres)
 
     def lines(self) -> list[str]:
+        """In German; the centres' numbers, the first `LISTED` of them."""
+        numbers = ", ".join(map(str, self.centres[:LISTED]))
+        if len(self.centres) > LISTED:
+            numbers += f" und {german.number(len(self.centres) - LISTED)} weitere"
         return [
-            f"Texte versandter E-Mails geleert: {self.mail_bodies}",
-            f"Anmeldungen und Fehlversuche gelöscht: {self.sign_ins}",
-            f"Einträge zu Auskünften und Löschungen gelöscht: {self.events}",
-            f"Kontaktadressen ausgeschiedener Einrichtungen gelöscht: {len(self.centres)}"
-            + (f" (Nr. {', '.join(map(str, self.centres))})" if self.centres else ""),
+            f"Texte versandter E-Mails geleert: {german.number(self.mail_bodies)}",
+            f"Anmeldungen und Fehlversuche gelöscht: {german.number(self.sign_ins)}",
+            f"Einträge zu Auskünften und Löschungen gelöscht: {german.number(self.events)}",
+            "Kontaktadressen ausgeschiedener Einrichtungen gelöscht: "
+            + german.number(len(self.centres))
+            + (f" (Nr. {numbers})" if self.centres else ""),
         ]
 
     def summary(self) -> str:
