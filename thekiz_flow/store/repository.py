@@ -558,9 +558,9 @@ class Repository:
         )
         return self.conn.execute(stmt).rowcount == 1
 
-    def steps(self, centre_ids: Sequence[int]) -> dict[int, list[Step]]:
-        """These centres' stage changes in the order recorded, only what the readings of the
-        history need (`history.Change`), by centre."""
+    def steps(self, centre_ids: Sequence[int] | None) -> dict[int, list[Step]]:
+        """These centres' stage changes (None: every centre's) in the order recorded, only
+        what the readings of the history need (`history.Change`), by centre."""
         c = stage_changes.c
         base = select(c.centre_id, c.trigger, c.from_stage, c.to_stage, c.effective)
         return self._trails(base, centre_ids, _step)
