@@ -151,3 +151,7 @@ def test_the_privacy_page_finds_an_account_by_a_search_never_listing_every_one(
     bad = web.get("/privacy", params={"user_search": "konto\x00"})
     assert bad.status_code == 400
     assert 'id="user_search-error">Zugang suchen: enthält Steuerzeichen' in bad.text
+    other = web.get("/privacy", params={"user_search": "konto17@", "text": "x" * 201})
+    assert other.status_code == 400  # the centre search refused, the account search kept
+    kept = re.findall(accounts, other.text.split('name="user"', 1)[1])
+    assert [email for _, email in kept] == ["konto17@example.org"]

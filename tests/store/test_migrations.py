@@ -25,6 +25,7 @@ from thekiz_flow.store.migrate import (
     require_current,
     upgrade,
 )
+from thekiz_flow.store.operations import restore_sqlite
 from thekiz_flow.store.tables import metadata
 
 
@@ -167,11 +168,13 @@ def test_a_database_newer_than_the_code_is_refused(engine: Engine) -> None:
         require_current(connection)
 
 
-def test_init_rebuilds_the_lower_case_indexes_another_program_wrote(tmp_path: Path) -> None:
-    """The sqlite3 shell folds ASCII letters only: a mail it wrote to "ÄNNE@…" got a key the
-    application's lower() never looks up, so its erasure would miss it. `init` rebuilds
-    these indexes with the application's lower()."""
-    path = tmp_path / "t.db"
+MAIL_TO_AENNE = text("SELECT count(*) FROM outbox WHERE lower(recipient) = 'änne@example.org'")
+
+
+def _written_by_the_shell(path: Path) -> Engine:
+    """A database whose mail to "ÄNNE@…" the sqlite3 shell wrote: it folds ASCII letters
+    only, so the mail's key in the index is one the application's lower() never looks up
+    (its erasure would miss it)."""
     engine = make_engine(f"sqlite:///{path}")
     upgrade(engine)
     with closing(sqlite3.connect(path)) as shell:  # no application function: the built-in
@@ -182,11 +185,24 @@ def test_init_rebuilds_the_lower_case_indexes_another_program_wrote(tmp_path: Pa
             " '2026-01-01')"
         )
         shell.commit()
-    wanted = text("SELECT count(*) FROM outbox WHERE lower(recipient) = 'änne@example.org'")
     with engine.connect() as connection:
-        assert connection.execute(wanted).scalar() == 0  # the index misleads the query
+        assert connection.execute(MAIL_TO_AENNE).scalar() == 0  # the index misleads
+    return engine
+
+
+def test_init_rebuilds_the_lower_case_indexes_another_program_wrote(tmp_path: Path) -> None:
+    engine = _written_by_the_shell(tmp_path / "t.db")
     upgrade(engine)
     with engine.connect() as connection:
-        assert connection.execute(wanted).scalar() == 1
+        assert connection.execute(MAIL_TO_AENNE).scalar() == 1
         assert connection.exec_driver_sql("PRAGMA integrity_check").scalar() == "ok"
+    engine.dispose()
+
+
+def test_a_restore_rebuilds_them_before_the_erasures_are_replayed(tmp_path: Path) -> None:
+    _written_by_the_shell(tmp_path / "backup.db").dispose()
+    engine = make_engine(f"sqlite:///{tmp_path / 'live.db'}")
+    restore_sqlite(tmp_path / "backup.db", engine)
+    with engine.connect() as connection:
+        assert connection.execute(MAIL_TO_AENNE).scalar() == 1
     engine.dispose()

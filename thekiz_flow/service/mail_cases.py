@@ -133,6 +133,9 @@ class MailCases:
             return self.digest.overview_context(
                 today
             ), f"Monatsübersicht vom {german.short_date(today)}"
+        rules = self._rules(name)
+        if any(r.follows == Follows.BUDGET for r in rules):
+            self.reminders.refresh_budgets()  # what was recorded since they were figured
         with self.rt.unit() as repo:  # reads only
             if name in {t.notify for t in self.rt.workflow.transitions.values()}:
                 changes = repo.changes_between(today - timedelta(days=CHANGE_DAYS), today)
@@ -150,7 +153,6 @@ class MailCases:
                 return context, (
                     f"Stufenwechsel von {centre.title} am {german.short_date(change.effective)}"
                 )
-            rules = self._rules(name)
             timed = [r for r in rules if r.follows != Follows.BUDGET]
             dues = self._for(role, self.reminders.budget_cases(repo, rules))
             for days in AROUND_DAYS if timed else ():  # the nearest days first

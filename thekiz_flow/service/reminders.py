@@ -339,22 +339,26 @@ class ReminderService:
             for centre_id, held in repo.held_sessions(centre_ids, year).items()
         ]
 
+    def refresh_budgets(self) -> None:
+        """The kept budget percents of this year figured again for what was recorded since
+        they were last (`BudgetWatch`), in a short transaction of its own: on PostgreSQL it
+        holds the marks' lock, which writers wait for."""
+        with self.rt.unit() as repo:
+            BudgetWatch(self.rt.workflow).refresh(repo, self.rt.today().year)
+
     def budget_cases(self, repo: Repository, rules: Iterable[ReminderRule]) -> list[Due]:
         """Real cases of the budget rules for the preview of a mail template: this year's
         crossings of the `CASES` centres whose spending is just over a rule's percentage (the
-        last to have reached it, as a rule: the percents kept on write, figured again first for
-        the centres written since, read by their index), not every centre's; nothing else is
-        written."""
+        last to have reached it, as a rule: the percents kept on write, read by their index;
+        `refresh_budgets` first), not every centre's; nothing is written."""
         now = self.rt.clock.now()
         today = now.astimezone(self.rt.zone).date()
         new_year = datetime.combine(date(today.year, 1, 1), time(0), self.rt.zone)
         window = Window(now, new_year, self.rt.zone, self.rt.workflow.send_at, preview=True)
-        watch = BudgetWatch(self.rt.workflow)
         dues: list[Due] = []
         for rule in rules:
             if rule.follows != Follows.BUDGET or rule.percent is None:
                 continue
-            watch.refresh(repo, today.year)  # what was recorded since it was last figured
             near = repo.budget_percents.just_over(rule.percent, CASES)
             years = self._years_of(repo, sorted(near), today.year)
             crossings = budget_crossings(window, rule, years)

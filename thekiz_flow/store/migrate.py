@@ -57,7 +57,7 @@ def upgrade(engine: Engine) -> tuple[str | None, str | None]:
                 connection.commit()
             after = current_revision(connection)
             if sqlite:
-                _refold(connection)
+                refold(connection)
             connection.commit()
         finally:
             if sqlite:
@@ -65,17 +65,18 @@ def upgrade(engine: Engine) -> tuple[str | None, str | None]:
     return before, after
 
 
-def _refold(connection: Connection) -> None:
+def refold(connection: Connection) -> None:
     """SQLite: the indexes of text in lower case rebuilt with the application's ``lower()``
     (`engine.py`, every letter). Another program on the file (the sqlite3 shell, a database
     browser) folds ASCII letters only: the keys of what it wrote there would not be found,
-    a person's mails with an umlaut in the address missed by their erasure. `init` heals it
-    (it runs after every restore and upgrade)."""
+    a person's mails with an umlaut in the address missed by their erasure. `init` and
+    `restore` heal it."""
     folded = connection.exec_driver_sql(
         "SELECT name FROM sqlite_master WHERE type = 'index' AND sql LIKE '%lower(%'"
     )
     for name in folded.scalars().all():
-        connection.exec_driver_sql(f'REINDEX "{name}"')
+        quoted = name.replace('"', '""')
+        connection.exec_driver_sql(f'REINDEX "{quoted}"')
 
 
 def _after_step(ctx: MigrationContext, **_: object) -> None:

@@ -32,6 +32,7 @@ from sqlalchemy import (
 
 from thekiz_flow.core.enums import OutboxStatus
 from thekiz_flow.store import marks
+from thekiz_flow.store.migrate import refold
 from thekiz_flow.store.tables import DERIVED, metadata, outbox, sign_in_attempts, state
 
 COPY_CHUNK = 1000  # rows read and written at a time by a transfer
@@ -202,13 +203,17 @@ def backup_sqlite(engine: Engine, target: Path) -> None:
 
 
 def restore_sqlite(source: Path, engine: Engine) -> None:
-    """Replace the database of ``engine`` by the SQLite file ``source`` (online backup API)."""
+    """Replace the database of ``engine`` by the SQLite file ``source`` (online backup API);
+    its indexes of text in lower case rebuilt with the application's ``lower()``
+    (`migrate.refold`: the file may have been written by another program)."""
     engine.dispose()
     with closing(sqlite3.connect(source)) as saved, engine.connect() as connection:
         live = connection.connection.driver_connection
         assert isinstance(live, sqlite3.Connection)
         saved.backup(live)
     engine.dispose()
+    with engine.begin() as connection:
+        refold(connection)
 
 
 def sqlite_revision(path: Path) -> str | None:

@@ -38,6 +38,9 @@ def districts(ctx: Context) -> Response:
     this_year = ctx.service.runtime.today().year
     year_text = params.get("year", "").strip() or str(this_year - 1)
     district = params.get("district", "").strip() or None
+    if district is not None:  # as the workflow spells it ("jena": Jena)
+        spelt = {d.casefold(): d for d in ctx.service.workflow.districts}
+        district = spelt.get(district.casefold(), district)
     errors: dict[str, str] = {}
     report: DistrictReport | None = None
     rows: Page[CentreAccount] | None = None
@@ -46,7 +49,6 @@ def districts(ctx: Context) -> Response:
         number = paging.page_number(params.get("page", ""))
         report = ctx.service.districts.report(year, district)
         if district is not None and report.districts:  # its centres, a page at a time
-            district = report.districts[0].name  # as the workflow spells it ("jena": Jena)
             found = report.districts[0].centres
             start = paging.offset(number)
             rows = Page.of(list(found[start : start + paging.size()]), len(found), number)

@@ -10,12 +10,13 @@ centre still in the programme); the confirmation page says why before anything i
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 
 from starlette.responses import Response
 from starlette.routing import Route
 
 from thekiz_flow.core.enums import Role
-from thekiz_flow.core.errors import InvalidInput, Refused
+from thekiz_flow.core.errors import InvalidInput, Refused, UserError
 from thekiz_flow.core.privacy_map import SUBJECT_NAMES, Subject, register
 from thekiz_flow.web.centre_choice import SEARCH, centre_choices
 from thekiz_flow.web.coach_choice import CHOICES, coach_choice
@@ -59,9 +60,20 @@ def index(ctx: Context) -> Response:
             **choices,
         )
 
+    def kept(find: Callable[[str], dict[str, object]], text: str) -> dict[str, object]:
+        """What ``find`` finds for ``text``; for a refused search, what it finds without one
+        (the message stands beside that search's field, the other searches kept)."""
+        try:
+            return find(text)
+        except UserError:
+            return find("")
+
+    def centres(text: str) -> dict[str, object]:
+        return centre_choices(ctx, text) | {"search": search}
+
     return beside_fields(
-        lambda: shown({}, centre_choices(ctx, search) | accounts(user_search)),
-        lambda refused: shown(refused, centre_choices(ctx, "") | accounts("") | {"search": search}),
+        lambda: shown({}, centres(search) | accounts(user_search)),
+        lambda refused: shown(refused, kept(centres, search) | kept(accounts, user_search)),
     )
 
 
