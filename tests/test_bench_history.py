@@ -12,9 +12,12 @@ templates that the generator does not follow fails here.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import datetime, time, timedelta
+from pathlib import Path
 from typing import Any
 
+import pytest
 from sqlalchemy import Engine, delete, func, insert, select
 
 from bench.common import BERLIN, TICK_BEFORE, service
@@ -22,6 +25,9 @@ from bench.synth import HistoryGenerator
 from thekiz_flow.core.enums import ActivityStatus
 from thekiz_flow.core.model import Workflow
 from thekiz_flow.core.reminders import activity_of
+from thekiz_flow.store.engine import make_engine
+from thekiz_flow.store.migrate import upgrade
+from thekiz_flow.store.simulation import copy_sqlite
 from thekiz_flow.store.tables import (
     MAIL_HELD,
     activities,
@@ -81,8 +87,30 @@ def _moved_on(engine: Engine, workflow: Workflow, row: dict[str, Any]) -> bool:
     return left is not None or (rule.follows == "training_deadline" and taken is not None)
 
 
-def test_service_ticks_replay_the_histories_reminders(engine: Engine, workflow: Workflow) -> None:
-    HistoryGenerator(engine, workflow, SIZE).generate()
+@pytest.fixture(scope="module")
+def generated(tmp_path_factory: pytest.TempPathFactory, workflow: Workflow) -> Path:
+    """One generated history (SQLite) for the module: each test gets a copy of it."""
+    path = tmp_path_factory.mktemp("history") / "history.db"
+    engine = make_engine(f"sqlite:///{path}")
+    try:
+        upgrade(engine)
+        HistoryGenerator(engine, workflow, SIZE).generate()
+    finally:
+        engine.dispose()
+    return path
+
+
+@pytest.fixture
+def history(generated: Path, tmp_path: Path) -> Iterator[Engine]:
+    path = tmp_path / "history.db"
+    copy_sqlite(generated, path)
+    engine = make_engine(f"sqlite:///{path}")
+    yield engine
+    engine.dispose()
+
+
+def test_service_ticks_replay_the_histories_reminders(history: Engine, workflow: Workflow) -> None:
+    engine = history
     rules = {r.id for r in workflow.reminders}
     start = datetime.combine(TICK_BEFORE.date() - timedelta(days=REPLAY_DAYS), TICKS[0], BERLIN)
     held = _rows(engine, rules, start)
@@ -117,13 +145,12 @@ def test_service_ticks_replay_the_histories_reminders(engine: Engine, workflow: 
 
 
 def test_the_history_s_older_mails_hold_no_texts_as_retention_leaves_them(
-    engine: Engine, workflow: Workflow
+    history: Engine,
 ) -> None:
     """The ticks' daily retention would have emptied the texts of the mails settled more than
     a year before: the history holds them so, and the next retention finds nothing to do."""
-    HistoryGenerator(engine, workflow, SIZE).generate()
-    assert service(engine).privacy.retention(apply=False).mail_bodies == 0
-    with engine.connect() as conn:
+    assert service(history).privacy.retention(apply=False).mail_bodies == 0
+    with history.connect() as conn:
         held, emptied = (
             conn.execute(select(func.count()).select_from(outbox).where(where)).scalar_one()
             for where in (MAIL_HELD, ~MAIL_HELD)
