@@ -61,5 +61,10 @@ def test_a_page_beyond_the_last_says_so_and_links_to_the_last(
     )
     beyond = web.get(path, params={"page": "9"})
     assert beyond.status_code == 200
-    assert f"Die Liste hat nur {pages} " in beyond.text
-    assert re.search(rf'href="\?[^"]*page={pages}">Zur letzten Seite</a>', beyond.text)
+    if pages == 1:
+        assert re.search(
+            r'Die Liste hat nur eine Seite. <a href="\?[^"]*page=1">Zur Liste</a>', beyond.text
+        )
+    else:
+        assert f"Die Liste hat nur {pages} Seiten." in beyond.text
+        assert re.search(rf'href="\?[^"]*page={pages}">Zur letzten Seite</a>', beyond.text)
