@@ -53,6 +53,7 @@ PAGES: dict[str, tuple[str, str]] = {
     "page_calendar": ("office", "/calendar"),
     "page_reminders": ("office", "/outbox/reminders"),
     "page_outbox": ("office", "/outbox"),
+    "page_districts": ("office", "/districts"),
     "page_start_coach": ("coach", "/"),
     "page_sessions_coach": ("coach", "/sessions"),
     "page_feed": ("feed", "/feeds/{token}.ics"),
@@ -103,10 +104,13 @@ def _data(engine: Engine) -> Data:
     return Data(int(coach_id), str(email), int(centre))
 
 
-def _median(work: Callable[[], int]) -> tuple[float, int]:
-    """Median seconds of REPEATS runs after one warm-up, and the size of the answer."""
+def _median(work: Callable[[], int]) -> tuple[float, int, float]:
+    """Median seconds of REPEATS runs after one warm-up, the size of the answer, and the
+    warm-up's seconds (a page that figures what it keeps at its first view: its cost)."""
+    started = time.perf_counter()
     work()
-    return _repeated(work)
+    first = time.perf_counter() - started
+    return (*_repeated(work), first)
 
 
 def _repeated(work: Callable[[], int]) -> tuple[float, int]:
@@ -156,8 +160,8 @@ def pages(probe: Probe, url: str) -> dict[str, Any]:
                     raise RuntimeError(f"{target}: HTTP {response.status_code}")
                 return len(response.content)
 
-            seconds, size = _median(get)
-            found[name] = {"seconds": seconds, "bytes": size}
+            seconds, size, first = _median(get)
+            found[name] = {"seconds": seconds, "bytes": size, "first": first}
         known = {
             path.format(coach=data.coach, centre=data.centre, token=token)
             for _, path in PAGES.values()
@@ -168,8 +172,8 @@ def pages(probe: Probe, url: str) -> dict[str, Any]:
             def command(args: list[str] = args) -> int:
                 return _command(url, args)
 
-            seconds, size = _median(command)
-            found[name] = {"seconds": seconds, "bytes": size}
+            seconds, size, first = _median(command)
+            found[name] = {"seconds": seconds, "bytes": size, "first": first}
     return {"seconds": sum(f["seconds"] for f in found.values()), "pages": found}
 
 
@@ -258,8 +262,9 @@ def measure(run: SizeRun) -> None:
         before = base.get(name)
         if before is None:
             continue
+        first = f"; first request {figures['first']:.2f} s" if "first" in figures else ""
         note = (
-            f"against {base_size:,} centres; {_measured(figures)}; "
+            f"against {base_size:,} centres; {_measured(figures)}{first}; "
             f"{figures['bytes'] / 1024:.0f} KB (at {base_size:,}: "
             f"{before['bytes'] / 1024:.0f} KB)"
         )

@@ -102,7 +102,14 @@ def test_a_ticks_lookups_use_an_index_on_sqlite(tmp_path: Path) -> None:
 
 # What pages and ticks read, beside the tick's lookups above: none may read a whole table of
 # activities, outbox or centres (a COUNT over a filter is fine, it reads an index's range).
-HOT_TABLES = ("activities", "outbox", "centres", "budget_percents")
+HOT_TABLES = (
+    "activities",
+    "outbox",
+    "centres",
+    "budget_percents",
+    "district_accounts",
+    "account_stale",
+)
 # the coaching sessions of two days a reminder follows, 3 days on, for the coach and the office
 PREVIEW_DAYS = ActivityDays(
     0,
@@ -208,6 +215,14 @@ def _page_lookups(repo: Repository) -> dict[str, Callable[[], object]]:
         ),
         "retention_count": lambda: repo.privacy.clear_mail_bodies(NOW, apply=False),
         "first_registered": repo.first_registered,  # the digests' first year
+        # the districts' page: the kept totals, a page of a district's centres and their
+        # stage changes of the year, whether a write marked a centre since
+        "district_totals": lambda: repo.district_accounts.totals(2026),
+        "district_page": lambda: repo.district_accounts.page(2026, "Jena", 50, 50),
+        "district_page_changes": lambda: repo.changes_between(
+            date(2026, 1, 1), date(2026, 12, 31), centre_ids=[1, 2]
+        ),
+        "district_marks": lambda: repo.district_accounts.newer_than(5),
         "retention": lambda: repo.privacy.clear_mail_bodies(NOW),  # rolled back
         "preview_lacking_training_told": lambda: repo.told(
             due_query.lacking_training("basisbegleitung", "auftakt", day, day),
@@ -277,6 +292,7 @@ PINNED = (
     "centres_by_district",
     "centres_of_a_district",
     "centres_with_sessions",
+    "district_page",
 )
 COUNTING = ("training_offers", "open_trainings")  # their rows carry counts: pinned whole
 
@@ -377,6 +393,12 @@ def test_pages_read_by_the_index_they_need_on_sqlite(tmp_path: Path) -> None:
             ["SEARCH centres USING INDEX ix_centres_district_lower_name (district=?)"]
         ],
         "centres_with_sessions": [["SCAN centres USING INDEX ix_centres_lower_name"]],
+        "district_page": [  # a range of the index in its order: no sort of the district's
+            [
+                "SEARCH district_accounts USING INDEX "
+                "ix_district_accounts_year_district_name_centre_id (year=? AND district=?)"
+            ]
+        ],
         "training_offers": [  # the coming ones of the kind in date order, not every one made
             [
                 "SEARCH trainings USING INDEX ix_trainings_kind_date (kind=? AND date>?)",

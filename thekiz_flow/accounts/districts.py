@@ -70,6 +70,52 @@ class DistrictAccount:
 
 
 @dataclass(frozen=True)
+class DistrictTotal:
+    """A district's totals of the year, without its centres."""
+
+    name: str
+    centres: int
+    sessions: int
+    hours: Decimal
+    cost: Decimal
+    budget: Decimal
+    rest: Decimal
+
+
+@dataclass(frozen=True)
+class DistrictOverview:
+    """Every district's totals of a year (the districts' page; its files hold the centres)."""
+
+    year: int
+    provisional: bool  # the year is not over
+    districts: tuple[DistrictTotal, ...]  # those with centres, in the workflow's order
+
+    @property
+    def centres(self) -> int:
+        return sum(d.centres for d in self.districts)
+
+    @property
+    def sessions(self) -> int:
+        return sum(d.sessions for d in self.districts)
+
+    @property
+    def hours(self) -> Decimal:
+        return sum((d.hours for d in self.districts), Decimal(0))
+
+    @property
+    def cost(self) -> Decimal:
+        return sum((d.cost for d in self.districts), Decimal(0))
+
+    @property
+    def budget(self) -> Decimal:
+        return sum((d.budget for d in self.districts), Decimal(0))
+
+    @property
+    def rest(self) -> Decimal:
+        return sum((d.rest for d in self.districts), Decimal(0))
+
+
+@dataclass(frozen=True)
 class DistrictReport:
     year: int
     provisional: bool  # the year is not over
@@ -98,6 +144,17 @@ class DistrictReport:
     @property
     def rest(self) -> Decimal:
         return sum((d.rest for d in self.districts), Decimal(0))
+
+    def overview(self) -> DistrictOverview:
+        """The districts' totals alone."""
+        return DistrictOverview(
+            self.year,
+            self.provisional,
+            tuple(
+                DistrictTotal(d.name, len(d.centres), d.sessions, d.hours, d.cost, d.budget, d.rest)
+                for d in self.districts
+            ),
+        )
 
     def only(self, district: str) -> DistrictReport:
         """The report of one district."""
@@ -209,7 +266,7 @@ def report_tables(report: DistrictReport) -> tuple[Table, ...]:
     return summary, centres
 
 
-def title(report: DistrictReport) -> str:
+def title(report: DistrictReport | DistrictOverview) -> str:
     return f"Verwendungsnachweis Prozessbegleitung {report.year}"
 
 

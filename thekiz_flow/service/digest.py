@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import replace
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
@@ -15,9 +15,9 @@ from thekiz_flow.core.labels import KIND_NAMES
 from thekiz_flow.core.outbox import NewMail, OutboxRow
 from thekiz_flow.core.recipients import NO_MINISTRY
 from thekiz_flow.core.tallies import CentreRow, shortest_gap
-from thekiz_flow.digest.aggregate import YearInput, build_digest_in_parts
+from thekiz_flow.digest.aggregate import YearInput, build_digest, build_digest_in_parts
 from thekiz_flow.digest.files import DigestFiles, digest_paths, write_digest
-from thekiz_flow.digest.model import Digest
+from thekiz_flow.digest.model import CentreYear, Digest
 from thekiz_flow.service.collecting import fewer_collections
 from thekiz_flow.service.overview import OverviewService
 from thekiz_flow.service.runtime import Runtime
@@ -35,21 +35,29 @@ class DigestService:
         self.rt = rt
         self.overview = overview
 
-    def _year(self, year: int) -> int:
+    def checked_year(self, year: int) -> int:
+        """``year``, if it has a digest: refused below 2000 and after this one."""
         if not 2000 <= year <= self.rt.today().year:
             raise InvalidInput(
                 "year", f"{year} liegt nicht zwischen 2000 und {self.rt.today().year}"
             )
         return year
 
-    def _parts(self, year: int, before: datetime | None = None) -> Iterator[YearInput]:
+    def _parts(
+        self, year: int, before: datetime | None = None, only: Sequence[int] | None = None
+    ) -> Iterator[YearInput]:
         """The year's data a part of the centres at a time (inside one transaction): the
         activities counted and paired in one scan, the stage changes and site visits read in
-        one query each, ordered by centre. Given ``before``:
-        as it was recorded before that moment."""
+        one query each, ordered by centre. Given ``before``: as it was recorded before that
+        moment; given ``only``: of these centres alone (at most `PART`)."""
         first, last = date(year, 1, 1), date(year, 12, 31)
         with self.rt.unit() as repo:
-            queries = repo.digest if before is None else repo.digest_as_recorded(before)
+            if only is not None:
+                queries = repo.digest_of(only)
+            elif before is None:
+                queries = repo.digest
+            else:
+                queries = repo.digest_as_recorded(before)
             centres = queries.members()
             if before is not None:
                 centres = self._names_then(repo, centres, before)
@@ -104,11 +112,25 @@ class DigestService:
         """The digest of a year (as recorded at the end of ``as_recorded_on``; default: as
         recorded now), built a part of the centres at a time."""
         before = self.recorded_before(as_recorded_on)
-        return self._built(self._year(year), before)
+        return self._built(self.checked_year(year), before)
 
     def build_as_of(self, year: int, moment: datetime) -> Digest:
         """The digest of a year as recorded before ``moment`` (e.g. as it was sent)."""
-        return self._built(self._year(year), moment)
+        return self._built(self.checked_year(year), moment)
+
+    def centre_years(self, year: int, centre_ids: Sequence[int] | None) -> list[CentreYear]:
+        """The rows of these centres (None: of every centre) in the digest of ``year`` as
+        recorded now, each as the whole digest has it: of the centres the programme knew by
+        the year's end."""
+        self.checked_year(year)
+        if centre_ids is None:
+            parts = self._parts(year)
+        else:
+            ids = sorted(centre_ids)
+            chunked = (ids[i : i + PART] for i in range(0, len(ids), PART))
+            parts = (data for only in chunked for data in self._parts(year, only=only))
+        with fewer_collections():
+            return [row for data in parts for row in build_digest(self.rt.workflow, data).centres]
 
     def _built(self, year: int, before: datetime | None) -> Digest:
         with fewer_collections():  # it reads and keeps its rows a part at a time

@@ -20,7 +20,7 @@ status, centre, stage, date), in the order of the centres and their stages.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import date, datetime
 from functools import cache
 from itertools import chain, groupby
@@ -55,19 +55,30 @@ BATCH = 1000  # rows fetched at a time
 class DigestQueries:
     """The digest's queries on one connection: of everything as it is, or, given
     ``before``, as it was recorded before that moment (the centres stored by then, their
-    stage changes recorded by then, the activities as they were: ``store/undo.py``)."""
+    stage changes recorded by then, the activities as they were: ``store/undo.py``); of
+    every centre or, given ``only``, of those centres alone (a few thousand at most)."""
 
-    def __init__(self, connection: Connection, before: datetime | None = None) -> None:
+    def __init__(
+        self,
+        connection: Connection,
+        before: datetime | None = None,
+        only: Sequence[int] | None = None,
+    ) -> None:
         self.conn = connection
         self.before = before
+        self.only = only
         self.acts: Table | Subquery = activities if before is None else as_recorded(before)
+
+    def _among(self, stmt: S, centre_id: ColumnElement[int]) -> S:
+        """``stmt`` of the centres asked for."""
+        return stmt if self.only is None else stmt.where(centre_id.in_(self.only))
 
     def members(self) -> list[CentreRow]:
         """All centres by id, only what the digest reads of them."""
         c = centres.c
         stored = self._stored
         stmt = select(c.id, c.name, c.district, stored(c.stage_since), stored(c.registered))
-        stmt = stmt.order_by(c.id)
+        stmt = self._among(stmt, c.id).order_by(c.id)
         if self.before is not None:
             stmt = stmt.where(c.created_at < self.before)
         day = self._values(c.stage_since)
@@ -103,6 +114,7 @@ class DigestQueries:
             .where(c.date.between(first, last))
             .order_by(c.centre_id, c.date)
         )
+        stmt = self._among(stmt, c.centre_id)
         day, hours, rate = self._values(c.date), self._values(c.hours), self._values(c.rate)
         coaching, held = ActivityKind.COACHING.value, ActivityStatus.HELD.value
         current: int | None = None
@@ -139,6 +151,7 @@ class DigestQueries:
             .where(c.effective <= last, ~withdrawn(c.id, self.before))
             .order_by(c.centre_id, c.id)
         )
+        stmt = self._among(stmt, c.centre_id)
         if self.before is not None:
             stmt = stmt.where(c.recorded_at < self.before)
         day = self._values(c.effective)
@@ -157,6 +170,7 @@ class DigestQueries:
             .group_by(c.centre_id, c.stage)
             .order_by(c.centre_id, c.stage)
         )
+        stmt = self._among(stmt, c.centre_id)
         day = self._values(c.date)
         for centre_id, rows in self._by_centre(stmt):
             yield centre_id, [(day(when), stage) for _, when, stage in rows]

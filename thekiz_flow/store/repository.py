@@ -49,6 +49,7 @@ from thekiz_flow.store.calendar_query import CalendarStore
 from thekiz_flow.store.centre_query import among_by_name, order, where
 from thekiz_flow.store.corrections import CorrectionStore, withdrawn
 from thekiz_flow.store.digest_queries import DigestQueries
+from thekiz_flow.store.district_accounts import DistrictAccounts
 from thekiz_flow.store.due_query import After, Paged
 from thekiz_flow.store.feeds import FeedStore
 from thekiz_flow.store.invitations import InvitationStore
@@ -217,6 +218,15 @@ class Repository:
     @cached_property
     def digest(self) -> DigestQueries:
         return DigestQueries(self.conn)
+
+    def digest_of(self, centre_ids: Sequence[int]) -> DigestQueries:
+        """The digest's queries of these centres alone."""
+        return DigestQueries(self.conn, only=centre_ids)
+
+    @cached_property
+    def district_accounts(self) -> DistrictAccounts:
+        """The districts' accounts of a year, kept on write."""
+        return DistrictAccounts(self.conn)
 
     def digest_as_recorded(self, before: datetime) -> DigestQueries:
         """The digest's queries of what was recorded before the moment ``before``."""
@@ -423,14 +433,20 @@ class Repository:
         return sum(int(n) for n in self.conn.execute(paged.told(head, roles)).one())
 
     def changes_between(
-        self, first: date, last: date, to_stage: str | None = None
+        self,
+        first: date,
+        last: date,
+        to_stage: str | None = None,
+        centre_ids: Sequence[int] | None = None,
     ) -> list[StageChange]:
         """Stage changes in force (not reverted) effective from ``first`` to ``last`` (that
-        lead to ``to_stage``, if given)."""
+        lead to ``to_stage``, if given; of these centres, if given: a page's)."""
         c = stage_changes.c
         stmt = select(stage_changes).where(c.effective.between(first, last), ~withdrawn(c.id))
         if to_stage is not None:
             stmt = stmt.where(c.to_stage == to_stage)
+        if centre_ids is not None:
+            stmt = stmt.where(c.centre_id.in_(centre_ids))
         return [_change(r) for r in self.conn.execute(stmt.order_by(c.id))]
 
     def closures_of(self, centre_ids: Sequence[int]) -> dict[int, list[tuple[date, date]]]:

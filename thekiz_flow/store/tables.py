@@ -517,12 +517,64 @@ invitation_state = Table(
     Column("since", Date),
     Column("through", Date),
 )
+# The districts' accounts of a year kept on write (`store/district_accounts.py`): each
+# centre's figures of the year as the yearly digest has them (``district_accounts``: hours in
+# hundredths, money in cents, exact), each district's totals of them (``district_totals``),
+# the rules and the last mark each year was figured for (``account_years``), and the centres
+# whose figures are stale (``account_stale``), marked by triggers (migration 0033) on every
+# write that can change them; its ids are never reused, a year's state names the last one.
+district_accounts = Table(
+    "district_accounts",
+    metadata,
+    Column("year", Integer, primary_key=True),
+    Column("centre_id", Integer, primary_key=True),
+    Column("district", String(60), nullable=False),
+    Column("name", String(200), nullable=False),
+    Column("stage_start", String(40), nullable=False),
+    Column("stage_end", String(40), nullable=False),
+    Column("sessions", Integer, nullable=False),
+    Column("hours", Integer, nullable=False),  # hundredths of an hour
+    Column("cost", Integer, nullable=False),  # cents
+    Column("budget", Integer),  # cents; None: no month in a stage with a budget
+    # a district's centres a page at a time, by name
+    Index(None, "year", "district", "name", "centre_id"),
+)
+district_totals = Table(
+    "district_totals",
+    metadata,
+    Column("year", Integer, primary_key=True),
+    Column("district", String(60), primary_key=True),
+    Column("centres", Integer, nullable=False),
+    Column("sessions", Integer, nullable=False),
+    Column("hours", Integer, nullable=False),
+    Column("cost", Integer, nullable=False),
+    Column("budget", Integer, nullable=False),
+    Column("rest", Integer, nullable=False),  # of the centres with a budget
+)
+account_years = Table(
+    "account_years",
+    metadata,
+    Column("year", Integer, primary_key=True),
+    Column("rules", String(80), nullable=False),
+    Column("figured_upto", Integer, nullable=False),  # the last mark figured in
+)
+account_stale = Table(
+    "account_stale",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("centre_id", Integer, nullable=False),
+    sqlite_autoincrement=True,
+)
 DERIVED = (
+    account_stale,
+    account_years,
     budget_percents,
     budget_stale,
     budget_state,
     centre_counts,
     centre_count_changes,
+    district_accounts,
+    district_totals,
     invitation_marks,
     invitation_state,
     outbox_counts,

@@ -1,7 +1,8 @@
 """The districts' accounts of a year (Verwendungsnachweis): for the office and the ministry,
 every district with centres or one of them, as a page, PDF and workbook (as
 ``thekiz-flow district-report`` writes them). The page shows every district's totals; a
-district's centres on its own page, ``PAGE_SIZE`` at a time (the files hold them all)."""
+district's centres on its own page, ``PAGE_SIZE`` at a time (the files hold them all), read
+from the accounts kept on write."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from starlette.routing import Route
 
 from thekiz_flow.accounts.districts import (
     CentreAccount,
-    DistrictReport,
+    DistrictOverview,
     file_name,
     report_pdf,
     report_xlsx,
@@ -42,16 +43,14 @@ def districts(ctx: Context) -> Response:
         spelt = {d.casefold(): d for d in ctx.service.workflow.districts}
         district = spelt.get(district.casefold(), district)
     errors: dict[str, str] = {}
-    report: DistrictReport | None = None
+    report: DistrictOverview | None = None
     rows: Page[CentreAccount] | None = None
     try:
         year = validate.identifier("year", year_text)
         number = paging.page_number(params.get("page", ""))
-        report = ctx.service.districts.report(year, district)
+        report = ctx.service.districts.overview(year, district)
         if district is not None and report.districts:  # its centres, a page at a time
-            found = report.districts[0].centres
-            start = paging.offset(number)
-            rows = Page.of(list(found[start : start + paging.size()]), len(found), number)
+            rows = ctx.service.districts.centres(year, report.districts[0], number)
     except UserError as refused:
         if isinstance(refused, NotFound) and refused.field is None:
             raise
