@@ -7,6 +7,7 @@ migration 0033 marks. The programmes are those of the budget warnings' property.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -32,7 +33,8 @@ from thekiz_flow.accounts.districts import CentreAccount, DistrictOverview
 from thekiz_flow.core import paging
 from thekiz_flow.core.enums import ActivityKind, ActivityStatus
 from thekiz_flow.core.model import Workflow
-from thekiz_flow.service import Service
+from thekiz_flow.service import Service, districts
+from thekiz_flow.service.digest import DigestService
 from thekiz_flow.store import district_accounts
 from thekiz_flow.store.tables import account_stale, account_years, centres
 
@@ -187,3 +189,27 @@ def test_a_year_far_behind_is_figured_whole_and_the_marks_go(
             assert conn.execute(select(account_years.c.year)).scalars().all() == [YEAR]
             assert conn.execute(select(func.count()).select_from(account_stale)).scalar() == 0
         assert kept(service, YEAR - 1) == from_digest(service, YEAR - 1)
+
+
+def test_more_marked_centres_than_a_part_figure_the_year_whole(
+    databases: Databases, workflow: Workflow, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Past `WHOLE_ABOVE` marked centres a view figures every centre (one scan of the year
+    instead of a search per part), from a year figured before: the same accounts."""
+    monkeypatch.setattr(districts, "WHOLE_ABOVE", 1)
+    figured: list[object] = []
+    centre_years = DigestService.centre_years
+
+    def spy(self: DigestService, year: int, centre_ids: Sequence[int] | None) -> object:
+        figured.append(None if centre_ids is None else sorted(centre_ids))
+        return centre_years(self, year, centre_ids)
+
+    monkeypatch.setattr(DigestService, "centre_years", spy)
+    programme: Programme = [("basisbegleitung", [], [HELD])] * 3
+    with serving(databases, "sqlite", tmp_path, workflow, programme) as (engine, service):
+        kept(service, YEAR)
+        change(engine, [("hours", 0, 0, date(YEAR, 1, 1), "")], 3)
+        kept(service, YEAR)  # one centre marked: figured alone
+        change(engine, [("hours", number, 0, date(YEAR, 1, 1), "") for number in (1, 2)], 3)
+        assert kept(service, YEAR) == from_digest(service, YEAR)
+    assert figured == [None, [1], None]

@@ -23,11 +23,14 @@ from thekiz_flow.core import paging
 from thekiz_flow.core.paging import Page
 from thekiz_flow.digest.model import CentreYear
 from thekiz_flow.service.budget_watch import budget_rules
-from thekiz_flow.service.digest import DigestService
+from thekiz_flow.service.digest import PART, DigestService
 from thekiz_flow.service.runtime import Runtime
 from thekiz_flow.store.district_accounts import AccountRow
 
 RULES_VERSION = 1  # one more when the way a centre's account is figured changes
+# more marked centres than this: the year is figured whole (one scan of its activities
+# costs less than a search of each part's centres)
+WHOLE_ABOVE = PART
 
 
 class DistrictService:
@@ -120,6 +123,8 @@ class DistrictService:
             last = kept.last_mark()
             since = None if state is None or state.rules != rules else state.figured_upto
             ids = None if since is None else kept.marked(since, last)
+        if ids is not None and len(ids) > WHOLE_ABOVE:
+            ids = None
         rows = [_account(c) for c in self.digest.centre_years(year, ids)]
         with self.rt.unit() as repo:
             kept = repo.district_accounts
@@ -127,7 +132,7 @@ class DistrictService:
             figured = now.figured_upto if now is not None and now.rules == rules else None
             if figured is not None and figured >= last:
                 return  # a refresh that read later wrote first
-            if since is not None and (figured is None or figured < since):
+            if ids is not None and since is not None and (figured is None or figured < since):
                 return  # the year is to be figured whole: the next view does it
             kept.replace(year, ids, rows)
             kept.figured(year, rules, last)
