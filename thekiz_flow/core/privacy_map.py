@@ -429,6 +429,50 @@ DATA_MAP: dict[str, TableMap] = {
         {"id": NOT_PERSONAL, "rules": NOT_PERSONAL},
         purpose="Jahr und Regeln, nach denen die Budgetanteile berechnet sind",
     ),
+    "district_accounts": TableMap(
+        "Verwendungsnachweise je Einrichtung",
+        {
+            "year": NOT_PERSONAL,
+            "centre_id": NOT_PERSONAL,
+            "district": NOT_PERSONAL,
+            "name": NotPersonal("Name der Einrichtung (keine Person)"),
+            "stage_start": NOT_PERSONAL,
+            "stage_end": NOT_PERSONAL,
+            "sessions": NOT_PERSONAL,
+            "hours": NOT_PERSONAL,
+            "cost": NOT_PERSONAL,
+            "budget": NOT_PERSONAL,
+        },
+        order="year",
+        purpose="Zahlen einer Einrichtung im Jahr für die Verwendungsnachweise der Landkreise "
+        "(aus den Terminen und Stufenwechseln berechnet)",
+    ),
+    "district_totals": TableMap(
+        "Verwendungsnachweise je Landkreis",
+        {
+            "year": NOT_PERSONAL,
+            "district": NOT_PERSONAL,
+            "centres": NOT_PERSONAL,
+            "sessions": NOT_PERSONAL,
+            "hours": NOT_PERSONAL,
+            "cost": NOT_PERSONAL,
+            "budget": NOT_PERSONAL,
+            "rest": NOT_PERSONAL,
+        },
+        order="year",
+        purpose="Summen eines Landkreises im Jahr (Verwendungsnachweise)",
+    ),
+    "account_years": TableMap(
+        "Stand der Verwendungsnachweise",
+        {"year": NOT_PERSONAL, "rules": NOT_PERSONAL, "figured_upto": NOT_PERSONAL},
+        order="year",
+        purpose="Regeln und letzte Änderung, nach denen ein Jahr berechnet ist",
+    ),
+    "account_stale": TableMap(
+        "Neu zu berechnende Verwendungsnachweise",
+        {"id": NOT_PERSONAL, "centre_id": NOT_PERSONAL},
+        purpose="Einrichtungen, deren Zahlen nach einer Änderung neu berechnet werden",
+    ),
     "centre_counts": TableMap(
         "Einrichtungen je Stufe und Kreis",
         {"stage": NOT_PERSONAL, "district": NOT_PERSONAL, "centres": NOT_PERSONAL},
@@ -648,6 +692,13 @@ COLUMN_LABELS = {
     "token_hash": "Zugangsschlüssel (Hashwert)",
     "user_id": "Benutzerkonto (Nr.)",
     "csrf_token": "Formularschutz",
+    "stage_start": "Stufe am 1.1.",
+    "stage_end": "Stufe am 31.12.",
+    "sessions": "gehaltene Termine",
+    "cost": "Kosten (Cent)",
+    "budget": "Budget anteilig (Cent)",
+    "rest": "Rest (Cent)",
+    "figured_upto": "berechnet bis Änderung Nr.",
 }
 
 # Where a column's name means something else in one table.
@@ -657,6 +708,8 @@ TABLE_COLUMN_LABELS = {
     ("privacy_events", "actor"): "durch",
     ("privacy_events", "subject_id"): "Nummer der Person",
     ("sign_in_attempts", "at"): "Zeitpunkt",
+    ("district_accounts", "hours"): "Stunden (Hundertstel)",
+    ("district_totals", "hours"): "Stunden (Hundertstel)",
 }
 
 
