@@ -28,8 +28,10 @@ chromium:
 	  sudo=$$([ "$$(id -u)" -eq 0 ] || echo sudo); \
 	  $$sudo apt-get update && $$sudo apt-get install -y --no-install-recommends $$missing; }
 
+# the suite on every core (pytest-xdist); XDIST= runs it in one process
+XDIST ?= -n auto
 test: $(STAMP) chromium
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest $(XDIST) $(PYTEST_ARGS)
 
 # docs/screens/: every page at 1280 px and 390 px, from the demo data of `make demo`
 screenshot: $(STAMP) chromium
