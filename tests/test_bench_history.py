@@ -156,3 +156,18 @@ def test_the_history_s_older_mails_hold_no_texts_as_retention_leaves_them(
             for where in (MAIL_HELD, ~MAIL_HELD)
         )
     assert 0 < held < emptied
+
+
+def test_the_history_s_centres_that_left_long_ago_have_no_address_as_retention_leaves_them(
+    history: Engine, workflow: Workflow
+) -> None:
+    """The ticks' daily retention would have erased the contact address of a centre that
+    left more than three years before: the history holds it so, and the next retention
+    finds none; a centre that left later keeps its address."""
+    assert service(history).privacy.retention(apply=False).centre_count == 0
+    final = [s for s, stage in workflow.stages.items() if stage.final]
+    with history.connect() as conn:
+        left = conn.execute(select(centres.c.email).where(centres.c.stage.in_(final))).scalars()
+        erased = [e.endswith("@geloescht.invalid") for e in left]
+    assert any(erased)
+    assert not all(erased)

@@ -552,3 +552,35 @@ def test_a_retention_report_names_the_first_centres_and_counts_the_rest() -> Non
         "Einträge zu Auskünften und Löschungen gelöscht: 0",
         f"Kontaktadressen ausgeschiedener Einrichtungen gelöscht: 25 (Nr. {first} und 5 weitere)",
     ]
+
+
+def test_retention_s_preview_reads_the_first_centres_and_counts_the_rest(
+    service: Service, clock: FrozenClock, engine: Engine
+) -> None:
+    """What the privacy page shows reads the first centres to erase, not all of them; the
+    run erases all."""
+    with engine.begin() as connection:
+        connection.execute(
+            insert(centres),
+            [
+                {
+                    "id": n,
+                    "name": f"Kita {n}",
+                    "district": "Jena",
+                    "email": f"k{n}@example.org",
+                    "stage": "ausgeschieden",
+                    "stage_since": date(2020, 1, 1),
+                    "registered": date(2019, 1, 1),
+                    "created_at": clock.now(),
+                }
+                for n in range(1, 26)
+            ],
+        )
+    preview = service.privacy.retention(apply=False)
+    assert (preview.centres, preview.unlisted) == (list(range(1, 21)), 5)
+    first = ", ".join(str(n) for n in range(1, 21))
+    assert preview.lines()[-1] == (
+        f"Kontaktadressen ausgeschiedener Einrichtungen gelöscht: 25 (Nr. {first} und 5 weitere)"
+    )
+    assert service.privacy.retention(apply=True).centres == list(range(1, 26))
+    assert service.privacy.retention(apply=False).centre_count == 0

@@ -7,9 +7,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, time
 
+from dateutil.relativedelta import relativedelta
 from sqlalchemy.dialects.sqlite.pysqlite import SQLiteDialect_pysqlite
 
-from bench.common import workflow
+from bench.common import TODAY, workflow
 from bench.synth.calendar import CachedCalendar, at
 from bench.synth.keeper import Keeper
 from bench.synth.lives import Lives
@@ -20,8 +21,15 @@ from bench.synth.tables import Encoder, Row
 from thekiz_flow.core.enums import ActivityKind, ActivityStatus
 from thekiz_flow.core.model import Coach, Workflow
 from thekiz_flow.core.planning import plan_stamp
+from thekiz_flow.store.privacy import erased_address
 from thekiz_flow.store.repository import change_values
 from thekiz_flow.store.tables import activities, centres, outbox, stage_changes
+from thekiz_flow.workflow.config import PrivacySettings
+
+#: A centre that left before this day has its contact address erased: the ticks' daily
+#: retention (``[privacy] withdrawn_centre_years``, its default) erased it, as it does in a
+#: programme that ran these ten years.
+CONTACTS_KEPT_FROM = TODAY - relativedelta(years=PrivacySettings().withdrawn_centre_years)
 
 # Id blocks per centre of a chunk: far above what ten years produce (checked).
 CHANGES_PER_CENTRE, ACTIVITIES_PER_CENTRE, MAILS_PER_CENTRE = 40, 300, 600
@@ -108,7 +116,11 @@ class Simulator:
             "id": life.id,
             "name": life.name,
             "district": life.district,
-            "email": life.email,
+            "email": (
+                erased_address("einrichtung", life.id)
+                if self.workflow.stage(life.stage).final and life.since < CONTACTS_KEPT_FROM
+                else life.email
+            ),
             "carrier": life.carrier,
             "coach_id": None if life.coach is None else life.coach.id,
             "stage": life.stage,

@@ -94,23 +94,28 @@ class RetentionReport:
     mail_bodies: int = 0
     sign_ins: int = 0
     events: int = 0
-    centres: list[int] = field(default_factory=list)
+    centres: list[int] = field(default_factory=list)  # a report of what would go: the first
+    unlisted: int = 0  # the centres beyond them
 
     @property
     def total(self) -> int:
-        return self.mail_bodies + self.sign_ins + self.events + len(self.centres)
+        return self.mail_bodies + self.sign_ins + self.events + self.centre_count
+
+    @property
+    def centre_count(self) -> int:
+        return len(self.centres) + self.unlisted
 
     def lines(self) -> list[str]:
         """In German; the centres' numbers, the first `LISTED` of them."""
         numbers = ", ".join(map(str, self.centres[:LISTED]))
-        if len(self.centres) > LISTED:
-            numbers += f" und {german.number(len(self.centres) - LISTED)} weitere"
+        if self.centre_count > LISTED:
+            numbers += f" und {german.number(self.centre_count - LISTED)} weitere"
         return [
             f"Texte versandter E-Mails geleert: {german.number(self.mail_bodies)}",
             f"Anmeldungen und Fehlversuche gelöscht: {german.number(self.sign_ins)}",
             f"Einträge zu Auskünften und Löschungen gelöscht: {german.number(self.events)}",
             "Kontaktadressen ausgeschiedener Einrichtungen gelöscht: "
-            + german.number(len(self.centres))
+            + german.number(self.centre_count)
             + (f" (Nr. {numbers})" if self.centres else ""),
         ]
 
@@ -411,10 +416,14 @@ class PrivacyService:
         final = [sid for sid, stage in self.rt.workflow.stages.items() if stage.final]
         today = now.astimezone(self.rt.zone).date()
         left_before = _years_before(today, settings.withdrawn_centre_years)
+        if not apply:  # the first few and how many: what a page shows
+            report.centres = store.withdrawn_centres(final, left_before, LISTED)
+            if len(report.centres) == LISTED:
+                report.unlisted = store.withdrawn_count(final, left_before) - LISTED
+            return report
         for number in store.withdrawn_centres(final, left_before):
-            if apply:
-                store.erase_centre(number)
-                store.record(now, self.rt.actor, "erase", Subject.CENTRE.value, number)
+            store.erase_centre(number)
+            store.record(now, self.rt.actor, "erase", Subject.CENTRE.value, number)
             report.centres.append(number)
         return report
 

@@ -334,18 +334,27 @@ class PrivacyStore:
             delete(web_sessions).where(web_sessions.c.expires_at <= now)
         ).rowcount
 
-    def withdrawn_centres(self, stages: Sequence[str], left_before: date) -> list[int]:
+    def withdrawn_centres(
+        self, stages: Sequence[str], left_before: date, limit: int | None = None
+    ) -> list[int]:
         """Centres in one of the (final) ``stages`` since before ``left_before`` whose
-        contact is not yet erased."""
+        contact is not yet erased (the first ``limit`` of them, by number)."""
         if not stages:
             return []
-        stmt = (
-            select(centres.c.id)
-            .where(centres.c.stage.in_(stages), centres.c.stage_since < left_before)
-            .where(centres.c.email.not_like(f"%@{ERASED_DOMAIN}"))
-            .order_by(centres.c.id)
-        )
-        return list(self.conn.execute(stmt).scalars())
+        stmt = select(centres.c.id).where(*_withdrawn(stages, left_before)).order_by(centres.c.id)
+        return list(self.conn.execute(stmt.limit(limit)).scalars())
+
+    def withdrawn_count(self, stages: Sequence[str], left_before: date) -> int:
+        """How many `withdrawn_centres` there are."""
+        return self._count(centres, _withdrawn(stages, left_before)) if stages else 0
+
+
+def _withdrawn(stages: Sequence[str], left_before: date) -> tuple[ColumnElement[bool], ...]:
+    return (
+        centres.c.stage.in_(stages),
+        centres.c.stage_since < left_before,
+        centres.c.email.not_like(f"%@{ERASED_DOMAIN}"),
+    )
 
 
 def _scrub(text: str, placeholders: Mapping[str, str]) -> str:
