@@ -145,17 +145,6 @@ class DistrictReport:
     def rest(self) -> Decimal:
         return sum((d.rest for d in self.districts), Decimal(0))
 
-    def overview(self) -> DistrictOverview:
-        """The districts' totals alone."""
-        return DistrictOverview(
-            self.year,
-            self.provisional,
-            tuple(
-                DistrictTotal(d.name, len(d.centres), d.sessions, d.hours, d.cost, d.budget, d.rest)
-                for d in self.districts
-            ),
-        )
-
     def only(self, district: str) -> DistrictReport:
         """The report of one district."""
         return DistrictReport(

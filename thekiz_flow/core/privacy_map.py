@@ -692,12 +692,6 @@ COLUMN_LABELS = {
     "token_hash": "Zugangsschlüssel (Hashwert)",
     "user_id": "Benutzerkonto (Nr.)",
     "csrf_token": "Formularschutz",
-    "stage_start": "Stufe am 1.1.",
-    "stage_end": "Stufe am 31.12.",
-    "sessions": "gehaltene Termine",
-    "cost": "Kosten (Cent)",
-    "budget": "Budget anteilig (Cent)",
-    "rest": "Rest (Cent)",
     "figured_upto": "berechnet bis Änderung Nr.",
 }
 
@@ -708,8 +702,19 @@ TABLE_COLUMN_LABELS = {
     ("privacy_events", "actor"): "durch",
     ("privacy_events", "subject_id"): "Nummer der Person",
     ("sign_in_attempts", "at"): "Zeitpunkt",
-    ("district_accounts", "hours"): "Stunden (Hundertstel)",
-    ("district_totals", "hours"): "Stunden (Hundertstel)",
+    ("district_accounts", "stage_start"): "Stufe am 1.1.",
+    ("district_accounts", "stage_end"): "Stufe am 31.12.",
+    **{
+        (table, column): label
+        for table in ("district_accounts", "district_totals")
+        for column, label in (
+            ("sessions", "gehaltene Termine"),
+            ("hours", "Stunden (Hundertstel)"),
+            ("cost", "Kosten (Cent)"),
+            ("budget", "Budget anteilig (Cent)"),
+            ("rest", "Rest (Cent)"),
+        )
+    },
 }
 
 

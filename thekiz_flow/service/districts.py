@@ -108,9 +108,9 @@ class DistrictService:
 
     def refresh(self, year: int) -> None:
         """Figure again the centres of ``year`` whose accounts writes made stale since they
-        were figured (every centre, for a year not figured yet or other rules): read in
-        transactions of their own, then written in a short one, unless a refresh that read
-        later wrote first."""
+        were figured (every centre, for a year not figured yet or other rules): the marks
+        read under a turn, the centres in transactions of their own, then written under a
+        turn, unless a refresh that read later wrote first."""
         self.digest.checked_year(year)
         rules = f"{budget_rules(self.rt.workflow, year)}:{RULES_VERSION}"
         with self.rt.unit() as repo:
@@ -120,16 +120,23 @@ class DistrictService:
                 if not kept.newer_than(state.figured_upto):
                     return
             kept.take_turn()
-            last = kept.last_mark()
-            since = None if state is None or state.rules != rules else state.figured_upto
+            state, last = kept.state(year), kept.last_mark()
+            since = state.figured_upto if state is not None and state.rules == rules else None
+            if since is not None and since >= last:
+                return  # another refresh did it meanwhile
             ids = None if since is None else kept.marked(since, last)
-        if ids is not None and len(ids) > WHOLE_ABOVE:
-            ids = None
+            if ids is not None and len(ids) > WHOLE_ABOVE:
+                ids = None
+            if since is None:
+                kept.pending(year, last)
         rows = [_account(c) for c in self.digest.centre_years(year, ids)]
         with self.rt.unit() as repo:
             kept = repo.district_accounts
+            kept.take_turn()  # one refresh writes at a time
             now = kept.state(year)
-            figured = now.figured_upto if now is not None and now.rules == rules else None
+            if now is None:
+                return  # lagged too far behind meanwhile: the next view figures it whole
+            figured = now.figured_upto if now.rules == rules else None
             if figured is not None and figured >= last:
                 return  # a refresh that read later wrote first
             if ids is not None and since is not None and (figured is None or figured < since):

@@ -419,7 +419,8 @@ class PrivacyService:
         if not apply:  # the first few and how many: what a page shows
             report.centres = store.withdrawn_centres(final, left_before, LISTED)
             if len(report.centres) == LISTED:
-                report.unlisted = store.withdrawn_count(final, left_before) - LISTED
+                count = store.withdrawn_count(final, left_before)
+                report.unlisted = max(count - LISTED, 0)  # some erased meanwhile: none more
             return report
         for number in store.withdrawn_centres(final, left_before):
             store.erase_centre(number)

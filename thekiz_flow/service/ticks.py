@@ -87,9 +87,10 @@ class TickService:
         plan = self.planning.plan_pending(now.astimezone(self.rt.zone).date())
         with self.rt.unit() as repo:
             # the counts kept on write (centres per stage and district, messages per
-            # status): their changes added up
+            # status): their changes added up; the districts' accounts' marks no year needs
             repo.centre_counts.fold()
             repo.outbox.fold_counts()
+            repo.district_accounts.prune()
         with self.rt.unit() as repo:
             repo.rates.bring_current(now.astimezone(self.rt.zone).date())
             reminders = self.reminders.remind(repo, now)  # holds the reminders' lock

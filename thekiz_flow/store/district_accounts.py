@@ -3,10 +3,12 @@ district's totals and a page of its centres, and put figures of stale centres in
 
 The triggers of migration 0033 mark a centre on every write that can change its figures;
 the marks' ids are never reused. A year's state names the rules it was figured for and the
-last mark figured in: a reading is current while no mark is newer. A refresh first takes its
-turn (`take_turn`): on PostgreSQL it waits for the writers whose marks are not yet committed,
-so every mark up to the last it reads is committed, and what it reads afterwards holds their
-writes.
+last mark figured in: a reading is current while no mark is newer. A refresh takes its turn
+(`take_turn`) to read the marks and again to write: on PostgreSQL it waits for the writers
+whose marks are not yet committed, so every mark up to the last it reads is committed and
+what it reads afterwards holds their writes, and no two refreshes write at once. A year
+being figured whole holds a state that names no rules (`pending`), so that the marks after
+the last it read stay until it is written (`prune` keeps every mark after the oldest state).
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from thekiz_flow.store.tables import (
 )
 
 BACKLOG = 100_000  # marks a year may lag behind before it is figured again whole
+PENDING = ""  # the rules of a year being figured whole: none yet
 
 
 class AccountRow(NamedTuple):
@@ -89,6 +92,19 @@ class DistrictAccounts:
         stmt = select(s.centre_id).where(s.id > after, s.id <= last).distinct()
         return sorted(self.conn.execute(stmt).scalars())
 
+    def pending(self, year: int, last: int) -> None:
+        """``year`` is being figured whole from what was written up to the mark ``last``:
+        the marks after it (and after any earlier state's) stay."""
+        y = account_years.c
+        state = self.state(year)
+        if state is None:
+            self.conn.execute(
+                insert(account_years).values(year=year, rules=PENDING, figured_upto=last)
+            )
+            return
+        stmt = update(account_years).where(y.year == year)
+        self.conn.execute(stmt.values(rules=PENDING, figured_upto=min(state.figured_upto, last)))
+
     def replace(
         self, year: int, centre_ids: Sequence[int] | None, rows: Sequence[AccountRow]
     ) -> None:
@@ -142,20 +158,24 @@ class DistrictAccounts:
         )
 
     def figured(self, year: int, rules: str, last: int) -> None:
-        """``year`` is figured for ``rules`` up to the mark ``last``; the marks every year
-        has figured in go, and a year lagging more than `BACKLOG` marks behind is figured
-        again whole when it is next read (so the marks do not pile up)."""
+        """``year`` is figured for ``rules`` up to the mark ``last``; a year lagging more
+        than `BACKLOG` marks behind is figured again whole when it is next read (so that the
+        marks do not pile up), and the marks every year has figured in go."""
         y = account_years.c
-        if self.state(year) is None:
+        stmt = update(account_years).where(y.year == year).values(rules=rules, figured_upto=last)
+        if self.conn.execute(stmt).rowcount == 0:
             self.conn.execute(
                 insert(account_years).values(year=year, rules=rules, figured_upto=last)
             )
-        else:
-            stmt = update(account_years).where(y.year == year)
-            self.conn.execute(stmt.values(rules=rules, figured_upto=last))
         self.conn.execute(delete(account_years).where(y.figured_upto < last - BACKLOG))
-        oldest = self.conn.execute(select(func.min(y.figured_upto))).scalar_one()
-        self.conn.execute(delete(account_stale).where(account_stale.c.id <= oldest))
+        self.prune()
+
+    def prune(self) -> None:
+        """The marks every year's state has figured in deleted (every mark, if no year has
+        a state: none is figured, none is being figured)."""
+        oldest = self.conn.execute(select(func.min(account_years.c.figured_upto))).scalar()
+        upto = self.last_mark() if oldest is None else int(oldest)
+        self.conn.execute(delete(account_stale).where(account_stale.c.id <= upto))
 
     def totals(self, year: int) -> list[TotalsRow]:
         """Every district's totals of ``year``, by name."""
@@ -168,8 +188,11 @@ class DistrictAccounts:
         return [TotalsRow(*row) for row in self.conn.execute(stmt)]
 
     def page(self, year: int, district: str, offset: int, limit: int) -> list[AccountRow]:
-        """A page of the district's centres in ``year``, by name: a range of the index."""
+        """A page of the district's centres in ``year``, by name as the files have them (in
+        the order of the characters' code points, whatever the database's collation): on
+        SQLite a range of the index, on PostgreSQL the district's rows sorted."""
         a = district_accounts.c
+        name = a.name.collate("C") if self.conn.dialect.name == "postgresql" else a.name
         stmt = (
             select(
                 a.centre_id,
@@ -183,7 +206,7 @@ class DistrictAccounts:
                 a.budget,
             )
             .where(a.year == year, a.district == district)
-            .order_by(a.name, a.centre_id)
+            .order_by(name, a.centre_id)
             .offset(offset)
             .limit(limit)
         )

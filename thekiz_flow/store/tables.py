@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from sqlalchemy import (
+    BigInteger,
     Boolean,
     Column,
     Date,
@@ -546,10 +547,11 @@ district_totals = Table(
     Column("district", String(60), primary_key=True),
     Column("centres", Integer, nullable=False),
     Column("sessions", Integer, nullable=False),
-    Column("hours", Integer, nullable=False),
-    Column("cost", Integer, nullable=False),
-    Column("budget", Integer, nullable=False),
-    Column("rest", Integer, nullable=False),  # of the centres with a budget
+    # sums: more than 32 bits hold (a district's budget of a year above 21 million euros)
+    Column("hours", BigInteger, nullable=False),
+    Column("cost", BigInteger, nullable=False),
+    Column("budget", BigInteger, nullable=False),
+    Column("rest", BigInteger, nullable=False),  # of the centres with a budget
 )
 account_years = Table(
     "account_years",

@@ -3,7 +3,8 @@
 figured for (``account_years``), and the centres whose figures are stale (``account_stale``),
 marked by triggers on every write that can change them: a held coaching session written,
 changed or deleted, a stage change written, a correction of a centre's record (a stage change
-reverted), a centre registered, deleted, renamed or moved to another district
+reverted, or such a correction deleted), a centre registered, deleted, renamed or moved to
+another district
 
 A later migration that rebuilds one of these tables on SQLite (a batch operation) drops its
 triggers with it and must create them again; `tests/test_district_accounts_kept.py` checks
@@ -50,6 +51,13 @@ TRIGGERS = (
         "NEW.centre_id IS NOT NULL",
         ("NEW.centre_id",),
     ),
+    (
+        "account_mark_correction_delete",
+        "DELETE",
+        "corrections",
+        "OLD.centre_id IS NOT NULL",
+        ("OLD.centre_id",),
+    ),
     ("account_mark_centre_insert", "INSERT", "centres", None, ("NEW.id",)),
     (
         "account_mark_centre_update",
@@ -69,6 +77,7 @@ PG_FUNCTIONS = {  # PostgreSQL's triggers call a function, one for each set of m
     ("OLD.id",): "account_mark_centre_old",
 }
 MONEY = ("sessions", "hours", "cost")
+SUMS = ("hours", "cost", "budget", "rest")  # a district's: more than 32 bits
 
 
 def upgrade() -> None:
@@ -94,9 +103,8 @@ def upgrade() -> None:
         sa.Column("year", sa.Integer(), nullable=False),
         sa.Column("district", sa.String(length=60), nullable=False),
         sa.Column("centres", sa.Integer(), nullable=False),
-        *(sa.Column(name, sa.Integer(), nullable=False) for name in MONEY),
-        sa.Column("budget", sa.Integer(), nullable=False),
-        sa.Column("rest", sa.Integer(), nullable=False),
+        sa.Column("sessions", sa.Integer(), nullable=False),
+        *(sa.Column(name, sa.BigInteger(), nullable=False) for name in SUMS),
         sa.PrimaryKeyConstraint("year", "district", name=op.f("pk_district_totals")),
     )
     op.create_table(
