@@ -183,7 +183,8 @@ def test_a_year_far_behind_is_figured_whole_and_the_marks_go(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """The marks every year has figured in are deleted; a year that lags more than the
-    backlog behind loses its state, and its next view figures it whole, right."""
+    backlog behind loses its state, and its next view figures it whole, right; the newest
+    mark stays (its id is the last given)."""
     monkeypatch.setattr(district_accounts, "BACKLOG", 3)
     programme: Programme = [("basisbegleitung", [], [HELD])] * 2
     with serving(databases, "sqlite", tmp_path, workflow, programme) as (engine, service):
@@ -193,7 +194,7 @@ def test_a_year_far_behind_is_figured_whole_and_the_marks_go(
         kept(service, YEAR)  # six marks newer than the last year's: it lags behind
         with engine.connect() as conn:
             assert conn.execute(select(account_years.c.year)).scalars().all() == [YEAR]
-            assert conn.execute(select(func.count()).select_from(account_stale)).scalar() == 0
+            assert conn.execute(select(func.count()).select_from(account_stale)).scalar() == 1
         assert kept(service, YEAR - 1) == from_digest(service, YEAR - 1)
 
 
@@ -219,3 +220,31 @@ def test_more_marked_centres_than_a_part_figure_the_year_whole(
         change(engine, [("hours", number, 0, date(YEAR, 1, 1), "") for number in (1, 2)], 3)
         assert kept(service, YEAR) == from_digest(service, YEAR)
     assert figured == [None, [1], None]
+
+
+def test_the_tick_deletes_the_marks_no_year_needs(
+    databases: Databases, workflow: Workflow, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With no year figured, a tick deletes every mark but the newest (the last id given);
+    with a year figured and not viewed again, the marks after it stay until it lags more
+    than the backlog behind."""
+    monkeypatch.setattr(district_accounts, "BACKLOG", 3)
+    programme: Programme = [("basisbegleitung", [], [HELD])] * 2
+    hours = ("hours", 0, 0, date(YEAR, 1, 1), "")  # marks its centre twice (before, after)
+
+    def marks(engine: Engine) -> int:
+        with engine.connect() as conn:
+            return int(conn.execute(select(func.count()).select_from(account_stale)).scalar_one())
+
+    with serving(databases, "sqlite", tmp_path, workflow, programme) as (engine, service):
+        assert marks(engine) > 1  # the programme's rows marked their centres
+        service.ticks.tick()
+        assert marks(engine) == 1
+        kept(service, YEAR)
+        change(engine, [hours], 2)
+        service.ticks.tick()
+        assert marks(engine) == 2  # the year needs them
+        change(engine, [hours], 2)
+        service.ticks.tick()
+        assert marks(engine) == 1  # four behind: the year lost its state
+        assert kept(service, YEAR) == from_digest(service, YEAR)

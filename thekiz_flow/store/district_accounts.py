@@ -158,24 +158,26 @@ class DistrictAccounts:
         )
 
     def figured(self, year: int, rules: str, last: int) -> None:
-        """``year`` is figured for ``rules`` up to the mark ``last``; a year lagging more
-        than `BACKLOG` marks behind is figured again whole when it is next read (so that the
-        marks do not pile up), and the marks every year has figured in go."""
+        """``year`` is figured for ``rules`` up to the mark ``last``; then `prune`."""
         y = account_years.c
         stmt = update(account_years).where(y.year == year).values(rules=rules, figured_upto=last)
         if self.conn.execute(stmt).rowcount == 0:
             self.conn.execute(
                 insert(account_years).values(year=year, rules=rules, figured_upto=last)
             )
-        self.conn.execute(delete(account_years).where(y.figured_upto < last - BACKLOG))
         self.prune()
 
     def prune(self) -> None:
-        """The marks every year's state has figured in deleted (every mark, if no year has
-        a state: none is figured, none is being figured)."""
-        oldest = self.conn.execute(select(func.min(account_years.c.figured_upto))).scalar()
-        upto = self.last_mark() if oldest is None else int(oldest)
-        self.conn.execute(delete(account_stale).where(account_stale.c.id <= upto))
+        """A year lagging more than `BACKLOG` marks behind loses its state (it is figured
+        whole when it is next read), so that the marks do not pile up; then the marks every
+        year's state has figured in are deleted (every mark, if no year has a state: none
+        is figured, none is being figured), but for the newest: its id is the last given."""
+        y, m = account_years.c, account_stale.c
+        last = self.last_mark()
+        self.conn.execute(delete(account_years).where(y.figured_upto < last - BACKLOG))
+        oldest = self.conn.execute(select(func.min(y.figured_upto))).scalar()
+        upto = last if oldest is None else int(oldest)
+        self.conn.execute(delete(account_stale).where(m.id <= upto, m.id < last))
 
     def totals(self, year: int) -> list[TotalsRow]:
         """Every district's totals of ``year``, by name."""
