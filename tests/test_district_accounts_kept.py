@@ -29,7 +29,7 @@ from tests.test_budget_warnings_fast_path import (
     change,
     serving,
 )
-from thekiz_flow.accounts.districts import CentreAccount, DistrictOverview, DistrictTotal
+from thekiz_flow.accounts.districts import CentreAccount, DistrictOverview
 from thekiz_flow.core import paging
 from thekiz_flow.core.enums import ActivityKind, ActivityStatus
 from thekiz_flow.core.model import Workflow
@@ -75,12 +75,7 @@ def record(engine: Engine, edits: list[tuple[str, int]], centre_count: int) -> N
 def from_digest(service: Service, year: int) -> tuple[DistrictOverview, list[CentreAccount]]:
     """The report's totals and centres, district after district."""
     report = service.districts.report(year)
-    totals = tuple(
-        DistrictTotal(d.name, len(d.centres), d.sessions, d.hours, d.cost, d.budget, d.rest)
-        for d in report.districts
-    )
-    overview = DistrictOverview(report.year, report.provisional, totals)
-    return overview, [c for d in report.districts for c in d.centres]
+    return report.overview(), [c for d in report.districts for c in d.centres]
 
 
 def kept(service: Service, year: int) -> tuple[DistrictOverview, list[CentreAccount]]:

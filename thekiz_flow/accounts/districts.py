@@ -68,6 +68,18 @@ class DistrictAccount:
         """The rest of the centres with a budget (a centre by need has none to keep)."""
         return sum((c.rest for c in self.centres if c.rest is not None), Decimal(0))
 
+    @property
+    def total(self) -> DistrictTotal:
+        return DistrictTotal(
+            self.name,
+            len(self.centres),
+            self.sessions,
+            self.hours,
+            self.cost,
+            self.budget,
+            self.rest,
+        )
+
 
 @dataclass(frozen=True)
 class DistrictTotal:
@@ -121,29 +133,9 @@ class DistrictReport:
     provisional: bool  # the year is not over
     districts: tuple[DistrictAccount, ...]  # those with centres, in the workflow's order
 
-    @property
-    def centres(self) -> int:
-        return sum(len(d.centres) for d in self.districts)
-
-    @property
-    def sessions(self) -> int:
-        return sum(d.sessions for d in self.districts)
-
-    @property
-    def hours(self) -> Decimal:
-        return sum((d.hours for d in self.districts), Decimal(0))
-
-    @property
-    def cost(self) -> Decimal:
-        return sum((d.cost for d in self.districts), Decimal(0))
-
-    @property
-    def budget(self) -> Decimal:
-        return sum((d.budget for d in self.districts), Decimal(0))
-
-    @property
-    def rest(self) -> Decimal:
-        return sum((d.rest for d in self.districts), Decimal(0))
+    def overview(self) -> DistrictOverview:
+        """Every district's totals and their sums."""
+        return DistrictOverview(self.year, self.provisional, tuple(d.total for d in self.districts))
 
     def only(self, district: str) -> DistrictReport:
         """The report of one district."""
@@ -200,6 +192,7 @@ MONEY_COLUMNS = (
 
 
 def report_tables(report: DistrictReport) -> tuple[Table, ...]:
+    totals = report.overview()
     summary = Table(
         "landkreise",
         f"Landkreise {report.year}",
@@ -212,12 +205,12 @@ def report_tables(report: DistrictReport) -> tuple[Table, ...]:
         (
             (
                 TOTAL,
-                report.centres,
-                report.sessions,
-                report.hours,
-                report.cost,
-                report.budget,
-                report.rest,
+                totals.centres,
+                totals.sessions,
+                totals.hours,
+                totals.cost,
+                totals.budget,
+                totals.rest,
             ),
         ),
     )

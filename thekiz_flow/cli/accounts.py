@@ -94,6 +94,7 @@ def district_report(app: App, year: str, district: str | None, folder: Path) -> 
     anteiliges Budget und Rest; PDF und Excel."""
     number = validate.identifier("year", year)
     report = app.service.districts.report(number, district)
+    totals = report.overview()
     print_table(
         title(report) + (" (vorläufig)" if report.provisional else ""),
         ["Landkreis", "Einrichtungen", "Termine", "Stunden", "Kosten", "Budget anteilig", "Rest"],
@@ -112,12 +113,12 @@ def district_report(app: App, year: str, district: str | None, folder: Path) -> 
         + [
             (
                 "Insgesamt",
-                report.centres,
-                report.sessions,
-                german.number(report.hours),
-                german.euro_plain(report.cost),
-                german.euro_plain(report.budget),
-                german.euro_plain(report.rest),
+                totals.centres,
+                totals.sessions,
+                german.number(totals.hours),
+                german.euro_plain(totals.cost),
+                german.euro_plain(totals.budget),
+                german.euro_plain(totals.rest),
             )
         ],
     )
