@@ -18,9 +18,9 @@ stage on each month's 15th) and a session costs hours times rate to the cent
 from __future__ import annotations
 
 import heapq
-from calendar import monthrange
-from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from calendar import isleap
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import ROUND_CEILING, Decimal
@@ -230,12 +230,18 @@ class _Way(NamedTuple):
     year: date
 
 
+_MONTH_DAYS = (31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
+
+
 def _months_after(day: date, months: int) -> date:
     """``day`` so many months later; the month's last day if it has fewer (as relativedelta,
     cheaper)."""
     years, month = divmod(day.month - 1 + months, 12)
     year = day.year + years
-    return date(year, month + 1, min(day.day, monthrange(year, month + 1)[1]))
+    if day.day <= 28:
+        return date(year, month + 1, day.day)
+    last = 29 if month == 1 and isleap(year) else _MONTH_DAYS[month]
+    return date(year, month + 1, min(day.day, last))
 
 
 def timelines(
@@ -254,8 +260,21 @@ def timelines(
     (and of the seeds), the share ``shares[stage]`` (default: all) renew, rounded as they
     come: the n-th renews if it brings the renewed to round(n x share).
     """
+    found = _stays(workflow, seeds, start, end, shares)
+    return sorted(found, key=lambda item: (item[0], item[1][1]))
+
+
+def _stays(
+    workflow: Workflow,
+    seeds: Sequence[Seed],
+    start: date,
+    end: date,
+    shares: Mapping[str, Fraction] | None,
+) -> list[tuple[int, Stay]]:
+    """The stays of :func:`timelines` in the order they end."""
     steps, years = forward_steps(workflow), renewals(workflow)
     counts: dict[str, list[int]] = defaultdict(lambda: [0, 0])  # choices, renewals
+    share_of = {stage: _Share.of((shares or {}).get(stage)) for stage in years}
     found: list[tuple[int, Stay]] = []
     queue: list[_Way] = []
 
@@ -278,22 +297,33 @@ def timelines(
         step = steps.get(way.stage)
         if way.stage in years:
             allowed = step is not None and _months_after(way.entry, step[1]) <= way.due
-            if not allowed or _renews(counts[way.stage], (shares or {}).get(way.stage)):
+            if not allowed or share_of[way.stage].renews(counts[way.stage]):
                 go(way.seed, way.stage, way.entry, way.due)
                 continue
         if step is not None:
             go(way.seed, step[0], way.due, way.due)
-    return sorted(found, key=lambda item: (item[0], item[1][1]))
+    return found
 
 
-def _renews(count: list[int], share: Fraction | None) -> bool:
-    """Whether the next choice renews, ``count`` = [choices, renewals] so far (updated)."""
-    share = Fraction(1) if share is None else share
-    count[0] += 1
-    if int(count[0] * share + Fraction(1, 2)) > count[1]:
-        count[1] += 1
-        return True
-    return False
+class _Share(NamedTuple):
+    """A share that renews, ``numerator / denominator`` (whole numbers: the choices are
+    many, and fractions cost)."""
+
+    numerator: int
+    denominator: int
+
+    @classmethod
+    def of(cls, share: Fraction | None) -> _Share:
+        return cls(1, 1) if share is None else cls(share.numerator, share.denominator)
+
+    def renews(self, count: list[int]) -> bool:
+        """Whether the next choice renews, ``count`` = [choices, renewals] so far (updated):
+        if round(choices x share), halves up, exceeds the renewals."""
+        count[0] += 1
+        if (2 * count[0] * self.numerator + self.denominator) // (2 * self.denominator) > count[1]:
+            count[1] += 1
+            return True
+        return False
 
 
 def timeline(
@@ -372,15 +402,32 @@ def forecast(
     stays = plans or StayPlans(workflow, calendar)
     window = (first, end)
     sums: dict[tuple[date, str, str], _Sums] = defaultdict(_Sums)
-    for index, stay in timelines(workflow, everyone, first, end, shares):
-        seed = everyone[index]
-        stays.add(seed, stay, window, sums)
+    alike = Counter(  # centres of a district with the same stay at the same rate count alike
+        (stay, everyone[index].district, everyone[index].rate)
+        for index, stay in _stays(workflow, everyone, first, end, shares)
+    )
+    runs: dict[tuple[str, str], _Runs] = {}  # (district, stage): what holds for months
+    for (stay, district, rate), count in alike.items():
+        stays.add_sessions(district, rate, stay, window, sums, count)
+        span = stays.span(stay, window)
+        if span is None:
+            continue
+        run = runs.get((district, stay[0]))
+        if run is None:
+            run = runs[(district, stay[0])] = _Runs(len(month_list))
         extra = (on_request or {}).get(stay[0])
         if extra is not None and extra.hours:  # coaching on request: so many hours a month
-            cost = session_cost(extra.hours, seed.rate)
-            for month in stays.months(stay, window):
-                found = sums[(month, seed.district, stay[0])]
-                found.hours += extra.hours
+            run.add(span, count, extra.hours * count, session_cost(extra.hours, rate) * count)
+        else:
+            run.add(span, count)
+    for (district, stage_id), run in runs.items():
+        budget = stays.budget(stage_id)
+        for index, centres, hours, cost in run.months():
+            found = sums[(month_list[index], district, stage_id)]
+            found.centres += centres
+            found.budget += budget * centres
+            if hours is not None and cost is not None:
+                found.hours += hours
                 found.cost += cost
     return Forecast(
         scenario,
@@ -459,6 +506,49 @@ class _Sums:
         return Cell(self.centres, self.sessions, self.hours, self.cost, self.budget)
 
 
+class _Runs:
+    """Centres (and hours and cost of coaching on request) of one district and stage that
+    hold for runs of months, kept as differences: added at a run's first month, taken off
+    after its last; `months` sums them up."""
+
+    def __init__(self, months: int) -> None:
+        self._centres = [0] * (months + 1)
+        self._hours: list[Decimal] | None = None
+        self._cost: list[Decimal] | None = None
+
+    def add(
+        self,
+        months: tuple[int, int],
+        centres: int,
+        hours: Decimal | None = None,
+        cost: Decimal | None = None,
+    ) -> None:
+        first, after = months
+        self._centres[first] += centres
+        self._centres[after] -= centres
+        if hours is not None and cost is not None:
+            if self._hours is None or self._cost is None:
+                self._hours = [Decimal(0)] * len(self._centres)
+                self._cost = [Decimal(0)] * len(self._centres)
+            self._hours[first] += hours
+            self._hours[after] -= hours
+            self._cost[first] += cost
+            self._cost[after] -= cost
+
+    def months(self) -> Iterator[tuple[int, int, Decimal | None, Decimal | None]]:
+        """(month's index, centres, hours, cost) of each month with centres; hours and cost
+        None if no run had any."""
+        centres, hours, cost = 0, Decimal(0), Decimal(0)
+        for index in range(len(self._centres) - 1):
+            centres += self._centres[index]
+            if self._hours is not None and self._cost is not None:
+                hours += self._hours[index]
+                cost += self._cost[index]
+            if centres:
+                extra = self._hours is not None
+                yield index, centres, hours if extra else None, cost if extra else None
+
+
 class StayPlans:
     """What a stay brings to a window of months: the months it counts in (by their 15th) and
     its planned sessions' (month, hours). Many centres share a stay (a stage from the same
@@ -501,21 +591,34 @@ class StayPlans:
             self._budgets[stage_id] = accrued_budget(self.workflow, [stage_id])
         return self._budgets[stage_id]
 
-    def add(
-        self, seed: Seed, stay: Stay, window: Window, sums: dict[tuple[date, str, str], _Sums]
+    def span(self, stay: Stay, window: Window) -> tuple[int, int] | None:
+        """The months the stay counts in (`months`), a run of them: the index of the first
+        in the window and of the one after the last (None: none)."""
+        months = self.months(stay, window)
+        if not months:
+            return None
+        first = months[0]
+        start = window[0]
+        index = 12 * (first.year - start.year) + first.month - start.month
+        return index, index + len(months)
+
+    def add_sessions(
+        self,
+        district: str,
+        rate: Decimal,
+        stay: Stay,
+        window: Window,
+        sums: dict[tuple[date, str, str], _Sums],
+        count: int = 1,
     ) -> None:
-        """Add one centre's stay: its months (centre, budget) and its planned sessions."""
+        """Add the planned sessions of ``count`` centres' stay, of a district and at an
+        hourly rate (each session's cost to the cent, as one centre's)."""
         stage_id = stay[0]
-        budget = self.budget(stage_id)
-        for month in self.months(stay, window):
-            found = sums[(month, seed.district, stage_id)]
-            found.centres += 1
-            found.budget += budget
         for month, hours in self.sessions(stay, window):
-            found = sums[(month, seed.district, stage_id)]
-            found.sessions += 1
-            found.hours += hours
-            found.cost += session_cost(hours, seed.rate)
+            found = sums[(month, district, stage_id)]
+            found.sessions += count
+            found.hours += hours * count
+            found.cost += session_cost(hours, rate) * count
 
 
 def parse_scenarios(new_per_year: str | None, districts: str | None) -> list[Scenario]:
