@@ -17,10 +17,9 @@ from email import message_from_bytes
 from types import TracebackType
 from typing import Self
 
-from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, AuthResult, Envelope, LoginPassword, Session
 
-from thekiz_flow.demo.sink import ConnectionCounter
+from thekiz_flow.demo.sink import ClosingController, ConnectionCounter
 from thekiz_flow.workflow.config import SmtpSettings
 
 HOST = "127.0.0.1"
@@ -52,7 +51,7 @@ class RecordingServer(ConnectionCounter):
         super().__init__()
         self.port = free_port() if port is None else port
         self.received: list[Received] = []
-        self._controller: Controller | None = None
+        self._controller: ClosingController | None = None
 
     def __enter__(self) -> Self:
         # Created here, not in __init__: a Controller owns an event loop from its creation on.
@@ -70,8 +69,8 @@ class RecordingServer(ConnectionCounter):
         self._controller.stop()
         self._controller = None
 
-    def make_controller(self) -> Controller:
-        return Controller(self, hostname=HOST, port=self.port)
+    def make_controller(self) -> ClosingController:
+        return ClosingController(self, hostname=HOST, port=self.port)
 
     def settings(self, timeout: int = 5) -> SmtpSettings:
         return SmtpSettings(host=HOST, port=self.port, timeout=timeout)
@@ -193,8 +192,8 @@ class AuthServer(RecordingServer):
         self.credentials = LoginPassword(username.encode(), password.encode())
         self.logins: list[str] = []
 
-    def make_controller(self) -> Controller:
-        return Controller(
+    def make_controller(self) -> ClosingController:
+        return ClosingController(
             self,
             hostname=HOST,
             port=self.port,

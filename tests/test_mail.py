@@ -17,7 +17,6 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
-from aiosmtpd.controller import Controller
 from jinja2 import UndefinedError
 
 from tests.smtp_servers import (
@@ -33,6 +32,7 @@ from tests.smtp_servers import (
 from thekiz_flow.core.enums import DeliveryStatus
 from thekiz_flow.core.errors import ConfigError, InvalidInput, WorkflowError
 from thekiz_flow.core.model import Mail
+from thekiz_flow.demo.sink import ClosingController
 from thekiz_flow.mail.delivery import (
     AFTER_DATA,
     LEASE_OVER,
@@ -662,8 +662,8 @@ def test_each_lease_is_asked_after_the_mail_before_was_answered() -> None:
 class AsciiServer(RecordingServer):
     """A server without SMTPUTF8."""
 
-    def make_controller(self) -> Controller:
-        return Controller(self, hostname=HOST, port=self.port, enable_SMTPUTF8=False)
+    def make_controller(self) -> ClosingController:
+        return ClosingController(self, hostname=HOST, port=self.port, enable_SMTPUTF8=False)
 
 
 def test_an_address_that_is_not_ascii_needs_a_server_with_smtputf8() -> None:
