@@ -214,6 +214,13 @@ def _page_lookups(repo: Repository) -> dict[str, Callable[[], object]]:
             Subject.COACH, {Key.COACH_ID: [1], Key.EMAIL: ["lena@example.org"]}
         ),
         "retention_count": lambda: repo.privacy.clear_mail_bodies(NOW, apply=False),
+        # the centres that left whose address retention erases next, and how many
+        "withdrawn_centres": lambda: repo.privacy.withdrawn_centres(
+            ["ausgeschieden"], date(2023, 6, 1), 20
+        ),
+        "withdrawn_count": lambda: repo.privacy.withdrawn_count(
+            ["ausgeschieden"], date(2023, 6, 1)
+        ),
         "first_registered": repo.first_registered,  # the digests' first year
         # the districts' page: the kept totals, a page of a district's centres and their
         # stage changes of the year, whether a write marked a centre since
@@ -611,6 +618,8 @@ PRIVACY_INDEXES = {
     "first_registered": ("ix_centres_registered",),
     "retention_count": ("ix_outbox_held",),
     "retention": ("ix_outbox_held",),
+    "withdrawn_centres": ("ix_centres_contact_kept",),
+    "withdrawn_count": ("ix_centres_contact_kept",),
 }
 
 
@@ -620,7 +629,8 @@ def test_a_person_s_mails_and_the_mails_to_empty_are_read_by_their_indexes(
     """A person's mails are found by their address in lower case, not by reading every mail;
     the mails retention empties next by when they settled, among the few still holding their
     texts (a partial index the query's condition matches, on SQLite and on PostgreSQL), not
-    among every settled mail of ten years."""
+    among every settled mail of ten years; the centres whose address it erases next among
+    those that left and still hold one (a partial index too), not among all that left."""
     postgres = engine.dialect.name == "postgresql"
     found: dict[str, str] = {}
     for name, sql, params, connection in _statements(engine, _page_lookups):

@@ -20,6 +20,8 @@ from sqlalchemy import ColumnElement, Connection, Table, and_, delete, func, or_
 from thekiz_flow.core.enums import OutboxStatus
 from thekiz_flow.core.privacy_map import DATA_MAP, SECRETS, Key, Personal, Subject
 from thekiz_flow.store.tables import (
+    CONTACT_KEPT,
+    ERASED_DOMAIN,
     MAIL_HELD,
     MAIL_SETTLED_AT,
     calendar_feeds,
@@ -35,7 +37,6 @@ from thekiz_flow.store.tables import (
     web_sessions,
 )
 
-ERASED_DOMAIN = "geloescht.invalid"  # RFC 2606: no mail can reach it
 SETTLED = (OutboxStatus.SENT, OutboxStatus.FAILED, OutboxStatus.MISSED, OutboxStatus.WITHDRAWN)
 
 #: A message's texts emptied (by retention, by an erasure); its date and subject stay.
@@ -350,11 +351,7 @@ class PrivacyStore:
 
 
 def _withdrawn(stages: Sequence[str], left_before: date) -> tuple[ColumnElement[bool], ...]:
-    return (
-        centres.c.stage.in_(stages),
-        centres.c.stage_since < left_before,
-        centres.c.email.not_like(f"%@{ERASED_DOMAIN}"),
-    )
+    return (centres.c.stage.in_(stages), centres.c.stage_since < left_before, CONTACT_KEPT)
 
 
 def _scrub(text: str, placeholders: Mapping[str, str]) -> str:
