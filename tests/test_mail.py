@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import socket
 import time
 from dataclasses import replace
 from datetime import date, datetime
@@ -40,6 +41,7 @@ from thekiz_flow.mail.delivery import (
     FileBackend,
     Outcome,
     SmtpBackend,
+    local_hostname,
     make_backend,
 )
 from thekiz_flow.mail.message import build_message
@@ -621,6 +623,35 @@ def test_login_with_the_configured_credentials() -> None:
     assert outcome.status == "retry"
     assert "SMTP 535" in str(outcome.error)
     assert server.message_ids == [mail(1).message_id]
+
+
+class NamedServer(RecordingServer):
+    """A server that is given its own name (it does not look it up)."""
+
+    def make_controller(self) -> ClosingController:
+        return ClosingController(self, hostname=HOST, port=self.port, server_hostname="sink.test")
+
+
+def test_the_host_name_given_in_ehlo_is_looked_up_once_for_every_connection(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A reverse DNS lookup per connection would make every batch wait for a slow resolver."""
+    asked: list[str] = []
+
+    def getfqdn(name: str = "") -> str:
+        asked.append(name)
+        return "thekiz.example.org"
+
+    monkeypatch.setattr(socket, "getfqdn", getfqdn)
+    local_hostname.cache_clear()
+    try:
+        with NamedServer() as server:
+            backend = SmtpBackend(server.settings(), SENDER)
+            sent = [backend.deliver([mail(n)], NOW, HELD) for n in range(1, 4)]
+    finally:
+        local_hostname.cache_clear()
+    assert sent == [[Outcome(n, DeliveryStatus.SENT)] for n in range(1, 4)]
+    assert (server.connections, server.hosts, asked) == (3, ["thekiz.example.org"] * 3, [""])
 
 
 def test_a_bad_recipient_fails_without_disturbing_the_batch() -> None:

@@ -88,12 +88,14 @@ class ClosingController(Controller):
 
 
 class ConnectionCounter:
-    """The part of an aiosmtpd handler that counts connections (one EHLO each) under
-    ``self.lock``, which the rest of the handler may share."""
+    """The part of an aiosmtpd handler that counts connections (one EHLO each), and notes
+    the name each client gave, under ``self.lock``, which the rest of the handler may
+    share."""
 
     def __init__(self) -> None:
         self.lock = threading.Lock()
         self.connections = 0
+        self.hosts: list[str] = []
 
     async def handle_EHLO(
         self,
@@ -105,6 +107,7 @@ class ConnectionCounter:
     ) -> list[str]:
         with self.lock:
             self.connections += 1
+            self.hosts.append(hostname)
         session.host_name = hostname
         return responses
 

@@ -15,8 +15,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import math
 import re
+import socket
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -120,6 +122,14 @@ class FileBackend:
         return Outcome(mail.id, DeliveryStatus.SENT)
 
 
+@functools.cache
+def local_hostname() -> str:
+    """The name this host gives in EHLO: its fully qualified name, looked up once per
+    process (aiosmtplib looks it up at every connection, a reverse DNS query that a slow
+    resolver makes every batch wait for)."""
+    return socket.getfqdn()
+
+
 class SmtpBackend:
     """Sends a batch over one SMTP connection (aiosmtplib), opened again at most once."""
 
@@ -131,10 +141,12 @@ class SmtpBackend:
     def deliver(self, mails: Sequence[Mail], now: datetime, lease: Lease) -> list[Outcome]:
         if not mails:
             return []
-        return asyncio.run(self._deliver(mails, now, lease))
+        return asyncio.run(self._deliver(mails, now, lease, local_hostname()))
 
-    async def _deliver(self, mails: Sequence[Mail], now: datetime, lease: Lease) -> list[Outcome]:
-        connection = _Connection(self._settings)
+    async def _deliver(
+        self, mails: Sequence[Mail], now: datetime, lease: Lease, ehlo_name: str
+    ) -> list[Outcome]:
+        connection = _Connection(self._settings, ehlo_name)
         error = await connection.open()
         if error is not None:
             return [Outcome(mail.id, DeliveryStatus.RETRY, error) for mail in mails]
@@ -212,11 +224,12 @@ class _Client(aiosmtplib.SMTP):
 class _Connection:
     """One SMTP connection for a batch; after a hang-up it is opened again once."""
 
-    def __init__(self, settings: SmtpSettings) -> None:
+    def __init__(self, settings: SmtpSettings, ehlo_name: str) -> None:
         self._where = f"{settings.host}:{settings.port}"
         self._client = _Client(
             hostname=settings.host,
             port=settings.port,
+            local_hostname=ehlo_name,
             timeout=settings.timeout,
             start_tls=settings.starttls,
             username=settings.username,
