@@ -19,6 +19,7 @@ from tests.conftest import BERLIN, file_mail
 from tests.databases import Databases
 from tests.test_budget_warnings_fast_path import TODAY, YEAR, Programme, change, serving
 from tests.test_district_accounts_kept import HELD, ONE, from_digest, kept
+from thekiz_flow.accounts.districts import CentreAccount, DistrictOverview
 from thekiz_flow.core.clock import FrozenClock, noon
 from thekiz_flow.core.model import Workflow
 from thekiz_flow.service import Service
@@ -56,6 +57,32 @@ def in_thread(work: Callable[[], object]) -> Iterator[list[BaseException]]:
         thread.join(2 * WAIT)
 
 
+def pausing_reads(
+    mine: threading.local, flag: str, read: threading.Event, go: threading.Event
+) -> Callable[[DigestService, int, Sequence[int] | None], object]:
+    """The digest's reading of centre years, which in a thread that set ``flag`` on
+    ``mine`` says it has read (``read``) and waits for ``go`` before it goes on."""
+    centre_years = DigestService.centre_years
+
+    def reading(self: DigestService, year: int, ids: Sequence[int] | None) -> object:
+        rows = centre_years(self, year, ids)
+        if getattr(mine, flag, False):
+            read.set()
+            assert go.wait(WAIT)
+        return rows
+
+    return reading
+
+
+Figures = tuple[DistrictOverview, list[CentreAccount]]
+
+
+def settled(service: Service, monkeypatch: pytest.MonkeyPatch) -> tuple[Figures, Figures]:
+    """With every patch undone: the figures kept for the year, and the digest's."""
+    monkeypatch.undo()
+    return kept(service, YEAR), from_digest(service, YEAR)
+
+
 def test_a_year_s_first_view_keeps_the_marks_written_while_it_reads(
     databases: Databases,
     backend: str,
@@ -67,16 +94,8 @@ def test_a_year_s_first_view_keeps_the_marks_written_while_it_reads(
     which deletes the marks every state has figured in, keeps the one written meanwhile, and
     the next view figures it in."""
     read, go = threading.Event(), threading.Event()
-    centre_years = DigestService.centre_years
     mine = threading.local()
-
-    def pausing(self: DigestService, year: int, ids: Sequence[int] | None) -> object:
-        rows = centre_years(self, year, ids)
-        if getattr(mine, "pauses", False):
-            read.set()
-            assert go.wait(WAIT)
-        return rows
-
+    pausing = pausing_reads(mine, "pauses", read, go)
     programme: Programme = [("basisbegleitung", [], [HELD])]
     with serving(databases, backend, tmp_path, workflow, programme) as (engine, service):
         kept(service, YEAR - 1)  # the year before has a state
@@ -93,8 +112,8 @@ def test_a_year_s_first_view_keeps_the_marks_written_while_it_reads(
             service.districts.refresh(YEAR - 1)
             go.set()
         assert raised == []
-        monkeypatch.undo()
-        assert kept(service, YEAR) == from_digest(service, YEAR)
+        shown, digest = settled(service, monkeypatch)
+        assert shown == digest
 
 
 def test_two_first_views_of_a_year_at_once_write_one_after_the_other(
@@ -128,8 +147,8 @@ def test_two_first_views_of_a_year_at_once_write_one_after_the_other(
         with in_thread(lambda: other.districts.overview(YEAR)) as raised:
             service.districts.overview(YEAR)
         assert raised == []
-        monkeypatch.undo()
-        assert kept(service, YEAR) == from_digest(service, YEAR)
+        shown, digest = settled(service, monkeypatch)
+        assert shown == digest
 
 
 def test_a_refresh_that_read_earlier_never_writes_over_one_that_read_later(
@@ -143,15 +162,9 @@ def test_a_refresh_that_read_earlier_never_writes_over_one_that_read_later(
     and while its transaction is still open the first goes on to write: it waits for the
     second's turn and then leaves its figures."""
     first_read, go = threading.Event(), threading.Event()
-    centre_years, figured = DigestService.centre_years, DistrictAccounts.figured
+    figured = DistrictAccounts.figured
     mine = threading.local()
-
-    def pausing(self: DigestService, year: int, ids: Sequence[int] | None) -> object:
-        rows = centre_years(self, year, ids)
-        if getattr(mine, "first", False):
-            first_read.set()
-            assert go.wait(WAIT)
-        return rows
+    pausing = pausing_reads(mine, "first", first_read, go)
 
     def figuring(self: DistrictAccounts, year: int, rules: str, last: int) -> None:
         figured(self, year, rules, last)
@@ -175,9 +188,8 @@ def test_a_refresh_that_read_earlier_never_writes_over_one_that_read_later(
             change(engine, [("hours", 0, 4, date(YEAR, 1, 1), "")], 1)  # 5 hours
             service.districts.refresh(YEAR)
         assert raised == []
-        monkeypatch.undo()
-        shown = kept(service, YEAR)
-        assert shown == from_digest(service, YEAR)
+        shown, digest = settled(service, monkeypatch)
+        assert shown == digest
         assert [c.hours for c in shown[1]] == [5]
 
 
