@@ -1,6 +1,7 @@
-"""The forecast counts alike centres together (same district, stay and rate) and keeps the
-months of a stay as a run: its figures are, to the cent and digit, what adding up every
-centre's stay month by month and session by session gives."""
+"""The forecast counts alike centres together (same district, stay and rate), keeps the
+months of a stay as a run and adds today's centres up once for the scenarios side by side:
+each scenario's figures are, to the cent and digit, what adding up every centre's stay
+month by month and session by session gives."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from functools import cache
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from thekiz_flow.core.budget import session_cost
+from thekiz_flow.core.budget import MID_MONTH, session_cost
 from thekiz_flow.core.calendar import WorkCalendar
 from thekiz_flow.core.forecast import (
     Cell,
@@ -24,7 +25,7 @@ from thekiz_flow.core.forecast import (
     StayPlans,
     _Share,
     admissions,
-    forecast,
+    forecast_scenarios,
     renewals,
     timelines,
 )
@@ -52,13 +53,14 @@ def _by_hand(
     rate: Decimal,
     on_request: dict[str, Estimate],
     renewed: dict[str, Renewal],
+    months: int,
 ) -> dict[tuple[date, str, str], Cell]:
     """Every centre's stay added on its own: a month at a time, a session at a time."""
-    end = add_months(START, MONTHS)
+    end = add_months(START, months)
     admit = next(t.dest for t in workflow.transitions.values() if workflow.initial in t.sources)
     everyone = seeds + [
         Seed(district, admit, day, rate)
-        for day, district in admissions(scenario, START, MONTHS, workflow.districts, calendar)
+        for day, district in admissions(scenario, START, months, workflow.districts, calendar)
     ]
     shares = {s: renewed.get(s, Renewal()).share for s in renewals(workflow)}
     plans = StayPlans(workflow, calendar)
@@ -66,7 +68,7 @@ def _by_hand(
     for index, stay in timelines(workflow, everyone, START, end, shares):
         seed = everyone[index]
         extra = on_request.get(stay[0])
-        for month in plans.months(stay, (START, end)):
+        for month in _months_of(stay, end):
             found = sums[(month, seed.district, stay[0])]
             found[0] += 1
             found[4] += plans.budget(stay[0])
@@ -81,6 +83,12 @@ def _by_hand(
     return {
         key: Cell(int(c), int(s), h, cost, budget) for key, (c, s, h, cost, budget) in sums.items()
     }
+
+
+def _months_of(stay: tuple[str, date, date], end: date) -> list[date]:
+    """The months from START to before ``end`` whose 15th falls in the stay."""
+    months = (add_months(START, k) for k in range(12 * (end.year - START.year) + 12))
+    return [m for m in months if m < end and stay[1] <= m.replace(day=MID_MONTH) < stay[2]]
 
 
 def _seed(workflow: Workflow) -> st.SearchStrategy[Seed]:
@@ -104,23 +112,36 @@ def _seed(workflow: Workflow) -> st.SearchStrategy[Seed]:
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     seeds=st.lists(_seed(_rules()[0]), max_size=40),
-    per_year=st.integers(0, 30),
+    per_year=st.lists(st.integers(0, 30), min_size=1, max_size=3),
+    months=st.sampled_from([MONTHS, 48]),
     renewed=st.integers(0, 6),
     forward=st.integers(0, 6),
     request_hours=st.sampled_from([Decimal(0), Decimal("1.25"), Decimal(3)]),
 )
 def test_alike_centres_counted_together_give_each_centres_own_figures(
-    seeds: list[Seed], per_year: int, renewed: int, forward: int, request_hours: Decimal
+    seeds: list[Seed],
+    per_year: list[int],
+    months: int,
+    renewed: int,
+    forward: int,
+    request_hours: Decimal,
 ) -> None:
+    """In 30 months no new centre ends a programme year, in 48 many do: then today's
+    centres' choices are walked with theirs."""
     workflow, calendar = _rules()
     on_request = {s: Estimate(request_hours, "") for s in workflow.stages if s.startswith("kons")}
     renewal = {s: Renewal(renewed, forward) for s in renewals(workflow)}
-    scenario = Scenario(per_year)
-    found = forecast(
-        workflow, calendar, seeds, scenario, START, MONTHS, 3, RATES[0], on_request, renewal
+    scenarios = [Scenario(n) for n in per_year]
+    found = forecast_scenarios(
+        workflow, calendar, seeds, scenarios, START, months, 3, RATES[0], on_request, renewal
     )
-    expected = _by_hand(workflow, calendar, seeds, scenario, RATES[0], on_request, renewal)
-    assert {k: repr(v) for k, v in found.cells.items()} == {k: repr(v) for k, v in expected.items()}
+    for scenario, mine in zip(scenarios, found, strict=True):
+        expected = _by_hand(
+            workflow, calendar, seeds, scenario, RATES[0], on_request, renewal, months
+        )
+        assert {k: repr(v) for k, v in mine.cells.items()} == {
+            k: repr(v) for k, v in expected.items()
+        }
 
 
 @given(
@@ -138,3 +159,23 @@ def test_a_share_renews_the_choices_that_bring_the_renewals_to_the_rounded_share
         renews = _Share.of(share).renews(count)
         assert renews == (int(n * share + Fraction(1, 2)) > before)
     assert count == [choices, int(choices * share + Fraction(1, 2))]
+
+
+def test_a_stays_months_are_those_whose_15th_it_holds() -> None:
+    """The run of months a stay counts in, counted, is the months listed one by one whose
+    15th falls in the stay: stays beginning and ending before, on and after a 15th, before
+    the window, in it and after it."""
+    workflow, calendar = _rules()
+    plans = StayPlans(workflow, calendar)
+    end = add_months(START, MONTHS)
+    days = [add_months(START, k) for k in (-3, 0, 1, 7, MONTHS - 1, MONTHS + 2)]
+    days = [day for base in days for day in (base, *(base.replace(day=d) for d in (14, 15, 16)))]
+    for since in days:
+        for until in (d for d in days if d > since):
+            stay = ("basisbegleitung", since, until)
+            months = _months_of(stay, end)
+            expected = None
+            if months:
+                first = 12 * (months[0].year - START.year) + months[0].month - START.month
+                expected = (first, first + len(months))
+            assert plans.span(stay, (START, end)) == expected, stay

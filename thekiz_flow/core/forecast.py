@@ -75,9 +75,9 @@ class Estimate:
     basis: str
 
 
-@dataclass(frozen=True)
-class Seed:
-    """A centre as the forecast starts it: in ``stage`` since ``since``."""
+class Seed(NamedTuple):
+    """A centre as the forecast starts it: in ``stage`` since ``since`` (a tuple: a
+    programme has many)."""
 
     district: str
     stage: str
@@ -260,7 +260,7 @@ def timelines(
     (and of the seeds), the share ``shares[stage]`` (default: all) renew, rounded as they
     come: the n-th renews if it brings the renewed to round(n x share).
     """
-    found = _stays(workflow, seeds, start, end, shares)
+    found, _ = _stays(workflow, seeds, start, end, shares)
     return sorted(found, key=lambda item: (item[0], item[1][1]))
 
 
@@ -270,8 +270,9 @@ def _stays(
     start: date,
     end: date,
     shares: Mapping[str, Fraction] | None,
-) -> list[tuple[int, Stay]]:
-    """The stays of :func:`timelines` in the order they end."""
+) -> tuple[list[tuple[int, Stay]], int]:
+    """The stays of :func:`timelines` (in no particular order), and the choices taken at
+    the end of a programme year (renew or step forward)."""
     steps, years = forward_steps(workflow), renewals(workflow)
     counts: dict[str, list[int]] = defaultdict(lambda: [0, 0])  # choices, renewals
     share_of = {stage: _Share.of((shares or {}).get(stage)) for stage in years}
@@ -285,15 +286,17 @@ def _stays(
             due = _months_after(year, years[stage])
         elif step is not None and step[1] > 0:
             due = _months_after(entry, step[1])
-        heapq.heappush(queue, _Way(min(max(due, start), end), index, stage, entry, year))
+        due = min(max(due, start), end)
+        if due >= end:  # its last stay: nothing comes after it
+            found.append((index, (stage, year, due)))
+        else:
+            heapq.heappush(queue, _Way(due, index, stage, entry, year))
 
     for index, seed in enumerate(seeds):
         go(index, seed.stage, seed.since, seed.year_start or seed.since)
     while queue:
         way = heapq.heappop(queue)
         found.append((way.seed, (way.stage, way.year, way.due)))
-        if way.due >= end:
-            continue
         step = steps.get(way.stage)
         if way.stage in years:
             allowed = step is not None and _months_after(way.entry, step[1]) <= way.due
@@ -302,7 +305,7 @@ def _stays(
                 continue
         if step is not None:
             go(way.seed, step[0], way.due, way.due)
-    return found
+    return found, sum(count[0] for count in counts.values())
 
 
 class _Share(NamedTuple):
@@ -366,24 +369,28 @@ def admissions(
     return found
 
 
-def forecast(
+def forecast_scenarios(
     workflow: Workflow,
     calendar: WorkCalendar,
     seeds: Sequence[Seed],
-    scenario: Scenario,
+    scenarios: Sequence[Scenario],
     start: date,
     months: int,
     coaches: int,
     assumed_rate: Decimal,
     on_request: Mapping[str, Estimate] | None = None,
     renewed: Mapping[str, Renewal] | None = None,
-    plans: StayPlans | None = None,
-) -> Forecast:
-    """The forecast of ``months`` months from the month of ``start`` (``plans``: the stays
-    planned by the forecasts before, of the same centres)."""
+) -> list[Forecast]:
+    """The forecast of each scenario, of ``months`` months from the month of ``start``.
+
+    Today's centres (``seeds``) are walked and added up once for all the scenarios whose
+    new centres take no choice at the end of a programme year before the forecast ends
+    (as in a forecast of three years): only such a choice could change theirs, by
+    bringing the share that renews to another rounding. A scenario whose new centres do
+    take one walks everyone together."""
     first = start.replace(day=1)
     month_list = tuple(add_months(first, k) for k in range(months))
-    end = add_months(first, months)
+    window = (first, add_months(first, months))
     admit = next(
         (
             t.dest
@@ -392,54 +399,63 @@ def forecast(
         ),
         workflow.initial,
     )
-    everyone = [*seeds]
-    everyone += [
-        Seed(district, admit, day, assumed_rate)
-        for day, district in admissions(scenario, start, months, workflow.districts, calendar)
-    ]
     renewal = {stage: (renewed or {}).get(stage, Renewal()) for stage in renewals(workflow)}
     shares = {stage: r.share for stage, r in renewal.items()}
-    stays = plans or StayPlans(workflow, calendar)
-    window = (first, end)
-    sums: dict[tuple[date, str, str], _Sums] = defaultdict(_Sums)
-    alike = Counter(  # centres of a district with the same stay at the same rate count alike
-        (stay, everyone[index].district, everyone[index].rate)
-        for index, stay in _stays(workflow, everyone, first, end, shares)
-    )
-    runs: dict[tuple[str, str], _Runs] = {}  # (district, stage): what holds for months
-    for (stay, district, rate), count in alike.items():
-        stays.add_sessions(district, rate, stay, window, sums, count)
-        span = stays.span(stay, window)
-        if span is None:
-            continue
-        run = runs.get((district, stay[0]))
-        if run is None:
-            run = runs[(district, stay[0])] = _Runs(len(month_list))
-        extra = (on_request or {}).get(stay[0])
-        if extra is not None and extra.hours:  # coaching on request: so many hours a month
-            run.add(span, count, extra.hours * count, session_cost(extra.hours, rate) * count)
+    plans = StayPlans(workflow, calendar)  # each stay planned once, for every scenario
+    today: _Tally | None = None
+    found = []
+    for scenario in scenarios:
+        admitted = [
+            Seed(district, admit, day, assumed_rate)
+            for day, district in admissions(scenario, start, months, workflow.districts, calendar)
+        ]
+        walked, choices = _stays(workflow, admitted, *window, shares)
+        if choices:
+            everyone = [*seeds, *admitted]
+            tally = _Tally(len(month_list))
+            tally.add(
+                _alike(everyone, _stays(workflow, everyone, *window, shares)[0]),
+                plans,
+                window,
+                on_request,
+            )
         else:
-            run.add(span, count)
-    for (district, stage_id), run in runs.items():
-        budget = stays.budget(stage_id)
-        for index, centres, hours, cost in run.months():
-            found = sums[(month_list[index], district, stage_id)]
-            found.centres += centres
-            found.budget += budget * centres
-            if hours is not None and cost is not None:
-                found.hours += hours
-                found.cost += cost
-    return Forecast(
-        scenario,
-        month_list,
-        {key: found.cell() for key, found in sums.items()},
-        tuple((s.id, s.name) for s in workflow.stages.values()),
-        workflow.coach_max_hours_per_month,
-        coaches,
-        assumed_rate,
-        dict(on_request or {}),
-        (*ASSUMPTIONS, *_renewal_texts(workflow, renewal), *_request_texts(workflow, on_request)),
-    )
+            if today is None:
+                today = _Tally(len(month_list))
+                today.add(
+                    _alike(seeds, _stays(workflow, seeds, *window, shares)[0]),
+                    plans,
+                    window,
+                    on_request,
+                )
+            tally = today.copy()
+            tally.add(_alike(admitted, walked), plans, window, on_request)
+        found.append(
+            Forecast(
+                scenario,
+                month_list,
+                tally.cells(month_list, plans),
+                tuple((s.id, s.name) for s in workflow.stages.values()),
+                workflow.coach_max_hours_per_month,
+                coaches,
+                assumed_rate,
+                dict(on_request or {}),
+                (
+                    *ASSUMPTIONS,
+                    *_renewal_texts(workflow, renewal),
+                    *_request_texts(workflow, on_request),
+                ),
+            )
+        )
+    return found
+
+
+def _alike(
+    seeds: Sequence[Seed], walked: Iterable[tuple[int, Stay]]
+) -> Counter[tuple[Stay, str, Decimal]]:
+    """The stays walked, counted by stay, district and rate: centres alike in these count
+    together."""
+    return Counter((stay, seeds[index].district, seeds[index].rate) for index, stay in walked)
 
 
 def _percent(share: Fraction) -> str:
@@ -481,15 +497,10 @@ Stay = tuple[str, date, date]  # stage, first day, day after the last
 Window = tuple[date, date]  # the forecast's first month's first day, the day after its last
 
 
-def _mid_months(stay: Stay, window: Window) -> Iterable[date]:
-    """The months of the window whose 15th falls in the stay."""
-    _, since, until = stay
-    first, end = window
-    month = max(first, since.replace(day=1))
-    while month < end and month <= until:
-        if since <= month.replace(day=MID_MONTH) < until:
-            yield month
-        month = add_months(month, 1)
+def mid_months_before(day: date) -> int:
+    """How many months' 15th fall before ``day``, counted from the year 0: from ``a`` to
+    before ``b``, ``mid_months_before(b) - mid_months_before(a)`` of them."""
+    return 12 * day.year + day.month - 1 + (day.day > MID_MONTH)
 
 
 @dataclass
@@ -535,6 +546,13 @@ class _Runs:
             self._cost[first] += cost
             self._cost[after] -= cost
 
+    def copy(self) -> _Runs:
+        other = _Runs(len(self._centres) - 1)
+        other._centres = [*self._centres]
+        if self._hours is not None and self._cost is not None:
+            other._hours, other._cost = [*self._hours], [*self._cost]
+        return other
+
     def months(self) -> Iterator[tuple[int, int, Decimal | None, Decimal | None]]:
         """(month's index, centres, hours, cost) of each month with centres; hours and cost
         None if no run had any."""
@@ -549,6 +567,57 @@ class _Runs:
                 yield index, centres, hours if extra else None, cost if extra else None
 
 
+class _Tally:
+    """What stays add up to: the planned sessions (with hours and cost) by month, district
+    and stage, and the runs of months their centres count in, by district and stage."""
+
+    def __init__(self, months: int) -> None:
+        self.months = months
+        self.sums: dict[tuple[date, str, str], _Sums] = defaultdict(_Sums)
+        self.runs: dict[tuple[str, str], _Runs] = {}
+
+    def add(
+        self,
+        alike: Counter[tuple[Stay, str, Decimal]],
+        plans: StayPlans,
+        window: Window,
+        on_request: Mapping[str, Estimate] | None,
+    ) -> None:
+        """Add the stays of ``alike`` (so many centres of a district at a rate each)."""
+        for (stay, district, rate), count in alike.items():
+            plans.add_sessions(district, rate, stay, window, self.sums, count)
+            span = plans.span(stay, window)
+            if span is None:
+                continue
+            run = self.runs.get((district, stay[0]))
+            if run is None:
+                run = self.runs[(district, stay[0])] = _Runs(self.months)
+            extra = (on_request or {}).get(stay[0])
+            if extra is not None and extra.hours:  # coaching on request: hours a month
+                run.add(span, count, extra.hours * count, session_cost(extra.hours, rate) * count)
+            else:
+                run.add(span, count)
+
+    def copy(self) -> _Tally:
+        other = _Tally(self.months)
+        other.sums.update((key, replace(found)) for key, found in self.sums.items())
+        other.runs = {key: run.copy() for key, run in self.runs.items()}
+        return other
+
+    def cells(self, months: Sequence[date], plans: StayPlans) -> dict[tuple[date, str, str], Cell]:
+        """The figures of each month, district and stage (the sums are added to)."""
+        for (district, stage_id), run in self.runs.items():
+            budget = plans.budget(stage_id)
+            for index, centres, hours, cost in run.months():
+                found = self.sums[(months[index], district, stage_id)]
+                found.centres += centres
+                found.budget += budget * centres
+                if hours is not None and cost is not None:
+                    found.hours += hours
+                    found.cost += cost
+        return {key: found.cell() for key, found in self.sums.items()}
+
+
 class StayPlans:
     """What a stay brings to a window of months: the months it counts in (by their 15th) and
     its planned sessions' (month, hours). Many centres share a stay (a stage from the same
@@ -558,15 +627,9 @@ class StayPlans:
     def __init__(self, workflow: Workflow, calendar: WorkCalendar) -> None:
         self.workflow = workflow
         self.calendar = calendar
-        self._months: dict[tuple[Stay, Window], tuple[date, ...]] = {}
         self._sessions: dict[tuple[Stay, Window], tuple[tuple[date, Decimal], ...]] = {}
         self._budgets: dict[str, Decimal] = {}
-
-    def months(self, stay: Stay, window: Window) -> tuple[date, ...]:
-        key = (stay, window)
-        if key not in self._months:
-            self._months[key] = tuple(_mid_months(stay, window))
-        return self._months[key]
+        self._costs: dict[tuple[Decimal, Decimal], Decimal] = {}  # of a session
 
     def sessions(self, stay: Stay, window: Window) -> tuple[tuple[date, Decimal], ...]:
         """The first of the month and the hours of each coaching session planned in the
@@ -592,15 +655,14 @@ class StayPlans:
         return self._budgets[stage_id]
 
     def span(self, stay: Stay, window: Window) -> tuple[int, int] | None:
-        """The months the stay counts in (`months`), a run of them: the index of the first
-        in the window and of the one after the last (None: none)."""
-        months = self.months(stay, window)
-        if not months:
-            return None
-        first = months[0]
-        start = window[0]
-        index = 12 * (first.year - start.year) + first.month - start.month
-        return index, index + len(months)
+        """The months of the window the stay counts in (those whose 15th falls in it), a
+        run of them: the index of the first and of the one after the last (None: none)."""
+        _, since, until = stay
+        first, end = window
+        before = mid_months_before(first)
+        low = max(mid_months_before(since), before)
+        high = min(mid_months_before(until), mid_months_before(end))
+        return (low - before, high - before) if low < high else None
 
     def add_sessions(
         self,
@@ -618,7 +680,10 @@ class StayPlans:
             found = sums[(month, district, stage_id)]
             found.sessions += count
             found.hours += hours * count
-            found.cost += session_cost(hours, rate) * count
+            cost = self._costs.get((hours, rate))
+            if cost is None:
+                cost = self._costs[(hours, rate)] = session_cost(hours, rate)
+            found.cost += cost * count
 
 
 def parse_scenarios(new_per_year: str | None, districts: str | None) -> list[Scenario]:

@@ -3,12 +3,12 @@ once, computed in memory, nothing written."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from datetime import date, timedelta
 from decimal import Decimal
 
 from thekiz_flow.core import german
-from thekiz_flow.core.budget import CENT, MID_MONTH, session_cost
+from thekiz_flow.core.budget import CENT, session_cost
 from thekiz_flow.core.enums import ActivityKind, ActivityStatus
 from thekiz_flow.core.errors import InvalidInput
 from thekiz_flow.core.forecast import (
@@ -17,15 +17,16 @@ from thekiz_flow.core.forecast import (
     Renewal,
     Scenario,
     Seed,
-    StayPlans,
-    forecast,
+    forecast_scenarios,
     forward_steps,
+    mid_months_before,
     renewals,
 )
 from thekiz_flow.core.history import Step, stay_on, stay_start
-from thekiz_flow.core.model import ActivityFilter, Centre
+from thekiz_flow.core.model import ActivityFilter, Workflow
 from thekiz_flow.core.planning import add_months
 from thekiz_flow.service.runtime import Runtime
+from thekiz_flow.store.forecast_reads import Span
 from thekiz_flow.store.repository import Repository
 
 MAX_YEARS = 10
@@ -57,12 +58,13 @@ class ForecastService:
         if start is None:
             start = date(today.year + today.month // 12, today.month % 12 + 1, 1)
         workflow = self.rt.workflow
+        returns = [name for name, t in workflow.transitions.items() if t.returns]
+        going = [sid for sid, stage in workflow.stages.items() if not stage.final]
         with self.rt.unit() as repo:
             coaches = [c for c in repo.coaches() if c.active]
-            centres = repo.centres()
-            history = _histories(repo, today)
-            on_request = self._on_request(repo, centres, today, history)
-        renewed = self._renewals(history, today + timedelta(days=1))
+            centres = repo.forecast.seeds(going, today, returns)
+            renewed = _renewals(workflow, repo, today + timedelta(days=1))
+            on_request = self._on_request(repo, today)
         rates = {c.id: c.rate for c in coaches}
         assumed = rate
         if assumed is None:
@@ -72,63 +74,32 @@ class ForecastService:
             Seed(
                 c.district,
                 c.stage,
-                c.episode_start or c.stage_since,
+                c.since,
                 rates.get(c.coach_id, assumed) if c.coach_id is not None else assumed,
-                stay_start(workflow, c.stage, c.stage_since, history.get(c.id, []), renewals=True),
+                c.year_start,
             )
             for c in centres
-            if not workflow.stage(c.stage).final
         ]
-        plans = StayPlans(workflow, self.rt.calendar)  # the scenarios share today's centres
-        return [
-            forecast(
-                workflow,
-                self.rt.calendar,
-                seeds,
-                scenario,
-                start,
-                12 * years,
-                len(coaches),
-                assumed,
-                on_request,
-                renewed,
-                plans,
-            )
-            for scenario in scenarios
-        ]
+        return forecast_scenarios(
+            workflow,
+            self.rt.calendar,
+            seeds,
+            scenarios,
+            start,
+            12 * years,
+            len(coaches),
+            assumed,
+            on_request,
+            renewed,
+        )
 
-    def _renewals(self, history: Mapping[int, Sequence[Step]], start: date) -> dict[str, Renewal]:
-        """Per renewable stage, the programme years renewed and left forward before
-        ``start``."""
-        workflow = self.rt.workflow
-        steps = forward_steps(workflow)
-        found: dict[str, Renewal] = {}
-        for stage in renewals(workflow):
-            step = steps.get(stage)
-            changes = [c for mine in history.values() for c in mine if c.effective < start]
-            renewed = sum(1 for c in changes if c.from_stage == c.to_stage == stage)
-            forward = sum(
-                1
-                for c in changes
-                if step is not None and c.from_stage == stage and c.to_stage == step[0]
-            )
-            found[stage] = Renewal(renewed, forward)
-        return found
-
-    def _on_request(
-        self,
-        repo: Repository,
-        centres: Sequence[Centre],
-        day: date,
-        history: Mapping[int, Sequence[Step]] | None = None,
-    ) -> dict[str, Estimate]:
+    def _on_request(self, repo: Repository, day: date) -> dict[str, Estimate]:
         """Hours of coaching a centre-month in each stage without a cadence (on request):
         held hours over the months centres were in it, in the 12 months before ``day``; if
         these have none, the office's estimate in the workflow file (``requests_per_year``
         sessions of the stage's hours); without one, all the history before ``day``; if that
         has none either, a session of the stage's hours as often as the stage before it
-        plans them. ``history``: the centres' stage changes, if they were read already (up
-        to ``day`` or later)."""
+        plans them."""
         workflow = self.rt.workflow
         stages = [
             sid
@@ -137,21 +108,19 @@ class ForecastService:
         ]
         if not stages:
             return {}
-        before = {
-            centre: [c for c in mine if c.effective < day]
-            for centre, mine in (history or _histories(repo, day)).items()
-        }
         first_year = add_months(day.replace(day=1), -12)
-        known = [c.registered or c.stage_since for c in centres]
-        known += [c.effective for mine in before.values() for c in mine]
-        first_ever = min([first_year, *(d.replace(day=1) for d in known)])
+        known = repo.forecast.first_known(day)
+        first_ever = min(first_year, known.replace(day=1)) if known else first_year
         held: dict[date, dict[str, Decimal]] = {}  # from a day on: hours by stage, summed
+        spans: dict[str, list[Span]] = {}  # by stage: the centres' times in it before day
 
         def recorded(stage: str, first: date, basis: str) -> Estimate | None:
             if first not in held:
                 held[first] = repo.held_hours(stages, first, day - timedelta(days=1))
             hours = held[first].get(stage, Decimal(0))
-            months = hours and _months_in(workflow.initial, centres, before, stage, first, day)
+            if hours and stage not in spans:
+                spans[stage] = repo.forecast.spans(stage, workflow.initial, day)
+            months = hours and _months_in(spans[stage], first, day)
             return Estimate((hours / months).quantize(CENT), basis) if months else None
 
         found: dict[str, Estimate] = {}
@@ -215,7 +184,8 @@ class ForecastService:
         with self.rt.unit() as repo:
             coaches = [c for c in repo.coaches() if c.active]
             centres = repo.centres()
-            on_request = self._on_request(repo, centres, start)
+            on_request = self._on_request(repo, start)
+            renewed = _renewals(workflow, repo, start)
             history = _histories(repo, end - timedelta(days=1))
             held = repo.activities.find(
                 ActivityFilter(
@@ -225,7 +195,6 @@ class ForecastService:
                     last=end - timedelta(days=1),
                 )
             )
-        renewed = self._renewals(history, start)
         rates = {c.id: c.rate for c in coaches}
         known = list(rates.values())
         assumed = (sum(known, Decimal(0)) / len(known)).quantize(CENT) if known else Decimal(0)
@@ -255,11 +224,11 @@ class ForecastService:
                 )
             )
         scenario = Scenario(len(admitted), admitted=tuple(sorted(admitted)))
-        found = forecast(
+        (found,) = forecast_scenarios(
             workflow,
             self.rt.calendar,
             seeds,
-            scenario,
+            [scenario],
             start,
             months,
             len(coaches),
@@ -272,6 +241,22 @@ class ForecastService:
         return found, hours, cost
 
 
+def _renewals(workflow: Workflow, repo: Repository, before: date) -> dict[str, Renewal]:
+    """Per renewable stage, the programme years renewed and left forward before
+    ``before``."""
+    steps = forward_steps(workflow)
+    forward = {stage: steps[stage][0] for stage in renewals(workflow) if stage in steps}
+    pairs = [(stage, stage) for stage in renewals(workflow)] + list(forward.items())
+    changes = repo.forecast.changes(pairs, before)
+    return {
+        stage: Renewal(
+            changes.get((stage, stage), 0),
+            changes.get((stage, forward[stage]), 0) if stage in forward else 0,
+        )
+        for stage in renewals(workflow)
+    }
+
+
 def _histories(repo: Repository, last: date) -> dict[int, list[Step]]:
     """Each centre's stage changes in force effective up to ``last``, in the order they took
     effect (of one day, in the order recorded): only what the readings of the history need,
@@ -282,22 +267,14 @@ def _histories(repo: Repository, last: date) -> dict[int, list[Step]]:
     }
 
 
-def _months_in(
-    initial: str,
-    centres: Sequence[Centre],
-    history: Mapping[int, Sequence[Step]],
-    stage: str,
-    first: date,
-    day: date,
-) -> int:
-    """Centre-months (by their 15th) in ``stage`` from the month of ``first`` to before
-    ``day``."""
+def _months_in(spans: Iterable[Span], first: date, day: date) -> int:
+    """Centre-months (by their 15th) in the stage of ``spans`` from the month of ``first``
+    to before ``day``, from the day the programme knew each centre on."""
+    low = first.replace(day=1)
     count = 0
-    month = first.replace(day=1)
-    while month.replace(day=MID_MONTH) < day:
-        mid = month.replace(day=MID_MONTH)
-        for centre in centres:
-            if (centre.registered or centre.stage_since) <= mid:
-                count += stay_on(history.get(centre.id, ()), initial, mid)[0] == stage
-        month = add_months(month, 1)
+    for known, entered, after in spans:
+        start = max(known, entered or known, low)
+        end = min(after or day, day)
+        if start < end:
+            count += mid_months_before(end) - mid_months_before(start)
     return count

@@ -52,6 +52,7 @@ from thekiz_flow.store.digest_queries import DigestQueries
 from thekiz_flow.store.district_accounts import DistrictAccounts
 from thekiz_flow.store.due_query import After, Paged
 from thekiz_flow.store.feeds import FeedStore
+from thekiz_flow.store.forecast_reads import ForecastReads
 from thekiz_flow.store.invitations import InvitationStore
 from thekiz_flow.store.kept_counts import KeptCounts
 from thekiz_flow.store.list_queries import (
@@ -175,6 +176,11 @@ class Repository:
     def accounts(self) -> AccountQueries:
         """The queries of fee statements and district accounts."""
         return AccountQueries(self.conn)
+
+    @cached_property
+    def forecast(self) -> ForecastReads:
+        """What the forecast reads."""
+        return ForecastReads(self.conn)
 
     @cached_property
     def rates(self) -> RateStore:

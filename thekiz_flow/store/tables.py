@@ -139,6 +139,7 @@ stage_changes = Table(
     # the changes to a stage of some days, in order: whether each is withdrawn and still in
     # force is looked up from the index alone
     Index(None, "to_stage", "effective", "id", "centre_id"),
+    Index(None, "from_stage", "to_stage", "effective"),  # counted by stages (the forecast's)
 )
 Index("ix_stage_changes_lower_actor", func.lower(stage_changes.c.actor))  # an account's acts
 
@@ -169,6 +170,7 @@ activities = Table(
     # the digest's last held site visit of each centre in each stage: from the index alone
     Index(None, "kind", "status", "centre_id", "stage", "date"),
     Index(None, "kind", "status", "recorded_at"),  # what was just recorded (budget reminders)
+    Index(None, "kind", "status", "stage", "date", "hours"),  # hours held in a stage (forecast)
     Index(None, "date"),
     Index(None, "status", "date"),  # planned ones of some days, any kind: counted from the index
     Index(None, "coach_id", "date"),
