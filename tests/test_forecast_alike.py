@@ -75,8 +75,8 @@ def _by_hand(
             if extra is not None and extra.hours:
                 found[2] += extra.hours
                 found[3] += session_cost(extra.hours, seed.rate)
-        for month, hours in plans.sessions(stay, (START, end)):
-            found = sums[(month, seed.district, stay[0])]
+        for index, hours in plans.sessions(stay, (START, end)):
+            found = sums[(add_months(START, index), seed.district, stay[0])]
             found[1] += 1
             found[2] += hours
             found[3] += session_cost(hours, seed.rate)

@@ -503,18 +503,19 @@ def mid_months_before(day: date) -> int:
     return 12 * day.year + day.month - 1 + (day.day > MID_MONTH)
 
 
-@dataclass
-class _Sums:
-    """The figures of a month, district and stage, added up (a `Cell` once complete)."""
+class _Planned:
+    """The planned sessions of one district and stage, with their hours and cost, by the
+    month's index in the window."""
 
-    centres: int = 0
-    sessions: int = 0
-    hours: Decimal = Decimal(0)
-    cost: Decimal = Decimal(0)
-    budget: Decimal = Decimal(0)
+    def __init__(self, months: int) -> None:
+        self.sessions = [0] * months
+        self.hours = [Decimal(0)] * months
+        self.cost = [Decimal(0)] * months
 
-    def cell(self) -> Cell:
-        return Cell(self.centres, self.sessions, self.hours, self.cost, self.budget)
+    def copy(self) -> _Planned:
+        other = _Planned(0)
+        other.sessions, other.hours, other.cost = [*self.sessions], [*self.hours], [*self.cost]
+        return other
 
 
 class _Runs:
@@ -568,12 +569,12 @@ class _Runs:
 
 
 class _Tally:
-    """What stays add up to: the planned sessions (with hours and cost) by month, district
-    and stage, and the runs of months their centres count in, by district and stage."""
+    """What stays add up to, by district and stage: their planned sessions (with hours and
+    cost) month by month, and the runs of months their centres count in."""
 
     def __init__(self, months: int) -> None:
         self.months = months
-        self.sums: dict[tuple[date, str, str], _Sums] = defaultdict(_Sums)
+        self.planned: dict[tuple[str, str], _Planned] = {}
         self.runs: dict[tuple[str, str], _Runs] = {}
 
     def add(
@@ -585,13 +586,19 @@ class _Tally:
     ) -> None:
         """Add the stays of ``alike`` (so many centres of a district at a rate each)."""
         for (stay, district, rate), count in alike.items():
-            plans.add_sessions(district, rate, stay, window, self.sums, count)
+            key = (district, stay[0])
+            sessions = plans.sessions(stay, window)
+            if sessions:
+                planned = self.planned.get(key)
+                if planned is None:
+                    planned = self.planned[key] = _Planned(self.months)
+                plans.add_sessions(planned, rate, sessions, count)
             span = plans.span(stay, window)
             if span is None:
                 continue
-            run = self.runs.get((district, stay[0]))
+            run = self.runs.get(key)
             if run is None:
-                run = self.runs[(district, stay[0])] = _Runs(self.months)
+                run = self.runs[key] = _Runs(self.months)
             extra = (on_request or {}).get(stay[0])
             if extra is not None and extra.hours:  # coaching on request: hours a month
                 run.add(span, count, extra.hours * count, session_cost(extra.hours, rate) * count)
@@ -600,22 +607,36 @@ class _Tally:
 
     def copy(self) -> _Tally:
         other = _Tally(self.months)
-        other.sums.update((key, replace(found)) for key, found in self.sums.items())
+        other.planned = {key: planned.copy() for key, planned in self.planned.items()}
         other.runs = {key: run.copy() for key, run in self.runs.items()}
         return other
 
     def cells(self, months: Sequence[date], plans: StayPlans) -> dict[tuple[date, str, str], Cell]:
-        """The figures of each month, district and stage (the sums are added to)."""
-        for (district, stage_id), run in self.runs.items():
+        """The figures of each month, district and stage that has a session planned or a
+        centre counted."""
+        found: dict[tuple[date, str, str], Cell] = {}
+        for key in sorted(self.planned.keys() | self.runs.keys()):
+            district, stage_id = key
+            planned = self.planned.get(key)
+            run = self.runs.get(key)
+            counted = {i: (n, h, c) for i, n, h, c in (run.months() if run is not None else ())}
             budget = plans.budget(stage_id)
-            for index, centres, hours, cost in run.months():
-                found = self.sums[(months[index], district, stage_id)]
-                found.centres += centres
-                found.budget += budget * centres
+            for index, month in enumerate(months):
+                sessions = planned.sessions[index] if planned is not None else 0
+                centres, hours, cost = counted.get(index, (0, None, None))
+                if not sessions and not centres:
+                    continue
+                cell = Cell(
+                    centres,
+                    sessions,
+                    planned.hours[index] if planned is not None else Decimal(0),
+                    planned.cost[index] if planned is not None else Decimal(0),
+                    Decimal(0) + budget * centres if centres else Decimal(0),
+                )
                 if hours is not None and cost is not None:
-                    found.hours += hours
-                    found.cost += cost
-        return {key: found.cell() for key, found in self.sums.items()}
+                    cell = replace(cell, hours=cell.hours + hours, cost=cell.cost + cost)
+                found[(month, district, stage_id)] = cell
+        return found
 
 
 class StayPlans:
@@ -627,20 +648,21 @@ class StayPlans:
     def __init__(self, workflow: Workflow, calendar: WorkCalendar) -> None:
         self.workflow = workflow
         self.calendar = calendar
-        self._sessions: dict[tuple[Stay, Window], tuple[tuple[date, Decimal], ...]] = {}
+        self._sessions: dict[tuple[Stay, Window], tuple[tuple[int, Decimal], ...]] = {}
         self._budgets: dict[str, Decimal] = {}
         self._costs: dict[tuple[Decimal, Decimal], Decimal] = {}  # of a session
 
-    def sessions(self, stay: Stay, window: Window) -> tuple[tuple[date, Decimal], ...]:
-        """The first of the month and the hours of each coaching session planned in the
-        stay, within the window."""
+    def sessions(self, stay: Stay, window: Window) -> tuple[tuple[int, Decimal], ...]:
+        """The month (its index in the window) and the hours of each coaching session
+        planned in the stay, within the window."""
         key = (stay, window)
         if key not in self._sessions:
             stage_id, since, until = stay
             first, end = window
             centre = Centre(0, "", "", "", None, None, stage_id, since)
+            before = 12 * first.year + first.month
             self._sessions[key] = tuple(
-                (planned.date.replace(day=1), planned.hours or Decimal(0))
+                (12 * planned.date.year + planned.date.month - before, planned.hours or Decimal(0))
                 for planned in plan(self.workflow, PlanInput(centre, (), (), since), self.calendar)
                 if planned.kind == ActivityKind.COACHING
                 and first <= planned.date < end
@@ -666,24 +688,20 @@ class StayPlans:
 
     def add_sessions(
         self,
-        district: str,
+        planned: _Planned,
         rate: Decimal,
-        stay: Stay,
-        window: Window,
-        sums: dict[tuple[date, str, str], _Sums],
+        sessions: Sequence[tuple[int, Decimal]],
         count: int = 1,
     ) -> None:
-        """Add the planned sessions of ``count`` centres' stay, of a district and at an
-        hourly rate (each session's cost to the cent, as one centre's)."""
-        stage_id = stay[0]
-        for month, hours in self.sessions(stay, window):
-            found = sums[(month, district, stage_id)]
-            found.sessions += count
-            found.hours += hours * count
+        """Add ``count`` centres' planned ``sessions`` (of a stay, `sessions`) at an hourly
+        rate (each session's cost to the cent, as one centre's)."""
+        for index, hours in sessions:
             cost = self._costs.get((hours, rate))
             if cost is None:
                 cost = self._costs[(hours, rate)] = session_cost(hours, rate)
-            found.cost += cost * count
+            planned.sessions[index] += count
+            planned.hours[index] += hours * count
+            planned.cost[index] += cost * count
 
 
 def parse_scenarios(new_per_year: str | None, districts: str | None) -> list[Scenario]:
