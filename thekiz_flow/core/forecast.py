@@ -402,7 +402,15 @@ def forecast_scenarios(
     renewal = {stage: (renewed or {}).get(stage, Renewal()) for stage in renewals(workflow)}
     shares = {stage: r.share for stage, r in renewal.items()}
     plans = StayPlans(workflow, calendar)  # each stay planned once, for every scenario
-    today: _Tally | None = None
+
+    def tallied(people: Sequence[Seed]) -> _Tally:
+        """The stays of ``people`` walked together, added up."""
+        tally = _Tally(len(month_list))
+        walked, _ = _stays(workflow, people, *window, shares)
+        tally.add(_alike(people, walked), plans, window, on_request)
+        return tally
+
+    today: _Tally | None = None  # today's centres alone
     found = []
     for scenario in scenarios:
         admitted = [
@@ -411,23 +419,10 @@ def forecast_scenarios(
         ]
         walked, choices = _stays(workflow, admitted, *window, shares)
         if choices:
-            everyone = [*seeds, *admitted]
-            tally = _Tally(len(month_list))
-            tally.add(
-                _alike(everyone, _stays(workflow, everyone, *window, shares)[0]),
-                plans,
-                window,
-                on_request,
-            )
+            tally = tallied([*seeds, *admitted])
         else:
             if today is None:
-                today = _Tally(len(month_list))
-                today.add(
-                    _alike(seeds, _stays(workflow, seeds, *window, shares)[0]),
-                    plans,
-                    window,
-                    on_request,
-                )
+                today = tallied(seeds)
             tally = today.copy()
             tally.add(_alike(admitted, walked), plans, window, on_request)
         found.append(
