@@ -6,6 +6,8 @@ month by month and session by session gives."""
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import astuple, replace
 from datetime import date, timedelta
 from decimal import Decimal
 from fractions import Fraction
@@ -19,6 +21,7 @@ from thekiz_flow.core.calendar import WorkCalendar
 from thekiz_flow.core.forecast import (
     Cell,
     Estimate,
+    Forecast,
     Renewal,
     Scenario,
     Seed,
@@ -142,6 +145,32 @@ def test_alike_centres_counted_together_give_each_centres_own_figures(
         assert {k: repr(v) for k, v in mine.cells.items()} == {
             k: repr(v) for k, v in expected.items()
         }
+        _assert_sums_of_cells(mine)
+
+
+def _assert_sums_of_cells(found: Forecast) -> None:
+    """A month's, a month's stage's and a year's (a district's) figures are their cells
+    added up; a year's centres are those of its last month."""
+    cells = found.cells.items()
+    for month in found.months:
+        assert found.month(month) == _added(c for (m, _, _), c in cells if m == month)
+        for stage, _ in found.stages:
+            assert found.month_stage(month, stage) == _added(
+                c for (m, _, s), c in cells if m == month and s == stage
+            )
+    for year in found.years:
+        last = max(m for m in found.months if m.year == year)
+        for district in (None, *found.districts):
+            mine = _added(c for (m, d, _), c in cells if m.year == year and district in (None, d))
+            at_end = _added(c for (m, d, _), c in cells if m == last and district in (None, d))
+            assert found.year(year, district) == replace(mine, centres=at_end.centres)
+
+
+def _added(cells: Iterable[Cell]) -> Cell:
+    total = Cell()
+    for cell in cells:
+        total = Cell(*(a + b for a, b in zip(astuple(total), astuple(cell), strict=True)))
+    return total
 
 
 @given(

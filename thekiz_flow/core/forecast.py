@@ -25,6 +25,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import ROUND_CEILING, Decimal
 from fractions import Fraction
+from functools import cached_property
 from typing import NamedTuple
 
 from thekiz_flow.core import german, validate
@@ -138,25 +139,26 @@ class Forecast:
     assumptions: tuple[str, ...] = ASSUMPTIONS  # German, the general ones and this data's
 
     def month(self, month: date) -> Cell:
-        return _sum(c for (m, _, _), c in self.cells.items() if m == month)
+        return self._sums.get((month, None, None), Cell())
 
     def month_stage(self, month: date, stage: str) -> Cell:
-        return _sum(c for (m, _, s), c in self.cells.items() if m == month and s == stage)
+        return self._sums.get((month, None, stage), Cell())
 
     def year(self, year: int, district: str | None = None) -> Cell:
         """Sessions, hours, cost and budget of a year; centres at its last month."""
-        last = max(m for m in self.months if m.year == year)
-        found = _sum(
-            c
-            for (m, d, _), c in self.cells.items()
-            if m.year == year and (district is None or d == district)
-        )
-        centres = sum(
-            c.centres
-            for (m, d, _), c in self.cells.items()
-            if m == last and (district is None or d == district)
-        )
-        return replace(found, centres=centres)
+        months = [m for m in self.months if m.year == year]
+        found = _sum(self._sums.get((m, district, None), Cell()) for m in months)
+        return replace(found, centres=self._sums.get((max(months), district, None), Cell()).centres)
+
+    @cached_property
+    def _sums(self) -> dict[tuple[date, str | None, str | None], Cell]:
+        """The cells added up once for the tables: by month (district and stage None), by
+        month and district, by month and stage."""
+        sums: dict[tuple[date, str | None, str | None], Cell] = {}
+        for (month, district, stage), cell in self.cells.items():
+            for key in ((month, None, None), (month, district, None), (month, None, stage)):
+                sums[key] = _plus(sums.get(key, Cell()), cell)
+        return sums
 
     def coaches_needed(self, month: date) -> int:
         hours = self.month(month).hours

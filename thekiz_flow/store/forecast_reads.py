@@ -27,8 +27,9 @@ class SeedRow(NamedTuple):
 
 
 class Span(NamedTuple):
-    """A centre's time in a stage: from ``first`` (None: it was never left, the initial stage)
-    to ``after`` (None: it is still there); ``known``: the day the programme knew it."""
+    """A centre's time in a stage: from ``first`` (None: from the start, the initial stage
+    before its first change) to ``after`` (None: it is still there); ``known``: the day the
+    programme knew the centre."""
 
     known: date
     first: date | None
@@ -126,8 +127,8 @@ class ForecastReads:
         return found
 
     def first_known(self, before: date) -> date | None:
-        """The first day the programme knew a centre, or a change in force took effect,
-        before ``before``."""
+        """The earliest of the days the programme knew its centres and of the changes in
+        force that took effect before ``before`` (None: neither)."""
         s, c = stage_changes.c, centres.c
         days = [
             self.conn.execute(
