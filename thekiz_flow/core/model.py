@@ -148,6 +148,10 @@ class Workflow:
     def stage(self, stage_id: str) -> Stage:
         return self.stages[stage_id]
 
+    def open_stages(self) -> list[str]:
+        """The stages a centre can still leave (not final), in workflow order."""
+        return [s.id for s in self.stages.values() if not s.final]
+
     def step_name(self, trigger: str) -> str:
         """A step's German name from the workflow file: "Wechsel in die Vertiefungsbegleitung";
         the stage a centre was imported in is "Übernahme beim Import"."""

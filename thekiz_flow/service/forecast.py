@@ -59,10 +59,9 @@ class ForecastService:
             start = date(today.year + today.month // 12, today.month % 12 + 1, 1)
         workflow = self.rt.workflow
         returns = [name for name, t in workflow.transitions.items() if t.returns]
-        going = [sid for sid, stage in workflow.stages.items() if not stage.final]
         with self.rt.unit() as repo:
             coaches = [c for c in repo.coaches() if c.active]
-            centres = repo.forecast.seeds(going, today, returns)
+            centres = repo.forecast.seeds(workflow.open_stages(), today, returns)
             renewed = _renewals(workflow, repo, today + timedelta(days=1))
             on_request = self._on_request(repo, today)
         rates = {c.id: c.rate for c in coaches}
@@ -244,16 +243,16 @@ class ForecastService:
 def _renewals(workflow: Workflow, repo: Repository, before: date) -> dict[str, Renewal]:
     """Per renewable stage, the programme years renewed and left forward before
     ``before``."""
-    steps = forward_steps(workflow)
-    forward = {stage: steps[stage][0] for stage in renewals(workflow) if stage in steps}
-    pairs = [(stage, stage) for stage in renewals(workflow)] + list(forward.items())
+    steps, renewable = forward_steps(workflow), renewals(workflow)
+    forward = {stage: steps[stage][0] for stage in renewable if stage in steps}
+    pairs = [(stage, stage) for stage in renewable] + list(forward.items())
     changes = repo.forecast.changes(pairs, before)
     return {
         stage: Renewal(
             changes.get((stage, stage), 0),
             changes.get((stage, forward[stage]), 0) if stage in forward else 0,
         )
-        for stage in renewals(workflow)
+        for stage in renewable
     }
 
 

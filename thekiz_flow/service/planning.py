@@ -73,10 +73,6 @@ class PlanningService:
     def __init__(self, rt: Runtime) -> None:
         self.rt = rt
 
-    def open_stages(self) -> list[str]:
-        """Stages a centre can still leave: planned and re-checked by the tick."""
-        return [s.id for s in self.rt.workflow.stages.values() if not s.final]
-
     def centre_calendar(self, repo: Repository, centre_id: int) -> WorkCalendar:
         return self.rt.calendar.for_centre((c.first, c.last) for c in repo.closures(centre_id))
 
@@ -217,7 +213,7 @@ class PlanningService:
     def plan_pending(self, today: date) -> PlanReport:
         """Plan every centre that was not yet planned under the current rules."""
         with self.rt.unit() as repo:
-            pending = repo.centres_to_plan(self.open_stages(), self.rt.stamp)
+            pending = repo.centres_to_plan(self.rt.workflow.open_stages(), self.rt.stamp)
             return self.replan_parts(repo, pending, today)
 
     def set_weekday(self, centre_id: int, weekday: int | None) -> PlanChanges:
