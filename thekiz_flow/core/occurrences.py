@@ -227,6 +227,12 @@ def budget_since(window: Window, rules: Iterable[ReminderRule]) -> datetime | No
     return min(starts) if starts else None
 
 
+def lowest_percent(rules: Iterable[ReminderRule]) -> int | None:
+    """The lowest percentage of the ``budget`` rules among ``rules`` (None: none has one)."""
+    found = [r.percent for r in rules if r.follows == Follows.BUDGET and r.percent is not None]
+    return min(found, default=None)
+
+
 def by_year(recorded: Iterable[tuple[int, date]]) -> dict[int, set[int]]:
     """Per year: the centres of the sessions ``recorded`` (centre id, session date)."""
     centres: dict[int, set[int]] = defaultdict(set)

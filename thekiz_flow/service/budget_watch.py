@@ -55,6 +55,17 @@ class BudgetWatch:
         store.replace(ids, self.percents(repo, year, ids))
         store.consumed(last, rules)
 
+    def may_reach(
+        self, repo: Repository, year: int, centre_ids: Sequence[int], percent: int
+    ) -> list[int]:
+        """Of these centres, those whose spending in ``year`` may have reached ``percent`` of
+        its budget: all but those whose kept percent of this year stands below it (see
+        `BudgetPercents.below`). A centre without a kept percent (not in an active stage,
+        nothing spent, no budget) or with a percent a write made stale is among them, as is
+        every centre while the percents are of another year or other rules."""
+        below = repo.budget_percents.below(centre_ids, percent, budget_rules(self.workflow, year))
+        return [i for i in centre_ids if i not in below]
+
     def percents(
         self, repo: Repository, year: int, centre_ids: Sequence[int] | None
     ) -> dict[int, int]:

@@ -22,6 +22,7 @@ from thekiz_flow.core.occurrences import (
     budget_since,
     by_year,
     judged_days,
+    lowest_percent,
 )
 from thekiz_flow.core.outbox import NewMail
 from thekiz_flow.core.reminders import Due, Window
@@ -322,12 +323,20 @@ class ReminderService:
 
     def _budget_years(self, repo: Repository, window: Window) -> list[BudgetYear]:
         """The years of the centres with a coaching session recorded as held since the
-        earliest start of the budget rules, by centre and year."""
-        since = budget_since(window, self.rt.workflow.reminders)
+        earliest start of the budget rules, by centre and year; of these, not the centres
+        whose percent kept on write stands below the lowest rule's (`BudgetWatch.may_reach`:
+        their years cross no rule's percent)."""
+        rules = self.rt.workflow.reminders
+        since = budget_since(window, rules)
         assert since is not None  # a budget rule asks
+        lowest = lowest_percent(rules)
+        watch = BudgetWatch(self.rt.workflow)
         years: list[BudgetYear] = []
         for year, centres in by_year(repo.recently_held(since)).items():
-            for chunk in chunks(sorted(centres)):  # a chunk's sessions at a time in memory
+            ids = sorted(centres)
+            if lowest is not None:  # a centre below every rule's percent crosses none
+                ids = watch.may_reach(repo, year, ids, lowest)
+            for chunk in chunks(ids):  # a chunk's sessions at a time in memory
                 years += self._years_of(repo, chunk, year)
         return sorted(years, key=lambda y: (y.centre_id, y.year))
 

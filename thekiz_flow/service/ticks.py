@@ -8,6 +8,7 @@ from datetime import datetime
 from thekiz_flow.core import german
 from thekiz_flow.core.clock import TOLERANCE
 from thekiz_flow.core.errors import Refused
+from thekiz_flow.core.occurrences import lowest_percent
 from thekiz_flow.service.digest import DigestService
 from thekiz_flow.service.invitations import InvitationService
 from thekiz_flow.service.outbox import DispatchReport, OutboxService
@@ -91,6 +92,10 @@ class TickService:
             repo.centre_counts.fold()
             repo.outbox.fold_counts()
             repo.district_accounts.prune()
+        if lowest_percent(self.rt.workflow.reminders) is not None:
+            # the budget rules pass over the centres whose percent kept on write stands
+            # below theirs: the percents brought up to date first
+            self.reminders.refresh_budgets()
         with self.rt.unit() as repo:
             repo.rates.bring_current(now.astimezone(self.rt.zone).date())
             reminders = self.reminders.remind(repo, now)  # holds the reminders' lock

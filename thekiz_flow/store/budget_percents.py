@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-from sqlalchemy import Connection, delete, func, insert, select, text, update
+from sqlalchemy import Connection, delete, exists, func, insert, select, text, update
 
 from thekiz_flow.store.activities import chunks
 from thekiz_flow.store.tables import budget_percents, budget_stale, budget_state
@@ -62,6 +62,22 @@ class BudgetPercents:
         if last is not None:
             self.conn.execute(delete(budget_stale).where(budget_stale.c.id <= last))
         self.conn.execute(update(budget_state).where(budget_state.c.id == 1).values(rules=rules))
+
+    def below(self, centre_ids: Sequence[int], percent: int, rules: str) -> set[int]:
+        """Of these centres, those whose percent, kept for ``rules`` and standing (no write
+        has left a mark since the last refresh), is below ``percent``; none if the percents
+        are kept for other rules or a mark is waiting. Each statement (a chunk of the
+        centres) reads the rules, the marks and the percents at one moment."""
+        p, state = budget_percents.c, budget_state.c
+        marked = exists(select(budget_stale.c.id))
+        standing = select(state.id).where(state.id == 1, state.rules == rules, ~marked)
+        found: set[int] = set()
+        for chunk in chunks(centre_ids):
+            stmt = select(p.centre_id).where(
+                p.centre_id.in_(chunk), p.percent < percent, standing.exists()
+            )
+            found.update(self.conn.execute(stmt).scalars())
+        return found
 
     def just_over(self, at_least: int, limit: int) -> list[int]:
         """The first ``limit`` centres at ``at_least`` percent or more, the least first (the
