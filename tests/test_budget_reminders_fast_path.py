@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from sqlalchemy import update
+from sqlalchemy import Engine, update
 
 from tests.conftest import BERLIN
 from tests.databases import Databases
@@ -38,6 +38,7 @@ from thekiz_flow.core.model import Workflow
 from thekiz_flow.core.occurrences import budget_crossings, by_year
 from thekiz_flow.core.reminders import Window
 from thekiz_flow.service import Service
+from thekiz_flow.service.budget_watch import budget_rules
 from thekiz_flow.store.tables import activities, budget_state
 
 pytestmark = pytest.mark.backends("sqlite", "postgresql")
@@ -103,11 +104,11 @@ def passed_over(service: Service) -> list[BudgetYear]:
         return service.reminders._budget_years(repo, window())
 
 
-def record_held(service: Service) -> None:
+def record_held(engine: Engine) -> None:
     """Every held coaching session recorded a day ago (as the office records them)."""
     a = activities.c
-    with service.runtime.unit() as repo:
-        repo.conn.execute(
+    with engine.begin() as conn:
+        conn.execute(
             update(activities)
             .where(a.kind == ActivityKind.COACHING, a.status == ActivityStatus.HELD)
             .values(recorded_at=RECORDED)
@@ -131,13 +132,13 @@ def test_the_budget_rules_find_what_reading_every_centre_finds(
 ) -> None:
     folder = example_folder(tmp_path)
     with serving(databases, backend, folder, workflow, programme) as (engine, service):
-        record_held(service)
+        record_held(engine)
         service.reminders.refresh_budgets()
         assert crossings(workflow, passed_over(service)) == crossings(
             workflow, every_centre(service)
         )
         change(engine, edits, len(programme))  # marks the centres written to
-        record_held(service)
+        record_held(engine)
         if again:
             service.reminders.refresh_budgets()
         assert crossings(workflow, passed_over(service)) == crossings(
@@ -157,17 +158,15 @@ def test_a_centre_below_every_rule_is_read_only_while_its_percent_is_stale(
     trail = [("basisbegleitung", date(YEAR - 1, 6, 1), False)]
     programme: Programme = [("basisbegleitung", trail, [held]), ("basisbegleitung", trail, [held])]
     with serving(databases, "sqlite", tmp_path, workflow, programme) as (engine, service):
-        record_held(service)
+        record_held(engine)
         assert len(passed_over(service)) == 2  # no percents figured yet
         service.reminders.refresh_budgets()
         assert passed_over(service) == []
         assert len(every_centre(service)) == 2
         change(engine, [("add", 1, 0, date(YEAR, 4, 1), "basisbegleitung")], 2)
-        with service.runtime.unit() as repo:  # the session added: 16 hours, 4.000 €
-            repo.conn.execute(
-                update(activities).where(activities.c.key == "added0").values(hours=16)
-            )
-        record_held(service)
+        with engine.begin() as conn:  # the session added: 16 hours, 4.000 €
+            conn.execute(update(activities).where(activities.c.key == "added0").values(hours=16))
+        record_held(engine)
         assert len(passed_over(service)) == 2  # a mark waits
         found = crossings(workflow, passed_over(service))
         assert [(rule, centre) for rule, centre, *_ in found] == [
@@ -177,6 +176,23 @@ def test_a_centre_below_every_rule_is_read_only_while_its_percent_is_stale(
         assert found == crossings(workflow, every_centre(service))
         service.reminders.refresh_budgets()
         assert [y.centre_id for y in passed_over(service)] == [2]
-        with service.runtime.unit() as repo:
-            repo.conn.execute(update(budget_state).values(rules=f"{YEAR - 1}:other"))
+        with engine.begin() as conn:
+            conn.execute(update(budget_state).values(rules=f"{YEAR - 1}:other"))
         assert len(passed_over(service)) == 2
+
+
+def test_a_tick_brings_the_kept_percents_up_to_date_before_its_budget_rules(
+    databases: Databases, workflow: Workflow, tmp_path: Path
+) -> None:
+    """The tick figures the marked centres' percents first, so that its budget rules can
+    pass over those below them: after it no mark waits, and the percents are of this year."""
+    held = (ActivityStatus.HELD, ActivityKind.COACHING, date(YEAR, 3, 3), Decimal(4), Decimal(250))
+    trail = [("basisbegleitung", date(YEAR - 1, 6, 1), False)]
+    programme: Programme = [("basisbegleitung", trail, [held])]
+    with serving(databases, "sqlite", tmp_path, workflow, programme) as (engine, service):
+        record_held(engine)
+        service.ticks.tick()
+        with service.runtime.unit() as repo:
+            assert not repo.budget_percents.any_stale()
+            assert repo.budget_percents.rules() == budget_rules(workflow, YEAR)
+            assert repo.budget_percents.below([1], 80, budget_rules(workflow, YEAR)) == {1}
