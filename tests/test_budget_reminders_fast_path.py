@@ -35,7 +35,7 @@ from thekiz_flow.core.budget import BudgetYear
 from thekiz_flow.core.clock import noon
 from thekiz_flow.core.enums import ActivityKind, ActivityStatus, Follows
 from thekiz_flow.core.model import Workflow
-from thekiz_flow.core.occurrences import budget_crossings, by_year
+from thekiz_flow.core.occurrences import budget_crossings, budget_since, by_year
 from thekiz_flow.core.reminders import Window
 from thekiz_flow.service import Service
 from thekiz_flow.service.budget_watch import budget_rules
@@ -90,7 +90,8 @@ def crossings(
 def every_centre(service: Service) -> list[BudgetYear]:
     """The years of every centre with a session recorded in the window, none passed over."""
     reminders = service.reminders
-    since = min(window().start(r) for r in service.runtime.workflow.reminders)
+    since = budget_since(window(), service.runtime.workflow.reminders)
+    assert since is not None
     with service.runtime.unit() as repo:
         return [
             found
