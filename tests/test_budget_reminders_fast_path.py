@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from sqlalchemy import Engine, update
+from sqlalchemy import Engine, select, update
 
 from tests.conftest import BERLIN
 from tests.databases import Databases
@@ -39,7 +39,8 @@ from thekiz_flow.core.occurrences import budget_crossings, budget_since, by_year
 from thekiz_flow.core.reminders import Window
 from thekiz_flow.service import Service
 from thekiz_flow.service.budget_watch import budget_rules
-from thekiz_flow.store.tables import activities, budget_state
+from thekiz_flow.service.reminders import ReminderService
+from thekiz_flow.store.tables import activities, budget_state, outbox
 
 pytestmark = pytest.mark.backends("sqlite", "postgresql")
 
@@ -197,3 +198,32 @@ def test_a_tick_brings_the_kept_percents_up_to_date_before_its_budget_rules(
             assert not repo.budget_percents.any_stale()
             assert repo.budget_percents.rules() == budget_rules(workflow, YEAR)
             assert repo.budget_percents.below([1], 80, budget_rules(workflow, YEAR)) == {1}
+
+
+def test_a_session_recorded_between_the_ticks_refresh_and_its_rules_is_judged(
+    databases: Databases,
+    backend: str,
+    workflow: Workflow,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A session of 4.000 € recorded after the tick brought the percents up to date (20 %)
+    and before its rules read them: its mark waits, so the centre is read and both rules'
+    mails go out in this tick, not in a later one."""
+    held = (ActivityStatus.HELD, ActivityKind.COACHING, date(YEAR, 3, 3), Decimal(4), Decimal(250))
+    trail = [("basisbegleitung", date(YEAR - 1, 6, 1), False)]
+    programme: Programme = [("basisbegleitung", trail, [held])]
+    refresh = ReminderService.refresh_budgets
+    with serving(databases, backend, tmp_path, workflow, programme) as (engine, service):
+        record_held(engine)
+
+        def then_a_session(self: ReminderService) -> None:
+            refresh(self)
+            change(engine, [("add", 0, 15, date(YEAR, 6, 16), "basisbegleitung")], 1)
+            record_held(engine)  # 16 hours at 250 €
+
+        monkeypatch.setattr(ReminderService, "refresh_budgets", then_a_session)
+        service.ticks.tick()
+        with engine.connect() as conn:
+            rules = set(conn.execute(select(outbox.c.rule)).scalars())
+    assert {"budget_80", "budget_100"} <= rules
