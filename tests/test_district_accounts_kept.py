@@ -217,12 +217,13 @@ def test_more_marked_centres_than_a_part_figure_the_year_whole(
     assert figured == [None, [1], None]
 
 
-def test_the_tick_deletes_the_marks_no_year_needs(
+def test_the_tick_figures_this_year_and_deletes_the_marks_no_year_needs(
     databases: Databases, workflow: Workflow, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """With no year figured, a tick deletes every mark but the newest (the last id given);
-    with a year figured and not viewed again, the marks after it stay until it lags more
-    than the backlog behind."""
+    """A tick figures this year's accounts up to the newest mark (the page then reads them
+    as they are) and deletes every mark but the newest that every year's state has figured
+    in; a past year figured once and not viewed again keeps the marks after it until it
+    lags more than the backlog behind, then loses its state."""
     monkeypatch.setattr(district_accounts, "BACKLOG", 3)
     programme: Programme = [("basisbegleitung", [], [HELD])] * 2
     hours = ("hours", 0, 0, date(YEAR, 1, 1), "")  # marks its centre twice (before, after)
@@ -231,15 +232,23 @@ def test_the_tick_deletes_the_marks_no_year_needs(
         with engine.connect() as conn:
             return int(conn.execute(select(func.count()).select_from(account_stale)).scalar_one())
 
+    def figured(engine: Engine) -> dict[int, int]:
+        """Each year with a state: how far behind the newest mark it is."""
+        with engine.connect() as conn:
+            newest = conn.execute(select(func.max(account_stale.c.id))).scalar_one()
+            rows = conn.execute(select(account_years.c.year, account_years.c.figured_upto))
+            return {year: newest - upto for year, upto in rows}
+
     with serving(databases, "sqlite", tmp_path, workflow, programme) as (engine, service):
         assert marks(engine) > 1  # the programme's rows marked their centres
         service.ticks.tick()
-        assert marks(engine) == 1
-        kept(service, YEAR)
+        assert (marks(engine), figured(engine)) == (1, {YEAR: 0})
+        kept(service, YEAR - 1)
         change(engine, [hours], 2)
         service.ticks.tick()
-        assert marks(engine) == 2  # the year needs them
+        assert (marks(engine), figured(engine)) == (2, {YEAR: 0, YEAR - 1: 2})
         change(engine, [hours], 2)
-        service.ticks.tick()
-        assert marks(engine) == 1  # four behind: the year lost its state
+        service.ticks.tick()  # the year before is four behind: it lost its state
+        assert (marks(engine), figured(engine)) == (1, {YEAR: 0})
+        assert kept(service, YEAR - 1) == from_digest(service, YEAR - 1)
         assert kept(service, YEAR) == from_digest(service, YEAR)

@@ -82,14 +82,20 @@ class Service:
         self.digest = DigestService(runtime, self.overview)
         self.digest_changes = DigestChangeService(runtime, self.digest, self.corrections)
         self.privacy = PrivacyService(runtime)
+        self.districts = DistrictService(runtime, self.digest)
         self.ticks = TickService(
-            runtime, self.planning, self.reminders, self.outbox, self.digest, self.privacy
+            runtime,
+            self.planning,
+            self.reminders,
+            self.outbox,
+            self.digest,
+            self.privacy,
+            self.districts,
         )
         self.users = UserService(runtime)
         self.mail_templates = MailTemplateService(runtime, self.reminders, self.digest)
         self.feeds = FeedService(runtime)
         self.statements = StatementService(runtime)
-        self.districts = DistrictService(runtime, self.digest)
         self.forecast = ForecastService(runtime)
         self.calendar = CalendarService(runtime)
 

@@ -10,6 +10,7 @@ from thekiz_flow.core.clock import TOLERANCE
 from thekiz_flow.core.errors import Refused
 from thekiz_flow.core.occurrences import lowest_percent
 from thekiz_flow.service.digest import DigestService
+from thekiz_flow.service.districts import DistrictService
 from thekiz_flow.service.invitations import InvitationService
 from thekiz_flow.service.outbox import DispatchReport, OutboxService
 from thekiz_flow.service.planning import PlanningService, PlanReport
@@ -61,6 +62,7 @@ class TickService:
         outbox: OutboxService,
         digest: DigestService,
         privacy: PrivacyService | None = None,
+        districts: DistrictService | None = None,
     ) -> None:
         self.rt = rt
         self.invitations = InvitationService(rt)
@@ -69,6 +71,7 @@ class TickService:
         self.outbox = outbox
         self.digest = digest
         self.privacy = privacy or PrivacyService(rt)
+        self.districts = districts or DistrictService(rt, digest)
 
     def check_ready(self) -> None:
         """What every tick needs, or the error that it lacks: the mail backend ([mail]
@@ -102,7 +105,11 @@ class TickService:
             invitations = self.invitations.invite(repo, now)
         periodic = self.digest.periodic(now)
         retention = self.privacy.daily(now)
-        return TickReport(plan, reminders, self.outbox.dispatch(), periodic, invitations, retention)
+        mail = self.outbox.dispatch()
+        # this year's accounts of the districts figured for what was written since: their
+        # page reads them as they are (a year's first, whole figuring falls to a tick too)
+        self.districts.refresh(now.astimezone(self.rt.zone).year)
+        return TickReport(plan, reminders, mail, periodic, invitations, retention)
 
     def acting_now(self) -> datetime:
         """The time this tick acts for: the clock rule of the tick, in one place.
