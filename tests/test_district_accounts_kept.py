@@ -220,10 +220,11 @@ def test_more_marked_centres_than_a_part_figure_the_year_whole(
 def test_the_tick_figures_this_year_and_deletes_the_marks_no_year_needs(
     databases: Databases, workflow: Workflow, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """A tick figures this year's accounts up to the newest mark (the page then reads them
-    as they are) and deletes every mark but the newest that every year's state has figured
-    in; a past year figured once and not viewed again keeps the marks after it until it
-    lags more than the backlog behind, then loses its state."""
+    """A tick figures the accounts of this year and the year before (the page's first) up
+    to the newest mark, so the page reads them as they are, and deletes every mark but the
+    newest that every year's state has figured in; an older year figured once and not
+    viewed again keeps the marks after it until it lags more than the backlog behind, then
+    loses its state."""
     monkeypatch.setattr(district_accounts, "BACKLOG", 3)
     programme: Programme = [("basisbegleitung", [], [HELD])] * 2
     hours = ("hours", 0, 0, date(YEAR, 1, 1), "")  # marks its centre twice (before, after)
@@ -242,13 +243,14 @@ def test_the_tick_figures_this_year_and_deletes_the_marks_no_year_needs(
     with serving(databases, "sqlite", tmp_path, workflow, programme) as (engine, service):
         assert marks(engine) > 1  # the programme's rows marked their centres
         service.ticks.tick()
-        assert (marks(engine), figured(engine)) == (1, {YEAR: 0})
-        kept(service, YEAR - 1)
+        shown = {YEAR - 1: 0, YEAR: 0}
+        assert (marks(engine), figured(engine)) == (1, shown)
+        kept(service, YEAR - 2)
         change(engine, [hours], 2)
         service.ticks.tick()
-        assert (marks(engine), figured(engine)) == (2, {YEAR: 0, YEAR - 1: 2})
+        assert (marks(engine), figured(engine)) == (2, {**shown, YEAR - 2: 2})
         change(engine, [hours], 2)
-        service.ticks.tick()  # the year before is four behind: it lost its state
-        assert (marks(engine), figured(engine)) == (1, {YEAR: 0})
-        assert kept(service, YEAR - 1) == from_digest(service, YEAR - 1)
-        assert kept(service, YEAR) == from_digest(service, YEAR)
+        service.ticks.tick()  # two years before is four behind: it lost its state
+        assert (marks(engine), figured(engine)) == (1, shown)
+        for year in (YEAR - 2, YEAR - 1, YEAR):
+            assert kept(service, year) == from_digest(service, year)

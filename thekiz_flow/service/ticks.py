@@ -81,7 +81,9 @@ class TickService:
             pass
 
     def tick(self) -> TickReport:
-        """Plan what is new, turn due reminders into outbox rows, send what is due.
+        """Plan what is new, turn due reminders into outbox rows, send what is due; bring
+        the figures kept on write up to date (the budget percents, the districts' accounts
+        of this year and the year before).
 
         Each step is idempotent: a tick repeated, or two ticks at once, change nothing
         that one tick would not.
@@ -106,9 +108,12 @@ class TickService:
         periodic = self.digest.periodic(now)
         retention = self.privacy.daily(now)
         mail = self.outbox.dispatch()
-        # this year's accounts of the districts figured for what was written since: their
-        # page reads them as they are (a year's first, whole figuring falls to a tick too)
-        self.districts.refresh(now.astimezone(self.rt.zone).year)
+        # the districts' accounts of the year before (their page's first) and of this year
+        # figured for what was written since: the page reads them as they are (a year's
+        # first, whole figuring falls to a tick too)
+        year = now.astimezone(self.rt.zone).year
+        for shown in (year - 1, year):
+            self.districts.refresh(shown)
         return TickReport(plan, reminders, mail, periodic, invitations, retention)
 
     def acting_now(self) -> datetime:
