@@ -106,6 +106,17 @@ class DistrictService:
         ]
         return Page.of(items, total.centres, number)
 
+    @staticmethod
+    def first_shown(today: date) -> int:
+        """The year the page shows first: the last one complete."""
+        return today.year - 1
+
+    def keep_shown(self, today: date) -> None:
+        """The accounts of the year the page shows first and of this year figured for what
+        was written since (`refresh`): the page finds them as they are."""
+        for year in (self.first_shown(today), today.year):
+            self.refresh(year)
+
     def refresh(self, year: int) -> None:
         """Figure again the centres of ``year`` whose accounts writes made stale since they
         were figured (every centre, for a year not figured yet or other rules): the marks

@@ -69,6 +69,7 @@ class ReminderService:
     def __init__(self, rt: Runtime) -> None:
         self.rt = rt
         self.sources = Sources(rt)
+        self.budget_watch = BudgetWatch(rt.workflow)
 
     def _window(self, repo: Repository, now: datetime) -> Window:
         last = repo.outbox.last_tick()
@@ -330,12 +331,11 @@ class ReminderService:
         since = budget_since(window, rules)
         assert since is not None  # a budget rule asks
         lowest = lowest_percent(rules)
-        watch = BudgetWatch(self.rt.workflow)
         years: list[BudgetYear] = []
         for year, centres in by_year(repo.recently_held(since)).items():
             ids = sorted(centres)
             if lowest is not None:  # a centre below every rule's percent crosses none
-                ids = watch.may_reach(repo, year, ids, lowest)
+                ids = self.budget_watch.may_reach(repo, year, ids, lowest)
             for chunk in chunks(ids):  # a chunk's sessions at a time in memory
                 years += self._years_of(repo, chunk, year)
         return sorted(years, key=lambda y: (y.centre_id, y.year))
@@ -353,7 +353,7 @@ class ReminderService:
         they were last (`BudgetWatch`), in a short transaction of its own: on PostgreSQL it
         holds the marks' lock, which writers wait for."""
         with self.rt.unit() as repo:
-            BudgetWatch(self.rt.workflow).refresh(repo, self.rt.today().year)
+            self.budget_watch.refresh(repo, self.rt.today().year)
 
     def budget_cases(self, repo: Repository, rules: Iterable[ReminderRule]) -> list[Due]:
         """Real cases of the budget rules for the preview of a mail template: this year's

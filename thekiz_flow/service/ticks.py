@@ -108,12 +108,8 @@ class TickService:
         periodic = self.digest.periodic(now)
         retention = self.privacy.daily(now)
         mail = self.outbox.dispatch()
-        # the districts' accounts of the year before (their page's first) and of this year
-        # figured for what was written since: the page reads them as they are (a year's
-        # first, whole figuring falls to a tick too)
-        year = now.astimezone(self.rt.zone).year
-        for shown in (year - 1, year):
-            self.districts.refresh(shown)
+        # a year's first, whole figuring of the districts' accounts falls to a tick too
+        self.districts.keep_shown(now.astimezone(self.rt.zone).date())
         return TickReport(plan, reminders, mail, periodic, invitations, retention)
 
     def acting_now(self) -> datetime:

@@ -36,8 +36,9 @@ FORMATS = {"pdf": ("PDF", PDF_TYPE), "xlsx": ("Excel", XLSX_TYPE)}
 @page(*ROLES)
 def districts(ctx: Context) -> Response:
     params = ctx.request.query_params
-    this_year = ctx.service.runtime.today().year
-    year_text = params.get("year", "").strip() or str(this_year - 1)
+    today = ctx.service.runtime.today()
+    this_year = today.year
+    year_text = params.get("year", "").strip() or str(ctx.service.districts.first_shown(today))
     district = params.get("district", "").strip() or None
     if district is not None:  # as the workflow spells it ("jena": Jena)
         spelt = {d.casefold(): d for d in ctx.service.workflow.districts}
