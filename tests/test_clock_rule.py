@@ -276,7 +276,7 @@ def test_run_skips_a_pass_ahead_of_the_real_clock_and_goes_on(
     monkeypatch.setattr("thekiz_flow.store.simulation.SystemClock", lambda: FrozenClock(real))
     passes: list[object] = []
 
-    def twice(tick: Callable[[], object], seconds: int, zone: ZoneInfo) -> None:
+    def twice(tick: Callable[[], object], seconds: int, zone: ZoneInfo, *_: object) -> None:
         passes.extend(tick() for _ in range(2))  # what the scheduler does: call, again
 
     monkeypatch.setattr("thekiz_flow.cli.runtime.run_forever", twice)

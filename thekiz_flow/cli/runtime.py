@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 from datetime import datetime
 from pathlib import Path
 
@@ -53,7 +54,12 @@ def run(app: App) -> None:
     service.ticks.check_ready()  # a tick that would always fail stops the service at once
     configure_logging(app.settings.operations.log_format)
     watch = operations(app, service)
-    run_forever(lambda: one_tick(service, watch), app.settings.tick_seconds, app.settings.timezone)
+    run_forever(
+        lambda: one_tick(service, watch),
+        app.settings.tick_seconds,
+        app.settings.timezone,
+        lambda: keep_forecast(service),
+    )
 
 
 def one_tick(service: Service, watch: OperationsService) -> None:
@@ -96,6 +102,33 @@ def one_tick(service: Service, watch: OperationsService) -> None:
         }
         log.error(
             "Wächter fehlgeschlagen: %s: %s", type(exc).__name__, exc, extra={"fields": fields}
+        )
+
+
+def keep_forecast(service: Service) -> None:
+    """Keep the forecast's first view (figured if it is stale), logged; never raises."""
+    log = logging.getLogger("thekiz_flow.run")
+    fields: dict[str, object]
+    started = time.perf_counter()
+    try:
+        figured = service.forecast.keep()
+    except Exception as exc:
+        fields = {
+            "event": "forecast",
+            "outcome": "failed",
+            "reason": f"{type(exc).__name__}: {exc}",
+        }
+        log.error(
+            "Prognose nicht gespeichert: %s: %s", type(exc).__name__, exc, extra={"fields": fields}
+        )
+        return
+    if figured:
+        seconds = time.perf_counter() - started
+        fields = {"event": "forecast", "outcome": "ok", "seconds": round(seconds, 3)}
+        log.info(
+            "Prognose berechnet und gespeichert (%s s).",
+            german_seconds(seconds),
+            extra={"fields": fields},
         )
 
 

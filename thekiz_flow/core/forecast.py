@@ -39,6 +39,7 @@ from thekiz_flow.core.planning import PlanInput, add_months, plan
 MIN_MONTHS = "min_months_in_stage"
 MAX_NEW_PER_YEAR = 200  # admissions a year a scenario may assume
 MAX_SCENARIOS = 3  # side by side
+FIRST_VIEW = (3, "5,10,20")  # years and new centres a year of the page's first view
 MIN_YEAR_MONTHS = "min_months_in_programme_year"
 ASSUMPTIONS = (
     "Jede Einrichtung geht nach der Mindestdauer ihrer Stufe in die nächste Stufe über "

@@ -473,6 +473,18 @@ DATA_MAP: dict[str, TableMap] = {
         {"id": NOT_PERSONAL, "centre_id": NOT_PERSONAL},
         purpose="Einrichtungen, deren Zahlen nach einer Änderung neu berechnet werden",
     ),
+    "forecast_kept": TableMap(
+        "Gespeicherte Prognose",
+        {"key": NOT_PERSONAL, "upto": NOT_PERSONAL, "body": NOT_PERSONAL},
+        order="key",
+        purpose="Die Prognose der ersten Ansicht, berechnet aus Stufen, Terminen und "
+        "Stundensätzen (Summen je Monat, Landkreis und Stufe, keine Namen)",
+    ),
+    "forecast_marks": TableMap(
+        "Änderungen seit der gespeicherten Prognose",
+        {"id": NOT_PERSONAL, "source": NOT_PERSONAL},
+        purpose="Zeigt, dass die gespeicherte Prognose neu zu berechnen ist",
+    ),
     "centre_counts": TableMap(
         "Einrichtungen je Stufe und Kreis",
         {"stage": NOT_PERSONAL, "district": NOT_PERSONAL, "centres": NOT_PERSONAL},
@@ -704,6 +716,9 @@ TABLE_COLUMN_LABELS = {
     ("sign_in_attempts", "at"): "Zeitpunkt",
     ("district_accounts", "stage_start"): "Stufe am 1.1.",
     ("district_accounts", "stage_end"): "Stufe am 31.12.",
+    ("forecast_kept", "upto"): "berechnet bis Änderung Nr.",
+    ("forecast_kept", "body"): "Prognose (Summen, JSON)",
+    ("forecast_marks", "source"): "geänderte Tabelle",
     **{
         (table, column): label
         for table in ("district_accounts", "district_totals")

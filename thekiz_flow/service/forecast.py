@@ -1,17 +1,29 @@
 """The programme forecast (``core/forecast.py``) from today's centres and coaches: read
-once, computed in memory, nothing written."""
+once, computed in memory.
+
+The page's first view (`FIRST_VIEW`) is kept (`keep`, by the service's scheduler): a view
+finds it while no write it reads was marked since (`store/forecast_kept.py`) and it is of the
+same day, rules and code; any other view, and this one when stale, is figured as it is
+asked for, from what is there, exactly as it would be kept."""
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
+from functools import cache
+from importlib.metadata import version
+from pathlib import Path
 
-from thekiz_flow.core import german
+import thekiz_flow
+from thekiz_flow.core import forecast_codec, german
 from thekiz_flow.core.budget import CENT, session_cost
 from thekiz_flow.core.enums import ActivityKind, ActivityStatus
 from thekiz_flow.core.errors import InvalidInput
 from thekiz_flow.core.forecast import (
+    FIRST_VIEW,
     Estimate,
     Forecast,
     Renewal,
@@ -20,6 +32,7 @@ from thekiz_flow.core.forecast import (
     forecast_scenarios,
     forward_steps,
     mid_months_before,
+    parse_scenarios,
     renewals,
 )
 from thekiz_flow.core.history import Step, stay_on, stay_start
@@ -44,7 +57,33 @@ class ForecastService:
         rate: Decimal | None = None,
     ) -> list[Forecast]:
         """One forecast per scenario over ``years`` years from ``start`` (default: the
-        first of next month), the centres as they are today."""
+        first of next month), the centres as they are today: as kept, if it is current."""
+        asked = self._asked(years, scenarios, start, rate)
+        with self.rt.unit() as repo:
+            body = repo.forecast_kept.current(asked.key)
+        kept = None if body is None else forecast_codec.loads(body)
+        return kept if kept is not None else self._figure(asked)
+
+    def keep(self) -> bool:
+        """Figure and keep the page's first view, unless the one kept is current; whether
+        it was figured. Takes its turn to read the newest mark, then figures from what was
+        written up to it (and perhaps after: then it is stale at once, and figured again)."""
+        years, per_year = FIRST_VIEW
+        asked = self._asked(years, parse_scenarios(per_year, None), None, None)
+        with self.rt.unit() as repo:
+            repo.forecast_kept.take_turn()
+            if repo.forecast_kept.current(asked.key) is not None:
+                return False
+            upto = repo.forecast_kept.last_mark()
+        body = forecast_codec.dumps(self._figure(asked))
+        with self.rt.unit() as repo:
+            repo.forecast_kept.take_turn()
+            repo.forecast_kept.keep(asked.key, upto, body)
+        return True
+
+    def _asked(
+        self, years: int, scenarios: Sequence[Scenario], start: date | None, rate: Decimal | None
+    ) -> _Asked:
         if not 1 <= years <= MAX_YEARS:
             raise InvalidInput("years", f"muss zwischen 1 und {MAX_YEARS} liegen, nicht {years}")
         scenarios = [
@@ -57,6 +96,16 @@ class ForecastService:
         today = self.rt.today()
         if start is None:
             start = date(today.year + today.month // 12, today.month % 12 + 1, 1)
+        return _Asked(years, tuple(scenarios), start, rate, today, self.rt.workflow)
+
+    def _figure(self, asked: _Asked) -> list[Forecast]:
+        years, scenarios, start, rate, today = (
+            asked.years,
+            asked.scenarios,
+            asked.start,
+            asked.rate,
+            asked.today,
+        )
         workflow = self.rt.workflow
         returns = [name for name, t in workflow.transitions.items() if t.returns]
         with self.rt.unit() as repo:
@@ -277,3 +326,32 @@ def _months_in(spans: Iterable[Span], first: date, day: date) -> int:
         if start < end:
             count += mid_months_before(end) - mid_months_before(start)
     return count
+
+
+@dataclass(frozen=True)
+class _Asked:
+    """A forecast asked for, on ``today``, under ``workflow``'s rules."""
+
+    years: int
+    scenarios: tuple[Scenario, ...]
+    start: date
+    rate: Decimal | None
+    today: date
+    workflow: Workflow
+
+    @property
+    def key(self) -> str:
+        """What it is figured for, a digest: the question, the day, the rules (the whole
+        workflow: its calendar too), and the code that figures it."""
+        asked = (self.years, self.scenarios, self.start, self.rate, self.today, self.workflow)
+        return hashlib.sha256(f"{_code()}{asked!r}".encode()).hexdigest()
+
+
+@cache
+def _code() -> str:
+    """A digest of this code and of the holidays it knows: a kept forecast of other code is
+    figured again."""
+    digest = hashlib.sha256(version("holidays").encode())
+    for path in sorted(Path(thekiz_flow.__file__).parent.rglob("*.py")):
+        digest.update(path.read_bytes())
+    return digest.hexdigest()

@@ -52,6 +52,7 @@ from thekiz_flow.store.digest_queries import DigestQueries
 from thekiz_flow.store.district_accounts import DistrictAccounts
 from thekiz_flow.store.due_query import After, Paged
 from thekiz_flow.store.feeds import FeedStore
+from thekiz_flow.store.forecast_kept import ForecastKept
 from thekiz_flow.store.forecast_reads import ForecastReads
 from thekiz_flow.store.invitations import InvitationStore
 from thekiz_flow.store.kept_counts import KeptCounts
@@ -181,6 +182,11 @@ class Repository:
     def forecast(self) -> ForecastReads:
         """What the forecast reads."""
         return ForecastReads(self.conn)
+
+    @cached_property
+    def forecast_kept(self) -> ForecastKept:
+        """The forecast kept, and the marks of the writes since."""
+        return ForecastKept(self.conn)
 
     @cached_property
     def rates(self) -> RateStore:

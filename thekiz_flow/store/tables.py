@@ -583,6 +583,23 @@ account_stale = Table(
     Column("centre_id", Integer, nullable=False),
     sqlite_autoincrement=True,
 )
+# The programme forecast of the page's first view (`service/forecast.py`), kept with the
+# last mark it read (``upto``), and the marks: one row a write the forecast reads, left by
+# triggers (migration 0036); a kept forecast is current while no mark is newer.
+forecast_marks = Table(
+    "forecast_marks",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("source", String(40), nullable=False),  # the table written
+    sqlite_autoincrement=True,
+)
+forecast_kept = Table(
+    "forecast_kept",
+    metadata,
+    Column("key", String(64), primary_key=True),  # what it was figured for, a digest
+    Column("upto", Integer, nullable=False),  # the last mark it reads
+    Column("body", Text, nullable=False),  # JSON (`core/forecast_codec.py`)
+)
 DERIVED = (
     account_stale,
     account_years,
@@ -593,6 +610,8 @@ DERIVED = (
     centre_count_changes,
     district_accounts,
     district_totals,
+    forecast_kept,
+    forecast_marks,
     invitation_marks,
     invitation_state,
     outbox_counts,

@@ -15,7 +15,7 @@ from thekiz_flow.accounts.forecast import YearRow, forecast_xlsx, year_rows
 from thekiz_flow.core import german, validate
 from thekiz_flow.core.enums import Role
 from thekiz_flow.core.errors import UserError
-from thekiz_flow.core.forecast import ASSUMPTIONS, Forecast, parse_scenarios
+from thekiz_flow.core.forecast import ASSUMPTIONS, FIRST_VIEW, Forecast, parse_scenarios
 from thekiz_flow.digest.charts import Number, Series, bar_chart
 from thekiz_flow.web.endpoints import Context, page
 from thekiz_flow.web.fields import label
@@ -32,7 +32,7 @@ LABELS = {
     "districts": "je Landkreis",
     "rate": "Stundensatz neuer Einrichtungen",
 }
-DEFAULTS = {"years": "3", "new_per_year": "5,10,20"}
+DEFAULTS = {"years": str(FIRST_VIEW[0]), "new_per_year": FIRST_VIEW[1]}
 COLOURS = ("#1f5f8b", "#c77c0e", "#3b8b4b", "#7a4d8c")
 
 
@@ -42,7 +42,7 @@ def _values(ctx: Context) -> dict[str, str]:
 
 
 def _forecasts(ctx: Context, values: dict[str, str]) -> list[Forecast]:
-    years = validate.identifier("years", values["years"] or "3")
+    years = validate.identifier("years", values["years"] or DEFAULTS["years"])
     scenarios = parse_scenarios(values["new_per_year"] or None, values["districts"] or None)
     start = validate.day("from", values["from"]) if values["from"] else None
     rate = (

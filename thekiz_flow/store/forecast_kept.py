@@ -1,0 +1,49 @@
+"""The forecast kept (`tables.forecast_kept`) and the marks that say it is stale.
+
+The triggers of migration 0036 leave a mark on every write the forecast reads; the marks'
+ids are never reused (SQLite's AUTOINCREMENT, PostgreSQL's sequence) and the newest is never
+deleted, so the newest id moves on with each write and never back. A forecast is kept with
+the newest mark of before it was figured (``upto``): it is current while that is still the
+newest. Figuring takes its turn (`take_turn`) to read that mark: on PostgreSQL it waits for
+the writers whose marks are not yet committed, so every write up to the mark it reads is
+committed before the forecast reads anything.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import Connection, delete, func, insert, select, text
+
+from thekiz_flow.store.tables import forecast_kept, forecast_marks
+
+
+class ForecastKept:
+    def __init__(self, connection: Connection) -> None:
+        self.conn = connection
+
+    def take_turn(self) -> None:
+        """From here to the commit: no new mark, and every mark there is committed."""
+        if self.conn.dialect.name == "postgresql":
+            self.conn.execute(text("LOCK TABLE forecast_marks IN EXCLUSIVE MODE"))
+
+    def last_mark(self) -> int:
+        """The id of the newest mark (0: there is none)."""
+        stmt = select(func.max(forecast_marks.c.id))
+        return int(self.conn.execute(stmt).scalar_one() or 0)
+
+    def current(self, key: str) -> str | None:
+        """The forecast kept for ``key`` if no write was marked since it was figured."""
+        k = forecast_kept.c
+        newest = select(func.coalesce(func.max(forecast_marks.c.id), 0)).scalar_subquery()
+        stmt = select(k.body).where(k.key == key, k.upto == newest)
+        return self.conn.execute(stmt).scalar_one_or_none()
+
+    def keep(self, key: str, upto: int, body: str) -> None:
+        """Keep ``body`` for ``key``, figured after the mark ``upto``, in place of every
+        other forecast (of other days or rules: of no use any more), unless one figured
+        later is kept for ``key``; then the marks before the newest are deleted."""
+        k = forecast_kept.c
+        later = select(k.upto).where(k.key == key, k.upto > upto)
+        if self.conn.execute(later).first() is None:
+            self.conn.execute(delete(forecast_kept))
+            self.conn.execute(insert(forecast_kept).values(key=key, upto=upto, body=body))
+        self.conn.execute(delete(forecast_marks).where(forecast_marks.c.id < self.last_mark()))
