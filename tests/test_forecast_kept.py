@@ -5,9 +5,15 @@ not yet committed (PostgreSQL). The programmes are those of the budget warnings'
 
 from __future__ import annotations
 
+import contextlib
+import io
 import logging
+import os
+import subprocess
+import sys
 import threading
 import time
+from dataclasses import replace
 from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -34,11 +40,13 @@ from tests.test_budget_warnings_fast_path import (
 from tests.test_district_accounts_kept import ONE, PLANNED, RECORD, record
 from thekiz_flow.cli.runtime import keep_forecast
 from thekiz_flow.cli.scheduler import build_scheduler
+from thekiz_flow.core import forecast_codec
 from thekiz_flow.core.clock import FrozenClock, noon
 from thekiz_flow.core.forecast import FIRST_VIEW, Forecast, parse_scenarios
 from thekiz_flow.core.model import Workflow
 from thekiz_flow.service import Service
 from thekiz_flow.service.forecast import ForecastService
+from thekiz_flow.store.forecast_kept import ForecastKept, Kept
 from thekiz_flow.store.tables import activities, centres, coaches, forecast_kept, forecast_marks
 
 pytestmark = pytest.mark.backends("sqlite", "postgresql")
@@ -260,3 +268,67 @@ def test_the_scheduler_keeps_the_forecast_and_logs_a_failure(
         assert len(messages) == 2
         assert messages[0].startswith("Prognose berechnet und gespeichert (")
         assert messages[1] == "Prognose nicht gespeichert: ZeroDivisionError: division by zero"
+
+
+KEY = """
+from datetime import date
+from thekiz_flow.core.forecast import parse_scenarios
+from thekiz_flow.service.forecast import _Asked
+from thekiz_flow.workflow.definitions import load_workflow
+from thekiz_flow.workflow.paths import DEFAULT_WORKFLOW
+
+scenarios = tuple(parse_scenarios("5,10,20", None))
+day = date(2026, 6, 17)
+print(_Asked(3, scenarios, date(2026, 7, 1), None, day, load_workflow(DEFAULT_WORKFLOW)).key)
+"""
+
+
+def test_the_key_is_the_same_in_every_process() -> None:
+    """`run` keeps, `serve` reads: what a forecast is figured for must read alike in each
+    process (no address of an object, no order of a set in it), whatever its hash seed."""
+    keys = {
+        subprocess.run(
+            [sys.executable, "-c", KEY],
+            capture_output=True,
+            text=True,
+            check=True,
+            env={**os.environ, "PYTHONHASHSEED": str(seed)},
+        ).stdout.strip()
+        for seed in (1, 2)
+    }
+    here = io.StringIO()
+    with contextlib.redirect_stdout(here):
+        exec(KEY, {})
+    assert keys == {here.getvalue().strip()}
+
+
+def test_a_process_decodes_a_keeping_once_and_a_new_one_again(
+    databases: Databases,
+    backend: str,
+    workflow: Workflow,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Views of one keeping decode it once; a keeping at the same mark (a database restored
+    and written again) is another, and is read anew."""
+    read: list[str] = []
+    body = ForecastKept.body
+
+    def spy(self: ForecastKept, key: str, kept: Kept) -> str | None:
+        read.append(kept.token)
+        return body(self, key, kept)
+
+    monkeypatch.setattr(ForecastKept, "body", spy)
+    with serving(databases, backend, tmp_path, workflow, ONE) as (engine, service):
+        service.forecast.keep()
+        first = served_kept(service, monkeypatch)
+        assert served_kept(service, monkeypatch) is first
+        other = [replace(f, coaches=f.coaches + 5) for f in first]
+        with engine.begin() as conn:
+            conn.execute(
+                update(forecast_kept).values(token="x" * 32, body=forecast_codec.dumps(other))
+            )
+        assert [f.coaches for f in served_kept(service, monkeypatch)] == [
+            f.coaches + 5 for f in first
+        ]
+        assert len(read) == 2

@@ -475,7 +475,7 @@ DATA_MAP: dict[str, TableMap] = {
     ),
     "forecast_kept": TableMap(
         "Gespeicherte Prognose",
-        {"key": NOT_PERSONAL, "upto": NOT_PERSONAL, "body": NOT_PERSONAL},
+        {"key": NOT_PERSONAL, "upto": NOT_PERSONAL, "token": NOT_PERSONAL, "body": NOT_PERSONAL},
         order="key",
         purpose="Die Prognose der ersten Ansicht, berechnet aus Stufen, Terminen und "
         "Stundensätzen (Summen je Monat, Landkreis und Stufe, keine Namen)",
@@ -718,6 +718,7 @@ TABLE_COLUMN_LABELS = {
     ("district_accounts", "stage_end"): "Stufe am 31.12.",
     ("forecast_kept", "upto"): "berechnet bis Änderung Nr.",
     ("forecast_kept", "body"): "Prognose (Summen, JSON)",
+    ("forecast_kept", "token"): "Kennung der Berechnung",
     ("forecast_marks", "source"): "geänderte Tabelle",
     **{
         (table, column): label

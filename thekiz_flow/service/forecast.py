@@ -9,6 +9,7 @@ asked for, from what is there, exactly as it would be kept."""
 from __future__ import annotations
 
 import hashlib
+import secrets
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -39,6 +40,7 @@ from thekiz_flow.core.history import Step, stay_on, stay_start
 from thekiz_flow.core.model import ActivityFilter, Workflow
 from thekiz_flow.core.planning import add_months
 from thekiz_flow.service.runtime import Runtime
+from thekiz_flow.store.forecast_kept import Kept
 from thekiz_flow.store.forecast_reads import Span
 from thekiz_flow.store.repository import Repository
 
@@ -60,9 +62,14 @@ class ForecastService:
         first of next month), the centres as they are today: as kept, if it is current."""
         asked = self._asked(years, scenarios, start, rate)
         with self.rt.unit() as repo:
-            body = repo.forecast_kept.current(asked.key)
-        kept = None if body is None else forecast_codec.loads(body)
-        return kept if kept is not None else self._figure(asked)
+            kept = repo.forecast_kept.current(asked.key)
+            found = None if kept is None else _LAST_READ.get(asked.key, kept)
+            if kept is not None and found is None:
+                body = repo.forecast_kept.body(asked.key, kept)
+                found = None if body is None else forecast_codec.loads(body)
+                if found is not None:
+                    _LAST_READ.put(asked.key, kept, found)
+        return found if found is not None else self._figure(asked)
 
     def keep(self) -> bool:
         """Figure and keep the page's first view, unless the one kept is current; whether
@@ -74,11 +81,11 @@ class ForecastService:
             repo.forecast_kept.take_turn()
             if repo.forecast_kept.current(asked.key) is not None:
                 return False
-            upto = repo.forecast_kept.last_mark()
+            kept = Kept(repo.forecast_kept.last_mark(), secrets.token_hex(16))
         body = forecast_codec.dumps(self._figure(asked))
         with self.rt.unit() as repo:
             repo.forecast_kept.take_turn()
-            repo.forecast_kept.keep(asked.key, upto, body)
+            repo.forecast_kept.keep(asked.key, kept, body)
         return True
 
     def _asked(
@@ -326,6 +333,24 @@ def _months_in(spans: Iterable[Span], first: date, day: date) -> int:
         if start < end:
             count += mid_months_before(end) - mid_months_before(start)
     return count
+
+
+class _LastRead:
+    """The kept forecast this process read last, as read: a view of the same keeping takes
+    it as it is, without reading and decoding it again (its figures do not change)."""
+
+    def __init__(self) -> None:
+        self._last: tuple[str, Kept, list[Forecast]] | None = None
+
+    def get(self, key: str, kept: Kept) -> list[Forecast] | None:
+        last = self._last
+        return last[2] if last is not None and last[:2] == (key, kept) else None
+
+    def put(self, key: str, kept: Kept, found: list[Forecast]) -> None:
+        self._last = (key, kept, found)
+
+
+_LAST_READ = _LastRead()
 
 
 @dataclass(frozen=True)

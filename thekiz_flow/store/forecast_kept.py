@@ -11,9 +11,19 @@ committed before the forecast reads anything.
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 from sqlalchemy import Connection, delete, func, insert, select, text
 
 from thekiz_flow.store.tables import forecast_kept, forecast_marks
+
+
+class Kept(NamedTuple):
+    """A keeping of the forecast: the newest mark before it was figured, and its own
+    random token (a keeping after a restore may have the same mark, never the same token)."""
+
+    upto: int
+    token: str
 
 
 class ForecastKept:
@@ -30,20 +40,28 @@ class ForecastKept:
         stmt = select(func.max(forecast_marks.c.id))
         return int(self.conn.execute(stmt).scalar_one() or 0)
 
-    def current(self, key: str) -> str | None:
-        """The forecast kept for ``key`` if no write was marked since it was figured."""
+    def current(self, key: str) -> Kept | None:
+        """The forecast kept for ``key`` (which keeping, not its body), if no write was
+        marked since it was figured."""
         k = forecast_kept.c
         newest = select(func.coalesce(func.max(forecast_marks.c.id), 0)).scalar_subquery()
-        stmt = select(k.body).where(k.key == key, k.upto == newest)
+        row = self.conn.execute(select(k.upto, k.token).where(k.key == key, k.upto == newest))
+        found = row.first()
+        return None if found is None else Kept(found.upto, found.token)
+
+    def body(self, key: str, kept: Kept) -> str | None:
+        """The forecast of that keeping (None: replaced since)."""
+        k = forecast_kept.c
+        stmt = select(k.body).where(k.key == key, k.upto == kept.upto, k.token == kept.token)
         return self.conn.execute(stmt).scalar_one_or_none()
 
-    def keep(self, key: str, upto: int, body: str) -> None:
-        """Keep ``body`` for ``key``, figured after the mark ``upto``, in place of every
-        other forecast (of other days or rules: of no use any more), unless one figured
-        later is kept for ``key``; then the marks before the newest are deleted."""
+    def keep(self, key: str, kept: Kept, body: str) -> None:
+        """Keep ``body`` for ``key``, figured after the mark ``kept.upto``, in place of
+        every other forecast (of other days or rules: of no use any more), unless one
+        figured later is kept for ``key``; then the marks before the newest are deleted."""
         k = forecast_kept.c
-        later = select(k.upto).where(k.key == key, k.upto > upto)
+        later = select(k.upto).where(k.key == key, k.upto > kept.upto)
         if self.conn.execute(later).first() is None:
             self.conn.execute(delete(forecast_kept))
-            self.conn.execute(insert(forecast_kept).values(key=key, upto=upto, body=body))
+            self.conn.execute(insert(forecast_kept).values(key=key, body=body, **kept._asdict()))
         self.conn.execute(delete(forecast_marks).where(forecast_marks.c.id < self.last_mark()))

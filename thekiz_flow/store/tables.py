@@ -598,6 +598,7 @@ forecast_kept = Table(
     metadata,
     Column("key", String(64), primary_key=True),  # what it was figured for, a digest
     Column("upto", Integer, nullable=False),  # the last mark it reads
+    Column("token", String(32), nullable=False),  # each keeping's own, random
     Column("body", Text, nullable=False),  # JSON (`core/forecast_codec.py`)
 )
 DERIVED = (

@@ -69,6 +69,7 @@ def upgrade() -> None:
         "forecast_kept",
         sa.Column("key", sa.String(length=64), nullable=False),
         sa.Column("upto", sa.Integer(), nullable=False),
+        sa.Column("token", sa.String(length=32), nullable=False),
         sa.Column("body", sa.Text(), nullable=False),
         sa.PrimaryKeyConstraint("key", name=op.f("pk_forecast_kept")),
     )
