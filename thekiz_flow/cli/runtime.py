@@ -72,10 +72,7 @@ def one_tick(service: Service, watch: OperationsService) -> None:
         fields = {"event": "tick", "outcome": "skipped", "reason": str(exc)}
         log.warning("Durchlauf ausgelassen: %s", exc, extra={"fields": fields})
     except Exception as exc:
-        fields = {"event": "tick", "outcome": "failed", "reason": f"{type(exc).__name__}: {exc}"}
-        log.error(
-            "Durchlauf fehlgeschlagen: %s: %s", type(exc).__name__, exc, extra={"fields": fields}
-        )
+        _failed(log, "tick", "Durchlauf fehlgeschlagen", exc)
     else:
         fields = {
             "event": "tick",
@@ -95,32 +92,17 @@ def one_tick(service: Service, watch: OperationsService) -> None:
                 "Wächter: %s", subject, extra={"fields": {"event": "watchdog", "mail": subject}}
             )
     except Exception as exc:
-        fields = {
-            "event": "watchdog",
-            "outcome": "failed",
-            "reason": f"{type(exc).__name__}: {exc}",
-        }
-        log.error(
-            "Wächter fehlgeschlagen: %s: %s", type(exc).__name__, exc, extra={"fields": fields}
-        )
+        _failed(log, "watchdog", "Wächter fehlgeschlagen", exc)
 
 
 def keep_forecast(service: Service) -> None:
     """Keep the forecast's first view (figured if it is stale), logged; never raises."""
     log = logging.getLogger("thekiz_flow.run")
-    fields: dict[str, object]
     started = time.perf_counter()
     try:
         figured = service.forecast.keep()
     except Exception as exc:
-        fields = {
-            "event": "forecast",
-            "outcome": "failed",
-            "reason": f"{type(exc).__name__}: {exc}",
-        }
-        log.error(
-            "Prognose nicht gespeichert: %s: %s", type(exc).__name__, exc, extra={"fields": fields}
-        )
+        _failed(log, "forecast", "Prognose nicht gespeichert", exc)
         return
     if figured:
         seconds = time.perf_counter() - started
@@ -130,6 +112,13 @@ def keep_forecast(service: Service) -> None:
             german_seconds(seconds),
             extra={"fields": fields},
         )
+
+
+def _failed(log: logging.Logger, event: str, what: str, exc: Exception) -> None:
+    """A job of `run` failed: ``what`` (German) and the error, logged as one line."""
+    reason = f"{type(exc).__name__}: {exc}"
+    fields = {"event": event, "outcome": "failed", "reason": reason}
+    log.error("%s: %s", what, reason, extra={"fields": fields})
 
 
 def tick_fields(report: TickReport) -> dict[str, object]:
