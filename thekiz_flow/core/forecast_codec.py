@@ -1,6 +1,7 @@
 """Forecasts (`core/forecast.py`) as JSON and back, each figure as it was: a day in ISO form,
 an amount as the text of its decimal (its exponent kept), so that a forecast read back is
-equal to the one written, down to its ``repr``."""
+equal to the one written, down to its ``repr``. The layout needs no version of its own: a
+forecast is kept for the code that wrote it (`service/forecast.py`)."""
 
 from __future__ import annotations
 
@@ -12,23 +13,17 @@ from typing import Any
 
 from thekiz_flow.core.forecast import Cell, Estimate, Forecast, Scenario
 
-VERSION = 1  # of the layout: a forecast kept in another is figured again
-
 
 def dumps(forecasts: Sequence[Forecast]) -> str:
     return json.dumps(
-        {"version": VERSION, "forecasts": [_forecast(f) for f in forecasts]},
+        [_forecast(f) for f in forecasts],
         ensure_ascii=False,
         separators=(",", ":"),
     )
 
 
-def loads(text: str) -> list[Forecast] | None:
-    """The forecasts of ``text`` (None: written in another layout)."""
-    found = json.loads(text)
-    if found.get("version") != VERSION:
-        return None
-    return [_read(f) for f in found["forecasts"]]
+def loads(text: str) -> list[Forecast]:
+    return [_read(f) for f in json.loads(text)]
 
 
 def _forecast(f: Forecast) -> dict[str, Any]:

@@ -66,8 +66,8 @@ class ForecastService:
             found = None if kept is None else _LAST_READ.get(asked.key, kept)
             if kept is not None and found is None:
                 body = repo.forecast_kept.body(asked.key, kept)
-                found = None if body is None else forecast_codec.loads(body)
-                if found is not None:
+                if body is not None:
+                    found = forecast_codec.loads(body)
                     _LAST_READ.put(asked.key, kept, found)
         return found if found is not None else self._figure(asked)
 
@@ -106,13 +106,7 @@ class ForecastService:
         return _Asked(years, tuple(scenarios), start, rate, today, self.rt.workflow)
 
     def _figure(self, asked: _Asked) -> list[Forecast]:
-        years, scenarios, start, rate, today = (
-            asked.years,
-            asked.scenarios,
-            asked.start,
-            asked.rate,
-            asked.today,
-        )
+        today = asked.today
         workflow = self.rt.workflow
         returns = [name for name, t in workflow.transitions.items() if t.returns]
         with self.rt.unit() as repo:
@@ -121,7 +115,7 @@ class ForecastService:
             renewed = _renewals(workflow, repo, today + timedelta(days=1))
             on_request = self._on_request(repo, today)
         rates = {c.id: c.rate for c in coaches}
-        assumed = rate
+        assumed = asked.rate
         if assumed is None:
             known = list(rates.values())
             assumed = (sum(known, Decimal(0)) / len(known)).quantize(CENT) if known else Decimal(0)
@@ -139,9 +133,9 @@ class ForecastService:
             workflow,
             self.rt.calendar,
             seeds,
-            scenarios,
-            start,
-            12 * years,
+            asked.scenarios,
+            asked.start,
+            12 * asked.years,
             len(coaches),
             assumed,
             on_request,

@@ -12,8 +12,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-from sqlalchemy import Connection, delete, exists, func, insert, select, text, update
+from sqlalchemy import Connection, delete, exists, func, insert, select, update
 
+from thekiz_flow.store import mark_turns
 from thekiz_flow.store.activities import chunks
 from thekiz_flow.store.tables import budget_percents, budget_stale, budget_state
 
@@ -33,12 +34,11 @@ class BudgetPercents:
 
     def take_turn(self) -> None:
         """From here to the commit: no new mark, and every mark there is committed."""
-        if self.conn.dialect.name == "postgresql":
-            self.conn.execute(text("LOCK TABLE budget_stale IN EXCLUSIVE MODE"))
+        mark_turns.take_turn(self.conn, budget_stale)
 
     def last_mark(self) -> int | None:
         """The id of the newest mark (None: there is none)."""
-        return self.conn.execute(select(func.max(budget_stale.c.id))).scalar_one_or_none()
+        return mark_turns.last_mark(self.conn, budget_stale)
 
     def marked(self, last: int) -> list[int]:
         """The centres marked up to the mark ``last``."""

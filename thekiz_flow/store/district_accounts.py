@@ -16,8 +16,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import NamedTuple
 
-from sqlalchemy import Connection, delete, func, insert, select, text, update
+from sqlalchemy import Connection, delete, func, insert, select, update
 
+from thekiz_flow.store import mark_turns
 from thekiz_flow.store.activities import chunks
 from thekiz_flow.store.tables import (
     account_stale,
@@ -79,12 +80,11 @@ class DistrictAccounts:
 
     def take_turn(self) -> None:
         """From here to the commit: no new mark, and every mark there is committed."""
-        if self.conn.dialect.name == "postgresql":
-            self.conn.execute(text("LOCK TABLE account_stale IN EXCLUSIVE MODE"))
+        mark_turns.take_turn(self.conn, account_stale)
 
     def last_mark(self) -> int:
         """The id of the newest mark (0: there is none)."""
-        return int(self.conn.execute(select(func.max(account_stale.c.id))).scalar_one() or 0)
+        return mark_turns.last_mark(self.conn, account_stale) or 0
 
     def marked(self, after: int, last: int) -> list[int]:
         """The centres marked after the mark ``after`` up to ``last``."""

@@ -4,17 +4,17 @@ The triggers of migration 0036 leave a mark on every write the forecast reads; t
 ids are never reused (SQLite's AUTOINCREMENT, PostgreSQL's sequence) and the newest is never
 deleted, so the newest id moves on with each write and never back. A forecast is kept with
 the newest mark of before it was figured (``upto``): it is current while that is still the
-newest. Figuring takes its turn (`take_turn`) to read that mark: on PostgreSQL it waits for
-the writers whose marks are not yet committed, so every write up to the mark it reads is
-committed before the forecast reads anything.
+newest. Figuring takes its turn (`store/mark_turns.py`) to read that mark, so every write up
+to it is committed before the forecast reads anything.
 """
 
 from __future__ import annotations
 
 from typing import NamedTuple
 
-from sqlalchemy import Connection, delete, func, insert, select, text
+from sqlalchemy import Connection, delete, func, insert, select
 
+from thekiz_flow.store import mark_turns
 from thekiz_flow.store.tables import forecast_kept, forecast_marks
 
 
@@ -32,13 +32,11 @@ class ForecastKept:
 
     def take_turn(self) -> None:
         """From here to the commit: no new mark, and every mark there is committed."""
-        if self.conn.dialect.name == "postgresql":
-            self.conn.execute(text("LOCK TABLE forecast_marks IN EXCLUSIVE MODE"))
+        mark_turns.take_turn(self.conn, forecast_marks)
 
     def last_mark(self) -> int:
         """The id of the newest mark (0: there is none)."""
-        stmt = select(func.max(forecast_marks.c.id))
-        return int(self.conn.execute(stmt).scalar_one() or 0)
+        return mark_turns.last_mark(self.conn, forecast_marks) or 0
 
     def current(self, key: str) -> Kept | None:
         """The forecast kept for ``key`` (which keeping, not its body), if no write was
